@@ -1,0 +1,17 @@
+// One `npm test` runs everything: unit specs beside the code and real-engine tests in test/ and drivers/*/test.
+// ts-jest transpiles only (isolatedModules); type checking is done by `tsc -b` before jest runs.
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] };
+const common = { rootDir: __dirname, transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{sdk,core,drivers/*}/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/drivers/*/test/**/*.test.ts'],
+      testTimeout: 180000,
+      globalSetup: '<rootDir>/test/setup/global-setup.js',
+    },
+  ],
+};

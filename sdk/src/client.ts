@@ -1,0 +1,259 @@
+// Typed REST client for the API server; the CLI, agents and plugins all use it.
+import { ERROR_CODES, LbError, type ErrorBody, type ErrorCode } from './errors';
+import type {
+  Cluster,
+  Config,
+  Deployment,
+  Endpoint,
+  Namespace,
+  Node,
+  NodeStatusReport,
+  NodeStreamEvent,
+  Pod,
+  PodStatusReport,
+  Route,
+  Secret,
+  Service,
+  Volume,
+} from './models/resources';
+import type { ExecResult } from './drivers/types';
+
+export interface ApplyResult {
+  kind: string;
+  namespace?: string;
+  name: string;
+  action: 'created' | 'updated' | 'unchanged';
+}
+
+export interface LogEntry {
+  pod: string;
+  container: string;
+  stream: 'stdout' | 'stderr';
+  time: string;
+  line: string;
+}
+
+export type NamespacedKind = 'secret' | 'config' | 'volume' | 'route';
+interface NamespacedObjects {
+  secret: Secret;
+  config: Config;
+  volume: Volume;
+  route: Route;
+}
+
+export interface ClientOptions {
+  server: string;
+  token?: string;
+  /** Per-request timeout for non-streaming calls, ms. */
+  timeout?: number;
+}
+
+const enc = encodeURIComponent;
+
+export class LbClient {
+  readonly server: string;
+  constructor(private readonly opts: ClientOptions) {
+    this.server = opts.server.replace(/\/+$/, '');
+  }
+
+  // ------------------------------------------------------------ plumbing
+  private headers(json: boolean): Record<string, string> {
+    const h: Record<string, string> = {};
+    if (this.opts.token) h.authorization = `Bearer ${this.opts.token}`;
+    if (json) h['content-type'] = 'application/json';
+    return h;
+  }
+
+  private async raw(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    const timeout = signal ? undefined : AbortSignal.timeout(this.opts.timeout ?? 60_000);
+    let res: Response;
+    try {
+      res = await fetch(this.server + path, {
+        method,
+        headers: this.headers(body !== undefined),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: signal ?? timeout,
+      });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+      throw new LbError('UNAVAILABLE', `cannot reach the API server at ${this.server} (${cause})`, {
+        fix: 'start it with `lb server` or set LB_SERVER',
+      });
+    }
+    if (!res.ok) throw await errorFrom(res);
+    return res;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.raw(method, path, body);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  // ------------------------------------------------------------ system
+  health() {
+    return this.request<{ status: string }>('GET', '/healthz');
+  }
+  cluster() {
+    return this.request<Cluster>('GET', '/cluster');
+  }
+  nodes() {
+    return this.request<Node[]>('GET', '/cluster/node');
+  }
+  node(name: string) {
+    return this.request<Node>('GET', `/cluster/node/${enc(name)}`);
+  }
+  deleteNode(name: string) {
+    return this.request<void>('DELETE', `/cluster/node/${enc(name)}`);
+  }
+
+  // ------------------------------------------------------------ namespaces
+  namespaces() {
+    return this.request<Namespace[]>('GET', '/namespace');
+  }
+  namespace(ns: string) {
+    return this.request<Namespace>('GET', `/namespace/${enc(ns)}`);
+  }
+  createNamespace(manifest: unknown) {
+    return this.request<Namespace>('POST', '/namespace', manifest);
+  }
+  deleteNamespace(ns: string) {
+    return this.request<void>('DELETE', `/namespace/${enc(ns)}`);
+  }
+  apply(ns: string, manifests: unknown[]) {
+    return this.request<ApplyResult[]>('POST', `/namespace/${enc(ns)}/apply`, { manifests });
+  }
+
+  // ------------------------------------------------------------ services
+  services(ns: string) {
+    return this.request<Service[]>('GET', `/namespace/${enc(ns)}/service`);
+  }
+  service(ns: string, name: string) {
+    return this.request<Service>('GET', `/namespace/${enc(ns)}/service/${enc(name)}`);
+  }
+  createService(ns: string, manifest: unknown) {
+    return this.request<Service>('POST', `/namespace/${enc(ns)}/service`, manifest);
+  }
+  updateService(ns: string, name: string, update: unknown) {
+    return this.request<Service>('PUT', `/namespace/${enc(ns)}/service/${enc(name)}`, update);
+  }
+  deleteService(ns: string, name: string) {
+    return this.request<void>('DELETE', `/namespace/${enc(ns)}/service/${enc(name)}`);
+  }
+  scale(ns: string, name: string, replicas: number) {
+    return this.updateService(ns, name, { spec: { replicas } });
+  }
+  rollback(ns: string, name: string, to?: number) {
+    return this.request<Service>('POST', `/namespace/${enc(ns)}/service/${enc(name)}/rollback`, to ? { to } : {});
+  }
+  deployments(ns: string, service: string) {
+    return this.request<Deployment[]>('GET', `/namespace/${enc(ns)}/service/${enc(service)}/deployment`);
+  }
+  deployment(ns: string, service: string, name: string) {
+    return this.request<Deployment>('GET', `/namespace/${enc(ns)}/service/${enc(service)}/deployment/${enc(name)}`);
+  }
+  pods(ns: string, service?: string, deployment?: string) {
+    if (!service) return this.request<Pod[]>('GET', `/namespace/${enc(ns)}/pod`);
+    const base = `/namespace/${enc(ns)}/service/${enc(service)}`;
+    return this.request<Pod[]>('GET', deployment ? `${base}/deployment/${enc(deployment)}/pod` : `${base}/pod`);
+  }
+  pod(ns: string, name: string) {
+    return this.request<Pod>('GET', `/namespace/${enc(ns)}/pod/${enc(name)}`);
+  }
+  exec(ns: string, pod: string, command: string[], container?: string) {
+    return this.request<ExecResult>('POST', `/namespace/${enc(ns)}/pod/${enc(pod)}/exec`, { command, container });
+  }
+  endpoints(ns: string) {
+    return this.request<Endpoint[]>('GET', `/namespace/${enc(ns)}/endpoint`);
+  }
+
+  /** Log lines of a service (or one pod of it), merged in time order; follows until the signal aborts. */
+  async *logs(
+    ns: string,
+    service: string,
+    opts: { follow?: boolean; tail?: number; pod?: string; since?: number; signal?: AbortSignal } = {},
+  ): AsyncGenerator<LogEntry> {
+    const q = new URLSearchParams();
+    if (opts.follow) q.set('follow', 'true');
+    if (opts.tail !== undefined) q.set('tail', String(opts.tail));
+    if (opts.pod) q.set('pod', opts.pod);
+    if (opts.since !== undefined) q.set('since', String(opts.since));
+    const ctl = new AbortController();
+    const abort = () => ctl.abort();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const res = await this.raw('GET', `/namespace/${enc(ns)}/service/${enc(service)}/logs?${q}`, undefined, ctl.signal);
+      for await (const line of ndjsonLines(res, ctl.signal)) yield JSON.parse(line) as LogEntry;
+    } finally {
+      opts.signal?.removeEventListener('abort', abort);
+      ctl.abort();
+    }
+  }
+
+  // ------------------------------------------------------------ secrets, configs, volumes, routes
+  list<K extends NamespacedKind>(kind: K, ns: string) {
+    return this.request<NamespacedObjects[K][]>('GET', `/namespace/${enc(ns)}/${kind}`);
+  }
+  get<K extends NamespacedKind>(kind: K, ns: string, name: string) {
+    return this.request<NamespacedObjects[K]>('GET', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
+  }
+  create<K extends NamespacedKind>(kind: K, ns: string, manifest: unknown) {
+    return this.request<NamespacedObjects[K]>('POST', `/namespace/${enc(ns)}/${kind}`, manifest);
+  }
+  remove(kind: NamespacedKind, ns: string, name: string) {
+    return this.request<void>('DELETE', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
+  }
+
+  // ------------------------------------------------------------ node agent
+  reportNode(node: string, report: NodeStatusReport) {
+    return this.request<Node>('PUT', `/cluster/node/${enc(node)}/status`, report);
+  }
+  reportPods(node: string, pods: PodStatusReport[]) {
+    return this.request<void>('PUT', `/cluster/node/${enc(node)}/pod`, { pods });
+  }
+  /** The node's pods: a snapshot first, then changes, until the signal aborts. */
+  async *watchNode(node: string, signal: AbortSignal): AsyncGenerator<NodeStreamEvent> {
+    const res = await this.raw('GET', `/cluster/node/${enc(node)}/stream`, undefined, signal);
+    for await (const line of ndjsonLines(res, signal)) {
+      if (line) yield JSON.parse(line) as NodeStreamEvent;
+    }
+  }
+}
+
+async function errorFrom(res: Response): Promise<LbError> {
+  const text = await res.text().catch(() => '');
+  let body: Partial<ErrorBody> = {};
+  try {
+    body = JSON.parse(text) as ErrorBody;
+  } catch {
+    /* not JSON */
+  }
+  const code: ErrorCode =
+    body.code && body.code in ERROR_CODES ? body.code : res.status === 401 ? 'UNAUTHORIZED' : res.status === 404 ? 'NOT_FOUND' : res.status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT';
+  return new LbError(code, body.message ?? (text || `HTTP ${res.status}`), { fields: body.fields });
+}
+
+/** Splits a streamed response body into lines; blank lines are keep-alives and are skipped. */
+async function* ndjsonLines(res: Response, signal: AbortSignal): AsyncGenerator<string> {
+  if (!res.body) return;
+  const decoder = new TextDecoder();
+  let buf = '';
+  const reader = res.body.getReader();
+  try {
+    while (!signal.aborted) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buf += decoder.decode(value, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        if (line) yield line;
+      }
+    }
+  } catch (e) {
+    if (!signal.aborted) throw e;
+  } finally {
+    reader.releaseLock();
+  }
+}

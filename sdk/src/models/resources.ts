@@ -1,0 +1,200 @@
+// Stored objects: what the API returns. Every object is { kind, version, meta, spec, status }.
+import { z } from 'zod';
+import type {
+  ConfigManifest,
+  NamespaceManifest,
+  PodTemplate,
+  RouteManifest,
+  SecretManifest,
+  ServiceSpec,
+  VolumeManifest,
+} from './manifests';
+import { labels, name } from './manifests';
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  description?: string;
+  labels: Record<string, string>;
+  /** Stable id, set when the object is first stored. */
+  uid: string;
+  created: string;
+  updated: string;
+  /** Store revision of the last write; increases on every change. */
+  revision: number;
+}
+
+interface Obj<K extends string, M extends ObjectMeta, Spec, Status> {
+  kind: K;
+  version: 'v1';
+  meta: M;
+  spec: Spec;
+  status: Status;
+}
+
+export type Namespace = Obj<'Namespace', ObjectMeta, NamespaceManifest['spec'], { state: 'ready' | 'destroying' }>;
+
+export interface ServiceStatus {
+  state: 'provisioning' | 'ready' | 'degraded' | 'destroying' | 'error';
+  message: string;
+  /** Name of the deployment that serves traffic (e.g. "v2"). */
+  deployment?: string;
+  /** Highest template version issued so far. */
+  generation: number;
+  replicas: { desired: number; ready: number };
+  network: { ip?: string; ports: string[] };
+}
+export type Service = Obj<'Service', ObjectMeta & { namespace: string }, ServiceSpec, ServiceStatus>;
+
+export interface DeploymentMeta extends ObjectMeta {
+  namespace: string;
+  service: string;
+}
+export interface DeploymentSpec {
+  /** Template version number: deployment "v3" has version 3. */
+  version: number;
+  replicas: number;
+  template: PodTemplate;
+  selector?: ServiceSpec['selector'];
+  /** Hash of template + selector; a new hash means a new version. */
+  hash: string;
+}
+export interface DeploymentStatus {
+  state: 'provisioning' | 'ready' | 'active' | 'superseded' | 'destroying' | 'error';
+  message: string;
+  replicas: { desired: number; ready: number; total: number };
+}
+export type Deployment = Obj<'Deployment', DeploymentMeta, DeploymentSpec, DeploymentStatus>;
+
+export const CONTAINER_STATES = ['created', 'running', 'exited', 'paused', 'restarting', 'dead', 'unknown'] as const;
+export const PodContainerStatus = z
+  .object({
+    name: z.string(),
+    id: z.string().optional(),
+    image: z.string(),
+    state: z.enum(['pending', 'pulling', 'created', 'running', 'exited', 'restarting', 'error', 'unknown']),
+    ready: z.boolean(),
+    restarts: z.number().int().min(0),
+    exit_code: z.number().int().optional(),
+    message: z.string().default(''),
+    started: z.string().optional(),
+  })
+  .strict();
+export type PodContainerStatus = z.infer<typeof PodContainerStatus>;
+
+export const POD_STATES = ['pending', 'provisioning', 'ready', 'not-ready', 'error', 'destroying', 'destroyed'] as const;
+export const PodStatus = z
+  .object({
+    state: z.enum(POD_STATES),
+    running: z.boolean(),
+    message: z.string().default(''),
+    network: z.object({ host_ip: z.string().default(''), pod_ip: z.string().default('') }).strict(),
+    containers: z.array(PodContainerStatus).default([]),
+    updated: z.string().optional(),
+  })
+  .strict();
+export type PodStatus = z.infer<typeof PodStatus>;
+
+export interface PodMeta extends ObjectMeta {
+  namespace: string;
+  service: string;
+  deployment: string;
+  /** Node the pod is bound to; empty until scheduled. */
+  node: string;
+}
+export interface PodSpec {
+  template: PodTemplate;
+  selector?: ServiceSpec['selector'];
+  /** Set by the controller when the pod must go; the agent stops it and reports "destroyed". */
+  destroy: boolean;
+  /** Requested resources summed over containers, used by the scheduler. */
+  resources: { cpu: number; ram: number };
+}
+export type Pod = Obj<'Pod', PodMeta, PodSpec, PodStatus>;
+
+export interface EndpointSpec {
+  ip?: string;
+  ports: string[];
+  upstreams: { pod: string; ip: string }[];
+}
+export type Endpoint = Obj<'Endpoint', ObjectMeta & { namespace: string }, EndpointSpec, Record<string, never>>;
+
+export type Secret = Obj<'Secret', ObjectMeta & { namespace: string }, SecretManifest['spec'], Record<string, never>>;
+export type Config = Obj<'Config', ObjectMeta & { namespace: string }, ConfigManifest['spec'], Record<string, never>>;
+export type Volume = Obj<
+  'Volume',
+  ObjectMeta & { namespace: string },
+  VolumeManifest['spec'],
+  { state: 'pending' | 'ready' | 'error'; node?: string; message: string }
+>;
+export type Route = Obj<'Route', ObjectMeta & { namespace: string }, RouteManifest['spec'], { state: string; message: string }>;
+
+export const NodeCapacity = z
+  .object({
+    cpu: z.number().int().min(0).describe('millicores'),
+    ram: z.number().int().min(0).describe('bytes'),
+    pods: z.number().int().min(0),
+    storage: z.number().int().min(0).default(0),
+  })
+  .strict();
+export type NodeCapacity = z.infer<typeof NodeCapacity>;
+
+export const DriverState = z
+  .object({
+    kind: z.string(),
+    package: z.string(),
+    version: z.string(),
+    state: z.enum(['ready', 'initialising', 'error', 'absent']),
+    message: z.string().default(''),
+  })
+  .strict();
+export type DriverState = z.infer<typeof DriverState>;
+
+/** What an agent reports about its node. */
+export const NodeStatusReport = z
+  .object({
+    labels: labels().default({}),
+    capacity: NodeCapacity,
+    addresses: z.array(z.string()).default([]),
+    os: z.string().default(''),
+    arch: z.string().default(''),
+    hostname: z.string().default(''),
+    version: z.string().default(''),
+    drivers: z.array(DriverState).default([]),
+  })
+  .strict();
+export type NodeStatusReport = z.infer<typeof NodeStatusReport>;
+
+export interface NodeStatus extends Omit<NodeStatusReport, 'labels'> {
+  state: 'ready' | 'not-ready' | 'offline';
+  online: boolean;
+  allocated: { cpu: number; ram: number; pods: number };
+  heartbeat: string;
+}
+export type Node = Obj<'Node', ObjectMeta, { unschedulable: boolean }, NodeStatus>;
+
+/** What an agent reports about one pod of its node. */
+export const PodStatusReport = z
+  .object({ namespace: name(), name: z.string().min(1).max(253), status: PodStatus })
+  .strict();
+export type PodStatusReport = z.infer<typeof PodStatusReport>;
+
+export interface Cluster {
+  kind: 'Cluster';
+  version: 'v1';
+  meta: { name: string; version: string };
+  status: {
+    nodes: { total: number; online: number };
+    capacity: { cpu: number; ram: number; pods: number };
+    allocated: { cpu: number; ram: number; pods: number };
+  };
+}
+
+export type AnyObject = Namespace | Service | Deployment | Pod | Endpoint | Secret | Config | Volume | Route | Node;
+export type ObjectKind = AnyObject['kind'];
+
+/** Event on the node stream: what the agent must run. */
+export type NodeStreamEvent =
+  | { type: 'snapshot'; pods: Pod[]; revision: number }
+  | { type: 'upsert'; pod: Pod; revision: number }
+  | { type: 'delete'; namespace: string; name: string; revision: number };
