@@ -1,0 +1,267 @@
+// The node agent: receives its pods over the API's push stream (a snapshot, then changes), drives the
+// CRI/CII drivers to match, and reports pod and node status back. It never opens the store.
+import {
+  LABEL_NAMESPACE,
+  LABEL_NODE,
+  LABEL_POD,
+  type ContainerRuntime,
+  type DriverState,
+  type ExecResult,
+  type KernelHooks,
+  type LbClient,
+  type LogEntry,
+  type LogLine,
+  type Pod,
+  type PodStatus,
+  type PodStatusReport,
+  LbError,
+} from '@lastbackend/sdk';
+import type { Logger } from '../kernel/logger';
+import { stableStringify } from '../state/hash';
+import { containerName } from './container-spec';
+import { hostAddresses, nodeReport } from './node-info';
+import { PodRunner, type PodDrivers } from './pod-sync';
+import { mergeByTime } from '../util/merge';
+
+export interface AgentOptions {
+  node: string;
+  labels: Record<string, string>;
+  maxPods: number;
+  version: string;
+  /** Seconds between heartbeats (node status reports). */
+  heartbeat: number;
+  /** Seconds between full passes over all pods (behind the event-driven ones). */
+  resync: number;
+}
+
+export class Agent {
+  private readonly runners = new Map<string, PodRunner>();
+  private readonly reported = new Map<string, string>();
+  private readonly pending = new Map<string, PodStatusReport>();
+  private readonly syncing = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private readonly abort = new AbortController();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private haveSnapshot = false;
+  private flushing?: Promise<void>;
+  private readonly hostIp = hostAddresses()[0] ?? '127.0.0.1';
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly client: LbClient,
+    private readonly drivers: () => PodDrivers,
+    private readonly driverStates: () => Promise<DriverState[]>,
+    private readonly hooks: KernelHooks,
+    private readonly log: Logger,
+    private readonly opts: AgentOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.heartbeat();
+    this.timers.push(setInterval(() => void this.heartbeat(), this.opts.heartbeat * 1000));
+    this.timers.push(setInterval(() => void this.resync(), this.opts.resync * 1000));
+    this.timers.push(setInterval(() => void this.probeAll(), 1000));
+    this.loops = [this.watchPods(), this.watchEvents()];
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    for (const t of this.timers) clearInterval(t);
+    await Promise.allSettled([...this.loops, ...this.syncing.values()]);
+    await this.flush().catch(() => undefined);
+  }
+
+  private get cri(): ContainerRuntime {
+    return this.drivers().cri;
+  }
+
+  // ---------------------------------------------------------------- node
+  private async heartbeat(): Promise<void> {
+    try {
+      const drivers = await this.driverStates();
+      await this.client.reportNode(this.opts.node, nodeReport({ labels: this.opts.labels, maxPods: this.opts.maxPods, version: this.opts.version, drivers }));
+    } catch (e) {
+      if (!this.abort.signal.aborted) this.log.warn(`heartbeat failed: ${(e as Error).message}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- desired state
+  /** Follows the node's pod stream; reconnects with back-off and starts over from a snapshot. */
+  private async watchPods(): Promise<void> {
+    let delay = 250;
+    while (!this.abort.signal.aborted) {
+      try {
+        for await (const ev of this.client.watchNode(this.opts.node, this.abort.signal)) {
+          delay = 250;
+          if (ev.type === 'snapshot') this.onSnapshot(ev.pods);
+          else if (ev.type === 'upsert') this.upsert(ev.pod);
+          else this.forget(`${ev.namespace}/${ev.name}`);
+        }
+      } catch (e) {
+        if (this.abort.signal.aborted) break;
+        this.log.warn(`pod stream: ${(e as Error).message}; reconnecting`);
+      }
+      await sleep(delay, this.abort.signal);
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+
+  private onSnapshot(pods: Pod[]): void {
+    const keep = new Set(pods.map(podKey));
+    for (const k of [...this.runners.keys()]) if (!keep.has(k)) this.forget(k);
+    for (const p of pods) this.upsert(p);
+    this.haveSnapshot = true;
+    void this.collectOrphans();
+  }
+
+  private upsert(pod: Pod): void {
+    const key = podKey(pod);
+    const r = this.runners.get(key);
+    if (r) r.pod = pod;
+    else this.runners.set(key, new PodRunner(pod, this.opts.node, this.hostIp, this.drivers, this.hooks, this.log.child(pod.meta.name)));
+    this.schedule(key);
+  }
+
+  private forget(key: string): void {
+    this.runners.delete(key);
+    this.reported.delete(key);
+  }
+
+  // ---------------------------------------------------------------- work
+  /** Runs a pod's sync; a request during a running sync runs once more after it. */
+  private schedule(key: string): void {
+    if (this.syncing.has(key)) {
+      this.again.add(key);
+      return;
+    }
+    const run = this.syncPod(key)
+      .catch((e) => this.log.error(`sync ${key}: ${(e as Error).message}`))
+      .finally(() => {
+        this.syncing.delete(key);
+        if (this.again.delete(key) && !this.abort.signal.aborted) this.schedule(key);
+      });
+    this.syncing.set(key, run);
+  }
+
+  private async syncPod(key: string): Promise<void> {
+    const r = this.runners.get(key);
+    if (!r) return;
+    if (r.pod.spec.destroy) {
+      await r.destroy();
+      this.report(r.pod, { ...r.pod.status, state: 'destroyed', running: false, message: '', containers: [] });
+      return;
+    }
+    this.report(r.pod, await r.sync());
+  }
+
+  private resync(): void {
+    for (const key of this.runners.keys()) this.schedule(key);
+    void this.collectOrphans();
+  }
+
+  private async probeAll(): Promise<void> {
+    for (const [key, r] of this.runners) {
+      if (r.pod.spec.destroy) continue;
+      try {
+        if (await r.probe()) this.schedule(key);
+      } catch (e) {
+        this.log.warn(`probe ${key}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** Containers of this node whose pod is no longer ours are removed (after a full snapshot only). */
+  private async collectOrphans(): Promise<void> {
+    if (!this.haveSnapshot) return;
+    try {
+      for (const c of await this.cri.list({ labels: { [LABEL_NODE]: this.opts.node }, all: true })) {
+        const key = `${c.labels[LABEL_NAMESPACE]}/${c.labels[LABEL_POD]}`;
+        if (this.runners.has(key)) continue;
+        this.log.info(`removing orphan container ${c.name} (pod ${key} is not on this node)`);
+        await this.cri.remove(c.id);
+      }
+    } catch (e) {
+      this.log.warn(`orphan collection: ${(e as Error).message}`);
+    }
+  }
+
+  /** Container events make restarts and status prompt instead of waiting for the next pass. */
+  private async watchEvents(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        if (!this.cri.capabilities.events) return;
+        for await (const ev of this.cri.events({ labels: { [LABEL_NODE]: this.opts.node } }, this.abort.signal)) {
+          const key = `${ev.labels[LABEL_NAMESPACE]}/${ev.labels[LABEL_POD]}`;
+          if (this.runners.has(key) && (ev.action === 'die' || ev.action === 'start' || ev.action === 'oom')) this.schedule(key);
+        }
+      } catch (e) {
+        if (this.abort.signal.aborted) return;
+        this.log.warn(`container events: ${(e as Error).message}`);
+      }
+      await sleep(1000, this.abort.signal);
+    }
+  }
+
+  // ---------------------------------------------------------------- status
+  private report(pod: Pod, status: PodStatus): void {
+    const key = podKey(pod);
+    const view = stableStringify(status);
+    if (this.reported.get(key) === view && pod.status.state === status.state) return;
+    this.reported.set(key, view);
+    this.pending.set(key, { namespace: pod.meta.namespace, name: pod.meta.name, status: { ...status, updated: new Date().toISOString() } });
+    void this.flush();
+  }
+
+  /** Sends pending reports in one request; reports made meanwhile go in the next. */
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => (this.pending.size ? this.flush() : undefined));
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    if (!batch.length) return Promise.resolve();
+    this.flushing = this.client
+      .reportPods(this.opts.node, batch)
+      .catch((e) => {
+        // Forget what was not delivered, so the next pass reports it again.
+        for (const r of batch) this.reported.delete(`${r.namespace}/${r.name}`);
+        if (!this.abort.signal.aborted) this.log.warn(`status report failed: ${(e as Error).message}`);
+      })
+      .finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  // ---------------------------------------------------------------- logs and exec (used by the API)
+  private runner(ns: string, pod: string): PodRunner {
+    const r = this.runners.get(`${ns}/${pod}`);
+    if (!r) throw new LbError('NOT_FOUND', `pod "${pod}" is not running on node ${this.opts.node}`);
+    return r;
+  }
+
+  exec(ns: string, pod: string, command: string[], container?: string, timeoutSeconds?: number): Promise<ExecResult> {
+    const r = this.runner(ns, pod);
+    const c = container ?? r.pod.spec.template.containers[0].name;
+    if (!r.pod.spec.template.containers.some((x) => x.name === c)) throw new LbError('NOT_FOUND', `pod "${pod}" has no container "${c}"`);
+    return this.cri.exec(containerName(ns, pod, c), command, { timeoutSeconds });
+  }
+
+  async *logs(ns: string, pod: string, opts: { follow?: boolean; tail?: number; since?: number; signal?: AbortSignal }): AsyncGenerator<LogEntry> {
+    const r = this.runner(ns, pod);
+    const streams = r.pod.spec.template.containers.map((c) => ({
+      container: c.name,
+      it: this.cri.logs(containerName(ns, pod, c.name), opts)[Symbol.asyncIterator](),
+    }));
+    yield* mergeByTime(
+      streams.map((s) => ({ next: () => s.it.next(), map: (l: LogLine): LogEntry => ({ pod, container: s.container, ...l }) })),
+      !!opts.follow,
+    );
+  }
+}
+
+const podKey = (p: Pod) => `${p.meta.namespace}/${p.meta.name}`;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+

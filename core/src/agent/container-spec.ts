@@ -1,0 +1,60 @@
+// From a pod's template to what the CRI creates. Names are deterministic, so creating a pod's
+// containers twice (after a crash, or from two passes) finds the first ones instead of duplicating.
+import {
+  LABEL_CONTAINER,
+  LABEL_DEPLOYMENT,
+  LABEL_NAMESPACE,
+  LABEL_NODE,
+  LABEL_POD,
+  LABEL_SERVICE,
+  LABEL_SPEC_HASH,
+  parseCpu,
+  parseRam,
+  type ContainerManifest,
+  type ContainerSpec,
+  type Pod,
+} from '@lastbackend/sdk';
+import { hashOf } from '../state/hash';
+
+export function containerName(ns: string, pod: string, container: string): string {
+  return `lb_${ns}_${pod}_${container}`;
+}
+
+export function podLabels(pod: Pod, node: string): Record<string, string> {
+  return {
+    [LABEL_NAMESPACE]: pod.meta.namespace,
+    [LABEL_SERVICE]: pod.meta.service,
+    [LABEL_DEPLOYMENT]: pod.meta.deployment,
+    [LABEL_POD]: pod.meta.name,
+    [LABEL_NODE]: node,
+  };
+}
+
+export function containerSpec(pod: Pod, c: ContainerManifest, node: string, network: ContainerSpec['network']): ContainerSpec {
+  const env: Record<string, string> = {};
+  for (const e of c.env) if (e.value !== undefined) env[e.name] = e.value;
+  const limits = c.resources?.limits;
+  return {
+    name: containerName(pod.meta.namespace, pod.meta.name, c.name),
+    image: c.image.name,
+    command: c.command,
+    args: c.args,
+    env,
+    labels: { ...pod.meta.labels, ...podLabels(pod, node), [LABEL_CONTAINER]: c.name },
+    workdir: c.workdir,
+    network,
+    resources: {
+      cpu: limits?.cpu !== undefined ? parseCpu(limits.cpu) : undefined,
+      ram: limits?.ram !== undefined ? parseRam(limits.ram) : undefined,
+    },
+    mounts: [],
+    stopTimeout: pod.spec.template.termination,
+  };
+}
+
+/** Stamps the spec with its hash: a container whose hash differs from its spec's is recreated. */
+export function withSpecHash(spec: ContainerSpec): ContainerSpec {
+  const { [LABEL_SPEC_HASH]: _old, ...labels } = spec.labels;
+  const hash = hashOf({ ...spec, labels });
+  return { ...spec, labels: { ...labels, [LABEL_SPEC_HASH]: hash } };
+}

@@ -1,0 +1,240 @@
+// Brings one pod's containers to what its spec says and tells what they are: create missing ones,
+// start created ones, apply the restart policy to exited ones, run probes. Running containers that
+// match their spec are adopted as they are, which is what makes an agent restart harmless.
+import {
+  LABEL_SPEC_HASH,
+  type ContainerManifest,
+  type ContainerRuntime,
+  type ContainerStatus,
+  type ImageService,
+  type KernelHooks,
+  type Pod,
+  type PodContainerStatus,
+  type PodStatus,
+} from '@lastbackend/sdk';
+import type { Logger } from '../kernel/logger';
+import { containerName, containerSpec, withSpecHash } from './container-spec';
+import { ProbeState } from './probes';
+
+export interface PodDrivers {
+  cri: ContainerRuntime;
+  cii: ImageService;
+}
+
+interface ContainerRuntimeState {
+  restarts: number;
+  /** No restart before this time (crash-loop back-off), ms since epoch. */
+  backoffUntil: number;
+  readiness?: ProbeState;
+  liveness?: ProbeState;
+  error?: string;
+  pulling?: boolean;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+export class PodRunner {
+  private readonly containers = new Map<string, ContainerRuntimeState>();
+  private vetoed?: string;
+  private created = false;
+  pod: Pod;
+
+  constructor(
+    pod: Pod,
+    private readonly node: string,
+    private readonly hostIp: string,
+    private readonly drivers: () => PodDrivers,
+    private readonly hooks: KernelHooks,
+    private readonly log: Logger,
+  ) {
+    this.pod = pod;
+    // Restart counters continue from what was reported before (an agent restart never lowers them).
+    for (const c of pod.status.containers) this.state(c.name).restarts = c.restarts;
+  }
+
+  private state(name: string): ContainerRuntimeState {
+    let s = this.containers.get(name);
+    if (!s) this.containers.set(name, (s = { restarts: 0, backoffUntil: 0 }));
+    return s;
+  }
+
+  /** Converges the containers and returns the pod's status. */
+  async sync(): Promise<PodStatus> {
+    if (this.vetoed) return this.status([]);
+    if (!this.created) {
+      const veto = await this.hooks.beforePodCreate.promise(this.pod);
+      if (veto) {
+        this.vetoed = veto;
+        this.log.warn(`pod ${this.pod.meta.namespace}/${this.pod.meta.name} vetoed: ${veto}`);
+        return this.status([]);
+      }
+    }
+    const observed: (ContainerStatus | null)[] = [];
+    let first: ContainerStatus | null = null;
+    for (const [i, c] of this.pod.spec.template.containers.entries()) {
+      const st = this.state(c.name);
+      let cur: ContainerStatus | null = null;
+      try {
+        const network = i === 0 || !first ? ({ mode: 'default' } as const) : ({ mode: 'container', container: first.id } as const);
+        cur = await this.ensure(c, st, network);
+        st.error = undefined;
+      } catch (e) {
+        st.error = (e as Error).message;
+        this.log.warn(`pod ${this.pod.meta.namespace}/${this.pod.meta.name} container ${c.name}: ${st.error}`);
+      }
+      if (i === 0) first = cur;
+      observed.push(cur);
+    }
+    if (!this.created && observed.every(Boolean)) {
+      this.created = true;
+      void this.hooks.podCreated.promise(this.pod).catch(() => undefined);
+    }
+    return this.status(observed);
+  }
+
+  private async ensure(c: ContainerManifest, st: ContainerRuntimeState, network: Parameters<typeof containerSpec>[3]): Promise<ContainerStatus | null> {
+    const { cri } = this.drivers();
+    const spec = withSpecHash(await this.hooks.podSpec.promise(containerSpec(this.pod, c, this.node, network), this.pod));
+    let cur = await cri.inspect(spec.name);
+    if (cur && cur.labels[LABEL_SPEC_HASH] !== spec.labels[LABEL_SPEC_HASH]) {
+      this.log.info(`container ${spec.name} differs from its spec: recreating`);
+      await cri.remove(cur.id);
+      cur = null;
+    }
+    if (!cur) {
+      await this.ensureImage(c, st);
+      cur = await cri.create(spec);
+    }
+    if (cur.state === 'created') {
+      await cri.start(cur.id);
+      return cri.inspect(cur.id);
+    }
+    if (cur.state === 'exited' || cur.state === 'dead') {
+      if (!this.shouldRestart(c, st, cur)) return cur;
+      if (Date.now() < st.backoffUntil) return cur;
+      st.restarts++;
+      st.backoffUntil = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(st.restarts - 1, 6));
+      this.log.info(`restarting ${spec.name} (exit ${cur.exitCode}, restart ${st.restarts})`);
+      await cri.start(cur.id);
+      return cri.inspect(cur.id);
+    }
+    return cur;
+  }
+
+  private shouldRestart(c: ContainerManifest, st: ContainerRuntimeState, cur: ContainerStatus): boolean {
+    switch (c.restart.policy) {
+      case 'always':
+        return true;
+      case 'on-failure':
+        return cur.exitCode !== 0 && (c.restart.attempts === undefined || st.restarts < c.restart.attempts);
+      case 'never':
+        return false;
+    }
+  }
+
+  private async ensureImage(c: ContainerManifest, st: ContainerRuntimeState): Promise<void> {
+    const { cii } = this.drivers();
+    const ref = c.image.name;
+    if (c.image.policy !== 'always' && (await cii.inspect(ref))) return;
+    if (c.image.policy === 'never') throw new Error(`image ${ref} is not present and its policy is "never"`);
+    st.pulling = true;
+    try {
+      await cii.pull(ref);
+    } catch (e) {
+      throw new Error(`pull ${ref}: ${(e as Error).message}`);
+    } finally {
+      st.pulling = false;
+    }
+  }
+
+  /** Runs due probes; restarts a container whose liveness failed. Resolves true when a verdict changed. */
+  async probe(): Promise<boolean> {
+    const { cri } = this.drivers();
+    let changed = false;
+    const now = Date.now();
+    for (const c of this.pod.spec.template.containers) {
+      const st = this.state(c.name);
+      for (const p of [st.readiness, st.liveness]) if (p && (await p.tick(now, cri))) changed = true;
+      if (st.liveness && !st.liveness.ok) {
+        const name = containerName(this.pod.meta.namespace, this.pod.meta.name, c.name);
+        this.log.warn(`liveness probe of ${name} failed: stopping it (restart policy ${c.restart.policy})`);
+        await cri.stop(name, this.pod.spec.template.termination);
+        st.liveness = undefined;
+        st.readiness = undefined;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  private status(observed: (ContainerStatus | null)[]): PodStatus {
+    const ip = observed[0]?.ip ?? '';
+    const containers: PodContainerStatus[] = this.pod.spec.template.containers.map((c, i) => {
+      const cur = observed[i];
+      const st = this.state(c.name);
+      if (cur?.state === 'running') this.attachProbes(c, st, cur, ip);
+      const running = cur?.state === 'running';
+      const ready = running && (st.readiness?.ok ?? true);
+      return {
+        name: c.name,
+        ...(cur ? { id: cur.id } : {}),
+        image: c.image.name,
+        state: st.error ? 'error' : st.pulling ? 'pulling' : cur ? containerState(cur) : 'pending',
+        ready,
+        restarts: st.restarts,
+        ...(cur?.exitCode !== undefined && cur.state !== 'running' ? { exit_code: cur.exitCode } : {}),
+        message: st.error ?? (running && !ready ? 'readiness probe failing' : ''),
+        ...(cur?.startedAt ? { started: cur.startedAt } : {}),
+      };
+    });
+    const running = containers.length > 0 && containers.every((c) => c.state === 'running');
+    const ready = running && containers.every((c) => c.ready);
+    const failed = containers.find((c) => c.state === 'error' || (c.state === 'exited' && c.exit_code !== 0));
+    const state: PodStatus['state'] = this.vetoed
+      ? 'error'
+      : ready
+        ? 'ready'
+        : failed
+          ? 'error'
+          : running
+            ? 'not-ready'
+            : 'provisioning';
+    const message = this.vetoed
+      ? `vetoed: ${this.vetoed}`
+      : failed
+        ? `${failed.name}: ${failed.message || `exited with code ${failed.exit_code}`}`
+        : containers.find((c) => c.message)?.message ?? '';
+    return { state, running, message, network: { host_ip: this.hostIp, pod_ip: ip }, containers };
+  }
+
+  private attachProbes(c: ContainerManifest, st: ContainerRuntimeState, cur: ContainerStatus, ip: string): void {
+    const target = { containerId: cur.id, ip, startedAt: cur.startedAt ? Date.parse(cur.startedAt) : Date.now() };
+    if (c.readiness) (st.readiness ??= new ProbeState('readiness', c.readiness, target)).retarget(target);
+    if (c.liveness) (st.liveness ??= new ProbeState('liveness', c.liveness, target)).retarget(target);
+  }
+
+  /** Stops and removes every container of the pod (idempotent). */
+  async destroy(): Promise<void> {
+    const { cri } = this.drivers();
+    const names = this.pod.spec.template.containers.map((c) => containerName(this.pod.meta.namespace, this.pod.meta.name, c.name));
+    // Sidecars first, the network owner last.
+    for (const name of names.reverse()) {
+      await cri.stop(name, this.pod.spec.template.termination);
+      await cri.remove(name);
+    }
+  }
+}
+
+function containerState(c: ContainerStatus): PodContainerStatus['state'] {
+  switch (c.state) {
+    case 'running':
+    case 'created':
+    case 'exited':
+    case 'restarting':
+      return c.state;
+    case 'dead':
+      return 'exited';
+    default:
+      return 'unknown';
+  }
+}

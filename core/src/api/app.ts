@@ -1,0 +1,59 @@
+// The REST API: a NestJS application over the domain classes. Routes follow the original's shape.
+import 'reflect-metadata';
+import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ClusterState } from '../cluster/cluster';
+import type { Logger } from '../kernel/logger';
+import { buildOpenApi } from '../openapi/spec';
+import { Resources } from '../state/resources';
+import { Store } from '../store/store';
+import { authMiddleware } from './auth';
+import { ClusterController } from './controllers/cluster.controller';
+import { HealthController, NamespaceController } from './controllers/namespace.controller';
+import { ObjectController } from './controllers/object.controller';
+import { PodController } from './controllers/pod.controller';
+import { ServiceController } from './controllers/service.controller';
+import { ErrorFilter } from './errors.filter';
+import { LogService } from './logs';
+import { NodeGateway } from './node-gateway';
+
+export interface ApiDeps {
+  store: Store;
+  resources: Resources;
+  cluster: ClusterState;
+  gateway: NodeGateway;
+  logs: LogService;
+  token: string;
+  log: Logger;
+  version: string;
+}
+
+@Module({})
+class ApiModule {
+  static with(d: ApiDeps): DynamicModule {
+    return {
+      module: ApiModule,
+      // Order matters: the generic /namespace/:ns/:kind routes come last.
+      controllers: [HealthController, NamespaceController, ServiceController, PodController, ClusterController, ObjectController],
+      providers: [
+        { provide: Store, useValue: d.store },
+        { provide: Resources, useValue: d.resources },
+        { provide: ClusterState, useValue: d.cluster },
+        { provide: NodeGateway, useValue: d.gateway },
+        { provide: LogService, useValue: d.logs },
+      ],
+    };
+  }
+}
+
+export async function createApi(d: ApiDeps): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d), { logger: false, bodyParser: false });
+  app.use(authMiddleware(d.token));
+  app.useBodyParser('json', { limit: '10mb' });
+  app.useGlobalFilters(new ErrorFilter(d.log));
+  app.disable('x-powered-by');
+  SwaggerModule.setup('docs', app, buildOpenApi(d.version) as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

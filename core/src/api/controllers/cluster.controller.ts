@@ -1,0 +1,75 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import type { NodeStreamEvent, Pod } from '@lastbackend/sdk';
+import { ClusterState } from '../../cluster/cluster';
+import { PREFIX } from '../../store/keys';
+import { Store, type StoreEvent } from '../../store/store';
+
+const KEEPALIVE_MS = 15_000;
+
+@Controller('cluster')
+export class ClusterController {
+  constructor(
+    private readonly cluster: ClusterState,
+    private readonly store: Store,
+  ) {}
+
+  @Get()
+  get() {
+    return this.cluster.cluster();
+  }
+
+  @Get('node')
+  nodes() {
+    return this.cluster.nodes();
+  }
+
+  @Get('node/:node')
+  node(@Param('node') node: string) {
+    return this.cluster.node(node);
+  }
+
+  @Delete('node/:node')
+  @HttpCode(204)
+  deleteNode(@Param('node') node: string) {
+    return this.cluster.deleteNode(node);
+  }
+
+  @Put('node/:node/status')
+  reportNode(@Param('node') node: string, @Body() body: unknown) {
+    return this.cluster.reportNode(node, body);
+  }
+
+  @Put('node/:node/pod')
+  @HttpCode(204)
+  reportPods(@Param('node') node: string, @Body() body: unknown) {
+    return this.cluster.reportPods(node, body);
+  }
+
+  /** The node's pods pushed as NDJSON: a snapshot, then every change, until the agent disconnects. */
+  @Get('node/:node/stream')
+  async stream(@Param('node') node: string, @Res() res: Response) {
+    const send = (ev: NodeStreamEvent) => res.write(JSON.stringify(ev) + '\n');
+    let buffered: StoreEvent[] | undefined = [];
+    const onEvent = (ev: StoreEvent) => {
+      const pod = ev.value as Pod | undefined;
+      const prev = ev.prev as Pod | undefined;
+      if (pod && pod.meta.node === node) send({ type: 'upsert', pod, revision: ev.revision });
+      else if (prev && prev.meta.node === node) send({ type: 'delete', namespace: prev.meta.namespace, name: prev.meta.name, revision: ev.revision });
+    };
+    // Subscribe before reading the snapshot, so nothing between the two is missed.
+    const unwatch = this.store.watch(PREFIX.pods, (ev) => (buffered ? buffered.push(ev) : onEvent(ev)));
+    const keepalive = setInterval(() => res.write('\n'), KEEPALIVE_MS);
+    res.on('close', () => {
+      unwatch();
+      clearInterval(keepalive);
+    });
+    const revision = this.store.revision;
+    const pods = (await this.store.list<Pod>(PREFIX.pods)).filter((p) => p.meta.node === node);
+    res.status(200).setHeader('content-type', 'application/x-ndjson');
+    res.setHeader('cache-control', 'no-store');
+    send({ type: 'snapshot', pods, revision });
+    for (const ev of buffered) if (ev.revision > revision) onEvent(ev);
+    buffered = undefined;
+  }
+}

@@ -1,0 +1,34 @@
+// Every error leaves the API as { code, message, fields? } with a fitting status; internals are logged, not sent.
+import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { isLbError, type ErrorBody } from '@lastbackend/sdk';
+import type { Logger } from '../kernel/logger';
+
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  constructor(private readonly log: Logger) {}
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const [status, body] = this.describe(err);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).json(body);
+  }
+
+  private describe(err: unknown): [number, ErrorBody] {
+    if (isLbError(err)) return [err.status, err.toJSON()];
+    const e = err as { status?: number; type?: string; message?: string };
+    if (e?.type === 'entity.parse.failed') return [400, { code: 'INVALID_ARGUMENT', message: `request body is not valid JSON: ${e.message}` }];
+    if (e?.type === 'entity.too.large') return [413, { code: 'INVALID_ARGUMENT', message: 'request body is too large' }];
+    if (err instanceof HttpException) {
+      const status = err.getStatus();
+      const code = status === 404 ? 'NOT_FOUND' : status === 401 ? 'UNAUTHORIZED' : status < 500 ? 'INVALID_ARGUMENT' : 'INTERNAL';
+      return [status, { code, message: status === 404 ? 'no such route' : err.message }];
+    }
+    this.log.error(`unhandled error: ${(err as Error)?.stack ?? String(err)}`);
+    return [500, { code: 'INTERNAL', message: 'internal error' }];
+  }
+}

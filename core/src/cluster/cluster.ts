@@ -1,0 +1,149 @@
+// Reads across the store (deployments, pods, nodes, cluster totals) and what agents write: node and
+// pod status. Agents may only report pods bound to their own node.
+import {
+  LbError,
+  NodeStatusReport,
+  PodStatusReport,
+  notFound,
+  parseOrThrow,
+  type Cluster,
+  type Deployment,
+  type Endpoint,
+  type Node,
+  type Pod,
+} from '@lastbackend/sdk';
+import { z } from 'zod';
+import { keys, PREFIX } from '../store/keys';
+import { newMeta, touch } from '../store/meta';
+import type { Store } from '../store/store';
+
+const PodReports = z.object({ pods: z.array(PodStatusReport).max(10000) }).strict();
+
+export class ClusterState {
+  constructor(
+    private readonly store: Store,
+    private readonly version: string,
+  ) {}
+
+  async deployments(ns: string, svc: string): Promise<Deployment[]> {
+    await this.requireService(ns, svc);
+    return (await this.store.list<Deployment>(keys.deployment(ns, svc))).sort((a, b) => a.spec.version - b.spec.version);
+  }
+
+  async deployment(ns: string, svc: string, name: string): Promise<Deployment> {
+    const d = await this.store.get<Deployment>(keys.deployment(ns, svc, name));
+    if (!d) throw notFound(`deployment "${name}" of service "${svc}" in namespace "${ns}"`);
+    return d;
+  }
+
+  async pods(ns: string, filter: { service?: string; deployment?: string } = {}): Promise<Pod[]> {
+    if (!(await this.store.get(keys.namespace(ns)))) throw notFound(`namespace "${ns}"`);
+    if (filter.service) await this.requireService(ns, filter.service);
+    if (filter.deployment) await this.deployment(ns, filter.service!, filter.deployment);
+    return (await this.store.list<Pod>(keys.pod(ns))).filter(
+      (p) => (!filter.service || p.meta.service === filter.service) && (!filter.deployment || p.meta.deployment === filter.deployment),
+    );
+  }
+
+  async pod(ns: string, name: string): Promise<Pod> {
+    const p = await this.store.get<Pod>(keys.pod(ns, name));
+    if (!p) throw notFound(`pod "${name}" in namespace "${ns}"`);
+    return p;
+  }
+
+  async endpoints(ns: string): Promise<Endpoint[]> {
+    return this.store.list<Endpoint>(keys.endpoint(ns));
+  }
+
+  private async requireService(ns: string, svc: string): Promise<void> {
+    if (!(await this.store.get(keys.service(ns, svc)))) throw notFound(`service "${svc}" in namespace "${ns}"`);
+  }
+
+  // ---------------------------------------------------------------- nodes
+  async nodes(): Promise<Node[]> {
+    const nodes = await this.store.list<Node>(PREFIX.nodes);
+    const pods = await this.store.list<Pod>(PREFIX.pods);
+    return nodes.map((n) => withAllocation(n, pods));
+  }
+
+  async node(name: string): Promise<Node> {
+    const n = await this.store.get<Node>(keys.node(name));
+    if (!n) throw notFound(`node "${name}"`);
+    return withAllocation(n, await this.store.list<Pod>(PREFIX.pods));
+  }
+
+  deleteNode(name: string): Promise<void> {
+    return this.store.txn(async (tx) => {
+      if (!(await tx.get(keys.node(name)))) throw notFound(`node "${name}"`);
+      tx.del(keys.node(name));
+    });
+  }
+
+  async cluster(): Promise<Cluster> {
+    const nodes = await this.nodes();
+    const sum = (f: (n: Node) => { cpu: number; ram: number; pods: number }) =>
+      nodes.reduce((a, n) => ({ cpu: a.cpu + f(n).cpu, ram: a.ram + f(n).ram, pods: a.pods + f(n).pods }), { cpu: 0, ram: 0, pods: 0 });
+    return {
+      kind: 'Cluster',
+      version: 'v1',
+      meta: { name: 'lastbackend', version: this.version },
+      status: {
+        nodes: { total: nodes.length, online: nodes.filter((n) => n.status.online).length },
+        capacity: sum((n) => n.status.capacity),
+        allocated: sum((n) => n.status.allocated),
+      },
+    };
+  }
+
+  /** An agent's heartbeat: registers the node on first contact. */
+  reportNode(name: string, body: unknown): Promise<Node> {
+    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) throw new LbError('INVALID_ARGUMENT', `node name "${name}" must be a lowercase host name`);
+    const r = parseOrThrow(NodeStatusReport, body, 'invalid node status');
+    return this.store.txn(async (tx) => {
+      const prev = await tx.get<Node>(keys.node(name));
+      const { labels, ...status } = r;
+      const node: Node = prev ?? {
+        kind: 'Node',
+        version: 'v1',
+        meta: newMeta({ name, labels }),
+        spec: { unschedulable: false },
+        status: { ...status, state: 'ready', online: true, allocated: { cpu: 0, ram: 0, pods: 0 }, heartbeat: '' },
+      };
+      node.meta.labels = labels;
+      node.status = { ...node.status, ...status, state: 'ready', online: true, heartbeat: new Date().toISOString() };
+      tx.put(keys.node(name), touch(node));
+      return node;
+    });
+  }
+
+  /** Pod status from the agent of `node`; reports for pods not bound to it are ignored. */
+  reportPods(node: string, body: unknown): Promise<void> {
+    const { pods } = parseOrThrow(PodReports, body, 'invalid pod status report');
+    return this.store.txn(async (tx) => {
+      for (const r of pods) {
+        const key = keys.pod(r.namespace, r.name);
+        const pod = await tx.get<Pod>(key);
+        if (!pod || pod.meta.node !== node) continue;
+        // Once marked for deletion, only "destroying"/"destroyed" may be reported.
+        if (pod.spec.destroy && r.status.state !== 'destroyed') r.status.state = 'destroying';
+        pod.status = r.status;
+        tx.put(key, touch(pod));
+      }
+    });
+  }
+}
+
+function withAllocation(n: Node, pods: Pod[]): Node {
+  const mine = pods.filter((p) => p.meta.node === n.meta.name && !p.spec.destroy);
+  return {
+    ...n,
+    status: {
+      ...n.status,
+      allocated: {
+        cpu: mine.reduce((a, p) => a + p.spec.resources.cpu, 0),
+        ram: mine.reduce((a, p) => a + p.spec.resources.ram, 0),
+        pods: mine.length,
+      },
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// Server/agent configuration: YAML file, then environment, then flags (each overrides the one before).
+// The config names the driver package for each kind; the kernel loads only what is named here.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { DRIVER_KINDS, LbError, labels, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
+
+const DriverRef = z
+  .object({
+    package: z.string().min(1).describe('npm package name (or a path) of the driver'),
+    config: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type DriverRefConfig = z.infer<typeof DriverRef>;
+
+const LISTEN_RE = /^(\[[0-9a-f:]+\]|[a-zA-Z0-9.-]+):(\d{1,5})$/;
+
+export const KernelConfig = z
+  .object({
+    data_dir: z.string().min(1),
+    listen: z.string().regex(LISTEN_RE, 'must be host:port, e.g. 127.0.0.1:2967'),
+    token: z.string().min(16, 'must be at least 16 characters').optional(),
+    log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    node: z
+      .object({
+        name: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a lowercase host name'),
+        labels: labels().default({}),
+        max_pods: z.number().int().min(1).max(10000).default(110),
+        heartbeat: z.number().min(0.2).max(300).default(5),
+        resync: z.number().min(0.5).max(600).default(5),
+      })
+      .strict(),
+    controller: z
+      .object({
+        history: z.number().int().min(1).max(100).default(10),
+        node_not_ready_after: z.number().min(1).default(20),
+        node_offline_after: z.number().min(1).default(60),
+        resync: z.number().min(1).default(10),
+      })
+      .strict()
+      .default({ history: 10, node_not_ready_after: 20, node_offline_after: 60, resync: 10 }),
+    drivers: z
+      .object(Object.fromEntries(DRIVER_KINDS.map((k) => [k, DriverRef.nullable().optional()])) as Record<DriverKind, z.ZodOptional<z.ZodNullable<typeof DriverRef>>>)
+      .strict(),
+    plugins: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+export type KernelConfig = z.infer<typeof KernelConfig> & { configFile?: string };
+
+export const DEFAULT_DRIVERS: KernelConfig['drivers'] = {
+  cri: { package: '@lastbackend/driver-docker', config: {} },
+  cii: { package: '@lastbackend/driver-docker', config: {} },
+};
+
+export interface ConfigSources {
+  /** --config; else $LB_CONFIG; else <data dir>/config.yaml when it exists. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  flags?: { dataDir?: string; listen?: string; token?: string; name?: string; logLevel?: string };
+}
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.LB_DATA_DIR ?? join(env.HOME ?? homedir(), '.lastbackend');
+}
+
+export function loadConfig(src: ConfigSources = {}): KernelConfig {
+  const env = src.env ?? process.env;
+  const flags = src.flags ?? {};
+  const dataDir = resolve(flags.dataDir ?? env.LB_DATA_DIR ?? defaultDataDir(env));
+  const file = src.file ?? env.LB_CONFIG ?? (existsSync(join(dataDir, 'config.yaml')) ? join(dataDir, 'config.yaml') : undefined);
+
+  let fromFile: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new LbError('INVALID_ARGUMENT', `cannot read config file ${file}: ${(e as Error).message}`);
+    }
+    try {
+      fromFile = (parseYaml(text) as Record<string, unknown>) ?? {};
+    } catch (e) {
+      throw new LbError('INVALID_ARGUMENT', `config file ${file} is not valid YAML: ${(e as Error).message}`);
+    }
+    if (typeof fromFile !== 'object' || Array.isArray(fromFile)) throw new LbError('INVALID_ARGUMENT', `config file ${file} must be a YAML mapping`);
+  }
+
+  const node = (fromFile.node as Record<string, unknown> | undefined) ?? {};
+  const merged = {
+    ...fromFile,
+    data_dir: dataDir,
+    listen: flags.listen ?? env.LB_LISTEN ?? fromFile.listen ?? '127.0.0.1:2967',
+    token: flags.token ?? env.LB_TOKEN ?? fromFile.token,
+    log_level: flags.logLevel ?? env.LB_LOG_LEVEL ?? fromFile.log_level,
+    node: { ...node, name: flags.name ?? env.LB_NODE_NAME ?? node.name ?? hostname().toLowerCase() },
+    drivers: fromFile.drivers ?? DEFAULT_DRIVERS,
+  };
+  const where = file ? `config ${file}` : 'config';
+  const cfg = parseOrThrow(KernelConfig, merged, `invalid ${where}`);
+  return { ...cfg, configFile: file };
+}
+
+/** Directories a driver package is resolved from: next to the config, the data dir, cwd, the kernel. */
+export function driverSearchPaths(cfg: KernelConfig): string[] {
+  return [...(cfg.configFile ? [dirname(cfg.configFile)] : []), join(cfg.data_dir, 'drivers'), process.cwd(), __dirname];
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = LISTEN_RE.exec(listen);
+  if (!m) throw new LbError('INVALID_ARGUMENT', `listen: "${listen}" must be host:port`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+export function readJson<T>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}

@@ -1,0 +1,146 @@
+// The controller's logic against a real level store on disk, with agents simulated by status reports.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Deployment, Pod, PodStatus, Service } from '@lastbackend/sdk';
+import { ClusterState } from '../cluster/cluster';
+import { createLogger } from '../kernel/logger';
+import { Resources } from '../state/resources';
+import { keys } from '../store/keys';
+import { Store } from '../store/store';
+import { Controller } from './controller';
+
+const manifest = (replicas: number, cmd = 'a') => ({
+  kind: 'Service',
+  meta: { name: 'web' },
+  spec: { replicas, template: { containers: [{ name: 'web', image: { name: 'img:1' }, command: [cmd] }] } },
+});
+
+const nodeReport = { capacity: { cpu: 4000, ram: 8 * 1024 ** 3, pods: 110 } };
+
+describe('Controller', () => {
+  let dir: string;
+  let store: Store;
+  let ctl: Controller;
+  let r: Resources;
+  let cluster: ClusterState;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lb-ctl-'));
+    store = new Store(dir);
+    await store.open();
+    r = new Resources(store);
+    cluster = new ClusterState(store, 'test');
+    await r.createNamespace({ kind: 'Namespace', meta: { name: 'ns' } });
+    await cluster.reportNode('n1', nodeReport);
+    ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 60 });
+    await ctl.start();
+  });
+
+  afterEach(async () => {
+    await ctl.stop();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const pods = async () => (await store.list<Pod>(keys.pod('ns'))).filter((p) => !p.spec.destroy);
+  const all = () => store.list<Pod>(keys.pod('ns'));
+  const svc = () => store.get<Service>(keys.service('ns', 'web')) as Promise<Service>;
+  const deps = () => store.list<Deployment>(keys.deployment('ns', 'web'));
+
+  async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+    for (let i = 0; i < 200; i++) {
+      const v = await fn();
+      if (ok(v)) return v;
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    const brief = (await all()).map((p) => `${p.meta.name}:${p.meta.deployment}:${p.spec.destroy}:${p.status.state}`);
+    throw new Error(`timed out waiting for ${what}: pods ${brief.join(' ')}; deployments ${(await deps()).map((d) => `${d.meta.name}:${d.spec.replicas}:${d.status.state}`)}`);
+  }
+
+  /** What an agent does: reports pods of a deployment ready, and marked ones destroyed. */
+  async function agentPass(readyDeployment?: string) {
+    const status = (state: PodStatus['state'], ip = '10.0.0.1'): PodStatus => ({
+      state,
+      running: state === 'ready',
+      message: '',
+      network: { host_ip: '1.1.1.1', pod_ip: state === 'ready' ? ip : '' },
+      containers: [],
+    });
+    const reports = (await all())
+      .filter((p) => p.meta.node === 'n1' && (p.spec.destroy || p.meta.deployment === readyDeployment))
+      .map((p, i) => ({ namespace: 'ns', name: p.meta.name, status: status(p.spec.destroy ? 'destroyed' : 'ready', `10.0.0.${i + 2}`) }));
+    await cluster.reportPods('n1', { pods: reports });
+  }
+
+  it('creates, places, scales in place and rolls out blue/green', async () => {
+    await r.createService('ns', manifest(3));
+    let ps = await until(pods, (p) => p.length === 3 && p.every((x) => x.meta.node === 'n1'), '3 placed pods');
+    expect(new Set(ps.map((p) => p.meta.deployment))).toEqual(new Set(['v1']));
+
+    await agentPass('v1');
+    await until(svc, (s) => s.status.state === 'ready' && s.status.deployment === 'v1', 'service ready on v1');
+
+    // scale in place: no new deployment
+    await r.updateService('ns', 'web', { spec: { replicas: 5 } });
+    await until(pods, (p) => p.length === 5, '5 pods');
+    await r.updateService('ns', 'web', { spec: { replicas: 2 } });
+    ps = await until(pods, (p) => p.length === 2, '2 pods');
+    expect((await deps()).map((d) => d.meta.name)).toEqual(['v1']);
+    await agentPass('v1');
+    await until(all, (p) => p.length === 2, 'surplus pods reaped');
+
+    // template change: v2 comes up beside v1; v1 stays until v2 is ready
+    await r.updateService('ns', 'web', { spec: { template: manifest(2, 'b').spec.template } });
+    ps = await until(pods, (p) => p.filter((x) => x.meta.deployment === 'v2').length === 2, 'v2 pods');
+    expect(ps.filter((p) => p.meta.deployment === 'v1')).toHaveLength(2);
+    expect((await svc()).status.deployment).toBe('v1');
+
+    await agentPass('v2');
+    await until(svc, (s) => s.status.deployment === 'v2', 'switch to v2');
+    await until(pods, (p) => p.every((x) => x.meta.deployment === 'v2'), 'v1 pods marked for deletion');
+    await agentPass('v2');
+    await until(all, (p) => p.length === 2, 'v1 pods reaped');
+    const ds = await deps();
+    expect(ds.map((d) => [d.meta.name, d.status.state])).toEqual([
+      ['v1', 'superseded'],
+      ['v2', 'active'],
+    ]);
+    const ep = await store.get<{ spec: { upstreams: unknown[] } }>(keys.endpoint('ns', 'web'));
+    expect(ep?.spec.upstreams).toHaveLength(2);
+  });
+
+  it('rolls back to an earlier template as a new version', async () => {
+    await r.createService('ns', manifest(1, 'a'));
+    await until(pods, (p) => p.length === 1, 'pod');
+    await agentPass('v1');
+    await until(svc, (s) => s.status.deployment === 'v1', 'v1 active');
+    await r.updateService('ns', 'web', { spec: { template: manifest(1, 'b').spec.template } });
+    await until(pods, (p) => p.some((x) => x.meta.deployment === 'v2'), 'v2 pod');
+    await agentPass('v2');
+    await until(svc, (s) => s.status.deployment === 'v2', 'v2 active');
+
+    await r.rollback('ns', 'web', {});
+    await until(deps, (d) => d.length === 3, 'v3');
+    const v3 = (await deps()).find((d) => d.meta.name === 'v3')!;
+    expect(v3.spec.template.containers[0].command).toEqual(['a']);
+    await expect(r.rollback('ns', 'web', { to: 'v9' })).rejects.toThrow(/v9 .*not kept/);
+  });
+
+  it('deletes a service with everything it made', async () => {
+    await r.createService('ns', manifest(2));
+    await until(pods, (p) => p.length === 2, 'pods');
+    await r.deleteService('ns', 'web');
+    await until(all, (p) => p.every((x) => x.spec.destroy), 'pods marked');
+    await agentPass();
+    await until(async () => (await store.list<{ kind?: string } & Pod>('')).filter((o) => o.kind && !/Namespace|Node/.test(o.kind)).length, (n) => n === 0, 'everything gone');
+  });
+
+  it('explains unschedulable pods', async () => {
+    await r.createService('ns', { ...manifest(1), spec: { ...manifest(1).spec, selector: { labels: { zone: 'b' } } } });
+    const [p] = await until(pods, (ps) => ps.length === 1 && !!ps[0].status.message, 'a reason');
+    expect(p.meta.node).toBe('');
+    expect(p.status.message).toBe('unschedulable: node n1 lacks label zone=b');
+    await until(svc, (s) => s.status.state === 'degraded', 'service degraded');
+  });
+});

@@ -1,0 +1,363 @@
+// The state controller: level-triggered reconcile of service → deployments → pods (+ placement and
+// endpoints). Each pass reads the desired state, compares it with what is stored and writes the
+// difference in one transaction, so a crash at any point is repaired by the next pass.
+import {
+  parseCpu,
+  parseRam,
+  type Deployment,
+  type Endpoint,
+  type Namespace,
+  type ObjectMeta,
+  type Node,
+  type Pod,
+  type PodTemplate,
+  type Service,
+} from '@lastbackend/sdk';
+import { randomBytes } from 'node:crypto';
+import { keys, PREFIX } from '../store/keys';
+import { newMeta, touch } from '../store/meta';
+import type { Store, StoreEvent, Txn } from '../store/store';
+import { hashOf, stableStringify } from '../state/hash';
+import { nodeLoads, place } from '../scheduler/scheduler';
+import type { Logger } from '../kernel/logger';
+
+export interface ControllerOptions {
+  /** Superseded deployments kept for rollback. */
+  history: number;
+  /** Seconds without a heartbeat before a node is not-ready, then offline. */
+  nodeNotReadyAfter: number;
+  nodeOfflineAfter: number;
+  /** Seconds between full passes (the safety net behind the watch). */
+  resyncInterval: number;
+}
+
+export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
+  history: 10,
+  nodeNotReadyAfter: 20,
+  nodeOfflineAfter: 60,
+  resyncInterval: 10,
+};
+
+type Work = `svc:${string}/${string}` | `ns:${string}` | 'nodes';
+
+export class Controller {
+  private readonly queue = new Set<Work>();
+  private stopped = false;
+  private unwatch?: () => void;
+  private timer?: NodeJS.Timeout;
+  private idle: Promise<void> = Promise.resolve();
+  private wake?: () => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly opts: ControllerOptions = DEFAULT_CONTROLLER_OPTIONS,
+  ) {}
+
+  async start(): Promise<void> {
+    this.unwatch = this.store.watch('', (ev) => this.onChange(ev));
+    this.timer = setInterval(() => void this.resyncAll(), this.opts.resyncInterval * 1000);
+    this.timer.unref();
+    this.idle = this.loop();
+    await this.resyncAll();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unwatch?.();
+    if (this.timer) clearInterval(this.timer);
+    this.wake?.();
+    await this.idle;
+  }
+
+  private onChange(ev: StoreEvent): void {
+    const [kind, ns, name] = ev.key.split('/');
+    if (kind === 'service' || kind === 'deployment') this.enqueue(`svc:${ns}/${name}`);
+    else if (kind === 'pod') {
+      const pod = (ev.value ?? ev.prev) as Pod | undefined;
+      if (pod) this.enqueue(`svc:${pod.meta.namespace}/${pod.meta.service}`);
+    } else if (kind === 'namespace') this.enqueue(`ns:${ns}`);
+    else if (kind === 'node' && (!ev.prev || (ev.value as Node | undefined)?.status.state !== (ev.prev as Node).status.state)) {
+      // A node came, went or changed state: pending pods may now fit.
+      void this.resyncAll();
+    }
+  }
+
+  /** Queues every service and namespace (and node liveness) for a pass. */
+  async resyncAll(): Promise<void> {
+    if (this.stopped) return;
+    this.enqueue('nodes');
+    for (const s of await this.store.list<Service>(PREFIX.services)) this.enqueue(`svc:${s.meta.namespace}/${s.meta.name}`);
+    for (const d of await this.store.list<Deployment>(PREFIX.deployments)) this.enqueue(`svc:${d.meta.namespace}/${d.meta.service}`);
+    for (const n of await this.store.list<Namespace>(keys.namespace())) this.enqueue(`ns:${n.meta.name}`);
+  }
+
+  private enqueue(w: Work): void {
+    this.queue.add(w);
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const next = this.queue.values().next();
+      if (next.done) {
+        await new Promise<void>((r) => (this.wake = r));
+        this.wake = undefined;
+        continue;
+      }
+      this.queue.delete(next.value);
+      try {
+        await this.process(next.value);
+      } catch (e) {
+        this.log.error(`reconcile ${next.value} failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private process(w: Work): Promise<void> {
+    if (w === 'nodes') return this.reconcileNodes();
+    if (w.startsWith('ns:')) return this.reconcileNamespace(w.slice(3));
+    const [ns, name] = w.slice(4).split('/');
+    return this.reconcileService(ns, name);
+  }
+
+  // ---------------------------------------------------------------- nodes
+  private reconcileNodes(): Promise<void> {
+    return this.store.txn(async (tx) => {
+      const now = Date.now();
+      for (const n of await tx.list<Node>(PREFIX.nodes)) {
+        const age = (now - Date.parse(n.status.heartbeat)) / 1000;
+        const state = age < this.opts.nodeNotReadyAfter ? 'ready' : age < this.opts.nodeOfflineAfter ? 'not-ready' : 'offline';
+        if (state !== n.status.state) {
+          this.log.warn(`node ${n.meta.name} is ${state} (last heartbeat ${Math.round(age)}s ago)`);
+          n.status.state = state;
+          n.status.online = state !== 'offline';
+          tx.put(keys.node(n.meta.name), touch(n));
+        }
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- namespaces
+  private reconcileNamespace(ns: string): Promise<void> {
+    return this.store.txn(async (tx) => {
+      const n = await tx.get<Namespace>(keys.namespace(ns));
+      if (n?.status.state !== 'destroying') return;
+      if ((await tx.list(keys.service(ns))).length || (await tx.list(keys.pod(ns))).length) return;
+      tx.del(keys.namespace(ns));
+      this.log.info(`namespace ${ns} deleted`);
+    });
+  }
+
+  // ---------------------------------------------------------------- services
+  private reconcileService(ns: string, name: string): Promise<void> {
+    return this.store.txn(async (tx) => {
+      const svc = await tx.get<Service>(keys.service(ns, name));
+      const deps = (await tx.list<Deployment>(keys.deployment(ns, name))).sort((a, b) => a.spec.version - b.spec.version);
+      const pods = (await tx.list<Pod>(keys.pod(ns))).filter((p) => p.meta.service === name);
+      const w = new Writer(tx);
+
+      if (!svc || svc.status.state === 'destroying') {
+        await this.teardown(tx, w, ns, name, svc, deps, pods);
+        return;
+      }
+      const before = stableStringify(svc.status);
+
+      // A template or selector change makes a new version; everything else scales in place.
+      const hash = hashOf({ template: svc.spec.template, selector: svc.spec.selector ?? null });
+      let latest = deps[deps.length - 1];
+      if (!latest || latest.spec.hash !== hash) {
+        const version = Math.max(svc.status.generation, latest?.spec.version ?? 0) + 1;
+        latest = newDeployment(svc, version, hash);
+        deps.push(latest);
+        svc.status.generation = version;
+        w.put(keys.deployment(ns, name, latest.meta.name), latest, '');
+        this.log.info(`service ${ns}/${name}: deployment ${latest.meta.name} created`);
+      }
+      let active = deps.find((d) => d.meta.name === svc.status.deployment);
+
+      for (const d of deps) {
+        const dBefore = stableStringify(d);
+        const desired = d === latest || d === active ? svc.spec.replicas : 0;
+        d.spec.replicas = desired;
+        const mine = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
+        for (let i = mine.length; i < desired; i++) {
+          const pod = newPod(svc, d);
+          pods.push(pod);
+          w.put(keys.pod(ns, pod.meta.name), pod, '');
+        }
+        for (const p of pickSurplus(mine, mine.length - desired)) {
+          p.spec.destroy = true;
+          p.status.state = 'destroying';
+          w.put(keys.pod(ns, p.meta.name), p, '');
+        }
+        const live = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
+        d.status.replicas = { desired, ready: live.filter((p) => p.status.state === 'ready').length, total: live.length };
+        w.put(keys.deployment(ns, name, d.meta.name), d, dBefore);
+      }
+
+      // Blue/green: switch once every pod of the new version is ready; the old one then scales to zero.
+      if (latest !== active && latest.status.replicas.ready >= latest.spec.replicas) {
+        if (active) this.log.info(`service ${ns}/${name}: switched ${active.meta.name} → ${latest.meta.name}`);
+        svc.status.deployment = latest.meta.name;
+        active = latest;
+        this.enqueue(`svc:${ns}/${name}`);
+      }
+      for (const d of deps) {
+        const dBefore = stableStringify(d);
+        d.status.state = d === active ? 'active' : d === latest ? (d.status.replicas.ready >= d.spec.replicas ? 'ready' : 'provisioning') : 'superseded';
+        d.status.message = d === latest && d !== active ? `${d.status.replicas.ready}/${d.spec.replicas} pods ready` : '';
+        w.put(keys.deployment(ns, name, d.meta.name), d, dBefore);
+      }
+      this.pruneHistory(w, ns, name, deps, pods, active, latest);
+
+      await this.schedule(tx, w, pods);
+      this.reapPods(w, pods, await this.nodeNames(tx));
+
+      const ready = active ? pods.filter((p) => p.meta.deployment === active!.meta.name && !p.spec.destroy && p.status.state === 'ready') : [];
+      svc.status.replicas = { desired: svc.spec.replicas, ready: ready.length };
+      const unschedulable = pods.find((p) => !p.spec.destroy && !p.meta.node && p.status.message);
+      const failing = pods.find((p) => !p.spec.destroy && p.status.state === 'error');
+      svc.status.state =
+        latest === active && ready.length >= svc.spec.replicas ? 'ready' : failing || unschedulable ? 'degraded' : 'provisioning';
+      svc.status.message = unschedulable?.status.message ?? failing?.status.message ?? (latest !== active ? `rolling out ${latest.meta.name}` : '');
+      w.put(keys.service(ns, name), svc, before, (s) => stableStringify(s.status));
+
+      const ep = await tx.get<Endpoint>(keys.endpoint(ns, name));
+      const endpoint: Endpoint = ep ?? {
+        kind: 'Endpoint',
+        version: 'v1',
+        meta: { ...newMeta({ name }), namespace: ns },
+        spec: { ports: [], upstreams: [] },
+        status: {},
+      };
+      const epBefore = ep ? stableStringify(ep.spec) : '';
+      endpoint.spec = {
+        ip: svc.status.network.ip,
+        ports: svc.spec.network?.ports ?? [],
+        upstreams: ready.filter((p) => p.status.network.pod_ip).map((p) => ({ pod: p.meta.name, ip: p.status.network.pod_ip })),
+      };
+      w.put(keys.endpoint(ns, name), endpoint, epBefore, (e) => stableStringify(e.spec));
+    });
+  }
+
+  /** Deleting a service: stop every pod, and once none is left, drop deployments, endpoint and service. */
+  private async teardown(tx: Txn, w: Writer, ns: string, name: string, svc: Service | undefined, deps: Deployment[], pods: Pod[]) {
+    for (const p of pods) {
+      if (p.spec.destroy) continue;
+      p.spec.destroy = true;
+      p.status.state = 'destroying';
+      w.put(keys.pod(ns, p.meta.name), p, '');
+    }
+    this.reapPods(w, pods, await this.nodeNames(tx));
+    if (pods.some((p) => !w.deleted.has(keys.pod(ns, p.meta.name)))) return;
+    for (const d of deps) tx.del(keys.deployment(ns, name, d.meta.name));
+    tx.del(keys.endpoint(ns, name));
+    if (svc) {
+      tx.del(keys.service(ns, name));
+      this.log.info(`service ${ns}/${name} deleted`);
+    }
+    this.enqueue(`ns:${ns}`);
+  }
+
+  /** Drops superseded deployments without pods beyond the history limit, oldest first. */
+  private pruneHistory(w: Writer, ns: string, name: string, deps: Deployment[], pods: Pod[], active?: Deployment, latest?: Deployment) {
+    const old = deps.filter((d) => d !== active && d !== latest && !pods.some((p) => p.meta.deployment === d.meta.name));
+    for (const d of old.slice(0, Math.max(0, old.length - this.opts.history))) w.del(keys.deployment(ns, name, d.meta.name));
+  }
+
+  private async nodeNames(tx: Txn): Promise<Set<string>> {
+    return new Set((await tx.list<Node>(PREFIX.nodes)).map((n) => n.meta.name));
+  }
+
+  /** Places pods that have no node yet; explains in the pod's status why one cannot be placed. */
+  private async schedule(tx: Txn, w: Writer, pods: Pod[]): Promise<void> {
+    const pending = pods.filter((p) => !p.meta.node && !p.spec.destroy);
+    if (!pending.length) return;
+    const all = await tx.list<Pod>(PREFIX.pods);
+    const byKey = new Map(all.map((p) => [keys.pod(p.meta.namespace, p.meta.name), p]));
+    for (const p of pods) byKey.set(keys.pod(p.meta.namespace, p.meta.name), p);
+    const loads = nodeLoads(await tx.list<Node>(PREFIX.nodes), [...byKey.values()].filter((p) => !p.spec.destroy || p.meta.node));
+    for (const p of pending) {
+      const before = stableStringify(p);
+      const r = place(p, loads);
+      if ('reason' in r) {
+        p.status.message = r.reason;
+      } else {
+        p.meta.node = r.node;
+        p.status.message = '';
+        p.status.state = 'provisioning';
+      }
+      w.put(keys.pod(p.meta.namespace, p.meta.name), p, before);
+    }
+  }
+
+  /** Removes pods marked for deletion that no agent has to stop any more. */
+  private reapPods(w: Writer, pods: Pod[], nodes: Set<string>): void {
+    for (const p of pods) {
+      if (p.spec.destroy && (!p.meta.node || !nodes.has(p.meta.node) || p.status.state === 'destroyed'))
+        w.del(keys.pod(p.meta.namespace, p.meta.name));
+    }
+  }
+}
+
+/** Writes an object only when it changed, so the controller's own writes settle instead of looping. */
+class Writer {
+  readonly deleted = new Set<string>();
+  constructor(private readonly tx: Txn) {}
+  put<T extends { meta: ObjectMeta }>(key: string, obj: T, before: string, view: (o: T) => string = stableStringify): void {
+    if (this.deleted.has(key)) return;
+    if (before && before === view(obj)) return;
+    this.tx.put(key, touch(obj));
+  }
+  del(key: string): void {
+    this.deleted.add(key);
+    this.tx.del(key);
+  }
+}
+
+function newDeployment(svc: Service, version: number, hash: string): Deployment {
+  return {
+    kind: 'Deployment',
+    version: 'v1',
+    meta: { ...newMeta({ name: `v${version}` }), namespace: svc.meta.namespace, service: svc.meta.name },
+    spec: { version, replicas: svc.spec.replicas, template: svc.spec.template, selector: svc.spec.selector, hash },
+    status: { state: 'provisioning', message: '', replicas: { desired: svc.spec.replicas, ready: 0, total: 0 } },
+  };
+}
+
+function newPod(svc: Service, d: Deployment): Pod {
+  const name = `${svc.meta.name.slice(0, 52)}-${randomBytes(5).toString('hex')}`;
+  return {
+    kind: 'Pod',
+    version: 'v1',
+    meta: {
+      ...newMeta({ name, labels: svc.meta.labels }),
+      namespace: svc.meta.namespace,
+      service: svc.meta.name,
+      deployment: d.meta.name,
+      node: '',
+    },
+    spec: { template: d.spec.template, selector: d.spec.selector, destroy: false, resources: podResources(d.spec.template) },
+    status: { state: 'pending', running: false, message: '', network: { host_ip: '', pod_ip: '' }, containers: [] },
+  };
+}
+
+/** cpu (millicores) and ram (bytes) a pod asks for: requests, else limits, summed over containers. */
+export function podResources(t: PodTemplate): { cpu: number; ram: number } {
+  let cpu = 0;
+  let ram = 0;
+  for (const c of t.containers) {
+    const r = c.resources?.requests ?? c.resources?.limits;
+    if (r?.cpu !== undefined) cpu += parseCpu(r.cpu) ?? 0;
+    if (r?.ram !== undefined) ram += parseRam(r.ram) ?? 0;
+  }
+  return { cpu, ram };
+}
+
+/** The pods to remove when scaling down: unplaced first, then not ready, then the newest. */
+function pickSurplus(pods: Pod[], n: number): Pod[] {
+  if (n <= 0) return [];
+  const rank = (p: Pod) => (!p.meta.node ? 0 : p.status.state !== 'ready' ? 1 : 2);
+  return [...pods].sort((a, b) => rank(a) - rank(b) || b.meta.created.localeCompare(a.meta.created)).slice(0, n);
+}

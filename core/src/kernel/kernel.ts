@@ -1,0 +1,139 @@
+// The plugin kernel: loads the driver package named for each kind, checks and probes it, gives it its
+// own child container, and exposes the active drivers to the rest of the platform only through the
+// SDK interfaces. Hook plugins named in the config tap the kernel's hooks.
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { container as rootContainer } from 'tsyringe';
+import {
+  DRIVER_KINDS,
+  LbError,
+  createKernelHooks,
+  isHookPlugin,
+  type DriverBase,
+  type DriverInstances,
+  type DriverKind,
+  type DriverState,
+  type KernelHooks,
+} from '@lastbackend/sdk';
+import { driverSearchPaths, type KernelConfig } from '../config/config';
+import { stableStringify } from '../state/hash';
+import { createDriver, loadDriverPackage, validateDriverConfig, type LoadedPackage } from './driver-loader';
+import type { Logger } from './logger';
+
+interface ActiveDriver {
+  kind: DriverKind;
+  loaded: LoadedPackage;
+  instance: DriverBase;
+}
+
+export class Kernel {
+  readonly hooks: KernelHooks = createKernelHooks();
+  private readonly active = new Map<DriverKind, ActiveDriver>();
+  private readonly instances: DriverInstances[] = [];
+
+  constructor(
+    private readonly cfg: KernelConfig,
+    private readonly log: Logger,
+  ) {}
+
+  /** Loads hook plugins, then every configured driver. Any failure stops start-up with its reason. */
+  async start(): Promise<void> {
+    this.loadPlugins();
+    const paths = driverSearchPaths(this.cfg);
+    const shared = new Map<string, DriverInstances>();
+    const errors: Error[] = [];
+    for (const kind of DRIVER_KINDS) {
+      const ref = this.cfg.drivers[kind];
+      if (!ref) continue;
+      const info = { kind, package: ref.package };
+      this.hooks.driverLoading.call(info);
+      try {
+        const loaded = loadDriverPackage(kind, ref.package, paths);
+        const config = validateDriverConfig(kind, loaded, ref.config);
+        // One instance per package and config: docker serves CRI and CII from one client.
+        const id = `${loaded.dir}\u0000${stableStringify(config)}`;
+        let inst = shared.get(id);
+        if (!inst) {
+          inst = await createDriver({ kind, loaded, config, node: this.cfg.node.name, stateRoot: join(this.cfg.data_dir, 'drivers-state'), logger: this.log, container: rootContainer });
+          shared.set(id, inst);
+          this.instances.push(inst);
+        }
+        const instance = inst[kind];
+        if (!instance)
+          throw new LbError('DRIVER_KIND_MISMATCH', `driver "${ref.package}" created no ${kind} implementation`, { fix: `name a ${kind} driver in drivers.${kind}.package` });
+        const probe = await instance.probe();
+        if (probe.state === 'error')
+          throw new LbError('DRIVER_PROBE_FAILED', `${kind} driver "${ref.package}" cannot work on this host: ${probe.message ?? 'probe failed'}`, {
+            fix: fixForProbe(kind, ref.package),
+          });
+        this.active.set(kind, { kind, loaded, instance });
+        this.hooks.driverLoaded.call({ ...info, version: loaded.version });
+        this.log.info(`${kind} driver ${loaded.name}@${loaded.version} loaded (probe: ${probe.state})`);
+      } catch (e) {
+        this.hooks.driverFailed.call(info, e as Error);
+        errors.push(e as Error);
+      }
+    }
+    if (errors.length) {
+      await this.dispose();
+      if (errors.length === 1) throw errors[0];
+      throw new LbError('DRIVER_INVALID', `driver start-up failed:\n  - ${errors.map((e) => e.message).join('\n  - ')}`);
+    }
+  }
+
+  private loadPlugins(): void {
+    for (const pkg of this.cfg.plugins) {
+      let mod: unknown;
+      try {
+        mod = require(require.resolve(pkg, { paths: driverSearchPaths(this.cfg) }));
+      } catch (e) {
+        throw new LbError('DRIVER_NOT_FOUND', `hook plugin "${pkg}" cannot be loaded: ${(e as Error).message.split('\n')[0]}`, {
+          fix: `install it or remove it from plugins in the config`,
+        });
+      }
+      const plugin = (mod as { default?: unknown }).default ?? mod;
+      if (!isHookPlugin(plugin)) throw new LbError('DRIVER_INVALID', `"${pkg}" is not a hook plugin (default-export definePlugin({...}))`);
+      plugin.apply(this.hooks);
+      this.log.info(`hook plugin ${plugin.name} loaded`);
+    }
+  }
+
+  driver<K extends DriverKind>(kind: K): NonNullable<DriverInstances[K]> {
+    const d = this.active.get(kind);
+    if (!d) throw new LbError('UNAVAILABLE', `no ${kind} driver is configured`, { fix: `name one in drivers.${kind}.package` });
+    return d.instance as NonNullable<DriverInstances[K]>;
+  }
+
+  has(kind: DriverKind): boolean {
+    return this.active.has(kind);
+  }
+
+  /** Kind, package, version and probe result of every driver, as nodes report them. */
+  async states(): Promise<DriverState[]> {
+    return Promise.all(
+      [...this.active.values()].map(async (d) => {
+        const p = await d.instance.probe().catch((e: Error) => ({ state: 'error' as const, message: e.message }));
+        return { kind: d.kind, package: d.loaded.name, version: d.loaded.version, state: p.state, message: p.message ?? '' };
+      }),
+    );
+  }
+
+  async dispose(): Promise<void> {
+    await this.hooks.shutdown.promise().catch(() => undefined);
+    const seen = new Set<DriverBase>();
+    for (const inst of this.instances.reverse()) {
+      for (const d of Object.values(inst) as DriverBase[]) {
+        if (seen.has(d)) continue;
+        seen.add(d);
+        await d.dispose().catch((e: Error) => this.log.warn(`dispose ${d.info().name}: ${e.message}`));
+      }
+    }
+    this.active.clear();
+    this.instances.length = 0;
+  }
+}
+
+function fixForProbe(kind: DriverKind, pkg: string): string {
+  if (pkg === '@lastbackend/driver-docker') return 'start the Docker engine (dockerd), or run `npm start` as root to install and start it';
+  return `make the host meet the driver's needs, or name another ${kind} driver in drivers.${kind}.package`;
+}

@@ -1,0 +1,25 @@
+// A small structured logger. Lines go to stderr as "time level [scope] message {meta}".
+// Nothing secret is passed to it: tokens and secret values never reach a log call.
+import type { DriverLogger } from '@lastbackend/sdk';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export interface Logger extends DriverLogger {
+  child(scope: string): Logger;
+}
+
+export function createLogger(level: LogLevel = 'info', scope = 'lb', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+  const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, meta?: Record<string, unknown>) => {
+    if (ORDER[lvl] < ORDER[level]) return;
+    const extra = meta && Object.keys(meta).length ? ` ${JSON.stringify(meta)}` : '';
+    write(`${new Date().toISOString()} ${lvl.padEnd(5)} [${scope}] ${msg}${extra}\n`);
+  };
+  return {
+    debug: (m, meta) => emit('debug', m, meta),
+    info: (m, meta) => emit('info', m, meta),
+    warn: (m, meta) => emit('warn', m, meta),
+    error: (m, meta) => emit('error', m, meta),
+    child: (s) => createLogger(level, `${scope}:${s}`, write),
+  };
+}

@@ -1,0 +1,113 @@
+// `lb server`: API + controller + scheduler + a local agent in one process (the embedded default).
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LbClient, LbError, type Namespace } from '@lastbackend/sdk';
+import { Agent } from './agent/agent';
+import { createApi } from './api/app';
+import { LogService } from './api/logs';
+import { NodeGateway } from './api/node-gateway';
+import { writeCliConfig } from './cli/cli-config';
+import { ClusterState } from './cluster/cluster';
+import { parseListen, type KernelConfig } from './config/config';
+import { Controller } from './controller/controller';
+import { Kernel } from './kernel/kernel';
+import { createLogger, type Logger } from './kernel/logger';
+import { Resources } from './state/resources';
+import { keys } from './store/keys';
+import { newMeta } from './store/meta';
+import { Store } from './store/store';
+import { VERSION } from './version';
+
+export interface RunningServer {
+  url: string;
+  token: string;
+  kernel: Kernel;
+  close(): Promise<void>;
+}
+
+/** The admin token: from the config, else the one generated earlier in the data dir, else a new one. */
+function adminToken(cfg: KernelConfig): { token: string; generated: boolean } {
+  if (cfg.token) return { token: cfg.token, generated: false };
+  const file = join(cfg.data_dir, 'token');
+  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), generated: true };
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return { token, generated: true };
+}
+
+export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cfg.log_level)): Promise<RunningServer> {
+  mkdirSync(cfg.data_dir, { recursive: true, mode: 0o700 });
+  chmodSync(cfg.data_dir, 0o700);
+  const { token, generated } = adminToken(cfg);
+  const { host, port } = parseListen(cfg.listen);
+  const cleanup: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const fn of cleanup.reverse()) await fn().catch((e: Error) => log.warn(`shutdown: ${e.message}`));
+    cleanup.length = 0;
+  };
+
+  try {
+    const kernel = new Kernel(cfg, log.child('kernel'));
+    await kernel.start();
+    cleanup.push(() => kernel.dispose());
+
+    const store = new Store(join(cfg.data_dir, 'state'));
+    try {
+      await store.open();
+    } catch (e) {
+      const locked = /lock/i.test(String((e as { cause?: Error }).cause?.message ?? (e as Error).message));
+      throw new LbError('UNAVAILABLE', locked ? `data dir ${cfg.data_dir} is in use by another lb server` : `cannot open the state store in ${cfg.data_dir}: ${(e as Error).message}`, {
+        fix: locked ? 'stop the other server or use another --data-dir' : 'check the data dir',
+      });
+    }
+    cleanup.push(() => store.close());
+    await ensureDefaultNamespace(store);
+
+    const resources = new Resources(store);
+    const cluster = new ClusterState(store, VERSION);
+    const gateway = new NodeGateway();
+    const app = await createApi({ store, resources, cluster, gateway, logs: new LogService(cluster, gateway), token, log: log.child('api'), version: VERSION });
+    await app.listen(port, host).catch((e: Error) => {
+      throw new LbError('UNAVAILABLE', `cannot listen on ${cfg.listen}: ${e.message}`, { fix: 'choose another --listen address' });
+    });
+    cleanup.push(() => app.close());
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
+
+    const controller = new Controller(store, log.child('controller'), {
+      history: cfg.controller.history,
+      nodeNotReadyAfter: cfg.controller.node_not_ready_after,
+      nodeOfflineAfter: cfg.controller.node_offline_after,
+      resyncInterval: cfg.controller.resync,
+    });
+    await controller.start();
+    cleanup.push(() => controller.stop());
+
+    const agent = new Agent(
+      new LbClient({ server: url, token }),
+      () => ({ cri: kernel.driver('cri'), cii: kernel.driver('cii') }),
+      () => kernel.states(),
+      kernel.hooks,
+      log.child('agent'),
+      { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync },
+    );
+    gateway.register(cfg.node.name, agent);
+    await agent.start();
+    cleanup.push(() => agent.stop());
+
+    if (generated) writeCliConfig({ server: url, token });
+    log.info(`lb server ${VERSION} listening on ${url} (node ${cfg.node.name}, data ${cfg.data_dir})`);
+    return { url, token, kernel, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+async function ensureDefaultNamespace(store: Store): Promise<void> {
+  await store.txn(async (tx) => {
+    if (await tx.get(keys.namespace('default'))) return;
+    const ns: Namespace = { kind: 'Namespace', version: 'v1', meta: newMeta({ name: 'default' }), spec: {}, status: { state: 'ready' } };
+    tx.put(keys.namespace('default'), ns);
+  });
+}

@@ -1,0 +1,323 @@
+// What users may change, checked and written in one transaction each: the API's domain layer.
+// Every function validates everything before it writes anything, so a rejected request stores nothing.
+import {
+  LbError,
+  Manifests,
+  MANIFEST_KINDS,
+  NamespaceManifest,
+  RollbackRequest,
+  ServiceManifest,
+  ServiceSpec,
+  ServiceUpdate,
+  invalid,
+  notFound,
+  parseOrThrow,
+  type AnyManifest,
+  type ApplyResult,
+  type Deployment,
+  type ManifestKind,
+  type Namespace,
+  type NamespacedKind,
+  type Secret,
+  type Service,
+  type SchemaLike,
+} from '@lastbackend/sdk';
+import { keys } from '../store/keys';
+import { newMeta, touch } from '../store/meta';
+import type { Store, Txn } from '../store/store';
+import { stableStringify } from './hash';
+
+type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string } & Namespace['meta']; spec: unknown; status: unknown };
+
+const KIND_OF: Record<NamespacedKind, ManifestKind> = { secret: 'Secret', config: 'Config', volume: 'Volume', route: 'Route' };
+
+export class Resources {
+  constructor(private readonly store: Store) {}
+
+  // ---------------------------------------------------------------- namespaces
+  listNamespaces() {
+    return this.store.list<Namespace>(keys.namespace());
+  }
+
+  async getNamespace(ns: string): Promise<Namespace> {
+    const n = await this.store.get<Namespace>(keys.namespace(ns));
+    if (!n) throw notFound(`namespace "${ns}"`);
+    return n;
+  }
+
+  createNamespace(body: unknown): Promise<Namespace> {
+    const m = parseOrThrow(NamespaceManifest, body, 'invalid namespace');
+    return this.store.txn(async (tx) => {
+      if (await tx.get(keys.namespace(m.meta.name))) throw new LbError('ALREADY_EXISTS', `namespace "${m.meta.name}" already exists`);
+      return this.upsertNamespace(tx, m).then((r) => r.object);
+    });
+  }
+
+  updateNamespace(ns: string, body: unknown): Promise<Namespace> {
+    const m = parseOrThrow(NamespaceManifest, body, 'invalid namespace');
+    if (m.meta.name !== ns) throw invalid([{ field: 'meta.name', reason: `must be "${ns}", the namespace in the path` }]);
+    return this.store.txn(async (tx) => {
+      await this.requireNamespace(tx, ns);
+      return (await this.upsertNamespace(tx, m)).object;
+    });
+  }
+
+  /** Marks the namespace and its services for deletion; the controller removes them and then the namespace. */
+  deleteNamespace(ns: string): Promise<void> {
+    return this.store.txn(async (tx) => {
+      const n = await this.requireNamespace(tx, ns);
+      n.status.state = 'destroying';
+      tx.put(keys.namespace(ns), touch(n));
+      for (const s of await tx.list<Service>(keys.service(ns))) this.markServiceDestroying(tx, s);
+      for (const kind of Object.keys(KIND_OF) as NamespacedKind[]) {
+        for (const o of await tx.list<NamespacedObject>(keys.object(kind, ns))) tx.del(keys.object(kind, ns, o.meta.name));
+      }
+    });
+  }
+
+  private async requireNamespace(tx: Txn, ns: string): Promise<Namespace> {
+    const n = await tx.get<Namespace>(keys.namespace(ns));
+    if (!n) throw new LbError('NOT_FOUND', `namespace "${ns}" not found`, { fix: `create it with a Namespace manifest or \`lb apply\`` });
+    if (n.status.state === 'destroying') throw new LbError('FAILED_PRECONDITION', `namespace "${ns}" is being deleted`);
+    return n;
+  }
+
+  private async upsertNamespace(tx: Txn, m: NamespaceManifest): Promise<{ object: Namespace; action: ApplyResult['action'] }> {
+    const key = keys.namespace(m.meta.name);
+    const prev = await tx.get<Namespace>(key);
+    if (prev?.status.state === 'destroying') throw new LbError('FAILED_PRECONDITION', `namespace "${m.meta.name}" is being deleted`);
+    if (prev && sameUserFields(prev, m)) return { object: prev, action: 'unchanged' };
+    const object: Namespace = prev
+      ? touch({ ...prev, meta: { ...prev.meta, labels: m.meta.labels ?? {}, description: m.meta.description }, spec: m.spec })
+      : { kind: 'Namespace', version: 'v1', meta: newMeta(m.meta), spec: m.spec, status: { state: 'ready' } };
+    tx.put(key, object);
+    return { object, action: prev ? 'updated' : 'created' };
+  }
+
+  // ---------------------------------------------------------------- services
+  listServices(ns: string) {
+    return this.store.list<Service>(keys.service(ns));
+  }
+
+  async getService(ns: string, name: string): Promise<Service> {
+    const s = await this.store.get<Service>(keys.service(ns, name));
+    if (!s) throw notFound(`service "${name}" in namespace "${ns}"`);
+    return s;
+  }
+
+  createService(ns: string, body: unknown): Promise<Service> {
+    const m = parseOrThrow(ServiceManifest, body, 'invalid service');
+    checkNamespaceField(m, ns, '');
+    return this.store.txn(async (tx) => {
+      await this.requireNamespace(tx, ns);
+      if (await tx.get(keys.service(ns, m.meta.name)))
+        throw new LbError('ALREADY_EXISTS', `service "${m.meta.name}" already exists in namespace "${ns}"`, {
+          fix: 'use `lb apply` to update it',
+        });
+      return (await this.upsertService(tx, ns, m)).object;
+    });
+  }
+
+  updateService(ns: string, name: string, body: unknown): Promise<Service> {
+    const u = parseOrThrow(ServiceUpdate, body, 'invalid service update');
+    return this.store.txn(async (tx) => {
+      const s = await this.requireService(tx, ns, name);
+      // Merge only the fields the caller sent: the parsed update carries schema defaults for the rest.
+      const sent = (body as { spec?: Record<string, unknown> }).spec ?? {};
+      const spec = parseOrThrow(ServiceSpec, { ...s.spec, ...sent }, 'invalid service update', ['spec']);
+      if (u.meta?.name !== undefined && u.meta.name !== name) throw invalid([{ field: 'meta.name', reason: 'cannot be changed' }]);
+      const meta = { ...s.meta, ...(u.meta?.labels ? { labels: u.meta.labels } : {}), ...(u.meta?.description !== undefined ? { description: u.meta.description } : {}) };
+      const next: Service = touch({ ...s, meta, spec });
+      next.status.replicas.desired = spec.replicas;
+      next.status.network.ports = spec.network?.ports ?? [];
+      tx.put(keys.service(ns, name), next);
+      return next;
+    });
+  }
+
+  deleteService(ns: string, name: string): Promise<void> {
+    return this.store.txn(async (tx) => {
+      const s = await tx.get<Service>(keys.service(ns, name));
+      if (!s) throw notFound(`service "${name}" in namespace "${ns}"`);
+      this.markServiceDestroying(tx, s);
+    });
+  }
+
+  /** Brings an earlier deployment's template back as a new version. Default: the one before the active. */
+  rollback(ns: string, name: string, body: unknown): Promise<Service> {
+    const req = parseOrThrow(RollbackRequest, body ?? {}, 'invalid rollback');
+    const to = typeof req.to === 'string' ? Number(req.to.slice(1)) : req.to;
+    return this.store.txn(async (tx) => {
+      const s = await this.requireService(tx, ns, name);
+      const deps = (await tx.list<Deployment>(keys.deployment(ns, name))).sort((a, b) => a.spec.version - b.spec.version);
+      const active = deps.find((d) => d.meta.name === s.status.deployment);
+      const target =
+        to !== undefined
+          ? deps.find((d) => d.spec.version === to)
+          : [...deps].reverse().find((d) => d.spec.version < (active?.spec.version ?? Infinity) && d !== active);
+      if (!target) {
+        const kept = deps.map((d) => d.meta.name).join(', ') || 'none';
+        throw new LbError('NOT_FOUND', to !== undefined ? `deployment v${to} of service "${name}" is not kept (kept: ${kept})` : `service "${name}" has no earlier version to roll back to (kept: ${kept})`);
+      }
+      const next: Service = touch({ ...s, spec: { ...s.spec, template: target.spec.template, selector: target.spec.selector } });
+      tx.put(keys.service(ns, name), next);
+      return next;
+    });
+  }
+
+  private async requireService(tx: Txn, ns: string, name: string): Promise<Service> {
+    const s = await tx.get<Service>(keys.service(ns, name));
+    if (!s) throw notFound(`service "${name}" in namespace "${ns}"`);
+    if (s.status.state === 'destroying') throw new LbError('FAILED_PRECONDITION', `service "${name}" is being deleted`);
+    return s;
+  }
+
+  private markServiceDestroying(tx: Txn, s: Service): void {
+    if (s.status.state === 'destroying') return;
+    s.status.state = 'destroying';
+    s.status.message = 'deleting';
+    tx.put(keys.service(s.meta.namespace, s.meta.name), touch(s));
+  }
+
+  private async upsertService(tx: Txn, ns: string, m: ServiceManifest): Promise<{ object: Service; action: ApplyResult['action'] }> {
+    const key = keys.service(ns, m.meta.name);
+    const prev = await tx.get<Service>(key);
+    if (prev?.status.state === 'destroying') throw new LbError('FAILED_PRECONDITION', `service "${m.meta.name}" is being deleted; apply again once it is gone`);
+    if (prev && sameUserFields(prev, m)) return { object: prev, action: 'unchanged' };
+    const ports = m.spec.network?.ports ?? [];
+    const object: Service = prev
+      ? touch({ ...prev, meta: { ...prev.meta, labels: m.meta.labels ?? {}, description: m.meta.description }, spec: m.spec })
+      : {
+          kind: 'Service',
+          version: 'v1',
+          meta: { ...newMeta(m.meta), namespace: ns },
+          spec: m.spec,
+          status: { state: 'provisioning', message: '', generation: 0, replicas: { desired: m.spec.replicas, ready: 0 }, network: { ports } },
+        };
+    object.status.replicas.desired = m.spec.replicas;
+    object.status.network.ports = ports;
+    tx.put(key, object);
+    return { object, action: prev ? 'updated' : 'created' };
+  }
+
+  // ---------------------------------------------------------------- apply
+  /** Validates every manifest, then writes them all in one transaction: all or nothing. */
+  apply(ns: string, body: unknown): Promise<ApplyResult[]> {
+    const list = (body as { manifests?: unknown })?.manifests;
+    if (!Array.isArray(list) || list.length === 0) throw invalid([{ field: 'manifests', reason: 'must be a non-empty array of manifests' }]);
+    if (list.length > 1000) throw invalid([{ field: 'manifests', reason: 'at most 1000 manifests per apply' }]);
+    const manifests = list.map((raw, i) => parseManifest(raw, `manifests.${i}`));
+    manifests.forEach((m, i) => {
+      if (m.kind !== 'Namespace') checkNamespaceField(m, ns, `manifests.${i}.`);
+    });
+    const seen = new Set<string>();
+    manifests.forEach((m, i) => {
+      const id = `${m.kind}/${m.meta.name}`;
+      if (seen.has(id)) throw invalid([{ field: `manifests.${i}.meta.name`, reason: `${m.kind} "${m.meta.name}" appears twice` }]);
+      seen.add(id);
+    });
+    return this.store.txn(async (tx) => {
+      const results: ApplyResult[] = [];
+      // Namespaces first, so services in the same file can land in them.
+      for (const m of manifests.filter((x) => x.kind === 'Namespace') as NamespaceManifest[]) {
+        const r = await this.upsertNamespace(tx, m);
+        results.push({ kind: 'Namespace', name: m.meta.name, action: r.action });
+      }
+      for (const m of manifests) {
+        if (m.kind === 'Namespace') continue;
+        const target = m.meta.namespace ?? ns;
+        await this.requireNamespace(tx, target);
+        const r = m.kind === 'Service' ? await this.upsertService(tx, target, m) : await this.upsertObject(tx, kindPath(m.kind), target, m);
+        results.push({ kind: m.kind, namespace: target, name: m.meta.name, action: r.action });
+      }
+      return results;
+    });
+  }
+
+  // ---------------------------------------------------------------- secrets, configs, volumes, routes
+  async listObjects(kind: NamespacedKind, ns: string) {
+    await this.getNamespace(ns);
+    return (await this.store.list<NamespacedObject>(keys.object(kind, ns))).map(redact);
+  }
+
+  async getObject(kind: NamespacedKind, ns: string, name: string) {
+    const o = await this.store.get<NamespacedObject>(keys.object(kind, ns, name));
+    if (!o) throw notFound(`${kind} "${name}" in namespace "${ns}"`);
+    return redact(o);
+  }
+
+  createObject(kind: NamespacedKind, ns: string, body: unknown, replace?: string) {
+    const m = parseOrThrow<AnyManifest>(Manifests[KIND_OF[kind]] as SchemaLike<AnyManifest>, withKind(body, KIND_OF[kind]), `invalid ${kind}`);
+    checkNamespaceField(m, ns, '');
+    if (replace !== undefined && m.meta.name !== replace) throw invalid([{ field: 'meta.name', reason: `must be "${replace}", the name in the path` }]);
+    return this.store.txn(async (tx) => {
+      await this.requireNamespace(tx, ns);
+      const exists = await tx.get(keys.object(kind, ns, m.meta.name));
+      if (replace === undefined && exists) throw new LbError('ALREADY_EXISTS', `${kind} "${m.meta.name}" already exists in namespace "${ns}"`);
+      if (replace !== undefined && !exists) throw notFound(`${kind} "${replace}" in namespace "${ns}"`);
+      return redact((await this.upsertObject(tx, kind, ns, m)).object);
+    });
+  }
+
+  deleteObject(kind: NamespacedKind, ns: string, name: string): Promise<void> {
+    return this.store.txn(async (tx) => {
+      if (!(await tx.get(keys.object(kind, ns, name)))) throw notFound(`${kind} "${name}" in namespace "${ns}"`);
+      if (kind === 'volume') {
+        const users = (await tx.list<Service>(keys.service(ns))).filter((s) => s.spec.template.volumes.some((v) => v.volume?.name === name));
+        if (users.length)
+          throw new LbError('FAILED_PRECONDITION', `volume "${name}" is used by service ${users.map((s) => `"${s.meta.name}"`).join(', ')}`, {
+            fix: 'delete those services first',
+          });
+      }
+      tx.del(keys.object(kind, ns, name));
+    });
+  }
+
+  private async upsertObject(tx: Txn, kind: NamespacedKind, ns: string, m: AnyManifest): Promise<{ object: NamespacedObject; action: ApplyResult['action'] }> {
+    const key = keys.object(kind, ns, m.meta.name);
+    const prev = await tx.get<NamespacedObject>(key);
+    if (prev && sameUserFields(prev, m)) return { object: prev, action: 'unchanged' };
+    const status = kind === 'volume' ? { state: 'pending', message: '' } : kind === 'route' ? { state: 'pending', message: '' } : {};
+    const object: NamespacedObject = prev
+      ? touch({ ...prev, meta: { ...prev.meta, labels: m.meta.labels ?? {}, description: m.meta.description }, spec: m.spec })
+      : { kind: m.kind, version: 'v1', meta: { ...newMeta(m.meta), namespace: ns }, spec: m.spec, status };
+    tx.put(key, object);
+    return { object, action: prev ? 'updated' : 'created' };
+  }
+}
+
+function parseManifest(raw: unknown, path: string): AnyManifest {
+  const kind = (raw as { kind?: unknown })?.kind;
+  if (typeof kind !== 'string' || !(MANIFEST_KINDS as string[]).includes(kind))
+    throw invalid([{ field: `${path}.kind`, reason: `must be one of ${MANIFEST_KINDS.join(', ')}` }], 'invalid manifest');
+  return parseOrThrow<AnyManifest>(Manifests[kind as ManifestKind] as SchemaLike<AnyManifest>, raw, 'invalid manifest', path.split('.'));
+}
+
+function checkNamespaceField(m: AnyManifest, ns: string, prefix: string): void {
+  if (m.meta.namespace !== undefined && m.meta.namespace !== ns && prefix === '')
+    throw invalid([{ field: `${prefix}meta.namespace`, reason: `is "${m.meta.namespace}" but the request is for namespace "${ns}"` }]);
+}
+
+function kindPath(kind: Exclude<ManifestKind, 'Namespace' | 'Service'>): NamespacedKind {
+  return kind.toLowerCase() as NamespacedKind;
+}
+
+function withKind(body: unknown, kind: string): unknown {
+  return body && typeof body === 'object' && !('kind' in body) ? { ...body, kind } : body;
+}
+
+function sameUserFields(prev: { meta: { labels: Record<string, string>; description?: string }; spec: unknown }, m: AnyManifest): boolean {
+  return (
+    stableStringify(prev.spec) === stableStringify(m.spec) &&
+    stableStringify(prev.meta.labels) === stableStringify(m.meta.labels ?? {}) &&
+    prev.meta.description === m.meta.description
+  );
+}
+
+/** Secret values never leave the API: they are shown masked. */
+function redact<T extends NamespacedObject>(o: T): T {
+  if (o.kind !== 'Secret') return o;
+  const s = o as unknown as Secret;
+  const data = Object.fromEntries(Object.keys(s.spec.data).map((k) => [k, '******']));
+  return { ...o, spec: { ...s.spec, data } } as T;
+}

@@ -1,0 +1,17 @@
+// Key layout of the store. Prefixes end with "/" so a namespace "a" never matches "ab".
+export const keys = {
+  namespace: (ns = '') => `namespace/${ns}`,
+  service: (ns: string, name = '') => `service/${ns}/${name}`,
+  deployment: (ns: string, svc: string, name = '') => `deployment/${ns}/${svc}/${name}`,
+  pod: (ns: string, name = '') => `pod/${ns}/${name}`,
+  endpoint: (ns: string, name = '') => `endpoint/${ns}/${name}`,
+  node: (name = '') => `node/${name}`,
+  object: (kind: 'secret' | 'config' | 'volume' | 'route', ns: string, name = '') => `${kind}/${ns}/${name}`,
+};
+
+export const PREFIX = {
+  pods: 'pod/',
+  services: 'service/',
+  deployments: 'deployment/',
+  nodes: 'node/',
+};

@@ -1,0 +1,40 @@
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import { LbError } from '@lastbackend/sdk';
+import { DockerImages } from './cii';
+import type { DockerClient } from './client';
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A client whose pull answers with the given progress lines and whose image inspect finds the image. */
+function fakeClient(progress: object[]): DockerClient {
+  const docker = new Docker({ socketPath: '/nonexistent.sock' });
+  docker.pull = (async () => {
+    const s = new PassThrough();
+    setImmediate(() => {
+      for (const p of progress) s.write(`${JSON.stringify(p)}\r\n`);
+      s.end();
+    });
+    return s;
+  }) as unknown as Docker['pull'];
+  docker.getImage = (() => ({ inspect: async () => ({ Id: 'sha256:1', RepoTags: ['a:1'], Size: 5, Created: '2024-01-01T00:00:00Z' }) })) as unknown as Docker['getImage'];
+  return { api: docker, stream: docker, endpoint: 'fake', close() {} };
+}
+
+describe('DockerImages.pull', () => {
+  it('follows the progress to the end and returns the image', async () => {
+    const cii = new DockerImages(fakeClient([{ status: 'Pulling from a' }, { status: 'Downloaded newer image for a:1' }]), '0.0.0', quiet);
+    await expect(cii.pull('a:1')).resolves.toEqual({ id: 'sha256:1', tags: ['a:1'], size: 5, created: '2024-01-01T00:00:00.000Z' });
+  });
+
+  it('rejects when the progress stream reports an error', async () => {
+    const cii = new DockerImages(
+      fakeClient([{ status: 'Pulling from a' }, { errorDetail: { message: 'manifest unknown: manifest unknown' }, error: 'manifest unknown' }]),
+      '0.0.0',
+      quiet,
+    );
+    const err = await cii.pull('a:1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LbError);
+    expect(err).toMatchObject({ code: 'NOT_FOUND', message: 'pull a:1: manifest unknown: manifest unknown' });
+  });
+});

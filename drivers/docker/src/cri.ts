@@ -1,0 +1,270 @@
+import {
+  LbError,
+  type ContainerEvent,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerStatus,
+  type CriCapabilities,
+  type DriverInfo,
+  type DriverLogger,
+  type ExecResult,
+  type LogLine,
+  type LogOptions,
+  type ProbeResult,
+} from '@lastbackend/sdk';
+import type { Readable } from 'node:stream';
+import type { DockerClient } from './client';
+import { driverInfo, probeEngine } from './engine';
+import { messageOf, statusOf, toLbError } from './errors';
+import { FrameDecoder, LogLineAssembler, OutputCollector } from './logs';
+import {
+  createOptions,
+  labelFilters,
+  statusFromInspect,
+  statusFromList,
+  toContainerEvent,
+  type DockerEventMessage,
+} from './mapping';
+import { asReadable, chunksOf, dialStream, LineSplitter } from './stream';
+
+/** How long exec waits for the engine to record the exit code after the output ended. */
+const EXEC_EXIT_GRACE_MS = 5000;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** ContainerRuntime on the Docker engine. */
+export class DockerRuntime implements ContainerRuntime {
+  readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: true };
+  private disposed = false;
+
+  constructor(
+    private readonly client: DockerClient,
+    private readonly version: string,
+    private readonly logger: DriverLogger,
+    /** Called once on dispose; the connection is shared with the CII, so its owner decides when to close it. */
+    private readonly onDispose: () => void = () => {},
+  ) {}
+
+  info(): DriverInfo {
+    return driverInfo(this.version);
+  }
+
+  probe(): Promise<ProbeResult> {
+    return probeEngine(this.client);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.onDispose();
+  }
+
+  async create(spec: ContainerSpec): Promise<ContainerStatus> {
+    const existing = await this.inspect(spec.name);
+    if (existing) return existing;
+    let id: string;
+    try {
+      id = (await this.client.api.createContainer(createOptions(spec))).id;
+    } catch (e) {
+      if (statusOf(e) === 409) {
+        // Created concurrently under the same name: that one is the answer.
+        const raced = await this.inspect(spec.name);
+        if (raced) return raced;
+      }
+      const err = toLbError(e, `create container ${spec.name}`);
+      if (err.code === 'NOT_FOUND' && /image/i.test(err.message)) {
+        throw new LbError('NOT_FOUND', err.message, { fix: `pull ${spec.image} first (the image service does)` });
+      }
+      throw err;
+    }
+    this.logger.debug('docker: container created', { id, name: spec.name });
+    const status = await this.inspect(id);
+    if (!status) throw new LbError('NOT_FOUND', `container ${spec.name} vanished right after it was created`);
+    return status;
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.client.api.getContainer(id).start();
+    } catch (e) {
+      if (statusOf(e) === 304) return; // already running
+      throw toLbError(e, `start container ${id}`);
+    }
+  }
+
+  async stop(id: string, timeoutSeconds?: number): Promise<void> {
+    try {
+      // No client timeout here: a stop legitimately takes up to the container's stop timeout.
+      await this.client.stream.getContainer(id).stop(timeoutSeconds === undefined ? {} : { t: timeoutSeconds });
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 304 || status === 404) return; // already stopped, or gone
+      throw toLbError(e, `stop container ${id}`);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.client.stream.getContainer(id).remove({ force: true });
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 404) return;
+      if (status === 409 && /already in progress/i.test(messageOf(e))) return;
+      throw toLbError(e, `remove container ${id}`);
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerStatus | null> {
+    try {
+      return statusFromInspect(await this.client.api.getContainer(id).inspect());
+    } catch (e) {
+      if (statusOf(e) === 404) return null;
+      throw toLbError(e, `inspect container ${id}`);
+    }
+  }
+
+  async list(filter: { labels?: Record<string, string>; all?: boolean } = {}): Promise<ContainerStatus[]> {
+    try {
+      const items = await this.client.api.listContainers({
+        all: filter.all ?? false,
+        filters: { label: labelFilters(filter.labels) },
+      });
+      return items.map(statusFromList);
+    } catch (e) {
+      throw toLbError(e, 'list containers');
+    }
+  }
+
+  async *logs(id: string, options: LogOptions = {}): AsyncGenerator<LogLine> {
+    const { follow = false, tail, since, signal } = options;
+    if (signal?.aborted) return;
+    let tty: boolean;
+    try {
+      tty = (await this.client.api.getContainer(id).inspect()).Config.Tty;
+    } catch (e) {
+      throw toLbError(e, `logs of container ${id}`);
+    }
+    let stream: Readable;
+    try {
+      stream = await dialStream(this.client.stream, {
+        path: `/containers/${encodeURIComponent(id)}/logs?`,
+        method: 'GET',
+        options: {
+          follow,
+          stdout: true,
+          stderr: true,
+          timestamps: true,
+          tail: tail === undefined ? 'all' : String(Math.max(0, Math.floor(tail))),
+          ...(since === undefined ? {} : { since }),
+        },
+        statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+      });
+    } catch (e) {
+      throw toLbError(e, `logs of container ${id}`);
+    }
+    const decoder = new FrameDecoder(tty);
+    const lines = new LogLineAssembler();
+    try {
+      for await (const chunk of chunksOf(stream, signal)) {
+        for (const frame of decoder.push(chunk)) yield* lines.pushFrame(frame, decoder.isRaw);
+      }
+    } catch (e) {
+      throw toLbError(e, `logs of container ${id}`);
+    }
+    if (signal?.aborted) return;
+    for (const frame of decoder.end()) yield* lines.pushFrame(frame, decoder.isRaw);
+    yield* lines.end();
+  }
+
+  async exec(id: string, command: string[], options: { timeoutSeconds?: number } = {}): Promise<ExecResult> {
+    const what = `exec in container ${id}`;
+    const container = this.client.stream.getContainer(id);
+    let exec;
+    try {
+      exec = await container.exec({ Cmd: command, AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false });
+    } catch (e) {
+      throw toLbError(e, what);
+    }
+    const timeout = new AbortController();
+    const timer =
+      options.timeoutSeconds === undefined ? undefined : setTimeout(() => timeout.abort(), options.timeoutSeconds * 1000);
+    try {
+      const output = new OutputCollector();
+      try {
+        const stream = asReadable(await exec.start({ hijack: true, stdin: false }));
+        for await (const chunk of chunksOf(stream, timeout.signal)) output.push(chunk);
+      } catch (e) {
+        throw toLbError(e, what);
+      }
+      if (timeout.signal.aborted) {
+        throw new LbError('TIMEOUT', `${what}: ${command.join(' ')} did not finish within ${options.timeoutSeconds}s`);
+      }
+      // The output ends when the process exits; the engine records the exit code a moment later.
+      const deadline = Date.now() + EXEC_EXIT_GRACE_MS;
+      for (;;) {
+        const info = await exec.inspect().catch((e: unknown) => {
+          throw toLbError(e, what);
+        });
+        if (!info.Running && info.ExitCode !== null) return { exitCode: info.ExitCode, ...output.result() };
+        if (Date.now() > deadline) throw new LbError('INTERNAL', `${what}: the engine did not report an exit code`);
+        await sleep(20);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async wait(id: string): Promise<number> {
+    try {
+      const res = (await this.client.stream.getContainer(id).wait()) as { StatusCode: number };
+      return res.StatusCode;
+    } catch (e) {
+      throw toLbError(e, `wait for container ${id}`);
+    }
+  }
+
+  events(filter: { labels?: Record<string, string> }, signal: AbortSignal): AsyncIterable<ContainerEvent> {
+    // Events from the moment of this call on, even if the subscription reaches the engine a little later.
+    const since = Math.floor(Date.now()) / 1000;
+    return this.eventStream(filter, signal, since);
+  }
+
+  private async *eventStream(
+    filter: { labels?: Record<string, string> },
+    signal: AbortSignal,
+    since: number,
+  ): AsyncGenerator<ContainerEvent> {
+    if (signal.aborted) return;
+    let stream: Readable;
+    try {
+      stream = asReadable(
+        await this.client.stream.getEvents({
+          since, // fractional seconds: the engine takes "seconds.fraction"
+          filters: { type: ['container'], label: labelFilters(filter.labels) },
+        }),
+      );
+    } catch (e) {
+      throw toLbError(e, 'container events');
+    }
+    const splitter = new LineSplitter();
+    try {
+      for await (const chunk of chunksOf(stream, signal)) {
+        for (const line of splitter.push(chunk)) {
+          const text = line.toString('utf8').trim();
+          if (!text) continue;
+          let message: DockerEventMessage;
+          try {
+            message = JSON.parse(text) as DockerEventMessage;
+          } catch {
+            this.logger.warn('docker: unparsable event', { text });
+            continue;
+          }
+          const event = toContainerEvent(message);
+          if (event) yield event;
+        }
+      }
+    } catch (e) {
+      throw toLbError(e, 'container events');
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import type { ContainerSpec } from '@lastbackend/sdk';
+import { createOptions, toContainerEvent, toTime } from './mapping';
+import { splitRef } from './cii';
+import { registryError, toLbError } from './errors';
+
+const base: ContainerSpec = {
+  name: 'web-1',
+  image: 'img',
+  env: { A: '1' },
+  labels: { 'io.lastbackend.pod': 'p' },
+  network: { mode: 'default' },
+  resources: {},
+  mounts: [],
+};
+
+describe('createOptions', () => {
+  it('maps network modes, resources, mounts and command', () => {
+    const o = createOptions({
+      ...base,
+      command: ['sh', '-c'],
+      args: ['echo hi'],
+      network: { mode: 'container', container: 'abc' },
+      resources: { cpu: 250, ram: 1024 },
+      mounts: [{ source: '/a', target: '/b', readonly: true }],
+      stopTimeout: 3,
+    });
+    expect(o).toMatchObject({
+      name: 'web-1',
+      Entrypoint: ['sh', '-c'],
+      Cmd: ['echo hi'],
+      Env: ['A=1'],
+      StopTimeout: 3,
+      HostConfig: { Init: true, NetworkMode: 'container:abc', NanoCpus: 250_000_000, Memory: 1024, Binds: ['/a:/b:ro'] },
+    });
+    expect(o.HostConfig?.RestartPolicy).toBeUndefined();
+    expect(createOptions({ ...base, network: { mode: 'none' } }).HostConfig?.NetworkMode).toBe('none');
+    expect(createOptions(base).Entrypoint).toBeUndefined();
+  });
+});
+
+describe('mapping helpers', () => {
+  it('treats the zero time as unset', () => {
+    expect(toTime('0001-01-01T00:00:00Z')).toBeUndefined();
+    expect(toTime('2024-05-01T10:00:00.5Z')).toBe('2024-05-01T10:00:00.500Z');
+  });
+
+  it('maps events and strips engine attributes from labels', () => {
+    expect(
+      toContainerEvent({
+        Type: 'container',
+        Action: 'die',
+        Actor: { ID: 'c1', Attributes: { exitCode: '3', image: 'img', name: 'web', 'io.lastbackend.pod': 'p' } },
+        timeNano: 1_700_000_000_123_000_000,
+      }),
+    ).toEqual({ id: 'c1', action: 'die', labels: { 'io.lastbackend.pod': 'p' }, time: 1_700_000_000_123 });
+    expect(toContainerEvent({ Type: 'container', Action: 'exec_start: sh', Actor: { ID: 'c1' } })?.action).toBe('other');
+  });
+
+  it('splits image references', () => {
+    expect(splitRef('127.0.0.1:5000/a/b:1.2')).toEqual({ repository: '127.0.0.1:5000/a/b', tag: '1.2' });
+    expect(splitRef('127.0.0.1:5000/a')).toEqual({ repository: '127.0.0.1:5000/a' });
+    expect(splitRef('a@sha256:00')).toEqual({ repository: 'a', tag: 'sha256:00' });
+  });
+});
+
+describe('errors', () => {
+  const httpError = (statusCode: number, message: string) =>
+    Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${message} `), { statusCode, json: { message } });
+
+  it('maps engine statuses and socket failures to LbError codes', () => {
+    expect(toLbError(httpError(404, 'No such container: x'), 'inspect x')).toMatchObject({ code: 'NOT_FOUND', message: 'inspect x: No such container: x' });
+    expect(toLbError(httpError(409, 'Conflict. The container name "/x" is already in use'), 'create').code).toBe('ALREADY_EXISTS');
+    expect(toLbError(httpError(409, 'removal of container x is already in progress'), 'remove').code).toBe('CONFLICT');
+    expect(toLbError(Object.assign(new Error('connect ENOENT /s'), { code: 'ENOENT' }), 'ping').code).toBe('UNAVAILABLE');
+    expect(toLbError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'ping').retryable).toBe(true);
+    expect(toLbError(httpError(500, 'boom'), 'x').code).toBe('INTERNAL');
+  });
+
+  it('classifies registry failures', () => {
+    expect(registryError('dial tcp 127.0.0.1:1: connect: connection refused', 'pull').code).toBe('UNAVAILABLE');
+    expect(registryError('manifest unknown: manifest unknown', 'pull').code).toBe('NOT_FOUND');
+    expect(registryError('unauthorized: authentication required', 'pull').code).toBe('UNAUTHORIZED');
+  });
+});

@@ -1,0 +1,131 @@
+// Translations between the platform's container model and the Docker engine's.
+import type { ContainerEvent, ContainerSpec, ContainerState, ContainerStatus } from '@lastbackend/sdk';
+import type Docker from 'dockerode';
+
+const STATES: Record<string, ContainerState> = {
+  created: 'created',
+  running: 'running',
+  exited: 'exited',
+  paused: 'paused',
+  restarting: 'restarting',
+  dead: 'dead',
+};
+
+export const toState = (dockerState: string | undefined): ContainerState => STATES[dockerState ?? ''] ?? 'unknown';
+
+/** Docker reports "never" as the zero time 0001-01-01T00:00:00Z. */
+export function toTime(t: string | undefined): string | undefined {
+  if (!t || t.startsWith('0001-01-01')) return undefined;
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** millicores → NanoCpus (1 CPU = 1000 millicores = 1e9 NanoCpus). */
+export const nanoCpus = (millicores: number): number => Math.round(millicores * 1e6);
+
+export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOptions {
+  const network = spec.network;
+  const networkMode =
+    network.mode === 'container' ? `container:${network.container}` : network.mode === 'none' ? 'none' : 'default';
+  const hostConfig: Docker.HostConfig = {
+    // An init as PID 1 reaps zombies and forwards signals, so a shell entrypoint stops promptly.
+    Init: true,
+    NetworkMode: networkMode,
+    Binds: spec.mounts.map((m) => `${m.source}:${m.target}${m.readonly ? ':ro' : ''}`),
+    // No RestartPolicy on purpose: the agent applies restart policies itself.
+  };
+  if (spec.resources.cpu !== undefined) hostConfig.NanoCpus = nanoCpus(spec.resources.cpu);
+  if (spec.resources.ram !== undefined) hostConfig.Memory = Math.round(spec.resources.ram);
+  const opts: Docker.ContainerCreateOptions = {
+    name: spec.name,
+    Image: spec.image,
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: { ...spec.labels },
+    HostConfig: hostConfig,
+  };
+  // command replaces the image's entrypoint, args its CMD (the Kubernetes convention).
+  if (spec.command) {
+    opts.Entrypoint = spec.command;
+    opts.Cmd = spec.args ?? [];
+  } else if (spec.args) {
+    opts.Cmd = spec.args;
+  }
+  if (spec.workdir) opts.WorkingDir = spec.workdir;
+  if (spec.stopTimeout !== undefined) opts.StopTimeout = spec.stopTimeout;
+  return opts;
+}
+
+const firstNetworkIp = (networks: Record<string, { IPAddress?: string }> | undefined): string | undefined => {
+  for (const n of Object.values(networks ?? {})) if (n.IPAddress) return n.IPAddress;
+  return undefined;
+};
+
+export function statusFromInspect(i: Docker.ContainerInspectInfo): ContainerStatus {
+  const state = toState(i.State.Status);
+  const status: ContainerStatus = {
+    id: i.Id,
+    name: i.Name.replace(/^\//, ''),
+    image: i.Config.Image,
+    labels: { ...(i.Config.Labels ?? {}) },
+    state,
+  };
+  if (state === 'exited' || state === 'dead') status.exitCode = i.State.ExitCode;
+  const startedAt = toTime(i.State.StartedAt);
+  const finishedAt = toTime(i.State.FinishedAt);
+  if (startedAt) status.startedAt = startedAt;
+  if (finishedAt) status.finishedAt = finishedAt;
+  // The top-level IPAddress (default bridge) is served by Docker 20.10 but missing from @types/dockerode.
+  const settings: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> } = i.NetworkSettings;
+  const ip = settings.IPAddress || firstNetworkIp(settings.Networks);
+  if (ip) status.ip = ip;
+  if (i.State.Pid) status.pid = i.State.Pid;
+  return status;
+}
+
+/** From a list entry (cheaper than inspecting each; no times or pid, exit code parsed from "Exited (3) …"). */
+export function statusFromList(c: Docker.ContainerInfo): ContainerStatus {
+  const state = toState(c.State);
+  const status: ContainerStatus = {
+    id: c.Id,
+    name: (c.Names[0] ?? '').replace(/^\//, ''),
+    image: c.Image,
+    labels: { ...(c.Labels ?? {}) },
+    state,
+  };
+  const exited = /^Exited \((-?\d+)\)/.exec(c.Status ?? '');
+  if (exited) status.exitCode = Number(exited[1]);
+  const ip = firstNetworkIp(c.NetworkSettings?.Networks);
+  if (ip) status.ip = ip;
+  return status;
+}
+
+/** Docker label filters: each "key=value" must match. */
+export const labelFilters = (labels: Record<string, string> | undefined): string[] =>
+  Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`);
+
+/** An entry of GET /events (type "container"). */
+export interface DockerEventMessage {
+  Type?: string;
+  Action?: string;
+  status?: string;
+  id?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  time?: number;
+  timeNano?: number;
+}
+
+const ACTIONS = new Set<ContainerEvent['action']>(['create', 'start', 'die', 'stop', 'destroy', 'oom']);
+/** Attributes the engine adds to a container event next to the container's labels. */
+const ENGINE_ATTRIBUTES = new Set(['image', 'name', 'exitCode', 'signal', 'execID', 'execDuration']);
+
+export function toContainerEvent(m: DockerEventMessage): ContainerEvent | undefined {
+  if (m.Type !== undefined && m.Type !== 'container') return undefined;
+  const id = m.Actor?.ID ?? m.id;
+  if (!id) return undefined;
+  const raw = m.Action ?? m.status ?? '';
+  const action = ACTIONS.has(raw as ContainerEvent['action']) ? (raw as ContainerEvent['action']) : 'other';
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.Actor?.Attributes ?? {})) if (!ENGINE_ATTRIBUTES.has(k)) labels[k] = v;
+  const time = m.timeNano ? Math.floor(m.timeNano / 1e6) : (m.time ?? 0) * 1000;
+  return { id, action, labels, time };
+}

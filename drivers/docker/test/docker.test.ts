@@ -1,0 +1,189 @@
+// The Docker driver against the real engine: the SDK conformance suites plus Docker-specific checks.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import {
+  LABEL_NAMESPACE,
+  LABEL_POD,
+  LABEL_SERVICE,
+  LbError,
+  parseOrThrow,
+  type ContainerSpec,
+  type DriverContext,
+  type DriverInstances,
+} from '@lastbackend/sdk';
+import { runCiiConformance, runCriConformance } from '@lastbackend/sdk/testing';
+import def, { type DockerDriverConfig } from '../src/index';
+
+const IMAGE = 'lb-test/busybox:latest';
+const quiet = process.env.LB_TEST_VERBOSE ? console : { debug() {}, info() {}, warn() {}, error() {} };
+const stateDirs: string[] = [];
+
+/** Loads the driver through its default export, as the kernel does. */
+async function load(config: unknown = {}): Promise<DriverInstances> {
+  if (!def.configSchema) throw new Error('the docker driver declares a config schema');
+  const stateDir = mkdtempSync(join(tmpdir(), 'lb-docker-driver-'));
+  stateDirs.push(stateDir);
+  const ctx: DriverContext<DockerDriverConfig> = {
+    config: parseOrThrow(def.configSchema, config, 'invalid docker driver config'),
+    logger: {
+      debug: (m, meta) => quiet.debug(m, meta ?? ''),
+      info: (m, meta) => quiet.info(m, meta ?? ''),
+      warn: (m, meta) => console.warn(m, meta ?? ''),
+      error: (m, meta) => console.error(m, meta ?? ''),
+    },
+    stateDir,
+    node: 'test',
+    container: {
+      resolve<T>(token: string): T {
+        throw new Error(`nothing registered for ${token}`);
+      },
+      isRegistered: () => false,
+    },
+  };
+  return def.create(ctx);
+}
+
+afterAll(() => {
+  for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+runCriConformance('docker', async () => {
+  const drivers = await load();
+  if (!drivers.cri) throw new Error('the docker driver did not return a CRI');
+  const cri = drivers.cri;
+  return { cri, image: IMAGE, cleanup: () => cri.dispose() };
+});
+
+runCiiConformance('docker', async () => {
+  const drivers = await load();
+  if (!drivers.cii) throw new Error('the docker driver did not return a CII');
+  const cii = drivers.cii;
+  return { cii, presentImage: IMAGE, cleanup: () => cii.dispose() };
+});
+
+describe('docker driver', () => {
+  const run = `${process.pid}-${randomBytes(3).toString('hex')}`;
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  let drivers: DriverInstances;
+  const created: string[] = [];
+
+  const cri = () => {
+    if (!drivers?.cri) throw new Error('driver not loaded');
+    return drivers.cri;
+  };
+  const spec = (purpose: string, over: Partial<ContainerSpec> = {}): ContainerSpec => {
+    const name = `lbdocker-${purpose}-${run}`;
+    created.push(name);
+    return {
+      name,
+      image: IMAGE,
+      env: {},
+      labels: { [LABEL_NAMESPACE]: 'driver-test', [LABEL_SERVICE]: `svc-${run}`, [LABEL_POD]: name },
+      network: { mode: 'default' },
+      resources: {},
+      mounts: [],
+      ...over,
+    };
+  };
+
+  beforeAll(async () => {
+    drivers = await load();
+  });
+
+  afterAll(async () => {
+    for (const name of created) await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+    await drivers?.cri?.dispose();
+    await drivers?.cii?.dispose();
+  });
+
+  it('has the declared identity', () => {
+    expect(def.name).toBe('docker');
+    expect([...def.kinds]).toEqual(['cri', 'cii']);
+    expect(cri().info()).toEqual({ name: 'docker', version: '0.1.0', api: ['1'] });
+  });
+
+  it('puts the io.lastbackend labels where `docker ps --filter` finds them', async () => {
+    const s = spec('labels');
+    const status = await cri().create(s);
+    const out = execFileSync(
+      'docker',
+      [
+        'ps', '-a', '--no-trunc',
+        '--filter', `label=${LABEL_POD}=${s.name}`,
+        '--format', `{{.ID}} {{.Label "${LABEL_NAMESPACE}"}} {{.Label "${LABEL_SERVICE}"}} {{.Label "${LABEL_POD}"}}`,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    expect(out).toBe(`${status.id} driver-test svc-${run} ${s.name}`);
+  });
+
+  it('applies cpu (millicores) and ram (bytes) limits, init, stop timeout and no restart policy', async () => {
+    const s = spec('resources', { resources: { cpu: 500, ram: 64 * 1024 * 1024 }, stopTimeout: 4, env: { A: '1' } });
+    const status = await cri().create(s);
+    const info = await docker.getContainer(status.id).inspect();
+    expect(info.HostConfig.NanoCpus).toBe(500_000_000);
+    expect(info.HostConfig.Memory).toBe(67_108_864);
+    expect((info.HostConfig as { Init?: boolean }).Init).toBe(true);
+    expect((info.Config as { StopTimeout?: number }).StopTimeout).toBe(4);
+    expect(info.HostConfig.RestartPolicy?.Name ?? '').toMatch(/^(no)?$/);
+    expect(info.Config.Env).toContain('A=1');
+  });
+
+  it('config schema fills defaults and rejects unknown fields and wrong types, naming the field', () => {
+    const schema = def.configSchema;
+    if (!schema) throw new Error('no config schema');
+    expect(parseOrThrow(schema, {})).toEqual({ socket: '/var/run/docker.sock' });
+    const fieldsOf = (value: unknown): string[] => {
+      try {
+        parseOrThrow(schema, value);
+      } catch (e) {
+        expect(e).toBeInstanceOf(LbError);
+        return ((e as LbError).details.fields ?? []).map((f) => f.field);
+      }
+      throw new Error('expected the config to be rejected');
+    };
+    expect(fieldsOf({ socket: '/var/run/docker.sock', sockt: '/x' })).toEqual(['sockt']);
+    expect(fieldsOf({ timeout: 'soon' })).toEqual(['timeout']);
+  });
+
+  it('probe() against a missing socket reports an error instead of throwing', async () => {
+    const missing = join(tmpdir(), `no-docker-${run}.sock`);
+    const broken = await load({ socket: missing });
+    try {
+      const result = await broken.cri?.probe();
+      expect(result?.state).toBe('error');
+      expect(result?.message).toContain(`docker engine not reachable at ${missing}`);
+      await expect(broken.cii?.probe()).resolves.toMatchObject({ state: 'error' });
+      const err = await broken.cri?.list().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LbError);
+      expect((err as LbError).code).toBe('UNAVAILABLE');
+    } finally {
+      await broken.cri?.dispose();
+      await broken.cii?.dispose();
+    }
+  });
+
+  it('exec() gives up with TIMEOUT after timeoutSeconds', async () => {
+    const status = await cri().create(spec('exectimeout', { command: ['sh', '-c', 'exec sleep 600'], stopTimeout: 1 }));
+    await cri().start(status.id);
+    const began = Date.now();
+    const err = await cri()
+      .exec(status.id, ['sleep', '30'], { timeoutSeconds: 1 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LbError);
+    expect((err as LbError).code).toBe('TIMEOUT');
+    expect(Date.now() - began).toBeLessThan(10_000);
+  });
+
+  it('create() of a missing image fails with NOT_FOUND instead of pulling', async () => {
+    const err = await cri()
+      .create(spec('noimage', { image: `lb-test/missing-${run}:latest` }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LbError);
+    expect((err as LbError).code).toBe('NOT_FOUND');
+  });
+});

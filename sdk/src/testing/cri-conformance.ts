@@ -1,0 +1,298 @@
+// Conformance suite for ContainerRuntime (CRI) drivers. Call it from a jest test file:
+//   runCriConformance('docker', async () => ({ cri, image: 'lb-test/busybox:latest', cleanup }));
+import { DRIVER_API_VERSION, type ContainerEvent, type ContainerRuntime, type ContainerSpec, type LogLine } from '../drivers/types';
+import { LABEL_NAMESPACE, LABEL_POD, LABEL_SERVICE } from '../labels';
+import { drain, eventually, isLbErrorLike, uniqueSuffix, withTimeout } from './helpers';
+
+export interface CriConformanceSubject {
+  cri: ContainerRuntime;
+  /**
+   * An image already present on the runtime. It needs /bin/sh with echo, sleep, touch, test ([) and wget, and its
+   * default command must serve HTTP on port 8080 (e.g. busybox `httpd -f -p 8080`).
+   */
+  image: string;
+  /** Called after the suite, after its containers were removed (e.g. to dispose the driver). */
+  cleanup?: () => Promise<void>;
+}
+
+/** How long a stream gets to end after its signal aborted. */
+const ABORT_GRACE_MS = 5000;
+const SETTLE_MS = 30000;
+
+/** Registers a describe() block that checks `factory()`'s runtime against the CRI contract. */
+export function runCriConformance(name: string, factory: () => Promise<CriConformanceSubject>): void {
+  describe(`CRI conformance: ${name}`, () => {
+    const run = uniqueSuffix();
+    const service = `conformance-${run}`;
+    const names = new Set<string>();
+    const controllers: AbortController[] = [];
+    let subject: CriConformanceSubject | undefined;
+
+    const cri = (): ContainerRuntime => {
+      if (!subject) throw new Error('the conformance factory failed; see the beforeAll error');
+      return subject.cri;
+    };
+    const nameFor = (purpose: string): string => `lbconf-${purpose}-${run}`;
+    const spec = (purpose: string, over: Partial<ContainerSpec> = {}): ContainerSpec => {
+      const containerName = nameFor(purpose);
+      if (!subject) throw new Error('the conformance factory failed; see the beforeAll error');
+      return {
+        name: containerName,
+        image: subject.image,
+        env: {},
+        network: { mode: 'default' },
+        resources: {},
+        mounts: [],
+        stopTimeout: 2,
+        ...over,
+        labels: { [LABEL_NAMESPACE]: 'conformance', [LABEL_SERVICE]: service, [LABEL_POD]: containerName, ...over.labels },
+      };
+    };
+    const create = (s: ContainerSpec) => {
+      names.add(s.name);
+      return cri().create(s);
+    };
+    const started = async (purpose: string, over: Partial<ContainerSpec> = {}) => {
+      const status = await create(spec(purpose, over));
+      await cri().start(status.id);
+      return status;
+    };
+    const controller = (): AbortController => {
+      const c = new AbortController();
+      controllers.push(c);
+      return c;
+    };
+    const collect = async (iterable: AsyncIterable<LogLine>): Promise<LogLine[]> => {
+      const out: LogLine[] = [];
+      await withTimeout(drain(iterable, out), SETTLE_MS, 'logs without follow did not end');
+      return out;
+    };
+
+    beforeAll(async () => {
+      subject = await factory();
+    });
+
+    afterAll(async () => {
+      for (const c of controllers) c.abort();
+      if (!subject) return;
+      const targets = new Set(names);
+      try {
+        for (const c of await subject.cri.list({ labels: { [LABEL_SERVICE]: service }, all: true })) targets.add(c.id);
+      } catch {
+        // list is under test too; the names are enough
+      }
+      const failures: string[] = [];
+      for (const target of targets) {
+        await subject.cri.remove(target).catch((e: unknown) => failures.push(`${target}: ${String(e)}`));
+      }
+      await subject.cleanup?.();
+      if (failures.length) throw new Error(`could not remove conformance containers: ${failures.join('; ')}`);
+    });
+
+    describe('identity', () => {
+      it('info() names the driver and speaks the SDK driver API', () => {
+        const info = cri().info();
+        expect(info.name).toEqual(expect.any(String));
+        expect(info.name.length).toBeGreaterThan(0);
+        expect(info.version).toEqual(expect.any(String));
+        expect(info.api).toContain(DRIVER_API_VERSION);
+      });
+
+      it('probe() reports ready', async () => {
+        await expect(cri().probe()).resolves.toMatchObject({ state: 'ready' });
+      });
+    });
+
+    describe('lifecycle', () => {
+      let id = '';
+      const main = (): ContainerSpec => spec('main');
+
+      it('create() returns a created container that carries the labels', async () => {
+        const status = await create(main());
+        id = status.id;
+        expect(id).toEqual(expect.any(String));
+        expect(status.name).toBe(main().name);
+        expect(status.state).toBe('created');
+        const inspected = await cri().inspect(id);
+        expect(inspected).not.toBeNull();
+        expect(inspected?.state).toBe('created');
+        expect(inspected?.labels).toMatchObject(main().labels);
+      });
+
+      it('create() is idempotent by name', async () => {
+        const again = await create(main());
+        expect(again.id).toBe(id);
+        expect(await cri().list({ labels: { [LABEL_POD]: main().name }, all: true })).toHaveLength(1);
+      });
+
+      it('start() runs it, and starting a running container is fine', async () => {
+        await cri().start(id);
+        await cri().start(id);
+        const status = await cri().inspect(id);
+        expect(status?.state).toBe('running');
+        expect(status?.startedAt).toEqual(expect.any(String));
+        expect(status?.finishedAt).toBeUndefined();
+      });
+
+      it('exec() returns stdout and exit code 0', async () => {
+        await expect(cri().exec(id, ['echo', 'hi'])).resolves.toEqual({ exitCode: 0, stdout: 'hi\n', stderr: '' });
+      });
+
+      it('exec() returns the exit code and stderr of a failing command', async () => {
+        const res = await cri().exec(id, ['sh', '-c', 'echo oops >&2; exit 7']);
+        expect(res.exitCode).toBe(7);
+        expect(res.stderr).toBe('oops\n');
+        expect(res.stdout).toBe('');
+      });
+
+      it('list() by label finds exactly the matching containers', async () => {
+        const idle = await create(spec('idle'));
+        const byService = await cri().list({ labels: { [LABEL_SERVICE]: service }, all: true });
+        expect(byService.map((c) => c.id).sort()).toEqual([id, idle.id].sort());
+        const byPod = await cri().list({ labels: { [LABEL_SERVICE]: service, [LABEL_POD]: main().name }, all: true });
+        expect(byPod.map((c) => c.id)).toEqual([id]);
+        expect(byPod[0].labels).toMatchObject(main().labels);
+        expect(byPod[0].state).toBe('running');
+        const running = await cri().list({ labels: { [LABEL_SERVICE]: service } });
+        expect(running.map((c) => c.id)).toEqual([id]);
+        await cri().remove(idle.id);
+      });
+
+      it('stop() is idempotent', async () => {
+        await cri().stop(id, 2);
+        await cri().stop(id, 2);
+        const status = await cri().inspect(id);
+        expect(status?.state).toBe('exited');
+        expect(status?.exitCode).toEqual(expect.any(Number));
+        expect(status?.finishedAt).toEqual(expect.any(String));
+      });
+
+      it('remove() is idempotent and inspect() afterwards is null', async () => {
+        await cri().remove(id);
+        await cri().remove(id);
+        await expect(cri().inspect(id)).resolves.toBeNull();
+      });
+
+      it('remove() stops a running container first', async () => {
+        const status = await started('busy', { command: ['sh', '-c', 'exec sleep 600'] });
+        await cri().remove(status.id);
+        await expect(cri().inspect(status.id)).resolves.toBeNull();
+      });
+    });
+
+    describe('missing containers', () => {
+      const missing = nameFor('never-created');
+
+      it('inspect() is null, stop() and remove() succeed', async () => {
+        await expect(cri().inspect(missing)).resolves.toBeNull();
+        await expect(cri().stop(missing)).resolves.toBeUndefined();
+        await expect(cri().remove(missing)).resolves.toBeUndefined();
+      });
+
+      it('start() rejects with a NOT_FOUND LbError', async () => {
+        const err: unknown = await cri().start(missing).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isLbErrorLike(err)).toBe(true);
+        expect((err as { code?: string }).code).toBe('NOT_FOUND');
+      });
+    });
+
+    describe('wait and logs', () => {
+      it('wait() resolves with the exit code', async () => {
+        const status = await started('exit3', { command: ['sh', '-c', 'exit 3'] });
+        await expect(withTimeout(cri().wait(status.id), SETTLE_MS, 'wait did not resolve')).resolves.toBe(3);
+        const after = await cri().inspect(status.id);
+        expect(after?.state).toBe('exited');
+        expect(after?.exitCode).toBe(3);
+      });
+
+      it('logs() returns stdout and stderr lines with their streams and times, then ends', async () => {
+        const status = await started('logs', { command: ['sh', '-c', 'echo out; echo err >&2'] });
+        await withTimeout(cri().wait(status.id), SETTLE_MS, 'wait did not resolve');
+        const lines = await collect(cri().logs(status.id));
+        expect(lines).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ stream: 'stdout', line: 'out' }),
+            expect.objectContaining({ stream: 'stderr', line: 'err' }),
+          ]),
+        );
+        expect(lines).toHaveLength(2);
+        for (const l of lines) expect(Number.isNaN(Date.parse(l.time))).toBe(false);
+        expect(await collect(cri().logs(status.id, { tail: 1 }))).toHaveLength(1);
+      });
+
+      it('logs({ follow }) delivers a line written later and ends when the signal aborts', async () => {
+        const script = 'echo first; while [ ! -f /tmp/go ]; do sleep 0.1; done; echo later; exec sleep 600';
+        const status = await started('follow', { command: ['sh', '-c', script] });
+        const ac = controller();
+        const lines: LogLine[] = [];
+        const done = drain(cri().logs(status.id, { follow: true, signal: ac.signal }), lines);
+        try {
+          await eventually(() => lines.some((l) => l.line === 'first'), SETTLE_MS, 'follow did not deliver "first"');
+          expect((await cri().exec(status.id, ['touch', '/tmp/go'])).exitCode).toBe(0);
+          await eventually(() => lines.some((l) => l.line === 'later'), SETTLE_MS, 'follow did not deliver "later"');
+        } finally {
+          ac.abort();
+        }
+        await withTimeout(done, ABORT_GRACE_MS, 'logs follow did not end after abort');
+        expect(lines.map((l) => l.line)).toEqual(['first', 'later']);
+      });
+    });
+
+    describe('network', () => {
+      it('mode "container" shares the network of another container', async () => {
+        const web = await started('web');
+        const side = await started('side', {
+          command: ['sh', '-c', 'exec sleep 600'],
+          network: { mode: 'container', container: web.id },
+        });
+        let last = '';
+        await eventually(
+          async () => {
+            const res = await cri().exec(side.id, ['wget', '-q', '-O', '-', 'http://127.0.0.1:8080/']);
+            last = `exit ${res.exitCode}: ${res.stdout}${res.stderr}`;
+            return res.exitCode === 0 && res.stdout.length > 0;
+          },
+          SETTLE_MS,
+          `the sidecar could not reach the web container on 127.0.0.1:8080 (${last})`,
+        );
+      });
+
+      it('mode "none" gives the container no address', async () => {
+        if (!cri().capabilities.networkNone) return;
+        const status = await started('nonet', { command: ['sh', '-c', 'exec sleep 600'], network: { mode: 'none' } });
+        const inspected = await cri().inspect(status.id);
+        expect(inspected?.state).toBe('running');
+        expect(inspected?.ip).toBeUndefined();
+        await cri().remove(status.id);
+      });
+    });
+
+    describe('events', () => {
+      it('events() yields start and die for a labelled container and ends on abort', async () => {
+        const target = spec('events', { command: ['sh', '-c', 'exit 0'] });
+        const ac = controller();
+        const seen: ContainerEvent[] = [];
+        const done = (async () => {
+          for await (const ev of cri().events({ labels: { [LABEL_POD]: target.name } }, ac.signal)) seen.push(ev);
+        })();
+        done.catch(() => undefined);
+        let id = '';
+        try {
+          id = (await create(target)).id;
+          await cri().start(id);
+          const has = (action: ContainerEvent['action']) => seen.some((e) => e.id === id && e.action === action);
+          await eventually(() => has('start') && has('die'), SETTLE_MS, 'events did not deliver start and die');
+        } finally {
+          ac.abort();
+        }
+        await withTimeout(done, ABORT_GRACE_MS, 'events did not end after abort');
+        expect(seen.every((e) => e.labels[LABEL_POD] === target.name)).toBe(true);
+        const start = seen.find((e) => e.action === 'start');
+        expect(start?.time).toEqual(expect.any(Number));
+      });
+    });
+  });
+}

@@ -1,0 +1,4 @@
+// Conformance suites for driver authors (jest): `import { runCriConformance } from '@lastbackend/sdk/testing'`.
+export { runCriConformance, type CriConformanceSubject } from './cri-conformance';
+export { runCiiConformance, UNREACHABLE_IMAGE, type CiiConformanceSubject } from './cii-conformance';
+export { isLbErrorLike } from './helpers';
