@@ -190,20 +190,23 @@ export class PodRunner {
     const running = containers.length > 0 && containers.every((c) => c.state === 'running');
     const ready = running && containers.every((c) => c.ready);
     const failed = containers.find((c) => c.state === 'error' || (c.state === 'exited' && c.exit_code !== 0));
+    const completed = containers.length > 0 && containers.every((c) => c.state === 'exited' && c.exit_code === 0);
     const state: PodStatus['state'] = this.vetoed
       ? 'error'
       : ready
         ? 'ready'
         : failed
           ? 'error'
-          : running
+          : running || completed
             ? 'not-ready'
             : 'provisioning';
     const message = this.vetoed
       ? `vetoed: ${this.vetoed}`
       : failed
         ? `${failed.name}: ${failed.message || `exited with code ${failed.exit_code}`}`
-        : containers.find((c) => c.message)?.message ?? '';
+        : completed
+          ? 'all containers exited'
+          : containers.find((c) => c.message)?.message ?? '';
     return { state, running, message, network: { host_ip: this.hostIp, pod_ip: ip }, containers };
   }
 

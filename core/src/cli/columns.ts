@@ -1,0 +1,129 @@
+// Table columns of `lb get`, per kind.
+import type { Cluster, Config, Deployment, Endpoint, Namespace, Node, Pod, Route, Secret, Service, Volume } from '@lastbackend/sdk';
+import { formatAge, formatBytes, formatCpu } from './output';
+
+export type Listing =
+  | { kind: 'namespace'; items: Namespace[] }
+  | { kind: 'service'; items: Service[] }
+  | { kind: 'deployment'; items: Deployment[] }
+  | { kind: 'pod'; items: Pod[] }
+  | { kind: 'node'; items: Node[] }
+  | { kind: 'secret'; items: Secret[] }
+  | { kind: 'config'; items: Config[] }
+  | { kind: 'volume'; items: Volume[] }
+  | { kind: 'route'; items: Route[] }
+  | { kind: 'endpoint'; items: Endpoint[] }
+  | { kind: 'cluster'; items: Cluster[] };
+
+export interface TableData {
+  head: string[];
+  rows: string[][];
+}
+
+const dash = (s: string | number | undefined | null) => (s === undefined || s === null || s === '' ? '-' : String(s));
+const list = (xs: readonly string[] | undefined) => (xs && xs.length ? xs.join(',') : '-');
+
+export function tableOf(l: Listing, now: number = Date.now()): TableData {
+  const age = (iso: string | undefined) => formatAge(iso, now);
+  switch (l.kind) {
+    case 'namespace':
+      return { head: ['NAME', 'STATE', 'AGE'], rows: l.items.map((n) => [n.meta.name, dash(n.status?.state), age(n.meta.created)]) };
+    case 'service':
+      return {
+        head: ['NAME', 'STATE', 'REPLICAS', 'DEPLOYMENT', 'PORTS', 'AGE'],
+        rows: l.items.map((s) => [
+          s.meta.name,
+          dash(s.status?.state),
+          `${s.status?.replicas?.ready ?? 0}/${s.status?.replicas?.desired ?? s.spec.replicas}`,
+          dash(s.status?.deployment),
+          list(s.status?.network?.ports ?? s.spec.network?.ports),
+          age(s.meta.created),
+        ]),
+      };
+    case 'deployment':
+      return {
+        head: ['SERVICE', 'NAME', 'STATE', 'READY'],
+        rows: l.items.map((d) => [
+          d.meta.service,
+          d.meta.name,
+          dash(d.status?.state),
+          `${d.status?.replicas?.ready ?? 0}/${d.status?.replicas?.desired ?? d.spec.replicas}`,
+        ]),
+      };
+    case 'pod':
+      return {
+        head: ['NAME', 'SERVICE', 'DEPLOYMENT', 'NODE', 'STATE', 'IP', 'RESTARTS', 'AGE'],
+        rows: l.items.map((p) => [
+          p.meta.name,
+          dash(p.meta.service),
+          dash(p.meta.deployment),
+          dash(p.meta.node),
+          dash(p.status?.state),
+          dash(p.status?.network?.pod_ip),
+          String((p.status?.containers ?? []).reduce((n, c) => n + (c.restarts ?? 0), 0)),
+          age(p.meta.created),
+        ]),
+      };
+    case 'node':
+      return {
+        head: ['NAME', 'ADDRESS', 'STATE', 'PODS', 'CPU', 'RAM', 'AGE'],
+        rows: l.items.map((n) => {
+          const cap = n.status?.capacity;
+          const alloc = n.status?.allocated;
+          return [
+            n.meta.name,
+            dash(n.status?.addresses?.[0]),
+            dash(n.status?.state),
+            `${alloc?.pods ?? 0}/${cap?.pods ?? '-'}`,
+            `${formatCpu(alloc?.cpu ?? 0)}/${formatCpu(cap?.cpu)}`,
+            `${formatBytes(alloc?.ram ?? 0)}/${formatBytes(cap?.ram)}`,
+            age(n.meta.created),
+          ];
+        }),
+      };
+    case 'secret':
+      return {
+        head: ['NAME', 'TYPE', 'KEYS', 'AGE'],
+        rows: l.items.map((s) => [s.meta.name, dash(s.spec.type), list(Object.keys(s.spec.data ?? {})), age(s.meta.created)]),
+      };
+    case 'config':
+      return {
+        head: ['NAME', 'KEYS', 'AGE'],
+        rows: l.items.map((c) => [c.meta.name, list(Object.keys(c.spec.data ?? {})), age(c.meta.created)]),
+      };
+    case 'volume':
+      return {
+        head: ['NAME', 'STATE', 'CAPACITY', 'NODE', 'AGE'],
+        rows: l.items.map((v) => [v.meta.name, dash(v.status?.state), dash(v.spec.capacity?.storage), dash(v.status?.node), age(v.meta.created)]),
+      };
+    case 'route':
+      return {
+        head: ['NAME', 'DOMAIN', 'PORT', 'RULES', 'STATE', 'AGE'],
+        rows: l.items.map((r) => [
+          r.meta.name,
+          dash(r.spec.domain),
+          dash(r.spec.port),
+          list(r.spec.rules.map((x) => `${x.path}→${x.service}:${x.port}`)),
+          dash(r.status?.state),
+          age(r.meta.created),
+        ]),
+      };
+    case 'endpoint':
+      return {
+        head: ['NAME', 'IP', 'PORTS', 'UPSTREAMS'],
+        rows: l.items.map((e) => [e.meta.name, dash(e.spec.ip), list(e.spec.ports), list(e.spec.upstreams.map((u) => u.ip || u.pod))]),
+      };
+    case 'cluster':
+      return {
+        head: ['NAME', 'VERSION', 'NODES', 'PODS', 'CPU', 'RAM'],
+        rows: l.items.map((c) => [
+          c.meta.name,
+          c.meta.version,
+          `${c.status.nodes.online}/${c.status.nodes.total}`,
+          `${c.status.allocated.pods}/${c.status.capacity.pods}`,
+          `${formatCpu(c.status.allocated.cpu)}/${formatCpu(c.status.capacity.cpu)}`,
+          `${formatBytes(c.status.allocated.ram)}/${formatBytes(c.status.capacity.ram)}`,
+        ]),
+      };
+  }
+}

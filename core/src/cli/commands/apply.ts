@@ -1,0 +1,41 @@
+// `lb apply -f FILE|URL|- [-n NS]`: validate every document locally, then one all-or-nothing apply.
+import type { Command } from 'commander';
+import type { AnyManifest, ApplyResult } from '@lastbackend/sdk';
+import { collect } from '../args';
+import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
+import { loadManifests } from '../manifest-files';
+
+export interface ApplyOptions {
+  file?: string[];
+  namespace?: string;
+}
+
+/**
+ * The namespace the documents land in: -n when given; else the one Namespace a file defines
+ * (so `lb export -n X` output re-applies into X); else "default".
+ */
+export function targetNamespace(manifests: readonly AnyManifest[], flag?: string): string {
+  if (flag) return flag;
+  const namespaces = manifests.filter((m) => m.kind === 'Namespace');
+  return namespaces.length === 1 ? namespaces[0].meta.name : DEFAULT_NAMESPACE;
+}
+
+export const formatApplyResult = (r: ApplyResult) => `${r.kind.toLowerCase()}/${r.name} ${r.action}`;
+
+export async function runApply(ctx: CliContext, opts: ApplyOptions): Promise<void> {
+  const files = opts.file ?? [];
+  if (!files.length) throw usage('apply needs -f FILE (a path, an http(s) URL or - for stdin)');
+  const { documents, manifests } = await loadManifests(files, ctx.io.stdin);
+  const ns = targetNamespace(manifests, opts.namespace);
+  const results = await ctx.client().apply(ns, documents);
+  for (const r of results) ctx.out(formatApplyResult(r));
+}
+
+export function registerApply(program: Command, ctx: CliContext): void {
+  program
+    .command('apply')
+    .description('create or update everything in a manifest file (multi-document YAML), all or nothing')
+    .option('-f, --file <file>', 'manifest file, http(s) URL, or - for stdin (repeatable)', collect, [])
+    .option('-n, --namespace <ns>', `namespace (default: the file's one Namespace, else ${DEFAULT_NAMESPACE})`)
+    .action((opts: ApplyOptions) => runApply(ctx, opts));
+}

@@ -1,0 +1,52 @@
+// `lb run NAME IMAGE`: a one-container service from flags.
+import type { Command } from 'commander';
+import { ServiceManifest, parseOrThrow } from '@lastbackend/sdk';
+import { collect, normalizePort, parseEnvPair, parseWholeNumber, splitCommand } from '../args';
+import { CliContext, DEFAULT_NAMESPACE } from '../context';
+
+export interface RunOptions {
+  namespace: string;
+  replicas?: string;
+  port?: string[];
+  env?: string[];
+  command?: string;
+}
+
+/** Builds and validates the manifest `lb run` sends. */
+export function buildRunManifest(name: string, image: string, opts: Omit<RunOptions, 'namespace'>): ServiceManifest {
+  const env = (opts.env ?? []).map(parseEnvPair);
+  const command = opts.command === undefined ? undefined : splitCommand(opts.command);
+  const raw = {
+    kind: 'Service',
+    version: 'v1',
+    meta: { name },
+    spec: {
+      replicas: opts.replicas === undefined ? 1 : parseWholeNumber(opts.replicas, 'replicas'),
+      ...(opts.port?.length ? { network: { ports: opts.port.map(normalizePort) } } : {}),
+      template: {
+        containers: [{ name, image: { name: image }, env, ...(command?.length ? { command } : {}) }],
+      },
+    },
+  };
+  return parseOrThrow(ServiceManifest, raw, 'invalid service');
+}
+
+export async function runRun(ctx: CliContext, name: string, image: string, opts: RunOptions): Promise<void> {
+  const manifest = buildRunManifest(name, image, opts);
+  const svc = await ctx.client().createService(opts.namespace, manifest);
+  ctx.out(`service/${svc.meta.name} created`);
+}
+
+export function registerRun(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('run an image as a service with one container')
+    .argument('<name>', 'service (and container) name')
+    .argument('<image>', 'image reference, e.g. nginx:1.27')
+    .option('--replicas <n>', 'number of pods', '1')
+    .option('-p, --port <port>', 'published port: PORT, PORT:CONTAINER_PORT, optional /tcp or /udp (repeatable)', collect, [])
+    .option('-e, --env <KEY=VALUE>', 'environment variable (repeatable)', collect, [])
+    .option('--command <command>', 'command line to run instead of the image default')
+    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
+    .action((name: string, image: string, opts: RunOptions) => runRun(ctx, name, image, opts));
+}

@@ -1,0 +1,60 @@
+// A driver package that is missing, of the wrong kind, built for another API, misconfigured or unable
+// to work on this host stops `lb server` with a message that names it and the fix.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort, lb } from './harness';
+
+describe('driver loading', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lb-drivers-'));
+    const pkg = (name: string, pj: object, index = 'module.exports = {};') => {
+      const d = join(dir, 'node_modules', name);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js', ...pj }));
+      writeFileSync(join(d, 'index.js'), index);
+    };
+    pkg('storage-only', { lastbackend: { kind: ['csi'], api: '1' } });
+    pkg('future-runtime', { lastbackend: { kind: ['cri'], api: '2' } });
+    pkg('left-pad-ish', {});
+    // A well-formed driver (branded like defineDriver does) whose probe says it cannot work here.
+    pkg(
+      'picky-runtime',
+      { lastbackend: { kind: ['cri'], api: '1' } },
+      `const brand = Symbol.for('io.lastbackend.driver');
+       const impl = { info: () => ({ name: 'picky', version: '1.0.0', api: ['1'] }), probe: async () => ({ state: 'error', message: 'needs a frobnicator' }), dispose: async () => {} };
+       module.exports = { default: { [brand]: true, name: 'picky', version: '1.0.0', kinds: ['cri'], api: '1', create: () => ({ cri: impl }) } };`,
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function startWith(drivers: object, name: string) {
+    const cfg = join(dir, `${name}.yaml`);
+    writeFileSync(cfg, stringify({ drivers }));
+    const data = join(dir, `data-${name}`);
+    return lb(['server', '--config', cfg, '--data-dir', data, '--listen', `127.0.0.1:${await freePort()}`, '--token', 'driver-test-token-123456', '--name', `drv-${name}`]);
+  }
+
+  const docker = { package: '@lastbackend/driver-docker', config: {} };
+
+  it.each([
+    ['missing package', { cri: { package: '@nope/driver-missing' }, cii: docker }, [/@nope\/driver-missing/, /not installed/, /npm install/]],
+    ['wrong kind', { cri: { package: 'storage-only' }, cii: docker }, [/"storage-only" is a csi driver, not a cri driver/]],
+    ['incompatible API', { cri: { package: 'future-runtime' }, cii: docker }, [/"future-runtime" was built for driver API 2, this kernel speaks API 1/]],
+    ['not a driver', { cri: { package: 'left-pad-ish' }, cii: docker }, [/"left-pad-ish" is not a Last.Backend driver/]],
+    ['invalid driver config', { cri: { package: '@lastbackend/driver-docker', config: { sockett: '/x' } }, cii: docker }, [/drivers\.cri\.config\.sockett: unknown field/, /driver-docker/]],
+    ['failing probe', { cri: { package: 'picky-runtime' }, cii: docker }, [/cri driver "picky-runtime" cannot work on this host: needs a frobnicator/]],
+  ] as const)('refuses %s', async (_what, drivers, messages) => {
+    const r = await startWith(drivers, _what.replace(/ /g, '-'));
+    expect(r.code).not.toBe(0);
+    for (const m of messages) expect(r.stderr).toMatch(m);
+  });
+
+  it('refuses an invalid kernel config with the field', async () => {
+    const r = await startWith({ cri: { package: 'x', colour: 'blue' } }, 'bad-kernel-config');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/drivers\.cri\.colour: unknown field/);
+  });
+});

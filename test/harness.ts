@@ -1,0 +1,196 @@
+// End-to-end harness: real `lb server` processes on loopback, the real `lb` CLI, a real Docker engine.
+// Every server gets its own data dir, port, token and node name, so test files run in parallel on one
+// engine; cleanup() removes the server's containers (found by their node label) and its data dir.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { LbClient, type Pod } from '@lastbackend/sdk';
+
+export const ROOT = resolve(__dirname, '..');
+export const LB = join(ROOT, 'core', 'bin', 'lb.js');
+export const IMAGE = 'lb-test/busybox:latest';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI. */
+export function lb(args: string[], env: Record<string, string> = {}, input?: string): Promise<RunResult> {
+  return new Promise((res) => {
+    const child = execFile(
+      process.execPath,
+      [LB, ...args],
+      { env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 32 * 1024 * 1024 },
+      (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+export function docker(args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000 }).trim();
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (ok(last)) return last;
+    } catch (e) {
+      lastErr = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 800)} ${lastErr ?? ''}`);
+}
+
+export const uniq = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
+
+export interface ServerOptions {
+  name?: string;
+  dataDir?: string;
+  config?: string;
+  extraArgs?: string[];
+}
+
+export class TestServer {
+  private proc?: ChildProcess;
+  private out = '';
+  readonly client: LbClient;
+  readonly env: Record<string, string>;
+
+  private constructor(
+    readonly node: string,
+    readonly dataDir: string,
+    readonly port: number,
+    readonly token: string,
+    private readonly opts: ServerOptions,
+  ) {
+    this.client = new LbClient({ server: this.url, token });
+    this.env = { LB_SERVER: this.url, LB_TOKEN: token };
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  static async start(opts: ServerOptions = {}): Promise<TestServer> {
+    const node = opts.name ?? uniq('node');
+    const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'lb-e2e-'));
+    const s = new TestServer(node, dataDir, await freePort(), randomBytes(16).toString('hex'), opts);
+    await s.launch();
+    return s;
+  }
+
+  args(): string[] {
+    return [
+      'server',
+      '--data-dir', this.dataDir,
+      '--listen', `127.0.0.1:${this.port}`,
+      '--token', this.token,
+      '--name', this.node,
+      ...(this.opts.config ? ['--config', this.opts.config] : []),
+      ...(this.opts.extraArgs ?? []),
+    ];
+  }
+
+  /** Starts the server process and waits until its node is registered. */
+  async launch(): Promise<void> {
+    this.out = '';
+    const proc = spawn(process.execPath, [LB, ...this.args()], { env: { ...process.env, LB_LOG_LEVEL: 'info', LB_CLI_CONFIG: join(this.dataDir, 'cli.json') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    proc.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));
+    const exited = new Promise<never>((_, rej) => proc.once('exit', (code) => rej(new Error(`lb server exited with ${code}:\n${this.out}`))));
+    await Promise.race([waitFor(() => this.client.node(this.node), (n) => n.status.state === 'ready', `node ${this.node} ready`, 30_000), exited]);
+  }
+
+  output(): string {
+    return this.out;
+  }
+
+  /** kill -9: no chance to clean up anything. */
+  async kill9(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const done = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill(sig);
+    await done;
+    this.proc = undefined;
+  }
+
+  lb(args: string[], input?: string): Promise<RunResult> {
+    return lb(args, this.env, input);
+  }
+
+  async pods(ns: string, service?: string): Promise<Pod[]> {
+    return this.client.pods(ns, service);
+  }
+
+  /** Ids of this node's containers (running or not) with the given labels. */
+  containers(labels: Record<string, string> = {}): string[] {
+    const filters = Object.entries({ 'io.lastbackend.node': this.node, ...labels }).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`]);
+    const out = docker(['ps', '-aq', '--no-trunc', ...filters]);
+    return out ? out.split('\n') : [];
+  }
+
+  async cleanup(): Promise<void> {
+    await this.stop();
+    const ids = this.containers();
+    if (ids.length) docker(['rm', '-f', ...ids]);
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** A service manifest on the test image; `httpd` serves /www on 8080. */
+export function webService(name: string, replicas: number, extra: { env?: Record<string, string>; readiness?: boolean } = {}) {
+  return {
+    kind: 'Service',
+    version: 'v1',
+    meta: { name, labels: { app: name } },
+    spec: {
+      replicas,
+      network: { ports: ['80:8080/tcp'] },
+      template: {
+        containers: [
+          {
+            name: 'web',
+            image: { name: IMAGE },
+            command: ['httpd', '-f', '-p', '8080', '-h', '/www'],
+            env: Object.entries(extra.env ?? {}).map(([name, value]) => ({ name, value })),
+            ...(extra.readiness === false ? {} : { readiness: { http: { path: '/', port: 8080 }, period: 1 } }),
+          },
+        ],
+      },
+    },
+  };
+}
+
+export const readyPods = (pods: Pod[]) => pods.filter((p) => !p.spec.destroy && p.status.state === 'ready');
