@@ -52,6 +52,7 @@ export class ClusterState {
   }
 
   async endpoints(ns: string): Promise<Endpoint[]> {
+    if (!(await this.store.get(keys.namespace(ns)))) throw notFound(`namespace "${ns}"`);
     return this.store.list<Endpoint>(keys.endpoint(ns));
   }
 

@@ -92,7 +92,7 @@ export function loadConfig(src: ConfigSources = {}): KernelConfig {
     ...fromFile,
     data_dir: dataDir,
     listen: flags.listen ?? env.LB_LISTEN ?? fromFile.listen ?? '127.0.0.1:2967',
-    token: flags.token ?? env.LB_TOKEN ?? fromFile.token,
+    token: flags.token ?? env.LB_SERVER_TOKEN ?? fromFile.token,
     log_level: flags.logLevel ?? env.LB_LOG_LEVEL ?? fromFile.log_level,
     node: { ...node, name: flags.name ?? env.LB_NODE_NAME ?? node.name ?? hostname().toLowerCase() },
     drivers: fromFile.drivers ?? DEFAULT_DRIVERS,

@@ -11,12 +11,12 @@ export function registerExec(program: Command, ctx: CliContext): void {
     .argument('[command...]', 'command and arguments (after --)')
     .option('-c, --container <name>', 'container (default: the first)')
     .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
-    .passThroughOptions()
     .action(async (pod: string, command: string[], opts: { namespace: string; container?: string }) => {
       if (!command.length) throw usage('exec needs a command: lb exec POD -- COMMAND [ARGS...]');
       const r = await ctx.client().exec(opts.namespace, pod, command, opts.container);
       if (r.stdout) ctx.io.stdout.write(r.stdout);
       if (r.stderr) ctx.io.stderr.write(r.stderr);
-      ctx.exitCode = r.exitCode;
+      // The shell convention: 0-255; anything else the driver reports counts as a failure.
+      ctx.exitCode = Number.isInteger(r.exitCode) && r.exitCode >= 0 && r.exitCode <= 255 ? r.exitCode : 1;
     });
 }

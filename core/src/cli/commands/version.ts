@@ -1,0 +1,22 @@
+// `lb version`: the CLI's version, and the server's when it answers quickly.
+import type { Command } from 'commander';
+import { LbClient } from '@lastbackend/sdk';
+import { VERSION } from '../../version';
+import { clientSettings } from '../cli-config';
+import { CliContext } from '../context';
+
+export function registerVersion(program: Command, ctx: CliContext): void {
+  program
+    .command('version')
+    .description('print the version of the CLI and of the server')
+    .action(async () => {
+      ctx.out(`lb ${VERSION}`);
+      const settings = clientSettings(ctx.io.env);
+      try {
+        const cluster = await new LbClient({ ...settings, timeout: 3000 }).cluster();
+        ctx.out(`server ${cluster.meta.version} (${settings.server})`);
+      } catch {
+        ctx.err(`server not reachable at ${settings.server}`);
+      }
+    });
+}
