@@ -10,7 +10,7 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/drivers/*/test/**/*.test.ts'],
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup/timeout.js'],
       globalSetup: '<rootDir>/test/setup/global-setup.js',
     },
   ],

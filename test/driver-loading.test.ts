@@ -47,7 +47,7 @@ describe('driver loading', () => {
     ['invalid driver config', { cri: { package: '@lastbackend/driver-docker', config: { sockett: '/x' } }, cii: docker }, [/drivers\.cri\.config\.sockett: unknown field/, /driver-docker/]],
     ['failing probe', { cri: { package: 'picky-runtime' }, cii: docker }, [/cri driver "picky-runtime" cannot work on this host: needs a frobnicator/]],
   ] as const)('refuses %s', async (_what, drivers, messages) => {
-    const r = await startWith(drivers, _what.replace(/ /g, '-'));
+    const r = await startWith(drivers, _what.toLowerCase().replace(/ /g, '-'));
     expect(r.code).not.toBe(0);
     for (const m of messages) expect(r.stderr).toMatch(m);
   });

@@ -1,6 +1,6 @@
 // Bad input is refused with the field and the reason, and nothing is stored or half-applied.
 import { stringify } from 'yaml';
-import { TestServer, uniq, webService } from './harness';
+import { TestServer, lb, uniq, webService } from './harness';
 
 describe('invalid input', () => {
   let s: TestServer;
@@ -113,7 +113,7 @@ describe('invalid input', () => {
     expect(r.status).toBe(401);
     const cli = await s.lb(['get', 'services', '-n', ns], undefined);
     expect(cli.code).toBe(0);
-    const noToken = await import('./harness').then((h) => h.lb(['get', 'services', '-n', ns], { LB_SERVER: s.url, LB_TOKEN: 'nope', LB_CLI_CONFIG: '/nonexistent' }));
+    const noToken = await lb(['get', 'services', '-n', ns], { LB_SERVER: s.url, LB_TOKEN: 'nope', LB_CLI_CONFIG: '/nonexistent' });
     expect(noToken.code).not.toBe(0);
     expect(noToken.stderr).toMatch(/token/);
   });

@@ -25,6 +25,8 @@ export class ErrorFilter implements ExceptionFilter {
     if (e?.type === 'entity.too.large') return [413, { code: 'INVALID_ARGUMENT', message: 'request body is too large' }];
     if (err instanceof HttpException) {
       const status = err.getStatus();
+      // Nest maps body-parser's SyntaxError (bad JSON) and URIError (bad %-encoding in a path) to a bare 400.
+      if (status === 400 && !/decode/i.test(err.message)) return [400, { code: 'INVALID_ARGUMENT', message: `request body is not valid JSON: ${err.message}` }];
       const code = status === 404 ? 'NOT_FOUND' : status === 401 ? 'UNAUTHORIZED' : status < 500 ? 'INVALID_ARGUMENT' : 'INTERNAL';
       return [status, { code, message: status === 404 ? 'no such route' : err.message }];
     }
