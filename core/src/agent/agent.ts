@@ -146,12 +146,15 @@ export class Agent {
   private async syncPod(key: string): Promise<void> {
     const r = this.runners.get(key);
     if (!r) return;
+    this.log.debug(`sync ${key} (revision ${r.pod.meta.revision})`);
     if (r.pod.spec.destroy) {
       await r.destroy();
       this.report(r.pod, { ...r.pod.status, state: 'destroyed', running: false, message: '', containers: [] });
       return;
     }
-    this.report(r.pod, await r.sync());
+    const status = await r.sync();
+    this.log.debug(`synced ${key}: ${status.state}`);
+    this.report(r.pod, status);
   }
 
   private resync(): void {

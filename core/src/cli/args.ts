@@ -1,5 +1,5 @@
 // Parsers for command-line values. Each throws an INVALID_ARGUMENT LbError naming the option.
-import { LbError } from '@lastbackend/sdk';
+import { LbError } from '@lastbackend/sdk/errors';
 
 const bad = (message: string) => new LbError('INVALID_ARGUMENT', message);
 

@@ -1,5 +1,6 @@
 // What every command gets: the process streams (injectable for tests), the environment and a client.
-import { LbClient, LbError } from '@lastbackend/sdk';
+import { LbClient } from '@lastbackend/sdk/client';
+import { LbError } from '@lastbackend/sdk/errors';
 import { clientSettings } from './cli-config';
 
 export interface TextSink {

@@ -1,6 +1,6 @@
 // `lb export`: stored objects back to manifests that `lb apply -f` accepts unchanged.
 // Only user fields survive: kind, version, meta.name, meta.labels (non-empty), meta.description, spec.
-import { stringify } from 'yaml';
+import { yaml } from './lazy';
 import type { Config, Namespace, Route, Secret, Service, Volume } from '@lastbackend/sdk';
 
 export type ExportableObject = Namespace | Service | Secret | Config | Volume | Route;
@@ -33,7 +33,7 @@ export function renderExport(parts: readonly ExportPart[]): string {
   return parts
     .map((p) =>
       'manifest' in p
-        ? stringify(p.manifest, { lineWidth: 0 })
+        ? yaml().stringify(p.manifest, { lineWidth: 0 })
         : p.comment
             .split('\n')
             .map((l) => `# ${l}`)

@@ -1,5 +1,5 @@
 // Kind names the CLI accepts: singular, plural and short aliases, in any case.
-import { LbError } from '@lastbackend/sdk';
+import { LbError } from '@lastbackend/sdk/errors';
 
 export const CLI_KINDS = [
   'namespace',

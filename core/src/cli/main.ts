@@ -1,7 +1,7 @@
 // The `lb` command line: builds the commander program and runs one command.
 // main() resolves with the exit code; only `lb server` (on a signal) ends the process itself.
 import { Command, CommanderError } from 'commander';
-import { LbError } from '@lastbackend/sdk';
+import { LbError } from '@lastbackend/sdk/errors';
 import { VERSION } from '../version';
 import { registerApply } from './commands/apply';
 import { registerDelete } from './commands/delete';

@@ -1,7 +1,7 @@
 // Formatting for `lb get`/`lb inspect`: borderless tables, JSON, YAML, ages and quantities.
-import Table from 'cli-table3';
-import { stringify } from 'yaml';
-import { LbError } from '@lastbackend/sdk';
+import type TableCtor from 'cli-table3';
+import { lazy, yaml } from './lazy';
+import { LbError } from '@lastbackend/sdk/errors';
 
 export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -31,8 +31,10 @@ const NO_BORDERS = {
 };
 
 /** A table without borders or colours: a header row, then one row per object. */
+const table = lazy(() => require('cli-table3') as typeof TableCtor);
+
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const t = new Table({
+  const t = new (table())({
     head: [...head],
     chars: NO_BORDERS,
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
@@ -52,7 +54,7 @@ export function renderJson(list: readonly unknown[]): string {
 }
 
 export function renderYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0 });
+  return yaml().stringify(value, { lineWidth: 0 });
 }
 
 /** Age like kubectl: 42s, 5m, 3h, 12d. */

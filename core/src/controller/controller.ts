@@ -38,6 +38,8 @@ export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   resyncInterval: 10,
 };
 
+const ORIGIN = 'controller';
+
 type Work = `svc:${string}/${string}` | `ns:${string}` | 'nodes';
 
 export class Controller {
@@ -53,6 +55,10 @@ export class Controller {
     private readonly log: Logger,
     private readonly opts: ControllerOptions = DEFAULT_CONTROLLER_OPTIONS,
   ) {}
+
+  private txn<R>(fn: (tx: Txn) => Promise<R>): Promise<R> {
+    return this.store.txn(fn, ORIGIN);
+  }
 
   async start(): Promise<void> {
     this.unwatch = this.store.watch('', (ev) => this.onChange(ev));
@@ -71,6 +77,8 @@ export class Controller {
   }
 
   private onChange(ev: StoreEvent): void {
+    // A pass leaves its services converged (or re-queues them itself): its own writes need no pass.
+    if (ev.origin === ORIGIN) return;
     const [kind, ns, name] = ev.key.split('/');
     if (kind === 'service' || kind === 'deployment') this.enqueue(`svc:${ns}/${name}`);
     else if (kind === 'pod') {
@@ -107,7 +115,9 @@ export class Controller {
       }
       this.queue.delete(next.value);
       try {
+        const t = Date.now();
         await this.process(next.value);
+        this.log.debug(`reconciled ${next.value} in ${Date.now() - t} ms`);
       } catch (e) {
         this.log.error(`reconcile ${next.value} failed: ${(e as Error).message}`);
       }
@@ -123,7 +133,7 @@ export class Controller {
 
   // ---------------------------------------------------------------- nodes
   private reconcileNodes(): Promise<void> {
-    return this.store.txn(async (tx) => {
+    return this.txn(async (tx) => {
       const now = Date.now();
       for (const n of await tx.list<Node>(PREFIX.nodes)) {
         const age = (now - Date.parse(n.status.heartbeat)) / 1000;
@@ -140,7 +150,7 @@ export class Controller {
 
   // ---------------------------------------------------------------- namespaces
   private reconcileNamespace(ns: string): Promise<void> {
-    return this.store.txn(async (tx) => {
+    return this.txn(async (tx) => {
       const n = await tx.get<Namespace>(keys.namespace(ns));
       if (n?.status.state !== 'destroying') return;
       if ((await tx.list(keys.service(ns))).length || (await tx.list(keys.pod(ns))).length) return;
@@ -151,7 +161,7 @@ export class Controller {
 
   // ---------------------------------------------------------------- services
   private reconcileService(ns: string, name: string): Promise<void> {
-    return this.store.txn(async (tx) => {
+    return this.txn(async (tx) => {
       const svc = await tx.get<Service>(keys.service(ns, name));
       const deps = (await tx.list<Deployment>(keys.deployment(ns, name))).sort((a, b) => a.spec.version - b.spec.version);
       const pods = (await tx.list<Pod>(keys.pod(ns))).filter((p) => p.meta.service === name);

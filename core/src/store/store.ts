@@ -16,6 +16,8 @@ export interface StoreEvent {
   value?: StoredObject;
   prev?: StoredObject;
   revision: number;
+  /** Who wrote it, when the writer said (e.g. "controller"), so a writer can skip its own changes. */
+  origin?: string;
 }
 
 const REVISION_KEY = '\u0000revision';
@@ -93,11 +95,11 @@ export class Store {
    * Runs fn with exclusive access and commits its writes atomically (one synced batch).
    * If fn throws, nothing is written.
    */
-  txn<R>(fn: (tx: Txn) => Promise<R>): Promise<R> {
+  txn<R>(fn: (tx: Txn) => Promise<R>, origin?: string): Promise<R> {
     const run = async (): Promise<R> => {
       const tx = new Txn(this);
       const result = await fn(tx);
-      if (tx.ops.size) await this.commit([...tx.ops.values()]);
+      if (tx.ops.size) await this.commit([...tx.ops.values()], origin);
       return result;
     };
     const p = this.chain.then(run, run);
@@ -105,7 +107,7 @@ export class Store {
     return p;
   }
 
-  private async commit(ops: StoreOp[]): Promise<void> {
+  private async commit(ops: StoreOp[], origin?: string): Promise<void> {
     const revision = this.rev + 1;
     const prevs = new Map<string, StoredObject | undefined>();
     for (const op of ops) prevs.set(op.key, (await this.db.get(op.key)) as StoredObject | undefined);
@@ -122,7 +124,7 @@ export class Store {
     for (const op of ops) {
       const prev = prevs.get(op.key);
       if (op.type === 'del' && !prev) continue;
-      const ev: StoreEvent = { type: op.type, key: op.key, value: op.type === 'put' ? op.value : undefined, prev, revision };
+      const ev: StoreEvent = { type: op.type, key: op.key, value: op.type === 'put' ? op.value : undefined, prev, revision, origin };
       this.events.emit('change', ev);
     }
   }

@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import type { AnyManifest, ApplyResult } from '@lastbackend/sdk';
 import { collect } from '../args';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
-import { loadManifests } from '../manifest-files';
+import { lazy } from '../lazy';
+
+const manifestFiles = lazy(() => require('../manifest-files') as typeof import('../manifest-files'));
 
 export interface ApplyOptions {
   file?: string[];
@@ -25,7 +27,7 @@ export const formatApplyResult = (r: ApplyResult) => `${r.kind.toLowerCase()}/${
 export async function runApply(ctx: CliContext, opts: ApplyOptions): Promise<void> {
   const files = opts.file ?? [];
   if (!files.length) throw usage('apply needs -f FILE (a path, an http(s) URL or - for stdin)');
-  const { documents, manifests } = await loadManifests(files, ctx.io.stdin);
+  const { documents, manifests } = await manifestFiles().loadManifests(files, ctx.io.stdin);
   const ns = targetNamespace(manifests, opts.namespace);
   const results = await ctx.client().apply(ns, documents);
   for (const r of results) ctx.out(formatApplyResult(r));

@@ -1,6 +1,7 @@
 // `lb export [KIND NAME]`: re-appliable YAML of one object or of a whole namespace.
 import type { Command } from 'commander';
-import { LbError, type LbClient } from '@lastbackend/sdk';
+import type { LbClient } from '@lastbackend/sdk/client';
+import { LbError } from '@lastbackend/sdk/errors';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
 import { renderExport, secretComment, toManifest, type ExportPart } from '../export';
 import { resolveKind } from '../kinds';

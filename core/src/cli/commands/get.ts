@@ -1,6 +1,7 @@
 // `lb get KIND [NAME]` and `lb inspect KIND NAME`.
 import type { Command } from 'commander';
-import { LbError, notFound, type LbClient } from '@lastbackend/sdk';
+import type { LbClient } from '@lastbackend/sdk/client';
+import { LbError, notFound } from '@lastbackend/sdk/errors';
 import { tableOf, type Listing } from '../columns';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
 import { resolveKind, type CliKind } from '../kinds';

@@ -1,6 +1,7 @@
 // `lb logs NAME`: a service's logs (or one pod's, when NAME is a pod). -f follows until Ctrl-C.
 import type { Command } from 'commander';
-import { LbError, type LbClient, type LogEntry } from '@lastbackend/sdk';
+import type { LbClient, LogEntry } from '@lastbackend/sdk/client';
+import { LbError } from '@lastbackend/sdk/errors';
 import { parseSince, parseWholeNumber } from '../args';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
 

@@ -1,5 +1,8 @@
-import { ServiceManifest } from '@lastbackend/sdk';
+import { ServiceManifest, parseOrThrow } from '@lastbackend/sdk';
 import { buildRunManifest } from './run';
+
+/** What the API does with the manifest: the same schema. */
+const validated = (...a: Parameters<typeof buildRunManifest>) => parseOrThrow(ServiceManifest, buildRunManifest(...a), 'invalid service');
 
 describe('lb run manifest', () => {
   it('builds a one-container service', () => {
@@ -33,10 +36,10 @@ describe('lb run manifest', () => {
 
   it('rejects bad values with the field named', () => {
     expect(() => buildRunManifest('web', 'nginx', { replicas: '-1' })).toThrow('replicas: must be a whole number ≥ 0');
-    expect(() => buildRunManifest('web', 'nginx', { port: ['70000'] })).toThrow(/spec\.network\.ports\.0: ports must be between 1 and 65535/);
-    expect(() => buildRunManifest('web', 'nginx', { port: ['http'] })).toThrow(/spec\.network\.ports\.0: must be "port/);
-    expect(() => buildRunManifest('Web', 'nginx', {})).toThrow(/invalid service: meta\.name: must be a DNS label/);
-    expect(() => buildRunManifest('web', 'nginx', { env: ['1A=x'] })).toThrow(/spec\.template\.containers\.0\.env\.0\.name/);
+    expect(() => validated('web', 'nginx', { port: ['70000'] })).toThrow(/spec\.network\.ports\.0: ports must be between 1 and 65535/);
+    expect(() => validated('web', 'nginx', { port: ['http'] })).toThrow(/spec\.network\.ports\.0: must be "port/);
+    expect(() => validated('Web', 'nginx', {})).toThrow(/invalid service: meta\.name: must be a DNS label/);
+    expect(() => validated('web', 'nginx', { env: ['1A=x'] })).toThrow(/spec\.template\.containers\.0\.env\.0\.name/);
     expect(() => buildRunManifest('web', 'nginx', { env: ['NOVALUE'] })).toThrow('env: "NOVALUE" must be KEY=VALUE');
   });
 });

@@ -1,6 +1,6 @@
 // `lb version`: the CLI's version, and the server's when it answers quickly.
 import type { Command } from 'commander';
-import { LbClient } from '@lastbackend/sdk';
+import { LbClient } from '@lastbackend/sdk/client';
 import { VERSION } from '../../version';
 import { clientSettings } from '../cli-config';
 import { CliContext } from '../context';
