@@ -1,6 +1,10 @@
 // Bad input is refused with the field and the reason, and nothing is stored or half-applied.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { TestServer, lb, uniq, webService } from './harness';
+import { ROOT, TestServer, lb, uniq, webService } from './harness';
 
 describe('invalid input', () => {
   let s: TestServer;
@@ -68,6 +72,16 @@ describe('invalid input', () => {
     await expectNothingStored();
   });
 
+  it('lb run refuses a bad name or image reference through the same schema', async () => {
+    const r = await s.lb(['run', 'Bad_Name', 'img:1', '-n', ns]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/meta\.name: must be a DNS label/);
+    const r2 = await s.lb(['run', 'ok', 'has space', '-n', ns]);
+    expect(r2.code).not.toBe(0);
+    expect(r2.stderr).toMatch(/spec\.template\.containers\.0\.image\.name/);
+    await expectNothingStored();
+  });
+
   it('refuses YAML syntax errors with the line', async () => {
     const r = await s.lb(['apply', '-f', '-', '-n', ns], 'kind: Service\nmeta:\n  name: web\n  labels: [unclosed\n');
     expect(r.code).not.toBe(0);
@@ -116,6 +130,14 @@ describe('invalid input', () => {
     const noToken = await lb(['get', 'services', '-n', ns], { LB_SERVER: s.url, LB_TOKEN: 'nope', LB_CLI_CONFIG: '/nonexistent' });
     expect(noToken.code).not.toBe(0);
     expect(noToken.stderr).toMatch(/token/);
+  });
+
+  it('writes the OpenAPI document to a file (npm run openapi)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'lb-openapi-')), 'openapi.json');
+    execFileSync(process.execPath, [join(ROOT, 'core/dist/openapi/write-spec.js'), out]);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/namespace/{ns}/service/{svc}/logs');
+    rmSync(dirname(out), { recursive: true, force: true });
   });
 
   it('serves the OpenAPI document built from the schemas', async () => {

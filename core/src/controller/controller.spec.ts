@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Deployment, Pod, PodStatus, Service } from '@lastbackend/sdk';
+import type { Deployment, Endpoint, Pod, PodStatus, Service } from '@lastbackend/sdk';
 import { ClusterState } from '../cluster/cluster';
 import { createLogger } from '../kernel/logger';
 import { Resources } from '../state/resources';
@@ -106,7 +106,7 @@ describe('Controller', () => {
       ['v1', 'superseded'],
       ['v2', 'active'],
     ]);
-    const ep = await store.get<{ spec: { upstreams: unknown[] } }>(keys.endpoint('ns', 'web'));
+    const ep = await store.get<Endpoint>(keys.endpoint('ns', 'web'));
     expect(ep?.spec.upstreams).toHaveLength(2);
   });
 
