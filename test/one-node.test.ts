@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Deployment, Pod, Service } from '@lastbackend/sdk';
-import { IMAGE, TestServer, docker, readyPods, uniq, waitFor, webService } from './harness';
+import { spawn } from 'node:child_process';
+import { IMAGE, LB, TestServer, docker, readyPods, uniq, waitFor, webService } from './harness';
 
 describe('one node: deploy, scale, blue/green, delete', () => {
   let s: TestServer;
@@ -141,6 +142,21 @@ describe('one node: deploy, scale, blue/green, delete', () => {
     }
     const tail = await s.lb(['logs', 'talker', '--tail', '1', '-n', ns]);
     expect(tail.stdout.trim().split('\n')).toHaveLength(1);
+
+    // -f streams lines written later, until the CLI is stopped.
+    const follow = spawn(process.execPath, [LB, 'logs', 'talker', '-f', '-n', ns], { env: { ...process.env, ...s.env } });
+    let out = '';
+    follow.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor(async () => out, (o) => o.split('\n').filter((l) => l.includes('hello from')).length === 2, 'follow shows the history');
+      const ex = await s.client.exec(ns, pods[1].meta.name, ['sh', '-c', 'echo followed-line > /proc/1/fd/1']);
+      expect(ex.exitCode).toBe(0);
+      await waitFor(async () => out, (o) => o.includes(`[${pods[1].meta.name}/web] followed-line`), 'a new line while following');
+    } finally {
+      follow.kill('SIGINT');
+    }
+    const code = await new Promise((r) => follow.once('exit', (c, sig) => r(c ?? sig)));
+    expect([0, 130, 'SIGINT']).toContain(code);
   });
 
   it('deletes a service and leaves no container behind', async () => {

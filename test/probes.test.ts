@@ -79,3 +79,35 @@ describe('probes and restart policies', () => {
     expect((await onlyPod('once')).status.containers[0].restarts).toBe(0);
   });
 });
+
+describe('multi-container pods', () => {
+  let s: TestServer;
+  const ns = uniq('pod2');
+  beforeAll(async () => {
+    s = await TestServer.start();
+    await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
+  });
+  afterAll(() => s?.cleanup());
+
+  it('runs every container of a pod in one network namespace', async () => {
+    await s.client.createService(ns, {
+      kind: 'Service',
+      meta: { name: 'duo' },
+      spec: {
+        replicas: 1,
+        template: {
+          containers: [
+            { name: 'web', image: { name: IMAGE }, command: ['httpd', '-f', '-p', '8080', '-h', '/www'] },
+            { name: 'probe', image: { name: IMAGE }, command: ['sh', '-c', 'sleep 1; wget -qO- http://127.0.0.1:8080/ && exec sleep 600'] },
+          ],
+        },
+      },
+    });
+    const [p] = await waitFor(() => s.client.pods(ns, 'duo'), (ps) => ps[0]?.status.state === 'ready', 'pod ready');
+    expect(p.status.containers.map((c) => c.name)).toEqual(['web', 'probe']);
+    expect(s.containers({ 'io.lastbackend.pod': p.meta.name })).toHaveLength(2);
+    const ex = await s.client.exec(ns, p.meta.name, ['wget', '-qO-', 'http://127.0.0.1:8080/'], 'probe');
+    expect(ex.stdout).toBe('hello from lb-test\n');
+    await waitFor(() => s.lb(['logs', 'duo', '-n', ns]), (r) => r.stdout.includes('[' + p.meta.name + '/probe] hello from lb-test'), 'sidecar log line');
+  });
+});

@@ -144,3 +144,32 @@ describe('Controller', () => {
     await until(svc, (s) => s.status.state === 'degraded', 'service degraded');
   });
 });
+
+describe('Controller node liveness', () => {
+  it('marks a node not-ready, then offline, when its heartbeats stop; back to ready on the next one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lb-ctl-'));
+    const store = new Store(dir);
+    await store.open();
+    const cluster = new ClusterState(store, 'test');
+    await cluster.reportNode('n1', nodeReport);
+    const ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 0.3, nodeOfflineAfter: 0.8, resyncInterval: 0.1 });
+    await ctl.start();
+    const state = async () => (await cluster.node('n1')).status;
+    const until = async (want: string) => {
+      for (let i = 0; i < 300 && (await state()).state !== want; i++) await new Promise((r) => setTimeout(r, 10));
+      return state();
+    };
+    try {
+      expect((await until('not-ready')).state).toBe('not-ready');
+      const off = await until('offline');
+      expect(off.state).toBe('offline');
+      expect(off.online).toBe(false);
+      await cluster.reportNode('n1', nodeReport);
+      expect((await state()).state).toBe('ready');
+    } finally {
+      await ctl.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

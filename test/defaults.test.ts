@@ -1,0 +1,41 @@
+// Started without a token, the server generates one, keeps it across restarts and writes it where
+// the CLI finds it; the CLI then works with no LB_* variables at all.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LB, freePort, lb, uniq, waitFor } from './harness';
+
+describe('defaults', () => {
+  it('generates a token, writes the CLI config (0600) and keeps the token across restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lb-defaults-'));
+    const cliConfig = join(dir, 'cli.json');
+    const port = await freePort();
+    const node = uniq('dflt');
+    const env = { ...process.env, LB_CLI_CONFIG: cliConfig, LB_SERVER: '', LB_TOKEN: '' };
+    delete (env as Record<string, string | undefined>).LB_SERVER;
+    delete (env as Record<string, string | undefined>).LB_TOKEN;
+    const start = () => spawn(process.execPath, [LB, 'server', '--data-dir', join(dir, 'data'), '--listen', `127.0.0.1:${port}`, '--name', node], { env, stdio: 'ignore' });
+    const stop = (p: ReturnType<typeof start>) => new Promise((r) => (p.once('exit', r), p.kill('SIGTERM')));
+    const cliEnv = { LB_CLI_CONFIG: cliConfig };
+    let server = start();
+    try {
+      const r = await waitFor(() => lb(['get', 'nodes', '-o', 'json'], cliEnv), (x) => x.code === 0 && x.stdout.includes(node), 'CLI works from its config file');
+      expect(r.code).toBe(0);
+      const cfg = JSON.parse(readFileSync(cliConfig, 'utf8')) as { server: string; token: string };
+      expect(cfg.server).toBe(`http://127.0.0.1:${port}`);
+      expect(cfg.token.length).toBeGreaterThanOrEqual(24);
+      expect(statSync(cliConfig).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
+      expect((await fetch(`${cfg.server}/namespace`)).status).toBe(401);
+
+      await stop(server);
+      server = start();
+      await waitFor(() => lb(['get', 'namespaces'], cliEnv), (x) => x.code === 0 && x.stdout.includes('default'), 'same token after restart');
+      expect((JSON.parse(readFileSync(cliConfig, 'utf8')) as { token: string }).token).toBe(cfg.token);
+    } finally {
+      await stop(server);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
