@@ -1,16 +1,12 @@
 import {
   LbError,
   type CiiCapabilities,
-  type DriverInfo,
-  type DriverLogger,
   type ImageInfo,
   type ImageService,
-  type ProbeResult,
   type RegistryAuth,
 } from '@lastbackend/sdk';
 import type Docker from 'dockerode';
-import type { DockerClient } from './client';
-import { driverInfo, probeEngine } from './engine';
+import { EngineDriver } from './engine';
 import { messageOf, registryError, statusOf, toLbError } from './errors';
 
 /** Docker's X-Registry-Auth body. */
@@ -54,31 +50,8 @@ const toInfo = (id: string, tags: string[] | undefined, size: number, created: s
 };
 
 /** ImageService on the Docker engine. */
-export class DockerImages implements ImageService {
+export class DockerImages extends EngineDriver implements ImageService {
   readonly capabilities: CiiCapabilities = { push: true, import: false };
-  private disposed = false;
-
-  constructor(
-    private readonly client: DockerClient,
-    private readonly version: string,
-    private readonly logger: DriverLogger,
-    /** Called once on dispose; the connection is shared with the CRI, so its owner decides when to close it. */
-    private readonly onDispose: () => void = () => {},
-  ) {}
-
-  info(): DriverInfo {
-    return driverInfo(this.version);
-  }
-
-  probe(): Promise<ProbeResult> {
-    return probeEngine(this.client);
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.onDispose();
-  }
 
   async pull(ref: string, auth?: RegistryAuth): Promise<ImageInfo> {
     const what = `pull ${ref}`;

@@ -5,16 +5,12 @@ import {
   type ContainerSpec,
   type ContainerStatus,
   type CriCapabilities,
-  type DriverInfo,
-  type DriverLogger,
   type ExecResult,
   type LogLine,
   type LogOptions,
-  type ProbeResult,
 } from '@lastbackend/sdk';
 import type { Readable } from 'node:stream';
-import type { DockerClient } from './client';
-import { driverInfo, probeEngine } from './engine';
+import { EngineDriver } from './engine';
 import { messageOf, statusOf, toLbError } from './errors';
 import { FrameDecoder, LogLineAssembler, OutputCollector } from './logs';
 import {
@@ -33,31 +29,8 @@ const EXEC_EXIT_GRACE_MS = 5000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** ContainerRuntime on the Docker engine. */
-export class DockerRuntime implements ContainerRuntime {
+export class DockerRuntime extends EngineDriver implements ContainerRuntime {
   readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: true };
-  private disposed = false;
-
-  constructor(
-    private readonly client: DockerClient,
-    private readonly version: string,
-    private readonly logger: DriverLogger,
-    /** Called once on dispose; the connection is shared with the CII, so its owner decides when to close it. */
-    private readonly onDispose: () => void = () => {},
-  ) {}
-
-  info(): DriverInfo {
-    return driverInfo(this.version);
-  }
-
-  probe(): Promise<ProbeResult> {
-    return probeEngine(this.client);
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.onDispose();
-  }
 
   async create(spec: ContainerSpec): Promise<ContainerStatus> {
     const existing = await this.inspect(spec.name);

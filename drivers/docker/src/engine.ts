@@ -1,5 +1,5 @@
 // What the CRI and the CII share: identity and the engine health check.
-import { DRIVER_API_VERSION, type DriverInfo, type ProbeResult } from '@lastbackend/sdk';
+import { DRIVER_API_VERSION, type DriverBase, type DriverInfo, type DriverLogger, type ProbeResult } from '@lastbackend/sdk';
 import type { DockerClient } from './client';
 import { messageOf } from './errors';
 
@@ -14,5 +14,32 @@ export async function probeEngine(client: DockerClient): Promise<ProbeResult> {
     return { state: 'ready' };
   } catch (e) {
     return { state: 'error', message: `docker engine not reachable at ${client.endpoint}: ${messageOf(e)}` };
+  }
+}
+
+/** Identity, probe and dispose of the CRI and the CII, which share one engine connection. */
+export abstract class EngineDriver implements DriverBase {
+  private disposed = false;
+
+  constructor(
+    protected readonly client: DockerClient,
+    protected readonly version: string,
+    protected readonly logger: DriverLogger,
+    /** Called once on dispose; the connection is shared, so its owner decides when to close it. */
+    private readonly onDispose: () => void = () => {},
+  ) {}
+
+  info(): DriverInfo {
+    return driverInfo(this.version);
+  }
+
+  probe(): Promise<ProbeResult> {
+    return probeEngine(this.client);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.onDispose();
   }
 }
