@@ -3,7 +3,7 @@
 // engine; cleanup() removes the server's containers (found by their node label) and its data dir.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -155,6 +155,81 @@ export class TestServer {
   }
 
   /** Ids of this node's containers (running or not) with the given labels. */
+  containers(labels: Record<string, string> = {}): string[] {
+    const filters = Object.entries({ 'io.lastbackend.node': this.node, ...labels }).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`]);
+    const out = docker(['ps', '-aq', '--no-trunc', ...filters]);
+    return out ? out.split('\n') : [];
+  }
+
+  async cleanup(): Promise<void> {
+    await this.stop();
+    const ids = this.containers();
+    if (ids.length) docker(['rm', '-f', ...ids]);
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export interface AgentOptions {
+  server: TestServer;
+  joinToken?: string;
+  name?: string;
+  labels?: Record<string, string>;
+  heartbeat?: number;
+}
+
+/** A real `lb agent` process joined to a TestServer, with its own data dir and node name. */
+export class TestAgent {
+  private proc?: ChildProcess;
+  private out = '';
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'lb-agent-'));
+
+  private constructor(
+    readonly node: string,
+    private readonly opts: AgentOptions,
+  ) {}
+
+  static async start(opts: AgentOptions): Promise<TestAgent> {
+    const a = new TestAgent(opts.name ?? uniq('agent'), opts);
+    await a.launch();
+    return a;
+  }
+
+  /** Starts the agent and waits until its node is ready. */
+  async launch(): Promise<void> {
+    const cfg = join(this.dataDir, 'config.yaml');
+    writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 } }));
+    this.out = '';
+    const args = [LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', '127.0.0.1:0'];
+    if (this.opts.joinToken) args.push('--token', this.opts.joinToken);
+    const proc = spawn(process.execPath, args, { env: { ...process.env, LB_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    proc.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));
+    const exited = new Promise<never>((_, rej) => proc.once('exit', (code) => rej(new Error(`lb agent exited with ${code}:\n${this.out}`))));
+    await Promise.race([waitFor(() => this.opts.server.client.node(this.node), (n) => n.status.state === 'ready', `node ${this.node} ready`, 30_000), exited]);
+  }
+
+  output(): string {
+    return this.out;
+  }
+
+  async kill9(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const done = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill(sig);
+    await done;
+    this.proc = undefined;
+  }
+
   containers(labels: Record<string, string> = {}): string[] {
     const filters = Object.entries({ 'io.lastbackend.node': this.node, ...labels }).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`]);
     const out = docker(['ps', '-aq', '--no-trunc', ...filters]);

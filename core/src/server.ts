@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LbClient, LbError, type Namespace } from '@lastbackend/sdk';
-import { Agent } from './agent/agent';
+import { startNodeAgent } from './agent/start';
+import { Auth } from './auth/auth';
 import { createApi } from './api/app';
 import { LogService } from './api/logs';
 import { NodeGateway } from './api/node-gateway';
@@ -66,8 +67,9 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
 
     const resources = new Resources(store);
     const cluster = new ClusterState(store, VERSION);
-    const gateway = new NodeGateway();
-    const app = await createApi({ store, resources, cluster, gateway, logs: new LogService(cluster, gateway), token, log: log.child('api'), version: VERSION });
+    const auth = new Auth(store, token);
+    const gateway = new NodeGateway(store, auth);
+    const app = await createApi({ store, resources, cluster, gateway, auth, logs: new LogService(cluster, gateway), log: log.child('api'), version: VERSION });
     await app.listen(port, host).catch((e: Error) => {
       throw new LbError('UNAVAILABLE', `cannot listen on ${cfg.listen}: ${e.message}`, { fix: 'choose another --listen address' });
     });
@@ -83,16 +85,8 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     await controller.start();
     cleanup.push(() => controller.stop());
 
-    const agent = new Agent(
-      new LbClient({ server: url, token }),
-      () => ({ cri: kernel.driver('cri'), cii: kernel.driver('cii') }),
-      () => kernel.states(),
-      kernel.hooks,
-      log.child('agent'),
-      { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync },
-    );
+    const agent = await startNodeAgent(kernel, new LbClient({ server: url, token }), cfg, log.child('agent'));
     gateway.register(cfg.node.name, agent);
-    await agent.start();
     cleanup.push(() => agent.stop());
 
     if (generated) writeCliConfig({ server: url, token });

@@ -204,6 +204,21 @@ export class LbClient {
     return this.request<void>('DELETE', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
   }
 
+  // ------------------------------------------------------------ join tokens and nodes
+  createToken(req: { role?: 'node'; ttl?: number; description?: string } = {}) {
+    return this.request<{ id: string; token: string; role: 'node'; expires?: string }>('POST', '/cluster/token', req);
+  }
+  tokens() {
+    return this.request<{ id: string; role: string; created: string; expires?: string; description?: string }[]>('GET', '/cluster/token');
+  }
+  deleteToken(id: string) {
+    return this.request<void>('DELETE', `/cluster/token/${enc(id)}`);
+  }
+  /** With a join token: registers the node and returns its own credential (shown once). */
+  join(name: string) {
+    return this.request<{ node: string; token: string; agent_key: string }>('POST', '/cluster/join', { name });
+  }
+
   // ------------------------------------------------------------ node agent
   reportNode(node: string, report: NodeStatusReport) {
     return this.request<Node>('PUT', `/cluster/node/${enc(node)}/status`, report);
@@ -234,7 +249,7 @@ async function errorFrom(res: Response): Promise<LbError> {
 }
 
 /** Splits a streamed response body into lines; blank lines are keep-alives and are skipped. */
-async function* ndjsonLines(res: Response, signal: AbortSignal): AsyncGenerator<string> {
+export async function* ndjsonLines(res: Response, signal: AbortSignal): AsyncGenerator<string> {
   if (!res.body) return;
   const decoder = new TextDecoder();
   let buf = '';

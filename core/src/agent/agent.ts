@@ -32,6 +32,8 @@ export interface AgentOptions {
   heartbeat: number;
   /** Seconds between full passes over all pods (behind the event-driven ones). */
   resync: number;
+  /** URL of this agent's server for exec and logs, when it runs apart from the API server. */
+  endpoint?: string;
 }
 
 export class Agent {
@@ -79,7 +81,7 @@ export class Agent {
   private async heartbeat(): Promise<void> {
     try {
       const drivers = await this.driverStates();
-      await this.client.reportNode(this.opts.node, nodeReport({ labels: this.opts.labels, maxPods: this.opts.maxPods, version: this.opts.version, drivers }));
+      await this.client.reportNode(this.opts.node, nodeReport({ labels: this.opts.labels, maxPods: this.opts.maxPods, version: this.opts.version, drivers, endpoint: this.opts.endpoint }));
     } catch (e) {
       if (!this.abort.signal.aborted) this.log.warn(`heartbeat failed: ${(e as Error).message}`);
     }

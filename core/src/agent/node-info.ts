@@ -10,7 +10,7 @@ export function hostAddresses(): string[] {
   return out;
 }
 
-export function nodeReport(opts: { labels: Record<string, string>; maxPods: number; version: string; drivers: NodeStatusReport['drivers'] }): NodeStatusReport {
+export function nodeReport(opts: { labels: Record<string, string>; maxPods: number; version: string; drivers: NodeStatusReport['drivers']; endpoint?: string }): NodeStatusReport {
   return {
     labels: opts.labels,
     capacity: { cpu: cpus().length * 1000, ram: totalmem(), pods: opts.maxPods, storage: 0 },
@@ -20,5 +20,6 @@ export function nodeReport(opts: { labels: Record<string, string>; maxPods: numb
     hostname: hostname(),
     version: opts.version,
     drivers: opts.drivers,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { buildOpenApi } from '../openapi/spec';
 import { Resources } from '../state/resources';
 import { Store } from '../store/store';
 import { authMiddleware } from './auth';
+import { Auth } from '../auth/auth';
 import { ClusterController } from './controllers/cluster.controller';
 import { HealthController, NamespaceController } from './controllers/namespace.controller';
 import { ObjectController } from './controllers/object.controller';
@@ -25,7 +26,7 @@ export interface ApiDeps {
   cluster: ClusterState;
   gateway: NodeGateway;
   logs: LogService;
-  token: string;
+  auth: Auth;
   log: Logger;
   version: string;
 }
@@ -43,6 +44,7 @@ class ApiModule {
         { provide: ClusterState, useValue: d.cluster },
         { provide: NodeGateway, useValue: d.gateway },
         { provide: LogService, useValue: d.logs },
+        { provide: Auth, useValue: d.auth },
       ],
     };
   }
@@ -50,7 +52,7 @@ class ApiModule {
 
 export async function createApi(d: ApiDeps): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d), { logger: false, bodyParser: false });
-  app.use(authMiddleware(d.token));
+  app.use(authMiddleware(d.auth));
   app.useBodyParser('json', { limit: '10mb' });
   app.useGlobalFilters(new ErrorFilter(d.log));
   app.disable('x-powered-by');

@@ -22,8 +22,9 @@ export class LogService {
   async serviceLogs(ns: string, svc: string, q: LogQuery): Promise<AsyncGenerator<LogEntry>> {
     const pods = (await this.cluster.pods(ns, { service: svc })).filter((p) => p.meta.node && !p.spec.destroy && (!q.pod || p.meta.name === q.pod));
     if (q.pod && !pods.length) throw new LbError('NOT_FOUND', `pod "${q.pod}" of service "${svc}" not found`);
-    const sources = pods.map((p) => {
-      const it = this.gateway.agent(p.meta.node).logs(ns, p.meta.name, q);
+    const agents = await Promise.all(pods.map((p) => this.gateway.agent(p.meta.node)));
+    const sources = pods.map((p, i) => {
+      const it = agents[i].logs(ns, p.meta.name, q);
       return { next: () => it.next().catch((): IteratorResult<LogEntry> => ({ done: true, value: undefined })), map: (l: LogEntry) => l };
     });
     const merged = mergeByTime(sources, !!q.follow);

@@ -1,5 +1,10 @@
-// Where logs and exec for a pod go: the agent of the pod's node. `lb server` registers its local agent.
-import { LbError, type ExecResult, type LogEntry } from '@lastbackend/sdk';
+// Where logs and exec for a pod go: the agent of the pod's node. The local agent of `lb server` is
+// called in-process; a joined node's agent over HTTP at the endpoint it reported, with its agent key.
+import { LbError, type ExecResult, type LogEntry, type Node } from '@lastbackend/sdk';
+import type { Auth } from '../auth/auth';
+import { keys } from '../store/keys';
+import type { Store } from '../store/store';
+import { RemoteAgent } from './remote-agent';
 
 export interface NodeAgentHandle {
   exec(ns: string, pod: string, command: string[], container?: string, timeoutSeconds?: number): Promise<ExecResult>;
@@ -7,15 +12,24 @@ export interface NodeAgentHandle {
 }
 
 export class NodeGateway {
-  private readonly agents = new Map<string, NodeAgentHandle>();
+  private readonly local = new Map<string, NodeAgentHandle>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly auth: Auth,
+  ) {}
 
   register(node: string, agent: NodeAgentHandle): void {
-    this.agents.set(node, agent);
+    this.local.set(node, agent);
   }
 
-  agent(node: string): NodeAgentHandle {
-    const a = this.agents.get(node);
-    if (!a) throw new LbError('UNAVAILABLE', `node "${node}" has no agent this server can reach for logs and exec`);
-    return a;
+  async agent(node: string): Promise<NodeAgentHandle> {
+    const local = this.local.get(node);
+    if (local) return local;
+    const n = await this.store.get<Node>(keys.node(node));
+    const key = await this.auth.agentKey(node);
+    if (!n?.status.endpoint || !key) throw new LbError('UNAVAILABLE', `node "${node}" has no agent endpoint this server can reach for logs and exec`);
+    if (!n.status.online) throw new LbError('UNAVAILABLE', `node "${node}" is ${n.status.state}`);
+    return new RemoteAgent(n.status.endpoint, key);
   }
 }

@@ -13,6 +13,8 @@ import { registerRollback } from './commands/rollback';
 import { registerRun } from './commands/run';
 import { registerScale } from './commands/scale';
 import { registerServer } from './commands/server';
+import { registerAgent } from './commands/agent';
+import { registerToken } from './commands/token';
 import { registerVersion } from './commands/version';
 import { CliContext, processIo, type CliIo } from './context';
 import { oneLine } from './output';
@@ -31,6 +33,8 @@ export function buildProgram(ctx: CliContext): Command {
     });
   // Subcommands inherit the output and exit settings above, so they are added after them.
   registerServer(program, ctx);
+  registerAgent(program, ctx);
+  registerToken(program, ctx);
   registerApply(program, ctx);
   registerRun(program, ctx);
   registerGet(program, ctx);

@@ -73,10 +73,13 @@ export class ClusterState {
     return withAllocation(n, await this.store.list<Pod>(PREFIX.pods));
   }
 
+  /** Removes a node and its credential; its pods are forgotten and placed again elsewhere. */
   deleteNode(name: string): Promise<void> {
     return this.store.txn(async (tx) => {
       if (!(await tx.get(keys.node(name)))) throw notFound(`node "${name}"`);
       tx.del(keys.node(name));
+      tx.del(keys.credential(name));
+      for (const p of await tx.list<Pod>(PREFIX.pods)) if (p.meta.node === name) tx.del(keys.pod(p.meta.namespace, p.meta.name));
     });
   }
 

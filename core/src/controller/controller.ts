@@ -144,8 +144,22 @@ export class Controller {
           n.status.online = state !== 'offline';
           tx.put(keys.node(n.meta.name), touch(n));
         }
+        if (state === 'offline') await this.evict(tx, n.meta.name);
       }
     });
+  }
+
+  /**
+   * Forgets the pods of a node that is gone, so their services place replacements on nodes that work.
+   * If the node comes back, its agent's snapshot no longer holds them and it removes their containers.
+   */
+  private async evict(tx: Txn, node: string): Promise<void> {
+    const lost = (await tx.list<Pod>(PREFIX.pods)).filter((p) => p.meta.node === node);
+    for (const p of lost) {
+      tx.del(keys.pod(p.meta.namespace, p.meta.name));
+      this.enqueue(`svc:${p.meta.namespace}/${p.meta.service}`);
+    }
+    if (lost.length) this.log.warn(`node ${node} is offline: ${lost.length} pod(s) to be placed elsewhere`);
   }
 
   // ---------------------------------------------------------------- namespaces

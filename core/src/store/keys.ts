@@ -6,6 +6,8 @@ export const keys = {
   pod: (ns: string, name = '') => `pod/${ns}/${name}`,
   endpoint: (ns: string, name = '') => `endpoint/${ns}/${name}`,
   node: (name = '') => `node/${name}`,
+  token: (id = '') => `token/${id}`,
+  credential: (node = '') => `credential/${node}`,
   object: (kind: 'secret' | 'config' | 'volume' | 'route', ns: string, name = '') => `${kind}/${ns}/${name}`,
 };
 

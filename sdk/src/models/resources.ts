@@ -161,6 +161,8 @@ export const NodeStatusReport = z
     hostname: z.string().default(''),
     version: z.string().default(''),
     drivers: z.array(DriverState).default([]),
+    /** Where the server reaches this node's agent for logs and exec. */
+    endpoint: z.url({ protocol: /^https?$/ }).optional(),
   })
   .strict();
 export type NodeStatusReport = z.infer<typeof NodeStatusReport>;

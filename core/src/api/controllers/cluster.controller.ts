@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
+import { Auth } from '../../auth/auth';
 import type { Response } from 'express';
 import type { NodeStreamEvent, Pod } from '@lastbackend/sdk';
 import { ClusterState } from '../../cluster/cluster';
@@ -12,7 +13,30 @@ export class ClusterController {
   constructor(
     private readonly cluster: ClusterState,
     private readonly store: Store,
+    private readonly auth: Auth,
   ) {}
+
+  @Post('token')
+  createToken(@Body() body: unknown) {
+    return this.auth.createToken(body);
+  }
+
+  @Get('token')
+  tokens() {
+    return this.auth.listTokens();
+  }
+
+  @Delete('token/:id')
+  @HttpCode(204)
+  deleteToken(@Param('id') id: string) {
+    return this.auth.deleteToken(id);
+  }
+
+  /** A node joins with a join token and gets its own credential (shown once). */
+  @Post('join')
+  join(@Body() body: unknown) {
+    return this.auth.join(body);
+  }
 
   @Get()
   get() {

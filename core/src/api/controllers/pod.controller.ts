@@ -25,7 +25,7 @@ export class PodController {
   async exec(@Param('ns') ns: string, @Param('pod') name: string, @Body() body: unknown) {
     const req = parseOrThrow(ExecRequest, body, 'invalid exec request');
     const pod = await this.cluster.pod(ns, name);
-    return this.gateway.agent(pod.meta.node).exec(ns, name, req.command, req.container, req.timeout);
+    return (await this.gateway.agent(pod.meta.node)).exec(ns, name, req.command, req.container, req.timeout);
   }
 
   @Get('endpoint')

@@ -1,7 +1,7 @@
 // `lb server`: the API server, controller, scheduler and a local agent, in the foreground.
 import type { Command } from 'commander';
-import type { RunningServer } from '../../server';
 import { CliContext } from '../context';
+import { runForeground } from './foreground';
 
 export interface ServerOptions {
   dataDir?: string;
@@ -12,12 +12,8 @@ export interface ServerOptions {
   logLevel?: string;
 }
 
-/** How long shutdown may take before the process exits anyway. */
-const CLOSE_TIMEOUT_MS = 20_000;
-
-export async function runServerCommand(ctx: CliContext, opts: ServerOptions): Promise<void> {
-  let running: RunningServer;
-  try {
+export function runServerCommand(ctx: CliContext, opts: ServerOptions): Promise<void> {
+  return runForeground(ctx, 'lb server', async () => {
     // Loaded here, not at the top: the other commands should not pay for the server's start-up.
     const { loadConfig } = require('../../config/config') as typeof import('../../config/config');
     const { runServer } = require('../../server') as typeof import('../../server');
@@ -26,37 +22,7 @@ export async function runServerCommand(ctx: CliContext, opts: ServerOptions): Pr
       env: ctx.io.env,
       flags: { dataDir: opts.dataDir, listen: opts.listen, token: opts.token, name: opts.name, logLevel: opts.logLevel },
     });
-    running = await runServer(cfg);
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    for (const line of message.split('\n')) if (line.trim()) ctx.err(`lb server: ${line}`);
-    ctx.exitCode = 1;
-    return;
-  }
-
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const unsubscribe = ctx.io.onInterrupt(() => {
-      if (stopping) {
-        ctx.err('lb server: interrupted again, exiting without a clean shutdown');
-        process.exit(1);
-      }
-      stopping = true;
-      const force = setTimeout(() => {
-        ctx.err(`lb server: shutdown took longer than ${CLOSE_TIMEOUT_MS / 1000}s, exiting`);
-        process.exit(1);
-      }, CLOSE_TIMEOUT_MS);
-      force.unref();
-      running
-        .close()
-        .catch((e: unknown) => ctx.err(`lb server: shutdown: ${e instanceof Error ? e.message : String(e)}`))
-        .finally(() => {
-          unsubscribe();
-          resolve();
-          // Drivers may leave sockets or timers behind; the server is done, so is the process.
-          process.exit(0);
-        });
-    });
+    return runServer(cfg);
   });
 }
 

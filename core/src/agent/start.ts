@@ -1,0 +1,20 @@
+import type { LbClient } from '@lastbackend/sdk';
+import type { KernelConfig } from '../config/config';
+import type { Kernel } from '../kernel/kernel';
+import type { Logger } from '../kernel/logger';
+import { VERSION } from '../version';
+import { Agent } from './agent';
+
+/** Starts a node agent on the kernel's CRI/CII drivers, talking to the API through `client`. */
+export async function startNodeAgent(kernel: Kernel, client: LbClient, cfg: KernelConfig, log: Logger, endpoint?: string): Promise<Agent> {
+  const agent = new Agent(
+    client,
+    () => ({ cri: kernel.driver('cri'), cii: kernel.driver('cii') }),
+    () => kernel.states(),
+    kernel.hooks,
+    log,
+    { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint },
+  );
+  await agent.start();
+  return agent;
+}

@@ -1,0 +1,51 @@
+// The API's side of a joined node's agent server: exec and logs over HTTP, authenticated with the
+// node's agent key.
+import { LbError, ndjsonLines, type ErrorBody, type ExecResult, type LogEntry } from '@lastbackend/sdk';
+import type { NodeAgentHandle } from './node-gateway';
+
+export class RemoteAgent implements NodeAgentHandle {
+  constructor(
+    private readonly endpoint: string,
+    private readonly key: string,
+  ) {}
+
+  private async call(path: string, init: RequestInit & { signal?: AbortSignal }): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(this.endpoint.replace(/\/+$/, '') + path, { ...init, headers: { authorization: `Bearer ${this.key}`, 'content-type': 'application/json' } });
+    } catch (e) {
+      throw new LbError('UNAVAILABLE', `node agent at ${this.endpoint} is not reachable: ${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}`);
+    }
+    if (!res.ok) {
+      const body = (await res.json().catch(() => ({}))) as Partial<ErrorBody>;
+      throw new LbError(body.code ?? 'UNAVAILABLE', body.message ?? `node agent answered ${res.status}`);
+    }
+    return res;
+  }
+
+  async exec(ns: string, pod: string, command: string[], container?: string, timeoutSeconds?: number): Promise<ExecResult> {
+    const res = await this.call('/exec', {
+      method: 'POST',
+      body: JSON.stringify({ namespace: ns, pod, command, container, timeout: timeoutSeconds }),
+      signal: AbortSignal.timeout(((timeoutSeconds ?? 60) + 10) * 1000),
+    });
+    return (await res.json()) as ExecResult;
+  }
+
+  async *logs(ns: string, pod: string, opts: { follow?: boolean; tail?: number; since?: number; signal?: AbortSignal }): AsyncGenerator<LogEntry> {
+    const q = new URLSearchParams({ namespace: ns, pod });
+    if (opts.follow) q.set('follow', 'true');
+    if (opts.tail !== undefined) q.set('tail', String(opts.tail));
+    if (opts.since !== undefined) q.set('since', String(opts.since));
+    const ctl = new AbortController();
+    const abort = () => ctl.abort();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const res = await this.call(`/logs?${q}`, { method: 'GET', signal: ctl.signal });
+      for await (const line of ndjsonLines(res, ctl.signal)) yield JSON.parse(line) as LogEntry;
+    } finally {
+      opts.signal?.removeEventListener('abort', abort);
+      ctl.abort();
+    }
+  }
+}
