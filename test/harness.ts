@@ -70,6 +70,10 @@ export interface ServerOptions {
   dataDir?: string;
   config?: string;
   extraArgs?: string[];
+  /** Address to listen on (default 127.0.0.1), e.g. an underlay address the test made. */
+  host?: string;
+  /** false: control plane only (`--no-agent`); launch() then waits for /healthz instead of a node. */
+  agent?: boolean;
 }
 
 export class TestServer {
@@ -90,7 +94,7 @@ export class TestServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.opts.host ?? '127.0.0.1'}:${this.port}`;
   }
 
   static async start(opts: ServerOptions = {}): Promise<TestServer> {
@@ -105,10 +109,11 @@ export class TestServer {
     return [
       'server',
       '--data-dir', this.dataDir,
-      '--listen', `127.0.0.1:${this.port}`,
+      '--listen', `${this.opts.host ?? '127.0.0.1'}:${this.port}`,
       '--token', this.token,
       '--name', this.node,
       ...(this.opts.config ? ['--config', this.opts.config] : []),
+      ...(this.opts.agent === false ? ['--no-agent'] : []),
       ...(this.opts.extraArgs ?? []),
     ];
   }
@@ -121,7 +126,11 @@ export class TestServer {
     proc.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));
     const exited = new Promise<never>((_, rej) => proc.once('exit', (code) => rej(new Error(`lb server exited with ${code}:\n${this.out}`))));
-    await Promise.race([waitFor(() => this.client.node(this.node), (n) => n.status.state === 'ready', `node ${this.node} ready`, 30_000), exited]);
+    const up =
+      this.opts.agent === false
+        ? waitFor(() => this.client.health(), (h) => h.status === 'ok', 'API up', 30_000)
+        : waitFor(() => this.client.node(this.node), (n) => n.status.state === 'ready', `node ${this.node} ready`, 30_000);
+    await Promise.race([up, exited]);
   }
 
   output(): string {
@@ -175,6 +184,11 @@ export interface AgentOptions {
   name?: string;
   labels?: Record<string, string>;
   heartbeat?: number;
+  /** Run inside this network namespace (nsenter), serving exec/logs on listenHost. */
+  netns?: string;
+  listenHost?: string;
+  /** Extra drivers for the agent's config, e.g. { cni: { package: '@lastbackend/driver-vxlan' } }. */
+  drivers?: Record<string, unknown>;
 }
 
 /** A real `lb agent` process joined to a TestServer, with its own data dir and node name. */
@@ -197,11 +211,13 @@ export class TestAgent {
   /** Starts the agent and waits until its node is ready. */
   async launch(): Promise<void> {
     const cfg = join(this.dataDir, 'config.yaml');
-    writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 } }));
+    const drivers = { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' }, ...(this.opts.drivers ?? {}) };
+    writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 }, drivers }));
     this.out = '';
-    const args = [LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', '127.0.0.1:0'];
+    const args = [LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', `${this.opts.listenHost ?? '127.0.0.1'}:0`];
     if (this.opts.joinToken) args.push('--token', this.opts.joinToken);
-    const proc = spawn(process.execPath, args, { env: { ...process.env, LB_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, argv] = this.opts.netns ? ['nsenter', [`--net=/run/netns/${this.opts.netns}`, process.execPath, ...args]] : [process.execPath, args];
+    const proc = spawn(cmd, argv, { env: { ...process.env, LB_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));

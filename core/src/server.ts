@@ -49,7 +49,8 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
   };
 
   try {
-    const kernel = new Kernel(cfg, log.child('kernel'));
+    // A control-plane-only server runs no pods, so it needs no drivers.
+    const kernel = new Kernel(cfg.node.agent ? cfg : { ...cfg, drivers: {} }, log.child('kernel'));
     await kernel.start();
     cleanup.push(() => kernel.dispose());
 
@@ -66,7 +67,7 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     await ensureDefaultNamespace(store);
 
     const resources = new Resources(store);
-    const cluster = new ClusterState(store, VERSION);
+    const cluster = new ClusterState(store, VERSION, cfg.network);
     const auth = new Auth(store, token);
     const gateway = new NodeGateway(store, auth);
     const app = await createApi({ store, resources, cluster, gateway, auth, logs: new LogService(cluster, gateway), log: log.child('api'), version: VERSION });
@@ -85,12 +86,14 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     await controller.start();
     cleanup.push(() => controller.stop());
 
-    const agent = await startNodeAgent(kernel, new LbClient({ server: url, token }), cfg, log.child('agent'));
-    gateway.register(cfg.node.name, agent);
-    cleanup.push(() => agent.stop());
+    if (cfg.node.agent) {
+      const agent = await startNodeAgent(kernel, new LbClient({ server: url, token }), cfg, log.child('agent'));
+      gateway.register(cfg.node.name, agent);
+      cleanup.push(() => agent.stop());
+    }
 
     if (generated) writeCliConfig({ server: url, token });
-    log.info(`lb server ${VERSION} listening on ${url} (node ${cfg.node.name}, data ${cfg.data_dir})`);
+    log.info(`lb server ${VERSION} listening on ${url} (${cfg.node.agent ? `node ${cfg.node.name}` : 'no local agent'}, data ${cfg.data_dir})`);
     return { url, token, kernel, close };
   } catch (e) {
     await close();

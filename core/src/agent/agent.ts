@@ -9,6 +9,7 @@ import {
   type ExecResult,
   type KernelHooks,
   type LbClient,
+  type NodeNetworkInfo,
   type LogEntry,
   type LogLine,
   type Pod,
@@ -45,6 +46,10 @@ export class Agent {
   private readonly abort = new AbortController();
   private readonly timers: NodeJS.Timeout[] = [];
   private haveSnapshot = false;
+  /** Overlay changes are applied one after another. */
+  private network: Promise<void> = Promise.resolve();
+  /** With a CNI driver, pods start only once this node's bridge exists. */
+  private networkReady = false;
   private flushing?: Promise<void>;
   private readonly hostIp = hostAddresses()[0] ?? '127.0.0.1';
   private loops: Promise<void>[] = [];
@@ -97,6 +102,7 @@ export class Agent {
           delay = 250;
           if (ev.type === 'snapshot') this.onSnapshot(ev.pods);
           else if (ev.type === 'upsert') this.upsert(ev.pod);
+          else if (ev.type === 'network') void this.onNetwork(ev.nodes);
           else this.forget(`${ev.namespace}/${ev.name}`);
         }
       } catch (e) {
@@ -106,6 +112,26 @@ export class Agent {
       await sleep(delay, this.abort.signal);
       delay = Math.min(delay * 2, 5000);
     }
+  }
+
+  /** The overlay: this node's bridge and tunnel, and a route to every other node's pod subnet. */
+  private async onNetwork(nodes: NodeNetworkInfo[]): Promise<void> {
+    const cni = this.drivers().cni;
+    if (!cni) return;
+    const self = nodes.find((n) => n.name === this.opts.node);
+    if (!self) return;
+    const run = async () => {
+      try {
+        await cni.setupNode({ subnet: self.subnet, address: self.address });
+        await cni.setRemotes(nodes.filter((n) => n.name !== this.opts.node).map((n) => ({ subnet: n.subnet, address: n.address })));
+        this.networkReady = true;
+        for (const key of this.runners.keys()) this.schedule(key);
+      } catch (e) {
+        this.log.error(`overlay setup failed: ${(e as Error).message}`);
+      }
+    };
+    this.network = this.network.then(run, run);
+    await this.network;
   }
 
   private onSnapshot(pods: Pod[]): void {
@@ -154,6 +180,7 @@ export class Agent {
       this.report(r.pod, { ...r.pod.status, state: 'destroyed', running: false, message: '', containers: [] });
       return;
     }
+    if (this.drivers().cni && !this.networkReady) return; // the overlay set-up schedules it again
     const status = await r.sync();
     this.log.debug(`synced ${key}: ${status.state}`);
     this.report(r.pod, status);
@@ -184,6 +211,7 @@ export class Agent {
         if (this.runners.has(key)) continue;
         this.log.info(`removing orphan container ${c.name} (pod ${key} is not on this node)`);
         await this.cri.remove(c.id);
+        await this.drivers().cni?.detach({ namespace: c.labels[LABEL_NAMESPACE], pod: c.labels[LABEL_POD], netns: '' });
       }
     } catch (e) {
       this.log.warn(`orphan collection: ${(e as Error).message}`);

@@ -7,6 +7,7 @@ import {
   type ContainerRuntime,
   type ContainerStatus,
   type ImageService,
+  type NetworkDriver,
   type KernelHooks,
   type Pod,
   type PodContainerStatus,
@@ -19,6 +20,8 @@ import { ProbeState } from './probes';
 export interface PodDrivers {
   cri: ContainerRuntime;
   cii: ImageService;
+  /** With a CNI driver, pods get their network from it instead of the runtime's default one. */
+  cni?: NetworkDriver;
 }
 
 interface ContainerRuntimeState {
@@ -36,6 +39,8 @@ const MAX_BACKOFF_MS = 60_000;
 export class PodRunner {
   private readonly containers = new Map<string, ContainerRuntimeState>();
   private vetoed?: string;
+  /** Address the CNI driver gave the pod. */
+  private podIp = '';
   private created = false;
   pod: Pod;
 
@@ -75,7 +80,8 @@ export class PodRunner {
       const st = this.state(c.name);
       let cur: ContainerStatus | null = null;
       try {
-        const network = i === 0 || !first ? ({ mode: 'default' } as const) : ({ mode: 'container', container: first.id } as const);
+        const network =
+          i > 0 && first ? ({ mode: 'container', container: first.id } as const) : this.drivers().cni ? ({ mode: 'none' } as const) : ({ mode: 'default' } as const);
         cur = await this.ensure(c, st, network);
         st.error = undefined;
       } catch (e) {
@@ -85,11 +91,23 @@ export class PodRunner {
       if (i === 0) first = cur;
       observed.push(cur);
     }
+    await this.attachNetwork(first);
     if (!this.created && observed.every(Boolean)) {
       this.created = true;
       void this.hooks.podCreated.promise(this.pod).catch(() => undefined);
     }
     return this.status(observed);
+  }
+
+  /** Plumbs the pod's network namespace (that of its first container) through the CNI driver. */
+  private async attachNetwork(first: ContainerStatus | null): Promise<void> {
+    const cni = this.drivers().cni;
+    if (!cni || first?.state !== 'running' || !first.pid) return;
+    try {
+      this.podIp = (await cni.attach({ namespace: this.pod.meta.namespace, pod: this.pod.meta.name, netns: `/proc/${first.pid}/ns/net` })).ip;
+    } catch (e) {
+      this.state(this.pod.spec.template.containers[0].name).error = `network: ${(e as Error).message}`;
+    }
   }
 
   private async ensure(c: ContainerManifest, st: ContainerRuntimeState, network: Parameters<typeof containerSpec>[3]): Promise<ContainerStatus | null> {
@@ -168,7 +186,7 @@ export class PodRunner {
   }
 
   private status(observed: (ContainerStatus | null)[]): PodStatus {
-    const ip = observed[0]?.ip ?? '';
+    const ip = this.drivers().cni ? this.podIp : (observed[0]?.ip ?? '');
     const containers: PodContainerStatus[] = this.pod.spec.template.containers.map((c, i) => {
       const cur = observed[i];
       const st = this.state(c.name);
@@ -225,6 +243,7 @@ export class PodRunner {
       await cri.stop(name, this.pod.spec.template.termination);
       await cri.remove(name);
     }
+    await this.drivers().cni?.detach({ namespace: this.pod.meta.namespace, pod: this.pod.meta.name, netns: '' });
   }
 }
 

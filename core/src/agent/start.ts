@@ -9,7 +9,7 @@ import { Agent } from './agent';
 export async function startNodeAgent(kernel: Kernel, client: LbClient, cfg: KernelConfig, log: Logger, endpoint?: string): Promise<Agent> {
   const agent = new Agent(
     client,
-    () => ({ cri: kernel.driver('cri'), cii: kernel.driver('cii') }),
+    () => ({ cri: kernel.driver('cri'), cii: kernel.driver('cii'), ...(kernel.has('cni') ? { cni: kernel.driver('cni') } : {}) }),
     () => kernel.states(),
     kernel.hooks,
     log,

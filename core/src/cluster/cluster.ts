@@ -10,12 +10,14 @@ import {
   type Deployment,
   type Endpoint,
   type Node,
+  type NodeNetworkInfo,
   type Pod,
 } from '@lastbackend/sdk';
 import { z } from 'zod';
 import { keys, PREFIX } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
-import type { Store } from '../store/store';
+import type { Store, Txn } from '../store/store';
+import { formatCidr, parseCidr, subnets } from '../network/cidr';
 
 const PodReports = z.object({ pods: z.array(PodStatusReport).max(10000) }).strict();
 
@@ -23,6 +25,7 @@ export class ClusterState {
   constructor(
     private readonly store: Store,
     private readonly version: string,
+    private readonly network: { cluster_cidr: string; node_prefix: number } = { cluster_cidr: '10.210.0.0/16', node_prefix: 24 },
   ) {}
 
   async deployments(ns: string, svc: string): Promise<Deployment[]> {
@@ -114,10 +117,30 @@ export class ClusterState {
         status: { ...status, state: 'ready', online: true, allocated: { cpu: 0, ram: 0, pods: 0 }, heartbeat: '' },
       };
       node.meta.labels = labels;
+      if (!node.spec.network) node.spec.network = { subnet: await this.leaseSubnet(tx, name) };
       node.status = { ...node.status, ...status, state: 'ready', online: true, heartbeat: new Date().toISOString() };
       tx.put(keys.node(name), touch(node));
       return node;
     });
+  }
+
+  /** The first subnet of the cluster CIDR no other node holds. */
+  private async leaseSubnet(tx: Txn, node: string): Promise<string> {
+    const taken = new Set((await tx.list<Node>(PREFIX.nodes)).map((n) => n.spec.network?.subnet));
+    for (const s of subnets(parseCidr(this.network.cluster_cidr)!, this.network.node_prefix)) {
+      const cidr = formatCidr(s);
+      if (!taken.has(cidr)) return cidr;
+    }
+    throw new LbError('FAILED_PRECONDITION', `no free /${this.network.node_prefix} subnet left in cluster_cidr ${this.network.cluster_cidr} for node ${node}`, {
+      fix: 'delete nodes that are gone, or use a larger cluster_cidr',
+    });
+  }
+
+  /** Subnet and underlay address of every node that has both. */
+  async networkMap(): Promise<NodeNetworkInfo[]> {
+    return (await this.store.list<Node>(PREFIX.nodes))
+      .filter((n) => n.spec.network?.subnet && n.status.addresses[0])
+      .map((n) => ({ name: n.meta.name, subnet: n.spec.network!.subnet, address: n.status.addresses[0] }));
   }
 
   /** Pod status from the agent of `node`; reports for pods not bound to it are ignored. */

@@ -5,6 +5,7 @@ import { homedir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
+import { isPrivate, overlaps, parseCidr } from '../network/cidr';
 import { DRIVER_KINDS, LbError, labels, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
 
 const DriverRef = z
@@ -14,6 +15,11 @@ const DriverRef = z
   })
   .strict();
 export type DriverRefConfig = z.infer<typeof DriverRef>;
+
+const cidr = z
+  .string()
+  .refine((s) => parseCidr(s) !== undefined, 'must be an IPv4 network such as 10.210.0.0/16')
+  .refine((s) => { const c = parseCidr(s); return !c || isPrivate(c); }, 'must be inside a private range (10/8, 172.16/12, 192.168/16)');
 
 const LISTEN_RE = /^(\[[0-9a-f:]+\]|[a-zA-Z0-9.-]+):(\d{1,5})$/;
 
@@ -30,6 +36,7 @@ export const KernelConfig = z
         max_pods: z.number().int().min(1).max(10000).default(110),
         heartbeat: z.number().min(0.2).max(300).default(5),
         resync: z.number().min(0.5).max(600).default(5),
+        agent: z.boolean().default(true).describe('lb server: run a local agent (false: control plane only)'),
       })
       .strict(),
     controller: z
@@ -45,6 +52,20 @@ export const KernelConfig = z
       .object(Object.fromEntries(DRIVER_KINDS.map((k) => [k, DriverRef.nullable().optional()])) as Record<DriverKind, z.ZodOptional<z.ZodNullable<typeof DriverRef>>>)
       .strict(),
     plugins: z.array(z.string().min(1)).default([]),
+    network: z
+      .object({
+        cluster_cidr: cidr.default('10.210.0.0/16').describe('pod addresses; each node leases one subnet of it'),
+        node_prefix: z.number().int().min(16).max(28).default(24).describe('size of each node subnet'),
+        service_cidr: cidr.default('10.211.0.0/16').describe('service VIPs'),
+      })
+      .strict()
+      .default({ cluster_cidr: '10.210.0.0/16', node_prefix: 24, service_cidr: '10.211.0.0/16' })
+      .superRefine((n, ctx) => {
+        const c = parseCidr(n.cluster_cidr)!;
+        const s = parseCidr(n.service_cidr)!;
+        if (overlaps(c, s)) ctx.addIssue({ code: 'custom', path: ['service_cidr'], message: `overlaps cluster_cidr ${n.cluster_cidr}: pod and service addresses must not share a range` });
+        if (n.node_prefix < c.prefix) ctx.addIssue({ code: 'custom', path: ['node_prefix'], message: `/${n.node_prefix} subnets do not fit in cluster_cidr ${n.cluster_cidr}` });
+      }),
   })
   .strict();
 export type KernelConfig = z.infer<typeof KernelConfig> & { configFile?: string };
@@ -58,7 +79,7 @@ export interface ConfigSources {
   /** --config; else $LB_CONFIG; else <data dir>/config.yaml when it exists. */
   file?: string;
   env?: NodeJS.ProcessEnv;
-  flags?: { dataDir?: string; listen?: string; token?: string; name?: string; logLevel?: string };
+  flags?: { dataDir?: string; listen?: string; token?: string; name?: string; logLevel?: string; agent?: boolean };
 }
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -94,7 +115,7 @@ export function loadConfig(src: ConfigSources = {}): KernelConfig {
     listen: flags.listen ?? env.LB_LISTEN ?? fromFile.listen ?? '127.0.0.1:2967',
     token: flags.token ?? env.LB_SERVER_TOKEN ?? fromFile.token,
     log_level: flags.logLevel ?? env.LB_LOG_LEVEL ?? fromFile.log_level,
-    node: { ...node, name: flags.name ?? env.LB_NODE_NAME ?? node.name ?? hostname().toLowerCase() },
+    node: { ...node, name: flags.name ?? env.LB_NODE_NAME ?? node.name ?? hostname().toLowerCase(), ...(flags.agent === false ? { agent: false } : {}) },
     drivers: fromFile.drivers ?? DEFAULT_DRIVERS,
   };
   const where = file ? `config ${file}` : 'config';

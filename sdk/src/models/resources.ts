@@ -173,7 +173,12 @@ export interface NodeStatus extends Omit<NodeStatusReport, 'labels'> {
   allocated: { cpu: number; ram: number; pods: number };
   heartbeat: string;
 }
-export type Node = Obj<'Node', ObjectMeta, { unschedulable: boolean }, NodeStatus>;
+export interface NodeSpec {
+  unschedulable: boolean;
+  /** Pod subnet leased to the node from the cluster CIDR; released when the node is deleted. */
+  network?: { subnet: string };
+}
+export type Node = Obj<'Node', ObjectMeta, NodeSpec, NodeStatus>;
 
 /** What an agent reports about one pod of its node. */
 export const PodStatusReport = z
@@ -196,7 +201,15 @@ export type AnyObject = Namespace | Service | Deployment | Pod | Endpoint | Secr
 export type ObjectKind = AnyObject['kind'];
 
 /** Event on the node stream: what the agent must run. */
+/** A node's place in the overlay: its pod subnet and the underlay address it is reached at. */
+export interface NodeNetworkInfo {
+  name: string;
+  subnet: string;
+  address: string;
+}
+
 export type NodeStreamEvent =
   | { type: 'snapshot'; pods: Pod[]; revision: number }
+  | { type: 'network'; nodes: NodeNetworkInfo[]; revision: number }
   | { type: 'upsert'; pod: Pod; revision: number }
   | { type: 'delete'; namespace: string; name: string; revision: number };

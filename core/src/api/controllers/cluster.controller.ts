@@ -83,9 +83,20 @@ export class ClusterController {
     };
     // Subscribe before reading the snapshot, so nothing between the two is missed.
     const unwatch = this.store.watch(PREFIX.pods, (ev) => (buffered ? buffered.push(ev) : onEvent(ev)));
+    // The overlay map goes out whole whenever a node's subnet or address changes, or a node comes or goes.
+    let lastMap = '';
+    const sendMap = async () => {
+      const nodes = await this.cluster.networkMap();
+      const text = JSON.stringify(nodes);
+      if (text === lastMap || res.destroyed) return;
+      lastMap = text;
+      send({ type: 'network', nodes, revision: this.store.revision });
+    };
+    const unwatchNodes = this.store.watch(PREFIX.nodes, () => void sendMap());
     const keepalive = setInterval(() => res.write('\n'), KEEPALIVE_MS);
     res.on('close', () => {
       unwatch();
+      unwatchNodes();
       clearInterval(keepalive);
     });
     const revision = this.store.revision;
@@ -95,5 +106,6 @@ export class ClusterController {
     send({ type: 'snapshot', pods, revision });
     for (const ev of buffered) if (ev.revision > revision) onEvent(ev);
     buffered = undefined;
+    await sendMap();
   }
 }

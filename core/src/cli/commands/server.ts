@@ -10,6 +10,7 @@ export interface ServerOptions {
   config?: string;
   name?: string;
   logLevel?: string;
+  agent?: boolean;
 }
 
 export function runServerCommand(ctx: CliContext, opts: ServerOptions): Promise<void> {
@@ -20,7 +21,7 @@ export function runServerCommand(ctx: CliContext, opts: ServerOptions): Promise<
     const cfg = loadConfig({
       file: opts.config,
       env: ctx.io.env,
-      flags: { dataDir: opts.dataDir, listen: opts.listen, token: opts.token, name: opts.name, logLevel: opts.logLevel },
+      flags: { dataDir: opts.dataDir, listen: opts.listen, token: opts.token, name: opts.name, logLevel: opts.logLevel, agent: opts.agent },
     });
     return runServer(cfg);
   });
@@ -36,5 +37,6 @@ export function registerServer(program: Command, ctx: CliContext): void {
     .option('--config <file>', 'YAML config file (default: $LB_CONFIG or <data dir>/config.yaml)')
     .option('--name <node>', 'name of the local node (default: the host name)')
     .option('--log-level <level>', 'debug, info, warn, error or silent')
+    .option('--no-agent', 'control plane only: no local node agent (nodes join with `lb agent`)')
     .action((opts: ServerOptions) => runServerCommand(ctx, opts));
 }
