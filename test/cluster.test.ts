@@ -57,6 +57,7 @@ describe('several nodes', () => {
     for (const a of agents) {
       const n = nodes.find((x) => x.meta.name === a.node)!;
       expect(n.status.capacity.cpu).toBeGreaterThan(0);
+      expect(n.status.capacity.storage).toBeGreaterThan(0);
       expect(n.status.drivers.map((d) => d.kind).sort()).toEqual(['cii', 'cri']);
       expect(n.meta.labels).toEqual(work);
     }

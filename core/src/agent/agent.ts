@@ -35,6 +35,7 @@ export interface AgentOptions {
   resync: number;
   /** URL of this agent's server for exec and logs, when it runs apart from the API server. */
   endpoint?: string;
+  dataDir: string;
 }
 
 export class Agent {
@@ -86,7 +87,7 @@ export class Agent {
   private async heartbeat(): Promise<void> {
     try {
       const drivers = await this.driverStates();
-      await this.client.reportNode(this.opts.node, nodeReport({ labels: this.opts.labels, maxPods: this.opts.maxPods, version: this.opts.version, drivers, endpoint: this.opts.endpoint }));
+      await this.client.reportNode(this.opts.node, nodeReport({ labels: this.opts.labels, maxPods: this.opts.maxPods, version: this.opts.version, drivers, endpoint: this.opts.endpoint, dataDir: this.opts.dataDir }));
     } catch (e) {
       if (!this.abort.signal.aborted) this.log.warn(`heartbeat failed: ${(e as Error).message}`);
     }

@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { arch, cpus, hostname, networkInterfaces, platform, release, totalmem } from 'node:os';
 import type { NodeStatusReport } from '@lastbackend/sdk';
 
@@ -10,10 +11,20 @@ export function hostAddresses(): string[] {
   return out;
 }
 
-export function nodeReport(opts: { labels: Record<string, string>; maxPods: number; version: string; drivers: NodeStatusReport['drivers']; endpoint?: string }): NodeStatusReport {
+/** Bytes of the file system that holds `dir` (where volumes and driver state live). */
+function storageOf(dir: string): number {
+  try {
+    const s = statfsSync(dir);
+    return s.blocks * s.bsize;
+  } catch {
+    return 0;
+  }
+}
+
+export function nodeReport(opts: { labels: Record<string, string>; maxPods: number; version: string; drivers: NodeStatusReport['drivers']; endpoint?: string; dataDir: string }): NodeStatusReport {
   return {
     labels: opts.labels,
-    capacity: { cpu: cpus().length * 1000, ram: totalmem(), pods: opts.maxPods, storage: 0 },
+    capacity: { cpu: cpus().length * 1000, ram: totalmem(), pods: opts.maxPods, storage: storageOf(opts.dataDir) },
     addresses: hostAddresses(),
     os: `${platform()} ${release()}`,
     arch: arch(),
