@@ -36,6 +36,8 @@ export interface AgentOptions {
   /** URL of this agent's server for exec and logs, when it runs apart from the API server. */
   endpoint?: string;
   dataDir: string;
+  /** Underlay address to advertise first. */
+  address?: string;
 }
 
 export class Agent {
@@ -52,7 +54,6 @@ export class Agent {
   /** With a CNI driver, pods start only once this node's bridge exists. */
   private networkReady = false;
   private flushing?: Promise<void>;
-  private readonly hostIp = hostAddresses()[0] ?? '127.0.0.1';
   private loops: Promise<void>[] = [];
 
   constructor(
@@ -87,7 +88,7 @@ export class Agent {
   private async heartbeat(): Promise<void> {
     try {
       const drivers = await this.driverStates();
-      await this.client.reportNode(this.opts.node, nodeReport({ labels: this.opts.labels, maxPods: this.opts.maxPods, version: this.opts.version, drivers, endpoint: this.opts.endpoint, dataDir: this.opts.dataDir }));
+      await this.client.reportNode(this.opts.node, nodeReport({ labels: this.opts.labels, maxPods: this.opts.maxPods, version: this.opts.version, drivers, endpoint: this.opts.endpoint, dataDir: this.opts.dataDir, address: this.opts.address }));
     } catch (e) {
       if (!this.abort.signal.aborted) this.log.warn(`heartbeat failed: ${(e as Error).message}`);
     }
@@ -147,7 +148,7 @@ export class Agent {
     const key = podKey(pod);
     const r = this.runners.get(key);
     if (r) r.pod = pod;
-    else this.runners.set(key, new PodRunner(pod, this.opts.node, this.hostIp, this.drivers, this.hooks, this.log.child(pod.meta.name)));
+    else this.runners.set(key, new PodRunner(pod, this.opts.node, this.opts.address ?? hostAddresses()[0] ?? '127.0.0.1', this.drivers, this.hooks, this.log.child(pod.meta.name)));
     this.schedule(key);
   }
 

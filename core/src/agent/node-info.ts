@@ -21,11 +21,11 @@ function storageOf(dir: string): number {
   }
 }
 
-export function nodeReport(opts: { labels: Record<string, string>; maxPods: number; version: string; drivers: NodeStatusReport['drivers']; endpoint?: string; dataDir: string }): NodeStatusReport {
+export function nodeReport(opts: { labels: Record<string, string>; maxPods: number; version: string; drivers: NodeStatusReport['drivers']; endpoint?: string; dataDir: string; address?: string }): NodeStatusReport {
   return {
     labels: opts.labels,
     capacity: { cpu: cpus().length * 1000, ram: totalmem(), pods: opts.maxPods, storage: storageOf(opts.dataDir) },
-    addresses: hostAddresses(),
+    addresses: opts.address ? [opts.address, ...hostAddresses().filter((a) => a !== opts.address)] : hostAddresses(),
     os: `${platform()} ${release()}`,
     arch: arch(),
     hostname: hostname(),

@@ -13,7 +13,7 @@ export async function startNodeAgent(kernel: Kernel, client: LbClient, cfg: Kern
     () => kernel.states(),
     kernel.hooks,
     log,
-    { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint, dataDir: cfg.data_dir },
+    { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint, dataDir: cfg.data_dir, address: cfg.node.address },
   );
   await agent.start();
   return agent;

@@ -37,6 +37,7 @@ export const KernelConfig = z
         heartbeat: z.number().min(0.2).max(300).default(5),
         resync: z.number().min(0.5).max(600).default(5),
         agent: z.boolean().default(true).describe('lb server: run a local agent (false: control plane only)'),
+        address: z.ipv4().optional().describe('address other nodes reach this one at (default: its first non-loopback IPv4)'),
       })
       .strict(),
     controller: z
