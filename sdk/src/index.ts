@@ -8,3 +8,4 @@ export * from './drivers/define';
 export * from './hooks';
 export * from './labels';
 export * from './client';
+export * as ipv4 from './net/ipv4';

@@ -2,6 +2,7 @@
 // pod status. Agents may only report pods bound to their own node.
 import {
   LbError,
+  ipv4,
   NodeStatusReport,
   PodStatusReport,
   notFound,
@@ -17,7 +18,6 @@ import { z } from 'zod';
 import { keys, PREFIX } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, Txn } from '../store/store';
-import { formatCidr, parseCidr, subnets } from '../network/cidr';
 
 const PodReports = z.object({ pods: z.array(PodStatusReport).max(10000) }).strict();
 
@@ -127,8 +127,8 @@ export class ClusterState {
   /** The first subnet of the cluster CIDR no other node holds. */
   private async leaseSubnet(tx: Txn, node: string): Promise<string> {
     const taken = new Set((await tx.list<Node>(PREFIX.nodes)).map((n) => n.spec.network?.subnet));
-    for (const s of subnets(parseCidr(this.network.cluster_cidr)!, this.network.node_prefix)) {
-      const cidr = formatCidr(s);
+    for (const s of ipv4.subnets(ipv4.parseCidr(this.network.cluster_cidr), this.network.node_prefix)) {
+      const cidr = ipv4.formatCidr(s);
       if (!taken.has(cidr)) return cidr;
     }
     throw new LbError('FAILED_PRECONDITION', `no free /${this.network.node_prefix} subnet left in cluster_cidr ${this.network.cluster_cidr} for node ${node}`, {

@@ -5,8 +5,7 @@ import { homedir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
-import { isPrivate, overlaps, parseCidr } from '../network/cidr';
-import { DRIVER_KINDS, LbError, labels, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
+import { DRIVER_KINDS, ipv4, LbError, labels, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
 
 const DriverRef = z
   .object({
@@ -18,8 +17,8 @@ export type DriverRefConfig = z.infer<typeof DriverRef>;
 
 const cidr = z
   .string()
-  .refine((s) => parseCidr(s) !== undefined, 'must be an IPv4 network such as 10.210.0.0/16')
-  .refine((s) => { const c = parseCidr(s); return !c || isPrivate(c); }, 'must be inside a private range (10/8, 172.16/12, 192.168/16)');
+  .refine((s) => ipv4.tryParseCidr(s) !== undefined, 'must be an IPv4 network such as 10.210.0.0/16')
+  .refine((s) => { const c = ipv4.tryParseCidr(s); return !c || ipv4.isPrivate(c); }, 'must be inside a private range (10/8, 172.16/12, 192.168/16)');
 
 const LISTEN_RE = /^(\[[0-9a-f:]+\]|[a-zA-Z0-9.-]+):(\d{1,5})$/;
 
@@ -62,9 +61,10 @@ export const KernelConfig = z
       .strict()
       .default({ cluster_cidr: '10.210.0.0/16', node_prefix: 24, service_cidr: '10.211.0.0/16' })
       .superRefine((n, ctx) => {
-        const c = parseCidr(n.cluster_cidr)!;
-        const s = parseCidr(n.service_cidr)!;
-        if (overlaps(c, s)) ctx.addIssue({ code: 'custom', path: ['service_cidr'], message: `overlaps cluster_cidr ${n.cluster_cidr}: pod and service addresses must not share a range` });
+        const c = ipv4.tryParseCidr(n.cluster_cidr);
+        const s = ipv4.tryParseCidr(n.service_cidr);
+        if (!c || !s) return;
+        if (ipv4.overlaps(c, s)) ctx.addIssue({ code: 'custom', path: ['service_cidr'], message: `overlaps cluster_cidr ${n.cluster_cidr}: pod and service addresses must not share a range` });
         if (n.node_prefix < c.prefix) ctx.addIssue({ code: 'custom', path: ['node_prefix'], message: `/${n.node_prefix} subnets do not fit in cluster_cidr ${n.cluster_cidr}` });
       }),
   })
