@@ -118,6 +118,21 @@ describe('three hosts on a vxlan overlay', () => {
     await waitFor(async () => lost.containers({ 'io.lastbackend.namespace': ns }).length, (n) => n === 0, 'stale containers removed', 30_000);
     expect(docker(['ps', '-q', '--filter', `label=io.lastbackend.namespace=${ns}`]).split('\n').filter(Boolean)).toHaveLength(3);
   });
+
+  it('drops a deleted node from every other node\'s overlay and frees its subnet', async () => {
+    const gone = agents[2];
+    const subnet = (await s.client.node(gone.node)).spec.network!.subnet;
+    const prefix = subnet.split('/')[0];
+    expect(net.routes(net.hosts[0])).toContain(prefix);
+    await gone.stop();
+    expect((await s.lb(['delete', 'node', gone.node])).code).toBe(0);
+    for (const h of net.hosts.slice(0, 2)) await waitFor(async () => net.routes(h), (r) => !r.includes(prefix), `route to ${subnet} removed on host ${h.name}`);
+    // the next node to join gets the freed subnet
+    const again = await TestAgent.start({ server: s, joinToken: (await s.client.createToken()).token, name: uniq('host-c2'), netns: net.hosts[2].netns, listenHost: net.hosts[2].address, drivers: { cni: { package: '@lastbackend/driver-vxlan' } } });
+    agents.push(again);
+    expect((await s.client.node(again.node)).spec.network!.subnet).toBe(subnet);
+    await waitFor(async () => net.routes(net.hosts[0]), (r) => r.includes(prefix), 'route to the new node');
+  });
 });
 
 describe('network config', () => {
