@@ -33,7 +33,7 @@ export function lb(args: string[], env: Record<string, string> = {}, input?: str
 }
 
 export function docker(args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000 }).trim();
+  return execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
 export function freePort(): Promise<number> {
