@@ -1,4 +1,5 @@
 // Conformance suites for driver authors (jest): `import { runCriConformance } from '@lastbackend/sdk/testing'`.
 export { runCriConformance, type CriConformanceSubject } from './cri-conformance';
 export { runCiiConformance, UNREACHABLE_IMAGE, type CiiConformanceSubject } from './cii-conformance';
+export { runCpiConformance, canonicalTable, type CpiConformanceSubject } from './cpi-conformance';
 export { isLbErrorLike } from './helpers';
