@@ -5,11 +5,11 @@ const common = { rootDir: __dirname, transform, testEnvironment: 'node', moduleF
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{sdk,core,drivers/*}/src/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{sdk,core,drivers/*,plugins/*}/src/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/drivers/*/test/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/drivers/*/test/**/*.test.ts', '<rootDir>/plugins/*/test/**/*.test.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/setup/timeout.js'],
       globalSetup: '<rootDir>/test/setup/global-setup.js',
     },

@@ -1,0 +1,199 @@
+// Pure: a service table → validated entries → one `nft -f -` script that replaces the driver's table
+// atomically. The shape (also what parse.ts reads back):
+//
+//   table ip lastbackend {
+//     chain prerouting  { type nat hook prerouting priority dstnat; ... jump services }
+//     chain output      { type nat hook output priority -100; ...    jump services }   (the host's own traffic)
+//     chain postrouting { type nat hook postrouting priority srcnat; ... meta mark & M == M masquerade }
+//     chain filter-input / filter-forward / filter-output { type filter hook ...; jump no-endpoints }
+//     chain services     { one rule per VIP:port/proto: mark, dnat to numgen random mod W map { slot(s) : ip . port } }
+//     chain no-endpoints { one rule per VIP:port/proto without backends: reject }
+//   }
+//
+// Each backend owns `weight` consecutive numgen slots (a range), so the share of new connections is
+// weight / sum(weights) for every scheduler: wrr exactly, rr and lc approximated by (weighted) random.
+// The rule comment "lb:<scheduler>" keeps the one thing the rule itself cannot show.
+import { invalid, ipv4, type FieldError, type VirtualService } from '@lastbackend/sdk';
+
+export const SCHEDULERS = ['rr', 'wrr', 'lc'] as const;
+export type Scheduler = (typeof SCHEDULERS)[number];
+export const PROTOCOLS = ['tcp', 'udp'] as const;
+export const MAX_WEIGHT = 65535;
+/** Comment prefix of every service rule. */
+export const COMMENT_PREFIX = 'lb:';
+
+export const CHAIN = {
+  prerouting: 'prerouting',
+  output: 'output',
+  postrouting: 'postrouting',
+  filterInput: 'filter-input',
+  filterForward: 'filter-forward',
+  filterOutput: 'filter-output',
+  services: 'services',
+  noEndpoints: 'no-endpoints',
+} as const;
+
+export interface RulesetOptions {
+  table: string;
+  family: 'ip';
+  mark: number;
+}
+
+/** A validated entry with defaults filled in (scheduler rr, weight 1). */
+export interface Service {
+  ip: string;
+  port: number;
+  protocol: 'tcp' | 'udp';
+  scheduler: Scheduler;
+  backends: { ip: string; port: number; weight: number }[];
+}
+
+export const serviceKey = (s: { ip: string; port: number; protocol: string }): string => `${s.ip}:${s.port}/${s.protocol}`;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isIpv4 = (v: unknown): v is string => {
+  if (typeof v !== 'string') return false;
+  try {
+    ipv4.parseIp(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
+
+/** A short, safe label of an entry for error messages. */
+function label(v: unknown): string {
+  if (!isObject(v)) return JSON.stringify(v) ?? String(v);
+  const part = (x: unknown) => (typeof x === 'string' || typeof x === 'number' ? String(x) : JSON.stringify(x) ?? '?');
+  return `${part(v.ip)}:${part(v.port)}/${part(v.protocol)}`;
+}
+
+/**
+ * Checks every entry (types included: tables may come from JSON) and fills in defaults.
+ * Throws INVALID_ARGUMENT naming each bad entry; nothing is partially accepted.
+ */
+export function validateTable(input: unknown): Service[] {
+  if (!Array.isArray(input)) throw invalid([{ field: 'services', reason: 'must be an array of virtual services' }], 'invalid service table');
+  const fields: FieldError[] = [];
+  const out: Service[] = [];
+  const seen = new Map<string, number>();
+  input.forEach((raw: unknown, i) => {
+    const at = `services.${i}`;
+    const bad = (field: string, reason: string) => fields.push({ field: field ? `${at}.${field}` : at, reason: `${reason} (entry ${label(raw)})` });
+    if (!isObject(raw)) return bad('', 'must be an object');
+    const before = fields.length;
+    if (!isIpv4(raw.ip)) bad('ip', 'must be an IPv4 address');
+    if (!isPort(raw.port)) bad('port', 'must be an integer port 1..65535');
+    if (raw.protocol !== 'tcp' && raw.protocol !== 'udp') bad('protocol', 'must be "tcp" or "udp"');
+    if (raw.scheduler !== undefined && !(SCHEDULERS as readonly unknown[]).includes(raw.scheduler)) bad('scheduler', `must be one of ${SCHEDULERS.join(', ')}`);
+    const backends: Service['backends'] = [];
+    if (!Array.isArray(raw.backends)) bad('backends', 'must be an array (possibly empty)');
+    else {
+      const seenBackends = new Set<string>();
+      raw.backends.forEach((b: unknown, j) => {
+        if (!isObject(b)) return bad(`backends.${j}`, 'must be an object');
+        if (!isIpv4(b.ip)) bad(`backends.${j}.ip`, 'must be an IPv4 address');
+        if (!isPort(b.port)) bad(`backends.${j}.port`, 'must be an integer port 1..65535');
+        const w = b.weight;
+        if (w !== undefined && !(typeof w === 'number' && Number.isInteger(w) && w >= 1 && w <= MAX_WEIGHT))
+          bad(`backends.${j}.weight`, `must be an integer 1..${MAX_WEIGHT} (remove a backend instead of weighting it 0)`);
+        const key = `${String(b.ip)}:${String(b.port)}`;
+        if (seenBackends.has(key)) bad(`backends.${j}`, `duplicate backend ${key}`);
+        seenBackends.add(key);
+        backends.push({ ip: b.ip as string, port: b.port as number, weight: (w as number | undefined) ?? 1 });
+      });
+    }
+    if (fields.length !== before) return;
+    const svc: Service = {
+      ip: raw.ip as string,
+      port: raw.port as number,
+      protocol: raw.protocol as Service['protocol'],
+      scheduler: (raw.scheduler as Scheduler | undefined) ?? 'rr',
+      backends,
+    };
+    const key = serviceKey(svc);
+    const first = seen.get(key);
+    if (first !== undefined) return bad('', `duplicate of services.${first}`);
+    seen.set(key, i);
+    out.push(svc);
+  });
+  if (fields.length) throw invalid(fields, 'invalid service table');
+  return out.sort((a, b) => compareServices(a, b));
+}
+
+const ipNum = (ip: string): number => ipv4.parseIp(ip);
+export function compareServices(a: { ip: string; port: number; protocol: string }, b: { ip: string; port: number; protocol: string }): number {
+  return ipNum(a.ip) - ipNum(b.ip) || a.port - b.port || a.protocol.localeCompare(b.protocol);
+}
+
+/** `numgen random mod W map { 0-2 : 10.0.0.1 . 80, 3 : 10.0.0.2 . 80 }` for the backends' weights. */
+export function renderBalancer(backends: Service['backends']): string {
+  let next = 0;
+  const elements = backends.map((b) => {
+    const from = next;
+    next += b.weight;
+    const slot = b.weight === 1 ? `${from}` : `${from}-${next - 1}`;
+    return `${slot} : ${b.ip} . ${b.port}`;
+  });
+  return `numgen random mod ${next} map { ${elements.join(', ')} }`;
+}
+
+const match = (s: Service): string => `ip daddr ${s.ip} ${s.protocol} dport ${s.port}`;
+const comment = (s: Service): string => `comment "${COMMENT_PREFIX}${s.scheduler}"`;
+const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+
+/** The rule of one service: DNAT to a backend, or reject when it has none. */
+export function renderRule(s: Service, mark: number): string {
+  if (s.backends.length === 0) return `${match(s)} ${s.protocol === 'tcp' ? 'reject with tcp reset' : 'reject'} ${comment(s)}`;
+  return `${match(s)} meta mark set meta mark | ${hex(mark)} dnat ip to ${renderBalancer(s.backends)} ${comment(s)}`;
+}
+
+/**
+ * The whole script: creating an empty table first makes the delete succeed whether or not it existed,
+ * and nft applies the file as one transaction, so the kernel sees either the old or the new table.
+ */
+export function renderScript(services: readonly Service[], opts: RulesetOptions): string {
+  const t = `${opts.family} ${opts.table}`;
+  const base = (name: string, type: 'nat' | 'filter', hook: string, prio: string, body: string) =>
+    `\tchain ${name} {\n\t\ttype ${type} hook ${hook} priority ${prio}; policy accept;\n\t\t${body}\n\t}`;
+  const dnat = services.filter((s) => s.backends.length > 0).map((s) => `\t\t${renderRule(s, opts.mark)}`);
+  const reject = services.filter((s) => s.backends.length === 0).map((s) => `\t\t${renderRule(s, opts.mark)}`);
+  const m = hex(opts.mark);
+  return [
+    `table ${t} {}`,
+    `delete table ${t}`,
+    `table ${t} {`,
+    base(CHAIN.prerouting, 'nat', 'prerouting', 'dstnat', `jump ${CHAIN.services}`),
+    // nft 1.0.6 knows "dstnat" only for prerouting; -100 is its value.
+    base(CHAIN.output, 'nat', 'output', '-100', `jump ${CHAIN.services}`),
+    base(CHAIN.postrouting, 'nat', 'postrouting', 'srcnat', `meta mark & ${m} == ${m} masquerade`),
+    base(CHAIN.filterInput, 'filter', 'input', 'filter', `jump ${CHAIN.noEndpoints}`),
+    base(CHAIN.filterForward, 'filter', 'forward', 'filter', `jump ${CHAIN.noEndpoints}`),
+    base(CHAIN.filterOutput, 'filter', 'output', 'filter', `jump ${CHAIN.noEndpoints}`),
+    `\tchain ${CHAIN.services} {`,
+    ...dnat,
+    `\t}`,
+    `\tchain ${CHAIN.noEndpoints} {`,
+    ...reject,
+    `\t}`,
+    `}`,
+    '',
+  ].join('\n');
+}
+
+/** Validates and renders in one step (what setTable applies). */
+export function buildScript(table: unknown, opts: RulesetOptions): { services: Service[]; script: string } {
+  const services = validateTable(table);
+  return { services, script: renderScript(services, opts) };
+}
+
+/** Services as the SDK type (defaults explicit), for list(). */
+export const toVirtualService = (s: Service): VirtualService => ({
+  ip: s.ip,
+  port: s.port,
+  protocol: s.protocol,
+  scheduler: s.scheduler,
+  backends: s.backends.map((b) => ({ ip: b.ip, port: b.port, weight: b.weight })),
+});
+
