@@ -21,7 +21,7 @@ describe('several nodes', () => {
   beforeAll(async () => {
     cfgDir = mkdtempSync(join(tmpdir(), 'lb-multi-'));
     const cfg = join(cfgDir, 'server.yaml');
-    writeFileSync(cfg, stringify({ controller: GRACE, node: { labels: { pool: 'control' }, heartbeat: 0.5 }, drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' } } }));
+    writeFileSync(cfg, stringify({ controller: GRACE, node: { labels: { pool: 'control' }, heartbeat: 0.5 }, drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' } }, discovery: { enabled: false } }));
     s = await TestServer.start({ config: cfg });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
     const r = await s.lb(['token', 'create', '--role', 'node', '--description', 'test agents']);

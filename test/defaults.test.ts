@@ -1,6 +1,6 @@
 // Started without a token, the server generates one, keeps it across restarts and writes it where
 // the CLI finds it; the CLI then works with no LB_* variables at all.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,12 @@ describe('defaults', () => {
     } finally {
       await stop(server);
       rmSync(dir, { recursive: true, force: true });
+      // The default CPI (nftables here, as the kernel has no ip_vs) keeps its table for running workloads.
+      try {
+        execFileSync('nft', ['delete', 'table', 'ip', 'lastbackend'], { stdio: 'ignore' });
+      } catch {
+        /* not made */
+      }
     }
   });
 });

@@ -65,6 +65,12 @@ export async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, wh
 
 export const uniq = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
 
+/** Config of test servers that do not bring their own: container drivers only. */
+export const TEST_DEFAULTS = {
+  drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' } },
+  discovery: { enabled: false },
+};
+
 export interface ServerOptions {
   name?: string;
   dataDir?: string;
@@ -100,6 +106,12 @@ export class TestServer {
   static async start(opts: ServerOptions = {}): Promise<TestServer> {
     const node = opts.name ?? uniq('node');
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'lb-e2e-'));
+    if (!opts.config) {
+      // Tests run many servers on one host at once: by default only the container drivers, no host-wide
+      // VIP table or DNS on docker0 (tests of those say so in their own config).
+      opts = { ...opts, config: join(dataDir, 'test-config.json') };
+      writeFileSync(opts.config!, JSON.stringify(TEST_DEFAULTS));
+    }
     const s = new TestServer(node, dataDir, await freePort(), randomBytes(16).toString('hex'), opts);
     await s.launch();
     return s;
@@ -189,6 +201,7 @@ export interface AgentOptions {
   listenHost?: string;
   /** Extra drivers for the agent's config, e.g. { cni: { package: '@lastbackend/driver-vxlan' } }. */
   drivers?: Record<string, unknown>;
+  discovery?: { enabled: boolean; port?: number; suffix?: string };
 }
 
 /** A real `lb agent` process joined to a TestServer, with its own data dir and node name. */
@@ -212,7 +225,7 @@ export class TestAgent {
   async launch(): Promise<void> {
     const cfg = join(this.dataDir, 'config.yaml');
     const drivers = { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' }, ...(this.opts.drivers ?? {}) };
-    writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 }, drivers }));
+    writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 }, drivers, discovery: this.opts.discovery ?? { enabled: false } }));
     this.out = '';
     const args = [LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', `${this.opts.listenHost ?? '127.0.0.1'}:0`];
     if (this.opts.joinToken) args.push('--token', this.opts.joinToken);

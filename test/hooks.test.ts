@@ -24,7 +24,7 @@ describe('hook plugins', () => {
        } };`,
     );
     const cfg = join(dir, 'config.yaml');
-    writeFileSync(cfg, stringify({ plugins: ['lb-policy-plugin'], drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' } } }));
+    writeFileSync(cfg, stringify({ plugins: ['lb-policy-plugin'], drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' } }, discovery: { enabled: false } }));
     s = await TestServer.start({ config: cfg });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
   });

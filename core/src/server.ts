@@ -66,7 +66,7 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     cleanup.push(() => store.close());
     await ensureDefaultNamespace(store);
 
-    const resources = new Resources(store);
+    const resources = new Resources(store, cfg.network.service_cidr);
     const cluster = new ClusterState(store, VERSION, cfg.network);
     const auth = new Auth(store, token);
     const gateway = new NodeGateway(store, auth);

@@ -10,6 +10,9 @@ import {
   type KernelHooks,
   type LbClient,
   type NodeNetworkInfo,
+  type ServiceTable,
+  type VirtualService,
+  ipv4,
   type LogEntry,
   type LogLine,
   type Pod,
@@ -23,6 +26,7 @@ import { containerName } from './container-spec';
 import { hostAddresses, nodeReport } from './node-info';
 import { PodRunner, type PodDrivers } from './pod-sync';
 import { mergeByTime } from '../util/merge';
+import { NodeDiscovery, dockerBridgeAddress, type DiscoveryConfig } from './discovery';
 
 export interface AgentOptions {
   node: string;
@@ -38,6 +42,7 @@ export interface AgentOptions {
   dataDir: string;
   /** Underlay address to advertise first. */
   address?: string;
+  discovery: DiscoveryConfig;
 }
 
 export class Agent {
@@ -53,6 +58,9 @@ export class Agent {
   private network: Promise<void> = Promise.resolve();
   /** With a CNI driver, pods start only once this node's bridge exists. */
   private networkReady = false;
+  private proxy: Promise<void> = Promise.resolve();
+  private latestTable?: VirtualService[];
+  private readonly discovery: NodeDiscovery;
   private flushing?: Promise<void>;
   private loops: Promise<void>[] = [];
 
@@ -63,9 +71,13 @@ export class Agent {
     private readonly hooks: KernelHooks,
     private readonly log: Logger,
     private readonly opts: AgentOptions,
-  ) {}
+  ) {
+    this.discovery = new NodeDiscovery(opts.discovery, log.child('discovery'));
+  }
 
   async start(): Promise<void> {
+    // Without a CNI driver pods sit on Docker's bridge: discovery answers on its gateway.
+    if (!this.drivers().cni) await this.discovery.listenOn(dockerBridgeAddress());
     await this.heartbeat();
     this.timers.push(setInterval(() => void this.heartbeat(), this.opts.heartbeat * 1000));
     this.timers.push(setInterval(() => void this.resync(), this.opts.resync * 1000));
@@ -78,6 +90,7 @@ export class Agent {
     for (const t of this.timers) clearInterval(t);
     await Promise.allSettled([...this.loops, ...this.syncing.values()]);
     await this.flush().catch(() => undefined);
+    await this.discovery.close();
   }
 
   private get cri(): ContainerRuntime {
@@ -105,6 +118,7 @@ export class Agent {
           if (ev.type === 'snapshot') this.onSnapshot(ev.pods);
           else if (ev.type === 'upsert') this.upsert(ev.pod);
           else if (ev.type === 'network') void this.onNetwork(ev.nodes);
+          else if (ev.type === 'services') void this.onServices(ev.table);
           else this.forget(`${ev.namespace}/${ev.name}`);
         }
       } catch (e) {
@@ -125,6 +139,8 @@ export class Agent {
     const run = async () => {
       try {
         await cni.setupNode({ subnet: self.subnet, address: self.address });
+        // Discovery listens on the bridge's gateway, which every pod of this node reaches.
+        await this.discovery.listenOn(ipv4.formatIp(ipv4.gateway(ipv4.parseCidr(self.subnet))));
         await cni.setRemotes(nodes.filter((n) => n.name !== this.opts.node).map((n) => ({ subnet: n.subnet, address: n.address })));
         this.networkReady = true;
         for (const key of this.runners.keys()) this.schedule(key);
@@ -134,6 +150,26 @@ export class Agent {
     };
     this.network = this.network.then(run, run);
     await this.network;
+  }
+
+  /** The service table: VIPs through the CPI driver, names through discovery. Latest table wins. */
+  private async onServices(table: ServiceTable): Promise<void> {
+    this.discovery.setRecords(table.dns);
+    const cpi = this.drivers().cpi;
+    if (!cpi) return;
+    this.latestTable = table.services;
+    const run = async () => {
+      const t = this.latestTable;
+      if (!t) return;
+      this.latestTable = undefined;
+      try {
+        await cpi.setTable(t);
+      } catch (e) {
+        this.log.error(`service table: ${(e as Error).message}`);
+      }
+    };
+    this.proxy = this.proxy.then(run, run);
+    await this.proxy;
   }
 
   private onSnapshot(pods: Pod[]): void {
@@ -148,7 +184,7 @@ export class Agent {
     const key = podKey(pod);
     const r = this.runners.get(key);
     if (r) r.pod = pod;
-    else this.runners.set(key, new PodRunner(pod, this.opts.node, this.opts.address ?? hostAddresses()[0] ?? '127.0.0.1', this.drivers, this.hooks, this.log.child(pod.meta.name)));
+    else this.runners.set(key, new PodRunner(pod, this.opts.node, this.opts.address ?? hostAddresses()[0] ?? '127.0.0.1', this.drivers, this.hooks, this.log.child(pod.meta.name), (ns) => this.discovery.resolver(ns)));
     this.schedule(key);
   }
 

@@ -52,9 +52,13 @@ export function containerSpec(pod: Pod, c: ContainerManifest, node: string, netw
   };
 }
 
-/** Stamps the spec with its hash: a container whose hash differs from its spec's is recreated. */
+/**
+ * Stamps the spec with its hash: a container whose hash differs from its spec's is recreated. The
+ * resolver is left out: whether discovery answers must never be a reason to restart a container.
+ */
 export function withSpecHash(spec: ContainerSpec): ContainerSpec {
   const { [LABEL_SPEC_HASH]: _old, ...labels } = spec.labels;
-  const hash = hashOf({ ...spec, labels });
+  const { dns: _dns, ...rest } = spec;
+  const hash = hashOf({ ...rest, labels });
   return { ...spec, labels: { ...labels, [LABEL_SPEC_HASH]: hash } };
 }

@@ -4,10 +4,12 @@
 import {
   LABEL_SPEC_HASH,
   type ContainerManifest,
+  type ContainerSpec,
   type ContainerRuntime,
   type ContainerStatus,
   type ImageService,
   type NetworkDriver,
+  type ProxyDriver,
   type KernelHooks,
   type Pod,
   type PodContainerStatus,
@@ -20,6 +22,8 @@ import { ProbeState } from './probes';
 export interface PodDrivers {
   cri: ContainerRuntime;
   cii: ImageService;
+  /** Programs the service VIP table on this node. */
+  cpi?: ProxyDriver;
   /** With a CNI driver, pods get their network from it instead of the runtime's default one. */
   cni?: NetworkDriver;
 }
@@ -51,6 +55,7 @@ export class PodRunner {
     private readonly drivers: () => PodDrivers,
     private readonly hooks: KernelHooks,
     private readonly log: Logger,
+    private readonly resolver: (ns: string) => ContainerSpec['dns'] = () => undefined,
   ) {
     this.pod = pod;
     // Restart counters continue from what was reported before (an agent restart never lowers them).
@@ -112,7 +117,8 @@ export class PodRunner {
 
   private async ensure(c: ContainerManifest, st: ContainerRuntimeState, network: Parameters<typeof containerSpec>[3]): Promise<ContainerStatus | null> {
     const { cri } = this.drivers();
-    const spec = withSpecHash(await this.hooks.podSpec.promise(containerSpec(this.pod, c, this.node, network), this.pod));
+    const dns = this.resolver(this.pod.meta.namespace);
+    const spec = withSpecHash(await this.hooks.podSpec.promise({ ...containerSpec(this.pod, c, this.node, network), ...(dns ? { dns } : {}) }, this.pod));
     let cur = await cri.inspect(spec.name);
     if (cur && cur.labels[LABEL_SPEC_HASH] !== spec.labels[LABEL_SPEC_HASH]) {
       this.log.info(`container ${spec.name} differs from its spec: recreating`);

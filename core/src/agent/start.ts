@@ -9,11 +9,16 @@ import { Agent } from './agent';
 export async function startNodeAgent(kernel: Kernel, client: LbClient, cfg: KernelConfig, log: Logger, endpoint?: string): Promise<Agent> {
   const agent = new Agent(
     client,
-    () => ({ cri: kernel.driver('cri'), cii: kernel.driver('cii'), ...(kernel.has('cni') ? { cni: kernel.driver('cni') } : {}) }),
+    () => ({
+      cri: kernel.driver('cri'),
+      cii: kernel.driver('cii'),
+      ...(kernel.has('cni') ? { cni: kernel.driver('cni') } : {}),
+      ...(kernel.has('cpi') ? { cpi: kernel.driver('cpi') } : {}),
+    }),
     () => kernel.states(),
     kernel.hooks,
     log,
-    { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint, dataDir: cfg.data_dir, address: cfg.node.address },
+    { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint, dataDir: cfg.data_dir, address: cfg.node.address, discovery: cfg.discovery },
   );
   await agent.start();
   return agent;

@@ -12,6 +12,9 @@ import {
   type Endpoint,
   type Node,
   type NodeNetworkInfo,
+  type Service,
+  type ServiceTable,
+  parsePortMapping,
   type Pod,
 } from '@lastbackend/sdk';
 import { z } from 'zod';
@@ -141,6 +144,23 @@ export class ClusterState {
     return (await this.store.list<Node>(PREFIX.nodes))
       .filter((n) => n.spec.network?.subnet && n.status.addresses[0])
       .map((n) => ({ name: n.meta.name, subnet: n.spec.network!.subnet, address: n.status.addresses[0] }));
+  }
+
+  /** The whole service table every node programs, from services and their endpoints (ready pods of the active version). */
+  async serviceTable(): Promise<ServiceTable> {
+    const endpoints = new Map((await this.store.list<Endpoint>('endpoint/')).map((e) => [`${e.meta.namespace}/${e.meta.name}`, e]));
+    const table: ServiceTable = { services: [], dns: { services: [], pods: [] } };
+    for (const s of await this.store.list<Service>('service/')) {
+      if (s.status.state === 'destroying') continue;
+      const ports = (s.spec.network?.ports ?? []).map(parsePortMapping);
+      const upstreams = endpoints.get(`${s.meta.namespace}/${s.meta.name}`)?.spec.upstreams ?? [];
+      const ip = s.status.network.ip;
+      table.dns.services.push({ namespace: s.meta.namespace, name: s.meta.name, ...(ip ? { ip } : {}), ports: ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol })) });
+      for (const u of upstreams) table.dns.pods.push({ namespace: s.meta.namespace, service: s.meta.name, name: u.pod, ip: u.ip });
+      if (!ip) continue;
+      for (const p of ports) table.services.push({ ip, port: p.port, protocol: p.protocol, backends: upstreams.map((u) => ({ ip: u.ip, port: p.container })) });
+    }
+    return table;
   }
 
   /** Pod status from the agent of `node`; reports for pods not bound to it are ignored. */

@@ -7,12 +7,16 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { DRIVER_KINDS, ipv4, LbError, labels, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
 
-const DriverRef = z
+const DriverPackage = z
   .object({
     package: z.string().min(1).describe('npm package name (or a path) of the driver'),
     config: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
+const DriverRef = DriverPackage.extend({
+  /** Loaded instead when this host cannot run the driver (its probe fails), e.g. no ip_vs → nftables. */
+  fallback: DriverPackage.optional(),
+}).strict();
 export type DriverRefConfig = z.infer<typeof DriverRef>;
 
 const cidr = z
@@ -52,6 +56,14 @@ export const KernelConfig = z
       .object(Object.fromEntries(DRIVER_KINDS.map((k) => [k, DriverRef.nullable().optional()])) as Record<DriverKind, z.ZodOptional<z.ZodNullable<typeof DriverRef>>>)
       .strict(),
     plugins: z.array(z.string().min(1)).default([]),
+    discovery: z
+      .object({
+        enabled: z.boolean().default(true),
+        port: z.number().int().min(1).max(65535).default(53),
+        suffix: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS suffix such as lb.local').default('lb.local'),
+      })
+      .strict()
+      .default({ enabled: true, port: 53, suffix: 'lb.local' }),
     network: z
       .object({
         cluster_cidr: cidr.default('10.210.0.0/16').describe('pod addresses; each node leases one subnet of it'),
@@ -74,6 +86,7 @@ export type KernelConfig = z.infer<typeof KernelConfig> & { configFile?: string 
 export const DEFAULT_DRIVERS: KernelConfig['drivers'] = {
   cri: { package: '@lastbackend/driver-docker', config: {} },
   cii: { package: '@lastbackend/driver-docker', config: {} },
+  cpi: { package: '@lastbackend/driver-ipvs', config: {}, fallback: { package: '@lastbackend/driver-nftables', config: {} } },
 };
 
 export interface ConfigSources {

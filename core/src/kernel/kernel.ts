@@ -24,6 +24,8 @@ interface ActiveDriver {
   kind: DriverKind;
   loaded: LoadedPackage;
   instance: DriverBase;
+  /** Why this driver runs instead of the configured one, when it is a fallback. */
+  note?: string;
 }
 
 export class Kernel {
@@ -36,6 +38,38 @@ export class Kernel {
     private readonly log: Logger,
   ) {}
 
+  /** Loads, validates, creates and probes one driver package for one kind. */
+  private async load(kind: DriverKind, ref: { package: string; config: Record<string, unknown> }, paths: string[], shared: Map<string, DriverInstances>): Promise<ActiveDriver> {
+    const info = { kind, package: ref.package };
+    this.hooks.driverLoading.call(info);
+    try {
+      const loaded = loadDriverPackage(kind, ref.package, paths);
+      const config = validateDriverConfig(kind, loaded, ref.config);
+      // One instance per package and config: docker serves CRI and CII from one client.
+      const id = `${loaded.dir}\u0000${stableStringify(config)}`;
+      let inst = shared.get(id);
+      if (!inst) {
+        inst = await createDriver({ kind, loaded, config, node: this.cfg.node.name, stateRoot: join(this.cfg.data_dir, 'drivers-state'), logger: this.log, container: rootContainer });
+        shared.set(id, inst);
+        this.instances.push(inst);
+      }
+      const instance = inst[kind];
+      if (!instance)
+        throw new LbError('DRIVER_KIND_MISMATCH', `driver "${ref.package}" created no ${kind} implementation`, { fix: `name a ${kind} driver in drivers.${kind}.package` });
+      const probe = await instance.probe();
+      if (probe.state === 'error')
+        throw new LbError('DRIVER_PROBE_FAILED', `${kind} driver "${ref.package}" cannot work on this host: ${probe.message ?? 'probe failed'}`, {
+          fix: fixForProbe(kind, ref.package),
+        });
+      this.hooks.driverLoaded.call({ ...info, version: loaded.version });
+      this.log.info(`${kind} driver ${loaded.name}@${loaded.version} loaded (probe: ${probe.state})`);
+      return { kind, loaded, instance };
+    } catch (e) {
+      this.hooks.driverFailed.call(info, e as Error);
+      throw e;
+    }
+  }
+
   /** Loads hook plugins, then every configured driver. Any failure stops start-up with its reason. */
   async start(): Promise<void> {
     this.loadPlugins();
@@ -45,33 +79,23 @@ export class Kernel {
     for (const kind of DRIVER_KINDS) {
       const ref = this.cfg.drivers[kind];
       if (!ref) continue;
-      const info = { kind, package: ref.package };
-      this.hooks.driverLoading.call(info);
       try {
-        const loaded = loadDriverPackage(kind, ref.package, paths);
-        const config = validateDriverConfig(kind, loaded, ref.config);
-        // One instance per package and config: docker serves CRI and CII from one client.
-        const id = `${loaded.dir}\u0000${stableStringify(config)}`;
-        let inst = shared.get(id);
-        if (!inst) {
-          inst = await createDriver({ kind, loaded, config, node: this.cfg.node.name, stateRoot: join(this.cfg.data_dir, 'drivers-state'), logger: this.log, container: rootContainer });
-          shared.set(id, inst);
-          this.instances.push(inst);
-        }
-        const instance = inst[kind];
-        if (!instance)
-          throw new LbError('DRIVER_KIND_MISMATCH', `driver "${ref.package}" created no ${kind} implementation`, { fix: `name a ${kind} driver in drivers.${kind}.package` });
-        const probe = await instance.probe();
-        if (probe.state === 'error')
-          throw new LbError('DRIVER_PROBE_FAILED', `${kind} driver "${ref.package}" cannot work on this host: ${probe.message ?? 'probe failed'}`, {
-            fix: fixForProbe(kind, ref.package),
-          });
-        this.active.set(kind, { kind, loaded, instance });
-        this.hooks.driverLoaded.call({ ...info, version: loaded.version });
-        this.log.info(`${kind} driver ${loaded.name}@${loaded.version} loaded (probe: ${probe.state})`);
+        this.active.set(kind, await this.load(kind, ref, paths, shared));
       } catch (e) {
-        this.hooks.driverFailed.call(info, e as Error);
-        errors.push(e as Error);
+        const err = e as LbError;
+        if (err.code !== 'DRIVER_PROBE_FAILED' || !ref.fallback) {
+          errors.push(err);
+          continue;
+        }
+        // Only a host that cannot run the driver (its probe says why) falls back, and says so.
+        this.log.warn(`${err.message}; falling back to ${ref.fallback.package}`);
+        try {
+          const active = await this.load(kind, ref.fallback, paths, shared);
+          active.note = `fallback for ${ref.package}: ${err.message.replace(/^.*cannot work on this host: /, '').replace(/\. Fix:.*$/, '')}`;
+          this.active.set(kind, active);
+        } catch (e2) {
+          errors.push(e2 as Error);
+        }
       }
     }
     if (errors.length) {
@@ -113,7 +137,7 @@ export class Kernel {
     return Promise.all(
       [...this.active.values()].map(async (d) => {
         const p = await d.instance.probe().catch((e: Error) => ({ state: 'error' as const, message: e.message }));
-        return { kind: d.kind, package: d.loaded.name, version: d.loaded.version, state: p.state, message: p.message ?? '' };
+        return { kind: d.kind, package: d.loaded.name, version: d.loaded.version, state: p.state, message: [d.note, p.message].filter(Boolean).join('; ') };
       }),
     );
   }

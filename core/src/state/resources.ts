@@ -21,6 +21,7 @@ import {
   type Secret,
   type Service,
   type SchemaLike,
+  ipv4,
 } from '@lastbackend/sdk';
 import { keys } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
@@ -32,7 +33,11 @@ type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string
 const KIND_OF: Record<NamespacedKind, ManifestKind> = { secret: 'Secret', config: 'Config', volume: 'Volume', route: 'Route' };
 
 export class Resources {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Service VIPs come from here. */
+    private readonly serviceCidr = '10.211.0.0/16',
+  ) {}
 
   // ---------------------------------------------------------------- namespaces
   listNamespaces() {
@@ -130,6 +135,7 @@ export class Resources {
       const next: Service = touch({ ...s, meta, spec });
       next.status.replicas.desired = spec.replicas;
       next.status.network.ports = spec.network?.ports ?? [];
+      await this.assignVip(tx, next);
       tx.put(keys.service(ns, name), next);
       return next;
     });
@@ -172,6 +178,30 @@ export class Resources {
     return s;
   }
 
+  /**
+   * A service with ports keeps one stable VIP from the service CIDR; without ports it has none. An
+   * address is free again once no service holds it (a deleted service's goes with its object).
+   */
+  private async assignVip(tx: Txn, s: Service): Promise<void> {
+    const wants = (s.spec.network?.ports ?? []).length > 0;
+    if (!wants) {
+      delete s.status.network.ip;
+      return;
+    }
+    if (s.status.network.ip) return;
+    const taken = new Set((await tx.list<Service>('service/')).map((x) => x.status.network.ip).filter(Boolean));
+    const cidr = ipv4.parseCidr(this.serviceCidr);
+    // .0 is the network; .1 is left for a future cluster DNS VIP; the last is the broadcast.
+    for (let i = 2; i < ipv4.size(cidr) - 1; i++) {
+      const ip = ipv4.formatIp(ipv4.nth(cidr, i));
+      if (!taken.has(ip)) {
+        s.status.network.ip = ip;
+        return;
+      }
+    }
+    throw new LbError('FAILED_PRECONDITION', `no free address left in service_cidr ${this.serviceCidr}`, { fix: 'delete services you no longer need, or use a larger service_cidr' });
+  }
+
   private markServiceDestroying(tx: Txn, s: Service): void {
     if (s.status.state === 'destroying') return;
     s.status.state = 'destroying';
@@ -196,6 +226,7 @@ export class Resources {
         };
     object.status.replicas.desired = m.spec.replicas;
     object.status.network.ports = ports;
+    await this.assignVip(tx, object);
     tx.put(key, object);
     return { object, action: prev ? 'updated' : 'created' };
   }

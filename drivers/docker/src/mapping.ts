@@ -34,6 +34,11 @@ export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOption
     Binds: spec.mounts.map((m) => `${m.source}:${m.target}${m.readonly ? ':ro' : ''}`),
     // No RestartPolicy on purpose: the agent applies restart policies itself.
   };
+  if (spec.dns) {
+    hostConfig.Dns = spec.dns.servers;
+    hostConfig.DnsSearch = spec.dns.search;
+    hostConfig.DnsOptions = spec.dns.options ?? [];
+  }
   if (spec.resources.cpu !== undefined) hostConfig.NanoCpus = nanoCpus(spec.resources.cpu);
   if (spec.resources.ram !== undefined) hostConfig.Memory = Math.round(spec.resources.ram);
   const opts: Docker.ContainerCreateOptions = {

@@ -54,6 +54,8 @@ export interface ContainerSpec {
   mounts: Mount[];
   /** Seconds the container gets between the stop signal and kill. */
   stopTimeout?: number;
+  /** Resolver for the container (service discovery); the runtime's default when absent. */
+  dns?: { servers: string[]; search: string[]; options?: string[] };
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'paused' | 'restarting' | 'dead' | 'unknown';

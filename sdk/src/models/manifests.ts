@@ -126,19 +126,27 @@ export const PodTemplate = z
   .strict();
 export type PodTemplate = z.infer<typeof PodTemplate>;
 
-const PORT_MAP_RE = /^(\d{1,5})(?::(\d{1,5}))?(?:\/(tcp|udp))?$/;
+const PORT_MAP_RE = /^(?:([a-z][a-z0-9-]{0,14})=)?(\d{1,5})(?::(\d{1,5}))?(?:\/(tcp|udp))?$/;
 export const PortMapping = z
   .string()
-  .regex(PORT_MAP_RE, 'must be "port[:containerPort][/tcp|udp]", e.g. "80:8080/tcp"')
+  .regex(PORT_MAP_RE, 'must be "[name=]port[:containerPort][/tcp|udp]", e.g. "80:8080/tcp" or "http=80:8080"')
   .refine((s) => {
     const m = PORT_MAP_RE.exec(s);
-    return !!m && [m[1], m[2] ?? m[1]].every((p) => Number(p) >= 1 && Number(p) <= 65535);
+    return !!m && [m[2], m[3] ?? m[2]].every((p) => Number(p) >= 1 && Number(p) <= 65535);
   }, 'ports must be between 1 and 65535');
 
-export function parsePortMapping(s: string): { port: number; container: number; protocol: 'tcp' | 'udp' } {
+export interface PortSpec {
+  /** Named ports get DNS SRV records: _name._proto.service.namespace.<suffix>. */
+  name?: string;
+  port: number;
+  container: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export function parsePortMapping(s: string): PortSpec {
   const m = PORT_MAP_RE.exec(s);
   if (!m) throw new Error(`bad port mapping ${s}`);
-  return { port: Number(m[1]), container: Number(m[2] ?? m[1]), protocol: (m[3] as 'tcp' | 'udp') ?? 'tcp' };
+  return { ...(m[1] ? { name: m[1] } : {}), port: Number(m[2]), container: Number(m[3] ?? m[2]), protocol: (m[4] as 'tcp' | 'udp') ?? 'tcp' };
 }
 
 export const Selector = z

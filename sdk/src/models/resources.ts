@@ -10,6 +10,7 @@ import type {
   VolumeManifest,
 } from './manifests';
 import { labels, name } from './manifests';
+import type { VirtualService } from '../drivers/types';
 
 export interface ObjectMeta {
   name: string;
@@ -208,8 +209,18 @@ export interface NodeNetworkInfo {
   address: string;
 }
 
+/** What every node programs: the service VIP table (CPI) and the discovery records (DNS). */
+export interface ServiceTable {
+  services: VirtualService[];
+  dns: {
+    services: { namespace: string; name: string; ip?: string; ports: { name?: string; port: number; protocol: 'tcp' | 'udp' }[] }[];
+    pods: { namespace: string; service: string; name: string; ip: string }[];
+  };
+}
+
 export type NodeStreamEvent =
   | { type: 'snapshot'; pods: Pod[]; revision: number }
   | { type: 'network'; nodes: NodeNetworkInfo[]; revision: number }
+  | { type: 'services'; table: ServiceTable; revision: number }
   | { type: 'upsert'; pod: Pod; revision: number }
   | { type: 'delete'; namespace: string; name: string; revision: number };

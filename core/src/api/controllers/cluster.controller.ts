@@ -7,6 +7,8 @@ import { PREFIX } from '../../store/keys';
 import { Store, type StoreEvent } from '../../store/store';
 
 const KEEPALIVE_MS = 15_000;
+/** Endpoint changes within this many ms go out as one table. */
+const TABLE_COALESCE_MS = 20;
 
 @Controller('cluster')
 export class ClusterController {
@@ -93,10 +95,25 @@ export class ClusterController {
       send({ type: 'network', nodes, revision: this.store.revision });
     };
     const unwatchNodes = this.store.watch(PREFIX.nodes, () => void sendMap());
+    // The service table goes out whole too, coalescing bursts of endpoint changes.
+    let lastTable = '';
+    let pending: NodeJS.Timeout | undefined;
+    const sendTable = async () => {
+      pending = undefined;
+      const table = await this.cluster.serviceTable();
+      const text = JSON.stringify(table);
+      if (text === lastTable || res.destroyed) return;
+      lastTable = text;
+      send({ type: 'services', table, revision: this.store.revision });
+    };
+    const onServiceChange = () => (pending ??= setTimeout(() => void sendTable(), TABLE_COALESCE_MS));
+    const unwatchServices = [this.store.watch('service/', onServiceChange), this.store.watch('endpoint/', onServiceChange)];
     const keepalive = setInterval(() => res.write('\n'), KEEPALIVE_MS);
     res.on('close', () => {
       unwatch();
       unwatchNodes();
+      for (const u of unwatchServices) u();
+      if (pending) clearTimeout(pending);
       clearInterval(keepalive);
     });
     const revision = this.store.revision;
@@ -107,5 +124,6 @@ export class ClusterController {
     for (const ev of buffered) if (ev.revision > revision) onEvent(ev);
     buffered = undefined;
     await sendMap();
+    await sendTable();
   }
 }

@@ -1,0 +1,64 @@
+// The node's discovery DNS: a DiscoveryServer on an address every local pod reaches (the node bridge's
+// gateway with a CNI driver, else docker0's), fed from the service table on the node stream.
+import { networkInterfaces } from 'node:os';
+import type { ContainerSpec, ServiceTable } from '@lastbackend/sdk';
+import { DiscoveryServer } from '@lastbackend/plugin-discovery';
+import type { Logger } from '../kernel/logger';
+
+export interface DiscoveryConfig {
+  enabled: boolean;
+  port: number;
+  suffix: string;
+}
+
+export class NodeDiscovery {
+  private server?: DiscoveryServer;
+  private address?: string;
+  private records: ServiceTable['dns'] = { services: [], pods: [] };
+
+  constructor(
+    private readonly cfg: DiscoveryConfig,
+    private readonly log: Logger,
+  ) {}
+
+  /** Serves on `ip` (moving from an earlier address). A failure to bind leaves pods on the runtime's resolver. */
+  async listenOn(ip: string | undefined): Promise<void> {
+    if (!this.cfg.enabled || !ip || ip === this.address) return;
+    await this.close();
+    const server = new DiscoveryServer({ suffix: this.cfg.suffix, logger: this.log });
+    try {
+      await server.listen(ip, this.cfg.port);
+    } catch (e) {
+      this.log.warn(`discovery DNS cannot listen on ${ip}:${this.cfg.port}: ${(e as Error).message}; pods keep the runtime's resolver`);
+      await server.close().catch(() => undefined);
+      return;
+    }
+    server.setRecords(this.records);
+    this.server = server;
+    this.address = ip;
+    this.log.info(`discovery DNS for *.${this.cfg.suffix} on ${ip}:${this.cfg.port}`);
+  }
+
+  setRecords(records: ServiceTable['dns']): void {
+    this.records = records;
+    this.server?.setRecords(records);
+  }
+
+  /** The resolver a container of namespace `ns` gets: this server, with the namespace's search path. */
+  resolver(ns: string): ContainerSpec['dns'] | undefined {
+    if (!this.address || this.cfg.port !== 53) return undefined;
+    return { servers: [this.address], search: [`${ns}.${this.cfg.suffix}`, this.cfg.suffix] };
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    this.address = undefined;
+    await s?.close();
+  }
+}
+
+/** docker0's IPv4 address, which containers on Docker's default bridge reach the host at. */
+export function dockerBridgeAddress(): string | undefined {
+  return networkInterfaces().docker0?.find((a) => a.family === 'IPv4')?.address;
+}

@@ -1,0 +1,348 @@
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import * as packet from 'dns-packet';
+import type { DriverLogger } from '@lastbackend/sdk';
+import { Forwarder } from './forward';
+import { defaultUpstreams, isSelf, parseUpstream, type Upstream } from './resolv';
+import { Zone, type DiscoveryRecords, type ZoneAnswer } from './zone';
+
+export interface DiscoveryOptions {
+  /** Zone apex; default 'lb.local'. */
+  suffix?: string;
+  /** Resolvers for names outside the zone ('ip', 'ip:port', '[ipv6]:port'); default: /etc/resolv.conf nameservers minus our own listen address. */
+  upstreams?: string[];
+  /** TTL of answers (and negative answers); default 5 s. */
+  ttl?: number;
+  logger?: DriverLogger;
+  /** Per-upstream forwarding timeout; default 2000 ms. */
+  forwardTimeoutMs?: number;
+  /** Idle timeout of a client TCP connection; default 10000 ms. */
+  tcpIdleTimeoutMs?: number;
+}
+
+/** Largest query accepted (UDP datagram or TCP frame); larger ones are dropped / the connection closed. */
+const MAX_QUERY = 4096;
+/** UDP response ceiling whatever EDNS buffer size the client advertises. */
+const MAX_UDP_RESPONSE = 4096;
+/** Our advertised EDNS buffer size (the DNS flag day 2020 value). */
+const EDNS_SIZE = 1232;
+const MAX_TCP_CONNECTIONS = 256;
+const MAX_TCP_PENDING = 32;
+const MAX_FORWARD_INFLIGHT = 1024;
+const MAX_TCP_MESSAGE = 65535;
+
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+type Rcode = keyof typeof RCODE;
+
+const noopLogger: DriverLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+type Transport = 'udp' | 'tcp';
+
+/**
+ * Service discovery DNS: authoritative for `<suffix>` (built from services and pods with setRecords),
+ * forwarding everything else to upstream resolvers. UDP and TCP on one host:port.
+ */
+export class DiscoveryServer {
+  private readonly suffix: string;
+  private readonly ttl: number;
+  private readonly log: DriverLogger;
+  private readonly forwardTimeoutMs: number;
+  private readonly tcpIdleTimeoutMs: number;
+  private zone: Zone;
+  private serial = Math.floor(Date.now() / 1000) >>> 0;
+  private udp?: dgram.Socket;
+  private tcp?: net.Server;
+  private readonly conns = new Set<net.Socket>();
+  private forwarder?: Forwarder;
+
+  constructor(private readonly opts: DiscoveryOptions = {}) {
+    this.suffix = opts.suffix ?? 'lb.local';
+    this.ttl = opts.ttl ?? 5;
+    if (!Number.isFinite(this.ttl) || this.ttl < 0) throw new Error(`invalid ttl ${opts.ttl}`);
+    this.log = opts.logger ?? noopLogger;
+    this.forwardTimeoutMs = opts.forwardTimeoutMs ?? 2000;
+    this.tcpIdleTimeoutMs = opts.tcpIdleTimeoutMs ?? 10000;
+    // Validates the suffix now, so a bad one fails at construction.
+    this.zone = new Zone({ services: [], pods: [] }, { suffix: this.suffix, ttl: this.ttl, serial: this.serial });
+  }
+
+  /** Binds UDP and TCP on host:port (port 0: one ephemeral number for both). */
+  async listen(host: string, port: number): Promise<{ port: number }> {
+    if (this.udp || this.tcp) throw new Error('discovery DNS is already listening');
+    const attempts = port === 0 ? 20 : 1;
+    let lastErr: unknown;
+    for (let i = 0; i < attempts; i++) {
+      const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          udp.once('error', reject);
+          udp.bind(port, host, () => {
+            udp.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        udp.close();
+        throw e;
+      }
+      const actual = udp.address().port;
+      const tcp = net.createServer({ pauseOnConnect: false }, (s) => this.onConnection(s));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          tcp.once('error', reject);
+          tcp.listen({ host, port: actual, exclusive: true }, () => {
+            tcp.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (e) {
+        lastErr = e;
+        udp.close();
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && port === 0) continue;
+        throw e;
+      }
+      udp.on('error', (err) => this.log.error('discovery DNS UDP socket error', { error: String(err) }));
+      udp.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+      tcp.on('error', (err) => this.log.error('discovery DNS TCP server error', { error: String(err) }));
+      tcp.maxConnections = MAX_TCP_CONNECTIONS;
+      this.udp = udp;
+      this.tcp = tcp;
+      this.forwarder = new Forwarder({
+        upstreams: this.resolveUpstreams(host, actual),
+        timeoutMs: this.forwardTimeoutMs,
+        maxInflight: MAX_FORWARD_INFLIGHT,
+      });
+      this.log.info('discovery DNS listening', {
+        host,
+        port: actual,
+        suffix: this.suffix,
+        upstreams: this.forwarder.upstreams.map((u) => `${u.host}:${u.port}`),
+      });
+      return { port: actual };
+    }
+    throw lastErr instanceof Error ? lastErr : new Error('could not bind UDP and TCP on one port');
+  }
+
+  /** Replaces the whole zone; the next query sees the new records. Invalid entries are skipped and logged. */
+  setRecords(records: DiscoveryRecords): void {
+    this.serial = (this.serial + 1) >>> 0;
+    const zone = new Zone(records, { suffix: this.suffix, ttl: this.ttl, serial: this.serial });
+    if (zone.warnings.length > 0) {
+      this.log.warn('discovery DNS skipped invalid records', {
+        count: zone.warnings.length,
+        first: zone.warnings.slice(0, 10),
+      });
+    }
+    this.zone = zone;
+  }
+
+  async close(): Promise<void> {
+    const udp = this.udp;
+    const tcp = this.tcp;
+    this.udp = undefined;
+    this.tcp = undefined;
+    this.forwarder?.close();
+    for (const c of this.conns) c.destroy();
+    this.conns.clear();
+    await Promise.all([
+      udp ? new Promise<void>((r) => udp.close(() => r())) : undefined,
+      tcp ? new Promise<void>((r) => tcp.close(() => r())) : undefined,
+    ]);
+  }
+
+  /**
+   * One DNS message in, the response out (null: send nothing). Never throws for bad input.
+   * Exposed for tests and embedding; the sockets call it.
+   */
+  async handle(msg: Buffer, transport: Transport): Promise<Buffer | null> {
+    if (msg.length < 12 || msg.length > MAX_QUERY) return null;
+    // The header is readable: 12 fixed bytes. Never answer a response (no reflection loops).
+    const id = msg.readUInt16BE(0);
+    const hflags = msg.readUInt16BE(2);
+    if (hflags & 0x8000) return null;
+    const opcodeBits = hflags & 0x7800;
+    const rd = hflags & packet.RECURSION_DESIRED;
+
+    let req: packet.DecodedPacket;
+    try {
+      req = packet.decode(msg);
+    } catch {
+      this.log.debug('discovery DNS: malformed query', { transport, bytes: msg.length });
+      return this.encodeError(id, opcodeBits | rd, 'FORMERR');
+    }
+    const opcode = (req as { opcode?: string }).opcode;
+    const questions = req.questions ?? [];
+    const opt = (req.additionals ?? []).find((a): a is packet.OptAnswer => a.type === 'OPT');
+    if (opcode !== 'QUERY') return this.encodeError(id, opcodeBits | rd, 'NOTIMP', questions, opt);
+    if (questions.length !== 1) return this.encodeError(id, rd, 'FORMERR', [], opt);
+    const q = questions[0];
+
+    let zoneAnswer: ZoneAnswer | null;
+    try {
+      zoneAnswer = this.zone.resolve(q);
+    } catch (e) {
+      this.log.error('discovery DNS: zone lookup failed', { error: String(e) });
+      return this.encodeError(id, rd, 'SERVFAIL', questions, opt);
+    }
+    if (zoneAnswer === null) return this.forward(msg, req, transport, opt);
+
+    const flags = packet.AUTHORITATIVE_ANSWER | rd | packet.RECURSION_AVAILABLE | RCODE[zoneAnswer.rcode];
+    const res: packet.Packet = {
+      type: 'response',
+      id,
+      flags,
+      questions: [q],
+      answers: zoneAnswer.answers,
+      authorities: zoneAnswer.authorities,
+      additionals: [...zoneAnswer.additionals, ...(opt ? [this.opt()] : [])],
+    };
+    return this.encodeSized(res, transport, opt);
+  }
+
+  private async forward(
+    msg: Buffer,
+    req: packet.DecodedPacket,
+    transport: Transport,
+    opt: packet.OptAnswer | undefined,
+  ): Promise<Buffer | null> {
+    const rd = (req.flags ?? 0) & packet.RECURSION_DESIRED;
+    const fwd = this.forwarder;
+    let res: Buffer | null = null;
+    if (fwd) {
+      try {
+        res = transport === 'udp' ? await fwd.forwardUdp(msg, req) : await fwd.forwardTcp(msg, req);
+      } catch (e) {
+        this.log.warn('discovery DNS: forwarding failed', { error: String(e) });
+      }
+    }
+    if (res) return res;
+    this.log.debug('discovery DNS: no upstream answered', { name: req.questions?.[0]?.name });
+    return this.encodeError(req.id ?? 0, rd, 'SERVFAIL', req.questions ?? [], opt);
+  }
+
+  private opt(): packet.OptAnswer {
+    return { type: 'OPT', name: '.', udpPayloadSize: EDNS_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
+  }
+
+  private encodeError(
+    id: number,
+    flags: number,
+    rcode: Rcode,
+    questions: packet.Question[] = [],
+    opt?: packet.OptAnswer,
+  ): Buffer | null {
+    const base = { type: 'response' as const, id, flags: flags | packet.RECURSION_AVAILABLE | RCODE[rcode] };
+    try {
+      return packet.encode({ ...base, questions, additionals: opt ? [this.opt()] : [] });
+    } catch {
+      try {
+        return packet.encode(base); // e.g. a question dns-packet cannot re-encode
+      } catch {
+        return null;
+      }
+    }
+  }
+
+  /** Encodes a response, truncating it (TC, empty sections) when it exceeds what the transport allows. */
+  private encodeSized(res: packet.Packet, transport: Transport, opt: packet.OptAnswer | undefined): Buffer | null {
+    let buf: Buffer;
+    try {
+      buf = packet.encode(res);
+    } catch (e) {
+      this.log.error('discovery DNS: cannot encode response', { error: String(e) });
+      return this.encodeError(res.id ?? 0, (res.flags ?? 0) & packet.RECURSION_DESIRED, 'SERVFAIL', res.questions, opt);
+    }
+    const limit =
+      transport === 'tcp' ? MAX_TCP_MESSAGE : opt ? Math.max(512, Math.min(opt.udpPayloadSize, MAX_UDP_RESPONSE)) : 512;
+    if (buf.length <= limit) return buf;
+    try {
+      return packet.encode({
+        ...res,
+        flags: (res.flags ?? 0) | packet.TRUNCATED_RESPONSE,
+        answers: [],
+        authorities: [],
+        additionals: opt ? [this.opt()] : [],
+      });
+    } catch {
+      return null;
+    }
+  }
+
+  private resolveUpstreams(host: string, port: number): Upstream[] {
+    if (this.opts.upstreams === undefined) return defaultUpstreams(host, port);
+    const out: Upstream[] = [];
+    for (const spec of this.opts.upstreams) {
+      let up: Upstream;
+      try {
+        up = parseUpstream(spec);
+      } catch (e) {
+        this.log.warn('discovery DNS: ignoring upstream', { upstream: spec, error: String(e) });
+        continue;
+      }
+      if (isSelf(up, host, port)) {
+        this.log.warn('discovery DNS: ignoring upstream that is this server (forwarding loop)', { upstream: spec });
+        continue;
+      }
+      out.push(up);
+    }
+    return out;
+  }
+
+  private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const udp = this.udp;
+    this.handle(msg, 'udp').then(
+      (res) => {
+        if (!res || !udp || udp !== this.udp) return;
+        try {
+          udp.send(res, rinfo.port, rinfo.address, (err) => {
+            if (err) this.log.debug('discovery DNS: UDP send failed', { error: String(err) });
+          });
+        } catch {
+          /* socket closed meanwhile */
+        }
+      },
+      (e) => this.log.error('discovery DNS: query failed', { error: String(e) }),
+    );
+  }
+
+  private onConnection(sock: net.Socket): void {
+    if (!this.tcp || this.conns.size >= MAX_TCP_CONNECTIONS) {
+      sock.destroy();
+      return;
+    }
+    this.conns.add(sock);
+    sock.on('close', () => this.conns.delete(sock));
+    sock.on('error', () => sock.destroy());
+    sock.setNoDelay(true);
+    sock.setTimeout(this.tcpIdleTimeoutMs, () => sock.destroy());
+    let buf: Buffer = Buffer.alloc(0);
+    let pending = 0;
+    sock.on('data', (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      while (buf.length >= 2) {
+        const len = buf.readUInt16BE(0);
+        if (len < 12 || len > MAX_QUERY || pending >= MAX_TCP_PENDING) {
+          // Unframeable garbage or a flood: nothing sensible to answer; drop the connection.
+          sock.destroy();
+          return;
+        }
+        if (buf.length < len + 2) return;
+        const msg = Buffer.from(buf.subarray(2, len + 2));
+        buf = buf.subarray(len + 2);
+        pending++;
+        this.handle(msg, 'tcp')
+          .then(
+            (res) => {
+              if (!res || sock.destroyed || res.length > MAX_TCP_MESSAGE) return;
+              const frame = Buffer.alloc(res.length + 2);
+              frame.writeUInt16BE(res.length, 0);
+              res.copy(frame, 2);
+              sock.write(frame);
+            },
+            (e) => this.log.error('discovery DNS: query failed', { error: String(e) }),
+          )
+          .finally(() => pending--);
+      }
+    });
+  }
+}
