@@ -158,7 +158,8 @@ export class ClusterState {
       table.dns.services.push({ namespace: s.meta.namespace, name: s.meta.name, ...(ip ? { ip } : {}), ports: ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol })) });
       for (const u of upstreams) table.dns.pods.push({ namespace: s.meta.namespace, service: s.meta.name, name: u.pod, ip: u.ip });
       if (!ip) continue;
-      for (const p of ports) table.services.push({ ip, port: p.port, protocol: p.protocol, backends: upstreams.map((u) => ({ ip: u.ip, port: p.container })) });
+      const scheduler = s.spec.network?.scheduler ?? 'rr';
+      for (const p of ports) table.services.push({ ip, port: p.port, protocol: p.protocol, scheduler, backends: upstreams.map((u) => ({ ip: u.ip, port: p.container })) });
     }
     return table;
   }

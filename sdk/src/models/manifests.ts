@@ -157,7 +157,13 @@ export const ServiceSpec = z
   .object({
     replicas: z.number().int().min(0, 'must be 0 or more').max(1000).default(1),
     selector: Selector.optional(),
-    network: z.object({ ports: z.array(PortMapping).max(64).default([]) }).strict().optional(),
+    network: z
+      .object({
+        ports: z.array(PortMapping).max(64).default([]),
+        scheduler: z.enum(['rr', 'wrr', 'lc']).default('rr').describe('how the VIP balances: round robin, weighted, least connections'),
+      })
+      .strict()
+      .optional(),
     template: PodTemplate,
   })
   .strict();

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Service } from '@lastbackend/sdk';
+import { keys } from '../store/keys';
+import { Store } from '../store/store';
+import { Resources } from './resources';
+
+const svc = (name: string, ports: string[] = ['80:8080/tcp']) => ({
+  kind: 'Service',
+  meta: { name },
+  spec: { replicas: 1, network: { ports }, template: { containers: [{ name: 'c', image: { name: 'img' } }] } },
+});
+
+describe('service VIPs', () => {
+  let dir: string;
+  let store: Store;
+  let r: Resources;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lb-res-'));
+    store = new Store(dir);
+    await store.open();
+    r = new Resources(store, '10.96.0.0/29');
+    await r.createNamespace({ kind: 'Namespace', meta: { name: 'ns' } });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives each service with ports a stable VIP, none without ports, and reuses a freed one', async () => {
+    expect((await r.createService('ns', svc('a'))).status.network.ip).toBe('10.96.0.2');
+    expect((await r.createService('ns', svc('b'))).status.network.ip).toBe('10.96.0.3');
+    expect((await r.createService('ns', svc('c', []))).status.network.ip).toBeUndefined();
+    // stable across updates
+    expect((await r.updateService('ns', 'a', { spec: { replicas: 3 } })).status.network.ip).toBe('10.96.0.2');
+    // freed with its object (the controller deletes it once its pods are gone)
+    await store.txn(async (tx) => tx.del(keys.service('ns', 'a')));
+    expect((await r.createService('ns', svc('d'))).status.network.ip).toBe('10.96.0.2');
+    // ports removed → VIP released
+    expect((await r.updateService('ns', 'b', { spec: { network: { ports: [] } } })).status.network.ip).toBeUndefined();
+  });
+
+  it('refuses a service when the service CIDR is exhausted, storing nothing', async () => {
+    for (const n of ['a', 'b', 'c', 'd', 'e']) await r.createService('ns', svc(n)); // .2 - .6 of a /29
+    await expect(r.createService('ns', svc('f'))).rejects.toThrow(/no free address left in service_cidr 10\.96\.0\.0\/29/);
+    expect(await store.get<Service>(keys.service('ns', 'f'))).toBeUndefined();
+  });
+});
