@@ -37,7 +37,7 @@ describe('lb run manifest', () => {
   it('rejects bad values with the field named', () => {
     expect(() => buildRunManifest('web', 'nginx', { replicas: '-1' })).toThrow('replicas: must be a whole number ≥ 0');
     expect(() => validated('web', 'nginx', { port: ['70000'] })).toThrow(/spec\.network\.ports\.0: ports must be between 1 and 65535/);
-    expect(() => validated('web', 'nginx', { port: ['http'] })).toThrow(/spec\.network\.ports\.0: must be "port/);
+    expect(() => validated('web', 'nginx', { port: ['http'] })).toThrow(/spec\.network\.ports\.0: must be "\[name=\]port/);
     expect(() => validated('Web', 'nginx', {})).toThrow(/invalid service: meta\.name: must be a DNS label/);
     expect(() => validated('web', 'nginx', { env: ['1A=x'] })).toThrow(/spec\.template\.containers\.0\.env\.0\.name/);
     expect(() => buildRunManifest('web', 'nginx', { env: ['NOVALUE'] })).toThrow('env: "NOVALUE" must be KEY=VALUE');

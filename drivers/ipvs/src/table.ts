@@ -1,0 +1,163 @@
+// Pure table logic: validating a requested table and the operations that turn the kernel's table into it.
+import { invalid, ipv4, type FieldError, type VirtualService } from '@lastbackend/sdk';
+import { AF_INET, FWD, IPPROTO, type DestSpec, type KernelService, type ServiceKey, type ServiceSpec } from './genl';
+
+export const SCHEDULERS = ['rr', 'wrr', 'lc'] as const;
+/** Largest weight accepted (the kernel takes up to INT_MAX; ipvsadm caps at 65535). */
+export const MAX_WEIGHT = 65535;
+
+export interface DesiredService extends ServiceSpec {
+  dests: DestSpec[];
+}
+
+export interface CurrentService {
+  service: KernelService;
+  dests: DestSpec[];
+}
+
+export type Op =
+  | { op: 'delService'; service: ServiceKey }
+  | { op: 'newService'; service: ServiceSpec }
+  | { op: 'setService'; service: ServiceSpec }
+  | { op: 'delDest'; service: ServiceKey; dest: { ip: string; port: number } }
+  | { op: 'newDest'; service: ServiceKey; dest: DestSpec }
+  | { op: 'setDest'; service: ServiceKey; dest: DestSpec };
+
+export const serviceId = (s: ServiceKey): string => `${s.protocol}/${s.ip}:${s.port}`;
+const destId = (d: { ip: string; port: number }): string => `${d.ip}:${d.port}`;
+
+const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
+const isIp = (v: unknown): v is string => {
+  if (typeof v !== 'string') return false;
+  try {
+    ipv4.parseIp(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Checks every entry; throws INVALID_ARGUMENT listing all problems, or returns the normalised table. */
+export function validateTable(services: readonly VirtualService[]): DesiredService[] {
+  const errors: FieldError[] = [];
+  const out: DesiredService[] = [];
+  const seen = new Set<string>();
+  if (!Array.isArray(services)) throw invalid([{ field: '', reason: 'the table must be an array of services' }], 'invalid service table');
+  services.forEach((s, i) => {
+    const at = (f: string) => `services.${i}${f ? `.${f}` : ''}`;
+    if (typeof s !== 'object' || s === null) {
+      errors.push({ field: at(''), reason: 'must be an object' });
+      return;
+    }
+    const before = errors.length;
+    if (!isIp(s.ip)) errors.push({ field: at('ip'), reason: `not an IPv4 address: ${JSON.stringify(s.ip)}` });
+    else if (s.ip === '0.0.0.0' || s.ip === '255.255.255.255') errors.push({ field: at('ip'), reason: `${s.ip} cannot be a virtual IP` });
+    if (!isPort(s.port)) errors.push({ field: at('port'), reason: `a port is an integer 1-65535, got ${JSON.stringify(s.port)}` });
+    if (s.protocol !== 'tcp' && s.protocol !== 'udp') errors.push({ field: at('protocol'), reason: `tcp or udp, got ${JSON.stringify(s.protocol)}` });
+    const scheduler = s.scheduler ?? 'rr';
+    if (!(SCHEDULERS as readonly string[]).includes(scheduler)) errors.push({ field: at('scheduler'), reason: `one of ${SCHEDULERS.join(', ')}, got ${JSON.stringify(s.scheduler)}` });
+    const dests: DestSpec[] = [];
+    if (!Array.isArray(s.backends)) errors.push({ field: at('backends'), reason: 'must be an array' });
+    else {
+      const seenDest = new Set<string>();
+      (s.backends as VirtualService['backends']).forEach((b, j) => {
+        const bat = at(`backends.${j}`);
+        if (typeof b !== 'object' || b === null) {
+          errors.push({ field: bat, reason: 'must be an object' });
+          return;
+        }
+        if (!isIp(b.ip)) errors.push({ field: `${bat}.ip`, reason: `not an IPv4 address: ${JSON.stringify(b.ip)}` });
+        if (!isPort(b.port)) errors.push({ field: `${bat}.port`, reason: `a port is an integer 1-65535, got ${JSON.stringify(b.port)}` });
+        const weight = b.weight ?? 1;
+        if (!Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT) errors.push({ field: `${bat}.weight`, reason: `an integer 0-${MAX_WEIGHT}, got ${JSON.stringify(b.weight)}` });
+        const id = destId(b);
+        if (seenDest.has(id)) errors.push({ field: bat, reason: `backend ${id} is listed twice` });
+        seenDest.add(id);
+        dests.push({ ip: b.ip, port: b.port, weight, fwd: FWD.MASQ, upperThreshold: 0, lowerThreshold: 0 });
+      });
+    }
+    if (errors.length > before) return;
+    const svc: DesiredService = { ip: s.ip, port: s.port, protocol: s.protocol, scheduler, flags: 0, timeout: 0, dests };
+    const id = serviceId(svc);
+    if (seen.has(id)) {
+      errors.push({ field: at(''), reason: `service ${id} is listed twice` });
+      return;
+    }
+    seen.add(id);
+    out.push(svc);
+  });
+  if (errors.length) throw invalid(errors, 'invalid service table');
+  return out;
+}
+
+/** Whether this driver manages a kernel service: IPv4, TCP or UDP, by address (not firewall mark). */
+export const isManaged = (s: KernelService): boolean =>
+  s.af === AF_INET && s.fwmark === 0 && (s.protocolNumber === IPPROTO.tcp || s.protocolNumber === IPPROTO.udp) && s.ip !== '';
+
+const sameService = (a: ServiceSpec, b: ServiceSpec): boolean => a.scheduler === b.scheduler && a.flags === b.flags && a.timeout === b.timeout;
+const sameDest = (a: DestSpec, b: DestSpec): boolean =>
+  a.weight === b.weight && a.fwd === b.fwd && a.upperThreshold === b.upperThreshold && a.lowerThreshold === b.lowerThreshold;
+
+const keyOf = (s: ServiceKey): ServiceKey => ({ ip: s.ip, port: s.port, protocol: s.protocol });
+
+/**
+ * Operations that make `current` equal `desired`: removed services first (their destinations go with
+ * them), then per service adds and updates, destinations removed before new ones are added.
+ * Services the driver does not manage (IPv6, firewall marks, other protocols) are left alone.
+ */
+export function diffTable(desired: DesiredService[], current: CurrentService[]): Op[] {
+  const ops: Op[] = [];
+  const want = new Map(desired.map((s) => [serviceId(s), s]));
+  const have = new Map(current.filter((c) => isManaged(c.service)).map((c) => [serviceId(c.service), c]));
+  for (const [id, c] of have) if (!want.has(id)) ops.push({ op: 'delService', service: keyOf(c.service) });
+  for (const [id, s] of want) {
+    const c = have.get(id);
+    const service = keyOf(s);
+    const spec: ServiceSpec = { ...service, scheduler: s.scheduler, flags: s.flags, timeout: s.timeout };
+    if (!c) {
+      ops.push({ op: 'newService', service: spec });
+      for (const dest of s.dests) ops.push({ op: 'newDest', service, dest });
+      continue;
+    }
+    if (!sameService(spec, c.service)) ops.push({ op: 'setService', service: spec });
+    const wantDests = new Map(s.dests.map((d) => [destId(d), d]));
+    const haveDests = new Map(c.dests.map((d) => [destId(d), d]));
+    for (const [did, d] of haveDests) if (!wantDests.has(did)) ops.push({ op: 'delDest', service, dest: { ip: d.ip, port: d.port } });
+    for (const [did, d] of wantDests) {
+      const h = haveDests.get(did);
+      if (!h) ops.push({ op: 'newDest', service, dest: d });
+      else if (!sameDest(d, h)) ops.push({ op: 'setDest', service, dest: d });
+    }
+  }
+  return ops;
+}
+
+/** The public view of the kernel's table (managed services only). */
+export function toVirtualServices(current: CurrentService[]): VirtualService[] {
+  return current
+    .filter((c) => isManaged(c.service))
+    .map((c) => ({
+      ip: c.service.ip,
+      port: c.service.port,
+      protocol: c.service.protocol,
+      scheduler: c.service.scheduler as NonNullable<VirtualService['scheduler']>,
+      backends: c.dests.map((d) => ({ ip: d.ip, port: d.port, weight: d.weight })),
+    }));
+}
+
+/**
+ * Address changes on the VIP interface: every VIP present as a /32; /32 addresses that are not VIPs any
+ * more are removed only when `ours` says this driver put them there (on a shared interface like lo).
+ */
+export function vipChanges(
+  vips: Iterable<string>,
+  present: { ip: string; prefix: number }[],
+  ours: (ip: string) => boolean,
+): { add: string[]; remove: string[] } {
+  const want = new Set(vips);
+  const have = new Set(present.filter((a) => a.prefix === 32).map((a) => a.ip));
+  return {
+    add: [...want].filter((ip) => !have.has(ip)).sort(),
+    remove: [...have].filter((ip) => !want.has(ip) && ours(ip)).sort(),
+  };
+}
