@@ -47,7 +47,7 @@ describe('driver loading', () => {
     ['invalid driver config', { cri: { package: '@lastbackend/driver-docker', config: { sockett: '/x' } }, cii: docker }, [/drivers\.cri\.config\.sockett: unknown field/, /driver-docker/]],
     ['failing probe', { cri: { package: 'picky-runtime' }, cii: docker }, [/cri driver "picky-runtime" cannot work on this host: needs a frobnicator/]],
     // Named explicitly without a fallback, IPVS on a kernel without ip_vs stops start-up: no silent fallback.
-    ['ipvs without ip_vs and no fallback', { cri: docker, cii: docker, cpi: { package: '@lastbackend/driver-ipvs' } }, [/cpi driver "@lastbackend\/driver-ipvs" cannot work on this host: .*kernel has no ip_vs/]],
+    ['ipvs without ipvs in the kernel and no fallback', { cri: docker, cii: docker, cpi: { package: '@lastbackend/driver-ipvs' } }, [/cpi driver "@lastbackend\/driver-ipvs" cannot work on this host: .*kernel has no ip_vs/]],
   ] as const)('refuses %s', async (_what, drivers, messages) => {
     const r = await startWith(drivers, _what.toLowerCase().replace(/ /g, '-'));
     expect(r.code).not.toBe(0);
