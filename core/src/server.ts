@@ -15,6 +15,7 @@ import { Controller } from './controller/controller';
 import { Kernel } from './kernel/kernel';
 import { createLogger, type Logger } from './kernel/logger';
 import { Resources } from './state/resources';
+import { SecretBox } from './state/secret-box';
 import { keys } from './store/keys';
 import { newMeta } from './store/meta';
 import { Store } from './store/store';
@@ -66,7 +67,7 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     cleanup.push(() => store.close());
     await ensureDefaultNamespace(store);
 
-    const resources = new Resources(store, cfg.network.service_cidr);
+    const resources = new Resources(store, SecretBox.forDataDir(cfg.data_dir), cfg.network.service_cidr);
     const cluster = new ClusterState(store, VERSION, cfg.network);
     const auth = new Auth(store, token);
     const gateway = new NodeGateway(store, auth);

@@ -9,6 +9,8 @@ import { Resources } from '../state/resources';
 import { keys } from '../store/keys';
 import { Store } from '../store/store';
 import { Controller } from './controller';
+import { SecretBox } from '../state/secret-box';
+import { randomBytes } from 'node:crypto';
 
 const manifest = (replicas: number, cmd = 'a') => ({
   kind: 'Service',
@@ -29,7 +31,7 @@ describe('Controller', () => {
     dir = mkdtempSync(join(tmpdir(), 'lb-ctl-'));
     store = new Store(dir);
     await store.open();
-    r = new Resources(store);
+    r = new Resources(store, SecretBox.withKey(randomBytes(32)));
     cluster = new ClusterState(store, 'test');
     await r.createNamespace({ kind: 'Namespace', meta: { name: 'ns' } });
     await cluster.reportNode('n1', nodeReport);

@@ -5,6 +5,8 @@ import type { Service } from '@lastbackend/sdk';
 import { keys } from '../store/keys';
 import { Store } from '../store/store';
 import { Resources } from './resources';
+import { SecretBox } from './secret-box';
+import { randomBytes } from 'node:crypto';
 
 const svc = (name: string, ports: string[] = ['80:8080/tcp']) => ({
   kind: 'Service',
@@ -20,7 +22,7 @@ describe('service VIPs', () => {
     dir = mkdtempSync(join(tmpdir(), 'lb-res-'));
     store = new Store(dir);
     await store.open();
-    r = new Resources(store, '10.96.0.0/29');
+    r = new Resources(store, SecretBox.withKey(randomBytes(32)), '10.96.0.0/29');
     await r.createNamespace({ kind: 'Namespace', meta: { name: 'ns' } });
   });
   afterEach(async () => {
@@ -45,5 +47,29 @@ describe('service VIPs', () => {
     for (const n of ['a', 'b', 'c', 'd', 'e']) await r.createService('ns', svc(n)); // .2 - .6 of a /29
     await expect(r.createService('ns', svc('f'))).rejects.toThrow(/no free address left in service_cidr 10\.96\.0\.0\/29/);
     expect(await store.get<Service>(keys.service('ns', 'f'))).toBeUndefined();
+  });
+});
+
+describe('secrets at rest', () => {
+  it('stores secret values sealed, shows them masked, reveals them only through reveal()', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lb-sec-'));
+    const store = new Store(dir);
+    await store.open();
+    try {
+      const r = new Resources(store, SecretBox.withKey(randomBytes(32)));
+      await r.createNamespace({ kind: 'Namespace', meta: { name: 'ns' } });
+      const shown = await r.createObject('secret', 'ns', { kind: 'Secret', meta: { name: 'db' }, spec: { data: { password: 'hunter2' } } });
+      expect((shown.spec as { data: Record<string, string> }).data).toEqual({ password: '******' });
+      const raw = JSON.stringify(await store.get(keys.object('secret', 'ns', 'db')));
+      expect(raw).not.toContain('hunter2');
+      expect(raw).toContain('enc:v1:');
+      expect(await r.reveal('secret', 'ns', 'db')).toEqual({ password: 'hunter2' });
+      // applying the same values again changes nothing
+      const again = await r.apply('ns', { manifests: [{ kind: 'Secret', meta: { name: 'db' }, spec: { data: { password: 'hunter2' } } }] });
+      expect(again[0].action).toBe('unchanged');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -27,6 +27,7 @@ import { keys } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, Txn } from '../store/store';
 import { stableStringify } from './hash';
+import type { SecretBox } from './secret-box';
 
 type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string } & Namespace['meta']; spec: unknown; status: unknown };
 
@@ -35,9 +36,24 @@ const KIND_OF: Record<NamespacedKind, ManifestKind> = { secret: 'Secret', config
 export class Resources {
   constructor(
     private readonly store: Store,
+    /** Seals secret values at rest. */
+    private readonly box: SecretBox,
     /** Service VIPs come from here. */
     private readonly serviceCidr = '10.211.0.0/16',
   ) {}
+
+  private revealed<T extends NamespacedObject>(o: T): T {
+    const s = o as unknown as Secret;
+    return { ...o, spec: { ...s.spec, data: this.box.openAll(s.spec.data) } } as T;
+  }
+
+  /** A secret's or config's values in clear, for the agents of nodes whose pods use them. */
+  async reveal(kind: 'secret' | 'config', ns: string, name: string): Promise<Record<string, string>> {
+    const o = await this.store.get<NamespacedObject>(keys.object(kind, ns, name));
+    if (!o) throw notFound(`${kind} "${name}" in namespace "${ns}"`);
+    const data = (o.spec as { data: Record<string, string> }).data;
+    return kind === 'secret' ? this.box.openAll(data) : data;
+  }
 
   // ---------------------------------------------------------------- namespaces
   listNamespaces() {
@@ -307,7 +323,12 @@ export class Resources {
   private async upsertObject(tx: Txn, kind: NamespacedKind, ns: string, m: AnyManifest): Promise<{ object: NamespacedObject; action: ApplyResult['action'] }> {
     const key = keys.object(kind, ns, m.meta.name);
     const prev = await tx.get<NamespacedObject>(key);
-    if (prev && sameUserFields(prev, m)) return { object: prev, action: 'unchanged' };
+    if (prev && sameUserFields(kind === 'secret' ? this.revealed(prev) : prev, m)) return { object: prev, action: 'unchanged' };
+    if (kind === 'secret') {
+      // Sealed before it is stored: values never rest in the store in clear.
+      const spec = m.spec as Secret['spec'];
+      m = { ...m, spec: { ...spec, data: this.box.sealAll(spec.data) } } as AnyManifest;
+    }
     const status = kind === 'volume' ? { state: 'pending', message: '' } : kind === 'route' ? { state: 'pending', message: '' } : {};
     const object: NamespacedObject = prev
       ? touch({ ...prev, meta: { ...prev.meta, labels: m.meta.labels ?? {}, description: m.meta.description }, spec: m.spec })
