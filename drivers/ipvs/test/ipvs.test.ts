@@ -57,12 +57,16 @@ mount -t sysfs sys /sys
 mount -t tmpfs tmpfs /run
 mkdir -p /run/h
 mount -t hostfs -o ${dir} hostfs /run/h
+# The checkout may live under /tmp (CI clones anywhere): reach it through a mount of its own before
+# /tmp becomes the guest's tmpfs.
+mkdir -p /run/repo
+mount -t hostfs -o ${REPO} hostfs /run/repo
 mount -t tmpfs tmpfs /tmp
 done_() { echo "${MARKER} $1" > /run/h/result; sync; echo "${MARKER} $1"; poweroff -f; sleep 10; }
 load() { busybox insmod "$1" 2>/dev/null || insmod "$1" || { echo "insmod $1 failed"; done_ "rc=97 stage=modules"; }; }
 ${insmod}
 ip link set lo up || done_ "rc=98 stage=lo"
-cd ${REPO}
+cd /run/repo
 timeout -s KILL ${GUEST_JEST_TIMEOUT_S} node node_modules/.bin/jest -c drivers/ipvs/test/guest/jest.config.js --ci --colors=false \\
   --json --outputFile=/run/h/jest.json >/run/h/jest.log 2>&1
 rc=$?
