@@ -223,6 +223,10 @@ export class LbClient {
   reportNode(node: string, report: NodeStatusReport) {
     return this.request<Node>('PUT', `/cluster/node/${enc(node)}/status`, report);
   }
+  /** Values of a secret or config a pod of `node` uses (node credential). */
+  nodeRef(node: string, kind: 'secret' | 'config', ns: string, name: string) {
+    return this.request<{ data: Record<string, string> }>('GET', `/cluster/node/${enc(node)}/ref/${kind}/${enc(ns)}/${enc(name)}`);
+  }
   reportPods(node: string, pods: PodStatusReport[]) {
     return this.request<void>('PUT', `/cluster/node/${enc(node)}/pod`, { pods });
   }

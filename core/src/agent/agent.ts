@@ -184,7 +184,7 @@ export class Agent {
     const key = podKey(pod);
     const r = this.runners.get(key);
     if (r) r.pod = pod;
-    else this.runners.set(key, new PodRunner(pod, this.opts.node, this.opts.address ?? hostAddresses()[0] ?? '127.0.0.1', this.drivers, this.hooks, this.log.child(pod.meta.name), (ns) => this.discovery.resolver(ns)));
+    else this.runners.set(key, new PodRunner(pod, this.opts.node, this.opts.address ?? hostAddresses()[0] ?? '127.0.0.1', this.drivers, this.hooks, this.log.child(pod.meta.name), (ns) => this.discovery.resolver(ns), (kind, ns, name) => this.client.nodeRef(this.opts.node, kind, ns, name).then((r) => r.data)));
     this.schedule(key);
   }
 

@@ -12,6 +12,7 @@ import {
   parseRam,
   type ContainerManifest,
   type ContainerSpec,
+  type Mount,
   type Pod,
 } from '@lastbackend/sdk';
 import { hashOf } from '../state/hash';
@@ -30,9 +31,16 @@ export function podLabels(pod: Pod, node: string): Record<string, string> {
   };
 }
 
-export function containerSpec(pod: Pod, c: ContainerManifest, node: string, network: ContainerSpec['network']): ContainerSpec {
+/** Env values from secrets and configs, and mounts from volumes, resolved by the agent. */
+export interface Resolved {
+  env: Record<string, string>;
+  mounts: Mount[];
+}
+
+export function containerSpec(pod: Pod, c: ContainerManifest, node: string, network: ContainerSpec['network'], resolved: Resolved = { env: {}, mounts: [] }): ContainerSpec {
   const env: Record<string, string> = {};
   for (const e of c.env) if (e.value !== undefined) env[e.name] = e.value;
+  Object.assign(env, resolved.env);
   const limits = c.resources?.limits;
   return {
     name: containerName(pod.meta.namespace, pod.meta.name, c.name),
@@ -47,7 +55,7 @@ export function containerSpec(pod: Pod, c: ContainerManifest, node: string, netw
       cpu: limits?.cpu !== undefined ? parseCpu(limits.cpu) : undefined,
       ram: limits?.ram !== undefined ? parseRam(limits.ram) : undefined,
     },
-    mounts: [],
+    mounts: resolved.mounts,
     stopTimeout: pod.spec.template.termination,
   };
 }

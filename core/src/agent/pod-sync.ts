@@ -10,6 +10,8 @@ import {
   type ImageService,
   type NetworkDriver,
   type ProxyDriver,
+  type StorageDriver,
+  type Mount,
   type KernelHooks,
   type Pod,
   type PodContainerStatus,
@@ -24,6 +26,8 @@ export interface PodDrivers {
   cii: ImageService;
   /** Programs the service VIP table on this node. */
   cpi?: ProxyDriver;
+  /** Volumes, and secrets/configs as files. */
+  csi?: StorageDriver;
   /** With a CNI driver, pods get their network from it instead of the runtime's default one. */
   cni?: NetworkDriver;
 }
@@ -56,6 +60,9 @@ export class PodRunner {
     private readonly hooks: KernelHooks,
     private readonly log: Logger,
     private readonly resolver: (ns: string) => ContainerSpec['dns'] = () => undefined,
+    private readonly refs: (kind: 'secret' | 'config', ns: string, name: string) => Promise<Record<string, string>> = async (kind, _ns, name) => {
+      throw new Error(`${kind} "${name}": this agent cannot read secrets or configs`);
+    },
   ) {
     this.pod = pod;
     // Restart counters continue from what was reported before (an agent restart never lowers them).
@@ -118,7 +125,8 @@ export class PodRunner {
   private async ensure(c: ContainerManifest, st: ContainerRuntimeState, network: Parameters<typeof containerSpec>[3]): Promise<ContainerStatus | null> {
     const { cri } = this.drivers();
     const dns = this.resolver(this.pod.meta.namespace);
-    const spec = withSpecHash(await this.hooks.podSpec.promise({ ...containerSpec(this.pod, c, this.node, network), ...(dns ? { dns } : {}) }, this.pod));
+    const resolved = { env: await this.resolveEnv(c), mounts: await this.resolveMounts(c) };
+    const spec = withSpecHash(await this.hooks.podSpec.promise({ ...containerSpec(this.pod, c, this.node, network, resolved), ...(dns ? { dns } : {}) }, this.pod));
     let cur = await cri.inspect(spec.name);
     if (cur && cur.labels[LABEL_SPEC_HASH] !== spec.labels[LABEL_SPEC_HASH]) {
       this.log.info(`container ${spec.name} differs from its spec: recreating`);
@@ -143,6 +151,43 @@ export class PodRunner {
       return cri.inspect(cur.id);
     }
     return cur;
+  }
+
+  /** Env vars that come from secrets and configs. */
+  private async resolveEnv(c: ContainerManifest): Promise<Record<string, string>> {
+    const env: Record<string, string> = {};
+    for (const e of c.env) {
+      const kind = e.secret ? 'secret' : e.config ? 'config' : undefined;
+      const ref = e.secret ?? e.config;
+      if (!kind || !ref) continue;
+      const data = await this.refs(kind, this.pod.meta.namespace, ref.name);
+      if (!(ref.key in data)) throw new Error(`env ${e.name}: ${kind} "${ref.name}" has no key "${ref.key}"`);
+      env[e.name] = data[ref.key];
+    }
+    return env;
+  }
+
+  /** Host paths for the container's volumes: CSI volumes, and secrets/configs written as files. */
+  private async resolveMounts(c: ContainerManifest): Promise<Mount[]> {
+    const mounts: Mount[] = [];
+    const ns = this.pod.meta.namespace;
+    for (const m of c.volumes) {
+      const v = this.pod.spec.template.volumes.find((x) => x.name === m.name);
+      if (!v) throw new Error(`volume "${m.name}" is not declared in the pod template`);
+      const csi = this.drivers().csi;
+      if (!csi) throw new Error(`volume "${m.name}" needs a CSI driver (drivers.csi in the node's config)`);
+      let source: string;
+      if (v.volume) {
+        const ref = { namespace: ns, name: v.volume.name };
+        await csi.create(ref, {});
+        source = await csi.path(ref, m.sub_path);
+      } else if (v.secret) source = await csi.putFiles({ namespace: ns, name: `secret-${v.secret.name}` }, await this.refs('secret', ns, v.secret.name));
+      else if (v.config) source = await csi.putFiles({ namespace: ns, name: `config-${v.config.name}` }, await this.refs('config', ns, v.config.name));
+      else throw new Error(`volume "${m.name}" names no volume, secret or config`);
+      // Secrets and configs are files the platform owns: always read-only in the container.
+      mounts.push({ source, target: m.path, readonly: m.readonly || !v.volume });
+    }
+    return mounts;
   }
 
   private shouldRestart(c: ContainerManifest, st: ContainerRuntimeState, cur: ContainerStatus): boolean {

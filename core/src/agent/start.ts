@@ -14,6 +14,7 @@ export async function startNodeAgent(kernel: Kernel, client: LbClient, cfg: Kern
       cii: kernel.driver('cii'),
       ...(kernel.has('cni') ? { cni: kernel.driver('cni') } : {}),
       ...(kernel.has('cpi') ? { cpi: kernel.driver('cpi') } : {}),
+      ...(kernel.has('csi') ? { csi: kernel.driver('csi') } : {}),
     }),
     () => kernel.states(),
     kernel.hooks,

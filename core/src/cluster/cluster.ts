@@ -164,6 +164,17 @@ export class ClusterState {
     return table;
   }
 
+  /** A node may read a secret or config only while one of its pods uses it. */
+  async requireUsedOn(node: string, kind: 'secret' | 'config', ns: string, name: string): Promise<void> {
+    const used = (await this.store.list<Pod>(keys.pod(ns))).some(
+      (p) =>
+        p.meta.node === node &&
+        !p.spec.destroy &&
+        (p.spec.template.volumes.some((v) => v[kind]?.name === name) || p.spec.template.containers.some((c) => c.env.some((e) => e[kind]?.name === name))),
+    );
+    if (!used) throw new LbError('FORBIDDEN', `no pod on node "${node}" uses ${kind} "${name}" of namespace "${ns}"`);
+  }
+
   /** Pod status from the agent of `node`; reports for pods not bound to it are ignored. */
   reportPods(node: string, body: unknown): Promise<void> {
     const { pods } = parseOrThrow(PodReports, body, 'invalid pod status report');

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Deployment, Endpoint, Pod, PodStatus, Service } from '@lastbackend/sdk';
+import type { Deployment, Endpoint, Pod, PodStatus, Service, Volume } from '@lastbackend/sdk';
 import { ClusterState } from '../cluster/cluster';
 import { createLogger } from '../kernel/logger';
 import { Resources } from '../state/resources';
@@ -136,6 +136,27 @@ describe('Controller', () => {
     await until(all, (p) => p.every((x) => x.spec.destroy), 'pods marked');
     await agentPass();
     await until(async () => (await store.list<{ kind?: string } & Pod>('')).filter((o) => o.kind && !/Namespace|Node/.test(o.kind)).length, (n) => n === 0, 'everything gone');
+  });
+
+  it('pins pods that claim a volume to the node that holds it, and leases it on first use', async () => {
+    await cluster.reportNode('n2', nodeReport);
+    await r.createObject('volume', 'ns', { kind: 'Volume', meta: { name: 'data' }, spec: {} });
+    const m = manifest(3);
+    const tpl = { ...m.spec.template, volumes: [{ name: 'd', volume: { name: 'data' } }], containers: [{ ...m.spec.template.containers[0], volumes: [{ name: 'd', path: '/data' }] }] };
+    await r.createService('ns', { ...m, spec: { ...m.spec, template: tpl } });
+    const ps = await until(pods, (p) => p.length === 3 && p.every((x) => x.meta.node), 'placed');
+    expect(new Set(ps.map((p) => p.meta.node)).size).toBe(1);
+    const vol = await store.get<Volume>(keys.object('volume', 'ns', 'data'));
+    expect(vol?.status).toMatchObject({ state: 'ready', node: ps[0].meta.node });
+    await expect(r.deleteObject('volume', 'ns', 'data')).rejects.toThrow(/used by service "web"/);
+  });
+
+  it('explains a claim on a volume that does not exist', async () => {
+    const m = manifest(1);
+    const tpl = { ...m.spec.template, volumes: [{ name: 'd', volume: { name: 'ghost' } }], containers: [{ ...m.spec.template.containers[0], volumes: [{ name: 'd', path: '/data' }] }] };
+    await r.createService('ns', { ...m, spec: { ...m.spec, template: tpl } });
+    const [p] = await until(pods, (ps) => ps.length === 1 && !!ps[0].status.message, 'a reason');
+    expect(p.status.message).toBe('unschedulable: volume "ghost" not found in namespace "ns"');
   });
 
   it('explains unschedulable pods', async () => {

@@ -12,6 +12,7 @@ import {
   type Pod,
   type PodTemplate,
   type Service,
+  type Volume,
 } from '@lastbackend/sdk';
 import { randomBytes } from 'node:crypto';
 import { keys, PREFIX } from '../store/keys';
@@ -304,7 +305,9 @@ export class Controller {
     const loads = nodeLoads(await tx.list<Node>(PREFIX.nodes), [...byKey.values()].filter((p) => !p.spec.destroy || p.meta.node));
     for (const p of pending) {
       const before = stableStringify(p);
-      const r = place(p, loads);
+      const claim = await this.volumeClaim(tx, p);
+      const r = 'reason' in claim ? claim : place(claim.node ? { ...p, spec: { ...p.spec, selector: { ...p.spec.selector, node: claim.node } } } : p, loads);
+      if (!('reason' in r) && !('reason' in claim)) for (const v of claim.volumes ?? []) this.leaseVolume(w, v, r.node);
       if ('reason' in r) {
         p.status.message = r.reason;
       } else {
@@ -314,6 +317,33 @@ export class Controller {
       }
       w.put(keys.pod(p.meta.namespace, p.meta.name), p, before);
     }
+  }
+
+  /**
+   * Volumes a pod claims pin it to the node that holds them (a host directory lives on one node).
+   * The first pod to run with a volume leases it to its node.
+   */
+  private async volumeClaim(tx: Txn, p: Pod): Promise<{ node?: string; volumes?: Volume[] } | { reason: string }> {
+    const names = p.spec.template.volumes.flatMap((v) => (v.volume ? [v.volume.name] : []));
+    if (!names.length) return {};
+    const volumes: Volume[] = [];
+    for (const n of names) {
+      const v = await tx.get<Volume>(keys.object('volume', p.meta.namespace, n));
+      if (!v) return { reason: `unschedulable: volume "${n}" not found in namespace "${p.meta.namespace}"` };
+      volumes.push(v);
+    }
+    const nodes = [...new Set(volumes.map((v) => v.status.node).filter((n): n is string => !!n))];
+    if (nodes.length > 1) return { reason: `unschedulable: its volumes are on different nodes (${nodes.join(', ')})` };
+    if (nodes[0] && p.spec.selector?.node && p.spec.selector.node !== nodes[0])
+      return { reason: `unschedulable: its volume is on node ${nodes[0]}, its selector names node ${p.spec.selector.node}` };
+    return { node: nodes[0], volumes };
+  }
+
+  private leaseVolume(w: Writer, v: Volume, node: string): void {
+    if (v.status.node === node) return;
+    const before = stableStringify(v);
+    v.status = { state: 'ready', node, message: '' };
+    w.put(keys.object('volume', v.meta.namespace, v.meta.name), v, before);
   }
 
   /** Removes pods marked for deletion that no agent has to stop any more. */

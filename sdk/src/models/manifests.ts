@@ -87,7 +87,22 @@ export const ContainerManifest = z
     workdir: absPath.optional(),
     env: z.array(EnvVar).default([]),
     ports: z.array(z.object({ container: port, protocol: z.enum(['tcp', 'udp']).default('tcp') }).strict()).optional(),
-    volumes: z.array(z.object({ name: name(), path: absPath, readonly: z.boolean().default(false) }).strict()).default([]),
+    volumes: z
+      .array(
+        z
+          .object({
+            name: name(),
+            path: absPath,
+            readonly: z.boolean().default(false),
+            sub_path: z
+              .string()
+              .max(1024)
+              .refine((p) => !p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0'), 'must be a relative path inside the volume (no "..", not absolute)')
+              .optional(),
+          })
+          .strict(),
+      )
+      .default([]),
     resources: Resources.optional(),
     restart: z
       .object({
@@ -123,7 +138,18 @@ export const PodTemplate = z
       .default([]),
     termination: z.number().int().min(0).max(600).default(10).describe('seconds a container gets to stop'),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    const declared = new Set(t.volumes.map((v) => v.name));
+    t.containers.forEach((c, i) =>
+      c.volumes.forEach((m, j) => {
+        if (!declared.has(m.name)) ctx.addIssue({ code: 'custom', path: ['containers', i, 'volumes', j, 'name'], message: `volume "${m.name}" is not declared in template.volumes` });
+      }),
+    );
+    t.volumes.forEach((v, i) => {
+      if ([v.volume, v.secret, v.config].filter(Boolean).length !== 1) ctx.addIssue({ code: 'custom', path: ['volumes', i], message: 'a volume takes exactly one of volume, secret or config' });
+    });
+  });
 export type PodTemplate = z.infer<typeof PodTemplate>;
 
 const PORT_MAP_RE = /^(?:([a-z][a-z0-9-]{0,14})=)?(\d{1,5})(?::(\d{1,5}))?(?:\/(tcp|udp))?$/;

@@ -2,4 +2,5 @@
 export { runCriConformance, type CriConformanceSubject } from './cri-conformance';
 export { runCiiConformance, UNREACHABLE_IMAGE, type CiiConformanceSubject } from './cii-conformance';
 export { runCpiConformance, canonicalTable, type CpiConformanceSubject } from './cpi-conformance';
+export { runCsiConformance, type CsiConformanceSubject } from './csi-conformance';
 export { isLbErrorLike } from './helpers';

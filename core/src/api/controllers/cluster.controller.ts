@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { Auth } from '../../auth/auth';
+import { Resources } from '../../state/resources';
+import { LbError } from '@lastbackend/sdk';
 import type { Response } from 'express';
 import type { NodeStreamEvent, Pod } from '@lastbackend/sdk';
 import { ClusterState } from '../../cluster/cluster';
@@ -16,6 +18,7 @@ export class ClusterController {
     private readonly cluster: ClusterState,
     private readonly store: Store,
     private readonly auth: Auth,
+    private readonly resources: Resources,
   ) {}
 
   @Post('token')
@@ -64,6 +67,14 @@ export class ClusterController {
   @Put('node/:node/status')
   reportNode(@Param('node') node: string, @Body() body: unknown) {
     return this.cluster.reportNode(node, body);
+  }
+
+  /** Values of a secret or config that a pod of this node uses (env or files). */
+  @Get('node/:node/ref/:kind/:ns/:name')
+  async ref(@Param('node') node: string, @Param('kind') kind: string, @Param('ns') ns: string, @Param('name') name: string) {
+    if (kind !== 'secret' && kind !== 'config') throw new LbError('NOT_FOUND', `no such route: unknown kind "${kind}"`);
+    await this.cluster.requireUsedOn(node, kind, ns, name);
+    return { data: await this.resources.reveal(kind, ns, name) };
   }
 
   @Put('node/:node/pod')
