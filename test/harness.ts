@@ -67,7 +67,7 @@ export const uniq = (prefix: string) => `${prefix}-${randomBytes(3).toString('he
 
 /** Config of test servers that do not bring their own: container drivers only. */
 export const TEST_DEFAULTS = {
-  drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' } },
+  drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' }, csi: { package: '@lastbackend/driver-hostdir' } },
   discovery: { enabled: false },
 };
 

@@ -19,6 +19,7 @@ import { SecretBox } from './state/secret-box';
 import { keys } from './store/keys';
 import { newMeta } from './store/meta';
 import { Store } from './store/store';
+import { LogStore } from './logs/log-store';
 import { VERSION } from './version';
 
 export interface RunningServer {
@@ -71,7 +72,10 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     const cluster = new ClusterState(store, VERSION, cfg.network);
     const auth = new Auth(store, token);
     const gateway = new NodeGateway(store, auth);
-    const app = await createApi({ store, resources, cluster, gateway, auth, logs: new LogService(cluster, gateway), log: log.child('api'), version: VERSION });
+    const logStore = new LogStore(join(cfg.data_dir, 'logs'), cfg.logs.retention);
+    await logStore.open();
+    cleanup.push(() => logStore.close());
+    const app = await createApi({ store, resources, cluster, gateway, auth, logStore, logs: new LogService(cluster, logStore), log: log.child('api'), version: VERSION });
     await app.listen(port, host).catch((e: Error) => {
       throw new LbError('UNAVAILABLE', `cannot listen on ${cfg.listen}: ${e.message}`, { fix: 'choose another --listen address' });
     });

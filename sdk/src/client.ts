@@ -14,6 +14,7 @@ import type {
   Route,
   Secret,
   Service,
+  ShippedLogLine,
   Volume,
 } from './models/resources';
 import type { ExecResult } from './drivers/types';
@@ -226,6 +227,10 @@ export class LbClient {
   /** Values of a secret or config a pod of `node` uses (node credential). */
   nodeRef(node: string, kind: 'secret' | 'config', ns: string, name: string) {
     return this.request<{ data: Record<string, string> }>('GET', `/cluster/node/${enc(node)}/ref/${kind}/${enc(ns)}/${enc(name)}`);
+  }
+  /** The log collector: lines of this node's containers (stored once, however often sent). */
+  shipLogs(node: string, lines: ShippedLogLine[]) {
+    return this.request<{ stored: number }>('POST', `/cluster/node/${enc(node)}/logs`, { lines });
   }
   reportPods(node: string, pods: PodStatusReport[]) {
     return this.request<void>('PUT', `/cluster/node/${enc(node)}/pod`, { pods });

@@ -27,6 +27,7 @@ import { hostAddresses, nodeReport } from './node-info';
 import { PodRunner, type PodDrivers } from './pod-sync';
 import { mergeByTime } from '../util/merge';
 import { NodeDiscovery, dockerBridgeAddress, type DiscoveryConfig } from './discovery';
+import { LogShipper, type FollowTarget } from '../logs/log-shipper';
 
 export interface AgentOptions {
   node: string;
@@ -61,6 +62,9 @@ export class Agent {
   private proxy: Promise<void> = Promise.resolve();
   private latestTable?: VirtualService[];
   private readonly discovery: NodeDiscovery;
+  private readonly shipper: LogShipper;
+  /** Last status of every pod, for the log collector. */
+  private readonly statuses = new Map<string, PodStatus>();
   private flushing?: Promise<void>;
   private loops: Promise<void>[] = [];
 
@@ -73,6 +77,7 @@ export class Agent {
     private readonly opts: AgentOptions,
   ) {
     this.discovery = new NodeDiscovery(opts.discovery, log.child('discovery'));
+    this.shipper = new LogShipper(client, () => this.drivers().cri, opts.node, opts.dataDir, log.child('logs'));
   }
 
   async start(): Promise<void> {
@@ -90,6 +95,7 @@ export class Agent {
     for (const t of this.timers) clearInterval(t);
     await Promise.allSettled([...this.loops, ...this.syncing.values()]);
     await this.flush().catch(() => undefined);
+    await this.shipper.stop();
     await this.discovery.close();
   }
 
@@ -188,7 +194,22 @@ export class Agent {
     this.schedule(key);
   }
 
+  /** The log collector follows every container this node runs (or ran, to its last line). */
+  private shipLogs(): void {
+    const targets: FollowTarget[] = [];
+    for (const [key, status] of this.statuses) {
+      const r = this.runners.get(key);
+      if (!r) continue;
+      for (const c of status.containers) {
+        if (!c.id) continue;
+        targets.push({ id: containerName(r.pod.meta.namespace, r.pod.meta.name, c.name), namespace: r.pod.meta.namespace, service: r.pod.meta.service, pod: r.pod.meta.name, container: c.name });
+      }
+    }
+    this.shipper.sync(targets);
+  }
+
   private forget(key: string): void {
+    this.statuses.delete(key);
     this.runners.delete(key);
     this.reported.delete(key);
   }
@@ -215,12 +236,17 @@ export class Agent {
     this.log.debug(`sync ${key} (revision ${r.pod.meta.revision})`);
     if (r.pod.spec.destroy) {
       await r.destroy();
+      this.statuses.delete(key);
+      this.shipLogs();
+      for (const c of r.pod.spec.template.containers) this.shipper.forget(containerName(r.pod.meta.namespace, r.pod.meta.name, c.name));
       this.report(r.pod, { ...r.pod.status, state: 'destroyed', running: false, message: '', containers: [] });
       return;
     }
     if (this.drivers().cni && !this.networkReady) return; // the overlay set-up schedules it again
     const status = await r.sync();
     this.log.debug(`synced ${key}: ${status.state}`);
+    this.statuses.set(key, status);
+    this.shipLogs();
     this.report(r.pod, status);
   }
 

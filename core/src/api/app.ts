@@ -18,6 +18,7 @@ import { PodController } from './controllers/pod.controller';
 import { ServiceController } from './controllers/service.controller';
 import { ErrorFilter } from './errors.filter';
 import { LogService } from './logs';
+import { LogStore } from '../logs/log-store';
 import { NodeGateway } from './node-gateway';
 
 export interface ApiDeps {
@@ -26,6 +27,7 @@ export interface ApiDeps {
   cluster: ClusterState;
   gateway: NodeGateway;
   logs: LogService;
+  logStore: LogStore;
   auth: Auth;
   log: Logger;
   version: string;
@@ -45,6 +47,7 @@ class ApiModule {
         { provide: NodeGateway, useValue: d.gateway },
         { provide: LogService, useValue: d.logs },
         { provide: Auth, useValue: d.auth },
+        { provide: LogStore, useValue: d.logStore },
       ],
     };
   }

@@ -123,10 +123,14 @@ export class Auth {
 export function allowed(p: Principal, method: string, path: string): boolean {
   if (p.role === 'admin') return true;
   if (p.role === 'join') return method === 'POST' && path === '/cluster/join';
-  const m = /^\/cluster\/node\/([^/]+)(\/(status|pod|stream|ref\/(?:secret|config)\/[^/]+\/[^/]+))?$/.exec(path);
+  const m = /^\/cluster\/node\/([^/]+)(\/(status|pod|stream|logs|ref\/(?:secret|config)\/[^/]+\/[^/]+))?$/.exec(path);
   if (!m || decodeURIComponent(m[1]) !== p.node) return false;
   const sub = m[3]?.startsWith('ref/') ? 'ref' : m[3];
-  return ((sub === undefined || sub === 'stream' || sub === 'ref') && method === 'GET') || ((sub === 'status' || sub === 'pod') && method === 'PUT');
+  return (
+    ((sub === undefined || sub === 'stream' || sub === 'ref') && method === 'GET') ||
+    ((sub === 'status' || sub === 'pod') && method === 'PUT') ||
+    (sub === 'logs' && method === 'POST')
+  );
 }
 
 export function forbidden(p: Principal): LbError {

@@ -56,6 +56,10 @@ export const KernelConfig = z
       .object(Object.fromEntries(DRIVER_KINDS.map((k) => [k, DriverRef.nullable().optional()])) as Record<DriverKind, z.ZodOptional<z.ZodNullable<typeof DriverRef>>>)
       .strict(),
     plugins: z.array(z.string().min(1)).default([]),
+    logs: z
+      .object({ retention: z.number().int().min(60).default(7 * 86400).describe('seconds a collected log line is kept') })
+      .strict()
+      .default({ retention: 7 * 86400 }),
     discovery: z
       .object({
         enabled: z.boolean().default(true),
@@ -86,6 +90,7 @@ export type KernelConfig = z.infer<typeof KernelConfig> & { configFile?: string 
 export const DEFAULT_DRIVERS: KernelConfig['drivers'] = {
   cri: { package: '@lastbackend/driver-docker', config: {} },
   cii: { package: '@lastbackend/driver-docker', config: {} },
+  csi: { package: '@lastbackend/driver-hostdir', config: {} },
   cpi: { package: '@lastbackend/driver-ipvs', config: {}, fallback: { package: '@lastbackend/driver-nftables', config: {} } },
 };
 

@@ -181,6 +181,29 @@ export interface NodeSpec {
 }
 export type Node = Obj<'Node', ObjectMeta, NodeSpec, NodeStatus>;
 
+/** Log lines an agent's collector ships: one container's stdout/stderr, with where it came from. */
+export const LogShipment = z
+  .object({
+    lines: z
+      .array(
+        z
+          .object({
+            namespace: name(),
+            service: name(),
+            pod: z.string().min(1).max(253),
+            container: name(),
+            node: z.string().min(1).max(253),
+            stream: z.enum(['stdout', 'stderr']),
+            time: z.string().min(20).max(40),
+            line: z.string().max(256 * 1024),
+          })
+          .strict(),
+      )
+      .max(10000),
+  })
+  .strict();
+export type ShippedLogLine = z.infer<typeof LogShipment>['lines'][number];
+
 /** What an agent reports about one pod of its node. */
 export const PodStatusReport = z
   .object({ namespace: name(), name: z.string().min(1).max(253), status: PodStatus })

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { Auth } from '../../auth/auth';
 import { Resources } from '../../state/resources';
-import { LbError } from '@lastbackend/sdk';
+import { LbError, LogShipment, parseOrThrow } from '@lastbackend/sdk';
+import { LogStore } from '../../logs/log-store';
 import type { Response } from 'express';
 import type { NodeStreamEvent, Pod } from '@lastbackend/sdk';
 import { ClusterState } from '../../cluster/cluster';
@@ -19,6 +20,7 @@ export class ClusterController {
     private readonly store: Store,
     private readonly auth: Auth,
     private readonly resources: Resources,
+    private readonly logStore: LogStore,
   ) {}
 
   @Post('token')
@@ -75,6 +77,16 @@ export class ClusterController {
     if (kind !== 'secret' && kind !== 'config') throw new LbError('NOT_FOUND', `no such route: unknown kind "${kind}"`);
     await this.cluster.requireUsedOn(node, kind, ns, name);
     return { data: await this.resources.reveal(kind, ns, name) };
+  }
+
+  /** The log collector's intake: lines of this node's containers. */
+  @Post('node/:node/logs')
+  @HttpCode(200)
+  async logs(@Param('node') node: string, @Body() body: unknown) {
+    const { lines } = parseOrThrow(LogShipment, body, 'invalid log shipment');
+    const bad = lines.findIndex((l) => l.node !== node);
+    if (bad >= 0) throw new LbError('FORBIDDEN', `lines.${bad}.node: node "${node}" may only ship its own lines`);
+    return { stored: await this.logStore.append(lines) };
   }
 
   @Put('node/:node/pod')

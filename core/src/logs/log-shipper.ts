@@ -1,0 +1,135 @@
+// The agent's half of the log collector: follows every container of its pods and ships the lines to
+// the API. A cursor per container (the time of the last line the API acknowledged, on disk) lets a
+// restarted agent resume where it stopped: lines sent twice are stored once, so nothing is lost or
+// repeated.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerRuntime, LbClient, LogLine } from '@lastbackend/sdk';
+import type { Logger } from '../kernel/logger';
+import { normalizeTime, type CollectedLine } from './log-store';
+
+export interface FollowTarget {
+  /** Container id or name. */
+  id: string;
+  namespace: string;
+  service: string;
+  pod: string;
+  container: string;
+}
+
+const FLUSH_MS = 200;
+const BATCH = 500;
+
+export class LogShipper {
+  private readonly followers = new Map<string, AbortController>();
+  private readonly cursors: Record<string, string>;
+  private buffer: { id: string; line: CollectedLine }[] = [];
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly client: LbClient,
+    private readonly cri: () => ContainerRuntime,
+    private readonly node: string,
+    private readonly dataDir: string,
+    private readonly log: Logger,
+  ) {
+    this.cursors = this.load();
+  }
+
+  private get file(): string {
+    return join(this.dataDir, 'log-cursors.json');
+  }
+
+  private load(): Record<string, string> {
+    try {
+      return existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string>) : {};
+    } catch {
+      this.log.warn(`${this.file} is unreadable: logs are collected again from the containers' start (stored once)`);
+      return {};
+    }
+  }
+
+  private save(): void {
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.cursors), { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
+
+  /** Follows exactly these running containers; followers of others stop. */
+  sync(targets: FollowTarget[]): void {
+    if (this.stopped) return;
+    const want = new Map(targets.map((t) => [t.id, t]));
+    for (const [id, ctl] of this.followers) if (!want.has(id)) (ctl.abort(), this.followers.delete(id));
+    for (const t of targets) if (!this.followers.has(t.id)) this.follow(t);
+  }
+
+  /** Forgets the cursor of a container that is gone for good. */
+  forget(id: string): void {
+    if (id in this.cursors) {
+      delete this.cursors[id];
+      this.save();
+    }
+  }
+
+  private follow(t: FollowTarget): void {
+    const ctl = new AbortController();
+    this.followers.set(t.id, ctl);
+    const cursor = this.cursors[t.id];
+    // Resume just before the cursor: the overlap is stored once; nothing after it is missed.
+    const since = cursor ? Date.parse(cursor) / 1000 - 0.001 : undefined;
+    void (async () => {
+      try {
+        for await (const l of this.cri().logs(t.id, { follow: true, signal: ctl.signal, ...(since !== undefined ? { since } : {}) })) this.add(t, l);
+      } catch (e) {
+        if (!ctl.signal.aborted) this.log.debug(`log follow ${t.pod}/${t.container} ended: ${(e as Error).message}`);
+      } finally {
+        // A stopped container ends its stream; the next sync follows it again if it runs.
+        if (this.followers.get(t.id) === ctl) this.followers.delete(t.id);
+      }
+    })();
+  }
+
+  private add(t: FollowTarget, l: LogLine): void {
+    this.buffer.push({ id: t.id, line: { namespace: t.namespace, service: t.service, pod: t.pod, container: t.container, node: this.node, ...l } });
+    if (this.buffer.length >= BATCH) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /** Ships what is buffered; on success moves the cursors, on failure keeps the lines for the next try. */
+  flush(): Promise<void> {
+    const run = async () => {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      const batch = this.buffer;
+      this.buffer = [];
+      if (!batch.length) return;
+      try {
+        await this.client.shipLogs(this.node, batch.map((b) => b.line));
+      } catch (e) {
+        this.buffer = batch.concat(this.buffer);
+        if (!this.stopped) {
+          this.log.warn(`log shipping failed (${batch.length} lines kept): ${(e as Error).message}`);
+          this.timer ??= setTimeout(() => void this.flush(), 1000);
+        }
+        return;
+      }
+      for (const { id, line } of batch) {
+        const prev = this.cursors[id];
+        if (!prev || normalizeTime(line.time) > normalizeTime(prev)) this.cursors[id] = line.time;
+      }
+      this.save();
+    };
+    this.flushing = this.flushing.then(run, run);
+    return this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    for (const ctl of this.followers.values()) ctl.abort();
+    this.followers.clear();
+    await this.flush();
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,382 @@
+// The CSI implementation: a volume is the directory <root>/<namespace>/<name>; capacities are reservations
+// recorded in <root>/.volumes.json and checked against the node's capacity; files for secrets/configs live
+// in <root>/.files/<namespace>/<name>/. Nothing is ever reached through a symlink below root: directories
+// the driver walks are checked with lstat, and sub-paths are resolved with realpath and confined.
+import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DRIVER_API_VERSION,
+  invalid,
+  LbError,
+  notFound,
+  type DriverInfo,
+  type DriverLogger,
+  type ProbeResult,
+  type StorageDriver,
+  type VolumeRef,
+  type VolumeStatus,
+} from '@lastbackend/sdk';
+import { checkFiles, checkRef, FILES_DIR, filesDir, isInside, refKey, subPathSegments, TRASH_DIR, volumeDir } from './paths';
+import { loadRecords, reserved, saveRecords, syncDir, type VolumeRecord } from './records';
+
+export const DRIVER_NAME = 'hostdir';
+
+export interface HostdirOptions {
+  /** Absolute directory holding the volumes. */
+  root: string;
+  /** Bytes offered in total; the file system's size when absent. */
+  capacity?: number;
+}
+
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+const errno = (e: unknown): string | undefined => {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+};
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const TRANSIENT = new Set(['ENOSPC', 'EDQUOT', 'EBUSY', 'EAGAIN', 'EIO', 'EMFILE', 'ENFILE', 'EINTR']);
+
+/** An LbError for anything thrown by the file system (LbErrors pass through). */
+function toLbError(e: unknown, what: string): LbError {
+  if (e instanceof LbError) return e;
+  const code = errno(e);
+  return new LbError(code && TRANSIENT.has(code) ? 'UNAVAILABLE' : 'INTERNAL', `${what}: ${message(e)}`);
+}
+
+async function lstatOrNull(p: string): Promise<Stats | null> {
+  try {
+    return await lstat(p);
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+const notADirectory = (p: string) =>
+  new LbError('FAILED_PRECONDITION', `${p} is not a directory (a symlink or file is in its place); the driver does not follow it`, {
+    fix: `remove ${p} by hand`,
+  });
+
+/** `<parent>/<name>` as a real directory (created 0700 when missing); parent must be a real directory. */
+async function ensureChildDir(parent: string, name: string): Promise<string> {
+  const p = join(parent, name);
+  let st = await lstatOrNull(p);
+  if (!st) {
+    try {
+      await mkdir(p, { mode: DIR_MODE });
+    } catch (e) {
+      if (errno(e) !== 'EEXIST') throw e;
+    }
+    st = await lstat(p);
+  }
+  if (!st.isDirectory()) throw notADirectory(p);
+  return p;
+}
+
+/** Whether `<parent>/<name>` is a real directory (false when missing); throws when something else is there. */
+async function isRealDir(p: string): Promise<boolean> {
+  const st = await lstatOrNull(p);
+  if (!st) return false;
+  if (!st.isDirectory()) throw notADirectory(p);
+  return true;
+}
+
+/** Disk usage of a tree like `du -s` (allocated blocks; symlinks not followed; hard links counted once). */
+export async function diskUsage(top: string): Promise<number> {
+  const seen = new Set<string>();
+  const stack = [top];
+  let total = 0;
+  while (stack.length) {
+    const p = stack.pop() as string;
+    let st: Stats;
+    try {
+      st = await lstat(p);
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (st.nlink > 1 && !st.isDirectory()) {
+      const id = `${st.dev}:${st.ino}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+    }
+    total += st.blocks * 512;
+    if (st.isDirectory()) {
+      try {
+        for (const entry of await readdir(p)) stack.push(join(p, entry));
+      } catch {
+        // unreadable: counted as far as seen
+      }
+    }
+  }
+  return total;
+}
+
+export class HostdirStorage implements StorageDriver {
+  /** Operations that change the tree or the records run one at a time, in call order. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly options: HostdirOptions,
+    private readonly logger: DriverLogger,
+    private readonly version: string,
+  ) {}
+
+  info(): DriverInfo {
+    return { name: DRIVER_NAME, version: this.version, api: [DRIVER_API_VERSION] };
+  }
+
+  async probe(): Promise<ProbeResult> {
+    try {
+      const root = await this.root();
+      const tmp = join(root, `.probe-${randomBytes(4).toString('hex')}`);
+      const fh = await open(tmp, 'wx', FILE_MODE);
+      try {
+        await fh.writeFile('probe');
+      } finally {
+        await fh.close();
+        await rm(tmp, { force: true });
+      }
+      await loadRecords(root);
+      const capacity = await this.nodeCapacity(root);
+      if (capacity <= 0) return { state: 'error', message: `the file system of ${root} reports no capacity; set capacity in the driver config` };
+      return { state: 'ready' };
+    } catch (e) {
+      return { state: 'error', message: `volume root ${this.options.root} is not usable: ${message(e)}` };
+    }
+  }
+
+  async create(volume: VolumeRef, options: { capacity?: number }): Promise<VolumeStatus> {
+    const ref = checkRef(volume);
+    const capacity = (options as { capacity?: unknown } | undefined)?.capacity ?? 0;
+    if (typeof capacity !== 'number' || !Number.isSafeInteger(capacity) || capacity < 0)
+      throw invalid([{ field: 'capacity', reason: 'must be a whole number of bytes, 0 or more' }], 'invalid volume options');
+    return this.serial(`create volume ${refKey(ref)}`, async () => {
+      const root = await this.root();
+      const records = await loadRecords(root);
+      const key = refKey(ref);
+      const dir = volumeDir(root, ref);
+      const existing = records.get(key);
+      const present = (await isRealDir(join(root, ref.namespace))) && (await isRealDir(dir));
+      if (existing) {
+        if (!present) await ensureChildDir(await ensureChildDir(root, ref.namespace), ref.name); // lost by hand: recreated
+        return this.status(root, ref, existing);
+      }
+      const node = await this.nodeCapacity(root);
+      const taken = reserved(records);
+      if (taken + capacity > node)
+        throw new LbError(
+          'FAILED_PRECONDITION',
+          `cannot reserve ${capacity} bytes for volume ${key}: ${taken} of the node's ${node} bytes are reserved by ${records.size} volume(s), ${Math.max(0, node - taken)} bytes are left`,
+          { fix: 'request less capacity, remove volumes, or raise the driver capacity' },
+        );
+      await ensureChildDir(await ensureChildDir(root, ref.namespace), ref.name);
+      const record: VolumeRecord = { capacity, created: new Date().toISOString() };
+      records.set(key, record);
+      try {
+        await saveRecords(root, records);
+      } catch (e) {
+        if (!present) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        throw e;
+      }
+      this.logger.debug('volume created', { volume: key, capacity, path: dir });
+      return this.status(root, ref, record);
+    });
+  }
+
+  async remove(volume: VolumeRef): Promise<void> {
+    const ref = checkRef(volume);
+    return this.serial(`remove volume ${refKey(ref)}`, async () => {
+      const root = await this.root();
+      const records = await loadRecords(root);
+      const key = refKey(ref);
+      const nsDir = join(root, ref.namespace);
+      if (await isRealDir(nsDir)) {
+        const dir = volumeDir(root, ref);
+        if (await lstatOrNull(dir)) {
+          // Moved aside first, so the volume vanishes at once; then deleted (fs.rm does not follow symlinks).
+          const trash = await ensureChildDir(root, TRASH_DIR);
+          const aside = join(trash, `${ref.namespace}.${ref.name}.${randomBytes(4).toString('hex')}`);
+          let target = dir;
+          try {
+            await rename(dir, aside);
+            target = aside;
+          } catch {
+            // e.g. a mount point: deleted in place
+          }
+          await rm(target, { recursive: true, force: true });
+        }
+        await rmdir(nsDir).catch(() => undefined); // only when empty
+      }
+      if (records.delete(key)) await saveRecords(root, records);
+      await this.emptyTrash(root);
+      this.logger.debug('volume removed', { volume: key });
+    });
+  }
+
+  async list(): Promise<VolumeStatus[]> {
+    try {
+      const root = await this.root();
+      const records = await loadRecords(root);
+      const out: VolumeStatus[] = [];
+      for (const key of [...records.keys()].sort()) {
+        const [namespace, name] = key.split('/');
+        const rec = records.get(key) as VolumeRecord;
+        out.push(await this.status(root, { namespace, name }, rec));
+      }
+      return out;
+    } catch (e) {
+      throw toLbError(e, 'list volumes');
+    }
+  }
+
+  async path(volume: VolumeRef, subPath?: string): Promise<string> {
+    const ref = checkRef(volume);
+    const segments = subPathSegments(subPath); // refused before anything is touched (async: a rejection, not a throw)
+    return this.serial(`path of volume ${refKey(ref)}`, async () => {
+      const root = await this.root();
+      const dir = volumeDir(root, ref);
+      if (!(await isRealDir(join(root, ref.namespace))) || !(await isRealDir(dir))) throw notFound(`volume ${refKey(ref)}`);
+      const vol = await realpath(dir);
+      if (!isInside(root, vol)) throw notADirectory(dir);
+      return this.confine(vol, segments);
+    });
+  }
+
+  async putFiles(ref: VolumeRef, files: Record<string, string>): Promise<string> {
+    const r = checkRef(ref);
+    const content = checkFiles(files);
+    return this.serial(`put files ${refKey(r)}`, async () => {
+      const root = await this.root();
+      const nsDir = await ensureChildDir(await ensureChildDir(root, FILES_DIR), r.namespace);
+      const target = filesDir(root, r);
+      await this.removeLeftovers(nsDir, r.name);
+      const tmp = join(nsDir, `.tmp-${r.name}.${randomBytes(4).toString('hex')}`);
+      try {
+        await mkdir(tmp, { mode: DIR_MODE });
+        for (const [name, text] of Object.entries(content)) {
+          const fh = await open(join(tmp, name), 'wx', FILE_MODE);
+          try {
+            await fh.writeFile(text, 'utf8');
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
+        }
+        await syncDir(tmp);
+        // The new set is complete before it takes the name; the old one is moved aside, then deleted.
+        const st = await lstatOrNull(target);
+        let old: string | undefined;
+        if (st?.isDirectory()) {
+          old = join(nsDir, `.old-${r.name}.${randomBytes(4).toString('hex')}`);
+          await rename(target, old);
+        } else if (st) {
+          await rm(target, { force: true }); // a file or symlink in the way: unlinked, never followed
+        }
+        await rename(tmp, target);
+        await syncDir(nsDir);
+        if (old) await rm(old, { recursive: true, force: true });
+      } catch (e) {
+        await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+        throw e;
+      }
+      this.logger.debug('files written', { ref: refKey(r), files: Object.keys(content).length, path: target });
+      return target;
+    });
+  }
+
+  /** Removes the directory putFiles wrote for `ref`. Idempotent. (Not part of the SDK's StorageDriver.) */
+  async removeFiles(ref: VolumeRef): Promise<void> {
+    const r = checkRef(ref);
+    return this.serial(`remove files ${refKey(r)}`, async () => {
+      const root = await this.root();
+      const filesRoot = join(root, FILES_DIR);
+      const nsDir = join(filesRoot, r.namespace);
+      if (!(await isRealDir(filesRoot)) || !(await isRealDir(nsDir))) return;
+      await this.removeLeftovers(nsDir, r.name);
+      await rm(filesDir(root, r), { recursive: true, force: true });
+      await rmdir(nsDir).catch(() => undefined); // only when empty
+    });
+  }
+
+  /** Waits for operations in flight; nothing else to release. Volumes stay. */
+  async dispose(): Promise<void> {
+    await this.queue;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private serial<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn).catch((e: unknown) => {
+      throw toLbError(e, what);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The root, created (0700) when missing, as a real path. */
+  private async root(): Promise<string> {
+    await mkdir(this.options.root, { recursive: true, mode: DIR_MODE });
+    const real = await realpath(this.options.root);
+    if (!(await lstat(real)).isDirectory()) throw notADirectory(this.options.root);
+    return real;
+  }
+
+  private async nodeCapacity(root: string): Promise<number> {
+    if (this.options.capacity !== undefined) return this.options.capacity;
+    const s = await statfs(root);
+    return s.bsize * s.blocks;
+  }
+
+  private async status(root: string, ref: VolumeRef, rec: VolumeRecord): Promise<VolumeStatus> {
+    const path = volumeDir(root, ref);
+    let used = 0;
+    if ((await isRealDir(join(root, ref.namespace)).catch(() => false)) && (await isRealDir(path).catch(() => false))) used = await diskUsage(path);
+    return { namespace: ref.namespace, name: ref.name, path, capacity: rec.capacity, used };
+  }
+
+  /** Walks the sub-path segment by segment from the (real) volume directory: missing directories are created,
+   * every step is resolved with realpath and must stay inside the volume. */
+  private async confine(vol: string, segments: string[]): Promise<string> {
+    const escapes = () => invalid([{ field: 'subPath', reason: 'sub-path escapes the volume' }], 'invalid sub-path');
+    let cur = vol;
+    for (const seg of segments) {
+      const next = join(cur, seg);
+      try {
+        if (!(await lstatOrNull(next))) {
+          try {
+            await mkdir(next, { mode: DIR_MODE });
+          } catch (e) {
+            if (errno(e) !== 'EEXIST') throw e;
+          }
+        }
+        cur = await realpath(next);
+      } catch (e) {
+        const code = errno(e);
+        if (code === 'ENOENT' || code === 'ELOOP') throw escapes(); // a dangling or looping symlink
+        if (code === 'ENOTDIR') throw invalid([{ field: 'subPath', reason: `a segment before "${seg}" is not a directory` }], 'invalid sub-path');
+        throw e;
+      }
+      if (!isInside(vol, cur)) throw escapes();
+    }
+    return cur;
+  }
+
+  /** Temp and old directories a crashed putFiles left for `name` ("." cannot occur in a name, so no other name matches). */
+  private async removeLeftovers(nsDir: string, name: string): Promise<void> {
+    for (const entry of await readdir(nsDir)) {
+      if (entry.startsWith(`.tmp-${name}.`) || entry.startsWith(`.old-${name}.`)) await rm(join(nsDir, entry), { recursive: true, force: true });
+    }
+  }
+
+  private async emptyTrash(root: string): Promise<void> {
+    const trash = join(root, TRASH_DIR);
+    if (!(await isRealDir(trash).catch(() => false))) return;
+    for (const entry of await readdir(trash)) await rm(join(trash, entry), { recursive: true, force: true }).catch(() => undefined);
+    await rmdir(trash).catch(() => undefined);
+  }
+}
+
