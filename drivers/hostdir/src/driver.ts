@@ -4,7 +4,7 @@
 // the driver walks are checked with lstat, and sub-paths are resolved with realpath and confined.
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, statfs } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DRIVER_API_VERSION,
@@ -254,31 +254,22 @@ export class HostdirStorage implements StorageDriver {
       const nsDir = await ensureChildDir(await ensureChildDir(root, FILES_DIR), r.namespace);
       const target = filesDir(root, r);
       await this.removeLeftovers(nsDir, r.name);
+      // An existing directory is updated in place, file by file (each one atomically): containers
+      // bind-mount the directory itself, so replacing it would leave them looking at the old one.
+      if (await isRealDir(target)) {
+        await this.updateInPlace(target, content);
+        return target;
+      }
+      const st = await lstatOrNull(target);
+      if (st) await rm(target, { force: true }); // a file or symlink in the way: unlinked, never followed
       const tmp = join(nsDir, `.tmp-${r.name}.${randomBytes(4).toString('hex')}`);
       try {
         await mkdir(tmp, { mode: DIR_MODE });
-        for (const [name, text] of Object.entries(content)) {
-          const fh = await open(join(tmp, name), 'wx', FILE_MODE);
-          try {
-            await fh.writeFile(text, 'utf8');
-            await fh.sync();
-          } finally {
-            await fh.close();
-          }
-        }
+        for (const [name, text] of Object.entries(content)) await writeSynced(join(tmp, name), text, 'wx');
         await syncDir(tmp);
-        // The new set is complete before it takes the name; the old one is moved aside, then deleted.
-        const st = await lstatOrNull(target);
-        let old: string | undefined;
-        if (st?.isDirectory()) {
-          old = join(nsDir, `.old-${r.name}.${randomBytes(4).toString('hex')}`);
-          await rename(target, old);
-        } else if (st) {
-          await rm(target, { force: true }); // a file or symlink in the way: unlinked, never followed
-        }
+        // The set is complete before it takes the name.
         await rename(tmp, target);
         await syncDir(nsDir);
-        if (old) await rm(old, { recursive: true, force: true });
       } catch (e) {
         await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
         throw e;
@@ -286,6 +277,19 @@ export class HostdirStorage implements StorageDriver {
       this.logger.debug('files written', { ref: refKey(r), files: Object.keys(content).length, path: target });
       return target;
     });
+  }
+
+  /** Writes changed files (temp + rename in the same directory), removes those no longer in the set. */
+  private async updateInPlace(dir: string, content: Record<string, string>): Promise<void> {
+    for (const [name, text] of Object.entries(content)) {
+      const current = await readFile(join(dir, name), 'utf8').catch(() => undefined);
+      if (current === text) continue;
+      const tmp = join(dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+      await writeSynced(tmp, text, 'wx');
+      await rename(tmp, join(dir, name));
+    }
+    for (const entry of await readdir(dir)) if (!(entry in content)) await rm(join(dir, entry), { force: true, recursive: true });
+    await syncDir(dir);
   }
 
   /** Removes the directory putFiles wrote for `ref`. Idempotent. (Not part of the SDK's StorageDriver.) */
@@ -380,3 +384,12 @@ export class HostdirStorage implements StorageDriver {
   }
 }
 
+async function writeSynced(path: string, text: string, flag: 'wx' | 'w'): Promise<void> {
+  const fh = await open(path, flag, FILE_MODE);
+  try {
+    await fh.writeFile(text, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
