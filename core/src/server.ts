@@ -19,6 +19,7 @@ import { SecretBox } from './state/secret-box';
 import { keys } from './store/keys';
 import { newMeta } from './store/meta';
 import { Store } from './store/store';
+import { IngressController } from './ingress/ingress-controller';
 import { LogStore } from './logs/log-store';
 import { VERSION } from './version';
 
@@ -90,6 +91,18 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     });
     await controller.start();
     cleanup.push(() => controller.stop());
+
+    if (cfg.ingress.enabled) {
+      const ingress = new IngressController(
+        store,
+        resources,
+        { http: parseListen(cfg.ingress.http), ...(cfg.ingress.https ? { https: parseListen(cfg.ingress.https) } : {}), domain: cfg.ingress.domain },
+        cfg.data_dir,
+        log.child('ingress'),
+      );
+      await ingress.start();
+      cleanup.push(() => ingress.stop());
+    }
 
     if (cfg.node.agent) {
       const agent = await startNodeAgent(kernel, new LbClient({ server: url, token }), cfg, log.child('agent'));

@@ -15,6 +15,7 @@ import { registerScale } from './commands/scale';
 import { registerServer } from './commands/server';
 import { registerAgent } from './commands/agent';
 import { registerToken } from './commands/token';
+import { registerRoute } from './commands/route';
 import { registerVersion } from './commands/version';
 import { CliContext, processIo, type CliIo } from './context';
 import { oneLine } from './output';
@@ -35,6 +36,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServer(program, ctx);
   registerAgent(program, ctx);
   registerToken(program, ctx);
+  registerRoute(program, ctx);
   registerApply(program, ctx);
   registerRun(program, ctx);
   registerGet(program, ctx);

@@ -56,6 +56,15 @@ export const KernelConfig = z
       .object(Object.fromEntries(DRIVER_KINDS.map((k) => [k, DriverRef.nullable().optional()])) as Record<DriverKind, z.ZodOptional<z.ZodNullable<typeof DriverRef>>>)
       .strict(),
     plugins: z.array(z.string().min(1)).default([]),
+    ingress: z
+      .object({
+        enabled: z.boolean().default(false),
+        http: z.string().regex(LISTEN_RE, 'must be host:port').default('0.0.0.0:80'),
+        https: z.string().regex(LISTEN_RE, 'must be host:port').optional(),
+        domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a domain such as apps.example.com').default('lb.local'),
+      })
+      .strict()
+      .default({ enabled: false, http: '0.0.0.0:80', domain: 'lb.local' }),
     logs: z
       .object({ retention: z.number().int().min(60).default(7 * 86400).describe('seconds a collected log line is kept') })
       .strict()

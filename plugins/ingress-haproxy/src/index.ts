@@ -1,0 +1,5 @@
+// @lastbackend/plugin-ingress-haproxy: host/path routing, TLS by SNI and seamless reloads on haproxy 2.6+.
+export { HaproxyIngress, type IngressOptions, type ApplyResult } from './ingress';
+export type { IngressBackend, IngressRule, IngressRoute, RejectedRoute } from './render';
+export { renderConfig, validateRoutes, normalizeHost, validatePath, routeKey } from './render';
+export { checkConfig, parseShowProc } from './haproxy';
