@@ -206,9 +206,11 @@ export class PodRunner {
     const ref = c.image.name;
     if (c.image.policy !== 'always' && (await cii.inspect(ref))) return;
     if (c.image.policy === 'never') throw new Error(`image ${ref} is not present and its policy is "never"`);
+    // A Secret of type auth (username, password, optional server) signs in to a private registry.
+    const auth = c.image.secret ? await this.refs('secret', this.pod.meta.namespace, c.image.secret) : undefined;
     st.pulling = true;
     try {
-      await cii.pull(ref);
+      await cii.pull(ref, auth && { username: auth.username, password: auth.password, ...(auth.server ? { server: auth.server } : {}) });
     } catch (e) {
       throw new Error(`pull ${ref}: ${(e as Error).message}`);
     } finally {

@@ -170,7 +170,8 @@ export class ClusterState {
       (p) =>
         p.meta.node === node &&
         !p.spec.destroy &&
-        (p.spec.template.volumes.some((v) => v[kind]?.name === name) || p.spec.template.containers.some((c) => c.env.some((e) => e[kind]?.name === name))),
+        (p.spec.template.volumes.some((v) => v[kind]?.name === name) ||
+          p.spec.template.containers.some((c) => c.env.some((e) => e[kind]?.name === name) || (kind === 'secret' && c.image.secret === name))),
     );
     if (!used) throw new LbError('FORBIDDEN', `no pod on node "${node}" uses ${kind} "${name}" of namespace "${ns}"`);
   }
