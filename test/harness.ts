@@ -82,9 +82,63 @@ export interface ServerOptions {
   agent?: boolean;
 }
 
-export class TestServer {
+/** A real `lb` process (server or agent) that runs pods as a node: start, signals, its containers, cleanup. */
+abstract class NodeProcess {
   private proc?: ChildProcess;
   private out = '';
+  abstract readonly node: string;
+  abstract readonly dataDir: string;
+
+  /** Spawns the process and resolves once `ready` does; rejects with its output if it exits first. */
+  protected async spawnUntil(what: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv, ready: () => Promise<unknown>): Promise<void> {
+    this.out = '';
+    const proc = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    proc.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));
+    const exited = new Promise<never>((_, rej) => proc.once('exit', (code) => rej(new Error(`${what} exited with ${code}:\n${this.out}`))));
+    await Promise.race([ready(), exited]);
+  }
+
+  output(): string {
+    return this.out;
+  }
+
+  /** kill -9: no chance to clean up anything. */
+  async kill9(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  private async signal(sig: NodeJS.Signals): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const done = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill(sig);
+    await done;
+    this.proc = undefined;
+  }
+
+  /** Ids of this node's containers (running or not) with the given labels. */
+  containers(labels: Record<string, string> = {}): string[] {
+    const filters = Object.entries({ 'io.lastbackend.node': this.node, ...labels }).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`]);
+    const out = docker(['ps', '-aq', '--no-trunc', ...filters]);
+    return out ? out.split('\n') : [];
+  }
+
+  /** Stops the process, removes its containers (found by their node label) and its data dir. */
+  async cleanup(): Promise<void> {
+    await this.stop();
+    const ids = this.containers();
+    if (ids.length) docker(['rm', '-f', ...ids]);
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export class TestServer extends NodeProcess {
   readonly client: LbClient;
   readonly env: Record<string, string>;
 
@@ -95,6 +149,7 @@ export class TestServer {
     readonly token: string,
     private readonly opts: ServerOptions,
   ) {
+    super();
     this.client = new LbClient({ server: this.url, token });
     this.env = { LB_SERVER: this.url, LB_TOKEN: token };
   }
@@ -130,41 +185,14 @@ export class TestServer {
     ];
   }
 
-  /** Starts the server process and waits until its node is registered. */
-  async launch(): Promise<void> {
-    this.out = '';
-    const proc = spawn(process.execPath, [LB, ...this.args()], { env: { ...process.env, LB_LOG_LEVEL: 'info', LB_CLI_CONFIG: join(this.dataDir, 'cli.json') }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc = proc;
-    proc.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));
-    const exited = new Promise<never>((_, rej) => proc.once('exit', (code) => rej(new Error(`lb server exited with ${code}:\n${this.out}`))));
-    const up =
+  /** Starts the server process and waits until its node is registered (or its API answers). */
+  launch(): Promise<void> {
+    const env = { ...process.env, LB_LOG_LEVEL: 'info', LB_CLI_CONFIG: join(this.dataDir, 'cli.json') };
+    return this.spawnUntil('lb server', process.execPath, [LB, ...this.args()], env, () =>
       this.opts.agent === false
         ? waitFor(() => this.client.health(), (h) => h.status === 'ok', 'API up', 30_000)
-        : waitFor(() => this.client.node(this.node), (n) => n.status.state === 'ready', `node ${this.node} ready`, 30_000);
-    await Promise.race([up, exited]);
-  }
-
-  output(): string {
-    return this.out;
-  }
-
-  /** kill -9: no chance to clean up anything. */
-  async kill9(): Promise<void> {
-    await this.signal('SIGKILL');
-  }
-
-  async stop(): Promise<void> {
-    await this.signal('SIGTERM');
-  }
-
-  private async signal(sig: NodeJS.Signals): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const done = new Promise<void>((r) => p.once('exit', () => r()));
-    p.kill(sig);
-    await done;
-    this.proc = undefined;
+        : waitFor(() => this.client.node(this.node), (n) => n.status.state === 'ready', `node ${this.node} ready`, 30_000),
+    );
   }
 
   lb(args: string[], input?: string): Promise<RunResult> {
@@ -175,19 +203,6 @@ export class TestServer {
     return this.client.pods(ns, service);
   }
 
-  /** Ids of this node's containers (running or not) with the given labels. */
-  containers(labels: Record<string, string> = {}): string[] {
-    const filters = Object.entries({ 'io.lastbackend.node': this.node, ...labels }).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`]);
-    const out = docker(['ps', '-aq', '--no-trunc', ...filters]);
-    return out ? out.split('\n') : [];
-  }
-
-  async cleanup(): Promise<void> {
-    await this.stop();
-    const ids = this.containers();
-    if (ids.length) docker(['rm', '-f', ...ids]);
-    rmSync(this.dataDir, { recursive: true, force: true });
-  }
 }
 
 export interface AgentOptions {
@@ -205,15 +220,15 @@ export interface AgentOptions {
 }
 
 /** A real `lb agent` process joined to a TestServer, with its own data dir and node name. */
-export class TestAgent {
-  private proc?: ChildProcess;
-  private out = '';
+export class TestAgent extends NodeProcess {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'lb-agent-'));
 
   private constructor(
     readonly node: string,
     private readonly opts: AgentOptions,
-  ) {}
+  ) {
+    super();
+  }
 
   static async start(opts: AgentOptions): Promise<TestAgent> {
     const a = new TestAgent(opts.name ?? uniq('agent'), opts);
@@ -226,50 +241,12 @@ export class TestAgent {
     const cfg = join(this.dataDir, 'config.yaml');
     const drivers = { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' }, ...(this.opts.drivers ?? {}) };
     writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 }, drivers, discovery: this.opts.discovery ?? { enabled: false } }));
-    this.out = '';
     const args = [LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', `${this.opts.listenHost ?? '127.0.0.1'}:0`];
     if (this.opts.joinToken) args.push('--token', this.opts.joinToken);
     const [cmd, argv] = this.opts.netns ? ['nsenter', [`--net=/run/netns/${this.opts.netns}`, process.execPath, ...args]] : [process.execPath, args];
-    const proc = spawn(cmd, argv, { env: { ...process.env, LB_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc = proc;
-    proc.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));
-    const exited = new Promise<never>((_, rej) => proc.once('exit', (code) => rej(new Error(`lb agent exited with ${code}:\n${this.out}`))));
-    await Promise.race([waitFor(() => this.opts.server.client.node(this.node), (n) => n.status.state === 'ready', `node ${this.node} ready`, 30_000), exited]);
-  }
-
-  output(): string {
-    return this.out;
-  }
-
-  async kill9(): Promise<void> {
-    await this.signal('SIGKILL');
-  }
-
-  async stop(): Promise<void> {
-    await this.signal('SIGTERM');
-  }
-
-  private async signal(sig: NodeJS.Signals): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const done = new Promise<void>((r) => p.once('exit', () => r()));
-    p.kill(sig);
-    await done;
-    this.proc = undefined;
-  }
-
-  containers(labels: Record<string, string> = {}): string[] {
-    const filters = Object.entries({ 'io.lastbackend.node': this.node, ...labels }).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`]);
-    const out = docker(['ps', '-aq', '--no-trunc', ...filters]);
-    return out ? out.split('\n') : [];
-  }
-
-  async cleanup(): Promise<void> {
-    await this.stop();
-    const ids = this.containers();
-    if (ids.length) docker(['rm', '-f', ...ids]);
-    rmSync(this.dataDir, { recursive: true, force: true });
+    await this.spawnUntil('lb agent', cmd, argv, { ...process.env, LB_LOG_LEVEL: 'info' }, () =>
+      waitFor(() => this.opts.server.client.node(this.node), (n) => n.status.state === 'ready', `node ${this.node} ready`, 30_000),
+    );
   }
 }
 

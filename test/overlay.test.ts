@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Pod } from '@lastbackend/sdk';
 import { TestAgent, TestServer, docker, freePort, lb, readyPods, uniq, waitFor, webService } from './harness';
-import { Underlay } from './underlay';
+import type { Underlay } from './underlay';
+import { startOverlayCluster, type OverlayCluster } from './overlay-cluster';
 
 const GRACE = { node_not_ready_after: 2, node_offline_after: 4, resync: 1 };
 const CLUSTER_CIDR = '10.214.0.0/16';
@@ -14,38 +15,22 @@ const CLUSTER_CIDR = '10.214.0.0/16';
 describe('three hosts on a vxlan overlay', () => {
   let net: Underlay;
   let s: TestServer;
-  let dir: string;
-  const agents: TestAgent[] = [];
+  let cluster: OverlayCluster | undefined;
+  // the cluster's own list: agents a test joins later are cleaned up with the rest
+  let agents: TestAgent[] = [];
   const ns = uniq('overlay');
 
   beforeAll(async () => {
-    net = Underlay.create(3);
-    dir = mkdtempSync(join(tmpdir(), 'lb-overlay-'));
-    const cfg = join(dir, 'server.yaml');
-    writeFileSync(cfg, stringify({ controller: GRACE, network: { cluster_cidr: CLUSTER_CIDR, node_prefix: 24, service_cidr: '10.215.0.0/16' }, drivers: {} }));
-    s = await TestServer.start({ config: cfg, host: net.serverAddress, agent: false });
-    const joinToken = (await s.client.createToken()).token;
-    for (const h of net.hosts) {
-      agents.push(
-        await TestAgent.start({
-          server: s,
-          joinToken,
-          name: uniq(`host-${h.name}`),
-          netns: h.netns,
-          listenHost: h.address,
-          drivers: { cni: { package: '@lastbackend/driver-vxlan' } },
-        }),
-      );
-    }
+    cluster = await startOverlayCluster({
+      hosts: 3,
+      prefix: 'host',
+      server: { controller: GRACE, network: { cluster_cidr: CLUSTER_CIDR, node_prefix: 24, service_cidr: '10.215.0.0/16' } },
+    });
+    ({ net, server: s, agents } = cluster);
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
   });
 
-  afterAll(async () => {
-    for (const a of agents) await a.cleanup();
-    await s?.cleanup();
-    net?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.cleanup());
 
   const podOn = (pods: Pod[], node: string) => readyPods(pods).find((p) => p.meta.node === node)!;
 

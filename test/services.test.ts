@@ -2,52 +2,33 @@
 // (IPVS, falling back to nftables on this kernel), discovery DNS on every node's bridge, on the
 // three-host overlay.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { Pod } from '@lastbackend/sdk';
 import { IMAGE, TestAgent, TestServer, docker, readyPods, uniq, waitFor, webService } from './harness';
-import { Underlay } from './underlay';
+import type { Underlay } from './underlay';
+import { startOverlayCluster, type OverlayCluster } from './overlay-cluster';
 
 const CPI = { package: '@lastbackend/driver-ipvs', fallback: { package: '@lastbackend/driver-nftables' } };
 
 describe('service VIPs and discovery DNS across three hosts', () => {
   let net: Underlay;
   let s: TestServer;
-  let dir: string;
-  const agents: TestAgent[] = [];
+  let cluster: OverlayCluster | undefined;
+  let agents: TestAgent[] = [];
   const ns = uniq('svc');
 
   beforeAll(async () => {
-    net = Underlay.create(3);
-    dir = mkdtempSync(join(tmpdir(), 'lb-services-'));
-    const cfg = join(dir, 'server.yaml');
-    writeFileSync(cfg, stringify({ network: { cluster_cidr: '10.218.0.0/16', node_prefix: 24, service_cidr: '10.219.0.0/16' }, drivers: {} }));
-    s = await TestServer.start({ config: cfg, host: net.serverAddress, agent: false });
-    const joinToken = (await s.client.createToken()).token;
-    for (const h of net.hosts) {
-      agents.push(
-        await TestAgent.start({
-          server: s,
-          joinToken,
-          name: uniq(`svc-${h.name}`),
-          netns: h.netns,
-          listenHost: h.address,
-          drivers: { cni: { package: '@lastbackend/driver-vxlan' }, cpi: CPI },
-          discovery: { enabled: true },
-        }),
-      );
-    }
+    cluster = await startOverlayCluster({
+      hosts: 3,
+      prefix: 'svc',
+      server: { network: { cluster_cidr: '10.218.0.0/16', node_prefix: 24, service_cidr: '10.219.0.0/16' } },
+      drivers: { cpi: CPI },
+      discovery: true,
+    });
+    ({ net, server: s, agents } = cluster);
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
   });
 
-  afterAll(async () => {
-    for (const a of agents) await a.cleanup();
-    await s?.cleanup();
-    net?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => cluster?.cleanup());
 
   /** Hostname → pod name, for the pods of a service (the test image answers /cgi-bin/host with it). */
   const hostnames = (pods: Pod[]) =>
