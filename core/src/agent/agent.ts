@@ -125,6 +125,7 @@ export class Agent {
           else if (ev.type === 'upsert') this.upsert(ev.pod);
           else if (ev.type === 'network') void this.onNetwork(ev.nodes);
           else if (ev.type === 'services') void this.onServices(ev.table);
+          else if (ev.type === 'volume-deleted') void this.removeVolume(ev.namespace, ev.name);
           else this.forget(`${ev.namespace}/${ev.name}`);
         }
       } catch (e) {
@@ -176,6 +177,16 @@ export class Agent {
     };
     this.proxy = this.proxy.then(run, run);
     await this.proxy;
+  }
+
+  /** A deleted volume's data goes with it (the API refuses the delete while a service uses it). */
+  private async removeVolume(namespace: string, name: string): Promise<void> {
+    try {
+      await this.drivers().csi?.remove({ namespace, name });
+      this.log.info(`volume ${namespace}/${name} removed`);
+    } catch (e) {
+      this.log.error(`removing volume ${namespace}/${name}: ${(e as Error).message}`);
+    }
   }
 
   private onSnapshot(pods: Pod[]): void {

@@ -246,4 +246,6 @@ export type NodeStreamEvent =
   | { type: 'network'; nodes: NodeNetworkInfo[]; revision: number }
   | { type: 'services'; table: ServiceTable; revision: number }
   | { type: 'upsert'; pod: Pod; revision: number }
-  | { type: 'delete'; namespace: string; name: string; revision: number };
+  | { type: 'delete'; namespace: string; name: string; revision: number }
+  /** A volume held by this node was deleted: its data goes too. */
+  | { type: 'volume-deleted'; namespace: string; name: string; revision: number };

@@ -4,7 +4,7 @@ import { Resources } from '../../state/resources';
 import { LbError, LogShipment, parseOrThrow } from '@lastbackend/sdk';
 import { LogStore } from '../../logs/log-store';
 import type { Response } from 'express';
-import type { NodeStreamEvent, Pod } from '@lastbackend/sdk';
+import type { NodeStreamEvent, Pod, Volume } from '@lastbackend/sdk';
 import { ClusterState } from '../../cluster/cluster';
 import { PREFIX } from '../../store/keys';
 import { Store, type StoreEvent } from '../../store/store';
@@ -118,6 +118,10 @@ export class ClusterController {
       send({ type: 'network', nodes, revision: this.store.revision });
     };
     const unwatchNodes = this.store.watch(PREFIX.nodes, () => void sendMap());
+    const unwatchVolumes = this.store.watch('volume/', (ev) => {
+      const v = ev.prev as Volume | undefined;
+      if (ev.type === 'del' && v?.status.node === node) send({ type: 'volume-deleted', namespace: v.meta.namespace, name: v.meta.name, revision: ev.revision });
+    });
     // The service table goes out whole too, coalescing bursts of endpoint changes.
     let lastTable = '';
     let pending: NodeJS.Timeout | undefined;
@@ -135,6 +139,7 @@ export class ClusterController {
     res.on('close', () => {
       unwatch();
       unwatchNodes();
+      unwatchVolumes();
       for (const u of unwatchServices) u();
       if (pending) clearTimeout(pending);
       clearInterval(keepalive);
