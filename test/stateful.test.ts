@@ -193,5 +193,10 @@ describe('log collector', () => {
       60_000,
     );
     for (const [host, seen] of counters(logs.stdout)) expect({ host, seen }).toEqual({ host, seen: Array.from({ length: 60 }, (_, i) => i + 1) });
+    // --since and --tail narrow the history
+    const future = await s.lb(['logs', 'talk2', '-n', ns, '--since', new Date(Date.now() + 60_000).toISOString()]);
+    expect(future.code).toBe(0);
+    expect(future.stdout.trim()).toBe('');
+    expect((await s.lb(['logs', 'talk2', '-n', ns, '--since', '1h', '--tail', '5'])).stdout.trim().split('\n')).toHaveLength(5);
   });
 });
