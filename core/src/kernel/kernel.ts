@@ -58,8 +58,9 @@ export class Kernel {
         throw new LbError('DRIVER_KIND_MISMATCH', `driver "${ref.package}" created no ${kind} implementation`, { fix: `name a ${kind} driver in drivers.${kind}.package` });
       const probe = await instance.probe();
       if (probe.state === 'error')
+        // A driver's own message may already say how to fix it.
         throw new LbError('DRIVER_PROBE_FAILED', `${kind} driver "${ref.package}" cannot work on this host: ${probe.message ?? 'probe failed'}`, {
-          fix: fixForProbe(kind, ref.package),
+          ...(/\bFix:/.test(probe.message ?? '') ? {} : { fix: fixForProbe(kind, ref.package) }),
         });
       this.hooks.driverLoaded.call({ ...info, version: loaded.version });
       this.log.info(`${kind} driver ${loaded.name}@${loaded.version} loaded (probe: ${probe.state})`);
