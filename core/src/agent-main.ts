@@ -15,7 +15,7 @@ export interface AgentRunOptions {
   server: string;
   /** Join token; needed the first time (or after the node's credential was revoked). */
   joinToken?: string;
-  /** Where the agent serves exec and logs to the API server. */
+  /** Where the agent serves exec to the API server. */
   listen: string;
   /** Host the API server reaches this agent at; default: the listen host, or this host's first address. */
   advertise?: string;
@@ -82,7 +82,7 @@ export async function runAgent(cfg: KernelConfig, o: AgentRunOptions, log: Logge
     const adv = o.advertise ?? (host === '0.0.0.0' || host === '::' ? (hostAddresses()[0] ?? '127.0.0.1') : host);
     const endpoint = `http://${adv.includes(':') ? `[${adv}]` : adv}:${srv.port}`;
     agent = await startNodeAgent(kernel, new LbClient({ server: o.server, token: creds.token }), cfg, log.child('agent'), endpoint);
-    log.info(`lb agent: node ${cfg.node.name} serving ${o.server}; exec and logs at ${endpoint}`);
+    log.info(`lb agent: node ${cfg.node.name} serving ${o.server}; exec at ${endpoint}`);
     const running = agent;
     return {
       node: cfg.node.name,

@@ -1,4 +1,5 @@
-// A joined node's agent serves exec and logs to the API server (and only to it: the agent key).
+// A joined node's agent serves exec to the API server (and only to it: the agent key). Logs reach the
+// API through the log collector instead.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -32,21 +33,6 @@ async function handle(agent: Agent, req: IncomingMessage, res: ServerResponse): 
   if (req.method === 'POST' && url.pathname === '/exec') {
     const body = parseOrThrow(AgentExec, JSON.parse(await readBody(req)), 'invalid exec request');
     send(res, 200, await agent.exec(body.namespace, body.pod, body.command, body.container, body.timeout));
-    return;
-  }
-  if (req.method === 'GET' && url.pathname === '/logs') {
-    const ns = url.searchParams.get('namespace') ?? '';
-    const pod = url.searchParams.get('pod') ?? '';
-    const num = (k: string) => (url.searchParams.has(k) ? Number(url.searchParams.get(k)) : undefined);
-    const ctl = new AbortController();
-    res.on('close', () => ctl.abort());
-    const lines = agent.logs(ns, pod, { follow: url.searchParams.get('follow') === 'true', tail: num('tail'), since: num('since'), signal: ctl.signal });
-    const first = await lines.next(); // surfaces "pod not here" as an error status, before streaming
-    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    for (let r = first; !r.done; r = await lines.next()) {
-      if (!res.write(JSON.stringify(r.value) + '\n')) await new Promise((ok) => res.once('drain', ok));
-    }
-    res.end();
     return;
   }
   send(res, 404, { code: 'NOT_FOUND', message: 'no such route' });

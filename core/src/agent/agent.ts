@@ -13,8 +13,6 @@ import {
   type ServiceTable,
   type VirtualService,
   ipv4,
-  type LogEntry,
-  type LogLine,
   type Pod,
   type PodStatus,
   type PodStatusReport,
@@ -25,7 +23,6 @@ import { stableStringify } from '../state/hash';
 import { containerName } from './container-spec';
 import { hostAddresses, nodeReport } from './node-info';
 import { PodRunner, type PodDrivers } from './pod-sync';
-import { mergeByTime } from '../util/merge';
 import { NodeDiscovery, dockerBridgeAddress, type DiscoveryConfig } from './discovery';
 import { LogShipper, type FollowTarget } from '../logs/log-shipper';
 
@@ -38,7 +35,7 @@ export interface AgentOptions {
   heartbeat: number;
   /** Seconds between full passes over all pods (behind the event-driven ones). */
   resync: number;
-  /** URL of this agent's server for exec and logs, when it runs apart from the API server. */
+  /** URL of this agent's server for exec, when it runs apart from the API server. */
   endpoint?: string;
   dataDir: string;
   /** Underlay address to advertise first. */
@@ -337,7 +334,7 @@ export class Agent {
     return this.flushing;
   }
 
-  // ---------------------------------------------------------------- logs and exec (used by the API)
+  // ---------------------------------------------------------------- exec (used by the API)
   private runner(ns: string, pod: string): PodRunner {
     const r = this.runners.get(`${ns}/${pod}`);
     if (!r) throw new LbError('NOT_FOUND', `pod "${pod}" is not running on node ${this.opts.node}`);
@@ -349,18 +346,6 @@ export class Agent {
     const c = container ?? r.pod.spec.template.containers[0].name;
     if (!r.pod.spec.template.containers.some((x) => x.name === c)) throw new LbError('NOT_FOUND', `pod "${pod}" has no container "${c}"`);
     return this.cri.exec(containerName(ns, pod, c), command, { timeoutSeconds });
-  }
-
-  async *logs(ns: string, pod: string, opts: { follow?: boolean; tail?: number; since?: number; signal?: AbortSignal }): AsyncGenerator<LogEntry> {
-    const r = this.runner(ns, pod);
-    const streams = r.pod.spec.template.containers.map((c) => ({
-      container: c.name,
-      it: this.cri.logs(containerName(ns, pod, c.name), opts)[Symbol.asyncIterator](),
-    }));
-    yield* mergeByTime(
-      streams.map((s) => ({ next: () => s.it.next(), map: (l: LogLine): LogEntry => ({ pod, container: s.container, ...l }) })),
-      !!opts.follow,
-    );
   }
 }
 

@@ -1,6 +1,6 @@
-// Where logs and exec for a pod go: the agent of the pod's node. The local agent of `lb server` is
+// Where exec for a pod goes: the agent of the pod's node. The local agent of `lb server` is
 // called in-process; a joined node's agent over HTTP at the endpoint it reported, with its agent key.
-import { LbError, type ExecResult, type LogEntry, type Node } from '@lastbackend/sdk';
+import { LbError, type ExecResult, type Node } from '@lastbackend/sdk';
 import type { Auth } from '../auth/auth';
 import { keys } from '../store/keys';
 import type { Store } from '../store/store';
@@ -8,7 +8,6 @@ import { RemoteAgent } from './remote-agent';
 
 export interface NodeAgentHandle {
   exec(ns: string, pod: string, command: string[], container?: string, timeoutSeconds?: number): Promise<ExecResult>;
-  logs(ns: string, pod: string, opts: { follow?: boolean; tail?: number; since?: number; signal?: AbortSignal }): AsyncGenerator<LogEntry>;
 }
 
 export class NodeGateway {
@@ -28,7 +27,7 @@ export class NodeGateway {
     if (local) return local;
     const n = await this.store.get<Node>(keys.node(node));
     const key = await this.auth.agentKey(node);
-    if (!n?.status.endpoint || !key) throw new LbError('UNAVAILABLE', `node "${node}" has no agent endpoint this server can reach for logs and exec`);
+    if (!n?.status.endpoint || !key) throw new LbError('UNAVAILABLE', `node "${node}" has no agent endpoint this server can reach for exec`);
     if (!n.status.online) throw new LbError('UNAVAILABLE', `node "${node}" is ${n.status.state}`);
     return new RemoteAgent(n.status.endpoint, key);
   }

@@ -1,6 +1,6 @@
-// The API's side of a joined node's agent server: exec and logs over HTTP, authenticated with the
+// The API's side of a joined node's agent server: exec over HTTP, authenticated with the
 // node's agent key.
-import { LbError, ndjsonLines, type ErrorBody, type ExecResult, type LogEntry } from '@lastbackend/sdk';
+import { LbError, type ErrorBody, type ExecResult } from '@lastbackend/sdk';
 import type { NodeAgentHandle } from './node-gateway';
 
 export class RemoteAgent implements NodeAgentHandle {
@@ -30,22 +30,5 @@ export class RemoteAgent implements NodeAgentHandle {
       signal: AbortSignal.timeout(((timeoutSeconds ?? 60) + 10) * 1000),
     });
     return (await res.json()) as ExecResult;
-  }
-
-  async *logs(ns: string, pod: string, opts: { follow?: boolean; tail?: number; since?: number; signal?: AbortSignal }): AsyncGenerator<LogEntry> {
-    const q = new URLSearchParams({ namespace: ns, pod });
-    if (opts.follow) q.set('follow', 'true');
-    if (opts.tail !== undefined) q.set('tail', String(opts.tail));
-    if (opts.since !== undefined) q.set('since', String(opts.since));
-    const ctl = new AbortController();
-    const abort = () => ctl.abort();
-    opts.signal?.addEventListener('abort', abort, { once: true });
-    try {
-      const res = await this.call(`/logs?${q}`, { method: 'GET', signal: ctl.signal });
-      for await (const line of ndjsonLines(res, ctl.signal)) yield JSON.parse(line) as LogEntry;
-    } finally {
-      opts.signal?.removeEventListener('abort', abort);
-      ctl.abort();
-    }
   }
 }

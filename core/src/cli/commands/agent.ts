@@ -39,7 +39,7 @@ export function registerAgent(program: Command, ctx: CliContext): void {
     .option('--name <node>', 'node name (default: the host name)')
     .option('--data-dir <dir>', 'node credential and driver state (default: $LB_DATA_DIR or ~/.lastbackend)')
     .option('--config <file>', 'YAML config file: drivers, node labels')
-    .option('--listen <host:port>', 'where the agent serves exec and logs to the API server', '0.0.0.0:2968')
+    .option('--listen <host:port>', 'where the agent serves exec to the API server', '0.0.0.0:2968')
     .option('--advertise <host>', 'host the API server reaches this agent at (default: the listen host or the first address)')
     .option('--log-level <level>', 'debug, info, warn, error or silent')
     .action((opts: AgentOptions) => runAgentCommand(ctx, opts));
