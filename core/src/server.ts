@@ -13,6 +13,7 @@ import { ClusterState } from './cluster/cluster';
 import { parseListen, type KernelConfig } from './config/config';
 import { Controller } from './controller/controller';
 import { Kernel } from './kernel/kernel';
+import { watchDriverConfig } from './kernel/config-watch';
 import { createLogger, type Logger } from './kernel/logger';
 import { Resources } from './state/resources';
 import { SecretBox } from './state/secret-box';
@@ -76,7 +77,7 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     const logStore = new LogStore(join(cfg.data_dir, 'logs'), cfg.logs.retention);
     await logStore.open();
     cleanup.push(() => logStore.close());
-    const app = await createApi({ store, resources, cluster, gateway, auth, logStore, logs: new LogService(cluster, logStore), log: log.child('api'), version: VERSION });
+    const app = await createApi({ store, resources, cluster, gateway, auth, logStore, kernel, logs: new LogService(cluster, logStore), log: log.child('api'), version: VERSION });
     await app.listen(port, host).catch((e: Error) => {
       throw new LbError('UNAVAILABLE', `cannot listen on ${cfg.listen}: ${e.message}`, { fix: 'choose another --listen address' });
     });
@@ -110,6 +111,7 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
       cleanup.push(() => agent.stop());
     }
 
+    if (cfg.configFile && cfg.node.agent) cleanup.push(watchDriverConfig(cfg, kernel, log.child('kernel')));
     if (generated) writeCliConfig({ server: url, token });
     log.info(`lb server ${VERSION} listening on ${url} (${cfg.node.agent ? `node ${cfg.node.name}` : 'no local agent'}, data ${cfg.data_dir})`);
     return { url, token, kernel, close };

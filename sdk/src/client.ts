@@ -4,6 +4,7 @@ import type {
   Cluster,
   Config,
   Deployment,
+  DriverState,
   Endpoint,
   Namespace,
   Node,
@@ -203,6 +204,14 @@ export class LbClient {
   }
   remove(kind: NamespacedKind, ns: string, name: string) {
     return this.request<void>('DELETE', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
+  }
+
+  // ------------------------------------------------------------ drivers of the server's node
+  drivers() {
+    return this.request<DriverState[]>('GET', '/cluster/driver');
+  }
+  swapDriver(kind: string, pkg: string, config: Record<string, unknown> = {}) {
+    return this.request<DriverState>('PUT', `/cluster/driver/${enc(kind)}`, { package: pkg, config });
   }
 
   // ------------------------------------------------------------ join tokens and nodes

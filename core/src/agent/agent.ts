@@ -10,6 +10,8 @@ import {
   type KernelHooks,
   type LbClient,
   type NodeNetworkInfo,
+  type NetworkDriver,
+  type ProxyDriver,
   type ServiceTable,
   type VirtualService,
   ipv4,
@@ -57,6 +59,8 @@ export class Agent {
   /** With a CNI driver, pods start only once this node's bridge exists. */
   private networkReady = false;
   private proxy: Promise<void> = Promise.resolve();
+  private lastTable?: ServiceTable;
+  private lastNetwork?: NodeNetworkInfo[];
   private latestTable?: VirtualService[];
   private readonly discovery: NodeDiscovery;
   private readonly shipper: LogShipper;
@@ -136,6 +140,7 @@ export class Agent {
 
   /** The overlay: this node's bridge and tunnel, and a route to every other node's pod subnet. */
   private async onNetwork(nodes: NodeNetworkInfo[]): Promise<void> {
+    this.lastNetwork = nodes;
     const cni = this.drivers().cni;
     if (!cni) return;
     const self = nodes.find((n) => n.name === this.opts.node);
@@ -156,8 +161,22 @@ export class Agent {
     await this.network;
   }
 
+  /** A CPI driver swapped in gets the whole table before it takes over. */
+  async resyncProxy(cpi: ProxyDriver): Promise<void> {
+    await cpi.setTable(this.lastTable?.services ?? []);
+  }
+
+  /** A CNI driver swapped in gets the node and its remotes before it takes over. */
+  async resyncNetwork(cni: NetworkDriver): Promise<void> {
+    const self = this.lastNetwork?.find((n) => n.name === this.opts.node);
+    if (!self) return;
+    await cni.setupNode({ subnet: self.subnet, address: self.address });
+    await cni.setRemotes(this.lastNetwork!.filter((n) => n.name !== this.opts.node).map((n) => ({ subnet: n.subnet, address: n.address })));
+  }
+
   /** The service table: VIPs through the CPI driver, names through discovery. Latest table wins. */
   private async onServices(table: ServiceTable): Promise<void> {
+    this.lastTable = table;
     this.discovery.setRecords(table.dns);
     const cpi = this.drivers().cpi;
     if (!cpi) return;

@@ -1,4 +1,4 @@
-import type { LbClient } from '@lastbackend/sdk';
+import type { LbClient, NetworkDriver, ProxyDriver } from '@lastbackend/sdk';
 import type { KernelConfig } from '../config/config';
 import type { Kernel } from '../kernel/kernel';
 import type { Logger } from '../kernel/logger';
@@ -21,6 +21,8 @@ export async function startNodeAgent(kernel: Kernel, client: LbClient, cfg: Kern
     log,
     { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint, dataDir: cfg.data_dir, address: cfg.node.address, discovery: cfg.discovery },
   );
+  kernel.onSwap('cpi', (d) => agent.resyncProxy(d as ProxyDriver));
+  kernel.onSwap('cni', (d) => agent.resyncNetwork(d as NetworkDriver));
   await agent.start();
   return agent;
 }

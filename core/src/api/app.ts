@@ -19,6 +19,8 @@ import { ServiceController } from './controllers/service.controller';
 import { ErrorFilter } from './errors.filter';
 import { LogService } from './logs';
 import { LogStore } from '../logs/log-store';
+import { Kernel } from '../kernel/kernel';
+import { DriverController } from './controllers/driver.controller';
 import { NodeGateway } from './node-gateway';
 
 export interface ApiDeps {
@@ -28,6 +30,7 @@ export interface ApiDeps {
   gateway: NodeGateway;
   logs: LogService;
   logStore: LogStore;
+  kernel: Kernel;
   auth: Auth;
   log: Logger;
   version: string;
@@ -39,7 +42,7 @@ class ApiModule {
     return {
       module: ApiModule,
       // Order matters: the generic /namespace/:ns/:kind routes come last.
-      controllers: [HealthController, NamespaceController, ServiceController, PodController, ClusterController, ObjectController],
+      controllers: [HealthController, NamespaceController, ServiceController, PodController, DriverController, ClusterController, ObjectController],
       providers: [
         { provide: Store, useValue: d.store },
         { provide: Resources, useValue: d.resources },
@@ -48,6 +51,7 @@ class ApiModule {
         { provide: LogService, useValue: d.logs },
         { provide: Auth, useValue: d.auth },
         { provide: LogStore, useValue: d.logStore },
+        { provide: Kernel, useValue: d.kernel },
       ],
     };
   }

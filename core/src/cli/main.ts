@@ -16,6 +16,7 @@ import { registerServer } from './commands/server';
 import { registerAgent } from './commands/agent';
 import { registerToken } from './commands/token';
 import { registerRoute } from './commands/route';
+import { registerDriver } from './commands/driver';
 import { registerVersion } from './commands/version';
 import { CliContext, processIo, type CliIo } from './context';
 import { oneLine } from './output';
@@ -37,6 +38,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAgent(program, ctx);
   registerToken(program, ctx);
   registerRoute(program, ctx);
+  registerDriver(program, ctx);
   registerApply(program, ctx);
   registerRun(program, ctx);
   registerGet(program, ctx);

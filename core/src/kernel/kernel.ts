@@ -123,6 +123,49 @@ export class Kernel {
     }
   }
 
+  /** Called after a new driver of `kind` is loaded and probed, before it takes over: re-sync it here. */
+  private readonly resyncers = new Map<DriverKind, (instance: DriverBase) => Promise<void>>();
+
+  onSwap(kind: DriverKind, resync: (instance: DriverBase) => Promise<void>): void {
+    this.resyncers.set(kind, resync);
+  }
+
+  /**
+   * Hot swap: loads and probes the new driver, re-syncs it from the desired state, switches, then
+   * disposes the old one (unless it still serves another kind). Any failure leaves the old driver in
+   * place and says why. Workloads keep running: nothing here touches them.
+   */
+  async swap(kind: DriverKind, ref: { package: string; config?: Record<string, unknown> }): Promise<DriverState> {
+    const old = this.active.get(kind);
+    const target = { package: ref.package, config: ref.config ?? {} };
+    const keep = old ? `; ${old.loaded.name} stays` : '';
+    let next: ActiveDriver;
+    try {
+      next = await this.load(kind, target, driverSearchPaths(this.cfg), new Map());
+    } catch (e) {
+      throw new LbError((e as LbError).code ?? 'DRIVER_INVALID', `swap of ${kind} to ${ref.package} refused: ${(e as Error).message}${keep}`);
+    }
+    try {
+      await this.resyncers.get(kind)?.(next.instance);
+    } catch (e) {
+      await next.instance.dispose().catch(() => undefined);
+      this.hooks.driverFailed.call({ kind, package: ref.package }, e as Error);
+      throw new LbError('DRIVER_PROBE_FAILED', `swap of ${kind} to ${ref.package} refused: re-sync failed: ${(e as Error).message}${keep}`);
+    }
+    this.instances.push({ [kind]: next.instance });
+    this.active.set(kind, next);
+    this.cfg.drivers[kind] = target;
+    if (old) {
+      this.hooks.driverSwapped.call({ kind, package: old.loaded.name, version: old.loaded.version }, { kind, package: next.loaded.name, version: next.loaded.version });
+      if (![...this.active.values()].some((d) => d.instance === old.instance)) {
+        await old.instance.dispose().catch((e: Error) => this.log.warn(`dispose ${old.loaded.name}: ${e.message}`));
+        for (const inst of this.instances) for (const k of DRIVER_KINDS) if (inst[k] === old.instance) delete inst[k];
+      }
+    }
+    this.log.info(`${kind} driver swapped${old ? ` from ${old.loaded.name}` : ''} to ${next.loaded.name}@${next.loaded.version}`);
+    return (await this.states()).find((s) => s.kind === kind)!;
+  }
+
   driver<K extends DriverKind>(kind: K): NonNullable<DriverInstances[K]> {
     const d = this.active.get(kind);
     if (!d) throw new LbError('UNAVAILABLE', `no ${kind} driver is configured`, { fix: `name one in drivers.${kind}.package` });
