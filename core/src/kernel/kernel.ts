@@ -14,6 +14,7 @@ import {
   type DriverKind,
   type DriverState,
   type KernelHooks,
+  type ProxyDriver,
 } from '@lastbackend/sdk';
 import { driverSearchPaths, type KernelConfig } from '../config/config';
 import { stableStringify } from '../state/hash';
@@ -156,6 +157,9 @@ export class Kernel {
     this.active.set(kind, next);
     this.cfg.drivers[kind] = target;
     if (old) {
+      // A different proxy package programs its own table: the old one's entries go once the new ones serve.
+      if (kind === 'cpi' && old.loaded.dir !== next.loaded.dir)
+        await (old.instance as ProxyDriver).setTable([]).catch((e: Error) => this.log.warn(`clearing the table of ${old.loaded.name}: ${e.message}`));
       this.hooks.driverSwapped.call({ kind, package: old.loaded.name, version: old.loaded.version }, { kind, package: next.loaded.name, version: next.loaded.version });
       if (![...this.active.values()].some((d) => d.instance === old.instance)) {
         await old.instance.dispose().catch((e: Error) => this.log.warn(`dispose ${old.loaded.name}: ${e.message}`));
