@@ -1,0 +1,90 @@
+// The example third-party CPI driver (examples/driver-userproxy) as a user would ship it: built and
+// packed with npm, installed from the tarball into a prefix of its own, loaded from there, and run
+// through the CPI conformance suite with loopback VIPs and two HTTP backends on loopback.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, get, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { isDriverDefinition, type DriverLogger, type ProxyDriver } from '@lastbackend/sdk';
+import { runCpiConformance } from '@lastbackend/sdk/testing';
+
+const run = promisify(execFile);
+const EXAMPLE = resolve(__dirname, '..', 'examples', 'driver-userproxy');
+const TGZ = join(EXAMPLE, 'example-driver-userproxy-0.1.0.tgz');
+const LOCK = join(EXAMPLE, 'package-lock.json');
+const VIPS: [string, string] = ['127.0.0.10', '127.0.0.11'];
+
+const npm = async (args: string[], cwd: string) => {
+  try {
+    await run('npm', [...args, '--no-audit', '--no-fund'], { cwd, timeout: 120_000, maxBuffer: 16 << 20 });
+  } catch (e) {
+    const x = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`npm ${args.join(' ')} in ${cwd} failed: ${x.message}\n${x.stdout ?? ''}${x.stderr ?? ''}`);
+  }
+};
+
+/** An HTTP server on ip:<ephemeral port> that answers every request with `name`. */
+async function backend(ip: string, name: string): Promise<{ server: Server; ip: string; port: number }> {
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' }).end(name));
+  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, ip, () => ok()));
+  return { server, ip, port: (server.address() as AddressInfo).port };
+}
+
+/** One GET through the VIP on a fresh connection; resolves with the body (the backend's name). */
+const request = (vip: string, port: number): Promise<string> =>
+  new Promise((ok, fail) => {
+    const req = get({ host: vip, port, path: '/', agent: false, headers: { connection: 'close' }, timeout: 3000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => ok(body)).on('error', fail);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET http://${vip}:${port}/ timed out`))).on('error', fail);
+  });
+
+const quiet: DriverLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+let cpi: ProxyDriver | undefined;
+const servers: Server[] = [];
+const tmp: string[] = [];
+const hadLock = existsSync(LOCK);
+
+beforeAll(async () => {
+  await npm(['install'], EXAMPLE);
+  await npm(['pack'], EXAMPLE); // prepack builds dist
+  const prefix = mkdtempSync(join(tmpdir(), 'lb-userproxy-'));
+  tmp.push(prefix);
+  await npm(['install', '--prefix', prefix, TGZ], EXAMPLE);
+}, 180_000);
+
+afterAll(async () => {
+  await cpi?.dispose();
+  for (const s of servers) await new Promise<void>((ok) => (s.closeAllConnections(), s.close(() => ok())));
+  for (const d of tmp) rmSync(d, { recursive: true, force: true });
+  for (const p of [TGZ, join(EXAMPLE, 'node_modules'), join(EXAMPLE, 'dist'), ...(hadLock ? [] : [LOCK])]) rmSync(p, { recursive: true, force: true });
+});
+
+runCpiConformance('userproxy example', async () => {
+  const dir = join(tmp[0], 'node_modules', '@example', 'driver-userproxy');
+  const mod = require(dir) as { default?: unknown };
+  const def = mod.default;
+  if (!isDriverDefinition(def)) throw new Error(`${dir} does not default-export a driver definition`);
+  expect(def.kinds).toEqual(['cpi']);
+  const parsed = def.configSchema ? def.configSchema.safeParse({}) : { success: true as const, data: {} };
+  if (!parsed.success) throw new Error('the default config does not validate');
+  const stateDir = mkdtempSync(join(tmpdir(), 'lb-userproxy-state-'));
+  tmp.push(stateDir);
+  const instances = await def.create({
+    config: parsed.data,
+    logger: quiet,
+    stateDir,
+    node: 'test',
+    container: { resolve: () => { throw new Error('nothing registered'); }, isRegistered: () => false },
+  });
+  if (!instances.cpi) throw new Error('the driver made no cpi instance');
+  cpi = instances.cpi;
+  const b = [await backend('127.0.0.2', 'backend-a'), await backend('127.0.0.3', 'backend-b')];
+  servers.push(...b.map((x) => x.server));
+  return { cpi, vips: VIPS, backends: b.map(({ ip, port }) => ({ ip, port })), schedulers: ['wrr'], request };
+});
