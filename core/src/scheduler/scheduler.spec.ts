@@ -1,5 +1,5 @@
 import type { Node, Pod } from '@lastbackend/sdk';
-import { nodeLoads, place } from './scheduler';
+import { fits, nodeLoads, place, unfit } from './scheduler';
 
 const node = (name: string, o: { labels?: Record<string, string>; cpu?: number; ram?: number; state?: Node['status']['state'] } = {}): Node => ({
   kind: 'Node',
@@ -65,5 +65,12 @@ describe('scheduler', () => {
 
   it('says so when there are no nodes', () => {
     expect(place(pod('p'), new Map())).toEqual({ reason: 'unschedulable: no nodes in the cluster' });
+  });
+
+  it('the fast check agrees with the explained one on every combination', () => {
+    const nodes = [node('a'), node('b', { labels: { zone: 'x' } }), node('c', { state: 'offline' }), node('d', { cpu: 500, ram: 256 * 1024 ** 2 })];
+    const pods = [pod('p'), pod('q', { cpu: 1000 }), pod('r', { ram: 512 * 1024 ** 2 }), pod('s', { selector: { labels: { zone: 'x' } } }), pod('t', { selector: { node: 'a' } })];
+    const loads = nodeLoads(nodes, [pod('busy', { node: 'a', cpu: 3500 })]);
+    for (const l of loads.values()) for (const p of pods) expect({ node: l.node.meta.name, pod: p.meta.name, fits: fits(l, p) }).toEqual({ node: l.node.meta.name, pod: p.meta.name, fits: !unfit(l, p) });
   });
 });
