@@ -147,7 +147,19 @@ export class ClusterState {
   }
 
   /** The whole service table every node programs, from services and their endpoints (ready pods of the active version). */
-  async serviceTable(): Promise<ServiceTable> {
+  /**
+   * Every node's stream asks for the table after the same change: it is computed once per store
+   * revision and shared.
+   */
+  serviceTable(): Promise<ServiceTable> {
+    const rev = this.store.revision;
+    if (this.tableCache?.revision !== rev) this.tableCache = { revision: rev, table: this.buildServiceTable() };
+    return this.tableCache.table;
+  }
+
+  private tableCache?: { revision: number; table: Promise<ServiceTable> };
+
+  private async buildServiceTable(): Promise<ServiceTable> {
     const endpoints = new Map((await this.store.list<Endpoint>('endpoint/')).map((e) => [`${e.meta.namespace}/${e.meta.name}`, e]));
     const table: ServiceTable = { services: [], dns: { services: [], pods: [] } };
     for (const s of await this.store.list<Service>('service/')) {
