@@ -4,3 +4,4 @@ export { runCiiConformance, UNREACHABLE_IMAGE, type CiiConformanceSubject } from
 export { runCpiConformance, canonicalTable, type CpiConformanceSubject } from './cpi-conformance';
 export { runCsiConformance, type CsiConformanceSubject } from './csi-conformance';
 export { isLbErrorLike } from './helpers';
+export { runTests, errorText, type TestReport, type TestResult, type RunnerOptions } from './runner';
