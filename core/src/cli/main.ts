@@ -17,6 +17,7 @@ import { registerAgent } from './commands/agent';
 import { registerToken } from './commands/token';
 import { registerRoute } from './commands/route';
 import { registerDriver } from './commands/driver';
+import { registerConformance } from './commands/conformance';
 import { registerVersion } from './commands/version';
 import { CliContext, processIo, type CliIo } from './context';
 import { oneLine } from './output';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerToken(program, ctx);
   registerRoute(program, ctx);
   registerDriver(program, ctx);
+  registerConformance(program, ctx);
   registerApply(program, ctx);
   registerRun(program, ctx);
   registerGet(program, ctx);
