@@ -210,8 +210,8 @@ export class LbClient {
   drivers() {
     return this.request<DriverState[]>('GET', '/cluster/driver');
   }
-  swapDriver(kind: string, pkg: string, config: Record<string, unknown> = {}) {
-    return this.request<DriverState>('PUT', `/cluster/driver/${enc(kind)}`, { package: pkg, config });
+  swapDriver(kind: string, pkg: string, config: Record<string, unknown> = {}, isolation?: 'in-process' | 'process') {
+    return this.request<DriverState>('PUT', `/cluster/driver/${enc(kind)}`, { package: pkg, config, ...(isolation ? { isolation } : {}) });
   }
 
   // ------------------------------------------------------------ join tokens and nodes

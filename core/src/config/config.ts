@@ -11,6 +11,10 @@ const DriverPackage = z
   .object({
     package: z.string().min(1).describe('npm package name (or a path) of the driver'),
     config: z.record(z.string(), z.unknown()).default({}),
+    isolation: z
+      .enum(['in-process', 'process'])
+      .optional()
+      .describe('in-process (default), or process: a child process restarted when it crashes; a swap to the same package then loads its new code'),
   })
   .strict();
 const DriverRef = DriverPackage.extend({

@@ -18,16 +18,36 @@ import {
 } from '@lastbackend/sdk';
 import { driverSearchPaths, type KernelConfig } from '../config/config';
 import { stableStringify } from '../state/hash';
-import { createDriver, loadDriverPackage, validateDriverConfig, type LoadedPackage } from './driver-loader';
+import { createDriver, loadDriverPackage, validateDriverConfig } from './driver-loader';
 import type { Logger } from './logger';
+import { RemoteDriverHost } from './remote/remote-driver';
+
+type Isolation = 'in-process' | 'process';
+interface DriverRefInput {
+  package: string;
+  config: Record<string, unknown>;
+  isolation?: Isolation;
+}
+
+/** Where an active driver's code came from. */
+interface DriverOrigin {
+  name: string;
+  version: string;
+  dir: string;
+}
 
 interface ActiveDriver {
   kind: DriverKind;
-  loaded: LoadedPackage;
+  loaded: DriverOrigin;
   instance: DriverBase;
+  /** The child process of an out-of-process driver. */
+  host?: RemoteDriverHost;
   /** Why this driver runs instead of the configured one, when it is a fallback. */
   note?: string;
 }
+
+/** Drivers created in one load pass, shared by the kinds one package serves (docker: CRI and CII). */
+type SharedDrivers = Map<string, { origin: DriverOrigin; instances: DriverInstances; host?: RemoteDriverHost }>;
 
 export class Kernel {
   readonly hooks: KernelHooks = createKernelHooks();
@@ -40,21 +60,12 @@ export class Kernel {
   ) {}
 
   /** Loads, validates, creates and probes one driver package for one kind. */
-  private async load(kind: DriverKind, ref: { package: string; config: Record<string, unknown> }, paths: string[], shared: Map<string, DriverInstances>): Promise<ActiveDriver> {
+  private async load(kind: DriverKind, ref: DriverRefInput, paths: string[], shared: SharedDrivers): Promise<ActiveDriver> {
     const info = { kind, package: ref.package };
     this.hooks.driverLoading.call(info);
     try {
-      const loaded = loadDriverPackage(kind, ref.package, paths);
-      const config = validateDriverConfig(kind, loaded, ref.config);
-      // One instance per package and config: docker serves CRI and CII from one client.
-      const id = `${loaded.dir}\u0000${stableStringify(config)}`;
-      let inst = shared.get(id);
-      if (!inst) {
-        inst = await createDriver({ kind, loaded, config, node: this.cfg.node.name, stateRoot: join(this.cfg.data_dir, 'drivers-state'), logger: this.log, container: rootContainer });
-        shared.set(id, inst);
-        this.instances.push(inst);
-      }
-      const instance = inst[kind];
+      const created = ref.isolation === 'process' ? await this.createRemote(kind, ref, paths, shared) : await this.createLocal(kind, ref, paths, shared);
+      const instance = created.instances[kind];
       if (!instance)
         throw new LbError('DRIVER_KIND_MISMATCH', `driver "${ref.package}" created no ${kind} implementation`, { fix: `name a ${kind} driver in drivers.${kind}.package` });
       const probe = await instance.probe();
@@ -63,20 +74,74 @@ export class Kernel {
         throw new LbError('DRIVER_PROBE_FAILED', `${kind} driver "${ref.package}" cannot work on this host: ${probe.message ?? 'probe failed'}`, {
           ...(/\bFix:/.test(probe.message ?? '') ? {} : { fix: fixForProbe(kind, ref.package) }),
         });
-      this.hooks.driverLoaded.call({ ...info, version: loaded.version });
-      this.log.info(`${kind} driver ${loaded.name}@${loaded.version} loaded (probe: ${probe.state})`);
-      return { kind, loaded, instance };
+      const { origin } = created;
+      this.hooks.driverLoaded.call({ ...info, version: origin.version });
+      this.log.info(`${kind} driver ${origin.name}@${origin.version} loaded${created.host ? ` in process ${created.host.pid}` : ''} (probe: ${probe.state})`);
+      return { kind, loaded: origin, instance, ...(created.host ? { host: created.host } : {}) };
     } catch (e) {
       this.hooks.driverFailed.call(info, e as Error);
       throw e;
     }
   }
 
+  private async createLocal(kind: DriverKind, ref: DriverRefInput, paths: string[], shared: SharedDrivers) {
+    const loaded = loadDriverPackage(kind, ref.package, paths);
+    const config = validateDriverConfig(kind, loaded, ref.config);
+    // One instance per package and config: docker serves CRI and CII from one client.
+    const id = `in-process\u0000${loaded.dir}\u0000${stableStringify(config)}`;
+    let entry = shared.get(id);
+    if (!entry) {
+      const instances = await createDriver({ kind, loaded, config, node: this.cfg.node.name, stateRoot: this.stateRoot, logger: this.log, container: rootContainer });
+      entry = { origin: { name: loaded.name, version: loaded.version, dir: loaded.dir }, instances };
+      shared.set(id, entry);
+      this.instances.push(instances);
+    }
+    return entry;
+  }
+
+  /** The driver in a child process of its own: it loads the package there (new code on disk included). */
+  private async createRemote(kind: DriverKind, ref: DriverRefInput, paths: string[], shared: SharedDrivers) {
+    const id = `process\u0000${ref.package}\u0000${stableStringify(ref.config)}`;
+    const known = shared.get(id);
+    if (known) {
+      if (!known.instances[kind]) throw new LbError('DRIVER_KIND_MISMATCH', `driver "${ref.package}" implements ${Object.keys(known.instances).join('/')}, not ${kind}`, { fix: `name a ${kind} driver in drivers.${kind}.package` });
+      return known;
+    }
+    const { host, ready } = await RemoteDriverHost.start({
+      init: { kind, package: ref.package, paths, config: ref.config, node: this.cfg.node.name, stateRoot: this.stateRoot, logLevel: this.cfg.log_level },
+      log: this.log.child(`driver:${ref.package}`),
+      onRestart: (kinds) => void this.recover(host, kinds),
+    });
+    const instances = host.proxies();
+    const entry = { origin: { name: ready.name, version: ready.version, dir: ready.dir }, instances, host };
+    shared.set(id, entry);
+    this.instances.push(instances);
+    return entry;
+  }
+
+  /** A restarted out-of-process driver is re-synced from the desired state, as after a swap. */
+  private async recover(host: RemoteDriverHost, kinds: DriverKind[]): Promise<void> {
+    for (const kind of kinds) {
+      const active = this.active.get(kind);
+      if (active?.host !== host) continue;
+      try {
+        await this.resyncers.get(kind)?.(active.instance);
+        this.log.info(`${kind} driver ${active.loaded.name} recovered after a restart`);
+      } catch (e) {
+        this.log.error(`${kind} driver ${active.loaded.name} restarted but its re-sync failed: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private get stateRoot(): string {
+    return join(this.cfg.data_dir, 'drivers-state');
+  }
+
   /** Loads hook plugins, then every configured driver. Any failure stops start-up with its reason. */
   async start(): Promise<void> {
     this.loadPlugins();
     const paths = driverSearchPaths(this.cfg);
-    const shared = new Map<string, DriverInstances>();
+    const shared: SharedDrivers = new Map();
     const errors: Error[] = [];
     for (const kind of DRIVER_KINDS) {
       const ref = this.cfg.drivers[kind];
@@ -136,9 +201,9 @@ export class Kernel {
    * disposes the old one (unless it still serves another kind). Any failure leaves the old driver in
    * place and says why. Workloads keep running: nothing here touches them.
    */
-  async swap(kind: DriverKind, ref: { package: string; config?: Record<string, unknown> }): Promise<DriverState> {
+  async swap(kind: DriverKind, ref: { package: string; config?: Record<string, unknown>; isolation?: Isolation }): Promise<DriverState> {
     const old = this.active.get(kind);
-    const target = { package: ref.package, config: ref.config ?? {} };
+    const target: DriverRefInput = { package: ref.package, config: ref.config ?? {}, ...(ref.isolation ? { isolation: ref.isolation } : {}) };
     const keep = old ? `; ${old.loaded.name} stays` : '';
     let next: ActiveDriver;
     try {
@@ -185,7 +250,15 @@ export class Kernel {
     return Promise.all(
       [...this.active.values()].map(async (d) => {
         const p = await d.instance.probe().catch((e: Error) => ({ state: 'error' as const, message: e.message }));
-        return { kind: d.kind, package: d.loaded.name, version: d.loaded.version, state: p.state, message: [d.note, p.message].filter(Boolean).join('; ') };
+        return {
+          kind: d.kind,
+          package: d.loaded.name,
+          version: d.loaded.version,
+          state: p.state,
+          message: [d.note, p.message].filter(Boolean).join('; '),
+          isolation: d.host ? ('process' as const) : ('in-process' as const),
+          ...(d.host ? { pid: d.host.pid, restarts: d.host.restarts } : {}),
+        };
       }),
     );
   }

@@ -147,6 +147,11 @@ export const DriverState = z
     version: z.string(),
     state: z.enum(['ready', 'initialising', 'error', 'absent']),
     message: z.string().default(''),
+    /** in-process, or process: the driver runs in a child process the kernel restarts when it dies. */
+    isolation: z.enum(['in-process', 'process']).optional(),
+    pid: z.number().int().optional(),
+    /** Restarts of an out-of-process driver after it died. */
+    restarts: z.number().int().optional(),
   })
   .strict();
 export type DriverState = z.infer<typeof DriverState>;

@@ -4,7 +4,9 @@ import { DRIVER_KINDS, LbError, parseOrThrow, type DriverKind } from '@lastbacke
 import { z } from 'zod';
 import { Kernel } from '../../kernel/kernel';
 
-const SwapRequest = z.object({ package: z.string().min(1), config: z.record(z.string(), z.unknown()).default({}) }).strict();
+const SwapRequest = z
+  .object({ package: z.string().min(1), config: z.record(z.string(), z.unknown()).default({}), isolation: z.enum(['in-process', 'process']).optional() })
+  .strict();
 
 @Controller('cluster/driver')
 export class DriverController {

@@ -8,10 +8,11 @@ export function registerDriver(program: Command, ctx: CliContext): void {
   const driver = program.command('driver').description("the server node's drivers (CRI, CII, CSI, CNI, CPI)");
   driver
     .command('ls')
-    .description('kind, package, version, state and probe result of every driver')
+    .description('kind, package, version, isolation, state and probe result of every driver')
     .action(async () => {
       const list = await ctx.client().drivers();
-      ctx.out(renderTable(['KIND', 'PACKAGE', 'VERSION', 'STATE', 'MESSAGE'], list.map((d) => [d.kind, d.package, d.version, d.state, d.message])).trimEnd());
+      const where = (d: (typeof list)[number]) => (d.isolation === 'process' ? `process ${d.pid ?? '-'} (restarts ${d.restarts ?? 0})` : (d.isolation ?? 'in-process'));
+      ctx.out(renderTable(['KIND', 'PACKAGE', 'VERSION', 'ISOLATION', 'STATE', 'MESSAGE'], list.map((d) => [d.kind, d.package, d.version, where(d), d.state, d.message])).trimEnd());
     });
   driver
     .command('set')
@@ -19,14 +20,17 @@ export function registerDriver(program: Command, ctx: CliContext): void {
     .argument('<kind>', 'cri, cii, csi, cni or cpi')
     .argument('<package>', 'driver package name (or path)')
     .option('--config <json>', "the driver's config as JSON", '{}')
-    .action(async (kind: string, pkg: string, o: { config: string }) => {
+    .option('--isolation <mode>', 'in-process, or process: a child process restarted when it dies (a swap to the same package then loads its new code)')
+    .action(async (kind: string, pkg: string, o: { config: string; isolation?: string }) => {
+      if (o.isolation !== undefined && o.isolation !== 'in-process' && o.isolation !== 'process')
+        throw new LbError('INVALID_ARGUMENT', `isolation: must be in-process or process, not "${o.isolation}"`);
       let config: Record<string, unknown>;
       try {
         config = JSON.parse(o.config) as Record<string, unknown>;
       } catch (e) {
         throw new LbError('INVALID_ARGUMENT', `config: not JSON: ${(e as Error).message}`);
       }
-      const d = await ctx.client().swapDriver(kind, pkg, config);
-      ctx.out(`${d.kind} driver is ${d.package}@${d.version} (${d.state})`);
+      const d = await ctx.client().swapDriver(kind, pkg, config, o.isolation as 'in-process' | 'process' | undefined);
+      ctx.out(`${d.kind} driver is ${d.package}@${d.version} (${d.state}${d.isolation === 'process' ? `, process ${d.pid}` : ''})`);
     });
 }

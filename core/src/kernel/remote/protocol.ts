@@ -1,0 +1,102 @@
+// The small RPC protocol between the kernel and a driver running in a child process (isolation:
+// process). Messages travel over Node's IPC channel with the "advanced" (structured clone)
+// serialisation, so Buffers, Dates and nested objects cross as they are; what cannot cross is
+// handled here: errors (re-created as LbError with their code) and AbortSignals (a marker plus a
+// cancel message).
+import { ERROR_CODES, LbError, type DriverInfo, type DriverKind, type ErrorCode, type FieldError } from '@lastbackend/sdk';
+
+/** Methods that return an AsyncIterable instead of a Promise; everything else is a call. */
+export const STREAM_METHODS: Partial<Record<DriverKind, readonly string[]>> = { cri: ['logs', 'events'] };
+export const isStreamMethod = (kind: DriverKind, method: string): boolean => STREAM_METHODS[kind]?.includes(method) ?? false;
+
+export interface HostInit {
+  t: 'init';
+  kind: DriverKind;
+  package: string;
+  paths: string[];
+  config: Record<string, unknown>;
+  node: string;
+  stateRoot: string;
+  logLevel: string;
+}
+
+export type ParentMessage =
+  | HostInit
+  | { t: 'call'; id: number; kind: DriverKind; method: string; args: unknown[] }
+  | { t: 'cancel'; id: number }
+  | { t: 'dispose' };
+
+/** What one kind of the loaded driver looks like from the outside. */
+export interface KindDescriptor {
+  info: DriverInfo;
+  /** The `capabilities` object of CRI/CII drivers. */
+  capabilities?: Record<string, boolean>;
+  /** Names of the functions the instance has (optional ones such as CII push may be absent). */
+  methods: string[];
+}
+
+export interface HostReady {
+  t: 'ready';
+  name: string;
+  version: string;
+  dir: string;
+  kinds: Partial<Record<DriverKind, KindDescriptor>>;
+}
+
+export type ChildMessage =
+  | HostReady
+  | { t: 'failed'; error: WireError }
+  | { t: 'result'; id: number; value: unknown }
+  | { t: 'error'; id: number; error: WireError }
+  | { t: 'item'; id: number; value: unknown }
+  | { t: 'end'; id: number }
+  | { t: 'disposed' };
+
+export interface WireError {
+  name: string;
+  message: string;
+  code?: ErrorCode;
+  fields?: FieldError[];
+  fix?: string;
+}
+
+export function toWireError(e: unknown): WireError {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const x = err as Partial<LbError>;
+  const code = typeof x.code === 'string' && x.code in ERROR_CODES ? x.code : undefined;
+  return { name: err.name, message: err.message, ...(code ? { code } : {}), ...(x.details?.fields ? { fields: x.details.fields } : {}), ...(x.details?.fix ? { fix: x.details.fix } : {}) };
+}
+
+/** An LbError again when it was one (code, fields and fix kept; the message already holds the fix). */
+export function fromWireError(w: WireError): Error {
+  if (!w.code) return Object.assign(new Error(w.message), { name: w.name });
+  const err = new LbError(w.code, w.message, w.fields ? { fields: w.fields } : {});
+  if (w.fix) err.details.fix = w.fix;
+  return err;
+}
+
+/** Stands for an AbortSignal argument; the child makes a signal of its own that a cancel message aborts. */
+const SIGNAL_MARK = '$lbAbortSignal';
+type SignalMark = { [SIGNAL_MARK]: true };
+const isMark = (v: unknown): v is SignalMark => typeof v === 'object' && v !== null && (v as Record<string, unknown>)[SIGNAL_MARK] === true;
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+
+/** Replaces AbortSignals (an argument, or a property of an options argument) with marks; returns them. */
+export function encodeArgs(args: unknown[]): { args: unknown[]; signals: AbortSignal[] } {
+  const signals: AbortSignal[] = [];
+  const mark = (v: unknown): unknown => {
+    if (v instanceof AbortSignal) {
+      signals.push(v);
+      return { [SIGNAL_MARK]: true };
+    }
+    return v;
+  };
+  const out = args.map((a) => (a instanceof AbortSignal ? mark(a) : isPlain(a) ? Object.fromEntries(Object.entries(a).map(([k, v]) => [k, mark(v)])) : a));
+  return { args: out, signals };
+}
+
+/** The child's side of encodeArgs: every mark becomes `signal`. */
+export function decodeArgs(args: unknown[], signal: AbortSignal): unknown[] {
+  const unmark = (v: unknown): unknown => (isMark(v) ? signal : v);
+  return args.map((a) => (isMark(a) ? signal : isPlain(a) ? Object.fromEntries(Object.entries(a).map(([k, v]) => [k, unmark(v)])) : a));
+}
