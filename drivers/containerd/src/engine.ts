@@ -1,0 +1,53 @@
+// What the CRI and the CII share: identity, the containerd health check and the connection's lifetime.
+import { DRIVER_API_VERSION, type DriverBase, type DriverInfo, type DriverLogger, type ProbeResult } from '@lastbackend/sdk';
+import { messageOf } from './errors';
+import type { Containerd } from './grpc';
+
+export const DRIVER_NAME = 'containerd';
+
+export const driverInfo = (version: string): DriverInfo => ({ name: DRIVER_NAME, version, api: [DRIVER_API_VERSION] });
+
+/** Asks containerd for its version; never throws. */
+export async function probeContainerd(ctd: Containerd): Promise<ProbeResult> {
+  try {
+    await ctd.call('version', 'Version', {}, { timeoutMs: 5000 });
+    return { state: 'ready' };
+  } catch (e) {
+    return {
+      state: 'error',
+      message:
+        `containerd not reachable at ${ctd.address}: ${messageOf(e)}. ` +
+        'Fix: start containerd, or set drivers.cri.config.address to its socket',
+    };
+  }
+}
+
+export abstract class ContainerdDriver implements DriverBase {
+  private disposed = false;
+
+  constructor(
+    protected readonly ctd: Containerd,
+    protected readonly version: string,
+    protected readonly logger: DriverLogger,
+    /** Called once on dispose; the connection is shared, so its owner decides when to close it. */
+    private readonly onDispose: () => void = () => {},
+  ) {}
+
+  info(): DriverInfo {
+    return driverInfo(this.version);
+  }
+
+  probe(): Promise<ProbeResult> {
+    return probeContainerd(this.ctd);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.release();
+    this.onDispose();
+  }
+
+  /** Subclasses stop their own background work here. */
+  protected async release(): Promise<void> {}
+}

@@ -1,0 +1,94 @@
+// Client-side pull, like `ctr pull`: registry → content store (under a lease) → image record → snapshots.
+import { randomBytes } from 'node:crypto';
+import { LbError, type RegistryAuth } from '@lastbackend/sdk';
+import type { ContentStore } from './content';
+import type { Containerd } from './grpc';
+import { isIndex, isManifest, pickManifest, type ImageConfig, type Index, type Manifest } from './image';
+import type { ImageStore } from './images';
+import { isInsecure, type ImageRef } from './reference';
+import { RegistryClient } from './registry';
+import { unpack } from './unpack';
+
+export interface PullOptions {
+  snapshotter: string;
+  insecureRegistries: readonly string[];
+  auth?: RegistryAuth;
+}
+
+/** How long a lease may outlive a crashed pull before containerd's GC drops it and what it holds. */
+const LEASE_TTL_MS = 60 * 60 * 1000;
+
+/** Pulls and unpacks `ref`; resolves with the image name stored in containerd. */
+export async function pullImage(
+  ctd: Containerd,
+  content: ContentStore,
+  images: ImageStore,
+  ref: ImageRef,
+  options: PullOptions,
+): Promise<string> {
+  const registry = new RegistryClient(ref, isInsecure(ref.domain, options.insecureRegistries), options.auth);
+  const top = await registry.manifest(ref.digest ?? ref.tag ?? 'latest');
+
+  const lease = `lastbackend-pull-${randomBytes(8).toString('hex')}`;
+  await ctd.call('leases', 'Create', {
+    id: lease,
+    labels: { 'containerd.io/gc.expire': new Date(Date.now() + LEASE_TTL_MS).toISOString() },
+  });
+  const opts = { lease };
+  try {
+    let manifestDoc = top;
+    let indexLabels: Record<string, string> | undefined;
+    if (isIndex(top.mediaType)) {
+      const index = JSON.parse(top.body.toString('utf8')) as Index;
+      const picked = pickManifest(index);
+      if (!picked) throw new LbError('NOT_FOUND', `${ref.name} has no image for linux/amd64`);
+      manifestDoc = await registry.manifest(picked.digest);
+      indexLabels = { 'containerd.io/gc.ref.content.m.0': picked.digest };
+    } else if (!isManifest(top.mediaType)) {
+      throw new LbError('INVALID_ARGUMENT', `${ref.name}: unsupported manifest type ${top.mediaType}`);
+    }
+    const manifest = JSON.parse(manifestDoc.body.toString('utf8')) as Manifest;
+
+    // Children before parents, so every gc.ref label points at content that exists.
+    const configBody = Buffer.concat(await collect(await registry.blob(manifest.config.digest)));
+    const config = JSON.parse(configBody.toString('utf8')) as ImageConfig;
+    const diffIds = config.rootfs?.diff_ids ?? [];
+    for (const layer of manifest.layers) {
+      const desc = { media_type: layer.mediaType, digest: layer.digest, size: layer.size };
+      if (await content.info(layer.digest)) continue;
+      await content.write(desc, await registry.blob(layer.digest), {}, opts);
+    }
+    const topChain = await unpack(ctd, content, manifest.layers, diffIds, options.snapshotter, lease);
+    await content.write(
+      { media_type: manifest.config.mediaType, digest: manifest.config.digest, size: manifest.config.size },
+      configBody,
+      { [`containerd.io/gc.ref.snapshot.${options.snapshotter}`]: topChain },
+      opts,
+    );
+    const manifestLabels: Record<string, string> = { 'containerd.io/gc.ref.content.config': manifest.config.digest };
+    manifest.layers.forEach((l, i) => (manifestLabels[`containerd.io/gc.ref.content.l.${i}`] = l.digest));
+    await content.write(
+      { media_type: manifestDoc.mediaType, digest: manifestDoc.digest, size: manifestDoc.body.length },
+      manifestDoc.body,
+      manifestLabels,
+      opts,
+    );
+    if (indexLabels) {
+      await content.write({ media_type: top.mediaType, digest: top.digest, size: top.body.length }, top.body, indexLabels, opts);
+    }
+    await images.put({
+      name: ref.name,
+      labels: {},
+      target: { media_type: top.mediaType, digest: top.digest, size: top.body.length },
+    });
+    return ref.name;
+  } finally {
+    await ctd.call('leases', 'Delete', { id: lease, sync: false }).catch(() => undefined);
+  }
+}
+
+async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const chunk of stream) out.push(Buffer.from(chunk));
+  return out;
+}
