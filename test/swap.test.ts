@@ -58,7 +58,7 @@ describe('driver hot swap', () => {
       expect(r.stderr).toMatch(why);
     }
     const ls = await s.lb(['driver', 'ls']);
-    expect(ls.stdout).toMatch(/csi\s+@lastbackend\/driver-hostdir\s+\S+\s+ready/);
+    expect(ls.stdout).toMatch(/csi\s+@lastbackend\/driver-hostdir\s+\S+\s+in-process\s+ready/);
   });
 
   it('swaps through the API and through the config file; running containers are not restarted', async () => {

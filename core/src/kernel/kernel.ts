@@ -2,10 +2,12 @@
 // own child container, and exposes the active drivers to the rest of the platform only through the
 // SDK interfaces. Hook plugins named in the config tap the kernel's hooks.
 import 'reflect-metadata';
+import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { container as rootContainer } from 'tsyringe';
 import {
   DRIVER_KINDS,
+  LABEL_NODE,
   LbError,
   createKernelHooks,
   isHookPlugin,
@@ -14,6 +16,7 @@ import {
   type DriverKind,
   type DriverState,
   type KernelHooks,
+  type ContainerRuntime,
   type ProxyDriver,
 } from '@lastbackend/sdk';
 import { driverSearchPaths, type KernelConfig } from '../config/config';
@@ -21,6 +24,7 @@ import { stableStringify } from '../state/hash';
 import { createDriver, loadDriverPackage, validateDriverConfig } from './driver-loader';
 import type { Logger } from './logger';
 import { RemoteDriverHost } from './remote/remote-driver';
+import { RuntimeSet } from './runtime-set';
 
 type Isolation = 'in-process' | 'process';
 interface DriverRefInput {
@@ -38,6 +42,7 @@ interface DriverOrigin {
 
 interface ActiveDriver {
   kind: DriverKind;
+  ref: DriverRefInput;
   loaded: DriverOrigin;
   instance: DriverBase;
   /** The child process of an out-of-process driver. */
@@ -53,6 +58,11 @@ export class Kernel {
   readonly hooks: KernelHooks = createKernelHooks();
   private readonly active = new Map<DriverKind, ActiveDriver>();
   private readonly instances: DriverInstances[] = [];
+  /** Container runtimes swapped out while they still ran this node's containers, by package dir. */
+  private readonly retired = new Map<string, ActiveDriver>();
+  private runtimes?: RuntimeSet;
+  private runtimesGeneration = new AbortController();
+  private pruneTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly cfg: KernelConfig,
@@ -77,7 +87,7 @@ export class Kernel {
       const { origin } = created;
       this.hooks.driverLoaded.call({ ...info, version: origin.version });
       this.log.info(`${kind} driver ${origin.name}@${origin.version} loaded${created.host ? ` in process ${created.host.pid}` : ''} (probe: ${probe.state})`);
-      return { kind, loaded: origin, instance, ...(created.host ? { host: created.host } : {}) };
+      return { kind, ref, loaded: origin, instance, ...(created.host ? { host: created.host } : {}) };
     } catch (e) {
       this.hooks.driverFailed.call(info, e as Error);
       throw e;
@@ -165,6 +175,7 @@ export class Kernel {
         }
       }
     }
+    if (!errors.length) await this.loadRetired(paths, shared);
     if (errors.length) {
       await this.dispose();
       if (errors.length === 1) throw errors[0];
@@ -226,11 +237,20 @@ export class Kernel {
       if (kind === 'cpi' && old.loaded.dir !== next.loaded.dir)
         await (old.instance as ProxyDriver).setTable([]).catch((e: Error) => this.log.warn(`clearing the table of ${old.loaded.name}: ${e.message}`));
       this.hooks.driverSwapped.call({ kind, package: old.loaded.name, version: old.loaded.version }, { kind, package: next.loaded.name, version: next.loaded.version });
-      if (![...this.active.values()].some((d) => d.instance === old.instance)) {
-        await old.instance.dispose().catch((e: Error) => this.log.warn(`dispose ${old.loaded.name}: ${e.message}`));
-        for (const inst of this.instances) for (const k of DRIVER_KINDS) if (inst[k] === old.instance) delete inst[k];
+      if (kind === 'cri' && old.loaded.dir !== next.loaded.dir && (await this.holdsContainers(old))) {
+        this.retired.set(old.loaded.dir, old);
+        this.log.info(`cri driver ${old.loaded.name} keeps running the containers of pods created before the swap; new pods go to ${next.loaded.name}`);
+      } else if (![...this.active.values()].some((d) => d.instance === old.instance)) {
+        await this.disposeDriver(old);
       }
     }
+    const back = kind === 'cri' ? this.retired.get(next.loaded.dir) : undefined;
+    if (back) {
+      // Swapped back to a runtime that was retired: the new instance now serves its containers.
+      this.retired.delete(next.loaded.dir);
+      await this.disposeDriver(back);
+    }
+    if (kind === 'cri') this.runtimesChanged();
     this.log.info(`${kind} driver swapped${old ? ` from ${old.loaded.name}` : ''} to ${next.loaded.name}@${next.loaded.version}`);
     return (await this.states()).find((s) => s.kind === kind)!;
   }
@@ -238,7 +258,79 @@ export class Kernel {
   driver<K extends DriverKind>(kind: K): NonNullable<DriverInstances[K]> {
     const d = this.active.get(kind);
     if (!d) throw new LbError('UNAVAILABLE', `no ${kind} driver is configured`, { fix: `name one in drivers.${kind}.package` });
+    if (kind === 'cri' && this.retired.size) {
+      this.runtimes ??= new RuntimeSet(d.instance as ContainerRuntime, [...this.retired.values()].map((r) => r.instance as ContainerRuntime), this.runtimesGeneration.signal);
+      return this.runtimes as unknown as NonNullable<DriverInstances[K]>;
+    }
     return d.instance as NonNullable<DriverInstances[K]>;
+  }
+
+  private async disposeDriver(d: ActiveDriver): Promise<void> {
+    await d.instance.dispose().catch((e: Error) => this.log.warn(`dispose ${d.loaded.name}: ${e.message}`));
+    for (const inst of this.instances) for (const k of DRIVER_KINDS) if (inst[k] === d.instance) delete inst[k];
+  }
+
+  // ---------------------------------------------------------------- retired container runtimes
+
+  private async holdsContainers(d: ActiveDriver): Promise<boolean> {
+    const rt = d.instance as ContainerRuntime;
+    return (await rt.list({ labels: { [LABEL_NODE]: this.cfg.node.name }, all: true }).catch(() => [])).length > 0;
+  }
+
+  private get retiredFile(): string {
+    return join(this.stateRoot, 'retired-runtimes.json');
+  }
+
+  /** The set of runtimes changed: persist it, and end event streams so consumers see the new set. */
+  private runtimesChanged(): void {
+    mkdirSync(this.stateRoot, { recursive: true });
+    writeFileSync(`${this.retiredFile}.tmp`, JSON.stringify([...this.retired.values()].map((r) => r.ref)));
+    renameSync(`${this.retiredFile}.tmp`, this.retiredFile);
+    this.runtimes = undefined;
+    this.runtimesGeneration.abort();
+    this.runtimesGeneration = new AbortController();
+    if (this.retired.size && !this.pruneTimer) {
+      this.pruneTimer = setInterval(() => void this.pruneRetired(), 15_000);
+      this.pruneTimer.unref();
+    }
+  }
+
+  /** Retired runtimes survive a restart: their containers keep being served, not recreated elsewhere. */
+  private async loadRetired(paths: string[], shared: SharedDrivers): Promise<void> {
+    if (!existsSync(this.retiredFile)) return;
+    let refs: DriverRefInput[] = [];
+    try {
+      refs = JSON.parse(readFileSync(this.retiredFile, 'utf8')) as DriverRefInput[];
+    } catch (e) {
+      this.log.warn(`${this.retiredFile} is unreadable, retired runtimes are forgotten: ${(e as Error).message}`);
+    }
+    for (const ref of refs) {
+      try {
+        const d = await this.load('cri', ref, paths, shared);
+        if (d.loaded.dir !== this.active.get('cri')?.loaded.dir) this.retired.set(d.loaded.dir, d);
+      } catch (e) {
+        this.log.warn(`retired cri driver ${ref.package} cannot be loaded; containers it ran are not served: ${(e as Error).message}`);
+      }
+    }
+    this.runtimesChanged();
+    await this.pruneRetired();
+  }
+
+  /** A retired runtime whose last container of this node is gone is disposed. */
+  async pruneRetired(): Promise<void> {
+    let changed = false;
+    for (const [dir, d] of this.retired) {
+      if (await this.holdsContainers(d)) continue;
+      this.retired.delete(dir);
+      changed = true;
+      this.log.info(`retired cri driver ${d.loaded.name} runs no containers any more; disposed`);
+      if (![...this.active.values()].some((a) => a.instance === d.instance)) await this.disposeDriver(d);
+    }
+    if (changed) this.runtimesChanged();
+    if (!this.retired.size && this.pruneTimer) {
+      clearInterval(this.pruneTimer);
+      this.pruneTimer = undefined;
+    }
   }
 
   has(kind: DriverKind): boolean {
@@ -247,7 +339,11 @@ export class Kernel {
 
   /** Kind, package, version and probe result of every driver, as nodes report them. */
   async states(): Promise<DriverState[]> {
-    return Promise.all(
+    const retired = [...this.retired.values()].map(async (d): Promise<DriverState> => {
+      const held = await (d.instance as ContainerRuntime).list({ labels: { [LABEL_NODE]: this.cfg.node.name }, all: true }).catch(() => []);
+      return { kind: d.kind, package: d.loaded.name, version: d.loaded.version, state: 'retired', message: `runs ${held.length} container(s) of pods created before the swap`, isolation: d.host ? 'process' : 'in-process' };
+    });
+    const active = Promise.all(
       [...this.active.values()].map(async (d) => {
         const p = await d.instance.probe().catch((e: Error) => ({ state: 'error' as const, message: e.message }));
         return {
@@ -261,6 +357,7 @@ export class Kernel {
         };
       }),
     );
+    return [...(await active), ...(await Promise.all(retired))];
   }
 
   async dispose(): Promise<void> {
@@ -273,7 +370,10 @@ export class Kernel {
         await d.dispose().catch((e: Error) => this.log.warn(`dispose ${d.info().name}: ${e.message}`));
       }
     }
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.runtimesGeneration.abort();
     this.active.clear();
+    this.retired.clear();
     this.instances.length = 0;
   }
 }

@@ -145,7 +145,7 @@ export const DriverState = z
     kind: z.string(),
     package: z.string(),
     version: z.string(),
-    state: z.enum(['ready', 'initialising', 'error', 'absent']),
+    state: z.enum(['ready', 'initialising', 'error', 'absent', 'retired']),
     message: z.string().default(''),
     /** in-process, or process: the driver runs in a child process the kernel restarts when it dies. */
     isolation: z.enum(['in-process', 'process']).optional(),
