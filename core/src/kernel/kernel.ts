@@ -233,8 +233,11 @@ export class Kernel {
     this.active.set(kind, next);
     this.cfg.drivers[kind] = target;
     if (old) {
-      // A different proxy package programs its own table: the old one's entries go once the new ones serve.
-      if (kind === 'cpi' && old.loaded.dir !== next.loaded.dir)
+      // Another proxy package, or the same one with another config (e.g. another nft table), programs its
+      // own table: the old one's entries go once the new ones serve. The same package and config (a
+      // reload of new code) programs the very same table, so nothing is cleared.
+      const sameTable = old.loaded.dir === next.loaded.dir && stableStringify(old.ref.config) === stableStringify(next.ref.config);
+      if (kind === 'cpi' && !sameTable)
         await (old.instance as ProxyDriver).setTable([]).catch((e: Error) => this.log.warn(`clearing the table of ${old.loaded.name}: ${e.message}`));
       this.hooks.driverSwapped.call({ kind, package: old.loaded.name, version: old.loaded.version }, { kind, package: next.loaded.name, version: next.loaded.version });
       if (kind === 'cri' && old.loaded.dir !== next.loaded.dir && (await this.holdsContainers(old))) {
