@@ -1,0 +1,525 @@
+// ContainerRuntime on containerd: container records, snapshots and tasks over its native gRPC API.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  LbError,
+  type ContainerEvent,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerState,
+  type ContainerStatus,
+  type CriCapabilities,
+  type DriverLogger,
+  type ExecResult,
+  type LogLine,
+  type LogOptions,
+} from '@lastbackend/sdk';
+import type { ContainerdDriverConfig } from './config';
+import { ContentStore } from './content';
+import { ContainerdDriver } from './engine';
+import { GRPC, grpcCode, isAlreadyExists, isNotFound, messageOf, toLbError } from './errors';
+import { containerEvents } from './events';
+import { FifoReader, mkfifo } from './fifo';
+import { jsonAny, timestampToDate, type Any, type Containerd, type Timestamp } from './grpc';
+import { containerId, labelFilter } from './ids';
+import { ImageStore } from './images';
+import { LogCopier, readLogs } from './logs';
+import { hostsFile, PROCESS_TYPE_URL, resolvConf, runtimeSpec, SPEC_TYPE_URL, type OciSpec } from './oci-spec';
+import { parseReference } from './reference';
+import { removeSnapshot, type SnapshotMount } from './unpack';
+
+/** Labels the driver keeps for itself on the container record; never shown to the platform. */
+const OWN = 'containerd.lastbackend.io/';
+const LABEL_NAME = `${OWN}name`;
+const LABEL_STARTED = `${OWN}started-at`;
+const LABEL_STOP_TIMEOUT = `${OWN}stop-timeout`;
+
+const SIGTERM = 15;
+const SIGKILL = 9;
+const DEFAULT_STOP_TIMEOUT = 10;
+
+interface ContainerRecord {
+  id: string;
+  labels: Record<string, string>;
+  image: string;
+  spec: Any | null;
+  snapshotter: string;
+  snapshot_key: string;
+  created_at: Timestamp | null;
+}
+
+type TaskStatus = 'UNKNOWN' | 'CREATED' | 'RUNNING' | 'STOPPED' | 'PAUSED' | 'PAUSING';
+
+interface TaskProcess {
+  container_id: string;
+  id: string;
+  pid: number;
+  status: TaskStatus;
+  exit_status: number;
+  exited_at: Timestamp | null;
+}
+
+const publicLabels = (labels: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith(OWN)));
+
+const TASK_STATES: Record<TaskStatus, ContainerState> = {
+  UNKNOWN: 'unknown',
+  CREATED: 'created',
+  RUNNING: 'running',
+  STOPPED: 'exited',
+  PAUSED: 'paused',
+  PAUSING: 'paused',
+};
+
+export function toStatus(c: ContainerRecord, task: TaskProcess | undefined): ContainerStatus {
+  const startedAt = c.labels[LABEL_STARTED];
+  let state: ContainerState = task ? TASK_STATES[task.status] : startedAt ? 'exited' : 'created';
+  if (task?.status === 'CREATED' && startedAt) state = 'created';
+  const status: ContainerStatus = {
+    id: c.id,
+    name: c.labels[LABEL_NAME] ?? c.id,
+    image: c.image,
+    labels: publicLabels(c.labels),
+    state,
+  };
+  if (startedAt && state !== 'created') status.startedAt = startedAt;
+  if (task && task.status === 'STOPPED') {
+    status.exitCode = task.exit_status;
+    const finished = timestampToDate(task.exited_at);
+    if (finished) status.finishedAt = finished.toISOString();
+  }
+  if (task && task.pid && (task.status === 'RUNNING' || task.status === 'PAUSED' || task.status === 'PAUSING')) {
+    status.pid = task.pid;
+  }
+  return status;
+}
+
+export class ContainerdRuntime extends ContainerdDriver implements ContainerRuntime {
+  readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: true };
+  private readonly images: ImageStore;
+  private readonly copiers = new Map<string, LogCopier>();
+  /** Labels of containers seen, so events about deleted ones can still be filtered. */
+  private readonly labelCache = new Map<string, Record<string, string>>();
+  private readonly recovered: Promise<void>;
+
+  constructor(
+    ctd: Containerd,
+    private readonly config: ContainerdDriverConfig,
+    private readonly stateDir: string,
+    version: string,
+    logger: DriverLogger,
+    onDispose?: () => void,
+  ) {
+    super(ctd, version, logger, onDispose);
+    this.images = new ImageStore(ctd, new ContentStore(ctd));
+    this.recovered = this.recover();
+  }
+
+  // ------------------------------------------------------------------ files the driver keeps per container
+
+  private dir(id: string): string {
+    return join(this.stateDir, 'containers', id);
+  }
+  private fifo(id: string, stream: 'stdout' | 'stderr'): string {
+    return join(this.dir(id), `${stream}.fifo`);
+  }
+  private logFile(id: string): string {
+    return join(this.dir(id), 'log.jsonl');
+  }
+
+  /** Re-attaches log copiers to tasks that kept running while no driver was there. */
+  private async recover(): Promise<void> {
+    try {
+      const { tasks } = await this.ctd.call<{ tasks: TaskProcess[] }>('tasks', 'List', {});
+      for (const t of tasks) {
+        if (t.status !== 'RUNNING' && t.status !== 'PAUSED') continue;
+        if (!existsSync(this.fifo(t.container_id, 'stdout'))) continue;
+        this.attach(t.container_id);
+      }
+    } catch (e) {
+      this.logger.warn('containerd: could not re-attach container logs', { error: messageOf(e) });
+    }
+  }
+
+  private attach(id: string): LogCopier {
+    this.copiers.get(id)?.close();
+    const copier = new LogCopier(this.fifo(id, 'stdout'), this.fifo(id, 'stderr'), this.logFile(id));
+    this.copiers.set(id, copier);
+    return copier;
+  }
+
+  private detach(id: string): void {
+    this.copiers.get(id)?.close();
+    this.copiers.delete(id);
+  }
+
+  protected override async release(): Promise<void> {
+    await this.recovered;
+    for (const id of [...this.copiers.keys()]) this.detach(id);
+  }
+
+  // ------------------------------------------------------------------ containerd look-ups
+
+  private async container(id: string): Promise<ContainerRecord | undefined> {
+    try {
+      const { container } = await this.ctd.call<{ container: ContainerRecord }>('containers', 'Get', { id });
+      this.labelCache.set(id, publicLabels(container.labels));
+      return container;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private async mustContainer(id: string, what: string): Promise<ContainerRecord> {
+    const c = await this.container(id);
+    if (!c) throw new LbError('NOT_FOUND', `${what}: container ${id} not found`);
+    return c;
+  }
+
+  private async task(id: string, execId = ''): Promise<TaskProcess | undefined> {
+    try {
+      return (await this.ctd.call<{ process: TaskProcess | null }>('tasks', 'Get', { container_id: id, exec_id: execId })).process ?? undefined;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private async kill(id: string, signal: number, all: boolean, execId = ''): Promise<void> {
+    try {
+      await this.ctd.call('tasks', 'Kill', { container_id: id, exec_id: execId, signal, all });
+    } catch (e) {
+      // Already gone or already finished.
+      if (!isNotFound(e) && grpcCode(e) !== GRPC.FAILED_PRECONDITION) throw e;
+    }
+  }
+
+  /** Exit status of a process, or undefined when `timeoutMs` passed first. */
+  private async waitExit(id: string, timeoutMs: number, execId = ''): Promise<number | undefined> {
+    try {
+      const res = await this.ctd.call<{ exit_status: number }>('tasks', 'Wait', { container_id: id, exec_id: execId }, { timeoutMs });
+      return res.exit_status;
+    } catch (e) {
+      if (grpcCode(e) === GRPC.DEADLINE_EXCEEDED) return undefined;
+      throw e;
+    }
+  }
+
+  private async deleteTask(id: string): Promise<void> {
+    try {
+      await this.ctd.call('tasks', 'Delete', { container_id: id });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  // ------------------------------------------------------------------ ContainerRuntime
+
+  async create(spec: ContainerSpec): Promise<ContainerStatus> {
+    const id = containerId(spec.name);
+    const what = `create container ${spec.name}`;
+    try {
+      const existing = await this.container(id);
+      if (existing) return toStatus(existing, await this.task(id));
+
+      const ref = parseReference(spec.image);
+      const record = await this.images.get(ref.name);
+      if (!record) throw new LbError('NOT_FOUND', `${what}: image ${spec.image} not found (pull it first)`);
+      const image = await this.images.resolve(record);
+      const top = image.chain[image.chain.length - 1];
+
+      let netns: string | undefined;
+      if (spec.network.mode === 'container') {
+        const peer = containerId(spec.network.container);
+        const peerTask = await this.task(peer);
+        if (!peerTask || peerTask.status !== 'RUNNING') {
+          throw new LbError('FAILED_PRECONDITION', `${what}: container ${spec.network.container} whose network it joins is not running`);
+        }
+        netns = `/proc/${peerTask.pid}/ns/net`;
+      }
+
+      const dir = this.dir(id);
+      await mkdir(dir, { recursive: true });
+      const hostname = id.slice(0, 63);
+      const etc = { resolvConf: join(dir, 'resolv.conf'), hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname') };
+      const hostResolv = existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
+      await writeFile(etc.resolvConf, resolvConf(spec.dns, hostResolv));
+      await writeFile(etc.hosts, hostsFile(hostname));
+      await writeFile(etc.hostname, `${hostname}\n`);
+      const oci = runtimeSpec({ id, namespace: this.config.namespace, hostname, spec, image: image.config, etc, netns });
+      if (!oci.process.args.length) throw new LbError('INVALID_ARGUMENT', `${what}: no command, and the image has none`);
+
+      const labels: Record<string, string> = { ...spec.labels, [LABEL_NAME]: spec.name };
+      if (spec.stopTimeout !== undefined) labels[LABEL_STOP_TIMEOUT] = String(spec.stopTimeout);
+
+      // The lease keeps the fresh snapshot from the GC until the container record references it.
+      const lease = `lastbackend-create-${randomBytes(8).toString('hex')}`;
+      await this.ctd.call('leases', 'Create', { id: lease, labels: { 'containerd.io/gc.expire': new Date(Date.now() + 600_000).toISOString() } });
+      try {
+        try {
+          await this.ctd.call('snapshots', 'Prepare', { snapshotter: this.config.snapshotter, key: id, parent: top }, { lease });
+        } catch (e) {
+          if (!isAlreadyExists(e)) throw e; // left over by a create that failed half way: reuse it
+        }
+        try {
+          await this.ctd.call('containers', 'Create', {
+            container: {
+              id,
+              labels,
+              image: record.name,
+              runtime: { name: this.config.runtime },
+              spec: jsonAny(SPEC_TYPE_URL, oci),
+              snapshotter: this.config.snapshotter,
+              snapshot_key: id,
+            },
+          }, { lease });
+        } catch (e) {
+          if (!isAlreadyExists(e)) {
+            await removeSnapshot(this.ctd, this.config.snapshotter, id).catch(() => undefined);
+            throw e;
+          }
+        }
+      } finally {
+        await this.ctd.call('leases', 'Delete', { id: lease }).catch(() => undefined);
+      }
+      return toStatus(await this.mustContainer(id, what), undefined);
+    } catch (e) {
+      throw toLbError(e, what);
+    }
+  }
+
+  async start(idOrName: string): Promise<void> {
+    const id = containerId(idOrName);
+    const what = `start container ${idOrName}`;
+    try {
+      await this.recovered;
+      const c = await this.mustContainer(id, what);
+      const existing = await this.task(id);
+      if (existing && (existing.status === 'RUNNING' || existing.status === 'PAUSED' || existing.status === 'PAUSING')) return;
+      if (existing) {
+        this.copiers.get(id)?.drain(true);
+        await this.deleteTask(id);
+      }
+      await mkdir(this.dir(id), { recursive: true });
+      await mkfifo(this.fifo(id, 'stdout'));
+      await mkfifo(this.fifo(id, 'stderr'));
+      this.attach(id);
+      const { mounts } = await this.ctd.call<{ mounts: SnapshotMount[] }>('snapshots', 'Mounts', {
+        snapshotter: c.snapshotter,
+        key: c.snapshot_key,
+      });
+      await this.ctd.call(
+        'tasks',
+        'Create',
+        { container_id: id, rootfs: mounts, stdout: this.fifo(id, 'stdout'), stderr: this.fifo(id, 'stderr') },
+        { timeoutMs: 60_000 },
+      );
+      const startedAt = new Date().toISOString();
+      try {
+        await this.ctd.call('tasks', 'Start', { container_id: id });
+      } catch (e) {
+        await this.deleteTask(id).catch(() => undefined);
+        throw e;
+      }
+      await this.ctd.call('containers', 'Update', {
+        container: { id, labels: { [LABEL_STARTED]: startedAt } },
+        update_mask: { paths: [`labels.${LABEL_STARTED}`] },
+      });
+    } catch (e) {
+      throw toLbError(e, what);
+    }
+  }
+
+  async stop(idOrName: string, timeoutSeconds?: number): Promise<void> {
+    const id = containerId(idOrName);
+    const what = `stop container ${idOrName}`;
+    try {
+      const c = await this.container(id);
+      if (!c) return;
+      const task = await this.task(id);
+      if (!task || task.status === 'STOPPED') return;
+      const timeout = timeoutSeconds ?? (Number(c.labels[LABEL_STOP_TIMEOUT]) || DEFAULT_STOP_TIMEOUT);
+      const exited = this.waitExit(id, Math.max(1, timeout) * 1000);
+      exited.catch(() => undefined);
+      await this.kill(id, SIGTERM, false);
+      if ((await exited) === undefined) {
+        await this.kill(id, SIGKILL, true);
+        await this.waitExit(id, 30_000);
+      }
+      this.copiers.get(id)?.drain(true);
+    } catch (e) {
+      throw toLbError(e, what);
+    }
+  }
+
+  async remove(idOrName: string): Promise<void> {
+    const id = containerId(idOrName);
+    const what = `remove container ${idOrName}`;
+    try {
+      await this.recovered;
+      const c = await this.container(id);
+      const task = await this.task(id);
+      if (task && task.status !== 'STOPPED') {
+        await this.kill(id, SIGKILL, true);
+        await this.waitExit(id, 30_000);
+      }
+      if (task) await this.deleteTask(id);
+      this.detach(id);
+      if (c) {
+        try {
+          await this.ctd.call('containers', 'Delete', { id });
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+        await removeSnapshot(this.ctd, c.snapshotter, c.snapshot_key);
+      }
+      await rm(this.dir(id), { recursive: true, force: true });
+    } catch (e) {
+      throw toLbError(e, what);
+    }
+  }
+
+  async inspect(idOrName: string): Promise<ContainerStatus | null> {
+    const id = containerId(idOrName);
+    try {
+      const c = await this.container(id);
+      return c ? toStatus(c, await this.task(id)) : null;
+    } catch (e) {
+      throw toLbError(e, `inspect container ${idOrName}`);
+    }
+  }
+
+  async list(filter: { labels?: Record<string, string>; all?: boolean } = {}): Promise<ContainerStatus[]> {
+    try {
+      const filters = filter.labels && Object.keys(filter.labels).length ? [labelFilter(filter.labels)] : [];
+      const { containers } = await this.ctd.call<{ containers: ContainerRecord[] }>('containers', 'List', { filters });
+      const { tasks } = await this.ctd.call<{ tasks: TaskProcess[] }>('tasks', 'List', {});
+      const byId = new Map(tasks.map((t) => [t.container_id, t]));
+      const out: ContainerStatus[] = [];
+      for (const c of containers) {
+        this.labelCache.set(c.id, publicLabels(c.labels));
+        const status = toStatus(c, byId.get(c.id));
+        if (filter.all || status.state === 'running') out.push(status);
+      }
+      return out;
+    } catch (e) {
+      throw toLbError(e, 'list containers');
+    }
+  }
+
+  async *logs(idOrName: string, options: LogOptions = {}): AsyncIterable<LogLine> {
+    const id = containerId(idOrName);
+    const what = `logs of container ${idOrName}`;
+    try {
+      await this.recovered;
+      await this.mustContainer(id, what);
+      const task = await this.task(id);
+      this.copiers.get(id)?.drain(!task || task.status === 'STOPPED');
+    } catch (e) {
+      throw toLbError(e, what);
+    }
+    const alive = async (): Promise<boolean> => (await this.container(id).catch(() => undefined)) !== undefined;
+    yield* readLogs(this.logFile(id), options, alive);
+  }
+
+  async wait(idOrName: string): Promise<number> {
+    const id = containerId(idOrName);
+    const what = `wait for container ${idOrName}`;
+    try {
+      await this.mustContainer(id, what);
+      if (!(await this.task(id))) throw new LbError('FAILED_PRECONDITION', `${what}: it was never started`);
+      const code = (await this.waitExit(id, 0)) ?? -1;
+      this.copiers.get(id)?.drain(true);
+      return code;
+    } catch (e) {
+      throw toLbError(e, what);
+    }
+  }
+
+  async exec(idOrName: string, command: string[], options: { timeoutSeconds?: number } = {}): Promise<ExecResult> {
+    const id = containerId(idOrName);
+    const what = `exec in container ${idOrName}`;
+    try {
+      const c = await this.mustContainer(id, what);
+      const task = await this.task(id);
+      if (!task || task.status !== 'RUNNING') throw new LbError('FAILED_PRECONDITION', `${what}: it is not running`);
+      if (!c.spec) throw new LbError('INTERNAL', `${what}: the container has no runtime spec`);
+      const oci = JSON.parse(c.spec.value.toString('utf8')) as OciSpec;
+      return await this.runExec(id, { ...oci.process, args: command, terminal: false }, options.timeoutSeconds, what);
+    } catch (e) {
+      throw toLbError(e, what);
+    }
+  }
+
+  private async runExec(id: string, process: OciSpec['process'], timeoutSeconds: number | undefined, what: string): Promise<ExecResult> {
+    const execId = `exec-${randomBytes(6).toString('hex')}`;
+    const paths = { stdout: join(this.dir(id), `${execId}.out`), stderr: join(this.dir(id), `${execId}.err`) };
+    await mkdir(this.dir(id), { recursive: true });
+    await mkfifo(paths.stdout);
+    await mkfifo(paths.stderr);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const readers = [new FifoReader(paths.stdout, (b) => out.push(b)), new FifoReader(paths.stderr, (b) => err.push(b))];
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await this.ctd.call('tasks', 'Exec', {
+        container_id: id,
+        exec_id: execId,
+        stdout: paths.stdout,
+        stderr: paths.stderr,
+        terminal: false,
+        spec: jsonAny(PROCESS_TYPE_URL, process),
+      });
+      try {
+        await this.ctd.call('tasks', 'Start', { container_id: id, exec_id: execId });
+      } catch (e) {
+        // The command could not be started (e.g. not found): report it as the shell would.
+        if (grpcCode(e) === GRPC.UNAVAILABLE) throw e;
+        return { exitCode: 126, stdout: '', stderr: `${messageOf(e)}\n` };
+      }
+      let timedOut = false;
+      const exited = this.waitExit(id, 0, execId);
+      const limit =
+        timeoutSeconds === undefined
+          ? undefined
+          : new Promise<undefined>((resolve) => {
+              timer = setTimeout(() => {
+                timedOut = true;
+                resolve(undefined);
+              }, timeoutSeconds * 1000);
+            });
+      const code = await (limit ? Promise.race([exited, limit]) : exited);
+      if (timedOut || code === undefined) {
+        await this.kill(id, SIGKILL, false, execId);
+        await exited.catch(() => undefined);
+        throw new LbError('TIMEOUT', `${what}: ${process.args.join(' ')} did not finish within ${timeoutSeconds}s`);
+      }
+      for (const r of readers) r.drain();
+      return { exitCode: code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+    } finally {
+      clearTimeout(timer);
+      for (const r of readers) r.close();
+      await this.ctd.call('tasks', 'DeleteProcess', { container_id: id, exec_id: execId }).catch(() => undefined);
+      await unlink(paths.stdout).catch(() => undefined);
+      await unlink(paths.stderr).catch(() => undefined);
+    }
+  }
+
+  events(filter: { labels?: Record<string, string> }, signal: AbortSignal): AsyncIterable<ContainerEvent> {
+    const labelsOf = async (id: string, action: ContainerEvent['action']): Promise<Record<string, string> | undefined> => {
+      if (action === 'destroy') {
+        const labels = this.labelCache.get(id);
+        this.labelCache.delete(id);
+        return labels;
+      }
+      const cached = this.labelCache.get(id);
+      if (cached) return cached;
+      const c = await this.container(id).catch(() => undefined);
+      return c ? publicLabels(c.labels) : undefined;
+    };
+    return containerEvents(this.ctd, labelsOf, filter, signal);
+  }
+}

@@ -1,0 +1,204 @@
+// OCI runtime specs for runc, with the defaults containerd's own client would fill in for a plain container.
+import type { ContainerSpec, Mount } from '@lastbackend/sdk';
+import type { ImageConfig } from './image';
+
+export const SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
+export const PROCESS_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The capabilities Docker and containerd grant a non-privileged container. */
+export const DEFAULT_CAPABILITIES = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
+const MASKED_PATHS = [
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/** The subset of the OCI process we set; exec reuses it with other args. */
+export interface OciProcess {
+  terminal: boolean;
+  user: { uid: number; gid: number };
+  args: string[];
+  env: string[];
+  cwd: string;
+  capabilities: { bounding: string[]; effective: string[]; permitted: string[] };
+  rlimits: { type: string; hard: number; soft: number }[];
+  noNewPrivileges: boolean;
+}
+
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+}
+
+export interface OciSpec {
+  ociVersion: string;
+  process: OciProcess;
+  root: { path: string; readonly: boolean };
+  hostname: string;
+  mounts: OciMount[];
+  linux: {
+    namespaces: { type: string; path?: string }[];
+    maskedPaths: string[];
+    readonlyPaths: string[];
+    cgroupsPath: string;
+    resources: {
+      devices: { allow: boolean; access: string }[];
+      memory?: { limit: number };
+      cpu?: { quota: number; period: number };
+    };
+  };
+}
+
+/** Files the driver writes per container and bind-mounts over the image's /etc ones. */
+export interface EtcFiles {
+  resolvConf: string;
+  hosts: string;
+  hostname: string;
+}
+
+export interface SpecInput {
+  id: string;
+  namespace: string;
+  hostname: string;
+  spec: ContainerSpec;
+  image: ImageConfig;
+  etc: EtcFiles;
+  /** Network namespace to join (another container's); a new one when absent. */
+  netns?: string;
+}
+
+const CPU_PERIOD = 100_000;
+
+/** Entrypoint + cmd with the Kubernetes convention: command replaces the entrypoint, args the CMD. */
+export function processArgs(spec: Pick<ContainerSpec, 'command' | 'args'>, image: ImageConfig): string[] {
+  const entrypoint = spec.command ?? image.config?.Entrypoint ?? [];
+  const cmd = spec.args ?? (spec.command ? [] : (image.config?.Cmd ?? []));
+  return [...entrypoint, ...cmd];
+}
+
+/** Image env overridden by the spec's, PATH defaulted when neither sets it. */
+export function processEnv(specEnv: Record<string, string>, image: ImageConfig): string[] {
+  const env = new Map<string, string>();
+  for (const kv of image.config?.Env ?? []) {
+    const eq = kv.indexOf('=');
+    env.set(eq < 0 ? kv : kv.slice(0, eq), eq < 0 ? '' : kv.slice(eq + 1));
+  }
+  for (const [k, v] of Object.entries(specEnv)) env.set(k, v);
+  if (!env.has('PATH')) env.set('PATH', DEFAULT_PATH.slice(5));
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+const bind = (source: string, destination: string, readonly: boolean): OciMount => ({
+  destination,
+  type: 'bind',
+  source,
+  options: ['rbind', 'rprivate', readonly ? 'ro' : 'rw'],
+});
+
+export function runtimeSpec(input: SpecInput): OciSpec {
+  const { spec, image } = input;
+  const args = processArgs(spec, image);
+  const caps = [...DEFAULT_CAPABILITIES];
+  const userMounts = spec.mounts.map((m: Mount) => bind(m.source, m.target, m.readonly));
+  const overridden = new Set(userMounts.map((m) => m.destination));
+  const etc = [
+    bind(input.etc.resolvConf, '/etc/resolv.conf', false),
+    bind(input.etc.hosts, '/etc/hosts', false),
+    bind(input.etc.hostname, '/etc/hostname', false),
+  ].filter((m) => !overridden.has(m.destination));
+  const resources: OciSpec['linux']['resources'] = { devices: [{ allow: false, access: 'rwm' }] };
+  if (spec.resources.ram !== undefined) resources.memory = { limit: Math.round(spec.resources.ram) };
+  if (spec.resources.cpu !== undefined) {
+    resources.cpu = { quota: Math.max(1000, Math.round((spec.resources.cpu * CPU_PERIOD) / 1000)), period: CPU_PERIOD };
+  }
+  return {
+    ociVersion: '1.0.2-dev',
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args,
+      env: processEnv(spec.env, image),
+      cwd: spec.workdir || image.config?.WorkingDir || '/',
+      capabilities: { bounding: caps, effective: [...caps], permitted: [...caps] },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
+      noNewPrivileges: false,
+    },
+    root: { path: 'rootfs', readonly: false },
+    hostname: input.hostname,
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      {
+        destination: '/dev/pts',
+        type: 'devpts',
+        source: 'devpts',
+        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+      },
+      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
+      ...etc,
+      ...userMounts,
+    ],
+    linux: {
+      namespaces: [
+        { type: 'pid' },
+        { type: 'ipc' },
+        { type: 'uts' },
+        { type: 'mount' },
+        input.netns ? { type: 'network', path: input.netns } : { type: 'network' },
+      ],
+      maskedPaths: MASKED_PATHS,
+      readonlyPaths: READONLY_PATHS,
+      cgroupsPath: `/${input.namespace}/${input.id}`,
+      resources,
+    },
+  };
+}
+
+/** resolv.conf for the container: the spec's resolver, else the host's minus loopback servers (unreachable inside). */
+export function resolvConf(dns: ContainerSpec['dns'], hostResolvConf: string): string {
+  if (dns) {
+    const lines = dns.servers.map((s) => `nameserver ${s}`);
+    if (dns.search.length) lines.push(`search ${dns.search.join(' ')}`);
+    if (dns.options?.length) lines.push(`options ${dns.options.join(' ')}`);
+    return `${lines.join('\n')}\n`;
+  }
+  const kept = hostResolvConf
+    .split('\n')
+    .filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l))
+    .join('\n');
+  return kept.endsWith('\n') ? kept : `${kept}\n`;
+}
+
+export const hostsFile = (hostname: string): string =>
+  `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.0.1\t${hostname}\n`;
