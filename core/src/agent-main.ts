@@ -9,6 +9,7 @@ import { startNodeAgent } from './agent/start';
 import type { Agent } from './agent/agent';
 import { parseListen, type KernelConfig } from './config/config';
 import { Kernel } from './kernel/kernel';
+import { watchDriverConfig } from './kernel/config-watch';
 import { createLogger, type Logger } from './kernel/logger';
 
 export interface AgentRunOptions {
@@ -75,19 +76,27 @@ export async function runAgent(cfg: KernelConfig, o: AgentRunOptions, log: Logge
   let agent: Agent | undefined;
   try {
     const { host, port } = parseListen(o.listen);
-    const srv = await startAgentServer(() => {
-      if (!agent) throw new LbError('UNAVAILABLE', 'agent is starting');
-      return agent;
-    }, creds.agent_key, host, port);
+    const srv = await startAgentServer(
+      () => {
+        if (!agent) throw new LbError('UNAVAILABLE', 'agent is starting');
+        return agent;
+      },
+      kernel,
+      creds.agent_key,
+      host,
+      port,
+    );
     const adv = o.advertise ?? (host === '0.0.0.0' || host === '::' ? (hostAddresses()[0] ?? '127.0.0.1') : host);
     const endpoint = `http://${adv.includes(':') ? `[${adv}]` : adv}:${srv.port}`;
     agent = await startNodeAgent(kernel, new LbClient({ server: o.server, token: creds.token }), cfg, log.child('agent'), endpoint);
     log.info(`lb agent: node ${cfg.node.name} serving ${o.server}; exec at ${endpoint}`);
+    const stopWatching = cfg.configFile ? watchDriverConfig(cfg, kernel, log.child('kernel')) : async () => undefined;
     const running = agent;
     return {
       node: cfg.node.name,
       endpoint,
       close: async () => {
+        await stopWatching();
         await running.stop();
         await new Promise((r) => srv.server.close(r));
         srv.server.closeAllConnections();

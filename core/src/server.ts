@@ -107,7 +107,11 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
 
     if (cfg.node.agent) {
       const agent = await startNodeAgent(kernel, new LbClient({ server: url, token }), cfg, log.child('agent'));
-      gateway.register(cfg.node.name, agent);
+      gateway.register(cfg.node.name, {
+        exec: (...a) => agent.exec(...a),
+        drivers: () => kernel.states(),
+        swapDriver: (kind, swap) => kernel.swap(kind, swap),
+      });
       cleanup.push(() => agent.stop());
     }
 

@@ -206,12 +206,12 @@ export class LbClient {
     return this.request<void>('DELETE', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
   }
 
-  // ------------------------------------------------------------ drivers of the server's node
-  drivers() {
-    return this.request<DriverState[]>('GET', '/cluster/driver');
+  // ------------------------------------------------------------ drivers of a node (default: the server's own)
+  drivers(node?: string) {
+    return this.request<DriverState[]>('GET', `/cluster/driver${node ? `?node=${enc(node)}` : ''}`);
   }
-  swapDriver(kind: string, pkg: string, config: Record<string, unknown> = {}, isolation?: 'in-process' | 'process') {
-    return this.request<DriverState>('PUT', `/cluster/driver/${enc(kind)}`, { package: pkg, config, ...(isolation ? { isolation } : {}) });
+  swapDriver(kind: string, pkg: string, config: Record<string, unknown> = {}, isolation?: 'in-process' | 'process', node?: string) {
+    return this.request<DriverState>('PUT', `/cluster/driver/${enc(kind)}${node ? `?node=${enc(node)}` : ''}`, { package: pkg, config, ...(isolation ? { isolation } : {}) });
   }
 
   // ------------------------------------------------------------ join tokens and nodes

@@ -1,21 +1,23 @@
-// A joined node's agent serves exec to the API server (and only to it: the agent key). Logs reach the
-// API through the log collector instead.
+// A joined node's agent serves exec and its drivers (list, hot swap) to the API server, and only to
+// it: the agent key. Logs reach the API through the log collector instead.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { ExecRequest, LbError, isLbError, parseOrThrow } from '@lastbackend/sdk';
+import { DRIVER_KINDS, ExecRequest, LbError, isLbError, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
 import { z } from 'zod';
+import { DriverSwapRequest } from '../config/config';
+import type { Kernel } from '../kernel/kernel';
 import type { Agent } from './agent';
 
 const AgentExec = ExecRequest.safeExtend({ namespace: z.string().min(1), pod: z.string().min(1) });
 const MAX_BODY = 1024 * 1024;
 
-export async function startAgentServer(agent: () => Agent, key: string, host: string, port: number): Promise<{ server: Server; port: number }> {
+export async function startAgentServer(agent: () => Agent, kernel: Kernel, key: string, host: string, port: number): Promise<{ server: Server; port: number }> {
   const expected = createHash('sha256').update(key).digest();
   const server = createServer((req, res) => {
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (!m || !timingSafeEqual(createHash('sha256').update(m[1].trim()).digest(), expected)) return send(res, 401, { code: 'UNAUTHORIZED', message: 'invalid agent key' });
-    handle(agent(), req, res).catch((e: unknown) => {
+    handle(agent, kernel, req, res).catch((e: unknown) => {
       const err = isLbError(e) ? e : new LbError('INTERNAL', (e as Error).message);
       if (!res.headersSent) send(res, err.status, err.toJSON());
       else res.end();
@@ -28,11 +30,22 @@ export async function startAgentServer(agent: () => Agent, key: string, host: st
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-async function handle(agent: Agent, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(agent: () => Agent, kernel: Kernel, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://agent');
   if (req.method === 'POST' && url.pathname === '/exec') {
     const body = parseOrThrow(AgentExec, JSON.parse(await readBody(req)), 'invalid exec request');
-    send(res, 200, await agent.exec(body.namespace, body.pod, body.command, body.container, body.timeout));
+    send(res, 200, await agent().exec(body.namespace, body.pod, body.command, body.container, body.timeout));
+    return;
+  }
+  if (req.method === 'GET' && url.pathname === '/drivers') {
+    send(res, 200, await kernel.states());
+    return;
+  }
+  const swap = /^\/drivers\/([a-z]+)$/.exec(url.pathname);
+  if (req.method === 'PUT' && swap) {
+    const kind = swap[1];
+    if (!(DRIVER_KINDS as readonly string[]).includes(kind)) throw new LbError('INVALID_ARGUMENT', `kind: must be one of ${DRIVER_KINDS.join(', ')}`);
+    send(res, 200, await kernel.swap(kind as DriverKind, parseOrThrow(DriverSwapRequest, JSON.parse(await readBody(req)), 'invalid driver swap')));
     return;
   }
   send(res, 404, { code: 'NOT_FOUND', message: 'no such route' });

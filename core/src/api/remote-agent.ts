@@ -1,7 +1,7 @@
-// The API's side of a joined node's agent server: exec over HTTP, authenticated with the
+// The API's side of a joined node's agent server: exec and drivers over HTTP, authenticated with the
 // node's agent key.
-import { LbError, type ErrorBody, type ExecResult } from '@lastbackend/sdk';
-import type { NodeAgentHandle } from './node-gateway';
+import { LbError, type DriverKind, type DriverState, type ErrorBody, type ExecResult } from '@lastbackend/sdk';
+import type { DriverSwap, NodeAgentHandle } from './node-gateway';
 
 export class RemoteAgent implements NodeAgentHandle {
   constructor(
@@ -30,5 +30,15 @@ export class RemoteAgent implements NodeAgentHandle {
       signal: AbortSignal.timeout(((timeoutSeconds ?? 60) + 10) * 1000),
     });
     return (await res.json()) as ExecResult;
+  }
+
+  async drivers(): Promise<DriverState[]> {
+    return (await (await this.call('/drivers', { method: 'GET', signal: AbortSignal.timeout(30_000) })).json()) as DriverState[];
+  }
+
+  /** A swap loads, probes and re-syncs on the node: it may take a while. */
+  async swapDriver(kind: DriverKind, swap: DriverSwap): Promise<DriverState> {
+    const res = await this.call(`/drivers/${encodeURIComponent(kind)}`, { method: 'PUT', body: JSON.stringify(swap), signal: AbortSignal.timeout(120_000) });
+    return (await res.json()) as DriverState;
   }
 }

@@ -17,6 +17,9 @@ const DriverPackage = z
       .describe('in-process (default), or process: a child process restarted when it crashes; a swap to the same package then loads its new code'),
   })
   .strict();
+/** A hot swap asked for through the API (`lb driver set`). */
+export const DriverSwapRequest = DriverPackage;
+
 const DriverRef = DriverPackage.extend({
   /** Loaded instead when this host cannot run the driver (its probe fails), e.g. no ip_vs → nftables. */
   fallback: DriverPackage.optional(),

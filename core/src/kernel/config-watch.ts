@@ -1,4 +1,5 @@
-// Swap by config: when the config file changes, every kind whose driver entry changed is swapped hot.
+// Swap by config: when the config file changes, every kind whose driver entry in the file changed is
+// swapped hot (a swap made through the API holds until then).
 import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { DRIVER_KINDS } from '@lastbackend/sdk';
@@ -11,19 +12,30 @@ export function watchDriverConfig(cfg: KernelConfig, kernel: Kernel, log: Logger
   const file = cfg.configFile!;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
+  const entry = (d: { package: string; config?: Record<string, unknown>; isolation?: string } | null | undefined) =>
+    stableStringify({ p: d?.package, c: d?.config ?? {}, i: d?.isolation ?? 'in-process' });
+  const load = () => loadConfig({ file, flags: { dataDir: cfg.data_dir, listen: cfg.listen, name: cfg.node.name } });
+  let inFile: KernelConfig['drivers'] | undefined;
+  try {
+    inFile = load().drivers;
+  } catch {
+    inFile = undefined; // the process started with it, so it was valid; it changed since
+  }
   const apply = async () => {
     let next: KernelConfig;
     try {
-      next = loadConfig({ file, flags: { dataDir: cfg.data_dir, listen: cfg.listen, name: cfg.node.name } });
+      next = load();
     } catch (e) {
       log.error(`config ${file} changed but is invalid; drivers stay as they are: ${(e as Error).message}`);
       return;
     }
+    const before = inFile;
+    inFile = next.drivers;
     for (const kind of DRIVER_KINDS) {
       const want = next.drivers[kind];
-      if (!want || stableStringify({ p: want.package, c: want.config }) === stableStringify({ p: cfg.drivers[kind]?.package, c: cfg.drivers[kind]?.config ?? {} })) continue;
+      if (!want || entry(want) === entry(before?.[kind])) continue;
       try {
-        await kernel.swap(kind, want);
+        await kernel.swap(kind, want, 'config');
       } catch (e) {
         log.error((e as Error).message);
       }

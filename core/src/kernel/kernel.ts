@@ -3,7 +3,7 @@
 // SDK interfaces. Hook plugins named in the config tap the kernel's hooks.
 import 'reflect-metadata';
 import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { container as rootContainer } from 'tsyringe';
 import {
   DRIVER_KINDS,
@@ -150,6 +150,7 @@ export class Kernel {
   /** Loads hook plugins, then every configured driver. Any failure stops start-up with its reason. */
   async start(): Promise<void> {
     this.loadPlugins();
+    this.applySwapped();
     const paths = driverSearchPaths(this.cfg);
     const shared: SharedDrivers = new Map();
     const errors: Error[] = [];
@@ -212,7 +213,7 @@ export class Kernel {
    * disposes the old one (unless it still serves another kind). Any failure leaves the old driver in
    * place and says why. Workloads keep running: nothing here touches them.
    */
-  async swap(kind: DriverKind, ref: { package: string; config?: Record<string, unknown>; isolation?: Isolation }): Promise<DriverState> {
+  async swap(kind: DriverKind, ref: { package: string; config?: Record<string, unknown>; isolation?: Isolation }, source: 'api' | 'config' = 'api'): Promise<DriverState> {
     const old = this.active.get(kind);
     const target: DriverRefInput = { package: ref.package, config: ref.config ?? {}, ...(ref.isolation ? { isolation: ref.isolation } : {}) };
     const keep = old ? `; ${old.loaded.name} stays` : '';
@@ -232,6 +233,7 @@ export class Kernel {
     this.instances.push({ [kind]: next.instance });
     this.active.set(kind, next);
     this.cfg.drivers[kind] = target;
+    this.recordSwap(kind, source === 'api' ? target : undefined);
     if (old) {
       // Another proxy package, or the same one with another config (e.g. another nft table), programs its
       // own table: the old one's entries go once the new ones serve. The same package and config (a
@@ -273,6 +275,39 @@ export class Kernel {
     for (const inst of this.instances) for (const k of DRIVER_KINDS) if (inst[k] === d.instance) delete inst[k];
   }
 
+  // ---------------------------------------------------------------- swaps made through the API
+
+  private get swappedFile(): string {
+    return join(this.stateRoot, 'swapped-drivers.json');
+  }
+
+  private readSwapped(): Partial<Record<DriverKind, DriverRefInput>> {
+    if (!existsSync(this.swappedFile)) return {};
+    try {
+      return JSON.parse(readFileSync(this.swappedFile, 'utf8')) as Partial<Record<DriverKind, DriverRefInput>>;
+    } catch (e) {
+      this.log.warn(`${this.swappedFile} is unreadable; the config file's drivers apply: ${(e as Error).message}`);
+      return {};
+    }
+  }
+
+  /** A swap through the API outlives a restart; it holds until the config file's entry for that kind changes. */
+  private applySwapped(): void {
+    for (const [kind, ref] of Object.entries(this.readSwapped()) as [DriverKind, DriverRefInput][]) {
+      if (!this.cfg.drivers[kind]) continue; // a kind this process does not run (e.g. a control-plane-only server)
+      this.cfg.drivers[kind] = ref;
+      this.log.info(`drivers.${kind} is ${ref.package}, as swapped through the API (until drivers.${kind} in the config file changes)`);
+    }
+  }
+
+  private recordSwap(kind: DriverKind, ref: DriverRefInput | undefined): void {
+    const all = this.readSwapped();
+    if (ref) all[kind] = ref;
+    else if (!all[kind]) return;
+    else delete all[kind];
+    writeAtomic(this.swappedFile, JSON.stringify(all));
+  }
+
   // ---------------------------------------------------------------- retired container runtimes
 
   private async holdsContainers(d: ActiveDriver): Promise<boolean> {
@@ -286,9 +321,7 @@ export class Kernel {
 
   /** The set of runtimes changed: persist it, and end event streams so consumers see the new set. */
   private runtimesChanged(): void {
-    mkdirSync(this.stateRoot, { recursive: true });
-    writeFileSync(`${this.retiredFile}.tmp`, JSON.stringify([...this.retired.values()].map((r) => r.ref)));
-    renameSync(`${this.retiredFile}.tmp`, this.retiredFile);
+    writeAtomic(this.retiredFile, JSON.stringify([...this.retired.values()].map((r) => r.ref)));
     this.runtimes = undefined;
     this.runtimesGeneration.abort();
     this.runtimesGeneration = new AbortController();
@@ -379,6 +412,12 @@ export class Kernel {
     this.retired.clear();
     this.instances.length = 0;
   }
+}
+
+function writeAtomic(file: string, data: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, data);
+  renameSync(`${file}.tmp`, file);
 }
 
 function fixForProbe(kind: DriverKind, pkg: string): string {

@@ -1,25 +1,29 @@
-// Drivers of this server's node: list them, swap one (hot: workloads keep running).
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+// Drivers of a node (the server's own by default, any joined node with ?node=): list them, swap one
+// (hot: workloads keep running). Joined nodes are reached through their agent.
+import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { DRIVER_KINDS, LbError, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
-import { z } from 'zod';
-import { Kernel } from '../../kernel/kernel';
-
-const SwapRequest = z
-  .object({ package: z.string().min(1), config: z.record(z.string(), z.unknown()).default({}), isolation: z.enum(['in-process', 'process']).optional() })
-  .strict();
+import { DriverSwapRequest } from '../../config/config';
+import { NodeGateway } from '../node-gateway';
 
 @Controller('cluster/driver')
 export class DriverController {
-  constructor(private readonly kernel: Kernel) {}
+  constructor(private readonly gateway: NodeGateway) {}
+
+  private async agent(node: string | undefined) {
+    const name = node || this.gateway.localNode();
+    if (!name) throw new LbError('INVALID_ARGUMENT', 'node: required, this server runs no agent of its own', { fix: 'name a node with ?node= (lb driver ... --node NAME)' });
+    return this.gateway.agent(name);
+  }
 
   @Get()
-  list() {
-    return this.kernel.states();
+  async list(@Query('node') node?: string) {
+    return (await this.agent(node)).drivers();
   }
 
   @Put(':kind')
-  swap(@Param('kind') kind: string, @Body() body: unknown) {
+  async swap(@Param('kind') kind: string, @Body() body: unknown, @Query('node') node?: string) {
     if (!(DRIVER_KINDS as readonly string[]).includes(kind)) throw new LbError('INVALID_ARGUMENT', `kind: must be one of ${DRIVER_KINDS.join(', ')}`);
-    return this.kernel.swap(kind as DriverKind, parseOrThrow(SwapRequest, body, 'invalid driver swap'));
+    const swap = parseOrThrow(DriverSwapRequest, body, 'invalid driver swap');
+    return (await this.agent(node)).swapDriver(kind as DriverKind, swap);
   }
 }

@@ -5,12 +5,13 @@ import { CliContext } from '../context';
 import { renderTable } from '../output';
 
 export function registerDriver(program: Command, ctx: CliContext): void {
-  const driver = program.command('driver').description("the server node's drivers (CRI, CII, CSI, CNI, CPI)");
+  const driver = program.command('driver').description("a node's drivers (CRI, CII, CSI, CNI, CPI); the server's own node unless --node");
   driver
     .command('ls')
     .description('kind, package, version, isolation, state and probe result of every driver')
-    .action(async () => {
-      const list = await ctx.client().drivers();
+    .option('--node <name>', 'a joined node instead of the server\'s own')
+    .action(async (o: { node?: string }) => {
+      const list = await ctx.client().drivers(o.node);
       const where = (d: (typeof list)[number]) => (d.isolation === 'process' ? `process ${d.pid ?? '-'} (restarts ${d.restarts ?? 0})` : (d.isolation ?? 'in-process'));
       ctx.out(renderTable(['KIND', 'PACKAGE', 'VERSION', 'ISOLATION', 'STATE', 'MESSAGE'], list.map((d) => [d.kind, d.package, d.version, where(d), d.state, d.message])).trimEnd());
     });
@@ -20,8 +21,9 @@ export function registerDriver(program: Command, ctx: CliContext): void {
     .argument('<kind>', 'cri, cii, csi, cni or cpi')
     .argument('<package>', 'driver package name (or path)')
     .option('--config <json>', "the driver's config as JSON", '{}')
+    .option('--node <name>', 'a joined node instead of the server\'s own')
     .option('--isolation <mode>', 'in-process, or process: a child process restarted when it dies (a swap to the same package then loads its new code)')
-    .action(async (kind: string, pkg: string, o: { config: string; isolation?: string }) => {
+    .action(async (kind: string, pkg: string, o: { config: string; isolation?: string; node?: string }) => {
       if (o.isolation !== undefined && o.isolation !== 'in-process' && o.isolation !== 'process')
         throw new LbError('INVALID_ARGUMENT', `isolation: must be in-process or process, not "${o.isolation}"`);
       let config: Record<string, unknown>;
@@ -30,7 +32,7 @@ export function registerDriver(program: Command, ctx: CliContext): void {
       } catch (e) {
         throw new LbError('INVALID_ARGUMENT', `config: not JSON: ${(e as Error).message}`);
       }
-      const d = await ctx.client().swapDriver(kind, pkg, config, o.isolation as 'in-process' | 'process' | undefined);
+      const d = await ctx.client().swapDriver(kind, pkg, config, o.isolation as 'in-process' | 'process' | undefined, o.node);
       ctx.out(`${d.kind} driver is ${d.package}@${d.version} (${d.state}${d.isolation === 'process' ? `, process ${d.pid}` : ''})`);
     });
 }
