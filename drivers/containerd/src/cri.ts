@@ -53,6 +53,7 @@ interface ContainerRecord {
 type TaskStatus = 'UNKNOWN' | 'CREATED' | 'RUNNING' | 'STOPPED' | 'PAUSED' | 'PAUSING';
 
 interface TaskProcess {
+  /** Tasks.List leaves container_id empty and puts the container's id in `id`. */
   container_id: string;
   id: string;
   pid: number;
@@ -135,8 +136,9 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       const { tasks } = await this.ctd.call<{ tasks: TaskProcess[] }>('tasks', 'List', {});
       for (const t of tasks) {
         if (t.status !== 'RUNNING' && t.status !== 'PAUSED') continue;
-        if (!existsSync(this.fifo(t.container_id, 'stdout'))) continue;
-        this.attach(t.container_id);
+        const id = t.container_id || t.id;
+        if (!existsSync(this.fifo(id, 'stdout'))) continue;
+        this.attach(id);
       }
     } catch (e) {
       this.logger.warn('containerd: could not re-attach container logs', { error: messageOf(e) });
@@ -203,7 +205,8 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       const res = await this.ctd.call<{ exit_status: number }>('tasks', 'Wait', { container_id: id, exec_id: execId }, { timeoutMs });
       return res.exit_status;
     } catch (e) {
-      if (grpcCode(e) === GRPC.DEADLINE_EXCEEDED) return undefined;
+      // The deadline travels to containerd, which may answer first with its own "context deadline exceeded".
+      if (grpcCode(e) === GRPC.DEADLINE_EXCEEDED || /context deadline exceeded/.test(messageOf(e))) return undefined;
       throw e;
     }
   }
@@ -397,7 +400,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       const filters = filter.labels && Object.keys(filter.labels).length ? [labelFilter(filter.labels)] : [];
       const { containers } = await this.ctd.call<{ containers: ContainerRecord[] }>('containers', 'List', { filters });
       const { tasks } = await this.ctd.call<{ tasks: TaskProcess[] }>('tasks', 'List', {});
-      const byId = new Map(tasks.map((t) => [t.container_id, t]));
+      const byId = new Map(tasks.map((t) => [t.container_id || t.id, t]));
       const out: ContainerStatus[] = [];
       for (const c of containers) {
         this.labelCache.set(c.id, publicLabels(c.labels));

@@ -22,7 +22,9 @@ const TOPICS: Record<string, ContainerEvent['action']> = {
 
 let root: protobuf.Root | undefined;
 const eventTypes = (): protobuf.Root => {
-  root ??= protobuf.loadSync([join(PROTO_DIR, 'events/task.proto'), join(PROTO_DIR, 'events/container.proto')]);
+  root ??= new protobuf.Root().loadSync([join(PROTO_DIR, 'events/task.proto'), join(PROTO_DIR, 'events/container.proto')], {
+    keepCase: true,
+  });
   return root;
 };
 
