@@ -73,6 +73,38 @@ module.exports.default = defineDriver({
 });
 `;
 
+/** A CPI driver that keeps its table in memory: right about tables, but it serves no traffic. */
+const TABLE_ONLY_DRIVER = `'use strict';
+const net = require('node:net');
+const { defineDriver, DRIVER_API_VERSION, LbError } = require('@lastbackend/sdk');
+
+class TableOnly {
+  constructor() { this.table = []; }
+  info() { return { name: 'table-only', version: '1.0.0', api: [DRIVER_API_VERSION] }; }
+  async probe() { return { state: 'ready' }; }
+  async dispose() {}
+  async setTable(table) {
+    for (const s of table)
+      if (!net.isIP(s.ip) || !(s.port > 0 && s.port < 65536)) throw new LbError('INVALID_ARGUMENT', 'bad service ' + s.ip + ':' + s.port);
+    this.table = JSON.parse(JSON.stringify(table));
+  }
+  async list() { return JSON.parse(JSON.stringify(this.table)); }
+}
+
+module.exports.default = defineDriver({ name: 'table-only', version: '1.0.0', kinds: ['cpi'], api: DRIVER_API_VERSION, create: () => ({ cpi: new TableOnly() }) });
+`;
+
+/** Installs a driver package made of one index.js into <dataDir>/drivers, next to a link to the repo's SDK. */
+function installDriver(dataDir: string, name: string, kind: string, source: string): void {
+  const modules = join(dataDir, 'drivers', 'node_modules');
+  const pkg = join(modules, name);
+  mkdirSync(join(modules, '@lastbackend'), { recursive: true });
+  mkdirSync(pkg);
+  symlinkSync(join(ROOT, 'sdk'), join(modules, '@lastbackend', 'sdk'), 'dir');
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js', lastbackend: { kind: [kind], api: '1' } }));
+  writeFileSync(join(pkg, 'index.js'), source);
+}
+
 const tmp: string[] = [];
 const leaked: string[] = [];
 const temp = (prefix: string): string => {
@@ -118,13 +150,7 @@ describe('lb conformance', () => {
 
   it('fails a CSI driver whose remove() is not idempotent, naming the test and the reason (exit 1)', async () => {
     const dataDir = temp('lb-conf-broken-');
-    const modules = join(dataDir, 'drivers', 'node_modules');
-    const pkg = join(modules, 'broken-csi');
-    mkdirSync(join(modules, '@lastbackend'), { recursive: true });
-    mkdirSync(pkg);
-    symlinkSync(join(ROOT, 'sdk'), join(modules, '@lastbackend', 'sdk'), 'dir');
-    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'broken-csi', version: '1.0.0', main: 'index.js', lastbackend: { kind: ['csi'], api: '1' } }));
-    writeFileSync(join(pkg, 'index.js'), BROKEN_DRIVER);
+    installDriver(dataDir, 'broken-csi', 'csi', BROKEN_DRIVER);
 
     const r = await lb(['conformance', 'csi', 'broken-csi', '--data-dir', dataDir]);
     expect(r.code).toBe(1);
@@ -153,6 +179,22 @@ describe('lb conformance', () => {
     expect(rows(r.stdout, 'PASS').length).toBeGreaterThanOrEqual(15);
     expect(r.stdout).toMatch(/^\d+ passed, 0 failed \(/m);
     expect(leaked).toEqual([]);
+  });
+
+  it('runs the CPI suite with loopback VIPs and backends: table checks pass, traffic through a VIP nothing serves fails', async () => {
+    const dataDir = temp('lb-conf-cpi-');
+    installDriver(dataDir, 'table-only-cpi', 'cpi', TABLE_ONLY_DRIVER);
+    const tables = await lb(['conformance', 'cpi', 'table-only-cpi', '--data-dir', dataDir, '--no-traffic']);
+    expect(tables.code).toBe(0);
+    expect(tables.stdout).toMatch(/^6 passed, 0 failed \(/m);
+
+    const traffic = await lb(['conformance', 'cpi', 'table-only-cpi', '--data-dir', dataDir, '--vips', '127.0.0.12,127.0.0.13', '--timeout', '20000']);
+    expect(traffic.code).toBe(1);
+    const failed = rows(traffic.stdout, 'FAIL');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toContain('balances a VIP over every backend');
+    const lines = traffic.stdout.split('\n');
+    expect(lines[lines.indexOf(failed[0]) + 1]).toMatch(/^\s+\S/); // the reason under the row
   });
 
   it('refuses a package that is not installed (exit 2), naming it and the fix', async () => {
