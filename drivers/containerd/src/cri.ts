@@ -39,6 +39,8 @@ const LABEL_STOP_TIMEOUT = `${OWN}stop-timeout`;
 const SIGTERM = 15;
 const SIGKILL = 9;
 const DEFAULT_STOP_TIMEOUT = 10;
+/** How long after an exit the shim may still be copying the process's last output. */
+const LOG_SETTLE_MS = 200;
 
 interface ContainerRecord {
   id: string;
@@ -219,6 +221,22 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     }
   }
 
+  /**
+   * Moves a container's output into its log file. The shim copies the last output of an exited process a moment
+   * after the exit is reported, so shortly after an exit this waits that moment out first.
+   */
+  private async settleLogs(id: string, task: TaskProcess | undefined): Promise<void> {
+    const copier = this.copiers.get(id);
+    if (!copier) return;
+    const exited = task?.status === 'STOPPED';
+    const exitedAt = exited ? timestampToDate(task.exited_at)?.getTime() : undefined;
+    if (exitedAt !== undefined) {
+      const wait = exitedAt + LOG_SETTLE_MS - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, LOG_SETTLE_MS)));
+    }
+    copier.drain(exited || !task);
+  }
+
   // ------------------------------------------------------------------ ContainerRuntime
 
   async create(spec: ContainerSpec): Promise<ContainerStatus> {
@@ -352,7 +370,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
         await this.kill(id, SIGKILL, true);
         await this.waitExit(id, 30_000);
       }
-      this.copiers.get(id)?.drain(true);
+      await this.settleLogs(id, await this.task(id));
     } catch (e) {
       throw toLbError(e, what);
     }
@@ -419,8 +437,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     try {
       await this.recovered;
       await this.mustContainer(id, what);
-      const task = await this.task(id);
-      this.copiers.get(id)?.drain(!task || task.status === 'STOPPED');
+      await this.settleLogs(id, await this.task(id));
     } catch (e) {
       throw toLbError(e, what);
     }
@@ -435,7 +452,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       await this.mustContainer(id, what);
       if (!(await this.task(id))) throw new LbError('FAILED_PRECONDITION', `${what}: it was never started`);
       const code = (await this.waitExit(id, 0)) ?? -1;
-      this.copiers.get(id)?.drain(true);
+      await this.settleLogs(id, await this.task(id));
       return code;
     } catch (e) {
       throw toLbError(e, what);
@@ -500,6 +517,8 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
         await exited.catch(() => undefined);
         throw new LbError('TIMEOUT', `${what}: ${process.args.join(' ')} did not finish within ${timeoutSeconds}s`);
       }
+      // The shim finishes copying an exec's output only when the process is deleted (it waits up to 2 s for it).
+      await this.ctd.call('tasks', 'DeleteProcess', { container_id: id, exec_id: execId }).catch(() => undefined);
       for (const r of readers) r.drain();
       return { exitCode: code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
     } finally {
