@@ -1,6 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 'use strict';
-// The `lb` command. Sets the exit code rather than exiting, so piped output is flushed first;
+// The `lb` command (the shebang's small young generation keeps an idle server's memory low).
+// Sets the exit code rather than exiting, so piped output is flushed first;
 // `lb server` keeps the process alive until a signal.
 const { main } = require('../dist/cli/main.js');
 

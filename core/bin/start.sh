@@ -37,4 +37,4 @@ if ! docker version >/dev/null 2>&1; then
 fi
 
 say "starting lb server (Ctrl-C stops it; containers keep running)"
-exec node core/bin/lb.js server "$@"
+exec node --max-semi-space-size=1 core/bin/lb.js server "$@"  # the flags of lb.js's shebang

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Benchmark (not a test): resident memory of an idle `lb server`, then with 1,000 pods' state
 // (a 1,000-replica service whose selector matches no node: pods are stored and scheduled, no
-// container runs). Target: idle ≤ 100 MB. Usage: node test/bench/footprint.js
+// container runs). Target: idle ≤ 100 MB. The server is started the way users start it, through lb.js's
+// shebang (and its V8 flags). Usage: node test/bench/footprint.js
 'use strict';
 const { spawn } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
@@ -22,7 +23,7 @@ async function main() {
   const node = `bench-mem-${process.pid}`;
   const cfg = join(dir, 'config.json');
   writeFileSync(cfg, JSON.stringify({ drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' } }, discovery: { enabled: false } }));
-  const server = spawn(process.execPath, [LB, 'server', '--config', cfg, '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', token, '--name', node, '--log-level', 'warn'], { stdio: 'inherit' });
+  const server = spawn(LB, ['server', '--config', cfg, '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', token, '--name', node, '--log-level', 'warn'], { stdio: 'inherit' });
   const client = new LbClient({ server: `http://127.0.0.1:${port}`, token });
   try {
     for (let i = 0; i < 150; i++) { try { if ((await client.node(node)).status.state === 'ready') break; } catch {} await sleep(100); }
