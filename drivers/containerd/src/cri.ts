@@ -132,12 +132,14 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     return join(this.dir(id), 'log.jsonl');
   }
 
-  /** Re-attaches log copiers to tasks that kept running while no driver was there. */
+  /**
+   * Re-attaches log copiers to the tasks that outlived the previous driver. Exited ones too: what they wrote while
+   * no driver was reading still sits in their pipes.
+   */
   private async recover(): Promise<void> {
     try {
       const { tasks } = await this.ctd.call<{ tasks: TaskProcess[] }>('tasks', 'List', {});
       for (const t of tasks) {
-        if (t.status !== 'RUNNING' && t.status !== 'PAUSED') continue;
         const id = t.container_id || t.id;
         if (!existsSync(this.fifo(id, 'stdout'))) continue;
         this.attach(id);

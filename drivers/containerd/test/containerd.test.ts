@@ -180,6 +180,19 @@ describe('containerd driver', () => {
     const listed = (await cii().list()).filter((i) => i.id === first.id);
     expect(listed).toHaveLength(1);
     expect(await cii().inspect(first.id)).toEqual(first);
+    // The gc labels keep content and snapshots once the pull's lease is gone: collect now and run from it.
+    const ctd = new Containerd(environment().socket, environment().namespace);
+    try {
+      await ctd.call('leases', 'Create', { id: `gc-${run}` });
+      await ctd.call('leases', 'Delete', { id: `gc-${run}`, sync: true });
+    } finally {
+      ctd.close();
+    }
+    expect(await cii().inspect(environment().image)).toEqual(first);
+    const status = await cri().create(spec('aftergc', { command: ['sh', '-c', 'echo still here'] }));
+    await cri().start(status.id);
+    expect(await cri().wait(status.id)).toBe(0);
+    await cri().remove(status.id);
   });
 
   it('probe() against a missing socket reports an error that says what to start', async () => {

@@ -1,7 +1,8 @@
 // A private containerd and a private registry for the driver's tests, both on this host only, both torn down
 // with everything they made (tasks, shims, mounts, temp dirs, the pushed image).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,18 @@ const mountsUnder = (dir: string): string[] =>
     .filter((p): p is string => typeof p === 'string' && p.startsWith(`${dir}/`))
     .reverse();
 
+/** The cgroup directories runc made for a namespace: one per v1 hierarchy, or one under the v2 root. */
+function cgroupDirs(namespace: string): string[] {
+  const root = '/sys/fs/cgroup';
+  const dirs = [join(root, namespace)];
+  try {
+    for (const h of readdirSync(root)) dirs.push(join(root, h, namespace));
+  } catch {
+    // no cgroup fs
+  }
+  return dirs.filter((d) => existsSync(d));
+}
+
 export async function startEnvironment(): Promise<TestEnvironment> {
   const missing = REQUIRED.filter((b) => !which(b));
   if (missing.length) {
@@ -96,7 +109,8 @@ export async function startEnvironment(): Promise<TestEnvironment> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'lb-ctd-'));
   const socket = join(dir, 'containerd.sock');
-  const namespace = 'lbtest';
+  // Unique per run: runc names cgroups after it, and two runs must not share them.
+  const namespace = `lbtest-${randomBytes(4).toString('hex')}`;
   let containerd: ChildProcess | undefined;
   let registry: ChildProcess | undefined;
   let pushed: string | undefined;
@@ -132,6 +146,14 @@ export async function startEnvironment(): Promise<TestEnvironment> {
         execFileSync('umount', ['-l', m], { stdio: 'pipe' });
       } catch {
         // already unmounted with its parent
+      }
+    }
+    // runc leaves the namespace's parent cgroup behind (empty by now).
+    for (const cgroup of cgroupDirs(namespace)) {
+      try {
+        rmdirSync(cgroup);
+      } catch {
+        // still busy or already gone
       }
     }
     await stopChild(registry);
