@@ -30,7 +30,11 @@ export function canonicalTable(table: VirtualService[]): VirtualService[] {
     .sort((a, b) => `${a.ip}:${a.port}/${a.protocol}`.localeCompare(`${b.ip}:${b.port}/${b.protocol}`));
 }
 
-export function runCpiConformance(name: string, factory: () => Promise<CpiConformanceSubject>): void {
+/**
+ * `traffic: false` leaves out the traffic check (for a place the suite cannot send traffic from): the
+ * report then has one test less instead of a check that passes without looking.
+ */
+export function runCpiConformance(name: string, factory: () => Promise<CpiConformanceSubject>, options: { traffic?: boolean } = {}): void {
   describe(`CPI conformance: ${name}`, () => {
     let subject: CpiConformanceSubject | undefined;
     const s = (): CpiConformanceSubject => {
@@ -100,9 +104,10 @@ export function runCpiConformance(name: string, factory: () => Promise<CpiConfor
       await s().cpi.setTable([]);
     });
 
+    if (options.traffic === false) return;
     it('balances a VIP over every backend, and a removed backend gets no more traffic', async () => {
       const request = s().request;
-      if (!request) return; // the subject cannot send traffic from where the suite runs: table checks only
+      if (!request) throw new Error('the subject has no request(): give one, or run the suite with { traffic: false }');
       const [v1] = s().vips;
       const backends = s().backends;
       await s().cpi.setTable([{ ip: v1, port: 80, protocol: 'tcp', backends }]);

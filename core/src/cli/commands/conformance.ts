@@ -34,7 +34,7 @@ Subjects the suites run against:
   cpi   VIPs --vips (default 127.0.0.10,127.0.0.11) and two HTTP backends this process starts on
         127.0.0.2 and 127.0.0.3 (Linux loopback). The traffic check requests through a VIP from this
         process: it suits userspace proxies; kernel proxies (ipvs, nftables) program the host's real
-        tables and usually do not serve loopback clients, so run them with --no-traffic (table checks only)
+        tables and usually do not serve loopback clients, so run them with --no-traffic (table checks only; the traffic check is then left out of the report, not counted as passed)
 
 The package is looked up like the kernel does: <data dir>/drivers, then the current directory, then the
 packages installed with lb. The driver gets a temp state dir, removed afterwards; containers, volumes and

@@ -30,7 +30,7 @@ function register(kind: ConformanceKind, name: string, d: DriverInstances, o: Su
     case 'csi':
       return runCsiConformance(name, async () => csiSubject(d, o, cleanup));
     case 'cpi':
-      return runCpiConformance(name, () => cpiSubject(d, o, cleanup));
+      return runCpiConformance(name, () => cpiSubject(d, o, cleanup), { traffic: o.traffic !== false });
   }
 }
 
