@@ -1,4 +1,5 @@
 // containerd's content store: blobs addressed by digest, written through a client stream under a lease.
+import { randomBytes } from 'node:crypto';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { CallOptions, Containerd } from './grpc';
 import { isAlreadyExists, isNotFound } from './errors';
@@ -69,9 +70,9 @@ export class ContentStore {
       await this.setLabels(desc.digest, labels);
       return;
     }
-    const ref = `lastbackend-${desc.digest}`;
-    // A ref left half written by an interrupted pull would make offsets disagree: start it over.
-    await this.ctd.call('content', 'Abort', { ref }, opts).catch(() => undefined);
+    // A ref of its own, so concurrent pulls of one blob never lock or abort each other (the loser's commit finds
+    // the blob there); an ingest left by a crash goes with its pull's lease.
+    const ref = `lastbackend-${desc.digest}-${randomBytes(4).toString('hex')}`;
     const call = this.ctd.duplex<WriteRequest, unknown>('content', 'Write', opts);
     const finished = new Promise<void>((resolve, reject) => {
       call.on('data', () => undefined);
@@ -97,6 +98,7 @@ export class ContentStore {
     } catch (e) {
       call.cancel();
       await finished.catch(() => undefined);
+      await this.ctd.call('content', 'Abort', { ref }, opts).catch(() => undefined);
       // Another pull committed the same blob first.
       if (isAlreadyExists(e)) {
         await this.setLabels(desc.digest, labels);
