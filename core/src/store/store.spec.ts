@@ -1,19 +1,63 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Etcd3 } from 'etcd3';
+import { startLocalEtcd, type LocalEtcd } from '../ha/local-etcd';
+import { EtcdStore } from './etcd-store';
 import { Store, type StoreEvent } from './store';
 
-describe('Store', () => {
-  let dir: string;
+interface Backend {
+  name: string;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  /** A fresh, empty location for one test. */
+  fresh(): string;
+  /** A store on that location (a second call opens a second one on the same data, as another server would). */
+  make(where: string): Store;
+  cleanup(where: string): void;
+}
+
+let etcd: LocalEtcd | undefined;
+let client: Etcd3 | undefined;
+
+const level: Backend = {
+  name: 'level',
+  setup: async () => undefined,
+  teardown: async () => undefined,
+  fresh: () => mkdtempSync(join(tmpdir(), 'lb-store-')),
+  make: (dir) => new Store(dir),
+  cleanup: (dir) => rmSync(dir, { recursive: true, force: true }),
+};
+
+const etcdBackend: Backend = {
+  name: 'etcd',
+  setup: async () => {
+    etcd = await startLocalEtcd();
+    client = new Etcd3({ hosts: etcd.endpoint });
+  },
+  teardown: async () => {
+    client?.close();
+    await etcd?.stop();
+  },
+  fresh: () => `/lb-spec-${randomBytes(4).toString('hex')}/`,
+  make: (prefix) => new Store(new EtcdStore(client!.namespace(prefix))),
+  cleanup: () => undefined,
+};
+
+describe.each([level, etcdBackend])('Store on $name', (b) => {
+  let where: string;
   let store: Store;
+  beforeAll(() => b.setup(), 30_000);
+  afterAll(() => b.teardown());
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lb-store-'));
-    store = new Store(dir);
+    where = b.fresh();
+    store = b.make(where);
     await store.open();
   });
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    b.cleanup(where);
   });
 
   it('commits a transaction atomically with one revision and announces it', async () => {
@@ -23,12 +67,12 @@ describe('Store', () => {
       tx.put('a/1', { meta: { revision: 0 } });
       tx.put('a/2', { meta: { revision: 0 } });
       tx.put('b/1', { meta: { revision: 0 } });
-    });
+    }, 'me');
     stop();
     expect(store.revision).toBe(1);
-    expect(seen.map((e) => [e.key, e.revision])).toEqual([
-      ['a/1', 1],
-      ['a/2', 1],
+    expect(seen.map((e) => [e.key, e.revision, e.origin])).toEqual([
+      ['a/1', 1, 'me'],
+      ['a/2', 1, 'me'],
     ]);
     expect((await store.get('a/2'))?.meta.revision).toBe(1);
   });
@@ -53,12 +97,94 @@ describe('Store', () => {
     expect(listed).toHaveLength(1);
   });
 
+  it('announces deletes with the previous value, and no event for deleting what is not there', async () => {
+    await store.txn(async (tx) => tx.put('a/1', { meta: { revision: 0 } }));
+    const seen: StoreEvent[] = [];
+    const stop = store.watch('a/', (e) => seen.push(e));
+    await store.txn(async (tx) => {
+      tx.del('a/1');
+      tx.del('a/none');
+    });
+    stop();
+    expect(seen).toEqual([{ type: 'del', key: 'a/1', value: undefined, prev: { meta: { revision: 1 } }, revision: 2 }]);
+    expect(await store.list('a/')).toEqual([]);
+  });
+
+  it('delivers its own events before the txn resolves, and serialises txns', async () => {
+    let seen = 0;
+    const stop = store.watch('c/', () => seen++);
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        store.txn(async (tx) => {
+          const n = (await tx.get<{ meta: { revision: number }; n: number }>('c/n'))?.n ?? 0;
+          tx.put('c/n', { meta: { revision: 0 }, n: n + 1 } as never);
+          return i;
+        }),
+      ),
+    );
+    expect(seen).toBe(10);
+    stop();
+    expect((await store.get<{ meta: { revision: number }; n: number }>('c/n'))?.n).toBe(10);
+    expect(store.revision).toBe(10);
+  });
+
   it('keeps data and revision across reopen', async () => {
     await store.txn(async (tx) => tx.put('a/1', { meta: { revision: 0 } }));
     await store.close();
-    store = new Store(dir);
+    store = b.make(where);
     await store.open();
     expect(store.revision).toBe(1);
     expect(await store.get('a/1')).toEqual({ meta: { revision: 1 } });
+  });
+});
+
+describe('Store on etcd, shared by two servers', () => {
+  let a: Store;
+  let b: Store;
+  beforeAll(() => etcdBackend.setup(), 30_000);
+  afterAll(() => etcdBackend.teardown());
+  beforeEach(async () => {
+    const prefix = etcdBackend.fresh();
+    a = etcdBackend.make(prefix);
+    b = etcdBackend.make(prefix);
+    await a.open();
+    await b.open();
+  });
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it("each sees the other's writes, in revision order, with origin and previous value", async () => {
+    const seenByB: StoreEvent[] = [];
+    const stop = b.watch('x/', (e) => seenByB.push(e));
+    await a.txn(async (tx) => tx.put('x/1', { meta: { revision: 0 } }), 'ctl');
+    await a.txn(async (tx) => tx.put('x/1', { meta: { revision: 0 } }));
+    const deadline = Date.now() + 5000;
+    while (seenByB.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    stop();
+    expect(seenByB.map((e) => [e.type, e.revision, e.origin, e.prev?.meta.revision])).toEqual([
+      ['put', 1, 'ctl', undefined],
+      ['put', 2, undefined, 1],
+    ]);
+    expect(b.revision).toBe(2);
+    expect(await b.get('x/1')).toEqual({ meta: { revision: 2 } });
+  });
+
+  it('concurrent read-modify-write txns from both lose no update and take one revision each', async () => {
+    type Counter = { meta: { revision: number }; n: number };
+    const bump = (s: Store) =>
+      s.txn(async (tx) => {
+        const n = (await tx.get<Counter>('y/n'))?.n ?? 0;
+        tx.put('y/n', { meta: { revision: 0 }, n: n + 1 } as Counter);
+      });
+    const revs: number[] = [];
+    const stop = a.watch('y/', (e) => revs.push(e.revision));
+    await Promise.all(Array.from({ length: 15 }, () => [bump(a), bump(b)]).flat());
+    const deadline = Date.now() + 5000;
+    while (revs.length < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    stop();
+    expect((await a.get<Counter>('y/n'))?.n).toBe(30);
+    expect(revs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 });

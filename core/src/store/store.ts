@@ -1,140 +1,56 @@
-// State store on `level`. The API is its only writer. Every write is a batch, synced to disk before
-// the promise resolves, so a 2xx answer means the change survives a crash. Writes are serialised;
-// each gets the next revision, written in the same batch, and is announced to watchers afterwards.
-import { EventEmitter } from 'node:events';
-import { Level } from 'level';
+// The state store the rest of the code uses. It delegates to a backend: `level` in the data dir (the
+// embedded default; `new Store(dir)`) or etcd shared by several servers (`new Store(new EtcdStore(...))`).
+// Both keep the same semantics (see StoreBackend), so callers do not know which one runs.
+import { LevelStore } from './level-store';
+import { Txn } from './txn';
+import type { StoreBackend, StoredObject, StoreEvent } from './types';
 
-export interface StoredObject {
-  meta: { revision: number };
-}
-
-export type StoreOp = { type: 'put'; key: string; value: StoredObject } | { type: 'del'; key: string };
-
-export interface StoreEvent {
-  type: 'put' | 'del';
-  key: string;
-  value?: StoredObject;
-  prev?: StoredObject;
-  revision: number;
-  /** Who wrote it, when the writer said (e.g. "controller"), so a writer can skip its own changes. */
-  origin?: string;
-}
-
-const REVISION_KEY = '\u0000revision';
-
-/** Reads and buffered writes inside one serialised transaction; sees its own writes. */
-export class Txn {
-  readonly ops = new Map<string, StoreOp>();
-  constructor(private readonly store: Store) {}
-
-  async get<T extends StoredObject>(key: string): Promise<T | undefined> {
-    const op = this.ops.get(key);
-    if (op) return op.type === 'put' ? (op.value as T) : undefined;
-    return this.store.get<T>(key);
-  }
-
-  async list<T extends StoredObject>(prefix: string): Promise<T[]> {
-    const base = new Map((await this.store.entries<T>(prefix)).map(([k, v]) => [k, v]));
-    for (const [k, op] of this.ops) {
-      if (!k.startsWith(prefix)) continue;
-      if (op.type === 'put') base.set(k, op.value as T);
-      else base.delete(k);
-    }
-    return [...base.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
-  }
-
-  put(key: string, value: StoredObject): void {
-    this.ops.set(key, { type: 'put', key, value });
-  }
-
-  del(key: string): void {
-    this.ops.set(key, { type: 'del', key });
-  }
-}
+export { Txn } from './txn';
+export type { StoreBackend, StoredObject, StoreEvent, StoreOp } from './types';
 
 export class Store {
-  private readonly db: Level<string, StoredObject | number>;
-  private readonly events = new EventEmitter();
-  private chain: Promise<unknown> = Promise.resolve();
-  private rev = 0;
+  readonly backend: StoreBackend;
 
-  constructor(readonly path: string) {
-    this.db = new Level<string, StoredObject | number>(path, { valueEncoding: 'json' });
-    this.events.setMaxListeners(0);
+  /** A path opens a level store there; anything else is used as the backend. */
+  constructor(where: string | StoreBackend) {
+    this.backend = typeof where === 'string' ? new LevelStore(where) : where;
   }
 
-  async open(): Promise<void> {
-    await this.db.open();
-    this.rev = ((await this.db.get(REVISION_KEY)) as number | undefined) ?? 0;
+  open(): Promise<void> {
+    return this.backend.open();
   }
 
-  async close(): Promise<void> {
-    await this.chain.catch(() => undefined);
-    await this.db.close();
+  close(): Promise<void> {
+    return this.backend.close();
   }
 
+  /** The revision of the last commit announced to this process's watchers. */
   get revision(): number {
-    return this.rev;
+    return this.backend.revision;
   }
 
-  async get<T extends StoredObject>(key: string): Promise<T | undefined> {
-    return (await this.db.get(key)) as T | undefined;
+  get<T extends StoredObject>(key: string): Promise<T | undefined> {
+    return this.backend.get<T>(key);
   }
 
-  async entries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
-    const out: [string, T][] = [];
-    for await (const [k, v] of this.db.iterator({ gte: prefix, lt: prefix + '\uffff' })) out.push([k, v as T]);
-    return out;
+  entries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
+    return this.backend.entries<T>(prefix);
   }
 
   async list<T extends StoredObject>(prefix: string): Promise<T[]> {
-    return (await this.entries<T>(prefix)).map(([, v]) => v);
+    return (await this.backend.entries<T>(prefix)).map(([, v]) => v);
   }
 
   /**
-   * Runs fn with exclusive access and commits its writes atomically (one synced batch).
-   * If fn throws, nothing is written.
+   * Runs fn and commits its writes atomically; if fn throws, nothing is written. fn sees its own writes
+   * and may run more than once (etcd retries it when another writer committed first).
    */
   txn<R>(fn: (tx: Txn) => Promise<R>, origin?: string): Promise<R> {
-    const run = async (): Promise<R> => {
-      const tx = new Txn(this);
-      const result = await fn(tx);
-      if (tx.ops.size) await this.commit([...tx.ops.values()], origin);
-      return result;
-    };
-    const p = this.chain.then(run, run);
-    this.chain = p.catch(() => undefined);
-    return p;
-  }
-
-  private async commit(ops: StoreOp[], origin?: string): Promise<void> {
-    const revision = this.rev + 1;
-    const prevs = new Map<string, StoredObject | undefined>();
-    for (const op of ops) prevs.set(op.key, (await this.db.get(op.key)) as StoredObject | undefined);
-    const batch = this.db.batch();
-    for (const op of ops) {
-      if (op.type === 'put') {
-        op.value.meta.revision = revision;
-        batch.put(op.key, op.value);
-      } else batch.del(op.key);
-    }
-    batch.put(REVISION_KEY, revision);
-    await batch.write({ sync: true });
-    this.rev = revision;
-    for (const op of ops) {
-      const prev = prevs.get(op.key);
-      if (op.type === 'del' && !prev) continue;
-      const ev: StoreEvent = { type: op.type, key: op.key, value: op.type === 'put' ? op.value : undefined, prev, revision, origin };
-      this.events.emit('change', ev);
-    }
+    return this.backend.txn(fn, origin);
   }
 
   /** Calls listener for every change under prefix until the returned function is called. */
   watch(prefix: string, listener: (ev: StoreEvent) => void): () => void {
-    const fn = (ev: StoreEvent) => {
-      if (ev.key.startsWith(prefix)) listener(ev);
-    };
-    this.events.on('change', fn);
-    return () => this.events.off('change', fn);
+    return this.backend.watch(prefix, listener);
   }
 }

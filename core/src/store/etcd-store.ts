@@ -1,0 +1,208 @@
+// State backend on etcd, shared by several `lb server`s. Same semantics as the level backend:
+// - a transaction reads one etcd snapshot and commits with a Txn that compares the revision counter's
+//   mod revision, so any other commit in between (from any server) makes it retry fn on a fresh view:
+//   commits are serialisable and the global revision grows by exactly 1 per commit;
+// - the counter value carries the new revision and the writer's origin, in the same etcd Txn as the data;
+// - watchers are fed from one etcd watch on the prefix (with previous values), so every server sees
+//   every server's writes in revision order, and a txn resolves only once its own events were delivered
+//   here (as the level backend emits synchronously after its commit).
+import { EventEmitter } from 'node:events';
+import type { IEvent, IOperation, IWatchResponse, Namespace, Watcher } from 'etcd3';
+import { LbError } from '@lastbackend/sdk';
+import { Txn } from './txn';
+import type { StoreBackend, StoredObject, StoreEvent, StoreReader } from './types';
+
+/** Holds the global revision and the last writer's origin; sorts before every object key. */
+const COUNTER = '\u0000revision';
+
+interface Counter {
+  revision: number;
+  origin?: string;
+}
+
+export interface EtcdStoreOptions {
+  /** Tries of a transaction that keeps losing to concurrent writers before it fails (UNAVAILABLE). */
+  maxAttempts?: number;
+  /** How long a committed txn waits for its own events to come back through the watch. */
+  deliveryTimeoutMs?: number;
+  warn?: (msg: string) => void;
+}
+
+export class EtcdStore implements StoreBackend {
+  private readonly events = new EventEmitter();
+  private chain: Promise<unknown> = Promise.resolve();
+  private rev = 0;
+  /** The etcd revision up to which watch events were delivered here. */
+  private delivered = 0;
+  /** The commit whose events are being delivered (its events may span watch responses). */
+  private current = { etcdRev: 0, revision: 0, origin: undefined as string | undefined };
+  private waiters: { etcdRev: number; done: () => void }[] = [];
+  private watcher?: Watcher;
+  private closed = false;
+
+  /** ns: the etcd client narrowed to this cluster's prefix (client.namespace(prefix)); its owner closes it. */
+  constructor(
+    private readonly ns: Namespace,
+    private readonly opts: EtcdStoreOptions = {},
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  async open(): Promise<void> {
+    const head = await etcd('read the revision', () => this.ns.get(COUNTER).exec());
+    this.rev = head.kvs[0] ? parseCounter(head.kvs[0].value).revision : 0;
+    this.delivered = Number(head.header.revision);
+    this.watcher = await etcd('watch', () =>
+      this.ns.watch().prefix('').withPreviousKV().startRevision(String(this.delivered + 1)).create(),
+    );
+    this.watcher.on('data', (res: IWatchResponse) => this.onWatch(res));
+    this.watcher.on('error', (e: Error) => this.opts.warn?.(`etcd watch: ${e.message}`));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.chain.catch(() => undefined);
+    await this.watcher?.cancel().catch(() => undefined);
+    for (const w of this.waiters.splice(0)) w.done();
+  }
+
+  get revision(): number {
+    return this.rev;
+  }
+
+  get<T extends StoredObject>(key: string): Promise<T | undefined> {
+    return this.reader().get<T>(key);
+  }
+
+  entries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
+    return this.reader().entries<T>(prefix);
+  }
+
+  /** Reads at one etcd revision (a consistent snapshot), or the newest when none is given. */
+  private reader(at?: string): StoreReader {
+    return {
+      get: async <T extends StoredObject>(key: string) => {
+        const q = this.ns.get(key);
+        if (at) q.revision(at);
+        const res = await etcd('read', () => q.exec());
+        return res.kvs[0] ? (JSON.parse(res.kvs[0].value.toString()) as T) : undefined;
+      },
+      entries: async <T extends StoredObject>(prefix: string) => {
+        const q = this.ns.getAll().prefix(prefix);
+        if (at) q.revision(at);
+        const res = await etcd('list', () => q.exec());
+        return res.kvs
+          .filter((kv) => kv.key.toString() !== COUNTER)
+          .map((kv): [string, T] => [kv.key.toString(), JSON.parse(kv.value.toString()) as T]);
+      },
+    };
+  }
+
+  /** Runs txns of this process one at a time (as level does), each retried on conflicts with other servers. */
+  txn<R>(fn: (tx: Txn) => Promise<R>, origin?: string): Promise<R> {
+    const run = () => this.attempts(fn, origin);
+    const p = this.chain.then(run, run);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async attempts<R>(fn: (tx: Txn) => Promise<R>, origin?: string): Promise<R> {
+    const max = this.opts.maxAttempts ?? 100;
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) throw new LbError('UNAVAILABLE', 'the state store is closed');
+      const head = await etcd('read the revision', () => this.ns.get(COUNTER).exec());
+      const counter = head.kvs[0];
+      const tx = new Txn(this.reader(head.header.revision));
+      const result = await fn(tx);
+      if (!tx.ops.size) return result;
+
+      const revision = (counter ? parseCounter(counter.value).revision : 0) + 1;
+      const next: Counter = origin === undefined ? { revision } : { revision, origin };
+      // The counter goes first, so its event precedes the data's in the watch.
+      const ops: IOperation[] = [this.ns.put(COUNTER).value(JSON.stringify(next))];
+      for (const op of tx.ops.values()) {
+        if (op.type === 'put') {
+          op.value.meta.revision = revision;
+          ops.push(this.ns.put(op.key).value(JSON.stringify(op.value)));
+        } else ops.push(this.ns.delete().key(op.key));
+      }
+      const guard = counter ? this.ns.if(COUNTER, 'Mod', '==', counter.mod_revision) : this.ns.if(COUNTER, 'Create', '==', 0);
+      const res = await etcd('commit', () => guard.then(...ops).commit());
+      if (res.succeeded) {
+        await this.deliveredUpTo(Number(res.header.revision));
+        return result;
+      }
+      if (attempt >= max) throw new LbError('UNAVAILABLE', `state store: gave up after ${max} conflicting attempts`, { fix: 'retry the request' });
+      await new Promise((r) => setTimeout(r, Math.min(200, 2 * attempt) * Math.random()));
+    }
+  }
+
+  /** Resolves once the watch delivered etcd revision etcdRev here (bounded: a lagging watch does not block writers). */
+  private deliveredUpTo(etcdRev: number): Promise<void> {
+    if (this.delivered >= etcdRev || this.closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.opts.warn?.(`etcd watch lags: revision ${etcdRev} not seen after ${this.opts.deliveryTimeoutMs ?? 10_000} ms`);
+        done();
+      }, this.opts.deliveryTimeoutMs ?? 10_000);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push({ etcdRev, done });
+    });
+  }
+
+  private onWatch(res: IWatchResponse): void {
+    for (const ev of res.events) this.onEvent(ev);
+    const ready = this.waiters.filter((w) => w.etcdRev <= this.delivered);
+    if (ready.length) this.waiters = this.waiters.filter((w) => w.etcdRev > this.delivered);
+    for (const w of ready) w.done();
+  }
+
+  private onEvent(ev: IEvent): void {
+    const etcdRev = Number(ev.kv.mod_revision);
+    const key = ev.kv.key.toString();
+    if (key === COUNTER) {
+      if (ev.type === 'Put') {
+        const c = parseCounter(ev.kv.value);
+        this.current = { etcdRev, revision: c.revision, origin: c.origin };
+        this.rev = Math.max(this.rev, c.revision);
+      }
+    } else {
+      // A write made outside lb carries no counter: it keeps the current revision.
+      const { revision, origin } = this.current.etcdRev === etcdRev ? this.current : { revision: this.rev, origin: undefined };
+      const out: StoreEvent = {
+        type: ev.type === 'Put' ? 'put' : 'del',
+        key,
+        value: ev.type === 'Put' ? (JSON.parse(ev.kv.value.toString()) as StoredObject) : undefined,
+        prev: ev.prev_kv ? (JSON.parse(ev.prev_kv.value.toString()) as StoredObject) : undefined,
+        revision,
+        ...(origin === undefined ? {} : { origin }),
+      };
+      this.events.emit('change', out);
+    }
+    this.delivered = Math.max(this.delivered, etcdRev);
+  }
+
+  watch(prefix: string, listener: (ev: StoreEvent) => void): () => void {
+    const fn = (ev: StoreEvent) => {
+      if (ev.key.startsWith(prefix)) listener(ev);
+    };
+    this.events.on('change', fn);
+    return () => this.events.off('change', fn);
+  }
+}
+
+function parseCounter(value: Buffer): Counter {
+  return JSON.parse(value.toString()) as Counter;
+}
+
+/** etcd failures become UNAVAILABLE, so the API answers 503 and clients may try another server. */
+async function etcd<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw new LbError('UNAVAILABLE', `state store (etcd): cannot ${what}: ${(e as Error).message}`, { fix: 'check that etcd is up and reachable' });
+  }
+}

@@ -1,0 +1,41 @@
+// What every state backend stores and announces, and the contract a backend keeps.
+import type { Txn } from './txn';
+
+export interface StoredObject {
+  meta: { revision: number };
+}
+
+export type StoreOp = { type: 'put'; key: string; value: StoredObject } | { type: 'del'; key: string };
+
+export interface StoreEvent {
+  type: 'put' | 'del';
+  key: string;
+  value?: StoredObject;
+  prev?: StoredObject;
+  revision: number;
+  /** Who wrote it, when the writer said (e.g. "controller"), so a writer can skip its own changes. */
+  origin?: string;
+}
+
+/** The reads a transaction makes through its backend. */
+export interface StoreReader {
+  get<T extends StoredObject>(key: string): Promise<T | undefined>;
+  entries<T extends StoredObject>(prefix: string): Promise<[string, T][]>;
+}
+
+/**
+ * A state backend. Its promises:
+ * - txn(fn) runs fn against a consistent view that includes fn's own writes, and commits all of its
+ *   writes or none; fn may be run again when a concurrent writer got there first (fn must tolerate that);
+ * - every commit takes the next global revision (+1), written into each stored object's meta.revision;
+ * - watchers get every commit's changes in revision order, with the previous value and the origin, and a
+ *   txn resolves only after its own changes were delivered to this process's watchers.
+ */
+export interface StoreBackend extends StoreReader {
+  /** The revision of the last commit this process has announced. */
+  readonly revision: number;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  txn<R>(fn: (tx: Txn) => Promise<R>, origin?: string): Promise<R>;
+  watch(prefix: string, listener: (ev: StoreEvent) => void): () => void;
+}
