@@ -27,7 +27,7 @@ import { containerId, labelFilter } from './ids';
 import { ImageStore } from './images';
 import { LogCopier, readLogs } from './logs';
 import { hostsFile, PROCESS_TYPE_URL, resolvConf, runtimeSpec, SPEC_TYPE_URL, type OciSpec } from './oci-spec';
-import { parseReference } from './reference';
+import { parseReference, type ImageRef } from './reference';
 import { removeSnapshot, type SnapshotMount } from './unpack';
 
 /** Labels the driver keeps for itself on the container record; never shown to the platform. */
@@ -248,7 +248,12 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       const existing = await this.container(id);
       if (existing) return toStatus(existing, await this.task(id));
 
-      const ref = parseReference(spec.image);
+      let ref: ImageRef;
+      try {
+        ref = parseReference(spec.image);
+      } catch (e) {
+        throw new LbError('INVALID_ARGUMENT', `${what}: ${(e as Error).message}`);
+      }
       const record = await this.images.get(ref.name);
       if (!record) throw new LbError('NOT_FOUND', `${what}: image ${spec.image} not found (pull it first)`);
       const image = await this.images.resolve(record);
