@@ -13,6 +13,7 @@ import { watchDriverConfig } from './kernel/config-watch';
 import { createLogger, type Logger } from './kernel/logger';
 
 export interface AgentRunOptions {
+  /** API server URL; several, comma-separated, are tried in turn (servers sharing one etcd). */
   server: string;
   /** Join token; needed the first time (or after the node's credential was revoked). */
   joinToken?: string;
@@ -35,11 +36,18 @@ export interface RunningAgent {
   close(): Promise<void>;
 }
 
+/** A credential from any of the servers is good on all of them: they share one store. */
+function sameCluster(stored: string, given: string): boolean {
+  const split = (s: string) => s.split(',').map((x) => x.trim().replace(/\/+$/, ''));
+  const known = new Set(split(stored));
+  return split(given).some((s) => known.has(s));
+}
+
 async function credentials(cfg: KernelConfig, o: AgentRunOptions, log: Logger): Promise<Credentials> {
   const file = join(cfg.data_dir, 'credentials.json');
   if (existsSync(file)) {
     const c = JSON.parse(readFileSync(file, 'utf8')) as Credentials;
-    if (c.server === o.server && c.node === cfg.node.name) {
+    if (sameCluster(c.server, o.server) && c.node === cfg.node.name) {
       // Still valid? A revoked or rotated credential falls back to joining again.
       try {
         await new LbClient({ server: o.server, token: c.token, timeout: 10_000 }).request('GET', `/cluster/node/${encodeURIComponent(c.node)}`);

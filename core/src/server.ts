@@ -16,10 +16,11 @@ import { Kernel } from './kernel/kernel';
 import { watchDriverConfig } from './kernel/config-watch';
 import { createLogger, type Logger } from './kernel/logger';
 import { Resources } from './state/resources';
-import { SecretBox } from './state/secret-box';
 import { keys } from './store/keys';
 import { newMeta } from './store/meta';
-import { Store } from './store/store';
+import type { Store } from './store/store';
+import { openState, secretBoxFor } from './ha/state';
+import { EtcdLeadership, SoleLeadership, type LeaderDuty, type Leadership } from './ha/leader';
 import { IngressController } from './ingress/ingress-controller';
 import { LogStore } from './logs/log-store';
 import { VERSION } from './version';
@@ -58,40 +59,41 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     await kernel.start();
     cleanup.push(() => kernel.dispose());
 
-    const store = new Store(join(cfg.data_dir, 'state'));
-    try {
-      await store.open();
-    } catch (e) {
-      const locked = /lock/i.test(String((e as { cause?: Error }).cause?.message ?? (e as Error).message));
-      throw new LbError('UNAVAILABLE', locked ? `data dir ${cfg.data_dir} is in use by another lb server` : `cannot open the state store in ${cfg.data_dir}: ${(e as Error).message}`, {
-        fix: locked ? 'stop the other server or use another --data-dir' : 'check the data dir',
-      });
-    }
-    cleanup.push(() => store.close());
+    const state = await openState(cfg, log.child('store'));
+    const store = state.store;
+    cleanup.push(() => state.close());
     await ensureDefaultNamespace(store);
 
-    const resources = new Resources(store, SecretBox.forDataDir(cfg.data_dir), cfg.network.service_cidr);
+    const resources = new Resources(store, secretBoxFor(cfg, log), cfg.network.service_cidr);
     const cluster = new ClusterState(store, VERSION, cfg.network);
     const auth = new Auth(store, token);
     const gateway = new NodeGateway(store, auth);
     const logStore = new LogStore(join(cfg.data_dir, 'logs'), cfg.logs.retention);
     await logStore.open();
     cleanup.push(() => logStore.close());
-    const app = await createApi({ store, resources, cluster, gateway, auth, logStore, kernel, logs: new LogService(cluster, logStore), log: log.child('api'), version: VERSION });
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
+    // The controller (with the scheduler and node liveness) runs on the leader only; with level that is this server.
+    const controllerDuty = (): LeaderDuty => {
+      const controller = new Controller(store, log.child('controller'), {
+        history: cfg.controller.history,
+        nodeNotReadyAfter: cfg.controller.node_not_ready_after,
+        nodeOfflineAfter: cfg.controller.node_offline_after,
+        resyncInterval: cfg.controller.resync,
+      });
+      return { start: () => controller.start(), stop: () => controller.stop() };
+    };
+    const serverId = `${cfg.node.name}@${url}`;
+    const leadership: Leadership = state.etcd
+      ? new EtcdLeadership(state.etcd, serverId, cfg.store.etcd.lease_ttl, controllerDuty, log.child('leader'))
+      : new SoleLeadership(serverId, controllerDuty);
+    const app = await createApi({ store, resources, cluster, gateway, auth, logStore, kernel, logs: new LogService(cluster, logStore), log: log.child('api'), version: VERSION, leadership });
     await app.listen(port, host).catch((e: Error) => {
       throw new LbError('UNAVAILABLE', `cannot listen on ${cfg.listen}: ${e.message}`, { fix: 'choose another --listen address' });
     });
     cleanup.push(() => app.close());
-    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
 
-    const controller = new Controller(store, log.child('controller'), {
-      history: cfg.controller.history,
-      nodeNotReadyAfter: cfg.controller.node_not_ready_after,
-      nodeOfflineAfter: cfg.controller.node_offline_after,
-      resyncInterval: cfg.controller.resync,
-    });
-    await controller.start();
-    cleanup.push(() => controller.stop());
+    await leadership.start();
+    cleanup.push(() => leadership.stop());
 
     if (cfg.ingress.enabled) {
       const ingress = new IngressController(

@@ -44,6 +44,7 @@ interface NamespacedObjects {
 }
 
 export interface ClientOptions {
+  /** The API server URL; several (comma-separated) are tried in turn when one is unreachable. */
   server: string;
   token?: string;
   /** Per-request timeout for non-streaming calls, ms. */
@@ -52,10 +53,33 @@ export interface ClientOptions {
 
 const enc = encodeURIComponent;
 
+/** Why a request may go to the next server: it never got an answer, or the server said it cannot serve. */
+class TryNext extends Error {
+  constructor(
+    readonly server: string,
+    readonly reason: string,
+    readonly answer?: LbError,
+  ) {
+    super(reason);
+  }
+}
+
 export class LbClient {
-  readonly server: string;
+  /** Every server this client may use; requests stick to one until it fails. */
+  readonly servers: string[];
+  private current = 0;
+
   constructor(private readonly opts: ClientOptions) {
-    this.server = opts.server.replace(/\/+$/, '');
+    this.servers = opts.server
+      .split(',')
+      .map((s) => s.trim().replace(/\/+$/, ''))
+      .filter(Boolean);
+    if (!this.servers.length) this.servers.push(opts.server);
+  }
+
+  /** The server requests go to now. */
+  get server(): string {
+    return this.servers[this.current];
   }
 
   // ------------------------------------------------------------ plumbing
@@ -66,21 +90,47 @@ export class LbClient {
     return h;
   }
 
+  /**
+   * Sends to the current server; when it cannot be reached (refused, reset, timed out) or answers
+   * 503, moves on to the next one, trying each server at most once per call.
+   */
   private async raw(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    const failures: TryNext[] = [];
+    for (let i = 0; i < this.servers.length; i++) {
+      const at = this.current;
+      try {
+        return await this.once(this.servers[at], method, path, body, signal);
+      } catch (e) {
+        if (!(e instanceof TryNext)) throw e;
+        failures.push(e);
+        if (this.current === at) this.current = (at + 1) % this.servers.length;
+      }
+    }
+    const last = failures[failures.length - 1];
+    if (last.answer && failures.length === 1) throw last.answer;
+    const where = failures.map((f) => f.server).join(', ');
+    throw new LbError('UNAVAILABLE', `cannot reach the API server at ${where} (${failures.map((f) => f.reason).join('; ')})`, {
+      fix: 'start it with `lb server` or set LB_SERVER',
+    });
+  }
+
+  private async once(server: string, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const timeout = signal ? undefined : AbortSignal.timeout(this.opts.timeout ?? 60_000);
     let res: Response;
     try {
-      res = await fetch(this.server + path, {
+      res = await fetch(server + path, {
         method,
         headers: this.headers(body !== undefined),
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: signal ?? timeout,
       });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new LbError('UNAVAILABLE', `cannot reach the API server at ${this.server} (${cause})`, {
-        fix: 'start it with `lb server` or set LB_SERVER',
-      });
+      if (signal?.aborted) throw e;
+      throw new TryNext(server, (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message);
+    }
+    if (res.status === 503) {
+      const err = await errorFrom(res);
+      throw new TryNext(server, `${res.status} ${err.message}`, err);
     }
     if (!res.ok) throw await errorFrom(res);
     return res;

@@ -118,10 +118,13 @@ export class Agent {
   /** Follows the node's pod stream; reconnects with back-off and starts over from a snapshot. */
   private async watchPods(): Promise<void> {
     let delay = 250;
+    let server = '';
     while (!this.abort.signal.aborted) {
       try {
         for await (const ev of this.client.watchNode(this.opts.node, this.abort.signal)) {
           delay = 250;
+          // With several servers the client fails over: say where the stream comes from now.
+          if (server !== this.client.server && this.client.servers.length > 1) this.log.info(`pod stream from ${(server = this.client.server)}`);
           if (ev.type === 'snapshot') this.onSnapshot(ev.pods);
           else if (ev.type === 'upsert') this.upsert(ev.pod);
           else if (ev.type === 'network') void this.onNetwork(ev.nodes);

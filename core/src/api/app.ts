@@ -22,6 +22,8 @@ import { LogStore } from '../logs/log-store';
 import { Kernel } from '../kernel/kernel';
 import { DriverController } from './controllers/driver.controller';
 import { NodeGateway } from './node-gateway';
+import type { Leadership } from '../ha/leader';
+import { LeaderController, LEADERSHIP } from '../ha/leader.controller';
 
 export interface ApiDeps {
   store: Store;
@@ -34,6 +36,8 @@ export interface ApiDeps {
   auth: Auth;
   log: Logger;
   version: string;
+  /** Who runs the controller now (GET /cluster/leader). */
+  leadership: Leadership;
 }
 
 @Module({})
@@ -42,7 +46,7 @@ class ApiModule {
     return {
       module: ApiModule,
       // Order matters: the generic /namespace/:ns/:kind routes come last.
-      controllers: [HealthController, NamespaceController, ServiceController, PodController, DriverController, ClusterController, ObjectController],
+      controllers: [HealthController, NamespaceController, ServiceController, PodController, DriverController, LeaderController, ClusterController, ObjectController],
       providers: [
         { provide: Store, useValue: d.store },
         { provide: Resources, useValue: d.resources },
@@ -52,6 +56,7 @@ class ApiModule {
         { provide: Auth, useValue: d.auth },
         { provide: LogStore, useValue: d.logStore },
         { provide: Kernel, useValue: d.kernel },
+        { provide: LEADERSHIP, useValue: d.leadership },
       ],
     };
   }

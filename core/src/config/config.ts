@@ -33,6 +33,34 @@ const cidr = z
 
 const LISTEN_RE = /^(\[[0-9a-f:]+\]|[a-zA-Z0-9.-]+):(\d{1,5})$/;
 
+/** Where the state lives: level in the data dir (one server), or etcd shared by several servers (HA). */
+const StoreConfig = z
+  .object({
+    backend: z.enum(['level', 'etcd']).default('level'),
+    etcd: z
+      .object({
+        endpoints: z.array(z.string().regex(/^https?:\/\/[^\s,]+$/, 'must be a URL such as http://127.0.0.1:2379')).min(1).default(['http://127.0.0.1:2379']),
+        prefix: z.string().min(1).default('/lastbackend/').describe('every key of this cluster lives under it'),
+        lease_ttl: z.number().int().min(2).max(60).default(5).describe('seconds a dead leader keeps its lease: the failover time'),
+        tls: z
+          .object({ ca: z.string().min(1).optional(), cert: z.string().min(1).optional(), key: z.string().min(1).optional() })
+          .strict()
+          .optional()
+          .describe('PEM file paths: ca to verify etcd, cert+key for client auth'),
+        auth: z.object({ username: z.string().min(1), password: z.string() }).strict().optional(),
+      })
+      .strict()
+      .default({ endpoints: ['http://127.0.0.1:2379'], prefix: '/lastbackend/', lease_ttl: 5 }),
+    secret_key_file: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('the 32-byte key that seals secrets (default <data dir>/secret.key); servers sharing one etcd need the same key'),
+  })
+  .strict()
+  .default({ backend: 'level', etcd: { endpoints: ['http://127.0.0.1:2379'], prefix: '/lastbackend/', lease_ttl: 5 } });
+export type StoreConfig = z.infer<typeof StoreConfig>;
+
 export const KernelConfig = z
   .object({
     data_dir: z.string().min(1),
@@ -84,6 +112,7 @@ export const KernelConfig = z
       })
       .strict()
       .default({ enabled: true, port: 53, suffix: 'lb.local' }),
+    store: StoreConfig,
     network: z
       .object({
         cluster_cidr: cidr.default('10.210.0.0/16').describe('pod addresses; each node leases one subnet of it'),
@@ -152,10 +181,24 @@ export function loadConfig(src: ConfigSources = {}): KernelConfig {
     log_level: flags.logLevel ?? env.LB_LOG_LEVEL ?? fromFile.log_level,
     node: { ...node, name: flags.name ?? env.LB_NODE_NAME ?? node.name ?? hostname().toLowerCase(), ...(flags.agent === false ? { agent: false } : {}) },
     drivers: fromFile.drivers ?? DEFAULT_DRIVERS,
+    store: storeFromEnv(fromFile.store, env),
   };
   const where = file ? `config ${file}` : 'config';
   const cfg = parseOrThrow(KernelConfig, merged, `invalid ${where}`);
   return { ...cfg, configFile: file };
+}
+
+/** $LB_ETCD_ENDPOINTS (comma-separated) selects etcd; $LB_SECRET_KEY_FILE names the secret key. */
+function storeFromEnv(file: unknown, env: NodeJS.ProcessEnv): unknown {
+  const endpoints = env.LB_ETCD_ENDPOINTS?.split(',').map((e) => e.trim()).filter(Boolean);
+  if (!endpoints?.length && !env.LB_SECRET_KEY_FILE) return file;
+  const base = (file && typeof file === 'object' ? file : {}) as Record<string, unknown>;
+  const etcd = (base.etcd && typeof base.etcd === 'object' ? base.etcd : {}) as Record<string, unknown>;
+  return {
+    ...base,
+    ...(endpoints?.length ? { backend: 'etcd', etcd: { ...etcd, endpoints } } : {}),
+    ...(env.LB_SECRET_KEY_FILE ? { secret_key_file: env.LB_SECRET_KEY_FILE } : {}),
+  };
 }
 
 /** Directories a driver package is resolved from: next to the config, the data dir, cwd, the kernel. */

@@ -89,6 +89,7 @@ export function buildOpenApi(version: string) {
   const paths: Record<string, Record<string, unknown>> = {
     '/healthz': { get: { ...op('system', [], { summary: 'liveness of the API server (no token needed)' }), security: [] } },
     '/cluster': { get: op('cluster', [], { summary: 'cluster totals' }) },
+    '/cluster/leader': { get: op('cluster', [], { summary: 'which server leads (runs the controller and scheduler) and whether this one does' }) },
     '/cluster/node': { get: op('cluster', [], { summary: 'list nodes', list: true }) },
     '/cluster/node/{node}': {
       get: op('cluster', ['node'], { summary: 'get a node' }),

@@ -154,7 +154,15 @@ export class EtcdStore implements StoreBackend {
   }
 
   private onWatch(res: IWatchResponse): void {
-    for (const ev of res.events) this.onEvent(ev);
+    for (const ev of res.events) {
+      try {
+        this.onEvent(ev);
+      } catch (e) {
+        // Not ours (not JSON): someone else writes under this prefix. Skip it rather than stop watching.
+        this.opts.warn?.(`etcd watch: skipped ${ev.kv.key.toString()}: ${(e as Error).message}`);
+        this.delivered = Math.max(this.delivered, Number(ev.kv.mod_revision));
+      }
+    }
     const ready = this.waiters.filter((w) => w.etcdRev <= this.delivered);
     if (ready.length) this.waiters = this.waiters.filter((w) => w.etcdRev > this.delivered);
     for (const w of ready) w.done();

@@ -34,7 +34,7 @@ export function registerAgent(program: Command, ctx: CliContext): void {
   program
     .command('agent')
     .description('join this machine to a cluster as a node and run its pods, in the foreground')
-    .option('--server <url>', 'API server URL (default: $LB_SERVER)')
+    .option('--server <url>', 'API server URL (default: $LB_SERVER); several (comma-separated or repeated) are tried in turn', (v: string, prev?: string) => (prev ? `${prev},${v}` : v))
     .option('--token <join-token>', 'join token from `lb token create --role node` (needed on the first start)')
     .option('--name <node>', 'node name (default: the host name)')
     .option('--data-dir <dir>', 'node credential and driver state (default: $LB_DATA_DIR or ~/.lastbackend)')

@@ -1,0 +1,25 @@
+// The etcd client of a server, from the `store.etcd` config (TLS files are read here, once).
+import { readFileSync } from 'node:fs';
+import { Etcd3, type IOptions } from 'etcd3';
+import { LbError } from '@lastbackend/sdk';
+import type { StoreConfig } from '../config/config';
+
+export function etcdClient(cfg: StoreConfig['etcd']): Etcd3 {
+  const read = (what: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new LbError('INVALID_ARGUMENT', `store.etcd.tls.${what}: cannot read ${path}: ${(e as Error).message}`);
+    }
+  };
+  const opts: IOptions = { hosts: cfg.endpoints, dialTimeout: 5000 };
+  if (cfg.tls?.ca) {
+    opts.credentials = {
+      rootCertificate: read('ca', cfg.tls.ca),
+      ...(cfg.tls.cert ? { certChain: read('cert', cfg.tls.cert) } : {}),
+      ...(cfg.tls.key ? { privateKey: read('key', cfg.tls.key) } : {}),
+    };
+  }
+  if (cfg.auth) opts.auth = { username: cfg.auth.username, password: cfg.auth.password };
+  return new Etcd3(opts);
+}
