@@ -35,6 +35,10 @@ const OWN = 'containerd.lastbackend.io/';
 const LABEL_NAME = `${OWN}name`;
 const LABEL_STARTED = `${OWN}started-at`;
 const LABEL_STOP_TIMEOUT = `${OWN}stop-timeout`;
+/** The container whose network namespace this one joins (network mode "container"). */
+const LABEL_NETWORK_PEER = `${OWN}network-container`;
+/** Labels kept for events about containers already deleted; bounded so a long-lived driver does not grow. */
+const LABEL_CACHE_MAX = 10_000;
 
 const SIGTERM = 15;
 const SIGKILL = 9;
@@ -105,7 +109,8 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
   private readonly copiers = new Map<string, LogCopier>();
   /** Labels of containers seen, so events about deleted ones can still be filtered. */
   private readonly labelCache = new Map<string, Record<string, string>>();
-  private readonly recovered: Promise<void>;
+  /** The re-attach of log copiers after a driver restart; retried until containerd answers. */
+  private recovery: Promise<boolean> | undefined;
 
   constructor(
     ctd: Containerd,
@@ -117,7 +122,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
   ) {
     super(ctd, version, logger, onDispose);
     this.images = new ImageStore(ctd, new ContentStore(ctd));
-    this.recovered = this.recover();
+    void this.recovered();
   }
 
   // ------------------------------------------------------------------ files the driver keeps per container
@@ -136,17 +141,24 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
    * Re-attaches log copiers to the tasks that outlived the previous driver. Exited ones too: what they wrote while
    * no driver was reading still sits in their pipes.
    */
-  private async recover(): Promise<void> {
+  private async recover(): Promise<boolean> {
     try {
       const { tasks } = await this.ctd.call<{ tasks: TaskProcess[] }>('tasks', 'List', {});
       for (const t of tasks) {
         const id = t.container_id || t.id;
-        if (!existsSync(this.fifo(id, 'stdout'))) continue;
-        this.attach(id);
+        if (!this.copiers.has(id) && existsSync(this.fifo(id, 'stdout'))) this.attach(id);
       }
+      return true;
     } catch (e) {
-      this.logger.warn('containerd: could not re-attach container logs', { error: messageOf(e) });
+      // containerd not up yet (probe() says so): try again on the next call.
+      if (grpcCode(e) !== GRPC.UNAVAILABLE) this.logger.warn('containerd: could not re-attach container logs', { error: messageOf(e) });
+      return false;
     }
+  }
+
+  private async recovered(): Promise<void> {
+    this.recovery ??= this.recover();
+    if (!(await this.recovery)) this.recovery = undefined;
   }
 
   private attach(id: string): LogCopier {
@@ -162,7 +174,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
   }
 
   protected override async release(): Promise<void> {
-    await this.recovered;
+    await this.recovery;
     for (const id of [...this.copiers.keys()]) this.detach(id);
   }
 
@@ -171,7 +183,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
   private async container(id: string): Promise<ContainerRecord | undefined> {
     try {
       const { container } = await this.ctd.call<{ container: ContainerRecord }>('containers', 'Get', { id });
-      this.labelCache.set(id, publicLabels(container.labels));
+      this.rememberLabels(id, container.labels);
       return container;
     } catch (e) {
       if (isNotFound(e)) return undefined;
@@ -239,6 +251,42 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     copier.drain(exited || !task);
   }
 
+  /** The network namespace of a running container, which another one joins. */
+  private async peerNetns(peer: string, what: string): Promise<string> {
+    const task = await this.task(peer);
+    if (!task || task.status !== 'RUNNING') {
+      throw new LbError('FAILED_PRECONDITION', `${what}: container ${peer} whose network it joins is not running`);
+    }
+    return `/proc/${task.pid}/ns/net`;
+  }
+
+  /**
+   * Points a container that shares another's network at that container's current namespace: the peer may have
+   * been restarted (new pid) since this one was created. Docker resolves `container:` at start too.
+   */
+  private async rejoinPeer(c: ContainerRecord, what: string): Promise<void> {
+    const peer = c.labels[LABEL_NETWORK_PEER];
+    if (!peer || !c.spec) return;
+    const netns = await this.peerNetns(peer, what);
+    const oci = JSON.parse(c.spec.value.toString('utf8')) as OciSpec;
+    const ns = oci.linux.namespaces.find((n) => n.type === 'network');
+    if (!ns || ns.path === netns) return;
+    ns.path = netns;
+    await this.ctd.call('containers', 'Update', {
+      container: { id: c.id, spec: jsonAny(SPEC_TYPE_URL, oci) },
+      update_mask: { paths: ['spec'] },
+    });
+  }
+
+  private rememberLabels(id: string, labels: Record<string, string>): void {
+    this.labelCache.delete(id);
+    this.labelCache.set(id, publicLabels(labels));
+    if (this.labelCache.size > LABEL_CACHE_MAX) {
+      const oldest = this.labelCache.keys().next().value;
+      if (oldest !== undefined) this.labelCache.delete(oldest);
+    }
+  }
+
   // ------------------------------------------------------------------ ContainerRuntime
 
   async create(spec: ContainerSpec): Promise<ContainerStatus> {
@@ -259,15 +307,8 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       const image = await this.images.resolve(record);
       const top = image.chain[image.chain.length - 1];
 
-      let netns: string | undefined;
-      if (spec.network.mode === 'container') {
-        const peer = containerId(spec.network.container);
-        const peerTask = await this.task(peer);
-        if (!peerTask || peerTask.status !== 'RUNNING') {
-          throw new LbError('FAILED_PRECONDITION', `${what}: container ${spec.network.container} whose network it joins is not running`);
-        }
-        netns = `/proc/${peerTask.pid}/ns/net`;
-      }
+      const peer = spec.network.mode === 'container' ? containerId(spec.network.container) : undefined;
+      const netns = peer ? await this.peerNetns(peer, what) : undefined;
 
       const dir = this.dir(id);
       await mkdir(dir, { recursive: true });
@@ -282,6 +323,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
 
       const labels: Record<string, string> = { ...spec.labels, [LABEL_NAME]: spec.name };
       if (spec.stopTimeout !== undefined) labels[LABEL_STOP_TIMEOUT] = String(spec.stopTimeout);
+      if (peer) labels[LABEL_NETWORK_PEER] = peer;
 
       // The lease keeps the fresh snapshot from the GC until the container record references it.
       const lease = `lastbackend-create-${randomBytes(8).toString('hex')}`;
@@ -323,7 +365,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     const id = containerId(idOrName);
     const what = `start container ${idOrName}`;
     try {
-      await this.recovered;
+      await this.recovered();
       const c = await this.mustContainer(id, what);
       const existing = await this.task(id);
       if (existing && (existing.status === 'RUNNING' || existing.status === 'PAUSED' || existing.status === 'PAUSING')) return;
@@ -331,6 +373,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
         this.copiers.get(id)?.drain(true);
         await this.deleteTask(id);
       }
+      await this.rejoinPeer(c, what);
       await mkdir(this.dir(id), { recursive: true });
       await mkfifo(this.fifo(id, 'stdout'));
       await mkfifo(this.fifo(id, 'stderr'));
@@ -387,7 +430,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     const id = containerId(idOrName);
     const what = `remove container ${idOrName}`;
     try {
-      await this.recovered;
+      await this.recovered();
       const c = await this.container(id);
       const task = await this.task(id);
       if (task && task.status !== 'STOPPED') {
@@ -428,7 +471,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       const byId = new Map(tasks.map((t) => [t.container_id || t.id, t]));
       const out: ContainerStatus[] = [];
       for (const c of containers) {
-        this.labelCache.set(c.id, publicLabels(c.labels));
+        this.rememberLabels(c.id, c.labels);
         const status = toStatus(c, byId.get(c.id));
         if (filter.all || status.state === 'running') out.push(status);
       }
@@ -442,7 +485,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     const id = containerId(idOrName);
     const what = `logs of container ${idOrName}`;
     try {
-      await this.recovered;
+      await this.recovered();
       await this.mustContainer(id, what);
       await this.settleLogs(id, await this.task(id));
     } catch (e) {

@@ -255,6 +255,28 @@ describe('containerd driver', () => {
     await cri().remove(status.id);
   });
 
+  it('a container sharing another\'s network rejoins it after that one restarted', async () => {
+    const web = await cri().create(spec('peer-web'));
+    await cri().start(web.id);
+    const side = await cri().create(
+      spec('peer-side', { command: ['sh', '-c', 'exec sleep 600'], network: { mode: 'container', container: web.id } }),
+    );
+    await cri().start(side.id);
+    await cri().stop(side.id, 1);
+    await cri().stop(web.id, 1);
+    await cri().start(web.id);
+    await cri().start(side.id);
+    const deadline = Date.now() + 10_000;
+    let res = await cri().exec(side.id, ['wget', '-q', '-O', '-', 'http://127.0.0.1:8080/']);
+    while (res.exitCode !== 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      res = await cri().exec(side.id, ['wget', '-q', '-O', '-', 'http://127.0.0.1:8080/']);
+    }
+    expect(res).toMatchObject({ exitCode: 0, stdout: 'hello from lb-test\n' });
+    await cri().remove(side.id);
+    await cri().remove(web.id);
+  });
+
   it('exec() gives up with TIMEOUT after timeoutSeconds', async () => {
     const status = await cri().create(spec('exectimeout', { command: ['sh', '-c', 'exec sleep 600'] }));
     await cri().start(status.id);
