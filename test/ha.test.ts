@@ -1,0 +1,185 @@
+// HA: three `lb server`s share one etcd (real, on loopback, temp data dir). Any server serves the API;
+// the controller runs on the elected leader only. kill -9 the leader: another takes over within seconds,
+// nothing is lost and no pod is duplicated. The agent is given all three servers and fails over when the
+// one it talks to dies. Fails (never skips) when etcd is not installed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LbClient, type Node } from '@lastbackend/sdk';
+import { startLocalEtcd, type LocalEtcd } from '../core/src/ha/local-etcd';
+import type { LeaderStatus } from '../core/src/ha/leader';
+import { LB, TEST_DEFAULTS, docker, freePort, readyPods, uniq, waitFor, webService } from './harness';
+
+const TOKEN = randomBytes(16).toString('hex');
+const LEASE_TTL = 2;
+
+/** One `lb` process (server or agent) with its output kept for diagnostics. */
+class Proc {
+  private child?: ChildProcess;
+  out = '';
+  constructor(
+    readonly name: string,
+    private readonly argv: string[],
+  ) {}
+
+  start(): void {
+    this.out = '';
+    const child = spawn(process.execPath, [LB, ...this.argv], { env: { ...process.env, LB_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.child = child;
+  }
+
+  get alive(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async signal(sig: NodeJS.Signals): Promise<void> {
+    const c = this.child;
+    if (!c || !this.alive) return;
+    const done = new Promise<void>((r) => c.once('exit', () => r()));
+    c.kill(sig);
+    await done;
+  }
+}
+
+class HaServer extends Proc {
+  readonly client: LbClient;
+  constructor(
+    name: string,
+    readonly url: string,
+    readonly dataDir: string,
+    argv: string[],
+  ) {
+    super(name, argv);
+    this.client = new LbClient({ server: url, token: TOKEN, timeout: 5000 });
+  }
+  leader(): Promise<LeaderStatus> {
+    return this.client.request<LeaderStatus>('GET', '/cluster/leader');
+  }
+}
+
+describe('HA: three servers on one etcd', () => {
+  let etcd: LocalEtcd | undefined;
+  let dir: string;
+  const servers: HaServer[] = [];
+  let agent: Proc | undefined;
+  const agentName = uniq('ha-agent');
+  const ns = uniq('ha');
+  const containers = () => {
+    const out = docker(['ps', '-aq', '--filter', `label=io.lastbackend.node=${agentName}`, '--filter', `label=io.lastbackend.namespace=${ns}`]);
+    return out ? out.split('\n') : [];
+  };
+  const alive = () => servers.filter((s) => s.alive);
+  const dump = () => [...servers, ...(agent ? [agent] : [])].map((p) => `--- ${p.name}\n${p.out.slice(-3000)}`).join('\n');
+
+  beforeAll(async () => {
+    etcd = await startLocalEtcd();
+    dir = mkdtempSync(join(tmpdir(), 'lb-ha-'));
+    const keyFile = join(dir, 'secret.key');
+    writeFileSync(keyFile, randomBytes(32), { mode: 0o600 });
+    const cfg = join(dir, 'server.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        ...TEST_DEFAULTS,
+        store: { backend: 'etcd', etcd: { endpoints: [etcd.endpoint], prefix: `/${ns}/`, lease_ttl: LEASE_TTL }, secret_key_file: keyFile },
+        controller: { resync: 1 },
+      }),
+    );
+    for (let i = 1; i <= 3; i++) {
+      const port = await freePort();
+      const data = join(dir, `server-${i}`);
+      const name = `${ns}-s${i}`;
+      servers.push(new HaServer(name, `http://127.0.0.1:${port}`, data, ['server', '--no-agent', '--config', cfg, '--data-dir', data, '--listen', `127.0.0.1:${port}`, '--token', TOKEN, '--name', name]));
+    }
+    for (const s of servers) s.start();
+    for (const s of servers) await waitFor(() => s.client.health(), (h) => h.status === 'ok', `${s.name} up`, 30_000).catch((e: Error) => { throw new Error(`${e.message}\n${dump()}`); });
+  }, 60_000);
+
+  afterAll(async () => {
+    await agent?.signal('SIGTERM');
+    for (const s of servers) await s.signal('SIGTERM');
+    const left = docker(['ps', '-aq', '--filter', `label=io.lastbackend.node=${agentName}`]);
+    if (left) docker(['rm', '-f', ...left.split('\n')]);
+    await etcd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('serves through any server, elects exactly one leader, and joins an agent given all three', async () => {
+    const statuses = await Promise.all(servers.map((s) => waitFor(() => s.leader(), (l) => !!l.leader_id, `${s.name} sees a leader`, 15_000)));
+    expect(statuses.filter((l) => l.leader)).toHaveLength(1);
+    expect(new Set(statuses.map((l) => l.leader_id)).size).toBe(1);
+    expect(statuses.every((l) => l.backend === 'etcd')).toBe(true);
+
+    const joinToken = await servers[0].client.createToken({ role: 'node' });
+    const agentDir = join(dir, 'agent');
+    const agentCfg = join(dir, 'agent.json');
+    writeFileSync(agentCfg, JSON.stringify({ node: { heartbeat: 0.5, resync: 1 }, drivers: TEST_DEFAULTS.drivers, discovery: { enabled: false } }));
+    agent = new Proc('agent', ['agent', '--server', servers.map((s) => s.url).join(','), '--token', joinToken.token, '--name', agentName, '--data-dir', agentDir, '--config', agentCfg, '--listen', '127.0.0.1:0']);
+    agent.start();
+    // The join went to server 1; server 3 knows the node as well (one store).
+    await waitFor(() => servers[2].client.node(agentName), (n) => n.status.state === 'ready', 'agent node ready (via server 3)', 30_000).catch((e: Error) => { throw new Error(`${e.message}\n${dump()}`); });
+  }, 60_000);
+
+  it('applies through server 1, reads through server 2; kill -9 the leader; another leads within seconds and scales with no duplicates', async () => {
+    const [s1, s2] = servers;
+    await s1.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
+    await s1.client.apply(ns, [webService('web', 3)]);
+    const svc = await s2.client.service(ns, 'web');
+    expect(svc.spec.replicas).toBe(3);
+    await waitFor(() => s2.client.pods(ns, 'web'), (p) => readyPods(p).length === 3, '3 ready pods (via server 2)', 60_000);
+    await waitFor(async () => containers().length, (n) => n === 3, '3 containers');
+    const deployments = (await s2.client.deployments(ns, 'web')).map((d) => d.meta.name);
+
+    const leaderId = (await s2.leader()).leader_id;
+    const leader = servers.find((s) => leaderId === `${s.name}@${s.url}`)!;
+    expect(leader).toBeDefined();
+    await leader.signal('SIGKILL');
+    const t0 = Date.now();
+    const survivors = alive();
+    const next = await waitFor(
+      async () => (await Promise.all(survivors.map((s) => s.leader().catch(() => undefined)))).find((l) => l?.leader),
+      (l) => !!l,
+      'a new leader',
+      20_000,
+    );
+    const failoverMs = Date.now() - t0;
+    console.log(`leader ${leader.name} killed (-9); ${next!.server} leads after ${failoverMs} ms (lease ttl ${LEASE_TTL} s)`);
+    expect(failoverMs).toBeLessThan((LEASE_TTL + 5) * 1000);
+
+    // Scale through a survivor that does not lead (any server serves the API).
+    const via = survivors.find((s) => next!.server !== `${s.name}@${s.url}`) ?? survivors[0];
+    await via.client.scale(ns, 'web', 5);
+    const pods = await waitFor(() => via.client.pods(ns, 'web'), (p) => p.length === 5 && readyPods(p).length === 5, '5 ready pods after failover', 60_000);
+    await waitFor(async () => containers().length, (n) => n === 5, 'exactly 5 containers');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(containers()).toHaveLength(5);
+    for (const p of pods) expect(docker(['ps', '-aq', '--filter', `label=io.lastbackend.pod=${p.meta.name}`]).split('\n')).toHaveLength(1);
+    // Nothing lost: the same service (uid) and its deployment history.
+    const after = await via.client.service(ns, 'web');
+    expect(after.meta.uid).toBe(svc.meta.uid);
+    expect(after.spec.replicas).toBe(5);
+    expect((await via.client.deployments(ns, 'web')).map((d) => d.meta.name)).toEqual(deployments);
+  }, 120_000);
+
+  it('kill -9 the server the agent talks to: the agent reports and follows changes through another', async () => {
+    const streamFrom = () => [...agent!.out.matchAll(/pod stream from (\S+)/g)].map((m) => m[1]).pop();
+    const current = await waitFor(async () => streamFrom(), (u) => !!u && alive().some((s) => s.url === u), 'the agent on a live server', 15_000);
+    const victim = servers.find((s) => s.url === current)!;
+    await victim.signal('SIGKILL');
+    const [last] = alive();
+    expect(alive()).toHaveLength(1);
+    const killedAt = Date.now();
+    await waitFor(async () => streamFrom(), (u) => u === last.url, `agent stream moved to ${last.url}`, 20_000).catch((e: Error) => { throw new Error(`${e.message}\n${dump()}`); });
+    // Heartbeats arrive through the last server.
+    await waitFor(() => last.client.node(agentName), (n: Node) => Date.parse(n.status.heartbeat) > killedAt && n.status.state === 'ready', 'a heartbeat after the kill', 20_000);
+    // Desired state still reaches the agent, and its reports come back: scale down to 4.
+    await waitFor(() => last.leader(), (l) => l.leader, 'the last server leads', 20_000);
+    await last.client.scale(ns, 'web', 4);
+    await waitFor(() => last.client.pods(ns, 'web'), (p) => p.length === 4 && readyPods(p).length === 4, '4 ready pods', 60_000);
+    await waitFor(async () => containers().length, (n) => n === 4, 'exactly 4 containers', 30_000);
+  }, 120_000);
+});
