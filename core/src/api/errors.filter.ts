@@ -23,6 +23,11 @@ export class ErrorFilter implements ExceptionFilter {
     const e = err as { status?: number; type?: string; message?: string };
     if (e?.type === 'entity.parse.failed') return [400, { code: 'INVALID_ARGUMENT', message: `request body is not valid JSON: ${e.message}` }];
     if (e?.type === 'entity.too.large') return [413, { code: 'INVALID_ARGUMENT', message: 'request body is too large' }];
+    // The body reader's other refusals (unsupported charset or content-encoding, bad gzip, aborted upload)
+    // are the client's to fix: keep their 4xx status and say why instead of a 500.
+    const http = err as { status?: unknown; expose?: unknown };
+    if (!(err instanceof HttpException) && typeof http.status === 'number' && http.status >= 400 && http.status < 500 && http.expose === true)
+      return [http.status, { code: 'INVALID_ARGUMENT', message: `request body: ${e.message}` }];
     if (err instanceof HttpException) {
       const status = err.getStatus();
       // Nest maps body-parser's SyntaxError (bad JSON) and URIError (bad %-encoding in a path) to a bare 400.
