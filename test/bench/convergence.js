@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Benchmark (not a test): how fast the platform itself converges. An `lb server` whose CRI and CII are the
+// in-memory example driver (examples/driver-memory, packed and installed into <data dir>/drivers like a
+// third-party driver), `lb apply` of N single-replica services (default 1,000) in one file, then the time
+// until every pod reports ready, pods/s, and the server's resident memory at the end. Containers cost
+// microseconds here, so the figures are the API, store, controller, scheduler and agent — not a runtime.
+// Usage: node test/bench/convergence.js [services]
+'use strict';
+const { execFileSync, spawn } = require('node:child_process');
+const { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { cpus, tmpdir } = require('node:os');
+const { join, resolve } = require('node:path');
+const { LbClient } = require('@lastbackend/sdk');
+
+const ROOT = resolve(__dirname, '..', '..');
+const LB = join(ROOT, 'core', 'bin', 'lb.js');
+const EXAMPLE = join(ROOT, 'examples', 'driver-memory');
+const IMAGE = 'lb-test/busybox:latest'; // only a name here: the memory runtime "pulls" it instantly
+const N = Number(process.argv[2] ?? 1000);
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+/** CPU seconds (user + system) the process has used, from /proc/PID/stat (clock ticks of 10 ms). */
+const cpuS = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
+
+/** npm as from a user's shell: without the lifecycle variables of the `npm run` that may have started us. */
+function npm(args, cwd) {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (/^npm_(package_|lifecycle_|command$|config_(local_prefix|prefix|global_prefix|yes)$)/i.test(k)) delete env[k];
+  delete env.NODE_ENV;
+  try {
+    execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, env, stdio: 'pipe', timeout: 180_000 });
+  } catch (e) {
+    throw new Error(`npm ${args.join(' ')} in ${cwd}: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
+function run(cmd, args, env) {
+  return new Promise((res, rej) => {
+    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr.on('data', (d) => (err += d));
+    c.on('exit', (code) => (code === 0 ? res() : rej(new Error(`${cmd} ${args.join(' ')}: ${err}`))));
+  });
+}
+
+async function main() {
+  if (!Number.isInteger(N) || N < 1 || N > 9000) throw new Error('services: 1..9000');
+  const dir = mkdtempSync(join(tmpdir(), 'lb-bench-conv-'));
+  const left = ['node_modules', 'dist'].filter((p) => !existsSync(join(EXAMPLE, p))); // ours to remove afterwards
+  let server;
+  try {
+    process.stderr.write('packing examples/driver-memory and installing it into <data dir>/drivers…\n');
+    npm(['install'], EXAMPLE);
+    npm(['pack', '--pack-destination', dir], EXAMPLE);
+    const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+    npm(['install', '--prefix', join(dir, 'drivers'), join(dir, tgz)], dir);
+
+    const port = await freePort();
+    const token = 'bench-token-0123456789abcdef';
+    const node = `bench-conv-${process.pid}`;
+    const driver = { package: '@example/driver-memory' };
+    const cfg = join(dir, 'config.json');
+    writeFileSync(cfg, JSON.stringify({ drivers: { cri: driver, cii: driver }, discovery: { enabled: false }, node: { max_pods: N + 10 } }));
+    server = spawn(process.execPath, [LB, 'server', '--config', cfg, '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', token, '--name', node, '--log-level', 'warn'], { stdio: 'inherit' });
+    const client = new LbClient({ server: `http://127.0.0.1:${port}`, token });
+    for (let i = 0; i < 300; i++) { try { if ((await client.node(node)).status.state === 'ready') break; } catch {} await sleep(100); }
+    const drivers = await client.drivers();
+    if (!drivers.some((d) => d.kind === 'cri' && d.package === '@example/driver-memory' && d.state === 'ready')) throw new Error(`the memory driver is not the CRI: ${JSON.stringify(drivers)}`);
+    await client.createNamespace({ kind: 'Namespace', meta: { name: 'bench' } });
+    const idle = rssMb(server.pid);
+
+    const file = join(dir, 'services.yaml');
+    const docs = [];
+    for (let i = 0; i < N; i++) docs.push(JSON.stringify({ kind: 'Service', meta: { name: `s${String(i).padStart(4, '0')}` }, spec: { replicas: 1, template: { containers: [{ name: 'c', image: { name: IMAGE } }] } } }));
+    writeFileSync(file, docs.join('\n---\n'));
+
+    const cpu0 = cpuS(server.pid);
+    const t0 = now();
+    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench'], { LB_SERVER: `http://127.0.0.1:${port}`, LB_TOKEN: token });
+    const applied = now() - t0;
+    const marks = {};
+    let ready = 0;
+    while (ready < N) {
+      if (now() - t0 > 600_000) throw new Error(`only ${ready}/${N} pods ready after 10 minutes`);
+      await sleep(1000); // a list of 1,000 pods is work for the server too: once a second keeps it small
+      const pods = await client.pods('bench');
+      ready = pods.filter((p) => !p.spec.destroy && p.status.state === 'ready').length;
+      for (const q of [0.5, 0.9]) if (ready >= N * q && !marks[q]) marks[q] = now() - t0;
+    }
+    const total = now() - t0;
+    const rss = rssMb(server.pid);
+    const cpu = cpuS(server.pid) - cpu0;
+
+    const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+    const rows = [
+      [`lb apply of ${N} services (1 file)`, s(applied)],
+      ['50% of pods ready', s(marks[0.5])],
+      ['90% of pods ready', s(marks[0.9])],
+      ['all pods ready (from apply)', s(total)],
+      ['pods/s', (N / (total / 1000)).toFixed(1)],
+      ['server CPU time until all ready', `${cpu.toFixed(1)} s`],
+      ['server RSS idle / at the end', `${idle.toFixed(0)} / ${rss.toFixed(0)} MB`],
+    ];
+    console.log(`\n${N} single-replica services on @example/driver-memory (one lb server, ${cpus().length} cores)`);
+    console.log(`| ${'measure'.padEnd(36)} | ${'value'.padEnd(14)} |\n|${'-'.repeat(38)}|${'-'.repeat(16)}|`);
+    for (const [k, v] of rows) console.log(`| ${k.padEnd(36)} | ${v.padEnd(14)} |`);
+    console.log(JSON.stringify({ services: N, apply_ms: Math.round(applied), ready_50_ms: Math.round(marks[0.5]), ready_90_ms: Math.round(marks[0.9]), ready_all_ms: Math.round(total), pods_per_s: +(N / (total / 1000)).toFixed(1), server_cpu_s: +cpu.toFixed(1), rss_idle_mb: +idle.toFixed(1), rss_end_mb: +rss.toFixed(1) }));
+  } finally {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+    for (const p of left) rmSync(join(EXAMPLE, p), { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
