@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// Benchmark (not a test): 100 replicas. Time from `lb apply` of a 100-replica service until all 100 pods
+// report ready, vs 100 `docker run -d` of the same image at parallelism 4, in the same run; prints both and
+// the ratio. Needs a Docker engine and the test image (bash test/fixtures/build-image.sh). Removes every
+// container, the server and its data dir afterwards. Usage: node test/bench/replicas.js [replicas]
+'use strict';
+const { execFileSync, spawn } = require('node:child_process');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { cpus, tmpdir } = require('node:os');
+const { join, resolve } = require('node:path');
+const { LbClient } = require('@lastbackend/sdk');
+
+const ROOT = resolve(__dirname, '..', '..');
+const LB = join(ROOT, 'core', 'bin', 'lb.js');
+const IMAGE = 'lb-test/busybox:latest'; // CMD httpd -f -p 8080 -h /www
+const N = Number(process.argv[2] ?? 100);
+const PARALLEL = 4;
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
+const run = (cmd, args, env) =>
+  new Promise((res, rej) => {
+    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr.on('data', (d) => (err += d));
+    c.on('exit', (code) => (code === 0 ? res() : rej(new Error(`${cmd} ${args.join(' ')}: ${err}`))));
+  });
+/** Ids of all containers (running or not) with the label. */
+const labelled = (label) => execFileSync('docker', ['ps', '-aq', '--filter', `label=${label}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+const removeLabelled = (label) => { const ids = labelled(label); if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' }); };
+
+async function main() {
+  execFileSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' });
+  const dir = mkdtempSync(join(tmpdir(), 'lb-bench-rep-'));
+  const mark = `lb-bench-replicas=${process.pid}`; // the baseline's containers
+  const node = `bench-rep-${process.pid}`;
+  const ours = `io.lastbackend.node=${node}`; // the platform's containers
+  let server;
+  const cleanup = async () => {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+    removeLabelled(mark);
+    removeLabelled(ours);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  try {
+    // Baseline: N × docker run -d, PARALLEL at a time.
+    let next = 0;
+    const t0 = now();
+    await Promise.all(
+      Array.from({ length: PARALLEL }, async () => {
+        while (next < N) {
+          const i = next++;
+          await run('docker', ['run', '-d', '--name', `lb-bench-rep-${process.pid}-${i}`, '--label', mark, IMAGE]);
+        }
+      }),
+    );
+    const docker = now() - t0;
+    removeLabelled(mark);
+
+    // Platform: one lb server with the Docker driver, `lb apply` of an N-replica service.
+    const port = await freePort();
+    const token = 'bench-token-0123456789abcdef';
+    const cfg = join(dir, 'config.json');
+    const dockerDriver = { package: '@lastbackend/driver-docker' };
+    writeFileSync(cfg, JSON.stringify({ drivers: { cri: dockerDriver, cii: dockerDriver }, discovery: { enabled: false }, node: { max_pods: N + 10 } }));
+    server = spawn(process.execPath, [LB, 'server', '--config', cfg, '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', token, '--name', node, '--log-level', 'warn'], { stdio: 'inherit' });
+    const client = new LbClient({ server: `http://127.0.0.1:${port}`, token });
+    for (let i = 0; i < 300; i++) { try { if ((await client.node(node)).status.state === 'ready') break; } catch {} await sleep(100); }
+    await client.createNamespace({ kind: 'Namespace', meta: { name: 'bench' } });
+    const file = join(dir, 'web.yaml');
+    writeFileSync(file, `kind: Service\nmeta:\n  name: web\nspec:\n  replicas: ${N}\n  template:\n    containers:\n      - name: web\n        image:\n          name: ${IMAGE}\n`);
+    const t1 = now();
+    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench'], { LB_SERVER: `http://127.0.0.1:${port}`, LB_TOKEN: token });
+    let firstReady;
+    for (;;) {
+      if (now() - t1 > 600_000) throw new Error('the service was not ready after 10 minutes');
+      const pods = await client.pods('bench', 'web');
+      const ready = pods.filter((p) => !p.spec.destroy && p.status.state === 'ready').length;
+      if (ready && firstReady === undefined) firstReady = now() - t1;
+      if (ready >= N) break;
+      await sleep(100);
+    }
+    const platform = now() - t1;
+    const running = labelled(ours).length;
+
+    // Tear down through the platform first (what a user would do), then make sure.
+    await client.deleteService('bench', 'web');
+    for (let i = 0; i < 600 && labelled(ours).length; i++) await sleep(100);
+
+    const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+    const rows = [
+      [`docker run -d ×${N}, ${PARALLEL} at a time`, s(docker), `${(docker / N).toFixed(0)} ms`],
+      [`lb apply (${N} replicas) → all ready`, s(platform), `${(platform / N).toFixed(0)} ms`],
+      ['lb apply → first pod ready', s(firstReady), ''],
+    ];
+    console.log(`\n${N} containers of ${IMAGE} (${cpus().length} cores; the platform found ${running} containers running)`);
+    console.log(`| ${'what'.padEnd(36)} | ${'total'.padEnd(8)} | ${'total / N'.padEnd(13)} |\n|${'-'.repeat(38)}|${'-'.repeat(10)}|${'-'.repeat(15)}|`);
+    for (const [a, b, c] of rows) console.log(`| ${a.padEnd(36)} | ${b.padEnd(8)} | ${c.padEnd(13)} |`);
+    console.log(`ratio lb / docker: ${(platform / docker).toFixed(2)}`);
+    console.log(JSON.stringify({ replicas: N, parallel: PARALLEL, docker_ms: Math.round(docker), lb_ms: Math.round(platform), lb_first_ready_ms: Math.round(firstReady), ratio: +(platform / docker).toFixed(2) }));
+  } finally {
+    await cleanup();
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
