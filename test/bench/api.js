@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Benchmark (not a test): API throughput on loopback with autocannon, a bounded run each (default 10 s):
+//   GET one service, GET the pods of a 10-replica service, and POST configs (each create is committed to the
+//   store in a batch synced to disk before the 2xx). Prints requests/s, latency p50/p99, errors and non-2xx.
+// GETs must have no errors or non-2xx. The creates must really be stored: the count is checked through the
+// API afterwards, and again after the server is killed with SIGKILL and started on the same data dir.
+// A control-plane-only server (--no-agent): no containers, nothing to clean up but the process and its dir.
+// Usage: node test/bench/api.js [seconds] [connections]
+'use strict';
+const { spawn } = require('node:child_process');
+const { mkdtempSync, rmSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { cpus, tmpdir } = require('node:os');
+const { join, resolve } = require('node:path');
+const autocannon = require('autocannon');
+const { LbClient } = require('@lastbackend/sdk');
+
+const LB = join(resolve(__dirname, '..', '..'), 'core', 'bin', 'lb.js');
+const SECONDS = Number(process.argv[2] ?? 10);
+const CONNECTIONS = Number(process.argv[3] ?? 10);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'lb-bench-api-'));
+  const port = await freePort();
+  const token = 'bench-token-0123456789abcdef';
+  const url = `http://127.0.0.1:${port}`;
+  const client = new LbClient({ server: url, token });
+  let server;
+  const start = async () => {
+    server = spawn(process.execPath, [LB, 'server', '--no-agent', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', token, '--name', `bench-api-${process.pid}`, '--log-level', 'warn'], { stdio: 'inherit' });
+    for (let i = 0; i < 300; i++) { try { if ((await client.health()).status === 'ok') return; } catch {} await sleep(100); }
+    throw new Error('the server did not come up');
+  };
+  const stop = async (signal) => {
+    if (!server || server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill(signal);
+    await exited;
+  };
+  process.once('SIGINT', () => void stop('SIGKILL').finally(() => (rmSync(dir, { recursive: true, force: true }), process.exit(130))));
+  try {
+    await start();
+    await client.createNamespace({ kind: 'Namespace', meta: { name: 'bench' } });
+    await client.createService('bench', { kind: 'Service', meta: { name: 'web' }, spec: { replicas: 10, template: { containers: [{ name: 'c', image: { name: 'lb-test/busybox:latest' } }] } } });
+    for (let i = 0; i < 100 && (await client.pods('bench', 'web')).length < 10; i++) await sleep(100);
+
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const bench = (title, requests) => autocannon({ url, title, connections: CONNECTIONS, duration: SECONDS, headers, requests });
+    let n = 0;
+    const results = [
+      await bench('GET /namespace/bench/service/web', [{ method: 'GET', path: '/namespace/bench/service/web' }]),
+      await bench('GET /namespace/bench/service/web/pod (10 pods)', [{ method: 'GET', path: '/namespace/bench/service/web/pod' }]),
+      await bench('POST /namespace/bench/config (durable create)', [
+        { method: 'POST', path: '/namespace/bench/config', setupRequest: (req) => ({ ...req, body: JSON.stringify({ kind: 'Config', meta: { name: `c${++n}` }, spec: { data: { k: 'v' } } }) }) },
+      ]),
+    ];
+    const created = results[2]['2xx'];
+    // Creates still in flight when the run's time was up finish on their own: count once the number holds.
+    let stored = -1;
+    for (let prev = -2; stored !== prev; await sleep(500)) [prev, stored] = [stored, (await client.list('config', 'bench')).length];
+    await stop('SIGKILL'); // no chance to flush anything: what survives was on disk before its 2xx
+    await start();
+    const afterKill = (await client.list('config', 'bench')).length;
+
+    console.log(`\nlb API on loopback, ${CONNECTIONS} connections, ${SECONDS} s each (autocannon; ${cpus().length} cores)`);
+    console.log(`| ${'request'.padEnd(46)} | ${'req/s'.padStart(7)} | ${'p50 ms'.padStart(6)} | ${'p99 ms'.padStart(6)} | errors | non-2xx |\n|${'-'.repeat(48)}|${'-'.repeat(9)}|${'-'.repeat(8)}|${'-'.repeat(8)}|--------|---------|`);
+    for (const r of results)
+      console.log(`| ${r.title.padEnd(46)} | ${r.requests.average.toFixed(0).padStart(7)} | ${String(r.latency.p50).padStart(6)} | ${String(r.latency.p99).padStart(6)} | ${String(r.errors + r.timeouts).padStart(6)} | ${String(r.non2xx).padStart(7)} |`);
+    // Requests still in flight when a run's time is up are served but not counted by autocannon: stored may
+    // exceed the 2xx count by at most those, and never the number of creates sent.
+    console.log(`creates sent: ${n}; answered 2xx in time: ${created}; configs stored: ${stored}; after SIGKILL and restart: ${afterKill}`);
+    console.log(JSON.stringify({ connections: CONNECTIONS, seconds: SECONDS, results: results.map((r) => ({ title: r.title, rps: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total })), creates_sent: n, creates_2xx: created, creates_stored: stored, creates_after_kill: afterKill }));
+    const bad = [];
+    for (const r of results.slice(0, 2)) if (r.errors || r.timeouts || r.non2xx) bad.push(`${r.title}: ${r.errors + r.timeouts} errors, ${r.non2xx} non-2xx`);
+    if (stored < created || stored > n || afterKill !== stored) bad.push(`${n} creates sent, ${created} answered 2xx, but ${stored} were listed and ${afterKill} survived SIGKILL`);
+    if (bad.length) throw new Error(`benchmark invalid: ${bad.join('; ')}`);
+  } finally {
+    await stop('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
