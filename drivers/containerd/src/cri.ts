@@ -1,5 +1,5 @@
 // ContainerRuntime on containerd: container records, snapshots and tasks over its native gRPC API.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -312,7 +312,8 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
 
       const dir = this.dir(id);
       await mkdir(dir, { recursive: true });
-      const hostname = id.slice(0, 63);
+      // A valid host name (container ids may hold '_'), short like Docker's: 12 hex digits from the id.
+      const hostname = createHash('sha256').update(id).digest('hex').slice(0, 12);
       const etc = { resolvConf: join(dir, 'resolv.conf'), hosts: join(dir, 'hosts'), hostname: join(dir, 'hostname') };
       const hostResolv = existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '';
       await writeFile(etc.resolvConf, resolvConf(spec.dns, hostResolv));
