@@ -84,6 +84,9 @@ async function runCommand(ctx: CliContext, kind: string, pkg: string, o: Conform
   const { conformanceSearchPaths } = require('../conformance/load') as typeof import('../conformance/load');
   const searchPaths = (dataDir: string) => conformanceSearchPaths(dataDir).slice(0, 2);
   try {
+    // A CNI driver rewires the network namespace it runs in: the suite needs namespaces made for it, so
+    // it runs from jest (runCniConformance), not on the host the command runs on.
+    if (kind === 'cni') throw new UsageError('kind "cni" is not run by this command: it would rewire this host\'s network; run runCniConformance from @lastbackend/sdk/testing in jest with a host namespace (see docs/drivers.md)');
     if (!(KINDS as readonly string[]).includes(kind)) throw new UsageError(`kind "${kind}" has no conformance suite: use one of ${KINDS.join(', ')}`);
     const report = await runConformance({
       kind: kind as (typeof KINDS)[number],

@@ -4,7 +4,7 @@
 // re-syncs the driver from the desired state (the driver re-attaches to what it managed). Calls made
 // while it restarts wait for it. Each kind gets a proxy that implements the SDK interface, so the
 // rest of the platform cannot tell a remote driver from an in-process one.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DRIVER_KINDS, LbError, type DriverBase, type DriverInstances, type DriverKind, type ProbeResult } from '@lastbackend/sdk';
@@ -33,6 +33,11 @@ export interface RemoteDriverOptions {
   log: Logger;
   /** Called after a crashed child was restarted and is ready again. */
   onRestart?: (kinds: DriverKind[]) => void;
+  /**
+   * A command the child is started through, e.g. ['nsenter', '--net=/run/netns/h1'] to run a network
+   * driver in another network namespace (Node has no setns); the IPC channel is inherited through it.
+   */
+  wrapper?: string[];
 }
 
 export class RemoteDriverHost {
@@ -66,7 +71,11 @@ export class RemoteDriverHost {
   }
 
   private spawn(): Promise<HostReady> {
-    const child = fork(hostEntry(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+    const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
+    const [cmd, ...pre] = this.opts.wrapper ?? [];
+    const child = cmd
+      ? spawn(cmd, [...pre, process.execPath, hostEntry()], { serialization: 'advanced', stdio })
+      : fork(hostEntry(), [], { serialization: 'advanced', stdio, execArgv: [] });
     this.child = child;
     this.startedAt = Date.now();
     return new Promise<HostReady>((resolve, reject) => {
