@@ -4,6 +4,9 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jes
 const common = { rootDir: __dirname, transform, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
+  // One test file at a time: integration tests share the host's Docker engine (one restarts it), its
+  // network namespace and its nft tables.
+  maxWorkers: 1,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{sdk,core,drivers/*,plugins/*}/src/**/*.spec.ts'] },
     {
