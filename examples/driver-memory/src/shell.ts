@@ -38,7 +38,8 @@ class Exit {
   constructor(readonly code: number) {}
 }
 
-class SyntaxError_ extends Error {}
+/** Shell syntax outside the emulated grammar: refused with exit code 2. */
+class Unsupported extends Error {}
 
 type Op = ';' | '&&' | '||' | '>&2';
 type Token = { word: string } | { op: Op };
@@ -55,6 +56,8 @@ type AndOr = { first: Stmt; rest: { op: '&&' | '||'; stmt: Stmt }[] };
 type List = AndOr[];
 
 const UNSUPPORTED = new Set(['|', '&', '<', '>', '(', ')', '`', '$', '{', '}']);
+/** Reserved words of sh that the grammar lacks: refused, rather than run as commands that do not exist. */
+const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'for', 'until', 'case', 'esac', 'function']);
 
 function tokenize(script: string): Token[] {
   const out: Token[] = [];
@@ -74,19 +77,19 @@ function tokenize(script: string): Token[] {
         const c = script[i];
         if (c === "'") {
           const end = script.indexOf("'", i + 1);
-          if (end < 0) throw new SyntaxError_('unterminated quoted string');
+          if (end < 0) throw new Unsupported('unterminated quoted string');
           word += script.slice(i + 1, end);
           i = end + 1;
         } else if (c === '"') {
           i++;
           while (i < script.length && script[i] !== '"') {
-            if (script[i] === '$' || script[i] === '`') throw new SyntaxError_('expansion ($, `) is not emulated');
+            if (script[i] === '$' || script[i] === '`') throw new Unsupported('expansion ($, `) is not emulated');
             if (script[i] === '\\' && (script[i + 1] === '"' || script[i + 1] === '\\')) i++;
             word += script[i++];
           }
-          if (i >= script.length) throw new SyntaxError_('unterminated quoted string');
+          if (i >= script.length) throw new Unsupported('unterminated quoted string');
           i++;
-        } else if (UNSUPPORTED.has(c)) throw new SyntaxError_(`"${c}" is not emulated`);
+        } else if (UNSUPPORTED.has(c)) throw new Unsupported(`"${c}" is not emulated`);
         else word += script[i++];
       }
       out.push({ word });
@@ -101,7 +104,7 @@ class Parser {
 
   parseScript(): List {
     const list = this.list(new Set());
-    if (this.i < this.toks.length) throw new SyntaxError_(`unexpected "${this.show(this.toks[this.i])}"`);
+    if (this.i < this.toks.length) throw new Unsupported(`unexpected "${this.show(this.toks[this.i])}"`);
     return list;
   }
 
@@ -147,6 +150,8 @@ class Parser {
       this.expect('done');
       return { cond, body };
     }
+    const head = this.toks[this.i];
+    if (head !== undefined && 'word' in head && KEYWORDS.has(head.word)) throw new Unsupported(`"${head.word}" is not emulated`);
     const argv: string[] = [];
     let toStderr = false;
     for (;;) {
@@ -158,12 +163,12 @@ class Parser {
       } else argv.push(t.word);
       this.i++;
     }
-    if (!argv.length) throw new SyntaxError_(`unexpected "${this.toks[this.i] ? this.show(this.toks[this.i]) : 'end of script'}"`);
+    if (!argv.length) throw new Unsupported(`unexpected "${this.toks[this.i] ? this.show(this.toks[this.i]) : 'end of script'}"`);
     return { argv, toStderr };
   }
 
   private expect(word: string): void {
-    if (!this.isWord(word)) throw new SyntaxError_(`"${word}" expected`);
+    if (!this.isWord(word)) throw new Unsupported(`"${word}" expected`);
     this.i++;
   }
 }
@@ -192,7 +197,7 @@ function test(args: string[], host: Host): boolean {
   if (args.length === 2 && args[0] === '-z') return args[1] === '';
   if (args.length === 3 && args[1] === '=') return args[0] === args[2];
   if (args.length === 3 && args[1] === '!=') return args[0] !== args[2];
-  throw new SyntaxError_(`test ${args.join(' ')}: only !, -f, -e, -n, -z, = and != are emulated`);
+  throw new Unsupported(`test ${args.join(' ')}: only !, -f, -e, -n, -z, = and != are emulated`);
 }
 
 /** The commands an emulated container has. */
@@ -336,7 +341,7 @@ export async function script(text: string, host: Host, io: Io): Promise<number> 
     return await runList(new Parser(tokenize(text)).parseScript(), host, io);
   } catch (e) {
     if (e instanceof Exit) return e.code;
-    if (e instanceof SyntaxError_) {
+    if (e instanceof Unsupported) {
       io.write('stderr', `sh: ${e.message} (the memory runtime emulates a small shell only)\n`);
       return 2;
     }
@@ -353,7 +358,7 @@ export async function run(argv: string[], host: Host, io: Io): Promise<number> {
   try {
     return await runArgv(argv, host, io);
   } catch (e) {
-    if (e instanceof SyntaxError_) {
+    if (e instanceof Unsupported) {
       io.write('stderr', `${argv[0]}: ${e.message}\n`);
       return 2;
     }
