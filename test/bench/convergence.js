@@ -7,7 +7,7 @@
 // Usage: node test/bench/convergence.js [services]
 'use strict';
 const { execFileSync, spawn } = require('node:child_process');
-const { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { cpus, tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
@@ -50,12 +50,26 @@ function run(cmd, args, env) {
 async function main() {
   if (!Number.isInteger(N) || N < 1 || N > 9000) throw new Error('services: 1..9000');
   const dir = mkdtempSync(join(tmpdir(), 'lb-bench-conv-'));
-  const left = ['node_modules', 'dist'].filter((p) => !existsSync(join(EXAMPLE, p))); // ours to remove afterwards
   let server;
+  const cleanup = async () => {
+    if (server && server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
+    // Packed from a copy, so a test packing the example at the same time is not disturbed (nor disturbs us).
     process.stderr.write('packing examples/driver-memory and installing it into <data dir>/drivers…\n');
-    npm(['install'], EXAMPLE);
-    npm(['pack', '--pack-destination', dir], EXAMPLE);
+    const pkgDir = join(dir, 'driver-memory');
+    cpSync(EXAMPLE, pkgDir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$|\.tgz$/.test(src) });
+    const pj = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+    pj.dependencies['@lastbackend/sdk'] = `file:${join(ROOT, 'sdk')}`;
+    writeFileSync(join(pkgDir, 'package.json'), JSON.stringify(pj, null, 2));
+    npm(['install'], pkgDir);
+    npm(['pack', '--pack-destination', dir], pkgDir);
     const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
     npm(['install', '--prefix', join(dir, 'drivers'), join(dir, tgz)], dir);
 
@@ -110,12 +124,7 @@ async function main() {
     for (const [k, v] of rows) console.log(`| ${k.padEnd(36)} | ${v.padEnd(14)} |`);
     console.log(JSON.stringify({ services: N, apply_ms: Math.round(applied), ready_50_ms: Math.round(marks[0.5]), ready_90_ms: Math.round(marks[0.9]), ready_all_ms: Math.round(total), pods_per_s: +(N / (total / 1000)).toFixed(1), server_cpu_s: +cpu.toFixed(1), rss_idle_mb: +idle.toFixed(1), rss_end_mb: +rss.toFixed(1) }));
   } finally {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
-    }
-    rmSync(dir, { recursive: true, force: true });
-    for (const p of left) rmSync(join(EXAMPLE, p), { recursive: true, force: true });
+    await cleanup();
   }
 }
 
