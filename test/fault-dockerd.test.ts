@@ -1,0 +1,295 @@
+// The container engine restarts under running pods, and an agent finds its local state files corrupt.
+// dockerd here has no live-restore, so its restart kills every container: the agents must start them
+// again (restart counters go up, never down), one container per pod, and log shipping must go on.
+//
+// Local state of an agent (its --data-dir): credentials.json (its node credential), log-cursors.json
+// (how far each container's logs were shipped), drivers-state/ (API driver swaps, retired runtimes;
+// absent unless swaps happened). "Corrupt" here means garbled bytes or a torn (truncated) write, as a
+// crash or a full disk leaves them. What recovering means per file:
+//  - log-cursors.json: the agent starts, adopts its running containers untouched and ships logs again
+//    (from the containers' start: the store keeps a line once, so nothing is lost or doubled).
+//  - credentials.json: it cannot be repaired locally (the token in it is a secret the server only keeps
+//    a hash of). With a join token at hand the agent joins again, as it does for a revoked credential;
+//    without one it must refuse with an error that names the file and the fix. Both are `it.failing`:
+//    agent-main.ts today dies with a bare JSON.parse message (see the report in the commit).
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pod } from '@lastbackend/sdk';
+import { IMAGE, TestAgent, TestServer, docker, lb, readyPods, uniq, waitFor } from './harness';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------ dockerd
+const DEFAULT_DOCKERD = { argv: ['dockerd', '-H', 'unix:///var/run/docker.sock'], log: '/tmp/dockerd.log' };
+/** How the running dockerd was started: it is started again exactly so. */
+let dockerdCmd = DEFAULT_DOCKERD;
+
+function dockerdPid(): number | undefined {
+  try {
+    const out = execFileSync('pgrep', ['-x', 'dockerd'], { encoding: 'utf8' }).trim();
+    return out ? Number(out.split('\n')[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function engineAnswers(): boolean {
+  try {
+    docker(['version', '--format', '{{.Server.Version}}']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startDockerd(): void {
+  const fd = openSync(dockerdCmd.log, 'a');
+  // Detached and unreferenced: the engine outlives this test process, as the original one did.
+  const p = spawn(dockerdCmd.argv[0], dockerdCmd.argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+  p.unref();
+  closeSync(fd);
+}
+
+async function restartDockerd(): Promise<void> {
+  const pid = dockerdPid();
+  if (!pid) throw new Error('no dockerd process to restart');
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  let log = DEFAULT_DOCKERD.log;
+  try {
+    const out = readlinkSync(`/proc/${pid}/fd/2`);
+    if (out.startsWith('/') && !out.startsWith('/dev/')) log = out;
+  } catch {
+    /* keep the default log */
+  }
+  dockerdCmd = { argv, log };
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 60_000;
+  while (existsSync(`/proc/${pid}`)) {
+    if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
+    await sleep(200);
+  }
+  startDockerd();
+  await waitFor(async () => engineAnswers(), Boolean, 'dockerd to answer again', 60_000);
+}
+
+/** Never leave the engine stopped, whatever happened. */
+async function ensureDockerd(): Promise<void> {
+  if (engineAnswers()) return;
+  if (!dockerdPid()) startDockerd();
+  await waitFor(async () => engineAnswers(), Boolean, 'dockerd to answer', 60_000);
+}
+
+// ------------------------------------------------------------------ workload
+/** Prints "tick <boot id> <n>" every second; <boot id> is new at every container start. Stops at once on TERM. */
+const ticker = (name: string, node: string, replicas: number) => ({
+  kind: 'Service',
+  version: 'v1',
+  meta: { name },
+  spec: {
+    replicas,
+    selector: { node },
+    template: {
+      termination: 1,
+      containers: [
+        {
+          name: 'main',
+          image: { name: IMAGE },
+          command: ['sh', '-c', `trap 'exit 143' TERM; b=$(cut -c1-8 /proc/sys/kernel/random/uuid); i=0; while true; do echo "tick $b $i"; i=$((i+1)); sleep 1 & wait $!; done`],
+        },
+      ],
+    },
+  },
+});
+
+describe('fault: dockerd restarts and corrupt agent state', () => {
+  let s: TestServer;
+  let agent: TestAgent;
+  let joinToken: string;
+  const ns = uniq('fdk');
+  const SERVICES = ['on-agent', 'on-server'];
+
+  const logs = async (svc: string) => {
+    const out: string[] = [];
+    for await (const l of s.client.logs(ns, svc)) out.push(`${l.pod} ${l.line}`);
+    return out;
+  };
+  /** Boot ids seen in the logs, per pod. */
+  const boots = async (svc: string) => {
+    const m = new Map<string, Set<string>>();
+    for (const l of await logs(svc)) {
+      const [pod, word, boot] = l.split(' ');
+      if (word === 'tick') m.set(pod, (m.get(pod) ?? new Set()).add(boot));
+    }
+    return m;
+  };
+  const pods = async () => (await Promise.all(SERVICES.map((x) => s.pods(ns, x)))).flat().filter((p) => !p.spec.destroy);
+  const restarts = (p: Pod) => p.status.containers.reduce((a, c) => a + c.restarts, 0);
+  const containersOf = (pod: string) => docker(['ps', '-aq', '--no-trunc', '--filter', `label=io.lastbackend.pod=${pod}`]).split('\n').filter(Boolean);
+  const startedAt = (id: string) => docker(['inspect', '--format', '{{.State.StartedAt}}', id]);
+
+  beforeAll(async () => {
+    s = await TestServer.start();
+    await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
+    const r = await s.lb(['token', 'create', '--role', 'node']);
+    expect(r.code).toBe(0);
+    joinToken = r.stdout.trim();
+    agent = await TestAgent.start({ server: s, joinToken });
+    await s.client.createService(ns, ticker('on-agent', agent.node, 2));
+    await s.client.createService(ns, ticker('on-server', s.node, 1));
+    await waitFor(pods, (p) => readyPods(p).length === 3, '3 ready pods');
+  });
+
+  afterAll(async () => {
+    try {
+      await ensureDockerd();
+    } finally {
+      await agent?.cleanup();
+      await s?.cleanup();
+    }
+  });
+
+  it('brings every pod back after dockerd restarts: counters up, one container each, logs ship', async () => {
+    const before = new Map((await pods()).map((p) => [p.meta.name, restarts(p)]));
+    expect(before.size).toBe(3);
+    for (const name of before.keys()) expect(containersOf(name)).toHaveLength(1);
+    await waitFor(async () => [...(await boots('on-agent')).values(), ...(await boots('on-server')).values()].length, (n) => n === 3, 'logs of all three pods');
+
+    try {
+      await restartDockerd();
+    } finally {
+      await ensureDockerd();
+    }
+
+    // The same pods (no node was lost, nothing is rescheduled), ready again, each restarted once more.
+    const view = (ps: Pod[]) => ps.map((p) => `${p.meta.name}: ${p.status.state}, restarts ${before.get(p.meta.name)} → ${restarts(p)}, containers ${containersOf(p.meta.name).length}`);
+    let after: Pod[];
+    try {
+      after = await waitFor(
+        pods,
+        (ps) => readyPods(ps).length === 3 && ps.every((p) => before.has(p.meta.name) && restarts(p) > before.get(p.meta.name)!),
+        'the same 3 pods ready again, each with a higher restart count',
+        90_000,
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message.slice(0, 200)}\n${view(await pods()).join('\n')}\nagent:\n${agent.output().slice(-3000)}\nserver:\n${s.output().slice(-3000)}`);
+    }
+    expect(after.map((p) => p.meta.name).sort()).toEqual([...before.keys()].sort());
+    for (const p of after) {
+      const ids = containersOf(p.meta.name);
+      expect(ids).toHaveLength(1);
+      expect(docker(['inspect', '--format', '{{.State.Running}}', ids[0]])).toBe('true');
+      expect(p.status.containers[0].id).toBe(ids[0]);
+    }
+    // Logs keep shipping: every pod's restarted container (a new boot id) reaches the log store.
+    await waitFor(
+      async () => [...(await boots('on-agent')).values(), ...(await boots('on-server')).values()],
+      (sets) => sets.length === 3 && sets.every((b) => b.size >= 2),
+      'log lines of the restarted containers',
+      60_000,
+    );
+    // And the counters stay where they are once things are quiet (never lower).
+    await sleep(3000);
+    for (const p of await pods()) expect(restarts(p)).toBeGreaterThanOrEqual(restarts(after.find((x) => x.meta.name === p.meta.name)!));
+  });
+
+  /**
+   * Starts the agent and waits until this very process serves: launch() alone can be satisfied by the
+   * node status the previous process left in the store (ready until the heartbeat grace runs out).
+   */
+  async function relaunch(): Promise<void> {
+    await agent.launch();
+    await waitFor(async () => agent.output(), (o) => /lb agent: node \S+ serving/.test(o), 'the restarted agent serving', 20_000);
+  }
+
+  /** Stops the agent, corrupts a file of its data dir, starts it again; returns what ran before. */
+  async function withCorrupt(file: string, corrupt: (old: string) => string | Buffer) {
+    const mine = await s.pods(ns, 'on-agent');
+    const ids = agent.containers({ 'io.lastbackend.namespace': ns }).sort();
+    expect(ids).toHaveLength(2);
+    const started = ids.map(startedAt);
+    const lastTick = Math.max(...(await logs('on-agent')).map((l) => Number(l.split(' ')[3]) || 0));
+    await agent.stop();
+    const path = join(agent.dataDir, file);
+    writeFileSync(path, corrupt(existsSync(path) ? readFileSync(path, 'utf8') : ''));
+    return { mine, ids, started, lastTick, path };
+  }
+
+  it.each([
+    ['truncated (a torn write)', (old: string) => old.slice(0, Math.max(1, Math.floor(old.length / 2)))],
+    ['garbled bytes', () => Buffer.from([0x00, 0xff, 0x7b, 0x22, 0xfe, 0x0a, 0x5b, 0x00])],
+  ])('recovers from a %s log cursor file: same containers, logs ship on, no line twice', async (_what, corrupt) => {
+    const was = await withCorrupt('log-cursors.json', corrupt);
+    await relaunch();
+    await waitFor(() => s.pods(ns, 'on-agent'), (p) => readyPods(p).length === 2, 'agent pods ready');
+    // Its running containers were adopted as they were: not recreated, not restarted.
+    expect(agent.containers({ 'io.lastbackend.namespace': ns }).sort()).toEqual(was.ids);
+    expect(was.ids.map(startedAt)).toEqual(was.started);
+    // Shipping goes on past where it was, and re-reading the containers from their start stored nothing twice.
+    const lines = await waitFor(() => logs('on-agent'), (ls) => ls.some((l) => Number(l.split(' ')[3]) > was.lastTick + 2), 'new log lines', 30_000);
+    expect(lines.length).toBe(new Set(lines).size);
+    expect(agent.output()).toMatch(/log-cursors\.json is unreadable/);
+    // The file is whole again once the agent has shipped something.
+    const readable = (t: string) => {
+      try {
+        return typeof JSON.parse(t) === 'object';
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(async () => readFileSync(was.path, 'utf8'), readable, 'a readable cursor file');
+  });
+
+  // A cursor file of valid JSON but not an object (a foreign write, a bad restore) is not handled yet:
+  // with `null` every pod sync throws in LogShipper.follow (status and logs stop); with a string the
+  // agent dies on an unhandled rejection in LogShipper.flush. core/src/logs/log-shipper.ts load() should
+  // treat any non-object like an unreadable file. Flip to it() once it does.
+  it.failing.each([['null'], ['"x"']])('recovers from a log cursor file holding %s', async (content) => {
+    const was = await withCorrupt('log-cursors.json', () => content + '\n');
+    try {
+      await relaunch();
+      await waitFor(() => logs('on-agent'), (ls) => ls.some((l) => Number(l.split(' ')[3]) > was.lastTick + 2), 'new log lines', 20_000);
+      // Still alive and shipping a few seconds later (a crash on saving the cursors would stop it).
+      await sleep(3000);
+      await waitFor(() => logs('on-agent'), (ls) => ls.some((l) => Number(l.split(' ')[3]) > was.lastTick + 8), 'more log lines', 20_000);
+      expect(agent.output()).not.toMatch(/TypeError|Cannot read properties|Cannot create property/);
+    } finally {
+      // Leave a working agent for the next test, whatever the verdict.
+      await agent.stop();
+      writeFileSync(was.path, '{}');
+      await relaunch();
+    }
+  });
+
+  it.failing('joins again with its join token when credentials.json is garbled', async () => {
+    const was = await withCorrupt('credentials.json', (old) => old.slice(0, 40));
+    try {
+      await relaunch(); // with --token
+      await waitFor(() => s.pods(ns, 'on-agent'), (p) => readyPods(p).length === 2, 'agent pods ready');
+      expect(agent.containers({ 'io.lastbackend.namespace': ns }).sort()).toEqual(was.ids);
+    } finally {
+      await repairCredentials(was.path);
+    }
+  });
+
+  it.failing('without a join token, refuses a garbled credentials.json naming the file and the fix', async () => {
+    const was = await withCorrupt('credentials.json', () => '{"server": "http');
+    try {
+      const r = await lb(['agent', '--server', s.url, '--name', agent.node, '--data-dir', agent.dataDir, '--config', join(agent.dataDir, 'config.yaml'), '--listen', '127.0.0.1:0']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/credentials\.json/);
+      expect(r.stderr).toMatch(/--token|remove/);
+      // Its containers are left alone meanwhile.
+      expect(agent.containers({ 'io.lastbackend.namespace': ns }).sort()).toEqual(was.ids);
+    } finally {
+      await repairCredentials(was.path);
+    }
+  });
+
+  /** Drops the broken credential and joins again with the join token, so cleanup finds a working agent. */
+  async function repairCredentials(path: string): Promise<void> {
+    await agent.stop();
+    rmSync(path, { force: true });
+    await relaunch();
+  }
+});
