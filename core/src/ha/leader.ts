@@ -3,7 +3,7 @@
 // server campaigns on an election key held by a lease it keeps alive; when the leader dies (kill -9) its
 // lease expires after lease_ttl seconds and the next campaigner is elected and starts the duty.
 // Even a stale leader cannot corrupt state: every write is a serialisable txn (see EtcdStore).
-import type { Election, Namespace } from 'etcd3';
+import type { Election, Namespace, Watcher } from 'etcd3';
 
 /** The single-instance work: started on election, stopped when leadership is lost. */
 export interface LeaderDuty {
@@ -75,7 +75,7 @@ export class EtcdLeadership implements Leadership {
   private loop: Promise<void> = Promise.resolve();
 
   constructor(
-    ns: Namespace,
+    private readonly ns: Namespace,
     readonly id: string,
     ttl: number,
     private readonly makeDuty: () => LeaderDuty,
@@ -119,14 +119,23 @@ export class EtcdLeadership implements Leadership {
       let outcome = await next();
       if (outcome === 'elected' && !this.stopped) {
         const duty = this.makeDuty();
+        let ownKey: Watcher | undefined;
         try {
+          const lost = next();
+          // Step down as soon as our election key goes (lease revoked or expired), not only when the
+          // next keep-alive fails: it shortens the time two servers both believe they lead.
+          const key = `election/leader/${(await campaign.getCampaignKey()).split('/').pop()}`;
+          ownKey = await this.ns.watch().key(key).only('delete').create();
+          ownKey.on('delete', () => this.interrupt?.(new Error('the election key was deleted (lease expired or revoked)')));
+          ownKey.on('error', () => undefined);
           await duty.start();
           this.since = new Date().toISOString();
           this.log.info(`leading: ${this.id} runs the controller and scheduler`);
-          outcome = await next();
+          outcome = await lost;
         } catch (e) {
           outcome = e as Error;
         }
+        await ownKey?.cancel().catch(() => undefined);
         this.since = undefined;
         await duty.stop().catch((e: Error) => this.log.warn(`stopping the leader's work: ${e.message}`));
         if (outcome !== 'stopped') this.log.warn(`no longer leading: ${outcome instanceof Error ? outcome.message : outcome}`);

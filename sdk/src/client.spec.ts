@@ -1,0 +1,84 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LbClient } from './client';
+import { isLbError } from './errors';
+
+/** A tiny API server answering every request with status and body, counting hits. */
+function fake(status: number, body: unknown): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
+  let hits = 0;
+  const srv: Server = createServer((req, res) => {
+    hits++;
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  return new Promise((resolve) =>
+    srv.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+        hits: () => hits,
+        close: () => new Promise<void>((r) => srv.close(() => r())),
+      }),
+    ),
+  );
+}
+
+/** A loopback URL nothing listens on. */
+async function deadUrl(): Promise<string> {
+  const f = await fake(200, {});
+  await f.close();
+  return f.url;
+}
+
+describe('LbClient with several servers', () => {
+  it('parses a comma-separated list and starts with the first', () => {
+    const c = new LbClient({ server: 'http://a:1/, http://b:2' });
+    expect(c.servers).toEqual(['http://a:1', 'http://b:2']);
+    expect(c.server).toBe('http://a:1');
+  });
+
+  it('moves on from a server that refuses the connection, and sticks to the one that answered', async () => {
+    const dead = await deadUrl();
+    const ok = await fake(200, { status: 'ok' });
+    try {
+      const c = new LbClient({ server: `${dead},${ok.url}` });
+      expect(await c.health()).toEqual({ status: 'ok' });
+      expect(c.server).toBe(ok.url);
+      await c.health();
+      expect(ok.hits()).toBe(2);
+    } finally {
+      await ok.close();
+    }
+  });
+
+  it('moves on from a 503 but not from other errors', async () => {
+    const down = await fake(503, { code: 'UNAVAILABLE', message: 'etcd is down' });
+    const missing = await fake(404, { code: 'NOT_FOUND', message: 'no such thing' });
+    const ok = await fake(200, { status: 'ok' });
+    try {
+      expect(await new LbClient({ server: `${down.url},${ok.url}` }).health()).toEqual({ status: 'ok' });
+      const e = await new LbClient({ server: `${missing.url},${ok.url}` }).health().catch((x: unknown) => x);
+      expect(isLbError(e) && e.code).toBe('NOT_FOUND');
+      expect(ok.hits()).toBe(1);
+    } finally {
+      await Promise.all([down.close(), missing.close(), ok.close()]);
+    }
+  });
+
+  it('tries each server once, then fails UNAVAILABLE naming them all', async () => {
+    const [a, b] = [await deadUrl(), await deadUrl()];
+    const e = await new LbClient({ server: `${a},${b}` }).health().catch((x: unknown) => x);
+    expect(isLbError(e) && e.code).toBe('UNAVAILABLE');
+    expect((e as Error).message).toContain(a);
+    expect((e as Error).message).toContain(b);
+  });
+
+  it('with one server keeps the answer it got', async () => {
+    const down = await fake(503, { code: 'UNAVAILABLE', message: 'etcd is down' });
+    try {
+      const e = await new LbClient({ server: down.url }).health().catch((x: unknown) => x);
+      expect(isLbError(e) && e.code).toBe('UNAVAILABLE');
+      expect((e as Error).message).toBe('etcd is down');
+    } finally {
+      await down.close();
+    }
+  });
+});
