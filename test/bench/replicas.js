@@ -43,8 +43,13 @@ async function main() {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
     }
-    removeLabelled(mark);
-    removeLabelled(ours);
+    for (const label of [mark, ours]) {
+      try {
+        removeLabelled(label);
+      } catch (e) {
+        console.error(`could not remove the containers labelled ${label}: ${e.message.split('\n')[0]}; remove them with docker rm -f $(docker ps -aq --filter label=${label})`);
+      }
+    }
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
