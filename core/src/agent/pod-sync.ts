@@ -147,7 +147,16 @@ export class PodRunner {
       st.restarts++;
       st.backoffUntil = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(st.restarts - 1, 6));
       this.log.info(`restarting ${spec.name} (exit ${cur.exitCode}, restart ${st.restarts})`);
-      await cri.start(cur.id);
+      try {
+        await cri.start(cur.id);
+      } catch (e) {
+        // An engine restart can leave a container that never starts again ("task … already exists": its
+        // old task outlived the daemon). A fresh container of the same spec takes its place.
+        this.log.warn(`restarting ${spec.name} failed (${(e as Error).message}): replacing the container`);
+        await cri.remove(cur.id);
+        cur = await cri.create(spec);
+        await cri.start(cur.id);
+      }
       return cri.inspect(cur.id);
     }
     return cur;

@@ -1,0 +1,77 @@
+// PodRunner against an in-memory runtime: a container the engine refuses to start again is replaced.
+import { createKernelHooks, ServiceManifest, type ContainerRuntime, type ContainerSpec, type ContainerStatus, type ImageService, type Pod } from '@lastbackend/sdk';
+import { createLogger } from '../kernel/logger';
+import { PodRunner } from './pod-sync';
+
+/** Just enough of a CRI: containers by id and name; start of ids in `stuck` fails as after an engine restart. */
+function fakeRuntime() {
+  const byId = new Map<string, ContainerStatus>();
+  const stuck = new Set<string>();
+  let n = 0;
+  const find = (ref: string) => byId.get(ref) ?? [...byId.values()].find((c) => c.name === ref) ?? null;
+  const cri = {
+    async create(spec: ContainerSpec) {
+      const c: ContainerStatus = { id: `c${++n}`, name: spec.name, image: spec.image, labels: spec.labels, state: 'created' };
+      byId.set(c.id, c);
+      return { ...c };
+    },
+    async start(id: string) {
+      if (stuck.has(id)) throw new Error(`task ${id}: already exists`);
+      const c = find(id);
+      if (!c) throw new Error(`no container ${id}`);
+      c.state = 'running';
+    },
+    async remove(id: string) {
+      const c = find(id);
+      if (c) byId.delete(c.id);
+    },
+    async inspect(ref: string) {
+      const c = find(ref);
+      return c ? { ...c } : null;
+    },
+  };
+  return { cri: cri as unknown as ContainerRuntime, byId, stuck };
+}
+
+function pod(): Pod {
+  const m = ServiceManifest.parse({ kind: 'Service', meta: { name: 'web' }, spec: { template: { containers: [{ name: 'main', image: { name: 'img:1' } }] } } });
+  return {
+    kind: 'Pod',
+    version: 'v1',
+    meta: { name: 'web-1', namespace: 'ns', service: 'web', deployment: 'v1', node: 'n1', labels: {} },
+    spec: { template: m.spec.template, destroy: false, resources: { cpu: 0, ram: 0 } },
+    status: { state: 'provisioning', running: false, message: '', containers: [] },
+  } as unknown as Pod;
+}
+
+describe('PodRunner restarts', () => {
+  it('replaces an exited container the engine cannot start again, keeping one container and counting the restart', async () => {
+    const rt = fakeRuntime();
+    const cii = { inspect: async () => ({ id: 'i', tags: ['img:1'], size: 1 }), pull: async () => undefined } as unknown as ImageService;
+    const runner = new PodRunner(pod(), 'n1', '127.0.0.1', () => ({ cri: rt.cri, cii }), createKernelHooks(), createLogger('silent'));
+    expect((await runner.sync()).state).toBe('ready');
+    const [first] = rt.byId.values();
+
+    // The engine restarted: the container exited and its stale task blocks a plain start.
+    first.state = 'exited';
+    first.exitCode = 137;
+    rt.stuck.add(first.id);
+    const status = await runner.sync();
+
+    expect(status.state).toBe('ready');
+    expect(status.containers[0].restarts).toBe(1);
+    expect([...rt.byId.values()]).toHaveLength(1);
+    expect(status.containers[0].id).not.toBe(first.id);
+  });
+
+  it('restarts an exited container in place when the engine can', async () => {
+    const rt = fakeRuntime();
+    const cii = { inspect: async () => ({ id: 'i', tags: ['img:1'], size: 1 }), pull: async () => undefined } as unknown as ImageService;
+    const runner = new PodRunner(pod(), 'n1', '127.0.0.1', () => ({ cri: rt.cri, cii }), createKernelHooks(), createLogger('silent'));
+    await runner.sync();
+    const [first] = rt.byId.values();
+    first.state = 'exited';
+    const status = await runner.sync();
+    expect(status.containers[0]).toMatchObject({ id: first.id, restarts: 1, state: 'running' });
+  });
+});
