@@ -4,14 +4,14 @@
 //
 // Local state of an agent (its --data-dir): credentials.json (its node credential), log-cursors.json
 // (how far each container's logs were shipped), drivers-state/ (API driver swaps, retired runtimes;
-// absent unless swaps happened). "Corrupt" here means garbled bytes or a torn (truncated) write, as a
+// absent unless swaps happened). NB: restarting dockerd stops every container on this engine, other
+// test files' too: run this file alone (or accept that parallel engine tests see their containers die). "Corrupt" here means garbled bytes or a torn (truncated) write, as a
 // crash or a full disk leaves them. What recovering means per file:
 //  - log-cursors.json: the agent starts, adopts its running containers untouched and ships logs again
 //    (from the containers' start: the store keeps a line once, so nothing is lost or doubled).
 //  - credentials.json: it cannot be repaired locally (the token in it is a secret the server only keeps
 //    a hash of). With a join token at hand the agent joins again, as it does for a revoked credential;
-//    without one it must refuse with an error that names the file and the fix. Both are `it.failing`:
-//    agent-main.ts today dies with a bare JSON.parse message (see the report in the commit).
+//    without one it must refuse with an error that names the file and the fix.
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -80,6 +80,23 @@ async function ensureDockerd(): Promise<void> {
   await waitFor(async () => engineAnswers(), Boolean, 'dockerd to answer', 60_000);
 }
 
+/**
+ * Shims of our containers that outlived them: a container restarted while the old daemon was going down
+ * can leave its task (and shim) behind, unknown to the new daemon. They are ours to end.
+ */
+function staleShims(ids: Set<string>): number[] {
+  let out = '';
+  try {
+    out = execFileSync('pgrep', ['-af', 'containerd-shim'], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return out.split('\n').flatMap((l) => {
+    const m = /^(\d+) .*-id ([0-9a-f]{64})/.exec(l);
+    return m && ids.has(m[2]) ? [Number(m[1])] : [];
+  });
+}
+
 // ------------------------------------------------------------------ workload
 /** Prints "tick <boot id> <n>" every second; <boot id> is new at every container start. Stops at once on TERM. */
 const ticker = (name: string, node: string, replicas: number) => ({
@@ -125,7 +142,13 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
   };
   const pods = async () => (await Promise.all(SERVICES.map((x) => s.pods(ns, x)))).flat().filter((p) => !p.spec.destroy);
   const restarts = (p: Pod) => p.status.containers.reduce((a, c) => a + c.restarts, 0);
-  const containersOf = (pod: string) => docker(['ps', '-aq', '--no-trunc', '--filter', `label=io.lastbackend.pod=${pod}`]).split('\n').filter(Boolean);
+  /** Every container id of ours ever seen, to find shims they leave behind. */
+  const seen = new Set<string>();
+  const containersOf = (pod: string) => {
+    const ids = docker(['ps', '-aq', '--no-trunc', '--filter', `label=io.lastbackend.pod=${pod}`]).split('\n').filter(Boolean);
+    for (const id of ids) seen.add(id);
+    return ids;
+  };
   const startedAt = (id: string) => docker(['inspect', '--format', '{{.State.StartedAt}}', id]);
 
   beforeAll(async () => {
@@ -144,8 +167,10 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
     try {
       await ensureDockerd();
     } finally {
+      for (const id of [...(agent?.containers() ?? []), ...(s?.containers() ?? [])]) seen.add(id);
       await agent?.cleanup();
       await s?.cleanup();
+      for (const pid of staleShims(seen)) process.kill(pid, 'SIGKILL');
     }
   });
 
@@ -206,6 +231,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
   async function withCorrupt(file: string, corrupt: (old: string) => string | Buffer) {
     const mine = await s.pods(ns, 'on-agent');
     const ids = agent.containers({ 'io.lastbackend.namespace': ns }).sort();
+    for (const id of ids) seen.add(id);
     expect(ids).toHaveLength(2);
     const started = ids.map(startedAt);
     const lastTick = Math.max(...(await logs('on-agent')).map((l) => Number(l.split(' ')[3]) || 0));
@@ -240,11 +266,8 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
     await waitFor(async () => readFileSync(was.path, 'utf8'), readable, 'a readable cursor file');
   });
 
-  // A cursor file of valid JSON but not an object (a foreign write, a bad restore) is not handled yet:
-  // with `null` every pod sync throws in LogShipper.follow (status and logs stop); with a string the
-  // agent dies on an unhandled rejection in LogShipper.flush. core/src/logs/log-shipper.ts load() should
-  // treat any non-object like an unreadable file. Flip to it() once it does.
-  it.failing.each([['null'], ['"x"']])('recovers from a log cursor file holding %s', async (content) => {
+  // Valid JSON but not an object of cursors (a foreign write, a bad restore) counts as unreadable too.
+  it.each([['null'], ['"x"']])('recovers from a log cursor file holding %s', async (content) => {
     const was = await withCorrupt('log-cursors.json', () => content + '\n');
     try {
       await relaunch();
@@ -261,7 +284,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
     }
   });
 
-  it.failing('joins again with its join token when credentials.json is garbled', async () => {
+  it('joins again with its join token when credentials.json is garbled', async () => {
     const was = await withCorrupt('credentials.json', (old) => old.slice(0, 40));
     try {
       await relaunch(); // with --token
@@ -272,7 +295,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
     }
   });
 
-  it.failing('without a join token, refuses a garbled credentials.json naming the file and the fix', async () => {
+  it('without a join token, refuses a garbled credentials.json naming the file and the fix', async () => {
     const was = await withCorrupt('credentials.json', () => '{"server": "http');
     try {
       const r = await lb(['agent', '--server', s.url, '--name', agent.node, '--data-dir', agent.dataDir, '--config', join(agent.dataDir, 'config.yaml'), '--listen', '127.0.0.1:0']);
