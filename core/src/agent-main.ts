@@ -1,6 +1,6 @@
 // `lb agent`: joins this machine to a cluster as a node. The first start trades the join token for
 // the node's own credential (kept in the data dir, 0600); later starts use that credential.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { LbClient, LbError, isLbError } from '@lastbackend/sdk';
 import { hostAddresses } from './agent/node-info';
@@ -43,10 +43,32 @@ function sameCluster(stored: string, given: string): boolean {
   return split(given).some((s) => known.has(s));
 }
 
+/**
+ * The stored credential; undefined when it is unreadable (a torn write) and a join token can replace it.
+ * Its secret cannot be recovered locally: without a join token the agent stops and says what to do.
+ */
+function readCredentials(file: string, o: AgentRunOptions, log: Logger): Credentials | undefined {
+  let c: Partial<Credentials> | undefined;
+  try {
+    c = JSON.parse(readFileSync(file, 'utf8')) as Partial<Credentials>;
+  } catch {
+    // handled below
+  }
+  const whole = c && typeof c === 'object' && ['server', 'node', 'token', 'agent_key'].every((k) => typeof c[k as keyof Credentials] === 'string');
+  if (whole) return c as Credentials;
+  if (o.joinToken) {
+    log.warn(`${file} is unreadable; joining again with the join token`);
+    return undefined;
+  }
+  throw new LbError('FAILED_PRECONDITION', `${file} is unreadable, so this node cannot sign in`, {
+    fix: `remove ${file} and start the agent with --token <join token> (from \`lb token create --role node\`) to join again`,
+  });
+}
+
 async function credentials(cfg: KernelConfig, o: AgentRunOptions, log: Logger): Promise<Credentials> {
   const file = join(cfg.data_dir, 'credentials.json');
-  if (existsSync(file)) {
-    const c = JSON.parse(readFileSync(file, 'utf8')) as Credentials;
+  const c = existsSync(file) ? readCredentials(file, o, log) : undefined;
+  if (c) {
     if (sameCluster(c.server, o.server) && c.node === cfg.node.name) {
       // Still valid? A revoked or rotated credential falls back to joining again.
       try {
@@ -69,10 +91,12 @@ async function credentials(cfg: KernelConfig, o: AgentRunOptions, log: Logger): 
       throw new LbError('UNAUTHORIZED', `join refused by ${o.server}: ${e.message}`, { fix: 'use a valid join token from `lb token create --role node`' });
     throw e;
   }
-  const c: Credentials = { server: o.server, node: joined.node, token: joined.token, agent_key: joined.agent_key };
-  writeFileSync(file, JSON.stringify(c, null, 2) + '\n', { mode: 0o600 });
-  log.info(`node ${c.node} joined ${o.server}`);
-  return c;
+  const fresh: Credentials = { server: o.server, node: joined.node, token: joined.token, agent_key: joined.agent_key };
+  // Written whole or not at all: a torn credential file would lock the node out.
+  writeFileSync(`${file}.tmp`, JSON.stringify(fresh, null, 2) + '\n', { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+  log.info(`node ${fresh.node} joined ${o.server}`);
+  return fresh;
 }
 
 export async function runAgent(cfg: KernelConfig, o: AgentRunOptions, log: Logger = createLogger(cfg.log_level)): Promise<RunningAgent> {

@@ -42,13 +42,17 @@ export class LogShipper {
     return join(this.dataDir, 'log-cursors.json');
   }
 
+  /** The cursors on disk; anything but an object of strings (a torn write, a bad restore) counts as unreadable. */
   private load(): Record<string, string> {
+    if (!existsSync(this.file)) return {};
     try {
-      return existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string>) : {};
+      const v: unknown = JSON.parse(readFileSync(this.file, 'utf8'));
+      if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')) return v as Record<string, string>;
     } catch {
-      this.log.warn(`${this.file} is unreadable: logs are collected again from the containers' start (stored once)`);
-      return {};
+      // unreadable, as below
     }
+    this.log.warn(`${this.file} is unreadable: logs are collected again from the containers' start (stored once)`);
+    return {};
   }
 
   private save(): void {
