@@ -80,8 +80,7 @@ describe('example driver @example/driver-memory, installed from its npm tarball'
     expect(mod.configSchema.safeParse({ command: [] }).success).toBe(false);
   });
 
-  it('declares networkNone: false, so the CRI suite\'s "mode none" case returns early and checks nothing here', async () => {
-    // Jest reports that case as passed; it is vacuous for this driver (no netns, no pid for a CNI to attach).
+  it('declares networkNone: false (no netns, no pid for a CNI to attach), and the CRI suite checks it refuses mode "none"', async () => {
     const { cri } = await makeDriver();
     expect(cri.capabilities).toEqual({ exec: true, logsFollow: true, events: true, networkNone: false });
     expect(mod.commandNames()).toEqual(['[', 'echo', 'false', 'httpd', 'sh', 'sleep', 'test', 'touch', 'true', 'wget']);

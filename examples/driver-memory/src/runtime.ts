@@ -90,6 +90,9 @@ export class MemoryRuntime implements ContainerRuntime {
     const image = this.images.get(spec.image);
     if (!image) throw new LbError('NOT_FOUND', `image ${spec.image} is not present`, { fix: 'pull it first (CII pull)' });
     if (spec.network.mode === 'container' && !this.find(spec.network.container)) throw notFound(`container ${spec.network.container} (network mode "container")`);
+    // No namespace and no pid for a CNI driver to plumb: say so rather than run it on no network at all.
+    if (spec.network.mode === 'none')
+      throw new LbError('FAILED_PRECONDITION', 'network mode "none" is not supported by the in-memory runtime (capabilities.networkNone is false)', { fix: 'run it without a CNI driver' });
     const argv = [...(spec.command ?? image.command), ...(spec.args ?? [])];
     if (!argv.length) throw invalid([{ field: 'command', reason: 'no command given and the image has none' }], 'invalid container spec');
     const id = randomBytes(32).toString('hex');
