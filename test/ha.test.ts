@@ -125,6 +125,12 @@ describe('HA: three servers on one etcd', () => {
   }, 60_000);
 
   it('applies through server 1, reads through server 2; kill -9 the leader; another leads within seconds and scales with no duplicates', async () => {
+    await scenario().catch((e: Error) => {
+      throw new Error(`${e.message}\n${dump()}`);
+    });
+  }, 120_000);
+
+  async function scenario(): Promise<void> {
     const [s1, s2] = servers;
     await s1.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
     await s1.client.apply(ns, [webService('web', 3)]);
@@ -163,7 +169,7 @@ describe('HA: three servers on one etcd', () => {
     expect(after.meta.uid).toBe(svc.meta.uid);
     expect(after.spec.replicas).toBe(5);
     expect((await via.client.deployments(ns, 'web')).map((d) => d.meta.name)).toEqual(deployments);
-  }, 120_000);
+  }
 
   it('kill -9 the server the agent talks to: the agent reports and follows changes through another', async () => {
     const streamFrom = () => [...agent!.out.matchAll(/pod stream from (\S+)/g)].map((m) => m[1]).pop();

@@ -1,6 +1,7 @@
 // The etcd client of a server, from the `store.etcd` config (TLS files are read here, once).
 import { readFileSync } from 'node:fs';
-import { Etcd3, type IOptions } from 'etcd3';
+import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen } from 'cockatiel';
+import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
 import { LbError } from '@lastbackend/sdk';
 import type { StoreConfig } from '../config/config';
 
@@ -12,7 +13,16 @@ export function etcdClient(cfg: StoreConfig['etcd']): Etcd3 {
       throw new LbError('INVALID_ARGUMENT', `store.etcd.tls.${what}: cannot read ${path}: ${(e as Error).message}`);
     }
   };
-  const opts: IOptions = { hosts: cfg.endpoints, dialTimeout: 5000 };
+  const opts: IOptions = {
+    hosts: cfg.endpoints,
+    dialTimeout: 5000,
+    // etcd3's defaults back a dead member off for 5 s and a broken watch for up to 30 s: after an etcd
+    // restart a server would then miss changes for that long. Retry within a second instead.
+    faultHandling: {
+      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) }),
+      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }).next(),
+    },
+  };
   if (cfg.tls?.ca) {
     opts.credentials = {
       rootCertificate: read('ca', cfg.tls.ca),

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
+import { etcdClient } from '../ha/etcd-client';
 import { startLocalEtcd, type LocalEtcd } from '../ha/local-etcd';
 import { EtcdStore } from './etcd-store';
 import { Store, type StoreEvent } from './store';
@@ -34,7 +35,7 @@ const etcdBackend: Backend = {
   name: 'etcd',
   setup: async () => {
     etcd = await startLocalEtcd();
-    client = new Etcd3({ hosts: etcd.endpoint });
+    client = etcdClient({ endpoints: [etcd.endpoint], prefix: '/', lease_ttl: 5 });
   },
   teardown: async () => {
     client?.close();
@@ -170,6 +171,27 @@ describe('Store on etcd, shared by two servers', () => {
     expect(b.revision).toBe(2);
     expect(await b.get('x/1')).toEqual({ meta: { revision: 2 } });
   });
+
+  it('fails a txn while etcd is down, and after it is back both servers go on from where they were', async () => {
+    const seenByB: number[] = [];
+    const stop = b.watch('z/', (e) => seenByB.push(e.revision));
+    await a.txn(async (tx) => tx.put('z/1', { meta: { revision: 0 } }));
+    const down = etcd!.restart(1500);
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(a.txn(async (tx) => tx.put('z/2', { meta: { revision: 0 } }))).rejects.toThrow(/etcd/);
+    await down;
+    const t0 = Date.now();
+    for (let i = 0; i < 50; i++) {
+      const ok = await a.txn(async (tx) => tx.put('z/2', { meta: { revision: 0 } })).then(() => true, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    while (seenByB.length < 2 && Date.now() - t0 < 8000) await new Promise((r) => setTimeout(r, 50));
+    stop();
+    expect(seenByB).toEqual([1, 2]);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(a.revision).toBe(2);
+  }, 30_000);
 
   it('concurrent read-modify-write txns from both lose no update and take one revision each', async () => {
     type Counter = { meta: { revision: number }; n: number };
