@@ -133,11 +133,16 @@ describe('HA: three servers on one etcd', () => {
   async function scenario(): Promise<void> {
     const [s1, s2] = servers;
     await s1.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
-    await s1.client.apply(ns, [webService('web', 3)]);
+    // A secret sealed by server 2 reaches the pods through server 1 (the agent's): the servers share the key.
+    await s2.client.create('secret', ns, { kind: 'Secret', meta: { name: 'db' }, spec: { data: { password: 'p4ss-ha' } } });
+    const manifest = webService('web', 3) as unknown as { spec: { template: { containers: { env: unknown[] }[] } } };
+    manifest.spec.template.containers[0].env = [{ name: 'PASS', secret: { name: 'db', key: 'password' } }];
+    await s1.client.apply(ns, [manifest]);
     const svc = await s2.client.service(ns, 'web');
     expect(svc.spec.replicas).toBe(3);
     await waitFor(() => s2.client.pods(ns, 'web'), (p) => readyPods(p).length === 3, '3 ready pods (via server 2)', 60_000);
     await waitFor(async () => containers().length, (n) => n === 3, '3 containers');
+    for (const id of containers()) expect(docker(['inspect', '--format', '{{json .Config.Env}}', id])).toContain('PASS=p4ss-ha');
     const deployments = (await s2.client.deployments(ns, 'web')).map((d) => d.meta.name);
 
     const leaderId = (await s2.leader()).leader_id;
