@@ -2,14 +2,13 @@
 // (outside the workspaces, `file:../../sdk` bundled into the tarball), installed from the tarball into a
 // prefix like `<data-dir>/drivers`, run against the SDK's CRI and CII conformance suites, then used by a real
 // `lb server`. Its containers are records with an emulated shell; the tests below also pin down where that
-// emulation stops, so nothing it cannot do is counted as done. afterAll leaves the example directory as it
-// found it (no node_modules, dist or tarball).
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// emulation stops, so nothing it cannot do is counted as done. It is packed from a copy of the example.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DRIVER_API_VERSION, isDriverDefinition, type ContainerRuntime, type ContainerSpec, type DriverDefinition, type ImageService } from '@lastbackend/sdk';
 import { runCiiConformance, runCriConformance } from '@lastbackend/sdk/testing';
+import { installTarball, packExample } from './example-package';
 import { IMAGE, TestServer, readyPods, uniq, waitFor } from './harness';
 
 interface MemoryModule {
@@ -18,25 +17,10 @@ interface MemoryModule {
   commandNames(): string[];
 }
 
-const exampleDir = resolve(__dirname, '..', 'examples', 'driver-memory');
 const work = mkdtempSync(join(tmpdir(), 'lb-memory-example-'));
 const prefix = join(work, 'drivers'); // like <data-dir>/drivers
 const installed = join(prefix, 'node_modules', '@example', 'driver-memory');
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-
-/** npm with the environment of a user's shell: no lifecycle variables of the `npx jest` that runs us. */
-function npm(args: string[], cwd: string): string {
-  const env = { ...process.env };
-  for (const k of Object.keys(env))
-    if (/^npm_(package_|lifecycle_|command$|config_(local_prefix|prefix|global_prefix|yes)$)/i.test(k)) delete env[k];
-  delete env.NODE_ENV; // production would leave out typescript, which the build needs
-  try {
-    return execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`npm ${args.join(' ')} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-  }
-}
 
 let mod: MemoryModule;
 
@@ -53,19 +37,12 @@ async function makeDriver(config: unknown = {}): Promise<{ cri: ContainerRuntime
 }
 
 beforeAll(() => {
-  if (!existsSync(join(exampleDir, '..', '..', 'sdk', 'dist', 'index.js'))) throw new Error('build the SDK first (npm run build): the example depends on file:../../sdk');
-  npm(['install', '--no-audit', '--no-fund'], exampleDir);
-  npm(['pack', '--pack-destination', work], exampleDir); // prepack builds dist with tsc
-  const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
-  if (!tgz) throw new Error(`npm pack left no tarball in ${work}`);
-  npm(['install', '--no-audit', '--no-fund', '--prefix', prefix, join(work, tgz)], work);
+  installTarball(packExample('driver-memory', work), prefix);
   mod = require(installed) as MemoryModule;
 }, 150_000);
 
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
-  for (const p of ['node_modules', 'dist', 'package-lock.json']) rmSync(join(exampleDir, p), { recursive: true, force: true });
-  for (const f of readdirSync(exampleDir)) if (f.endsWith('.tgz')) rmSync(join(exampleDir, f), { force: true });
 });
 
 describe('example driver @example/driver-memory, installed from its npm tarball', () => {

@@ -3,42 +3,22 @@
 // <data-dir>/drivers, named in the config's `plugins` and loaded by a real `lb server` with
 // LB_POLICY_ALLOWED_IMAGES=lb-test/. An allowed app's container carries the plugin's labels; an app whose
 // image comes from elsewhere (a local tag, so pulling is not the reason) is vetoed with the plugin's reason.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { installTarball, packExample } from './example-package';
 import { IMAGE, TEST_DEFAULTS, TestServer, docker, uniq, waitFor } from './harness';
 
-const exampleDir = resolve(__dirname, '..', 'examples', 'plugin-pod-policy');
 const work = mkdtempSync(join(tmpdir(), 'lb-plugin-example-'));
 const dataDir = join(work, 'data');
 const installed = join(dataDir, 'drivers', 'node_modules', '@example', 'plugin-pod-policy');
 const OTHER_IMAGE = `${uniq('other/thing')}:1`;
 const ns = uniq('policy');
 
-/** npm with the environment of a user's shell: no lifecycle variables of the `npx jest` that runs us. */
-function npm(args: string[], cwd: string): string {
-  const env = { ...process.env };
-  for (const k of Object.keys(env))
-    if (/^npm_(package_|lifecycle_|command$|config_(local_prefix|prefix|global_prefix|yes)$)/i.test(k)) delete env[k];
-  delete env.NODE_ENV; // production would leave out typescript, which the build needs
-  try {
-    return execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, env, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`npm ${args.join(' ')} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-  }
-}
-
 let s: TestServer | undefined;
 
 beforeAll(async () => {
-  if (!existsSync(join(exampleDir, '..', '..', 'sdk', 'dist', 'index.js'))) throw new Error('build the SDK first (npm run build): the example depends on file:../../sdk');
-  npm(['install'], exampleDir);
-  npm(['pack', '--pack-destination', work], exampleDir); // prepack builds dist with tsc
-  const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
-  if (!tgz) throw new Error(`npm pack left no tarball in ${work}`);
-  npm(['install', '--prefix', join(dataDir, 'drivers'), join(work, tgz)], work);
+  installTarball(packExample('plugin-pod-policy', work), join(dataDir, 'drivers'));
   if (!existsSync(join(installed, 'package.json'))) throw new Error(`the tarball did not install to ${installed}`);
 
   docker(['tag', IMAGE, OTHER_IMAGE]);
@@ -59,7 +39,6 @@ afterAll(async () => {
     // never tagged (beforeAll failed early)
   }
   rmSync(work, { recursive: true, force: true });
-  for (const p of ['node_modules', 'dist', 'package-lock.json']) rmSync(join(exampleDir, p), { recursive: true, force: true });
 });
 
 describe('example hook plugin @example/plugin-pod-policy', () => {

@@ -1,15 +1,16 @@
 // The third-party example driver in examples/driver-tmpfs, as a user would get it: built and packed with npm
 // (outside the repo's workspaces, `file:../../sdk` bundled into the tarball), installed from the tarball into
 // a prefix of its own like `<data-dir>/drivers`, loaded from there and run against the CSI conformance suite.
-// Its volumes live on a tmpfs the driver mounts at a temp root on first use; afterAll unmounts it and leaves
-// the example directory as it found it (no node_modules, dist or tarball).
+// Its volumes live on a tmpfs the driver mounts at a temp root on first use; afterAll unmounts it. The
+// example is packed from a copy, so the repo's example directory is never touched.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, statfs, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DRIVER_API_VERSION, isDriverDefinition, type DriverDefinition, type StorageDriver } from '@lastbackend/sdk';
 import { runCsiConformance } from '@lastbackend/sdk/testing';
+import { installTarball, packExample } from './example-package';
 import { IMAGE, TestServer, readyPods, uniq, waitFor } from './harness';
 
 interface TmpfsConfig {
@@ -23,7 +24,6 @@ interface TmpfsModule {
 
 const MiB = 1024 * 1024;
 const SIZE = 16 * MiB;
-const exampleDir = resolve(__dirname, '..', 'examples', 'driver-tmpfs');
 const work = mkdtempSync(join(tmpdir(), 'lb-tmpfs-example-'));
 const prefix = join(work, 'drivers'); // like <data-dir>/drivers
 const root = join(work, 'root'); // the driver creates it and mounts its tmpfs there
@@ -35,20 +35,6 @@ function mountAt(dir: string): [string, string[]] | undefined {
   const lines = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' '));
   const hit = lines.filter((f) => f.length >= 4 && f[1].replace(/\\040/g, ' ') === dir).pop();
   return hit ? [hit[2], hit[3].split(',')] : undefined;
-}
-
-/** npm with the environment of a user's shell: no lifecycle variables of the `npx jest` that runs us. */
-function npm(args: string[], cwd: string): string {
-  const env = { ...process.env };
-  for (const k of Object.keys(env))
-    if (/^npm_(package_|lifecycle_|command$|config_(local_prefix|prefix|global_prefix|yes)$)/i.test(k)) delete env[k];
-  delete env.NODE_ENV; // production would leave out typescript, which the build needs
-  try {
-    return execFileSync('npm', args, { cwd, env, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`npm ${args.join(' ')} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
-  }
 }
 
 let mod: TmpfsModule;
@@ -67,12 +53,7 @@ async function makeDriver(config: unknown): Promise<StorageDriver> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(exampleDir, '..', '..', 'sdk', 'dist', 'index.js'))) throw new Error('build the SDK first (npm run build): the example depends on file:../../sdk');
-  npm(['install', '--no-audit', '--no-fund'], exampleDir);
-  npm(['pack', '--pack-destination', work], exampleDir); // prepack builds dist with tsc
-  const tgz = readdirSync(work).find((f) => f.endsWith('.tgz'));
-  if (!tgz) throw new Error(`npm pack left no tarball in ${work}`);
-  npm(['install', '--no-audit', '--no-fund', '--prefix', prefix, join(work, tgz)], work);
+  installTarball(packExample('driver-tmpfs', work), prefix);
   mod = require(installed) as TmpfsModule;
   csi = await makeDriver({ root, size: SIZE });
 }, 150_000);
@@ -82,8 +63,6 @@ afterAll(async () => {
   // dispose() leaves the tmpfs mounted (workloads may use it): unmounted here, before anything is deleted.
   for (let i = 0; i < 5 && mountAt(root)?.[0] === 'tmpfs'; i++) execFileSync('umount', [root]);
   rmSync(work, { recursive: true, force: true });
-  for (const p of ['node_modules', 'dist', 'package-lock.json']) rmSync(join(exampleDir, p), { recursive: true, force: true });
-  for (const f of readdirSync(exampleDir)) if (f.endsWith('.tgz')) rmSync(join(exampleDir, f), { force: true });
 });
 
 describe('example driver @example/driver-tmpfs, installed from its npm tarball', () => {

@@ -1,30 +1,16 @@
 // The example third-party CPI driver (examples/driver-userproxy) as a user would ship it: built and
 // packed with npm, installed from the tarball into a prefix of its own, loaded from there, and run
 // through the CPI conformance suite with loopback VIPs and two HTTP backends on loopback.
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { isDriverDefinition, type DriverLogger, type ProxyDriver } from '@lastbackend/sdk';
 import { runCpiConformance } from '@lastbackend/sdk/testing';
+import { installTarball, packExample } from './example-package';
 
-const run = promisify(execFile);
-const EXAMPLE = resolve(__dirname, '..', 'examples', 'driver-userproxy');
-const TGZ = join(EXAMPLE, 'example-driver-userproxy-0.1.0.tgz');
-const LOCK = join(EXAMPLE, 'package-lock.json');
 const VIPS: [string, string] = ['127.0.0.10', '127.0.0.11'];
-
-const npm = async (args: string[], cwd: string) => {
-  try {
-    await run('npm', [...args, '--no-audit', '--no-fund'], { cwd, timeout: 120_000, maxBuffer: 16 << 20 });
-  } catch (e) {
-    const x = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`npm ${args.join(' ')} in ${cwd} failed: ${x.message}\n${x.stdout ?? ''}${x.stderr ?? ''}`);
-  }
-};
 
 /** An HTTP server on ip:<ephemeral port> that answers every request with `name`. */
 async function backend(ip: string, name: string): Promise<{ server: Server; ip: string; port: number }> {
@@ -48,21 +34,17 @@ const quiet: DriverLogger = { debug: () => undefined, info: () => undefined, war
 let cpi: ProxyDriver | undefined;
 const servers: Server[] = [];
 const tmp: string[] = [];
-const hadLock = existsSync(LOCK);
 
 beforeAll(async () => {
-  await npm(['install'], EXAMPLE);
-  await npm(['pack'], EXAMPLE); // prepack builds dist
   const prefix = mkdtempSync(join(tmpdir(), 'lb-userproxy-'));
   tmp.push(prefix);
-  await npm(['install', '--prefix', prefix, TGZ], EXAMPLE);
+  installTarball(packExample('driver-userproxy', prefix), prefix);
 }, 180_000);
 
 afterAll(async () => {
   await cpi?.dispose();
   for (const s of servers) await new Promise<void>((ok) => (s.closeAllConnections(), s.close(() => ok())));
   for (const d of tmp) rmSync(d, { recursive: true, force: true });
-  for (const p of [TGZ, join(EXAMPLE, 'node_modules'), join(EXAMPLE, 'dist'), ...(hadLock ? [] : [LOCK])]) rmSync(p, { recursive: true, force: true });
 });
 
 runCpiConformance('userproxy example', async () => {
