@@ -56,6 +56,7 @@ export class Agent {
   private haveSnapshot = false;
   /** Overlay changes are applied one after another. */
   private network: Promise<void> = Promise.resolve();
+  private shipTimer?: NodeJS.Timeout;
   /** With a CNI driver, pods start only once this node's bridge exists. */
   private networkReady = false;
   private proxy: Promise<void> = Promise.resolve();
@@ -94,6 +95,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.abort.abort();
     for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.shipTimer);
     await Promise.allSettled([...this.loops, ...this.syncing.values()]);
     await this.flush().catch(() => undefined);
     await this.shipper.stop();
@@ -224,7 +226,18 @@ export class Agent {
     this.schedule(key);
   }
 
-  /** The log collector follows every container this node runs (or ran, to its last line). */
+  /**
+   * The log collector follows every container this node runs (or ran, to its last line). Pod syncs ask
+   * for it often; the follow list is rebuilt once per short window, not once per pod (that was O(pods²)).
+   */
+  private shipLogsSoon(): void {
+    if (this.shipTimer || this.abort.signal.aborted) return;
+    this.shipTimer = setTimeout(() => {
+      this.shipTimer = undefined;
+      if (!this.abort.signal.aborted) this.shipLogs();
+    }, 100);
+  }
+
   private shipLogs(): void {
     const targets: FollowTarget[] = [];
     for (const [key, status] of this.statuses) {
@@ -267,7 +280,7 @@ export class Agent {
     if (r.pod.spec.destroy) {
       await r.destroy();
       this.statuses.delete(key);
-      this.shipLogs();
+      this.shipLogsSoon();
       for (const c of r.pod.spec.template.containers) this.shipper.forget(containerName(r.pod.meta.namespace, r.pod.meta.name, c.name));
       this.report(r.pod, { ...r.pod.status, state: 'destroyed', running: false, message: '', containers: [] });
       return;
@@ -276,7 +289,7 @@ export class Agent {
     const status = await r.sync();
     this.log.debug(`synced ${key}: ${status.state}`);
     this.statuses.set(key, status);
-    this.shipLogs();
+    this.shipLogsSoon();
     this.report(r.pod, status);
   }
 
