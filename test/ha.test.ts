@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { LbClient, type Node } from '@lastbackend/sdk';
 import { startLocalEtcd, type LocalEtcd } from '../core/src/ha/local-etcd';
 import type { LeaderStatus } from '../core/src/ha/leader';
-import { LB, TEST_DEFAULTS, docker, freePort, readyPods, uniq, waitFor, webService } from './harness';
+import { LB, TEST_DEFAULTS, docker, freePort, lb, readyPods, uniq, waitFor, webService } from './harness';
 
 const TOKEN = randomBytes(16).toString('hex');
 const LEASE_TTL = 2;
@@ -192,5 +192,9 @@ describe('HA: three servers on one etcd', () => {
     await last.client.scale(ns, 'web', 4);
     await waitFor(() => last.client.pods(ns, 'web'), (p) => p.length === 4 && readyPods(p).length === 4, '4 ready pods', 60_000);
     await waitFor(async () => containers().length, (n) => n === 4, 'exactly 4 containers', 30_000);
+    // The CLI takes the same list and gets through to the one server left.
+    const r = await lb(['get', 'nodes'], { LB_SERVER: servers.map((s) => s.url).join(','), LB_TOKEN: TOKEN, LB_CLI_CONFIG: join(dir, 'cli.json') });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(new RegExp(`${agentName}\\s+\\S+\\s+ready`));
   }, 120_000);
 });
