@@ -211,6 +211,12 @@ async function etcd<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    throw new LbError('UNAVAILABLE', `state store (etcd): cannot ${what}: ${(e as Error).message}`, { fix: 'check that etcd is up and reachable' });
+    const msg = (e as Error).message;
+    // Limits of the etcd server are not outages: say which flag to raise.
+    if (/too many operations in txn/i.test(msg))
+      throw new LbError('FAILED_PRECONDITION', `state store (etcd): cannot ${what}: ${msg}`, { fix: 'start etcd with a larger --max-txn-ops (e.g. 1024)' });
+    if (/request is too large/i.test(msg))
+      throw new LbError('FAILED_PRECONDITION', `state store (etcd): cannot ${what}: ${msg}`, { fix: 'start etcd with a larger --max-request-bytes' });
+    throw new LbError('UNAVAILABLE', `state store (etcd): cannot ${what}: ${msg}`, { fix: 'check that etcd is up and reachable' });
   }
 }
