@@ -82,3 +82,76 @@ describe('LbClient with several servers', () => {
     }
   });
 });
+
+describe('LbClient.watchNode', () => {
+  /** A server that answers the stream with headers and one event, then goes silent (a hung process). */
+  function silentAfterOne(): Promise<{ url: string; close: () => Promise<void> }> {
+    const srv: Server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(JSON.stringify({ type: 'snapshot', pods: [], revision: 1 }) + '\n');
+    });
+    return new Promise((resolve) =>
+      srv.listen(0, '127.0.0.1', () =>
+        resolve({
+          url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+          close: () => {
+            srv.closeAllConnections();
+            return new Promise<void>((r) => srv.close(() => r()));
+          },
+        }),
+      ),
+    );
+  }
+
+  it('gives up on a stream that goes silent and moves to the next server', async () => {
+    const hung = await silentAfterOne();
+    const other = await fake(200, {});
+    try {
+      const c = new LbClient({ server: `${hung.url},${other.url}` });
+      const got: string[] = [];
+      const t0 = Date.now();
+      const e = await (async () => {
+        for await (const ev of c.watchNode('n1', new AbortController().signal, 300)) got.push(ev.type);
+      })().catch((x: unknown) => x);
+      expect(got).toEqual(['snapshot']);
+      expect(isLbError(e) && e.code).toBe('UNAVAILABLE');
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(c.server).toBe(other.url);
+    } finally {
+      await Promise.all([hung.close(), other.close()]);
+    }
+  });
+
+  it('gives up on a server that accepts the stream but never answers', async () => {
+    const srv: Server = createServer(() => undefined);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    try {
+      const c = new LbClient({ server: `${url},http://127.0.0.1:1` });
+      const e = await (async () => {
+        for await (const ev of c.watchNode('n1', new AbortController().signal, 300)) void ev;
+      })().catch((x: unknown) => x);
+      expect(isLbError(e) && e.code).toBe('UNAVAILABLE');
+      expect(c.server).toBe('http://127.0.0.1:1');
+    } finally {
+      srv.closeAllConnections();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+
+  it('stops quietly when the caller aborts', async () => {
+    const hung = await silentAfterOne();
+    try {
+      const ctl = new AbortController();
+      const c = new LbClient({ server: hung.url });
+      const got: string[] = [];
+      for await (const ev of c.watchNode('n1', ctl.signal, 10_000)) {
+        got.push(ev.type);
+        ctl.abort();
+      }
+      expect(got).toEqual(['snapshot']);
+    } finally {
+      await hung.close();
+    }
+  });
+});

@@ -294,11 +294,41 @@ export class LbClient {
   reportPods(node: string, pods: PodStatusReport[]) {
     return this.request<void>('PUT', `/cluster/node/${enc(node)}/pod`, { pods });
   }
-  /** The node's pods: a snapshot first, then changes, until the signal aborts. */
-  async *watchNode(node: string, signal: AbortSignal): AsyncGenerator<NodeStreamEvent> {
-    const res = await this.raw('GET', `/cluster/node/${enc(node)}/stream`, undefined, signal);
-    for await (const line of ndjsonLines(res, signal)) {
-      if (line) yield JSON.parse(line) as NodeStreamEvent;
+  /**
+   * The node's pods: a snapshot first, then changes, until the signal aborts. The server sends a
+   * keep-alive every 15 s: a stream silent for idleMs (a hung server, a lost network) fails with
+   * UNAVAILABLE and the next call goes to the next server.
+   */
+  async *watchNode(node: string, signal: AbortSignal, idleMs = 45_000): AsyncGenerator<NodeStreamEvent> {
+    const ctl = new AbortController();
+    const abort = () => ctl.abort();
+    signal.addEventListener('abort', abort, { once: true });
+    let silent = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const alive = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        silent = true;
+        ctl.abort();
+      }, idleMs);
+    };
+    try {
+      alive();
+      const res = await this.raw('GET', `/cluster/node/${enc(node)}/stream`, undefined, ctl.signal);
+      alive();
+      for await (const line of ndjsonLines(res, ctl.signal, alive)) yield JSON.parse(line) as NodeStreamEvent;
+    } catch (e) {
+      if (!silent || signal.aborted) throw e;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', abort);
+      ctl.abort();
+    }
+    if (silent && !signal.aborted) {
+      // The server that went silent is the current one (raw() moves on only from those that failed).
+      const server = this.server;
+      this.current = (this.current + 1) % this.servers.length;
+      throw new LbError('UNAVAILABLE', `the node stream from ${server} was silent for ${Math.round(idleMs / 1000)} s`);
     }
   }
 }
@@ -316,8 +346,8 @@ async function errorFrom(res: Response): Promise<LbError> {
   return new LbError(code, body.message ?? (text || `HTTP ${res.status}`), { fields: body.fields });
 }
 
-/** Splits a streamed response body into lines; blank lines are keep-alives and are skipped. */
-export async function* ndjsonLines(res: Response, signal: AbortSignal): AsyncGenerator<string> {
+/** Splits a streamed response body into lines; blank lines are keep-alives and are skipped (onData sees them). */
+export async function* ndjsonLines(res: Response, signal: AbortSignal, onData?: () => void): AsyncGenerator<string> {
   if (!res.body) return;
   const decoder = new TextDecoder();
   let buf = '';
@@ -326,6 +356,7 @@ export async function* ndjsonLines(res: Response, signal: AbortSignal): AsyncGen
     while (!signal.aborted) {
       const { done, value } = await reader.read();
       if (done) break;
+      onData?.();
       buf += decoder.decode(value, { stream: true });
       let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
