@@ -4,14 +4,16 @@
 //
 // Local state of an agent (its --data-dir): credentials.json (its node credential), log-cursors.json
 // (how far each container's logs were shipped), drivers-state/ (API driver swaps, retired runtimes;
-// absent unless swaps happened). NB: restarting dockerd stops every container on this engine, other
-// test files' too: run this file alone (or accept that parallel engine tests see their containers die). "Corrupt" here means garbled bytes or a torn (truncated) write, as a
-// crash or a full disk leaves them. What recovering means per file:
+// absent unless swaps happened). "Corrupt" here means garbled bytes or a torn (truncated) write, as a
+// crash or a full disk leaves them, or valid JSON of the wrong shape. What recovering means per file:
 //  - log-cursors.json: the agent starts, adopts its running containers untouched and ships logs again
 //    (from the containers' start: the store keeps a line once, so nothing is lost or doubled).
 //  - credentials.json: it cannot be repaired locally (the token in it is a secret the server only keeps
 //    a hash of). With a join token at hand the agent joins again, as it does for a revoked credential;
 //    without one it must refuse with an error that names the file and the fix.
+//
+// NB: restarting dockerd stops every container on this engine, other test files' too: run this file
+// alone, or accept that engine tests running beside it see their containers die (and come back).
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
