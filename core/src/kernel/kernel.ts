@@ -19,7 +19,8 @@ import {
   type ContainerRuntime,
   type ProxyDriver,
 } from '@lastbackend/sdk';
-import { driverSearchPaths, type KernelConfig } from '../config/config';
+import { z } from 'zod';
+import { DriverSwapRequest, driverSearchPaths, type KernelConfig } from '../config/config';
 import { stableStringify } from '../state/hash';
 import { createDriver, loadDriverPackage, validateDriverConfig } from './driver-loader';
 import type { Logger } from './logger';
@@ -50,6 +51,9 @@ interface ActiveDriver {
   /** Why this driver runs instead of the configured one, when it is a fallback. */
   note?: string;
 }
+
+const SwappedFile = z.partialRecord(z.enum(DRIVER_KINDS), DriverSwapRequest);
+const RetiredFile = z.array(DriverSwapRequest);
 
 /** Drivers created in one load pass, shared by the kinds one package serves (docker: CRI and CII). */
 type SharedDrivers = Map<string, { origin: DriverOrigin; instances: DriverInstances; host?: RemoteDriverHost }>;
@@ -282,13 +286,22 @@ export class Kernel {
   }
 
   private readSwapped(): Partial<Record<DriverKind, DriverRefInput>> {
-    if (!existsSync(this.swappedFile)) return {};
+    return this.readState(this.swappedFile, SwappedFile, {}, "the config file's drivers apply");
+  }
+
+  /** A state file of the kernel's, checked: torn or foreign content is reported and treated as absent. */
+  private readState<T>(file: string, schema: z.ZodType<T>, absent: T, consequence: string): T {
+    if (!existsSync(file)) return absent;
+    let why: string;
     try {
-      return JSON.parse(readFileSync(this.swappedFile, 'utf8')) as Partial<Record<DriverKind, DriverRefInput>>;
+      const r = schema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+      if (r.success) return r.data;
+      why = r.error.issues[0]?.message ?? 'unexpected content';
     } catch (e) {
-      this.log.warn(`${this.swappedFile} is unreadable; the config file's drivers apply: ${(e as Error).message}`);
-      return {};
+      why = (e as Error).message;
     }
+    this.log.warn(`${file} is unreadable (${why}); ${consequence}`);
+    return absent;
   }
 
   /** A swap through the API outlives a restart; it holds until the config file's entry for that kind changes. */
@@ -334,12 +347,7 @@ export class Kernel {
   /** Retired runtimes survive a restart: their containers keep being served, not recreated elsewhere. */
   private async loadRetired(paths: string[], shared: SharedDrivers): Promise<void> {
     if (!existsSync(this.retiredFile)) return;
-    let refs: DriverRefInput[] = [];
-    try {
-      refs = JSON.parse(readFileSync(this.retiredFile, 'utf8')) as DriverRefInput[];
-    } catch (e) {
-      this.log.warn(`${this.retiredFile} is unreadable, retired runtimes are forgotten: ${(e as Error).message}`);
-    }
+    const refs = this.readState(this.retiredFile, RetiredFile, [], 'retired runtimes are forgotten');
     for (const ref of refs) {
       try {
         const d = await this.load('cri', ref, paths, shared);
