@@ -1,6 +1,8 @@
 // The container engine restarts under running pods, and an agent finds its local state files corrupt.
-// dockerd here has no live-restore, so its restart kills every container: the agents must start them
+// dockerd runs without live-restore, so its restart kills every container: the agents must start them
 // again (restart counters go up, never down), one container per pod, and log shipping must go on.
+// The engine restarted is a private dockerd of this test (see PrivateEngine): restarting the machine's
+// shared one would kill the containers of every test file jest runs beside this one.
 //
 // Local state of an agent (its --data-dir): credentials.json (its node credential), log-cursors.json
 // (how far each container's logs were shipped), drivers-state/ (API driver swaps, retired runtimes;
@@ -11,92 +13,124 @@
 //  - credentials.json: it cannot be repaired locally (the token in it is a secret the server only keeps
 //    a hash of). With a join token at hand the agent joins again, as it does for a revoked credential;
 //    without one it must refuse with an error that names the file and the fix.
-//
-// NB: restarting dockerd stops every container on this engine, other test files' too: run this file
-// alone, or accept that engine tests running beside it see their containers die (and come back).
+//  - drivers-state/*.json: ignored with a warning; the config file's drivers apply.
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from '@lastbackend/sdk';
 import { IMAGE, TestAgent, TestServer, docker, lb, readyPods, uniq, waitFor } from './harness';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// ------------------------------------------------------------------ dockerd
-const DEFAULT_DOCKERD = { argv: ['dockerd', '-H', 'unix:///var/run/docker.sock'], log: '/tmp/dockerd.log' };
-/** How the running dockerd was started: it is started again exactly so. */
-let dockerdCmd = DEFAULT_DOCKERD;
-
-function dockerdPid(): number | undefined {
-  try {
-    const out = execFileSync('pgrep', ['-x', 'dockerd'], { encoding: 'utf8' }).trim();
-    return out ? Number(out.split('\n')[0]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function engineAnswers(): boolean {
-  try {
-    docker(['version', '--format', '{{.Server.Version}}']);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function startDockerd(): void {
-  const fd = openSync(dockerdCmd.log, 'a');
-  // Detached and unreferenced: the engine outlives this test process, as the original one did.
-  const p = spawn(dockerdCmd.argv[0], dockerdCmd.argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
-  p.unref();
-  closeSync(fd);
-}
-
-async function restartDockerd(): Promise<void> {
-  const pid = dockerdPid();
-  if (!pid) throw new Error('no dockerd process to restart');
-  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  let log = DEFAULT_DOCKERD.log;
-  try {
-    const out = readlinkSync(`/proc/${pid}/fd/2`);
-    if (out.startsWith('/') && !out.startsWith('/dev/')) log = out;
-  } catch {
-    /* keep the default log */
-  }
-  dockerdCmd = { argv, log };
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 60_000;
-  while (existsSync(`/proc/${pid}`)) {
-    if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
-    await sleep(200);
-  }
-  startDockerd();
-  await waitFor(async () => engineAnswers(), Boolean, 'dockerd to answer again', 60_000);
-}
-
-/** Never leave the engine stopped, whatever happened. */
-async function ensureDockerd(): Promise<void> {
-  if (engineAnswers()) return;
-  if (!dockerdPid()) startDockerd();
-  await waitFor(async () => engineAnswers(), Boolean, 'dockerd to answer', 60_000);
-}
-
+// ------------------------------------------------------------------ a private dockerd
 /**
- * Shims of our containers that outlived them: a container restarted while the old daemon was going down
- * can leave its task (and shim) behind, unknown to the new daemon. They are ours to end.
+ * An engine of this test's own: its socket, data and exec roots, pid file and bridge. Restarting the
+ * machine's shared dockerd would kill the containers of every test file running beside this one (jest
+ * runs files in parallel), so the restart is done on an engine nobody else uses, started and restarted
+ * the same way as the shared one (a plain dockerd process), with the test image loaded into it.
  */
-function staleShims(ids: Set<string>): number[] {
-  let out = '';
-  try {
-    out = execFileSync('pgrep', ['-af', 'containerd-shim'], { encoding: 'utf8' });
-  } catch {
-    return [];
+class PrivateEngine {
+  readonly sock: string;
+  private readonly bridge = `lbf${randomBytes(3).toString('hex')}`;
+  private readonly argv: string[];
+
+  constructor(readonly dir: string) {
+    this.sock = join(dir, 'docker.sock');
+    this.argv = [
+      '--data-root', join(dir, 'root'),
+      '--exec-root', join(dir, 'exec'),
+      '--pidfile', join(dir, 'docker.pid'),
+      '-H', `unix://${this.sock}`,
+      '--bridge', this.bridge,
+      '--iptables=false',
+      '--ip-masq=false',
+      '--userland-proxy=false',
+    ];
   }
-  return out.split('\n').flatMap((l) => {
-    const m = /^(\d+) .*-id ([0-9a-f]{64})/.exec(l);
-    return m && ids.has(m[2]) ? [Number(m[1])] : [];
-  });
+
+  docker(args: string[]): string {
+    return docker(['-H', `unix://${this.sock}`, ...args]);
+  }
+
+  answers(): boolean {
+    try {
+      this.docker(['version', '--format', '{{.Server.Version}}']);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  pid(): number | undefined {
+    try {
+      const pid = Number(readFileSync(join(this.dir, 'docker.pid'), 'utf8').trim());
+      return pid && existsSync(`/proc/${pid}`) ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async start(): Promise<void> {
+    if (!existsSync(`/sys/class/net/${this.bridge}`)) {
+      // A /24 of 10.253/16 for this engine's containers (the shared engine's docker0 is 172.17/16).
+      const net = `10.253.${1 + Math.floor(Math.random() * 250)}`;
+      execFileSync('ip', ['link', 'add', 'name', this.bridge, 'type', 'bridge']);
+      execFileSync('ip', ['addr', 'add', `${net}.1/24`, 'dev', this.bridge]);
+      execFileSync('ip', ['link', 'set', this.bridge, 'up']);
+    }
+    const fd = openSync(join(this.dir, 'dockerd.log'), 'a');
+    spawn('dockerd', this.argv, { detached: true, stdio: ['ignore', fd, fd] }).unref();
+    closeSync(fd);
+    await waitFor(async () => this.answers(), Boolean, 'the private dockerd to answer', 60_000);
+  }
+
+  /** SIGTERM, as a service manager does; waits until the daemon (and its containerd) are gone. */
+  async stop(): Promise<void> {
+    const pid = this.pid();
+    if (pid) {
+      process.kill(pid, 'SIGTERM');
+      const deadline = Date.now() + 60_000;
+      while (existsSync(`/proc/${pid}`)) {
+        if (Date.now() > deadline) process.kill(pid, 'SIGKILL');
+        await sleep(200);
+      }
+    }
+    await waitFor(async () => this.processes('containerd ').length, (n) => n === 0, 'its containerd to stop', 30_000).catch(() => undefined);
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Processes of this engine (found by its directory in their command line), e.g. shims left behind. */
+  processes(match = ''): number[] {
+    let out = '';
+    try {
+      out = execFileSync('pgrep', ['-af', this.dir], { encoding: 'utf8' });
+    } catch {
+      return [];
+    }
+    return out
+      .split('\n')
+      .filter((l) => l.includes(match))
+      .map((l) => Number(l.split(' ')[0]))
+      .filter((pid) => pid && pid !== process.pid);
+  }
+
+  /** Everything goes: containers, the daemon, shims that outlived it, its files and its bridge. */
+  async destroy(): Promise<void> {
+    if (this.answers()) {
+      const ids = this.docker(['ps', '-aq']).split('\n').filter(Boolean);
+      if (ids.length) this.docker(['rm', '-f', ...ids]);
+    }
+    await this.stop();
+    for (const pid of this.processes()) process.kill(pid, 'SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+    if (existsSync(`/sys/class/net/${this.bridge}`)) execFileSync('ip', ['link', 'del', this.bridge]);
+  }
 }
 
 // ------------------------------------------------------------------ workload
@@ -144,22 +178,31 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
   };
   const pods = async () => (await Promise.all(SERVICES.map((x) => s.pods(ns, x)))).flat().filter((p) => !p.spec.destroy);
   const restarts = (p: Pod) => p.status.containers.reduce((a, c) => a + c.restarts, 0);
-  /** Every container id of ours ever seen, to find shims they leave behind. */
-  const seen = new Set<string>();
-  const containersOf = (pod: string) => {
-    const ids = docker(['ps', '-aq', '--no-trunc', '--filter', `label=io.lastbackend.pod=${pod}`]).split('\n').filter(Boolean);
-    for (const id of ids) seen.add(id);
-    return ids;
-  };
-  const startedAt = (id: string) => docker(['inspect', '--format', '{{.State.StartedAt}}', id]);
+  let engine: PrivateEngine;
+  const list = (labels: Record<string, string>) =>
+    engine
+      .docker(['ps', '-aq', '--no-trunc', ...Object.entries(labels).flatMap(([k, v]) => ['--filter', `label=${k}=${v}`])])
+      .split('\n')
+      .filter(Boolean);
+  const containersOf = (pod: string) => list({ 'io.lastbackend.pod': pod });
+  /** The agent's containers of this test's namespace. */
+  const agentContainers = () => list({ 'io.lastbackend.node': agent.node, 'io.lastbackend.namespace': ns }).sort();
+  const startedAt = (id: string) => engine.docker(['inspect', '--format', '{{.State.StartedAt}}', id]);
 
   beforeAll(async () => {
-    s = await TestServer.start();
+    engine = new PrivateEngine(mkdtempSync(join(tmpdir(), 'lb-fdk-engine-')));
+    await engine.start();
+    execFileSync('sh', ['-c', `docker save ${IMAGE} | docker -H unix://${engine.sock} load`], { stdio: 'ignore' });
+    // Server and agent run their pods on the private engine.
+    const onEngine = { package: '@lastbackend/driver-docker', config: { socket: engine.sock } };
+    const cfg = join(engine.dir, 'server.json');
+    writeFileSync(cfg, JSON.stringify({ drivers: { cri: onEngine, cii: onEngine, csi: { package: '@lastbackend/driver-hostdir' } }, discovery: { enabled: false } }));
+    s = await TestServer.start({ config: cfg });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
     const r = await s.lb(['token', 'create', '--role', 'node']);
     expect(r.code).toBe(0);
     joinToken = r.stdout.trim();
-    agent = await TestAgent.start({ server: s, joinToken });
+    agent = await TestAgent.start({ server: s, joinToken, drivers: { cri: onEngine, cii: onEngine } });
     await s.client.createService(ns, ticker('on-agent', agent.node, 2));
     await s.client.createService(ns, ticker('on-server', s.node, 1));
     await waitFor(pods, (p) => readyPods(p).length === 3, '3 ready pods');
@@ -167,12 +210,10 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
 
   afterAll(async () => {
     try {
-      await ensureDockerd();
-    } finally {
-      for (const id of [...(agent?.containers() ?? []), ...(s?.containers() ?? [])]) seen.add(id);
       await agent?.cleanup();
       await s?.cleanup();
-      for (const pid of staleShims(seen)) process.kill(pid, 'SIGKILL');
+    } finally {
+      await engine?.destroy();
     }
   });
 
@@ -182,11 +223,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
     for (const name of before.keys()) expect(containersOf(name)).toHaveLength(1);
     await waitFor(async () => [...(await boots('on-agent')).values(), ...(await boots('on-server')).values()].length, (n) => n === 3, 'logs of all three pods');
 
-    try {
-      await restartDockerd();
-    } finally {
-      await ensureDockerd();
-    }
+    await engine.restart();
 
     // The same pods (no node was lost, nothing is rescheduled), ready again, each restarted once more.
     const view = (ps: Pod[]) => ps.map((p) => `${p.meta.name}: ${p.status.state}, restarts ${before.get(p.meta.name)} → ${restarts(p)}, containers ${containersOf(p.meta.name).length}`);
@@ -205,7 +242,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
     for (const p of after) {
       const ids = containersOf(p.meta.name);
       expect(ids).toHaveLength(1);
-      expect(docker(['inspect', '--format', '{{.State.Running}}', ids[0]])).toBe('true');
+      expect(engine.docker(['inspect', '--format', '{{.State.Running}}', ids[0]])).toBe('true');
       expect(p.status.containers[0].id).toBe(ids[0]);
     }
     // Logs keep shipping: every pod's restarted container (a new boot id) reaches the log store.
@@ -241,8 +278,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
   /** Stops the agent, corrupts a file of its data dir, starts it again; returns what ran before. */
   async function withCorrupt(file: string, corrupt: (old: string) => string | Buffer) {
     const mine = await s.pods(ns, 'on-agent');
-    const ids = agent.containers({ 'io.lastbackend.namespace': ns }).sort();
-    for (const id of ids) seen.add(id);
+    const ids = agentContainers();
     expect(ids).toHaveLength(2);
     const started = ids.map(startedAt);
     const lastTick = Math.max(...(await logs('on-agent')).map((l) => Number(l.split(' ')[3]) || 0));
@@ -260,7 +296,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
     await relaunch();
     await waitFor(() => s.pods(ns, 'on-agent'), (p) => readyPods(p).length === 2, 'agent pods ready');
     // Its running containers were adopted as they were: not recreated, not restarted.
-    expect(agent.containers({ 'io.lastbackend.namespace': ns }).sort()).toEqual(was.ids);
+    expect(agentContainers()).toEqual(was.ids);
     expect(was.ids.map(startedAt)).toEqual(was.started);
     // Shipping goes on past where it was, and re-reading the containers from their start stored nothing twice.
     const lines = await waitFor(() => logs('on-agent'), (ls) => ls.some((l) => Number(l.split(' ')[3]) > was.lastTick + 2), 'new log lines', 30_000);
@@ -300,7 +336,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
     try {
       await relaunch(); // with --token
       await waitFor(() => s.pods(ns, 'on-agent'), (p) => readyPods(p).length === 2, 'agent pods ready');
-      expect(agent.containers({ 'io.lastbackend.namespace': ns }).sort()).toEqual(was.ids);
+      expect(agentContainers()).toEqual(was.ids);
     } finally {
       await repairCredentials(was.path);
     }
@@ -314,7 +350,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
       expect(r.stderr).toMatch(/credentials\.json/);
       expect(r.stderr).toMatch(/--token|remove/);
       // Its containers are left alone meanwhile.
-      expect(agent.containers({ 'io.lastbackend.namespace': ns }).sort()).toEqual(was.ids);
+      expect(agentContainers()).toEqual(was.ids);
     } finally {
       await repairCredentials(was.path);
     }
@@ -331,7 +367,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
       await relaunch();
       expect(agent.output()).toMatch(/is unreadable/);
       await waitFor(() => s.pods(ns, 'on-agent'), (p) => readyPods(p).length === 2, 'agent pods ready');
-      expect(agent.containers({ 'io.lastbackend.namespace': ns }).sort()).toEqual(was.ids);
+      expect(agentContainers()).toEqual(was.ids);
       expect(was.ids.map(startedAt)).toEqual(was.started);
     } finally {
       await agent.stop();
@@ -349,7 +385,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
     try {
       await relaunch();
       await waitFor(() => s.pods(ns, 'on-agent'), (p) => readyPods(p).length === 2, 'agent pods ready');
-      expect(agent.containers({ 'io.lastbackend.namespace': ns }).sort()).toEqual(was.ids);
+      expect(agentContainers()).toEqual(was.ids);
     } finally {
       await agent.stop();
       rmSync(was.path, { force: true });
