@@ -3,13 +3,13 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ClusterState } from '../cluster/cluster';
 import type { Logger } from '../kernel/logger';
 import { buildOpenApi } from '../openapi/spec';
 import { Resources } from '../state/resources';
 import { Store } from '../store/store';
 import { authMiddleware } from './auth';
+import { serveDocs } from './docs';
 import { Auth } from '../auth/auth';
 import { ClusterController } from './controllers/cluster.controller';
 import { HealthController, NamespaceController } from './controllers/namespace.controller';
@@ -68,6 +68,6 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   app.useBodyParser('json', { limit: '10mb' });
   app.useGlobalFilters(new ErrorFilter(d.log));
   app.disable('x-powered-by');
-  SwaggerModule.setup('docs', app, buildOpenApi(d.version) as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs-json' });
+  serveDocs(app, buildOpenApi(d.version));
   return app;
 }

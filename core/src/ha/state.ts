@@ -8,7 +8,6 @@ import type { Logger } from '../kernel/logger';
 import { SecretBox } from '../state/secret-box';
 import { EtcdStore } from '../store/etcd-store';
 import { Store } from '../store/store';
-import { etcdClient } from './etcd-client';
 
 export interface OpenState {
   store: Store;
@@ -30,6 +29,8 @@ export async function openState(cfg: KernelConfig, log: Logger): Promise<OpenSta
     }
     return { store, close: () => store.close() };
   }
+  // Loaded only here: etcd3 (and its gRPC stack) costs a level-backed server memory for nothing.
+  const { etcdClient } = require('./etcd-client') as typeof import('./etcd-client');
   const client: Etcd3 = etcdClient(cfg.store.etcd);
   // Objects under <prefix>state/, the leader election under <prefix>election/.
   const ns = client.namespace(cfg.store.etcd.prefix);
