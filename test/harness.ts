@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LbClient, type Pod } from '@lastbackend/sdk';
+import { LbClient, type Node, type Pod } from '@lastbackend/sdk';
 
 export const ROOT = resolve(__dirname, '..');
 export const LB = join(ROOT, 'core', 'bin', 'lb.js');
@@ -81,6 +81,12 @@ export interface ServerOptions {
   /** false: control plane only (`--no-agent`); launch() then waits for /healthz instead of a node. */
   agent?: boolean;
 }
+
+/**
+ * A node that is ready by a heartbeat sent after `since`: after a restart, the previous process's
+ * "ready" stays in the store for a while and says nothing about the new one.
+ */
+const readySince = (since: number) => (n: Node) => n.status.state === 'ready' && Date.parse(n.status.heartbeat) >= since;
 
 /** A real `lb` process (server or agent) that runs pods as a node: start, signals, its containers, cleanup. */
 abstract class NodeProcess {
@@ -191,7 +197,7 @@ export class TestServer extends NodeProcess {
     return this.spawnUntil('lb server', process.execPath, [LB, ...this.args()], env, () =>
       this.opts.agent === false
         ? waitFor(() => this.client.health(), (h) => h.status === 'ok', 'API up', 30_000)
-        : waitFor(() => this.client.node(this.node), (n) => n.status.state === 'ready', `node ${this.node} ready`, 30_000),
+        : waitFor(() => this.client.node(this.node), readySince(Date.now()), `node ${this.node} ready`, 30_000),
     );
   }
 
@@ -245,7 +251,7 @@ export class TestAgent extends NodeProcess {
     if (this.opts.joinToken) args.push('--token', this.opts.joinToken);
     const [cmd, argv] = this.opts.netns ? ['nsenter', [`--net=/run/netns/${this.opts.netns}`, process.execPath, ...args]] : [process.execPath, args];
     await this.spawnUntil('lb agent', cmd, argv, { ...process.env, LB_LOG_LEVEL: 'info' }, () =>
-      waitFor(() => this.opts.server.client.node(this.node), (n) => n.status.state === 'ready', `node ${this.node} ready`, 30_000),
+      waitFor(() => this.opts.server.client.node(this.node), readySince(Date.now()), `node ${this.node} ready`, 30_000),
     );
   }
 }
