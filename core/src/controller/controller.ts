@@ -179,7 +179,8 @@ export class Controller {
     return this.txn(async (tx) => {
       const svc = await tx.get<Service>(keys.service(ns, name));
       const deps = (await tx.list<Deployment>(keys.deployment(ns, name))).sort((a, b) => a.spec.version - b.spec.version);
-      const pods = (await tx.list<Pod>(keys.pod(ns))).filter((p) => p.meta.service === name);
+      // Only this service's pods are read (their names start with it), not every pod of the namespace.
+      const pods = (await tx.list<Pod>(podPrefix(ns, name))).filter((p) => p.meta.service === name);
       const w = new Writer(tx);
 
       if (!svc || svc.status.state === 'destroying') {
@@ -380,8 +381,11 @@ function newDeployment(svc: Service, version: number, hash: string): Deployment 
   };
 }
 
+/** Pods are named after their service: `<service, at most 52 chars>-<10 hex>`. */
+const podPrefix = (ns: string, service: string): string => keys.pod(ns, `${service.slice(0, 52)}-`);
+
 function newPod(svc: Service, d: Deployment): Pod {
-  const name = `${svc.meta.name.slice(0, 52)}-${randomBytes(5).toString('hex')}`;
+  const name = `${podPrefix('', svc.meta.name).slice(keys.pod('').length)}${randomBytes(5).toString('hex')}`;
   return {
     kind: 'Pod',
     version: 'v1',
