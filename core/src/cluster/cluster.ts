@@ -29,7 +29,14 @@ export class ClusterState {
     private readonly store: Store,
     private readonly version: string,
     private readonly network: { cluster_cidr: string; node_prefix: number } = { cluster_cidr: '10.210.0.0/16', node_prefix: 24 },
-  ) {}
+  ) {
+    // The table depends on services and endpoints only: pod and node writes leave the cached one valid.
+    const bump = () => void this.tableVersion++;
+    store.watch('service/', bump);
+    store.watch('endpoint/', bump);
+  }
+
+  private tableVersion = 0;
 
   async deployments(ns: string, svc: string): Promise<Deployment[]> {
     await this.requireService(ns, svc);
@@ -146,18 +153,18 @@ export class ClusterState {
       .map((n) => ({ name: n.meta.name, subnet: n.spec.network!.subnet, address: n.status.addresses[0] }));
   }
 
-  /** The whole service table every node programs, from services and their endpoints (ready pods of the active version). */
   /**
-   * Every node's stream asks for the table after the same change: it is computed once per store
-   * revision and shared.
+   * The whole service table every node programs, from services and their endpoints (ready pods of the
+   * active version). Every node's stream asks for it after the same change: it is computed once per
+   * change of a service or an endpoint and shared.
    */
   serviceTable(): Promise<ServiceTable> {
-    const rev = this.store.revision;
-    if (this.tableCache?.revision !== rev) this.tableCache = { revision: rev, table: this.buildServiceTable() };
+    const version = this.tableVersion;
+    if (this.tableCache?.version !== version) this.tableCache = { version, table: this.buildServiceTable() };
     return this.tableCache.table;
   }
 
-  private tableCache?: { revision: number; table: Promise<ServiceTable> };
+  private tableCache?: { version: number; table: Promise<ServiceTable> };
 
   private async buildServiceTable(): Promise<ServiceTable> {
     const endpoints = new Map((await this.store.list<Endpoint>('endpoint/')).map((e) => [`${e.meta.namespace}/${e.meta.name}`, e]));

@@ -19,7 +19,8 @@ import { keys, PREFIX } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, StoreEvent, Txn } from '../store/store';
 import { hashOf, stableStringify } from '../state/hash';
-import { nodeLoads, place } from '../scheduler/scheduler';
+import { nodeLoads, place, type BoundPod } from '../scheduler/scheduler';
+import { PodIndex } from './pod-index';
 import type { Logger } from '../kernel/logger';
 
 export interface ControllerOptions {
@@ -69,9 +70,15 @@ export class Controller {
     await this.resyncAll();
   }
 
+  private index?: PodIndex;
+  private podIndex(): PodIndex {
+    return (this.index ??= new PodIndex(this.store));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.unwatch?.();
+    this.index?.close();
     if (this.timer) clearInterval(this.timer);
     this.wake?.();
     await this.idle;
@@ -95,6 +102,9 @@ export class Controller {
   /** Queues every service and namespace (and node liveness) for a pass. */
   async resyncAll(): Promise<void> {
     if (this.stopped) return;
+    // Level-triggered through and through: the pod index is read afresh too (a change another server
+    // made while it was being filled cannot stay wrong for longer than a resync).
+    this.index?.reset();
     this.enqueue('nodes');
     for (const s of await this.store.list<Service>(PREFIX.services)) this.enqueue(`svc:${s.meta.namespace}/${s.meta.name}`);
     for (const d of await this.store.list<Deployment>(PREFIX.deployments)) this.enqueue(`svc:${d.meta.namespace}/${d.meta.service}`);
@@ -300,8 +310,7 @@ export class Controller {
   private async schedule(tx: Txn, w: Writer, pods: Pod[]): Promise<void> {
     const pending = pods.filter((p) => !p.meta.node && !p.spec.destroy);
     if (!pending.length) return;
-    const all = await tx.list<Pod>(PREFIX.pods);
-    const byKey = new Map(all.map((p) => [keys.pod(p.meta.namespace, p.meta.name), p]));
+    const byKey = new Map<string, BoundPod>(await this.podIndex().all());
     for (const p of pods) byKey.set(keys.pod(p.meta.namespace, p.meta.name), p);
     const loads = nodeLoads(await tx.list<Node>(PREFIX.nodes), [...byKey.values()].filter((p) => !p.spec.destroy || p.meta.node));
     for (const p of pending) {

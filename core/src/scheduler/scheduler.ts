@@ -13,8 +13,14 @@ export interface NodeLoad {
 
 export type Placement = { node: string } | { reason: string };
 
+/** What placement needs of a pod already bound: where it runs and what it takes. */
+export interface BoundPod {
+  meta: Pick<Pod['meta'], 'namespace' | 'service' | 'node'>;
+  spec: Pick<Pod['spec'], 'resources' | 'destroy'>;
+}
+
 /** Builds the load of every node from the pods bound to it. */
-export function nodeLoads(nodes: Node[], pods: Pod[]): Map<string, NodeLoad> {
+export function nodeLoads(nodes: Node[], pods: Iterable<BoundPod>): Map<string, NodeLoad> {
   const loads = new Map<string, NodeLoad>(nodes.map((n) => [n.meta.name, { node: n, cpu: 0, ram: 0, pods: 0, services: new Map() }]));
   for (const p of pods) {
     const l = p.meta.node ? loads.get(p.meta.node) : undefined;
@@ -23,7 +29,7 @@ export function nodeLoads(nodes: Node[], pods: Pod[]): Map<string, NodeLoad> {
   return loads;
 }
 
-function addPod(l: NodeLoad, p: Pod): void {
+function addPod(l: NodeLoad, p: BoundPod): void {
   l.cpu += p.spec.resources.cpu;
   l.ram += p.spec.resources.ram;
   l.pods += 1;

@@ -10,8 +10,8 @@ import { PREFIX } from '../../store/keys';
 import { Store, type StoreEvent } from '../../store/store';
 
 const KEEPALIVE_MS = 15_000;
-/** Endpoint changes within this many ms go out as one table. */
-const TABLE_COALESCE_MS = 20;
+/** A burst of endpoint changes (a rollout, many pods getting ready) goes out as one table. */
+const TABLE_COALESCE_MS = 100;
 
 @Controller('cluster')
 export class ClusterController {
