@@ -58,11 +58,10 @@ describe('CRI swap docker → containerd with workloads running', () => {
     const [dockerId] = agent.containers({ 'io.lastbackend.namespace': ns });
     const startedAt = docker(['inspect', '-f', '{{.State.StartedAt}}', dockerId]);
 
-    for (const kind of ['cri', 'cii']) {
-      const r = await s.lb(['driver', 'set', kind, '@lastbackend/driver-containerd', '--config', JSON.stringify(ctdConfig), '--node', agent.node]);
-      expect(r.stderr).toBe('');
-      expect(r.stdout).toMatch(new RegExp(`${kind} driver is @lastbackend/driver-containerd@\\S+ \\(ready\\)`));
-    }
+    // Runtime and images swap together, in one command.
+    const set = await s.lb(['driver', 'set', 'cri,cii', '@lastbackend/driver-containerd', '--config', JSON.stringify(ctdConfig), '--node', agent.node]);
+    expect(set.stderr).toBe('');
+    expect(set.stdout).toMatch(/^cri driver is @lastbackend\/driver-containerd@\S+ \(ready\)\ncii driver is @lastbackend\/driver-containerd@\S+ \(ready\)\n$/);
     const ls = await s.lb(['driver', 'ls', '--node', agent.node]);
     expect(ls.stdout).toMatch(/cri\s+@lastbackend\/driver-containerd\s+\S+\s+in-process\s+ready/);
     expect(ls.stdout).toMatch(/cri\s+@lastbackend\/driver-docker\s+\S+\s+in-process\s+retired\s+runs 1 container\(s\) of pods created before the swap/);
