@@ -82,7 +82,7 @@ describe('fault: kill -9 the agent while a pod crash-loops', () => {
     const afterKills = Math.max(...seen.map((x) => x.restarts));
 
     // After the last restart the pod keeps crash-looping: the counter grows past what it was.
-    await waitFor(async () => seen[seen.length - 1]?.restarts ?? 0, (n) => n > afterKills, 'the counter to grow after the kills', 60_000);
+    await waitFor(async () => seen[seen.length - 1]?.restarts ?? 0, (n) => n > afterKills, 'the counter to grow after the kills', 90_000);
     watching = false;
     await watcher;
 

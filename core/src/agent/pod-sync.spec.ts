@@ -74,4 +74,22 @@ describe('PodRunner restarts', () => {
     const status = await runner.sync();
     expect(status.containers[0]).toMatchObject({ id: first.id, restarts: 1, state: 'running' });
   });
+
+  it('keeps the crash-loop back-off across an agent restart: it counts from the exit, with the reported counter', async () => {
+    const rt = fakeRuntime();
+    const cii = { inspect: async () => ({ id: 'i', tags: ['img:1'], size: 1 }), pull: async () => undefined } as unknown as ImageService;
+    // A restarted agent knows only what the pod reported: 3 restarts so far.
+    const p = pod();
+    p.status.containers = [{ name: 'main', id: '', image: 'img:1', state: 'exited', ready: false, restarts: 3, exitCode: 1 }] as unknown as Pod['status']['containers'];
+    const runner = new PodRunner(p, 'n1', '127.0.0.1', () => ({ cri: rt.cri, cii }), createKernelHooks(), createLogger('silent'));
+    expect((await runner.sync()).containers[0]).toMatchObject({ restarts: 3, state: 'running' });
+    const [running] = rt.byId.values();
+    Object.assign(running, { state: 'exited', exitCode: 1, finishedAt: new Date().toISOString() });
+    const soon = await runner.sync();
+    expect(soon.containers[0]).toMatchObject({ restarts: 3, state: 'exited' }); // 4 s after 3 restarts: not yet
+
+    Object.assign(running, { finishedAt: new Date(Date.now() - 5000).toISOString() });
+    const later = await runner.sync();
+    expect(later.containers[0]).toMatchObject({ restarts: 4, state: 'running' });
+  });
 });

@@ -43,6 +43,8 @@ interface ContainerRuntimeState {
 }
 
 const MAX_BACKOFF_MS = 60_000;
+/** Crash-loop back-off after `restarts` restarts: 1 s, 2 s, 4 s … up to a minute. */
+const backoffMs = (restarts: number): number => Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(restarts - 1, 6));
 
 export class PodRunner {
   private readonly containers = new Map<string, ContainerRuntimeState>();
@@ -143,9 +145,13 @@ export class PodRunner {
     }
     if (cur.state === 'exited' || cur.state === 'dead') {
       if (!this.shouldRestart(c, st, cur)) return cur;
-      if (Date.now() < st.backoffUntil) return cur;
+      // The wait also counts from when the container exited, with the restart counter the pod reported:
+      // a restarted agent (which forgets its timers) does not restart a crash-looping container at once.
+      const exited = cur.finishedAt ? Date.parse(cur.finishedAt) : NaN;
+      const until = Math.max(st.backoffUntil, st.restarts > 0 && Number.isFinite(exited) ? exited + backoffMs(st.restarts) : 0);
+      if (Date.now() < until) return cur;
       st.restarts++;
-      st.backoffUntil = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(st.restarts - 1, 6));
+      st.backoffUntil = Date.now() + backoffMs(st.restarts);
       this.log.info(`restarting ${spec.name} (exit ${cur.exitCode}, restart ${st.restarts})`);
       try {
         await cri.start(cur.id);
