@@ -154,7 +154,8 @@ export class Kernel {
   /** Loads hook plugins, then every configured driver. Any failure stops start-up with its reason. */
   async start(): Promise<void> {
     this.loadPlugins();
-    this.applySwapped();
+    const fromFile = { ...this.cfg.drivers };
+    const swapped = this.applySwapped();
     const paths = driverSearchPaths(this.cfg);
     const shared: SharedDrivers = new Map();
     const errors: Error[] = [];
@@ -162,29 +163,44 @@ export class Kernel {
       const ref = this.cfg.drivers[kind];
       if (!ref) continue;
       try {
-        this.active.set(kind, await this.load(kind, ref, paths, shared));
+        this.active.set(kind, await this.loadWithFallback(kind, ref, paths, shared));
       } catch (e) {
-        const err = e as LbError;
-        if (err.code !== 'DRIVER_PROBE_FAILED' || !ref.fallback) {
-          errors.push(err);
+        const configured = fromFile[kind];
+        if (!swapped.has(kind) || !configured) {
+          errors.push(e as Error);
           continue;
         }
-        // Only a host that cannot run the driver (its probe says why) falls back, and says so.
-        this.log.warn(`${err.message}; falling back to ${ref.fallback.package}`);
+        // A driver swapped in through the API that cannot load any more (removed, broken) must not keep
+        // the node down: the config file's driver takes its place, and the swap is forgotten.
+        this.log.error(`${(e as Error).message}; using drivers.${kind} from the config file (${configured.package}) instead`);
+        this.recordSwap(kind, undefined);
+        this.cfg.drivers[kind] = configured;
         try {
-          const active = await this.load(kind, ref.fallback, paths, shared);
-          active.note = `fallback for ${ref.package}: ${err.message.replace(/^.*cannot work on this host: /, '').replace(/\. Fix:.*$/, '')}`;
-          this.active.set(kind, active);
+          this.active.set(kind, await this.loadWithFallback(kind, configured, paths, shared));
         } catch (e2) {
           errors.push(e2 as Error);
         }
       }
     }
-    if (!errors.length) await this.loadRetired(paths, shared);
     if (errors.length) {
       await this.dispose();
       if (errors.length === 1) throw errors[0];
       throw new LbError('DRIVER_INVALID', `driver start-up failed:\n  - ${errors.map((e) => e.message).join('\n  - ')}`);
+    }
+    await this.loadRetired(paths, shared);
+  }
+
+  /** Loads a driver; only a host that cannot run it (its probe says why) falls back, and says so. */
+  private async loadWithFallback(kind: DriverKind, ref: DriverRefInput & { fallback?: DriverRefInput }, paths: string[], shared: SharedDrivers): Promise<ActiveDriver> {
+    try {
+      return await this.load(kind, ref, paths, shared);
+    } catch (e) {
+      const err = e as LbError;
+      if (err.code !== 'DRIVER_PROBE_FAILED' || !ref.fallback) throw err;
+      this.log.warn(`${err.message}; falling back to ${ref.fallback.package}`);
+      const active = await this.load(kind, ref.fallback, paths, shared);
+      active.note = `fallback for ${ref.package}: ${err.message.replace(/^.*cannot work on this host: /, '').replace(/\. Fix:.*$/, '')}`;
+      return active;
     }
   }
 
@@ -305,12 +321,15 @@ export class Kernel {
   }
 
   /** A swap through the API outlives a restart; it holds until the config file's entry for that kind changes. */
-  private applySwapped(): void {
+  private applySwapped(): Set<DriverKind> {
+    const applied = new Set<DriverKind>();
     for (const [kind, ref] of Object.entries(this.readSwapped()) as [DriverKind, DriverRefInput][]) {
       if (!this.cfg.drivers[kind]) continue; // a kind this process does not run (e.g. a control-plane-only server)
       this.cfg.drivers[kind] = ref;
+      applied.add(kind);
       this.log.info(`drivers.${kind} is ${ref.package}, as swapped through the API (until drivers.${kind} in the config file changes)`);
     }
+    return applied;
   }
 
   private recordSwap(kind: DriverKind, ref: DriverRefInput | undefined): void {
