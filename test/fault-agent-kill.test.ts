@@ -1,21 +1,10 @@
 // kill -9 a node agent 10 times while its pod crash-loops: the restart counter the API shows never goes
 // down, the pod stays the same pod with exactly one container, and it keeps crash-looping afterwards.
-import { IMAGE, TestAgent, TestServer, docker, uniq, waitFor } from './harness';
+import { IMAGE, TestAgent, TestServer, docker, seededRandom, uniq, waitFor } from './harness';
 
 const SEED = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : 4242;
 const KILLS = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('fault: kill -9 the agent while a pod crash-loops', () => {
   let s: TestServer;
@@ -37,7 +26,7 @@ describe('fault: kill -9 the agent while a pod crash-loops', () => {
   it('never lowers the restart counter and never duplicates the container', async () => {
     // eslint-disable-next-line no-console
     console.log(`fault-agent-kill seed ${SEED}`);
-    const random = rng(SEED);
+    const random = seededRandom(SEED);
     await s.client.createService(ns, {
       kind: 'Service',
       version: 'v1',

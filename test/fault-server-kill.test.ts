@@ -2,7 +2,7 @@
 // survives, each service ends with exactly one ready pod and one container, and nothing is duplicated.
 // The kill points are random but seeded: FAULT_SEED=<n> replays a run's schedule (it is printed).
 import { LbError, type Pod } from '@lastbackend/sdk';
-import { IMAGE, TestServer, docker, readyPods, uniq, waitFor } from './harness';
+import { IMAGE, TestServer, docker, readyPods, seededRandom, uniq, waitFor } from './harness';
 
 const SEED = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : 7341;
 const SERVICES = 100;
@@ -10,17 +10,6 @@ const KILLS = 10;
 const WORKERS = 4;
 
 /** mulberry32: a small seeded generator, so the kill schedule is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleeper = (name: string) => ({
   kind: 'Service',
   version: 'v1',
@@ -43,7 +32,7 @@ describe('fault: kill -9 the server during an apply of 100 services', () => {
   it('loses no acknowledged create and converges to one pod and one container per service', async () => {
     // eslint-disable-next-line no-console
     console.log(`fault-server-kill seed ${SEED} (FAULT_SEED=${SEED} replays the kill schedule)`);
-    const random = rng(SEED);
+    const random = seededRandom(SEED);
     const names = Array.from({ length: SERVICES }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
     /** Creates the API answered 2xx to: these must exist at the end. */
     const acknowledged = new Set<string>();

@@ -63,6 +63,18 @@ export async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, wh
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 800)} ${lastErr ?? ''}`);
 }
 
+/** A small seeded generator (mulberry32) in [0, 1): fault tests print their seed and replay with it. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export const uniq = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
 
 /** Config of test servers that do not bring their own: container drivers only. */

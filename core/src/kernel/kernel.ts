@@ -17,6 +17,7 @@ import {
   type DriverState,
   type KernelHooks,
   type ContainerRuntime,
+  type ContainerStatus,
   type ProxyDriver,
 } from '@lastbackend/sdk';
 import { z } from 'zod';
@@ -342,9 +343,13 @@ export class Kernel {
 
   // ---------------------------------------------------------------- retired container runtimes
 
+  /** This node's containers (running or not) that a container runtime holds; none when it cannot say. */
+  private nodeContainers(d: ActiveDriver): Promise<ContainerStatus[]> {
+    return (d.instance as ContainerRuntime).list({ labels: { [LABEL_NODE]: this.cfg.node.name }, all: true }).catch(() => []);
+  }
+
   private async holdsContainers(d: ActiveDriver): Promise<boolean> {
-    const rt = d.instance as ContainerRuntime;
-    return (await rt.list({ labels: { [LABEL_NODE]: this.cfg.node.name }, all: true }).catch(() => [])).length > 0;
+    return (await this.nodeContainers(d)).length > 0;
   }
 
   private get retiredFile(): string {
@@ -403,7 +408,7 @@ export class Kernel {
   /** Kind, package, version and probe result of every driver, as nodes report them. */
   async states(): Promise<DriverState[]> {
     const retired = [...this.retired.values()].map(async (d): Promise<DriverState> => {
-      const held = await (d.instance as ContainerRuntime).list({ labels: { [LABEL_NODE]: this.cfg.node.name }, all: true }).catch(() => []);
+      const held = await this.nodeContainers(d);
       return { kind: d.kind, package: d.loaded.name, version: d.loaded.version, state: 'retired', message: `runs ${held.length} container(s) of pods created before the swap`, isolation: d.host ? 'process' : 'in-process' };
     });
     const active = Promise.all(
