@@ -63,6 +63,17 @@ export async function waitFor<T>(fn: () => Promise<T>, ok: (v: T) => boolean, wh
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 800)} ${lastErr ?? ''}`);
 }
 
+/** Runs a test step; when it fails, the error carries the end of each process's log, which CI prints. */
+export async function withLogs<T>(procs: { node: string; output(): string }[], step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    const logs = procs.map((p) => `--- ${p.node} (last lines)\n${p.output().split('\n').slice(-40).join('\n')}`).join('\n');
+    (e as Error).message += `\n${logs}`;
+    throw e;
+  }
+}
+
 /** A small seeded generator (mulberry32) in [0, 1): fault tests print their seed and replay with it. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

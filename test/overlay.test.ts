@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Pod } from '@lastbackend/sdk';
-import { TestAgent, TestServer, docker, freePort, lb, readyPods, uniq, waitFor, webService } from './harness';
+import { TestAgent, TestServer, docker, freePort, lb, readyPods, uniq, waitFor, webService, withLogs } from './harness';
 import type { Underlay } from './underlay';
 import { startOverlayCluster, type OverlayCluster } from './overlay-cluster';
 
@@ -111,7 +111,10 @@ describe('three hosts on a vxlan overlay', () => {
     expect(net.routes(net.hosts[0])).toContain(prefix);
     await gone.stop();
     expect((await s.lb(['delete', 'node', gone.node])).code).toBe(0);
-    for (const h of net.hosts.slice(0, 2)) await waitFor(async () => net.routes(h), (r) => !r.includes(prefix), `route to ${subnet} removed on host ${h.name}`);
+    for (const h of net.hosts.slice(0, 2)) {
+      await withLogs([s, ...agents.slice(0, 2)], () => waitFor(async () => net.routes(h), (r) => !r.includes(prefix), `route to ${subnet} removed on host ${h.name}`));
+    }
+    expect((await s.client.nodes()).map((n) => n.meta.name)).not.toContain(gone.node);
     // the next node to join gets the freed subnet
     const again = await TestAgent.start({ server: s, joinToken: (await s.client.createToken()).token, name: uniq('host-c2'), netns: net.hosts[2].netns, listenHost: net.hosts[2].address, drivers: { cni: { package: '@lastbackend/driver-vxlan' } } });
     agents.push(again);

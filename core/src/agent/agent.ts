@@ -63,6 +63,11 @@ export class Agent {
   private lastTable?: ServiceTable;
   private lastNetwork?: NodeNetworkInfo[];
   private latestTable?: VirtualService[];
+  /** A failed apply of the overlay or the service table is tried again on the next resync. */
+  private networkFailed = false;
+  private tableFailed = false;
+  /** The heartbeat in flight: one at a time, and a stopping agent waits for it. */
+  private beating?: Promise<void>;
   private readonly discovery: NodeDiscovery;
   private readonly shipper: LogShipper;
   /** Last status of every pod, for the log collector. */
@@ -86,7 +91,7 @@ export class Agent {
     // Without a CNI driver pods sit on Docker's bridge: discovery answers on its gateway.
     if (!this.drivers().cni) await this.discovery.listenOn(dockerBridgeAddress());
     await this.heartbeat();
-    this.timers.push(setInterval(() => void this.heartbeat(), this.opts.heartbeat * 1000));
+    this.timers.push(setInterval(() => void (this.beating ??= this.heartbeat().finally(() => (this.beating = undefined))), this.opts.heartbeat * 1000));
     this.timers.push(setInterval(() => void this.resync(), this.opts.resync * 1000));
     this.timers.push(setInterval(() => void this.probeAll(), 1000));
     this.loops = [this.watchPods(), this.watchEvents()];
@@ -96,7 +101,7 @@ export class Agent {
     this.abort.abort();
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.shipTimer);
-    await Promise.allSettled([...this.loops, ...this.syncing.values()]);
+    await Promise.allSettled([...this.loops, ...this.syncing.values(), this.beating]);
     await this.flush().catch(() => undefined);
     await this.shipper.stop();
     await this.discovery.close();
@@ -157,9 +162,11 @@ export class Agent {
         await this.discovery.listenOn(ipv4.formatIp(ipv4.gateway(ipv4.parseCidr(self.subnet))));
         await cni.setRemotes(nodes.filter((n) => n.name !== this.opts.node).map((n) => ({ subnet: n.subnet, address: n.address })));
         this.networkReady = true;
+        this.networkFailed = false;
         for (const key of this.runners.keys()) this.schedule(key);
       } catch (e) {
-        this.log.error(`overlay setup failed: ${(e as Error).message}`);
+        this.networkFailed = true;
+        this.log.error(`overlay setup failed (tried again on the next resync): ${(e as Error).message}`);
       }
     };
     this.network = this.network.then(run, run);
@@ -192,8 +199,10 @@ export class Agent {
       this.latestTable = undefined;
       try {
         await cpi.setTable(t);
+        this.tableFailed = false;
       } catch (e) {
-        this.log.error(`service table: ${(e as Error).message}`);
+        this.tableFailed = true;
+        this.log.error(`service table (tried again on the next resync): ${(e as Error).message}`);
       }
     };
     this.proxy = this.proxy.then(run, run);
@@ -294,6 +303,15 @@ export class Agent {
   }
 
   private resync(): void {
+    // A newer map or table arriving meanwhile is applied after this retry, so the newest still wins.
+    if (this.networkFailed && this.lastNetwork) {
+      this.networkFailed = false;
+      void this.onNetwork(this.lastNetwork);
+    }
+    if (this.tableFailed && this.lastTable) {
+      this.tableFailed = false;
+      void this.onServices(this.lastTable);
+    }
     for (const key of this.runners.keys()) this.schedule(key);
     void this.collectOrphans();
   }

@@ -112,11 +112,18 @@ export class ClusterState {
     };
   }
 
-  /** An agent's heartbeat: registers the node on first contact. */
-  reportNode(name: string, body: unknown): Promise<Node> {
+  /**
+   * An agent's heartbeat: registers the node on first contact. A node that reports with its own
+   * credential must still hold it when the write happens: a heartbeat authenticated just before
+   * `lb delete node` would otherwise bring the deleted node back.
+   */
+  reportNode(name: string, body: unknown, opts: { credentialed?: boolean } = {}): Promise<Node> {
     if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) throw new LbError('INVALID_ARGUMENT', `node name "${name}" must be a lowercase host name`);
     const r = parseOrThrow(NodeStatusReport, body, 'invalid node status');
     return this.store.txn(async (tx) => {
+      if (opts.credentialed && !(await tx.get(keys.credential(name)))) {
+        throw new LbError('UNAUTHORIZED', `node "${name}" was deleted`, { fix: 'join the node again with a join token' });
+      }
       const prev = await tx.get<Node>(keys.node(name));
       const { labels, ...status } = r;
       const node: Node = prev ?? {

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
 import { Auth } from '../../auth/auth';
 import { Resources } from '../../state/resources';
 import { LbError, LogShipment, parseOrThrow } from '@lastbackend/sdk';
@@ -8,6 +8,8 @@ import type { NodeStreamEvent, Pod, Volume } from '@lastbackend/sdk';
 import { ClusterState } from '../../cluster/cluster';
 import { PREFIX } from '../../store/keys';
 import { Store, type StoreEvent } from '../../store/store';
+import { serialRefresh } from '../serial-refresh';
+import type { AuthedRequest } from '../auth';
 
 const KEEPALIVE_MS = 15_000;
 /** A burst of endpoint changes (a rollout, many pods getting ready) goes out as one table. */
@@ -67,8 +69,8 @@ export class ClusterController {
   }
 
   @Put('node/:node/status')
-  reportNode(@Param('node') node: string, @Body() body: unknown) {
-    return this.cluster.reportNode(node, body);
+  reportNode(@Param('node') node: string, @Body() body: unknown, @Req() req: AuthedRequest) {
+    return this.cluster.reportNode(node, body, { credentialed: req.principal?.role === 'node' });
   }
 
   /** Values of a secret or config that a pod of this node uses (env or files). */
@@ -109,14 +111,16 @@ export class ClusterController {
     // Subscribe before reading the snapshot, so nothing between the two is missed.
     const unwatch = this.store.watch(PREFIX.pods, (ev) => (buffered ? buffered.push(ev) : onEvent(ev)));
     // The overlay map goes out whole whenever a node's subnet or address changes, or a node comes or goes.
+    // Both maps are sent by serial refreshes: an older read never goes out after a newer one.
+    const fail = (e: Error) => res.destroy(e); // the agent reconnects and starts over from a snapshot
     let lastMap = '';
-    const sendMap = async () => {
+    const sendMap = serialRefresh(async () => {
       const nodes = await this.cluster.networkMap();
       const text = JSON.stringify(nodes);
       if (text === lastMap || res.destroyed) return;
       lastMap = text;
       send({ type: 'network', nodes, revision: this.store.revision });
-    };
+    }, fail);
     const unwatchNodes = this.store.watch(PREFIX.nodes, () => void sendMap());
     const unwatchVolumes = this.store.watch('volume/', (ev) => {
       const v = ev.prev as Volume | undefined;
@@ -125,15 +129,18 @@ export class ClusterController {
     // The service table goes out whole too, coalescing bursts of endpoint changes.
     let lastTable = '';
     let pending: NodeJS.Timeout | undefined;
-    const sendTable = async () => {
-      pending = undefined;
+    const sendTable = serialRefresh(async () => {
       const table = await this.cluster.serviceTable();
       const text = JSON.stringify(table);
       if (text === lastTable || res.destroyed) return;
       lastTable = text;
       send({ type: 'services', table, revision: this.store.revision });
-    };
-    const onServiceChange = () => (pending ??= setTimeout(() => void sendTable(), TABLE_COALESCE_MS));
+    }, fail);
+    const onServiceChange = () =>
+      (pending ??= setTimeout(() => {
+        pending = undefined;
+        void sendTable();
+      }, TABLE_COALESCE_MS));
     const unwatchServices = [this.store.watch('service/', onServiceChange), this.store.watch('endpoint/', onServiceChange)];
     const keepalive = setInterval(() => res.write('\n'), KEEPALIVE_MS);
     res.on('close', () => {
