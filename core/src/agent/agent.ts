@@ -91,7 +91,7 @@ export class Agent {
     // Without a CNI driver pods sit on Docker's bridge: discovery answers on its gateway.
     if (!this.drivers().cni) await this.discovery.listenOn(dockerBridgeAddress());
     await this.heartbeat();
-    this.timers.push(setInterval(() => void (this.beating ??= this.heartbeat().finally(() => (this.beating = undefined))), this.opts.heartbeat * 1000));
+    this.timers.push(setInterval(() => this.beat(), this.opts.heartbeat * 1000));
     this.timers.push(setInterval(() => void this.resync(), this.opts.resync * 1000));
     this.timers.push(setInterval(() => void this.probeAll(), 1000));
     this.loops = [this.watchPods(), this.watchEvents()];
@@ -112,6 +112,11 @@ export class Agent {
   }
 
   // ---------------------------------------------------------------- node
+  /** A heartbeat unless one is still in flight (a slow server gets one at a time, not a pile). */
+  private beat(): void {
+    this.beating ??= this.heartbeat().finally(() => (this.beating = undefined));
+  }
+
   private async heartbeat(): Promise<void> {
     try {
       const drivers = await this.driverStates();
