@@ -5,7 +5,11 @@
 // - the counter value carries the new revision and the writer's origin, in the same etcd Txn as the data;
 // - watchers are fed from one etcd watch on the prefix (with previous values), so every server sees
 //   every server's writes in revision order, and a txn resolves only once its own events were delivered
-//   here (as the level backend emits synchronously after its commit).
+//   here (as the level backend emits synchronously after its commit);
+// - a watch that etcd cancels (its next revision was compacted away, e.g. after a long partition from
+//   etcd while others wrote and an auto-compaction ran) is caught up from a fresh read: the difference
+//   to a mirror of every key's value goes out as ordinary events, then the watch resumes after it.
+//   The mirror also supplies previous values etcd no longer has. Its cost is one copy of the state.
 import { EventEmitter } from 'node:events';
 import type { IEvent, IOperation, IWatchResponse, Namespace, Watcher } from 'etcd3';
 import { LbError } from '@lastbackend/sdk';
@@ -39,6 +43,11 @@ export class EtcdStore implements StoreBackend {
   private waiters: { etcdRev: number; done: () => void }[] = [];
   private watcher?: Watcher;
   private closed = false;
+  /** Every key's value (JSON text) as delivered to watchers so far. */
+  private readonly mirror = new Map<string, string>();
+  /** The etcd revision of the last fresh read: watch events up to it are already in the mirror. */
+  private readAt = 0;
+  private catchingUp?: Promise<void>;
 
   /** ns: the etcd client narrowed to this cluster's prefix (client.namespace(prefix)); its owner closes it. */
   constructor(
@@ -49,18 +58,89 @@ export class EtcdStore implements StoreBackend {
   }
 
   async open(): Promise<void> {
-    const head = await etcd('read the revision', () => this.ns.get(COUNTER).exec());
-    this.rev = head.kvs[0] ? parseCounter(head.kvs[0].value).revision : 0;
-    this.delivered = Number(head.header.revision);
-    this.watcher = await etcd('watch', () =>
-      this.ns.watch().prefix('').withPreviousKV().startRevision(String(this.delivered + 1)).create(),
-    );
-    this.watcher.on('data', (res: IWatchResponse) => this.onWatch(res));
-    this.watcher.on('error', (e: Error) => this.opts.warn?.(`etcd watch: ${e.message}`));
+    await this.readAll(false);
+    await this.startWatch();
+  }
+
+  /** Watches everything after the revision delivered so far; a cancelled watch is caught up. */
+  private async startWatch(): Promise<void> {
+    const watcher = await etcd('watch', () => this.ns.watch().prefix('').withPreviousKV().startRevision(String(this.delivered + 1)).create());
+    this.watcher = watcher;
+    watcher.on('data', (res: IWatchResponse) => this.onWatch(res));
+    // etcd3 reconnects a broken stream by itself; 'error' means etcd cancelled this watch for good.
+    watcher.on('error', (e: Error) => {
+      if (this.watcher !== watcher || this.closed) return;
+      this.watcher = undefined; // etcd dropped it already: a cancel would wait for an answer that never comes
+      // etcd does this when the next revision the watch needs was compacted away.
+      this.opts.warn?.(`etcd watch cancelled by etcd (${e.message}); catching up from a fresh read`);
+      this.catchingUp ??= this.catchUp().finally(() => (this.catchingUp = undefined));
+    });
+  }
+
+  private async catchUp(): Promise<void> {
+    for (let delay = 100; !this.closed; delay = Math.min(delay * 2, 5000)) {
+      try {
+        await this.readAll(true);
+        await this.startWatch();
+        return;
+      } catch (e) {
+        this.opts.warn?.(`etcd watch: catching up failed (${(e as Error).message}); trying again in ${delay} ms`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  /**
+   * Reads every key at one revision into the mirror. With emit, each difference to the mirror goes to
+   * watchers as a put or del at the counter's revision, as if the missed writes came as one.
+   */
+  private async readAll(emit: boolean): Promise<void> {
+    const res = await etcd('list', () => this.ns.getAll().prefix('').exec());
+    const counter = res.kvs.find((kv) => kv.key.toString() === COUNTER);
+    const c: Counter = counter ? parseCounter(counter.value) : { revision: 0 };
+    this.rev = Math.max(this.rev, c.revision);
+    const at = { revision: this.rev, ...(c.origin === undefined ? {} : { origin: c.origin }) };
+    const seen = new Set<string>();
+    for (const kv of res.kvs) {
+      const key = kv.key.toString();
+      if (key === COUNTER) continue;
+      seen.add(key);
+      const text = kv.value.toString();
+      const old = this.mirror.get(key);
+      if (old === text) continue;
+      this.mirror.set(key, text);
+      if (emit) this.emitParsed(key, { type: 'put', value: text, prev: old, ...at });
+    }
+    for (const [key, old] of this.mirror) {
+      if (seen.has(key)) continue;
+      this.mirror.delete(key);
+      if (emit) this.emitParsed(key, { type: 'del', prev: old, ...at });
+    }
+    this.readAt = Number(res.header.revision);
+    this.delivered = Math.max(this.delivered, this.readAt);
+    this.wakeWaiters();
+  }
+
+  /** One event from JSON texts; a value that is not JSON is someone else's key under the prefix. */
+  private emitParsed(key: string, e: { type: 'put' | 'del'; value?: string; prev?: string; revision: number; origin?: string }): void {
+    try {
+      const ev: StoreEvent = {
+        type: e.type,
+        key,
+        value: e.value === undefined ? undefined : (JSON.parse(e.value) as StoredObject),
+        prev: e.prev === undefined ? undefined : (JSON.parse(e.prev) as StoredObject),
+        revision: e.revision,
+        ...(e.origin === undefined ? {} : { origin: e.origin }),
+      };
+      this.events.emit('change', ev);
+    } catch (err) {
+      this.opts.warn?.(`etcd watch: skipped ${key}: ${(err as Error).message}`);
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.catchingUp;
     await this.chain.catch(() => undefined);
     await this.watcher?.cancel().catch(() => undefined);
     for (const w of this.waiters.splice(0)) w.done();
@@ -154,15 +234,11 @@ export class EtcdStore implements StoreBackend {
   }
 
   private onWatch(res: IWatchResponse): void {
-    for (const ev of res.events) {
-      try {
-        this.onEvent(ev);
-      } catch (e) {
-        // Not ours (not JSON): someone else writes under this prefix. Skip it rather than stop watching.
-        this.opts.warn?.(`etcd watch: skipped ${ev.kv.key.toString()}: ${(e as Error).message}`);
-        this.delivered = Math.max(this.delivered, Number(ev.kv.mod_revision));
-      }
-    }
+    for (const ev of res.events) this.onEvent(ev);
+    this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
     const ready = this.waiters.filter((w) => w.etcdRev <= this.delivered);
     if (ready.length) this.waiters = this.waiters.filter((w) => w.etcdRev > this.delivered);
     for (const w of ready) w.done();
@@ -177,18 +253,15 @@ export class EtcdStore implements StoreBackend {
         this.current = { etcdRev, revision: c.revision, origin: c.origin };
         this.rev = Math.max(this.rev, c.revision);
       }
-    } else {
-      // A write made outside lb carries no counter: it keeps the current revision.
+    } else if (etcdRev > this.readAt) {
+      // Not already caught up by a fresh read. A write made outside lb carries no counter: it keeps
+      // the current revision.
       const { revision, origin } = this.current.etcdRev === etcdRev ? this.current : { revision: this.rev, origin: undefined };
-      const out: StoreEvent = {
-        type: ev.type === 'Put' ? 'put' : 'del',
-        key,
-        value: ev.type === 'Put' ? (JSON.parse(ev.kv.value.toString()) as StoredObject) : undefined,
-        prev: ev.prev_kv ? (JSON.parse(ev.prev_kv.value.toString()) as StoredObject) : undefined,
-        revision,
-        ...(origin === undefined ? {} : { origin }),
-      };
-      this.events.emit('change', out);
+      const prev = this.mirror.get(key) ?? ev.prev_kv?.value.toString();
+      const value = ev.type === 'Put' ? ev.kv.value.toString() : undefined;
+      if (value === undefined) this.mirror.delete(key);
+      else this.mirror.set(key, value);
+      this.emitParsed(key, { type: value === undefined ? 'del' : 'put', value, prev, revision, ...(origin === undefined ? {} : { origin }) });
     }
     this.delivered = Math.max(this.delivered, etcdRev);
   }

@@ -7,6 +7,7 @@ import { etcdClient } from '../ha/etcd-client';
 import { startLocalEtcd, type LocalEtcd } from '../ha/local-etcd';
 import { EtcdStore } from './etcd-store';
 import { Store, type StoreEvent } from './store';
+import { createServer, connect, type Socket } from 'node:net';
 
 interface Backend {
   name: string;
@@ -193,6 +194,69 @@ describe('Store on etcd, shared by two servers', () => {
     expect(a.revision).toBe(2);
   }, 30_000);
 
+  // It also cancels streams of the shared client; the next test then checks that those did not count as
+  // host failures (they used to open the client's circuit breaker for a second).
+  it('a server cut off from etcd while another writes and compacts catches up with every change, then follows again', async () => {
+    const proxy = await tcpProxy(Number(new URL(etcd!.endpoint).port));
+    const cutClient = etcdClient({ endpoints: [proxy.url], prefix: '/', lease_ttl: 5 });
+    const warnings: string[] = [];
+    const prefix = etcdBackend.fresh();
+    const cut = new Store(new EtcdStore(cutClient.namespace(prefix), { warn: (m) => warnings.push(m) }));
+    const other = etcdBackend.make(prefix);
+    await cut.open();
+    await other.open();
+    const until = async (ok: () => boolean, what: string) => {
+      for (const deadline = Date.now() + 15_000; !ok(); await new Promise((r) => setTimeout(r, 50))) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; warnings: ${warnings.join(' | ')}`);
+      }
+    };
+    type N = { meta: { revision: number }; n: number };
+    const obj = (n: number): N => ({ meta: { revision: 0 }, n });
+    const seen: StoreEvent[] = [];
+    try {
+      cut.watch('k/', (e) => seen.push(e));
+      await other.txn(async (tx) => {
+        tx.put('k/1', obj(1));
+        tx.put('k/2', obj(2));
+      });
+      await until(() => seen.length === 2, 'the first writes');
+      proxy.cut();
+      await other.txn(async (tx) => {
+        tx.del('k/1');
+        tx.put('k/2', obj(22));
+        tx.put('k/3', obj(3));
+      });
+      await other.txn(async (tx) => tx.put('z/1', obj(9))); // not watched
+      // History up to now is gone (the last write's revision is kept): the cut-off server cannot
+      // resume its watch where it stopped.
+      const head = (await client!.get('-').exec()).header.revision;
+      await client!.kv.compact({ revision: head, physical: true });
+      seen.length = 0;
+      proxy.restore();
+      await until(() => seen.length === 3, 'the missed changes');
+      const n = (o?: unknown) => (o as N | undefined)?.n;
+      expect(seen.map((e) => [e.type, e.key, n(e.value), n(e.prev), e.revision]).sort()).toEqual([
+        ['del', 'k/1', undefined, 1, 3],
+        ['put', 'k/2', 22, 2, 3],
+        ['put', 'k/3', 3, undefined, 3],
+      ]);
+      expect(warnings.join('\n')).toMatch(/cancelled by etcd.*catching up/);
+      expect(cut.revision).toBe(3);
+      // It follows the other server again, and its own writes go through.
+      await other.txn(async (tx) => tx.put('k/4', obj(4)));
+      await until(() => seen.length === 4, 'a write after the catch-up');
+      expect(seen[3]).toMatchObject({ type: 'put', key: 'k/4', revision: 4, prev: undefined });
+      await cut.txn(async (tx) => tx.put('k/5', obj(5)));
+      expect(cut.revision).toBe(5);
+      expect(seen[4]).toMatchObject({ type: 'put', key: 'k/5', revision: 5 });
+    } finally {
+      await cut.close();
+      await other.close();
+      cutClient.close();
+      await proxy.close();
+    }
+  }, 60_000);
+
   it('concurrent read-modify-write txns from both lose no update and take one revision each', async () => {
     type Counter = { meta: { revision: number }; n: number };
     const bump = (s: Store) =>
@@ -210,3 +274,35 @@ describe('Store on etcd, shared by two servers', () => {
     expect(revs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 });
+
+/** A loopback TCP proxy to a port that the test can cut (every connection dropped and refused) and restore. */
+async function tcpProxy(target: number): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let down = false;
+  const server = createServer((client) => {
+    if (down) return void client.destroy();
+    const upstream = connect(target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cut: () => {
+      down = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore: () => void (down = false),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
