@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { LbClient, type Node } from '@lastbackend/sdk';
 import { startLocalEtcd, type LocalEtcd } from '../core/src/ha/local-etcd';
 import type { LeaderStatus } from '../core/src/ha/leader';
-import { LB, TEST_DEFAULTS, docker, freePort, lb, readyPods, uniq, waitFor, webService } from './harness';
+import { IMAGE, LB, TEST_DEFAULTS, docker, freePort, lb, readyPods, uniq, waitFor, webService } from './harness';
 
 const TOKEN = randomBytes(16).toString('hex');
 const LEASE_TTL = 2;
@@ -197,4 +197,73 @@ describe('HA: three servers on one etcd', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(new RegExp(`${agentName}\\s+\\S+\\s+ready`));
   }, 120_000);
+
+  it('logs shipped to different servers (the agent failed over) read as one history, and follow, through any server', async () => {
+    await logsScenario().catch((e: Error) => {
+      throw new Error(`${e.message}\n${dump()}`);
+    });
+  }, 120_000);
+
+  async function logsScenario(): Promise<void> {
+    // The servers killed above come back on their data (their logs dbs included).
+    for (const s of servers.filter((x) => !x.alive)) s.start();
+    for (const s of servers) await waitFor(() => s.client.health(), (h) => h.status === 'ok', `${s.name} up again`, 30_000);
+    const leader = await waitFor(async () => (await Promise.all(servers.map((s) => s.leader().catch(() => undefined)))).find((l) => l?.leader), (l) => !!l, 'a leader', 20_000);
+    const via = servers.find((s) => `${s.name}@${s.url}` === leader!.server)!;
+    await via.client.apply(ns, [
+      {
+        kind: 'Service',
+        meta: { name: 'ticker' },
+        spec: { replicas: 1, template: { containers: [{ name: 'tick', image: { name: IMAGE }, command: ['sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done'] }] } },
+      },
+    ]);
+    const read = async (s: HaServer, local = false) => {
+      const out: string[] = [];
+      for await (const l of s.client.logs(ns, 'ticker', { local })) out.push(l.line);
+      return out;
+    };
+    const ticks = (lines: string[]) => lines.map((l) => Number(/^tick (\d+)$/.exec(l)?.[1] ?? NaN));
+    const streamFrom = () => [...agent!.out.matchAll(/pod stream from (\S+)/g)].map((m) => m[1]).pop();
+
+    // The agent ships to the server it talks to; the others hold none of it but serve all of it.
+    const first = servers.find((s) => s.url === streamFrom())!;
+    await waitFor(() => read(first, true), (l) => l.length >= 5, 'lines on the agent\'s server', 60_000);
+    for (const s of servers.filter((x) => x !== first)) {
+      expect(await read(s, true)).toEqual([]);
+      expect((await read(s)).length).toBeGreaterThanOrEqual(5);
+    }
+
+    // Kill it: the agent fails over and ships the next lines to another server; then it comes back.
+    await first.signal('SIGKILL');
+    const second = await waitFor(async () => servers.find((s) => s.alive && s.url === streamFrom()), (s) => !!s, 'the agent on another server', 30_000);
+    await waitFor(() => read(second!, true), (l) => l.length >= 5, 'lines on the second server', 30_000);
+    first.start();
+    await waitFor(() => first.client.health(), (h) => h.status === 'ok', `${first.name} up again`, 30_000);
+
+    const [a, b] = [await read(first, true), await read(second!, true)];
+    const third = servers.find((s) => s !== first && s !== second)!;
+    for (const s of servers) {
+      // Every line of both shares (once the restarted server is back in the election), each once, in
+      // order: a line resent after the failover counts once.
+      const all = await waitFor(() => read(s), (l) => [...a, ...b].every((x) => l.includes(x)), `both shares through ${s.name}`, 20_000);
+      const n = ticks(all);
+      expect(new Set(all).size).toBe(all.length);
+      expect(n).toEqual([...n].sort((x, y) => x - y));
+      // Nothing missing in between: the counter runs without gaps across the two shares.
+      expect(n[n.length - 1] - n[0] + 1).toBe(n.length);
+    }
+
+    // Following through a server the agent does not talk to sees new lines as they come.
+    const stop = new AbortController();
+    const followed: string[] = [];
+    const following = (async () => {
+      for await (const l of third.client.logs(ns, 'ticker', { follow: true, tail: 0, signal: stop.signal })) followed.push(l.line);
+    })().catch(() => undefined);
+    await waitFor(async () => followed.length, (n) => n >= 5, 'followed lines via a peer', 20_000).finally(() => stop.abort());
+    await following;
+    const f = ticks(followed);
+    expect(f).toEqual([...f].sort((x, y) => x - y));
+    expect(new Set(f).size).toBe(f.length);
+    await via.client.deleteService(ns, 'ticker');
+  }
 });

@@ -4,9 +4,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { LbClient, LbError, type Namespace } from '@lastbackend/sdk';
 import { startNodeAgent } from './agent/start';
+import { hostAddresses } from './agent/node-info';
 import { Auth } from './auth/auth';
 import { createApi } from './api/app';
-import { LogService } from './api/logs';
+import { LogService, type LogPeers } from './api/logs';
 import { NodeGateway } from './api/node-gateway';
 import { writeCliConfig } from './cli/cli-config';
 import { ClusterState } from './cluster/cluster';
@@ -82,11 +83,19 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
       });
       return { start: () => controller.start(), stop: () => controller.stop() };
     };
-    const serverId = `${cfg.node.name}@${url}`;
+    // Other servers reach this one at the id's URL (for logs): not at loopback when listening on all addresses.
+    const announced = host === '0.0.0.0' ? `http://${cfg.node.address ?? hostAddresses()[0] ?? '127.0.0.1'}:${port}` : url;
+    const serverId = `${cfg.node.name}@${announced}`;
     const leadership: Leadership = state.etcd
       ? new EtcdLeadership(state.etcd, serverId, cfg.store.etcd.lease_ttl, controllerDuty, log.child('leader'))
       : new SoleLeadership(serverId, controllerDuty);
-    const app = await createApi({ store, resources, cluster, gateway, auth, logStore, kernel, logs: new LogService(cluster, logStore), log: log.child('api'), version: VERSION, leadership });
+    // Each server holds the logs its agents shipped to it; a request merges every live server's share.
+    const logPeers: LogPeers = {
+      clients: async () => (await leadership.peers()).map((server) => new LbClient({ server, token, timeout: 5000 })),
+      warn: (msg) => log.warn(msg),
+    };
+    const logs = new LogService(cluster, logStore, logPeers);
+    const app = await createApi({ store, resources, cluster, gateway, auth, logStore, kernel, logs, log: log.child('api'), version: VERSION, leadership });
     await app.listen(port, host).catch((e: Error) => {
       throw new LbError('UNAVAILABLE', `cannot listen on ${cfg.listen}: ${e.message}`, { fix: 'choose another --listen address' });
     });

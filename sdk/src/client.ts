@@ -223,10 +223,11 @@ export class LbClient {
   async *logs(
     ns: string,
     service: string,
-    opts: { follow?: boolean; tail?: number; pod?: string; since?: number; signal?: AbortSignal } = {},
+    opts: { follow?: boolean; tail?: number; pod?: string; since?: number; signal?: AbortSignal; local?: boolean } = {},
   ): AsyncGenerator<LogEntry> {
     const q = new URLSearchParams();
     if (opts.follow) q.set('follow', 'true');
+    if (opts.local) q.set('local', 'true');
     if (opts.tail !== undefined) q.set('tail', String(opts.tail));
     if (opts.pod) q.set('pod', opts.pod);
     if (opts.since !== undefined) q.set('since', String(opts.since));

@@ -28,8 +28,13 @@ export interface Leadership {
   start(): Promise<void>;
   isLeader(): boolean;
   status(): Promise<LeaderStatus>;
+  /** URLs of the other servers that are up (their ids are name@url). */
+  peers(): Promise<string[]>;
   stop(): Promise<void>;
 }
+
+/** The URL in a server id (name@url). */
+export const urlOfServerId = (id: string): string => id.slice(id.lastIndexOf('@') + 1);
 
 interface Log {
   info(msg: string): void;
@@ -62,6 +67,10 @@ export class SoleLeadership implements Leadership {
   async stop(): Promise<void> {
     this.since = undefined;
     await this.duty?.stop();
+  }
+
+  async peers(): Promise<string[]> {
+    return [];
   }
 }
 
@@ -96,6 +105,12 @@ export class EtcdLeadership implements Leadership {
   async status(): Promise<LeaderStatus> {
     const leaderId = await this.election.leader().catch(() => undefined);
     return { backend: 'etcd', server: this.id, leader: this.isLeader(), ...(leaderId ? { leader_id: leaderId } : {}), ...(this.since ? { since: this.since } : {}) };
+  }
+
+  /** Every campaigning server holds a key under the election with its id, bound to its lease. */
+  async peers(): Promise<string[]> {
+    const ids = Object.values(await this.ns.getAll().prefix('election/leader/').strings());
+    return ids.filter((id) => id !== this.id).map(urlOfServerId);
   }
 
   async stop(): Promise<void> {

@@ -118,7 +118,7 @@ export function buildOpenApi(version: string) {
       delete: op('service', svc, { summary: 'delete a service, its deployments and pods', ok: 204 }),
     },
     '/namespace/{ns}/service/{svc}/rollback': { post: op('service', svc, { summary: 'bring an earlier version back as a new one', body: 'RollbackRequest' }) },
-    '/namespace/{ns}/service/{svc}/logs': { get: op('service', svc, { summary: 'log lines of all pods, in time order', stream: true, query: ['follow', 'tail', 'since', 'pod'] }) },
+    '/namespace/{ns}/service/{svc}/logs': { get: op('service', svc, { summary: 'log lines of all pods, in time order', stream: true, query: ['follow', 'tail', 'since', 'pod', 'local'] }) },
     '/namespace/{ns}/service/{svc}/deployment': { get: op('service', svc, { summary: 'deployments (versions) of a service', list: true }) },
     '/namespace/{ns}/service/{svc}/deployment/{d}': { get: op('service', [...svc, 'd'], { summary: 'get a deployment' }) },
     '/namespace/{ns}/service/{svc}/deployment/{d}/pod': { get: op('service', [...svc, 'd'], { summary: 'pods of a deployment', list: true }) },

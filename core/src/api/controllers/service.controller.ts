@@ -79,7 +79,7 @@ export class ServiceController {
     if (since !== undefined && !Number.isFinite(since)) throw new LbError('INVALID_ARGUMENT', 'since: must be unix seconds');
     const ctl = new AbortController();
     res.on('close', () => ctl.abort());
-    const lines = await this.logs.serviceLogs(ns, svc, { follow: q.follow === 'true', tail, since, pod: q.pod, signal: ctl.signal });
+    const lines = await this.logs.serviceLogs(ns, svc, { follow: q.follow === 'true', tail, since, pod: q.pod, local: q.local === 'true', signal: ctl.signal });
     res.status(200).setHeader('content-type', 'application/x-ndjson');
     res.flushHeaders();
     try {
