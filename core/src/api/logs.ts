@@ -48,7 +48,7 @@ export class LogService {
     if (q.pod && !pods.some((p) => p.meta.name === q.pod)) {
       // a pod that is gone may still have logs (checked here only: a peer may hold them too)
       const any = await this.store.query({ namespace: ns, service: svc, pod: q.pod, tail: 1 });
-      if (!any.length && (q.local || !(await this.peers?.clients())?.length)) throw new LbError('NOT_FOUND', `pod "${q.pod}" of service "${svc}" not found`);
+      if (!any.length && (q.local || !(await this.peerClients()).length)) throw new LbError('NOT_FOUND', `pod "${q.pod}" of service "${svc}" not found`);
     }
     return this.lines(ns, svc, q);
   }
@@ -71,7 +71,7 @@ export class LogService {
     q.signal?.addEventListener('abort', abort, { once: true });
     if (q.signal?.aborted) abort();
     try {
-      const peers = q.local || !this.peers ? [] : await this.peers.clients();
+      const peers = q.local ? [] : await this.peerClients();
       const ask = { pod: q.pod, local: true, signal: stop.signal };
       // Peers' new lines too are subscribed to before their history is read.
       if (q.follow) for (const p of peers) void this.pump(p, p.logs(ns, svc, { ...ask, follow: true, tail: 0 }), push, stop.signal);
@@ -106,6 +106,17 @@ export class LogService {
       unwatch();
       stop.abort();
       q.signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  /** The other live servers; none when they cannot be listed (this server's share is still served). */
+  private async peerClients(): Promise<LbClient[]> {
+    if (!this.peers) return [];
+    try {
+      return await this.peers.clients();
+    } catch (e) {
+      this.peers.warn(`logs: cannot list the other servers: ${(e as Error).message}`);
+      return [];
     }
   }
 

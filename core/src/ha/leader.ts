@@ -34,7 +34,7 @@ export interface Leadership {
 }
 
 /** The URL in a server id (name@url). */
-export const urlOfServerId = (id: string): string => id.slice(id.lastIndexOf('@') + 1);
+const urlOfServerId = (id: string): string => id.slice(id.lastIndexOf('@') + 1);
 
 interface Log {
   info(msg: string): void;
