@@ -177,3 +177,60 @@ describe('lb server with Docker out of process', () => {
     expect(server.output()).toMatch(/exited with SIGKILL; restarting it/);
   });
 });
+
+describe('streams from an out-of-process driver', () => {
+  /** A CRI driver whose logs never end; `produced` says how many lines it has made so far. */
+  function writeChattyDriver(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'chatty-cri', version: '1.0.0', main: 'index.js', lastbackend: { kind: ['cri'], api: '1' } }));
+    writeFileSync(
+      join(dir, 'index.js'),
+      `const brand = Symbol.for('io.lastbackend.driver');
+       let produced = 0;
+       const impl = {
+         capabilities: {},
+         info: () => ({ name: 'chatty', version: '1.0.0', api: ['1'] }),
+         probe: async () => ({ state: 'ready' }),
+         dispose: async () => {},
+         // a line per turn of the event loop, as a container that writes without pause
+         logs: async function* () { for (;;) { await new Promise((r) => setImmediate(r)); produced++; yield { time: new Date().toISOString(), stream: 'stdout', line: 'line ' + produced }; } },
+         produced: async () => produced,
+       };
+       module.exports = { default: { [brand]: true, name: 'chatty', version: '1.0.0', kinds: ['cri'], api: '1', create: () => ({ cri: impl }) } };`,
+    );
+  }
+
+  it('a consumer slower than the driver holds the driver at most a window ahead; breaking out stops it', async () => {
+    const dir = join(tempDir('lb-oop-chatty-'), 'chatty-cri');
+    writeChattyDriver(dir);
+    const { host } = await RemoteDriverHost.start({ init: { kind: 'cri', package: dir, paths: [ROOT], config: {}, node: 'oop-test', stateRoot: tempDir('lb-oop-state-'), logLevel: 'warn' }, log });
+    try {
+      const produced = async () => (await host.call('cri', 'produced', [])) as number;
+      const lines = host.stream('cri', 'logs', ['c1', { follow: true }])[Symbol.asyncIterator]();
+      let taken = 0;
+      const take = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          const r = await lines.next();
+          expect(r.value).toMatchObject({ line: `line ${++taken}` });
+        }
+      };
+      await take(10);
+      await new Promise((r) => setTimeout(r, 500)); // the consumer pauses; the driver could make thousands
+      const ahead = (await produced()) - taken;
+      expect(ahead).toBeGreaterThan(0);
+      expect(ahead).toBeLessThanOrEqual(256);
+      // Taking more lets it go on, still bounded by the window.
+      await take(2000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await produced()) - taken).toBeLessThanOrEqual(256);
+      // Leaving the loop cancels the stream in the child: it makes no more lines.
+      await lines.return?.(undefined);
+      await new Promise((r) => setTimeout(r, 200));
+      const after = await produced();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await produced()).toBe(after);
+    } finally {
+      await host.dispose();
+    }
+  }, 30_000);
+});

@@ -6,7 +6,7 @@ import { container } from 'tsyringe';
 import { DRIVER_KINDS, type DriverBase, type DriverInstances, type DriverKind } from '@lastbackend/sdk';
 import { createDriver, loadDriverPackage, validateDriverConfig } from '../driver-loader';
 import { createLogger, type LogLevel } from '../logger';
-import { decodeArgs, toWireError, type ChildMessage, type HostInit, type KindDescriptor, type ParentMessage } from './protocol';
+import { decodeArgs, STREAM_WINDOW, toWireError, type ChildMessage, type HostInit, type KindDescriptor, type ParentMessage } from './protocol';
 
 const send = (m: ChildMessage): void => {
   if (process.connected) process.send!(m);
@@ -14,6 +14,8 @@ const send = (m: ChildMessage): void => {
 
 let instances: DriverInstances | undefined;
 const running = new Map<number, AbortController>();
+/** Items each stream may still send, and how to wake it when the kernel grants more. */
+const credits = new Map<number, { left: number; wake?: () => void }>();
 
 async function init(m: HostInit): Promise<void> {
   try {
@@ -50,9 +52,14 @@ async function call(id: number, kind: DriverKind, method: string, rawArgs: unkno
     if (typeof fn !== 'function') throw new Error(`the ${kind} driver has no method ${method}`);
     const out: unknown = (fn as (...a: unknown[]) => unknown).apply(inst, decodeArgs(rawArgs, ac.signal));
     if (out && typeof (out as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+      const credit: { left: number; wake?: () => void } = { left: STREAM_WINDOW };
+      credits.set(id, credit);
+      ac.signal.addEventListener('abort', () => credit.wake?.(), { once: true });
       for await (const value of out as AsyncIterable<unknown>) {
-        send({ t: 'item', id, value });
+        while (credit.left === 0 && !ac.signal.aborted) await new Promise<void>((r) => (credit.wake = r));
         if (ac.signal.aborted) break;
+        credit.left--;
+        send({ t: 'item', id, value });
       }
       send({ t: 'end', id });
     } else {
@@ -62,6 +69,7 @@ async function call(id: number, kind: DriverKind, method: string, rawArgs: unkno
     send({ t: 'error', id, error: toWireError(e) });
   } finally {
     running.delete(id);
+    credits.delete(id);
   }
 }
 
@@ -89,6 +97,14 @@ process.on('message', (m: ParentMessage) => {
     case 'cancel':
       running.get(m.id)?.abort();
       break;
+    case 'more': {
+      const c = credits.get(m.id);
+      if (!c) break;
+      c.left += m.n;
+      c.wake?.();
+      c.wake = undefined;
+      break;
+    }
     case 'dispose':
       void dispose().finally(() => process.exit(0));
       break;

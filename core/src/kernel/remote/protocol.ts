@@ -9,6 +9,13 @@ import { ERROR_CODES, LbError, type DriverInfo, type DriverKind, type ErrorCode,
 export const STREAM_METHODS: Partial<Record<DriverKind, readonly string[]>> = { cri: ['logs', 'events'] };
 export const isStreamMethod = (kind: DriverKind, method: string): boolean => STREAM_METHODS[kind]?.includes(method) ?? false;
 
+/**
+ * Flow control of a stream: the child sends at most this many items ahead of what the kernel's
+ * consumer took; the kernel grants more (half a window at a time) as its consumer takes them. A chatty
+ * container's logs then wait in the driver (as they would in-process) instead of piling up in memory.
+ */
+export const STREAM_WINDOW = 256;
+
 export interface HostInit {
   t: 'init';
   kind: DriverKind;
@@ -24,6 +31,8 @@ export type ParentMessage =
   | HostInit
   | { t: 'call'; id: number; kind: DriverKind; method: string; args: unknown[] }
   | { t: 'cancel'; id: number }
+  /** n more items of stream `id` may be sent. */
+  | { t: 'more'; id: number; n: number }
   | { t: 'dispose' };
 
 /** What one kind of the loaded driver looks like from the outside. */

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DRIVER_KINDS, LbError, type DriverBase, type DriverInstances, type DriverKind, type ProbeResult } from '@lastbackend/sdk';
 import type { Logger } from '../logger';
-import { encodeArgs, fromWireError, isStreamMethod, type ChildMessage, type HostInit, type HostReady } from './protocol';
+import { encodeArgs, fromWireError, isStreamMethod, STREAM_WINDOW, type ChildMessage, type HostInit, type HostReady } from './protocol';
 
 /** The compiled child entry; under ts-jest this file runs from src/, the entry from dist/. */
 function hostEntry(): string {
@@ -192,6 +192,10 @@ export class RemoteDriverHost {
     if (this.pending.has(id) && this.child?.connected) this.child.send({ t: 'cancel', id });
   }
 
+  private grant(id: number, n: number): void {
+    if (this.pending.has(id) && this.child?.connected) this.child.send({ t: 'more', id, n });
+  }
+
   async call(kind: DriverKind, method: string, args: unknown[]): Promise<unknown> {
     await this.whenReady();
     return new Promise((resolve, reject) => this.send(kind, method, args, { resolve, reject }));
@@ -217,10 +221,16 @@ export class RemoteDriverHost {
           item: (v) => (queue.push(v), notify()),
           end: () => ((done = true), notify()),
         });
+        // Items taken since the last grant; the child may run a window ahead of the consumer.
+        let taken = 0;
         try {
           for (;;) {
             if (queue.length) {
               yield queue.shift();
+              if (++taken >= STREAM_WINDOW / 2) {
+                host.grant(id, taken);
+                taken = 0;
+              }
               continue;
             }
             if (error) throw error;
