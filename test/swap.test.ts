@@ -57,6 +57,12 @@ describe('driver hot swap', () => {
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(why);
     }
+    // Several kinds at once are all or none: the csi part would load, the cpi part cannot, so the csi
+    // driver is not swapped either (a swap through the API would be on record).
+    const group = await s.lb(['driver', 'set', 'csi,cpi', '@lastbackend/driver-hostdir', '--config', JSON.stringify({ root: join(dir, 'z') })]);
+    expect(group.code).not.toBe(0);
+    expect(group.stderr).toMatch(/swap of cpi to @lastbackend\/driver-hostdir refused: .*not a cpi driver/);
+    expect(existsSync(join(s.dataDir, 'drivers-state', 'swapped-drivers.json'))).toBe(false);
     const ls = await s.lb(['driver', 'ls']);
     expect(ls.stdout).toMatch(/csi\s+@lastbackend\/driver-hostdir\s+\S+\s+in-process\s+ready/);
   });

@@ -121,7 +121,7 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
       gateway.register(cfg.node.name, {
         exec: (...a) => agent.exec(...a),
         drivers: () => kernel.states(),
-        swapDriver: (kind, swap) => kernel.swap(kind, swap),
+        swapDrivers: (kinds, swap) => kernel.swapAll(kinds, swap),
       });
       cleanup.push(() => agent.stop());
     }

@@ -264,6 +264,10 @@ export class LbClient {
   swapDriver(kind: string, pkg: string, config: Record<string, unknown> = {}, isolation?: 'in-process' | 'process', node?: string) {
     return this.request<DriverState>('PUT', `/cluster/driver/${enc(kind)}${node ? `?node=${enc(node)}` : ''}`, { package: pkg, config, ...(isolation ? { isolation } : {}) });
   }
+  /** Several kinds to one package, all or none (a runtime with its image service: cri and cii). */
+  swapDrivers(kinds: string[], pkg: string, config: Record<string, unknown> = {}, isolation?: 'in-process' | 'process', node?: string) {
+    return this.request<DriverState[]>('PUT', `/cluster/driver${node ? `?node=${enc(node)}` : ''}`, { kinds, package: pkg, config, ...(isolation ? { isolation } : {}) });
+  }
 
   // ------------------------------------------------------------ join tokens and nodes
   createToken(req: { role?: 'node'; ttl?: number; description?: string } = {}) {

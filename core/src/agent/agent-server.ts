@@ -3,9 +3,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { DRIVER_KINDS, ExecRequest, LbError, isLbError, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
+import { ExecRequest, LbError, isLbError, parseOrThrow } from '@lastbackend/sdk';
 import { z } from 'zod';
-import { DriverSwapRequest } from '../config/config';
+import { DriverGroupSwapRequest } from '../config/config';
 import type { Kernel } from '../kernel/kernel';
 import type { Agent } from './agent';
 
@@ -41,11 +41,9 @@ async function handle(agent: () => Agent, kernel: Kernel, req: IncomingMessage, 
     send(res, 200, await kernel.states());
     return;
   }
-  const swap = /^\/drivers\/([a-z]+)$/.exec(url.pathname);
-  if (req.method === 'PUT' && swap) {
-    const kind = swap[1];
-    if (!(DRIVER_KINDS as readonly string[]).includes(kind)) throw new LbError('INVALID_ARGUMENT', `kind: must be one of ${DRIVER_KINDS.join(', ')}`);
-    send(res, 200, await kernel.swap(kind as DriverKind, parseOrThrow(DriverSwapRequest, JSON.parse(await readBody(req)), 'invalid driver swap')));
+  if (req.method === 'PUT' && url.pathname === '/drivers') {
+    const { kinds, ...swap } = parseOrThrow(DriverGroupSwapRequest, JSON.parse(await readBody(req)), 'invalid driver swap');
+    send(res, 200, await kernel.swapAll(kinds, swap));
     return;
   }
   send(res, 404, { code: 'NOT_FOUND', message: 'no such route' });

@@ -5,18 +5,14 @@ import { LbError, type DriverKind, type DriverState, type ExecResult, type Node 
 import type { Auth } from '../auth/auth';
 import { keys } from '../store/keys';
 import type { Store } from '../store/store';
+import type { DriverSwap } from '../kernel/kernel';
 import { RemoteAgent } from './remote-agent';
-
-export interface DriverSwap {
-  package: string;
-  config: Record<string, unknown>;
-  isolation?: 'in-process' | 'process';
-}
 
 export interface NodeAgentHandle {
   exec(ns: string, pod: string, command: string[], container?: string, timeoutSeconds?: number): Promise<ExecResult>;
   drivers(): Promise<DriverState[]>;
-  swapDriver(kind: DriverKind, swap: DriverSwap): Promise<DriverState>;
+  /** Swaps the kinds together (all or none): see Kernel.swapAll. */
+  swapDrivers(kinds: DriverKind[], swap: DriverSwap): Promise<DriverState[]>;
 }
 
 export class NodeGateway {

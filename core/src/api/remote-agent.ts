@@ -1,7 +1,8 @@
 // The API's side of a joined node's agent server: exec and drivers over HTTP, authenticated with the
 // node's agent key.
 import { LbError, type DriverKind, type DriverState, type ErrorBody, type ExecResult } from '@lastbackend/sdk';
-import type { DriverSwap, NodeAgentHandle } from './node-gateway';
+import type { DriverSwap } from '../kernel/kernel';
+import type { NodeAgentHandle } from './node-gateway';
 
 export class RemoteAgent implements NodeAgentHandle {
   constructor(
@@ -37,8 +38,8 @@ export class RemoteAgent implements NodeAgentHandle {
   }
 
   /** A swap loads, probes and re-syncs on the node: it may take a while. */
-  async swapDriver(kind: DriverKind, swap: DriverSwap): Promise<DriverState> {
-    const res = await this.call(`/drivers/${encodeURIComponent(kind)}`, { method: 'PUT', body: JSON.stringify(swap), signal: AbortSignal.timeout(120_000) });
-    return (await res.json()) as DriverState;
+  async swapDrivers(kinds: DriverKind[], swap: DriverSwap): Promise<DriverState[]> {
+    const res = await this.call('/drivers', { method: 'PUT', body: JSON.stringify({ ...swap, kinds }), signal: AbortSignal.timeout(120_000) });
+    return (await res.json()) as DriverState[];
   }
 }

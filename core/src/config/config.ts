@@ -19,6 +19,13 @@ const DriverPackage = z
   .strict();
 /** A hot swap asked for through the API (`lb driver set`). */
 export const DriverSwapRequest = DriverPackage;
+/** Several kinds swapped to one package together (`lb driver set cri,cii`): all or none. */
+export const DriverGroupSwapRequest = DriverPackage.extend({
+  kinds: z
+    .array(z.enum(DRIVER_KINDS as unknown as [DriverKind, ...DriverKind[]]))
+    .min(1)
+    .refine((k) => new Set(k).size === k.length, 'must not name a kind twice'),
+}).strict();
 
 const DriverRef = DriverPackage.extend({
   /** Loaded instead when this host cannot run the driver (its probe fails), e.g. no ip_vs → nftables. */

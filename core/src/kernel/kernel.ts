@@ -29,6 +29,12 @@ import { RemoteDriverHost } from './remote/remote-driver';
 import { RuntimeSet } from './runtime-set';
 
 type Isolation = 'in-process' | 'process';
+/** What a hot swap asks for. */
+export interface DriverSwap {
+  package: string;
+  config?: Record<string, unknown>;
+  isolation?: Isolation;
+}
 interface DriverRefInput {
   package: string;
   config: Record<string, unknown>;
@@ -234,23 +240,52 @@ export class Kernel {
    * disposes the old one (unless it still serves another kind). Any failure leaves the old driver in
    * place and says why. Workloads keep running: nothing here touches them.
    */
-  async swap(kind: DriverKind, ref: { package: string; config?: Record<string, unknown>; isolation?: Isolation }, source: 'api' | 'config' = 'api'): Promise<DriverState> {
-    const old = this.active.get(kind);
+  async swap(kind: DriverKind, ref: DriverSwap, source: 'api' | 'config' = 'api'): Promise<DriverState> {
+    return (await this.swapAll([kind], ref, source))[0];
+  }
+
+  /**
+   * Swaps several kinds to one package together (a runtime and its image service: cri,cii): every new
+   * driver is loaded, probed and re-synced before any of them takes over, so a refusal of one leaves
+   * all the old ones in place; a runtime never ends up with another runtime's image service.
+   */
+  async swapAll(kinds: DriverKind[], ref: DriverSwap, source: 'api' | 'config' = 'api'): Promise<DriverState[]> {
     const target: DriverRefInput = { package: ref.package, config: ref.config ?? {}, ...(ref.isolation ? { isolation: ref.isolation } : {}) };
+    const prepared: { kind: DriverKind; next: ActiveDriver }[] = [];
+    try {
+      for (const kind of kinds) prepared.push({ kind, next: await this.prepareSwap(kind, target) });
+    } catch (e) {
+      for (const p of prepared) await p.next.instance.dispose().catch(() => undefined);
+      throw e;
+    }
+    for (const { kind, next } of prepared) await this.commitSwap(kind, next, target, source);
+    const states = await this.states();
+    return kinds.map((kind) => states.find((s) => s.kind === kind)!);
+  }
+
+  /** The new driver of a swap, loaded, probed and re-synced, not yet in use. */
+  private async prepareSwap(kind: DriverKind, target: DriverRefInput): Promise<ActiveDriver> {
+    const old = this.active.get(kind);
     const keep = old ? `; ${old.loaded.name} stays` : '';
     let next: ActiveDriver;
     try {
       next = await this.load(kind, target, driverSearchPaths(this.cfg), new Map());
     } catch (e) {
-      throw new LbError((e as LbError).code ?? 'DRIVER_INVALID', `swap of ${kind} to ${ref.package} refused: ${(e as Error).message}${keep}`);
+      throw new LbError((e as LbError).code ?? 'DRIVER_INVALID', `swap of ${kind} to ${target.package} refused: ${(e as Error).message}${keep}`);
     }
     try {
       await this.resyncers.get(kind)?.(next.instance);
     } catch (e) {
       await next.instance.dispose().catch(() => undefined);
-      this.hooks.driverFailed.call({ kind, package: ref.package }, e as Error);
-      throw new LbError('DRIVER_PROBE_FAILED', `swap of ${kind} to ${ref.package} refused: re-sync failed: ${(e as Error).message}${keep}`);
+      this.hooks.driverFailed.call({ kind, package: target.package }, e as Error);
+      throw new LbError('DRIVER_PROBE_FAILED', `swap of ${kind} to ${target.package} refused: re-sync failed: ${(e as Error).message}${keep}`);
     }
+    return next;
+  }
+
+  /** Puts a prepared driver in use and retires or disposes the one it replaces. */
+  private async commitSwap(kind: DriverKind, next: ActiveDriver, target: DriverRefInput, source: 'api' | 'config'): Promise<void> {
+    const old = this.active.get(kind);
     this.instances.push({ [kind]: next.instance });
     this.active.set(kind, next);
     this.cfg.drivers[kind] = target;
@@ -278,7 +313,6 @@ export class Kernel {
     }
     if (kind === 'cri') this.runtimesChanged();
     this.log.info(`${kind} driver swapped${old ? ` from ${old.loaded.name}` : ''} to ${next.loaded.name}@${next.loaded.version}`);
-    return (await this.states()).find((s) => s.kind === kind)!;
   }
 
   driver<K extends DriverKind>(kind: K): NonNullable<DriverInstances[K]> {

@@ -98,6 +98,11 @@ export function buildOpenApi(version: string) {
     '/cluster/node/{node}/status': { put: op('agent', ['node'], { summary: 'heartbeat and node status (agents)', body: 'NodeStatusReport' }) },
     '/cluster/node/{node}/pod': { put: op('agent', ['node'], { summary: 'pod status reports (agents)', ok: 204 }) },
     '/cluster/node/{node}/stream': { get: op('agent', ['node'], { summary: "the node's pods: a snapshot, then changes", stream: true }) },
+    '/cluster/driver': {
+      get: op('driver', [], { summary: "a node's drivers (the server's own, or ?node=)", list: true, query: ['node'] }),
+      put: op('driver', [], { summary: 'swap several kinds to one package, all or none: {kinds: [cri, cii], package, config, isolation}', list: true, query: ['node'] }),
+    },
+    '/cluster/driver/{kind}': { put: op('driver', ['kind'], { summary: 'swap the driver of a kind, hot: {package, config, isolation}', query: ['node'] }) },
     '/namespace': {
       get: op('namespace', [], { summary: 'list namespaces', list: true }),
       post: op('namespace', [], { summary: 'create a namespace', body: 'NamespaceManifest', ok: 201 }),

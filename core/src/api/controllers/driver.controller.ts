@@ -2,7 +2,7 @@
 // (hot: workloads keep running). Joined nodes are reached through their agent.
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { DRIVER_KINDS, LbError, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
-import { DriverSwapRequest } from '../../config/config';
+import { DriverGroupSwapRequest, DriverSwapRequest } from '../../config/config';
 import { NodeGateway } from '../node-gateway';
 
 @Controller('cluster/driver')
@@ -24,6 +24,14 @@ export class DriverController {
   async swap(@Param('kind') kind: string, @Body() body: unknown, @Query('node') node?: string) {
     if (!(DRIVER_KINDS as readonly string[]).includes(kind)) throw new LbError('INVALID_ARGUMENT', `kind: must be one of ${DRIVER_KINDS.join(', ')}`);
     const swap = parseOrThrow(DriverSwapRequest, body, 'invalid driver swap');
-    return (await this.agent(node)).swapDriver(kind as DriverKind, swap);
+    const [state] = await (await this.agent(node)).swapDrivers([kind as DriverKind], swap);
+    return state;
+  }
+
+  /** Several kinds to one package, all or none (a runtime with its image service: cri and cii). */
+  @Put()
+  async swapGroup(@Body() body: unknown, @Query('node') node?: string) {
+    const { kinds, ...swap } = parseOrThrow(DriverGroupSwapRequest, body, 'invalid driver swap');
+    return (await this.agent(node)).swapDrivers(kinds, swap);
   }
 }

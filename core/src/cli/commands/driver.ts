@@ -18,7 +18,7 @@ export function registerDriver(program: Command, ctx: CliContext): void {
   driver
     .command('set')
     .description('swap the driver of a kind, hot: the new one is loaded, probed and re-synced before it takes over')
-    .argument('<kind>', 'cri, cii, csi, cni or cpi; several comma-separated (e.g. cri,cii for a runtime) are swapped in that order')
+    .argument('<kind>', 'cri, cii, csi, cni or cpi; several comma-separated (e.g. cri,cii for a runtime) are swapped together, all or none')
     .argument('<package>', 'driver package name (or path)')
     .option('--config <json>', "the driver's config as JSON", '{}')
     .option('--node <name>', 'a joined node instead of the server\'s own')
@@ -32,10 +32,9 @@ export function registerDriver(program: Command, ctx: CliContext): void {
       } catch (e) {
         throw new LbError('INVALID_ARGUMENT', `config: not JSON: ${(e as Error).message}`);
       }
-      // One at a time, stopping at the first refusal: what was swapped before it stays swapped, and says so.
-      for (const k of kind.split(',').map((x) => x.trim())) {
-        const d = await ctx.client().swapDriver(k, pkg, config, o.isolation as 'in-process' | 'process' | undefined, o.node);
-        ctx.out(`${d.kind} driver is ${d.package}@${d.version} (${d.state}${d.isolation === 'process' ? `, process ${d.pid}` : ''})`);
-      }
+      const kinds = kind.split(',').map((x) => x.trim());
+      const isolation = o.isolation as 'in-process' | 'process' | undefined;
+      const states = kinds.length > 1 ? await ctx.client().swapDrivers(kinds, pkg, config, isolation, o.node) : [await ctx.client().swapDriver(kinds[0], pkg, config, isolation, o.node)];
+      for (const d of states) ctx.out(`${d.kind} driver is ${d.package}@${d.version} (${d.state}${d.isolation === 'process' ? `, process ${d.pid}` : ''})`);
     });
 }
