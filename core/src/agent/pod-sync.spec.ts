@@ -33,6 +33,9 @@ function fakeRuntime() {
   return { cri: cri as unknown as ContainerRuntime, byId, stuck };
 }
 
+/** An image service that has the pod's image. */
+const cii = { inspect: async () => ({ id: 'i', tags: ['img:1'], size: 1 }), pull: async () => undefined } as unknown as ImageService;
+
 function pod(): Pod {
   const m = ServiceManifest.parse({ kind: 'Service', meta: { name: 'web' }, spec: { template: { containers: [{ name: 'main', image: { name: 'img:1' } }] } } });
   return {
@@ -47,7 +50,6 @@ function pod(): Pod {
 describe('PodRunner restarts', () => {
   it('replaces an exited container the engine cannot start again, keeping one container and counting the restart', async () => {
     const rt = fakeRuntime();
-    const cii = { inspect: async () => ({ id: 'i', tags: ['img:1'], size: 1 }), pull: async () => undefined } as unknown as ImageService;
     const runner = new PodRunner(pod(), 'n1', '127.0.0.1', () => ({ cri: rt.cri, cii }), createKernelHooks(), createLogger('silent'));
     expect((await runner.sync()).state).toBe('ready');
     const [first] = rt.byId.values();
@@ -66,7 +68,6 @@ describe('PodRunner restarts', () => {
 
   it('restarts an exited container in place when the engine can', async () => {
     const rt = fakeRuntime();
-    const cii = { inspect: async () => ({ id: 'i', tags: ['img:1'], size: 1 }), pull: async () => undefined } as unknown as ImageService;
     const runner = new PodRunner(pod(), 'n1', '127.0.0.1', () => ({ cri: rt.cri, cii }), createKernelHooks(), createLogger('silent'));
     await runner.sync();
     const [first] = rt.byId.values();
@@ -77,7 +78,6 @@ describe('PodRunner restarts', () => {
 
   it('keeps the crash-loop back-off across an agent restart: it counts from the exit, with the reported counter', async () => {
     const rt = fakeRuntime();
-    const cii = { inspect: async () => ({ id: 'i', tags: ['img:1'], size: 1 }), pull: async () => undefined } as unknown as ImageService;
     // A restarted agent knows only what the pod reported: 3 restarts so far.
     const p = pod();
     p.status.containers = [{ name: 'main', id: '', image: 'img:1', state: 'exited', ready: false, restarts: 3, exitCode: 1 }] as unknown as Pod['status']['containers'];

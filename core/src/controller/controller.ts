@@ -391,10 +391,11 @@ function newDeployment(svc: Service, version: number, hash: string): Deployment 
 }
 
 /** Pods are named after their service: `<service, at most 52 chars>-<10 hex>`. */
-const podPrefix = (ns: string, service: string): string => keys.pod(ns, `${service.slice(0, 52)}-`);
+const podNamePrefix = (service: string): string => `${service.slice(0, 52)}-`;
+const podPrefix = (ns: string, service: string): string => keys.pod(ns, podNamePrefix(service));
 
 function newPod(svc: Service, d: Deployment): Pod {
-  const name = `${podPrefix('', svc.meta.name).slice(keys.pod('').length)}${randomBytes(5).toString('hex')}`;
+  const name = podNamePrefix(svc.meta.name) + randomBytes(5).toString('hex');
   return {
     kind: 'Pod',
     version: 'v1',

@@ -30,11 +30,7 @@ import { RuntimeSet } from './runtime-set';
 
 type Isolation = 'in-process' | 'process';
 /** What a hot swap asks for. */
-export interface DriverSwap {
-  package: string;
-  config?: Record<string, unknown>;
-  isolation?: Isolation;
-}
+export type DriverSwap = z.input<typeof DriverSwapRequest>;
 interface DriverRefInput {
   package: string;
   config: Record<string, unknown>;
