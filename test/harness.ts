@@ -228,6 +228,11 @@ export class TestServer extends NodeProcess {
     return lb(args, this.env, input);
   }
 
+  /** A raw HTTP request to this server's API (path from the root; headers, auth included, are the caller's). */
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(this.url + path, init);
+  }
+
   async pods(ns: string, service?: string): Promise<Pod[]> {
     return this.client.pods(ns, service);
   }
