@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   ALREADY_EXISTS: { status: 409, retryable: false },
   CONFLICT: { status: 409, retryable: true },
   FAILED_PRECONDITION: { status: 412, retryable: false },
+  /** A request body over the route's size limit. */
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   UNAVAILABLE: { status: 503, retryable: true },
   TIMEOUT: { status: 504, retryable: true },
   INTERNAL: { status: 500, retryable: false },

@@ -5,6 +5,7 @@ export * from './errors';
 export * from './validation';
 export * from './drivers/types';
 export * from './drivers/define';
+export * from './drivers/output';
 export * from './hooks';
 export * from './labels';
 export * from './client';

@@ -5,6 +5,7 @@ import { mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   LbError,
+  boundedCollector,
   type ContainerEvent,
   type ContainerRuntime,
   type ContainerSpec,
@@ -531,9 +532,10 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     await mkdir(this.dir(id), { recursive: true });
     await mkfifo(paths.stdout);
     await mkfifo(paths.stderr);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const readers = [new FifoReader(paths.stdout, (b) => out.push(b)), new FifoReader(paths.stderr, (b) => err.push(b))];
+    // Bounded: the readers keep draining the FIFOs (the process never blocks on a full pipe), the collector
+    // keeps the first EXEC_OUTPUT_LIMIT bytes of each.
+    const output = boundedCollector();
+    const readers = [new FifoReader(paths.stdout, (b) => output.push('stdout', b)), new FifoReader(paths.stderr, (b) => output.push('stderr', b))];
     let timer: NodeJS.Timeout | undefined;
     try {
       await this.ctd.call('tasks', 'Exec', {
@@ -571,7 +573,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       // The shim finishes copying an exec's output only when the process is deleted (it waits up to 2 s for it).
       await this.ctd.call('tasks', 'DeleteProcess', { container_id: id, exec_id: execId }).catch(() => undefined);
       for (const r of readers) r.drain();
-      return { exitCode: code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+      return { exitCode: code, ...output.result() };
     } finally {
       clearTimeout(timer);
       for (const r of readers) r.close();

@@ -1,3 +1,4 @@
+import { truncationMarker } from '@lastbackend/sdk';
 import { FrameDecoder, LogLineAssembler, OutputCollector } from './logs';
 
 const frame = (type: 1 | 2, text: string): Buffer => {
@@ -69,5 +70,12 @@ describe('OutputCollector', () => {
     const c = new OutputCollector();
     c.push(Buffer.concat([frame(1, 'hi\n'), frame(2, 'warn\n')]));
     expect(c.result()).toEqual({ stdout: 'hi\n', stderr: 'warn\n' });
+  });
+
+  it('keeps at most the limit of each stream and counts the rest as dropped', () => {
+    const c = new OutputCollector(false, 10);
+    for (let i = 0; i < 100; i++) c.push(frame(1, 'x'.repeat(100)));
+    c.push(frame(2, 'warn\n'));
+    expect(c.result()).toEqual({ stdout: 'x'.repeat(10) + truncationMarker(9990), stderr: 'warn\n' });
   });
 });

@@ -1,7 +1,7 @@
 // Docker's log and exec output. A container without a TTY sends a multiplexed stream: frames of an 8-byte header
 // ([stream type, 0, 0, 0, payload length as uint32 big-endian]) followed by the payload. With timestamps=true each
 // log message is one frame whose payload starts with an RFC 3339 timestamp and a space.
-import type { LogLine } from '@lastbackend/sdk';
+import { EXEC_OUTPUT_LIMIT, boundedCollector, type BoundedCollector, type LogLine } from '@lastbackend/sdk';
 import { LineSplitter } from './stream';
 
 export type StreamName = 'stdout' | 'stderr';
@@ -126,24 +126,25 @@ export class LogLineAssembler {
   }
 }
 
-/** Collects exec output (no timestamps) into stdout/stderr strings. */
+/**
+ * Collects exec output (no timestamps) into stdout/stderr strings, each bounded (EXEC_OUTPUT_LIMIT by default):
+ * frames past the limit are decoded and dropped, so reading goes on and memory stays flat.
+ */
 export class OutputCollector {
   private readonly decoder: FrameDecoder;
-  private readonly parts: Record<StreamName, Buffer[]> = { stdout: [], stderr: [] };
+  private readonly output: BoundedCollector;
 
-  constructor(tty = false) {
+  constructor(tty = false, limit = EXEC_OUTPUT_LIMIT) {
     this.decoder = new FrameDecoder(tty);
+    this.output = boundedCollector(limit);
   }
 
   push(chunk: Buffer): void {
-    for (const f of this.decoder.push(chunk)) this.parts[f.stream].push(f.payload);
+    for (const f of this.decoder.push(chunk)) this.output.push(f.stream, f.payload);
   }
 
   result(): { stdout: string; stderr: string } {
-    for (const f of this.decoder.end()) this.parts[f.stream].push(f.payload);
-    return {
-      stdout: Buffer.concat(this.parts.stdout).toString('utf8'),
-      stderr: Buffer.concat(this.parts.stderr).toString('utf8'),
-    };
+    for (const f of this.decoder.end()) this.output.push(f.stream, f.payload);
+    return this.output.result();
   }
 }

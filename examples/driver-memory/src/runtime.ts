@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import {
   DRIVER_API_VERSION,
   LbError,
+  boundedCollector,
   invalid,
   notFound,
   type ContainerEvent,
@@ -196,16 +197,17 @@ export class MemoryRuntime implements ContainerRuntime {
     if (c.state !== 'running' || !c.proc) throw new LbError('CONFLICT', `container ${c.spec.name} is not running`);
     const timeout = options.timeoutSeconds === undefined ? undefined : AbortSignal.timeout(options.timeoutSeconds * 1000);
     const signal = timeout ? AbortSignal.any([c.proc.abort.signal, timeout]) : c.proc.abort.signal;
-    const out = { stdout: '', stderr: '' };
+    // Bounded like every runtime's exec: `while true; do echo …; done` must not fill the kernel's memory.
+    const out = boundedCollector();
     let exitCode: number;
     try {
-      exitCode = await run(command, this.host(c), { signal, write: (s, t) => (out[s] += t) });
+      exitCode = await run(command, this.host(c), { signal, write: (s, t) => out.push(s, t) });
     } catch (e) {
       if (!(e instanceof Killed)) throw e;
       if (timeout?.aborted) throw new LbError('TIMEOUT', `exec in ${c.spec.name}: ${command.join(' ')} did not finish within ${options.timeoutSeconds}s`);
       exitCode = KILLED;
     }
-    return { exitCode, ...out };
+    return { exitCode, ...out.result() };
   }
 
   async wait(ref: string): Promise<number> {

@@ -89,6 +89,10 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * stdout and stderr hold at most EXEC_OUTPUT_LIMIT bytes each (1 MiB); a longer stream is cut there and ends
+ * with truncationMarker(dropped), "\n[output truncated: N bytes dropped]" (see ./output.ts).
+ */
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -122,6 +126,7 @@ export interface ContainerRuntime extends DriverBase {
   inspect(id: string): Promise<ContainerStatus | null>;
   list(filter?: { labels?: Record<string, string>; all?: boolean }): Promise<ContainerStatus[]>;
   logs(id: string, options?: LogOptions): AsyncIterable<LogLine>;
+  /** Output beyond EXEC_OUTPUT_LIMIT per stream is dropped while reading (boundedCollector), never buffered. */
   exec(id: string, command: string[], options?: { timeoutSeconds?: number }): Promise<ExecResult>;
   /** Resolves with the exit code when the container stops. */
   wait(id: string): Promise<number>;

@@ -1,5 +1,6 @@
 // Conformance suite for ContainerRuntime (CRI) drivers. Call it from a jest test file:
 //   runCriConformance('docker', async () => ({ cri, image: 'lb-test/busybox:latest', cleanup }));
+import { EXEC_OUTPUT_LIMIT, truncationMarker } from '../drivers/output';
 import { DRIVER_API_VERSION, type ContainerEvent, type ContainerRuntime, type ContainerSpec, type LogLine } from '../drivers/types';
 import { LABEL_NAMESPACE, LABEL_POD, LABEL_SERVICE } from '../labels';
 import { drain, eventually, isLbErrorLike, uniqueSuffix, withTimeout } from './helpers';
@@ -143,6 +144,26 @@ export function runCriConformance(name: string, factory: () => Promise<CriConfor
         expect(res.exitCode).toBe(7);
         expect(res.stderr).toBe('oops\n');
         expect(res.stdout).toBe('');
+      });
+
+      it('exec() keeps the first EXEC_OUTPUT_LIMIT bytes of a stream and marks how much it dropped', async () => {
+        // A loop that prints 16 KiB a round until a second exec tells it to stop, then one line on stderr: the
+        // stream is far over the limit without a command the emulated shells may lack (head, yes, dd).
+        const stop = `/tmp/lbconf-enough-${run}`;
+        const round = Array.from({ length: 16 }, () => `echo ${'x'.repeat(1023)}`).join('; ');
+        const flood = cri().exec(id, ['sh', '-c', `while [ ! -f ${stop} ]; do ${round}; done; echo tail >&2`], { timeoutSeconds: 60 });
+        await new Promise((r) => setTimeout(r, 1000));
+        expect((await cri().exec(id, ['touch', stop])).exitCode).toBe(0);
+        const res = await flood;
+        expect(res.exitCode).toBe(0);
+        expect(res.stderr).toBe('tail\n');
+        const m = /\n\[output truncated: (\d+) bytes dropped\]$/.exec(res.stdout);
+        expect(m).not.toBeNull();
+        const kept = res.stdout.slice(0, m?.index);
+        expect(Number(m?.[1])).toBeGreaterThan(0);
+        expect(Buffer.byteLength(kept)).toBe(EXEC_OUTPUT_LIMIT);
+        expect(kept.startsWith(`${'x'.repeat(1023)}\n${'x'.repeat(1023)}\n`)).toBe(true);
+        expect(res.stdout).toBe(kept + truncationMarker(Number(m?.[1])));
       });
 
       it('list() by label finds exactly the matching containers', async () => {
