@@ -1,12 +1,12 @@
 // Several nodes: agents join with a join token, replicas spread across them, a lost node's pods are
 // placed elsewhere and its stale containers go when it returns. The agents share this machine's Docker
 // engine (each finds its own containers by its node label); the overlay network is not part of this.
-import { readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Pod } from '@lastbackend/sdk';
-import { TestAgent, TestServer, docker, lb, readyPods, uniq, waitFor, webService } from './harness';
+import { TestAgent, TestServer, docker, lb, nodeFetch, readCredentials, readyPods, uniq, waitFor, webService } from './harness';
 
 const GRACE = { node_not_ready_after: 2, node_offline_after: 4, resync: 1 };
 
@@ -24,7 +24,7 @@ describe('several nodes', () => {
     writeFileSync(cfg, stringify({ controller: GRACE, node: { labels: { pool: 'control' }, heartbeat: 0.5 }, drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' } }, discovery: { enabled: false } }));
     s = await TestServer.start({ config: cfg });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
-    const r = await s.lb(['token', 'create', '--role', 'node', '--description', 'test agents']);
+    const r = await s.lb(['token', 'create', '--role', 'node', '--uses', '3', '--description', 'test agents']);
     expect(r.code).toBe(0);
     joinToken = r.stdout.trim();
   });
@@ -39,11 +39,13 @@ describe('several nodes', () => {
   it('refuses a join with a wrong token and leaves no node behind', async () => {
     const name = uniq('intruder');
     const dir = mkdtempSync(join(tmpdir(), 'lb-intruder-'));
-    const r = await lb(['agent', '--server', s.url, '--token', 'lbj.0000.not-a-token', '--name', name, '--data-dir', dir, '--listen', '127.0.0.1:0']);
+    // The right cluster's CA hash (so the agent trusts the server), a made-up secret.
+    const wrong = `lbj.0000.not-a-token.${joinToken.split('.')[3]}`;
+    const r = await lb(['agent', '--server', s.url, '--token', wrong, '--name', name, '--data-dir', dir, '--listen', '127.0.0.1:0']);
     rmSync(dir, { recursive: true, force: true });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/join refused.*invalid token/);
-    const res = await fetch(`${s.url}/cluster/join`, { method: 'POST', headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+    const res = await s.fetch('/cluster/join', { method: 'POST', headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
     expect(res.status).toBe(401);
     expect((await s.client.nodes()).map((n) => n.meta.name)).not.toContain(name);
   });
@@ -65,14 +67,16 @@ describe('several nodes', () => {
 
   it("scopes a node's credential to its own node", async () => {
     const [a, b] = agents;
-    const cred = JSON.parse(readFileSync(join(a.dataDir, 'credentials.json'), 'utf8')) as { token: string };
-    const get = (path: string) => fetch(s.url + path, { headers: { authorization: `Bearer ${cred.token}` } });
+    const cred = readCredentials(a.dataDir);
+    const get = (path: string) => nodeFetch(s, cred, path);
     expect((await get(`/cluster/node/${a.node}`)).status).toBe(200);
     expect((await get(`/cluster/node/${b.node}`)).status).toBe(403);
     expect((await get(`/cluster/node/${b.node}/stream`)).status).toBe(403);
     expect((await get('/namespace')).status).toBe(403);
-    const put = await fetch(`${s.url}/cluster/node/${b.node}/pod`, { method: 'PUT', headers: { authorization: `Bearer ${cred.token}`, 'content-type': 'application/json' }, body: '{"pods":[]}' });
+    const put = await nodeFetch(s, cred, `/cluster/node/${b.node}/pod`, { method: 'PUT', body: '{"pods":[]}' });
     expect(put.status).toBe(403);
+    // Over TLS the bearer credential alone is not enough: the node's certificate must come with it.
+    expect((await nodeFetch(s, cred, `/cluster/node/${a.node}`, {}, false)).status).toBe(403);
   });
 
   it('spreads a 3-replica service over the three nodes; exec and logs reach remote agents', async () => {
@@ -132,7 +136,6 @@ describe('several nodes', () => {
     await c.stop();
     expect((await s.lb(['delete', 'node', c.node])).code).toBe(0);
     await waitFor(() => s.pods(ns, 'web'), (p) => readyPods(p).length === 3 && !p.some((x) => x.meta.node === c.node), 'pods placed elsewhere');
-    const cred = JSON.parse(readFileSync(join(c.dataDir, 'credentials.json'), 'utf8')) as { token: string };
-    expect((await fetch(`${s.url}/cluster/node/${c.node}`, { headers: { authorization: `Bearer ${cred.token}` } })).status).toBe(401);
+    expect((await nodeFetch(s, readCredentials(c.dataDir), `/cluster/node/${c.node}`)).status).toBe(401);
   });
 });

@@ -3,11 +3,11 @@
 // engine; cleanup() removes the server's containers (found by their node label) and its data dir.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LbClient, type Node, type Pod } from '@lastbackend/sdk';
+import { LbClient, tlsDispatcher, type Node, type Pod } from '@lastbackend/sdk';
 
 export const ROOT = resolve(__dirname, '..');
 export const LB = join(ROOT, 'core', 'bin', 'lb.js');
@@ -168,8 +168,8 @@ abstract class NodeProcess {
 }
 
 export class TestServer extends NodeProcess {
-  readonly client: LbClient;
-  readonly env: Record<string, string>;
+  private cachedClient?: LbClient;
+  private dispatcher?: object;
 
   private constructor(
     readonly node: string,
@@ -179,12 +179,32 @@ export class TestServer extends NodeProcess {
     private readonly opts: ServerOptions,
   ) {
     super();
-    this.client = new LbClient({ server: this.url, token });
-    this.env = { LB_SERVER: this.url, LB_TOKEN: token };
+  }
+
+  get tls(): boolean {
+    return !this.opts.extraArgs?.includes('--insecure-http');
   }
 
   get url(): string {
-    return `http://${this.opts.host ?? '127.0.0.1'}:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://${this.opts.host ?? '127.0.0.1'}:${this.port}`;
+  }
+
+  /** The cluster CA bundle the server wrote on its first start (TLS only). */
+  get caFile(): string {
+    return join(this.dataDir, 'tls', 'ca.crt');
+  }
+
+  /** What the CLI needs to reach this server: its URL, the admin token and the CA to trust. */
+  get env(): Record<string, string> {
+    return { LB_SERVER: this.url, LB_TOKEN: this.token, ...(this.tls ? { LB_CA_FILE: this.caFile } : {}) };
+  }
+
+  /** An admin client; over TLS it trusts the server's CA once the server has written it. */
+  get client(): LbClient {
+    if (this.cachedClient) return this.cachedClient;
+    if (!this.tls) return (this.cachedClient = new LbClient({ server: this.url, token: this.token }));
+    if (!existsSync(this.caFile)) return new LbClient({ server: this.url, token: this.token });
+    return (this.cachedClient = new LbClient({ server: this.url, token: this.token, tls: { ca: readFileSync(this.caFile, 'utf8') } }));
   }
 
   static async start(opts: ServerOptions = {}): Promise<TestServer> {
@@ -230,7 +250,8 @@ export class TestServer extends NodeProcess {
 
   /** A raw HTTP request to this server's API (path from the root; headers, auth included, are the caller's). */
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(this.url + path, init);
+    if (this.tls) this.dispatcher ??= tlsDispatcher({ ca: readFileSync(this.caFile, 'utf8') });
+    return fetch(this.url + path, { ...init, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) } as RequestInit);
   }
 
   async pods(ns: string, service?: string): Promise<Pod[]> {
@@ -282,6 +303,26 @@ export class TestAgent extends NodeProcess {
       waitFor(() => this.opts.server.client.node(this.node), readySince(Date.now()), `node ${this.node} ready`, 30_000),
     );
   }
+}
+
+/** What `lb agent` keeps in its data dir: the node's bearer credential and, over TLS, its certificate. */
+export interface NodeCredentials {
+  node: string;
+  token: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export function readCredentials(dataDir: string): NodeCredentials {
+  return JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8')) as NodeCredentials;
+}
+
+/** A raw request as a node: its bearer token, and its client certificate unless `withCert` is false. */
+export function nodeFetch(s: TestServer, c: NodeCredentials, path: string, init: RequestInit = {}, withCert = true): Promise<Response> {
+  const dispatcher = s.tls ? tlsDispatcher({ ca: readFileSync(s.caFile, 'utf8'), ...(withCert ? { cert: c.cert, key: c.key } : {}) }) : undefined;
+  const headers = { authorization: `Bearer ${c.token}`, 'content-type': 'application/json', ...((init.headers as Record<string, string>) ?? {}) };
+  return fetch(s.url + path, { ...init, headers, ...(dispatcher ? { dispatcher } : {}) } as RequestInit);
 }
 
 /** A service manifest on the test image; `httpd` serves /www on 8080. */

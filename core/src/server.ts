@@ -25,6 +25,7 @@ import { EtcdLeadership, SoleLeadership, type LeaderDuty, type Leadership } from
 import { IngressController } from './ingress/ingress-controller';
 import { LogStore } from './logs/log-store';
 import { VERSION } from './version';
+import { ClusterTls } from './tls/cluster-tls';
 
 export interface RunningServer {
   url: string;
@@ -65,14 +66,25 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     cleanup.push(() => state.close());
     await ensureDefaultNamespace(store);
 
-    const resources = new Resources(store, secretBoxFor(cfg, log), cfg.network.service_cidr);
+    const box = secretBoxFor(cfg, log);
+    const resources = new Resources(store, box, cfg.network.service_cidr);
     const cluster = new ClusterState(store, VERSION, cfg.network);
-    const auth = new Auth(store, token);
-    const gateway = new NodeGateway(store, auth);
+    // Other servers reach this one at the id's URL (for logs): not at loopback when listening on all addresses.
+    const wildcard = host === '0.0.0.0' || host === '::';
+    const addresses = wildcard ? [...(cfg.node.address ? [cfg.node.address] : []), ...hostAddresses()] : [host];
+    const scheme = cfg.tls.enabled ? 'https' : 'http';
+    const hostPart = (h: string) => (h.includes(':') ? `[${h}]` : h);
+    const url = `${scheme}://${hostPart(wildcard ? '127.0.0.1' : host)}:${port}`;
+    const announced = wildcard ? `${scheme}://${hostPart(addresses[0] ?? '127.0.0.1')}:${port}` : url;
+    const serverId = `${cfg.node.name}@${announced}`;
+    const tls = cfg.tls.enabled ? await ClusterTls.open(store, box, cfg.tls, cfg.data_dir, serverId, addresses) : undefined;
+    if (!tls) log.warn('TLS is off (--insecure-http): tokens, secrets and node traffic cross the network in clear');
+    const ca = tls && { ca: tls.bundle };
+    const auth = new Auth(store, token, box, tls);
+    const gateway = new NodeGateway(store, auth, tls);
     const logStore = new LogStore(join(cfg.data_dir, 'logs'), cfg.logs.retention);
     await logStore.open();
     cleanup.push(() => logStore.close());
-    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${port}`;
     // The controller (with the scheduler and node liveness) runs on the leader only; with level that is this server.
     const controllerDuty = (): LeaderDuty => {
       const controller = new Controller(store, log.child('controller'), {
@@ -83,19 +95,16 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
       });
       return { start: () => controller.start(), stop: () => controller.stop() };
     };
-    // Other servers reach this one at the id's URL (for logs): not at loopback when listening on all addresses.
-    const announced = host === '0.0.0.0' ? `http://${cfg.node.address ?? hostAddresses()[0] ?? '127.0.0.1'}:${port}` : url;
-    const serverId = `${cfg.node.name}@${announced}`;
     const leadership: Leadership = state.etcd
       ? new EtcdLeadership(state.etcd, serverId, cfg.store.etcd.lease_ttl, controllerDuty, log.child('leader'))
       : new SoleLeadership(serverId, controllerDuty);
     // Each server holds the logs its agents shipped to it; a request merges every live server's share.
     const logPeers: LogPeers = {
-      clients: async () => (await leadership.peers()).map((server) => new LbClient({ server, token, timeout: 5000 })),
+      clients: async () => (await leadership.peers()).map((server) => new LbClient({ server, token, timeout: 5000, ...(ca ? { tls: ca } : {}) })),
       warn: (msg) => log.warn(msg),
     };
     const logs = new LogService(cluster, logStore, logPeers);
-    const app = await createApi({ store, resources, cluster, gateway, auth, logStore, kernel, logs, log: log.child('api'), version: VERSION, leadership });
+    const app = await createApi({ store, resources, cluster, gateway, auth, logStore, kernel, logs, log: log.child('api'), version: VERSION, leadership, ...(tls ? { tls } : {}) });
     await app.listen(port, host).catch((e: Error) => {
       throw new LbError('UNAVAILABLE', `cannot listen on ${cfg.listen}: ${e.message}`, { fix: 'choose another --listen address' });
     });
@@ -117,7 +126,8 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     }
 
     if (cfg.node.agent) {
-      const agent = await startNodeAgent(kernel, new LbClient({ server: url, token }), cfg, log.child('agent'));
+      await auth.reserveServerNode(cfg.node.name);
+      const agent = await startNodeAgent(kernel, new LbClient({ server: url, token, ...(ca ? { tls: ca } : {}) }), cfg, log.child('agent'));
       gateway.register(cfg.node.name, {
         exec: (...a) => agent.exec(...a),
         drivers: () => kernel.states(),
@@ -127,7 +137,7 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     }
 
     if (cfg.configFile && cfg.node.agent) cleanup.push(watchDriverConfig(cfg, kernel, log.child('kernel')));
-    if (generated) writeCliConfig({ server: url, token });
+    if (generated) writeCliConfig({ server: url, token, ...(tls ? { ca: tls.bundle } : {}) });
     log.info(`lb server ${VERSION} listening on ${url} (${cfg.node.agent ? `node ${cfg.node.name}` : 'no local agent'}, data ${cfg.data_dir})`);
     return { url, token, kernel, close };
   } catch (e) {

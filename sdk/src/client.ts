@@ -35,6 +35,43 @@ export interface LogEntry {
   line: string;
 }
 
+export interface TokenRequest {
+  role?: 'node';
+  /** Seconds until it expires (default 86400). */
+  ttl?: number;
+  /** Joins it allows (default 1). */
+  uses?: number;
+  /** Only this node name may join with it. */
+  node?: string;
+  description?: string;
+}
+
+export interface TokenInfo {
+  id: string;
+  role: string;
+  created: string;
+  expires: string;
+  uses_left: number;
+  node?: string;
+  description?: string;
+}
+
+export interface CreatedToken extends TokenInfo {
+  /** The secret, shown once. Over TLS it ends with the hash of the cluster CA that agents pin. */
+  token: string;
+}
+
+export interface JoinResult {
+  node: string;
+  /** The node's bearer credential. */
+  token: string;
+  /** Over TLS: the node's certificate (for public_key) and the CA bundle to trust. */
+  certificate?: string;
+  ca?: string;
+  /** Over plain HTTP only: what the API server presents to this node's agent. */
+  agent_key?: string;
+}
+
 export type NamespacedKind = 'secret' | 'config' | 'volume' | 'route';
 interface NamespacedObjects {
   secret: Secret;
@@ -43,12 +80,29 @@ interface NamespacedObjects {
   route: Route;
 }
 
+/** TLS settings for https servers: the CA to trust (PEM) and a client certificate (nodes). */
+export interface ClientTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
 export interface ClientOptions {
   /** The API server URL; several (comma-separated) are tried in turn when one is unreachable. */
   server: string;
   token?: string;
   /** Per-request timeout for non-streaming calls, ms. */
   timeout?: number;
+  tls?: ClientTls;
+}
+
+/**
+ * An undici dispatcher trusting the given CA (and presenting a client certificate); global fetch
+ * takes it. undici is loaded only when a CA or certificate is given, which plain-HTTP callers never pay for.
+ */
+export function tlsDispatcher(tls: ClientTls): object {
+  const { Agent } = require('undici') as typeof import('undici');
+  return new Agent({ connect: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) } });
 }
 
 const enc = encodeURIComponent;
@@ -68,13 +122,20 @@ export class LbClient {
   /** Every server this client may use; requests stick to one until it fails. */
   readonly servers: string[];
   private current = 0;
+  private dispatcher?: object;
 
   constructor(private readonly opts: ClientOptions) {
+    if (opts.tls?.ca || opts.tls?.cert) this.dispatcher = tlsDispatcher(opts.tls);
     this.servers = opts.server
       .split(',')
       .map((s) => s.trim().replace(/\/+$/, ''))
       .filter(Boolean);
     if (!this.servers.length) this.servers.push(opts.server);
+  }
+
+  /** New TLS settings for the next requests (a renewed client certificate). */
+  setTls(tls: ClientTls): void {
+    this.dispatcher = tlsDispatcher(tls);
   }
 
   /** The server requests go to now. */
@@ -123,7 +184,8 @@ export class LbClient {
         headers: this.headers(body !== undefined),
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: signal ?? timeout,
-      });
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+      } as RequestInit);
     } catch (e) {
       if (signal?.aborted) throw e;
       throw new TryNext(server, (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message);
@@ -270,18 +332,31 @@ export class LbClient {
   }
 
   // ------------------------------------------------------------ join tokens and nodes
-  createToken(req: { role?: 'node'; ttl?: number; description?: string } = {}) {
-    return this.request<{ id: string; token: string; role: 'node'; expires?: string }>('POST', '/cluster/token', req);
+  /** A join token (shown once): used up by its first join unless `uses` says more; expires after `ttl` seconds (default 24 h). */
+  createToken(req: TokenRequest = {}) {
+    return this.request<CreatedToken>('POST', '/cluster/token', req);
   }
   tokens() {
-    return this.request<{ id: string; role: string; created: string; expires?: string; description?: string }[]>('GET', '/cluster/token');
+    return this.request<TokenInfo[]>('GET', '/cluster/token');
   }
-  deleteToken(id: string) {
+  /** Ends a join token at once (nodes that joined with it keep their own credentials). */
+  revokeToken(id: string) {
     return this.request<void>('DELETE', `/cluster/token/${enc(id)}`);
   }
-  /** With a join token: registers the node and returns its own credential (shown once). */
-  join(name: string) {
-    return this.request<{ node: string; token: string; agent_key: string }>('POST', '/cluster/join', { name });
+  /** @deprecated the old name of revokeToken */
+  deleteToken(id: string) {
+    return this.revokeToken(id);
+  }
+  /**
+   * With a join token: registers the node at `address` (where its agent serves the API server) and
+   * returns its own credential (shown once) and, over TLS, its certificate for `public_key`.
+   */
+  join(name: string, opts: { address?: string; public_key?: string } = {}) {
+    return this.request<JoinResult>('POST', '/cluster/join', { name, ...opts });
+  }
+  /** A new certificate for the node's new key (renewal before expiry). */
+  renewCertificate(node: string, public_key: string, address?: string) {
+    return this.request<{ certificate: string; expires: string }>('POST', `/cluster/node/${enc(node)}/certificate`, { public_key, ...(address ? { address } : {}) });
   }
 
   // ------------------------------------------------------------ node agent

@@ -1,33 +1,66 @@
 // A joined node's agent serves exec and its drivers (list, hot swap) to the API server, and only to
-// it: the agent key. Logs reach the API through the log collector instead.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// it: over mutual TLS a client certificate of a server of this cluster (O=lastbackend:server), or over
+// plain HTTP the agent key. Logs reach the API through the log collector instead.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { ExecRequest, LbError, isLbError, parseOrThrow } from '@lastbackend/sdk';
 import { z } from 'zod';
 import { DriverGroupSwapRequest } from '../config/config';
 import type { Kernel } from '../kernel/kernel';
+import { identity } from '../tls/pki';
 import type { Agent } from './agent';
 
 const AgentExec = ExecRequest.safeExtend({ namespace: z.string().min(1), pod: z.string().min(1) });
 const MAX_BODY = 1024 * 1024;
 
-export async function startAgentServer(agent: () => Agent, kernel: Kernel, key: string, host: string, port: number): Promise<{ server: Server; port: number }> {
-  const expected = createHash('sha256').update(key).digest();
-  const server = createServer((req, res) => {
-    const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
-    if (!m || !timingSafeEqual(createHash('sha256').update(m[1].trim()).digest(), expected)) return send(res, 401, { code: 'UNAUTHORIZED', message: 'invalid agent key' });
+/** How callers prove they are an API server of this cluster. */
+export type AgentServerAuth = { tls: { ca: string; cert: string; key: string } } | { key: string };
+
+export interface AgentServer {
+  server: Server;
+  port: number;
+  /** A renewed certificate for the next connections. */
+  setCertificate(cert: string, key: string): void;
+}
+
+export async function startAgentServer(agent: () => Agent, kernel: Kernel, auth: AgentServerAuth, host: string, port: number): Promise<AgentServer> {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const refused = refusal(auth, req);
+    if (refused) return send(res, 401, { code: 'UNAUTHORIZED', message: refused });
     handle(agent, kernel, req, res).catch((e: unknown) => {
       const err = isLbError(e) ? e : new LbError('INTERNAL', (e as Error).message);
       if (!res.headersSent) send(res, err.status, err.toJSON());
       else res.end();
     });
-  });
+  };
+  const tls = 'tls' in auth ? auth.tls : undefined;
+  const server = tls ? createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: true }, handler) : createHttpServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
-  return { server, port: (server.address() as AddressInfo).port };
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    setCertificate: (cert, key) => {
+      if (tls) (server as import('node:https').Server).setSecureContext({ ...tls, cert, key });
+    },
+  };
+}
+
+/** Why a request is refused, or undefined when it comes from an API server of this cluster. */
+function refusal(auth: AgentServerAuth, req: IncomingMessage): string | undefined {
+  if ('tls' in auth) {
+    // The handshake already required a certificate from the cluster CA; it must be a server's.
+    const who = identity((req.socket as TLSSocket).getPeerCertificate());
+    return who?.role === 'server' ? undefined : 'only an API server of this cluster may call this agent';
+  }
+  const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  const expected = createHash('sha256').update(auth.key).digest();
+  return m && timingSafeEqual(createHash('sha256').update(m[1].trim()).digest(), expected) ? undefined : 'invalid agent key';
 }
 
 async function handle(agent: () => Agent, kernel: Kernel, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Request, Response } from 'express';
 import { ClusterState } from '../cluster/cluster';
 import type { Logger } from '../kernel/logger';
 import { buildOpenApi } from '../openapi/spec';
@@ -24,6 +25,7 @@ import { DriverController } from './controllers/driver.controller';
 import { NodeGateway } from './node-gateway';
 import type { Leadership } from '../ha/leader';
 import { LeaderController, LEADERSHIP } from '../ha/leader.controller';
+import type { ClusterTls } from '../tls/cluster-tls';
 
 export interface ApiDeps {
   store: Store;
@@ -38,6 +40,8 @@ export interface ApiDeps {
   version: string;
   /** Who runs the controller now (GET /cluster/leader). */
   leadership: Leadership;
+  /** Over TLS: the server certificate, and the cluster CA that verifies nodes' client certificates. */
+  tls?: ClusterTls;
 }
 
 @Module({})
@@ -63,7 +67,14 @@ class ApiModule {
 }
 
 export async function createApi(d: ApiDeps): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d), { logger: false, bodyParser: false });
+  // Over TLS a client certificate is asked for, never required: the admin and the CLI have none; a
+  // node's is checked against its credential (Auth.authenticate).
+  const httpsOptions = d.tls && { key: d.tls.server.key, cert: d.tls.server.cert, ca: d.tls.caCert, requestCert: true, rejectUnauthorized: false };
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
+  if (d.tls) {
+    const bundle = d.tls.bundle;
+    app.use('/cacerts', (req: Request, res: Response, next: () => void) => (req.method === 'GET' ? void res.type('application/x-pem-file').send(bundle) : next()));
+  }
   app.use(authMiddleware(d.auth));
   app.useBodyParser('json', { limit: '10mb' });
   app.useGlobalFilters(new ErrorFilter(d.log));

@@ -1,18 +1,30 @@
-// Bearer-token check in front of every route but /healthz (the OpenAPI pages included): 401 for a
-// missing or unknown token, 403 for a known caller outside its scope (a node asking for another's pods).
+// Bearer-token check in front of every route but /healthz and /cacerts: 401 for a missing or unknown
+// token, 403 for a known caller outside its scope (a node asking for another's pods). Over TLS the
+// client certificate the socket verified against the cluster CA is part of who the caller is.
+import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import { allowed, forbidden, type Auth, type Principal } from '../auth/auth';
+import { identity, type PeerIdentity } from '../tls/pki';
 
 export type AuthedRequest = Request & { principal?: Principal };
 
+/** Routes anyone may call: liveness, and the CA bundle an agent checks against its join token's hash. */
+export const PUBLIC_PATHS = new Set(['/healthz', '/cacerts']);
+
+function peerOf(req: Request): PeerIdentity | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (!socket.encrypted || !socket.authorized || !socket.getPeerCertificate) return undefined;
+  return identity(socket.getPeerCertificate());
+}
+
 export function authMiddleware(auth: Auth) {
   return (req: AuthedRequest, res: Response, next: NextFunction) => {
-    if (req.path === '/healthz') return next();
+    if (PUBLIC_PATHS.has(req.path)) return next();
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (!m) return deny(res, 401, 'UNAUTHORIZED', 'missing bearer token: send "Authorization: Bearer <token>"');
-    auth.authenticate(m[1].trim()).then(
+    auth.authenticate(m[1].trim(), peerOf(req)).then(
       (p) => {
-        if (!p) return deny(res, 401, 'UNAUTHORIZED', 'invalid token');
+        if (!p) return deny(res, 401, 'UNAUTHORIZED', m[1].trim().startsWith('lbj.') ? 'invalid token: a join token that is unknown, used up, expired or revoked' : 'invalid token');
         if (!allowed(p, req.method, req.path)) return deny(res, 403, 'FORBIDDEN', forbidden(p).message);
         req.principal = p;
         next();

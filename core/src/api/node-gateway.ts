@@ -1,11 +1,12 @@
 // Where exec for a pod, or a driver list or swap for a node, goes: the agent of that node. The local
-// agent of `lb server` is called in-process; a joined node's agent over HTTP at the endpoint it
-// reported, with its agent key.
+// agent of `lb server` is called in-process; a joined node's agent at the address it registered at
+// join (only the port comes from what the node reports), over mutual TLS or with its agent key.
 import { LbError, type DriverKind, type DriverState, type ExecResult, type Node } from '@lastbackend/sdk';
 import type { Auth } from '../auth/auth';
 import { keys } from '../store/keys';
 import type { Store } from '../store/store';
 import type { DriverSwap } from '../kernel/kernel';
+import type { ClusterTls } from '../tls/cluster-tls';
 import { RemoteAgent } from './remote-agent';
 
 export interface NodeAgentHandle {
@@ -21,6 +22,7 @@ export class NodeGateway {
   constructor(
     private readonly store: Store,
     private readonly auth: Auth,
+    private readonly tls?: ClusterTls,
   ) {}
 
   register(node: string, agent: NodeAgentHandle): void {
@@ -36,10 +38,25 @@ export class NodeGateway {
     const local = this.local.get(node);
     if (local) return local;
     const n = await this.store.get<Node>(keys.node(node));
-    const key = await this.auth.agentKey(node);
     if (!n) throw new LbError('NOT_FOUND', `node "${node}" not found`);
-    if (!n.status.endpoint || !key) throw new LbError('UNAVAILABLE', `node "${node}" has no agent endpoint this server can reach`);
+    const address = await this.auth.registeredAddress(node);
+    const port = portOf(n.status.endpoint);
+    if (!address || !port) throw new LbError('UNAVAILABLE', `node "${node}" has no agent endpoint this server can reach`, { fix: address ? undefined : 'join the node again: it registered no address' });
     if (!n.status.online) throw new LbError('UNAVAILABLE', `node "${node}" is ${n.status.state}`);
-    return new RemoteAgent(n.status.endpoint, key);
+    const host = address.includes(':') ? `[${address}]` : address;
+    return this.tls
+      ? new RemoteAgent(node, `https://${host}:${port}`, { tls: { ca: this.tls.caCert, cert: this.tls.client.cert, key: this.tls.client.key } })
+      : new RemoteAgent(node, `http://${host}:${port}`, { key: this.auth.agentKey(node) });
+  }
+}
+
+/** The port of the endpoint a node reports; its host is never used. */
+function portOf(endpoint: string | undefined): number | undefined {
+  if (!endpoint) return undefined;
+  try {
+    const port = Number(new URL(endpoint).port);
+    return port > 0 && port < 65536 ? port : undefined;
+  } catch {
+    return undefined;
   }
 }

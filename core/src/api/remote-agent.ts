@@ -1,21 +1,51 @@
-// The API's side of a joined node's agent server: exec and drivers over HTTP, authenticated with the
-// node's agent key.
+// The API's side of a joined node's agent server: exec and drivers over HTTPS with mutual TLS (the
+// agent's certificate must name the node; this server presents its own CA-issued client certificate),
+// or over plain HTTP with the agent key derived for that node (--insecure-http).
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { LbError, type DriverKind, type DriverState, type ErrorBody, type ExecResult } from '@lastbackend/sdk';
 import type { DriverSwap } from '../kernel/kernel';
+import { identity } from '../tls/pki';
 import type { NodeAgentHandle } from './node-gateway';
 
+export type AgentCredentials = { tls: { ca: string; cert: string; key: string } } | { key: string };
+
 export class RemoteAgent implements NodeAgentHandle {
+  private readonly dispatcher?: object;
+
   constructor(
+    private readonly node: string,
     private readonly endpoint: string,
-    private readonly key: string,
-  ) {}
+    private readonly creds: AgentCredentials,
+  ) {
+    if ('tls' in creds) {
+      const { Agent } = require('undici') as typeof import('undici');
+      this.dispatcher = new Agent({
+        connect: {
+          ...creds.tls,
+          // The address must be in the certificate, and the certificate must be this node's.
+          checkServerIdentity: (host: string, cert: PeerCertificate) => {
+            const bad = checkServerIdentity(host, cert);
+            if (bad) return bad;
+            const who = identity(cert);
+            return who?.role === 'node' && who.name === node ? undefined : new Error(`the agent at ${host} is not node "${node}"`);
+          },
+        },
+      });
+    }
+  }
 
   private async call(path: string, init: RequestInit & { signal?: AbortSignal }): Promise<Response> {
     let res: Response;
+    const auth: Record<string, string> = 'key' in this.creds ? { authorization: `Bearer ${this.creds.key}` } : {};
     try {
-      res = await fetch(this.endpoint.replace(/\/+$/, '') + path, { ...init, headers: { authorization: `Bearer ${this.key}`, 'content-type': 'application/json' } });
+      res = await fetch(this.endpoint.replace(/\/+$/, '') + path, {
+        ...init,
+        headers: { ...auth, 'content-type': 'application/json' },
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+      } as RequestInit);
     } catch (e) {
-      throw new LbError('UNAVAILABLE', `node agent at ${this.endpoint} is not reachable: ${(e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message}`);
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new LbError('UNAVAILABLE', `node agent of "${this.node}" at ${this.endpoint} is not reachable: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
     }
     if (!res.ok) {
       const body = (await res.json().catch(() => ({}))) as Partial<ErrorBody>;

@@ -1,20 +1,30 @@
 // Who is calling: the admin (the server's token), a join token (may only join a node), or a node's
 // own credential (may only read its manifest and write its status). Only hashes of join tokens and
-// node credentials are stored; the secrets are shown once, when they are made.
+// node credentials are stored; the secrets are shown once, when they are made. Nothing in the store
+// lets its reader act as a server towards an agent: that takes the CA key or the secret key, both
+// sealed or kept outside the store.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import { LbError, notFound, parseOrThrow } from '@lastbackend/sdk';
 import { z } from 'zod';
 import { keys } from '../store/keys';
 import { newMeta } from '../store/meta';
 import type { Store } from '../store/store';
+import type { SecretBox } from '../state/secret-box';
+import type { ClusterTls } from '../tls/cluster-tls';
+import type { PeerIdentity } from '../tls/pki';
 
-export type Principal = { role: 'admin' } | { role: 'join'; token: string } | { role: 'node'; node: string };
+/**
+ * `certified`: over TLS, the node also presented its current certificate. A node without one may only
+ * ask for a certificate (an agent that joined over plain HTTP, upgrading).
+ */
+export type Principal = { role: 'admin' } | { role: 'join'; token: string } | { role: 'node'; node: string; certified: boolean };
 
 export interface JoinToken {
   kind: 'Token';
   version: 'v1';
   meta: ReturnType<typeof newMeta>;
-  spec: { role: 'node'; hash: string; expires?: string; description?: string };
+  spec: { role: 'node'; hash: string; expires: string; uses: number; node?: string; description?: string };
   status: Record<string, never>;
 }
 
@@ -22,14 +32,22 @@ export interface NodeCredential {
   kind: 'Credential';
   version: 'v1';
   meta: ReturnType<typeof newMeta>;
-  /** hash: of the node's bearer token; agent_key: what the server presents to the node's agent. */
-  spec: { hash: string; agent_key: string };
+  /**
+   * hash: of the node's bearer token. address: where its agent serves the API server, fixed at join.
+   * cert_serial: its current certificate (over TLS); an older one no longer counts. server: the name
+   * is an API server's own node, which no join may take.
+   */
+  spec: { hash?: string; address?: string; cert_serial?: string; cert_expires?: string; server?: boolean };
   status: Record<string, never>;
 }
 
+const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const DAY = 86_400;
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 const hex = (s: string) => sha256(s).toString('hex');
-const sameHash = (a: Buffer, hexB: string) => {
+const sameHash = (a: Buffer, hexB: string | undefined) => {
+  if (!hexB) return false;
   const b = Buffer.from(hexB, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 };
@@ -38,14 +56,43 @@ const secret = () => randomBytes(24).toString('base64url');
 export const TokenRequest = z
   .object({
     role: z.literal('node', { error: 'must be "node"' }).default('node'),
-    ttl: z.number().int().min(60).max(10 * 365 * 86400).optional().describe('seconds until the token expires'),
+    ttl: z.number().int().min(60).max(10 * 365 * DAY).default(DAY).describe('seconds until the token expires (default 24 h)'),
+    uses: z.number().int().min(1).max(10_000).default(1).describe('joins it allows (default 1)'),
+    node: z.string().regex(NODE_NAME, 'must be a lowercase host name').optional().describe('the only node name that may join with it'),
     description: z.string().max(256).optional(),
   })
   .strict();
 
+const PublicKey = z.string().max(4096).regex(/^-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----\s*$/, 'must be a PEM public key');
+const Address = z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address');
+
 export const JoinRequest = z
-  .object({ name: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a lowercase host name') })
+  .object({
+    name: z.string().regex(NODE_NAME, 'must be a lowercase host name'),
+    address: Address.optional().describe('where the agent serves the API server (exec, drivers); fixed at join'),
+    public_key: PublicKey.optional().describe('the agent key pair\'s public half: the answer carries its certificate'),
+  })
   .strict();
+
+export const CertificateRequest = z.object({ public_key: PublicKey, address: Address.optional() }).strict();
+
+export interface TokenInfo {
+  id: string;
+  role: 'node';
+  created: string;
+  expires: string;
+  uses_left: number;
+  node?: string;
+  description?: string;
+}
+
+export interface JoinResult {
+  node: string;
+  token: string;
+  certificate?: string;
+  ca?: string;
+  agent_key?: string;
+}
 
 export class Auth {
   private readonly adminHash: Buffer;
@@ -53,79 +100,176 @@ export class Auth {
   constructor(
     private readonly store: Store,
     adminToken: string,
+    private readonly box: SecretBox,
+    /** Over TLS: the CA that issues node certificates, and nodes must present theirs. */
+    private readonly tls?: ClusterTls,
   ) {
     this.adminHash = sha256(adminToken);
   }
 
-  /** The caller behind a bearer token, or undefined when the token is not valid. */
-  async authenticate(bearer: string): Promise<Principal | undefined> {
+  /** The caller behind a bearer token (and, over TLS, its CA-verified certificate), or undefined. */
+  async authenticate(bearer: string, peer?: PeerIdentity): Promise<Principal | undefined> {
     const h = sha256(bearer);
     if (timingSafeEqual(h, this.adminHash)) return { role: 'admin' };
     const [kind, id] = bearer.split('.', 3);
     if (kind === 'lbj' && id) {
       const t = await this.store.get<JoinToken>(keys.token(id));
-      if (t && sameHash(h, t.spec.hash) && (!t.spec.expires || Date.parse(t.spec.expires) > Date.now())) return { role: 'join', token: id };
+      if (t && sameHash(h, t.spec.hash) && Date.parse(t.spec.expires) > Date.now() && t.spec.uses > 0) return { role: 'join', token: id };
     }
     if (kind === 'lbn' && id) {
       const c = await this.store.get<NodeCredential>(keys.credential(id));
-      if (c && sameHash(h, c.spec.hash)) return { role: 'node', node: id };
+      if (c && sameHash(h, c.spec.hash)) {
+        const certified = !this.tls || (peer?.role === 'node' && peer.name === id && peer.serial === c.spec.cert_serial);
+        return { role: 'node', node: id, certified };
+      }
     }
     return undefined;
   }
 
-  /** A new join token; its secret is in the answer only. */
-  async createToken(body: unknown): Promise<{ id: string; token: string; role: 'node'; expires?: string }> {
+  /** A new join token; its secret is in the answer only. Over TLS it ends with the CA's hash. */
+  async createToken(body: unknown): Promise<TokenInfo & { token: string }> {
     const req = parseOrThrow(TokenRequest, body ?? {}, 'invalid token request');
     const id = randomBytes(6).toString('hex');
-    const token = `lbj.${id}.${secret()}`;
-    const expires = req.ttl ? new Date(Date.now() + req.ttl * 1000).toISOString() : undefined;
+    const bearer = `lbj.${id}.${secret()}`;
     const t: JoinToken = {
       kind: 'Token',
       version: 'v1',
       meta: newMeta({ name: id }),
-      spec: { role: req.role, hash: hex(token), ...(expires ? { expires } : {}), ...(req.description ? { description: req.description } : {}) },
+      spec: {
+        role: req.role,
+        hash: hex(bearer),
+        expires: new Date(Date.now() + req.ttl * 1000).toISOString(),
+        uses: req.uses,
+        ...(req.node ? { node: req.node } : {}),
+        ...(req.description ? { description: req.description } : {}),
+      },
       status: {},
     };
     await this.store.txn(async (tx) => tx.put(keys.token(id), t));
-    return { id, token, role: req.role, ...(expires ? { expires } : {}) };
+    return { ...tokenInfo(t), token: this.tls ? `${bearer}.${this.tls.hash}` : bearer };
   }
 
-  async listTokens() {
-    return (await this.store.list<JoinToken>(keys.token())).map((t) => ({ id: t.meta.name, role: t.spec.role, created: t.meta.created, expires: t.spec.expires, description: t.spec.description }));
+  /** Live tokens; expired ones are removed as they are seen. */
+  async listTokens(): Promise<TokenInfo[]> {
+    const all = await this.store.list<JoinToken>(keys.token());
+    const expired = all.filter((t) => !(Date.parse(t.spec.expires) > Date.now()));
+    if (expired.length) await this.store.txn(async (tx) => expired.forEach((t) => tx.del(keys.token(t.meta.name))));
+    return all.filter((t) => !expired.includes(t)).map(tokenInfo);
   }
 
-  deleteToken(id: string): Promise<void> {
+  revokeToken(id: string): Promise<void> {
     return this.store.txn(async (tx) => {
       if (!(await tx.get(keys.token(id)))) throw notFound(`token "${id}"`);
       tx.del(keys.token(id));
     });
   }
 
-  /**
-   * Joins (or re-joins) a node: issues its own credential, replacing an earlier one. The node object
-   * itself appears with its first status report.
-   */
-  async join(body: unknown): Promise<{ node: string; token: string; agent_key: string }> {
-    const { name } = parseOrThrow(JoinRequest, body, 'invalid join request');
-    const token = `lbn.${name}.${secret()}`;
-    const agentKey = secret();
-    const c: NodeCredential = { kind: 'Credential', version: 'v1', meta: newMeta({ name }), spec: { hash: hex(token), agent_key: agentKey }, status: {} };
-    await this.store.txn(async (tx) => tx.put(keys.credential(name), c));
-    return { node: name, token, agent_key: agentKey };
+  /** Marks a name as an API server's own node: no join may take it. */
+  reserveServerNode(name: string): Promise<void> {
+    return this.store.txn(async (tx) => {
+      const c: NodeCredential = { kind: 'Credential', version: 'v1', meta: newMeta({ name }), spec: { server: true }, status: {} };
+      tx.put(keys.credential(name), c);
+    });
   }
 
-  async agentKey(node: string): Promise<string | undefined> {
-    return (await this.store.get<NodeCredential>(keys.credential(node)))?.spec.agent_key;
+  /**
+   * Joins a node with a join token: uses the token up (or one of its uses) and issues the node's own
+   * credential, and over TLS its certificate, in one transaction. A name that already has a credential
+   * is refused: joining must never take over a node.
+   */
+  async join(tokenId: string, body: unknown): Promise<JoinResult> {
+    const req = parseOrThrow(JoinRequest, body, 'invalid join request');
+    if (this.tls && !req.public_key) throw new LbError('INVALID_ARGUMENT', 'invalid join request: public_key: required over TLS', { fields: [{ field: 'public_key', reason: 'required over TLS' }] });
+    if (!req.address) throw new LbError('INVALID_ARGUMENT', 'invalid join request: address: required', { fields: [{ field: 'address', reason: 'required: where the agent serves the API server' }] });
+    const token = `lbn.${req.name}.${secret()}`;
+    return this.store.txn(async (tx) => {
+      const t = await tx.get<JoinToken>(keys.token(tokenId));
+      if (!t || t.spec.uses < 1 || !(Date.parse(t.spec.expires) > Date.now())) throw new LbError('UNAUTHORIZED', 'the join token is used up, expired or revoked', { fix: 'make a new one with `lb token create --role node`' });
+      if (t.spec.node && t.spec.node !== req.name) throw new LbError('FORBIDDEN', `this join token is for node "${t.spec.node}", not "${req.name}"`);
+      const had = await tx.get<NodeCredential>(keys.credential(req.name));
+      if (had?.spec.server) throw new LbError('ALREADY_EXISTS', `node "${req.name}" is an API server's own node and cannot be joined`, { fix: 'choose another --name for this agent' });
+      if (had) throw new LbError('ALREADY_EXISTS', `node "${req.name}" has already joined`, { fix: `run \`lb delete node ${req.name}\` first if this machine replaces it, or choose another --name` });
+      if (t.spec.uses > 1) tx.put(keys.token(tokenId), withSpec(t, { uses: t.spec.uses - 1 }));
+      else tx.del(keys.token(tokenId));
+      const cert = this.tls && req.public_key ? await this.tls.issueNode(req.name, req.address!, req.public_key) : undefined;
+      const c: NodeCredential = {
+        kind: 'Credential',
+        version: 'v1',
+        meta: newMeta({ name: req.name }),
+        spec: { hash: hex(token), address: req.address, ...(cert ? { cert_serial: cert.serial, cert_expires: cert.expires } : {}) },
+        status: {},
+      };
+      tx.put(keys.credential(req.name), c);
+      return cert
+        ? { node: req.name, token, certificate: cert.cert, ca: this.tls!.bundle }
+        : { node: req.name, token, agent_key: this.agentKey(req.name) };
+    });
+  }
+
+  /**
+   * A new certificate for a node's new key: renewal before expiry, or the first one of a node that
+   * joined over plain HTTP. The older certificate stops counting at once.
+   */
+  async renewCertificate(node: string, body: unknown, certified: boolean): Promise<{ certificate: string; expires: string }> {
+    const tls = this.tls;
+    if (!tls) throw new LbError('FAILED_PRECONDITION', 'this server runs without TLS (--insecure-http): nodes have no certificates');
+    const req = parseOrThrow(CertificateRequest, body, 'invalid certificate request');
+    return this.store.txn(async (tx) => {
+      const c = await tx.get<NodeCredential>(keys.credential(node));
+      if (!c?.spec.hash) throw new LbError('UNAUTHORIZED', `node "${node}" was deleted`, { fix: 'join the node again with a join token' });
+      // Without its current certificate, only a node that never had one (joined over plain HTTP) gets one.
+      if (!certified && c.spec.cert_serial) throw new LbError('FORBIDDEN', `node "${node}" must present its current certificate to renew it`);
+      // The address is fixed at join; only a node that joined before addresses were registered may name one.
+      const address = c.spec.address ?? req.address;
+      if (!address) throw new LbError('INVALID_ARGUMENT', 'invalid certificate request: address: required (this node registered none at join)');
+      const cert = await tls.issueNode(node, address, req.public_key);
+      tx.put(keys.credential(node), withSpec(c, { address, cert_serial: cert.serial, cert_expires: cert.expires }));
+      return { certificate: cert.cert, expires: cert.expires };
+    });
+  }
+
+  /** Where a joined node's agent may be reached: the address it registered at join. */
+  async registeredAddress(node: string): Promise<string | undefined> {
+    return (await this.store.get<NodeCredential>(keys.credential(node)))?.spec.address;
+  }
+
+  /**
+   * Over plain HTTP, what servers present to a node's agent: derived from the secret key, the same on
+   * every server and never stored.
+   */
+  agentKey(node: string): string {
+    return this.box.derive(`agent-key:${node}`);
   }
 }
 
-/** What each kind of caller may do. Admin: everything. Join: join. Node: its own node's routes. */
+function withSpec<T extends JoinToken | NodeCredential>(o: T, change: Partial<T['spec']>): T {
+  return { ...o, spec: { ...o.spec, ...change } };
+}
+
+function tokenInfo(t: JoinToken): TokenInfo {
+  return {
+    id: t.meta.name,
+    role: t.spec.role,
+    created: t.meta.created,
+    expires: t.spec.expires,
+    uses_left: t.spec.uses,
+    ...(t.spec.node ? { node: t.spec.node } : {}),
+    ...(t.spec.description ? { description: t.spec.description } : {}),
+  };
+}
+
+/**
+ * What each kind of caller may do. Admin: everything. Join: join. Node: its own node's routes, and
+ * over TLS only with its certificate (without one: only ask for a certificate).
+ */
 export function allowed(p: Principal, method: string, path: string): boolean {
   if (p.role === 'admin') return true;
   if (p.role === 'join') return method === 'POST' && path === '/cluster/join';
-  const m = /^\/cluster\/node\/([^/]+)(\/(status|pod|stream|logs|ref\/(?:secret|config)\/[^/]+\/[^/]+))?$/.exec(path);
+  const m = /^\/cluster\/node\/([^/]+)(\/(status|pod|stream|logs|certificate|ref\/(?:secret|config)\/[^/]+\/[^/]+))?$/.exec(path);
   if (!m || decodeURIComponent(m[1]) !== p.node) return false;
   const sub = m[3]?.startsWith('ref/') ? 'ref' : m[3];
+  if (sub === 'certificate') return method === 'POST';
+  if (!p.certified) return false;
   return (
     ((sub === undefined || sub === 'stream' || sub === 'ref') && method === 'GET') ||
     ((sub === 'status' || sub === 'pod') && method === 'PUT') ||
@@ -134,5 +278,7 @@ export function allowed(p: Principal, method: string, path: string): boolean {
 }
 
 export function forbidden(p: Principal): LbError {
+  if (p.role === 'node' && !p.certified)
+    return new LbError('FORBIDDEN', `node "${p.node}" must present its certificate over TLS`, { fix: 'restart its agent with a join token from `lb token create --role node` to fetch one' });
   return new LbError('FORBIDDEN', p.role === 'node' ? `node "${p.node}" may only read its own manifest and write its own status` : 'a join token may only join a node');
 }

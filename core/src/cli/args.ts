@@ -12,6 +12,16 @@ export function parseWholeNumber(value: string, field: string): number {
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
+/** A duration such as "90s", "10m", "24h", "30d", "1h30m" (or bare seconds) → seconds. */
+export function parseDuration(value: string, field: string): number {
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  if (!/^(\d+[smhd])+$/i.test(v)) throw bad(`${field}: "${value}" must be a duration such as 90m, 24h or 30d`);
+  let secs = 0;
+  for (const m of v.toLowerCase().matchAll(/(\d+)([smhd])/g)) secs += Number(m[1]) * UNIT_SECONDS[m[2]];
+  return secs;
+}
+
 /**
  * `--since`: a duration ago ("30s", "10m", "1h30m", "2d") or an ISO time, as unix seconds.
  * A bare number is unix seconds when it looks like a timestamp, else seconds ago.
@@ -23,11 +33,7 @@ export function parseSince(value: string, now: number = Date.now()): number {
     const n = Number(v);
     return n >= 1e9 ? Math.floor(n) : nowSec - Math.floor(n);
   }
-  if (/^(\d+[smhd])+$/i.test(v)) {
-    let secs = 0;
-    for (const m of v.toLowerCase().matchAll(/(\d+)([smhd])/g)) secs += Number(m[1]) * UNIT_SECONDS[m[2]];
-    return nowSec - secs;
-  }
+  if (/^(\d+[smhd])+$/i.test(v)) return nowSec - parseDuration(v, 'since');
   if (/^\d{4}-\d{2}-\d{2}/.test(v)) {
     const t = Date.parse(v);
     if (!Number.isNaN(t)) return Math.floor(t / 1000);

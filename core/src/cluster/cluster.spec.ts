@@ -2,7 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Auth } from '../auth/auth';
+import { SecretBox } from '../state/secret-box';
 import { Store } from '../store/store';
 import { ClusterState } from './cluster';
 
@@ -19,7 +21,7 @@ describe('ClusterState nodes', () => {
     store = new Store(dir);
     await store.open();
     cluster = new ClusterState(store, 'test');
-    auth = new Auth(store, 'admin-token-for-the-test');
+    auth = new Auth(store, 'admin-token-for-the-test', SecretBox.withKey(randomBytes(32)));
   });
 
   afterEach(async () => {
@@ -28,7 +30,8 @@ describe('ClusterState nodes', () => {
   });
 
   it('a heartbeat with the credential of a node deleted meanwhile is refused and does not bring the node back', async () => {
-    await auth.join({ name: 'n1' });
+    const t = await auth.createToken({});
+    await auth.join(t.id, { name: 'n1', address: '127.0.0.1' });
     await cluster.reportNode('n1', report, { credentialed: true });
     await cluster.deleteNode('n1');
     const refused = cluster.reportNode('n1', report, { credentialed: true });

@@ -2,25 +2,29 @@
 // The config names the driver package for each kind; the kernel loads only what is named here.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { DRIVER_KINDS, ipv4, LbError, labels, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
+import { packageName, packageRef } from './package-name';
 
-const DriverPackage = z
-  .object({
-    package: z.string().min(1).describe('npm package name (or a path) of the driver'),
-    config: z.record(z.string(), z.unknown()).default({}),
-    isolation: z
-      .enum(['in-process', 'process'])
-      .optional()
-      .describe('in-process (default), or process: a child process restarted when it crashes; a swap to the same package then loads its new code'),
-  })
-  .strict();
-/** A hot swap asked for through the API (`lb driver set`). */
-export const DriverSwapRequest = DriverPackage;
+const driverEntry = <P extends z.ZodType<string>>(pkg: P) =>
+  z
+    .object({
+      package: pkg,
+      config: z.record(z.string(), z.unknown()).default({}),
+      isolation: z
+        .enum(['in-process', 'process'])
+        .optional()
+        .describe('in-process (default), or process: a child process restarted when it crashes; a swap to the same package then loads its new code'),
+    })
+    .strict();
+/** A driver entry of the config file: its package is a name or a path (the admin owns the file). */
+export const DriverPackage = driverEntry(packageRef);
+/** A hot swap asked for through the API (`lb driver set`): a package name only, never a path. */
+export const DriverSwapRequest = driverEntry(packageName);
 /** Several kinds swapped to one package together (`lb driver set cri,cii`): all or none. */
-export const DriverGroupSwapRequest = DriverPackage.extend({
+export const DriverGroupSwapRequest = DriverSwapRequest.extend({
   kinds: z
     .array(z.enum(DRIVER_KINDS as unknown as [DriverKind, ...DriverKind[]]))
     .min(1)
@@ -97,7 +101,7 @@ export const KernelConfig = z
     drivers: z
       .object(Object.fromEntries(DRIVER_KINDS.map((k) => [k, DriverRef.nullable().optional()])) as Record<DriverKind, z.ZodOptional<z.ZodNullable<typeof DriverRef>>>)
       .strict(),
-    plugins: z.array(z.string().min(1)).default([]),
+    plugins: z.array(packageRef).default([]),
     ingress: z
       .object({
         enabled: z.boolean().default(false),
@@ -120,6 +124,17 @@ export const KernelConfig = z
       .strict()
       .default({ enabled: true, port: 53, suffix: 'lb.local' }),
     store: StoreConfig,
+    tls: z
+      .object({
+        enabled: z.boolean().default(true).describe('false: plain HTTP (--insecure-http), e.g. behind a TLS proxy'),
+        cert: z.string().min(1).optional().describe('your own server certificate (PEM file) instead of one from the cluster CA'),
+        key: z.string().min(1).optional().describe('its private key (PEM file)'),
+        ca: z.string().min(1).optional().describe('the CA of your own certificate (PEM file), served to clients beside the cluster CA'),
+        san: z.array(z.string().regex(/^[a-zA-Z0-9.:*-]+$/, 'must be a host name or an IP address')).default([]).describe('extra names and addresses for the server certificate'),
+        node_cert_days: z.number().positive().max(3650).default(365).describe('lifetime of node certificates; agents renew them when a third is left'),
+      })
+      .strict()
+      .default({ enabled: true, san: [], node_cert_days: 365 }),
     network: z
       .object({
         cluster_cidr: cidr.default('10.210.0.0/16').describe('pod addresses; each node leases one subnet of it'),
@@ -150,7 +165,7 @@ export interface ConfigSources {
   /** --config; else $LB_CONFIG; else <data dir>/config.yaml when it exists. */
   file?: string;
   env?: NodeJS.ProcessEnv;
-  flags?: { dataDir?: string; listen?: string; token?: string; name?: string; logLevel?: string; agent?: boolean };
+  flags?: { dataDir?: string; listen?: string; token?: string; name?: string; logLevel?: string; agent?: boolean; insecureHttp?: boolean; tlsSan?: string[] };
 }
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -189,10 +204,19 @@ export function loadConfig(src: ConfigSources = {}): KernelConfig {
     node: { ...node, name: flags.name ?? env.LB_NODE_NAME ?? node.name ?? hostname().toLowerCase(), ...(flags.agent === false ? { agent: false } : {}) },
     drivers: fromFile.drivers ?? DEFAULT_DRIVERS,
     store: storeFromEnv(fromFile.store, env),
+    tls: tlsFromFlags(fromFile.tls, flags),
   };
   const where = file ? `config ${file}` : 'config';
   const cfg = parseOrThrow(KernelConfig, merged, `invalid ${where}`);
   return { ...cfg, configFile: file };
+}
+
+/** --insecure-http turns TLS off; each --tls-san adds a name to the server certificate. */
+function tlsFromFlags(file: unknown, flags: NonNullable<ConfigSources['flags']>): unknown {
+  if (!flags.insecureHttp && !flags.tlsSan?.length) return file;
+  const base = (file && typeof file === 'object' ? file : {}) as Record<string, unknown>;
+  const san = Array.isArray(base.san) ? base.san : [];
+  return { ...base, ...(flags.insecureHttp ? { enabled: false } : {}), ...(flags.tlsSan?.length ? { san: [...san, ...flags.tlsSan] } : {}) };
 }
 
 /** $LB_ETCD_ENDPOINTS (comma-separated) selects etcd; $LB_SECRET_KEY_FILE names the secret key. */
@@ -206,11 +230,6 @@ function storeFromEnv(file: unknown, env: NodeJS.ProcessEnv): unknown {
     ...(endpoints?.length ? { backend: 'etcd', etcd: { ...etcd, endpoints } } : {}),
     ...(env.LB_SECRET_KEY_FILE ? { secret_key_file: env.LB_SECRET_KEY_FILE } : {}),
   };
-}
-
-/** Directories a driver package is resolved from: next to the config, the data dir, cwd, the kernel. */
-export function driverSearchPaths(cfg: KernelConfig): string[] {
-  return [...(cfg.configFile ? [dirname(cfg.configFile)] : []), join(cfg.data_dir, 'drivers'), process.cwd(), __dirname];
 }
 
 export function parseListen(listen: string): { host: string; port: number } {

@@ -1,6 +1,6 @@
 // Secret values are sealed (AES-256-GCM) before they reach the store; the key lives in the data dir
 // (0600) and never in the store, so a copy of the state alone reveals no secret.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LbError } from '@lastbackend/sdk';
@@ -44,5 +44,10 @@ export class SecretBox {
 
   openAll(data: Record<string, string>): Record<string, string> {
     return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, this.open(v)]));
+  }
+
+  /** A secret derived from the key for one purpose: every server with the key derives the same, the store holds none. */
+  derive(purpose: string): string {
+    return createHmac('sha256', this.key).update(purpose).digest('base64url');
   }
 }

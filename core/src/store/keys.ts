@@ -8,6 +8,8 @@ export const keys = {
   node: (name = '') => `node/${name}`,
   token: (id = '') => `token/${id}`,
   credential: (node = '') => `credential/${node}`,
+  /** The cluster CA (its key sealed). */
+  ca: () => 'pki/ca',
   object: (kind: 'secret' | 'config' | 'volume' | 'route', ns: string, name = '') => `${kind}/${ns}/${name}`,
 };
 

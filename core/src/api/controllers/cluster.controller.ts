@@ -37,14 +37,25 @@ export class ClusterController {
 
   @Delete('token/:id')
   @HttpCode(204)
-  deleteToken(@Param('id') id: string) {
-    return this.auth.deleteToken(id);
+  revokeToken(@Param('id') id: string) {
+    return this.auth.revokeToken(id);
   }
 
-  /** A node joins with a join token and gets its own credential (shown once). */
+  /** A node joins with a join token and gets its own credential (shown once), over TLS with its certificate. */
   @Post('join')
-  join(@Body() body: unknown) {
-    return this.auth.join(body);
+  join(@Body() body: unknown, @Req() req: AuthedRequest) {
+    const p = req.principal;
+    if (p?.role !== 'join') throw new LbError('FORBIDDEN', 'joining a node takes a join token from `lb token create --role node`');
+    return this.auth.join(p.token, body);
+  }
+
+  /** A node's new certificate for its new key (renewal), or the first one of a node that joined over plain HTTP. */
+  @Post('node/:node/certificate')
+  @HttpCode(200)
+  certificate(@Param('node') node: string, @Body() body: unknown, @Req() req: AuthedRequest) {
+    const p = req.principal;
+    if (p?.role !== 'node') throw new LbError('FORBIDDEN', 'only the node itself may ask for its certificate');
+    return this.auth.renewCertificate(node, body, p.certified);
   }
 
   @Get()
@@ -68,6 +79,12 @@ export class ClusterController {
     return this.cluster.deleteNode(node);
   }
 
+  /** Admin only (a node's credential reaches status, pod, stream, logs and ref only): labels are not the node's to change. */
+  @Put('node/:node/labels')
+  labelNode(@Param('node') node: string, @Body() body: unknown) {
+    return this.cluster.labelNode(node, body);
+  }
+
   @Put('node/:node/status')
   reportNode(@Param('node') node: string, @Body() body: unknown, @Req() req: AuthedRequest) {
     return this.cluster.reportNode(node, body, { credentialed: req.principal?.role === 'node' });
@@ -81,13 +98,12 @@ export class ClusterController {
     return { data: await this.resources.reveal(kind, ns, name) };
   }
 
-  /** The log collector's intake: lines of this node's containers. */
+  /** The log collector's intake: lines of this node's pods (all or none: a foreign line refuses the shipment, 403 naming it). */
   @Post('node/:node/logs')
   @HttpCode(200)
   async logs(@Param('node') node: string, @Body() body: unknown) {
     const { lines } = parseOrThrow(LogShipment, body, 'invalid log shipment');
-    const bad = lines.findIndex((l) => l.node !== node);
-    if (bad >= 0) throw new LbError('FORBIDDEN', `lines.${bad}.node: node "${node}" may only ship its own lines`);
+    await this.cluster.requireLogSources(node, lines);
     return { stored: await this.logStore.append(lines) };
   }
 

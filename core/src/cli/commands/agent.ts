@@ -10,7 +10,7 @@ export interface AgentOptions {
   name?: string;
   dataDir?: string;
   config?: string;
-  listen: string;
+  listen?: string;
   advertise?: string;
   logLevel?: string;
 }
@@ -24,9 +24,9 @@ export function runAgentCommand(ctx: CliContext, opts: AgentOptions): Promise<vo
     const cfg = loadConfig({
       file: opts.config,
       env: ctx.io.env,
-      flags: { dataDir: opts.dataDir, listen: opts.listen, name: opts.name, logLevel: opts.logLevel },
+      flags: { dataDir: opts.dataDir, name: opts.name, logLevel: opts.logLevel },
     });
-    return runAgent(cfg, { server, joinToken: opts.token, listen: cfg.listen, advertise: opts.advertise });
+    return runAgent(cfg, { server, joinToken: opts.token, ...(opts.listen ? { listen: opts.listen } : {}), advertise: opts.advertise });
   });
 }
 
@@ -39,8 +39,8 @@ export function registerAgent(program: Command, ctx: CliContext): void {
     .option('--name <node>', 'node name (default: the host name)')
     .option('--data-dir <dir>', 'node credential and driver state (default: $LB_DATA_DIR or ~/.lastbackend)')
     .option('--config <file>', 'YAML config file: drivers, node labels')
-    .option('--listen <host:port>', 'where the agent serves exec to the API server', '0.0.0.0:2968')
-    .option('--advertise <host>', 'host the API server reaches this agent at (default: the listen host or the first address)')
+    .option('--listen <host:port>', 'where the agent serves exec to the API server (default: the advertised address, port 2968)')
+    .option('--advertise <host>', 'address the API server reaches this agent at, registered at join (default: node.address, else the listen host, else the first address)')
     .option('--log-level <level>', 'debug, info, warn, error or silent')
     .action((opts: AgentOptions) => runAgentCommand(ctx, opts));
 }

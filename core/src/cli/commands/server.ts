@@ -11,6 +11,8 @@ export interface ServerOptions {
   name?: string;
   logLevel?: string;
   agent?: boolean;
+  insecureHttp?: boolean;
+  tlsSan?: string[];
 }
 
 export function runServerCommand(ctx: CliContext, opts: ServerOptions): Promise<void> {
@@ -21,7 +23,16 @@ export function runServerCommand(ctx: CliContext, opts: ServerOptions): Promise<
     const cfg = loadConfig({
       file: opts.config,
       env: ctx.io.env,
-      flags: { dataDir: opts.dataDir, listen: opts.listen, token: opts.token, name: opts.name, logLevel: opts.logLevel, agent: opts.agent },
+      flags: {
+        dataDir: opts.dataDir,
+        listen: opts.listen,
+        token: opts.token,
+        name: opts.name,
+        logLevel: opts.logLevel,
+        agent: opts.agent,
+        insecureHttp: opts.insecureHttp,
+        tlsSan: opts.tlsSan,
+      },
     });
     return runServer(cfg);
   });
@@ -38,5 +49,7 @@ export function registerServer(program: Command, ctx: CliContext): void {
     .option('--name <node>', 'name of the local node (default: the host name)')
     .option('--log-level <level>', 'debug, info, warn, error or silent')
     .option('--no-agent', 'control plane only: no local node agent (nodes join with `lb agent`)')
+    .option('--tls-san <name>', 'another host name or address for the server certificate (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--insecure-http', 'serve the API over plain HTTP (e.g. behind a TLS proxy): tokens and secrets cross the network in clear')
     .action((opts: ServerOptions) => runServerCommand(ctx, opts));
 }
