@@ -102,6 +102,9 @@ export class Agent {
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.shipTimer);
     await Promise.allSettled([...this.loops, ...this.syncing.values(), this.beating]);
+    // Pinned volume paths and secret files are not left on a node without its agent; running containers keep
+    // what they mounted, and the next start publishes again before it starts any container.
+    await this.drivers().csi?.retain?.([]).catch((e: Error) => this.log.warn(`releasing pod volumes and files: ${e.message}`));
     await this.flush().catch(() => undefined);
     await this.shipper.stop();
     await this.discovery.close();
@@ -343,6 +346,8 @@ export class Agent {
         await this.cri.remove(c.id);
         await this.drivers().cni?.detach({ namespace: c.labels[LABEL_NAMESPACE], pod: c.labels[LABEL_POD], netns: '' });
       }
+      // Volume paths and files of pods gone meanwhile (e.g. while the agent was down) are released.
+      await this.drivers().csi?.retain?.([...this.runners.values()].map((r) => ({ namespace: r.pod.meta.namespace, pod: r.pod.meta.name })));
     } catch (e) {
       this.log.warn(`orphan collection: ${(e as Error).message}`);
     }

@@ -182,10 +182,15 @@ export class PodRunner {
     return env;
   }
 
-  /** Host paths for the container's volumes: CSI volumes, and secrets/configs written as files. */
+  /**
+   * Host paths for the container's volumes: CSI volumes, and secrets/configs written as files. Both are published
+   * for this pod: the CSI driver pins what it checked (a path string checked now and mounted later could be
+   * swapped for a symlink by another container in between) and releases it with the pod.
+   */
   private async resolveMounts(c: ContainerManifest): Promise<Mount[]> {
     const mounts: Mount[] = [];
     const ns = this.pod.meta.namespace;
+    const pod = { namespace: ns, pod: this.pod.meta.name };
     for (const m of c.volumes) {
       const v = this.pod.spec.template.volumes.find((x) => x.name === m.name);
       if (!v) throw new Error(`volume "${m.name}" is not declared in the pod template`);
@@ -195,9 +200,9 @@ export class PodRunner {
       if (v.volume) {
         const ref = { namespace: ns, name: v.volume.name };
         await csi.create(ref, {});
-        source = await csi.path(ref, m.sub_path);
-      } else if (v.secret) source = await csi.putFiles({ namespace: ns, name: `secret-${v.secret.name}` }, await this.refs('secret', ns, v.secret.name));
-      else if (v.config) source = await csi.putFiles({ namespace: ns, name: `config-${v.config.name}` }, await this.refs('config', ns, v.config.name));
+        source = await csi.path(ref, m.sub_path, pod);
+      } else if (v.secret) source = await csi.putFiles({ namespace: ns, name: `secret-${v.secret.name}` }, await this.refs('secret', ns, v.secret.name), pod);
+      else if (v.config) source = await csi.putFiles({ namespace: ns, name: `config-${v.config.name}` }, await this.refs('config', ns, v.config.name), pod);
       else throw new Error(`volume "${m.name}" names no volume, secret or config`);
       // Secrets and configs are files the platform owns: always read-only in the container.
       mounts.push({ source, target: m.path, readonly: m.readonly || !v.volume });
@@ -302,9 +307,9 @@ export class PodRunner {
     if (c.liveness) (st.liveness ??= new ProbeState('liveness', c.liveness, target)).retarget(target);
   }
 
-  /** Stops and removes every container of the pod (idempotent). */
+  /** Stops and removes every container of the pod, then what was published for it (idempotent). */
   async destroy(): Promise<void> {
-    const { cri } = this.drivers();
+    const { cri, csi } = this.drivers();
     const names = this.pod.spec.template.containers.map((c) => containerName(this.pod.meta.namespace, this.pod.meta.name, c.name));
     // Sidecars first, the network owner last.
     for (const name of names.reverse()) {
@@ -312,6 +317,7 @@ export class PodRunner {
       await cri.remove(name);
     }
     await this.drivers().cni?.detach({ namespace: this.pod.meta.namespace, pod: this.pod.meta.name, netns: '' });
+    await csi?.unpublish?.({ namespace: this.pod.meta.namespace, pod: this.pod.meta.name });
   }
 }
 

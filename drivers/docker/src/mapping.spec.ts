@@ -30,11 +30,25 @@ describe('createOptions', () => {
       Cmd: ['echo hi'],
       Env: ['A=1'],
       StopTimeout: 3,
-      HostConfig: { Init: true, NetworkMode: 'container:abc', NanoCpus: 250_000_000, Memory: 1024, Binds: ['/a:/b:ro'] },
+      HostConfig: {
+        Init: true,
+        NetworkMode: 'container:abc',
+        NanoCpus: 250_000_000,
+        Memory: 1024,
+        Mounts: [{ Type: 'bind', Source: '/a', Target: '/b', ReadOnly: true, BindOptions: { Propagation: 'rprivate' } }],
+      },
     });
+    expect(o.HostConfig?.Binds).toBeUndefined();
     expect(o.HostConfig?.RestartPolicy).toBeUndefined();
     expect(createOptions({ ...base, network: { mode: 'none' } }).HostConfig?.NetworkMode).toBe('none');
     expect(createOptions(base).Entrypoint).toBeUndefined();
+  });
+
+  it('passes mount targets through as paths, never as bind options', () => {
+    // With a "source:target:options" Binds string, this target would have made the mount rshared.
+    const o = createOptions({ ...base, mounts: [{ source: '/vol/a', target: '/mnt:rshared', readonly: false }] });
+    expect(o.HostConfig?.Mounts).toEqual([{ Type: 'bind', Source: '/vol/a', Target: '/mnt:rshared', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } }]);
+    expect(JSON.stringify(o)).not.toMatch(/Binds/);
   });
 });
 

@@ -31,7 +31,9 @@ export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOption
     // An init as PID 1 reaps zombies and forwards signals, so a shell entrypoint stops promptly.
     Init: true,
     NetworkMode: networkMode,
-    Binds: spec.mounts.map((m) => `${m.source}:${m.target}${m.readonly ? ':ro' : ''}`),
+    // Structured mounts, never "source:target:options" Binds strings: a target such as "/mnt:rshared" stays a
+    // path instead of becoming an option, and a missing source fails instead of being created.
+    Mounts: spec.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readonly, BindOptions: { Propagation: 'rprivate' } })),
     // No RestartPolicy on purpose: the agent applies restart policies itself.
   };
   if (spec.dns) {

@@ -1,11 +1,12 @@
 // The CSI implementation: a volume is the directory <root>/<namespace>/<name>; capacities are reservations
 // recorded in <root>/.volumes.json and checked against the node's capacity; files for secrets/configs live
-// in <root>/.files/<namespace>/<name>/. Nothing is ever reached through a symlink below root: directories
-// the driver walks are checked with lstat, and sub-paths are resolved with realpath and confined.
+// in <root>/.files/<namespace>/<name>/, or for a pod on the pod's tmpfs (publish.ts). Nothing is ever reached
+// through a symlink below root: directories the driver walks are checked with lstat, sub-paths are resolved
+// with realpath and confined, and a path for a pod is pinned (publish.ts) so that what was checked is mounted.
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir, statfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import {
   DRIVER_API_VERSION,
   invalid,
@@ -13,12 +14,15 @@ import {
   notFound,
   type DriverInfo,
   type DriverLogger,
+  type PodRef,
   type ProbeResult,
   type StorageDriver,
   type VolumeRef,
   type VolumeStatus,
 } from '@lastbackend/sdk';
-import { checkFiles, checkRef, FILES_DIR, filesDir, isInside, refKey, subPathSegments, TRASH_DIR, volumeDir } from './paths';
+import { DIR_MODE, ensureChildDir, errno, FILE_MODE, isRealDir, lstatOrNull, message, notADirectory } from './fs-util';
+import { checkFiles, checkRef, DNS_LABEL, FILES_DIR, filesDir, isInside, refKey, subPathSegments, TRASH_DIR, volumeDir } from './paths';
+import { checkPod, Publisher } from './publish';
 import { loadRecords, reserved, saveRecords, syncDir, type VolumeRecord } from './records';
 
 export const DRIVER_NAME = 'hostdir';
@@ -28,16 +32,10 @@ export interface HostdirOptions {
   root: string;
   /** Bytes offered in total; the file system's size when absent. */
   capacity?: number;
+  /** Directory for what is published for pods (publish.ts), out of every container's reach: `<root>/.pods` when absent. */
+  pods?: string;
 }
 
-const DIR_MODE = 0o700;
-const FILE_MODE = 0o600;
-
-const errno = (e: unknown): string | undefined => {
-  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
-};
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const TRANSIENT = new Set(['ENOSPC', 'EDQUOT', 'EBUSY', 'EAGAIN', 'EIO', 'EMFILE', 'ENFILE', 'EINTR']);
 
 /** An LbError for anything thrown by the file system (LbErrors pass through). */
@@ -45,44 +43,6 @@ function toLbError(e: unknown, what: string): LbError {
   if (e instanceof LbError) return e;
   const code = errno(e);
   return new LbError(code && TRANSIENT.has(code) ? 'UNAVAILABLE' : 'INTERNAL', `${what}: ${message(e)}`);
-}
-
-async function lstatOrNull(p: string): Promise<Stats | null> {
-  try {
-    return await lstat(p);
-  } catch (e) {
-    if (errno(e) === 'ENOENT') return null;
-    throw e;
-  }
-}
-
-const notADirectory = (p: string) =>
-  new LbError('FAILED_PRECONDITION', `${p} is not a directory (a symlink or file is in its place); the driver does not follow it`, {
-    fix: `remove ${p} by hand`,
-  });
-
-/** `<parent>/<name>` as a real directory (created 0700 when missing); parent must be a real directory. */
-async function ensureChildDir(parent: string, name: string): Promise<string> {
-  const p = join(parent, name);
-  let st = await lstatOrNull(p);
-  if (!st) {
-    try {
-      await mkdir(p, { mode: DIR_MODE });
-    } catch (e) {
-      if (errno(e) !== 'EEXIST') throw e;
-    }
-    st = await lstat(p);
-  }
-  if (!st.isDirectory()) throw notADirectory(p);
-  return p;
-}
-
-/** Whether `<parent>/<name>` is a real directory (false when missing); throws when something else is there. */
-async function isRealDir(p: string): Promise<boolean> {
-  const st = await lstatOrNull(p);
-  if (!st) return false;
-  if (!st.isDirectory()) throw notADirectory(p);
-  return true;
 }
 
 /** Disk usage of a tree like `du -s` (allocated blocks; symlinks not followed; hard links counted once). */
@@ -118,12 +78,15 @@ export async function diskUsage(top: string): Promise<number> {
 export class HostdirStorage implements StorageDriver {
   /** Operations that change the tree or the records run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly publisher: Publisher;
 
   constructor(
     private readonly options: HostdirOptions,
     private readonly logger: DriverLogger,
     private readonly version: string,
-  ) {}
+  ) {
+    this.publisher = new Publisher(resolve(options.pods ?? join(options.root, '.pods')));
+  }
 
   info(): DriverInfo {
     return { name: DRIVER_NAME, version: this.version, api: [DRIVER_API_VERSION] };
@@ -141,6 +104,7 @@ export class HostdirStorage implements StorageDriver {
         await rm(tmp, { force: true });
       }
       await loadRecords(root);
+      await this.publishing(root);
       const capacity = await this.nodeCapacity(root);
       if (capacity <= 0) return { state: 'error', message: `the file system of ${root} reports no capacity; set capacity in the driver config` };
       return { state: 'ready' };
@@ -233,50 +197,83 @@ export class HostdirStorage implements StorageDriver {
     }
   }
 
-  async path(volume: VolumeRef, subPath?: string): Promise<string> {
+  async path(volume: VolumeRef, subPath?: string, pod?: PodRef): Promise<string> {
     const ref = checkRef(volume);
     const segments = subPathSegments(subPath); // refused before anything is touched (async: a rejection, not a throw)
+    const target = pod === undefined ? undefined : checkPod(pod);
     return this.serial(`path of volume ${refKey(ref)}`, async () => {
       const root = await this.root();
+      // A pin stays while the pod lives: later calls (every sync, every container start) get the same directory.
+      const point = target ? await (await this.publishing(root)).mountPoint(target, ref, segments) : undefined;
+      if (point && (await this.publisher.pinned(point))) return point;
       const dir = volumeDir(root, ref);
       if (!(await isRealDir(join(root, ref.namespace))) || !(await isRealDir(dir))) throw notFound(`volume ${refKey(ref)}`);
       const vol = await realpath(dir);
       if (!isInside(root, vol)) throw notADirectory(dir);
-      return this.confine(vol, segments);
+      const checked = await this.confine(vol, segments);
+      if (!point || !target) return checked;
+      const rel = relative(root, checked);
+      await this.publisher.pin(point, root, rel === '' ? [] : rel.split(sep));
+      this.logger.debug('volume path pinned', { volume: refKey(ref), subPath: segments.join('/'), pod: `${target.namespace}/${target.pod}`, path: point });
+      return point;
     });
   }
 
-  async putFiles(ref: VolumeRef, files: Record<string, string>): Promise<string> {
+  async putFiles(ref: VolumeRef, files: Record<string, string>, pod?: PodRef): Promise<string> {
     const r = checkRef(ref);
     const content = checkFiles(files);
+    const target = pod === undefined ? undefined : checkPod(pod);
     return this.serial(`put files ${refKey(r)}`, async () => {
       const root = await this.root();
-      const nsDir = await ensureChildDir(await ensureChildDir(root, FILES_DIR), r.namespace);
-      const target = filesDir(root, r);
-      await this.removeLeftovers(nsDir, r.name);
-      // An existing directory is updated in place, file by file (each one atomically): containers
-      // bind-mount the directory itself, so replacing it would leave them looking at the old one.
-      if (await isRealDir(target)) {
-        await this.updateInPlace(target, content);
-        return target;
-      }
-      const st = await lstatOrNull(target);
-      if (st) await rm(target, { force: true }); // a file or symlink in the way: unlinked, never followed
-      const tmp = join(nsDir, `.tmp-${r.name}.${randomBytes(4).toString('hex')}`);
-      try {
-        await mkdir(tmp, { mode: DIR_MODE });
-        for (const [name, text] of Object.entries(content)) await writeSynced(join(tmp, name), text, 'wx');
-        await syncDir(tmp);
-        // The set is complete before it takes the name.
-        await rename(tmp, target);
-        await syncDir(nsDir);
-      } catch (e) {
-        await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-        throw e;
-      }
-      this.logger.debug('files written', { ref: refKey(r), files: Object.keys(content).length, path: target });
-      return target;
+      const parent = target
+        ? await (await this.publishing(root)).filesDir(target)
+        : await ensureChildDir(await ensureChildDir(root, FILES_DIR), r.namespace);
+      const out = await this.writeFileSet(parent, r.name, content);
+      this.logger.debug('files written', { ref: refKey(r), files: Object.keys(content).length, path: out });
+      return out;
     });
+  }
+
+  /** Releases the pod's pinned paths and files (its tmpfs). Idempotent. */
+  async unpublish(pod: PodRef): Promise<void> {
+    const target = checkPod(pod);
+    return this.serial(`unpublish pod ${target.namespace}/${target.pod}`, async () => {
+      await this.publisher.release(target);
+      this.logger.debug('pod released', { pod: `${target.namespace}/${target.pod}` });
+    });
+  }
+
+  /** Releases what was published for every pod not listed. */
+  async retain(pods: PodRef[]): Promise<void> {
+    const keep = (Array.isArray(pods) ? pods : []).map(checkPod);
+    return this.serial('release stale pods', () => this.publisher.retain(keep));
+  }
+
+  /** `<parent>/<name>` holds exactly `content` afterwards: written whole the first time, then updated in place. */
+  private async writeFileSet(parent: string, name: string, content: Record<string, string>): Promise<string> {
+    const target = join(parent, name);
+    await this.removeLeftovers(parent, name);
+    // An existing directory is updated in place, file by file (each one atomically): containers
+    // bind-mount the directory itself, so replacing it would leave them looking at the old one.
+    if (await isRealDir(target)) {
+      await this.updateInPlace(target, content);
+      return target;
+    }
+    const st = await lstatOrNull(target);
+    if (st) await rm(target, { force: true }); // a file or symlink in the way: unlinked, never followed
+    const tmp = join(parent, `.tmp-${name}.${randomBytes(4).toString('hex')}`);
+    try {
+      await mkdir(tmp, { mode: DIR_MODE });
+      for (const [file, text] of Object.entries(content)) await writeSynced(join(tmp, file), text, 'wx');
+      await syncDir(tmp);
+      // The set is complete before it takes the name.
+      await rename(tmp, target);
+      await syncDir(parent);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+      throw e;
+    }
+    return target;
   }
 
   /** Writes changed files (temp + rename in the same directory), removes those no longer in the set. */
@@ -327,6 +324,19 @@ export class HostdirStorage implements StorageDriver {
     const real = await realpath(this.options.root);
     if (!(await lstat(real)).isDirectory()) throw notADirectory(this.options.root);
     return real;
+  }
+
+  /** The publisher, once it is clear that no volume can contain its directory. */
+  private async publishing(root: string): Promise<Publisher> {
+    for (const base of new Set([root, resolve(this.options.root)])) {
+      const rel = relative(base, this.publisher.dir);
+      if (rel !== '' && isInside(base, this.publisher.dir) && !DNS_LABEL.test(rel.split(sep)[0])) continue;
+      if (isInside(base, this.publisher.dir))
+        throw new LbError('FAILED_PRECONDITION', `${this.publisher.dir} (published pod paths) would lie inside a volume of ${base}`, {
+          fix: 'use a root apart from the driver state dir',
+        });
+    }
+    return this.publisher;
   }
 
   private async nodeCapacity(root: string): Promise<number> {

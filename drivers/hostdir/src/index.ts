@@ -1,6 +1,6 @@
 // @lastbackend/driver-hostdir: volumes (CSI) as directories under a root on the node, confined: names are DNS
-// labels, sub-paths stay inside their volume (symlinks included), capacities are reservations checked against
-// what the node offers, and secrets/configs are written as files into directories replaced as a whole.
+// labels, sub-paths stay inside their volume (symlinks included) and are pinned for the runtime, capacities are
+// reservations checked against what the node offers, and secrets/configs are files on a tmpfs of each pod.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defineDriver, DRIVER_API_VERSION } from '@lastbackend/sdk';
@@ -22,7 +22,8 @@ export default defineDriver<HostdirDriverConfig>({
   configSchema,
   create(ctx) {
     const root = ctx.config.root ?? join(resolve(ctx.stateDir), 'volumes');
-    return { csi: new HostdirStorage({ root, capacity: ctx.config.capacity }, ctx.logger, version) };
+    // Paths pinned for pods and their files live in the state dir: the same for every root a swap may bring.
+    return { csi: new HostdirStorage({ root, capacity: ctx.config.capacity, pods: join(resolve(ctx.stateDir), '.pods') }, ctx.logger, version) };
   },
 });
 
@@ -30,3 +31,4 @@ export { configSchema, type HostdirDriverConfig } from './config';
 export { DRIVER_NAME, HostdirStorage, diskUsage, type HostdirOptions } from './driver';
 export { checkFiles, checkRef, isInside, refErrors, subPathSegments, DNS_LABEL, FILE_NAME } from './paths';
 export { loadRecords, saveRecords, type VolumeRecord } from './records';
+export { checkPod, mountsBelow, openBeneath, Publisher } from './publish';

@@ -2,13 +2,14 @@
 //   <outer>/state            the driver's stateDir (volumes under <outer>/state/volumes, the default root)
 //   <outer>/outside          a directory outside the root, target of planted symlinks
 // Nothing may appear in <outer> (outside the driver's root) that the test did not put there.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, statfs, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LbError, type DriverContext, type StorageDriver } from '@lastbackend/sdk';
 import { runCsiConformance } from '@lastbackend/sdk/testing';
-import hostdir, { configSchema, HostdirStorage, type HostdirDriverConfig } from '../src';
+import hostdir, { configSchema, HostdirStorage, mountsBelow, openBeneath, type HostdirDriverConfig } from '../src';
 
 const MiB = 1024 * 1024;
 const outer = mkdtempSync(join(tmpdir(), 'lb-hostdir-'));
@@ -57,6 +58,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Mounts a failed test left are undone before anything is deleted (rm must never run through a bind mount).
+  const left = await mountsBelow(outer);
+  for (const m of left) execFileSync('umount', ['--lazy', m]);
+  expect(left).toEqual([]);
   expect(await listing(outer, join(stateDir, 'volumes'))).toEqual(listingBefore);
   expect(await readFile(join(outside, 'secret'), 'utf8')).toBe('do not touch');
   rmSync(outer, { recursive: true, force: true });
@@ -165,6 +170,104 @@ describe('hostdir driver', () => {
     await csi.removeFiles(ref);
     expect(existsSync(dir)).toBe(false);
     await csi.removeFiles(ref);
+  });
+
+  describe('paths and files published for a pod', () => {
+    const pod = { namespace: ns, pod: 'web-0123456789' };
+    const podDir = join(stateDir, '.pods', ns, pod.pod);
+    const TMPFS = 0x01021994;
+
+    it('pins the checked directory: a symlink swapped in afterwards is not followed, now or at a later call', async () => {
+      const csi = await driverFor({});
+      const ref = { namespace: ns, name: 'pinned' };
+      const { path } = await csi.create(ref, {});
+      await mkdir(join(path, 'sub'));
+      await writeFile(join(path, 'sub', 'inside'), 'in the volume');
+      const pinned = await csi.path(ref, 'sub', pod);
+      expect(pinned.startsWith(join(podDir, 'v') + '/')).toBe(true);
+      expect(await mountsBelow(pinned)).toEqual([pinned]);
+      expect(await readdir(pinned)).toEqual(['inside']);
+      // Another container swaps the checked folder for a symlink out of the volume.
+      await rename(join(path, 'sub'), join(path, 'sub.real'));
+      await symlink(outside, join(path, 'sub'));
+      expect(await readdir(pinned)).toEqual(['inside']);
+      expect(await csi.path(ref, 'sub', pod)).toBe(pinned); // the same pin, every sync
+      expect(await readdir(pinned)).toEqual(['inside']);
+      // The pin is the directory itself, wherever it was moved inside the volume.
+      await writeFile(join(pinned, 'written'), 'x');
+      expect(existsSync(join(path, 'sub.real', 'written'))).toBe(true);
+      expect(existsSync(join(outside, 'written'))).toBe(false);
+      // Unpinned, the symlink is refused as before.
+      await expect(csi.path(ref, 'sub')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      // A pinned directory that was deleted is pinned again from what the sub-path is now.
+      await unlink(join(path, 'sub'));
+      await rm(join(path, 'sub.real'), { recursive: true });
+      await mkdir(join(path, 'sub'));
+      await writeFile(join(path, 'sub', 'fresh'), 'new');
+      expect(await csi.path(ref, 'sub', pod)).toBe(pinned);
+      expect(await readdir(pinned)).toEqual(['fresh']);
+      // The whole volume and a symlink that stays inside it are pinned too.
+      await mkdir(join(path, 'inner'));
+      await symlink('inner', join(path, 'in-link'));
+      await writeFile(join(path, 'inner', 'i'), 'i');
+      expect(await readdir(await csi.path(ref, 'in-link', pod))).toEqual(['i']);
+      expect((await readdir(await csi.path(ref, undefined, pod))).sort()).toEqual(['in-link', 'inner', 'sub']);
+      await (csi as HostdirStorage).unpublish(pod);
+      expect(await mountsBelow(join(stateDir, '.pods'))).toEqual([]);
+      expect(existsSync(join(stateDir, '.pods'))).toBe(false);
+      await csi.remove(ref);
+    });
+
+    it('re-walks the checked path without following a symlink at any component', async () => {
+      const csi = await driverFor({});
+      const ref = { namespace: ns, name: 'walk' };
+      const { path } = await csi.create(ref, {});
+      await mkdir(join(path, 'a', 'b'), { recursive: true });
+      const fh = await openBeneath(path, ['a', 'b']);
+      expect((await fh.stat()).ino).toBe((await lstat(join(path, 'a', 'b'))).ino);
+      await fh.close();
+      await symlink(outside, join(path, 'link'));
+      await writeFile(join(path, 'file'), '');
+      for (const segs of [['link'], ['a', '..', 'a'], ['file'], ['missing'], ['a/b']])
+        await expect(openBeneath(path, segs)).rejects.toBeInstanceOf(LbError);
+      await expect(openBeneath(path, ['link'])).rejects.toMatchObject({ code: 'CONFLICT' });
+      await csi.remove(ref);
+    });
+
+    it('writes the pod\'s files on a tmpfs of its own and releases them with the pod; retain() drops stale pods', async () => {
+      const csi = (await driverFor({})) as HostdirStorage;
+      const other = { namespace: ns, pod: 'other-0123456789' };
+      const dir = await csi.putFiles({ namespace: ns, name: 'secret-db' }, { password: 'hunter2' }, pod);
+      expect(dir).toBe(join(podDir, 'f', 'secret-db'));
+      expect((await statfs(dir)).type).toBe(TMPFS);
+      expect((await lstat(join(dir, 'password'))).mode & 0o777).toBe(0o600);
+      expect(await csi.putFiles({ namespace: ns, name: 'secret-db' }, { password: 'rotated' }, pod)).toBe(dir);
+      expect(await readFile(join(dir, 'password'), 'utf8')).toBe('rotated');
+      const otherDir = await csi.putFiles({ namespace: ns, name: 'config-app' }, { a: '1' }, other);
+      const ref = { namespace: ns, name: 'retained' };
+      await csi.create(ref, {});
+      const pinned = await csi.path(ref, 'x', other);
+      expect((await mountsBelow(join(stateDir, '.pods'))).sort()).toEqual([join(stateDir, '.pods', ns, other.pod), podDir, pinned].sort());
+
+      await csi.retain([other]);
+      expect(existsSync(dir)).toBe(false);
+      expect(existsSync(podDir)).toBe(false);
+      expect(await readFile(join(otherDir, 'a'), 'utf8')).toBe('1');
+      await csi.unpublish(pod); // idempotent
+      await csi.retain([]);
+      expect(await mountsBelow(join(stateDir, '.pods'))).toEqual([]);
+      expect(existsSync(join(stateDir, '.pods'))).toBe(false);
+      await csi.remove(ref);
+      await expect(csi.putFiles({ namespace: ns, name: 'f' }, {}, { namespace: ns, pod: '../x' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    });
+
+    it('refuses to publish when its directory would lie inside a volume', async () => {
+      const root = join(outer, 'state', 'wide-root');
+      const csi = new HostdirStorage({ root, pods: join(root, 'ns1', 'vol', '.pods') }, silent, '0');
+      expect((await csi.probe()).state).toBe('error');
+      await expect(csi.putFiles({ namespace: ns, name: 'f' }, {}, pod)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+      rmSync(root, { recursive: true, force: true });
+    });
   });
 
   it('probe() reports an unusable root with the reason', async () => {

@@ -178,15 +178,33 @@ export interface VolumeStatus extends VolumeRef {
   used?: number;
 }
 
+/** A pod of this node that volume paths and files are published for. */
+export interface PodRef {
+  namespace: string;
+  pod: string;
+}
+
 export interface StorageDriver extends DriverBase {
   create(volume: VolumeRef, options: { capacity?: number }): Promise<VolumeStatus>;
   /** Idempotent. */
   remove(volume: VolumeRef): Promise<void>;
   list(): Promise<VolumeStatus[]>;
-  /** Host path to mount, with an optional sub-path confined to the volume. */
-  path(volume: VolumeRef, subPath?: string): Promise<string>;
-  /** Writes files (secrets, configs) into a directory the driver owns; returns its host path. */
-  putFiles(ref: VolumeRef, files: Record<string, string>): Promise<string>;
+  /**
+   * Host path of the volume, with an optional sub-path confined to it. With `pod`, the path is for a runtime to
+   * mount: the driver pins what it checked (a symlink swapped in later must not be followed when the runtime
+   * mounts it, at any start), keeps it until `unpublish`/`retain` releases the pod, and returns the same path
+   * for the same volume and sub-path of the pod.
+   */
+  path(volume: VolumeRef, subPath?: string, pod?: PodRef): Promise<string>;
+  /**
+   * Writes files (secrets, configs) into a directory the driver owns; returns its host path. With `pod`, the
+   * pod's own copy, released with the pod (kept off the node's disk where the driver can).
+   */
+  putFiles(ref: VolumeRef, files: Record<string, string>, pod?: PodRef): Promise<string>;
+  /** Releases what was published for the pod (pinned paths, files). Idempotent. */
+  unpublish?(pod: PodRef): Promise<void>;
+  /** Releases what was published for every pod not listed (stale after a crash); `[]` releases all. */
+  retain?(pods: PodRef[]): Promise<void>;
 }
 
 // ---------------------------------------------------------------- CNI: pod network and overlay

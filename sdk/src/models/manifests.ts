@@ -72,6 +72,17 @@ export const EnvVar = z
 
 const absPath = z.string().startsWith('/', 'must be an absolute path').max(4096);
 
+/**
+ * Where a volume goes in a container: an absolute path and nothing else. A runtime that joins "source:target:options"
+ * would read "/mnt:rshared" as options, so ":" is refused, as are control characters and ".." segments.
+ */
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+const mountTarget = () =>
+  absPath
+    .refine((p) => !p.includes(':'), 'must not contain ":" (a mount target is a path, not options)')
+    .refine((p) => !CONTROL_CHARS.test(p), 'must not contain NUL or control characters')
+    .refine((p) => !p.split('/').includes('..'), 'must not contain ".." segments');
+
 export const ContainerManifest = z
   .object({
     name: name(),
@@ -92,7 +103,7 @@ export const ContainerManifest = z
         z
           .object({
             name: name(),
-            path: absPath,
+            path: mountTarget(),
             readonly: z.boolean().default(false),
             sub_path: z
               .string()
