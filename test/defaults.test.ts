@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tlsDispatcher } from '@lastbackend/sdk';
 import { LB, freePort, lb, uniq, waitFor } from './harness';
 
 describe('defaults', () => {
@@ -22,12 +23,15 @@ describe('defaults', () => {
     try {
       const r = await waitFor(() => lb(['get', 'nodes', '-o', 'json'], cliEnv), (x) => x.code === 0 && x.stdout.includes(node), 'CLI works from its config file');
       expect(r.code).toBe(0);
-      const cfg = JSON.parse(readFileSync(cliConfig, 'utf8')) as { server: string; token: string };
-      expect(cfg.server).toBe(`http://127.0.0.1:${port}`);
+      const cfg = JSON.parse(readFileSync(cliConfig, 'utf8')) as { server: string; token: string; ca: string };
+      // TLS by default: the CLI config carries the cluster CA, the same one `curl --cacert` takes.
+      expect(cfg.server).toBe(`https://127.0.0.1:${port}`);
+      expect(cfg.ca).toBe(readFileSync(join(dir, 'data', 'tls', 'ca.crt'), 'utf8'));
+      expect(execFileSync('curl', ['-s', '--cacert', join(dir, 'data', 'tls', 'ca.crt'), `${cfg.server}/healthz`], { encoding: 'utf8' })).toContain('"ok"');
       expect(cfg.token.length).toBeGreaterThanOrEqual(24);
       expect(statSync(cliConfig).mode & 0o777).toBe(0o600);
       expect(statSync(join(dir, 'data')).mode & 0o777).toBe(0o700);
-      expect((await fetch(`${cfg.server}/namespace`)).status).toBe(401);
+      expect((await fetch(`${cfg.server}/namespace`, { dispatcher: tlsDispatcher({ ca: cfg.ca }) } as RequestInit)).status).toBe(401);
 
       await stop(server);
       server = start();

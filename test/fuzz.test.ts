@@ -276,7 +276,7 @@ describe('fuzz: 10,000 generated invalid inputs', () => {
   let cases = 0;
 
   const send = async (r: Req) => {
-    const res = await fetch(s.url + r.path, { method: r.method, headers: { authorization: `Bearer ${s.token}`, ...(r.headers ?? {}) }, body: r.body });
+    const res = await s.fetch(r.path, { method: r.method, headers: { authorization: `Bearer ${s.token}`, ...(r.headers ?? {}) }, body: r.body });
     return { status: res.status, text: await res.text() };
   };
 
@@ -301,7 +301,7 @@ describe('fuzz: 10,000 generated invalid inputs', () => {
   /** Everything a user can list, minus status (the controller writes that): kinds, names, labels and spec. */
   async function snapshot(): Promise<string> {
     const get = async (path: string) => {
-      const res = await fetch(s.url + path, { headers: { authorization: `Bearer ${s.token}` } });
+      const res = await s.fetch(path, { headers: { authorization: `Bearer ${s.token}` } });
       expect(res.status).toBe(200);
       return (await res.json()) as { kind?: string; meta: unknown; spec?: unknown }[];
     };

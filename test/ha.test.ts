@@ -4,7 +4,7 @@
 // one it talks to dies. Fails (never skips) when etcd is not installed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LbClient, type Node } from '@lastbackend/sdk';
@@ -46,7 +46,7 @@ class Proc {
 }
 
 class HaServer extends Proc {
-  readonly client: LbClient;
+  private cached?: LbClient;
   constructor(
     name: string,
     readonly url: string,
@@ -54,7 +54,15 @@ class HaServer extends Proc {
     argv: string[],
   ) {
     super(name, argv);
-    this.client = new LbClient({ server: url, token: TOKEN, timeout: 5000 });
+  }
+  /** The servers share one CA (in etcd); each writes it to its data dir on start. */
+  get caFile(): string {
+    return join(this.dataDir, 'tls', 'ca.crt');
+  }
+  get client(): LbClient {
+    if (this.cached) return this.cached;
+    const client = (ca?: string) => new LbClient({ server: this.url, token: TOKEN, timeout: 5000, ...(ca ? { tls: { ca } } : {}) });
+    return existsSync(this.caFile) ? (this.cached = client(readFileSync(this.caFile, 'utf8'))) : client();
   }
   leader(): Promise<LeaderStatus> {
     return this.client.request<LeaderStatus>('GET', '/cluster/leader');
@@ -93,7 +101,7 @@ describe('HA: three servers on one etcd', () => {
       const port = await freePort();
       const data = join(dir, `server-${i}`);
       const name = `${ns}-s${i}`;
-      servers.push(new HaServer(name, `http://127.0.0.1:${port}`, data, ['server', '--no-agent', '--config', cfg, '--data-dir', data, '--listen', `127.0.0.1:${port}`, '--token', TOKEN, '--name', name]));
+      servers.push(new HaServer(name, `https://127.0.0.1:${port}`, data, ['server', '--no-agent', '--config', cfg, '--data-dir', data, '--listen', `127.0.0.1:${port}`, '--token', TOKEN, '--name', name]));
     }
     for (const s of servers) s.start();
     for (const s of servers) await waitFor(() => s.client.health(), (h) => h.status === 'ok', `${s.name} up`, 30_000).catch((e: Error) => { throw new Error(`${e.message}\n${dump()}`); });
@@ -193,7 +201,7 @@ describe('HA: three servers on one etcd', () => {
     await waitFor(() => last.client.pods(ns, 'web'), (p) => p.length === 4 && readyPods(p).length === 4, '4 ready pods', 60_000);
     await waitFor(async () => containers().length, (n) => n === 4, 'exactly 4 containers', 30_000);
     // The CLI takes the same list and gets through to the one server left.
-    const r = await lb(['get', 'nodes'], { LB_SERVER: servers.map((s) => s.url).join(','), LB_TOKEN: TOKEN, LB_CLI_CONFIG: join(dir, 'cli.json') });
+    const r = await lb(['get', 'nodes'], { LB_SERVER: servers.map((s) => s.url).join(','), LB_TOKEN: TOKEN, LB_CLI_CONFIG: join(dir, 'cli.json'), LB_CA_FILE: last.caFile });
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(new RegExp(`${agentName}\\s+\\S+\\s+ready`));
   }, 120_000);

@@ -101,7 +101,7 @@ describe('volumes, secrets and configs', () => {
     const root = join(s.dataDir, 'drivers-state');
     const before = existsSync(root) ? readdirSync(root, { recursive: true }).map(String).sort() : [];
     for (const name of ['..', '../etc', 'a/b']) {
-      const r = await fetch(`${s.url}/namespace/${ns}/volume`, {
+      const r = await s.fetch(`/namespace/${ns}/volume`, {
         method: 'POST',
         headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ kind: 'Volume', meta: { name }, spec: {} }),

@@ -17,7 +17,7 @@ describe('invalid input', () => {
   afterAll(() => s?.cleanup());
 
   const post = (path: string, body: string, token = s.token) =>
-    fetch(s.url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    s.fetch(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
 
   async function expectNothingStored(): Promise<void> {
     expect(await s.client.services(ns)).toEqual([]);
@@ -107,7 +107,7 @@ describe('invalid input', () => {
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(/replicas/);
     }
-    const res = await fetch(`${s.url}/namespace/${ns}/service/web`, {
+    const res = await s.fetch(`/namespace/${ns}/service/web`, {
       method: 'PUT',
       headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ spec: { replicas: -2 } }),
@@ -118,10 +118,10 @@ describe('invalid input', () => {
   });
 
   it('requires the token on everything but /healthz', async () => {
-    expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+    expect((await s.fetch(`/healthz`)).status).toBe(200);
     for (const path of ['/namespace', '/cluster', '/cluster/node', `/namespace/${ns}/service`, '/docs-json', '/docs']) {
-      expect((await fetch(s.url + path)).status).toBe(401);
-      expect((await fetch(s.url + path, { headers: { authorization: 'Bearer wrong-token' } })).status).toBe(401);
+      expect((await s.fetch(path)).status).toBe(401);
+      expect((await s.fetch(path, { headers: { authorization: 'Bearer wrong-token' } })).status).toBe(401);
     }
     const r = await post(`/namespace/${ns}/service`, JSON.stringify(webService('sneaky', 1)), 'wrong-token');
     expect(r.status).toBe(401);
@@ -141,13 +141,13 @@ describe('invalid input', () => {
   });
 
   it('serves the OpenAPI document built from the schemas', async () => {
-    const res = await fetch(`${s.url}/docs-json`, { headers: { authorization: `Bearer ${s.token}` } });
+    const res = await s.fetch(`/docs-json`, { headers: { authorization: `Bearer ${s.token}` } });
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/namespace/{ns}/apply', '/namespace/{ns}/service/{svc}', '/cluster/node/{node}']));
     expect(doc.components.schemas.ServiceManifest.properties).toHaveProperty('spec');
-    const html = await fetch(`${s.url}/docs`, { headers: { authorization: `Bearer ${s.token}` } });
+    const html = await s.fetch(`/docs`, { headers: { authorization: `Bearer ${s.token}` } });
     expect(html.status).toBe(200);
     expect(await html.text()).toMatch(/swagger/i);
   });
