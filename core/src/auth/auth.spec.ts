@@ -1,0 +1,132 @@
+// Join tokens and node credentials against a real level store and a real cluster CA: the take-over
+// attacks of issue 11 (token reuse, a taken name, the server's own node) and what a node must present.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SecretBox } from '../state/secret-box';
+import { keys } from '../store/keys';
+import { Store } from '../store/store';
+import { ClusterTls } from '../tls/cluster-tls';
+import { identity, newKeyPair, serialOf, type PeerIdentity } from '../tls/pki';
+import { allowed, Auth, type NodeCredential } from './auth';
+
+describe('Auth', () => {
+  let dir: string;
+  let store: Store;
+  let tls: ClusterTls;
+  let auth: Auth;
+  const box = SecretBox.withKey(randomBytes(32));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lb-auth-'));
+    store = new Store(join(dir, 'state'));
+    await store.open();
+    tls = await ClusterTls.open(store, box, { san: [], node_cert_days: 365 }, dir, 'srv@https://127.0.0.1:1', ['127.0.0.1']);
+    auth = new Auth(store, 'admin-token-for-the-test', box, tls);
+    await auth.reserveServerNode('server-node');
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const bearerOf = (token: string) => token.split('.').slice(0, 3).join('.');
+  const joinAs = async (token: string, name: string) => {
+    const p = await auth.authenticate(bearerOf(token));
+    if (p?.role !== 'join') throw new Error(`not a join token: ${JSON.stringify(p)}`);
+    const k = await newKeyPair();
+    return { ...(await auth.join(p.token, { name, address: '127.0.0.1', public_key: k.publicKey })), key: k.key };
+  };
+  const peerOf = (cert: string): PeerIdentity => {
+    const c = new (require('node:crypto').X509Certificate)(cert) as { subject: string; serialNumber: string; validTo: string };
+    const subject = Object.fromEntries(c.subject.split('\n').map((l) => l.split('=')));
+    return identity({ subject, serialNumber: c.serialNumber, valid_to: c.validTo })!;
+  };
+
+  it('a join token carries the CA hash and is used up by its first join', async () => {
+    const t = await auth.createToken({});
+    expect(t.token.split('.')[3]).toBe(tls.hash);
+    expect(t.uses_left).toBe(1);
+    expect(Date.parse(t.expires) - Date.now()).toBeGreaterThan(23.9 * 3600_000);
+    const first = await joinAs(t.token, 'n-once');
+    expect(first.certificate).toContain('BEGIN CERTIFICATE');
+    // Reused: the token is gone, and the node that joined keeps working.
+    expect(await auth.authenticate(bearerOf(t.token))).toBeUndefined();
+    const p = await auth.authenticate(first.token, peerOf(first.certificate!));
+    expect(p).toEqual({ role: 'node', node: 'n-once', certified: true });
+  });
+
+  it('--uses N allows N joins, then none', async () => {
+    const t = await auth.createToken({ uses: 2 });
+    await joinAs(t.token, 'n-a');
+    expect((await auth.listTokens()).find((x) => x.id === t.id)?.uses_left).toBe(1);
+    await joinAs(t.token, 'n-b');
+    expect(await auth.authenticate(bearerOf(t.token))).toBeUndefined();
+  });
+
+  it('refuses a join under a name that already has a credential, and the existing one still works', async () => {
+    const t1 = await auth.createToken({});
+    const real = await joinAs(t1.token, 'n-victim');
+    const t2 = await auth.createToken({});
+    await expect(joinAs(t2.token, 'n-victim')).rejects.toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringMatching(/n-victim.*has already joined.*lb delete node n-victim/) });
+    expect(await auth.authenticate(real.token, peerOf(real.certificate!))).toMatchObject({ role: 'node', node: 'n-victim', certified: true });
+    // The refused join did not use the token up.
+    expect((await auth.listTokens()).find((x) => x.id === t2.id)?.uses_left).toBe(1);
+  });
+
+  it("refuses a join as the server's own node", async () => {
+    const t = await auth.createToken({});
+    await expect(joinAs(t.token, 'server-node')).rejects.toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringMatching(/API server's own node/) });
+  });
+
+  it('a token bound to a node joins only that node', async () => {
+    const t = await auth.createToken({ node: 'n-bound' });
+    await expect(joinAs(t.token, 'n-other')).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/for node "n-bound"/) });
+    await joinAs(t.token, 'n-bound');
+  });
+
+  it('an expired or revoked token joins nothing', async () => {
+    const t = await auth.createToken({ ttl: 60 });
+    const now = Date.now();
+    const spy = jest.spyOn(Date, 'now').mockReturnValue(now + 61_000);
+    try {
+      expect(await auth.authenticate(bearerOf(t.token))).toBeUndefined();
+      expect((await auth.listTokens()).map((x) => x.id)).not.toContain(t.id);
+    } finally {
+      spy.mockRestore();
+    }
+    const r = await auth.createToken({});
+    await auth.revokeToken(r.id);
+    expect(await auth.authenticate(bearerOf(r.token))).toBeUndefined();
+  });
+
+  it('over TLS a node needs its current certificate; an old one stops counting when it is renewed', async () => {
+    const t = await auth.createToken({});
+    const j = await joinAs(t.token, 'n-cert');
+    const old = peerOf(j.certificate!);
+    expect(await auth.authenticate(j.token)).toMatchObject({ certified: false });
+    const p = (await auth.authenticate(j.token))!;
+    expect(allowed(p, 'GET', '/cluster/node/n-cert/stream')).toBe(false);
+    expect(allowed(p, 'POST', '/cluster/node/n-cert/certificate')).toBe(true);
+    // Without its certificate a node that has one cannot get another (a stolen bearer token is not enough).
+    const k = await newKeyPair();
+    await expect(auth.renewCertificate('n-cert', { public_key: k.publicKey }, false)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const renewed = await auth.renewCertificate('n-cert', { public_key: k.publicKey }, true);
+    expect(await auth.authenticate(j.token, old)).toMatchObject({ certified: false });
+    expect(await auth.authenticate(j.token, peerOf(renewed.certificate))).toMatchObject({ certified: true });
+    const cred = await store.get<NodeCredential>(keys.credential('n-cert'));
+    expect(cred?.spec.cert_serial).toBe(serialOf(renewed.certificate));
+  });
+
+  it('the store holds no secret that acts as a node or as a server towards an agent', async () => {
+    const t = await auth.createToken({});
+    const j = await joinAs(t.token, 'n-store');
+    const dump = JSON.stringify(await store.entries(''));
+    expect(dump).not.toContain(j.token);
+    expect(dump).not.toContain(bearerOf(t.token));
+    expect(dump).not.toContain(auth.agentKey('n-store'));
+    expect(dump).not.toContain(tls.client.key.split('\n')[1]);
+    expect(dump).not.toMatch(/BEGIN PRIVATE KEY/);
+  });
+});
