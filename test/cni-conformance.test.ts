@@ -23,7 +23,7 @@ runCniConformance('vxlan', async () => {
   let host$: RemoteDriverHost | undefined;
   try {
     const { host: h } = await RemoteDriverHost.start({
-      init: { kind: 'cni', package: '@lastbackend/driver-vxlan', paths: [ROOT], config: {}, node: 'cni-conformance', stateRoot, logLevel: 'warn' },
+      init: { kind: 'cni', package: '@lastbackend/driver-vxlan', sources: { modules: [], walkFrom: [ROOT] }, config: {}, node: 'cni-conformance', stateRoot, logLevel: 'warn' },
       log: createLogger(process.env.LB_TEST_VERBOSE ? 'debug' : 'silent'),
       wrapper: ['nsenter', `--net=/run/netns/${host.netns}`],
     });

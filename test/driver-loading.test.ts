@@ -1,6 +1,6 @@
 // A driver package that is missing, of the wrong kind, built for another API, misconfigured or unable
 // to work on this host stops `lb server` with a message that names it and the fix.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -34,6 +34,9 @@ describe('driver loading', () => {
     const cfg = join(dir, `${name}.yaml`);
     writeFileSync(cfg, stringify({ drivers }));
     const data = join(dir, `data-${name}`);
+    // The test's packages, as if installed into this data dir's drivers (where the kernel looks).
+    mkdirSync(join(data, 'drivers'), { recursive: true });
+    symlinkSync(join(dir, 'node_modules'), join(data, 'drivers', 'node_modules'), 'dir');
     return lb(['server', '--config', cfg, '--data-dir', data, '--listen', `127.0.0.1:${await freePort()}`, '--token', 'driver-test-token-123456', '--name', `drv-${name}`]);
   }
 

@@ -12,9 +12,10 @@ describe('hook plugins', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lb-hooks-'));
-    const d = join(dir, 'node_modules', 'lb-policy-plugin');
+    // Installed where the kernel looks for packages (<data dir>/drivers), with the hook plugin manifest.
+    const d = join(dir, 'data', 'drivers', 'node_modules', 'lb-policy-plugin');
     mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, 'package.json'), JSON.stringify({ name: 'lb-policy-plugin', version: '1.0.0', main: 'index.js' }));
+    writeFileSync(join(d, 'package.json'), JSON.stringify({ name: 'lb-policy-plugin', version: '1.0.0', main: 'index.js', lastbackend: { kind: ['plugin'], api: '1' } }));
     // Written as a third party would without the SDK at hand: branded like definePlugin does.
     writeFileSync(
       join(d, 'index.js'),
@@ -25,7 +26,7 @@ describe('hook plugins', () => {
     );
     const cfg = join(dir, 'config.yaml');
     writeFileSync(cfg, stringify({ plugins: ['lb-policy-plugin'], drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' } }, discovery: { enabled: false } }));
-    s = await TestServer.start({ config: cfg });
+    s = await TestServer.start({ config: cfg, dataDir: join(dir, 'data') });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
   });
   afterAll(async () => {

@@ -5,14 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../core/src/config/config';
 import { Kernel } from '../core/src/kernel/kernel';
+import { LbError } from '@lastbackend/sdk';
 import { createLogger } from '../core/src/kernel/logger';
 
 const log = createLogger(process.env.LB_TEST_VERBOSE ? 'debug' : 'silent');
 
 describe('swaps made through the API, across restarts', () => {
   const data = mkdtempSync(join(tmpdir(), 'lb-kernel-swapped-'));
-  // A small CSI driver package the test can remove (self-contained: branded like defineDriver does).
-  const copy = join(data, 'removable-csi');
+  // A small CSI driver package the test can remove (self-contained: branded like defineDriver does),
+  // installed into the data dir's drivers: a swap through the API names a package, never a path.
+  const copy = join(data, 'drivers', 'node_modules', 'removable-csi');
   const writeDriver = () => {
     mkdirSync(copy, { recursive: true });
     writeFileSync(join(copy, 'package.json'), JSON.stringify({ name: 'removable-csi', version: '1.0.0', main: 'index.js', lastbackend: { kind: ['csi'], api: '1' } }));
@@ -38,15 +40,15 @@ describe('swaps made through the API, across restarts', () => {
     writeDriver();
     const first = kernel();
     await first.start();
-    await first.swap('csi', { package: copy });
-    expect(JSON.parse(readFileSync(swappedFile, 'utf8'))).toEqual({ csi: { package: copy, config: {} } });
+    await first.swap('csi', { package: 'removable-csi' });
+    expect(JSON.parse(readFileSync(swappedFile, 'utf8'))).toEqual({ csi: { package: 'removable-csi', config: {} } });
     await first.dispose();
 
     const second = kernel();
     await second.start();
     expect(await csi(second)).toMatchObject({ package: 'removable-csi', state: 'ready' });
     await second.dispose();
-    expect(JSON.parse(readFileSync(swappedFile, 'utf8'))).toHaveProperty('csi.package', copy); // still the swap
+    expect(JSON.parse(readFileSync(swappedFile, 'utf8'))).toHaveProperty('csi.package', 'removable-csi'); // still the swap
 
     rmSync(copy, { recursive: true, force: true });
     const third = kernel();
@@ -54,5 +56,32 @@ describe('swaps made through the API, across restarts', () => {
     expect(await csi(third)).toMatchObject({ package: '@lastbackend/driver-hostdir', state: 'ready' });
     await third.dispose();
     expect(existsSync(swappedFile) ? JSON.parse(readFileSync(swappedFile, 'utf8')) : {}).toEqual({});
+  });
+
+  it('takes package names only through the API, and a path in the record of swaps is not loaded', async () => {
+    const evil = join(data, 'evil-csi');
+    const marker = join(data, 'evil-ran');
+    mkdirSync(evil, { recursive: true });
+    writeFileSync(join(evil, 'package.json'), JSON.stringify({ name: 'evil-csi', version: '1.0.0', main: 'index.js', lastbackend: { kind: ['csi'], api: '1' } }));
+    writeFileSync(join(evil, 'index.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');`);
+    const k = kernel();
+    await k.start();
+    try {
+      for (const p of [evil, '../evil-csi']) {
+        const err = (await k.swap('csi', { package: p }).then(() => undefined, (e: unknown) => e)) as LbError;
+        expect(err).toBeInstanceOf(LbError);
+        expect(err.code).toBe('INVALID_ARGUMENT');
+        expect(err.details.fields).toEqual([{ field: 'package', reason: expect.stringMatching(/a path is not accepted through the API/) }]);
+      }
+    } finally {
+      await k.dispose();
+    }
+    // A record of swaps that names a path (only a hand edit could) is refused as a whole at start.
+    writeFileSync(swappedFile, JSON.stringify({ csi: { package: evil, config: {} } }));
+    const next = kernel();
+    await next.start();
+    expect(await csi(next)).toMatchObject({ package: '@lastbackend/driver-hostdir' });
+    await next.dispose();
+    expect(existsSync(marker)).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ afterAll(() => tmp.forEach((d) => rmSync(d, { recursive: true, force: true })));
 /** The Docker driver in a child process of its own, as the kernel starts it. */
 async function remoteDocker(): Promise<{ host: RemoteDriverHost; cri: ContainerRuntime; cii: ImageService }> {
   const { host } = await RemoteDriverHost.start({
-    init: { kind: 'cri', package: '@lastbackend/driver-docker', paths: [ROOT], config: {}, node: 'oop-test', stateRoot: tempDir('lb-oop-state-'), logLevel: 'warn' },
+    init: { kind: 'cri', package: '@lastbackend/driver-docker', sources: { modules: [], walkFrom: [ROOT] }, config: {}, node: 'oop-test', stateRoot: tempDir('lb-oop-state-'), logLevel: 'warn' },
     log,
   });
   const { cri, cii } = host.proxies();
@@ -68,13 +68,15 @@ function writeDriver(dir: string, version: string): void {
 
 describe('kernel with an out-of-process driver', () => {
   let kernel: Kernel;
-  let pkg: string;
+  // Installed into the data dir's drivers, where the kernel finds it by name (a swap takes names only).
+  const pkg = 'upgradable-csi';
+  let dir: string;
   const resynced: DriverBase[] = [];
 
   beforeAll(async () => {
     const data = tempDir('lb-oop-kernel-');
-    pkg = join(data, 'upgradable-csi');
-    writeDriver(pkg, '1.0.0');
+    dir = join(data, 'drivers', 'node_modules', pkg);
+    writeDriver(dir, '1.0.0');
     const cfg = loadConfig({ env: {}, flags: { dataDir: data, listen: '127.0.0.1:1', name: 'oop-node' } });
     cfg.drivers = { csi: { package: pkg, config: {}, isolation: 'process' } };
     kernel = new Kernel(cfg, log);
@@ -120,7 +122,7 @@ describe('kernel with an out-of-process driver', () => {
 
   it('a swap to the same package loads the new code on disk; the old process goes', async () => {
     const old = await state();
-    writeDriver(pkg, '2.0.0');
+    writeDriver(dir, '2.0.0');
     const swapped = await kernel.swap('csi', { package: pkg, isolation: 'process' });
     expect(swapped).toMatchObject({ version: '2.0.0', state: 'ready', isolation: 'process' });
     await expect(kernel.driver('csi').list()).resolves.toEqual([expect.objectContaining({ name: '2.0.0' })]);
@@ -203,7 +205,7 @@ describe('streams from an out-of-process driver', () => {
   it('a consumer slower than the driver holds the driver at most a window ahead; breaking out stops it', async () => {
     const dir = join(tempDir('lb-oop-chatty-'), 'chatty-cri');
     writeChattyDriver(dir);
-    const { host } = await RemoteDriverHost.start({ init: { kind: 'cri', package: dir, paths: [ROOT], config: {}, node: 'oop-test', stateRoot: tempDir('lb-oop-state-'), logLevel: 'warn' }, log });
+    const { host } = await RemoteDriverHost.start({ init: { kind: 'cri', package: dir, sources: { modules: [], walkFrom: [], paths: {} }, config: {}, node: 'oop-test', stateRoot: tempDir('lb-oop-state-'), logLevel: 'warn' }, log });
     try {
       const produced = async () => (await host.call('cri', 'produced', [])) as number;
       const lines = host.stream('cri', 'logs', ['c1', { follow: true }])[Symbol.asyncIterator]();

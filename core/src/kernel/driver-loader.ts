@@ -1,20 +1,25 @@
 // Loads a driver package by the name the config gives, and refuses it with a message that names the
 // driver, what is wrong and the fix: missing package, no driver manifest, wrong kind, incompatible
 // API version, config that fails the driver's schema, or a probe that fails on this host.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// Packages come only from where the admin installs them (`<data dir>/drivers`, the packages installed
+// with lb), and no code of a package runs before its package.json says it is what was asked for.
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import {
   DRIVER_API_VERSION,
   LbError,
   isDriverDefinition,
+  isHookPlugin,
   issuesToFields,
   invalid,
   type DriverDefinition,
   type DriverInstances,
   type DriverKind,
   type DriverPackageManifest,
+  type HookPlugin,
 } from '@lastbackend/sdk';
+import { NAME_ONLY_REASON, isPackageName, isPackagePath } from '../config/package-name';
 import type { Logger } from './logger';
 
 export interface LoadedPackage {
@@ -25,25 +30,63 @@ export interface LoadedPackage {
   definition: DriverDefinition;
 }
 
+/** Where driver and hook packages are looked for. Plain data: it crosses to a driver's child process. */
+export interface PackageSources {
+  /** node_modules directories looked in as they are, never their parents': `<data dir>/drivers/node_modules`. */
+  modules: string[];
+  /** Directories whose node_modules and their ancestors' are looked in, as node resolves: the kernel's install. */
+  walkFrom: string[];
+  /** A path instead of a name is accepted only with this (the admin's config file, a command line); never for the API. */
+  paths?: { relativeTo?: string };
+}
+
+/** The kernel's own directory: node resolution from here finds the packages installed with lb. */
+const KERNEL_DIR = __dirname;
+
+/**
+ * The kernel's sources: what is installed into `<data dir>/drivers`, then the packages installed with lb.
+ * Never the current directory. Paths only when the config file named them (`configFile`: its entries).
+ */
+export function kernelPackageSources(dataDir: string, fromConfig?: { configFile?: string }): PackageSources {
+  return {
+    modules: [join(dataDir, 'drivers', 'node_modules')],
+    walkFrom: [KERNEL_DIR],
+    ...(fromConfig ? { paths: fromConfig.configFile ? { relativeTo: dirname(fromConfig.configFile) } : {} } : {}),
+  };
+}
+
+/** The directories a name was looked for in, for a "not installed" message. */
+export function describeSources(s: PackageSources): string[] {
+  return [...s.modules, ...s.walkFrom.map((d) => (d === KERNEL_DIR ? 'the packages installed with lb' : `${join(d, 'node_modules')} (and its parents')`))];
+}
+
 interface PackageJson {
   name?: string;
   version?: string;
   main?: string;
-  lastbackend?: Partial<DriverPackageManifest> & { kind?: DriverKind[] | DriverKind };
+  lastbackend?: { kind?: string[] | string; api?: unknown };
 }
 
 const configHint = (kind: DriverKind) => `drivers.${kind}.package in the config`;
+/** The manifest kind of a hook plugin package (`plugins:` in the config). */
+export const HOOK_PLUGIN_KIND = 'plugin';
 
-/** Finds the package directory of `pkg` from the search paths (its package.json, even with "exports"). */
-function findPackageDir(pkg: string, paths: string[]): string | undefined {
-  if (pkg.startsWith('/') || pkg.startsWith('.')) {
-    for (const base of pkg.startsWith('/') ? [''] : paths) {
-      const dir = base ? join(base, pkg) : pkg;
-      if (existsSync(join(dir, 'package.json'))) return dir;
-    }
-    return undefined;
+/** A package name or path, checked against what the sources allow; the package directory, if it exists. */
+function findPackageDir(pkg: string, src: PackageSources): string | undefined {
+  if (!isPackageName(pkg)) {
+    if (!isPackagePath(pkg)) throw invalid([{ field: 'package', reason: `"${pkg}" is neither an npm package name nor a path` }], 'invalid package');
+    if (!src.paths) throw invalid([{ field: 'package', reason: `"${pkg}": ${NAME_ONLY_REASON}` }], 'invalid package');
+    const base = src.paths.relativeTo;
+    if (!isAbsolute(pkg) && !base)
+      throw invalid([{ field: 'package', reason: `"${pkg}" is a relative path and there is no config file it is relative to; give an absolute path` }], 'invalid package');
+    const dir = isAbsolute(pkg) ? pkg : resolve(base!, pkg);
+    return existsSync(join(dir, 'package.json')) ? dir : undefined;
   }
-  for (const base of paths) {
+  for (const modules of src.modules) {
+    const candidate = join(modules, pkg);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+  }
+  for (const base of src.walkFrom) {
     for (let dir = base; ; dir = dirname(dir)) {
       const candidate = join(dir, 'node_modules', pkg);
       if (existsSync(join(candidate, 'package.json'))) return candidate;
@@ -53,35 +96,68 @@ function findPackageDir(pkg: string, paths: string[]): string | undefined {
   return undefined;
 }
 
-export function loadDriverPackage(kind: DriverKind, pkg: string, paths: string[]): LoadedPackage {
-  const dir = findPackageDir(pkg, paths);
-  if (!dir)
-    throw new LbError('DRIVER_NOT_FOUND', `${kind} driver package "${pkg}" is not installed`, {
-      fix: `install it (npm install ${pkg}) or name an installed package in ${configHint(kind)}`,
-    });
-  const pj = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
+function readPackageJson(dir: string, pkg: string): PackageJson {
+  try {
+    const pj = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as unknown;
+    if (!pj || typeof pj !== 'object' || Array.isArray(pj)) throw new Error('not a JSON object');
+    return pj as PackageJson;
+  } catch (e) {
+    throw new LbError('DRIVER_INVALID', `package "${pkg}" has an unreadable package.json: ${(e as Error).message}`, { fix: `reinstall ${pkg}` });
+  }
+}
+
+/** The manifest's kinds and API, or the reason it does not make the package what was asked for. */
+function checkManifest(pj: PackageJson, pkg: string, want: string, hint: string): { kinds: string[]; api: string } {
   const lb = pj.lastbackend;
-  if (!lb || !lb.kind)
-    throw new LbError('DRIVER_INVALID', `package "${pkg}" is not a Last.Backend driver: its package.json has no "lastbackend" field`, {
-      fix: `name a driver package in ${configHint(kind)}`,
+  const what = want === HOOK_PLUGIN_KIND ? 'hook plugin' : 'driver';
+  if (!lb || typeof lb !== 'object' || !lb.kind)
+    throw new LbError('DRIVER_INVALID', `package "${pkg}" is not a Last.Backend ${what}: its package.json has no "lastbackend" field`, {
+      fix: want === HOOK_PLUGIN_KIND ? `add "lastbackend": { "kind": ["plugin"], "api": "${DRIVER_API_VERSION}" } to its package.json, or remove it from ${hint}` : `name a driver package in ${hint}`,
     });
-  const kinds = Array.isArray(lb.kind) ? lb.kind : [lb.kind];
-  if (!kinds.includes(kind))
-    throw new LbError('DRIVER_KIND_MISMATCH', `package "${pkg}" is a ${kinds.join('/')} driver, not a ${kind} driver`, {
-      fix: `name a ${kind} driver in ${configHint(kind)}`,
+  const kinds = (Array.isArray(lb.kind) ? lb.kind : [lb.kind]).map(String);
+  if (!kinds.includes(want))
+    throw new LbError('DRIVER_KIND_MISMATCH', `package "${pkg}" is a ${kinds.join('/')} ${kinds.includes(HOOK_PLUGIN_KIND) ? 'package' : 'driver'}, not a ${want === HOOK_PLUGIN_KIND ? 'hook plugin' : `${want} driver`}`, {
+      fix: want === HOOK_PLUGIN_KIND ? `name a hook plugin in ${hint}` : `name a ${want} driver in ${hint}`,
     });
-  const api = String(lb.api ?? '');
+  const api = typeof lb.api === 'string' || typeof lb.api === 'number' ? String(lb.api) : '';
   if (api.split('.')[0] !== DRIVER_API_VERSION)
-    throw new LbError('DRIVER_API_MISMATCH', `driver "${pkg}" was built for driver API ${api || '(none)'}, this kernel speaks API ${DRIVER_API_VERSION}`, {
+    throw new LbError('DRIVER_API_MISMATCH', `${what} "${pkg}" was built for driver API ${api || '(none)'}, this kernel speaks API ${DRIVER_API_VERSION}`, {
       fix: `install a version of ${pkg} built for driver API ${DRIVER_API_VERSION}`,
     });
+  return { kinds, api };
+}
 
-  let mod: unknown;
+/** Requires the package's entry point, which must lie inside the package (a "main" cannot point elsewhere). */
+function requireEntry(dir: string, pkg: string, what: string): unknown {
+  let entry: string;
   try {
-    mod = require(require.resolve(dir));
+    entry = require.resolve(dir);
   } catch (e) {
-    throw new LbError('DRIVER_INVALID', `driver "${pkg}" failed to load: ${(e as Error).message}`, { fix: `reinstall ${pkg}` });
+    throw new LbError('DRIVER_INVALID', `${what} "${pkg}" failed to load: ${(e as Error).message.split('\n')[0]}`, { fix: `reinstall ${pkg}` });
   }
+  const rel = relative(realpathSync(dir), realpathSync(entry));
+  if (rel.startsWith('..') || isAbsolute(rel))
+    throw new LbError('DRIVER_INVALID', `${what} "${pkg}" names an entry point outside its package (${entry})`, { fix: `reinstall ${pkg}` });
+  try {
+    return require(entry);
+  } catch (e) {
+    throw new LbError('DRIVER_INVALID', `${what} "${pkg}" failed to load: ${(e as Error).message}`, { fix: `reinstall ${pkg}` });
+  }
+}
+
+function notInstalled(what: string, pkg: string, hint: string): LbError {
+  return new LbError('DRIVER_NOT_FOUND', `${what} package "${pkg}" is not installed`, {
+    fix: `install it (npm install ${pkg}) in <data dir>/drivers, or name an installed package in ${hint}`,
+  });
+}
+
+export function loadDriverPackage(kind: DriverKind, pkg: string, src: PackageSources): LoadedPackage {
+  const dir = findPackageDir(pkg, src);
+  if (!dir) throw notInstalled(`${kind} driver`, pkg, configHint(kind));
+  const pj = readPackageJson(dir, pkg);
+  const { kinds, api } = checkManifest(pj, pkg, kind, configHint(kind));
+
+  const mod = requireEntry(dir, pkg, 'driver');
   const def = (mod as { default?: unknown }).default ?? mod;
   if (!isDriverDefinition(def))
     throw new LbError('DRIVER_INVALID', `driver "${pkg}" does not default-export defineDriver({...}) from @lastbackend/sdk`, {
@@ -93,7 +169,20 @@ export function loadDriverPackage(kind: DriverKind, pkg: string, paths: string[]
     throw new LbError('DRIVER_API_MISMATCH', `driver "${pkg}" was built for driver API ${def.api}, this kernel speaks API ${DRIVER_API_VERSION}`, {
       fix: `install a version of ${pkg} built for driver API ${DRIVER_API_VERSION}`,
     });
-  return { name: pj.name ?? pkg, version: pj.version ?? def.version, dir, manifest: { kind: kinds, api }, definition: def };
+  return { name: pj.name ?? pkg, version: pj.version ?? def.version, dir, manifest: { kind: kinds as DriverKind[], api }, definition: def };
+}
+
+/** A hook plugin (`plugins:` in the config): the same places and checks as a driver, manifest kind "plugin". */
+export function loadHookPlugin(pkg: string, src: PackageSources): HookPlugin {
+  const hint = 'plugins in the config';
+  const dir = findPackageDir(pkg, src);
+  if (!dir) throw notInstalled('hook plugin', pkg, hint);
+  checkManifest(readPackageJson(dir, pkg), pkg, HOOK_PLUGIN_KIND, hint);
+  const mod = requireEntry(dir, pkg, 'hook plugin');
+  const plugin = (mod as { default?: unknown }).default ?? mod;
+  if (!isHookPlugin(plugin))
+    throw new LbError('DRIVER_INVALID', `"${pkg}" is not a hook plugin (default-export definePlugin({...}))`, { fix: `remove it from ${hint}` });
+  return plugin;
 }
 
 /** Validates the driver's own config; errors name drivers.<kind>.config.<field>. */

@@ -10,7 +10,7 @@ import {
   LABEL_NODE,
   LbError,
   createKernelHooks,
-  isHookPlugin,
+  invalid,
   type DriverBase,
   type DriverInstances,
   type DriverKind,
@@ -21,9 +21,10 @@ import {
   type ProxyDriver,
 } from '@lastbackend/sdk';
 import { z } from 'zod';
-import { DriverSwapRequest, driverSearchPaths, type KernelConfig } from '../config/config';
+import { DriverPackage, DriverSwapRequest, type KernelConfig } from '../config/config';
+import { NAME_ONLY_REASON, isPackageName } from '../config/package-name';
 import { stableStringify } from '../state/hash';
-import { createDriver, loadDriverPackage, validateDriverConfig } from './driver-loader';
+import { createDriver, kernelPackageSources, loadDriverPackage, loadHookPlugin, validateDriverConfig, type PackageSources } from './driver-loader';
 import type { Logger } from './logger';
 import { RemoteDriverHost } from './remote/remote-driver';
 import { RuntimeSet } from './runtime-set';
@@ -55,8 +56,12 @@ interface ActiveDriver {
   note?: string;
 }
 
+/** Swaps made through the API: package names only, as the API takes them. */
 const SwappedFile = z.partialRecord(z.enum(DRIVER_KINDS), DriverSwapRequest);
-const RetiredFile = z.array(DriverSwapRequest);
+/** Runtimes swapped out, whichever way they came (the config file may name a path). */
+const RetiredFile = z.array(DriverPackage);
+/** Who named a package: the admin's config file (a path is allowed) or the API (names only). */
+type Origin = 'config' | 'api';
 
 /** Drivers created in one load pass, shared by the kinds one package serves (docker: CRI and CII). */
 type SharedDrivers = Map<string, { origin: DriverOrigin; instances: DriverInstances; host?: RemoteDriverHost }>;
@@ -77,11 +82,11 @@ export class Kernel {
   ) {}
 
   /** Loads, validates, creates and probes one driver package for one kind. */
-  private async load(kind: DriverKind, ref: DriverRefInput, paths: string[], shared: SharedDrivers): Promise<ActiveDriver> {
+  private async load(kind: DriverKind, ref: DriverRefInput, src: PackageSources, shared: SharedDrivers): Promise<ActiveDriver> {
     const info = { kind, package: ref.package };
     this.hooks.driverLoading.call(info);
     try {
-      const created = ref.isolation === 'process' ? await this.createRemote(kind, ref, paths, shared) : await this.createLocal(kind, ref, paths, shared);
+      const created = ref.isolation === 'process' ? await this.createRemote(kind, ref, src, shared) : await this.createLocal(kind, ref, src, shared);
       const instance = created.instances[kind];
       if (!instance)
         throw new LbError('DRIVER_KIND_MISMATCH', `driver "${ref.package}" created no ${kind} implementation`, { fix: `name a ${kind} driver in drivers.${kind}.package` });
@@ -101,8 +106,8 @@ export class Kernel {
     }
   }
 
-  private async createLocal(kind: DriverKind, ref: DriverRefInput, paths: string[], shared: SharedDrivers) {
-    const loaded = loadDriverPackage(kind, ref.package, paths);
+  private async createLocal(kind: DriverKind, ref: DriverRefInput, src: PackageSources, shared: SharedDrivers) {
+    const loaded = loadDriverPackage(kind, ref.package, src);
     const config = validateDriverConfig(kind, loaded, ref.config);
     // One instance per package and config: docker serves CRI and CII from one client.
     const id = `in-process\u0000${loaded.dir}\u0000${stableStringify(config)}`;
@@ -117,7 +122,7 @@ export class Kernel {
   }
 
   /** The driver in a child process of its own: it loads the package there (new code on disk included). */
-  private async createRemote(kind: DriverKind, ref: DriverRefInput, paths: string[], shared: SharedDrivers) {
+  private async createRemote(kind: DriverKind, ref: DriverRefInput, src: PackageSources, shared: SharedDrivers) {
     const id = `process\u0000${ref.package}\u0000${stableStringify(ref.config)}`;
     const known = shared.get(id);
     if (known) {
@@ -125,7 +130,7 @@ export class Kernel {
       return known;
     }
     const { host, ready } = await RemoteDriverHost.start({
-      init: { kind, package: ref.package, paths, config: ref.config, node: this.cfg.node.name, stateRoot: this.stateRoot, logLevel: this.cfg.log_level },
+      init: { kind, package: ref.package, sources: src, config: ref.config, node: this.cfg.node.name, stateRoot: this.stateRoot, logLevel: this.cfg.log_level },
       log: this.log.child(`driver:${ref.package}`),
       onRestart: (kinds) => void this.recover(host, kinds),
     });
@@ -150,6 +155,11 @@ export class Kernel {
     }
   }
 
+  /** Where packages come from: installed for this node or with lb; a path only from the config file. */
+  private sources(origin: Origin): PackageSources {
+    return kernelPackageSources(this.cfg.data_dir, origin === 'config' ? { configFile: this.cfg.configFile } : undefined);
+  }
+
   private get stateRoot(): string {
     return join(this.cfg.data_dir, 'drivers-state');
   }
@@ -159,14 +169,13 @@ export class Kernel {
     this.loadPlugins();
     const fromFile = { ...this.cfg.drivers };
     const swapped = this.applySwapped();
-    const paths = driverSearchPaths(this.cfg);
     const shared: SharedDrivers = new Map();
     const errors: Error[] = [];
     for (const kind of DRIVER_KINDS) {
       const ref = this.cfg.drivers[kind];
       if (!ref) continue;
       try {
-        this.active.set(kind, await this.loadWithFallback(kind, ref, paths, shared));
+        this.active.set(kind, await this.loadWithFallback(kind, ref, this.sources(swapped.has(kind) ? 'api' : 'config'), shared));
       } catch (e) {
         const configured = fromFile[kind];
         if (!swapped.has(kind) || !configured) {
@@ -179,7 +188,7 @@ export class Kernel {
         this.recordSwap(kind, undefined);
         this.cfg.drivers[kind] = configured;
         try {
-          this.active.set(kind, await this.loadWithFallback(kind, configured, paths, shared));
+          this.active.set(kind, await this.loadWithFallback(kind, configured, this.sources('config'), shared));
         } catch (e2) {
           errors.push(e2 as Error);
         }
@@ -190,35 +199,27 @@ export class Kernel {
       if (errors.length === 1) throw errors[0];
       throw new LbError('DRIVER_INVALID', `driver start-up failed:\n  - ${errors.map((e) => e.message).join('\n  - ')}`);
     }
-    await this.loadRetired(paths, shared);
+    await this.loadRetired(this.sources('config'), shared);
   }
 
   /** Loads a driver; only a host that cannot run it (its probe says why) falls back, and says so. */
-  private async loadWithFallback(kind: DriverKind, ref: DriverRefInput & { fallback?: DriverRefInput }, paths: string[], shared: SharedDrivers): Promise<ActiveDriver> {
+  private async loadWithFallback(kind: DriverKind, ref: DriverRefInput & { fallback?: DriverRefInput }, src: PackageSources, shared: SharedDrivers): Promise<ActiveDriver> {
     try {
-      return await this.load(kind, ref, paths, shared);
+      return await this.load(kind, ref, src, shared);
     } catch (e) {
       const err = e as LbError;
       if (err.code !== 'DRIVER_PROBE_FAILED' || !ref.fallback) throw err;
       this.log.warn(`${err.message}; falling back to ${ref.fallback.package}`);
-      const active = await this.load(kind, ref.fallback, paths, shared);
+      const active = await this.load(kind, ref.fallback, src, shared);
       active.note = `fallback for ${ref.package}: ${err.message.replace(/^.*cannot work on this host: /, '').replace(/\. Fix:.*$/, '')}`;
       return active;
     }
   }
 
+  /** Hook plugins named in the config: from the same places, with the same manifest check, as drivers. */
   private loadPlugins(): void {
     for (const pkg of this.cfg.plugins) {
-      let mod: unknown;
-      try {
-        mod = require(require.resolve(pkg, { paths: driverSearchPaths(this.cfg) }));
-      } catch (e) {
-        throw new LbError('DRIVER_NOT_FOUND', `hook plugin "${pkg}" cannot be loaded: ${(e as Error).message.split('\n')[0]}`, {
-          fix: `install it or remove it from plugins in the config`,
-        });
-      }
-      const plugin = (mod as { default?: unknown }).default ?? mod;
-      if (!isHookPlugin(plugin)) throw new LbError('DRIVER_INVALID', `"${pkg}" is not a hook plugin (default-export definePlugin({...}))`);
+      const plugin = loadHookPlugin(pkg, this.sources('config'));
       plugin.apply(this.hooks);
       this.log.info(`hook plugin ${plugin.name} loaded`);
     }
@@ -236,7 +237,7 @@ export class Kernel {
    * disposes the old one (unless it still serves another kind). Any failure leaves the old driver in
    * place and says why. Workloads keep running: nothing here touches them.
    */
-  async swap(kind: DriverKind, ref: DriverSwap, source: 'api' | 'config' = 'api'): Promise<DriverState> {
+  async swap(kind: DriverKind, ref: DriverSwap, source: Origin = 'api'): Promise<DriverState> {
     return (await this.swapAll([kind], ref, source))[0];
   }
 
@@ -245,11 +246,13 @@ export class Kernel {
    * driver is loaded, probed and re-synced before any of them takes over, so a refusal of one leaves
    * all the old ones in place; a runtime never ends up with another runtime's image service.
    */
-  async swapAll(kinds: DriverKind[], ref: DriverSwap, source: 'api' | 'config' = 'api'): Promise<DriverState[]> {
+  async swapAll(kinds: DriverKind[], ref: DriverSwap, source: Origin = 'api'): Promise<DriverState[]> {
+    // The API's schema refuses paths already; the kernel holds the line for any other caller too.
+    if (source === 'api' && !isPackageName(ref.package)) throw invalid([{ field: 'package', reason: NAME_ONLY_REASON }], 'invalid driver swap');
     const target: DriverRefInput = { package: ref.package, config: ref.config ?? {}, ...(ref.isolation ? { isolation: ref.isolation } : {}) };
     const prepared: { kind: DriverKind; next: ActiveDriver }[] = [];
     try {
-      for (const kind of kinds) prepared.push({ kind, next: await this.prepareSwap(kind, target) });
+      for (const kind of kinds) prepared.push({ kind, next: await this.prepareSwap(kind, target, source) });
     } catch (e) {
       for (const p of prepared) await p.next.instance.dispose().catch(() => undefined);
       throw e;
@@ -260,12 +263,12 @@ export class Kernel {
   }
 
   /** The new driver of a swap, loaded, probed and re-synced, not yet in use. */
-  private async prepareSwap(kind: DriverKind, target: DriverRefInput): Promise<ActiveDriver> {
+  private async prepareSwap(kind: DriverKind, target: DriverRefInput, source: Origin): Promise<ActiveDriver> {
     const old = this.active.get(kind);
     const keep = old ? `; ${old.loaded.name} stays` : '';
     let next: ActiveDriver;
     try {
-      next = await this.load(kind, target, driverSearchPaths(this.cfg), new Map());
+      next = await this.load(kind, target, this.sources(source), new Map());
     } catch (e) {
       throw new LbError((e as LbError).code ?? 'DRIVER_INVALID', `swap of ${kind} to ${target.package} refused: ${(e as Error).message}${keep}`);
     }
@@ -280,7 +283,7 @@ export class Kernel {
   }
 
   /** Puts a prepared driver in use and retires or disposes the one it replaces. */
-  private async commitSwap(kind: DriverKind, next: ActiveDriver, target: DriverRefInput, source: 'api' | 'config'): Promise<void> {
+  private async commitSwap(kind: DriverKind, next: ActiveDriver, target: DriverRefInput, source: Origin): Promise<void> {
     const old = this.active.get(kind);
     this.instances.push({ [kind]: next.instance });
     this.active.set(kind, next);
@@ -399,12 +402,12 @@ export class Kernel {
   }
 
   /** Retired runtimes survive a restart: their containers keep being served, not recreated elsewhere. */
-  private async loadRetired(paths: string[], shared: SharedDrivers): Promise<void> {
+  private async loadRetired(src: PackageSources, shared: SharedDrivers): Promise<void> {
     if (!existsSync(this.retiredFile)) return;
     const refs = this.readState(this.retiredFile, RetiredFile, [], 'retired runtimes are forgotten');
     for (const ref of refs) {
       try {
-        const d = await this.load('cri', ref, paths, shared);
+        const d = await this.load('cri', ref, src, shared);
         if (d.loaded.dir !== this.active.get('cri')?.loaded.dir) this.retired.set(d.loaded.dir, d);
       } catch (e) {
         this.log.warn(`retired cri driver ${ref.package} cannot be loaded; containers it ran are not served: ${(e as Error).message}`);

@@ -81,8 +81,8 @@ async function runCommand(ctx: CliContext, kind: string, pkg: string, o: Conform
   const { runConformance } = require('../conformance/run') as typeof import('../conformance/run');
   const { renderConformanceJson, renderConformanceTable } = require('../conformance/report') as typeof import('../conformance/report');
   const { defaultDataDir } = require('../../config/config') as typeof import('../../config/config');
-  const { conformanceSearchPaths } = require('../conformance/load') as typeof import('../conformance/load');
-  const searchPaths = (dataDir: string) => conformanceSearchPaths(dataDir).slice(0, 2);
+  const { conformanceSources } = require('../conformance/load') as typeof import('../conformance/load');
+  const { describeSources } = require('../../kernel/driver-loader') as typeof import('../../kernel/driver-loader');
   try {
     // A CNI driver rewires the network namespace it runs in: the suite needs namespaces made for it, so
     // it runs from jest (runCniConformance), not on the host the command runs on.
@@ -106,7 +106,7 @@ async function runCommand(ctx: CliContext, kind: string, pkg: string, o: Conform
     // A package that cannot be loaded (the loader's LbError names the driver, the field and the fix) or a
     // usage mistake. Anything else is a bug in the runner: it propagates with exit code 1.
     if (!(e instanceof UsageError) && !isLbError(e)) throw e;
-    const where = isLbError(e) && e.code === 'DRIVER_NOT_FOUND' ? ` (looked in ${searchPaths(o.dataDir ?? defaultDataDir(ctx.io.env)).join(', ')})` : '';
+    const where = isLbError(e) && e.code === 'DRIVER_NOT_FOUND' ? ` (looked in ${describeSources(conformanceSources(o.dataDir ?? defaultDataDir(ctx.io.env))).join(', ')})` : '';
     ctx.err(`error: ${oneLine(e.message)}${where}`);
     ctx.exitCode = 2;
   }

@@ -1,5 +1,6 @@
-// Loads a driver package for `lb conformance` the way the kernel does: the same search (cwd and
-// <data dir>/drivers), manifest and API checks, config validation against the driver's schema, and
+// Loads a driver package for `lb conformance` the way the kernel does: the same search (<data dir>/drivers,
+// the packages installed with lb) plus the current directory and a local path, since the command line is
+// the user's own (the server never looks there); the same manifest and API checks, config validation against the driver's schema, and
 // createDriver with a tsyringe child container and a state dir (a temp one, removed by dispose()).
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { container as rootContainer } from 'tsyringe';
 import { LbError, type DriverBase, type DriverInstances, type DriverKind } from '@lastbackend/sdk';
-import { createDriver, loadDriverPackage, validateDriverConfig, type LoadedPackage } from '../../kernel/driver-loader';
+import { createDriver, kernelPackageSources, loadDriverPackage, validateDriverConfig, type LoadedPackage, type PackageSources } from '../../kernel/driver-loader';
 import { createLogger } from '../../kernel/logger';
 
 export interface LoadedDriver {
@@ -17,11 +18,14 @@ export interface LoadedDriver {
   dispose(): Promise<void>;
 }
 
-/** Where a package named on the command line is looked for, in the kernel's order (no config file here). */
-export const conformanceSearchPaths = (dataDir: string): string[] => [join(dataDir, 'drivers'), process.cwd(), __dirname];
+/** Where a package named on the command line is looked for: the kernel's places, then the current directory; a path from cwd. */
+export function conformanceSources(dataDir: string): PackageSources {
+  const kernel = kernelPackageSources(dataDir);
+  return { modules: kernel.modules, walkFrom: [...kernel.walkFrom, process.cwd()], paths: { relativeTo: process.cwd() } };
+}
 
 export async function loadForConformance(kind: DriverKind, pkg: string, config: unknown, dataDir: string): Promise<LoadedDriver> {
-  const loaded = loadDriverPackage(kind, pkg, conformanceSearchPaths(dataDir));
+  const loaded = loadDriverPackage(kind, pkg, conformanceSources(dataDir));
   const valid = validateDriverConfig(kind, loaded, config);
   const stateRoot = mkdtempSync(join(tmpdir(), 'lb-conformance-'));
   const removeState = () => rmSync(stateRoot, { recursive: true, force: true });

@@ -19,7 +19,7 @@ const credits = new Map<number, { left: number; wake?: () => void }>();
 
 async function init(m: HostInit): Promise<void> {
   try {
-    const loaded = loadDriverPackage(m.kind, m.package, m.paths);
+    const loaded = loadDriverPackage(m.kind, m.package, m.sources);
     const config = validateDriverConfig(m.kind, loaded, m.config);
     const log = createLogger(m.logLevel as LogLevel, `lb[driver pid ${process.pid}]`);
     instances = await createDriver({ kind: m.kind, loaded, config, node: m.node, stateRoot: m.stateRoot, logger: log, container });

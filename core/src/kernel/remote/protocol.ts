@@ -4,6 +4,7 @@
 // handled here: errors (re-created as LbError with their code) and AbortSignals (a marker plus a
 // cancel message).
 import { ERROR_CODES, LbError, type DriverInfo, type DriverKind, type ErrorCode, type FieldError } from '@lastbackend/sdk';
+import type { PackageSources } from '../driver-loader';
 
 /** Methods that return an AsyncIterable instead of a Promise; everything else is a call. */
 export const STREAM_METHODS: Partial<Record<DriverKind, readonly string[]>> = { cri: ['logs', 'events'] };
@@ -20,7 +21,8 @@ export interface HostInit {
   t: 'init';
   kind: DriverKind;
   package: string;
-  paths: string[];
+  /** Where the package may come from, decided by the kernel (a path only if the config file gave it). */
+  sources: PackageSources;
   config: Record<string, unknown>;
   node: string;
   stateRoot: string;
