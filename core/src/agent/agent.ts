@@ -25,7 +25,7 @@ import { stableStringify } from '../state/hash';
 import { containerName } from './container-spec';
 import { hostAddresses, nodeReport } from './node-info';
 import { PodRunner, type PodDrivers } from './pod-sync';
-import { NodeDiscovery, dockerBridgeAddress, type DiscoveryConfig } from './discovery';
+import { NodeDiscovery, dockerBridge, podNetworks, type DiscoveryConfig } from './discovery';
 import { LogShipper, type FollowTarget } from '../logs/log-shipper';
 
 export interface AgentOptions {
@@ -43,6 +43,8 @@ export interface AgentOptions {
   /** Underlay address to advertise first. */
   address?: string;
   discovery: DiscoveryConfig;
+  /** The cluster's pod range (network.cluster_cidr): with a CNI driver, discovery answers it. */
+  clusterCidr?: string;
 }
 
 export class Agent {
@@ -88,8 +90,11 @@ export class Agent {
   }
 
   async start(): Promise<void> {
-    // Without a CNI driver pods sit on Docker's bridge: discovery answers on its gateway.
-    if (!this.drivers().cni) await this.discovery.listenOn(dockerBridgeAddress());
+    // Without a CNI driver pods sit on Docker's bridge: discovery answers on its gateway, to that bridge.
+    if (!this.drivers().cni) {
+      const bridge = dockerBridge();
+      await this.discovery.listenOn(bridge?.address, bridge ? [bridge.network] : []);
+    }
     await this.heartbeat();
     this.timers.push(setInterval(() => this.beat(), this.opts.heartbeat * 1000));
     this.timers.push(setInterval(() => void this.resync(), this.opts.resync * 1000));
@@ -166,8 +171,8 @@ export class Agent {
     const run = async () => {
       try {
         await cni.setupNode({ subnet: self.subnet, address: self.address });
-        // Discovery listens on the bridge's gateway, which every pod of this node reaches.
-        await this.discovery.listenOn(ipv4.formatIp(ipv4.gateway(ipv4.parseCidr(self.subnet))));
+        // Discovery listens on the bridge's gateway, which every pod of this node reaches, for the pods only.
+        await this.discovery.listenOn(ipv4.formatIp(ipv4.gateway(ipv4.parseCidr(self.subnet))), podNetworks(self.subnet, this.opts.clusterCidr));
         await cni.setRemotes(nodes.filter((n) => n.name !== this.opts.node).map((n) => ({ subnet: n.subnet, address: n.address })));
         this.networkReady = true;
         this.networkFailed = false;

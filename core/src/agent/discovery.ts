@@ -1,7 +1,8 @@
 // The node's discovery DNS: a DiscoveryServer on an address every local pod reaches (the node bridge's
-// gateway with a CNI driver, else docker0's), fed from the service table on the node stream.
+// gateway with a CNI driver, else docker0's), fed from the service table on the node stream. It answers
+// only the pods' networks (and loopback), which the agent names: it is no open resolver on the host.
 import { networkInterfaces } from 'node:os';
-import type { ContainerSpec, ServiceTable } from '@lastbackend/sdk';
+import { ipv4, type ContainerSpec, type ServiceTable } from '@lastbackend/sdk';
 import { DiscoveryServer } from '@lastbackend/plugin-discovery';
 import type { Logger } from '../kernel/logger';
 
@@ -21,11 +22,18 @@ export class NodeDiscovery {
     private readonly log: Logger,
   ) {}
 
-  /** Serves on `ip` (moving from an earlier address). A failure to bind leaves pods on the runtime's resolver. */
-  async listenOn(ip: string | undefined): Promise<void> {
-    if (!this.cfg.enabled || !ip || ip === this.address) return;
+  /**
+   * Serves on `ip` the hosts of `allowFrom` (the pods' networks) and loopback, moving from an earlier
+   * address. A failure to bind leaves pods on the runtime's resolver.
+   */
+  async listenOn(ip: string | undefined, allowFrom: string[]): Promise<void> {
+    if (!this.cfg.enabled || !ip) return;
+    if (ip === this.address) {
+      this.server?.setAllowedSources(allowFrom);
+      return;
+    }
     await this.close();
-    const server = new DiscoveryServer({ suffix: this.cfg.suffix, logger: this.log });
+    const server = new DiscoveryServer({ suffix: this.cfg.suffix, logger: this.log, allowFrom });
     try {
       await server.listen(ip, this.cfg.port);
     } catch (e) {
@@ -36,7 +44,7 @@ export class NodeDiscovery {
     server.setRecords(this.records);
     this.server = server;
     this.address = ip;
-    this.log.info(`discovery DNS for *.${this.cfg.suffix} on ${ip}:${this.cfg.port}`);
+    this.log.info(`discovery DNS for *.${this.cfg.suffix} on ${ip}:${this.cfg.port}, answering ${[...allowFrom, 'loopback'].join(', ')}`);
   }
 
   setRecords(records: ServiceTable['dns']): void {
@@ -58,7 +66,21 @@ export class NodeDiscovery {
   }
 }
 
-/** docker0's IPv4 address, which containers on Docker's default bridge reach the host at. */
-export function dockerBridgeAddress(): string | undefined {
-  return networkInterfaces().docker0?.find((a) => a.family === 'IPv4')?.address;
+/** docker0's IPv4 address, which containers on Docker's default bridge reach the host at, and its network. */
+export function dockerBridge(): { address: string; network: string } | undefined {
+  const a = networkInterfaces().docker0?.find((x) => x.family === 'IPv4');
+  if (!a?.cidr) return undefined;
+  return { address: a.address, network: networkOf(a.cidr) };
+}
+
+/** "172.17.0.1/16" → "172.17.0.0/16". */
+export function networkOf(hostCidr: string): string {
+  const [ip, bits] = hostCidr.split('/');
+  const prefix = Number(bits);
+  return ipv4.formatCidr({ network: (ipv4.parseIp(ip) & ipv4.maskOf(prefix)) >>> 0, prefix });
+}
+
+/** With a CNI driver the pods are the node's subnet, inside the cluster's pod range. */
+export function podNetworks(nodeSubnet: string, clusterCidr: string | undefined): string[] {
+  return [...new Set([nodeSubnet, ...(clusterCidr ? [clusterCidr] : [])])];
 }

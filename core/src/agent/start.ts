@@ -19,7 +19,7 @@ export async function startNodeAgent(kernel: Kernel, client: LbClient, cfg: Kern
     () => kernel.states(),
     kernel.hooks,
     log,
-    { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint, dataDir: cfg.data_dir, address: cfg.node.address, discovery: cfg.discovery },
+    { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint, dataDir: cfg.data_dir, address: cfg.node.address, discovery: cfg.discovery, clusterCidr: cfg.network.cluster_cidr },
   );
   kernel.onSwap('cpi', (d) => agent.resyncProxy(d as ProxyDriver));
   kernel.onSwap('cni', (d) => agent.resyncNetwork(d as NetworkDriver));

@@ -1,7 +1,7 @@
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import * as packet from 'dns-packet';
-import type { DriverLogger } from '@lastbackend/sdk';
+import { ipv4, type DriverLogger } from '@lastbackend/sdk';
 import { Forwarder } from './forward';
 import { defaultUpstreams, isSelf, parseUpstream, type Upstream } from './resolv';
 import { Zone, type DiscoveryRecords, type ZoneAnswer } from './zone';
@@ -18,6 +18,11 @@ export interface DiscoveryOptions {
   forwardTimeoutMs?: number;
   /** Idle timeout of a client TCP connection; default 10000 ms. */
   tcpIdleTimeoutMs?: number;
+  /**
+   * IPv4 networks whose hosts get answers, besides loopback (always): the pods' subnets, given by the
+   * embedder. Anyone else gets REFUSED and nothing is forwarded for them: not an open resolver. Default none.
+   */
+  allowFrom?: string[];
 }
 
 /** Largest query accepted (UDP datagram or TCP frame); larger ones are dropped / the connection closed. */
@@ -40,7 +45,8 @@ type Transport = 'udp' | 'tcp';
 
 /**
  * Service discovery DNS: authoritative for `<suffix>` (built from services and pods with setRecords),
- * forwarding everything else to upstream resolvers. UDP and TCP on one host:port.
+ * forwarding everything else to upstream resolvers. UDP and TCP on one host:port. Only loopback and the
+ * `allowFrom` networks get answers; other sources get REFUSED (an open resolver would serve the world).
  */
 export class DiscoveryServer {
   private readonly suffix: string;
@@ -54,6 +60,7 @@ export class DiscoveryServer {
   private tcp?: net.Server;
   private readonly conns = new Set<net.Socket>();
   private forwarder?: Forwarder;
+  private allowed: ipv4.Cidr[] = [];
 
   constructor(private readonly opts: DiscoveryOptions = {}) {
     this.suffix = opts.suffix ?? 'lb.local';
@@ -62,6 +69,7 @@ export class DiscoveryServer {
     this.log = opts.logger ?? noopLogger;
     this.forwardTimeoutMs = opts.forwardTimeoutMs ?? 2000;
     this.tcpIdleTimeoutMs = opts.tcpIdleTimeoutMs ?? 10000;
+    this.setAllowedSources(opts.allowFrom ?? []);
     // Validates the suffix now, so a bad one fails at construction.
     this.zone = new Zone({ services: [], pods: [] }, { suffix: this.suffix, ttl: this.ttl, serial: this.serial });
   }
@@ -136,6 +144,24 @@ export class DiscoveryServer {
     this.zone = zone;
   }
 
+  /** Replaces the networks whose hosts get answers (besides loopback); the next query sees them. */
+  setAllowedSources(cidrs: string[]): void {
+    this.allowed = cidrs.map((c) => {
+      const parsed = ipv4.tryParseCidr(c);
+      if (!parsed) throw new Error(`allowFrom: ${JSON.stringify(c)} is not an IPv4 network such as 10.210.0.0/24`);
+      return parsed;
+    });
+  }
+
+  /** Loopback, or an IPv4 address inside an allowed network (IPv4-mapped IPv6 as its IPv4 address). */
+  isAllowedSource(address: string): boolean {
+    const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+    if (v4 === '::1') return true;
+    if (!net.isIPv4(v4)) return false;
+    if (v4.startsWith('127.')) return true;
+    return this.allowed.some((c) => ipv4.contains(c, v4));
+  }
+
   async close(): Promise<void> {
     const udp = this.udp;
     const tcp = this.tcp;
@@ -197,6 +223,32 @@ export class DiscoveryServer {
       additionals: [...zoneAnswer.additionals, ...(opt ? [this.opt()] : [])],
     };
     return this.encodeSized(res, transport, opt);
+  }
+
+  /**
+   * The answer to a client that is not allowed: REFUSED with its question, never a lookup or a forward.
+   * No larger than the query, so it cannot amplify a spoofed one; responses and junk get nothing.
+   */
+  refuse(msg: Buffer): Buffer | null {
+    if (msg.length < 12 || msg.length > MAX_QUERY) return null;
+    const id = msg.readUInt16BE(0);
+    const hflags = msg.readUInt16BE(2);
+    if (hflags & 0x8000) return null;
+    const flags = (hflags & 0x7800) | (hflags & packet.RECURSION_DESIRED);
+    let questions: packet.Question[] = [];
+    try {
+      const q = packet.decode(msg).questions ?? [];
+      if (q.length === 1) questions = q;
+    } catch {
+      /* the header alone is enough to refuse */
+    }
+    const base = { type: 'response' as const, id, flags: flags | RCODE.REFUSED };
+    try {
+      const out = packet.encode({ ...base, questions });
+      return out.length <= msg.length ? out : packet.encode(base);
+    } catch {
+      return null;
+    }
   }
 
   private async forward(
@@ -268,6 +320,11 @@ export class DiscoveryServer {
     }
   }
 
+  private refused(msg: Buffer, transport: Transport, source: string): Buffer | null {
+    this.log.debug('discovery DNS: refused a client outside the pod networks', { transport, source });
+    return this.refuse(msg);
+  }
+
   private resolveUpstreams(host: string, port: number): Upstream[] {
     if (this.opts.upstreams === undefined) return defaultUpstreams(host, port);
     const out: Upstream[] = [];
@@ -290,7 +347,8 @@ export class DiscoveryServer {
 
   private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const udp = this.udp;
-    this.handle(msg, 'udp').then(
+    const answer = this.isAllowedSource(rinfo.address) ? this.handle(msg, 'udp') : Promise.resolve(this.refused(msg, 'udp', rinfo.address));
+    answer.then(
       (res) => {
         if (!res || !udp || udp !== this.udp) return;
         try {
@@ -310,6 +368,9 @@ export class DiscoveryServer {
       sock.destroy();
       return;
     }
+    // Decided once per connection: its source cannot change.
+    const allowed = this.isAllowedSource(sock.remoteAddress ?? '');
+    const source = sock.remoteAddress ?? '';
     this.conns.add(sock);
     sock.on('close', () => this.conns.delete(sock));
     sock.on('error', () => sock.destroy());
@@ -330,7 +391,7 @@ export class DiscoveryServer {
         const msg = Buffer.from(buf.subarray(2, len + 2));
         buf = buf.subarray(len + 2);
         pending++;
-        this.handle(msg, 'tcp')
+        (allowed ? this.handle(msg, 'tcp') : Promise.resolve(this.refused(msg, 'tcp', source)))
           .then(
             (res) => {
               if (!res || sock.destroyed || res.length > MAX_TCP_MESSAGE) return;

@@ -1,6 +1,7 @@
-// Discovery DNS against the real `dig` client. All traffic stays on loopback: the server's only upstream is a
-// fake resolver this test runs on 127.0.0.1, never the machine's real resolvers.
-import { execFile } from 'node:child_process';
+// Discovery DNS against the real `dig` client. All traffic stays on loopback or in a network namespace the
+// test makes: the server's only upstream is a fake resolver this test runs on 127.0.0.1, never the
+// machine's real resolvers.
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
@@ -405,5 +406,102 @@ describe('discovery DNS forwarding failures', () => {
       await silent.stop();
       await good.stop();
     }
+  });
+});
+
+/** `dig` run inside network namespace `ns`, from source address `from`, against `server:port`. */
+function digIn(ns: string, from: string, server: string, port: number, ...args: string[]): Promise<Dig> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'ip',
+      ['netns', 'exec', ns, 'dig', `@${server}`, '-p', String(port), '-b', from, '+tries=1', '+time=3', ...args],
+      { timeout: 15000 },
+      (err, stdout, stderr) => {
+        if (err && !stdout) return reject(new Error(`dig ${args.join(' ')} from ${from} failed: ${stderr || err.message}`));
+        const status = /status: ([A-Z]+)/.exec(stdout)?.[1] ?? '';
+        const section = /;; ANSWER SECTION:\n([\s\S]*?)(?:\n\n|$)/.exec(stdout)?.[1] ?? '';
+        resolve({ status, stdout, answers: section.split('\n').filter((l) => l.trim() !== '') });
+      },
+    );
+  });
+}
+
+describe('discovery DNS answers only the pod networks (clients in a namespace the test makes)', () => {
+  // One veth pair into a namespace of ours. Each end has an address in the "pod network" the server is told
+  // about, and one outside it; dig picks its source address with -b.
+  const tag = randomBytes(2).toString('hex');
+  const ns = `lbdns-${tag}`;
+  const [hostIf, nsIf] = [`lbdh${tag}`, `lbdn${tag}`];
+  const octet = (parseInt(tag, 16) % 250) + 1;
+  const pods = `10.252.${octet}.0/24`;
+  const [serverIp, podIp] = [`10.252.${octet}.1`, `10.252.${octet}.2`];
+  const outside = '198.51.100.0/24';
+  const [hostOutside, strangerIp] = ['198.51.100.1', '198.51.100.2'];
+  const upstream = new FakeUpstream({ 'example.test': '192.0.2.1' });
+  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
+  let server: DiscoveryServer;
+  let port: number;
+
+  beforeAll(async () => {
+    ip('netns', 'add', ns);
+    ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf);
+    ip('link', 'set', nsIf, 'netns', ns);
+    ip('addr', 'add', `${serverIp}/24`, 'dev', hostIf);
+    ip('addr', 'add', `${hostOutside}/24`, 'dev', hostIf);
+    ip('link', 'set', hostIf, 'up');
+    for (const a of [`${podIp}/24`, `${strangerIp}/24`]) ip('-n', ns, 'addr', 'add', a, 'dev', nsIf);
+    ip('-n', ns, 'link', 'set', nsIf, 'up');
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+    const up = await upstream.start();
+    server = new DiscoveryServer({ upstreams: [`127.0.0.1:${up}`], forwardTimeoutMs: 1000, allowFrom: [pods] });
+    server.setRecords({ services, pods: [] });
+    ({ port } = await server.listen(serverIp, 0));
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await upstream.stop();
+    try {
+      ip('netns', 'del', ns); // takes the namespace's end of the pair, and with it the pair
+    } catch {
+      /* never made */
+    }
+    try {
+      ip('link', 'del', hostIf);
+    } catch {
+      /* gone with the namespace */
+    }
+  });
+
+  it('refuses a client outside the pod networks over UDP and TCP, and forwards nothing for it', async () => {
+    upstream.seen.length = 0;
+    for (const args of [['web.shop.lb.local'], ['web.shop.lb.local', '+tcp'], ['example.test'], ['example.test', '+tcp']]) {
+      const r = await digIn(ns, strangerIp, serverIp, port, ...args);
+      expect(`${args.join(' ')}: ${r.status}`).toBe(`${args.join(' ')}: REFUSED`);
+      expect(r.answers).toEqual([]);
+    }
+    expect(upstream.seen).toEqual([]);
+  });
+
+  it('answers a client in the pod networks, zone and forwarded names', async () => {
+    upstream.seen.length = 0;
+    const zone = await digIn(ns, podIp, serverIp, port, 'web.shop.lb.local');
+    expect(zone.status).toBe('NOERROR');
+    expect(zone.answers).toEqual([expect.stringMatching(/\sA\s+10\.96\.0\.10$/)]);
+    expect((await digIn(ns, podIp, serverIp, port, 'web.shop.lb.local', '+tcp')).answers).toHaveLength(1);
+    const fwd = await digIn(ns, podIp, serverIp, port, 'example.test');
+    expect(fwd.answers).toEqual([expect.stringMatching(/\sA\s+192\.0\.2\.1$/)]);
+    expect(upstream.seen.map((q) => q.name)).toEqual(['example.test']);
+  });
+
+  it('follows a change of the allowed networks on the next query', async () => {
+    server.setAllowedSources([outside]);
+    try {
+      expect((await digIn(ns, strangerIp, serverIp, port, 'web.shop.lb.local')).status).toBe('NOERROR');
+      expect((await digIn(ns, podIp, serverIp, port, 'web.shop.lb.local')).status).toBe('REFUSED');
+    } finally {
+      server.setAllowedSources([pods]);
+    }
+    expect(() => server.setAllowedSources(['10.0.0.1/8'])).toThrow(/allowFrom: "10.0.0.1\/8" is not an IPv4 network/);
   });
 });

@@ -1,0 +1,16 @@
+// The networks the agent tells discovery DNS to answer: the pods' ones, never the host's other networks.
+import { networkOf, podNetworks } from './discovery';
+
+describe('discovery DNS source networks', () => {
+  it('the runtime bridge: its network, from the address the host has on it', () => {
+    expect(networkOf('172.17.0.1/16')).toBe('172.17.0.0/16');
+    expect(networkOf('10.9.8.7/24')).toBe('10.9.8.0/24');
+    expect(networkOf('192.168.5.1/32')).toBe('192.168.5.1/32');
+  });
+
+  it('with a CNI driver: the node subnet and the cluster pod range, once each', () => {
+    expect(podNetworks('10.210.3.0/24', '10.210.0.0/16')).toEqual(['10.210.3.0/24', '10.210.0.0/16']);
+    expect(podNetworks('10.210.3.0/24', undefined)).toEqual(['10.210.3.0/24']);
+    expect(podNetworks('10.210.0.0/16', '10.210.0.0/16')).toEqual(['10.210.0.0/16']);
+  });
+});
