@@ -103,6 +103,8 @@ export interface ServerOptions {
   host?: string;
   /** false: control plane only (`--no-agent`); launch() then waits for /healthz instead of a node. */
   agent?: boolean;
+  /** Working directory of the server process (default: the test's). */
+  cwd?: string;
 }
 
 /**
@@ -119,9 +121,9 @@ abstract class NodeProcess {
   abstract readonly dataDir: string;
 
   /** Spawns the process and resolves once `ready` does; rejects with its output if it exits first. */
-  protected async spawnUntil(what: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv, ready: () => Promise<unknown>): Promise<void> {
+  protected async spawnUntil(what: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv, ready: () => Promise<unknown>, cwd?: string): Promise<void> {
     this.out = '';
-    const proc = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(cmd, argv, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));
@@ -131,6 +133,11 @@ abstract class NodeProcess {
 
   output(): string {
     return this.out;
+  }
+
+  /** The process id while it runs (e.g. to read its memory in /proc). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
   }
 
   /** kill -9: no chance to clean up anything. */
@@ -176,7 +183,7 @@ export class TestServer extends NodeProcess {
     readonly dataDir: string,
     readonly port: number,
     readonly token: string,
-    private readonly opts: ServerOptions,
+    private opts: ServerOptions,
   ) {
     super();
   }
@@ -234,6 +241,13 @@ export class TestServer extends NodeProcess {
     ];
   }
 
+  /** Other extra flags for the next launch (e.g. dropping --insecure-http to move to TLS). */
+  reconfigure(extraArgs: string[]): void {
+    this.opts = { ...this.opts, extraArgs };
+    this.cachedClient = undefined;
+    this.dispatcher = undefined;
+  }
+
   /** Starts the server process and waits until its node is registered (or its API answers). */
   launch(): Promise<void> {
     const env = { ...process.env, LB_LOG_LEVEL: 'info', LB_CLI_CONFIG: join(this.dataDir, 'cli.json') };
@@ -241,6 +255,7 @@ export class TestServer extends NodeProcess {
       this.opts.agent === false
         ? waitFor(() => this.client.health(), (h) => h.status === 'ok', 'API up', 30_000)
         : waitFor(() => this.client.node(this.node), readySince(Date.now()), `node ${this.node} ready`, 30_000),
+      this.opts.cwd,
     );
   }
 
@@ -292,12 +307,12 @@ export class TestAgent extends NodeProcess {
   }
 
   /** Starts the agent and waits until its node is ready. */
-  async launch(): Promise<void> {
+  async launch(joinToken = this.opts.joinToken): Promise<void> {
     const cfg = join(this.dataDir, 'config.yaml');
     const drivers = { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' }, ...(this.opts.drivers ?? {}) };
     writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 }, drivers, discovery: this.opts.discovery ?? { enabled: false } }));
     const args = [LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', `${this.opts.listenHost ?? '127.0.0.1'}:0`];
-    if (this.opts.joinToken) args.push('--token', this.opts.joinToken);
+    if (joinToken) args.push('--token', joinToken);
     const [cmd, argv] = this.opts.netns ? ['nsenter', [`--net=/run/netns/${this.opts.netns}`, process.execPath, ...args]] : [process.execPath, args];
     await this.spawnUntil('lb agent', cmd, argv, { ...process.env, LB_LOG_LEVEL: 'info' }, () =>
       waitFor(() => this.opts.server.client.node(this.node), readySince(Date.now()), `node ${this.node} ready`, 30_000),

@@ -3,14 +3,14 @@
 // at the address the node registered at join, whatever endpoint the node reports; and --insecure-http
 // is an explicit choice that still works end to end.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LbClient } from '@lastbackend/sdk';
 import { caHash, createCa, issue, newKeyPair } from '../core/src/tls/pki';
-import { TestAgent, TestServer, lb, uniq, waitFor } from './harness';
+import { TEST_DEFAULTS, TestAgent, TestServer, lb, nodeFetch, readCredentials, readyPods, uniq, waitFor, webService } from './harness';
 
 const listen = (srv: Server, host: string) => new Promise<number>((res) => srv.listen(0, host, () => res((srv.address() as { port: number }).port)));
 
@@ -110,5 +110,68 @@ describe('--insecure-http', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/cri\s+@lastbackend\/driver-docker/);
     await waitFor(() => s.client.node(agent!.node), (n) => n.status.state === 'ready', 'agent ready');
+  });
+});
+
+describe('moving a cluster from plain HTTP to TLS', () => {
+  let s: TestServer;
+  let agent: TestAgent | undefined;
+  afterAll(async () => {
+    await agent?.cleanup();
+    await s?.cleanup();
+  });
+
+  it('an agent that joined over plain HTTP moves to TLS with one command; its node and containers stay', async () => {
+    s = await TestServer.start({ extraArgs: ['--insecure-http'] });
+    agent = await TestAgent.start({ server: s, joinToken: (await s.client.createToken({})).token });
+    const ns = uniq('upgrade');
+    await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
+    const m = webService('web', 1);
+    (m.spec as Record<string, unknown>).selector = { node: agent.node };
+    await s.client.createService(ns, m);
+    await waitFor(() => s.pods(ns, 'web'), (p) => readyPods(p).length === 1, 'a pod on the agent');
+    const ids = agent.containers({ 'io.lastbackend.namespace': ns });
+    expect(ids).toHaveLength(1);
+
+    await agent.stop();
+    await s.stop();
+    s.reconfigure([]);
+    await s.launch();
+    // The documented command: the same agent, the https:// URL and a join token that pins the CA.
+    await agent.launch((await s.client.createToken({})).token);
+    expect(agent.output()).toMatch(/moved to TLS/);
+    expect(readCredentials(agent.dataDir).cert).toContain('BEGIN CERTIFICATE');
+    await waitFor(() => s.pods(ns, 'web'), (p) => readyPods(p).length === 1 && p[0].meta.node === agent!.node, 'the same pod ready over TLS');
+    expect(agent.containers({ 'io.lastbackend.namespace': ns })).toEqual(ids);
+    const r = await s.lb(['exec', (await s.pods(ns, 'web'))[0].meta.name, '-n', ns, '--', 'echo', 'over-mtls']);
+    expect(r.stdout).toBe('over-mtls\n');
+  });
+});
+
+describe('node certificates', () => {
+  let s: TestServer;
+  let agent: TestAgent | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'lb-renew-'));
+  afterAll(async () => {
+    await agent?.cleanup();
+    await s?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('renew themselves when a third of their life is left, and the node keeps working', async () => {
+    // Certificates of 30 s here (a year by default): renewed after about 20 s.
+    const cfg = join(dir, 'server.json');
+    writeFileSync(cfg, JSON.stringify({ ...TEST_DEFAULTS, tls: { node_cert_days: 30 / 86400 } }));
+    s = await TestServer.start({ config: cfg });
+    agent = await TestAgent.start({ server: s, joinToken: (await s.client.createToken({})).token });
+    const before = readCredentials(agent.dataDir);
+    await waitFor(async () => readCredentials(agent!.dataDir).cert, (c) => c !== before.cert, 'a renewed certificate', 40_000);
+    expect(agent.output()).toMatch(/certificate renewed/);
+    // The old certificate no longer counts; the agent uses the new one (its heartbeats go on).
+    const since = Date.now();
+    await waitFor(() => s.client.node(agent!.node), (n) => Date.parse(n.status.heartbeat) > since + 1000, 'heartbeats with the new certificate');
+    expect((await nodeFetch(s, before, `/cluster/node/${agent.node}`)).status).toBe(403);
+    const r = await s.lb(['driver', 'ls', '--node', agent.node]);
+    expect(r.stderr).toBe('');
   });
 });

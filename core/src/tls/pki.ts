@@ -75,12 +75,14 @@ export async function issue(ca: KeyPair, req: IssueRequest): Promise<KeyPair & {
   const publicKey = req.publicKey ? await new x509.PublicKey(req.publicKey).export(ALG, ['verify']) : own!.publicKey;
   const now = Date.now();
   const notAfter = new Date(now + req.days * DAY);
+  // Valid a little before now, for clocks a bit behind; never a large part of a short lifetime.
+  const backdate = Math.min(60_000, (req.days * DAY) / 10);
   const sans = [...new Set(req.sans ?? [])].map((s) => (isIP(s) ? { type: 'ip' as const, value: s } : { type: 'dns' as const, value: s }));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: `CN=${req.name}, O=lastbackend:${req.role}`,
     issuer: caCert.subject,
-    notBefore: new Date(now - 60_000),
+    notBefore: new Date(now - backdate),
     notAfter,
     signingKey: await importPrivate(ca.key),
     publicKey,
