@@ -12,8 +12,8 @@ export const name = () =>
     .regex(NAME_RE, 'must be a DNS label: lowercase letters, digits and "-", 1-63 chars, starting and ending alphanumeric');
 
 const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-export const labels = () =>
-  z.record(z.string().regex(LABEL_KEY_RE, 'label keys are [prefix/]name of letters, digits, "-", "_", "."'), z.string().max(253));
+export const labelKey = () => z.string().regex(LABEL_KEY_RE, 'label keys are [prefix/]name of letters, digits, "-", "_", "."');
+export const labels = () => z.record(labelKey(), z.string().max(253));
 
 export const ManifestMeta = z
   .object({
@@ -257,15 +257,44 @@ export const VolumeManifest = manifest(
     .strict(),
 );
 
+// A route's host and paths end up in the ingress's config file, so they are checked here, at apply, not
+// only when the ingress renders them: no spaces, quotes or control characters get that far.
+const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/i;
+/** A DNS name (any case, a trailing dot allowed), or a wildcard `*.example.com`. */
+export function isRouteHost(v: string): boolean {
+  const h = v.endsWith('.') ? v.slice(0, -1) : v;
+  if (h.length === 0 || h.length > 253) return false;
+  const parts = h.split('.');
+  const named = parts[0] === '*' && parts.length > 1 ? parts.slice(1) : parts;
+  return named.every((l) => DNS_LABEL_RE.test(l));
+}
+// RFC 3986 path characters without those an ingress config treats specially (quotes, '\', '#', '$', braces);
+// '?' starts a query, which a route does not match on.
+const ROUTE_PATH_RE = /^\/[A-Za-z0-9\-._~!&()*+,;=:@%/]*$/;
+export const routeHost = () =>
+  z
+    .string()
+    .max(253)
+    .refine(isRouteHost, 'must be a DNS name of letters, digits, "-" and "." (or a wildcard *.example.com): no spaces or control characters');
+export const routePath = () =>
+  z
+    .string()
+    .max(1024)
+    .superRefine((p, ctx) => {
+      if (!p.startsWith('/')) ctx.addIssue({ code: 'custom', message: 'must start with "/"' });
+      else if (!ROUTE_PATH_RE.test(p))
+        ctx.addIssue({ code: 'custom', message: 'may hold only URL path characters (letters, digits and -._~!&()*+,;=:@%/): no spaces, quotes, "?", "#" or control characters' });
+    });
+
 export const RouteManifest = manifest(
   'Route',
   z
     .object({
-      domain: z.string().max(253).optional(),
+      domain: routeHost().optional(),
       port: port.optional(),
       tls: z.object({ secret: name(), redirect: z.boolean().default(false) }).strict().optional(),
       rules: z
-        .array(z.object({ path: z.string().startsWith('/').default('/'), service: name(), port }).strict())
+        .array(z.object({ path: routePath().default('/'), service: name(), port }).strict())
         .min(1),
     })
     .strict(),

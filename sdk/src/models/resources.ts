@@ -9,8 +9,18 @@ import type {
   ServiceSpec,
   VolumeManifest,
 } from './manifests';
-import { labels, name } from './manifests';
+import { labelKey, labels, name } from './manifests';
 import type { VirtualService } from '../drivers/types';
+import { isIpAddress } from '../net/ip';
+
+/** An address a node reports: what it says is stored, programmed and rendered elsewhere, so it must be an IP. */
+const ipAddress = () => z.string().refine(isIpAddress, 'must be an IPv4 or IPv6 address');
+/** The same, or empty: a pod has no address before its network is set up. */
+const ipOrEmpty = () =>
+  z
+    .string()
+    .refine((v) => v === '' || isIpAddress(v), 'must be an IPv4 or IPv6 address (or empty)')
+    .default('');
 
 export interface ObjectMeta {
   name: string;
@@ -89,7 +99,7 @@ export const PodStatus = z
     state: z.enum(POD_STATES),
     running: z.boolean(),
     message: z.string().default(''),
-    network: z.object({ host_ip: z.string().default(''), pod_ip: z.string().default('') }).strict(),
+    network: z.object({ host_ip: ipOrEmpty(), pod_ip: ipOrEmpty() }).strict(),
     containers: z.array(PodContainerStatus).default([]),
     updated: z.string().optional(),
   })
@@ -130,12 +140,19 @@ export type Volume = Obj<
 >;
 export type Route = Obj<'Route', ObjectMeta & { namespace: string }, RouteManifest['spec'], { state: string; message: string }>;
 
+/**
+ * The most a node may claim. Capacity is the node's own word (only it can measure itself), so it is
+ * bounded rather than trusted: 16384 cores, 64 TiB of RAM, 10000 pods (the most node.max_pods allows),
+ * 1 PiB of storage. An agent on a larger host reports these maxima.
+ */
+export const NODE_CAPACITY_MAX = { cpu: 16_384_000, ram: 2 ** 46, pods: 10_000, storage: 2 ** 50 } as const;
+
 export const NodeCapacity = z
   .object({
-    cpu: z.number().int().min(0).describe('millicores'),
-    ram: z.number().int().min(0).describe('bytes'),
-    pods: z.number().int().min(0),
-    storage: z.number().int().min(0).default(0),
+    cpu: z.number().int().min(0).max(NODE_CAPACITY_MAX.cpu).describe('millicores'),
+    ram: z.number().int().min(0).max(NODE_CAPACITY_MAX.ram).describe('bytes'),
+    pods: z.number().int().min(0).max(NODE_CAPACITY_MAX.pods),
+    storage: z.number().int().min(0).max(NODE_CAPACITY_MAX.storage).default(0),
   })
   .strict();
 export type NodeCapacity = z.infer<typeof NodeCapacity>;
@@ -159,19 +176,31 @@ export type DriverState = z.infer<typeof DriverState>;
 /** What an agent reports about its node. */
 export const NodeStatusReport = z
   .object({
+    /** Taken when the node first registers (from its config); later only `lb node label` changes them. */
     labels: labels().default({}),
     capacity: NodeCapacity,
-    addresses: z.array(z.string()).default([]),
-    os: z.string().default(''),
-    arch: z.string().default(''),
-    hostname: z.string().default(''),
-    version: z.string().default(''),
+    /** The first is the underlay address other nodes reach this one at. */
+    addresses: z.array(ipAddress()).max(64).default([]),
+    os: z.string().max(256).default(''),
+    arch: z.string().max(64).default(''),
+    hostname: z.string().max(253).default(''),
+    version: z.string().max(64).default(''),
     drivers: z.array(DriverState).default([]),
     /** Where the server reaches this node's agent for logs and exec. */
     endpoint: z.url({ protocol: /^https?$/ }).optional(),
   })
   .strict();
 export type NodeStatusReport = z.infer<typeof NodeStatusReport>;
+
+/** `lb node label`: labels to set (or change) and keys to remove, by an admin. */
+export const NodeLabelsUpdate = z
+  .object({
+    set: labels().default({}),
+    remove: z.array(labelKey()).default([]),
+  })
+  .strict()
+  .refine((u) => !u.remove.some((k) => k in u.set), { message: 'a key cannot be both set and removed', path: ['remove'] });
+export type NodeLabelsUpdate = z.infer<typeof NodeLabelsUpdate>;
 
 export interface NodeStatus extends Omit<NodeStatusReport, 'labels'> {
   state: 'ready' | 'not-ready' | 'offline';
