@@ -1,8 +1,14 @@
 // Reads across the store (deployments, pods, nodes, cluster totals) and what agents write: node and
-// pod status. Agents may only report pods bound to their own node.
+// pod status, log lines. Agents may only report pods bound to their own node, and what a node says
+// about itself is checked: addresses must be IPs, labels are set at its first report and then only by
+// an admin, capacity is bounded by the schema.
 import {
   LbError,
   ipv4,
+  isIpAddress,
+  NodeLabelsUpdate,
+  type FieldError,
+  type ShippedLogLine,
   NodeStatusReport,
   PodStatusReport,
   notFound,
@@ -24,6 +30,13 @@ import type { Store, Txn } from '../store/store';
 
 const PodReports = z.object({ pods: z.array(PodStatusReport).max(10000) }).strict();
 
+/**
+ * How long a deleted pod's node may still ship its lines: the agent ships every 200 ms, and a batch
+ * that failed (a server restart, a partition) is sent again once the API answers.
+ */
+export const DEPARTED_LOG_GRACE_MS = 10 * 60_000;
+const DEPARTED_MAX = 10_000;
+
 export class ClusterState {
   constructor(
     private readonly store: Store,
@@ -34,9 +47,15 @@ export class ClusterState {
     const bump = () => void this.tableVersion++;
     store.watch('service/', bump);
     store.watch('endpoint/', bump);
+    store.watch(PREFIX.pods, (ev) => {
+      const p = ev.prev as Pod | undefined;
+      if (ev.type === 'del' && p?.meta.node) this.rememberDeparted(p);
+    });
   }
 
   private tableVersion = 0;
+  /** Pods deleted lately, by namespace/name: their node may still ship their last lines. */
+  private readonly departed = new Map<string, { node: string; service: string; until: number }>();
 
   async deployments(ns: string, svc: string): Promise<Deployment[]> {
     await this.requireService(ns, svc);
@@ -125,6 +144,8 @@ export class ClusterState {
         throw new LbError('UNAUTHORIZED', `node "${name}" was deleted`, { fix: 'join the node again with a join token' });
       }
       const prev = await tx.get<Node>(keys.node(name));
+      // Labels count at the first report only (the node's config); after that they are the admin's
+      // (`lb node label`): a node that could relabel itself could draw services that select on labels.
       const { labels, ...status } = r;
       const node: Node = prev ?? {
         kind: 'Node',
@@ -133,12 +154,26 @@ export class ClusterState {
         spec: { unschedulable: false },
         status: { ...status, state: 'ready', online: true, allocated: { cpu: 0, ram: 0, pods: 0 }, heartbeat: '' },
       };
-      node.meta.labels = labels;
       if (!node.spec.network) node.spec.network = { subnet: await this.leaseSubnet(tx, name) };
       node.status = { ...node.status, ...status, state: 'ready', online: true, heartbeat: new Date().toISOString() };
       tx.put(keys.node(name), touch(node));
       return node;
     });
+  }
+
+  /** An admin's change of a node's labels: `set` adds or changes keys, `remove` drops them. */
+  async labelNode(name: string, body: unknown): Promise<Node> {
+    const u = parseOrThrow(NodeLabelsUpdate, body, 'invalid label change');
+    const node = await this.store.txn(async (tx) => {
+      const n = await tx.get<Node>(keys.node(name));
+      if (!n) throw notFound(`node "${name}"`);
+      const labels = { ...n.meta.labels, ...u.set };
+      for (const k of u.remove) delete labels[k];
+      n.meta.labels = labels;
+      tx.put(keys.node(name), touch(n));
+      return n;
+    });
+    return withAllocation(node, await this.store.list<Pod>(PREFIX.pods));
   }
 
   /** The first subnet of the cluster CIDR no other node holds. */
@@ -153,10 +188,10 @@ export class ClusterState {
     });
   }
 
-  /** Subnet and underlay address of every node that has both. */
+  /** Subnet and underlay address of every node that has both (an address stored before it was checked and is not an IP does not count). */
   async networkMap(): Promise<NodeNetworkInfo[]> {
     return (await this.store.list<Node>(PREFIX.nodes))
-      .filter((n) => n.spec.network?.subnet && n.status.addresses[0])
+      .filter((n) => n.spec.network?.subnet && isIpAddress(n.status.addresses[0]))
       .map((n) => ({ name: n.meta.name, subnet: n.spec.network!.subnet, address: n.status.addresses[0] }));
   }
 
@@ -179,8 +214,10 @@ export class ClusterState {
     for (const s of await this.store.list<Service>('service/')) {
       if (s.status.state === 'destroying') continue;
       const ports = (s.spec.network?.ports ?? []).map(parsePortMapping);
-      const upstreams = endpoints.get(`${s.meta.namespace}/${s.meta.name}`)?.spec.upstreams ?? [];
-      const ip = s.status.network.ip;
+      // A pod address stored before reports were checked and is not an IP stays out: every node's proxy
+      // programs this table, and one bad backend must not cost the others.
+      const upstreams = (endpoints.get(`${s.meta.namespace}/${s.meta.name}`)?.spec.upstreams ?? []).filter((u) => isIpAddress(u.ip));
+      const ip = isIpAddress(s.status.network.ip) ? s.status.network.ip : undefined;
       table.dns.services.push({ namespace: s.meta.namespace, name: s.meta.name, ...(ip ? { ip } : {}), ports: ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, protocol: p.protocol })) });
       for (const u of upstreams) table.dns.pods.push({ namespace: s.meta.namespace, service: s.meta.name, name: u.pod, ip: u.ip });
       if (!ip) continue;
@@ -200,6 +237,47 @@ export class ClusterState {
           p.spec.template.containers.some((c) => c.env.some((e) => e[kind]?.name === name) || (kind === 'secret' && c.image.secret === name))),
     );
     if (!used) throw new LbError('FORBIDDEN', `no pod on node "${node}" uses ${kind} "${name}" of namespace "${ns}"`);
+  }
+
+  private rememberDeparted(p: Pod): void {
+    const now = Date.now();
+    // Insertion order is expiry order: drop from the front what expired, and the oldest when full.
+    for (const [k, v] of this.departed) {
+      if (v.until > now && this.departed.size < DEPARTED_MAX) break;
+      this.departed.delete(k);
+    }
+    const key = `${p.meta.namespace}/${p.meta.name}`;
+    this.departed.delete(key);
+    this.departed.set(key, { node: p.meta.node, service: p.meta.service, until: now + DEPARTED_LOG_GRACE_MS });
+  }
+
+  /**
+   * A node ships lines of its own pods only: each line's pod must be bound to `node` (or have been,
+   * until lately) and belong to the service the line names. Otherwise a node could write into any
+   * service's logs. Refused lines are named (`lines.N`), so an agent can drop them and send the rest.
+   */
+  async requireLogSources(node: string, lines: readonly ShippedLogLine[]): Promise<void> {
+    const bad: FieldError[] = [];
+    const pods = new Map<string, { node: string; service: string } | undefined>();
+    const now = Date.now();
+    for (const [i, l] of lines.entries()) {
+      if (l.node !== node) {
+        bad.push({ field: `lines.${i}.node`, reason: `node "${node}" may only ship its own lines, not those of node "${l.node}"` });
+        continue;
+      }
+      const key = `${l.namespace}/${l.pod}`;
+      if (!pods.has(key)) {
+        const p = await this.store.get<Pod>(keys.pod(l.namespace, l.pod));
+        const gone = this.departed.get(key);
+        pods.set(key, p ? { node: p.meta.node, service: p.meta.service } : gone && gone.until > now ? gone : undefined);
+      }
+      const p = pods.get(key);
+      if (!p || p.node !== node) bad.push({ field: `lines.${i}`, reason: `pod "${l.pod}" of namespace "${l.namespace}" is not bound to node "${node}"` });
+      else if (p.service !== l.service) bad.push({ field: `lines.${i}.service`, reason: `pod "${l.pod}" belongs to service "${p.service}", not "${l.service}"` });
+    }
+    if (!bad.length) return;
+    const shown = bad.slice(0, 3).map((f) => `${f.field}: ${f.reason}`).join('; ');
+    throw new LbError('FORBIDDEN', `${shown}${bad.length > 3 ? ` (+${bad.length - 3} more)` : ''}`, { fields: bad });
   }
 
   /** Pod status from the agent of `node`; reports for pods not bound to it are ignored. */

@@ -4,6 +4,7 @@ import {
   ConfigManifest,
   ExecRequest,
   NamespaceManifest,
+  NodeLabelsUpdate,
   NodeStatusReport,
   PodStatusReport,
   RollbackRequest,
@@ -25,6 +26,7 @@ const schemas = {
   RollbackRequest,
   ExecRequest,
   NodeStatusReport,
+  NodeLabelsUpdate,
   PodStatusReport,
 };
 type SchemaName = keyof typeof schemas;
@@ -95,6 +97,7 @@ export function buildOpenApi(version: string) {
       get: op('cluster', ['node'], { summary: 'get a node' }),
       delete: op('cluster', ['node'], { summary: 'remove a node', ok: 204 }),
     },
+    '/cluster/node/{node}/labels': { put: op('cluster', ['node'], { summary: "change a node's labels (admin): {set: {k: v}, remove: [k]}", body: 'NodeLabelsUpdate' }) },
     '/cluster/node/{node}/status': { put: op('agent', ['node'], { summary: 'heartbeat and node status (agents)', body: 'NodeStatusReport' }) },
     '/cluster/node/{node}/pod': { put: op('agent', ['node'], { summary: 'pod status reports (agents)', ok: 204 }) },
     '/cluster/node/{node}/stream': { get: op('agent', ['node'], { summary: "the node's pods: a snapshot, then changes", stream: true }) },
