@@ -2,9 +2,12 @@
 import { LbClient } from '@lastbackend/sdk/client';
 import { LbError } from '@lastbackend/sdk/errors';
 import { clientSettings } from './cli-config';
+import { terminalSafe } from './terminal';
 
 export interface TextSink {
   write(chunk: string): unknown;
+  /** A terminal (process.stdout when not piped): what goes there loses its control sequences. */
+  isTTY?: boolean;
 }
 
 export interface CliIo {
@@ -37,8 +40,16 @@ export class CliContext {
   /** Exit code the command asks for when it finishes without throwing (e.g. `lb exec`). */
   exitCode = 0;
   private cached?: LbClient;
+  /**
+   * The process streams as commands write to them: on a terminal without control sequences (log lines,
+   * exec output and reported names are not ours; see terminal.ts), piped as they are. Every command
+   * writes through here; an interactive exec, when there is one, would take the raw streams instead.
+   */
+  readonly io: CliIo;
 
-  constructor(readonly io: CliIo) {}
+  constructor(io: CliIo) {
+    this.io = { ...io, stdout: terminalSafe(io.stdout), stderr: terminalSafe(io.stderr), onInterrupt: (fn) => io.onInterrupt(fn) };
+  }
 
   client(): LbClient {
     this.cached ??= new LbClient(clientSettings(this.io.env));

@@ -16,6 +16,7 @@ import { registerServer } from './commands/server';
 import { registerAgent } from './commands/agent';
 import { registerToken } from './commands/token';
 import { registerRoute } from './commands/route';
+import { registerNode } from './commands/node';
 import { registerDriver } from './commands/driver';
 import { registerConformance } from './commands/conformance';
 import { registerVersion } from './commands/version';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAgent(program, ctx);
   registerToken(program, ctx);
   registerRoute(program, ctx);
+  registerNode(program, ctx);
   registerDriver(program, ctx);
   registerConformance(program, ctx);
   registerApply(program, ctx);
