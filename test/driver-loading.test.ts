@@ -1,6 +1,6 @@
 // A driver package that is missing, of the wrong kind, built for another API, misconfigured or unable
 // to work on this host stops `lb server` with a message that names it and the fix.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -19,6 +19,8 @@ describe('driver loading', () => {
     pkg('storage-only', { lastbackend: { kind: ['csi'], api: '1' } });
     pkg('future-runtime', { lastbackend: { kind: ['cri'], api: '2' } });
     pkg('left-pad-ish', {});
+    // A hook plugin without the plugin manifest: its code must not run (it would leave a marker).
+    pkg('unmarked-hook', {}, `require('fs').writeFileSync(${JSON.stringify(join(dir, 'hook-ran'))}, 'ran'); module.exports = { [Symbol.for('io.lastbackend.plugin')]: true, name: 'h', apply() {} };`);
     // A well-formed driver (branded like defineDriver does) whose probe says it cannot work here.
     pkg(
       'picky-runtime',
@@ -30,9 +32,9 @@ describe('driver loading', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function startWith(drivers: object, name: string) {
+  async function startWith(drivers: object, name: string, more: object = {}) {
     const cfg = join(dir, `${name}.yaml`);
-    writeFileSync(cfg, stringify({ drivers }));
+    writeFileSync(cfg, stringify({ drivers, ...more }));
     const data = join(dir, `data-${name}`);
     // The test's packages, as if installed into this data dir's drivers (where the kernel looks).
     mkdirSync(join(data, 'drivers'), { recursive: true });
@@ -55,6 +57,13 @@ describe('driver loading', () => {
     const r = await startWith(drivers, _what.toLowerCase().replace(/ /g, '-'));
     expect(r.code).not.toBe(0);
     for (const m of messages) expect(r.stderr).toMatch(m);
+  });
+
+  it('refuses a hook plugin whose package.json does not say it is one, before running it', async () => {
+    const r = await startWith({ cri: docker, cii: docker }, 'unmarked-hook', { plugins: ['unmarked-hook'] });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/package "unmarked-hook" is not a Last.Backend hook plugin: its package.json has no "lastbackend" field/);
+    expect(existsSync(join(dir, 'hook-ran'))).toBe(false);
   });
 
   it('refuses an invalid kernel config with the field', async () => {
