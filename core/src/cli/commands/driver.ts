@@ -19,7 +19,7 @@ export function registerDriver(program: Command, ctx: CliContext): void {
     .command('set')
     .description('swap the driver of a kind, hot: the new one is loaded, probed and re-synced before it takes over')
     .argument('<kind>', 'cri, cii, csi, cni or cpi; several comma-separated (e.g. cri,cii for a runtime) are swapped together, all or none')
-    .argument('<package>', 'driver package name (or path)')
+    .argument('<package>', 'npm package name of the driver, installed in <data dir>/drivers or with lb (a path only in the config file)')
     .option('--config <json>', "the driver's config as JSON", '{}')
     .option('--node <name>', 'a joined node instead of the server\'s own')
     .option('--isolation <mode>', 'in-process, or process: a child process restarted when it dies (a swap to the same package then loads its new code)')
