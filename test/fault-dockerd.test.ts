@@ -11,8 +11,9 @@
 //  - log-cursors.json: the agent starts, adopts its running containers untouched and ships logs again
 //    (from the containers' start: the store keeps a line once, so nothing is lost or doubled).
 //  - credentials.json: it cannot be repaired locally (the token in it is a secret the server only keeps
-//    a hash of). With a join token at hand the agent joins again, as it does for a revoked credential;
-//    without one it must refuse with an error that names the file and the fix.
+//    a hash of). With a join token made for that node (`lb token create --node NAME`) the agent joins
+//    again, keeping its node and pods; without one it must refuse with an error that names the file
+//    and the fix.
 //  - drivers-state/*.json: ignored with a warning; the config file's drivers apply.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -261,8 +262,8 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
    * Starts the agent and waits until this very process serves: launch() alone can be satisfied by the
    * node status the previous process left in the store (ready until the heartbeat grace runs out).
    */
-  async function relaunch(): Promise<void> {
-    await agent.launch();
+  async function relaunch(joinToken?: string): Promise<void> {
+    await agent.launch(joinToken);
     const deadline = Date.now() + 20_000;
     for (;;) {
       const o = agent.output();
@@ -331,10 +332,13 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
     }
   });
 
-  it('joins again with its join token when credentials.json is garbled', async () => {
+  /** A join token the admin made for this node: the only kind that may give a joined node a new credential. */
+  const tokenForAgent = async () => (await s.client.createToken({ node: agent.node })).token;
+
+  it('joins again with a token made for the node when credentials.json is garbled', async () => {
     const was = await withCorrupt('credentials.json', (old) => old.slice(0, 40));
     try {
-      await relaunch(); // with --token
+      await relaunch(await tokenForAgent());
       await waitFor(() => s.pods(ns, 'on-agent'), (p) => readyPods(p).length === 2, 'agent pods ready');
       expect(agentContainers()).toEqual(was.ids);
     } finally {
@@ -397,6 +401,6 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
   async function repairCredentials(path: string): Promise<void> {
     await agent.stop();
     rmSync(path, { force: true });
-    await relaunch();
+    await relaunch(await tokenForAgent());
   }
 });

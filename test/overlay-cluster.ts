@@ -37,7 +37,7 @@ export async function startOverlayCluster(o: {
     const cfg = join(dir, 'server.yaml');
     writeFileSync(cfg, stringify({ ...o.server, drivers: {} }));
     server = await TestServer.start({ config: cfg, host: net.serverAddress, agent: false });
-    const joinToken = (await server.client.createToken()).token;
+    const joinToken = (await server.client.createToken({ uses: net.hosts.length })).token;
     for (const h of net.hosts) {
       agents.push(
         await TestAgent.start({

@@ -75,7 +75,15 @@ describe('Auth', () => {
     expect((await auth.listTokens()).find((x) => x.id === t2.id)?.uses_left).toBe(1);
   });
 
-  it("refuses a join as the server's own node", async () => {
+  it('a token made for a node gives it a new credential (a machine that lost its own); the old one stops working', async () => {
+    const old = await joinAs((await auth.createToken({})).token, 'n-lost');
+    const again = await joinAs((await auth.createToken({ node: 'n-lost' })).token, 'n-lost');
+    expect(await auth.authenticate(old.token, peerOf(old.certificate!))).toBeUndefined();
+    expect(await auth.authenticate(again.token, peerOf(again.certificate!))).toMatchObject({ node: 'n-lost', certified: true });
+  });
+
+  it("refuses a join as the server's own node, even with a token made for it", async () => {
+    await expect(joinAs((await auth.createToken({ node: 'server-node' })).token, 'server-node')).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
     const t = await auth.createToken({});
     await expect(joinAs(t.token, 'server-node')).rejects.toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringMatching(/API server's own node/) });
   });

@@ -175,7 +175,7 @@ export class Auth {
   /**
    * Joins a node with a join token: uses the token up (or one of its uses) and issues the node's own
    * credential, and over TLS its certificate, in one transaction. A name that already has a credential
-   * is refused: joining must never take over a node.
+   * is refused unless the token was made for that node: joining must never take over a node.
    */
   async join(tokenId: string, body: unknown): Promise<JoinResult> {
     const req = parseOrThrow(JoinRequest, body, 'invalid join request');
@@ -188,7 +188,12 @@ export class Auth {
       if (t.spec.node && t.spec.node !== req.name) throw new LbError('FORBIDDEN', `this join token is for node "${t.spec.node}", not "${req.name}"`);
       const had = await tx.get<NodeCredential>(keys.credential(req.name));
       if (had?.spec.server) throw new LbError('ALREADY_EXISTS', `node "${req.name}" is an API server's own node and cannot be joined`, { fix: 'choose another --name for this agent' });
-      if (had) throw new LbError('ALREADY_EXISTS', `node "${req.name}" has already joined`, { fix: `run \`lb delete node ${req.name}\` first if this machine replaces it, or choose another --name` });
+      // Only a token the admin made for this very node may give it a new credential (a machine that lost
+      // its credentials file keeps its node and pods); any other token is refused.
+      if (had && t.spec.node !== req.name)
+        throw new LbError('ALREADY_EXISTS', `node "${req.name}" has already joined`, {
+          fix: `run \`lb delete node ${req.name}\` first if this machine replaces it, join with \`lb token create --node ${req.name}\` to give it a new credential, or choose another --name`,
+        });
       if (t.spec.uses > 1) tx.put(keys.token(tokenId), withSpec(t, { uses: t.spec.uses - 1 }));
       else tx.del(keys.token(tokenId));
       const cert = this.tls && req.public_key ? await this.tls.issueNode(req.name, req.address!, req.public_key) : undefined;
