@@ -90,7 +90,15 @@ export function buildOpenApi(version: string) {
   const kindSchema = { secret: 'SecretManifest', config: 'ConfigManifest', volume: 'VolumeManifest', route: 'RouteManifest' } as const;
   const paths: Record<string, Record<string, unknown>> = {
     '/healthz': { get: { ...op('system', [], { summary: 'liveness of the API server (no token needed)' }), security: [] } },
+    '/cacerts': { get: { ...op('system', [], { summary: 'the cluster CA bundle (PEM), which join tokens pin by its SHA-256 (no token needed)' }), security: [] } },
     '/cluster': { get: op('cluster', [], { summary: 'cluster totals' }) },
+    '/cluster/token': {
+      get: op('cluster', [], { summary: 'live join tokens: uses left, expiry, node', list: true }),
+      post: op('cluster', [], { summary: 'make a join token {role: node, ttl (s), uses, node, description}; its secret is shown once' }),
+    },
+    '/cluster/token/{id}': { delete: op('cluster', ['id'], { summary: 'revoke a join token', ok: 204 }) },
+    '/cluster/join': { post: op('agent', [], { summary: 'join a node with a join token {name, address, public_key}: its credential and certificate' }) },
+    '/cluster/node/{node}/certificate': { post: op('agent', ['node'], { summary: "a node's new certificate for its new key {public_key} (renewal)" }) },
     '/cluster/leader': { get: op('cluster', [], { summary: 'which server leads (runs the controller and scheduler) and whether this one does' }) },
     '/cluster/node': { get: op('cluster', [], { summary: 'list nodes', list: true }) },
     '/cluster/node/{node}': {
@@ -155,7 +163,7 @@ export function buildOpenApi(version: string) {
   );
   return {
     openapi: '3.1.0',
-    info: { title: 'Last.Backend API', version, description: 'Container management platform. Every route but /healthz needs "Authorization: Bearer <token>".' },
+    info: { title: 'Last.Backend API', version, description: 'Container management platform. Every route but /healthz and /cacerts needs "Authorization: Bearer <token>"; nodes also present their client certificate.' },
     security: [{ bearer: [] }],
     paths,
     components: {
