@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import {
   DRIVER_API_VERSION,
   LbError,
+  describeSkipped,
+  type FieldError,
   type DriverInfo,
   type DriverLogger,
   type ProbeResult,
@@ -14,7 +16,7 @@ import {
 import type { IpvsDriverConfig } from './config';
 import { IpvsClient, NO_IPVS } from './ipvs';
 import { Links, type VipInterface } from './links';
-import { diffTable, isManaged, toVirtualServices, validateTable, vipChanges } from './table';
+import { checkTable, diffTable, isManaged, toVirtualServices, vipChanges } from './table';
 
 export const DRIVER_NAME = 'ipvs';
 const STATE_FILE = 'vips.json';
@@ -24,6 +26,8 @@ export class IpvsProxy implements ProxyDriver {
   private links: Links | undefined;
   /** setTable and list run one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Entries the last setTable left out (reported by probe(), so they show in the node's driver state). */
+  private skipped: FieldError[] = [];
 
   constructor(
     private readonly config: IpvsDriverConfig,
@@ -39,7 +43,7 @@ export class IpvsProxy implements ProxyDriver {
   async probe(): Promise<ProbeResult> {
     try {
       await this.ipvs();
-      return { state: 'ready' };
+      return this.skipped.length ? { state: 'ready', message: `service table: ${describeSkipped(this.skipped)}` } : { state: 'ready' };
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       // Only a missing IPVS family says NO_IPVS: other failures (a lost socket, no permission) are not a reason to
@@ -97,7 +101,10 @@ export class IpvsProxy implements ProxyDriver {
   }
 
   private async apply(services: VirtualService[]): Promise<void> {
-    const desired = validateTable(services); // throws before anything is touched
+    // A bad entry costs that entry only: the rest of the table is programmed, the entry is reported.
+    const { services: desired, skipped } = checkTable(services);
+    if (skipped.length) this.logger.warn(`service table: ${describeSkipped(skipped)}`, { skipped });
+    this.skipped = skipped;
     await this.guard(async () => {
       const ipvs = await this.ipvs();
       const current = await ipvs.table();

@@ -1,6 +1,6 @@
 import { LbError, type VirtualService } from '@lastbackend/sdk';
 import { AF_INET, AF_INET6, FWD, type DestSpec, type KernelService } from './genl';
-import { diffTable, toVirtualServices, validateTable, vipChanges, type CurrentService } from './table';
+import { checkTable, diffTable, toVirtualServices, vipChanges, type CurrentService } from './table';
 
 const dest = (ip: string, port: number, weight = 1): DestSpec => ({ ip, port, weight, fwd: FWD.MASQ, upperThreshold: 0, lowerThreshold: 0 });
 const ksvc = (ip: string, port: number, protocol: 'tcp' | 'udp' = 'tcp', scheduler = 'rr', extra: Partial<KernelService> = {}): KernelService => ({
@@ -19,36 +19,35 @@ const ksvc = (ip: string, port: number, protocol: 'tcp' | 'udp' = 'tcp', schedul
 const web: VirtualService = { ip: '10.96.0.10', port: 80, protocol: 'tcp', backends: [{ ip: '10.0.0.1', port: 8080 }, { ip: '10.0.0.2', port: 8080, weight: 2 }] };
 const dns: VirtualService = { ip: '10.96.0.11', port: 53, protocol: 'udp', scheduler: 'wrr', backends: [{ ip: '10.0.0.3', port: 53 }] };
 
-function invalidFields(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LbError);
-    expect((e as LbError).code).toBe('INVALID_ARGUMENT');
-    return ((e as LbError).details.fields ?? []).map((f) => f.field);
-  }
-  throw new Error('expected INVALID_ARGUMENT');
+/** The checked services, throwing when anything was left out (for tables that must pass whole). */
+function valid(table: readonly VirtualService[]) {
+  const r = checkTable(table);
+  expect(r.skipped).toEqual([]);
+  return r.services;
 }
+const skippedFields = (table: readonly unknown[]) => checkTable(table as VirtualService[]).skipped.map((f) => f.field);
 
-describe('validateTable', () => {
+describe('checkTable', () => {
   it('normalises scheduler and weights', () => {
-    const [a, b] = validateTable([web, dns]);
+    const [a, b] = valid([web, dns]);
     expect(a).toMatchObject({ ip: '10.96.0.10', port: 80, protocol: 'tcp', scheduler: 'rr', flags: 0, timeout: 0 });
     expect(a.dests).toEqual([dest('10.0.0.1', 8080), dest('10.0.0.2', 8080, 2)]);
     expect(b.scheduler).toBe('wrr');
-    expect(validateTable([])).toEqual([]);
+    expect(valid([])).toEqual([]);
   });
 
-  it('lists every invalid field', () => {
+  it('names every bad field and leaves out only the bad entries: bad services whole, bad backends alone', () => {
     const bad = [
       { ...web, ip: 'not-an-ip' },
       { ...web, ip: '10.96.0.12', port: 70000 },
       { ...web, ip: '10.96.0.13', protocol: 'sctp' },
       { ...web, ip: '10.96.0.14', scheduler: 'sh' },
-      { ...web, ip: '10.96.0.15', backends: [{ ip: '10.0.0.1', port: 0 }, { ip: '10.0.0.300', port: 80 }, { ip: '10.0.0.2', port: 80, weight: -1 }] },
+      { ...web, ip: '10.96.0.15', backends: [{ ip: '10.0.0.1', port: 0 }, { ip: '10.0.0.300', port: 80 }, { ip: '10.0.0.2', port: 80, weight: -1 }, { ip: '10.0.0.9', port: 80 }] },
       { ...web, ip: '0.0.0.0' },
-    ] as unknown as VirtualService[];
-    expect(invalidFields(() => validateTable(bad))).toEqual([
+      dns,
+    ];
+    const r = checkTable(bad as unknown as VirtualService[]);
+    expect(r.skipped.map((f) => f.field)).toEqual([
       'services.0.ip',
       'services.1.port',
       'services.2.protocol',
@@ -58,13 +57,27 @@ describe('validateTable', () => {
       'services.4.backends.2.weight',
       'services.5.ip',
     ]);
+    expect(r.skipped[0].reason).toBe('not an IPv4 address: "not-an-ip"');
+    // The service with bad backends keeps its good one; the good service is untouched.
+    expect(r.services.map((s) => [s.ip, s.dests.map((d) => d.ip)])).toEqual([['10.96.0.15', ['10.0.0.9']], ['10.96.0.11', ['10.0.0.3']]]);
   });
 
-  it('refuses duplicate services and duplicate backends', () => {
-    expect(invalidFields(() => validateTable([web, { ...web, backends: [] }]))).toEqual(['services.1']);
-    expect(invalidFields(() => validateTable([{ ...web, backends: [web.backends[0], web.backends[0]] }]))).toEqual(['services.0.backends.1']);
+  it('keeps the first of repeated services and backends', () => {
+    expect(skippedFields([web, { ...web, backends: [] }])).toEqual(['services.1']);
+    expect(checkTable([web, { ...web, backends: [] }]).services[0].dests).toHaveLength(2);
+    expect(skippedFields([{ ...web, backends: [web.backends[0], web.backends[0]] }])).toEqual(['services.0.backends.1']);
     // The same address and port with another protocol is another service.
-    expect(validateTable([web, { ...web, protocol: 'udp' }])).toHaveLength(2);
+    expect(valid([web, { ...web, protocol: 'udp' }])).toHaveLength(2);
+  });
+
+  it('an IPv6 backend (which this IPv4 driver cannot program) is left out, its service kept', () => {
+    const r = checkTable([{ ...web, backends: [{ ip: 'fd00::1', port: 8080 }, web.backends[0]] }]);
+    expect(r.skipped.map((f) => f.field)).toEqual(['services.0.backends.0.ip']);
+    expect(r.services[0].dests).toEqual([dest('10.0.0.1', 8080)]);
+  });
+
+  it('refuses only a table that is not a list', () => {
+    expect(() => checkTable('nope' as unknown as VirtualService[])).toThrow(LbError);
   });
 });
 
@@ -75,7 +88,7 @@ describe('diffTable', () => {
   });
 
   it('creates services with their destinations', () => {
-    expect(diffTable(validateTable([web]), [])).toEqual([
+    expect(diffTable(valid([web]), [])).toEqual([
       { op: 'newService', service: { ip: '10.96.0.10', port: 80, protocol: 'tcp', scheduler: 'rr', flags: 0, timeout: 0 } },
       { op: 'newDest', service: { ip: '10.96.0.10', port: 80, protocol: 'tcp' }, dest: dest('10.0.0.1', 8080) },
       { op: 'newDest', service: { ip: '10.96.0.10', port: 80, protocol: 'tcp' }, dest: dest('10.0.0.2', 8080, 2) },
@@ -83,11 +96,11 @@ describe('diffTable', () => {
   });
 
   it('does nothing when the kernel already has the table', () => {
-    expect(diffTable(validateTable([web, dns]), [current(dns), current(web)])).toEqual([]);
+    expect(diffTable(valid([web, dns]), [current(dns), current(web)])).toEqual([]);
   });
 
   it('updates schedulers and weights in place, adds and removes destinations', () => {
-    const want = validateTable([{ ...web, scheduler: 'lc', backends: [{ ip: '10.0.0.2', port: 8080, weight: 5 }, { ip: '10.0.0.4', port: 8080 }] }]);
+    const want = valid([{ ...web, scheduler: 'lc', backends: [{ ip: '10.0.0.2', port: 8080, weight: 5 }, { ip: '10.0.0.4', port: 8080 }] }]);
     const key = { ip: '10.96.0.10', port: 80, protocol: 'tcp' };
     expect(diffTable(want, [current(web)])).toEqual([
       { op: 'setService', service: { ...key, scheduler: 'lc', flags: 0, timeout: 0 } },
@@ -99,7 +112,7 @@ describe('diffTable', () => {
 
   it('resets persistence flags and foreign forwarding methods', () => {
     const persistent: CurrentService = { service: ksvc('10.96.0.10', 80, 'tcp', 'rr', { flags: 1, timeout: 300 }), dests: [{ ...dest('10.0.0.1', 8080), fwd: FWD.DROUTE }] };
-    expect(diffTable(validateTable([{ ...web, backends: [web.backends[0]] }]), [persistent]).map((o) => o.op)).toEqual(['setService', 'setDest']);
+    expect(diffTable(valid([{ ...web, backends: [web.backends[0]] }]), [persistent]).map((o) => o.op)).toEqual(['setService', 'setDest']);
   });
 
   it('removes services not listed and leaves IPv6 and firewall-mark services alone', () => {

@@ -1,4 +1,4 @@
-// Pure table logic: validating a requested table and the operations that turn the kernel's table into it.
+// Pure table logic: checking a requested table and the operations that turn the kernel's table into it.
 import { invalid, ipv4, type FieldError, type VirtualService } from '@lastbackend/sdk';
 import { AF_INET, FWD, IPPROTO, type DestSpec, type KernelService, type ServiceKey, type ServiceSpec } from './genl';
 
@@ -37,57 +37,68 @@ const isIp = (v: unknown): v is string => {
   }
 };
 
-/** Checks every entry; throws INVALID_ARGUMENT listing all problems, or returns the normalised table. */
-export function validateTable(services: readonly VirtualService[]): DesiredService[] {
-  const errors: FieldError[] = [];
+/** A table with its bad entries left out, and what was left out and why. */
+export interface CheckedTable {
+  services: DesiredService[];
+  skipped: FieldError[];
+}
+
+/**
+ * Checks every entry and fills in defaults. A bad entry is left out and reported, not a reason to
+ * refuse the rest: a service with a bad VIP, port, protocol or scheduler goes whole, a bad or repeated
+ * backend goes alone, a repeated service keeps its first entry. Only a table that is not a list throws.
+ */
+export function checkTable(services: readonly VirtualService[]): CheckedTable {
+  const skipped: FieldError[] = [];
   const out: DesiredService[] = [];
   const seen = new Set<string>();
   if (!Array.isArray(services)) throw invalid([{ field: '', reason: 'the table must be an array of services' }], 'invalid service table');
   services.forEach((s, i) => {
     const at = (f: string) => `services.${i}${f ? `.${f}` : ''}`;
     if (typeof s !== 'object' || s === null) {
-      errors.push({ field: at(''), reason: 'must be an object' });
+      skipped.push({ field: at(''), reason: 'must be an object' });
       return;
     }
-    const before = errors.length;
-    if (!isIp(s.ip)) errors.push({ field: at('ip'), reason: `not an IPv4 address: ${JSON.stringify(s.ip)}` });
-    else if (s.ip === '0.0.0.0' || s.ip === '255.255.255.255') errors.push({ field: at('ip'), reason: `${s.ip} cannot be a virtual IP` });
-    if (!isPort(s.port)) errors.push({ field: at('port'), reason: `a port is an integer 1-65535, got ${JSON.stringify(s.port)}` });
-    if (s.protocol !== 'tcp' && s.protocol !== 'udp') errors.push({ field: at('protocol'), reason: `tcp or udp, got ${JSON.stringify(s.protocol)}` });
+    const before = skipped.length;
+    if (!isIp(s.ip)) skipped.push({ field: at('ip'), reason: `not an IPv4 address: ${JSON.stringify(s.ip)}` });
+    else if (s.ip === '0.0.0.0' || s.ip === '255.255.255.255') skipped.push({ field: at('ip'), reason: `${s.ip} cannot be a virtual IP` });
+    if (!isPort(s.port)) skipped.push({ field: at('port'), reason: `a port is an integer 1-65535, got ${JSON.stringify(s.port)}` });
+    if (s.protocol !== 'tcp' && s.protocol !== 'udp') skipped.push({ field: at('protocol'), reason: `tcp or udp, got ${JSON.stringify(s.protocol)}` });
     const scheduler = s.scheduler ?? 'rr';
-    if (!(SCHEDULERS as readonly string[]).includes(scheduler)) errors.push({ field: at('scheduler'), reason: `one of ${SCHEDULERS.join(', ')}, got ${JSON.stringify(s.scheduler)}` });
-    const dests: DestSpec[] = [];
-    if (!Array.isArray(s.backends)) errors.push({ field: at('backends'), reason: 'must be an array' });
-    else {
-      const seenDest = new Set<string>();
-      (s.backends as VirtualService['backends']).forEach((b, j) => {
-        const bat = at(`backends.${j}`);
-        if (typeof b !== 'object' || b === null) {
-          errors.push({ field: bat, reason: 'must be an object' });
-          return;
-        }
-        if (!isIp(b.ip)) errors.push({ field: `${bat}.ip`, reason: `not an IPv4 address: ${JSON.stringify(b.ip)}` });
-        if (!isPort(b.port)) errors.push({ field: `${bat}.port`, reason: `a port is an integer 1-65535, got ${JSON.stringify(b.port)}` });
-        const weight = b.weight ?? 1;
-        if (!Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT) errors.push({ field: `${bat}.weight`, reason: `an integer 0-${MAX_WEIGHT}, got ${JSON.stringify(b.weight)}` });
-        const id = destId(b);
-        if (seenDest.has(id)) errors.push({ field: bat, reason: `backend ${id} is listed twice` });
-        seenDest.add(id);
-        dests.push({ ip: b.ip, port: b.port, weight, fwd: FWD.MASQ, upperThreshold: 0, lowerThreshold: 0 });
-      });
-    }
-    if (errors.length > before) return;
-    const svc: DesiredService = { ip: s.ip, port: s.port, protocol: s.protocol, scheduler, flags: 0, timeout: 0, dests };
+    if (!(SCHEDULERS as readonly string[]).includes(scheduler)) skipped.push({ field: at('scheduler'), reason: `one of ${SCHEDULERS.join(', ')}, got ${JSON.stringify(s.scheduler)}` });
+    if (!Array.isArray(s.backends)) skipped.push({ field: at('backends'), reason: 'must be an array' });
+    if (skipped.length > before) return;
+    const svc: DesiredService = { ip: s.ip, port: s.port, protocol: s.protocol, scheduler, flags: 0, timeout: 0, dests: [] };
     const id = serviceId(svc);
     if (seen.has(id)) {
-      errors.push({ field: at(''), reason: `service ${id} is listed twice` });
+      skipped.push({ field: at(''), reason: `service ${id} is listed twice` });
       return;
     }
     seen.add(id);
+    const seenDest = new Set<string>();
+    (s.backends as VirtualService['backends']).forEach((b, j) => {
+      const bat = at(`backends.${j}`);
+      if (typeof b !== 'object' || b === null) {
+        skipped.push({ field: bat, reason: 'must be an object' });
+        return;
+      }
+      const mark = skipped.length;
+      if (!isIp(b.ip)) skipped.push({ field: `${bat}.ip`, reason: `not an IPv4 address: ${JSON.stringify(b.ip)}` });
+      if (!isPort(b.port)) skipped.push({ field: `${bat}.port`, reason: `a port is an integer 1-65535, got ${JSON.stringify(b.port)}` });
+      const weight = b.weight ?? 1;
+      if (!Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT) skipped.push({ field: `${bat}.weight`, reason: `an integer 0-${MAX_WEIGHT}, got ${JSON.stringify(b.weight)}` });
+      if (skipped.length > mark) return;
+      const did = destId(b);
+      if (seenDest.has(did)) {
+        skipped.push({ field: bat, reason: `backend ${did} is listed twice` });
+        return;
+      }
+      seenDest.add(did);
+      svc.dests.push({ ip: b.ip, port: b.port, weight, fwd: FWD.MASQ, upperThreshold: 0, lowerThreshold: 0 });
+    });
     out.push(svc);
   });
-  if (errors.length) throw invalid(errors, 'invalid service table');
-  return out;
+  return { services: out, skipped };
 }
 
 /** Whether this driver manages a kernel service: IPv4, TCP or UDP, by address (not firewall mark). */

@@ -1,7 +1,7 @@
 // The CPI implementation: the service table lives in one nftables table owned by the driver, replaced as
 // a whole (one nft transaction) on every setTable and read back from the kernel by list().
 import { randomBytes } from 'node:crypto';
-import { DRIVER_API_VERSION, LbError, type DriverInfo, type DriverLogger, type ProbeResult, type ProxyDriver, type VirtualService } from '@lastbackend/sdk';
+import { DRIVER_API_VERSION, LbError, describeSkipped, type DriverInfo, type DriverLogger, type FieldError, type ProbeResult, type ProxyDriver, type VirtualService } from '@lastbackend/sdk';
 import type { NftablesDriverConfig } from './config';
 import { isNotFound, nft, runNft } from './nft';
 import { parseTable } from './parse';
@@ -13,6 +13,8 @@ export class NftablesProxy implements ProxyDriver {
   private readonly opts: RulesetOptions;
   /** setTable calls are applied one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Entries the last setTable left out (reported by probe(), so they show in the node's driver state). */
+  private skipped: FieldError[] = [];
 
   constructor(
     private readonly config: NftablesDriverConfig,
@@ -40,7 +42,7 @@ export class NftablesProxy implements ProxyDriver {
       ).replace(`table ${this.opts.family} ${table} {}\ndelete table ${this.opts.family} ${table}\n`, '');
       const c = await runNft(this.config.nft, ['-c', '-f', '-'], script);
       if (c.code !== 0) return { state: 'error', message: `nftables cannot hold the service table: ${c.stderr.trim() || `exit ${String(c.code)}`}` };
-      return { state: 'ready' };
+      return this.skipped.length ? { state: 'ready', message: `service table: ${describeSkipped(this.skipped)}` } : { state: 'ready' };
     } catch (e) {
       return { state: 'error', message: e instanceof Error ? e.message : String(e) };
     }
@@ -53,8 +55,11 @@ export class NftablesProxy implements ProxyDriver {
   }
 
   private async apply(services: VirtualService[]): Promise<void> {
-    const { services: valid, script } = buildScript(services, this.opts); // throws INVALID_ARGUMENT before touching anything
+    // A bad entry costs that entry only: the rest of the table is programmed, the entry is reported.
+    const { services: valid, skipped, script } = buildScript(services, this.opts);
+    if (skipped.length) this.logger.warn(`service table: ${describeSkipped(skipped)}`, { skipped });
     await nft(this.config.nft, ['-f', '-'], script);
+    this.skipped = skipped;
     this.logger.debug('nftables service table applied', { table: this.opts.table, services: valid.length });
   }
 

@@ -26,5 +26,5 @@ export default defineDriver<NftablesDriverConfig>({
 
 export { configSchema, type NftablesDriverConfig } from './config';
 export { NftablesProxy, DRIVER_NAME } from './driver';
-export { buildScript, renderScript, validateTable, type Service, type RulesetOptions } from './ruleset';
+export { buildScript, checkTable, renderScript, type CheckedTable, type Service, type RulesetOptions } from './ruleset';
 export { parseTable, type ParsedTable } from './parse';

@@ -1,5 +1,5 @@
 import { LbError, type VirtualService } from '@lastbackend/sdk';
-import { buildScript, renderBalancer, renderRule, renderScript, validateTable, type RulesetOptions } from './ruleset';
+import { buildScript, checkTable, renderBalancer, renderRule, renderScript, type RulesetOptions } from './ruleset';
 
 const opts: RulesetOptions = { table: 'lastbackend', family: 'ip', mark: 0x4c42 };
 const web: VirtualService = {
@@ -13,19 +13,16 @@ const web: VirtualService = {
   ],
 };
 
-const rejectOf = (table: unknown): LbError => {
-  try {
-    validateTable(table);
-  } catch (e) {
-    expect(e).toBeInstanceOf(LbError);
-    return e as LbError;
-  }
-  throw new Error('expected validateTable to throw');
-};
+/** The checked services of a table that must pass whole. */
+function valid(table: unknown) {
+  const r = checkTable(table);
+  expect(r.skipped).toEqual([]);
+  return r.services;
+}
 
-describe('validateTable', () => {
+describe('checkTable', () => {
   it('fills in defaults and orders entries by VIP, port and protocol', () => {
-    const out = validateTable([
+    const out = valid([
       { ip: '10.96.0.11', port: 53, protocol: 'udp', backends: [{ ip: '10.214.1.2', port: 53 }] },
       web,
       { ip: '10.96.0.10', port: 53, protocol: 'udp', backends: [] },
@@ -36,38 +33,58 @@ describe('validateTable', () => {
   });
 
   it('accepts an empty table and entries without backends', () => {
-    expect(validateTable([])).toEqual([]);
-    expect(validateTable([{ ip: '10.96.0.10', port: 80, protocol: 'tcp', backends: [] }])[0]!.backends).toEqual([]);
+    expect(valid([])).toEqual([]);
+    expect(valid([{ ip: '10.96.0.10', port: 80, protocol: 'tcp', backends: [] }])[0]!.backends).toEqual([]);
   });
 
+  const other: VirtualService = { ip: '10.96.0.20', port: 443, protocol: 'tcp', backends: [{ ip: '10.214.3.2', port: 8443 }] };
   it.each([
-    ['a bad VIP', { ...web, ip: 'not-an-ip' }, 'services.1.ip'],
-    ['an IPv6 VIP', { ...web, ip: 'fd00::1' }, 'services.1.ip'],
-    ['an out-of-range port', { ...web, port: 70000 }, 'services.1.port'],
-    ['port 0', { ...web, port: 0 }, 'services.1.port'],
-    ['a fractional port', { ...web, port: 80.5 }, 'services.1.port'],
-    ['an unknown protocol', { ...web, protocol: 'sctp' }, 'services.1.protocol'],
-    ['an unknown scheduler', { ...web, scheduler: 'sh' }, 'services.1.scheduler'],
-    ['missing backends', { ip: '10.96.0.10', port: 80, protocol: 'tcp' }, 'services.1.backends'],
-    ['a bad backend address', { ...web, backends: [{ ip: '10.214.1.300', port: 80 }] }, 'services.1.backends.0.ip'],
-    ['a bad backend port', { ...web, backends: [{ ip: '10.214.1.3', port: -1 }] }, 'services.1.backends.0.port'],
-    ['weight 0', { ...web, backends: [{ ip: '10.214.1.3', port: 80, weight: 0 }] }, 'services.1.backends.0.weight'],
-    ['a duplicate backend', { ...web, backends: [{ ip: '10.214.1.3', port: 80 }, { ip: '10.214.1.3', port: 80 }] }, 'services.1.backends.1'],
-    ['a duplicate entry', { ...web, scheduler: 'rr' }, 'services.1'],
-    ['a non-object', 42, 'services.1'],
-  ])('refuses %s with INVALID_ARGUMENT naming the entry', (_what, bad, field) => {
-    const err = rejectOf([web, bad]);
-    expect(err.code).toBe('INVALID_ARGUMENT');
-    expect(err.details.fields?.map((f) => f.field)).toContain(field);
-    expect(err.message).toContain(field);
+    ['a bad VIP', { ...web, ip: 'not-an-ip' }, 'services.1.ip', 'gone'],
+    ['an IPv6 VIP', { ...web, ip: 'fd00::1' }, 'services.1.ip', 'gone'],
+    ['an out-of-range port', { ...web, port: 70000 }, 'services.1.port', 'gone'],
+    ['port 0', { ...web, port: 0 }, 'services.1.port', 'gone'],
+    ['a fractional port', { ...web, port: 80.5 }, 'services.1.port', 'gone'],
+    ['an unknown protocol', { ...web, protocol: 'sctp' }, 'services.1.protocol', 'gone'],
+    ['an unknown scheduler', { ...web, scheduler: 'sh' }, 'services.1.scheduler', 'gone'],
+    ['missing backends', { ip: '10.96.0.10', port: 80, protocol: 'tcp' }, 'services.1.backends', 'gone'],
+    ['a non-object', 42, 'services.1', 'gone'],
+    ['a bad backend address', { ...web, backends: [{ ip: '10.214.1.300', port: 80 }, { ip: '10.214.1.4', port: 80 }] }, 'services.1.backends.0.ip', 'kept'],
+    ['a forged backend address', { ...web, backends: [{ ip: 'not-an-ip', port: 80 }, { ip: '10.214.1.4', port: 80 }] }, 'services.1.backends.0.ip', 'kept'],
+    ['a bad backend port', { ...web, backends: [{ ip: '10.214.1.3', port: -1 }, { ip: '10.214.1.4', port: 80 }] }, 'services.1.backends.0.port', 'kept'],
+    ['weight 0', { ...web, backends: [{ ip: '10.214.1.3', port: 80, weight: 0 }, { ip: '10.214.1.4', port: 80 }] }, 'services.1.backends.0.weight', 'kept'],
+    ['a duplicate backend', { ...web, backends: [{ ip: '10.214.1.4', port: 80 }, { ip: '10.214.1.4', port: 80 }] }, 'services.1.backends.1', 'kept'],
+  ])('leaves out %s, names it, and keeps every other entry', (_what, bad, field, service) => {
+    const r = checkTable([other, bad]);
+    expect(r.skipped.map((f) => f.field)).toEqual([field]);
+    // The other service is programmed as given; the bad one goes whole, or keeps its good backend.
+    expect(r.services.find((s) => s.ip === other.ip)?.backends).toEqual([{ ip: '10.214.3.2', port: 8443, weight: 1 }]);
+    const kept = r.services.find((s) => s.ip === web.ip);
+    if (service === 'gone') expect(kept).toBeUndefined();
+    else expect(kept?.backends).toEqual([{ ip: '10.214.1.4', port: 80, weight: 1 }]);
   });
 
-  it('refuses a table that is not an array', () => {
-    expect(rejectOf({}).code).toBe('INVALID_ARGUMENT');
+  it('keeps the first of two entries for the same VIP, port and protocol', () => {
+    const r = checkTable([web, { ...web, scheduler: 'rr', backends: [] }]);
+    expect(r.skipped.map((f) => f.field)).toEqual(['services.1']);
+    expect(r.services).toHaveLength(1);
+    expect(r.services[0]!.scheduler).toBe('wrr');
   });
 
-  it('names the offending entry in the message', () => {
-    expect(rejectOf([{ ...web, port: 70000 }]).message).toContain('(entry 10.96.0.10:70000/tcp)');
+  it('refuses only a table that is not an array', () => {
+    expect(() => checkTable({})).toThrow(LbError);
+  });
+
+  it('names the offending entry in the reason', () => {
+    expect(checkTable([{ ...web, port: 70000 }]).skipped[0]!.reason).toContain('(entry 10.96.0.10:70000/tcp)');
+  });
+
+  it('renders a script that holds every good service when one backend is bad', () => {
+    const { script, skipped } = buildScript([other, { ...web, backends: [{ ip: 'not-an-ip', port: 80 }] }], opts);
+    expect(skipped.map((f) => f.field)).toEqual(['services.1.backends.0.ip']);
+    expect(script).toContain('ip daddr 10.96.0.20 tcp dport 443');
+    // The VIP whose only backend was bad answers "no endpoints" rather than vanishing.
+    expect(script).toMatch(/chain no-endpoints \{\n\t\tip daddr 10\.96\.0\.10 tcp dport 80 reject/);
+    expect(script).not.toContain('not-an-ip');
   });
 });
 
@@ -79,7 +96,7 @@ describe('rendering', () => {
   });
 
   it('marks and DNATs a service, rejects one without backends', () => {
-    const [s] = validateTable([web]);
+    const [s] = valid([web]);
     expect(renderRule(s!, 0x4c42)).toBe(
       'ip daddr 10.96.0.10 tcp dport 80 meta mark set meta mark | 0x00004c42 dnat ip to numgen random mod 4 map { 0-2 : 10.214.1.2 . 8080, 3 : 10.214.2.2 . 8080 } comment "lb:wrr"',
     );
@@ -88,7 +105,7 @@ describe('rendering', () => {
   });
 
   it('renders the whole table as one transaction that replaces it whether or not it exists', () => {
-    const script = renderScript(validateTable([web, { ip: '10.96.0.11', port: 53, protocol: 'udp', backends: [] }]), opts);
+    const script = renderScript(valid([web, { ip: '10.96.0.11', port: 53, protocol: 'udp', backends: [] }]), opts);
     const lines = script.split('\n');
     expect(lines.slice(0, 3)).toEqual(['table ip lastbackend {}', 'delete table ip lastbackend', 'table ip lastbackend {']);
     expect(script).toContain('type nat hook prerouting priority dstnat; policy accept;\n\t\tjump services');
@@ -107,8 +124,11 @@ describe('rendering', () => {
     expect(script).toContain('meta mark & 0x00004000 == 0x00004000 masquerade');
   });
 
-  it('buildScript validates before rendering', () => {
-    expect(() => buildScript([{ ...web, ip: 'nope' }], opts)).toThrow(LbError);
+  it('buildScript checks before rendering: a bad entry is not rendered', () => {
+    const r = buildScript([{ ...web, ip: 'nope' }], opts);
+    expect(r.services).toEqual([]);
+    expect(r.skipped.map((f) => f.field)).toEqual(['services.0.ip']);
+    expect(r.script).not.toContain('nope');
     expect(buildScript([web], opts).services).toHaveLength(1);
   });
 });

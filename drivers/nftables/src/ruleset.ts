@@ -1,4 +1,4 @@
-// Pure: a service table → validated entries → one `nft -f -` script that replaces the driver's table
+// Pure: a service table → checked entries (bad ones left out and named) → one `nft -f -` script that replaces the driver's table
 // atomically. The shape (also what parse.ts reads back):
 //
 //   table ip lastbackend {
@@ -69,57 +69,63 @@ function label(v: unknown): string {
   return `${part(v.ip)}:${part(v.port)}/${part(v.protocol)}`;
 }
 
+/** A table with its bad entries left out, and what was left out and why. */
+export interface CheckedTable {
+  services: Service[];
+  skipped: FieldError[];
+}
+
 /**
- * Checks every entry (types included: tables may come from JSON) and fills in defaults.
- * Throws INVALID_ARGUMENT naming each bad entry; nothing is partially accepted.
+ * Checks every entry (types included: tables may come from JSON) and fills in defaults. A bad entry is
+ * left out and named, never a reason to refuse the rest: a service with a bad VIP, port, protocol,
+ * scheduler or backend list goes whole; a bad or repeated backend goes alone (its service keeps the
+ * others); a repeated service keeps its first entry. Only a table that is not a list throws.
  */
-export function validateTable(input: unknown): Service[] {
+export function checkTable(input: unknown): CheckedTable {
   if (!Array.isArray(input)) throw invalid([{ field: 'services', reason: 'must be an array of virtual services' }], 'invalid service table');
-  const fields: FieldError[] = [];
+  const skipped: FieldError[] = [];
   const out: Service[] = [];
   const seen = new Map<string, number>();
   input.forEach((raw: unknown, i) => {
     const at = `services.${i}`;
-    const bad = (field: string, reason: string) => fields.push({ field: field ? `${at}.${field}` : at, reason: `${reason} (entry ${label(raw)})` });
+    const bad = (field: string, reason: string) => skipped.push({ field: field ? `${at}.${field}` : at, reason: `${reason} (entry ${label(raw)})` });
     if (!isObject(raw)) return bad('', 'must be an object');
-    const before = fields.length;
+    const before = skipped.length;
     if (!isIpv4(raw.ip)) bad('ip', 'must be an IPv4 address');
     if (!isPort(raw.port)) bad('port', 'must be an integer port 1..65535');
     if (raw.protocol !== 'tcp' && raw.protocol !== 'udp') bad('protocol', 'must be "tcp" or "udp"');
     if (raw.scheduler !== undefined && !(SCHEDULERS as readonly unknown[]).includes(raw.scheduler)) bad('scheduler', `must be one of ${SCHEDULERS.join(', ')}`);
-    const backends: Service['backends'] = [];
     if (!Array.isArray(raw.backends)) bad('backends', 'must be an array (possibly empty)');
-    else {
-      const seenBackends = new Set<string>();
-      raw.backends.forEach((b: unknown, j) => {
-        if (!isObject(b)) return bad(`backends.${j}`, 'must be an object');
-        if (!isIpv4(b.ip)) bad(`backends.${j}.ip`, 'must be an IPv4 address');
-        if (!isPort(b.port)) bad(`backends.${j}.port`, 'must be an integer port 1..65535');
-        const w = b.weight;
-        if (w !== undefined && !(typeof w === 'number' && Number.isInteger(w) && w >= 1 && w <= MAX_WEIGHT))
-          bad(`backends.${j}.weight`, `must be an integer 1..${MAX_WEIGHT} (remove a backend instead of weighting it 0)`);
-        const key = `${String(b.ip)}:${String(b.port)}`;
-        if (seenBackends.has(key)) bad(`backends.${j}`, `duplicate backend ${key}`);
-        seenBackends.add(key);
-        backends.push({ ip: b.ip as string, port: b.port as number, weight: (w as number | undefined) ?? 1 });
-      });
-    }
-    if (fields.length !== before) return;
+    if (skipped.length !== before) return;
     const svc: Service = {
       ip: raw.ip as string,
       port: raw.port as number,
       protocol: raw.protocol as Service['protocol'],
       scheduler: (raw.scheduler as Scheduler | undefined) ?? 'rr',
-      backends,
+      backends: [],
     };
     const key = serviceKey(svc);
     const first = seen.get(key);
     if (first !== undefined) return bad('', `duplicate of services.${first}`);
     seen.set(key, i);
+    const seenBackends = new Set<string>();
+    (raw.backends as unknown[]).forEach((b: unknown, j) => {
+      if (!isObject(b)) return bad(`backends.${j}`, 'must be an object');
+      const mark = skipped.length;
+      if (!isIpv4(b.ip)) bad(`backends.${j}.ip`, `must be an IPv4 address, not ${JSON.stringify(b.ip)}`);
+      if (!isPort(b.port)) bad(`backends.${j}.port`, 'must be an integer port 1..65535');
+      const w = b.weight;
+      if (w !== undefined && !(typeof w === 'number' && Number.isInteger(w) && w >= 1 && w <= MAX_WEIGHT))
+        bad(`backends.${j}.weight`, `must be an integer 1..${MAX_WEIGHT} (remove a backend instead of weighting it 0)`);
+      if (skipped.length !== mark) return;
+      const id = `${String(b.ip)}:${String(b.port)}`;
+      if (seenBackends.has(id)) return bad(`backends.${j}`, `duplicate backend ${id}`);
+      seenBackends.add(id);
+      svc.backends.push({ ip: b.ip as string, port: b.port as number, weight: (w as number | undefined) ?? 1 });
+    });
     out.push(svc);
   });
-  if (fields.length) throw invalid(fields, 'invalid service table');
-  return out.sort((a, b) => compareServices(a, b));
+  return { services: out.sort((a, b) => compareServices(a, b)), skipped };
 }
 
 const ipNum = (ip: string): number => ipv4.parseIp(ip);
@@ -182,10 +188,10 @@ export function renderScript(services: readonly Service[], opts: RulesetOptions)
   ].join('\n');
 }
 
-/** Validates and renders in one step (what setTable applies). */
-export function buildScript(table: unknown, opts: RulesetOptions): { services: Service[]; script: string } {
-  const services = validateTable(table);
-  return { services, script: renderScript(services, opts) };
+/** Checks and renders in one step (what setTable applies): the script holds every good entry. */
+export function buildScript(table: unknown, opts: RulesetOptions): CheckedTable & { script: string } {
+  const checked = checkTable(table);
+  return { ...checked, script: renderScript(checked.services, opts) };
 }
 
 /** Services as the SDK type (defaults explicit), for list(). */

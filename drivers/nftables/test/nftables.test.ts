@@ -221,22 +221,32 @@ describe('nftables driver on a real kernel', () => {
     expect(await cpi.list()).toEqual([]);
   });
 
-  it('setTable is atomic: an invalid table is refused and the old rules keep answering', async () => {
-    const good: VirtualService[] = [{ ip: vip, port: 80, protocol: 'tcp', backends: [b1] }];
-    await cpi.setTable(good);
+  it('a forged backend costs that backend only: every other service is programmed and answers, and probe() names the entry', async () => {
+    await cpi.setTable([{ ip: vip, port: 80, protocol: 'tcp', backends: [b1] }]);
     expect(await request(vip, 80)).toBe(BACKENDS[0]!.name);
-    const before = await inNs(NODE, 'nft', '-s', 'list', 'table', 'ip', 'lastbackend');
-    const bad: VirtualService[] = [
+    // What a node reporting pod_ip "not-an-ip" used to put in every node's table: refused whole, every VIP stale.
+    const table: VirtualService[] = [
       { ip: vip, port: 80, protocol: 'tcp', backends: [b2] },
-      { ip: vip2, port: 80, protocol: 'tcp', backends: [{ ip: '10.0.0.256', port: 80 }] },
+      { ip: vip2, port: 80, protocol: 'tcp', backends: [{ ip: 'not-an-ip', port: 8080 }, b1] },
+      { ip: '10.0.0.256', port: 80, protocol: 'tcp', backends: [b1] },
     ];
-    const err = await cpi.setTable(bad).then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(LbError);
-    expect((err as LbError).code).toBe('INVALID_ARGUMENT');
-    expect((err as LbError).message).toContain(`${vip2}:80/tcp`);
-    expect(await inNs(NODE, 'nft', '-s', 'list', 'table', 'ip', 'lastbackend')).toBe(before);
-    expect(canonicalTable(await cpi.list())).toEqual(canonicalTable(good));
-    for (let i = 0; i < 5; i++) expect(await request(vip, 80)).toBe(BACKENDS[0]!.name);
+    await cpi.setTable(table);
+    expect(canonicalTable(await cpi.list())).toEqual(
+      canonicalTable([
+        { ip: vip, port: 80, protocol: 'tcp', backends: [b2] },
+        { ip: vip2, port: 80, protocol: 'tcp', backends: [b1] },
+      ]),
+    );
+    for (let i = 0; i < 3; i++) {
+      expect(await request(vip, 80)).toBe(BACKENDS[1]!.name);
+      expect(await request(vip2, 80)).toBe(BACKENDS[0]!.name);
+    }
+    const probe = await cpi.probe();
+    expect(probe.state).toBe('ready');
+    expect(probe.message).toMatch(/^service table: 2 entries left out: services\.1\.backends\.0\.ip: .*"not-an-ip".*; services\.2\.ip: /);
+    // A clean table clears the report.
+    await cpi.setTable([{ ip: vip, port: 80, protocol: 'tcp', backends: [b1] }]);
+    expect((await cpi.probe()).message).toBeUndefined();
   });
 
   it('serves the node itself through the output chain', async () => {

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import {
   DRIVER_API_VERSION,
   LbError,
+  describeSkipped,
   type DriverInfo,
+  type FieldError,
   type DriverLogger,
   type NetworkDriver,
   type NodeNetwork,
@@ -68,6 +70,38 @@ export function remoteEntry(r: NodeNetwork): RemoteEntry {
   return { subnet, vtep: formatIp(subnet.network), mac: vtepMac(subnet), address: r.address };
 }
 
+/**
+ * The overlay entries of the remote nodes, by subnet, with every bad entry left out and named (an
+ * address or subnet that does not parse, a subnet overlapping this node's, a repeated subnet): the
+ * map comes from what every node reports, and one bad node must not cut this one off from the rest.
+ * This node's own subnet is not an entry.
+ */
+export function desiredRemotes(list: readonly NodeNetwork[], own: Cidr): { desired: Map<string, RemoteEntry>; skipped: FieldError[] } {
+  const desired = new Map<string, RemoteEntry>();
+  const skipped: FieldError[] = [];
+  list.forEach((r, i) => {
+    let e: RemoteEntry;
+    try {
+      e = remoteEntry(r);
+    } catch (err) {
+      skipped.push({ field: `remotes.${i}`, reason: (err as Error).message });
+      return;
+    }
+    if (e.subnet.network === own.network) return;
+    if (contains(own, e.subnet.network) || contains(e.subnet, own.network)) {
+      skipped.push({ field: `remotes.${i}.subnet`, reason: `remote subnet ${r.subnet} overlaps this node's subnet ${formatCidr(own)}` });
+      return;
+    }
+    const key = formatCidr(e.subnet);
+    if (desired.has(key)) {
+      skipped.push({ field: `remotes.${i}.subnet`, reason: `subnet ${key} is listed twice` });
+      return;
+    }
+    desired.set(key, e);
+  });
+  return { desired, skipped };
+}
+
 function runHelper(netns: string, config: PodInterface): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -95,6 +129,8 @@ export class VxlanNetwork implements NetworkDriver {
   private readonly ipam: IpamStore;
   private readonly nodeFile: string;
   private readonly remotesFile: string;
+  /** Remote nodes the last setRemotes left out, for probe(): the node's driver state shows them. */
+  private skipped: FieldError[] = [];
 
   constructor(
     private readonly config: VxlanDriverConfig,
@@ -126,7 +162,7 @@ export class VxlanNetwork implements NetworkDriver {
         return { state: 'error', message: 'the agent lacks CAP_NET_ADMIN: it cannot create links (run it as root or grant the capability)' };
       }
       const existing = await nl.getLink(this.config.vxlan);
-      if (existing?.kind === 'vxlan') return { state: 'ready' };
+      if (existing?.kind === 'vxlan') return this.skipped.length ? { state: 'ready', message: `overlay: ${describeSkipped(this.skipped, 'remote node')}` } : { state: 'ready' };
       // Creating a throw-away VXLAN device is the one reliable test that the kernel has VXLAN (built in or loadable).
       const name = 'lbprobe' + randomBytes(3).toString('hex');
       try {
@@ -266,16 +302,10 @@ export class VxlanNetwork implements NetworkDriver {
       throw new LbError('FAILED_PRECONDITION', `the VXLAN device ${this.config.vxlan} does not exist`, { fix: 'call setupNode first' });
     }
 
-    // Desired entries, keyed by subnet; this node's own subnet is skipped.
-    const desired = new Map<string, RemoteEntry>();
-    for (const r of list) {
-      const e = remoteEntry(r);
-      if (e.subnet.network === own.network) continue;
-      if (contains(own, e.subnet.network) || contains(e.subnet, own.network)) {
-        throw new LbError('INVALID_ARGUMENT', `remote subnet ${r.subnet} overlaps this node's subnet ${node.subnet}`);
-      }
-      desired.set(formatCidr(e.subnet), e);
-    }
+    // Desired entries, keyed by subnet; this node's own subnet is not one, bad entries are left out.
+    const { desired, skipped } = desiredRemotes(list, own);
+    if (skipped.length) this.logger.warn(`overlay: ${describeSkipped(skipped, 'remote node')}`, { skipped });
+    this.skipped = skipped;
 
     for (const e of desired.values()) {
       await nl.addNeighbour(vx.index, e.vtep, e.mac);

@@ -1,10 +1,12 @@
 // The CPI implementation: the service table lives in memory; every TCP entry gets a listener (see
-// proxy.ts). setTable validates the whole table first, opens the listeners it lacks (rolling them back
-// if one cannot listen), then closes the ones no longer wanted and updates the rest in place.
-import { isIP } from 'node:net';
+// proxy.ts). setTable checks the table first (a bad entry is left out and reported, the rest goes on),
+// opens the listeners it lacks (rolling them back if one cannot listen), then closes the ones no longer
+// wanted and updates the rest in place.
 import {
   DRIVER_API_VERSION,
   LbError,
+  checkServiceTable,
+  describeSkipped,
   type DriverInfo,
   type DriverLogger,
   type FieldError,
@@ -13,65 +15,17 @@ import {
   type VirtualService,
 } from '@lastbackend/sdk';
 import type { UserproxyConfig } from './config';
-import { ServiceListener, type Scheduler } from './proxy';
+import { ServiceListener } from './proxy';
 
 export const DRIVER_NAME = 'userproxy';
 
-const PROTOCOLS = ['tcp', 'udp'];
-const SCHEDULERS = ['rr', 'wrr', 'lc'];
-
-const isPort = (p: unknown): p is number => typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 65535;
-
-/** A deep copy of the table, or LbError INVALID_ARGUMENT naming every bad field. */
-export function validateTable(services: unknown): VirtualService[] {
-  const fields: FieldError[] = [];
-  const bad = (field: string, reason: string) => fields.push({ field, reason });
-  if (!Array.isArray(services)) throw new LbError('INVALID_ARGUMENT', 'invalid service table: not a list', { fields: [{ field: '', reason: 'not a list' }] });
-  const seen = new Set<string>();
-  const out: VirtualService[] = [];
-  services.forEach((raw: unknown, i) => {
-    const at = `services.${i}`;
-    if (typeof raw !== 'object' || raw === null) return void bad(at, 'not an object');
-    const s = raw as Partial<Record<keyof VirtualService, unknown>>;
-    if (typeof s.ip !== 'string' || !isIP(s.ip)) bad(`${at}.ip`, `not an IP address: ${JSON.stringify(s.ip)}`);
-    if (!isPort(s.port)) bad(`${at}.port`, `not a port (1..65535): ${JSON.stringify(s.port)}`);
-    if (typeof s.protocol !== 'string' || !PROTOCOLS.includes(s.protocol)) bad(`${at}.protocol`, `not tcp or udp: ${JSON.stringify(s.protocol)}`);
-    if (s.scheduler !== undefined && (typeof s.scheduler !== 'string' || !SCHEDULERS.includes(s.scheduler)))
-      bad(`${at}.scheduler`, `not rr, wrr or lc: ${JSON.stringify(s.scheduler)}`);
-    const key = `${String(s.ip)}:${String(s.port)}/${String(s.protocol)}`;
-    if (seen.has(key)) bad(at, `duplicate service ${key}`);
-    seen.add(key);
-    const backends: VirtualService['backends'] = [];
-    if (!Array.isArray(s.backends)) bad(`${at}.backends`, 'not a list');
-    else {
-      const seenB = new Set<string>();
-      s.backends.forEach((rb: unknown, j) => {
-        const bat = `${at}.backends.${j}`;
-        if (typeof rb !== 'object' || rb === null) return void bad(bat, 'not an object');
-        const b = rb as { ip?: unknown; port?: unknown; weight?: unknown };
-        if (typeof b.ip !== 'string' || !isIP(b.ip)) bad(`${bat}.ip`, `not an IP address: ${JSON.stringify(b.ip)}`);
-        if (!isPort(b.port)) bad(`${bat}.port`, `not a port (1..65535): ${JSON.stringify(b.port)}`);
-        if (b.weight !== undefined && !(typeof b.weight === 'number' && Number.isInteger(b.weight) && b.weight >= 0 && b.weight <= 65535))
-          bad(`${bat}.weight`, `not a weight (0..65535): ${JSON.stringify(b.weight)}`);
-        const bkey = `${String(b.ip)}:${String(b.port)}`;
-        if (seenB.has(bkey)) bad(bat, `duplicate backend ${bkey}`);
-        seenB.add(bkey);
-        backends.push({ ip: b.ip as string, port: b.port as number, ...(b.weight !== undefined ? { weight: b.weight as number } : {}) });
-      });
-    }
-    out.push({
-      ip: s.ip as string,
-      port: s.port as number,
-      protocol: s.protocol as VirtualService['protocol'],
-      ...(s.scheduler !== undefined ? { scheduler: s.scheduler as Scheduler } : {}),
-      backends,
-    });
-  });
-  if (fields.length) {
-    const shown = fields.slice(0, 5).map((f) => `${f.field}: ${f.reason}`).join('; ');
-    throw new LbError('INVALID_ARGUMENT', `invalid service table: ${shown}${fields.length > 5 ? ` (+${fields.length - 5} more)` : ''}`, { fields });
-  }
-  return out;
+/**
+ * The table with every bad entry left out and named (the SDK's check: bad IPs, ports outside 1..65535,
+ * unknown protocol or scheduler, repeats). One bad entry costs that entry only.
+ */
+export function checkTable(services: unknown): { table: VirtualService[]; skipped: FieldError[] } {
+  const { entries, skipped } = checkServiceTable(services);
+  return { table: entries, skipped };
 }
 
 const copy = (t: VirtualService[]): VirtualService[] => t.map((s) => ({ ...s, backends: s.backends.map((b) => ({ ...b })) }));
@@ -97,6 +51,8 @@ export class UserProxy implements ProxyDriver {
   /** setTable calls run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  /** Entries the last setTable left out, for probe(): the node's driver state shows them. */
+  private skipped: FieldError[] = [];
 
   constructor(
     private readonly config: UserproxyConfig,
@@ -109,7 +65,8 @@ export class UserProxy implements ProxyDriver {
   }
 
   async probe(): Promise<ProbeResult> {
-    return this.disposed ? { state: 'error', message: 'the driver was disposed' } : { state: 'ready' };
+    if (this.disposed) return { state: 'error', message: 'the driver was disposed' };
+    return this.skipped.length ? { state: 'ready', message: `service table: ${describeSkipped(this.skipped)}` } : { state: 'ready' };
   }
 
   setTable(services: VirtualService[]): Promise<void> {
@@ -136,20 +93,24 @@ export class UserProxy implements ProxyDriver {
 
   private async apply(services: VirtualService[]): Promise<void> {
     if (this.disposed) throw new LbError('FAILED_PRECONDITION', 'the userproxy driver was disposed');
-    const table = validateTable(services);
-    // What each listener should serve. With a fixed bind address, two TCP services on one port collide.
+    const checked = checkTable(services);
+    const skipped = checked.skipped;
+    // What each listener should serve. With a fixed bind address, two TCP services on one port collide:
+    // the first keeps the port, the other is left out like a bad entry.
     const wanted = new Map<string, VirtualService>();
-    table.forEach((s, i) => {
-      if (s.protocol !== 'tcp') return; // UDP: kept in the table, not proxied (see README)
+    const table = checked.table.filter((s) => {
+      if (s.protocol !== 'tcp') return true; // UDP: kept in the table, not proxied (see README)
       const host = this.listenHost(s);
       const key = `${host}|${s.port}`;
       const other = wanted.get(key);
-      if (other)
-        throw new LbError('INVALID_ARGUMENT', `invalid service table: services.${i}: ${s.ip}:${s.port} and ${other.ip}:${other.port} would both listen on ${host}:${s.port} (bind ${this.config.bind})`, {
-          fields: [{ field: `services.${i}`, reason: `listen address ${host}:${s.port} taken by ${other.ip}:${other.port}` }],
-        });
+      if (other) {
+        skipped.push({ field: 'services', reason: `${s.ip}:${s.port}/tcp would listen on ${host}:${s.port} (bind ${this.config.bind}), taken by ${other.ip}:${other.port}/tcp` });
+        return false;
+      }
       wanted.set(key, s);
+      return true;
     });
+    if (skipped.length) this.logger.warn(`service table: ${describeSkipped(skipped)}`, { skipped });
 
     // Open what is missing; if one fails, close the ones just opened and leave everything as it was.
     const opened: [string, ServiceListener][] = [];
@@ -175,6 +136,7 @@ export class UserProxy implements ProxyDriver {
       } else l.balancer.set(s.scheduler ?? 'rr', s.backends);
     }
     this.table = table;
+    this.skipped = skipped;
     this.logger.debug('userproxy service table applied', { services: table.length, listeners: this.listeners.size, opened: opened.length });
   }
 }

@@ -28,5 +28,5 @@ export default defineDriver<UserproxyConfig>({
 });
 
 export { configSchema, type UserproxyConfig } from './config';
-export { UserProxy, DRIVER_NAME, validateTable } from './driver';
+export { UserProxy, DRIVER_NAME, checkTable } from './driver';
 export { Balancer, ServiceListener } from './proxy';
