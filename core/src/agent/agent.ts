@@ -27,6 +27,7 @@ import { hostAddresses, nodeReport } from './node-info';
 import { PodRunner, type PodDrivers } from './pod-sync';
 import { NodeDiscovery, dockerBridge, podNetworks, type DiscoveryConfig } from './discovery';
 import { LogShipper, type FollowTarget } from '../logs/log-shipper';
+import { TableGuard } from './table-guard';
 
 export interface AgentOptions {
   node: string;
@@ -76,6 +77,8 @@ export class Agent {
   private readonly statuses = new Map<string, PodStatus>();
   private flushing?: Promise<void>;
   private loops: Promise<void>[] = [];
+  /** Leaves bad entries of pushed tables out before a driver sees them, and reports them. */
+  private readonly guard: TableGuard;
 
   constructor(
     private readonly client: LbClient,
@@ -86,6 +89,7 @@ export class Agent {
     private readonly opts: AgentOptions,
   ) {
     this.discovery = new NodeDiscovery(opts.discovery, log.child('discovery'));
+    this.guard = new TableGuard(log);
     this.shipper = new LogShipper(client, () => this.drivers().cri, opts.node, opts.dataDir, log.child('logs'));
   }
 
@@ -127,7 +131,7 @@ export class Agent {
 
   private async heartbeat(): Promise<void> {
     try {
-      const drivers = await this.driverStates();
+      const drivers = this.guard.annotate(await this.driverStates());
       await this.client.reportNode(this.opts.node, nodeReport({ labels: this.opts.labels, maxPods: this.opts.maxPods, version: this.opts.version, drivers, endpoint: this.opts.endpoint, dataDir: this.opts.dataDir, address: this.opts.address }));
     } catch (e) {
       if (!this.abort.signal.aborted) this.log.warn(`heartbeat failed: ${(e as Error).message}`);
@@ -162,7 +166,8 @@ export class Agent {
   }
 
   /** The overlay: this node's bridge and tunnel, and a route to every other node's pod subnet. */
-  private async onNetwork(nodes: NodeNetworkInfo[]): Promise<void> {
+  private async onNetwork(map: NodeNetworkInfo[]): Promise<void> {
+    const nodes = this.guard.networkMap(map);
     this.lastNetwork = nodes;
     const cni = this.drivers().cni;
     if (!cni) return;
@@ -200,7 +205,8 @@ export class Agent {
   }
 
   /** The service table: VIPs through the CPI driver, names through discovery. Latest table wins. */
-  private async onServices(table: ServiceTable): Promise<void> {
+  private async onServices(pushed: ServiceTable): Promise<void> {
+    const table = this.guard.serviceTable(pushed);
     this.lastTable = table;
     this.discovery.setRecords(table.dns);
     const cpi = this.drivers().cpi;

@@ -1,6 +1,6 @@
 import { statfsSync } from 'node:fs';
 import { arch, cpus, hostname, networkInterfaces, platform, release, totalmem } from 'node:os';
-import type { NodeStatusReport } from '@lastbackend/sdk';
+import { NODE_CAPACITY_MAX, type NodeStatusReport } from '@lastbackend/sdk';
 
 /** This host's addresses, non-internal IPv4 first. */
 export function hostAddresses(): string[] {
@@ -24,7 +24,13 @@ function storageOf(dir: string): number {
 export function nodeReport(opts: { labels: Record<string, string>; maxPods: number; version: string; drivers: NodeStatusReport['drivers']; endpoint?: string; dataDir: string; address?: string }): NodeStatusReport {
   return {
     labels: opts.labels,
-    capacity: { cpu: cpus().length * 1000, ram: totalmem(), pods: opts.maxPods, storage: storageOf(opts.dataDir) },
+    // The API bounds what a node may claim; a host beyond the bounds reports them.
+    capacity: {
+      cpu: Math.min(cpus().length * 1000, NODE_CAPACITY_MAX.cpu),
+      ram: Math.min(totalmem(), NODE_CAPACITY_MAX.ram),
+      pods: Math.min(opts.maxPods, NODE_CAPACITY_MAX.pods),
+      storage: Math.min(storageOf(opts.dataDir), NODE_CAPACITY_MAX.storage),
+    },
     addresses: opts.address ? [opts.address, ...hostAddresses().filter((a) => a !== opts.address)] : hostAddresses(),
     os: `${platform()} ${release()}`,
     arch: arch(),
