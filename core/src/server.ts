@@ -81,6 +81,8 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     if (!tls) log.warn('TLS is off (--insecure-http): tokens, secrets and node traffic cross the network in clear');
     const ca = tls && { ca: tls.bundle };
     const auth = new Auth(store, token, box, tls);
+    const dropped = await auth.forgetStoredAgentKeys();
+    if (dropped) log.info(`dropped the agent keys of ${dropped} node credential(s) from the store: agents fetch a derived key now`);
     const gateway = new NodeGateway(store, auth, tls);
     const logStore = new LogStore(join(cfg.data_dir, 'logs'), cfg.logs.retention);
     await logStore.open();

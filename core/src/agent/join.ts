@@ -133,7 +133,10 @@ export async function credentials(o: JoinOptions, log: Logger): Promise<Credenti
     if (tls && !c.cert) c = await upgradeToTls(c, o, token, log);
     // Still valid? A revoked credential falls back to joining again.
     try {
-      await nodeClient(c, o.server, 10_000).request('GET', `/cluster/node/${encodeURIComponent(c.node)}`);
+      const client = nodeClient(c, o.server, 10_000);
+      await client.request('GET', `/cluster/node/${encodeURIComponent(c.node)}`);
+      // Over plain HTTP the key servers present to this agent is theirs to say (it is derived, not stored).
+      if (!tls) c = { ...c, agent_key: (await client.request<{ key: string }>('GET', `/cluster/node/${encodeURIComponent(c.node)}/agent-key`)).key };
       return c;
     } catch (e) {
       if (!isLbError(e) || (e.code !== 'UNAUTHORIZED' && e.code !== 'FORBIDDEN' && e.code !== 'NOT_FOUND')) throw e;

@@ -138,3 +138,34 @@ describe('Auth', () => {
     expect(dump).not.toMatch(/BEGIN PRIVATE KEY/);
   });
 });
+
+describe('Auth over plain HTTP', () => {
+  let dir: string;
+  let store: Store;
+  const box = SecretBox.withKey(randomBytes(32));
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lb-auth-http-'));
+    store = new Store(join(dir, 'state'));
+    await store.open();
+  });
+  afterAll(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives a joining node the derived agent key, and drops agent keys that older releases stored', async () => {
+    const auth = new Auth(store, 'admin-token-for-the-test', box);
+    const p = await auth.authenticate((await auth.createToken({})).token);
+    const j = await auth.join(p?.role === 'join' ? p.token : '', { name: 'n-http', address: '127.0.0.1' });
+    expect(j.agent_key).toBe(auth.agentKey('n-http'));
+    expect(j.certificate).toBeUndefined();
+    expect(await auth.authenticate(j.token)).toEqual({ role: 'node', node: 'n-http', certified: true });
+    await store.txn(async (tx) => {
+      const c = (await tx.get<NodeCredential>(keys.credential('n-http')))!;
+      tx.put(keys.credential('n-http'), { ...c, spec: { ...c.spec, agent_key: 'stored-by-an-older-release' } } as NodeCredential);
+    });
+    expect(await auth.forgetStoredAgentKeys()).toBe(1);
+    expect(JSON.stringify(await store.entries(''))).not.toContain('stored-by-an-older-release');
+    expect((await store.get<NodeCredential>(keys.credential('n-http')))?.spec.hash).toBeDefined();
+  });
+});

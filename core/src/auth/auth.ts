@@ -164,6 +164,24 @@ export class Auth {
     });
   }
 
+  /**
+   * Credentials written before agent keys were derived held the key itself, which let a reader of the
+   * store exec on that node: it is dropped on start (agents fetch the derived key instead).
+   */
+  async forgetStoredAgentKeys(): Promise<number> {
+    return this.store.txn(async (tx) => {
+      let n = 0;
+      for (const c of await tx.list<NodeCredential & { spec: { agent_key?: string } }>(keys.credential())) {
+        if (c.spec.agent_key === undefined) continue;
+        const { agent_key: _dropped, ...spec } = c.spec;
+        const kept: NodeCredential = { ...c, spec };
+        tx.put(keys.credential(c.meta.name), kept);
+        n++;
+      }
+      return n;
+    });
+  }
+
   /** Marks a name as an API server's own node: no join may take it. */
   reserveServerNode(name: string): Promise<void> {
     return this.store.txn(async (tx) => {
@@ -245,6 +263,12 @@ export class Auth {
   agentKey(node: string): string {
     return this.box.derive(`agent-key:${node}`);
   }
+
+  /** What a node's agent asks for on start over plain HTTP; over TLS servers present certificates instead. */
+  agentKeyForNode(node: string): string {
+    if (this.tls) throw new LbError('FAILED_PRECONDITION', 'this server runs TLS: it reaches agents with its certificate, not an agent key');
+    return this.agentKey(node);
+  }
 }
 
 function withSpec<T extends JoinToken | NodeCredential>(o: T, change: Partial<T['spec']>): T {
@@ -270,13 +294,13 @@ function tokenInfo(t: JoinToken): TokenInfo {
 export function allowed(p: Principal, method: string, path: string): boolean {
   if (p.role === 'admin') return true;
   if (p.role === 'join') return method === 'POST' && path === '/cluster/join';
-  const m = /^\/cluster\/node\/([^/]+)(\/(status|pod|stream|logs|certificate|ref\/(?:secret|config)\/[^/]+\/[^/]+))?$/.exec(path);
+  const m = /^\/cluster\/node\/([^/]+)(\/(status|pod|stream|logs|certificate|agent-key|ref\/(?:secret|config)\/[^/]+\/[^/]+))?$/.exec(path);
   if (!m || decodeURIComponent(m[1]) !== p.node) return false;
   const sub = m[3]?.startsWith('ref/') ? 'ref' : m[3];
   if (sub === 'certificate') return method === 'POST';
   if (!p.certified) return false;
   return (
-    ((sub === undefined || sub === 'stream' || sub === 'ref') && method === 'GET') ||
+    ((sub === undefined || sub === 'stream' || sub === 'ref' || sub === 'agent-key') && method === 'GET') ||
     ((sub === 'status' || sub === 'pod') && method === 'PUT') ||
     (sub === 'logs' && method === 'POST')
   );

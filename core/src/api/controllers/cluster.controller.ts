@@ -49,6 +49,12 @@ export class ClusterController {
     return this.auth.join(p.token, body);
   }
 
+  /** Over plain HTTP: the key this cluster's servers present to the node's agent (derived, never stored). */
+  @Get('node/:node/agent-key')
+  agentKey(@Param('node') node: string) {
+    return { key: this.auth.agentKeyForNode(node) };
+  }
+
   /** A node's new certificate for its new key (renewal), or the first one of a node that joined over plain HTTP. */
   @Post('node/:node/certificate')
   @HttpCode(200)
