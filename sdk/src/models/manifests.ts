@@ -12,8 +12,13 @@ export const name = () =>
     .regex(NAME_RE, 'must be a DNS label: lowercase letters, digits and "-", 1-63 chars, starting and ending alphanumeric');
 
 const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-export const labelKey = () => z.string().regex(LABEL_KEY_RE, 'label keys are [prefix/]name of letters, digits, "-", "_", "."');
-export const labels = () => z.record(labelKey(), z.string().max(253));
+const LABEL_KEY_REASON = 'label keys are [prefix/]name of letters, digits, "-", "_", "."';
+export const labelKey = () => z.string().regex(LABEL_KEY_RE, LABEL_KEY_REASON);
+// Keys are checked by a refinement, not a key schema: a record's key schema reports only "Invalid key in record".
+export const labels = () =>
+  z.record(z.string(), z.string().max(253)).superRefine((r, ctx) => {
+    for (const k of Object.keys(r)) if (!LABEL_KEY_RE.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: LABEL_KEY_REASON });
+  });
 
 export const ManifestMeta = z
   .object({
