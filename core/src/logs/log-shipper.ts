@@ -4,7 +4,7 @@
 // repeated.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContainerRuntime, LbClient, LogLine } from '@lastbackend/sdk';
+import { LbError, type ContainerRuntime, type LbClient, type LogLine } from '@lastbackend/sdk';
 import type { Logger } from '../kernel/logger';
 import { normalizeTime, type CollectedLine } from './log-store';
 
@@ -112,6 +112,15 @@ export class LogShipper {
       try {
         await this.client.shipLogs(this.node, batch.map((b) => b.line));
       } catch (e) {
+        const refused = refusedLines(e, batch.length);
+        if (refused.size) {
+          // Lines of a pod the API no longer counts as this node's (deleted a while ago) are refused by
+          // index: they can never be stored. The rest go again at once.
+          this.log.warn(`log lines refused by the API, dropped (${refused.size}): ${(e as Error).message}`);
+          this.buffer = batch.filter((_, i) => !refused.has(i)).concat(this.buffer);
+          if (!this.stopped) this.timer ??= setTimeout(() => void this.flush(), 0);
+          return;
+        }
         this.buffer = batch.concat(this.buffer);
         if (!this.stopped) {
           this.log.warn(`log shipping failed (${batch.length} lines kept): ${(e as Error).message}`);
@@ -132,8 +141,22 @@ export class LogShipper {
   async stop(): Promise<void> {
     for (const ctl of this.followers.values()) ctl.abort();
     this.followers.clear();
+    // Twice: what a refusal of some lines put back goes too.
+    await this.flush();
     await this.flush();
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
   }
+}
+
+/** Indexes of the lines the API refused by name (FORBIDDEN naming each `lines.N…`); empty when it named none or something else. */
+export function refusedLines(e: unknown, count: number): Set<number> {
+  if (!(e instanceof LbError) || e.code !== 'FORBIDDEN') return new Set();
+  const out = new Set<number>();
+  for (const f of e.details.fields ?? []) {
+    const m = /^lines\.(\d+)(\.|$)/.exec(f.field);
+    if (!m || Number(m[1]) >= count) return new Set();
+    out.add(Number(m[1]));
+  }
+  return out;
 }
