@@ -56,6 +56,11 @@ describe('runtimeSpec', () => {
     expect(spec.linux.namespaces).toContainEqual({ type: 'network' });
   });
 
+  it('takes a mount\'s source and target as paths: a target never adds options', () => {
+    const spec = runtimeSpec({ id: 'm', namespace: 'n', hostname: 'm', spec: { ...base, mounts: [{ source: '/pinned/v', target: '/mnt:rshared', readonly: false }] }, image, etc });
+    expect(spec.mounts.filter((m) => m.source === '/pinned/v')).toEqual([{ destination: '/mnt:rshared', type: 'bind', source: '/pinned/v', options: ['rbind', 'rprivate', 'rw'] }]);
+  });
+
   it('joins another network namespace when given one', () => {
     const spec = runtimeSpec({ id: 'b', namespace: 'n', hostname: 'b', spec: base, image, etc, netns: '/proc/42/ns/net' });
     expect(spec.linux.namespaces).toContainEqual({ type: 'network', path: '/proc/42/ns/net' });

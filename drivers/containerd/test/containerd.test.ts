@@ -2,6 +2,7 @@
 // 127.0.0.1: the SDK conformance suites plus containerd-specific checks.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -18,6 +19,7 @@ import {
   type LogLine,
 } from '@lastbackend/sdk';
 import { runCiiConformance, runCriConformance } from '@lastbackend/sdk/testing';
+import { HostdirStorage, mountsBelow } from '@lastbackend/driver-hostdir';
 import def, { type ContainerdDriverConfig } from '../src/index';
 import { Containerd } from '../src/grpc';
 import type { OciSpec } from '../src/oci-spec';
@@ -242,6 +244,44 @@ describe('containerd driver', () => {
     const write = await cri().exec(status.id, ['touch', '/data/x']);
     expect(write.exitCode).not.toBe(0);
     await cri().remove(status.id);
+  });
+
+  it('mounts the directory the CSI driver pinned: a sub-folder swapped for a symlink afterwards is not followed, at start or restart', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'lb-ctd-pin-'));
+    stateDirs.push(base);
+    const outside = join(base, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, 'outside-marker'), '');
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    const csi = new HostdirStorage({ root: join(base, 'volumes'), pods: join(base, '.pods') }, silent, '0');
+    const ref = { namespace: 'driver-test', name: 'pinned' };
+    const pod = { namespace: 'driver-test', pod: `pin-${run}` };
+    const { path } = await csi.create(ref, {});
+    try {
+      await mkdir(join(path, 'sub'));
+      await writeFile(join(path, 'sub', 'inside'), '');
+      const source = await csi.path(ref, 'sub', pod);
+      // Another container of the volume swaps the checked sub-folder for a symlink out of it.
+      await rename(join(path, 'sub'), join(path, 'sub.real'));
+      await symlink(outside, join(path, 'sub'));
+      const status = await cri().create(spec('pinned', { command: ['sh', '-c', 'ls /mnt/sub'], mounts: [{ source, target: '/mnt/sub', readonly: false }] }));
+      expect((await ociSpecOf(status.id)).mounts).toContainEqual({ destination: '/mnt/sub', type: 'bind', source, options: ['rbind', 'rprivate', 'rw'] });
+      const listed = async (): Promise<string[]> => {
+        const out: string[] = [];
+        for await (const l of cri().logs(status.id)) out.push(l.line);
+        return out;
+      };
+      await cri().start(status.id);
+      expect(await cri().wait(status.id)).toBe(0);
+      await cri().start(status.id); // a restart mounts the same pinned directory again
+      expect(await cri().wait(status.id)).toBe(0);
+      expect(await listed()).toEqual(['inside', 'inside']);
+      await cri().remove(status.id);
+    } finally {
+      await csi.unpublish(pod);
+      await csi.remove(ref);
+    }
+    expect(await mountsBelow(base)).toEqual([]);
   });
 
   it('network "none" gives the container only a loopback interface', async () => {
