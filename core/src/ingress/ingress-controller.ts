@@ -3,7 +3,7 @@
 // rendered routes change, and writes each route's state back (ready, or why haproxy refused it).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parsePortMapping, type Endpoint, type Route, type Service } from '@lastbackend/sdk';
+import { isIpAddress, parsePortMapping, type Endpoint, type Route, type Service } from '@lastbackend/sdk';
 import { HaproxyIngress, type IngressRoute } from '@lastbackend/plugin-ingress-haproxy';
 import type { Logger } from '../kernel/logger';
 import { stableStringify } from '../state/hash';
@@ -88,7 +88,9 @@ export class IngressController {
         const svc = await this.store.get<Service>(keys.service(r.meta.namespace, rule.service));
         const mapping = (svc?.spec.network?.ports ?? []).map(parsePortMapping).find((p) => p.port === rule.port && p.protocol === 'tcp');
         const ep = await this.store.get<Endpoint>(keys.endpoint(r.meta.namespace, rule.service));
-        const backends = mapping ? (ep?.spec.upstreams ?? []).map((u) => ({ ip: u.ip, port: mapping.container })) : [];
+        // A pod address stored before reports were checked and is not an IP stays out: haproxy's renderer
+        // would refuse the whole route for it.
+        const backends = mapping ? (ep?.spec.upstreams ?? []).filter((u) => isIpAddress(u.ip)).map((u) => ({ ip: u.ip, port: mapping.container })) : [];
         rules.push({ path: rule.path, backends });
       }
       let tls: IngressRoute['tls'];
