@@ -9,7 +9,8 @@ import { createServer as createNetServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LbClient } from '@lastbackend/sdk';
-import { caHash, createCa, issue, newKeyPair } from '../core/src/tls/pki';
+import { caHash } from '../core/src/tls/cert-info';
+import { createCa, issue, newKeyPair } from '../core/src/tls/pki';
 import { TEST_DEFAULTS, TestAgent, TestServer, lb, nodeFetch, readCredentials, readyPods, uniq, waitFor, webService } from './harness';
 
 const listen = (srv: Server, host: string) => new Promise<number>((res) => srv.listen(0, host, () => res((srv.address() as { port: number }).port)));

@@ -127,7 +127,7 @@ describe('invalid input', () => {
     expect(r.status).toBe(401);
     const cli = await s.lb(['get', 'services', '-n', ns], undefined);
     expect(cli.code).toBe(0);
-    const noToken = await lb(['get', 'services', '-n', ns], { LB_SERVER: s.url, LB_TOKEN: 'nope', LB_CLI_CONFIG: '/nonexistent' });
+    const noToken = await lb(['get', 'services', '-n', ns], { ...s.env, LB_TOKEN: 'nope', LB_CLI_CONFIG: '/nonexistent' });
     expect(noToken.code).not.toBe(0);
     expect(noToken.stderr).toMatch(/token/);
   });

@@ -107,6 +107,9 @@ export function tlsDispatcher(tls: ClientTls): object {
 
 const enc = encodeURIComponent;
 
+/** TLS failures that mean "this CA is not trusted here", not "the server is down". */
+const TLS_TRUST_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/;
+
 /** Why a request may go to the next server: it never got an answer, or the server said it cannot serve. */
 class TryNext extends Error {
   constructor(
@@ -170,6 +173,10 @@ export class LbClient {
     const last = failures[failures.length - 1];
     if (last.answer && failures.length === 1) throw last.answer;
     const where = failures.map((f) => f.server).join(', ');
+    if (failures.every((f) => TLS_TRUST_ERRORS.test(f.reason)))
+      throw new LbError('UNAVAILABLE', `cannot verify the certificate of the API server at ${where} (${failures.map((f) => f.reason).join('; ')})`, {
+        fix: "trust the cluster's CA: LB_CA_FILE=<server data dir>/tls/ca.crt, or the ca in cli.json (lb server writes both)",
+      });
     throw new LbError('UNAVAILABLE', `cannot reach the API server at ${where} (${failures.map((f) => f.reason).join('; ')})`, {
       fix: 'start it with `lb server` or set LB_SERVER',
     });

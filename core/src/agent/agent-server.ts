@@ -10,7 +10,8 @@ import { ExecRequest, LbError, isLbError, parseOrThrow } from '@lastbackend/sdk'
 import { z } from 'zod';
 import { DriverGroupSwapRequest } from '../config/config';
 import type { Kernel } from '../kernel/kernel';
-import { identity } from '../tls/pki';
+import { identity } from '../tls/cert-info';
+import { depthMessage, exceedsJsonDepth } from '../api/json-depth';
 import type { Agent } from './agent';
 
 const AgentExec = ExecRequest.safeExtend({ namespace: z.string().min(1), pod: z.string().min(1) });
@@ -66,7 +67,7 @@ function refusal(auth: AgentServerAuth, req: IncomingMessage): string | undefine
 async function handle(agent: () => Agent, kernel: Kernel, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://agent');
   if (req.method === 'POST' && url.pathname === '/exec') {
-    const body = parseOrThrow(AgentExec, JSON.parse(await readBody(req)), 'invalid exec request');
+    const body = parseOrThrow(AgentExec, await readJson(req), 'invalid exec request');
     send(res, 200, await agent().exec(body.namespace, body.pod, body.command, body.container, body.timeout));
     return;
   }
@@ -75,23 +76,45 @@ async function handle(agent: () => Agent, kernel: Kernel, req: IncomingMessage, 
     return;
   }
   if (req.method === 'PUT' && url.pathname === '/drivers') {
-    const { kinds, ...swap } = parseOrThrow(DriverGroupSwapRequest, JSON.parse(await readBody(req)), 'invalid driver swap');
+    const { kinds, ...swap } = parseOrThrow(DriverGroupSwapRequest, await readJson(req), 'invalid driver swap');
     send(res, 200, await kernel.swapAll(kinds, swap));
     return;
   }
   send(res, 404, { code: 'NOT_FOUND', message: 'no such route' });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * The request's JSON, refused before parsing when it is over MAX_BODY (413: what is past the limit is read
+ * off, not kept) or nests deeper than MAX_JSON_DEPTH (400); no body reads as {}.
+ */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const buf = await readBody(req);
+  if (exceedsJsonDepth(buf)) throw new LbError('INVALID_ARGUMENT', depthMessage());
+  try {
+    return JSON.parse(buf.toString('utf8') || '{}');
+  } catch (e) {
+    throw new LbError('INVALID_ARGUMENT', `request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  const tooLarge = () => new LbError('PAYLOAD_TOO_LARGE', `request body is too large: at most ${MAX_BODY / (1024 * 1024)} MiB`);
+  if (Number(req.headers['content-length']) > MAX_BODY) {
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) req.destroy(new LbError('INVALID_ARGUMENT', 'request body is too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8') || '{}'));
+      if (size <= MAX_BODY) return void chunks.push(c);
+      req.off('data', onData);
+      req.resume();
+      reject(tooLarge());
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

@@ -3,9 +3,12 @@
 // server before the token is sent. Credentials live in the data dir (0600), written whole or not at all.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { caHash, newKeyPair, validity } from '../tls/pki';
+import { caHash, validity } from '../tls/cert-info';
 import { LbClient, LbError, isLbError, type ClientTls } from '@lastbackend/sdk';
 import type { Logger } from '../kernel/logger';
+
+/** Key pairs are made only at join and renewal: the certificate library stays unloaded otherwise. */
+const newKeyPair = () => (require('../tls/pki') as typeof import('../tls/pki')).newKeyPair();
 
 export interface Credentials {
   server: string;

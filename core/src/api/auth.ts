@@ -4,7 +4,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import { allowed, forbidden, type Auth, type Principal } from '../auth/auth';
-import { identity, type PeerIdentity } from '../tls/pki';
+import { identity, type PeerIdentity } from '../tls/cert-info';
 
 export type AuthedRequest = Request & { principal?: Principal };
 

@@ -3,9 +3,14 @@
 // or over plain HTTP with the agent key derived for that node (--insecure-http).
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { LbError, type DriverKind, type DriverState, type ErrorBody, type ExecResult } from '@lastbackend/sdk';
+import { z } from 'zod';
 import type { DriverSwap } from '../kernel/kernel';
-import { identity } from '../tls/pki';
+import { identity } from '../tls/cert-info';
+import { AGENT_RESPONSE_LIMIT, EXEC_RESPONSE_LIMIT, readJsonResponse } from './bounded-json';
 import type { NodeAgentHandle } from './node-gateway';
+
+/** What an agent answers to exec: read bounded (bounded-json) and checked, as it comes from another machine. */
+const ExecAnswer = z.object({ exitCode: z.number().int(), stdout: z.string(), stderr: z.string() });
 
 export type AgentCredentials = { tls: { ca: string; cert: string; key: string } } | { key: string };
 
@@ -34,6 +39,10 @@ export class RemoteAgent implements NodeAgentHandle {
     }
   }
 
+  private get what(): string {
+    return `node agent of "${this.node}"`;
+  }
+
   private async call(path: string, init: RequestInit & { signal?: AbortSignal }): Promise<Response> {
     let res: Response;
     const auth: Record<string, string> = 'key' in this.creds ? { authorization: `Bearer ${this.creds.key}` } : {};
@@ -48,7 +57,7 @@ export class RemoteAgent implements NodeAgentHandle {
       throw new LbError('UNAVAILABLE', `node agent of "${this.node}" at ${this.endpoint} is not reachable: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
     }
     if (!res.ok) {
-      const body = (await res.json().catch(() => ({}))) as Partial<ErrorBody>;
+      const body = (await readJsonResponse(res, AGENT_RESPONSE_LIMIT, this.what).catch(() => ({}))) as Partial<ErrorBody>;
       throw new LbError(body.code ?? 'UNAVAILABLE', body.message ?? `node agent answered ${res.status}`);
     }
     return res;
@@ -60,16 +69,19 @@ export class RemoteAgent implements NodeAgentHandle {
       body: JSON.stringify({ namespace: ns, pod, command, container, timeout: timeoutSeconds }),
       signal: AbortSignal.timeout(((timeoutSeconds ?? 60) + 10) * 1000),
     });
-    return (await res.json()) as ExecResult;
+    const answer = ExecAnswer.safeParse(await readJsonResponse(res, EXEC_RESPONSE_LIMIT, this.what));
+    if (!answer.success) throw new LbError('INTERNAL', `${this.what}: the exec answer is not an exec result`);
+    return answer.data;
   }
 
   async drivers(): Promise<DriverState[]> {
-    return (await (await this.call('/drivers', { method: 'GET', signal: AbortSignal.timeout(30_000) })).json()) as DriverState[];
+    const res = await this.call('/drivers', { method: 'GET', signal: AbortSignal.timeout(30_000) });
+    return (await readJsonResponse(res, AGENT_RESPONSE_LIMIT, this.what)) as DriverState[];
   }
 
   /** A swap loads, probes and re-syncs on the node: it may take a while. */
   async swapDrivers(kinds: DriverKind[], swap: DriverSwap): Promise<DriverState[]> {
     const res = await this.call('/drivers', { method: 'PUT', body: JSON.stringify({ ...swap, kinds }), signal: AbortSignal.timeout(120_000) });
-    return (await res.json()) as DriverState[];
+    return (await readJsonResponse(res, AGENT_RESPONSE_LIMIT, this.what)) as DriverState[];
   }
 }

@@ -8,7 +8,8 @@ import { SecretBox } from '../state/secret-box';
 import { keys } from '../store/keys';
 import { Store } from '../store/store';
 import { ClusterTls } from '../tls/cluster-tls';
-import { identity, newKeyPair, serialOf, type PeerIdentity } from '../tls/pki';
+import { identity, serialOf, type PeerIdentity } from '../tls/cert-info';
+import { newKeyPair } from '../tls/pki';
 import { allowed, Auth, type NodeCredential } from './auth';
 
 describe('Auth', () => {

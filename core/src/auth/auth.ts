@@ -12,7 +12,7 @@ import { newMeta } from '../store/meta';
 import type { Store } from '../store/store';
 import type { SecretBox } from '../state/secret-box';
 import type { ClusterTls } from '../tls/cluster-tls';
-import type { PeerIdentity } from '../tls/pki';
+import type { PeerIdentity } from '../tls/cert-info';
 
 /**
  * `certified`: over TLS, the node also presented its current certificate. A node without one may only

@@ -9,7 +9,8 @@ import type { SecretBox } from '../state/secret-box';
 import { keys } from '../store/keys';
 import { newMeta } from '../store/meta';
 import type { Store } from '../store/store';
-import { caHash, createCa, issue, NODE_CERT_DAYS, type KeyPair } from './pki';
+import { caHash } from './cert-info';
+import { createCa, issue, NODE_CERT_DAYS, type KeyPair } from './pki';
 
 interface CaRecord {
   kind: 'CertificateAuthority';

@@ -2,7 +2,7 @@
 // the API server, for each node (client and agent endpoint) and for servers calling agents. Who a
 // certificate is for is in its subject: O=lastbackend:server or O=lastbackend:node, CN=the name.
 import 'reflect-metadata';
-import { createHash, randomBytes, webcrypto, X509Certificate } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -17,7 +17,7 @@ const DAY = 86_400_000;
 export const CA_DAYS = 10 * 365;
 export const NODE_CERT_DAYS = 365;
 
-export type CertRole = 'server' | 'node';
+import type { CertRole } from './cert-info';
 
 export interface KeyPair {
   cert: string;
@@ -103,37 +103,4 @@ export async function newKeyPair(): Promise<{ key: string; publicKey: string }> 
   const k = await newKeys();
   const spki = await webcrypto.subtle.exportKey('spki', k.publicKey);
   return { key: await keyPem(k.privateKey), publicKey: x509.PemConverter.encode(spki, 'PUBLIC KEY') };
-}
-
-/** What a join token pins: the SHA-256 of the CA bundle exactly as the server serves it at /cacerts. */
-export function caHash(bundle: string): string {
-  return createHash('sha256').update(bundle).digest('hex');
-}
-
-export interface PeerIdentity {
-  role: CertRole;
-  name: string;
-  serial: string;
-  expires: string;
-}
-
-/** Who a CA-verified peer certificate names (undefined for a certificate of no known role). */
-export function identity(cert: { subject?: object; serialNumber?: string; valid_to?: string } | undefined): PeerIdentity | undefined {
-  const subject = cert?.subject as Record<string, unknown> | undefined;
-  const o = subject?.O;
-  const cn = subject?.CN;
-  if (typeof o !== 'string' || typeof cn !== 'string' || !cert?.serialNumber) return undefined;
-  const role = o === 'lastbackend:server' ? 'server' : o === 'lastbackend:node' ? 'node' : undefined;
-  return role && { role, name: cn, serial: cert.serialNumber.toLowerCase(), expires: new Date(cert.valid_to ?? 0).toISOString() };
-}
-
-/** Serial of a PEM certificate, in the form identity() gives. */
-export function serialOf(pem: string): string {
-  return new X509Certificate(pem).serialNumber.toLowerCase();
-}
-
-/** When a certificate starts and ends (ms since epoch). */
-export function validity(pem: string): { from: number; to: number } {
-  const c = new X509Certificate(pem);
-  return { from: Date.parse(c.validFrom), to: Date.parse(c.validTo) };
 }
