@@ -1,6 +1,7 @@
 // The node's discovery DNS: a DiscoveryServer on an address every local pod reaches (the node bridge's
 // gateway with a CNI driver, else docker0's), fed from the service table on the node stream. It answers
 // only the pods' networks (and loopback), which the agent names: it is no open resolver on the host.
+import { execFileSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { ipv4, type ContainerSpec, type ServiceTable } from '@lastbackend/sdk';
 import { DiscoveryServer } from '@lastbackend/plugin-discovery';
@@ -66,11 +67,27 @@ export class NodeDiscovery {
   }
 }
 
-/** docker0's IPv4 address, which containers on Docker's default bridge reach the host at, and its network. */
+/**
+ * docker0's IPv4 address, which containers on Docker's default bridge reach the host at, and its network.
+ * Read with ip(8) first: node's networkInterfaces() leaves out a bridge without carrier, which docker0 is
+ * until its first container starts (so discovery would never start on a node whose agent came up first).
+ */
 export function dockerBridge(): { address: string; network: string } | undefined {
-  const a = networkInterfaces().docker0?.find((x) => x.family === 'IPv4');
-  if (!a?.cidr) return undefined;
-  return { address: a.address, network: networkOf(a.cidr) };
+  let cidr: string | undefined;
+  try {
+    cidr = firstIpv4(execFileSync('ip', ['-j', '-4', 'addr', 'show', 'dev', 'docker0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }));
+  } catch {
+    cidr = undefined; // no ip(8), or no docker0
+  }
+  cidr ??= networkInterfaces().docker0?.find((x) => x.family === 'IPv4')?.cidr ?? undefined;
+  return cidr ? { address: cidr.split('/')[0], network: networkOf(cidr) } : undefined;
+}
+
+/** The first IPv4 "address/prefix" in `ip -j addr` output. */
+export function firstIpv4(ipJson: string): string | undefined {
+  const links = JSON.parse(ipJson) as { addr_info?: { family?: string; local?: string; prefixlen?: number }[] }[];
+  for (const l of links) for (const a of l.addr_info ?? []) if (a.family === 'inet' && a.local && a.prefixlen !== undefined) return `${a.local}/${a.prefixlen}`;
+  return undefined;
 }
 
 /** "172.17.0.1/16" → "172.17.0.0/16". */
