@@ -10,6 +10,7 @@ import { buildOpenApi } from '../openapi/spec';
 import { Resources } from '../state/resources';
 import { Store } from '../store/store';
 import { authMiddleware } from './auth';
+import { jsonBodies } from './body-limits';
 import { serveDocs } from './docs';
 import { Auth } from '../auth/auth';
 import { ClusterController } from './controllers/cluster.controller';
@@ -76,7 +77,7 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
     app.use('/cacerts', (req: Request, res: Response, next: () => void) => (req.method === 'GET' ? void res.type('application/x-pem-file').send(bundle) : next()));
   }
   app.use(authMiddleware(d.auth));
-  app.useBodyParser('json', { limit: '10mb' });
+  app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing
   app.useGlobalFilters(new ErrorFilter(d.log));
   app.disable('x-powered-by');
   serveDocs(app, buildOpenApi(d.version));

@@ -22,7 +22,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (isLbError(err)) return [err.status, err.toJSON()];
     const e = err as { status?: number; type?: string; message?: string };
     if (e?.type === 'entity.parse.failed') return [400, { code: 'INVALID_ARGUMENT', message: `request body is not valid JSON: ${e.message}` }];
-    if (e?.type === 'entity.too.large') return [413, { code: 'INVALID_ARGUMENT', message: 'request body is too large' }];
+    if (e?.type === 'entity.too.large') return [413, { code: 'PAYLOAD_TOO_LARGE', message: 'request body is too large' }];
     // The body reader's other refusals (unsupported charset or content-encoding, bad gzip, aborted upload)
     // are the client's to fix: keep their 4xx status and say why instead of a 500.
     const http = err as { status?: unknown; expose?: unknown };

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ExecRequest, parseOrThrow } from '@lastbackend/sdk';
+import { ExecRequest, limitExecResult, parseOrThrow } from '@lastbackend/sdk';
 import { ClusterState } from '../../cluster/cluster';
 import { NodeGateway } from '../node-gateway';
 
@@ -25,7 +25,8 @@ export class PodController {
   async exec(@Param('ns') ns: string, @Param('pod') name: string, @Body() body: unknown) {
     const req = parseOrThrow(ExecRequest, body, 'invalid exec request');
     const pod = await this.cluster.pod(ns, name);
-    return (await this.gateway.agent(pod.meta.node)).exec(ns, name, req.command, req.container, req.timeout);
+    // Bounded whatever the node's runtime did (a driver that ignores the limit, an agent of an older version).
+    return limitExecResult(await (await this.gateway.agent(pod.meta.node)).exec(ns, name, req.command, req.container, req.timeout));
   }
 
   @Get('endpoint')
