@@ -19,12 +19,32 @@ export interface FollowTarget {
 
 const FLUSH_MS = 200;
 const BATCH = 500;
+/** JSON bytes of one shipment: under the API's 4 MiB body limit for it (a line is at most 256 KiB, 1.5 MiB escaped). */
+export const LOG_SHIPMENT_BYTES = 3 * 1024 * 1024;
+
+/**
+ * End (exclusive) of the shipment that starts at `from`: at most `maxCount` items and about `maxBytes` (an item
+ * over it goes alone). What piles up while the API is away then goes in requests the API takes, not in one it
+ * refuses as too large every time; sizes are measured only for the shipment at hand.
+ */
+export function shipmentEnd<T>(items: readonly T[], from: number, bytes: (item: T) => number, maxCount = BATCH, maxBytes = LOG_SHIPMENT_BYTES): number {
+  let end = from;
+  let size = 0;
+  while (end < items.length && end - from < maxCount) {
+    size += bytes(items[end]);
+    if (size > maxBytes && end > from) break;
+    end++;
+  }
+  return end;
+}
 
 export class LogShipper {
   private readonly followers = new Map<string, AbortController>();
   private readonly cursors: Record<string, string>;
   private buffer: { id: string; line: CollectedLine }[] = [];
   private timer?: NodeJS.Timeout;
+  /** The last shipment failed and a retry is due: lines that come meanwhile wait for it instead of each trying again. */
+  private retrying = false;
   private flushing: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -97,7 +117,7 @@ export class LogShipper {
 
   private add(t: FollowTarget, l: LogLine): void {
     this.buffer.push({ id: t.id, line: { namespace: t.namespace, service: t.service, pod: t.pod, container: t.container, node: this.node, ...l } });
-    if (this.buffer.length >= BATCH) void this.flush();
+    if (this.buffer.length >= BATCH && !this.retrying) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
@@ -109,30 +129,37 @@ export class LogShipper {
       const batch = this.buffer;
       this.buffer = [];
       if (!batch.length) return;
-      try {
-        await this.client.shipLogs(this.node, batch.map((b) => b.line));
-      } catch (e) {
-        const refused = refusedLines(e, batch.length);
-        if (refused.size) {
-          // Lines of a pod the API no longer counts as this node's (deleted a while ago) are refused by
-          // index: they can never be stored. The rest go again at once.
-          this.log.warn(`log lines refused by the API, dropped (${refused.size}): ${(e as Error).message}`);
-          this.buffer = batch.filter((_, i) => !refused.has(i)).concat(this.buffer);
-          if (!this.stopped) this.timer ??= setTimeout(() => void this.flush(), 0);
-          return;
+      let sent = 0;
+      while (sent < batch.length) {
+        const part = batch.slice(sent, shipmentEnd(batch, sent, (b) => Buffer.byteLength(JSON.stringify(b.line)) + 1));
+        try {
+          await this.client.shipLogs(this.node, part.map((b) => b.line));
+        } catch (e) {
+          const refused = refusedLines(e, part.length);
+          if (refused.size) {
+            // Lines of a pod the API no longer counts as this node's (deleted a while ago) are refused by
+            // index: they can never be stored. The rest go again at once.
+            this.log.warn(`log lines refused by the API, dropped (${refused.size}): ${(e as Error).message}`);
+            this.buffer = part.filter((_, i) => !refused.has(i)).concat(batch.slice(sent + part.length), this.buffer);
+            if (!this.stopped) this.timer ??= setTimeout(() => void this.flush(), 0);
+            break;
+          }
+          this.buffer = batch.slice(sent).concat(this.buffer);
+          this.retrying = true;
+          if (!this.stopped) {
+            this.log.warn(`log shipping failed (${batch.length - sent} lines kept): ${(e as Error).message}`);
+            this.timer ??= setTimeout(() => void this.flush(), 1000);
+          }
+          break;
         }
-        this.buffer = batch.concat(this.buffer);
-        if (!this.stopped) {
-          this.log.warn(`log shipping failed (${batch.length} lines kept): ${(e as Error).message}`);
-          this.timer ??= setTimeout(() => void this.flush(), 1000);
+        sent += part.length;
+        if (sent === batch.length) this.retrying = false;
+        for (const { id, line } of part) {
+          const prev = this.cursors[id];
+          if (!prev || normalizeTime(line.time) > normalizeTime(prev)) this.cursors[id] = line.time;
         }
-        return;
       }
-      for (const { id, line } of batch) {
-        const prev = this.cursors[id];
-        if (!prev || normalizeTime(line.time) > normalizeTime(prev)) this.cursors[id] = line.time;
-      }
-      this.save();
+      if (sent) this.save();
     };
     this.flushing = this.flushing.then(run, run);
     return this.flushing;
