@@ -101,9 +101,19 @@ export interface ClientOptions {
  * takes it. undici is loaded only when a CA or certificate is given, which plain-HTTP callers never pay for.
  */
 export function tlsDispatcher(tls: ClientTls): object {
-  const { Agent } = require('undici') as typeof import('undici');
-  return new Agent({ connect: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) } });
+  // One per set of TLS settings, shared by every client with them: connections (and their handshakes)
+  // are reused across clients, as the global dispatcher reuses them for plain HTTP.
+  const id = `${tls.ca ?? ''}\0${tls.cert ?? ''}\0${tls.key ?? ''}`;
+  let d = dispatchers.get(id);
+  if (!d) {
+    const { Agent } = require('undici') as typeof import('undici');
+    d = new Agent({ connect: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) } });
+    dispatchers.set(id, d);
+  }
+  return d;
 }
+
+const dispatchers = new Map<string, object>();
 
 const enc = encodeURIComponent;
 
