@@ -69,17 +69,12 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     const box = secretBoxFor(cfg, log);
     const resources = new Resources(store, box, cfg.network.service_cidr);
     const cluster = new ClusterState(store, VERSION, cfg.network);
-    // Other servers reach this one at the id's URL (for logs): not at loopback when listening on all addresses.
-    const wildcard = host === '0.0.0.0' || host === '::';
-    const addresses = wildcard ? [...(cfg.node.address ? [cfg.node.address] : []), ...hostAddresses()] : [host];
-    const scheme = cfg.tls.enabled ? 'https' : 'http';
-    const hostPart = (h: string) => (h.includes(':') ? `[${h}]` : h);
-    const url = `${scheme}://${hostPart(wildcard ? '127.0.0.1' : host)}:${port}`;
-    const announced = wildcard ? `${scheme}://${hostPart(addresses[0] ?? '127.0.0.1')}:${port}` : url;
+    const { url, announced, addresses } = whereServed(cfg, host, port);
     const serverId = `${cfg.node.name}@${announced}`;
     const tls = cfg.tls.enabled ? await ClusterTls.open(store, box, cfg.tls, cfg.data_dir, serverId, addresses) : undefined;
     if (!tls) log.warn('TLS is off (--insecure-http): tokens, secrets and node traffic cross the network in clear');
-    const ca = tls && { ca: tls.bundle };
+    /** What this server's own clients (its agent, log requests to its peers) trust. */
+    const trust = tls ? { tls: { ca: tls.bundle } } : {};
     const auth = new Auth(store, token, box, tls);
     const dropped = await auth.forgetStoredAgentKeys();
     if (dropped) log.info(`dropped the agent keys of ${dropped} node credential(s) from the store: agents fetch a derived key now`);
@@ -102,7 +97,7 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
       : new SoleLeadership(serverId, controllerDuty);
     // Each server holds the logs its agents shipped to it; a request merges every live server's share.
     const logPeers: LogPeers = {
-      clients: async () => (await leadership.peers()).map((server) => new LbClient({ server, token, timeout: 5000, ...(ca ? { tls: ca } : {}) })),
+      clients: async () => (await leadership.peers()).map((server) => new LbClient({ server, token, timeout: 5000, ...trust })),
       warn: (msg) => log.warn(msg),
     };
     const logs = new LogService(cluster, logStore, logPeers);
@@ -129,7 +124,7 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
 
     if (cfg.node.agent) {
       await auth.reserveServerNode(cfg.node.name);
-      const agent = await startNodeAgent(kernel, new LbClient({ server: url, token, ...(ca ? { tls: ca } : {}) }), cfg, log.child('agent'));
+      const agent = await startNodeAgent(kernel, new LbClient({ server: url, token, ...trust }), cfg, log.child('agent'));
       gateway.register(cfg.node.name, {
         exec: (...a) => agent.exec(...a),
         drivers: () => kernel.states(),
@@ -146,6 +141,18 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     await close();
     throw e;
   }
+}
+
+/**
+ * The URL this server's own clients use (loopback when listening on all addresses), the one other
+ * servers reach it at (for logs), and the addresses its certificate must cover.
+ */
+function whereServed(cfg: KernelConfig, host: string, port: number): { url: string; announced: string; addresses: string[] } {
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const addresses = wildcard ? [...(cfg.node.address ? [cfg.node.address] : []), ...hostAddresses()] : [host];
+  const at = (h: string) => `${cfg.tls.enabled ? 'https' : 'http'}://${h.includes(':') ? `[${h}]` : h}:${port}`;
+  const url = at(wildcard ? '127.0.0.1' : host);
+  return { url, announced: wildcard ? at(addresses[0] ?? '127.0.0.1') : url, addresses };
 }
 
 async function ensureDefaultNamespace(store: Store): Promise<void> {

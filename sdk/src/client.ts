@@ -48,7 +48,7 @@ export interface TokenRequest {
 
 export interface TokenInfo {
   id: string;
-  role: string;
+  role: 'node';
   created: string;
   expires: string;
   uses_left: number;

@@ -5,7 +5,7 @@
 // sealed or kept outside the store.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import { LbError, notFound, parseOrThrow } from '@lastbackend/sdk';
+import { LbError, notFound, parseOrThrow, type CreatedToken, type JoinResult, type TokenInfo } from '@lastbackend/sdk';
 import { z } from 'zod';
 import { keys } from '../store/keys';
 import { newMeta } from '../store/meta';
@@ -76,24 +76,6 @@ export const JoinRequest = z
 
 export const CertificateRequest = z.object({ public_key: PublicKey, address: Address.optional() }).strict();
 
-export interface TokenInfo {
-  id: string;
-  role: 'node';
-  created: string;
-  expires: string;
-  uses_left: number;
-  node?: string;
-  description?: string;
-}
-
-export interface JoinResult {
-  node: string;
-  token: string;
-  certificate?: string;
-  ca?: string;
-  agent_key?: string;
-}
-
 export class Auth {
   private readonly adminHash: Buffer;
 
@@ -127,7 +109,7 @@ export class Auth {
   }
 
   /** A new join token; its secret is in the answer only. Over TLS it ends with the CA's hash. */
-  async createToken(body: unknown): Promise<TokenInfo & { token: string }> {
+  async createToken(body: unknown): Promise<CreatedToken> {
     const req = parseOrThrow(TokenRequest, body ?? {}, 'invalid token request');
     const id = randomBytes(6).toString('hex');
     const bearer = `lbj.${id}.${secret()}`;
