@@ -34,6 +34,25 @@ describe('trust between machines', () => {
     expect(out).toContain('"default"');
   });
 
+  it("refuses token reuse, a join under a taken name and a join as the server's node; the joined node keeps working", async () => {
+    const ca = readFileSync(s.caFile, 'utf8');
+    const joinWith = async (token: string, name: string) =>
+      new LbClient({ server: s.url, token: token.split('.').slice(0, 3).join('.'), tls: { ca } }).join(name, { address: '127.0.0.1', public_key: (await newKeyPair()).publicKey });
+    const keys = await newKeyPair();
+    const { token } = await s.client.createToken({});
+    const name = uniq('owner');
+    const joined = await new LbClient({ server: s.url, token: token.split('.').slice(0, 3).join('.'), tls: { ca } }).join(name, { address: '127.0.0.1', public_key: keys.publicKey });
+    const owner = { node: name, token: joined.token, cert: joined.certificate, key: keys.key };
+    try {
+      await expect(joinWith(token, uniq('second'))).rejects.toMatchObject({ status: 401, message: expect.stringMatching(/used up, expired or revoked/) });
+      await expect(joinWith((await s.client.createToken({})).token, name)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(new RegExp(`${name}.*has already joined.*lb delete node ${name}`)) });
+      await expect(joinWith((await s.client.createToken({})).token, s.node)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/API server's own node/) });
+      expect((await nodeFetch(s, owner, `/cluster/node/${name}/status`, { method: 'PUT', body: JSON.stringify({ capacity: { cpu: 1000, ram: 1 << 30, pods: 10 } }) })).status).toBe(200);
+    } finally {
+      await s.client.deleteNode(name).catch(() => undefined);
+    }
+  });
+
   it('an agent refuses a join token whose CA hash does not match the server, before it sends the token', async () => {
     // A server the attacker controls, with a certificate of another CA: it records what it receives.
     const fake = await createCa('not-the-cluster');
