@@ -41,8 +41,11 @@ async function newKeys(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
+/** PEM text ends with a newline, so that bundles concatenate into valid PEM. */
+const pem = (text: string) => (text.endsWith('\n') ? text : text + '\n');
+
 async function keyPem(k: CryptoKey): Promise<string> {
-  return x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', k), 'PRIVATE KEY');
+  return pem(x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', k), 'PRIVATE KEY'));
 }
 
 async function importPrivate(pem: string): Promise<CryptoKey> {
@@ -65,7 +68,7 @@ export async function createCa(name = 'lastbackend-ca'): Promise<KeyPair> {
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { cert: cert.toString('pem'), key: await keyPem(keys.privateKey) };
+  return { cert: pem(cert.toString('pem')), key: await keyPem(keys.privateKey) };
 }
 
 /** A certificate signed by the CA; `key` is empty when the subject sent its own public key. */
@@ -95,12 +98,12 @@ export async function issue(ca: KeyPair, req: IssueRequest): Promise<KeyPair & {
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });
-  return { cert: cert.toString('pem'), key: own ? await keyPem(own.privateKey) : '', serial: cert.serialNumber, expires: notAfter.toISOString() };
+  return { cert: pem(cert.toString('pem')), key: own ? await keyPem(own.privateKey) : '', serial: cert.serialNumber, expires: notAfter.toISOString() };
 }
 
 /** A key pair made where it is used (the agent): only the public half leaves the machine. */
 export async function newKeyPair(): Promise<{ key: string; publicKey: string }> {
   const k = await newKeys();
   const spki = await webcrypto.subtle.exportKey('spki', k.publicKey);
-  return { key: await keyPem(k.privateKey), publicKey: x509.PemConverter.encode(spki, 'PUBLIC KEY') };
+  return { key: await keyPem(k.privateKey), publicKey: pem(x509.PemConverter.encode(spki, 'PUBLIC KEY')) };
 }
