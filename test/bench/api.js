@@ -5,50 +5,44 @@
 // GETs must have no errors or non-2xx. The creates must really be stored: the count is checked through the
 // API afterwards, and again after the server is killed with SIGKILL and started on the same data dir.
 // A control-plane-only server (--no-agent): no containers, nothing to clean up but the process and its dir.
+// Over https, as the server runs by default: autocannon gets the cluster CA, and every response must have
+// come over a connection whose certificate verified against it (autocannon itself never refuses one).
 // Usage: node test/bench/api.js [seconds] [connections]
 'use strict';
-const { spawn } = require('node:child_process');
 const { mkdtempSync, rmSync } = require('node:fs');
-const { createServer } = require('node:net');
 const { cpus, tmpdir } = require('node:os');
-const { join, resolve } = require('node:path');
+const { join } = require('node:path');
 const autocannon = require('autocannon');
-const { LbClient } = require('@lastbackend/sdk');
+const { startServer } = require('./server');
 
-const LB = join(resolve(__dirname, '..', '..'), 'core', 'bin', 'lb.js');
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 10);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'lb-bench-api-'));
-  const port = await freePort();
-  const token = 'bench-token-0123456789abcdef';
-  const url = `http://127.0.0.1:${port}`;
-  const client = new LbClient({ server: url, token });
   let server;
-  const start = async () => {
-    server = spawn(process.execPath, [LB, 'server', '--no-agent', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', token, '--name', `bench-api-${process.pid}`, '--log-level', 'warn'], { stdio: 'inherit' });
-    for (let i = 0; i < 300; i++) { try { if ((await client.health()).status === 'ok') return; } catch {} await sleep(100); }
-    throw new Error('the server did not come up');
-  };
-  const stop = async (signal) => {
-    if (!server || server.exitCode !== null || server.signalCode !== null) return;
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill(signal);
-    await exited;
-  };
+  // A restart on the same data dir gets a new port (and client); the CA stays the cluster's.
+  const start = async () => (server = await startServer({ dir, name: `bench-api-${process.pid}`, args: ['--no-agent'] }));
+  const stop = async (signal) => server && server.stop(signal);
   process.once('SIGINT', () => void stop('SIGKILL').finally(() => (rmSync(dir, { recursive: true, force: true }), process.exit(130))));
   try {
     await start();
+    const { client, token, url, ca } = server;
     await client.createNamespace({ kind: 'Namespace', meta: { name: 'bench' } });
     await client.createService('bench', { kind: 'Service', meta: { name: 'web' }, spec: { replicas: 10, template: { containers: [{ name: 'c', image: { name: 'lb-test/busybox:latest' } }] } } });
     for (let i = 0; i < 100 && (await client.pods('bench', 'web')).length < 10; i++) await sleep(100);
 
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const bench = (title, requests) => autocannon({ url, title, connections: CONNECTIONS, duration: SECONDS, headers, requests });
+    // autocannon connects with rejectUnauthorized: false whatever tlsOptions say, but still verifies against
+    // the CA given: a response over a connection that did not verify makes the run invalid.
+    const unverified = new Map();
+    const bench = async (title, requests) => {
+      const run = autocannon({ url, title, connections: CONNECTIONS, duration: SECONDS, headers, requests, tlsOptions: { ca } });
+      run.on('response', (c) => { if (!c.conn.authorized) unverified.set(title, c.conn.authorizationError); });
+      return run;
+    };
     let n = 0;
     const results = [
       await bench('GET /namespace/bench/service/web', [{ method: 'GET', path: '/namespace/bench/service/web' }]),
@@ -57,13 +51,14 @@ async function main() {
         { method: 'POST', path: '/namespace/bench/config', setupRequest: (req) => ({ ...req, body: JSON.stringify({ kind: 'Config', meta: { name: `c${++n}` }, spec: { data: { k: 'v' } } }) }) },
       ]),
     ];
+    if (unverified.size) throw new Error(`benchmark invalid: the server's certificate did not verify against the cluster CA: ${[...unverified].map(([t, e]) => `${t}: ${e}`).join('; ')}`);
     const created = results[2]['2xx'];
     // Creates still in flight when the run's time was up finish on their own: count once the number holds.
     let stored = -1;
     for (let prev = -2; stored !== prev; await sleep(500)) [prev, stored] = [stored, (await client.list('config', 'bench')).length];
     await stop('SIGKILL'); // no chance to flush anything: what survives was on disk before its 2xx
     await start();
-    const afterKill = (await client.list('config', 'bench')).length;
+    const afterKill = (await server.client.list('config', 'bench')).length;
 
     console.log(`\nlb API on loopback, ${CONNECTIONS} connections, ${SECONDS} s each (autocannon; ${cpus().length} cores)`);
     console.log(`| ${'request'.padEnd(46)} | ${'req/s'.padStart(7)} | ${'p50 ms'.padStart(6)} | ${'p99 ms'.padStart(6)} | errors | non-2xx |\n|${'-'.repeat(48)}|${'-'.repeat(9)}|${'-'.repeat(8)}|${'-'.repeat(8)}|--------|---------|`);

@@ -1,0 +1,72 @@
+// Shared by the benchmarks: an `lb server` on a free loopback port, over TLS as users run it (the
+// default), with a client, CLI environment and CA that trust it. Not a test helper: plain JS, no jest.
+'use strict';
+const { execFileSync, spawn } = require('node:child_process');
+const { existsSync, readFileSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { join, resolve } = require('node:path');
+const { LbClient } = require('@lastbackend/sdk');
+
+const LB = join(resolve(__dirname, '..', '..'), 'core', 'bin', 'lb.js');
+const TOKEN = 'bench-token-0123456789abcdef';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
+
+/**
+ * Starts `lb server --data-dir DIR --listen 127.0.0.1:PORT --token T --name NAME --log-level warn ARGS…`
+ * and waits until it wrote its CA bundle (<dir>/tls/ca.crt), answers /healthz over https with that CA
+ * trusted, and (unless ARGS has --no-agent) its own node reports ready. Throws if the server exits or
+ * is not there within 30 s each. The caller owns DIR (and removes it); stop() ends the server.
+ * @param {{ dir: string, name: string, args?: string[], shebang?: boolean }} opts
+ *   shebang: start core/bin/lb.js itself (its #! line and V8 flags, as users do) rather than through this node.
+ */
+async function startServer({ dir, name, args = [], shebang = false }) {
+  const port = await freePort();
+  const url = `https://127.0.0.1:${port}`;
+  const caFile = join(dir, 'tls', 'ca.crt');
+  const argv = ['server', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', TOKEN, '--name', name, '--log-level', 'warn', ...args];
+  const proc = shebang ? spawn(LB, argv, { stdio: 'inherit' }) : spawn(process.execPath, [LB, ...argv], { stdio: 'inherit' });
+  let gone; // how it ended: set once it exited, or could not be started at all
+  const exited = new Promise((r) => {
+    proc.once('exit', (code, signal) => r((gone = signal ?? `code ${code}`)));
+    proc.once('error', (e) => r((gone = e.message)));
+  });
+  const stop = async (signal = 'SIGTERM') => {
+    if (gone || proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill(signal);
+    await exited;
+  };
+
+  /** Polls `fn` every 100 ms until it returns a value; the server exiting or 30 s passing ends it. */
+  const until = async (what, fn) => {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(100)) {
+      if (gone) throw new Error(`lb server exited (${gone}) before ${what}`);
+      const v = await fn().catch(() => undefined);
+      if (v !== undefined) return v;
+    }
+    throw new Error(`lb server: no ${what} within 30 s`);
+  };
+  try {
+    // Read again on each try: a bundle being written may be read half-way the first time.
+    const client = await until(`its CA at ${caFile} and /healthz over https`, async () => {
+      if (!existsSync(caFile)) return undefined;
+      const c = new LbClient({ server: url, token: TOKEN, tls: { ca: readFileSync(caFile, 'utf8') } });
+      return (await c.health()).status === 'ok' ? c : undefined;
+    });
+    if (!args.includes('--no-agent')) await until(`node ${name} ready`, async () => ((await client.node(name)).status.state === 'ready' ? true : undefined));
+    const ca = readFileSync(caFile, 'utf8');
+    return { url, port, token: TOKEN, node: name, client, ca, caFile, env: { LB_SERVER: url, LB_TOKEN: TOKEN, LB_CA_FILE: caFile }, process: proc, stop };
+  } catch (e) {
+    await stop('SIGKILL');
+    throw e;
+  }
+}
+
+/** Removes every container (running or not) that node NAME's agent made: they carry its label. */
+function removeNodeContainers(name) {
+  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.lastbackend.node=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+}
+
+module.exports = { LB, TOKEN, startServer, removeNodeContainers };
