@@ -8,13 +8,11 @@
 'use strict';
 const { execFileSync, spawn } = require('node:child_process');
 const { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
-const { createServer } = require('node:net');
 const { cpus, tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
-const { LbClient } = require('@lastbackend/sdk');
+const { LB, startServer } = require('./server');
 
 const ROOT = resolve(__dirname, '..', '..');
-const LB = join(ROOT, 'core', 'bin', 'lb.js');
 const EXAMPLE = join(ROOT, 'examples', 'driver-memory');
 const IMAGE = 'lb-test/busybox:latest'; // only a name here: the memory runtime "pulls" it instantly
 const N = Number(process.argv[2] ?? 1000);
@@ -24,7 +22,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 /** CPU seconds (user + system) the process has used, from /proc/PID/stat (clock ticks of 10 ms). */
 const cpuS = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
-const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
 
 /** npm as from a user's shell: without the lifecycle variables of the `npm run` that may have started us. */
 function npm(args, cwd) {
@@ -52,11 +49,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'lb-bench-conv-'));
   let server;
   const cleanup = async () => {
-    if (server && server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    if (server) await server.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
@@ -73,28 +66,25 @@ async function main() {
     const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
     npm(['install', '--prefix', join(dir, 'drivers'), join(dir, tgz)], dir);
 
-    const port = await freePort();
-    const token = 'bench-token-0123456789abcdef';
     const node = `bench-conv-${process.pid}`;
     const driver = { package: '@example/driver-memory' };
     const cfg = join(dir, 'config.json');
     writeFileSync(cfg, JSON.stringify({ drivers: { cri: driver, cii: driver }, discovery: { enabled: false }, node: { max_pods: N + 10 } }));
-    server = spawn(process.execPath, [LB, 'server', '--config', cfg, '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', token, '--name', node, '--log-level', 'warn'], { stdio: 'inherit' });
-    const client = new LbClient({ server: `http://127.0.0.1:${port}`, token });
-    for (let i = 0; i < 300; i++) { try { if ((await client.node(node)).status.state === 'ready') break; } catch {} await sleep(100); }
+    server = await startServer({ dir, name: node, args: ['--config', cfg] });
+    const { client } = server;
     const drivers = await client.drivers();
     if (!drivers.some((d) => d.kind === 'cri' && d.package === '@example/driver-memory' && d.state === 'ready')) throw new Error(`the memory driver is not the CRI: ${JSON.stringify(drivers)}`);
     await client.createNamespace({ kind: 'Namespace', meta: { name: 'bench' } });
-    const idle = rssMb(server.pid);
+    const idle = rssMb(server.process.pid);
 
     const file = join(dir, 'services.yaml');
     const docs = [];
     for (let i = 0; i < N; i++) docs.push(JSON.stringify({ kind: 'Service', meta: { name: `s${String(i).padStart(4, '0')}` }, spec: { replicas: 1, template: { containers: [{ name: 'c', image: { name: IMAGE } }] } } }));
     writeFileSync(file, docs.join('\n---\n'));
 
-    const cpu0 = cpuS(server.pid);
+    const cpu0 = cpuS(server.process.pid);
     const t0 = now();
-    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench'], { LB_SERVER: `http://127.0.0.1:${port}`, LB_TOKEN: token });
+    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench'], server.env);
     const applied = now() - t0;
     const marks = {};
     let ready = 0;
@@ -106,8 +96,8 @@ async function main() {
       for (const q of [0.5, 0.9]) if (ready >= N * q && !marks[q]) marks[q] = now() - t0;
     }
     const total = now() - t0;
-    const rss = rssMb(server.pid);
-    const cpu = cpuS(server.pid) - cpu0;
+    const rss = rssMb(server.process.pid);
+    const cpu = cpuS(server.process.pid) - cpu0;
 
     const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
     const rows = [

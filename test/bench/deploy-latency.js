@@ -5,13 +5,10 @@
 'use strict';
 const { execFileSync, spawn } = require('node:child_process');
 const { mkdtempSync, rmSync } = require('node:fs');
-const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
-const { join, resolve } = require('node:path');
-const { LbClient } = require('@lastbackend/sdk');
+const { join } = require('node:path');
+const { LB, removeNodeContainers, startServer } = require('./server');
 
-const ROOT = resolve(__dirname, '..', '..');
-const LB = join(ROOT, 'core', 'bin', 'lb.js');
 const IMAGE = 'lb-test/busybox:latest';
 const RUNS = Number(process.argv[2] ?? 10);
 
@@ -26,30 +23,15 @@ const run = (cmd, args, env) =>
     c.stderr.on('data', (d) => (err += d));
     c.on('exit', (code) => (code === 0 ? res() : rej(new Error(`${cmd} ${args.join(' ')}: ${err}`))));
   });
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
 
 async function main() {
   execFileSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'lb-bench-'));
-  const port = await freePort();
-  const token = 'bench-token-0123456789abcdef';
   const node = `bench-${process.pid}`;
-  const server = spawn(process.execPath, [LB, 'server', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', token, '--name', node, '--log-level', 'warn'], { stdio: 'inherit' });
-  const client = new LbClient({ server: `http://127.0.0.1:${port}`, token });
-  const env = { LB_SERVER: `http://127.0.0.1:${port}`, LB_TOKEN: token };
+  let server;
   try {
-    for (let i = 0; i < 150; i++) {
-      try {
-        if ((await client.node(node)).status.state === 'ready') break;
-      } catch {}
-      await sleep(100);
-    }
+    server = await startServer({ dir, name: node });
+    const { client, env } = server;
     await client.createNamespace({ kind: 'Namespace', meta: { name: 'bench' } });
 
     const docker = [];
@@ -87,10 +69,8 @@ async function main() {
     console.log(`ratio (median lb / median docker): ${ratio.toFixed(2)} (target ≤ 1.5)`);
     console.log(JSON.stringify({ runs: RUNS, docker_ms: { median: median(docker), p99: p(docker, 0.99) }, lb_ms: { median: median(platform), p99: p(platform, 0.99) }, ratio }));
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.lastbackend.node=${node}`], { encoding: 'utf8' }).trim();
-    if (ids) execFileSync('docker', ['rm', '-f', ...ids.split('\n')], { stdio: 'ignore' });
+    if (server) await server.stop();
+    removeNodeContainers(node);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,20 +6,16 @@
 'use strict';
 const { execFileSync, spawn } = require('node:child_process');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const { createServer } = require('node:net');
 const { cpus, tmpdir } = require('node:os');
-const { join, resolve } = require('node:path');
-const { LbClient } = require('@lastbackend/sdk');
+const { join } = require('node:path');
+const { LB, startServer } = require('./server');
 
-const ROOT = resolve(__dirname, '..', '..');
-const LB = join(ROOT, 'core', 'bin', 'lb.js');
 const IMAGE = 'lb-test/busybox:latest'; // CMD httpd -f -p 8080 -h /www
 const N = Number(process.argv[2] ?? 100);
 const PARALLEL = 4;
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
 const run = (cmd, args, env) =>
   new Promise((res, rej) => {
     const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -39,10 +35,7 @@ async function main() {
   const ours = `io.lastbackend.node=${node}`; // the platform's containers
   let server;
   const cleanup = async () => {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
-    }
+    if (server) await server.stop();
     for (const label of [mark, ours]) {
       try {
         removeLabelled(label);
@@ -69,19 +62,16 @@ async function main() {
     removeLabelled(mark);
 
     // Platform: one lb server with the Docker driver, `lb apply` of an N-replica service.
-    const port = await freePort();
-    const token = 'bench-token-0123456789abcdef';
     const cfg = join(dir, 'config.json');
     const dockerDriver = { package: '@lastbackend/driver-docker' };
     writeFileSync(cfg, JSON.stringify({ drivers: { cri: dockerDriver, cii: dockerDriver }, discovery: { enabled: false }, node: { max_pods: N + 10 } }));
-    server = spawn(process.execPath, [LB, 'server', '--config', cfg, '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', token, '--name', node, '--log-level', 'warn'], { stdio: 'inherit' });
-    const client = new LbClient({ server: `http://127.0.0.1:${port}`, token });
-    for (let i = 0; i < 300; i++) { try { if ((await client.node(node)).status.state === 'ready') break; } catch {} await sleep(100); }
+    server = await startServer({ dir, name: node, args: ['--config', cfg] });
+    const { client } = server;
     await client.createNamespace({ kind: 'Namespace', meta: { name: 'bench' } });
     const file = join(dir, 'web.yaml');
     writeFileSync(file, `kind: Service\nmeta:\n  name: web\nspec:\n  replicas: ${N}\n  template:\n    containers:\n      - name: web\n        image:\n          name: ${IMAGE}\n`);
     const t1 = now();
-    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench'], { LB_SERVER: `http://127.0.0.1:${port}`, LB_TOKEN: token });
+    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench'], server.env);
     let firstReady;
     for (;;) {
       if (now() - t1 > 600_000) throw new Error('the service was not ready after 10 minutes');

@@ -2,28 +2,23 @@
 // Benchmark (not a test): HTTP requests/s to a pod through its service VIP vs directly to the pod's
 // IP, same run, same load tool (autocannon), from this host. Needs a Docker engine, nft and the test
 // image. The VIP is programmed by the nftables CPI driver in a table of its own, removed at the end.
+// The lb API is https (the default); the load to the pod and the VIP stays plain HTTP.
 // Usage: node test/bench/vip.js [seconds]
 'use strict';
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
-const { join, resolve } = require('node:path');
+const { join } = require('node:path');
 const autocannon = require('autocannon');
-const { LbClient } = require('@lastbackend/sdk');
+const { removeNodeContainers, startServer } = require('./server');
 
-const ROOT = resolve(__dirname, '..', '..');
-const LB = join(ROOT, 'core', 'bin', 'lb.js');
 const SECONDS = Number(process.argv[2] ?? 10);
 const TABLE = `lbbench${process.pid}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
 const load = (url) => new Promise((res, rej) => autocannon({ url, connections: 16, duration: SECONDS }, (e, r) => (e ? rej(e) : res(r))));
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'lb-bench-vip-'));
-  const port = await freePort();
-  const token = 'bench-token-0123456789abcdef';
   const node = `bench-vip-${process.pid}`;
   const cfg = join(dir, 'config.json');
   writeFileSync(cfg, JSON.stringify({
@@ -31,10 +26,10 @@ async function main() {
     discovery: { enabled: false },
     network: { service_cidr: '10.231.0.0/16' },
   }));
-  const server = spawn(process.execPath, [LB, 'server', '--config', cfg, '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', token, '--name', node, '--log-level', 'warn'], { stdio: 'inherit' });
-  const client = new LbClient({ server: `http://127.0.0.1:${port}`, token });
+  let server;
   try {
-    for (let i = 0; i < 150; i++) { try { if ((await client.node(node)).status.state === 'ready') break; } catch {} await sleep(100); }
+    server = await startServer({ dir, name: node, args: ['--config', cfg] });
+    const { client } = server;
     await client.createService('default', { kind: 'Service', meta: { name: 'bench-web' }, spec: { replicas: 1, network: { ports: ['80:8080/tcp'] }, template: { containers: [{ name: 'web', image: { name: 'lb-test/busybox:latest' }, command: ['httpd', '-f', '-p', '8080', '-h', '/www'] }] } } });
     let pod;
     for (let i = 0; i < 300; i++) { const [p] = await client.pods('default', 'bench-web'); if (p && p.status.state === 'ready') { pod = p; break; } await sleep(100); }
@@ -53,10 +48,8 @@ async function main() {
     console.log(`ratio VIP / direct: ${ratio.toFixed(2)}`);
     console.log(JSON.stringify({ seconds: SECONDS, direct_rps: direct.requests.average, vip_rps: viaVip.requests.average, ratio }));
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.lastbackend.node=${node}`], { encoding: 'utf8' }).trim();
-    if (ids) execFileSync('docker', ['rm', '-f', ...ids.split('\n')], { stdio: 'ignore' });
+    if (server) await server.stop();
+    removeNodeContainers(node);
     try { execFileSync('nft', ['delete', 'table', 'ip', TABLE], { stdio: 'ignore' }); } catch {}
     rmSync(dir, { recursive: true, force: true });
   }
