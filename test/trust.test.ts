@@ -171,7 +171,10 @@ describe('moving a cluster from plain HTTP to TLS', () => {
 describe('node certificates', () => {
   let s: TestServer;
   let agent: TestAgent | undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'lb-renew-'));
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lb-renew-'));
+  });
   afterAll(async () => {
     await agent?.cleanup();
     await s?.cleanup();

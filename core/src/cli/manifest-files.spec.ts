@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -99,6 +99,7 @@ describe('reading sources', () => {
     expect(documents).toHaveLength(2);
     expect(manifests.map((m) => m.meta.name)).toEqual(['demo', 'web']);
     await expect(readSource(join(dir, 'nope.yaml'), Readable.from([]))).rejects.toThrow(`cannot read ${join(dir, 'nope.yaml')}: no such file`);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses a source without manifests', async () => {
