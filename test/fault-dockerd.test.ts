@@ -121,14 +121,33 @@ class PrivateEngine {
       .filter((pid) => pid && pid !== process.pid);
   }
 
+  /** Mount points under this engine's directory, outermost first. */
+  mounts(): string[] {
+    return readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4])
+      .filter((m): m is string => !!m && m.startsWith(this.dir + '/'));
+  }
+
   /** Everything goes: containers, the daemon, shims that outlived it, its files and its bridge. */
   async destroy(): Promise<void> {
-    if (this.answers()) {
+    // An overlay can stay busy for a moment after its container stopped ("device or resource busy"):
+    // a few tries, then the leftover mounts go by hand once the daemon is down.
+    for (let attempt = 1; this.answers(); attempt++) {
       const ids = this.docker(['ps', '-aq']).split('\n').filter(Boolean);
-      if (ids.length) this.docker(['rm', '-f', ...ids]);
+      if (!ids.length) break;
+      try {
+        this.docker(['rm', '-f', ...ids]);
+        break;
+      } catch (e) {
+        if (attempt === 5) console.warn(`private engine: ${(e as Error).message.split('\n')[0]}; unmounting by hand`);
+        if (attempt === 5) break;
+        await sleep(1000);
+      }
     }
     await this.stop();
     for (const pid of this.processes()) process.kill(pid, 'SIGKILL');
+    for (const target of this.mounts().reverse()) execFileSync('umount', ['-l', target]);
     rmSync(this.dir, { recursive: true, force: true });
     if (existsSync(`/sys/class/net/${this.bridge}`)) execFileSync('ip', ['link', 'del', this.bridge]);
   }

@@ -64,7 +64,7 @@ export class Controller {
 
   async start(): Promise<void> {
     this.unwatch = this.store.watch('', (ev) => this.onChange(ev));
-    this.timer = setInterval(() => void this.resyncAll(), this.opts.resyncInterval * 1000);
+    this.timer = setInterval(() => this.resyncInBackground(), this.opts.resyncInterval * 1000);
     this.timer.unref();
     this.idle = this.loop();
     await this.resyncAll();
@@ -82,6 +82,8 @@ export class Controller {
     if (this.timer) clearInterval(this.timer);
     this.wake?.();
     await this.idle;
+    // A resync still reading the store must finish before its owner closes the store.
+    await Promise.all(this.resyncs);
   }
 
   private onChange(ev: StoreEvent): void {
@@ -95,8 +97,17 @@ export class Controller {
     } else if (kind === 'namespace') this.enqueue(`ns:${ns}`);
     else if (kind === 'node' && (!ev.prev || (ev.value as Node | undefined)?.status.state !== (ev.prev as Node).status.state)) {
       // A node came, went or changed state: pending pods may now fit.
-      void this.resyncAll();
+      this.resyncInBackground();
     }
+  }
+
+  private readonly resyncs = new Set<Promise<void>>();
+  /** A resync nobody awaits: tracked so stop() can wait for it, its failure logged. */
+  private resyncInBackground(): void {
+    const p = this.resyncAll()
+      .catch((e: Error) => this.log.error(`resync failed: ${e.message}`))
+      .finally(() => this.resyncs.delete(p));
+    this.resyncs.add(p);
   }
 
   /** Queues every service and namespace (and node liveness) for a pass. */
