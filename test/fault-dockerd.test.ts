@@ -147,8 +147,14 @@ class PrivateEngine {
     }
     await this.stop();
     for (const pid of this.processes()) process.kill(pid, 'SIGKILL');
-    for (const target of this.mounts().reverse()) execFileSync('umount', ['-l', target]);
-    rmSync(this.dir, { recursive: true, force: true });
+    try {
+      for (const target of this.mounts().reverse()) execFileSync('umount', ['-l', target], { stdio: 'ignore' });
+      rmSync(this.dir, { recursive: true, force: true });
+    } catch (e) {
+      // Seen once: an overlay the kernel still calls busy after its engine is gone. The daemon and its
+      // bridge still go; the directory is reported rather than failing the suite after it passed.
+      console.warn(`private engine: ${this.dir} not fully removed: ${(e as Error).message}`);
+    }
     if (existsSync(`/sys/class/net/${this.bridge}`)) execFileSync('ip', ['link', 'del', this.bridge]);
   }
 }
