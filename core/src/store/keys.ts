@@ -1,4 +1,5 @@
-// Key layout of the store. Prefixes end with "/" so a namespace "a" never matches "ab".
+// Key layout of the store: every key and prefix the code reads or writes comes from here. Prefixes end
+// with "/" so a namespace "a" never matches "ab".
 export const keys = {
   namespace: (ns = '') => `namespace/${ns}`,
   service: (ns: string, name = '') => `service/${ns}/${name}`,
@@ -13,9 +14,19 @@ export const keys = {
   object: (kind: 'secret' | 'config' | 'volume' | 'route', ns: string, name = '') => `${kind}/${ns}/${name}`,
 };
 
+/** Every object of a kind, across namespaces (for watches and cluster-wide lists). */
 export const PREFIX = {
+  namespaces: 'namespace/',
   pods: 'pod/',
   services: 'service/',
   deployments: 'deployment/',
+  endpoints: 'endpoint/',
   nodes: 'node/',
-};
+  tokens: 'token/',
+  credentials: 'credential/',
+  pki: 'pki/',
+  secrets: 'secret/',
+  configs: 'config/',
+  volumes: 'volume/',
+  routes: 'route/',
+} as const;
