@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Request, Response } from 'express';
 import { ClusterState } from '../cluster/cluster';
+import { NodeStreams } from '../cluster/node-stream';
 import type { Logger } from '../kernel/logger';
 import { buildOpenApi } from '../openapi/spec';
 import { Resources } from '../state/resources';
@@ -56,6 +57,7 @@ class ApiModule {
         { provide: Store, useValue: d.store },
         { provide: Resources, useValue: d.resources },
         { provide: ClusterState, useValue: d.cluster },
+        { provide: NodeStreams, useValue: new NodeStreams(d.store, d.cluster) },
         { provide: NodeGateway, useValue: d.gateway },
         { provide: LogService, useValue: d.logs },
         { provide: Auth, useValue: d.auth },

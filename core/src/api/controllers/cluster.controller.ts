@@ -4,22 +4,15 @@ import { Resources } from '../../state/resources';
 import { LbError, LogShipment, parseOrThrow } from '@lastbackend/sdk';
 import { LogStore } from '../../logs/log-store';
 import type { Response } from 'express';
-import type { NodeStreamEvent, Pod, Volume } from '@lastbackend/sdk';
 import { ClusterState } from '../../cluster/cluster';
-import { PREFIX } from '../../store/keys';
-import { Store, type StoreEvent } from '../../store/store';
-import { serialRefresh } from '../serial-refresh';
+import { NodeStreams } from '../../cluster/node-stream';
 import type { AuthedRequest } from '../auth';
-
-const KEEPALIVE_MS = 15_000;
-/** A burst of endpoint changes (a rollout, many pods getting ready) goes out as one table. */
-const TABLE_COALESCE_MS = 100;
 
 @Controller('cluster')
 export class ClusterController {
   constructor(
     private readonly cluster: ClusterState,
-    private readonly store: Store,
+    private readonly streams: NodeStreams,
     private readonly auth: Auth,
     private readonly resources: Resources,
     private readonly logStore: LogStore,
@@ -119,68 +112,23 @@ export class ClusterController {
     return this.cluster.reportPods(node, body);
   }
 
-  /** The node's pods pushed as NDJSON: a snapshot, then every change, until the agent disconnects. */
+  /** The node's stream (cluster/node-stream.ts) as NDJSON, until the agent disconnects. */
   @Get('node/:node/stream')
   async stream(@Param('node') node: string, @Res() res: Response) {
-    const send = (ev: NodeStreamEvent) => res.write(JSON.stringify(ev) + '\n');
-    let buffered: StoreEvent[] | undefined = [];
-    const onEvent = (ev: StoreEvent) => {
-      const pod = ev.value as Pod | undefined;
-      const prev = ev.prev as Pod | undefined;
-      if (pod && pod.meta.node === node) send({ type: 'upsert', pod, revision: ev.revision });
-      else if (prev && prev.meta.node === node) send({ type: 'delete', namespace: prev.meta.namespace, name: prev.meta.name, revision: ev.revision });
+    // Headers go with the first line: a snapshot that cannot be read still answers with an error.
+    const write = (text: string) => {
+      if (!res.headersSent) res.status(200).setHeader('content-type', 'application/x-ndjson').setHeader('cache-control', 'no-store');
+      res.write(text);
     };
-    // Subscribe before reading the snapshot, so nothing between the two is missed.
-    const unwatch = this.store.watch(PREFIX.pods, (ev) => (buffered ? buffered.push(ev) : onEvent(ev)));
-    // The overlay map goes out whole whenever a node's subnet or address changes, or a node comes or goes.
-    // Both maps are sent by serial refreshes: an older read never goes out after a newer one.
-    const fail = (e: Error) => res.destroy(e); // the agent reconnects and starts over from a snapshot
-    let lastMap = '';
-    const sendMap = serialRefresh(async () => {
-      const nodes = await this.cluster.networkMap();
-      const text = JSON.stringify(nodes);
-      if (text === lastMap || res.destroyed) return;
-      lastMap = text;
-      send({ type: 'network', nodes, revision: this.store.revision });
-    }, fail);
-    const unwatchNodes = this.store.watch(PREFIX.nodes, () => void sendMap());
-    const unwatchVolumes = this.store.watch('volume/', (ev) => {
-      const v = ev.prev as Volume | undefined;
-      if (ev.type === 'del' && v?.status.node === node) send({ type: 'volume-deleted', namespace: v.meta.namespace, name: v.meta.name, revision: ev.revision });
+    const stream = this.streams.open(node, {
+      send: (ev) => write(JSON.stringify(ev) + '\n'),
+      keepalive: () => write('\n'),
+      fail: (e) => res.destroy(e), // the agent reconnects and starts over from a snapshot
+      get closed() {
+        return res.destroyed;
+      },
     });
-    // The service table goes out whole too, coalescing bursts of endpoint changes.
-    let lastTable = '';
-    let pending: NodeJS.Timeout | undefined;
-    const sendTable = serialRefresh(async () => {
-      const table = await this.cluster.serviceTable();
-      const text = JSON.stringify(table);
-      if (text === lastTable || res.destroyed) return;
-      lastTable = text;
-      send({ type: 'services', table, revision: this.store.revision });
-    }, fail);
-    const onServiceChange = () =>
-      (pending ??= setTimeout(() => {
-        pending = undefined;
-        void sendTable();
-      }, TABLE_COALESCE_MS));
-    const unwatchServices = [this.store.watch('service/', onServiceChange), this.store.watch('endpoint/', onServiceChange)];
-    const keepalive = setInterval(() => res.write('\n'), KEEPALIVE_MS);
-    res.on('close', () => {
-      unwatch();
-      unwatchNodes();
-      unwatchVolumes();
-      for (const u of unwatchServices) u();
-      if (pending) clearTimeout(pending);
-      clearInterval(keepalive);
-    });
-    const revision = this.store.revision;
-    const pods = (await this.store.list<Pod>(PREFIX.pods)).filter((p) => p.meta.node === node);
-    res.status(200).setHeader('content-type', 'application/x-ndjson');
-    res.setHeader('cache-control', 'no-store');
-    send({ type: 'snapshot', pods, revision });
-    for (const ev of buffered) if (ev.revision > revision) onEvent(ev);
-    buffered = undefined;
-    await sendMap();
-    await sendTable();
+    res.on('close', () => stream.close());
+    await stream.started;
   }
 }
