@@ -5,6 +5,10 @@
 // - create is idempotent by name: creating what exists returns the existing object.
 // - errors are LbError with a code; `retryable` says whether trying again can help.
 // - probe() never throws: it reports why the driver cannot work on this host.
+// - a spec that asks for something the driver cannot honour is refused (FAILED_PRECONDITION), never run
+//   without it: `capabilities` (API 1) and `features` (API 2) say what it can honour.
+
+import type { Readable, Writable } from 'node:stream';
 
 export const DRIVER_KINDS = ['cri', 'cii', 'csi', 'cni', 'cpi'] as const;
 export type DriverKind = (typeof DRIVER_KINDS)[number];
@@ -33,10 +37,36 @@ export interface DriverBase {
 
 // ---------------------------------------------------------------- CRI: containers
 
+/**
+ * A bind mount. `source` is a host path the runtime mounts as it is at create and at every start: for a volume
+ * it is the path StorageDriver.path() pinned for the pod, so the runtime never resolves a symlink placed there
+ * later. A runtime binds it structurally (never as a "source:target:options" string), private propagation
+ * ("rprivate"), fails when the source is missing (never creates it), and honours `readonly`.
+ */
 export interface Mount {
   source: string;
   target: string;
   readonly: boolean;
+}
+
+/**
+ * How the container's processes are confined (API 2). Absent fields keep the runtime's defaults (Docker's: not
+ * privileged, writable root, the image's user, the default capability set, new privileges allowed). A runtime
+ * honours all of it or, with features.security false, refuses a spec that has it.
+ */
+export interface ContainerSecurity {
+  /** All capabilities and devices, no masked paths: the container can do what root on the host can. */
+  privileged?: boolean;
+  /** The image's root file system is mounted read-only (mounts keep their own mode). */
+  read_only_rootfs?: boolean;
+  /** "uid", "uid:gid", or a user (and group) name the image's /etc/passwd knows. */
+  user?: string;
+  /** Capabilities added to the runtime's default set, e.g. "NET_ADMIN" ("CAP_" prefix optional); "ALL" for all. */
+  cap_add?: string[];
+  /** Capabilities removed from it; "ALL" drops every one (then cap_add adds back). */
+  cap_drop?: string[];
+  /** Processes cannot gain privileges (setuid binaries, file capabilities): no_new_privs. */
+  no_new_privileges?: boolean;
 }
 
 export interface ContainerSpec {
@@ -56,6 +86,8 @@ export interface ContainerSpec {
   stopTimeout?: number;
   /** Resolver for the container (service discovery); the runtime's default when absent. */
   dns?: { servers: string[]; search: string[]; options?: string[] };
+  /** Confinement (API 2); needs features.security. Absent: the runtime's defaults. */
+  security?: ContainerSecurity;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'paused' | 'restarting' | 'dead' | 'unknown';
@@ -114,8 +146,70 @@ export interface CriCapabilities {
   networkNone: boolean;
 }
 
+/**
+ * What a runtime offers of driver API 2, next to the API 1 `capabilities`. Absent (a runtime built for API 1,
+ * or an out-of-process driver whose host does not forward it) means every flag is false. A feature declared
+ * true must work; for one declared false the runtime refuses a spec that needs it, and the kernel refuses the
+ * spec before it reaches the runtime (see criFeatures/assertSpecSupported in ./features.ts).
+ */
+export interface CriFeatures {
+  /** ContainerSpec.security is honoured in full. */
+  security: boolean;
+  /** execStream(): an exec with stdin, a tty and output as streams (exec -it, port-forward). */
+  execStream: boolean;
+  /** stats(): a one-shot sample of the container's resource use. */
+  stats: boolean;
+}
+
+export interface ExecStreamOptions {
+  /** A pseudo-terminal: stdout and stderr arrive merged on `stdout`, and resize() works. */
+  tty?: boolean;
+  /** Whether `stdin` is connected; without it the process reads end-of-file. */
+  stdin?: boolean;
+  /** Initial terminal size (with tty). */
+  size?: { cols: number; rows: number };
+}
+
+/**
+ * A running exec. Unlike exec(), its output is not bounded: the caller reads it as it comes and applies its
+ * own back-pressure (a stream that is not read pauses the process on a full pipe).
+ */
+export interface ExecSession {
+  /** The process's stdin; end() it to send end-of-file. null unless options.stdin. */
+  readonly stdin: Writable | null;
+  /** stdout (and stderr with a tty); ends when the process exits or the session is killed. */
+  readonly stdout: Readable;
+  /** stderr; null with a tty. */
+  readonly stderr: Readable | null;
+  /** Changes the terminal size; a no-op without a tty. */
+  resize(cols: number, rows: number): Promise<void>;
+  /** Resolves with the exit code once the process ended (after its output ended). */
+  wait(): Promise<{ exitCode: number }>;
+  /** Ends the session: kills the process where the runtime can, closes the streams. Idempotent. */
+  kill(): Promise<void>;
+}
+
+/** One sample of a container's resource use. */
+export interface ContainerStats {
+  /** When it was taken (Unix ms). */
+  time: number;
+  /** CPU time used since the container started, in nanoseconds (all CPUs). */
+  cpu_ns: number;
+  /** Share of one CPU over the runtime's last sampling interval (200 = two full CPUs), when it knows it. */
+  cpu_percent?: number;
+  /** Memory in use (page cache excluded where the runtime can tell). */
+  memory_bytes: number;
+  /** The container's memory limit, or the host's memory when it has none. */
+  memory_limit: number;
+  /** Bytes received and sent on all interfaces; absent when the container has no network of its own. */
+  net_rx_bytes?: number;
+  net_tx_bytes?: number;
+}
+
 export interface ContainerRuntime extends DriverBase {
   readonly capabilities: CriCapabilities;
+  /** API 2 features; absent means none. */
+  readonly features?: CriFeatures;
   create(spec: ContainerSpec): Promise<ContainerStatus>;
   start(id: string): Promise<void>;
   /** Idempotent; a stopped or missing container is fine. */
@@ -128,6 +222,13 @@ export interface ContainerRuntime extends DriverBase {
   logs(id: string, options?: LogOptions): AsyncIterable<LogLine>;
   /** Output beyond EXEC_OUTPUT_LIMIT per stream is dropped while reading (boundedCollector), never buffered. */
   exec(id: string, command: string[], options?: { timeoutSeconds?: number }): Promise<ExecResult>;
+  /**
+   * API 2, with features.execStream: starts `command` in the running container and hands over its streams.
+   * Rejects (FAILED_PRECONDITION) when the container is not running, NOT_FOUND when it does not exist.
+   */
+  execStream?(id: string, command: string[], options?: ExecStreamOptions): Promise<ExecSession>;
+  /** API 2, with features.stats: a one-shot sample. NOT_FOUND when missing, FAILED_PRECONDITION when not running. */
+  stats?(id: string): Promise<ContainerStats>;
   /** Resolves with the exit code when the container stops. */
   wait(id: string): Promise<number>;
   events(filter: { labels?: Record<string, string> }, signal: AbortSignal): AsyncIterable<ContainerEvent>;
@@ -154,9 +255,32 @@ export interface CiiCapabilities {
   import: boolean;
 }
 
+/** What an image service offers of driver API 2; absent means every flag is false. */
+export interface CiiFeatures {
+  /** pull() reports progress through options.onProgress. */
+  pullProgress: boolean;
+}
+
+/** A step of a pull. Per layer when `layer` is set; `current`/`total` in bytes (total 0 when not known yet). */
+export interface PullProgress {
+  /** Layer digest or the runtime's short id for it. */
+  layer?: string;
+  /** What happens, in the runtime's words: "Downloading", "Extracting", "Already exists", "Pull complete"… */
+  status: string;
+  current: number;
+  total: number;
+}
+
+export interface PullOptions {
+  /** Called as the pull goes on (features.pullProgress); a throw from it is ignored, never fails the pull. */
+  onProgress?: (p: PullProgress) => void;
+}
+
 export interface ImageService extends DriverBase {
   readonly capabilities: CiiCapabilities;
-  pull(ref: string, auth?: RegistryAuth): Promise<ImageInfo>;
+  /** API 2 features; absent means none. */
+  readonly features?: CiiFeatures;
+  pull(ref: string, auth?: RegistryAuth, options?: PullOptions): Promise<ImageInfo>;
   /** null when the image is not present. */
   inspect(ref: string): Promise<ImageInfo | null>;
   list(): Promise<ImageInfo[]>;
