@@ -1,28 +1,11 @@
+import { LatestWins } from '../util/serial';
+
 /**
- * Wraps an async "compute the current state and send it" step so that runs never overlap: a trigger
- * during a run causes exactly one more run after it. Overlapping runs could finish out of order and
- * send an older state after a newer one, which a receiver then keeps until the next change.
+ * The node stream's "compute the current state and send it" steps, on the shared LatestWins: runs never
+ * overlap (an older map could otherwise go out after a newer one, and a receiver keep it until the next
+ * change) and a trigger during a run causes exactly one more run after it.
  */
 export function serialRefresh(run: () => Promise<void>, onError: (e: Error) => void): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  let again = false;
-  const loop = async () => {
-    try {
-      do {
-        again = false;
-        await run();
-      } while (again);
-    } catch (e) {
-      onError(e as Error);
-    } finally {
-      running = undefined;
-    }
-  };
-  return () => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    return (running = loop());
-  };
+  const serial = new LatestWins<void>(run, onError);
+  return () => serial.request();
 }
