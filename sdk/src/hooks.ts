@@ -53,19 +53,4 @@ export function createKernelHooks(): KernelHooks {
   });
 }
 
-export const PLUGIN_BRAND: unique symbol = Symbol.for('io.lastbackend.plugin') as never;
-
-/** A hook plugin: a package named in the config's `plugins` list that taps the kernel's hooks. */
-export interface HookPlugin {
-  readonly [PLUGIN_BRAND]: true;
-  readonly name: string;
-  apply(hooks: KernelHooks): void;
-}
-
-export function definePlugin(def: { name: string; apply(hooks: KernelHooks): void }): HookPlugin {
-  return Object.freeze({ ...def, [PLUGIN_BRAND]: true as const });
-}
-
-export function isHookPlugin(v: unknown): v is HookPlugin {
-  return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[PLUGIN_BRAND] === true;
-}
+// Plugins (hook plugins and capability plugins alike) are defined in ./plugins.

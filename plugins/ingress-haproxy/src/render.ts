@@ -15,30 +15,10 @@
 //   - one backend per (route, rule), `balance roundrobin`, servers = the rule's backends; a rule without
 //     backends answers 503 itself; unknown host/path → `lb_not_found` (404).
 import { isIP } from 'node:net';
+import type { IngressBackend, IngressRoute, RejectedRoute } from '@lastbackend/sdk';
 
-export interface IngressBackend {
-  ip: string;
-  port: number;
-}
-export interface IngressRule {
-  /** Path prefix; '/' matches everything. */
-  path: string;
-  backends: IngressBackend[];
-}
-export interface IngressRoute {
-  namespace: string;
-  name: string;
-  /** Exact host names (lowercase); requests match on Host (port stripped) or SNI. */
-  hosts: string[];
-  /** Longest path prefix wins. */
-  rules: IngressRule[];
-  tls?: { cert: string; key: string /* PEM */; redirect: boolean /* http → https 301 */ };
-}
-
-export interface RejectedRoute {
-  route: string;
-  reason: string;
-}
+// The route types are the SDK's ingress contract (any ingress plugin gets the same routes).
+export type { IngressBackend, IngressRoute, IngressRule, RejectedRoute } from '@lastbackend/sdk';
 
 /** A route that passed validation, normalised (lowercase hosts, stable names). */
 export interface AcceptedRoute {
