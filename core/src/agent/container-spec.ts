@@ -8,9 +8,12 @@ import {
   LABEL_POD,
   LABEL_SERVICE,
   LABEL_SPEC_HASH,
+  assertSpecSupported,
   parseCpu,
   parseRam,
+  validateSecurity,
   type ContainerManifest,
+  type ContainerRuntime,
   type ContainerSpec,
   type Mount,
   type Pod,
@@ -69,4 +72,14 @@ export function withSpecHash(spec: ContainerSpec): ContainerSpec {
   const { dns: _dns, ...rest } = spec;
   const hash = hashOf({ ...rest, labels });
   return { ...spec, labels: { ...labels, [LABEL_SPEC_HASH]: hash } };
+}
+
+/**
+ * Refuses a spec before anything is removed or created for it: security options that are malformed
+ * (INVALID_ARGUMENT), or that the runtime cannot honour (FAILED_PRECONDITION: driver API 2 features). Running
+ * the container without the confinement its spec asks for would be a silent failure.
+ */
+export function checkSpec(cri: Pick<ContainerRuntime, 'features' | 'info'>, spec: ContainerSpec): void {
+  validateSecurity(spec);
+  assertSpecSupported(cri, spec);
 }

@@ -18,7 +18,7 @@ import {
   type PodStatus,
 } from '@lastbackend/sdk';
 import type { Logger } from '../kernel/logger';
-import { containerName, containerSpec, withSpecHash } from './container-spec';
+import { checkSpec, containerName, containerSpec, withSpecHash } from './container-spec';
 import { ProbeState } from './probes';
 
 export interface PodDrivers {
@@ -129,6 +129,7 @@ export class PodRunner {
     const dns = this.resolver(this.pod.meta.namespace);
     const resolved = { env: await this.resolveEnv(c), mounts: await this.resolveMounts(c) };
     const spec = withSpecHash(await this.hooks.podSpec.promise({ ...containerSpec(this.pod, c, this.node, network, resolved), ...(dns ? { dns } : {}) }, this.pod));
+    checkSpec(cri, spec);
     let cur = await cri.inspect(spec.name);
     if (cur && cur.labels[LABEL_SPEC_HASH] !== spec.labels[LABEL_SPEC_HASH]) {
       this.log.info(`container ${spec.name} differs from its spec: recreating`);

@@ -2,7 +2,7 @@
 // old runtime, which the kernel keeps as "retired" until it holds no containers of this node. The
 // RuntimeSet is the one ContainerRuntime the platform sees meanwhile: new containers go to the active
 // runtime, everything else goes to the runtime that holds the container.
-import type { ContainerEvent, ContainerRuntime, ContainerSpec, ContainerStatus, DriverInfo, LogLine, LogOptions, ProbeResult } from '@lastbackend/sdk';
+import { featureUnsupported, type ContainerEvent, type ContainerRuntime, type ContainerSpec, type ContainerStats, type ContainerStatus, type DriverInfo, type ExecSession, type ExecStreamOptions, type LogLine, type LogOptions, type ProbeResult } from '@lastbackend/sdk';
 
 export class RuntimeSet implements ContainerRuntime {
   /** Which runtime holds a container, by id and by name; filled as containers are found. */
@@ -21,6 +21,11 @@ export class RuntimeSet implements ContainerRuntime {
 
   get capabilities() {
     return this.active.capabilities;
+  }
+
+  /** New containers go to the active runtime, so its features are what a new spec may ask for. */
+  get features() {
+    return this.active.features;
   }
 
   info(): DriverInfo {
@@ -88,6 +93,18 @@ export class RuntimeSet implements ContainerRuntime {
 
   async exec(id: string, command: string[], options?: { timeoutSeconds?: number }) {
     return (await this.locate(id)).rt.exec(id, command, options);
+  }
+
+  async execStream(id: string, command: string[], options?: ExecStreamOptions): Promise<ExecSession> {
+    const { rt } = await this.locate(id);
+    if (!rt.features?.execStream || !rt.execStream) throw featureUnsupported(rt.info().name, 'execStream');
+    return rt.execStream(id, command, options);
+  }
+
+  async stats(id: string): Promise<ContainerStats> {
+    const { rt } = await this.locate(id);
+    if (!rt.features?.stats || !rt.stats) throw featureUnsupported(rt.info().name, 'stats');
+    return rt.stats(id);
   }
 
   async wait(id: string): Promise<number> {
