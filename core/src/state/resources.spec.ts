@@ -43,6 +43,20 @@ describe('service VIPs', () => {
     expect((await r.updateService('ns', 'b', { spec: { network: { ports: [] } } })).status.network.ip).toBeUndefined();
   });
 
+  it('never writes status.replicas (the controller does) but answers with it', async () => {
+    expect((await r.createService('ns', svc('a'))).status.replicas).toEqual({ desired: 1, ready: 0 });
+    expect((await store.get<Service>(keys.service('ns', 'a')))!.status.replicas).toBeUndefined();
+    // What the controller counted stays; desired follows the spec at once.
+    await store.txn(async (tx) => {
+      const s = (await tx.get<Service>(keys.service('ns', 'a')))!;
+      tx.put(keys.service('ns', 'a'), { ...s, status: { ...s.status, replicas: { desired: 1, ready: 1 } } });
+    });
+    expect((await r.updateService('ns', 'a', { spec: { replicas: 3 } })).status.replicas).toEqual({ desired: 3, ready: 1 });
+    expect((await store.get<Service>(keys.service('ns', 'a')))!.status.replicas).toEqual({ desired: 1, ready: 1 });
+    expect((await r.getService('ns', 'a')).status.replicas).toEqual({ desired: 3, ready: 1 });
+    expect((await r.listServices('ns'))[0].status.replicas).toEqual({ desired: 3, ready: 1 });
+  });
+
   it('refuses a service when the service CIDR is exhausted, storing nothing', async () => {
     for (const n of ['a', 'b', 'c', 'd', 'e']) await r.createService('ns', svc(n)); // .2 - .6 of a /29
     await expect(r.createService('ns', svc('f'))).rejects.toThrow(/no free address left in service_cidr 10\.96\.0\.0\/29/);

@@ -20,16 +20,31 @@ import {
   type NamespacedKind,
   type Secret,
   type Service,
+  type ServiceStatus,
   type SchemaLike,
   ipv4,
 } from '@lastbackend/sdk';
-import { keys } from '../store/keys';
+import { keys, PREFIX } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, Txn } from '../store/store';
 import { stableStringify } from './hash';
 import type { SecretBox } from './secret-box';
 
 type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string } & Namespace['meta']; spec: unknown; status: unknown };
+
+/**
+ * A service as stored. status.replicas is the controller's alone (one writer per field): it is absent
+ * until the controller has run, and the API never writes it.
+ */
+type StoredService = Omit<Service, 'status'> & { status: Omit<ServiceStatus, 'replicas'> & Partial<Pick<ServiceStatus, 'replicas'>> };
+
+/**
+ * A service as the API answers it: desired replicas are the spec's (what the controller writes too, the
+ * next time it runs), ready ones the controller's last count (none before it has run).
+ */
+function withReplicas(s: StoredService): Service {
+  return { ...s, status: { ...s.status, replicas: { desired: s.spec.replicas, ready: s.status.replicas?.ready ?? 0 } } };
+}
 
 const KIND_OF: Record<NamespacedKind, ManifestKind> = { secret: 'Secret', config: 'Config', volume: 'Volume', route: 'Route' };
 
@@ -89,7 +104,7 @@ export class Resources {
       const n = await this.requireNamespace(tx, ns);
       n.status.state = 'destroying';
       tx.put(keys.namespace(ns), touch(n));
-      for (const s of await tx.list<Service>(keys.service(ns))) this.markServiceDestroying(tx, s);
+      for (const s of await tx.list<StoredService>(keys.service(ns))) this.markServiceDestroying(tx, s);
       for (const kind of Object.keys(KIND_OF) as NamespacedKind[]) {
         for (const o of await tx.list<NamespacedObject>(keys.object(kind, ns))) tx.del(keys.object(kind, ns, o.meta.name));
       }
@@ -116,14 +131,14 @@ export class Resources {
   }
 
   // ---------------------------------------------------------------- services
-  listServices(ns: string) {
-    return this.store.list<Service>(keys.service(ns));
+  async listServices(ns: string): Promise<Service[]> {
+    return (await this.store.list<StoredService>(keys.service(ns))).map(withReplicas);
   }
 
   async getService(ns: string, name: string): Promise<Service> {
-    const s = await this.store.get<Service>(keys.service(ns, name));
+    const s = await this.store.get<StoredService>(keys.service(ns, name));
     if (!s) throw notFound(`service "${name}" in namespace "${ns}"`);
-    return s;
+    return withReplicas(s);
   }
 
   createService(ns: string, body: unknown): Promise<Service> {
@@ -135,7 +150,7 @@ export class Resources {
         throw new LbError('ALREADY_EXISTS', `service "${m.meta.name}" already exists in namespace "${ns}"`, {
           fix: 'use `lb apply` to update it',
         });
-      return (await this.upsertService(tx, ns, m)).object;
+      return withReplicas((await this.upsertService(tx, ns, m)).object);
     });
   }
 
@@ -148,12 +163,11 @@ export class Resources {
       const spec = parseOrThrow(ServiceSpec, { ...s.spec, ...sent }, 'invalid service update', ['spec']);
       if (u.meta?.name !== undefined && u.meta.name !== name) throw invalid([{ field: 'meta.name', reason: 'cannot be changed' }]);
       const meta = { ...s.meta, ...(u.meta?.labels ? { labels: u.meta.labels } : {}), ...(u.meta?.description !== undefined ? { description: u.meta.description } : {}) };
-      const next: Service = touch({ ...s, meta, spec });
-      next.status.replicas.desired = spec.replicas;
+      const next: StoredService = touch({ ...s, meta, spec });
       next.status.network.ports = spec.network?.ports ?? [];
       await this.assignVip(tx, next);
       tx.put(keys.service(ns, name), next);
-      return next;
+      return withReplicas(next);
     });
   }
 
@@ -181,14 +195,14 @@ export class Resources {
         const kept = deps.map((d) => d.meta.name).join(', ') || 'none';
         throw new LbError('NOT_FOUND', to !== undefined ? `deployment v${to} of service "${name}" is not kept (kept: ${kept})` : `service "${name}" has no earlier version to roll back to (kept: ${kept})`);
       }
-      const next: Service = touch({ ...s, spec: { ...s.spec, template: target.spec.template, selector: target.spec.selector } });
+      const next: StoredService = touch({ ...s, spec: { ...s.spec, template: target.spec.template, selector: target.spec.selector } });
       tx.put(keys.service(ns, name), next);
-      return next;
+      return withReplicas(next);
     });
   }
 
-  private async requireService(tx: Txn, ns: string, name: string): Promise<Service> {
-    const s = await tx.get<Service>(keys.service(ns, name));
+  private async requireService(tx: Txn, ns: string, name: string): Promise<StoredService> {
+    const s = await tx.get<StoredService>(keys.service(ns, name));
     if (!s) throw notFound(`service "${name}" in namespace "${ns}"`);
     if (s.status.state === 'destroying') throw new LbError('FAILED_PRECONDITION', `service "${name}" is being deleted`);
     return s;
@@ -198,14 +212,14 @@ export class Resources {
    * A service with ports keeps one stable VIP from the service CIDR; without ports it has none. An
    * address is free again once no service holds it (a deleted service's goes with its object).
    */
-  private async assignVip(tx: Txn, s: Service): Promise<void> {
+  private async assignVip(tx: Txn, s: StoredService): Promise<void> {
     const wants = (s.spec.network?.ports ?? []).length > 0;
     if (!wants) {
       delete s.status.network.ip;
       return;
     }
     if (s.status.network.ip) return;
-    const taken = new Set((await tx.list<Service>('service/')).map((x) => x.status.network.ip).filter(Boolean));
+    const taken = new Set((await tx.list<StoredService>(PREFIX.services)).map((x) => x.status.network.ip).filter(Boolean));
     const cidr = ipv4.parseCidr(this.serviceCidr);
     // .0 is the network; .1 is left for a future cluster DNS VIP; the last is the broadcast.
     for (let i = 2; i < ipv4.size(cidr) - 1; i++) {
@@ -218,29 +232,28 @@ export class Resources {
     throw new LbError('FAILED_PRECONDITION', `no free address left in service_cidr ${this.serviceCidr}`, { fix: 'delete services you no longer need, or use a larger service_cidr' });
   }
 
-  private markServiceDestroying(tx: Txn, s: Service): void {
+  private markServiceDestroying(tx: Txn, s: StoredService): void {
     if (s.status.state === 'destroying') return;
     s.status.state = 'destroying';
     s.status.message = 'deleting';
     tx.put(keys.service(s.meta.namespace, s.meta.name), touch(s));
   }
 
-  private async upsertService(tx: Txn, ns: string, m: ServiceManifest): Promise<{ object: Service; action: ApplyResult['action'] }> {
+  private async upsertService(tx: Txn, ns: string, m: ServiceManifest): Promise<{ object: StoredService; action: ApplyResult['action'] }> {
     const key = keys.service(ns, m.meta.name);
-    const prev = await tx.get<Service>(key);
+    const prev = await tx.get<StoredService>(key);
     if (prev?.status.state === 'destroying') throw new LbError('FAILED_PRECONDITION', `service "${m.meta.name}" is being deleted; apply again once it is gone`);
     if (prev && sameUserFields(prev, m)) return { object: prev, action: 'unchanged' };
     const ports = m.spec.network?.ports ?? [];
-    const object: Service = prev
+    const object: StoredService = prev
       ? touch({ ...prev, meta: { ...prev.meta, labels: m.meta.labels ?? {}, description: m.meta.description }, spec: m.spec })
       : {
           kind: 'Service',
           version: 'v1',
           meta: { ...newMeta(m.meta), namespace: ns },
           spec: m.spec,
-          status: { state: 'provisioning', message: '', generation: 0, replicas: { desired: m.spec.replicas, ready: 0 }, network: { ports } },
+          status: { state: 'provisioning', message: '', generation: 0, network: { ports } },
         };
-    object.status.replicas.desired = m.spec.replicas;
     object.status.network.ports = ports;
     await this.assignVip(tx, object);
     tx.put(key, object);
@@ -310,7 +323,7 @@ export class Resources {
     return this.store.txn(async (tx) => {
       if (!(await tx.get(keys.object(kind, ns, name)))) throw notFound(`${kind} "${name}" in namespace "${ns}"`);
       if (kind === 'volume') {
-        const users = (await tx.list<Service>(keys.service(ns))).filter((s) => s.spec.template.volumes.some((v) => v.volume?.name === name));
+        const users = (await tx.list<StoredService>(keys.service(ns))).filter((s) => s.spec.template.volumes.some((v) => v.volume?.name === name));
         if (users.length)
           throw new LbError('FAILED_PRECONDITION', `volume "${name}" is used by service ${users.map((s) => `"${s.meta.name}"`).join(', ')}`, {
             fix: 'delete those services first',
