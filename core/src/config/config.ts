@@ -37,6 +37,12 @@ const DriverRef = DriverPackage.extend({
 }).strict();
 export type DriverRefConfig = z.infer<typeof DriverRef>;
 
+/** The default plugin for each capability (loaded by package name, like a driver). */
+export const DEFAULT_PLUGINS = {
+  discovery: '@lastbackend/plugin-discovery',
+  ingress: '@lastbackend/plugin-ingress-haproxy',
+} as const;
+
 const cidr = z
   .string()
   .refine((s) => ipv4.tryParseCidr(s) !== undefined, 'must be an IPv4 network such as 10.210.0.0/16')
@@ -105,12 +111,14 @@ export const KernelConfig = z
     ingress: z
       .object({
         enabled: z.boolean().default(false),
+        plugin: packageRef.default(DEFAULT_PLUGINS.ingress).describe('the ingress plugin package (SDK ingress contract)'),
+        config: z.record(z.string(), z.unknown()).default({}).describe("the plugin's own settings"),
         http: z.string().regex(LISTEN_RE, 'must be host:port').default('0.0.0.0:80'),
         https: z.string().regex(LISTEN_RE, 'must be host:port').optional(),
         domain: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a domain such as apps.example.com').default('lb.local'),
       })
       .strict()
-      .default({ enabled: false, http: '0.0.0.0:80', domain: 'lb.local' }),
+      .default({ enabled: false, plugin: DEFAULT_PLUGINS.ingress, config: {}, http: '0.0.0.0:80', domain: 'lb.local' }),
     logs: z
       .object({ retention: z.number().int().min(60).default(7 * 86400).describe('seconds a collected log line is kept') })
       .strict()
@@ -118,11 +126,13 @@ export const KernelConfig = z
     discovery: z
       .object({
         enabled: z.boolean().default(true),
+        plugin: packageRef.default(DEFAULT_PLUGINS.discovery).describe('the discovery DNS plugin package (SDK discovery contract)'),
+        config: z.record(z.string(), z.unknown()).default({}).describe("the plugin's own settings"),
         port: z.number().int().min(1).max(65535).default(53),
         suffix: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a DNS suffix such as lb.local').default('lb.local'),
       })
       .strict()
-      .default({ enabled: true, port: 53, suffix: 'lb.local' }),
+      .default({ enabled: true, plugin: DEFAULT_PLUGINS.discovery, config: {}, port: 53, suffix: 'lb.local' }),
     store: StoreConfig,
     tls: z
       .object({

@@ -11,6 +11,7 @@ import {
   LbError,
   isDriverDefinition,
   isHookPlugin,
+  isPlugin,
   issuesToFields,
   invalid,
   type DriverDefinition,
@@ -18,6 +19,7 @@ import {
   type DriverKind,
   type DriverPackageManifest,
   type HookPlugin,
+  type Plugin,
 } from '@lastbackend/sdk';
 import { NAME_ONLY_REASON, isPackageName, isPackagePath } from '../config/package-name';
 import type { Logger } from './logger';
@@ -172,14 +174,25 @@ export function loadDriverPackage(kind: DriverKind, pkg: string, src: PackageSou
   return { name: pj.name ?? pkg, version: pj.version ?? def.version, dir, manifest: { kind: kinds as DriverKind[], api }, definition: def };
 }
 
-/** A hook plugin (`plugins:` in the config): the same places and checks as a driver, manifest kind "plugin". */
+/**
+ * A plugin package (manifest kind "plugin"): the same places and checks as a driver. `hint` names the config
+ * key that named it, `what` the kind of plugin asked for, for the messages.
+ */
+export function loadPluginPackage(pkg: string, src: PackageSources, hint: string, what = 'plugin'): Plugin {
+  const dir = findPackageDir(pkg, src);
+  if (!dir) throw notInstalled(what, pkg, hint);
+  checkManifest(readPackageJson(dir, pkg), pkg, HOOK_PLUGIN_KIND, hint);
+  const mod = requireEntry(dir, pkg, what);
+  const plugin = (mod as { default?: unknown }).default ?? mod;
+  if (!isPlugin(plugin))
+    throw new LbError('DRIVER_INVALID', `"${pkg}" is not a ${what} (default-export definePlugin({...}))`, { fix: `remove it from ${hint}` });
+  return plugin;
+}
+
+/** A hook plugin (`plugins:` in the config): a plugin that taps the hooks. */
 export function loadHookPlugin(pkg: string, src: PackageSources): HookPlugin {
   const hint = 'plugins in the config';
-  const dir = findPackageDir(pkg, src);
-  if (!dir) throw notInstalled('hook plugin', pkg, hint);
-  checkManifest(readPackageJson(dir, pkg), pkg, HOOK_PLUGIN_KIND, hint);
-  const mod = requireEntry(dir, pkg, 'hook plugin');
-  const plugin = (mod as { default?: unknown }).default ?? mod;
+  const plugin = loadPluginPackage(pkg, src, hint, 'hook plugin');
   if (!isHookPlugin(plugin))
     throw new LbError('DRIVER_INVALID', `"${pkg}" is not a hook plugin (default-export definePlugin({...}))`, { fix: `remove it from ${hint}` });
   return plugin;
