@@ -8,7 +8,7 @@ module.exports = async () => {
     execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { stdio: 'pipe', timeout: 15000 });
   } catch (e) {
     throw new Error(
-      'integration tests need a running Docker engine: start dockerd (bash .ci/run does it). ' +
+      'integration tests need a running Docker engine: start dockerd (`npm test` does it when run as root). ' +
         String(e.stderr || e.message).trim(),
     );
   }
