@@ -1,5 +1,6 @@
-// Server/agent configuration: YAML file, then environment, then flags (each overrides the one before).
-// The config names the driver package for each kind; the kernel loads only what is named here.
+// Server/agent configuration: defaults, then the YAML file, then environment, then flags (each overrides the
+// one before). Every key has a default: a file names only what it changes (drivers merge per kind, see
+// merge.ts). The kernel loads only the driver packages the merged config names.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +8,9 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { DRIVER_KINDS, ipv4, LbError, labels, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
 import { packageName, packageRef } from './package-name';
+import { mergeDrivers, NO_DRIVER } from './merge';
+
+export { DEFAULT_DRIVERS } from './defaults';
 
 const driverEntry = <P extends z.ZodType<string>>(pkg: P) =>
   z
@@ -36,6 +40,16 @@ const DriverRef = DriverPackage.extend({
   fallback: DriverPackage.optional(),
 }).strict();
 export type DriverRefConfig = z.infer<typeof DriverRef>;
+
+/** A kind's entry in the config: a driver, or `none` (no driver of this kind: null once parsed). */
+const DriverChoice = z
+  .unknown()
+  .refine((v) => v === undefined || v === null || v === NO_DRIVER || (typeof v === 'object' && !Array.isArray(v)), {
+    message: `must be ${NO_DRIVER} (no driver of this kind) or an entry such as { package: "@lastbackend/driver-vxlan" }`,
+    abort: true,
+  })
+  .pipe(z.preprocess((v) => (v === NO_DRIVER ? null : v), DriverRef.nullable().optional()))
+  .optional();
 
 /** The default plugin for each capability (loaded by package name, like a driver). */
 export const DEFAULT_PLUGINS = {
@@ -105,8 +119,9 @@ export const KernelConfig = z
       .strict()
       .default({ history: 10, node_not_ready_after: 20, node_offline_after: 60, resync: 10 }),
     drivers: z
-      .object(Object.fromEntries(DRIVER_KINDS.map((k) => [k, DriverRef.nullable().optional()])) as Record<DriverKind, z.ZodOptional<z.ZodNullable<typeof DriverRef>>>)
-      .strict(),
+      .object(Object.fromEntries(DRIVER_KINDS.map((k) => [k, DriverChoice])) as Record<DriverKind, typeof DriverChoice>)
+      .strict()
+      .describe(`one entry per kind (cri, cii, csi, cni, cpi), merged over the defaults; ${NO_DRIVER}: no driver of that kind`),
     plugins: z.array(packageRef).default([]),
     ingress: z
       .object({
@@ -164,13 +179,6 @@ export const KernelConfig = z
   .strict();
 export type KernelConfig = z.infer<typeof KernelConfig> & { configFile?: string };
 
-export const DEFAULT_DRIVERS: KernelConfig['drivers'] = {
-  cri: { package: '@lastbackend/driver-docker', config: {} },
-  cii: { package: '@lastbackend/driver-docker', config: {} },
-  csi: { package: '@lastbackend/driver-hostdir', config: {} },
-  cpi: { package: '@lastbackend/driver-ipvs', config: {}, fallback: { package: '@lastbackend/driver-nftables', config: {} } },
-};
-
 export interface ConfigSources {
   /** --config; else $LB_CONFIG; else <data dir>/config.yaml when it exists. */
   file?: string;
@@ -212,7 +220,7 @@ export function loadConfig(src: ConfigSources = {}): KernelConfig {
     token: flags.token ?? env.LB_SERVER_TOKEN ?? fromFile.token,
     log_level: flags.logLevel ?? env.LB_LOG_LEVEL ?? fromFile.log_level,
     node: { ...node, name: flags.name ?? env.LB_NODE_NAME ?? node.name ?? hostname().toLowerCase(), ...(flags.agent === false ? { agent: false } : {}) },
-    drivers: fromFile.drivers ?? DEFAULT_DRIVERS,
+    drivers: mergeDrivers(fromFile.drivers),
     store: storeFromEnv(fromFile.store, env),
     tls: tlsFromFlags(fromFile.tls, flags),
   };
