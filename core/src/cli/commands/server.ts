@@ -13,27 +13,45 @@ export interface ServerOptions {
   agent?: boolean;
   insecureHttp?: boolean;
   tlsSan?: string[];
+  printConfig?: boolean;
+}
+
+/** The config this command runs with: defaults, the file, environment and flags, merged. */
+function serverConfig(ctx: CliContext, opts: ServerOptions) {
+  // Loaded here, not at the top: the other commands should not pay for the server's start-up.
+  const { loadConfig } = require('../../config/config') as typeof import('../../config/config');
+  return loadConfig({
+    file: opts.config,
+    env: ctx.io.env,
+    flags: {
+      dataDir: opts.dataDir,
+      listen: opts.listen,
+      token: opts.token,
+      name: opts.name,
+      logLevel: opts.logLevel,
+      agent: opts.agent,
+      insecureHttp: opts.insecureHttp,
+      tlsSan: opts.tlsSan,
+    },
+  });
+}
+
+/** `--print-config`: the merged config as YAML (secrets masked), and nothing started. */
+function printConfig(ctx: CliContext, opts: ServerOptions): void {
+  const { printableConfig } = require('../../config/print') as typeof import('../../config/print');
+  try {
+    ctx.out(printableConfig(serverConfig(ctx, opts)));
+  } catch (e) {
+    for (const line of (e instanceof Error ? e.message : String(e)).split('\n')) if (line.trim()) ctx.err(`lb server: ${line}`);
+    ctx.exitCode = 1;
+  }
 }
 
 export function runServerCommand(ctx: CliContext, opts: ServerOptions): Promise<void> {
+  if (opts.printConfig) return Promise.resolve(printConfig(ctx, opts));
   return runForeground(ctx, 'lb server', async () => {
-    // Loaded here, not at the top: the other commands should not pay for the server's start-up.
-    const { loadConfig } = require('../../config/config') as typeof import('../../config/config');
+    const cfg = serverConfig(ctx, opts);
     const { runServer } = require('../../server') as typeof import('../../server');
-    const cfg = loadConfig({
-      file: opts.config,
-      env: ctx.io.env,
-      flags: {
-        dataDir: opts.dataDir,
-        listen: opts.listen,
-        token: opts.token,
-        name: opts.name,
-        logLevel: opts.logLevel,
-        agent: opts.agent,
-        insecureHttp: opts.insecureHttp,
-        tlsSan: opts.tlsSan,
-      },
-    });
     return runServer(cfg);
   });
 }
@@ -50,6 +68,7 @@ export function registerServer(program: Command, ctx: CliContext): void {
     .option('--log-level <level>', 'debug, info, warn, error or silent')
     .option('--no-agent', 'control plane only: no local node agent (nodes join with `lb agent`)')
     .option('--tls-san <name>', 'another host name or address for the server certificate (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--print-config', 'print the merged config (defaults, file, environment, flags; secrets masked) as YAML and exit')
     .option('--insecure-http', 'serve the API over plain HTTP (e.g. behind a TLS proxy): tokens and secrets cross the network in clear')
     .action((opts: ServerOptions) => runServerCommand(ctx, opts));
 }
