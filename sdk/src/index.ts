@@ -14,3 +14,4 @@ export * from './labels';
 export * from './client';
 export * as ipv4 from './net/ipv4';
 export { isIpAddress } from './net/ip';
+export * from './models/answers';

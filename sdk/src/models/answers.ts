@@ -1,0 +1,223 @@
+// What the API answers, as zod schemas: the OpenAPI document's response types come from here, and a
+// test checks the client against them. Each schema is checked below to agree with the TypeScript type
+// the client hands out (resources.ts, client.ts), so the two cannot drift apart.
+import { z } from 'zod';
+import {
+  ConfigManifest,
+  NamespaceManifest,
+  PodTemplate,
+  RouteManifest,
+  SecretManifest,
+  Selector,
+  ServiceSpec,
+  VolumeManifest,
+} from './manifests';
+import { DriverState, NodeStatusReport, PodStatus } from './resources';
+import type { Cluster, Config, Deployment, Endpoint, Namespace, Node, NodeStreamEvent, Pod, Route, Secret, Service, Volume } from './resources';
+import type { ApplyResult, CreatedToken, JoinResult, LogEntry, TokenInfo } from '../client';
+import type { ExecResult } from '../drivers/types';
+
+const labelMap = () => z.record(z.string(), z.string());
+const counts = () => z.object({ cpu: z.number(), ram: z.number(), pods: z.number() }).strict();
+
+const objectMeta = z
+  .object({
+    name: z.string(),
+    namespace: z.string().optional(),
+    description: z.string().optional(),
+    labels: labelMap(),
+    uid: z.string().describe('stable id, set when the object is first stored'),
+    created: z.string(),
+    updated: z.string(),
+    revision: z.number().describe('store revision of the last write'),
+  })
+  .strict();
+const meta = <S extends z.ZodRawShape>(extra: S) => objectMeta.extend(extra);
+const namespaced = { namespace: z.string() };
+
+const object = <K extends string, M extends z.ZodTypeAny, S extends z.ZodTypeAny, T extends z.ZodTypeAny>(kind: K, m: M, spec: S, status: T) =>
+  z.object({ kind: z.literal(kind), version: z.literal('v1'), meta: m, spec, status }).strict();
+const noStatus = () => z.object({}).strict();
+
+export const NamespaceObject = object('Namespace', meta({}), NamespaceManifest.shape.spec, z.object({ state: z.enum(['ready', 'destroying']) }).strict());
+
+export const ServiceObject = object(
+  'Service',
+  meta(namespaced),
+  ServiceSpec,
+  z
+    .object({
+      state: z.enum(['provisioning', 'ready', 'degraded', 'destroying', 'error']),
+      message: z.string(),
+      deployment: z.string().optional().describe('the deployment that serves traffic (e.g. "v2")'),
+      generation: z.number(),
+      replicas: z.object({ desired: z.number(), ready: z.number() }).strict(),
+      network: z.object({ ip: z.string().optional(), ports: z.array(z.string()) }).strict(),
+    })
+    .strict(),
+);
+
+export const DeploymentObject = object(
+  'Deployment',
+  meta({ ...namespaced, service: z.string() }),
+  z.object({ version: z.number(), replicas: z.number(), template: PodTemplate, selector: Selector.optional(), hash: z.string() }).strict(),
+  z
+    .object({
+      state: z.enum(['provisioning', 'ready', 'active', 'superseded', 'destroying', 'error']),
+      message: z.string(),
+      replicas: z.object({ desired: z.number(), ready: z.number(), total: z.number() }).strict(),
+    })
+    .strict(),
+);
+
+export const PodObject = object(
+  'Pod',
+  meta({ ...namespaced, service: z.string(), deployment: z.string(), node: z.string().describe('empty until scheduled') }),
+  z.object({ template: PodTemplate, selector: Selector.optional(), destroy: z.boolean(), resources: z.object({ cpu: z.number(), ram: z.number() }).strict() }).strict(),
+  PodStatus,
+);
+
+export const EndpointObject = object(
+  'Endpoint',
+  meta(namespaced),
+  z.object({ ip: z.string().optional(), ports: z.array(z.string()), upstreams: z.array(z.object({ pod: z.string(), ip: z.string() }).strict()) }).strict(),
+  noStatus(),
+);
+
+export const SecretObject = object('Secret', meta(namespaced), SecretManifest.shape.spec.describe('values are shown masked'), noStatus());
+export const ConfigObject = object('Config', meta(namespaced), ConfigManifest.shape.spec, noStatus());
+export const VolumeObject = object(
+  'Volume',
+  meta(namespaced),
+  VolumeManifest.shape.spec,
+  z.object({ state: z.enum(['pending', 'ready', 'error']), node: z.string().optional(), message: z.string() }).strict(),
+);
+export const RouteObject = object('Route', meta(namespaced), RouteManifest.shape.spec, z.object({ state: z.string(), message: z.string() }).strict());
+
+export const NodeObject = object(
+  'Node',
+  meta({}),
+  z.object({ unschedulable: z.boolean(), network: z.object({ subnet: z.string() }).strict().optional() }).strict(),
+  NodeStatusReport.omit({ labels: true }).extend({
+    state: z.enum(['ready', 'not-ready', 'offline']),
+    online: z.boolean(),
+    allocated: counts(),
+    heartbeat: z.string(),
+  }),
+);
+
+export const ClusterObject = z
+  .object({
+    kind: z.literal('Cluster'),
+    version: z.literal('v1'),
+    meta: z.object({ name: z.string(), version: z.string() }).strict(),
+    status: z.object({ nodes: z.object({ total: z.number(), online: z.number() }).strict(), capacity: counts(), allocated: counts() }).strict(),
+  })
+  .strict();
+
+export const ApplyResultSchema = z
+  .object({ kind: z.string(), namespace: z.string().optional(), name: z.string(), action: z.enum(['created', 'updated', 'unchanged']) })
+  .strict();
+
+export const ExecResultSchema = z.object({ exitCode: z.number(), stdout: z.string(), stderr: z.string() }).strict();
+
+export const LogEntrySchema = z
+  .object({ pod: z.string(), container: z.string(), stream: z.enum(['stdout', 'stderr']), time: z.string(), line: z.string() })
+  .strict();
+
+export const TokenInfoSchema = z
+  .object({
+    id: z.string(),
+    role: z.literal('node'),
+    created: z.string(),
+    expires: z.string(),
+    uses_left: z.number(),
+    node: z.string().optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+export const CreatedTokenSchema = TokenInfoSchema.extend({ token: z.string().describe('the secret, shown once') }).strict();
+
+export const JoinResultSchema = z
+  .object({
+    node: z.string(),
+    token: z.string().describe("the node's bearer credential, shown once"),
+    certificate: z.string().optional(),
+    ca: z.string().optional(),
+    agent_key: z.string().optional(),
+  })
+  .strict();
+
+export const CertificateResult = z.object({ certificate: z.string(), expires: z.string() }).strict();
+export const HealthResult = z.object({ status: z.string() }).strict();
+export const NodeRefResult = z.object({ data: z.record(z.string(), z.string()) }).strict();
+export const LogsStoredResult = z.object({ stored: z.number() }).strict();
+export const AgentKeyResult = z.object({ key: z.string() }).strict();
+
+const NodeNetworkInfoSchema = z.object({ name: z.string(), subnet: z.string(), address: z.string() }).strict();
+const ServiceTableSchema = z
+  .object({
+    services: z.array(
+      z
+        .object({
+          ip: z.string(),
+          port: z.number(),
+          protocol: z.enum(['tcp', 'udp']),
+          scheduler: z.enum(['rr', 'wrr', 'lc']).optional(),
+          backends: z.array(z.object({ ip: z.string(), port: z.number(), weight: z.number().optional() }).strict()),
+        })
+        .strict(),
+    ),
+    dns: z
+      .object({
+        services: z.array(
+          z
+            .object({
+              namespace: z.string(),
+              name: z.string(),
+              ip: z.string().optional(),
+              ports: z.array(z.object({ name: z.string().optional(), port: z.number(), protocol: z.enum(['tcp', 'udp']) }).strict()),
+            })
+            .strict(),
+        ),
+        pods: z.array(z.object({ namespace: z.string(), service: z.string(), name: z.string(), ip: z.string() }).strict()),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** One line of the node stream. */
+export const NodeStreamEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('snapshot'), pods: z.array(PodObject), revision: z.number() }).strict(),
+  z.object({ type: z.literal('network'), nodes: z.array(NodeNetworkInfoSchema), revision: z.number() }).strict(),
+  z.object({ type: z.literal('services'), table: ServiceTableSchema, revision: z.number() }).strict(),
+  z.object({ type: z.literal('upsert'), pod: PodObject, revision: z.number() }).strict(),
+  z.object({ type: z.literal('delete'), namespace: z.string(), name: z.string(), revision: z.number() }).strict(),
+  z.object({ type: z.literal('volume-deleted'), namespace: z.string(), name: z.string(), revision: z.number() }).strict(),
+]);
+
+export { DriverState as DriverStateSchema };
+
+// ---------------------------------------------------------------- schemas and types agree
+// Each schema's output must be assignable to the type, and the type to it: a field added to one
+// and not the other fails the build.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agree = <A, B>(ok: Same<A, B>) => ok;
+agree<z.output<typeof NamespaceObject>, Namespace>(true);
+agree<z.output<typeof ServiceObject>, Service>(true);
+agree<z.output<typeof DeploymentObject>, Deployment>(true);
+agree<z.output<typeof PodObject>, Pod>(true);
+agree<z.output<typeof EndpointObject>, Endpoint>(true);
+agree<z.output<typeof SecretObject>, Secret>(true);
+agree<z.output<typeof ConfigObject>, Config>(true);
+agree<z.output<typeof VolumeObject>, Volume>(true);
+agree<z.output<typeof RouteObject>, Route>(true);
+agree<z.output<typeof NodeObject>, Node>(true);
+agree<z.output<typeof ClusterObject>, Cluster>(true);
+agree<z.output<typeof ApplyResultSchema>, ApplyResult>(true);
+agree<z.output<typeof ExecResultSchema>, ExecResult>(true);
+agree<z.output<typeof LogEntrySchema>, LogEntry>(true);
+agree<z.output<typeof TokenInfoSchema>, TokenInfo>(true);
+agree<z.output<typeof CreatedTokenSchema>, CreatedToken>(true);
+agree<z.output<typeof JoinResultSchema>, JoinResult>(true);
+agree<z.output<typeof NodeStreamEventSchema>, NodeStreamEvent>(true);
