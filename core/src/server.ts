@@ -22,7 +22,7 @@ import { newMeta } from './store/meta';
 import type { Store } from './store/store';
 import { openState, secretBoxFor } from './ha/state';
 import { EtcdLeadership, SoleLeadership, type LeaderDuty, type Leadership } from './ha/leader';
-import { IngressController } from './ingress/ingress-controller';
+import { IngressController, ingressSettings } from './ingress/ingress-controller';
 import { LogStore } from './logs/log-store';
 import { VERSION } from './version';
 import { ClusterTls } from './tls/cluster-tls';
@@ -111,13 +111,7 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
     cleanup.push(() => leadership.stop());
 
     if (cfg.ingress.enabled) {
-      const ingress = new IngressController(
-        store,
-        resources,
-        { http: parseListen(cfg.ingress.http), ...(cfg.ingress.https ? { https: parseListen(cfg.ingress.https) } : {}), domain: cfg.ingress.domain },
-        cfg.data_dir,
-        log.child('ingress'),
-      );
+      const ingress = new IngressController(store, resources, ingressSettings(cfg), cfg.data_dir, log.child('ingress'));
       await ingress.start();
       cleanup.push(() => ingress.stop());
     }
