@@ -8,9 +8,11 @@ import {
   type ExecResult,
   type LogLine,
   type LogOptions,
+  type RuntimeNetwork,
 } from '@lastbackend/sdk';
 import type { Readable } from 'node:stream';
 import { EngineDriver } from './engine';
+import { defaultBridge } from './default-network';
 import { messageOf, statusOf, toLbError } from './errors';
 import { FrameDecoder, LogLineAssembler, OutputCollector } from './logs';
 import {
@@ -185,6 +187,11 @@ export class DockerRuntime extends EngineDriver implements ContainerRuntime {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Docker's bridge network, where containers go without a CNI driver (from IPAM: known without carrier). */
+  defaultNetwork(): Promise<RuntimeNetwork | undefined> {
+    return defaultBridge(this.client.api);
   }
 
   async wait(id: string): Promise<number> {

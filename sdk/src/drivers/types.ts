@@ -232,6 +232,18 @@ export interface ContainerRuntime extends DriverBase {
   /** Resolves with the exit code when the container stops. */
   wait(id: string): Promise<number>;
   events(filter: { labels?: Record<string, string> }, signal: AbortSignal): AsyncIterable<ContainerEvent>;
+  /**
+   * Optional: the network containers join when no CNI driver is configured (Docker's bridge), with the
+   * host's address on it: the node's discovery DNS listens there. Known from the runtime's own
+   * configuration, whether or not the host's interface is up yet. Undefined when the runtime has none.
+   */
+  defaultNetwork?(): Promise<RuntimeNetwork | undefined>;
+}
+
+/** A runtime's default container network: the host's address on it (gateway) and its IPv4 subnet. */
+export interface RuntimeNetwork {
+  gateway: string;
+  subnet: string;
 }
 
 // ---------------------------------------------------------------- CII: images
