@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { LbError } from '@lastbackend/sdk';
-import { DockerImages } from './cii';
+import { DockerImages, toPullProgress } from './cii';
 import type { DockerClient } from './client';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -36,5 +36,38 @@ describe('DockerImages.pull', () => {
     const err = await cii.pull('a:1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LbError);
     expect(err).toMatchObject({ code: 'NOT_FOUND', message: 'pull a:1: manifest unknown: manifest unknown' });
+  });
+});
+
+describe('pull progress', () => {
+  it('reports the pull stream as PullProgress, per layer, and a throwing listener does not fail the pull', async () => {
+    const cii = new DockerImages(
+      fakeClient([
+        { status: 'Pulling from library/a', id: '1' },
+        { status: 'Pulling fs layer', id: 'abc123' },
+        { status: 'Downloading', id: 'abc123', progressDetail: { current: 512, total: 2048 }, progress: '[==>   ]' },
+        { status: 'Pull complete', id: 'abc123', progressDetail: {} },
+        { status: 'Digest: sha256:00' },
+        { status: 'Status: Downloaded newer image for a:1' },
+      ]),
+      '0.0.0',
+      quiet,
+    );
+    const seen: unknown[] = [];
+    await cii.pull('a:1', undefined, {
+      onProgress: (p) => {
+        seen.push(p);
+        throw new Error('listener bug');
+      },
+    });
+    expect(seen).toEqual([
+      { status: 'Pulling from library/a', current: 0, total: 0 },
+      { status: 'Pulling fs layer', layer: 'abc123', current: 0, total: 0 },
+      { status: 'Downloading', layer: 'abc123', current: 512, total: 2048 },
+      { status: 'Pull complete', layer: 'abc123', current: 0, total: 0 },
+      { status: 'Digest: sha256:00', current: 0, total: 0 },
+      { status: 'Status: Downloaded newer image for a:1', current: 0, total: 0 },
+    ]);
+    expect(toPullProgress({ error: 'x', errorDetail: { message: 'x' } })).toBeUndefined();
   });
 });

@@ -1,8 +1,11 @@
 import {
   LbError,
   type CiiCapabilities,
+  type CiiFeatures,
   type ImageInfo,
   type ImageService,
+  type PullOptions,
+  type PullProgress,
   type RegistryAuth,
 } from '@lastbackend/sdk';
 import type Docker from 'dockerode';
@@ -37,10 +40,23 @@ export function splitRef(ref: string): { repository: string; tag?: string } {
 }
 
 /** One progress message of a pull or push. */
-interface ProgressMessage {
+export interface ProgressMessage {
   status?: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
   error?: string;
   errorDetail?: { message?: string };
+}
+
+/**
+ * A pull's progress message as PullProgress; undefined for errors and messages without a status. `id` names a
+ * layer except in "Pulling from <repo>", where it is the tag.
+ */
+export function toPullProgress(m: ProgressMessage): PullProgress | undefined {
+  if (!m.status || m.error || m.errorDetail) return undefined;
+  const p: PullProgress = { status: m.status, current: m.progressDetail?.current ?? 0, total: m.progressDetail?.total ?? 0 };
+  if (m.id && !m.status.startsWith('Pulling from')) p.layer = m.id;
+  return p;
 }
 
 const toInfo = (id: string, tags: string[] | undefined, size: number, created: string | undefined): ImageInfo => {
@@ -52,8 +68,9 @@ const toInfo = (id: string, tags: string[] | undefined, size: number, created: s
 /** ImageService on the Docker engine. */
 export class DockerImages extends EngineDriver implements ImageService {
   readonly capabilities: CiiCapabilities = { push: true, import: false };
+  readonly features: CiiFeatures = { pullProgress: true };
 
-  async pull(ref: string, auth?: RegistryAuth): Promise<ImageInfo> {
+  async pull(ref: string, auth?: RegistryAuth, options: PullOptions = {}): Promise<ImageInfo> {
     const what = `pull ${ref}`;
     const authconfig = toAuthConfig(auth);
     let stream: NodeJS.ReadableStream;
@@ -64,7 +81,16 @@ export class DockerImages extends EngineDriver implements ImageService {
       if (status === 404) throw new LbError('NOT_FOUND', `${what}: ${messageOf(e)}`);
       throw status === 500 ? registryError(messageOf(e), what) : toLbError(e, what);
     }
-    await this.followProgress(stream, what);
+    const { onProgress } = options;
+    await this.followProgress(stream, what, (msg) => {
+      const p = onProgress && toPullProgress(msg);
+      if (!p) return;
+      try {
+        onProgress(p);
+      } catch (e) {
+        this.logger.debug('docker: a pull progress listener threw', { ref, error: String(e) });
+      }
+    });
     const info = await this.inspect(ref);
     if (!info) throw new LbError('NOT_FOUND', `${what}: the pull finished but the image is not present`);
     this.logger.info('docker: image pulled', { ref, id: info.id });
@@ -119,7 +145,7 @@ export class DockerImages extends EngineDriver implements ImageService {
   }
 
   /** Follows a pull/push progress stream to its end; an error message inside the stream rejects. */
-  private followProgress(stream: NodeJS.ReadableStream, what: string): Promise<void> {
+  private followProgress(stream: NodeJS.ReadableStream, what: string, onMessage?: (m: ProgressMessage) => void): Promise<void> {
     return new Promise((resolve, reject) => {
       let failure: string | undefined;
       this.client.stream.modem.followProgress(
@@ -130,6 +156,7 @@ export class DockerImages extends EngineDriver implements ImageService {
           else resolve();
         },
         (msg: ProgressMessage) => {
+          onMessage?.(msg);
           if (failure === undefined && (msg.error || msg.errorDetail?.message)) {
             failure = msg.errorDetail?.message ?? msg.error ?? 'unknown error';
           }

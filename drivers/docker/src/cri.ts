@@ -1,11 +1,16 @@
 import {
   LbError,
+  validateSecurity,
   type ContainerEvent,
   type ContainerRuntime,
   type ContainerSpec,
+  type ContainerStats,
   type ContainerStatus,
   type CriCapabilities,
+  type CriFeatures,
   type ExecResult,
+  type ExecSession,
+  type ExecStreamOptions,
   type LogLine,
   type LogOptions,
   type RuntimeNetwork,
@@ -14,14 +19,17 @@ import type { Readable } from 'node:stream';
 import { EngineDriver } from './engine';
 import { defaultBridge } from './default-network';
 import { messageOf, statusOf, toLbError } from './errors';
+import { startExecSession } from './exec-stream';
 import { FrameDecoder, LogLineAssembler, OutputCollector } from './logs';
 import {
   createOptions,
   labelFilters,
+  statsFromDocker,
   statusFromInspect,
   statusFromList,
   toContainerEvent,
   type DockerEventMessage,
+  type DockerStats,
 } from './mapping';
 import { asReadable, chunksOf, dialStream, LineSplitter } from './stream';
 
@@ -33,8 +41,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** ContainerRuntime on the Docker engine. */
 export class DockerRuntime extends EngineDriver implements ContainerRuntime {
   readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: true };
+  readonly features: CriFeatures = { security: true, execStream: true, stats: true };
 
   async create(spec: ContainerSpec): Promise<ContainerStatus> {
+    validateSecurity(spec);
     const existing = await this.inspect(spec.name);
     if (existing) return existing;
     let id: string;
@@ -186,6 +196,24 @@ export class DockerRuntime extends EngineDriver implements ContainerRuntime {
       }
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  execStream(id: string, command: string[], options?: ExecStreamOptions): Promise<ExecSession> {
+    return startExecSession(this.client, id, command, options);
+  }
+
+  async stats(id: string): Promise<ContainerStats> {
+    const what = `stats of container ${id}`;
+    const status = await this.inspect(id);
+    if (!status) throw new LbError('NOT_FOUND', `${what}: no such container`);
+    if (status.state !== 'running') throw new LbError('FAILED_PRECONDITION', `${what}: it is ${status.state}, not running`);
+    try {
+      // one-shot: the engine answers at once instead of waiting a second for a second sample (so no cpu_percent).
+      const raw = (await this.client.api.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false })) as DockerStats;
+      return statsFromDocker(raw);
+    } catch (e) {
+      throw toLbError(e, what);
     }
   }
 

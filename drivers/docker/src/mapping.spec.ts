@@ -1,5 +1,5 @@
 import type { ContainerSpec } from '@lastbackend/sdk';
-import { createOptions, toContainerEvent, toTime } from './mapping';
+import { createOptions, statsFromDocker, toContainerEvent, toTime } from './mapping';
 import { splitRef } from './cii';
 import { registryError, toLbError } from './errors';
 
@@ -94,5 +94,43 @@ describe('errors', () => {
     expect(registryError('dial tcp 127.0.0.1:1: connect: connection refused', 'pull').code).toBe('UNAVAILABLE');
     expect(registryError('manifest unknown: manifest unknown', 'pull').code).toBe('NOT_FOUND');
     expect(registryError('unauthorized: authentication required', 'pull').code).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('security options', () => {
+  it('map to HostConfig and the container user; absent options keep the engine defaults', () => {
+    const o = createOptions({
+      ...base,
+      security: { privileged: false, read_only_rootfs: true, user: '1000:1000', cap_add: ['NET_ADMIN'], cap_drop: ['ALL'], no_new_privileges: true },
+    });
+    expect(o.User).toBe('1000:1000');
+    expect(o.HostConfig).toMatchObject({
+      Privileged: false,
+      ReadonlyRootfs: true,
+      CapAdd: ['CAP_NET_ADMIN'],
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true'],
+    });
+    const plain = createOptions(base);
+    expect(plain.User).toBeUndefined();
+    for (const k of ['Privileged', 'ReadonlyRootfs', 'CapAdd', 'CapDrop', 'SecurityOpt']) expect(plain.HostConfig).not.toHaveProperty(k);
+  });
+});
+
+describe('statsFromDocker', () => {
+  it('takes cpu time, memory without the page cache, the limit and summed network bytes', () => {
+    const s = statsFromDocker({
+      read: '2024-01-01T00:00:00Z',
+      cpu_stats: { cpu_usage: { total_usage: 3000 }, system_cpu_usage: 20000, online_cpus: 2 },
+      precpu_stats: { cpu_usage: { total_usage: 1000 }, system_cpu_usage: 10000 },
+      memory_stats: { usage: 5000, limit: 100000, stats: { inactive_file: 1000 } },
+      networks: { eth0: { rx_bytes: 10, tx_bytes: 20 }, eth1: { rx_bytes: 1, tx_bytes: 2 } },
+    });
+    expect(s).toEqual({ time: Date.parse('2024-01-01T00:00:00Z'), cpu_ns: 3000, cpu_percent: 40, memory_bytes: 4000, memory_limit: 100000, net_rx_bytes: 11, net_tx_bytes: 22 });
+  });
+
+  it('leaves out cpu_percent without a previous sample (one-shot) and network bytes without a network', () => {
+    const s = statsFromDocker({ read: '0001-01-01T00:00:00Z', cpu_stats: { cpu_usage: { total_usage: 7 } }, precpu_stats: {}, memory_stats: { usage: 10, limit: 20 } }, 42);
+    expect(s).toEqual({ time: 42, cpu_ns: 7, memory_bytes: 10, memory_limit: 20 });
   });
 });

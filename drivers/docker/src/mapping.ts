@@ -1,5 +1,5 @@
 // Translations between the platform's container model and the Docker engine's.
-import type { ContainerEvent, ContainerSpec, ContainerState, ContainerStatus } from '@lastbackend/sdk';
+import { capabilityName, type ContainerEvent, type ContainerSecurity, type ContainerSpec, type ContainerState, type ContainerStats, type ContainerStatus } from '@lastbackend/sdk';
 import type Docker from 'dockerode';
 
 const STATES: Record<string, ContainerState> = {
@@ -41,6 +41,7 @@ export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOption
     hostConfig.DnsSearch = spec.dns.search;
     hostConfig.DnsOptions = spec.dns.options ?? [];
   }
+  Object.assign(hostConfig, securityOptions(spec.security));
   if (spec.resources.cpu !== undefined) hostConfig.NanoCpus = nanoCpus(spec.resources.cpu);
   if (spec.resources.ram !== undefined) hostConfig.Memory = Math.round(spec.resources.ram);
   const opts: Docker.ContainerCreateOptions = {
@@ -58,8 +59,62 @@ export function createOptions(spec: ContainerSpec): Docker.ContainerCreateOption
     opts.Cmd = spec.args;
   }
   if (spec.workdir) opts.WorkingDir = spec.workdir;
+  if (spec.security?.user !== undefined) opts.User = spec.security.user;
   if (spec.stopTimeout !== undefined) opts.StopTimeout = spec.stopTimeout;
   return opts;
+}
+
+/** ContainerSpec.security → HostConfig fields (the user goes on the container's Config). */
+export function securityOptions(security: ContainerSecurity | undefined): Docker.HostConfig {
+  const out: Docker.HostConfig = {};
+  if (!security) return out;
+  if (security.privileged !== undefined) out.Privileged = security.privileged;
+  if (security.read_only_rootfs !== undefined) out.ReadonlyRootfs = security.read_only_rootfs;
+  if (security.cap_add?.length) out.CapAdd = security.cap_add.map(capabilityName);
+  if (security.cap_drop?.length) out.CapDrop = security.cap_drop.map(capabilityName);
+  if (security.no_new_privileges) out.SecurityOpt = ['no-new-privileges:true'];
+  return out;
+}
+
+/** The parts of GET /containers/{id}/stats?stream=false that stats() reads. */
+export interface DockerStats {
+  read?: string;
+  cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; limit?: number; stats?: Record<string, number> };
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
+}
+
+/**
+ * One stats sample. Memory excludes the page cache the way `docker stats` does (inactive_file on cgroup v2,
+ * total_inactive_file or cache on v1); cpu_percent is docker's own formula over its previous sample.
+ */
+export function statsFromDocker(s: DockerStats, now = Date.now()): ContainerStats {
+  const cpu = s.cpu_stats?.cpu_usage?.total_usage ?? 0;
+  const out: ContainerStats = {
+    time: s.read && !s.read.startsWith('0001-01-01') ? Date.parse(s.read) || now : now,
+    cpu_ns: cpu,
+    memory_bytes: 0,
+    memory_limit: s.memory_stats?.limit ?? 0,
+  };
+  const m = s.memory_stats?.stats ?? {};
+  const cache = m.inactive_file ?? m.total_inactive_file ?? m.cache ?? 0;
+  out.memory_bytes = Math.max(0, (s.memory_stats?.usage ?? 0) - cache);
+  const prevCpu = s.precpu_stats?.cpu_usage?.total_usage;
+  const sys = s.cpu_stats?.system_cpu_usage;
+  const prevSys = s.precpu_stats?.system_cpu_usage;
+  if (prevCpu !== undefined && sys !== undefined && prevSys !== undefined && prevSys > 0 && sys > prevSys) {
+    out.cpu_percent = ((cpu - prevCpu) / (sys - prevSys)) * (s.cpu_stats?.online_cpus ?? 1) * 100;
+  }
+  if (s.networks && Object.keys(s.networks).length) {
+    out.net_rx_bytes = 0;
+    out.net_tx_bytes = 0;
+    for (const n of Object.values(s.networks)) {
+      out.net_rx_bytes += n.rx_bytes ?? 0;
+      out.net_tx_bytes += n.tx_bytes ?? 0;
+    }
+  }
+  return out;
 }
 
 const firstNetworkIp = (networks: Record<string, { IPAddress?: string }> | undefined): string | undefined => {
