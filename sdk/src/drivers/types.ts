@@ -181,7 +181,7 @@ export interface ExecSession {
   readonly stdout: Readable;
   /** stderr; null with a tty. */
   readonly stderr: Readable | null;
-  /** Changes the terminal size; a no-op without a tty. */
+  /** Changes the terminal size; a no-op without a tty or once the process ended. */
   resize(cols: number, rows: number): Promise<void>;
   /** Resolves with the exit code once the process ended (after its output ended). */
   wait(): Promise<{ exitCode: number }>;

@@ -1,15 +1,30 @@
 // Conformance suite for ImageService (CII) drivers. Call it from a jest test file:
 //   runCiiConformance('docker', async () => ({ cii, presentImage: 'lb-test/busybox:latest', cleanup }));
-import { DRIVER_API_VERSION, type ImageService } from '../drivers/types';
+import { ciiFeatures } from '../drivers/features';
+import { DRIVER_API_VERSION, type ImageService, type PullProgress } from '../drivers/types';
 import { isLbErrorLike, uniqueSuffix } from './helpers';
 
 export interface CiiConformanceSubject {
   cii: ImageService;
   /** An image already present in the store; the suite never removes it. */
   presentImage: string;
+  /**
+   * An image the driver can pull from a registry (e.g. a private one the test started), which the suite removes
+   * before it pulls; without one, pull progress is checked only on a pull that fails.
+   */
+  pullableImage?: string;
   /** Called after the suite (e.g. to dispose the driver). */
   cleanup?: () => Promise<void>;
 }
+
+/** A progress report as the contract has it. */
+const wellFormed = (p: PullProgress): boolean =>
+  typeof p.status === 'string' &&
+  Number.isFinite(p.current) &&
+  Number.isFinite(p.total) &&
+  p.current >= 0 &&
+  p.total >= 0 &&
+  (p.layer === undefined || typeof p.layer === 'string');
 
 /** A registry on a closed loopback port: pulls from it fail fast without leaving the host. */
 export const UNREACHABLE_IMAGE = '127.0.0.1:1/nope:latest';
@@ -63,6 +78,32 @@ export function runCiiConformance(name: string, factory: () => Promise<CiiConfor
 
     it('remove() of a missing image succeeds', async () => {
       await expect(s().cii.remove(`lb-conformance/missing-${run}:nope`)).resolves.toBeUndefined();
+    });
+
+    it('features are booleans; pull() with onProgress reports well-formed progress when declared', async () => {
+      if (s().cii.features !== undefined) expect(typeof s().cii.features?.pullProgress).toBe('boolean');
+      const seen: PullProgress[] = [];
+      // A listener that throws must not fail the pull (nor a failing pull become another error).
+      const onProgress = (p: PullProgress): void => {
+        seen.push(p);
+        throw new Error('a listener bug');
+      };
+      const err: unknown = await s()
+        .cii.pull(UNREACHABLE_IMAGE, undefined, { onProgress })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(isLbErrorLike(err)).toBe(true);
+      expect(seen.every(wellFormed)).toBe(true);
+      const image = s().pullableImage;
+      if (!image || !ciiFeatures(s().cii).pullProgress) return;
+      await s().cii.remove(image);
+      seen.length = 0;
+      const info = await s().cii.pull(image, undefined, { onProgress });
+      expect(info.id.length).toBeGreaterThan(0);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every(wellFormed)).toBe(true);
     });
 
     it('pull() from an unreachable registry rejects with an LbError', async () => {

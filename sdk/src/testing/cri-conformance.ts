@@ -1,15 +1,17 @@
 // Conformance suite for ContainerRuntime (CRI) drivers. Call it from a jest test file:
 //   runCriConformance('docker', async () => ({ cri, image: 'lb-test/busybox:latest', cleanup }));
 import { EXEC_OUTPUT_LIMIT, truncationMarker } from '../drivers/output';
-import { DRIVER_API_VERSION, type ContainerEvent, type ContainerRuntime, type ContainerSpec, type LogLine } from '../drivers/types';
+import { criFeatures } from '../drivers/features';
+import { DRIVER_API_VERSION, type ContainerEvent, type ContainerRuntime, type ContainerSpec, type ExecSession, type LogLine } from '../drivers/types';
 import { LABEL_NAMESPACE, LABEL_POD, LABEL_SERVICE } from '../labels';
 import { drain, eventually, isLbErrorLike, uniqueSuffix, withTimeout } from './helpers';
 
 export interface CriConformanceSubject {
   cri: ContainerRuntime;
   /**
-   * An image already present on the runtime. It needs /bin/sh with echo, sleep, touch, test ([) and wget, and its
-   * default command must serve HTTP on port 8080 (e.g. busybox `httpd -f -p 8080`).
+   * An image already present on the runtime. It needs /bin/sh with echo, sleep, touch, test ([) and wget (and, for a
+   * runtime with API 2 features, cat, id, read and tty), and its default command must serve HTTP on port 8080
+   * (e.g. busybox `httpd -f -p 8080`).
    */
   image: string;
   /** Called after the suite, after its containers were removed (e.g. to dispose the driver). */
@@ -296,6 +298,126 @@ export function runCriConformance(name: string, factory: () => Promise<CriConfor
         expect(inspected?.state).toBe('running');
         expect(inspected?.ip).toBeUndefined();
         await cri().remove(status.id);
+      });
+    });
+
+    describe('driver API 2 features', () => {
+      const SLEEPER = ['sh', '-c', 'exec sleep 600'];
+      /** The effective capability set of a container's exec'd process, from /proc/self/status. */
+      const capEff = async (id: string): Promise<bigint> => {
+        const res = await cri().exec(id, ['cat', '/proc/self/status']);
+        const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(res.stdout);
+        if (!m) throw new Error(`no CapEff in /proc/self/status: ${res.stdout}${res.stderr}`);
+        return BigInt(`0x${m[1]}`);
+      };
+      const CAP_NET_ADMIN = 1n << 12n;
+      /** Reads a stream to its end (or until the test's timeout). */
+      const text = async (stream: NodeJS.ReadableStream | null): Promise<string> => {
+        if (!stream) return '';
+        const parts: Buffer[] = [];
+        for await (const chunk of stream) parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+        return Buffer.concat(parts).toString('utf8');
+      };
+      const refusal = async (promise: Promise<unknown>): Promise<unknown> =>
+        promise.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+
+      it('features are booleans, and a declared feature has its method', () => {
+        const f = criFeatures(cri());
+        if (cri().features !== undefined) {
+          for (const k of ['security', 'execStream', 'stats'] as const) expect(typeof cri().features?.[k]).toBe('boolean');
+        }
+        if (f.execStream) expect(typeof cri().execStream).toBe('function');
+        if (f.stats) expect(typeof cri().stats).toBe('function');
+      });
+
+      it('security: honoured in full when declared (user, read-only root, capabilities, no_new_privs), else refused', async () => {
+        const security = { user: '1000:1000', read_only_rootfs: true, cap_drop: ['ALL'], no_new_privileges: true };
+        if (!criFeatures(cri()).security) {
+          // A runtime that cannot confine a container must not run it unconfined.
+          const err = await refusal(create(spec('secure', { command: SLEEPER, security })));
+          expect(isLbErrorLike(err)).toBe(true);
+          expect((err as { code?: string }).code).toBe('FAILED_PRECONDITION');
+          await expect(cri().inspect(nameFor('secure'))).resolves.toBeNull();
+          return;
+        }
+        const confined = await started('secure', { command: SLEEPER, security });
+        expect((await cri().exec(confined.id, ['id', '-u'])).stdout.trim()).toBe('1000');
+        expect((await cri().exec(confined.id, ['id', '-g'])).stdout.trim()).toBe('1000');
+        expect((await cri().exec(confined.id, ['touch', '/lbconf-rootfs'])).exitCode).not.toBe(0);
+        const status = (await cri().exec(confined.id, ['cat', '/proc/self/status'])).stdout;
+        expect(status).toMatch(/^NoNewPrivs:\s*1$/m);
+        expect(await capEff(confined.id)).toBe(0n);
+
+        const plain = await started('unconfined', { command: SLEEPER });
+        const defaults = await capEff(plain.id);
+        expect(defaults & CAP_NET_ADMIN).toBe(0n);
+        expect((await cri().exec(plain.id, ['cat', '/proc/self/status'])).stdout).toMatch(/^NoNewPrivs:\s*0$/m);
+        expect((await cri().exec(plain.id, ['touch', '/lbconf-rootfs'])).exitCode).toBe(0);
+
+        const added = await started('capadd', { command: SLEEPER, security: { cap_add: ['NET_ADMIN'] } });
+        expect((await capEff(added.id)) & CAP_NET_ADMIN).toBe(CAP_NET_ADMIN);
+        // Only created: a privileged container cannot start on a host that itself lacks a capability (a
+        // sandboxed CI host); accepting the spec is what is checked here, the driver's own tests check the rest.
+        const privileged = await create(spec('privileged', { command: SLEEPER, security: { privileged: true } }));
+        expect(privileged.state).toBe('created');
+        for (const c of [confined, plain, added, privileged]) await cri().remove(c.id);
+      });
+
+      it('execStream: stdin in, stdout and stderr apart, the exit code; a tty merges output; kill() ends it', async () => {
+        if (!criFeatures(cri()).execStream) {
+          if (cri().execStream) expect(isLbErrorLike(await refusal(cri().execStream!(nameFor('never-created'), ['true'])))).toBe(true);
+          return;
+        }
+        const execStream = (id: string, cmd: string[], o?: Parameters<NonNullable<ContainerRuntime['execStream']>>[2]): Promise<ExecSession> =>
+          cri().execStream!(id, cmd, o);
+        const box = await started('stream', { command: SLEEPER });
+        const s = await execStream(box.id, ['sh', '-c', 'read line; echo "got:$line"; echo err >&2; exit 5'], { stdin: true });
+        expect(s.stdin).not.toBeNull();
+        const out = text(s.stdout);
+        const err = text(s.stderr);
+        s.stdin?.end('hello\n');
+        await expect(withTimeout(s.wait(), SETTLE_MS, 'execStream wait')).resolves.toEqual({ exitCode: 5 });
+        expect(await out).toBe('got:hello\n');
+        expect(await err).toBe('err\n');
+
+        const t = await execStream(box.id, ['sh', '-c', 'tty >/dev/null && echo is-a-tty; echo to-stderr >&2'], { tty: true, size: { cols: 100, rows: 30 } });
+        expect(t.stderr).toBeNull();
+        expect(t.stdin).toBeNull();
+        await t.resize(120, 40);
+        const merged = await withTimeout(text(t.stdout), SETTLE_MS, 'tty output did not end');
+        expect(merged).toContain('is-a-tty');
+        expect(merged).toContain('to-stderr');
+        expect((await t.wait()).exitCode).toBe(0);
+
+        const long = await execStream(box.id, ['sleep', '600']);
+        const ended = text(long.stdout);
+        await withTimeout(long.kill(), SETTLE_MS, 'kill() did not return');
+        await withTimeout(ended, SETTLE_MS, 'stdout did not end after kill()');
+        await long.kill(); // idempotent
+
+        const missing = await refusal(execStream(nameFor('never-created'), ['true']));
+        expect(isLbErrorLike(missing)).toBe(true);
+        expect((missing as { code?: string }).code).toBe('NOT_FOUND');
+        await cri().remove(box.id);
+      });
+
+      it('stats: a sample of a running container; NOT_FOUND for a missing one', async () => {
+        if (!criFeatures(cri()).stats) return;
+        const box = await started('stats', { command: SLEEPER });
+        const before = Date.now();
+        const st = await cri().stats!(box.id);
+        expect(st.cpu_ns).toEqual(expect.any(Number));
+        expect(st.cpu_ns).toBeGreaterThanOrEqual(0);
+        expect(st.memory_bytes).toBeGreaterThan(0);
+        expect(st.memory_limit).toBeGreaterThanOrEqual(st.memory_bytes);
+        expect(Math.abs(st.time - before)).toBeLessThan(60_000);
+        const missing = await refusal(cri().stats!(nameFor('never-created')));
+        expect(isLbErrorLike(missing)).toBe(true);
+        expect((missing as { code?: string }).code).toBe('NOT_FOUND');
+        await cri().remove(box.id);
       });
     });
 
