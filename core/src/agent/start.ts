@@ -4,6 +4,7 @@ import type { Kernel } from '../kernel/kernel';
 import type { Logger } from '../kernel/logger';
 import { VERSION } from '../version';
 import { Agent } from './agent';
+import { discoverySettings } from './discovery';
 
 /** Starts a node agent on the kernel's CRI/CII drivers, talking to the API through `client`. */
 export async function startNodeAgent(kernel: Kernel, client: LbClient, cfg: KernelConfig, log: Logger, endpoint?: string): Promise<Agent> {
@@ -19,7 +20,7 @@ export async function startNodeAgent(kernel: Kernel, client: LbClient, cfg: Kern
     () => kernel.states(),
     kernel.hooks,
     log,
-    { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint, dataDir: cfg.data_dir, address: cfg.node.address, discovery: cfg.discovery, clusterCidr: cfg.network.cluster_cidr },
+    { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint, dataDir: cfg.data_dir, address: cfg.node.address, discovery: discoverySettings(cfg), clusterCidr: cfg.network.cluster_cidr },
   );
   kernel.onSwap('cpi', (d) => agent.resyncProxy(d as ProxyDriver));
   kernel.onSwap('cni', (d) => agent.resyncNetwork(d as NetworkDriver));

@@ -173,6 +173,19 @@ export const DriverState = z
   .strict();
 export type DriverState = z.infer<typeof DriverState>;
 
+/** A capability plugin on a node (discovery DNS): whether it serves, and if not, why. */
+export const PluginState = z
+  .object({
+    capability: z.enum(['discovery', 'ingress']),
+    package: z.string().max(256),
+    state: z.enum(['ready', 'not-ready', 'disabled']),
+    message: z.string().max(1024).default(''),
+    /** Where it serves (discovery: the DNS address pods get). */
+    address: z.string().max(64).optional(),
+  })
+  .strict();
+export type PluginState = z.infer<typeof PluginState>;
+
 /** What an agent reports about its node. */
 export const NodeStatusReport = z
   .object({
@@ -186,6 +199,8 @@ export const NodeStatusReport = z
     hostname: z.string().max(253).default(''),
     version: z.string().max(64).default(''),
     drivers: z.array(DriverState).default([]),
+    /** Capability plugins running on the node (its discovery DNS); absent from agents that predate them. */
+    plugins: z.array(PluginState).max(16).optional(),
     /** Where the server reaches this node's agent for logs and exec. */
     endpoint: z.url({ protocol: /^https?$/ }).optional(),
   })
