@@ -3,7 +3,6 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Request, Response } from 'express';
 import { ClusterState } from '../cluster/cluster';
 import { NodeStreams } from '../cluster/node-stream';
 import type { Logger } from '../kernel/logger';
@@ -15,8 +14,9 @@ import { jsonBodies } from './body-limits';
 import { serveDocs } from './docs';
 import { Auth } from '../auth/auth';
 import { ClusterController } from './controllers/cluster.controller';
-import { HealthController, NamespaceController } from './controllers/namespace.controller';
-import { ObjectController } from './controllers/object.controller';
+import { NamespaceController } from './controllers/namespace.controller';
+import { OBJECT_CONTROLLERS } from './controllers/object.controller';
+import { CA_BUNDLE, SystemController } from './controllers/system.controller';
 import { PodController } from './controllers/pod.controller';
 import { ServiceController } from './controllers/service.controller';
 import { ErrorFilter } from './errors.filter';
@@ -51,8 +51,8 @@ class ApiModule {
   static with(d: ApiDeps): DynamicModule {
     return {
       module: ApiModule,
-      // Order matters: the generic /namespace/:ns/:kind routes come last.
-      controllers: [HealthController, NamespaceController, ServiceController, PodController, DriverController, LeaderController, ClusterController, ObjectController],
+      // Every route is declared in routes.ts; the controllers register their handlers from it.
+      controllers: [SystemController, NamespaceController, ServiceController, PodController, DriverController, LeaderController, ClusterController, ...OBJECT_CONTROLLERS],
       providers: [
         { provide: Store, useValue: d.store },
         { provide: Resources, useValue: d.resources },
@@ -64,6 +64,7 @@ class ApiModule {
         { provide: LogStore, useValue: d.logStore },
         { provide: Kernel, useValue: d.kernel },
         { provide: LEADERSHIP, useValue: d.leadership },
+        { provide: CA_BUNDLE, useValue: d.tls?.bundle },
       ],
     };
   }
@@ -74,10 +75,6 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   // node's is checked against its credential (Auth.authenticate).
   const httpsOptions = d.tls && { key: d.tls.server.key, cert: d.tls.server.cert, ca: d.tls.caCert, requestCert: true, rejectUnauthorized: false };
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
-  if (d.tls) {
-    const bundle = d.tls.bundle;
-    app.use('/cacerts', (req: Request, res: Response, next: () => void) => (req.method === 'GET' ? void res.type('application/x-pem-file').send(bundle) : next()));
-  }
   app.use(authMiddleware(d.auth));
   app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing
   app.useGlobalFilters(new ErrorFilter(d.log));

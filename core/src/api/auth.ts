@@ -5,11 +5,12 @@ import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import { allowed, forbidden, type Auth, type Principal } from '../auth/auth';
 import { identity, type PeerIdentity } from '../tls/cert-info';
+import { allRoutes } from './routes';
 
 export type AuthedRequest = Request & { principal?: Principal };
 
-/** Routes anyone may call: liveness, and the CA bundle an agent checks against its join token's hash. */
-export const PUBLIC_PATHS = new Set(['/healthz', '/cacerts']);
+/** Routes anyone may call (routes.ts: callers 'public'): liveness, and the CA bundle an agent checks against its join token's hash. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(allRoutes().filter((r) => r.callers.includes('public')).map((r) => r.path));
 
 function peerOf(req: Request): PeerIdentity | undefined {
   const socket = req.socket as Partial<TLSSocket>;

@@ -28,7 +28,8 @@ import { keys, PREFIX } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, Txn } from '../store/store';
 
-const PodReports = z.object({ pods: z.array(PodStatusReport).max(10000) }).strict();
+/** A node's pod status reports. */
+export const PodReports = z.object({ pods: z.array(PodStatusReport).max(10000) }).strict();
 
 /**
  * How long a deleted pod's node may still ship its lines: the agent ships every 200 ms, and a batch

@@ -1,14 +1,16 @@
 // GET /cluster/leader: which server runs the controller and scheduler now (any server answers).
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
+import { Route } from '../api/route';
+import { ROUTES } from '../api/routes';
 import type { Leadership, LeaderStatus } from './leader';
 
 export const LEADERSHIP = 'lb:leadership';
 
-@Controller('cluster')
+@Controller()
 export class LeaderController {
   constructor(@Inject(LEADERSHIP) private readonly leadership: Leadership) {}
 
-  @Get('leader')
+  @Route(ROUTES.leader)
   leader(): Promise<LeaderStatus> {
     return this.leadership.status();
   }

@@ -1,35 +1,11 @@
-// The OpenAPI document, built from the same zod schemas that validate requests.
+// The OpenAPI document, built from the route definitions (api/routes.ts) and their zod schemas: the
+// same ones that register the handlers and validate requests. Request bodies are described as they
+// are sent (defaults optional), answers as they come back.
 import { z } from 'zod';
-import {
-  ConfigManifest,
-  ExecRequest,
-  NamespaceManifest,
-  NodeLabelsUpdate,
-  NodeStatusReport,
-  PodStatusReport,
-  RollbackRequest,
-  RouteManifest,
-  SecretManifest,
-  ServiceManifest,
-  ServiceUpdate,
-  VolumeManifest,
-} from '@lastbackend/sdk';
+import { allRoutes } from '../api/routes';
+import { openApiPath, pathParams, type Named, type RouteDef } from '../api/route';
 
-const schemas = {
-  NamespaceManifest,
-  ServiceManifest,
-  ServiceUpdate,
-  SecretManifest,
-  ConfigManifest,
-  VolumeManifest,
-  RouteManifest,
-  RollbackRequest,
-  ExecRequest,
-  NodeStatusReport,
-  NodeLabelsUpdate,
-  PodStatusReport,
-};
-type SchemaName = keyof typeof schemas;
+type Json = Record<string, unknown>;
 
 const ErrorBody = {
   type: 'object',
@@ -37,138 +13,95 @@ const ErrorBody = {
   properties: {
     code: { type: 'string' },
     message: { type: 'string' },
-    fields: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } } },
+    fields: { type: 'array', items: { type: 'object', required: ['field', 'reason'], properties: { field: { type: 'string' }, reason: { type: 'string' } } } },
   },
 };
 
-const ref = (name: SchemaName | 'ErrorBody' | 'Object') => ({ $ref: `#/components/schemas/${name}` });
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-
-interface Op {
-  summary: string;
-  body?: SchemaName | 'Apply';
-  ok?: number;
-  list?: boolean;
-  stream?: boolean;
-  query?: string[];
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+  const { $schema: _drop, ...js } = z.toJSONSchema(schema, { io, unrepresentable: 'any', reused: 'inline' }) as Json;
+  return js;
 }
 
-function op(tag: string, params: string[], o: Op) {
-  const responses: Record<string, unknown> = {
-    [o.ok ?? 200]:
-      o.ok === 204
-        ? { description: 'done' }
-        : o.stream
-          ? { description: 'newline-delimited JSON', content: { 'application/x-ndjson': { schema: { type: 'string' } } } }
-          : { description: 'ok', ...json(o.list ? { type: 'array', items: ref('Object') } : ref('Object')) },
-    400: { description: 'invalid input: names each field and reason', ...json(ref('ErrorBody')) },
-    401: { description: 'missing or wrong bearer token', ...json(ref('ErrorBody')) },
-    404: { description: 'not found', ...json(ref('ErrorBody')) },
-  };
-  const body =
-    o.body === 'Apply'
-      ? json({ type: 'object', required: ['manifests'], properties: { manifests: { type: 'array', items: { oneOf: [ref('NamespaceManifest'), ref('ServiceManifest'), ref('SecretManifest'), ref('ConfigManifest'), ref('VolumeManifest'), ref('RouteManifest')] } } } })
-      : o.body
-        ? json(ref(o.body))
-        : undefined;
+/** Named schemas become components; a name used twice must mean one schema. */
+class Components {
+  readonly schemas: Record<string, Json> = {};
+  private readonly seen = new Map<string, z.ZodType>();
+
+  ref(n: Named, io: 'input' | 'output'): Json {
+    const prev = this.seen.get(n.name);
+    if (prev && prev !== n.schema) throw new Error(`two schemas are named ${n.name} in the route definitions`);
+    if (!prev) {
+      this.seen.set(n.name, n.schema);
+      this.schemas[n.name] = jsonSchema(n.schema, io);
+    }
+    return { $ref: `#/components/schemas/${n.name}` };
+  }
+}
+
+const content = (type: string, schema: Json) => ({ content: { [type]: { schema } } });
+const errorRef = { $ref: '#/components/schemas/ErrorBody' };
+const error = (description: string) => ({ description, ...content('application/json', errorRef) });
+
+function operation(r: RouteDef, c: Components): Json {
+  const a = r.answer;
+  const ok =
+    'none' in a
+      ? { description: 'done' }
+      : 'text' in a
+        ? { description: a.description, ...content(a.text, { type: 'string' }) }
+        : 'ndjson' in a
+          ? { description: `newline-delimited JSON: one ${a.ndjson.name} per line (blank lines keep the connection alive)`, ...content('application/x-ndjson', c.ref(a.ndjson, 'output')) }
+          : { description: 'ok', ...content('application/json', a.list ? { type: 'array', items: c.ref(a.json, 'output') } : c.ref(a.json, 'output')) };
+  const isPublic = r.callers.includes('public');
+  const responses: Json = { [r.status]: ok };
+  if (r.body || r.query || r.params) responses[400] = error('invalid input: names each field and reason');
+  if (!isPublic) responses[401] = error('missing or unknown bearer token');
+  if (!isPublic && r.callers.some((x) => x !== 'admin')) responses[403] = error("a node's credential used outside its own routes, or a join token used for anything but joining");
+  responses[404] = error('not found');
+  if (r.body) responses[413] = error("request body over the route's limit");
+  const query = r.query ? Object.entries(r.query.shape as Record<string, z.ZodType>) : [];
+  const parameters = [
+    ...pathParams(r.path).map((name) => ({ name, in: 'path', required: true, schema: r.params?.[name] ? jsonSchema(r.params[name], 'input') : { type: 'string' } })),
+    ...query.map(([name, s]) => {
+      const { description, ...schema } = jsonSchema(s, 'input');
+      return { name, in: 'query', required: !s.safeParse(undefined).success, ...(description ? { description } : {}), schema };
+    }),
+  ];
   return {
-    tags: [tag],
-    summary: o.summary,
-    parameters: [
-      ...params.map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
-      ...(o.query ?? []).map((q) => ({ name: q, in: 'query', required: false, schema: { type: 'string' } })),
-    ],
-    ...(body ? { requestBody: { required: true, ...body } } : {}),
+    tags: [r.tag],
+    summary: r.summary,
+    description: `Callers: ${r.callers.join(', ')}.`,
+    ...(isPublic ? { security: [] } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(r.body ? { requestBody: { required: true, ...content('application/json', c.ref(r.body, 'input')) } } : {}),
     responses,
   };
 }
 
-export function buildOpenApi(version: string) {
-  const ns = ['ns'];
-  const svc = ['ns', 'svc'];
-  const kinds = ['secret', 'config', 'volume', 'route'] as const;
-  const kindSchema = { secret: 'SecretManifest', config: 'ConfigManifest', volume: 'VolumeManifest', route: 'RouteManifest' } as const;
-  const paths: Record<string, Record<string, unknown>> = {
-    '/healthz': { get: { ...op('system', [], { summary: 'liveness of the API server (no token needed)' }), security: [] } },
-    '/cacerts': { get: { ...op('system', [], { summary: 'the cluster CA bundle (PEM), which join tokens pin by its SHA-256 (no token needed)' }), security: [] } },
-    '/cluster': { get: op('cluster', [], { summary: 'cluster totals' }) },
-    '/cluster/token': {
-      get: op('cluster', [], { summary: 'live join tokens: uses left, expiry, node', list: true }),
-      post: op('cluster', [], { summary: 'make a join token {role: node, ttl (s), uses, node, description}; its secret is shown once' }),
-    },
-    '/cluster/token/{id}': { delete: op('cluster', ['id'], { summary: 'revoke a join token', ok: 204 }) },
-    '/cluster/join': { post: op('agent', [], { summary: 'join a node with a join token {name, address, public_key}: its credential and certificate' }) },
-    '/cluster/node/{node}/certificate': { post: op('agent', ['node'], { summary: "a node's new certificate for its new key {public_key} (renewal)" }) },
-    '/cluster/leader': { get: op('cluster', [], { summary: 'which server leads (runs the controller and scheduler) and whether this one does' }) },
-    '/cluster/node': { get: op('cluster', [], { summary: 'list nodes', list: true }) },
-    '/cluster/node/{node}': {
-      get: op('cluster', ['node'], { summary: 'get a node' }),
-      delete: op('cluster', ['node'], { summary: 'remove a node', ok: 204 }),
-    },
-    '/cluster/node/{node}/labels': { put: op('cluster', ['node'], { summary: "change a node's labels (admin): {set: {k: v}, remove: [k]}", body: 'NodeLabelsUpdate' }) },
-    '/cluster/node/{node}/status': { put: op('agent', ['node'], { summary: 'heartbeat and node status (agents)', body: 'NodeStatusReport' }) },
-    '/cluster/node/{node}/pod': { put: op('agent', ['node'], { summary: 'pod status reports (agents)', ok: 204 }) },
-    '/cluster/node/{node}/stream': { get: op('agent', ['node'], { summary: "the node's pods: a snapshot, then changes", stream: true }) },
-    '/cluster/driver': {
-      get: op('driver', [], { summary: "a node's drivers (the server's own, or ?node=)", list: true, query: ['node'] }),
-      put: op('driver', [], { summary: 'swap several kinds to one package, all or none: {kinds: [cri, cii], package, config, isolation}', list: true, query: ['node'] }),
-    },
-    '/cluster/driver/{kind}': { put: op('driver', ['kind'], { summary: 'swap the driver of a kind, hot: {package, config, isolation}', query: ['node'] }) },
-    '/namespace': {
-      get: op('namespace', [], { summary: 'list namespaces', list: true }),
-      post: op('namespace', [], { summary: 'create a namespace', body: 'NamespaceManifest', ok: 201 }),
-    },
-    '/namespace/{ns}': {
-      get: op('namespace', ns, { summary: 'get a namespace' }),
-      put: op('namespace', ns, { summary: 'update a namespace', body: 'NamespaceManifest' }),
-      delete: op('namespace', ns, { summary: 'delete a namespace and everything in it', ok: 204 }),
-    },
-    '/namespace/{ns}/apply': { post: op('namespace', ns, { summary: 'create or update many objects, all or nothing', body: 'Apply' }) },
-    '/namespace/{ns}/service': {
-      get: op('service', ns, { summary: 'list services', list: true }),
-      post: op('service', ns, { summary: 'create a service', body: 'ServiceManifest', ok: 201 }),
-    },
-    '/namespace/{ns}/service/{svc}': {
-      get: op('service', svc, { summary: 'get a service' }),
-      put: op('service', svc, { summary: 'update a service (replicas scale in place; a template change rolls out a new version)', body: 'ServiceUpdate' }),
-      delete: op('service', svc, { summary: 'delete a service, its deployments and pods', ok: 204 }),
-    },
-    '/namespace/{ns}/service/{svc}/rollback': { post: op('service', svc, { summary: 'bring an earlier version back as a new one', body: 'RollbackRequest' }) },
-    '/namespace/{ns}/service/{svc}/logs': { get: op('service', svc, { summary: 'log lines of all pods, in time order', stream: true, query: ['follow', 'tail', 'since', 'pod', 'local'] }) },
-    '/namespace/{ns}/service/{svc}/deployment': { get: op('service', svc, { summary: 'deployments (versions) of a service', list: true }) },
-    '/namespace/{ns}/service/{svc}/deployment/{d}': { get: op('service', [...svc, 'd'], { summary: 'get a deployment' }) },
-    '/namespace/{ns}/service/{svc}/deployment/{d}/pod': { get: op('service', [...svc, 'd'], { summary: 'pods of a deployment', list: true }) },
-    '/namespace/{ns}/service/{svc}/pod': { get: op('service', svc, { summary: 'pods of a service', list: true }) },
-    '/namespace/{ns}/pod': { get: op('pod', ns, { summary: 'pods of a namespace', list: true }) },
-    '/namespace/{ns}/pod/{pod}': { get: op('pod', [...ns, 'pod'], { summary: 'get a pod' }) },
-    '/namespace/{ns}/pod/{pod}/exec': { post: op('pod', [...ns, 'pod'], { summary: 'run a command in a container of the pod', body: 'ExecRequest' }) },
-    '/namespace/{ns}/endpoint': { get: op('service', ns, { summary: 'service endpoints (ready pod addresses)', list: true }) },
-  };
-  for (const k of kinds) {
-    paths[`/namespace/{ns}/${k}`] = {
-      get: op(k, ns, { summary: `list ${k}s`, list: true }),
-      post: op(k, ns, { summary: `create a ${k}`, body: kindSchema[k], ok: 201 }),
-    };
-    paths[`/namespace/{ns}/${k}/{name}`] = {
-      get: op(k, [...ns, 'name'], { summary: `get a ${k}` }),
-      put: op(k, [...ns, 'name'], { summary: `replace a ${k}`, body: kindSchema[k] }),
-      delete: op(k, [...ns, 'name'], { summary: `delete a ${k}`, ok: 204 }),
-    };
+export function buildOpenApi(version: string, routes: readonly RouteDef[] = allRoutes()) {
+  const c = new Components();
+  const paths: Record<string, Record<string, Json>> = {};
+  for (const r of routes) {
+    const p = (paths[openApiPath(r.path)] ??= {});
+    const m = r.method.toLowerCase();
+    if (p[m]) throw new Error(`route ${r.method} ${r.path} is defined twice`);
+    p[m] = operation(r, c);
   }
-  const components = Object.fromEntries(
-    Object.entries(schemas).map(([name, s]) => {
-      const { $schema: _drop, ...js } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-      return [name, js];
-    }),
-  );
   return {
     openapi: '3.1.0',
-    info: { title: 'Last.Backend API', version, description: 'Container management platform. Every route but /healthz and /cacerts needs "Authorization: Bearer <token>"; nodes also present their client certificate.' },
+    info: {
+      title: 'Last.Backend API',
+      version,
+      description:
+        'Container management platform. Every route but /healthz and /cacerts needs "Authorization: Bearer <token>"; nodes also present their client certificate. Built from the route definitions (core/src/api/routes.ts).',
+    },
     security: [{ bearer: [] }],
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { ...components, ErrorBody, Object: { type: 'object', description: '{ kind, version, meta, spec, status }' } },
+      schemas: { ...c.schemas, ErrorBody },
     },
   };
 }
+
+export type OpenApiDocument = ReturnType<typeof buildOpenApi>;

@@ -1,14 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Param, Req, Res } from '@nestjs/common';
+import type { z } from 'zod';
 import { Auth } from '../../auth/auth';
 import { Resources } from '../../state/resources';
-import { LbError, LogShipment, parseOrThrow } from '@lastbackend/sdk';
+import { LbError, type LogShipment } from '@lastbackend/sdk';
 import { LogStore } from '../../logs/log-store';
 import type { Response } from 'express';
 import { ClusterState } from '../../cluster/cluster';
 import { NodeStreams } from '../../cluster/node-stream';
 import type { AuthedRequest } from '../auth';
+import { Payload, Route } from '../route';
+import { ROUTES } from '../routes';
 
-@Controller('cluster')
+@Controller()
 export class ClusterController {
   constructor(
     private readonly cluster: ClusterState,
@@ -18,24 +21,23 @@ export class ClusterController {
     private readonly logStore: LogStore,
   ) {}
 
-  @Post('token')
+  @Route(ROUTES.createToken)
   createToken(@Body() body: unknown) {
     return this.auth.createToken(body);
   }
 
-  @Get('token')
+  @Route(ROUTES.tokens)
   tokens() {
     return this.auth.listTokens();
   }
 
-  @Delete('token/:id')
-  @HttpCode(204)
+  @Route(ROUTES.revokeToken)
   revokeToken(@Param('id') id: string) {
     return this.auth.revokeToken(id);
   }
 
   /** A node joins with a join token and gets its own credential (shown once), over TLS with its certificate. */
-  @Post('join')
+  @Route(ROUTES.join)
   join(@Body() body: unknown, @Req() req: AuthedRequest) {
     const p = req.principal;
     if (p?.role !== 'join') throw new LbError('FORBIDDEN', 'joining a node takes a join token from `lb token create --role node`');
@@ -43,54 +45,52 @@ export class ClusterController {
   }
 
   /** Over plain HTTP: the key this cluster's servers present to the node's agent (derived, never stored). */
-  @Get('node/:node/agent-key')
+  @Route(ROUTES.agentKey)
   agentKey(@Param('node') node: string) {
     return { key: this.auth.agentKeyForNode(node) };
   }
 
   /** A node's new certificate for its new key (renewal), or the first one of a node that joined over plain HTTP. */
-  @Post('node/:node/certificate')
-  @HttpCode(200)
+  @Route(ROUTES.certificate)
   certificate(@Param('node') node: string, @Body() body: unknown, @Req() req: AuthedRequest) {
     const p = req.principal;
     if (p?.role !== 'node') throw new LbError('FORBIDDEN', 'only the node itself may ask for its certificate');
     return this.auth.renewCertificate(node, body, p.certified);
   }
 
-  @Get()
+  @Route(ROUTES.cluster)
   get() {
     return this.cluster.cluster();
   }
 
-  @Get('node')
+  @Route(ROUTES.nodes)
   nodes() {
     return this.cluster.nodes();
   }
 
-  @Get('node/:node')
+  @Route(ROUTES.node)
   node(@Param('node') node: string) {
     return this.cluster.node(node);
   }
 
-  @Delete('node/:node')
-  @HttpCode(204)
+  @Route(ROUTES.deleteNode)
   deleteNode(@Param('node') node: string) {
     return this.cluster.deleteNode(node);
   }
 
   /** Admin only (a node's credential reaches status, pod, stream, logs and ref only): labels are not the node's to change. */
-  @Put('node/:node/labels')
+  @Route(ROUTES.labelNode)
   labelNode(@Param('node') node: string, @Body() body: unknown) {
     return this.cluster.labelNode(node, body);
   }
 
-  @Put('node/:node/status')
+  @Route(ROUTES.reportNode)
   reportNode(@Param('node') node: string, @Body() body: unknown, @Req() req: AuthedRequest) {
     return this.cluster.reportNode(node, body, { credentialed: req.principal?.role === 'node' });
   }
 
   /** Values of a secret or config that a pod of this node uses (env or files). */
-  @Get('node/:node/ref/:kind/:ns/:name')
+  @Route(ROUTES.nodeRef)
   async ref(@Param('node') node: string, @Param('kind') kind: string, @Param('ns') ns: string, @Param('name') name: string) {
     if (kind !== 'secret' && kind !== 'config') throw new LbError('NOT_FOUND', `no such route: unknown kind "${kind}"`);
     await this.cluster.requireUsedOn(node, kind, ns, name);
@@ -98,22 +98,19 @@ export class ClusterController {
   }
 
   /** The log collector's intake: lines of this node's pods (all or none: a foreign line refuses the shipment, 403 naming it). */
-  @Post('node/:node/logs')
-  @HttpCode(200)
-  async logs(@Param('node') node: string, @Body() body: unknown) {
-    const { lines } = parseOrThrow(LogShipment, body, 'invalid log shipment');
+  @Route(ROUTES.shipLogs)
+  async logs(@Param('node') node: string, @Payload() { lines }: z.output<typeof LogShipment>) {
     await this.cluster.requireLogSources(node, lines);
     return { stored: await this.logStore.append(lines) };
   }
 
-  @Put('node/:node/pod')
-  @HttpCode(204)
+  @Route(ROUTES.reportPods)
   reportPods(@Param('node') node: string, @Body() body: unknown) {
     return this.cluster.reportPods(node, body);
   }
 
   /** The node's stream (cluster/node-stream.ts) as NDJSON, until the agent disconnects. */
-  @Get('node/:node/stream')
+  @Route(ROUTES.nodeStream)
   async stream(@Param('node') node: string, @Res() res: Response) {
     // Headers go with the first line: a snapshot that cannot be read still answers with an error.
     const write = (text: string) => {

@@ -1,11 +1,14 @@
 // Drivers of a node (the server's own by default, any joined node with ?node=): list them, swap one
 // (hot: workloads keep running). Joined nodes are reached through their agent.
-import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
-import { DRIVER_KINDS, LbError, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
-import { DriverGroupSwapRequest, DriverSwapRequest } from '../../config/config';
+import { Controller, Param, Query } from '@nestjs/common';
+import { DRIVER_KINDS, LbError, type DriverKind } from '@lastbackend/sdk';
+import type { z } from 'zod';
+import type { DriverGroupSwapRequest, DriverSwapRequest } from '../../config/config';
 import { NodeGateway } from '../node-gateway';
+import { Payload, Route } from '../route';
+import { ROUTES } from '../routes';
 
-@Controller('cluster/driver')
+@Controller()
 export class DriverController {
   constructor(private readonly gateway: NodeGateway) {}
 
@@ -15,23 +18,22 @@ export class DriverController {
     return this.gateway.agent(name);
   }
 
-  @Get()
+  @Route(ROUTES.drivers)
   async list(@Query('node') node?: string) {
     return (await this.agent(node)).drivers();
   }
 
-  @Put(':kind')
-  async swap(@Param('kind') kind: string, @Body() body: unknown, @Query('node') node?: string) {
+  @Route(ROUTES.swapDriver)
+  async swap(@Param('kind') kind: string, @Payload() swap: z.output<typeof DriverSwapRequest>, @Query('node') node?: string) {
     if (!(DRIVER_KINDS as readonly string[]).includes(kind)) throw new LbError('INVALID_ARGUMENT', `kind: must be one of ${DRIVER_KINDS.join(', ')}`);
-    const swap = parseOrThrow(DriverSwapRequest, body, 'invalid driver swap');
     const [state] = await (await this.agent(node)).swapDrivers([kind as DriverKind], swap);
     return state;
   }
 
   /** Several kinds to one package, all or none (a runtime with its image service: cri and cii). */
-  @Put()
-  async swapGroup(@Body() body: unknown, @Query('node') node?: string) {
-    const { kinds, ...swap } = parseOrThrow(DriverGroupSwapRequest, body, 'invalid driver swap');
+  @Route(ROUTES.swapDrivers)
+  async swapGroup(@Payload() body: z.output<typeof DriverGroupSwapRequest>, @Query('node') node?: string) {
+    const { kinds, ...swap } = body;
     return (await this.agent(node)).swapDrivers(kinds, swap);
   }
 }

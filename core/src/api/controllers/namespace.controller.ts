@@ -1,46 +1,38 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Param } from '@nestjs/common';
 import { Resources } from '../../state/resources';
+import { Route } from '../route';
+import { ROUTES } from '../routes';
 
 @Controller()
-export class HealthController {
-  @Get('healthz')
-  health() {
-    return { status: 'ok' };
-  }
-}
-
-@Controller('namespace')
 export class NamespaceController {
   constructor(private readonly r: Resources) {}
 
-  @Get()
+  @Route(ROUTES.namespaces)
   list() {
     return this.r.listNamespaces();
   }
 
-  @Post()
+  @Route(ROUTES.createNamespace)
   create(@Body() body: unknown) {
     return this.r.createNamespace(body);
   }
 
-  @Get(':ns')
+  @Route(ROUTES.namespace)
   get(@Param('ns') ns: string) {
     return this.r.getNamespace(ns);
   }
 
-  @Put(':ns')
+  @Route(ROUTES.updateNamespace)
   update(@Param('ns') ns: string, @Body() body: unknown) {
     return this.r.updateNamespace(ns, body);
   }
 
-  @Delete(':ns')
-  @HttpCode(204)
+  @Route(ROUTES.deleteNamespace)
   remove(@Param('ns') ns: string) {
     return this.r.deleteNamespace(ns);
   }
 
-  @Post(':ns/apply')
-  @HttpCode(200)
+  @Route(ROUTES.apply)
   apply(@Param('ns') ns: string, @Body() body: unknown) {
     return this.r.apply(ns, body);
   }

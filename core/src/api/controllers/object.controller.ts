@@ -1,42 +1,45 @@
-// Secrets, configs, volumes and routes share one shape of CRUD.
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { LbError, type NamespacedKind } from '@lastbackend/sdk';
+// Secrets, configs, volumes and routes share one shape of CRUD: one controller per kind, made from the
+// kind's route definitions.
+import { Body, Controller, Param, type Type } from '@nestjs/common';
+import type { NamespacedKind } from '@lastbackend/sdk';
 import { Resources } from '../../state/resources';
+import { Route } from '../route';
+import { OBJECT_KINDS, OBJECT_ROUTES } from '../routes';
 
-const KINDS: readonly NamespacedKind[] = ['secret', 'config', 'volume', 'route'];
+function objectController(kind: NamespacedKind): Type<unknown> {
+  const routes = OBJECT_ROUTES[kind];
 
-function kindOf(k: string): NamespacedKind {
-  if (!(KINDS as string[]).includes(k)) throw new LbError('NOT_FOUND', `no such route: unknown kind "${k}" (one of ${KINDS.join(', ')})`);
-  return k as NamespacedKind;
+  @Controller()
+  class ObjectController {
+    constructor(readonly r: Resources) {}
+
+    @Route(routes.list)
+    list(@Param('ns') ns: string) {
+      return this.r.listObjects(kind, ns);
+    }
+
+    @Route(routes.create)
+    create(@Param('ns') ns: string, @Body() body: unknown) {
+      return this.r.createObject(kind, ns, body);
+    }
+
+    @Route(routes.get)
+    get(@Param('ns') ns: string, @Param('name') name: string) {
+      return this.r.getObject(kind, ns, name);
+    }
+
+    @Route(routes.replace)
+    replace(@Param('ns') ns: string, @Param('name') name: string, @Body() body: unknown) {
+      return this.r.createObject(kind, ns, body, name);
+    }
+
+    @Route(routes.remove)
+    remove(@Param('ns') ns: string, @Param('name') name: string) {
+      return this.r.deleteObject(kind, ns, name);
+    }
+  }
+  Object.defineProperty(ObjectController, 'name', { value: `${kind[0].toUpperCase()}${kind.slice(1)}Controller` });
+  return ObjectController;
 }
 
-@Controller('namespace/:ns')
-export class ObjectController {
-  constructor(private readonly r: Resources) {}
-
-  @Get(':kind')
-  list(@Param('ns') ns: string, @Param('kind') kind: string) {
-    return this.r.listObjects(kindOf(kind), ns);
-  }
-
-  @Post(':kind')
-  create(@Param('ns') ns: string, @Param('kind') kind: string, @Body() body: unknown) {
-    return this.r.createObject(kindOf(kind), ns, body);
-  }
-
-  @Get(':kind/:name')
-  get(@Param('ns') ns: string, @Param('kind') kind: string, @Param('name') name: string) {
-    return this.r.getObject(kindOf(kind), ns, name);
-  }
-
-  @Put(':kind/:name')
-  update(@Param('ns') ns: string, @Param('kind') kind: string, @Param('name') name: string, @Body() body: unknown) {
-    return this.r.createObject(kindOf(kind), ns, body, name);
-  }
-
-  @Delete(':kind/:name')
-  @HttpCode(204)
-  remove(@Param('ns') ns: string, @Param('kind') kind: string, @Param('name') name: string) {
-    return this.r.deleteObject(kindOf(kind), ns, name);
-  }
-}
+export const OBJECT_CONTROLLERS = OBJECT_KINDS.map(objectController);

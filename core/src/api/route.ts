@@ -1,0 +1,84 @@
+// A route of the API, declared once: method, path, who may call it, its request and response types.
+// Nest registers the handler from it (@Route), request bodies and queries are validated with its
+// schemas, and the OpenAPI document is built from the same definitions (openapi/spec.ts).
+import { applyDecorators, createParamDecorator, HttpCode, RequestMapping, RequestMethod, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { parseOrThrow, type SchemaLike } from '@lastbackend/sdk';
+import type { Request } from 'express';
+import type { z } from 'zod';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * Who may call a route: anyone; an admin token; a node with its own credential (its own routes only;
+ * core/src/auth/auth.ts `allowed` decides); a join token.
+ */
+export type Caller = 'public' | 'admin' | 'node' | 'join';
+
+/** A named schema: the name is its entry in the document's components. */
+export interface Named {
+  name: string;
+  schema: z.ZodType;
+}
+
+export type RouteAnswer =
+  | { json: Named; list?: boolean }
+  /** Newline-delimited JSON: one value per line (blank lines are keep-alives). */
+  | { ndjson: Named }
+  | { text: string; description: string }
+  | { none: true };
+
+export interface RouteDef {
+  method: HttpMethod;
+  /** Express-style: /namespace/:ns/service/:svc */
+  path: string;
+  tag: string;
+  summary: string;
+  callers: readonly Caller[];
+  /** Path parameters that take fewer values than any string. */
+  params?: Record<string, z.ZodType>;
+  query?: z.ZodObject;
+  body?: Named & {
+    /** The error's message when the body does not parse. */
+    invalid: string;
+    /**
+     * Who validates: the handler with this schema (`route`), or the domain method it calls (`domain`),
+     * with this same schema, since it is called directly too (the controller, tests).
+     */
+    validatedBy: 'route' | 'domain';
+  };
+  answer: RouteAnswer;
+  status: 200 | 201 | 204;
+}
+
+const ROUTE = 'lb:route';
+
+/** Registers the handler for a route definition (method, path, status) and remembers the definition. */
+export function Route(def: RouteDef): MethodDecorator {
+  return applyDecorators(RequestMapping({ path: def.path, method: RequestMethod[def.method] }), HttpCode(def.status), SetMetadata(ROUTE, def));
+}
+
+function routeOf(ctx: ExecutionContext): RouteDef {
+  const def = Reflect.getMetadata(ROUTE, ctx.getHandler()) as RouteDef | undefined;
+  if (!def) throw new Error(`handler ${ctx.getClass().name}.${ctx.getHandler().name} has no @Route`);
+  return def;
+}
+
+/** The request body, parsed with the route's body schema: an invalid one is refused naming each field. */
+export const Payload = createParamDecorator((_: unknown, ctx: ExecutionContext) => {
+  const def = routeOf(ctx);
+  if (!def.body) throw new Error(`route ${def.method} ${def.path} takes no body`);
+  return parseOrThrow(def.body.schema as SchemaLike<unknown>, ctx.switchToHttp().getRequest<Request>().body, def.body.invalid);
+});
+
+/** The query string, parsed with the route's query schema. */
+export const QueryOf = createParamDecorator((_: unknown, ctx: ExecutionContext) => {
+  const def = routeOf(ctx);
+  if (!def.query) throw new Error(`route ${def.method} ${def.path} takes no query`);
+  return parseOrThrow(def.query as SchemaLike<unknown>, ctx.switchToHttp().getRequest<Request>().query, 'invalid query');
+});
+
+/** /a/:b/c → /a/{b}/c */
+export const openApiPath = (path: string): string => path.replace(/:([A-Za-z_]\w*)/g, '{$1}');
+
+/** Path parameter names, in order. */
+export const pathParams = (path: string): string[] => [...path.matchAll(/:([A-Za-z_]\w*)/g)].map((m) => m[1]);

@@ -1,0 +1,349 @@
+// Every route of the API, once. Controllers register their handlers from these (@Route), and the
+// OpenAPI document (docs/openapi.json, /docs-json) is built from them: a route cannot be served and
+// missing from the document.
+import { z } from 'zod';
+import {
+  AgentKeyResult,
+  ApplyResultSchema,
+  CertificateResult,
+  ClusterObject,
+  ConfigManifest,
+  ConfigObject,
+  CreatedTokenSchema,
+  DeploymentObject,
+  DRIVER_KINDS,
+  DriverStateSchema,
+  EndpointObject,
+  ExecRequest,
+  ExecResultSchema,
+  HealthResult,
+  JoinResultSchema,
+  LogEntrySchema,
+  LogShipment,
+  LogsStoredResult,
+  NamespaceManifest,
+  NamespaceObject,
+  NodeLabelsUpdate,
+  NodeObject,
+  NodeRefResult,
+  NodeStatusReport,
+  NodeStreamEventSchema,
+  PodObject,
+  RollbackRequest,
+  RouteManifest,
+  RouteObject,
+  SecretManifest,
+  SecretObject,
+  ServiceManifest,
+  ServiceObject,
+  ServiceUpdate,
+  TokenInfoSchema,
+  VolumeManifest,
+  VolumeObject,
+  type NamespacedKind,
+} from '@lastbackend/sdk';
+import { CertificateRequest, JoinRequest, TokenRequest } from '../auth/auth';
+import { PodReports } from '../cluster/cluster';
+import { DriverGroupSwapRequest, DriverSwapRequest } from '../config/config';
+import type { LeaderStatus } from '../ha/leader';
+import type { Caller, Named, RouteDef, RouteAnswer } from './route';
+
+const named = <S extends z.ZodType>(name: string, schema: S) => ({ name, schema });
+const json = (n: Named, list = false): RouteAnswer => ({ json: n, list });
+const none: RouteAnswer = { none: true };
+const ADMIN: readonly Caller[] = ['admin'];
+const NODE: readonly Caller[] = ['admin', 'node'];
+
+const route = (d: Omit<RouteDef, 'status' | 'callers'> & Partial<Pick<RouteDef, 'status' | 'callers'>>): RouteDef => ({
+  callers: ADMIN,
+  status: d.answer === none ? 204 : 200,
+  ...d,
+});
+
+// ---------------------------------------------------------------- named schemas
+const Namespace = named('Namespace', NamespaceObject);
+const Service = named('Service', ServiceObject);
+const Deployment = named('Deployment', DeploymentObject);
+const Pod = named('Pod', PodObject);
+const Endpoint = named('Endpoint', EndpointObject);
+const Node = named('Node', NodeObject);
+const DriverState = named('DriverState', DriverStateSchema);
+
+export const LeaderStatusSchema = z
+  .object({
+    backend: z.enum(['level', 'etcd']),
+    server: z.string().describe('this server'),
+    leader: z.boolean(),
+    leader_id: z.string().optional().describe('the server that leads now (as seen from here), when known'),
+    since: z.string().optional().describe('when this server became the leader'),
+  })
+  .strict();
+// The type is core's (ha/leader.ts): a field added there and not here fails the build.
+const leaderAgrees: [LeaderStatus] extends [z.output<typeof LeaderStatusSchema>] ? ([z.output<typeof LeaderStatusSchema>] extends [LeaderStatus] ? true : false) : false = true;
+void leaderAgrees;
+
+const AnyManifest = z.discriminatedUnion('kind', [NamespaceManifest, ServiceManifest, SecretManifest, ConfigManifest, VolumeManifest, RouteManifest]);
+/** What `apply` takes; the domain checks it manifest by manifest (errors name manifests.N.field). */
+export const ApplyRequest = z.object({ manifests: z.array(AnyManifest).min(1).max(1000) }).strict();
+
+const nodeParam = { node: z.string().describe('node name') };
+const driverQuery = z.object({ node: z.string().optional().describe("the node whose drivers (default: the server's own)") });
+export const LogsQuery = z.object({
+  follow: z.enum(['true', 'false']).optional().describe('true: keep the stream open and send new lines'),
+  tail: z.coerce.number({ error: 'must be a whole number ≥ 0' }).int('must be a whole number ≥ 0').min(0, 'must be a whole number ≥ 0').optional().describe('only the last N lines'),
+  since: z.coerce.number({ error: 'must be unix seconds' }).refine(Number.isFinite, 'must be unix seconds').optional().describe('unix seconds'),
+  pod: z.string().optional().describe('one pod of the service'),
+  local: z.enum(['true', 'false']).optional().describe("true: this server's share only (what peers ask each other)"),
+});
+
+// ---------------------------------------------------------------- routes
+export const ROUTES = {
+  // system
+  health: route({ method: 'GET', path: '/healthz', tag: 'system', summary: 'liveness of the API server (no token needed)', callers: ['public'], answer: json(named('Health', HealthResult)) }),
+  cacerts: route({
+    method: 'GET',
+    path: '/cacerts',
+    tag: 'system',
+    summary: 'the cluster CA bundle (PEM), which join tokens pin by its SHA-256 (no token needed; over TLS only)',
+    callers: ['public'],
+    answer: { text: 'application/x-pem-file', description: 'PEM certificates' },
+  }),
+
+  // cluster
+  cluster: route({ method: 'GET', path: '/cluster', tag: 'cluster', summary: 'cluster totals', answer: json(named('Cluster', ClusterObject)) }),
+  leader: route({ method: 'GET', path: '/cluster/leader', tag: 'cluster', summary: 'which server leads (runs the controller and scheduler) and whether this one does', answer: json(named('LeaderStatus', LeaderStatusSchema)) }),
+  createToken: route({
+    method: 'POST',
+    path: '/cluster/token',
+    tag: 'cluster',
+    summary: 'make a join token; its secret is shown once',
+    body: { ...named('TokenRequest', TokenRequest), invalid: 'invalid token request', validatedBy: 'domain' },
+    answer: json(named('CreatedToken', CreatedTokenSchema)),
+  }),
+  tokens: route({ method: 'GET', path: '/cluster/token', tag: 'cluster', summary: 'live join tokens: uses left, expiry, node', answer: json(named('TokenInfo', TokenInfoSchema), true) }),
+  revokeToken: route({ method: 'DELETE', path: '/cluster/token/:id', tag: 'cluster', summary: 'revoke a join token (nodes that joined with it keep their credentials)', answer: none }),
+  join: route({
+    method: 'POST',
+    path: '/cluster/join',
+    tag: 'agent',
+    summary: 'join a node with a join token: its credential and, over TLS, its certificate',
+    callers: ['join'],
+    body: { ...named('JoinRequest', JoinRequest), invalid: 'invalid join request', validatedBy: 'domain' },
+    answer: json(named('JoinResult', JoinResultSchema)),
+  }),
+  nodes: route({ method: 'GET', path: '/cluster/node', tag: 'cluster', summary: 'list nodes', answer: json(Node, true) }),
+  node: route({ method: 'GET', path: '/cluster/node/:node', tag: 'cluster', summary: 'get a node', callers: NODE, params: nodeParam, answer: json(Node) }),
+  deleteNode: route({ method: 'DELETE', path: '/cluster/node/:node', tag: 'cluster', summary: 'remove a node and its credential; its pods are placed again elsewhere', params: nodeParam, answer: none }),
+  agentKey: route({
+    method: 'GET',
+    path: '/cluster/node/:node/agent-key',
+    tag: 'agent',
+    summary: "over plain HTTP: the key this cluster's servers present to the node's agent",
+    callers: NODE,
+    params: nodeParam,
+    answer: json(named('AgentKey', AgentKeyResult)),
+  }),
+  certificate: route({
+    method: 'POST',
+    path: '/cluster/node/:node/certificate',
+    tag: 'agent',
+    summary: "a node's new certificate for its new key (renewal)",
+    callers: ['node'],
+    params: nodeParam,
+    body: { ...named('CertificateRequest', CertificateRequest), invalid: 'invalid certificate request', validatedBy: 'domain' },
+    answer: json(named('Certificate', CertificateResult)),
+  }),
+  labelNode: route({
+    method: 'PUT',
+    path: '/cluster/node/:node/labels',
+    tag: 'cluster',
+    summary: "change a node's labels: set adds or changes keys, remove drops them",
+    params: nodeParam,
+    body: { ...named('NodeLabelsUpdate', NodeLabelsUpdate), invalid: 'invalid label change', validatedBy: 'domain' },
+    answer: json(Node),
+  }),
+  reportNode: route({
+    method: 'PUT',
+    path: '/cluster/node/:node/status',
+    tag: 'agent',
+    summary: 'heartbeat and node status',
+    callers: NODE,
+    params: nodeParam,
+    body: { ...named('NodeStatusReport', NodeStatusReport), invalid: 'invalid node status', validatedBy: 'domain' },
+    answer: json(Node),
+  }),
+  nodeRef: route({
+    method: 'GET',
+    path: '/cluster/node/:node/ref/:kind/:ns/:name',
+    tag: 'agent',
+    summary: 'values of a secret or config that a pod of this node uses',
+    callers: NODE,
+    params: { ...nodeParam, kind: z.enum(['secret', 'config']) },
+    answer: json(named('NodeRef', NodeRefResult)),
+  }),
+  shipLogs: route({
+    method: 'POST',
+    path: '/cluster/node/:node/logs',
+    tag: 'agent',
+    summary: "the log collector's intake: lines of this node's pods, all or none",
+    callers: NODE,
+    params: nodeParam,
+    body: { ...named('LogShipment', LogShipment), invalid: 'invalid log shipment', validatedBy: 'route' },
+    answer: json(named('LogsStored', LogsStoredResult)),
+  }),
+  reportPods: route({
+    method: 'PUT',
+    path: '/cluster/node/:node/pod',
+    tag: 'agent',
+    summary: "status of the node's pods (reports for pods bound elsewhere are ignored)",
+    callers: NODE,
+    params: nodeParam,
+    body: { ...named('PodReports', PodReports), invalid: 'invalid pod status report', validatedBy: 'domain' },
+    answer: none,
+  }),
+  nodeStream: route({
+    method: 'GET',
+    path: '/cluster/node/:node/stream',
+    tag: 'agent',
+    summary: "what the node must run: a snapshot of its pods, then every change, the overlay map and the service table",
+    callers: NODE,
+    params: nodeParam,
+    answer: { ndjson: named('NodeStreamEvent', NodeStreamEventSchema) },
+  }),
+
+  // drivers
+  drivers: route({ method: 'GET', path: '/cluster/driver', tag: 'driver', summary: "a node's drivers (the server's own, or ?node=)", query: driverQuery, answer: json(DriverState, true) }),
+  swapDrivers: route({
+    method: 'PUT',
+    path: '/cluster/driver',
+    tag: 'driver',
+    summary: 'swap several kinds to one package, all or none (a runtime with its image service)',
+    query: driverQuery,
+    body: { ...named('DriverGroupSwapRequest', DriverGroupSwapRequest), invalid: 'invalid driver swap', validatedBy: 'route' },
+    answer: json(DriverState, true),
+  }),
+  swapDriver: route({
+    method: 'PUT',
+    path: '/cluster/driver/:kind',
+    tag: 'driver',
+    summary: 'swap the driver of a kind, hot: workloads keep running',
+    params: { kind: z.enum(DRIVER_KINDS) },
+    query: driverQuery,
+    body: { ...named('DriverSwapRequest', DriverSwapRequest), invalid: 'invalid driver swap', validatedBy: 'route' },
+    answer: json(DriverState),
+  }),
+
+  // namespaces
+  namespaces: route({ method: 'GET', path: '/namespace', tag: 'namespace', summary: 'list namespaces', answer: json(Namespace, true) }),
+  createNamespace: route({
+    method: 'POST',
+    path: '/namespace',
+    tag: 'namespace',
+    summary: 'create a namespace',
+    status: 201,
+    body: { ...named('NamespaceManifest', NamespaceManifest), invalid: 'invalid namespace', validatedBy: 'domain' },
+    answer: json(Namespace),
+  }),
+  namespace: route({ method: 'GET', path: '/namespace/:ns', tag: 'namespace', summary: 'get a namespace', answer: json(Namespace) }),
+  updateNamespace: route({
+    method: 'PUT',
+    path: '/namespace/:ns',
+    tag: 'namespace',
+    summary: 'update a namespace',
+    body: { ...named('NamespaceManifest', NamespaceManifest), invalid: 'invalid namespace', validatedBy: 'domain' },
+    answer: json(Namespace),
+  }),
+  deleteNamespace: route({ method: 'DELETE', path: '/namespace/:ns', tag: 'namespace', summary: 'delete a namespace and everything in it', answer: none }),
+  apply: route({
+    method: 'POST',
+    path: '/namespace/:ns/apply',
+    tag: 'namespace',
+    summary: 'create or update many objects, all or nothing',
+    body: { ...named('ApplyRequest', ApplyRequest), invalid: 'invalid manifest', validatedBy: 'domain' },
+    answer: json(named('ApplyResult', ApplyResultSchema), true),
+  }),
+
+  // services
+  services: route({ method: 'GET', path: '/namespace/:ns/service', tag: 'service', summary: 'list services', answer: json(Service, true) }),
+  createService: route({
+    method: 'POST',
+    path: '/namespace/:ns/service',
+    tag: 'service',
+    summary: 'create a service',
+    status: 201,
+    body: { ...named('ServiceManifest', ServiceManifest), invalid: 'invalid service', validatedBy: 'domain' },
+    answer: json(Service),
+  }),
+  service: route({ method: 'GET', path: '/namespace/:ns/service/:svc', tag: 'service', summary: 'get a service', answer: json(Service) }),
+  updateService: route({
+    method: 'PUT',
+    path: '/namespace/:ns/service/:svc',
+    tag: 'service',
+    summary: 'update a service: replicas scale in place, a template change rolls out a new version',
+    body: { ...named('ServiceUpdate', ServiceUpdate), invalid: 'invalid service update', validatedBy: 'domain' },
+    answer: json(Service),
+  }),
+  deleteService: route({ method: 'DELETE', path: '/namespace/:ns/service/:svc', tag: 'service', summary: 'delete a service, its deployments and pods', answer: none }),
+  rollback: route({
+    method: 'POST',
+    path: '/namespace/:ns/service/:svc/rollback',
+    tag: 'service',
+    summary: 'bring an earlier version back as a new one (default: the one before the active)',
+    body: { ...named('RollbackRequest', RollbackRequest), invalid: 'invalid rollback', validatedBy: 'domain' },
+    answer: json(Service),
+  }),
+  deployments: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment', tag: 'service', summary: 'deployments (versions) of a service', answer: json(Deployment, true) }),
+  deployment: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d', tag: 'service', summary: 'get a deployment', answer: json(Deployment) }),
+  deploymentPods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d/pod', tag: 'service', summary: 'pods of a deployment', answer: json(Pod, true) }),
+  servicePods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/pod', tag: 'service', summary: 'pods of a service', answer: json(Pod, true) }),
+  serviceLogs: route({
+    method: 'GET',
+    path: '/namespace/:ns/service/:svc/logs',
+    tag: 'service',
+    summary: 'log lines of all pods (or one), in time order; follows with follow=true',
+    query: LogsQuery,
+    answer: { ndjson: named('LogEntry', LogEntrySchema) },
+  }),
+
+  // pods
+  pods: route({ method: 'GET', path: '/namespace/:ns/pod', tag: 'pod', summary: 'pods of a namespace', answer: json(Pod, true) }),
+  pod: route({ method: 'GET', path: '/namespace/:ns/pod/:pod', tag: 'pod', summary: 'get a pod', answer: json(Pod) }),
+  exec: route({
+    method: 'POST',
+    path: '/namespace/:ns/pod/:pod/exec',
+    tag: 'pod',
+    summary: 'run a command in a container of the pod (output bounded)',
+    body: { ...named('ExecRequest', ExecRequest), invalid: 'invalid exec request', validatedBy: 'route' },
+    answer: json(named('ExecResult', ExecResultSchema)),
+  }),
+  endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', tag: 'service', summary: 'service endpoints (ready pod addresses)', answer: json(Endpoint, true) }),
+};
+
+// ---------------------------------------------------------------- secrets, configs, volumes, routes: one shape of CRUD
+const OBJECTS = {
+  secret: { manifest: named('SecretManifest', SecretManifest), object: named('Secret', SecretObject), invalid: 'invalid secret' },
+  config: { manifest: named('ConfigManifest', ConfigManifest), object: named('Config', ConfigObject), invalid: 'invalid config' },
+  volume: { manifest: named('VolumeManifest', VolumeManifest), object: named('Volume', VolumeObject), invalid: 'invalid volume' },
+  route: { manifest: named('RouteManifest', RouteManifest), object: named('Route', RouteObject), invalid: 'invalid route' },
+} satisfies Record<NamespacedKind, unknown>;
+
+function objectRoutes(kind: NamespacedKind) {
+  const o = OBJECTS[kind];
+  const body = { ...o.manifest, invalid: o.invalid, validatedBy: 'domain' as const };
+  const base = `/namespace/:ns/${kind}`;
+  return {
+    list: route({ method: 'GET', path: base, tag: kind, summary: `list ${kind}s`, answer: json(o.object, true) }),
+    create: route({ method: 'POST', path: base, tag: kind, summary: `create a ${kind}`, status: 201, body, answer: json(o.object) }),
+    get: route({ method: 'GET', path: `${base}/:name`, tag: kind, summary: `get a ${kind}`, answer: json(o.object) }),
+    replace: route({ method: 'PUT', path: `${base}/:name`, tag: kind, summary: `replace a ${kind}`, body, answer: json(o.object) }),
+    remove: route({ method: 'DELETE', path: `${base}/:name`, tag: kind, summary: `delete a ${kind}`, answer: none }),
+  };
+}
+
+export const OBJECT_KINDS = Object.keys(OBJECTS) as NamespacedKind[];
+export const OBJECT_ROUTES = Object.fromEntries(OBJECT_KINDS.map((k) => [k, objectRoutes(k)])) as Record<NamespacedKind, ReturnType<typeof objectRoutes>>;
+
+/** Every route definition. */
+export function allRoutes(): RouteDef[] {
+  return [...Object.values(ROUTES), ...OBJECT_KINDS.flatMap((k) => Object.values(OBJECT_ROUTES[k]))];
+}

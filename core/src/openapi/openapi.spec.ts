@@ -1,0 +1,59 @@
+// The OpenAPI document against what is served: every route Nest registered is in it with its method,
+// every path in it is served, and the committed docs/openapi.json is what the definitions generate.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VERSION } from '../version';
+import { startApiFixture, type ApiFixture } from './api-fixture';
+import { buildOpenApi } from './spec';
+
+const ROOT = join(__dirname, '../../..');
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+}
+
+/** What the express router under Nest actually serves: "GET /namespace/{ns}" for each route. */
+function servedRoutes(f: ApiFixture): string[] {
+  const express = f.app.getHttpAdapter().getInstance() as { router?: { stack: Layer[] }; _router?: { stack: Layer[] } };
+  const stack = (express.router ?? express._router)!.stack;
+  return stack
+    .filter((l) => l.route)
+    .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path.replace(/:([A-Za-z_]\w*)/g, '{$1}')}`));
+}
+
+const documented = (doc: { paths: Record<string, Record<string, unknown>> }) =>
+  Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
+
+describe('OpenAPI document', () => {
+  let f: ApiFixture;
+  beforeAll(async () => {
+    f = await startApiFixture();
+  });
+  afterAll(() => f.close());
+
+  it('documents every route Nest serves, and serves every route it documents', () => {
+    const served = servedRoutes(f).filter((r) => !/^GET \/docs/.test(r)); // the document's own pages
+    const doc = buildOpenApi(VERSION);
+    expect(served.length).toBeGreaterThan(40);
+    expect(served.filter((r) => !documented(doc).includes(r))).toEqual([]);
+    expect(documented(doc).filter((r) => !served.includes(r))).toEqual([]);
+  });
+
+  it('gives every operation a typed answer, and every body a schema', () => {
+    const doc = buildOpenApi(VERSION) as unknown as { paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, { content?: Record<string, { schema: { $ref?: string; items?: { $ref?: string } } }> }> }>> };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const [status, ok] = Object.entries(op.responses)[0];
+        if (status === '204') continue;
+        const schema = Object.values(ok.content ?? {})[0]?.schema;
+        expect({ route: `${method} ${path}`, typed: !!(schema && (schema.$ref || schema.items?.$ref || path === '/cacerts')) }).toEqual({ route: `${method} ${path}`, typed: true });
+        if (method === 'post' || method === 'put') expect({ route: `${method} ${path}`, body: !!op.requestBody }).toEqual({ route: `${method} ${path}`, body: true });
+      }
+    }
+  });
+
+  it('docs/openapi.json is what the route definitions generate (npm run openapi writes it)', () => {
+    const committed = JSON.parse(readFileSync(join(ROOT, 'docs/openapi.json'), 'utf8')) as object;
+    expect(committed).toEqual(JSON.parse(JSON.stringify(buildOpenApi(VERSION))));
+  });
+});
