@@ -1,10 +1,11 @@
-// Bearer-token check in front of every route but /healthz and /cacerts: 401 for a missing or unknown
+// Bearer-token check in front of every route but /healthz, /cacerts and the API's documentation (/docs): 401 for a missing or unknown
 // token, 403 for a known caller outside its scope (a node asking for another's pods). Over TLS the
 // client certificate the socket verified against the cluster CA is part of who the caller is.
 import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import { allowed, forbidden, type Auth, type Principal } from '../auth/auth';
 import { identity, type PeerIdentity } from '../tls/cert-info';
+import { isDocsPath } from './docs';
 import { allRoutes } from './routes';
 
 export type AuthedRequest = Request & { principal?: Principal };
@@ -20,7 +21,7 @@ function peerOf(req: Request): PeerIdentity | undefined {
 
 export function authMiddleware(auth: Auth) {
   return (req: AuthedRequest, res: Response, next: NextFunction) => {
-    if (PUBLIC_PATHS.has(req.path)) return next();
+    if (PUBLIC_PATHS.has(req.path) || (req.method === 'GET' && isDocsPath(req.path))) return next();
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (!m) return deny(res, 401, 'UNAUTHORIZED', 'missing bearer token: send "Authorization: Bearer <token>"');
     auth.authenticate(m[1].trim(), peerOf(req)).then(

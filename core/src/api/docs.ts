@@ -1,6 +1,8 @@
-// /docs (Swagger UI) and /docs-json (the OpenAPI document built from the SDK's schemas), behind the same
-// token as the rest of the API. The UI is swagger-ui-dist's static files with an initializer pointing at
-// /docs-json; @nestjs/swagger is not loaded at run time (it cost an idle server about 4 MB).
+// /docs (Swagger UI) and /docs-json (the OpenAPI document built from the route definitions), served
+// without a token so that a browser opens them: the document describes the API, it holds no data. The
+// calls made from the page need the token, entered with its "Authorize" button. The UI is
+// swagger-ui-dist's static files with an initializer pointing at /docs-json; @nestjs/swagger is not
+// loaded at run time (it cost an idle server about 4 MB).
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -18,10 +20,13 @@ interface Req {
 type Handler = (req: Req, res: Res, next: () => void) => void;
 
 const INITIALIZER = `window.onload = () => {
-  window.ui = SwaggerUIBundle({ url: '/docs-json', dom_id: '#swagger-ui', deepLinking: true,
+  window.ui = SwaggerUIBundle({ url: '/docs-json', dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });
 };
 `;
+
+/** The document and its page: what the auth middleware lets through without a token. */
+export const isDocsPath = (path: string): boolean => path === '/docs-json' || path === '/docs' || path.startsWith('/docs/');
 
 export function serveDocs(app: NestExpressApplication, spec: object): void {
   const json = JSON.stringify(spec);

@@ -52,6 +52,22 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('/docs opens in a browser without a token; the API behind it still needs one', async () => {
+    const page = await fetch(`${f.url}/docs/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/swagger/i);
+    expect((await fetch(`${f.url}/docs`, { redirect: 'manual' })).status).toBe(301);
+    expect((await fetch(`${f.url}/docs/swagger-initializer.js`)).status).toBe(200);
+    expect((await fetch(`${f.url}/docs/swagger-ui-bundle.js`)).status).toBe(200);
+    const json = await fetch(`${f.url}/docs-json`);
+    expect(json.status).toBe(200);
+    expect(((await json.json()) as { paths: object }).paths).toHaveProperty(['/namespace/{ns}/service']);
+    for (const path of ['/namespace', '/cluster', '/cluster/node', '/cluster/token', '/docsx', '/docs-json/x']) expect((await fetch(`${f.url}${path}`)).status).toBe(401);
+    expect((await fetch(`${f.url}/docs-json`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${f.url}/namespace`, { headers: { authorization: `Bearer ${f.adminToken}` } })).status).toBe(200);
+  });
+
   it('docs/openapi.json is what the route definitions generate (npm run openapi writes it)', () => {
     const committed = JSON.parse(readFileSync(join(ROOT, 'docs/openapi.json'), 'utf8')) as object;
     expect(committed).toEqual(JSON.parse(JSON.stringify(buildOpenApi(VERSION))));
