@@ -1,5 +1,5 @@
 // ImageService on containerd: client-side pulls into the content store, image records as tags.
-import { LbError, type CiiCapabilities, type DriverLogger, type ImageInfo, type ImageService, type RegistryAuth } from '@lastbackend/sdk';
+import { LbError, type CiiCapabilities, type CiiFeatures, type DriverLogger, type ImageInfo, type ImageService, type PullOptions, type RegistryAuth } from '@lastbackend/sdk';
 import type { ContainerdDriverConfig } from './config';
 import { ContentStore } from './content';
 import { ContainerdDriver } from './engine';
@@ -13,6 +13,7 @@ const IMAGE_ID = /^sha256:[a-f0-9]{64}$/;
 
 export class ContainerdImages extends ContainerdDriver implements ImageService {
   readonly capabilities: CiiCapabilities = { push: false, import: false };
+  readonly features: CiiFeatures = { pullProgress: true };
   private readonly content: ContentStore;
   private readonly images: ImageStore;
 
@@ -28,13 +29,14 @@ export class ContainerdImages extends ContainerdDriver implements ImageService {
     this.images = new ImageStore(ctd, this.content);
   }
 
-  async pull(ref: string, auth?: RegistryAuth): Promise<ImageInfo> {
+  async pull(ref: string, auth?: RegistryAuth, options: PullOptions = {}): Promise<ImageInfo> {
     const parsed = parse(ref);
     try {
       const name = await pullImage(this.ctd, this.content, this.images, parsed, {
         snapshotter: this.config.snapshotter,
         insecureRegistries: this.config.insecure_registries,
         auth,
+        onProgress: options.onProgress,
       });
       const info = await this.inspect(name);
       if (!info) throw new LbError('INTERNAL', `image ${name} vanished right after its pull`);

@@ -6,12 +6,15 @@ import { join } from 'node:path';
 import {
   LbError,
   boundedCollector,
+  validateSecurity,
   type ContainerEvent,
   type ContainerRuntime,
   type ContainerSpec,
   type ContainerState,
+  type ContainerStats,
   type ContainerStatus,
   type CriCapabilities,
+  type CriFeatures,
   type DriverLogger,
   type ExecResult,
   type LogLine,
@@ -27,9 +30,11 @@ import { jsonAny, timestampToDate, type Any, type Containerd, type Timestamp } f
 import { containerId, labelFilter } from './ids';
 import { ImageStore } from './images';
 import { LogCopier, readLogs } from './logs';
-import { hostsFile, PROCESS_TYPE_URL, resolvConf, runtimeSpec, SPEC_TYPE_URL, type OciSpec } from './oci-spec';
+import { capabilitySet, hostsFile, processArgs, PROCESS_TYPE_URL, resolvConf, runtimeSpec, SPEC_TYPE_URL, type OciSpec } from './oci-spec';
 import { parseReference, type ImageRef } from './reference';
+import { cgroupStats } from './stats';
 import { removeSnapshot, type SnapshotMount } from './unpack';
+import { resolveUser } from './user';
 
 /** Labels the driver keeps for itself on the container record; never shown to the platform. */
 const OWN = 'containerd.lastbackend.io/';
@@ -106,6 +111,8 @@ export function toStatus(c: ContainerRecord, task: TaskProcess | undefined): Con
 
 export class ContainerdRuntime extends ContainerdDriver implements ContainerRuntime {
   readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: true };
+  /** Streaming exec needs a console socket for its tty and a stdin FIFO: not done yet, so refused. */
+  readonly features: CriFeatures = { security: true, execStream: false, stats: true };
   private readonly images: ImageStore;
   private readonly copiers = new Map<string, LogCopier>();
   /** Labels of containers seen, so events about deleted ones can still be filtered. */
@@ -294,6 +301,8 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     const id = containerId(spec.name);
     const what = `create container ${spec.name}`;
     try {
+      validateSecurity(spec);
+      capabilitySet(spec.security); // refuses an unknown capability before anything is made
       const existing = await this.container(id);
       if (existing) return toStatus(existing, await this.task(id));
 
@@ -320,8 +329,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       await writeFile(etc.resolvConf, resolvConf(spec.dns, hostResolv));
       await writeFile(etc.hosts, hostsFile(hostname));
       await writeFile(etc.hostname, `${hostname}\n`);
-      const oci = runtimeSpec({ id, namespace: this.config.namespace, hostname, spec, image: image.config, etc, netns });
-      if (!oci.process.args.length) throw new LbError('INVALID_ARGUMENT', `${what}: no command, and the image has none`);
+      if (!processArgs(spec, image.config).length) throw new LbError('INVALID_ARGUMENT', `${what}: no command, and the image has none`);
 
       const labels: Record<string, string> = { ...spec.labels, [LABEL_NAME]: spec.name };
       if (spec.stopTimeout !== undefined) labels[LABEL_STOP_TIMEOUT] = String(spec.stopTimeout);
@@ -331,12 +339,17 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       const lease = `lastbackend-create-${randomBytes(8).toString('hex')}`;
       await this.ctd.call('leases', 'Create', { id: lease, labels: { 'containerd.io/gc.expire': new Date(Date.now() + 600_000).toISOString() } });
       try {
+        let mounts: SnapshotMount[];
         try {
-          await this.ctd.call('snapshots', 'Prepare', { snapshotter: this.config.snapshotter, key: id, parent: top }, { lease });
+          ({ mounts } = await this.ctd.call<{ mounts: SnapshotMount[] }>('snapshots', 'Prepare', { snapshotter: this.config.snapshotter, key: id, parent: top }, { lease }));
         } catch (e) {
           if (!isAlreadyExists(e)) throw e; // left over by a create that failed half way: reuse it
+          ({ mounts } = await this.ctd.call<{ mounts: SnapshotMount[] }>('snapshots', 'Mounts', { snapshotter: this.config.snapshotter, key: id }));
         }
         try {
+          // A user name is the image's to define: looked up in the container's own /etc/passwd.
+          const user = spec.security?.user === undefined ? undefined : await resolveUser(spec.security.user, mounts);
+          const oci = runtimeSpec({ id, namespace: this.config.namespace, hostname, spec, image: image.config, etc, netns, user });
           await this.ctd.call('containers', 'Create', {
             container: {
               id,
@@ -521,6 +534,21 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       if (!c.spec) throw new LbError('INTERNAL', `${what}: the container has no runtime spec`);
       const oci = JSON.parse(c.spec.value.toString('utf8')) as OciSpec;
       return await this.runExec(id, { ...oci.process, args: command, terminal: false }, options.timeoutSeconds, what);
+    } catch (e) {
+      throw toLbError(e, what);
+    }
+  }
+
+  async stats(idOrName: string): Promise<ContainerStats> {
+    const id = containerId(idOrName);
+    const what = `stats of container ${idOrName}`;
+    try {
+      const c = await this.mustContainer(id, what);
+      const task = await this.task(id);
+      if (!task || task.status !== 'RUNNING') throw new LbError('FAILED_PRECONDITION', `${what}: it is not running`);
+      if (!c.spec) throw new LbError('INTERNAL', `${what}: the container has no runtime spec`);
+      const oci = JSON.parse(c.spec.value.toString('utf8')) as OciSpec;
+      return await cgroupStats(oci.linux.cgroupsPath, task.pid);
     } catch (e) {
       throw toLbError(e, what);
     }
