@@ -1,5 +1,5 @@
 import type { ContainerSpec } from '@lastbackend/sdk';
-import { hostsFile, processArgs, processEnv, resolvConf, runtimeSpec } from './oci-spec';
+import { ALL_CAPABILITIES, capabilitySet, DEFAULT_CAPABILITIES, hostsFile, numericUser, processArgs, processEnv, resolvConf, runtimeSpec } from './oci-spec';
 
 const base: ContainerSpec = {
   name: 'web-1',
@@ -74,5 +74,47 @@ describe('/etc files', () => {
     );
     expect(resolvConf(undefined, 'nameserver 127.0.0.53\nnameserver 10.1.1.1\nsearch x\n')).toBe('nameserver 10.1.1.1\nsearch x\n');
     expect(hostsFile('web')).toContain('127.0.0.1\tweb\n');
+  });
+});
+
+describe('security options', () => {
+  it('default: root, writable root, default capabilities, new privileges allowed, /proc and /sys guarded', () => {
+    const spec = runtimeSpec({ id: 'd', namespace: 'n', hostname: 'd', spec: base, image, etc });
+    expect(spec.process.user).toEqual({ uid: 0, gid: 0 });
+    expect(spec.root.readonly).toBe(false);
+    expect(spec.process.noNewPrivileges).toBe(false);
+    expect(spec.process.capabilities.bounding).toEqual(DEFAULT_CAPABILITIES);
+    expect(spec.linux.maskedPaths.length).toBeGreaterThan(0);
+    expect(spec.linux.resources.devices).toEqual([{ allow: false, access: 'rwm' }]);
+  });
+
+  it('maps read-only root, no_new_privileges, the resolved user and the capability set', () => {
+    const spec = runtimeSpec({
+      id: 's', namespace: 'n', hostname: 's', image, etc, user: { uid: 1000, gid: 100 },
+      spec: { ...base, security: { read_only_rootfs: true, no_new_privileges: true, user: '1000:100', cap_drop: ['ALL'], cap_add: ['NET_ADMIN'] } },
+    });
+    expect(spec.root.readonly).toBe(true);
+    expect(spec.process.noNewPrivileges).toBe(true);
+    expect(spec.process.user).toEqual({ uid: 1000, gid: 100 });
+    expect(spec.process.capabilities).toEqual({ bounding: ['CAP_NET_ADMIN'], effective: ['CAP_NET_ADMIN'], permitted: ['CAP_NET_ADMIN'] });
+  });
+
+  it('privileged: every capability and device, the host /dev, nothing masked', () => {
+    const spec = runtimeSpec({ id: 'p', namespace: 'n', hostname: 'p', image, etc, spec: { ...base, security: { privileged: true } } });
+    expect(spec.process.capabilities.bounding).toEqual(ALL_CAPABILITIES);
+    expect(spec.linux.resources.devices).toEqual([{ allow: true, access: 'rwm' }]);
+    expect(spec.linux.maskedPaths).toEqual([]);
+    expect(spec.linux.readonlyPaths).toEqual([]);
+    expect(spec.mounts.find((m) => m.destination === '/dev')).toMatchObject({ type: 'bind', source: '/dev' });
+  });
+
+  it('computes capability sets as Docker does and refuses unknown names, naming the field', () => {
+    expect(capabilitySet({ cap_drop: ['CHOWN', 'CAP_KILL'] })).toEqual(DEFAULT_CAPABILITIES.filter((c) => c !== 'CAP_CHOWN' && c !== 'CAP_KILL'));
+    expect(capabilitySet({ cap_add: ['ALL'], cap_drop: ['SYS_ADMIN'] })).toEqual(ALL_CAPABILITIES.filter((c) => c !== 'CAP_SYS_ADMIN'));
+    expect(capabilitySet({ cap_drop: ['ALL'] })).toEqual([]);
+    expect(() => capabilitySet({ cap_add: ['NOT_A_CAP'] })).toThrow(/security\.cap_add\.0: CAP_NOT_A_CAP is not a Linux capability/);
+    expect(numericUser('1000')).toEqual({ uid: 1000, gid: 0 });
+    expect(numericUser('1000:5')).toEqual({ uid: 1000, gid: 5 });
+    expect(numericUser('nobody')).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 // OCI runtime specs for runc, with the defaults containerd's own client would fill in for a plain container.
-import type { ContainerSpec, Mount } from '@lastbackend/sdk';
+import { capabilityName, invalid, type ContainerSecurity, type ContainerSpec, type Mount } from '@lastbackend/sdk';
 import type { ImageConfig } from './image';
 
 export const SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
@@ -24,6 +24,63 @@ export const DEFAULT_CAPABILITIES = [
   'CAP_KILL',
   'CAP_AUDIT_WRITE',
 ];
+
+/** Every capability runc knows (Linux 5.9+), for "ALL" and privileged containers. */
+export const ALL_CAPABILITIES = [
+  ...DEFAULT_CAPABILITIES,
+  'CAP_DAC_READ_SEARCH',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_NET_BROADCAST',
+  'CAP_NET_ADMIN',
+  'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT',
+  'CAP_SYS_NICE',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG',
+  'CAP_LEASE',
+  'CAP_AUDIT_CONTROL',
+  'CAP_MAC_OVERRIDE',
+  'CAP_MAC_ADMIN',
+  'CAP_SYSLOG',
+  'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND',
+  'CAP_AUDIT_READ',
+  'CAP_PERFMON',
+  'CAP_BPF',
+  'CAP_CHECKPOINT_RESTORE',
+];
+
+/**
+ * The capability set of a container with these options, the way Docker computes it: privileged or an added
+ * "ALL" starts from every capability, a dropped "ALL" from none, then the named drops and adds apply.
+ */
+export function capabilitySet(security: ContainerSecurity | undefined): string[] {
+  if (security?.privileged) return [...ALL_CAPABILITIES];
+  const add = (security?.cap_add ?? []).map(capabilityName);
+  const drop = (security?.cap_drop ?? []).map(capabilityName);
+  const fields = [...add.map((c, i) => ['cap_add', c, i] as const), ...drop.map((c, i) => ['cap_drop', c, i] as const)]
+    .filter(([, c]) => c !== 'ALL' && !ALL_CAPABILITIES.includes(c))
+    .map(([key, c, i]) => ({ field: `security.${key}.${i}`, reason: `${c} is not a Linux capability` }));
+  if (fields.length) throw invalid(fields, 'invalid security options');
+  if (add.includes('ALL')) return ALL_CAPABILITIES.filter((c) => !drop.includes(c));
+  const caps = new Set(drop.includes('ALL') ? [] : DEFAULT_CAPABILITIES);
+  for (const c of drop) caps.delete(c);
+  for (const c of add) caps.add(c);
+  return [...caps];
+}
+
+/** A numeric "uid[:gid]" (gid defaults to uid's group 0 as in Docker); undefined for a name. */
+export function numericUser(user: string): { uid: number; gid: number } | undefined {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user);
+  return m ? { uid: Number(m[1]), gid: m[2] === undefined ? 0 : Number(m[2]) } : undefined;
+}
 
 const MASKED_PATHS = [
   '/proc/acpi',
@@ -93,6 +150,8 @@ export interface SpecInput {
   etc: EtcFiles;
   /** Network namespace to join (another container's); a new one when absent. */
   netns?: string;
+  /** The user the process runs as, resolved from security.user (root when absent). */
+  user?: { uid: number; gid: number };
 }
 
 const CPU_PERIOD = 100_000;
@@ -126,7 +185,9 @@ const bind = (source: string, destination: string, readonly: boolean): OciMount 
 export function runtimeSpec(input: SpecInput): OciSpec {
   const { spec, image } = input;
   const args = processArgs(spec, image);
-  const caps = [...DEFAULT_CAPABILITIES];
+  const security = spec.security;
+  const privileged = security?.privileged === true;
+  const caps = capabilitySet(security);
   const userMounts = spec.mounts.map((m: Mount) => bind(m.source, m.target, m.readonly));
   const overridden = new Set(userMounts.map((m) => m.destination));
   const etc = [
@@ -134,7 +195,8 @@ export function runtimeSpec(input: SpecInput): OciSpec {
     bind(input.etc.hosts, '/etc/hosts', false),
     bind(input.etc.hostname, '/etc/hostname', false),
   ].filter((m) => !overridden.has(m.destination));
-  const resources: OciSpec['linux']['resources'] = { devices: [{ allow: false, access: 'rwm' }] };
+  // Privileged: every device, as on the host (its /dev is bound in below).
+  const resources: OciSpec['linux']['resources'] = { devices: [{ allow: privileged, access: 'rwm' }] };
   if (spec.resources.ram !== undefined) resources.memory = { limit: Math.round(spec.resources.ram) };
   if (spec.resources.cpu !== undefined) {
     resources.cpu = { quota: Math.max(1000, Math.round((spec.resources.cpu * CPU_PERIOD) / 1000)), period: CPU_PERIOD };
@@ -143,19 +205,21 @@ export function runtimeSpec(input: SpecInput): OciSpec {
     ociVersion: '1.0.2-dev',
     process: {
       terminal: false,
-      user: { uid: 0, gid: 0 },
+      user: input.user ?? { uid: 0, gid: 0 },
       args,
       env: processEnv(spec.env, image),
       cwd: spec.workdir || image.config?.WorkingDir || '/',
       capabilities: { bounding: caps, effective: [...caps], permitted: [...caps] },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
-      noNewPrivileges: false,
+      noNewPrivileges: security?.no_new_privileges === true,
     },
-    root: { path: 'rootfs', readonly: false },
+    root: { path: 'rootfs', readonly: security?.read_only_rootfs === true },
     hostname: input.hostname,
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      privileged
+        ? { destination: '/dev', type: 'bind', source: '/dev', options: ['rbind', 'rprivate', 'nosuid', 'rw'] }
+        : { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
       {
         destination: '/dev/pts',
         type: 'devpts',
@@ -164,8 +228,8 @@ export function runtimeSpec(input: SpecInput): OciSpec {
       },
       { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', privileged ? 'rw' : 'ro'] },
+      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: [privileged ? 'rw' : 'ro', 'nosuid', 'noexec', 'nodev'] },
       ...etc,
       ...userMounts,
     ],
@@ -177,8 +241,9 @@ export function runtimeSpec(input: SpecInput): OciSpec {
         { type: 'mount' },
         input.netns ? { type: 'network', path: input.netns } : { type: 'network' },
       ],
-      maskedPaths: MASKED_PATHS,
-      readonlyPaths: READONLY_PATHS,
+      // Privileged: nothing of /proc and /sys hidden or read-only, as Docker does.
+      maskedPaths: privileged ? [] : MASKED_PATHS,
+      readonlyPaths: privileged ? [] : READONLY_PATHS,
       cgroupsPath: `/${input.namespace}/${input.id}`,
       resources,
     },

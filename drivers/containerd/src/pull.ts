@@ -1,6 +1,6 @@
 // Client-side pull, like `ctr pull`: registry → content store (under a lease) → image record → snapshots.
 import { randomBytes } from 'node:crypto';
-import { LbError, type RegistryAuth } from '@lastbackend/sdk';
+import { LbError, type PullProgress, type RegistryAuth } from '@lastbackend/sdk';
 import type { ContentStore } from './content';
 import type { Containerd } from './grpc';
 import { isIndex, isManifest, pickManifest, type ImageConfig, type Index, type Manifest } from './image';
@@ -13,6 +13,26 @@ export interface PullOptions {
   snapshotter: string;
   insecureRegistries: readonly string[];
   auth?: RegistryAuth;
+  /** Progress per layer; a throw from it is ignored. */
+  onProgress?: (p: PullProgress) => void;
+}
+
+/** Bytes between two "Downloading" reports of a layer. */
+const PROGRESS_STEP = 512 * 1024;
+
+/** Passes `src` on, reporting how much of the layer went through. */
+async function* counted(src: AsyncIterable<Uint8Array>, layer: string, total: number, report: (p: PullProgress) => void): AsyncGenerator<Uint8Array> {
+  let current = 0;
+  let reported = 0;
+  for await (const chunk of src) {
+    current += chunk.length;
+    if (current - reported >= PROGRESS_STEP) {
+      reported = current;
+      report({ layer, status: 'Downloading', current, total });
+    }
+    yield chunk;
+  }
+  report({ layer, status: 'Download complete', current, total });
 }
 
 /** How long a lease may outlive a crashed pull before containerd's GC drops it and what it holds. */
@@ -26,6 +46,13 @@ export async function pullImage(
   ref: ImageRef,
   options: PullOptions,
 ): Promise<string> {
+  const report = (p: PullProgress): void => {
+    try {
+      options.onProgress?.(p);
+    } catch {
+      // a listener's failure is not the pull's
+    }
+  };
   const registry = new RegistryClient(ref, isInsecure(ref.domain, options.insecureRegistries), options.auth);
   const top = await registry.manifest(ref.digest ?? ref.tag ?? 'latest');
 
@@ -55,10 +82,15 @@ export async function pullImage(
     const diffIds = config.rootfs?.diff_ids ?? [];
     for (const layer of manifest.layers) {
       const desc = { media_type: layer.mediaType, digest: layer.digest, size: layer.size };
-      if (await content.info(layer.digest)) continue;
-      await content.write(desc, await registry.blob(layer.digest), {}, opts);
+      if (await content.info(layer.digest)) {
+        report({ layer: layer.digest, status: 'Already exists', current: layer.size, total: layer.size });
+        continue;
+      }
+      report({ layer: layer.digest, status: 'Downloading', current: 0, total: layer.size });
+      await content.write(desc, counted(await registry.blob(layer.digest), layer.digest, layer.size, report), {}, opts);
     }
     const topChain = await unpack(ctd, content, manifest.layers, diffIds, options.snapshotter, lease);
+    for (const layer of manifest.layers) report({ layer: layer.digest, status: 'Pull complete', current: layer.size, total: layer.size });
     await content.write(
       { media_type: manifest.config.mediaType, digest: manifest.config.digest, size: manifest.config.size },
       configBody,

@@ -95,7 +95,7 @@ runCriConformance('containerd', async () => {
 
 runCiiConformance('containerd', async () => {
   const cii = ciiOf(await load());
-  return { cii, presentImage: environment().image, cleanup: () => cii.dispose() };
+  return { cii, presentImage: environment().image, pullableImage: environment().image, cleanup: () => cii.dispose() };
 });
 
 describe('containerd driver', () => {
