@@ -9,6 +9,7 @@ import { Resources } from '../state/resources';
 import { keys } from '../store/keys';
 import { Store } from '../store/store';
 import { Controller } from './controller';
+import { defaultScheduler, type Scheduler } from '../scheduler/scheduler';
 import { SecretBox } from '../state/secret-box';
 import { randomBytes } from 'node:crypto';
 
@@ -165,6 +166,20 @@ describe('Controller', () => {
     expect(p.meta.node).toBe('');
     expect(p.status.message).toBe('unschedulable: node n1 lacks label zone=b');
     await until(svc, (s) => s.status.state === 'degraded', 'service degraded');
+  });
+  it('places pods with the scheduler it is given (the SchedulerModule seam)', async () => {
+    await ctl.stop();
+    const asked: string[] = [];
+    const scheduler: Scheduler = {
+      nodeLoads: defaultScheduler.nodeLoads,
+      place: (pod, loads) => (asked.push(pod.meta.name), { reason: `unschedulable: policy says no to ${loads.size} node(s)` }),
+    };
+    ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 60 }, scheduler);
+    await ctl.start();
+    await r.createService('ns', manifest(2));
+    const held = await until(pods, (ps) => ps.length === 2 && ps.every((p) => p.status.message === 'unschedulable: policy says no to 1 node(s)'), 'pods held back by the policy');
+    expect(held.every((p) => !p.meta.node)).toBe(true);
+    expect(asked.length).toBeGreaterThanOrEqual(2);
   });
 });
 

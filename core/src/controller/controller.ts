@@ -19,7 +19,7 @@ import { keys, PREFIX } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, StoreEvent, Txn } from '../store/store';
 import { hashOf, stableStringify } from '../state/hash';
-import { nodeLoads, place, type BoundPod } from '../scheduler/scheduler';
+import { defaultScheduler, type BoundPod, type Scheduler } from '../scheduler/scheduler';
 import { PodIndex } from './pod-index';
 import type { Logger } from '../kernel/logger';
 
@@ -56,6 +56,8 @@ export class Controller {
     private readonly store: Store,
     private readonly log: Logger,
     private readonly opts: ControllerOptions = DEFAULT_CONTROLLER_OPTIONS,
+    /** Where pending pods go. */
+    private readonly scheduler: Scheduler = defaultScheduler,
   ) {}
 
   private txn<R>(fn: (tx: Txn) => Promise<R>): Promise<R> {
@@ -323,11 +325,11 @@ export class Controller {
     if (!pending.length) return;
     const byKey = new Map<string, BoundPod>(await this.podIndex().all());
     for (const p of pods) byKey.set(keys.pod(p.meta.namespace, p.meta.name), p);
-    const loads = nodeLoads(await tx.list<Node>(PREFIX.nodes), [...byKey.values()].filter((p) => !p.spec.destroy || p.meta.node));
+    const loads = this.scheduler.nodeLoads(await tx.list<Node>(PREFIX.nodes), [...byKey.values()].filter((p) => !p.spec.destroy || p.meta.node));
     for (const p of pending) {
       const before = stableStringify(p);
       const claim = await this.volumeClaim(tx, p);
-      const r = 'reason' in claim ? claim : place(claim.node ? { ...p, spec: { ...p.spec, selector: { ...p.spec.selector, node: claim.node } } } : p, loads);
+      const r = 'reason' in claim ? claim : this.scheduler.place(claim.node ? { ...p, spec: { ...p.spec, selector: { ...p.spec.selector, node: claim.node } } } : p, loads);
       if (!('reason' in r) && !('reason' in claim)) for (const v of claim.volumes ?? []) this.leaseVolume(w, v, r.node);
       if ('reason' in r) {
         p.status.message = r.reason;

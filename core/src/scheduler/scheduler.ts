@@ -100,3 +100,11 @@ export function place(pod: Pod, loads: Map<string, NodeLoad>): Placement {
 }
 
 const mib = (b: number) => `${Math.round(b / 1024 / 1024)}MiB`;
+
+/** The placement policy the controller runs: the functions above, injected (SchedulerModule) so it is one seam. */
+export interface Scheduler {
+  nodeLoads(nodes: Node[], pods: Iterable<BoundPod>): Map<string, NodeLoad>;
+  place(pod: Pod, loads: Map<string, NodeLoad>): Placement;
+}
+
+export const defaultScheduler: Scheduler = { nodeLoads, place };
