@@ -8,14 +8,18 @@ export interface IngressBackend {
   port: number;
 }
 export interface IngressRule {
-  /** Path prefix; '/' matches everything. */
+  /** Path prefix, starting with '/'; '/' matches everything. */
   path: string;
+  /** Balanced between; a rule without backends answers 503. */
   backends: IngressBackend[];
 }
 export interface IngressRoute {
   namespace: string;
   name: string;
-  /** Exact host names (lowercase); requests match on Host (port stripped) or SNI. */
+  /**
+   * Exact DNS names; requests match on Host (any letter case, port stripped) or SNI. A route with a host
+   * that is not a DNS name or a path that does not start with '/' is rejected. Unknown hosts get 404.
+   */
   hosts: string[];
   /** Longest path prefix wins. */
   rules: IngressRule[];

@@ -7,3 +7,4 @@ export { runCniConformance, type CniConformanceSubject } from './cni-conformance
 export { isLbErrorLike } from './helpers';
 export { runTests, errorText, type TestReport, type TestResult, type RunnerOptions } from './runner';
 export { runDiscoveryConformance, type DiscoveryConformanceSubject } from './discovery-conformance';
+export { runIngressConformance, type IngressConformanceSubject } from './ingress-conformance';
