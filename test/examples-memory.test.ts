@@ -142,7 +142,7 @@ runCriConformance('memory example', async () => {
 
 runCiiConformance('memory example', async () => {
   const { cii } = await makeDriver({ images: [IMAGE] });
-  return { cii, presentImage: IMAGE, cleanup: () => cii.dispose() };
+  return { cii, presentImage: IMAGE, pullableImage: 'lb-test/pullable:1', cleanup: () => cii.dispose() };
 });
 
 describe('a platform on the memory runtime', () => {

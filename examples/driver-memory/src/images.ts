@@ -6,10 +6,13 @@ import {
   LbError,
   invalid,
   type CiiCapabilities,
+  type CiiFeatures,
   type DriverInfo,
   type ImageInfo,
   type ImageService,
   type ProbeResult,
+  type PullOptions,
+  type RegistryAuth,
 } from '@lastbackend/sdk';
 
 export const DRIVER_NAME = 'memory';
@@ -81,6 +84,8 @@ const copy = (i: ImageInfo): ImageInfo => ({ ...i, tags: [...i.tags] });
 
 export class MemoryImages implements ImageService {
   readonly capabilities: CiiCapabilities = { push: false, import: false };
+  /** A pull moves nothing, so its progress is one step: the record is there. */
+  readonly features: CiiFeatures = { pullProgress: true };
 
   constructor(
     private readonly store: ImageStore,
@@ -98,14 +103,20 @@ export class MemoryImages implements ImageService {
     return { state: 'ready' };
   }
 
-  async pull(ref: string): Promise<ImageInfo> {
+  async pull(ref: string, _auth?: RegistryAuth, options: PullOptions = {}): Promise<ImageInfo> {
     const key = normalizeRef(ref);
     const registry = registryOf(key);
     if (!this.registries.includes(registry))
       throw new LbError('UNAVAILABLE', `pull ${key}: registry ${registry} is not reachable from the memory runtime`, {
         fix: `add "${registry}" to registries in the driver config (pulls move no data; they only record the image)`,
       });
-    return copy(this.store.add(key).info);
+    const info = copy(this.store.add(key).info);
+    try {
+      options.onProgress?.({ status: 'Recorded', current: 0, total: 0 });
+    } catch {
+      // a listener's failure is not the pull's
+    }
+    return info;
   }
 
   async inspect(ref: string): Promise<ImageInfo | null> {
