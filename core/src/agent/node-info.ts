@@ -21,7 +21,7 @@ function storageOf(dir: string): number {
   }
 }
 
-export function nodeReport(opts: { labels: Record<string, string>; maxPods: number; version: string; drivers: NodeStatusReport['drivers']; endpoint?: string; dataDir: string; address?: string }): NodeStatusReport {
+export function nodeReport(opts: { labels: Record<string, string>; maxPods: number; version: string; drivers: NodeStatusReport['drivers']; plugins?: NodeStatusReport['plugins']; endpoint?: string; dataDir: string; address?: string }): NodeStatusReport {
   return {
     labels: opts.labels,
     // The API bounds what a node may claim; a host beyond the bounds reports them.
@@ -37,6 +37,7 @@ export function nodeReport(opts: { labels: Record<string, string>; maxPods: numb
     hostname: hostname(),
     version: opts.version,
     drivers: opts.drivers,
+    ...(opts.plugins ? { plugins: opts.plugins } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
   };
 }

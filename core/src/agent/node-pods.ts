@@ -1,0 +1,200 @@
+// The pods this node runs, as the node stream says: one PodRunner each (pod-sync.ts), synced one run at a
+// time per pod, the newest spec winning, on every change, container event, probe verdict and resync. The
+// results go to the status reporter and the log collector. Containers of this node that belong to no pod
+// of it are removed, once the agent knows all of its pods (after a snapshot).
+import {
+  LABEL_NAMESPACE,
+  LABEL_NODE,
+  LABEL_POD,
+  LbError,
+  type ExecResult,
+  type KernelHooks,
+  type Pod,
+  type ContainerSpec,
+} from '@lastbackend/sdk';
+import type { Logger } from '../kernel/logger';
+import { LatestWinsByKey } from '../util/serial';
+import { sleep } from '../util/sleep';
+import { containerName } from './container-spec';
+import { PodRunner, type PodDrivers } from './pod-sync';
+import type { PodLogShipping } from './pod-log-shipping';
+import { podKey, type PodStatusReporter } from './pod-status-reporter';
+
+export interface NodePodsOptions {
+  node: string;
+  /** The host address pods report (where their ports are published), read as each pod arrives. */
+  hostIp: () => string;
+  drivers: () => PodDrivers;
+  hooks: KernelHooks;
+  log: Logger;
+  /** Whether pods may start now (with a CNI driver, only once the overlay is set up; it calls syncAll then). */
+  podsMayStart: () => boolean;
+  /** The DNS a container of a namespace gets. */
+  resolver: (ns: string) => ContainerSpec['dns'] | undefined;
+  /** Secrets and configs the pods name, read through the API. */
+  refs: (kind: 'secret' | 'config', ns: string, name: string) => Promise<Record<string, string>>;
+  status: PodStatusReporter;
+  logs: PodLogShipping;
+  /** Aborted when the agent stops. */
+  stopping: AbortSignal;
+}
+
+const PROBE_MS = 1000;
+
+export class NodePods {
+  private readonly runners = new Map<string, PodRunner>();
+  private readonly syncs: LatestWinsByKey<string>;
+  private haveSnapshot = false;
+  private probeTimer?: NodeJS.Timeout;
+  private events?: Promise<void>;
+
+  constructor(private readonly o: NodePodsOptions) {
+    this.syncs = new LatestWinsByKey(
+      (key) => this.syncPod(key),
+      (e, key) => this.o.log.error(`sync ${key}: ${e.message}`),
+    );
+  }
+
+  /** Probes every second, and follows container events. */
+  start(): void {
+    this.probeTimer = setInterval(() => void this.probeAll(), PROBE_MS);
+    this.events = this.watchEvents();
+  }
+
+  /** Waits for the syncs in flight (none starts afterwards), then releases what was published for pods. */
+  async stop(): Promise<void> {
+    clearInterval(this.probeTimer);
+    await Promise.allSettled([this.events, this.syncs.stop()]);
+    // Pinned volume paths and secret files are not left on a node without its agent; running containers keep
+    // what they mounted, and the next start publishes again before it starts any container.
+    await this.o.drivers().csi?.retain?.([]).catch((e: Error) => this.o.log.warn(`releasing pod volumes and files: ${e.message}`));
+  }
+
+  /** The node's whole set of pods: others are forgotten (their containers go as orphans). */
+  onSnapshot(pods: Pod[]): void {
+    const keep = new Set(pods.map(podKey));
+    for (const k of [...this.runners.keys()]) if (!keep.has(k)) this.forget(k);
+    for (const p of pods) this.upsert(p);
+    this.haveSnapshot = true;
+    void this.collectOrphans();
+  }
+
+  upsert(pod: Pod): void {
+    const key = podKey(pod);
+    const r = this.runners.get(key);
+    if (r) r.pod = pod;
+    else {
+      const o = this.o;
+      this.runners.set(key, new PodRunner(pod, o.node, o.hostIp(), o.drivers, o.hooks, o.log.child(pod.meta.name), o.resolver, o.refs));
+    }
+    this.schedule(key);
+  }
+
+  /** A pod no longer on this node (deleted or moved): it is not synced any more. */
+  forget(key: string): void {
+    this.o.logs.forget(key);
+    this.runners.delete(key);
+    this.o.status.forget(key);
+  }
+
+  /** Every pod synced again (after the overlay came up, and on each resync pass). */
+  syncAll(): void {
+    for (const key of this.runners.keys()) this.schedule(key);
+  }
+
+  /** The full pass behind the event-driven syncs. */
+  resync(): void {
+    this.syncAll();
+    void this.collectOrphans();
+  }
+
+  /** A deleted volume's data goes with it (the API refuses the delete while a service uses it). */
+  async removeVolume(namespace: string, name: string): Promise<void> {
+    try {
+      await this.o.drivers().csi?.remove({ namespace, name });
+      this.o.log.info(`volume ${namespace}/${name} removed`);
+    } catch (e) {
+      this.o.log.error(`removing volume ${namespace}/${name}: ${(e as Error).message}`);
+    }
+  }
+
+  exec(ns: string, pod: string, command: string[], container?: string, timeoutSeconds?: number): Promise<ExecResult> {
+    const r = this.runners.get(`${ns}/${pod}`);
+    if (!r) throw new LbError('NOT_FOUND', `pod "${pod}" is not running on node ${this.o.node}`);
+    const c = container ?? r.pod.spec.template.containers[0].name;
+    if (!r.pod.spec.template.containers.some((x) => x.name === c)) throw new LbError('NOT_FOUND', `pod "${pod}" has no container "${c}"`);
+    return this.o.drivers().cri.exec(containerName(ns, pod, c), command, { timeoutSeconds });
+  }
+
+  /** Runs a pod's sync; a request during a running sync runs once more after it. */
+  private schedule(key: string): void {
+    void this.syncs.request(key);
+  }
+
+  private async syncPod(key: string): Promise<void> {
+    const r = this.runners.get(key);
+    if (!r) return;
+    const { log, status, logs } = this.o;
+    log.debug(`sync ${key} (revision ${r.pod.meta.revision})`);
+    if (r.pod.spec.destroy) {
+      await r.destroy();
+      logs.destroyed(r.pod);
+      status.report(r.pod, { ...r.pod.status, state: 'destroyed', running: false, message: '', containers: [] });
+      return;
+    }
+    if (!this.o.podsMayStart()) return; // the overlay set-up syncs it again
+    const result = await r.sync();
+    log.debug(`synced ${key}: ${result.state}`);
+    if (this.runners.get(key) === r) logs.synced(r.pod, result);
+    status.report(r.pod, result);
+  }
+
+  private async probeAll(): Promise<void> {
+    for (const [key, r] of this.runners) {
+      if (r.pod.spec.destroy) continue;
+      try {
+        if (await r.probe()) this.schedule(key);
+      } catch (e) {
+        this.o.log.warn(`probe ${key}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** Containers of this node whose pod is no longer ours are removed (after a full snapshot only). */
+  private async collectOrphans(): Promise<void> {
+    if (!this.haveSnapshot) return;
+    const drivers = this.o.drivers; // read at each step: a driver may be swapped meanwhile
+    try {
+      for (const c of await drivers().cri.list({ labels: { [LABEL_NODE]: this.o.node }, all: true })) {
+        const key = `${c.labels[LABEL_NAMESPACE]}/${c.labels[LABEL_POD]}`;
+        if (this.runners.has(key)) continue;
+        this.o.log.info(`removing orphan container ${c.name} (pod ${key} is not on this node)`);
+        await drivers().cri.remove(c.id);
+        await drivers().cni?.detach({ namespace: c.labels[LABEL_NAMESPACE], pod: c.labels[LABEL_POD], netns: '' });
+      }
+      // Volume paths and files of pods gone meanwhile (e.g. while the agent was down) are released.
+      await drivers().csi?.retain?.([...this.runners.values()].map((r) => ({ namespace: r.pod.meta.namespace, pod: r.pod.meta.name })));
+    } catch (e) {
+      this.o.log.warn(`orphan collection: ${(e as Error).message}`);
+    }
+  }
+
+  /** Container events make restarts and status prompt instead of waiting for the next pass. */
+  private async watchEvents(): Promise<void> {
+    const signal = this.o.stopping;
+    while (!signal.aborted) {
+      try {
+        const cri = this.o.drivers().cri;
+        if (!cri.capabilities.events) return;
+        for await (const ev of cri.events({ labels: { [LABEL_NODE]: this.o.node } }, signal)) {
+          const key = `${ev.labels[LABEL_NAMESPACE]}/${ev.labels[LABEL_POD]}`;
+          if (this.runners.has(key) && (ev.action === 'die' || ev.action === 'start' || ev.action === 'oom')) this.schedule(key);
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        this.o.log.warn(`container events: ${(e as Error).message}`);
+      }
+      await sleep(1000, signal);
+    }
+  }
+}
