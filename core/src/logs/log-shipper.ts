@@ -6,6 +6,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LbError, type ContainerRuntime, type LbClient, type LogLine } from '@lastbackend/sdk';
 import type { Logger } from '../kernel/logger';
+import { LatestWins } from '../util/serial';
 import { normalizeTime, type CollectedLine } from './log-store';
 
 export interface FollowTarget {
@@ -45,7 +46,11 @@ export class LogShipper {
   private timer?: NodeJS.Timeout;
   /** The last shipment failed and a retry is due: lines that come meanwhile wait for it instead of each trying again. */
   private retrying = false;
-  private flushing: Promise<void> = Promise.resolve();
+  /** One shipment run at a time; a flush asked for during one runs once more after it, with all that is buffered then. */
+  private readonly shipping = new LatestWins<void>(
+    () => this.ship(),
+    (e) => this.log.warn(`log shipping: ${e.message}`),
+  );
   private stopped = false;
 
   constructor(
@@ -123,46 +128,46 @@ export class LogShipper {
 
   /** Ships what is buffered; on success moves the cursors, on failure keeps the lines for the next try. */
   flush(): Promise<void> {
-    const run = async () => {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
-      const batch = this.buffer;
-      this.buffer = [];
-      if (!batch.length) return;
-      let sent = 0;
-      while (sent < batch.length) {
-        const part = batch.slice(sent, shipmentEnd(batch, sent, (b) => Buffer.byteLength(JSON.stringify(b.line)) + 1));
-        try {
-          await this.client.shipLogs(this.node, part.map((b) => b.line));
-        } catch (e) {
-          const refused = refusedLines(e, part.length);
-          if (refused.size) {
-            // Lines of a pod the API no longer counts as this node's (deleted a while ago) are refused by
-            // index: they can never be stored. The rest go again at once.
-            this.log.warn(`log lines refused by the API, dropped (${refused.size}): ${(e as Error).message}`);
-            this.buffer = part.filter((_, i) => !refused.has(i)).concat(batch.slice(sent + part.length), this.buffer);
-            if (!this.stopped) this.timer ??= setTimeout(() => void this.flush(), 0);
-            break;
-          }
-          this.buffer = batch.slice(sent).concat(this.buffer);
-          this.retrying = true;
-          if (!this.stopped) {
-            this.log.warn(`log shipping failed (${batch.length - sent} lines kept): ${(e as Error).message}`);
-            this.timer ??= setTimeout(() => void this.flush(), 1000);
-          }
+    return this.shipping.request();
+  }
+
+  private async ship(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.buffer;
+    this.buffer = [];
+    if (!batch.length) return;
+    let sent = 0;
+    while (sent < batch.length) {
+      const part = batch.slice(sent, shipmentEnd(batch, sent, (b) => Buffer.byteLength(JSON.stringify(b.line)) + 1));
+      try {
+        await this.client.shipLogs(this.node, part.map((b) => b.line));
+      } catch (e) {
+        const refused = refusedLines(e, part.length);
+        if (refused.size) {
+          // Lines of a pod the API no longer counts as this node's (deleted a while ago) are refused by
+          // index: they can never be stored. The rest go again at once.
+          this.log.warn(`log lines refused by the API, dropped (${refused.size}): ${(e as Error).message}`);
+          this.buffer = part.filter((_, i) => !refused.has(i)).concat(batch.slice(sent + part.length), this.buffer);
+          if (!this.stopped) this.timer ??= setTimeout(() => void this.flush(), 0);
           break;
         }
-        sent += part.length;
-        if (sent === batch.length) this.retrying = false;
-        for (const { id, line } of part) {
-          const prev = this.cursors[id];
-          if (!prev || normalizeTime(line.time) > normalizeTime(prev)) this.cursors[id] = line.time;
+        this.buffer = batch.slice(sent).concat(this.buffer);
+        this.retrying = true;
+        if (!this.stopped) {
+          this.log.warn(`log shipping failed (${batch.length - sent} lines kept): ${(e as Error).message}`);
+          this.timer ??= setTimeout(() => void this.flush(), 1000);
         }
+        break;
       }
-      if (sent) this.save();
-    };
-    this.flushing = this.flushing.then(run, run);
-    return this.flushing;
+      sent += part.length;
+      if (sent === batch.length) this.retrying = false;
+      for (const { id, line } of part) {
+        const prev = this.cursors[id];
+        if (!prev || normalizeTime(line.time) > normalizeTime(prev)) this.cursors[id] = line.time;
+      }
+    }
+    if (sent) this.save();
   }
 
   async stop(): Promise<void> {
