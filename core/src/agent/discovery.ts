@@ -4,7 +4,6 @@
 // (ContainerRuntime.defaultNetwork). It answers only the pods' networks (and loopback), which the agent
 // names: it is no open resolver on the host. An address that cannot be bound yet (not configured on the
 // host, runtime not answering) is tried again until it can; meanwhile status() says why.
-import { execFileSync } from 'node:child_process';
 import { ipv4, type ContainerRuntime, type ContainerSpec, type DiscoveryDns, type PluginState, type ServiceTable } from '@lastbackend/sdk';
 import type { KernelConfig } from '../config/config';
 import type { Logger } from '../kernel/logger';
@@ -175,21 +174,7 @@ export class NodeDiscovery {
   }
 }
 
-/**
- * Transitional, until the agent calls listenOnRuntimeNetwork: docker0's IPv4 address and network, read with
- * ip(8) (node's networkInterfaces() leaves out a bridge without carrier).
- */
-export function dockerBridge(): { address: string; network: string } | undefined {
-  let cidr: string | undefined;
-  try {
-    cidr = firstIpv4(execFileSync('ip', ['-j', '-4', 'addr', 'show', 'dev', 'docker0'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }));
-  } catch {
-    cidr = undefined;
-  }
-  return cidr ? { address: cidr.split('/')[0], network: networkOf(cidr) } : undefined;
-}
-
-/** The first IPv4 "address/prefix" in `ip -j addr` output. */
+/** The first IPv4 "address/prefix" in `ip -j addr` output (tests read a bridge's address with it). */
 export function firstIpv4(ipJson: string): string | undefined {
   const links = JSON.parse(ipJson) as { addr_info?: { family?: string; local?: string; prefixlen?: number }[] }[];
   for (const l of links) for (const a of l.addr_info ?? []) if (a.family === 'inet' && a.local && a.prefixlen !== undefined) return `${a.local}/${a.prefixlen}`;
