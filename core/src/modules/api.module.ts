@@ -1,0 +1,82 @@
+// The HTTP API as a module: the REST application (api/app.ts) over the parts the other modules opened,
+// listening once they are all open, closed after the parts that use it stopped.
+import { Inject, Injectable, Module, type INestApplication, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { LbClient, LbError } from '@lastbackend/sdk';
+import { createApi } from '../api/app';
+import { LogService, type LogPeers } from '../api/logs';
+import type { KernelConfig } from '../config/config';
+import { Kernel } from '../kernel/kernel';
+import type { Logger } from '../kernel/logger';
+import { VERSION } from '../version';
+import { AuthModule, AuthPart } from './auth.module';
+import { LeadershipModule, LeadershipPart } from './leadership.module';
+import { Lifecycle } from './lifecycle';
+import { LogsModule, LogsPart } from './logs.module';
+import type { Served } from './served';
+import { StoreModule, StorePart } from './store.module';
+import { TlsModule, TlsPart } from './tls.module';
+import { CONFIG, LOGGER, SERVED } from './tokens';
+
+@Injectable()
+export class ApiPart implements OnModuleInit, OnApplicationShutdown {
+  private app?: INestApplication;
+
+  constructor(
+    @Inject(CONFIG) private readonly cfg: KernelConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(SERVED) private readonly served: Served,
+    @Inject(Kernel) private readonly kernel: Kernel,
+    @Inject(StorePart) private readonly state: StorePart,
+    @Inject(TlsPart) private readonly tls: TlsPart,
+    @Inject(AuthPart) private readonly auth: AuthPart,
+    @Inject(LogsPart) private readonly logs: LogsPart,
+    @Inject(LeadershipPart) private readonly leader: LeadershipPart,
+    @Inject(Lifecycle) private readonly lifecycle: Lifecycle,
+  ) {}
+
+  onModuleInit(): Promise<void> {
+    return this.lifecycle.start('api', async () => {
+      const { served, leader } = this;
+      const { store, resources, cluster } = this.state;
+      const tls = this.tls.tls;
+      const trust = this.tls.trust;
+      // Each server holds the logs its agents shipped to it; a request merges every live server's share.
+      const logPeers: LogPeers = {
+        clients: async () => (await leader.leadership.peers()).map((server) => new LbClient({ server, token: served.token, timeout: 5000, ...trust })),
+        warn: (msg) => this.log.warn(msg),
+      };
+      const logStore = this.logs.logStore;
+      const app = await createApi({
+        store,
+        resources,
+        cluster,
+        gateway: this.auth.gateway,
+        auth: this.auth.auth,
+        logStore,
+        kernel: this.kernel,
+        logs: new LogService(cluster, logStore, logPeers),
+        log: this.log.child('api'),
+        version: VERSION,
+        leadership: leader.leadership,
+        ...(tls ? { tls } : {}),
+      });
+      try {
+        await app.listen(served.port, served.host);
+      } catch (e) {
+        await app.close().catch(() => undefined);
+        throw new LbError('UNAVAILABLE', `cannot listen on ${this.cfg.listen}: ${(e as Error).message}`, { fix: 'choose another --listen address' });
+      }
+      this.app = app;
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const app = this.app;
+    if (!app) return;
+    this.app = undefined;
+    await this.lifecycle.stop('api', () => app.close());
+  }
+}
+
+@Module({ imports: [StoreModule, TlsModule, AuthModule, LogsModule, LeadershipModule], providers: [ApiPart], exports: [ApiPart] })
+export class ApiModule {}

@@ -1,0 +1,37 @@
+// The controller as a module. It runs on the leader only, so it is not started with the process: the
+// leadership module starts one per term of leadership through ControllerDuty, and stops it when the
+// term ends or the process stops.
+import { Inject, Injectable, Module } from '@nestjs/common';
+import type { KernelConfig } from '../config/config';
+import { Controller } from '../controller/controller';
+import type { LeaderDuty } from '../ha/leader';
+import type { Logger } from '../kernel/logger';
+import type { Scheduler } from '../scheduler/scheduler';
+import { SCHEDULER, SchedulerModule } from './scheduler.module';
+import { StoreModule, StorePart } from './store.module';
+import { CONFIG, LOGGER } from './tokens';
+
+@Injectable()
+export class ControllerDuty {
+  constructor(
+    @Inject(CONFIG) private readonly cfg: KernelConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(StorePart) private readonly state: StorePart,
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+  ) {}
+
+  /** A new controller (with the scheduler and node liveness) for one term of leadership. */
+  make(): LeaderDuty {
+    const c = this.cfg.controller;
+    const controller = new Controller(
+      this.state.store,
+      this.log.child('controller'),
+      { history: c.history, nodeNotReadyAfter: c.node_not_ready_after, nodeOfflineAfter: c.node_offline_after, resyncInterval: c.resync },
+      this.scheduler,
+    );
+    return { start: () => controller.start(), stop: () => controller.stop() };
+  }
+}
+
+@Module({ imports: [StoreModule, SchedulerModule], providers: [ControllerDuty], exports: [ControllerDuty] })
+export class ControllerModule {}

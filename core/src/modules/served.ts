@@ -1,0 +1,45 @@
+// Where `lb server` serves its API, and with which admin token: worked out before any module starts,
+// as the TLS certificate, the local agent and the CLI config all need it.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostAddresses } from '../agent/node-info';
+import { parseListen, type KernelConfig } from '../config/config';
+
+export interface Served {
+  host: string;
+  port: number;
+  /** The URL this server's own clients use (loopback when listening on all addresses). */
+  url: string;
+  /** The URL other servers reach it at (for logs). */
+  announced: string;
+  /** The addresses its certificate must cover. */
+  addresses: string[];
+  /** name@announced: this server in the leader election. */
+  serverId: string;
+  /** The admin token. */
+  token: string;
+  /** The token was generated (not given in the config): the CLI config gets written. */
+  generated: boolean;
+}
+
+export function servedBy(cfg: KernelConfig): Served {
+  const { token, generated } = adminToken(cfg);
+  const { host, port } = parseListen(cfg.listen);
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const addresses = wildcard ? [...(cfg.node.address ? [cfg.node.address] : []), ...hostAddresses()] : [host];
+  const at = (h: string) => `${cfg.tls.enabled ? 'https' : 'http'}://${h.includes(':') ? `[${h}]` : h}:${port}`;
+  const url = at(wildcard ? '127.0.0.1' : host);
+  const announced = wildcard ? at(addresses[0] ?? '127.0.0.1') : url;
+  return { host, port, url, announced, addresses, serverId: `${cfg.node.name}@${announced}`, token, generated };
+}
+
+/** The admin token: from the config, else the one generated earlier in the data dir, else a new one. */
+function adminToken(cfg: KernelConfig): { token: string; generated: boolean } {
+  if (cfg.token) return { token: cfg.token, generated: false };
+  const file = join(cfg.data_dir, 'token');
+  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), generated: true };
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, token + '\n', { mode: 0o600 });
+  return { token, generated: true };
+}

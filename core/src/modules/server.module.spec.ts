@@ -1,0 +1,68 @@
+// `lb server`'s start-up and shutdown order comes from its module graph, and a part that fails to
+// start stops the parts started before it and surfaces its own error. A control-plane-only server on a
+// level store in a temp dir (no drivers, no Docker), over TLS, on a free loopback port.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tlsDispatcher } from '@lastbackend/sdk';
+import { KernelConfig } from '../config/config';
+import { createLogger } from '../kernel/logger';
+import { runServer } from '../server';
+
+const work = mkdtempSync(join(tmpdir(), 'lb-server-graph-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** A port nothing listens on now, and a server holding another one. */
+async function listening(): Promise<Server> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return srv;
+}
+const portOf = (srv: Server) => (srv.address() as { port: number }).port;
+
+let seq = 0;
+function setup(port: number) {
+  const lines: string[] = [];
+  const log = createLogger('debug', 'lb', (l) => void lines.push(l));
+  const cfg = KernelConfig.parse({ data_dir: join(work, `data-${++seq}`), listen: `127.0.0.1:${port}`, token: 'graph-spec-admin-token', node: { name: 'graph', agent: false }, drivers: {} });
+  /** The parts in the order they started and stopped, from the Lifecycle's debug lines. */
+  const trace = (what: 'started' | 'stopped') => lines.map((l) => new RegExp(`\\] ${what} (.+)$`).exec(l.trim())?.[1]).filter((x): x is string => x !== undefined);
+  return { cfg, log, trace };
+}
+
+describe('lb server as a module graph', () => {
+  it('opens the kernel, store, TLS, auth, log store and API in dependency order, then goes live; stops in the reverse order', async () => {
+    const probe = await listening();
+    const port = portOf(probe);
+    await new Promise((r) => probe.close(r));
+    const { cfg, log, trace } = setup(port);
+    const server = await runServer(cfg, log);
+    try {
+      expect(trace('started')).toEqual(['kernel', 'store', 'tls', 'auth', 'log store', 'leadership', 'api', 'controller (on the leader)']);
+      expect(server.url).toBe(`https://127.0.0.1:${port}`);
+      // It serves: the leader is this server (the controller runs), over TLS with the cluster CA.
+      const ca = readFileSync(join(cfg.data_dir, 'tls', 'ca.crt'), 'utf8');
+      const res = await fetch(`${server.url}/cluster/leader`, { headers: { authorization: 'Bearer graph-spec-admin-token' }, dispatcher: tlsDispatcher({ ca }) } as RequestInit);
+      expect(await res.json()).toMatchObject({ leader: true, backend: 'level' });
+    } finally {
+      await server.close();
+    }
+    expect(trace('stopped')).toEqual(['controller (on the leader)', 'api', 'log store', 'store', 'kernel']);
+  });
+
+  it('a part that fails to start (the API cannot listen) stops every part started before it, and its error is the one thrown', async () => {
+    const taken = await listening();
+    const { cfg, log, trace } = setup(portOf(taken));
+    try {
+      await expect(runServer(cfg, log)).rejects.toThrow(`cannot listen on 127.0.0.1:${portOf(taken)}`);
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
+    expect(trace('started')).toEqual(['kernel', 'store', 'tls', 'auth', 'log store', 'leadership']);
+    expect(trace('stopped')).toEqual(['log store', 'store', 'kernel']);
+    // The store was closed: another server opens the same data dir.
+    const again = await runServer({ ...cfg, listen: '127.0.0.1:0' }, createLogger('silent'));
+    await again.close();
+  });
+});

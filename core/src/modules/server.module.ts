@@ -1,0 +1,89 @@
+// `lb server` as a module graph. Nest starts a module after the modules it imports, and on shutdown
+// stops it before them. Two phases each way:
+//   start: onModuleInit opens  kernel (global, first) → store → tls → auth → log store → leadership
+//                              (made, not campaigning) → api (listening) → local node name reserved
+//          onApplicationBootstrap goes live: controller on the leader → local agent → ingress → the
+//                              local agent registered with the node gateway
+//   stop:  onModuleDestroy ends the live work (ingress, agent, controller), then onApplicationShutdown
+//          closes what was opened, api first and the kernel last.
+// A module lists its imports in the order it needs them started.
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { LbClient } from '@lastbackend/sdk';
+import type { KernelConfig } from '../config/config';
+import { Kernel } from '../kernel/kernel';
+import type { Logger } from '../kernel/logger';
+import { AgentModule, AgentPart, type NodeLink } from './agent.module';
+import { ApiModule } from './api.module';
+import { AuthModule, AuthPart } from './auth.module';
+import { CoreModule } from './core.module';
+import { KernelModule } from './kernel.module';
+import { Lifecycle } from './lifecycle';
+import { PluginsModule } from './plugins.module';
+import type { Served } from './served';
+import { TlsModule, TlsPart } from './tls.module';
+import { CONFIG, SERVED } from './tokens';
+
+/** The server's own node: its name kept from joiners, its agent reachable through the node gateway. */
+@Injectable()
+class LocalNodePart implements OnModuleInit, OnApplicationBootstrap {
+  constructor(
+    @Inject(CONFIG) private readonly cfg: KernelConfig,
+    @Inject(Kernel) private readonly kernel: Kernel,
+    @Inject(AuthPart) private readonly auth: AuthPart,
+    @Inject(AgentPart) private readonly agent: AgentPart,
+    @Inject(Lifecycle) private readonly lifecycle: Lifecycle,
+  ) {}
+
+  onModuleInit(): Promise<void> {
+    return this.lifecycle.start('local node name', () => this.auth.auth.reserveServerNode(this.cfg.node.name));
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.lifecycle.start('local node gateway', () => {
+      const { kernel, agent } = this;
+      this.auth.gateway.register(this.cfg.node.name, {
+        exec: (...a) => agent.agent.exec(...a),
+        drivers: () => kernel.states(),
+        swapDrivers: (kinds, swap) => kernel.swapAll(kinds, swap),
+      });
+    });
+  }
+}
+
+@Module({})
+class LocalNodeModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: LocalNodeModule,
+      imports: [
+        AuthModule,
+        AgentModule.forRoot({
+          // The agent talks to this server over its own API, as a joined node's does.
+          link: {
+            useFactory: (served: Served, tls: TlsPart): NodeLink => ({ client: () => new LbClient({ server: served.url, token: served.token, ...tls.trust }) }),
+            inject: [SERVED, TlsPart],
+          },
+          imports: [TlsModule, ApiModule],
+        }),
+      ],
+      providers: [LocalNodePart],
+    };
+  }
+}
+
+@Module({})
+export class ServerModule {
+  static forRoot(cfg: KernelConfig, log: Logger, served: Served): DynamicModule {
+    return {
+      module: ServerModule,
+      imports: [
+        CoreModule.forRoot(cfg, log, [{ provide: SERVED, useValue: served }]),
+        // A control-plane-only server runs no pods, so it needs no drivers.
+        KernelModule.forRoot({ drivers: cfg.node.agent }),
+        ApiModule,
+        PluginsModule,
+        ...(cfg.node.agent ? [LocalNodeModule.forRoot()] : []),
+      ],
+    };
+  }
+}

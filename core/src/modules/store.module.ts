@@ -1,0 +1,92 @@
+// The state store as a module: opened (level in the data dir, or etcd) before any part that reads it,
+// closed after every one of them, with the key that seals secrets and the typed views over the store
+// that the API, the controller and the ingress share.
+import { Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Namespace as EtcdNamespace } from 'etcd3';
+import type { Namespace } from '@lastbackend/sdk';
+import { ClusterState } from '../cluster/cluster';
+import type { KernelConfig } from '../config/config';
+import { openState, secretBoxFor, type OpenState } from '../ha/state';
+import type { Logger } from '../kernel/logger';
+import { Resources } from '../state/resources';
+import type { SecretBox } from '../state/secret-box';
+import { keys } from '../store/keys';
+import { newMeta } from '../store/meta';
+import type { Store } from '../store/store';
+import { VERSION } from '../version';
+import { Lifecycle, started } from './lifecycle';
+import { CONFIG, LOGGER } from './tokens';
+
+interface Opened {
+  state: OpenState;
+  box: SecretBox;
+  resources: Resources;
+  cluster: ClusterState;
+}
+
+@Injectable()
+export class StorePart implements OnModuleInit, OnApplicationShutdown {
+  private opened?: Opened;
+
+  constructor(
+    @Inject(CONFIG) private readonly cfg: KernelConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(Lifecycle) private readonly lifecycle: Lifecycle,
+  ) {}
+
+  get store(): Store {
+    return this.part().state.store;
+  }
+  /** The cluster's etcd namespace (etcd backend only): the leader election lives there too. */
+  get etcd(): EtcdNamespace | undefined {
+    return this.part().state.etcd;
+  }
+  get box(): SecretBox {
+    return this.part().box;
+  }
+  get resources(): Resources {
+    return this.part().resources;
+  }
+  get cluster(): ClusterState {
+    return this.part().cluster;
+  }
+
+  private part(): Opened {
+    return started(this.opened, 'the store');
+  }
+
+  onModuleInit(): Promise<void> {
+    return this.lifecycle.start('store', async () => {
+      const state = await openState(this.cfg, this.log.child('store'));
+      let box: SecretBox;
+      try {
+        await ensureDefaultNamespace(state.store);
+        box = secretBoxFor(this.cfg, this.log);
+      } catch (e) {
+        await state.close().catch(() => undefined);
+        throw e;
+      }
+      const resources = new Resources(state.store, box, this.cfg.network.service_cidr);
+      const cluster = new ClusterState(state.store, VERSION, this.cfg.network);
+      this.opened = { state, box, resources, cluster };
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const opened = this.opened;
+    if (!opened) return;
+    this.opened = undefined;
+    await this.lifecycle.stop('store', () => opened.state.close());
+  }
+}
+
+async function ensureDefaultNamespace(store: Store): Promise<void> {
+  await store.txn(async (tx) => {
+    if (await tx.get(keys.namespace('default'))) return;
+    const ns: Namespace = { kind: 'Namespace', version: 'v1', meta: newMeta({ name: 'default' }), spec: {}, status: { state: 'ready' } };
+    tx.put(keys.namespace('default'), ns);
+  });
+}
+
+@Module({ providers: [StorePart], exports: [StorePart] })
+export class StoreModule {}
