@@ -99,7 +99,7 @@ function installDriver(dataDir: string, name: string, kind: string, source: stri
   mkdirSync(join(modules, '@lastbackend'), { recursive: true });
   mkdirSync(pkg);
   symlinkSync(join(ROOT, 'sdk'), join(modules, '@lastbackend', 'sdk'), 'dir');
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js', lastbackend: { kind: [kind], api: '1' } }));
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js', lastbackend: { kind: [kind], api: '2' } }));
   writeFileSync(join(pkg, 'index.js'), source);
 }
 

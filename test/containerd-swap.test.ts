@@ -4,8 +4,9 @@
 // containerd and a registry are private to this test (drivers/containerd/test/environment.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseOrThrow, type ContainerRuntime, type DriverInstances, type Pod } from '@lastbackend/sdk';
+import { packageDriverInfo } from '@lastbackend/sdk/testing';
 import containerd from '../drivers/containerd/src/index';
 import { startEnvironment, type TestEnvironment } from '../drivers/containerd/test/environment';
 import { docker, readyPods, uniq, waitFor, webService, type TestAgent, type TestServer } from './harness';
@@ -28,7 +29,7 @@ describe('CRI swap docker → containerd with workloads running', () => {
     ctdConfig = { address: env.socket, namespace: env.namespace };
     // The test's own view of containerd; it also pulls the image, because the agent runs in a network
     // namespace of its own where the registry on this host's loopback is out of reach.
-    ctd = await containerd.create({ config: parseOrThrow(containerd.configSchema!, ctdConfig, 'containerd config'), logger: quiet, stateDir, node: 'test', container: { resolve: () => { throw new Error('none'); }, isRegistered: () => false } });
+    ctd = await containerd.create({ config: parseOrThrow(containerd.configSchema!, ctdConfig, 'containerd config'), logger: quiet, stateDir, node: 'test', info: packageDriverInfo(dirname(require.resolve('@lastbackend/driver-containerd/package.json'))) });
     await ctd.cii!.pull(env.image);
     cluster = await startOverlayCluster({ hosts: 1, prefix: 'ctd', server: { network: { cluster_cidr: '10.230.0.0/16', node_prefix: 24, service_cidr: '10.231.0.0/16' } } });
     s = cluster.server;

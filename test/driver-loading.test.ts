@@ -16,18 +16,18 @@ describe('driver loading', () => {
       writeFileSync(join(d, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js', ...pj }));
       writeFileSync(join(d, 'index.js'), index);
     };
-    pkg('storage-only', { lastbackend: { kind: ['csi'], api: '1' } });
-    pkg('future-runtime', { lastbackend: { kind: ['cri'], api: '2' } });
+    pkg('storage-only', { lastbackend: { kind: ['csi'], api: '2' } });
+    pkg('future-runtime', { lastbackend: { kind: ['cri'], api: '3' } });
     pkg('left-pad-ish', {});
     // A hook plugin without the plugin manifest: its code must not run (it would leave a marker).
     pkg('unmarked-hook', {}, `require('fs').writeFileSync(${JSON.stringify(join(dir, 'hook-ran'))}, 'ran'); module.exports = { [Symbol.for('io.lastbackend.plugin')]: true, name: 'h', apply() {} };`);
     // A well-formed driver (branded like defineDriver does) whose probe says it cannot work here.
     pkg(
       'picky-runtime',
-      { lastbackend: { kind: ['cri'], api: '1' } },
+      { lastbackend: { kind: ['cri'], api: '2' } },
       `const brand = Symbol.for('io.lastbackend.driver');
-       const impl = { info: () => ({ name: 'picky', version: '1.0.0', api: ['1'] }), probe: async () => ({ state: 'error', message: 'needs a frobnicator' }), dispose: async () => {} };
-       module.exports = { default: { [brand]: true, name: 'picky', version: '1.0.0', kinds: ['cri'], api: '1', create: () => ({ cri: impl }) } };`,
+       const impl = { info: () => ({ name: 'picky', version: '1.0.0', api: ['2'] }), probe: async () => ({ state: 'error', message: 'needs a frobnicator' }), dispose: async () => {} };
+       module.exports = { default: { [brand]: true, name: 'picky', version: '1.0.0', kinds: ['cri'], api: '2', create: () => ({ cri: impl }) } };`,
     );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,7 +47,7 @@ describe('driver loading', () => {
   it.each([
     ['missing package', { cri: { package: '@nope/driver-missing' }, cii: docker }, [/@nope\/driver-missing/, /not installed/, /npm install/]],
     ['wrong kind', { cri: { package: 'storage-only' }, cii: docker }, [/"storage-only" is a csi driver, not a cri driver/]],
-    ['incompatible API', { cri: { package: 'future-runtime' }, cii: docker }, [/"future-runtime" was built for driver API 2, this kernel speaks API 1/]],
+    ['incompatible API', { cri: { package: 'future-runtime' }, cii: docker }, [/"future-runtime" is built for driver API 3; this kernel needs 2/]],
     ['not a driver', { cri: { package: 'left-pad-ish' }, cii: docker }, [/"left-pad-ish" is not a Last.Backend driver/]],
     ['invalid driver config', { cri: { package: '@lastbackend/driver-docker', config: { sockett: '/x' } }, cii: docker }, [/drivers\.cri\.config\.sockett: unknown field/, /driver-docker/]],
     ['failing probe', { cri: { package: 'picky-runtime' }, cii: docker }, [/cri driver "picky-runtime" cannot work on this host: needs a frobnicator/]],

@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DRIVER_API_VERSION, isDriverDefinition, type ContainerRuntime, type ContainerSpec, type DriverDefinition, type ImageService } from '@lastbackend/sdk';
-import { runCiiConformance, runCriConformance } from '@lastbackend/sdk/testing';
+import { DRIVER_API_VERSION, driverIdentity, isDriverDefinition, type ContainerRuntime, type ContainerSpec, type DriverDefinition, type ImageService } from '@lastbackend/sdk';
+import { runCiiConformance, runCriConformance, packageDriverInfo } from '@lastbackend/sdk/testing';
 import { installTarball, packExample } from './example-package';
 import { IMAGE, TestServer, readyPods, uniq, waitFor } from './harness';
 
@@ -30,7 +30,7 @@ async function makeDriver(config: unknown = {}): Promise<{ cri: ContainerRuntime
     logger: silent,
     stateDir: join(work, 'state'),
     node: 'test',
-    container: { resolve: () => { throw new Error('no container in tests'); }, isRegistered: () => false },
+    info: packageDriverInfo(installed),
   });
   if (!made.cri || !made.cii) throw new Error('the driver made no cri or cii instance');
   return { cri: made.cri, cii: made.cii };
@@ -51,7 +51,9 @@ describe('example driver @example/driver-memory, installed from its npm tarball'
     expect(pj).toMatchObject({ name: '@example/driver-memory', lastbackend: { kind: ['cri', 'cii'], api: DRIVER_API_VERSION } });
     expect(require.resolve('@lastbackend/sdk', { paths: [installed] })).toContain(installed); // its bundled copy
     expect(isDriverDefinition(mod.default)).toBe(true);
-    expect(mod.default).toMatchObject({ name: 'memory', kinds: ['cri', 'cii'], api: DRIVER_API_VERSION });
+    // Its identity is its package.json's; the definition carries the driver API of the SDK it was built with.
+    expect(driverIdentity(pj)).toMatchObject({ name: 'memory', kinds: ['cri', 'cii'], api: DRIVER_API_VERSION });
+    expect(mod.default).toMatchObject({ api: DRIVER_API_VERSION });
     expect(mod.configSchema.parse({})).toEqual({ images: [], registries: ['docker.io'], command: ['httpd', '-f', '-p', '8080'], logLines: 1000 });
     expect(mod.configSchema.safeParse({ extra: 1 }).success).toBe(false);
     expect(mod.configSchema.safeParse({ command: [] }).success).toBe(false);
@@ -154,7 +156,8 @@ describe('a platform on the memory runtime', () => {
   it('is found in <data dir>/drivers, runs a 3-replica service to ready with an exec probe, and scales it to 1', async () => {
     const config = join(work, 'memory-config.json');
     const driver = { package: '@example/driver-memory', config: {} };
-    writeFileSync(config, JSON.stringify({ drivers: { cri: driver, cii: driver }, discovery: { enabled: false } }));
+    // Containers in memory have no network namespace for a CNI to attach: no overlay (and nothing else but the runtime).
+    writeFileSync(config, JSON.stringify({ drivers: { cri: driver, cii: driver, csi: 'none', cni: 'none', cpi: 'none' }, discovery: { enabled: false } }));
     s = await TestServer.start({ dataDir: work, config });
     const states = await s.client.drivers();
     expect(states.filter((d) => d.kind === 'cri' || d.kind === 'cii').map((d) => [d.kind, d.package])).toEqual(

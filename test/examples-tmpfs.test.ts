@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { mkdir, statfs, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DRIVER_API_VERSION, isDriverDefinition, type DriverDefinition, type StorageDriver } from '@lastbackend/sdk';
-import { runCsiConformance } from '@lastbackend/sdk/testing';
+import { DRIVER_API_VERSION, driverIdentity, isDriverDefinition, type DriverDefinition, type StorageDriver } from '@lastbackend/sdk';
+import { runCsiConformance, packageDriverInfo } from '@lastbackend/sdk/testing';
 import { installTarball, packExample } from './example-package';
 import { IMAGE, TestServer, readyPods, uniq, waitFor } from './harness';
 
@@ -46,7 +46,7 @@ async function makeDriver(config: unknown): Promise<StorageDriver> {
     logger: silent,
     stateDir: join(work, 'state'),
     node: 'test',
-    container: { resolve: () => { throw new Error('no container in tests'); }, isRegistered: () => false },
+    info: packageDriverInfo(installed),
   });
   if (!made.csi) throw new Error('the driver made no csi instance');
   return made.csi;
@@ -74,7 +74,9 @@ describe('example driver @example/driver-tmpfs, installed from its npm tarball',
     // Its SDK is the copy bundled in the tarball, not the repo's; the brand still matches.
     expect(require.resolve('@lastbackend/sdk', { paths: [installed] })).toContain(installed);
     expect(isDriverDefinition(mod.default)).toBe(true);
-    expect(mod.default).toMatchObject({ name: 'tmpfs', kinds: ['csi'], api: DRIVER_API_VERSION });
+    // Its identity is its package.json's; the definition carries the driver API of the SDK it was built with.
+    expect(driverIdentity(pj)).toMatchObject({ name: 'tmpfs', kinds: ['csi'], api: DRIVER_API_VERSION });
+    expect(mod.default).toMatchObject({ api: DRIVER_API_VERSION });
     expect(mod.configSchema.parse({ root: '/run/lb-tmpfs' })).toEqual({ root: '/run/lb-tmpfs', size: 64 * MiB });
     expect(mod.configSchema.safeParse({}).success).toBe(false);
     expect(mod.configSchema.safeParse({ root: 'relative' }).success).toBe(false);

@@ -1,13 +1,13 @@
 // The example third-party CPI driver (examples/driver-userproxy) as a user would ship it: built and
 // packed with npm, installed from the tarball into a prefix of its own, loaded from there, and run
 // through the CPI conformance suite with loopback VIPs and two HTTP backends on loopback.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isDriverDefinition, type DriverLogger, type ProxyDriver } from '@lastbackend/sdk';
-import { runCpiConformance } from '@lastbackend/sdk/testing';
+import { driverIdentity, isDriverDefinition, type DriverLogger, type ProxyDriver } from '@lastbackend/sdk';
+import { runCpiConformance, packageDriverInfo } from '@lastbackend/sdk/testing';
 import { installTarball, packExample } from './example-package';
 
 const VIPS: [string, string] = ['127.0.0.10', '127.0.0.11'];
@@ -52,7 +52,7 @@ runCpiConformance('userproxy example', async () => {
   const mod = require(dir) as { default?: unknown };
   const def = mod.default;
   if (!isDriverDefinition(def)) throw new Error(`${dir} does not default-export a driver definition`);
-  expect(def.kinds).toEqual(['cpi']);
+  expect(driverIdentity(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>).kinds).toEqual(['cpi']);
   const parsed = def.configSchema ? def.configSchema.safeParse({}) : { success: true as const, data: {} };
   if (!parsed.success) throw new Error('the default config does not validate');
   const stateDir = mkdtempSync(join(tmpdir(), 'lb-userproxy-state-'));
@@ -62,7 +62,7 @@ runCpiConformance('userproxy example', async () => {
     logger: quiet,
     stateDir,
     node: 'test',
-    container: { resolve: () => { throw new Error('nothing registered'); }, isRegistered: () => false },
+    info: packageDriverInfo(dir),
   });
   if (!instances.cpi) throw new Error('the driver made no cpi instance');
   cpi = instances.cpi;

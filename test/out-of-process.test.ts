@@ -43,13 +43,13 @@ runCiiConformance('docker, out of process', async () => {
 /** A small CSI driver package on disk whose version and behaviour the test rewrites. */
 function writeDriver(dir: string, version: string): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'upgradable-csi', version, main: 'index.js', lastbackend: { kind: ['csi'], api: '1' } }));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'upgradable-csi', version, main: 'index.js', lastbackend: { kind: ['csi'], api: '2' } }));
   writeFileSync(
     join(dir, 'index.js'),
     `const brand = Symbol.for('io.lastbackend.driver');
      const version = ${JSON.stringify(version)};
      const impl = {
-       info: () => ({ name: 'upgradable', version, api: ['1'] }),
+       info: () => ({ name: 'upgradable', version, api: ['2'] }),
        probe: async () => ({ state: 'ready' }),
        dispose: async () => {},
        // capacity 1 never answers: a call in flight when the process dies
@@ -60,7 +60,7 @@ function writeDriver(dir: string, version: string): void {
        // a coded error as a driver built on another SDK copy throws it
        remove: async (v) => { if (v.name === 'busy') throw Object.assign(new Error('volume busy is in use'), { name: 'LbError', code: 'CONFLICT', details: {} }); },
      };
-     module.exports = { default: { [brand]: true, name: 'upgradable', version, kinds: ['csi'], api: '1',
+     module.exports = { default: { [brand]: true, name: 'upgradable', version, kinds: ['csi'], api: '2',
        configSchema: { safeParse: (c) => c && c.colour !== undefined ? { success: false, error: { issues: [{ path: ['colour'], message: 'unknown field', code: 'custom' }] } } : { success: true, data: c } },
        create: () => ({ csi: impl }) } };`,
   );
@@ -184,21 +184,21 @@ describe('streams from an out-of-process driver', () => {
   /** A CRI driver whose logs never end; `produced` says how many lines it has made so far. */
   function writeChattyDriver(dir: string): void {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'chatty-cri', version: '1.0.0', main: 'index.js', lastbackend: { kind: ['cri'], api: '1' } }));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'chatty-cri', version: '1.0.0', main: 'index.js', lastbackend: { kind: ['cri'], api: '2' } }));
     writeFileSync(
       join(dir, 'index.js'),
       `const brand = Symbol.for('io.lastbackend.driver');
        let produced = 0;
        const impl = {
          capabilities: {},
-         info: () => ({ name: 'chatty', version: '1.0.0', api: ['1'] }),
+         info: () => ({ name: 'chatty', version: '1.0.0', api: ['2'] }),
          probe: async () => ({ state: 'ready' }),
          dispose: async () => {},
          // a line per turn of the event loop, as a container that writes without pause
          logs: async function* () { for (;;) { await new Promise((r) => setImmediate(r)); produced++; yield { time: new Date().toISOString(), stream: 'stdout', line: 'line ' + produced }; } },
          produced: async () => produced,
        };
-       module.exports = { default: { [brand]: true, name: 'chatty', version: '1.0.0', kinds: ['cri'], api: '1', create: () => ({ cri: impl }) } };`,
+       module.exports = { default: { [brand]: true, name: 'chatty', version: '1.0.0', kinds: ['cri'], api: '2', create: () => ({ cri: impl }) } };`,
     );
   }
 

@@ -19,13 +19,13 @@ function writePackage(dir: string, name: string, lastbackend: unknown, opts: { p
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: opts.main ?? 'index.js', ...(lastbackend === undefined ? {} : { lastbackend }) }));
   const body = opts.plugin
     ? `module.exports = { [Symbol.for('io.lastbackend.plugin')]: true, name: ${JSON.stringify(name)}, apply(hooks) { hooks.podCreated.tap('t', () => {}); } };`
-    : `const csi = { info: () => ({ name: 'x', version: '1.0.0', api: ['1'] }), probe: async () => ({ state: 'ready' }), dispose: async () => {} };
-       module.exports = { default: { [Symbol.for('io.lastbackend.driver')]: true, name: 'x', version: '1.0.0', kinds: ['csi'], api: '1', create: () => ({ csi }) } };`;
+    : `const csi = { info: () => ({ name: 'x', version: '1.0.0', api: ['2'] }), probe: async () => ({ state: 'ready' }), dispose: async () => {} };
+       module.exports = { default: { [Symbol.for('io.lastbackend.driver')]: true, name: 'x', version: '1.0.0', kinds: ['csi'], api: '2', create: () => ({ csi }) } };`;
   writeFileSync(join(dir, 'index.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n${body}`);
   return marker;
 }
 
-const CSI = { kind: ['csi'], api: '1' };
+const CSI = { kind: ['csi'], api: '2' };
 const codeOf = (f: () => unknown): string => {
   try {
     f();
@@ -101,10 +101,10 @@ describe('nothing runs before the manifest says it is what was asked for', () =>
 
   it.each([
     ['no manifest', undefined, /^DRIVER_INVALID: package "p1" is not a Last.Backend driver/],
-    ['another kind', { kind: ['cri'], api: '1' }, /^DRIVER_KIND_MISMATCH: package "p2" is a cri driver, not a csi driver/],
+    ['another kind', { kind: ['cri'], api: '2' }, /^DRIVER_KIND_MISMATCH: package "p2" is a cri driver, not a csi driver/],
     ['a hook plugin', { kind: ['plugin'], api: '1' }, /^DRIVER_KIND_MISMATCH: package "p3" is a plugin package, not a csi driver/],
-    ['another API major', { kind: ['csi'], api: '2' }, /^DRIVER_API_MISMATCH: driver "p4" was built for driver API 2/],
-    ['a manifest of the wrong shape', { kind: ['csi'], api: { major: 1 } }, /^DRIVER_API_MISMATCH: driver "p5" was built for driver API \(none\)/],
+    ['another API major', { kind: ['csi'], api: '1' }, /^DRIVER_API_MISMATCH: driver "p4" is built for driver API 1; this kernel needs 2/],
+    ['a manifest of the wrong shape', { kind: ['csi'], api: { major: 1 } }, /^DRIVER_API_MISMATCH: driver "p5" is built for driver API \(none\)/],
   ])('%s: refused, its code never ran', (_what, manifest, why) => {
     const name = `p${1 + ['no manifest', 'another kind', 'a hook plugin', 'another API major', 'a manifest of the wrong shape'].indexOf(_what)}`;
     const marker = writePackage(at(name), name, manifest);
@@ -122,7 +122,7 @@ describe('nothing runs before the manifest says it is what was asked for', () =>
 
   it('loads a driver whose manifest matches', () => {
     const marker = writePackage(at('good'), 'good', CSI);
-    expect(loadDriverPackage('csi', 'good', src)).toMatchObject({ name: 'good', manifest: { kind: ['csi'], api: '1' } });
+    expect(loadDriverPackage('csi', 'good', src)).toMatchObject({ name: 'good', manifest: { kind: ['csi'], api: '2' } });
     expect(existsSync(marker)).toBe(true);
   });
 

@@ -5,16 +5,18 @@
 // with lb), and no code of a package runs before its package.json says it is what was asked for.
 import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { DependencyContainer } from 'tsyringe';
 import {
-  DRIVER_API_VERSION,
   LbError,
+  apiMismatch,
+  driverIdentity,
+  identityInfo,
   isDriverDefinition,
   isHookPlugin,
   isPlugin,
   issuesToFields,
   invalid,
   type DriverDefinition,
+  type DriverIdentity,
   type DriverInstances,
   type DriverKind,
   type DriverPackageManifest,
@@ -24,13 +26,27 @@ import {
 import { NAME_ONLY_REASON, isPackageName, isPackagePath } from '../config/package-name';
 import type { Logger } from './logger';
 
-export interface LoadedPackage {
+/** A driver package found and checked from its package.json alone: no code of it has run. */
+export interface ResolvedPackage {
+  /** Package name (as its package.json says), e.g. "@lastbackend/driver-docker". */
   name: string;
   version: string;
   dir: string;
   manifest: DriverPackageManifest;
+  /** Everything about who the driver is, from its package.json. */
+  identity: DriverIdentity;
+}
+
+/** A driver package whose code is loaded: its definition. */
+export interface LoadedPackage extends ResolvedPackage {
   definition: DriverDefinition;
 }
+
+/**
+ * The API of hook plugin packages ("kind": ["plugin"]). Plugins have their own contract, which driver API 2
+ * did not change, so their manifests keep "api": "1".
+ */
+export const PLUGIN_API_VERSION = '1';
 
 /** Where driver and hook packages are looked for. Plain data: it crosses to a driver's child process. */
 export interface PackageSources {
@@ -114,7 +130,7 @@ function checkManifest(pj: PackageJson, pkg: string, want: string, hint: string)
   const what = want === HOOK_PLUGIN_KIND ? 'hook plugin' : 'driver';
   if (!lb || typeof lb !== 'object' || !lb.kind)
     throw new LbError('DRIVER_INVALID', `package "${pkg}" is not a Last.Backend ${what}: its package.json has no "lastbackend" field`, {
-      fix: want === HOOK_PLUGIN_KIND ? `add "lastbackend": { "kind": ["plugin"], "api": "${DRIVER_API_VERSION}" } to its package.json, or remove it from ${hint}` : `name a driver package in ${hint}`,
+      fix: want === HOOK_PLUGIN_KIND ? `add "lastbackend": { "kind": ["plugin"], "api": "${PLUGIN_API_VERSION}" } to its package.json, or remove it from ${hint}` : `name a driver package in ${hint}`,
     });
   const kinds = (Array.isArray(lb.kind) ? lb.kind : [lb.kind]).map(String);
   if (!kinds.includes(want))
@@ -122,10 +138,15 @@ function checkManifest(pj: PackageJson, pkg: string, want: string, hint: string)
       fix: want === HOOK_PLUGIN_KIND ? `name a hook plugin in ${hint}` : `name a ${want} driver in ${hint}`,
     });
   const api = typeof lb.api === 'string' || typeof lb.api === 'number' ? String(lb.api) : '';
-  if (api.split('.')[0] !== DRIVER_API_VERSION)
-    throw new LbError('DRIVER_API_MISMATCH', `${what} "${pkg}" was built for driver API ${api || '(none)'}, this kernel speaks API ${DRIVER_API_VERSION}`, {
-      fix: `install a version of ${pkg} built for driver API ${DRIVER_API_VERSION}`,
-    });
+  if (want === HOOK_PLUGIN_KIND) {
+    if (api.split('.')[0] !== PLUGIN_API_VERSION)
+      throw new LbError('DRIVER_API_MISMATCH', `hook plugin "${pkg}" is built for plugin API ${api || '(none)'}; this kernel needs ${PLUGIN_API_VERSION}`, {
+        fix: `install a version of ${pkg} built for plugin API ${PLUGIN_API_VERSION}`,
+      });
+    return { kinds, api };
+  }
+  const mismatch = apiMismatch(`driver "${pkg}"`, api);
+  if (mismatch) throw new LbError('DRIVER_API_MISMATCH', mismatch.message, { fix: mismatch.fix });
   return { kinds, api };
 }
 
@@ -153,25 +174,29 @@ function notInstalled(what: string, pkg: string, hint: string): LbError {
   });
 }
 
-export function loadDriverPackage(kind: DriverKind, pkg: string, src: PackageSources): LoadedPackage {
+/** Finds a driver package and checks its manifest (kind, driver API): its identity, before any of its code runs. */
+export function resolveDriverPackage(kind: DriverKind, pkg: string, src: PackageSources): ResolvedPackage {
   const dir = findPackageDir(pkg, src);
   if (!dir) throw notInstalled(`${kind} driver`, pkg, configHint(kind));
   const pj = readPackageJson(dir, pkg);
   const { kinds, api } = checkManifest(pj, pkg, kind, configHint(kind));
+  const identity = driverIdentity(pj, pkg);
+  return { name: identity.package, version: identity.version, dir, manifest: { kind: kinds as DriverKind[], api }, identity };
+}
 
-  const mod = requireEntry(dir, pkg, 'driver');
+/** Resolves the package, then loads its code and checks its definition (the SDK it was built with). */
+export function loadDriverPackage(kind: DriverKind, pkg: string, src: PackageSources): LoadedPackage {
+  const resolved = resolveDriverPackage(kind, pkg, src);
+  const mod = requireEntry(resolved.dir, pkg, 'driver');
   const def = (mod as { default?: unknown }).default ?? mod;
   if (!isDriverDefinition(def))
     throw new LbError('DRIVER_INVALID', `driver "${pkg}" does not default-export defineDriver({...}) from @lastbackend/sdk`, {
       fix: `use a driver package built with @lastbackend/sdk`,
     });
-  if (!def.kinds.includes(kind))
-    throw new LbError('DRIVER_KIND_MISMATCH', `driver "${pkg}" implements ${def.kinds.join('/')}, not ${kind}`, { fix: `name a ${kind} driver in ${configHint(kind)}` });
-  if (def.api.split('.')[0] !== DRIVER_API_VERSION)
-    throw new LbError('DRIVER_API_MISMATCH', `driver "${pkg}" was built for driver API ${def.api}, this kernel speaks API ${DRIVER_API_VERSION}`, {
-      fix: `install a version of ${pkg} built for driver API ${DRIVER_API_VERSION}`,
-    });
-  return { name: pj.name ?? pkg, version: pj.version ?? def.version, dir, manifest: { kind: kinds as DriverKind[], api }, definition: def };
+  // The package.json may claim API 2 while the code was built with an older SDK: the SDK stamps the truth.
+  const mismatch = apiMismatch(`driver "${pkg}"`, typeof def.api === 'string' ? def.api : '');
+  if (mismatch) throw new LbError('DRIVER_API_MISMATCH', `${mismatch.message} (its code, whatever its package.json says)`, { fix: mismatch.fix });
+  return { ...resolved, definition: def };
 }
 
 /**
@@ -208,24 +233,18 @@ export function validateDriverConfig(kind: DriverKind, loaded: LoadedPackage, co
 }
 
 export interface DriverSetup {
-  kind: DriverKind;
   loaded: LoadedPackage;
   config: unknown;
   node: string;
   stateRoot: string;
   logger: Logger;
-  container: DependencyContainer;
 }
 
-/** Creates the driver with its own child container, logger and state dir. */
+/** Creates the driver with its own logger, state dir (by its short name) and identity. */
 export async function createDriver(s: DriverSetup): Promise<DriverInstances> {
-  const stateDir = join(s.stateRoot, s.loaded.definition.name);
+  const { name } = s.loaded.identity;
+  const stateDir = join(s.stateRoot, name);
   mkdirSync(stateDir, { recursive: true });
-  const child = s.container.createChildContainer();
-  const logger = s.logger.child(`driver:${s.loaded.definition.name}`);
-  child.register('logger', { useValue: logger });
-  child.register('config', { useValue: s.config });
-  child.register('stateDir', { useValue: stateDir });
-  child.register('node', { useValue: s.node });
-  return s.loaded.definition.create({ config: s.config, logger, stateDir, node: s.node, container: child });
+  const logger = s.logger.child(`driver:${name}`);
+  return s.loaded.definition.create({ config: s.config, logger, stateDir, node: s.node, info: identityInfo(s.loaded.identity) });
 }

@@ -1,5 +1,5 @@
 // ImageService on containerd: client-side pulls into the content store, image records as tags.
-import { LbError, type CiiCapabilities, type CiiFeatures, type DriverLogger, type ImageInfo, type ImageService, type PullOptions, type RegistryAuth } from '@lastbackend/sdk';
+import { LbError, type CiiCapabilities, type CiiFeatures, type DriverInfo, type DriverLogger, type ImageInfo, type ImageService, type PullOptions, type RegistryAuth } from '@lastbackend/sdk';
 import type { ContainerdDriverConfig } from './config';
 import { ContentStore } from './content';
 import { ContainerdDriver } from './engine';
@@ -20,11 +20,11 @@ export class ContainerdImages extends ContainerdDriver implements ImageService {
   constructor(
     ctd: Containerd,
     private readonly config: ContainerdDriverConfig,
-    version: string,
+    about: DriverInfo,
     logger: DriverLogger,
     onDispose?: () => void,
   ) {
-    super(ctd, version, logger, onDispose);
+    super(ctd, about, logger, onDispose);
     this.content = new ContentStore(ctd);
     this.images = new ImageStore(ctd, this.content);
   }

@@ -15,6 +15,7 @@ import {
   type ContainerStatus,
   type CriCapabilities,
   type CriFeatures,
+  type DriverInfo,
   type DriverLogger,
   type ExecResult,
   type LogLine,
@@ -124,11 +125,11 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     ctd: Containerd,
     private readonly config: ContainerdDriverConfig,
     private readonly stateDir: string,
-    version: string,
+    about: DriverInfo,
     logger: DriverLogger,
     onDispose?: () => void,
   ) {
-    super(ctd, version, logger, onDispose);
+    super(ctd, about, logger, onDispose);
     this.images = new ImageStore(ctd, new ContentStore(ctd));
     void this.recovered();
   }

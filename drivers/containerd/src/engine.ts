@@ -1,11 +1,9 @@
 // What the CRI and the CII share: identity, the containerd health check and the connection's lifetime.
-import { DRIVER_API_VERSION, type DriverBase, type DriverInfo, type DriverLogger, type ProbeResult } from '@lastbackend/sdk';
+import { type DriverBase, type DriverInfo, type DriverLogger, type ProbeResult } from '@lastbackend/sdk';
 import { messageOf } from './errors';
 import type { Containerd } from './grpc';
 
 export const DRIVER_NAME = 'containerd';
-
-export const driverInfo = (version: string): DriverInfo => ({ name: DRIVER_NAME, version, api: [DRIVER_API_VERSION] });
 
 /** Asks containerd for its version; never throws. */
 export async function probeContainerd(ctd: Containerd): Promise<ProbeResult> {
@@ -27,14 +25,15 @@ export abstract class ContainerdDriver implements DriverBase {
 
   constructor(
     protected readonly ctd: Containerd,
-    protected readonly version: string,
+    /** Identity from the package (DriverContext.info). */
+    protected readonly about: DriverInfo,
     protected readonly logger: DriverLogger,
     /** Called once on dispose; the connection is shared, so its owner decides when to close it. */
     private readonly onDispose: () => void = () => {},
   ) {}
 
   info(): DriverInfo {
-    return driverInfo(this.version);
+    return this.about;
   }
 
   probe(): Promise<ProbeResult> {

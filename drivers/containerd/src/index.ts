@@ -1,25 +1,12 @@
 // @lastbackend/driver-containerd: container runtime (CRI) and image service (CII) on containerd's gRPC API.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { defineDriver, DRIVER_API_VERSION } from '@lastbackend/sdk';
+// Its identity (name, version, kinds, driver API) is its package.json's; the kernel hands it over as ctx.info.
+import { defineDriver } from '@lastbackend/sdk';
 import { ContainerdImages } from './cii';
 import { configSchema, type ContainerdDriverConfig } from './config';
 import { ContainerdRuntime } from './cri';
-import { DRIVER_NAME } from './engine';
 import { Containerd } from './grpc';
 
-const readVersion = (): string => {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-};
-
-export const version = readVersion();
-
 export default defineDriver<ContainerdDriverConfig>({
-  name: DRIVER_NAME,
-  version,
-  kinds: ['cri', 'cii'],
-  api: DRIVER_API_VERSION,
   configSchema,
   create(ctx) {
     const ctd = new Containerd(ctx.config.address, ctx.config.namespace);
@@ -28,8 +15,8 @@ export default defineDriver<ContainerdDriverConfig>({
     const release = (): void => {
       if (--users === 0) ctd.close();
     };
-    const cri = new ContainerdRuntime(ctd, ctx.config, ctx.stateDir, version, ctx.logger, release);
-    const cii = new ContainerdImages(ctd, ctx.config, version, ctx.logger, release);
+    const cri = new ContainerdRuntime(ctd, ctx.config, ctx.stateDir, ctx.info, ctx.logger, release);
+    const cii = new ContainerdImages(ctd, ctx.config, ctx.info, ctx.logger, release);
     return { cri, cii };
   },
 });

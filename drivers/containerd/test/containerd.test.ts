@@ -1,7 +1,7 @@
 // The containerd driver against a real containerd it starts itself, pulling from a private registry on
 // 127.0.0.1: the SDK conformance suites plus containerd-specific checks.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import {
   LABEL_POD,
   LABEL_SERVICE,
   LbError,
+  driverIdentity,
   parseOrThrow,
   type ContainerRuntime,
   type ContainerSpec,
@@ -18,7 +19,7 @@ import {
   type ImageService,
   type LogLine,
 } from '@lastbackend/sdk';
-import { runCiiConformance, runCriConformance } from '@lastbackend/sdk/testing';
+import { runCiiConformance, runCriConformance, packageDriverInfo } from '@lastbackend/sdk/testing';
 import { HostdirStorage, mountsBelow } from '@lastbackend/driver-hostdir';
 import def, { type ContainerdDriverConfig } from '../src/index';
 import { Containerd } from '../src/grpc';
@@ -53,12 +54,7 @@ async function load(config: Record<string, unknown> = {}, stateDir?: string): Pr
     },
     stateDir: dir,
     node: 'test',
-    container: {
-      resolve<T>(token: string): T {
-        throw new Error(`nothing registered for ${token}`);
-      },
-      isRegistered: () => false,
-    },
+    info: packageDriverInfo(join(__dirname, '..')),
   };
   return def.create(ctx);
 }
@@ -145,9 +141,11 @@ describe('containerd driver', () => {
   });
 
   it('has the declared identity', () => {
-    expect(def.name).toBe('containerd');
-    expect([...def.kinds]).toEqual(['cri', 'cii']);
-    expect(cri().info()).toEqual({ name: 'containerd', version: '0.1.0', api: ['1'] });
+    // Declared once, in its package.json; the kernel hands it to the driver (ctx.info).
+    const identity = driverIdentity(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')));
+    expect(identity.name).toBe('containerd');
+    expect(identity.kinds).toEqual(['cri', 'cii']);
+    expect(cri().info()).toEqual({ name: 'containerd', version: '0.1.0', api: ['2'] });
     expect(cri().capabilities).toEqual({ exec: true, logsFollow: true, events: true, networkNone: true });
     expect(cii().capabilities).toEqual({ push: false, import: false });
   });
@@ -253,7 +251,7 @@ describe('containerd driver', () => {
     await mkdir(outside);
     await writeFile(join(outside, 'outside-marker'), '');
     const silent = { debug() {}, info() {}, warn() {}, error() {} };
-    const csi = new HostdirStorage({ root: join(base, 'volumes'), pods: join(base, '.pods') }, silent, '0');
+    const csi = new HostdirStorage({ root: join(base, 'volumes'), pods: join(base, '.pods') }, silent, { name: 'hostdir', version: '0', api: ['2'] });
     const ref = { namespace: 'driver-test', name: 'pinned' };
     const pod = { namespace: 'driver-test', pod: `pin-${run}` };
     const { path } = await csi.create(ref, {});

@@ -4,6 +4,8 @@ import { LbError } from '@lastbackend/sdk';
 import { DockerImages, toPullProgress } from './cii';
 import type { DockerClient } from './client';
 
+/** What the kernel would hand the driver (DriverContext.info). */
+const TEST_INFO = { name: 'docker', version: '0.0.0', api: ['2'] };
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** A client whose pull answers with the given progress lines and whose image inspect finds the image. */
@@ -23,14 +25,14 @@ function fakeClient(progress: object[]): DockerClient {
 
 describe('DockerImages.pull', () => {
   it('follows the progress to the end and returns the image', async () => {
-    const cii = new DockerImages(fakeClient([{ status: 'Pulling from a' }, { status: 'Downloaded newer image for a:1' }]), '0.0.0', quiet);
+    const cii = new DockerImages(fakeClient([{ status: 'Pulling from a' }, { status: 'Downloaded newer image for a:1' }]), TEST_INFO, quiet);
     await expect(cii.pull('a:1')).resolves.toEqual({ id: 'sha256:1', tags: ['a:1'], size: 5, created: '2024-01-01T00:00:00.000Z' });
   });
 
   it('rejects when the progress stream reports an error', async () => {
     const cii = new DockerImages(
       fakeClient([{ status: 'Pulling from a' }, { errorDetail: { message: 'manifest unknown: manifest unknown' }, error: 'manifest unknown' }]),
-      '0.0.0',
+      TEST_INFO,
       quiet,
     );
     const err = await cii.pull('a:1').catch((e: unknown) => e);
@@ -50,7 +52,7 @@ describe('pull progress', () => {
         { status: 'Digest: sha256:00' },
         { status: 'Status: Downloaded newer image for a:1' },
       ]),
-      '0.0.0',
+      TEST_INFO,
       quiet,
     );
     const seen: unknown[] = [];

@@ -1,11 +1,9 @@
 // What the CRI and the CII share: identity and the engine health check.
-import { DRIVER_API_VERSION, type DriverBase, type DriverInfo, type DriverLogger, type ProbeResult } from '@lastbackend/sdk';
+import { type DriverBase, type DriverInfo, type DriverLogger, type ProbeResult } from '@lastbackend/sdk';
 import type { DockerClient } from './client';
 import { messageOf } from './errors';
 
 export const DRIVER_NAME = 'docker';
-
-export const driverInfo = (version: string): DriverInfo => ({ name: DRIVER_NAME, version, api: [DRIVER_API_VERSION] });
 
 /** Pings the engine; never throws. */
 export async function probeEngine(client: DockerClient): Promise<ProbeResult> {
@@ -13,7 +11,11 @@ export async function probeEngine(client: DockerClient): Promise<ProbeResult> {
     await client.api.ping();
     return { state: 'ready' };
   } catch (e) {
-    return { state: 'error', message: `docker engine not reachable at ${client.endpoint}: ${messageOf(e)}` };
+    return {
+      state: 'error',
+      message: `docker engine not reachable at ${client.endpoint}: ${messageOf(e)}`,
+      fix: 'start the Docker engine (dockerd), or run `npm start` as root to install and start it',
+    };
   }
 }
 
@@ -23,14 +25,15 @@ export abstract class EngineDriver implements DriverBase {
 
   constructor(
     protected readonly client: DockerClient,
-    protected readonly version: string,
+    /** Identity from the package (DriverContext.info). */
+    protected readonly about: DriverInfo,
     protected readonly logger: DriverLogger,
     /** Called once on dispose; the connection is shared, so its owner decides when to close it. */
     private readonly onDispose: () => void = () => {},
   ) {}
 
   info(): DriverInfo {
-    return driverInfo(this.version);
+    return this.about;
   }
 
   probe(): Promise<ProbeResult> {

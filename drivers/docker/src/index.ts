@@ -1,25 +1,12 @@
 // @lastbackend/driver-docker: container runtime (CRI) and image service (CII) on the Docker engine.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { defineDriver, DRIVER_API_VERSION } from '@lastbackend/sdk';
+// Its identity (name, version, kinds, driver API) is its package.json's; the kernel hands it over as ctx.info.
+import { defineDriver } from '@lastbackend/sdk';
 import { createClient } from './client';
 import { DockerImages } from './cii';
 import { configSchema, type DockerDriverConfig } from './config';
 import { DockerRuntime } from './cri';
-import { DRIVER_NAME } from './engine';
-
-const readVersion = (): string => {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-};
-
-export const version = readVersion();
 
 export default defineDriver<DockerDriverConfig>({
-  name: DRIVER_NAME,
-  version,
-  kinds: ['cri', 'cii'],
-  api: DRIVER_API_VERSION,
   configSchema,
   create(ctx) {
     const client = createClient(ctx.config);
@@ -28,8 +15,8 @@ export default defineDriver<DockerDriverConfig>({
     const release = (): void => {
       if (--users === 0) client.close();
     };
-    const cri = new DockerRuntime(client, version, ctx.logger, release);
-    const cii = new DockerImages(client, version, ctx.logger, release);
+    const cri = new DockerRuntime(client, ctx.info, ctx.logger, release);
+    const cii = new DockerImages(client, ctx.info, ctx.logger, release);
     return { cri, cii };
   },
 });

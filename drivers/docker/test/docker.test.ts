@@ -1,7 +1,7 @@
 // The Docker driver against the real engine: the SDK conformance suites plus Docker-specific checks.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -10,12 +10,13 @@ import {
   LABEL_POD,
   LABEL_SERVICE,
   LbError,
+  driverIdentity,
   parseOrThrow,
   type ContainerSpec,
   type DriverContext,
   type DriverInstances,
 } from '@lastbackend/sdk';
-import { runCiiConformance, runCriConformance } from '@lastbackend/sdk/testing';
+import { runCiiConformance, runCriConformance, packageDriverInfo } from '@lastbackend/sdk/testing';
 import def, { type DockerDriverConfig } from '../src/index';
 
 const IMAGE = 'lb-test/busybox:latest';
@@ -37,12 +38,7 @@ async function load(config: unknown = {}): Promise<DriverInstances> {
     },
     stateDir,
     node: 'test',
-    container: {
-      resolve<T>(token: string): T {
-        throw new Error(`nothing registered for ${token}`);
-      },
-      isRegistered: () => false,
-    },
+    info: packageDriverInfo(join(__dirname, '..')),
   };
   return def.create(ctx);
 }
@@ -101,9 +97,11 @@ describe('docker driver', () => {
   });
 
   it('has the declared identity', () => {
-    expect(def.name).toBe('docker');
-    expect([...def.kinds]).toEqual(['cri', 'cii']);
-    expect(cri().info()).toEqual({ name: 'docker', version: '0.1.0', api: ['1'] });
+    // Declared once, in its package.json; the kernel hands it to the driver (ctx.info).
+    const identity = driverIdentity(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')));
+    expect(identity.name).toBe('docker');
+    expect(identity.kinds).toEqual(['cri', 'cii']);
+    expect(cri().info()).toEqual({ name: 'docker', version: '0.1.0', api: ['2'] });
   });
 
   it('puts the io.lastbackend labels where `docker ps --filter` finds them', async () => {

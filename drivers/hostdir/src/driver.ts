@@ -8,7 +8,6 @@ import type { Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir, statfs } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import {
-  DRIVER_API_VERSION,
   invalid,
   LbError,
   notFound,
@@ -83,13 +82,14 @@ export class HostdirStorage implements StorageDriver {
   constructor(
     private readonly options: HostdirOptions,
     private readonly logger: DriverLogger,
-    private readonly version: string,
+    /** Identity from the package (DriverContext.info). */
+    private readonly about: DriverInfo,
   ) {
     this.publisher = new Publisher(resolve(options.pods ?? join(options.root, '.pods')));
   }
 
   info(): DriverInfo {
-    return { name: DRIVER_NAME, version: this.version, api: [DRIVER_API_VERSION] };
+    return this.about;
   }
 
   async probe(): Promise<ProbeResult> {

@@ -8,7 +8,7 @@ import { lstat, mkdir, readdir, readFile, rename, rm, statfs, symlink, unlink, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LbError, type DriverContext, type StorageDriver } from '@lastbackend/sdk';
-import { runCsiConformance } from '@lastbackend/sdk/testing';
+import { runCsiConformance, packageDriverInfo } from '@lastbackend/sdk/testing';
 import hostdir, { configSchema, HostdirStorage, mountsBelow, openBeneath, type HostdirDriverConfig } from '../src';
 
 const MiB = 1024 * 1024;
@@ -41,7 +41,7 @@ async function driverFor(config: unknown, state = stateDir): Promise<StorageDriv
     logger: silent,
     stateDir: state,
     node: 'test-node',
-    container: { resolve: () => { throw new Error('no container in tests'); }, isRegistered: () => false },
+    info: packageDriverInfo(join(__dirname, '..')),
   };
   const csi = (await hostdir.create(ctx)).csi;
   if (!csi) throw new Error('the driver made no csi instance');
@@ -263,7 +263,7 @@ describe('hostdir driver', () => {
 
     it('refuses to publish when its directory would lie inside a volume', async () => {
       const root = join(outer, 'state', 'wide-root');
-      const csi = new HostdirStorage({ root, pods: join(root, 'ns1', 'vol', '.pods') }, silent, '0');
+      const csi = new HostdirStorage({ root, pods: join(root, 'ns1', 'vol', '.pods') }, silent, { name: 'hostdir', version: '0', api: ['2'] });
       expect((await csi.probe()).state).toBe('error');
       await expect(csi.putFiles({ namespace: ns, name: 'f' }, {}, pod)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
       rmSync(root, { recursive: true, force: true });

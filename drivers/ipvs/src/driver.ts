@@ -3,7 +3,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  DRIVER_API_VERSION,
   LbError,
   describeSkipped,
   type FieldError,
@@ -33,11 +32,12 @@ export class IpvsProxy implements ProxyDriver {
     private readonly config: IpvsDriverConfig,
     private readonly logger: DriverLogger,
     private readonly stateDir: string,
-    private readonly version: string,
+    /** Identity from the package (DriverContext.info). */
+    private readonly about: DriverInfo,
   ) {}
 
   info(): DriverInfo {
-    return { name: DRIVER_NAME, version: this.version, api: [DRIVER_API_VERSION] };
+    return this.about;
   }
 
   async probe(): Promise<ProbeResult> {

@@ -1,26 +1,14 @@
 // @lastbackend/driver-ipvs: service VIPs (CPI) on the kernel's IPVS, programmed over generic netlink
 // (no ipvsadm binary); VIPs are bound to a dummy link, or to lo when the kernel has no dummy link type.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { defineDriver, DRIVER_API_VERSION } from '@lastbackend/sdk';
+// Its identity (name, version, kinds, driver API) is its package.json's; the kernel hands it over as ctx.info.
+import { defineDriver } from '@lastbackend/sdk';
 import { configSchema, type IpvsDriverConfig } from './config';
-import { DRIVER_NAME, IpvsProxy } from './driver';
-
-const readVersion = (): string => {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-};
-
-export const version = readVersion();
+import { IpvsProxy } from './driver';
 
 export default defineDriver<IpvsDriverConfig>({
-  name: DRIVER_NAME,
-  version,
-  kinds: ['cpi'],
-  api: DRIVER_API_VERSION,
   configSchema,
   create(ctx) {
-    return { cpi: new IpvsProxy(ctx.config, ctx.logger, ctx.stateDir, version) };
+    return { cpi: new IpvsProxy(ctx.config, ctx.logger, ctx.stateDir, ctx.info) };
   },
 });
 

@@ -119,7 +119,7 @@ const read = (path: string): string => (existsSync(path) ? readFileSync(path, 'u
 describe('ipvs driver', () => {
   it("probe() on this host reports the kernel's lack of ip_vs (the phrase the kernel falls back on)", async () => {
     const state = mkdtempSync(join(tmpdir(), 'lb-ipvs-host-'));
-    const driver = new IpvsProxy({ interface: 'lb-ipvs' }, quiet, state, '0.0.0-test');
+    const driver = new IpvsProxy({ interface: 'lb-ipvs' }, quiet, state, { name: 'ipvs', version: '0.0.0-test', api: ['2'] });
     try {
       const result = await driver.probe();
       if (existsSync('/proc/net/ip_vs')) {

@@ -1,7 +1,7 @@
 // The CPI implementation: the service table lives in one nftables table owned by the driver, replaced as
 // a whole (one nft transaction) on every setTable and read back from the kernel by list().
 import { randomBytes } from 'node:crypto';
-import { DRIVER_API_VERSION, LbError, describeSkipped, type DriverInfo, type DriverLogger, type FieldError, type ProbeResult, type ProxyDriver, type VirtualService } from '@lastbackend/sdk';
+import { LbError, describeSkipped, type DriverInfo, type DriverLogger, type FieldError, type ProbeResult, type ProxyDriver, type VirtualService } from '@lastbackend/sdk';
 import type { NftablesDriverConfig } from './config';
 import { isNotFound, nft, runNft } from './nft';
 import { parseTable } from './parse';
@@ -19,13 +19,14 @@ export class NftablesProxy implements ProxyDriver {
   constructor(
     private readonly config: NftablesDriverConfig,
     private readonly logger: DriverLogger,
-    private readonly version: string,
+    /** Identity from the package (DriverContext.info). */
+    private readonly about: DriverInfo,
   ) {
     this.opts = { table: config.table, family: config.family, mark: config.mark };
   }
 
   info(): DriverInfo {
-    return { name: DRIVER_NAME, version: this.version, api: [DRIVER_API_VERSION] };
+    return this.about;
   }
 
   async probe(): Promise<ProbeResult> {

@@ -5,7 +5,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { access, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  DRIVER_API_VERSION,
   LbError,
   describeSkipped,
   type DriverInfo,
@@ -19,6 +18,7 @@ import {
 } from '@lastbackend/sdk';
 import type { VxlanDriverConfig } from './config';
 import { bridgeMac, formatMac, vtepMac } from './mac';
+import { allowBridgeForwarding } from './forwarding';
 import { allocate, IpamStore, readJson, release, withSubnet, writeJsonAtomic } from './ipam';
 import { errnoOf, Netlink, parseMac, type LinkInfo } from './netlink';
 import type { PodInterface } from './netns-helper';
@@ -136,7 +136,8 @@ export class VxlanNetwork implements NetworkDriver {
     private readonly config: VxlanDriverConfig,
     private readonly logger: DriverLogger,
     stateDir: string,
-    private readonly version: string,
+    /** Identity from the package (DriverContext.info). */
+    private readonly about: DriverInfo,
   ) {
     this.ipam = new IpamStore(join(stateDir, 'ipam.json'));
     this.nodeFile = join(stateDir, 'node.json');
@@ -144,7 +145,7 @@ export class VxlanNetwork implements NetworkDriver {
   }
 
   info(): DriverInfo {
-    return { name: DRIVER_NAME, version: this.version, api: [DRIVER_API_VERSION] };
+    return this.about;
   }
 
   async probe(): Promise<ProbeResult> {
@@ -247,6 +248,7 @@ export class VxlanNetwork implements NetworkDriver {
     if (bridge.mac !== formatMac(brMac)) await nl.setMac(bridge.index, brMac);
     await this.ensureOnlyAddress(nl, bridge, formatIp(gateway(subnet)), subnet.prefix);
     if (!bridge.up) await nl.setLinkUp(bridge.index);
+    await allowBridgeForwarding(this.config.bridge, this.logger);
 
     // VXLAN: the VTEP, with the subnet's network address /32 and the MAC derived from it.
     const want = { vni: this.config.vni, port: this.config.port, local: node.address, learning: false };

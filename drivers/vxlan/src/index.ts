@@ -1,26 +1,14 @@
 // @lastbackend/driver-vxlan: pod networking (CNI) on a node bridge, nodes joined by a VXLAN overlay,
 // configured over rtnetlink (flannel-like, no `ip` binary).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { defineDriver, DRIVER_API_VERSION } from '@lastbackend/sdk';
+// Its identity (name, version, kinds, driver API) is its package.json's; the kernel hands it over as ctx.info.
+import { defineDriver } from '@lastbackend/sdk';
 import { configSchema, type VxlanDriverConfig } from './config';
-import { DRIVER_NAME, VxlanNetwork } from './driver';
-
-const readVersion = (): string => {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-};
-
-export const version = readVersion();
+import { VxlanNetwork } from './driver';
 
 export default defineDriver<VxlanDriverConfig>({
-  name: DRIVER_NAME,
-  version,
-  kinds: ['cni'],
-  api: DRIVER_API_VERSION,
   configSchema,
   create(ctx) {
-    return { cni: new VxlanNetwork(ctx.config, ctx.logger, ctx.stateDir, version) };
+    return { cni: new VxlanNetwork(ctx.config, ctx.logger, ctx.stateDir, ctx.info) };
   },
 });
 

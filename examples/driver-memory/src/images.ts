@@ -2,7 +2,6 @@
 // record at once and moves no bytes; a pull from any other registry fails the way an unreachable one does.
 import { createHash } from 'node:crypto';
 import {
-  DRIVER_API_VERSION,
   LbError,
   invalid,
   type CiiCapabilities,
@@ -90,13 +89,14 @@ export class MemoryImages implements ImageService {
   constructor(
     private readonly store: ImageStore,
     private readonly registries: string[],
-    private readonly version: string,
+    /** Identity from the package (DriverContext.info). */
+    private readonly about: DriverInfo,
     /** Whether a container (running or not) uses the image: such an image is not removed. */
     private readonly inUse: (id: string) => boolean,
   ) {}
 
   info(): DriverInfo {
-    return { name: DRIVER_NAME, version: this.version, api: [DRIVER_API_VERSION] };
+    return this.about;
   }
 
   async probe(): Promise<ProbeResult> {

@@ -4,7 +4,6 @@
 // everything is gone when the process that holds the driver exits.
 import { randomBytes } from 'node:crypto';
 import {
-  DRIVER_API_VERSION,
   LbError,
   boundedCollector,
   featuresNeeded,
@@ -24,7 +23,7 @@ import {
   type LogOptions,
   type ProbeResult,
 } from '@lastbackend/sdk';
-import { DRIVER_NAME, type ImageStore } from './images';
+import type { ImageStore } from './images';
 import { Notifier } from './notifier';
 import { Killed, run, type Host, type Stream } from './shell';
 
@@ -68,11 +67,12 @@ export class MemoryRuntime implements ContainerRuntime {
     private readonly images: ImageStore,
     private readonly logLines: number,
     private readonly logger: DriverLogger,
-    private readonly version: string,
+    /** Identity from the package (DriverContext.info). */
+    private readonly about: DriverInfo,
   ) {}
 
   info(): DriverInfo {
-    return { name: DRIVER_NAME, version: this.version, api: [DRIVER_API_VERSION] };
+    return this.about;
   }
 
   async probe(): Promise<ProbeResult> {

@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir, statfs } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import {
-  DRIVER_API_VERSION,
   invalid,
   LbError,
   notFound,
@@ -144,11 +143,12 @@ export class TmpfsStorage implements StorageDriver {
   constructor(
     private readonly options: TmpfsOptions,
     private readonly logger: DriverLogger,
-    private readonly version: string,
+    /** Identity from the package (DriverContext.info). */
+    private readonly about: DriverInfo,
   ) {}
 
   info(): DriverInfo {
-    return { name: DRIVER_NAME, version: this.version, api: [DRIVER_API_VERSION] };
+    return this.about;
   }
 
   /** Mounts the tmpfs when needed and checks it is writable. Never throws. */

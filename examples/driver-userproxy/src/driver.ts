@@ -3,7 +3,6 @@
 // opens the listeners it lacks (rolling them back if one cannot listen), then closes the ones no longer
 // wanted and updates the rest in place.
 import {
-  DRIVER_API_VERSION,
   LbError,
   checkServiceTable,
   describeSkipped,
@@ -57,11 +56,12 @@ export class UserProxy implements ProxyDriver {
   constructor(
     private readonly config: UserproxyConfig,
     private readonly logger: DriverLogger,
-    private readonly version: string,
+    /** Identity from the package (DriverContext.info). */
+    private readonly about: DriverInfo,
   ) {}
 
   info(): DriverInfo {
-    return { name: DRIVER_NAME, version: this.version, api: [DRIVER_API_VERSION] };
+    return this.about;
   }
 
   async probe(): Promise<ProbeResult> {

@@ -13,19 +13,25 @@ import type { Readable, Writable } from 'node:stream';
 export const DRIVER_KINDS = ['cri', 'cii', 'csi', 'cni', 'cpi'] as const;
 export type DriverKind = (typeof DRIVER_KINDS)[number];
 
-/** Driver API version this SDK speaks. A driver declares the major it was built for. */
-export const DRIVER_API_VERSION = '1';
+/**
+ * Driver API major this SDK speaks: the one place it is written. A driver package declares the major it was
+ * built for in its package.json ("lastbackend": { "api": "2" }); the kernel refuses another major.
+ */
+export const DRIVER_API_VERSION = '2';
 
+/** Who a driver instance is; the kernel reads it from the package (DriverContext.info), drivers return it. */
 export interface DriverInfo {
   name: string;
   version: string;
-  /** Driver API major versions the implementation supports, e.g. ["1"]. */
+  /** Driver API major versions the implementation supports, e.g. ["2"]. */
   api: string[];
 }
 
 export interface ProbeResult {
   state: 'ready' | 'initialising' | 'error';
   message?: string;
+  /** With state "error": what the admin can do about it (e.g. "start the Docker engine"), shown with the refusal. */
+  fix?: string;
 }
 
 export interface DriverBase {

@@ -6,5 +6,6 @@ export { runCsiConformance, type CsiConformanceSubject } from './csi-conformance
 export { runCniConformance, type CniConformanceSubject } from './cni-conformance';
 export { isLbErrorLike } from './helpers';
 export { runTests, errorText, type TestReport, type TestResult, type RunnerOptions } from './runner';
+export { packageDriverInfo } from './driver-info';
 export { runDiscoveryConformance, type DiscoveryConformanceSubject } from './discovery-conformance';
 export { runIngressConformance, type IngressConformanceSubject } from './ingress-conformance';

@@ -77,7 +77,7 @@ function parseTimeout(s: string | undefined): number | undefined {
 }
 
 async function runCommand(ctx: CliContext, kind: string, pkg: string, o: ConformanceOptions): Promise<void> {
-  // Loaded here: the kernel's loader, tsyringe and the suites are not needed by other commands.
+  // Loaded here: the kernel's loader and the suites are not needed by other commands.
   const { runConformance } = require('../conformance/run') as typeof import('../conformance/run');
   const { renderConformanceJson, renderConformanceTable } = require('../conformance/report') as typeof import('../conformance/report');
   const { defaultDataDir } = require('../../config/config') as typeof import('../../config/config');

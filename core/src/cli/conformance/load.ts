@@ -1,14 +1,13 @@
 // Loads a driver package for `lb conformance` the way the kernel does: the same search (<data dir>/drivers,
 // the packages installed with lb) plus the current directory and a local path, since the command line is
-// the user's own (the server never looks there); the same manifest and API checks, config validation against the driver's schema, and
-// createDriver with a tsyringe child container and a state dir (a temp one, removed by dispose()).
-import 'reflect-metadata';
+// the user's own (the server never looks there); then the kernel's instantiate() (manifest and API checks,
+// config validation against the driver's schema, create, kind check) with a temp state dir that dispose() removes.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { container as rootContainer } from 'tsyringe';
-import { LbError, type DriverBase, type DriverInstances, type DriverKind } from '@lastbackend/sdk';
-import { createDriver, kernelPackageSources, loadDriverPackage, validateDriverConfig, type LoadedPackage, type PackageSources } from '../../kernel/driver-loader';
+import type { DriverInstances, DriverKind } from '@lastbackend/sdk';
+import { kernelPackageSources, type LoadedPackage, type PackageSources } from '../../kernel/driver-loader';
+import { disposeInstances, instantiate, type Instantiated } from '../../kernel/instantiate';
 import { createLogger } from '../../kernel/logger';
 
 export interface LoadedDriver {
@@ -25,35 +24,28 @@ export function conformanceSources(dataDir: string): PackageSources {
 }
 
 export async function loadForConformance(kind: DriverKind, pkg: string, config: unknown, dataDir: string): Promise<LoadedDriver> {
-  const loaded = loadDriverPackage(kind, pkg, conformanceSources(dataDir));
-  const valid = validateDriverConfig(kind, loaded, config);
   const stateRoot = mkdtempSync(join(tmpdir(), 'lb-conformance-'));
   const removeState = () => rmSync(stateRoot, { recursive: true, force: true });
-  let instances: DriverInstances;
+  let made: Instantiated;
   try {
-    instances = await createDriver({
+    made = await instantiate({
       kind,
-      loaded,
-      config: valid,
+      package: pkg,
+      sources: conformanceSources(dataDir),
+      config,
       node: 'conformance',
       stateRoot,
       // Driver warnings go to stderr; the table goes to stdout.
       logger: createLogger('warn'),
-      container: rootContainer,
+      createFix: `check the driver's config (--config)`,
     });
   } catch (e) {
     removeState();
-    if (e instanceof LbError) throw e;
-    throw new LbError('DRIVER_INVALID', `driver "${pkg}" failed to start: ${(e as Error).message}`, { fix: `check the driver's config (--config)` });
+    throw e;
   }
   const dispose = async () => {
-    const distinct = new Set(Object.values(instances).filter((x): x is DriverBase => x !== undefined));
-    for (const d of distinct) await d.dispose().catch(() => undefined);
+    await disposeInstances(made.instances);
     removeState();
   };
-  if (!instances[kind]) {
-    await dispose();
-    throw new LbError('DRIVER_KIND_MISMATCH', `driver "${pkg}" created no ${kind} implementation`, { fix: `name a ${kind} driver` });
-  }
-  return { loaded, instances, dispose };
+  return { loaded: made.loaded, instances: made.instances, dispose };
 }

@@ -1,10 +1,8 @@
 // Entry point of a driver's child process (isolation: process). It loads the package with the same
 // checks as the kernel, creates the driver and serves calls from the kernel until told to dispose
 // or until the kernel goes away. Its log lines go to the inherited stderr.
-import 'reflect-metadata';
-import { container } from 'tsyringe';
 import { DRIVER_KINDS, type DriverBase, type DriverInstances, type DriverKind } from '@lastbackend/sdk';
-import { createDriver, loadDriverPackage, validateDriverConfig } from '../driver-loader';
+import { instantiate } from '../instantiate';
 import { createLogger, type LogLevel } from '../logger';
 import { decodeArgs, STREAM_WINDOW, toWireError, type ChildMessage, type HostInit, type KindDescriptor, type ParentMessage } from './protocol';
 
@@ -19,10 +17,10 @@ const credits = new Map<number, { left: number; wake?: () => void }>();
 
 async function init(m: HostInit): Promise<void> {
   try {
-    const loaded = loadDriverPackage(m.kind, m.package, m.sources);
-    const config = validateDriverConfig(m.kind, loaded, m.config);
     const log = createLogger(m.logLevel as LogLevel, `lb[driver pid ${process.pid}]`);
-    instances = await createDriver({ kind: m.kind, loaded, config, node: m.node, stateRoot: m.stateRoot, logger: log, container });
+    const made = await instantiate({ kind: m.kind, package: m.package, sources: m.sources, config: m.config, node: m.node, stateRoot: m.stateRoot, logger: log });
+    const { loaded } = made;
+    instances = made.instances;
     const kinds: Partial<Record<DriverKind, KindDescriptor>> = {};
     for (const kind of DRIVER_KINDS) {
       const inst = instances[kind] as (DriverBase & { capabilities?: Record<string, boolean> }) | undefined;

@@ -46,7 +46,7 @@ function request(vip: string, port: number): Promise<string> {
   });
 }
 
-const newDriver = (iface: string) => new IpvsProxy({ interface: iface }, quiet, mkdtempSync(join(tmpdir(), 'ipvs-state-')), '0.0.0-test');
+const newDriver = (iface: string) => new IpvsProxy({ interface: iface }, quiet, mkdtempSync(join(tmpdir(), 'ipvs-state-')), { name: 'ipvs', version: '0.0.0-test', api: ['2'] });
 
 let servers: http.Server[] = [];
 beforeAll(async () => {
