@@ -15,13 +15,13 @@ const dataDir = join(work, 'data');
 /** A package that looks like a csi driver (or says `kind`) and writes `marker` as soon as it is required. */
 function evilPackage(dir: string, name: string, kind: string, marker: string): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js', lastbackend: { kind: [kind], api: '1' } }));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js', lastbackend: { kind: [kind], api: '2' } }));
   writeFileSync(
     join(dir, 'index.js'),
     `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');
-     const csi = { info: () => ({ name: 'evil', version: '1.0.0', api: ['1'] }), probe: async () => ({ state: 'ready' }), dispose: async () => {},
+     const csi = { info: () => ({ name: 'evil', version: '1.0.0', api: ['2'] }), probe: async () => ({ state: 'ready' }), dispose: async () => {},
        create: async (v) => ({ ...v, path: '/v', capacity: 0 }), remove: async () => {}, list: async () => [], path: async () => '/v', putFiles: async () => '/f' };
-     module.exports = { default: { [Symbol.for('io.lastbackend.driver')]: true, name: 'evil', version: '1.0.0', kinds: [${JSON.stringify(kind)}], api: '1', create: () => ({ csi }) } };`,
+     module.exports = { default: { [Symbol.for('io.lastbackend.driver')]: true, name: 'evil', version: '1.0.0', kinds: [${JSON.stringify(kind)}], api: '2', create: () => ({ csi }) } };`,
   );
 }
 
@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as LbError);
-const swapped = () => join(dataDir, 'drivers-state', 'swapped-drivers.json');
+const swapped = () => join(dataDir, 'drivers-state', 'driver-journal.json'); // the kernel's journal of swaps
 const csiDriver = async () => (await s.client.drivers()).find((d) => d.kind === 'csi');
 
 it('refuses a path through the API with 400 naming package, and keeps the running driver', async () => {

@@ -17,16 +17,18 @@ describe('swaps made through the API, across restarts', () => {
   const copy = join(data, 'drivers', 'node_modules', 'removable-csi');
   const writeDriver = () => {
     mkdirSync(copy, { recursive: true });
-    writeFileSync(join(copy, 'package.json'), JSON.stringify({ name: 'removable-csi', version: '1.0.0', main: 'index.js', lastbackend: { kind: ['csi'], api: '1' } }));
+    writeFileSync(join(copy, 'package.json'), JSON.stringify({ name: 'removable-csi', version: '1.0.0', main: 'index.js', lastbackend: { kind: ['csi'], api: '2' } }));
     writeFileSync(
       join(copy, 'index.js'),
       `const brand = Symbol.for('io.lastbackend.driver');
-       const csi = { info: () => ({ name: 'removable', version: '1.0.0', api: ['1'] }), probe: async () => ({ state: 'ready' }), dispose: async () => {},
+       const csi = { info: () => ({ name: 'removable', version: '1.0.0', api: ['2'] }), probe: async () => ({ state: 'ready' }), dispose: async () => {},
          create: async (v) => ({ ...v, path: '/v', capacity: 0 }), remove: async () => {}, list: async () => [], path: async () => '/v', putFiles: async () => '/f' };
-       module.exports = { default: { [brand]: true, name: 'removable', version: '1.0.0', kinds: ['csi'], api: '1', create: () => ({ csi }) } };`,
+       module.exports = { default: { [brand]: true, name: 'removable', version: '1.0.0', kinds: ['csi'], api: '2', create: () => ({ csi }) } };`,
     );
   };
-  const swappedFile = join(data, 'drivers-state', 'swapped-drivers.json');
+  // The swaps made through the API, as the kernel's journal records them.
+  const journalFile = join(data, 'drivers-state', 'driver-journal.json');
+  const swappedRecord = (): unknown => (existsSync(journalFile) ? (JSON.parse(readFileSync(journalFile, 'utf8')) as { swapped?: unknown }).swapped ?? {} : {});
   afterAll(() => rmSync(data, { recursive: true, force: true }));
 
   const kernel = () => {
@@ -41,28 +43,28 @@ describe('swaps made through the API, across restarts', () => {
     const first = kernel();
     await first.start();
     await first.swap('csi', { package: 'removable-csi' });
-    expect(JSON.parse(readFileSync(swappedFile, 'utf8'))).toEqual({ csi: { package: 'removable-csi', config: {} } });
+    expect(swappedRecord()).toEqual({ csi: { package: 'removable-csi', config: {} } });
     await first.dispose();
 
     const second = kernel();
     await second.start();
     expect(await csi(second)).toMatchObject({ package: 'removable-csi', state: 'ready' });
     await second.dispose();
-    expect(JSON.parse(readFileSync(swappedFile, 'utf8'))).toHaveProperty('csi.package', 'removable-csi'); // still the swap
+    expect(swappedRecord()).toHaveProperty('csi.package', 'removable-csi'); // still the swap
 
     rmSync(copy, { recursive: true, force: true });
     const third = kernel();
     await third.start(); // would throw "not installed" if the stale swap kept the node down
     expect(await csi(third)).toMatchObject({ package: '@lastbackend/driver-hostdir', state: 'ready' });
     await third.dispose();
-    expect(existsSync(swappedFile) ? JSON.parse(readFileSync(swappedFile, 'utf8')) : {}).toEqual({});
+    expect(swappedRecord()).toEqual({});
   });
 
   it('takes package names only through the API, and a path in the record of swaps is not loaded', async () => {
     const evil = join(data, 'evil-csi');
     const marker = join(data, 'evil-ran');
     mkdirSync(evil, { recursive: true });
-    writeFileSync(join(evil, 'package.json'), JSON.stringify({ name: 'evil-csi', version: '1.0.0', main: 'index.js', lastbackend: { kind: ['csi'], api: '1' } }));
+    writeFileSync(join(evil, 'package.json'), JSON.stringify({ name: 'evil-csi', version: '1.0.0', main: 'index.js', lastbackend: { kind: ['csi'], api: '2' } }));
     writeFileSync(join(evil, 'index.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');`);
     const k = kernel();
     await k.start();
@@ -77,7 +79,7 @@ describe('swaps made through the API, across restarts', () => {
       await k.dispose();
     }
     // A record of swaps that names a path (only a hand edit could) is refused as a whole at start.
-    writeFileSync(swappedFile, JSON.stringify({ csi: { package: evil, config: {} } }));
+    writeFileSync(journalFile, JSON.stringify({ swapped: { csi: { package: evil, config: {} } } }));
     const next = kernel();
     await next.start();
     expect(await csi(next)).toMatchObject({ package: '@lastbackend/driver-hostdir' });

@@ -62,7 +62,7 @@ describe('driver hot swap', () => {
     const group = await s.lb(['driver', 'set', 'csi,cpi', '@lastbackend/driver-hostdir', '--config', JSON.stringify({ root: join(dir, 'z') })]);
     expect(group.code).not.toBe(0);
     expect(group.stderr).toMatch(/swap of cpi to @lastbackend\/driver-hostdir refused: .*not a cpi driver/);
-    expect(existsSync(join(s.dataDir, 'drivers-state', 'swapped-drivers.json'))).toBe(false);
+    expect(existsSync(join(s.dataDir, 'drivers-state', 'driver-journal.json'))).toBe(false);
     const ls = await s.lb(['driver', 'ls']);
     expect(ls.stdout).toMatch(/csi\s+@lastbackend\/driver-hostdir\s+\S+\s+in-process\s+ready/);
   });
