@@ -3,6 +3,8 @@
 // EXEC_OUTPUT_LIMIT bytes of each stream (stdout and stderr apart), counts and drops the rest while it goes on
 // reading (the command is not blocked on a full pipe and its exit code stays its own), and ends a cut stream
 // with truncationMarker(dropped).
+// ContainerRuntime.execStream (driver API 2) is the unbounded way: its caller reads the streams as they come,
+// and a stream it does not read holds the process back instead of filling memory.
 import type { ExecResult } from './types';
 
 /** Bytes of each exec stream (stdout, stderr) a driver keeps. */
