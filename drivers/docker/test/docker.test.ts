@@ -119,6 +119,20 @@ describe('docker driver', () => {
     expect(out).toBe(`${status.id} driver-test svc-${run} ${s.name}`);
   });
 
+  it('hands security options to the engine as it stores them (privileged, read-only root, user, capabilities, no-new-privileges)', async () => {
+    const s = spec('security', {
+      security: { privileged: true, read_only_rootfs: true, user: 'root:root', cap_add: ['NET_ADMIN'], cap_drop: ['MKNOD'], no_new_privileges: true },
+    });
+    const info = await docker.getContainer((await cri().create(s)).id).inspect();
+    expect(info.HostConfig.Privileged).toBe(true);
+    expect(info.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(info.Config.User).toBe('root:root');
+    expect(info.HostConfig.CapAdd).toEqual(['CAP_NET_ADMIN']);
+    expect(info.HostConfig.CapDrop).toEqual(['CAP_MKNOD']);
+    expect(info.HostConfig.SecurityOpt).toContain('no-new-privileges:true'); // the engine adds label=disable for privileged
+    await expect(cri().create(spec('badcap', { security: { cap_add: ['not a cap'] } }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/security\.cap_add\.0/) });
+  });
+
   it('applies cpu (millicores) and ram (bytes) limits, init, stop timeout and no restart policy', async () => {
     const s = spec('resources', { resources: { cpu: 500, ram: 64 * 1024 * 1024 }, stopTimeout: 4, env: { A: '1' } });
     const status = await cri().create(s);
