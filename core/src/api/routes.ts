@@ -46,19 +46,19 @@ import { CertificateRequest, JoinRequest, TokenRequest } from '../auth/auth';
 import { PodReports } from '../cluster/cluster';
 import { DriverGroupSwapRequest, DriverSwapRequest } from '../config/config';
 import type { LeaderStatus } from '../ha/leader';
-import type { Caller, Named, RouteDef, RouteAnswer } from './route';
+import type { Caller, Named, RouteDef } from './route';
 
+// The helpers keep each route's schema types (ROUTES.service.answer.json.schema is ServiceObject), so
+// that a test can hold the client's types against them.
 const named = <S extends z.ZodType>(name: string, schema: S) => ({ name, schema });
-const json = (n: Named, list = false): RouteAnswer => ({ json: n, list });
-const none: RouteAnswer = { none: true };
+const json = <N extends Named>(n: N) => ({ json: n });
+const list = <N extends Named>(n: N) => ({ json: n, list: true as const });
+const none = { none: true as const };
 const ADMIN: readonly Caller[] = ['admin'];
 const NODE: readonly Caller[] = ['admin', 'node'];
 
-const route = (d: Omit<RouteDef, 'status' | 'callers'> & Partial<Pick<RouteDef, 'status' | 'callers'>>): RouteDef => ({
-  callers: ADMIN,
-  status: d.answer === none ? 204 : 200,
-  ...d,
-});
+type RouteInput = Omit<RouteDef, 'status' | 'callers'> & Partial<Pick<RouteDef, 'status' | 'callers'>>;
+const route = <D extends RouteInput>(d: D): D & RouteDef => ({ callers: ADMIN, status: 'none' in d.answer ? 204 : 200, ...d }) as D & RouteDef;
 
 // ---------------------------------------------------------------- named schemas
 const Namespace = named('Namespace', NamespaceObject);
@@ -117,10 +117,11 @@ export const ROUTES = {
     path: '/cluster/token',
     tag: 'cluster',
     summary: 'make a join token; its secret is shown once',
+    status: 201,
     body: { ...named('TokenRequest', TokenRequest), invalid: 'invalid token request', validatedBy: 'domain' },
     answer: json(named('CreatedToken', CreatedTokenSchema)),
   }),
-  tokens: route({ method: 'GET', path: '/cluster/token', tag: 'cluster', summary: 'live join tokens: uses left, expiry, node', answer: json(named('TokenInfo', TokenInfoSchema), true) }),
+  tokens: route({ method: 'GET', path: '/cluster/token', tag: 'cluster', summary: 'live join tokens: uses left, expiry, node', answer: list(named('TokenInfo', TokenInfoSchema)) }),
   revokeToken: route({ method: 'DELETE', path: '/cluster/token/:id', tag: 'cluster', summary: 'revoke a join token (nodes that joined with it keep their credentials)', answer: none }),
   join: route({
     method: 'POST',
@@ -128,10 +129,11 @@ export const ROUTES = {
     tag: 'agent',
     summary: 'join a node with a join token: its credential and, over TLS, its certificate',
     callers: ['join'],
+    status: 201,
     body: { ...named('JoinRequest', JoinRequest), invalid: 'invalid join request', validatedBy: 'domain' },
     answer: json(named('JoinResult', JoinResultSchema)),
   }),
-  nodes: route({ method: 'GET', path: '/cluster/node', tag: 'cluster', summary: 'list nodes', answer: json(Node, true) }),
+  nodes: route({ method: 'GET', path: '/cluster/node', tag: 'cluster', summary: 'list nodes', answer: list(Node) }),
   node: route({ method: 'GET', path: '/cluster/node/:node', tag: 'cluster', summary: 'get a node', callers: NODE, params: nodeParam, answer: json(Node) }),
   deleteNode: route({ method: 'DELETE', path: '/cluster/node/:node', tag: 'cluster', summary: 'remove a node and its credential; its pods are placed again elsewhere', params: nodeParam, answer: none }),
   agentKey: route({
@@ -212,7 +214,7 @@ export const ROUTES = {
   }),
 
   // drivers
-  drivers: route({ method: 'GET', path: '/cluster/driver', tag: 'driver', summary: "a node's drivers (the server's own, or ?node=)", query: driverQuery, answer: json(DriverState, true) }),
+  drivers: route({ method: 'GET', path: '/cluster/driver', tag: 'driver', summary: "a node's drivers (the server's own, or ?node=)", query: driverQuery, answer: list(DriverState) }),
   swapDrivers: route({
     method: 'PUT',
     path: '/cluster/driver',
@@ -220,7 +222,7 @@ export const ROUTES = {
     summary: 'swap several kinds to one package, all or none (a runtime with its image service)',
     query: driverQuery,
     body: { ...named('DriverGroupSwapRequest', DriverGroupSwapRequest), invalid: 'invalid driver swap', validatedBy: 'route' },
-    answer: json(DriverState, true),
+    answer: list(DriverState),
   }),
   swapDriver: route({
     method: 'PUT',
@@ -234,7 +236,7 @@ export const ROUTES = {
   }),
 
   // namespaces
-  namespaces: route({ method: 'GET', path: '/namespace', tag: 'namespace', summary: 'list namespaces', answer: json(Namespace, true) }),
+  namespaces: route({ method: 'GET', path: '/namespace', tag: 'namespace', summary: 'list namespaces', answer: list(Namespace) }),
   createNamespace: route({
     method: 'POST',
     path: '/namespace',
@@ -260,11 +262,11 @@ export const ROUTES = {
     tag: 'namespace',
     summary: 'create or update many objects, all or nothing',
     body: { ...named('ApplyRequest', ApplyRequest), invalid: 'invalid manifest', validatedBy: 'domain' },
-    answer: json(named('ApplyResult', ApplyResultSchema), true),
+    answer: list(named('ApplyResult', ApplyResultSchema)),
   }),
 
   // services
-  services: route({ method: 'GET', path: '/namespace/:ns/service', tag: 'service', summary: 'list services', answer: json(Service, true) }),
+  services: route({ method: 'GET', path: '/namespace/:ns/service', tag: 'service', summary: 'list services', answer: list(Service) }),
   createService: route({
     method: 'POST',
     path: '/namespace/:ns/service',
@@ -292,10 +294,10 @@ export const ROUTES = {
     body: { ...named('RollbackRequest', RollbackRequest), invalid: 'invalid rollback', validatedBy: 'domain' },
     answer: json(Service),
   }),
-  deployments: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment', tag: 'service', summary: 'deployments (versions) of a service', answer: json(Deployment, true) }),
+  deployments: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment', tag: 'service', summary: 'deployments (versions) of a service', answer: list(Deployment) }),
   deployment: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d', tag: 'service', summary: 'get a deployment', answer: json(Deployment) }),
-  deploymentPods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d/pod', tag: 'service', summary: 'pods of a deployment', answer: json(Pod, true) }),
-  servicePods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/pod', tag: 'service', summary: 'pods of a service', answer: json(Pod, true) }),
+  deploymentPods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d/pod', tag: 'service', summary: 'pods of a deployment', answer: list(Pod) }),
+  servicePods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/pod', tag: 'service', summary: 'pods of a service', answer: list(Pod) }),
   serviceLogs: route({
     method: 'GET',
     path: '/namespace/:ns/service/:svc/logs',
@@ -306,7 +308,7 @@ export const ROUTES = {
   }),
 
   // pods
-  pods: route({ method: 'GET', path: '/namespace/:ns/pod', tag: 'pod', summary: 'pods of a namespace', answer: json(Pod, true) }),
+  pods: route({ method: 'GET', path: '/namespace/:ns/pod', tag: 'pod', summary: 'pods of a namespace', answer: list(Pod) }),
   pod: route({ method: 'GET', path: '/namespace/:ns/pod/:pod', tag: 'pod', summary: 'get a pod', answer: json(Pod) }),
   exec: route({
     method: 'POST',
@@ -316,7 +318,7 @@ export const ROUTES = {
     body: { ...named('ExecRequest', ExecRequest), invalid: 'invalid exec request', validatedBy: 'route' },
     answer: json(named('ExecResult', ExecResultSchema)),
   }),
-  endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', tag: 'service', summary: 'service endpoints (ready pod addresses)', answer: json(Endpoint, true) }),
+  endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', tag: 'service', summary: 'service endpoints (ready pod addresses)', answer: list(Endpoint) }),
 };
 
 // ---------------------------------------------------------------- secrets, configs, volumes, routes: one shape of CRUD
@@ -327,12 +329,12 @@ const OBJECTS = {
   route: { manifest: named('RouteManifest', RouteManifest), object: named('Route', RouteObject), invalid: 'invalid route' },
 } satisfies Record<NamespacedKind, unknown>;
 
-function objectRoutes(kind: NamespacedKind) {
+function objectRoutes<K extends NamespacedKind>(kind: K) {
   const o = OBJECTS[kind];
   const body = { ...o.manifest, invalid: o.invalid, validatedBy: 'domain' as const };
   const base = `/namespace/:ns/${kind}`;
   return {
-    list: route({ method: 'GET', path: base, tag: kind, summary: `list ${kind}s`, answer: json(o.object, true) }),
+    list: route({ method: 'GET', path: base, tag: kind, summary: `list ${kind}s`, answer: list(o.object) }),
     create: route({ method: 'POST', path: base, tag: kind, summary: `create a ${kind}`, status: 201, body, answer: json(o.object) }),
     get: route({ method: 'GET', path: `${base}/:name`, tag: kind, summary: `get a ${kind}`, answer: json(o.object) }),
     replace: route({ method: 'PUT', path: `${base}/:name`, tag: kind, summary: `replace a ${kind}`, body, answer: json(o.object) }),
@@ -341,7 +343,7 @@ function objectRoutes(kind: NamespacedKind) {
 }
 
 export const OBJECT_KINDS = Object.keys(OBJECTS) as NamespacedKind[];
-export const OBJECT_ROUTES = Object.fromEntries(OBJECT_KINDS.map((k) => [k, objectRoutes(k)])) as Record<NamespacedKind, ReturnType<typeof objectRoutes>>;
+export const OBJECT_ROUTES = Object.fromEntries(OBJECT_KINDS.map((k) => [k, objectRoutes(k)])) as { [K in NamespacedKind]: ReturnType<typeof objectRoutes<K>> };
 
 /** Every route definition. */
 export function allRoutes(): RouteDef[] {

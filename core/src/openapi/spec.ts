@@ -59,6 +59,7 @@ function operation(r: RouteDef, c: Components): Json {
   if (!isPublic && r.callers.some((x) => x !== 'admin')) responses[403] = error("a node's credential used outside its own routes, or a join token used for anything but joining");
   responses[404] = error('not found');
   if (r.body) responses[413] = error("request body over the route's limit");
+  responses.default = error('any other refusal (409 already exists, 412 failed precondition, 503 unavailable, …): the code says which');
   const query = r.query ? Object.entries(r.query.shape as Record<string, z.ZodType>) : [];
   const parameters = [
     ...pathParams(r.path).map((name) => ({ name, in: 'path', required: true, schema: r.params?.[name] ? jsonSchema(r.params[name], 'input') : { type: 'string' } })),
