@@ -116,13 +116,26 @@ function install(root: Block): () => void {
   set('afterAll', hook('afterAll'));
   set('beforeEach', hook('beforeEach'));
   set('afterEach', hook('afterEach'));
-  if (!hadExpect) set('expect', (require('expect') as typeof import('expect')).expect);
+  if (!hadExpect) set('expect', loadExpect());
   return () => {
     for (const [k, d] of saved) {
       if (d) Object.defineProperty(g, k, d);
       else delete g[k];
     }
   };
+}
+
+/**
+ * Outside jest the suites assert with the `expect` package: an optional peer dependency of the SDK, so a
+ * driver that only runs its suites under jest does not install it twice (`lb conformance` depends on it).
+ */
+function loadExpect(): typeof import('expect').expect {
+  try {
+    return (require('expect') as typeof import('expect')).expect;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    throw new Error("the conformance suites run outside jest need the 'expect' package (an optional peer dependency of @lastbackend/sdk): npm install expect");
+  }
 }
 
 class Execution {
