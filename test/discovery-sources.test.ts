@@ -10,7 +10,7 @@ import { firstIpv4 } from '../core/src/agent/discovery';
 import { TEST_DEFAULTS, TestServer, docker, readyPods, uniq, waitFor, webService } from './harness';
 
 const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-// Read as the agent reads it: docker0 has no carrier until a container runs on it.
+// docker0's address with ip(8): it has no carrier until a container runs on it.
 const bridge = firstIpv4(ip('-j', '-4', 'addr', 'show', 'dev', 'docker0'))?.split('/')[0];
 
 describe('discovery DNS on docker0', () => {
@@ -24,7 +24,8 @@ describe('discovery DNS on docker0', () => {
   beforeAll(async () => {
     if (!bridge) throw new Error('docker0 has no IPv4 address: this test needs the Docker engine with its default bridge');
     const config = join(dir, 'config.json');
-    writeFileSync(config, JSON.stringify({ ...TEST_DEFAULTS, discovery: { enabled: true } }));
+    // No overlay (`cni: none`): pods on Docker's bridge, discovery on its gateway as the runtime reports it.
+    writeFileSync(config, JSON.stringify({ ...TEST_DEFAULTS, drivers: { ...TEST_DEFAULTS.drivers, cni: 'none' }, discovery: { enabled: true } }));
     s = await TestServer.start({ config });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
     // A client outside the pod networks: 198.51.100.2 in a namespace of ours, routed to docker0's address.
