@@ -46,8 +46,8 @@ export class ClusterState {
   ) {
     // The table depends on services and endpoints only: pod and node writes leave the cached one valid.
     const bump = () => void this.tableVersion++;
-    store.watch('service/', bump);
-    store.watch('endpoint/', bump);
+    store.watch(PREFIX.services, bump);
+    store.watch(PREFIX.endpoints, bump);
     store.watch(PREFIX.pods, (ev) => {
       const p = ev.prev as Pod | undefined;
       if (ev.type === 'del' && p?.meta.node) this.rememberDeparted(p);
@@ -210,9 +210,9 @@ export class ClusterState {
   private tableCache?: { version: number; table: Promise<ServiceTable> };
 
   private async buildServiceTable(): Promise<ServiceTable> {
-    const endpoints = new Map((await this.store.list<Endpoint>('endpoint/')).map((e) => [`${e.meta.namespace}/${e.meta.name}`, e]));
+    const endpoints = new Map((await this.store.list<Endpoint>(PREFIX.endpoints)).map((e) => [`${e.meta.namespace}/${e.meta.name}`, e]));
     const table: ServiceTable = { services: [], dns: { services: [], pods: [] } };
-    for (const s of await this.store.list<Service>('service/')) {
+    for (const s of await this.store.list<Service>(PREFIX.services)) {
       if (s.status.state === 'destroying') continue;
       const ports = (s.spec.network?.ports ?? []).map(parsePortMapping);
       // A pod address stored before reports were checked and is not an IP stays out: every node's proxy

@@ -30,3 +30,9 @@ export const PREFIX = {
   volumes: 'volume/',
   routes: 'route/',
 } as const;
+
+/** The parts of a key: its kind (the first segment, as in PREFIX), then namespace and name (or name alone). */
+export function splitKey(key: string): { kind: string; ns: string; name: string } {
+  const [kind = '', ns = '', name = ''] = key.split('/');
+  return { kind, ns, name };
+}
