@@ -1,10 +1,10 @@
 // Pure table logic: checking a requested table and the operations that turn the kernel's table into it.
-import { invalid, ipv4, type FieldError, type VirtualService } from '@lastbackend/sdk';
+import { checkServiceTable, PROXY_SCHEDULERS, MAX_BACKEND_WEIGHT, type FieldError, type VirtualService } from '@lastbackend/sdk';
 import { AF_INET, FWD, IPPROTO, type DestSpec, type KernelService, type ServiceKey, type ServiceSpec } from './genl';
 
-export const SCHEDULERS = ['rr', 'wrr', 'lc'] as const;
-/** Largest weight accepted (the kernel takes up to INT_MAX; ipvsadm caps at 65535). */
-export const MAX_WEIGHT = 65535;
+export const SCHEDULERS = PROXY_SCHEDULERS;
+/** Largest weight accepted (the kernel takes up to INT_MAX; ipvsadm caps at 65535, as the SDK's table does). */
+export const MAX_WEIGHT = MAX_BACKEND_WEIGHT;
 
 export interface DesiredService extends ServiceSpec {
   dests: DestSpec[];
@@ -26,17 +26,6 @@ export type Op =
 export const serviceId = (s: ServiceKey): string => `${s.protocol}/${s.ip}:${s.port}`;
 const destId = (d: { ip: string; port: number }): string => `${d.ip}:${d.port}`;
 
-const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
-const isIp = (v: unknown): v is string => {
-  if (typeof v !== 'string') return false;
-  try {
-    ipv4.parseIp(v);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** A table with its bad entries left out, and what was left out and why. */
 export interface CheckedTable {
   services: DesiredService[];
@@ -44,60 +33,23 @@ export interface CheckedTable {
 }
 
 /**
- * Checks every entry and fills in defaults. A bad entry is left out and reported, not a reason to
- * refuse the rest: a service with a bad VIP, port, protocol or scheduler goes whole, a bad or repeated
- * backend goes alone, a repeated service keeps its first entry. Only a table that is not a list throws.
+ * The SDK's check of the table (its schema lives there), for an IPv4 data plane, then ipvs defaults: scheduler
+ * rr, weight 1, masquerading. A bad entry is left out and reported, not a reason to refuse the rest; only a
+ * table that is not a list throws.
  */
 export function checkTable(services: readonly VirtualService[]): CheckedTable {
-  const skipped: FieldError[] = [];
-  const out: DesiredService[] = [];
-  const seen = new Set<string>();
-  if (!Array.isArray(services)) throw invalid([{ field: '', reason: 'the table must be an array of services' }], 'invalid service table');
-  services.forEach((s, i) => {
-    const at = (f: string) => `services.${i}${f ? `.${f}` : ''}`;
-    if (typeof s !== 'object' || s === null) {
-      skipped.push({ field: at(''), reason: 'must be an object' });
-      return;
-    }
-    const before = skipped.length;
-    if (!isIp(s.ip)) skipped.push({ field: at('ip'), reason: `not an IPv4 address: ${JSON.stringify(s.ip)}` });
-    else if (s.ip === '0.0.0.0' || s.ip === '255.255.255.255') skipped.push({ field: at('ip'), reason: `${s.ip} cannot be a virtual IP` });
-    if (!isPort(s.port)) skipped.push({ field: at('port'), reason: `a port is an integer 1-65535, got ${JSON.stringify(s.port)}` });
-    if (s.protocol !== 'tcp' && s.protocol !== 'udp') skipped.push({ field: at('protocol'), reason: `tcp or udp, got ${JSON.stringify(s.protocol)}` });
-    const scheduler = s.scheduler ?? 'rr';
-    if (!(SCHEDULERS as readonly string[]).includes(scheduler)) skipped.push({ field: at('scheduler'), reason: `one of ${SCHEDULERS.join(', ')}, got ${JSON.stringify(s.scheduler)}` });
-    if (!Array.isArray(s.backends)) skipped.push({ field: at('backends'), reason: 'must be an array' });
-    if (skipped.length > before) return;
-    const svc: DesiredService = { ip: s.ip, port: s.port, protocol: s.protocol, scheduler, flags: 0, timeout: 0, dests: [] };
-    const id = serviceId(svc);
-    if (seen.has(id)) {
-      skipped.push({ field: at(''), reason: `service ${id} is listed twice` });
-      return;
-    }
-    seen.add(id);
-    const seenDest = new Set<string>();
-    (s.backends as VirtualService['backends']).forEach((b, j) => {
-      const bat = at(`backends.${j}`);
-      if (typeof b !== 'object' || b === null) {
-        skipped.push({ field: bat, reason: 'must be an object' });
-        return;
-      }
-      const mark = skipped.length;
-      if (!isIp(b.ip)) skipped.push({ field: `${bat}.ip`, reason: `not an IPv4 address: ${JSON.stringify(b.ip)}` });
-      if (!isPort(b.port)) skipped.push({ field: `${bat}.port`, reason: `a port is an integer 1-65535, got ${JSON.stringify(b.port)}` });
-      const weight = b.weight ?? 1;
-      if (!Number.isInteger(weight) || weight < 0 || weight > MAX_WEIGHT) skipped.push({ field: `${bat}.weight`, reason: `an integer 0-${MAX_WEIGHT}, got ${JSON.stringify(b.weight)}` });
-      if (skipped.length > mark) return;
-      const did = destId(b);
-      if (seenDest.has(did)) {
-        skipped.push({ field: bat, reason: `backend ${did} is listed twice` });
-        return;
-      }
-      seenDest.add(did);
-      svc.dests.push({ ip: b.ip, port: b.port, weight, fwd: FWD.MASQ, upperThreshold: 0, lowerThreshold: 0 });
-    });
-    out.push(svc);
-  });
+  const { entries, skipped } = checkServiceTable(services, { family: 'ipv4', minWeight: 0 });
+  const out = entries.map(
+    (s): DesiredService => ({
+      ip: s.ip,
+      port: s.port,
+      protocol: s.protocol,
+      scheduler: s.scheduler ?? 'rr',
+      flags: 0,
+      timeout: 0,
+      dests: s.backends.map((b) => ({ ip: b.ip, port: b.port, weight: b.weight ?? 1, fwd: FWD.MASQ, upperThreshold: 0, lowerThreshold: 0 })),
+    }),
+  );
   return { services: out, skipped };
 }
 

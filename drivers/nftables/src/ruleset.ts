@@ -13,12 +13,12 @@
 // Each backend owns `weight` consecutive numgen slots (a range), so the share of new connections is
 // weight / sum(weights) for every scheduler: wrr exactly, rr and lc approximated by (weighted) random.
 // The rule comment "lb:<scheduler>" keeps the one thing the rule itself cannot show.
-import { invalid, ipv4, type FieldError, type VirtualService } from '@lastbackend/sdk';
+import { checkServiceTable, ipv4, MAX_BACKEND_WEIGHT, PROXY_SCHEDULERS, type FieldError, type VirtualService } from '@lastbackend/sdk';
 
-export const SCHEDULERS = ['rr', 'wrr', 'lc'] as const;
+export const SCHEDULERS = PROXY_SCHEDULERS;
 export type Scheduler = (typeof SCHEDULERS)[number];
 export const PROTOCOLS = ['tcp', 'udp'] as const;
-export const MAX_WEIGHT = 65535;
+export const MAX_WEIGHT = MAX_BACKEND_WEIGHT;
 /** Comment prefix of every service rule. */
 export const COMMENT_PREFIX = 'lb:';
 
@@ -50,25 +50,6 @@ export interface Service {
 
 export const serviceKey = (s: { ip: string; port: number; protocol: string }): string => `${s.ip}:${s.port}/${s.protocol}`;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isIpv4 = (v: unknown): v is string => {
-  if (typeof v !== 'string') return false;
-  try {
-    ipv4.parseIp(v);
-    return true;
-  } catch {
-    return false;
-  }
-};
-const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
-
-/** A short, safe label of an entry for error messages. */
-function label(v: unknown): string {
-  if (!isObject(v)) return JSON.stringify(v) ?? String(v);
-  const part = (x: unknown) => (typeof x === 'string' || typeof x === 'number' ? String(x) : JSON.stringify(x) ?? '?');
-  return `${part(v.ip)}:${part(v.port)}/${part(v.protocol)}`;
-}
-
 /** A table with its bad entries left out, and what was left out and why. */
 export interface CheckedTable {
   services: Service[];
@@ -76,55 +57,21 @@ export interface CheckedTable {
 }
 
 /**
- * Checks every entry (types included: tables may come from JSON) and fills in defaults. A bad entry is
- * left out and named, never a reason to refuse the rest: a service with a bad VIP, port, protocol,
- * scheduler or backend list goes whole; a bad or repeated backend goes alone (its service keeps the
- * others); a repeated service keeps its first entry. Only a table that is not a list throws.
+ * The SDK's check of the table (its schema lives there), for this IPv4 table with weights of at least 1 (a
+ * numgen slot each), then the defaults (scheduler rr, weight 1) and the order of the ruleset. A bad entry is
+ * left out and named, never a reason to refuse the rest; only a table that is not a list throws.
  */
 export function checkTable(input: unknown): CheckedTable {
-  if (!Array.isArray(input)) throw invalid([{ field: 'services', reason: 'must be an array of virtual services' }], 'invalid service table');
-  const skipped: FieldError[] = [];
-  const out: Service[] = [];
-  const seen = new Map<string, number>();
-  input.forEach((raw: unknown, i) => {
-    const at = `services.${i}`;
-    const bad = (field: string, reason: string) => skipped.push({ field: field ? `${at}.${field}` : at, reason: `${reason} (entry ${label(raw)})` });
-    if (!isObject(raw)) return bad('', 'must be an object');
-    const before = skipped.length;
-    if (!isIpv4(raw.ip)) bad('ip', 'must be an IPv4 address');
-    if (!isPort(raw.port)) bad('port', 'must be an integer port 1..65535');
-    if (raw.protocol !== 'tcp' && raw.protocol !== 'udp') bad('protocol', 'must be "tcp" or "udp"');
-    if (raw.scheduler !== undefined && !(SCHEDULERS as readonly unknown[]).includes(raw.scheduler)) bad('scheduler', `must be one of ${SCHEDULERS.join(', ')}`);
-    if (!Array.isArray(raw.backends)) bad('backends', 'must be an array (possibly empty)');
-    if (skipped.length !== before) return;
-    const svc: Service = {
-      ip: raw.ip as string,
-      port: raw.port as number,
-      protocol: raw.protocol as Service['protocol'],
-      scheduler: (raw.scheduler as Scheduler | undefined) ?? 'rr',
-      backends: [],
-    };
-    const key = serviceKey(svc);
-    const first = seen.get(key);
-    if (first !== undefined) return bad('', `duplicate of services.${first}`);
-    seen.set(key, i);
-    const seenBackends = new Set<string>();
-    (raw.backends as unknown[]).forEach((b: unknown, j) => {
-      if (!isObject(b)) return bad(`backends.${j}`, 'must be an object');
-      const mark = skipped.length;
-      if (!isIpv4(b.ip)) bad(`backends.${j}.ip`, `must be an IPv4 address, not ${JSON.stringify(b.ip)}`);
-      if (!isPort(b.port)) bad(`backends.${j}.port`, 'must be an integer port 1..65535');
-      const w = b.weight;
-      if (w !== undefined && !(typeof w === 'number' && Number.isInteger(w) && w >= 1 && w <= MAX_WEIGHT))
-        bad(`backends.${j}.weight`, `must be an integer 1..${MAX_WEIGHT} (remove a backend instead of weighting it 0)`);
-      if (skipped.length !== mark) return;
-      const id = `${String(b.ip)}:${String(b.port)}`;
-      if (seenBackends.has(id)) return bad(`backends.${j}`, `duplicate backend ${id}`);
-      seenBackends.add(id);
-      svc.backends.push({ ip: b.ip as string, port: b.port as number, weight: (w as number | undefined) ?? 1 });
-    });
-    out.push(svc);
-  });
+  const { entries, skipped } = checkServiceTable(input, { family: 'ipv4', minWeight: 1 });
+  const out = entries.map(
+    (s): Service => ({
+      ip: s.ip,
+      port: s.port,
+      protocol: s.protocol,
+      scheduler: s.scheduler ?? 'rr',
+      backends: s.backends.map((b) => ({ ip: b.ip, port: b.port, weight: b.weight ?? 1 })),
+    }),
+  );
   return { services: out.sort((a, b) => compareServices(a, b)), skipped };
 }
 
