@@ -23,9 +23,14 @@ async function init(m: HostInit): Promise<void> {
     instances = made.instances;
     const kinds: Partial<Record<DriverKind, KindDescriptor>> = {};
     for (const kind of DRIVER_KINDS) {
-      const inst = instances[kind] as (DriverBase & { capabilities?: Record<string, boolean> }) | undefined;
+      const inst = instances[kind] as (DriverBase & { capabilities?: Record<string, boolean>; features?: Record<string, boolean> }) | undefined;
       if (!inst) continue;
-      kinds[kind] = { info: inst.info(), ...(inst.capabilities ? { capabilities: { ...inst.capabilities } } : {}), methods: methodNames(inst) };
+      kinds[kind] = {
+        info: inst.info(),
+        ...(inst.capabilities ? { capabilities: { ...inst.capabilities } } : {}),
+        ...(inst.features ? { features: { ...inst.features } } : {}),
+        methods: methodNames(inst),
+      };
     }
     send({ t: 'ready', name: loaded.name, version: loaded.version, dir: loaded.dir, kinds });
   } catch (e) {

@@ -42,6 +42,8 @@ export interface KindDescriptor {
   info: DriverInfo;
   /** The `capabilities` object of CRI/CII drivers. */
   capabilities?: Record<string, boolean>;
+  /** The driver API 2 `features` object of CRI/CII drivers. */
+  features?: Record<string, boolean>;
   /** Names of the functions the instance has (optional ones such as CII push may be absent). */
   methods: string[];
 }

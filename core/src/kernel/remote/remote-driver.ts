@@ -18,6 +18,23 @@ function hostEntry(): string {
 }
 
 const MAX_BACKOFF_MS = 10_000;
+
+/**
+ * What cannot cross the IPC channel: execStream hands over live streams, and pull progress is a callback. The
+ * proxy leaves those methods out and declares the features false, so callers see a runtime without them (and
+ * a spec or call needing them is refused, never half-done).
+ */
+const NOT_OVER_IPC = { methods: ['execStream'], features: ['execStream', 'pullProgress'] };
+
+const overIpc = (features: Record<string, boolean> | undefined): Record<string, boolean> | undefined =>
+  features && Object.fromEntries(Object.entries(features).map(([k, v]) => [k, NOT_OVER_IPC.features.includes(k) ? false : v]));
+
+/** An options object without its functions (callbacks cannot be cloned to the child). */
+function withoutCallbacks(arg: unknown): unknown {
+  if (!arg || typeof arg !== 'object' || Array.isArray(arg) || Object.getPrototypeOf(arg) !== Object.prototype) return arg;
+  if (!Object.values(arg).some((v) => typeof v === 'function')) return arg;
+  return Object.fromEntries(Object.entries(arg).filter(([, v]) => typeof v !== 'function'));
+}
 /** How long a call waits for a restarting driver before it fails. */
 const WAIT_READY_MS = 30_000;
 
@@ -262,8 +279,10 @@ export class RemoteDriverHost {
     let released = false;
     const target: Record<string, unknown> = {};
     for (const m of first.methods) {
-      if (m === 'info' || m === 'probe' || m === 'dispose') continue;
-      target[m] = isStreamMethod(kind, m) ? (...args: unknown[]) => host.stream(kind, m, args) : (...args: unknown[]) => host.call(kind, m, args);
+      if (m === 'info' || m === 'probe' || m === 'dispose' || NOT_OVER_IPC.methods.includes(m)) continue;
+      target[m] = isStreamMethod(kind, m)
+        ? (...args: unknown[]) => host.stream(kind, m, args.map(withoutCallbacks))
+        : (...args: unknown[]) => host.call(kind, m, args.map(withoutCallbacks));
     }
     const base: DriverBase = {
       info: () => (desc() ?? first).info,
@@ -279,6 +298,7 @@ export class RemoteDriverHost {
     };
     Object.assign(target, base);
     if (first.capabilities) Object.defineProperty(target, 'capabilities', { get: () => (desc() ?? first).capabilities, enumerable: true });
+    if (first.features) Object.defineProperty(target, 'features', { get: () => overIpc((desc() ?? first).features), enumerable: true });
     return target as unknown as DriverBase;
   }
 
