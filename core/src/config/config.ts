@@ -8,9 +8,10 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { DRIVER_KINDS, ipv4, LbError, labels, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
 import { packageName, packageRef } from './package-name';
+import { DEFAULT_PLUGINS } from './defaults';
 import { mergeDrivers, NO_DRIVER } from './merge';
 
-export { DEFAULT_DRIVERS } from './defaults';
+export { DEFAULT_DRIVERS, DEFAULT_PLUGINS } from './defaults';
 
 const driverEntry = <P extends z.ZodType<string>>(pkg: P) =>
   z
@@ -50,12 +51,6 @@ const DriverChoice = z
   })
   .pipe(z.preprocess((v) => (v === NO_DRIVER ? null : v), DriverRef.nullable().optional()))
   .optional();
-
-/** The default plugin for each capability (loaded by package name, like a driver). */
-export const DEFAULT_PLUGINS = {
-  discovery: '@lastbackend/plugin-discovery',
-  ingress: '@lastbackend/plugin-ingress-haproxy',
-} as const;
 
 const cidr = z
   .string()

@@ -1,4 +1,4 @@
-// The default set of drivers: the one place that names them. A config file names only what it changes
+// The default set of drivers and plugins: the one place that names them. A config file names only what it changes
 // (config/merge.ts), so every node, a joined agent's included, runs these unless its file says otherwise.
 import type { DriverKind } from '@lastbackend/sdk';
 
@@ -17,3 +17,9 @@ export const DEFAULT_DRIVERS: Readonly<Record<DriverKind, DefaultDriverEntry>> =
   cni: { package: '@lastbackend/driver-vxlan', config: {} },
   cpi: { package: '@lastbackend/driver-ipvs', config: {}, fallback: { package: '@lastbackend/driver-nftables', config: {} } },
 };
+
+/** The default plugin for each capability (discovery.plugin, ingress.plugin): loaded by package name, like a driver. */
+export const DEFAULT_PLUGINS = {
+  discovery: '@lastbackend/plugin-discovery',
+  ingress: '@lastbackend/plugin-ingress-haproxy',
+} as const;
