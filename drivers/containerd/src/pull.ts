@@ -62,6 +62,11 @@ export async function pullImage(
     labels: { 'containerd.io/gc.expire': new Date(Date.now() + LEASE_TTL_MS).toISOString() },
   });
   const opts = { lease };
+  /**
+   * Puts what the pull found already there under its lease before it relies on it: content or a snapshot no
+   * image references any more (an image removed just before) would otherwise go to containerd's GC mid-pull.
+   */
+  const hold = (id: string, type = 'content'): Promise<unknown> => ctd.call('leases', 'AddResource', { id: lease, resource: { id, type } });
   try {
     let manifestDoc = top;
     let indexLabels: Record<string, string> | undefined;
@@ -75,6 +80,7 @@ export async function pullImage(
       throw new LbError('INVALID_ARGUMENT', `${ref.name}: unsupported manifest type ${top.mediaType}`);
     }
     const manifest = JSON.parse(manifestDoc.body.toString('utf8')) as Manifest;
+    for (const digest of [top.digest, manifestDoc.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest)]) await hold(digest);
 
     // Children before parents, so every gc.ref label points at content that exists.
     const configBody = Buffer.concat(await collect(await registry.blob(manifest.config.digest)));

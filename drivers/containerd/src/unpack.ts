@@ -51,6 +51,8 @@ export async function unpack(
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i];
     await content.setLabels(layer.digest, { 'containerd.io/uncompressed': diffIds[i] });
+    // Held by the lease before it is relied on: a snapshot of an image removed just before may be on its way out.
+    await ctd.call('leases', 'AddResource', { id: lease, resource: { id: chain[i], type: `snapshots/${snapshotter}` } });
     if (await snapshotExists(ctd, snapshotter, chain[i])) continue;
     const key = `extract-${randomBytes(6).toString('hex')}-${chain[i]}`;
     const opts = { lease };
