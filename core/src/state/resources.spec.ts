@@ -49,7 +49,8 @@ describe('service VIPs', () => {
     // What the controller counted stays; desired follows the spec at once.
     await store.txn(async (tx) => {
       const s = (await tx.get<Service>(keys.service('ns', 'a')))!;
-      tx.put(keys.service('ns', 'a'), { ...s, status: { ...s.status, replicas: { desired: 1, ready: 1 } } });
+      const counted: Service = { ...s, status: { ...s.status, replicas: { desired: 1, ready: 1 } } };
+      tx.put(keys.service('ns', 'a'), counted);
     });
     expect((await r.updateService('ns', 'a', { spec: { replicas: 3 } })).status.replicas).toEqual({ desired: 3, ready: 1 });
     expect((await store.get<Service>(keys.service('ns', 'a')))!.status.replicas).toEqual({ desired: 1, ready: 1 });
