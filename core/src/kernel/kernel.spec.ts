@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DRIVER_API_VERSION, LABEL_NODE, LbError, type ContainerSpec, type ProxyDriver, type VirtualService } from '@lastbackend/sdk';
 import { loadConfig, type KernelConfig } from '../config/config';
+import { watchDriverConfig } from './config-watch';
 import { Kernel } from './kernel';
 import type { Logger } from './logger';
 
@@ -305,3 +306,39 @@ describe('handover rules', () => {
     expect(seen).toEqual([`${MEMORY_PJ.name} -> memory-b`]);
   });
 });
+
+describe('swaps from the config file', () => {
+  const until = async (what: string, ok: () => Promise<boolean>, ms = 10_000): Promise<void> => {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (await ok()) return;
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  it('go through the group swap: all or none, each kind with its fallback', async () => {
+    const data = dataDir();
+    const file = join(data, 'config.json');
+    const write = (drivers: Record<string, unknown>) => writeFileSync(file, JSON.stringify({ drivers }));
+    write({ cri: memoryRef(), cii: memoryRef() });
+    const cfg = loadConfig({ env: {}, file, flags: { dataDir: data, listen: '127.0.0.1:1', name: 'spec-node' } });
+    cfg.drivers = { cri: memoryRef(), cii: memoryRef() };
+    cfg.plugins = [];
+    const k = new Kernel(cfg, quiet);
+    kernels.push(k);
+    await k.start();
+    const errors: string[] = [];
+    const stop = watchDriverConfig(cfg, k, { ...quiet, error: (m: string) => void errors.push(m) } as unknown as Logger);
+    try {
+      // cri could swap, cii cannot: neither does.
+      write({ cri: memoryRef('memory-c'), cii: memoryRef('memory-broken') });
+      await until('the refusal', async () => errors.length > 0);
+      expect(errors[0]).toMatch(/changed drivers\.cri,cii; none was swapped: swap of cii to memory-broken refused/);
+      expect((await k.states()).map((s) => s.package)).toEqual([MEMORY_PJ.name, MEMORY_PJ.name]);
+      // With a fallback for cii, both go.
+      write({ cri: memoryRef('memory-c'), cii: { ...memoryRef('memory-broken'), fallback: memoryRef('memory-c') } });
+      await until('the swap', async () => (await k.states()).every((s) => s.package === 'memory-c'));
+      expect(await stateOf(k, 'cii')).toEqual([expect.objectContaining({ message: 'fallback for memory-broken: no memory on this host' })]);
+    } finally {
+      await stop();
+    }
+  });
+});
+
