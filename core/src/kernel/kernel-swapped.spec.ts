@@ -1,12 +1,13 @@
 // A swap made through the API is kept across restarts; if that driver cannot load any more (its package
 // was removed), the node still starts, on the config file's driver, and the stale swap is forgotten.
+// No Docker: a unit spec (it was an integration test, and asserts what it did).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../core/src/config/config';
-import { Kernel } from '../core/src/kernel/kernel';
+import { loadConfig } from '../config/config';
+import { Kernel } from './kernel';
 import { LbError } from '@lastbackend/sdk';
-import { createLogger } from '../core/src/kernel/logger';
+import { createLogger } from './logger';
 
 const log = createLogger(process.env.LB_TEST_VERBOSE ? 'debug' : 'silent');
 
