@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   LbError,
+  PLUGIN_API_VERSION,
   apiMismatch,
   driverIdentity,
   identityInfo,
@@ -43,10 +44,10 @@ export interface LoadedPackage extends ResolvedPackage {
 }
 
 /**
- * The API of hook plugin packages ("kind": ["plugin"]). Plugins have their own contract, which driver API 2
- * did not change, so their manifests keep "api": "1".
+ * The API of plugin packages ("kind": ["plugin"]): the SDK's plugin contract, which driver API 2 did not
+ * change, so their manifests keep "api": "1".
  */
-export const PLUGIN_API_VERSION = '1';
+export { PLUGIN_API_VERSION };
 
 /** Where driver and hook packages are looked for. Plain data: it crosses to a driver's child process. */
 export interface PackageSources {
@@ -125,22 +126,22 @@ function readPackageJson(dir: string, pkg: string): PackageJson {
 }
 
 /** The manifest's kinds and API, or the reason it does not make the package what was asked for. */
-function checkManifest(pj: PackageJson, pkg: string, want: string, hint: string): { kinds: string[]; api: string } {
+function checkManifest(pj: PackageJson, pkg: string, want: string, hint: string, pluginWhat = 'hook plugin'): { kinds: string[]; api: string } {
   const lb = pj.lastbackend;
-  const what = want === HOOK_PLUGIN_KIND ? 'hook plugin' : 'driver';
+  const what = want === HOOK_PLUGIN_KIND ? pluginWhat : 'driver';
   if (!lb || typeof lb !== 'object' || !lb.kind)
     throw new LbError('DRIVER_INVALID', `package "${pkg}" is not a Last.Backend ${what}: its package.json has no "lastbackend" field`, {
       fix: want === HOOK_PLUGIN_KIND ? `add "lastbackend": { "kind": ["plugin"], "api": "${PLUGIN_API_VERSION}" } to its package.json, or remove it from ${hint}` : `name a driver package in ${hint}`,
     });
   const kinds = (Array.isArray(lb.kind) ? lb.kind : [lb.kind]).map(String);
   if (!kinds.includes(want))
-    throw new LbError('DRIVER_KIND_MISMATCH', `package "${pkg}" is a ${kinds.join('/')} ${kinds.includes(HOOK_PLUGIN_KIND) ? 'package' : 'driver'}, not a ${want === HOOK_PLUGIN_KIND ? 'hook plugin' : `${want} driver`}`, {
-      fix: want === HOOK_PLUGIN_KIND ? `name a hook plugin in ${hint}` : `name a ${want} driver in ${hint}`,
+    throw new LbError('DRIVER_KIND_MISMATCH', `package "${pkg}" is a ${kinds.join('/')} ${kinds.includes(HOOK_PLUGIN_KIND) ? 'package' : 'driver'}, not a ${want === HOOK_PLUGIN_KIND ? what : `${want} driver`}`, {
+      fix: want === HOOK_PLUGIN_KIND ? `name a ${what} in ${hint}` : `name a ${want} driver in ${hint}`,
     });
   const api = typeof lb.api === 'string' || typeof lb.api === 'number' ? String(lb.api) : '';
   if (want === HOOK_PLUGIN_KIND) {
     if (api.split('.')[0] !== PLUGIN_API_VERSION)
-      throw new LbError('DRIVER_API_MISMATCH', `hook plugin "${pkg}" is built for plugin API ${api || '(none)'}; this kernel needs ${PLUGIN_API_VERSION}`, {
+      throw new LbError('DRIVER_API_MISMATCH', `${what} "${pkg}" is built for plugin API ${api || '(none)'}; this kernel needs ${PLUGIN_API_VERSION}`, {
         fix: `install a version of ${pkg} built for plugin API ${PLUGIN_API_VERSION}`,
       });
     return { kinds, api };
@@ -206,7 +207,7 @@ export function loadDriverPackage(kind: DriverKind, pkg: string, src: PackageSou
 export function loadPluginPackage(pkg: string, src: PackageSources, hint: string, what = 'plugin'): Plugin {
   const dir = findPackageDir(pkg, src);
   if (!dir) throw notInstalled(what, pkg, hint);
-  checkManifest(readPackageJson(dir, pkg), pkg, HOOK_PLUGIN_KIND, hint);
+  checkManifest(readPackageJson(dir, pkg), pkg, HOOK_PLUGIN_KIND, hint, what);
   const mod = requireEntry(dir, pkg, what);
   const plugin = (mod as { default?: unknown }).default ?? mod;
   if (!isPlugin(plugin))

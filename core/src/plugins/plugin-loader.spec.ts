@@ -52,6 +52,8 @@ describe('capability plugins', () => {
     expect(failure(() => loadCapability('discovery', 'lb-hooks-only', src))).toMatch(/^DRIVER_KIND_MISMATCH: plugin "lb-hooks-only" \(lb-hooks-only\) provides no discovery.*discovery\.plugin in the config/);
     writePlugin('lb-a-driver', 'apply() {}', { kind: ['csi'], api: '1' });
     expect(failure(() => loadCapability('ingress', 'lb-a-driver', src))).toMatch(/^DRIVER_KIND_MISMATCH: package "lb-a-driver" is a csi driver/);
+    writePlugin('lb-no-manifest', 'ingress: () => ({})', null);
+    expect(failure(() => loadCapability('ingress', 'lb-no-manifest', src))).toMatch(/^DRIVER_INVALID: package "lb-no-manifest" is not a Last.Backend ingress plugin: its package.json has no "lastbackend" field.*ingress\.plugin in the config/);
     expect(failure(() => loadCapability('ingress', 'lb-not-there', src))).toMatch(/^DRIVER_NOT_FOUND: ingress plugin package "lb-not-there" is not installed.*ingress\.plugin in the config/);
   });
 

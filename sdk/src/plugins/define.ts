@@ -8,6 +8,12 @@ import type { KernelHooks } from '../hooks';
 import type { DiscoveryFactory } from './discovery';
 import type { IngressFactory } from './ingress';
 
+/**
+ * The plugin contract's version, which a plugin's manifest names ("api"). Its own, apart from the driver
+ * API: driver API 2 did not change it.
+ */
+export const PLUGIN_API_VERSION = '1';
+
 /** Marks a plugin object; `Symbol.for` so that a plugin built against another copy of the SDK is recognised. */
 export const PLUGIN_BRAND: unique symbol = Symbol.for('io.lastbackend.plugin') as never;
 
