@@ -78,5 +78,6 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-@Module({ imports: [StoreModule, TlsModule, AuthModule, LogsModule, LeadershipModule], providers: [ApiPart], exports: [ApiPart] })
+// Imports list the most dependent module first (see server.module.ts).
+@Module({ imports: [LeadershipModule, LogsModule, AuthModule, TlsModule, StoreModule], providers: [ApiPart], exports: [ApiPart] })
 export class ApiModule {}

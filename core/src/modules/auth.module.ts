@@ -40,5 +40,5 @@ export class AuthPart implements OnModuleInit {
   }
 }
 
-@Module({ imports: [StoreModule, TlsModule], providers: [AuthPart], exports: [AuthPart] })
+@Module({ imports: [TlsModule, StoreModule], providers: [AuthPart], exports: [AuthPart] })
 export class AuthModule {}

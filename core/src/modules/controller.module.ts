@@ -33,5 +33,5 @@ export class ControllerDuty {
   }
 }
 
-@Module({ imports: [StoreModule, SchedulerModule], providers: [ControllerDuty], exports: [ControllerDuty] })
+@Module({ imports: [SchedulerModule, StoreModule], providers: [ControllerDuty], exports: [ControllerDuty] })
 export class ControllerModule {}

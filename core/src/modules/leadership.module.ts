@@ -53,5 +53,5 @@ export class LeadershipPart implements OnModuleInit, OnApplicationBootstrap, OnM
   }
 }
 
-@Module({ imports: [StoreModule, ControllerModule], providers: [LeadershipPart], exports: [LeadershipPart] })
+@Module({ imports: [ControllerModule, StoreModule], providers: [LeadershipPart], exports: [LeadershipPart] })
 export class LeadershipModule {}

@@ -31,15 +31,37 @@ function setup(port: number) {
   return { cfg, log, trace };
 }
 
+/** What each part needs started before it (its module's imports). */
+const NEEDS: Record<string, string[]> = {
+  store: ['kernel'],
+  tls: ['store'],
+  auth: ['store', 'tls'],
+  leadership: ['store'],
+  'log store': ['kernel'],
+  api: ['store', 'tls', 'auth', 'log store', 'leadership'],
+  'controller (on the leader)': ['leadership', 'api'],
+};
+function expectDependencyOrder(started: string[]): void {
+  for (const [part, needs] of Object.entries(NEEDS)) {
+    if (!started.includes(part)) continue;
+    for (const need of needs) expect({ part, need, before: started.includes(need) && started.indexOf(need) < started.indexOf(part) }).toEqual({ part, need, before: true });
+  }
+}
+/** The parts that hold something to release (the others have no stop), last started first. */
+const reversedStoppable = (started: string[]) => started.filter((p) => !['tls', 'auth', 'leadership'].includes(p)).reverse();
+
 describe('lb server as a module graph', () => {
-  it('opens the kernel, store, TLS, auth, log store and API in dependency order, then goes live; stops in the reverse order', async () => {
+  it('opens the kernel, store, TLS, auth, leadership, log store and API in dependency order, then goes live; stops in the reverse order', async () => {
     const probe = await listening();
     const port = portOf(probe);
     await new Promise((r) => probe.close(r));
     const { cfg, log, trace } = setup(port);
     const server = await runServer(cfg, log);
     try {
-      expect(trace('started')).toEqual(['kernel', 'store', 'tls', 'auth', 'log store', 'leadership', 'api', 'controller (on the leader)']);
+      const up = trace('started');
+      expect([...up].sort()).toEqual(['api', 'auth', 'controller (on the leader)', 'kernel', 'leadership', 'log store', 'store', 'tls']);
+      expectDependencyOrder(up);
+      expect(up.at(-1)).toBe('controller (on the leader)'); // live work starts once everything is open
       expect(server.url).toBe(`https://127.0.0.1:${port}`);
       // It serves: the leader is this server (the controller runs), over TLS with the cluster CA.
       const ca = readFileSync(join(cfg.data_dir, 'tls', 'ca.crt'), 'utf8');
@@ -48,7 +70,8 @@ describe('lb server as a module graph', () => {
     } finally {
       await server.close();
     }
-    expect(trace('stopped')).toEqual(['controller (on the leader)', 'api', 'log store', 'store', 'kernel']);
+    // Parts that hold something stop in the reverse of the order they started.
+    expect(trace('stopped')).toEqual(reversedStoppable(trace('started')));
   });
 
   it('a part that fails to start (the API cannot listen) stops every part started before it, and its error is the one thrown', async () => {
@@ -59,8 +82,11 @@ describe('lb server as a module graph', () => {
     } finally {
       await new Promise((r) => taken.close(r));
     }
-    expect(trace('started')).toEqual(['kernel', 'store', 'tls', 'auth', 'log store', 'leadership']);
-    expect(trace('stopped')).toEqual(['log store', 'store', 'kernel']);
+    const up = trace('started');
+    expect([...up].sort()).toEqual(['auth', 'kernel', 'leadership', 'log store', 'store', 'tls']);
+    expectDependencyOrder(up);
+    expect(trace('stopped')).toEqual(reversedStoppable(up));
+    expect(trace('stopped')).toEqual(expect.arrayContaining(['log store', 'store', 'kernel']));
     // The store was closed: another server opens the same data dir.
     const again = await runServer({ ...cfg, listen: '127.0.0.1:0' }, createLogger('silent'));
     await again.close();

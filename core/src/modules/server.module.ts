@@ -6,7 +6,10 @@
 //                              local agent registered with the node gateway
 //   stop:  onModuleDestroy ends the live work (ingress, agent, controller), then onApplicationShutdown
 //          closes what was opened, api first and the kernel last.
-// A module lists its imports in the order it needs them started.
+// Nest orders hooks by a module's depth in the import tree, not by the edges themselves: two modules
+// at the same depth run in scan order even when one imports the other. So every imports list names the
+// most dependent module first, which puts each imported module deeper than its importer;
+// graph.spec.ts checks that for every process graph.
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { LbClient } from '@lastbackend/sdk';
 import type { KernelConfig } from '../config/config';
@@ -56,15 +59,15 @@ class LocalNodeModule {
     return {
       module: LocalNodeModule,
       imports: [
-        AuthModule,
         AgentModule.forRoot({
           // The agent talks to this server over its own API, as a joined node's does.
           link: {
             useFactory: (served: Served, tls: TlsPart): NodeLink => ({ client: () => new LbClient({ server: served.url, token: served.token, ...tls.trust }) }),
             inject: [SERVED, TlsPart],
           },
-          imports: [TlsModule, ApiModule],
+          imports: [ApiModule, TlsModule],
         }),
+        AuthModule,
       ],
       providers: [LocalNodePart],
     };
@@ -80,9 +83,9 @@ export class ServerModule {
         CoreModule.forRoot(cfg, log, [{ provide: SERVED, useValue: served }]),
         // A control-plane-only server runs no pods, so it needs no drivers.
         KernelModule.forRoot({ drivers: cfg.node.agent }),
-        ApiModule,
-        PluginsModule,
         ...(cfg.node.agent ? [LocalNodeModule.forRoot()] : []),
+        PluginsModule,
+        ApiModule,
       ],
     };
   }
