@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Pod } from '@lastbackend/sdk';
-import { TestAgent, TestServer, docker, lb, nodeFetch, readCredentials, readyPods, uniq, waitFor, webService } from './harness';
+import { TEST_DEFAULTS, TestAgent, TestServer, docker, lb, nodeFetch, readCredentials, readyPods, uniq, waitFor, webService } from './harness';
 
 const GRACE = { node_not_ready_after: 2, node_offline_after: 4, resync: 1 };
 
@@ -21,7 +21,7 @@ describe('several nodes', () => {
   beforeAll(async () => {
     cfgDir = mkdtempSync(join(tmpdir(), 'lb-multi-'));
     const cfg = join(cfgDir, 'server.yaml');
-    writeFileSync(cfg, stringify({ controller: GRACE, node: { labels: { pool: 'control' }, heartbeat: 0.5 }, drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' } }, discovery: { enabled: false } }));
+    writeFileSync(cfg, stringify({ ...TEST_DEFAULTS, controller: GRACE, node: { labels: { pool: 'control' }, heartbeat: 0.5 } }));
     s = await TestServer.start({ config: cfg });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
     const r = await s.lb(['token', 'create', '--role', 'node', '--uses', '3', '--description', 'test agents']);

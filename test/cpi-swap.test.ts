@@ -37,7 +37,7 @@ describe('CPI swap under traffic', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lb-cpiswap-'));
     installTarball(packExample('driver-userproxy', work), join(dataDir, 'drivers'));
     const config = join(dataDir, 'config.json');
-    writeFileSync(config, JSON.stringify({ ...TEST_DEFAULTS, drivers: { ...TEST_DEFAULTS.drivers, cpi: nftables(TABLES[0]) }, network: { service_cidr: '10.237.0.0/16' } }));
+    writeFileSync(config, JSON.stringify({ ...TEST_DEFAULTS, drivers: { ...TEST_DEFAULTS.drivers, cpi: nftables(TABLES[0]) }, network: { ...TEST_DEFAULTS.network, service_cidr: '10.237.0.0/16' } }));
     s = await TestServer.start({ dataDir, config });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
   });

@@ -21,7 +21,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from '@lastbackend/sdk';
-import { IMAGE, TestAgent, TestServer, docker, lb, readyPods, uniq, waitFor } from './harness';
+import { IMAGE, TEST_DEFAULTS, TestAgent, TestServer, docker, lb, readyPods, uniq, waitFor } from './harness';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -222,7 +222,7 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
     // Server and agent run their pods on the private engine.
     const onEngine = { package: '@lastbackend/driver-docker', config: { socket: engine.sock } };
     const cfg = join(engine.dir, 'server.json');
-    writeFileSync(cfg, JSON.stringify({ drivers: { cri: onEngine, cii: onEngine, csi: { package: '@lastbackend/driver-hostdir' } }, discovery: { enabled: false } }));
+    writeFileSync(cfg, JSON.stringify({ ...TEST_DEFAULTS, drivers: { ...TEST_DEFAULTS.drivers, cri: onEngine, cii: onEngine } }));
     s = await TestServer.start({ config: cfg });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
     const r = await s.lb(['token', 'create', '--role', 'node']);

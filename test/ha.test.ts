@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { LbClient, type Node } from '@lastbackend/sdk';
 import { startLocalEtcd, type LocalEtcd } from '../core/src/ha/local-etcd';
 import type { LeaderStatus } from '../core/src/ha/leader';
-import { IMAGE, LB, TEST_DEFAULTS, docker, freePort, lb, readyPods, uniq, waitFor, webService } from './harness';
+import { IMAGE, LB, TEST_DEFAULTS, docker, removeHostOverlay, freePort, lb, readyPods, uniq, waitFor, webService } from './harness';
 
 const TOKEN = randomBytes(16).toString('hex');
 const LEASE_TTL = 2;
@@ -112,6 +112,7 @@ describe('HA: three servers on one etcd', () => {
     for (const s of servers) await s.signal('SIGTERM');
     const left = docker(['ps', '-aq', '--filter', `label=io.lastbackend.node=${agentName}`]);
     if (left) docker(['rm', '-f', ...left.split('\n')]);
+    removeHostOverlay(); // the agent's node ran this file's overlay (TEST_DEFAULTS)
     await etcd?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);

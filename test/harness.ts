@@ -88,11 +88,72 @@ export function seededRandom(seed: number): () => number {
 
 export const uniq = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
 
-/** Config of test servers that do not bring their own: container drivers only. */
+/**
+ * This test file's overlay in the host's network namespace: the default CNI (vxlan) with its own device
+ * names, VNI and pod network, so that test runs sharing a host (or an `lb server` of the tour running
+ * there) do not share a bridge, a VTEP or a pod subnet route. Only one node in the host namespace runs
+ * it at a time: the TestServer's own node (test files run one at a time, jest maxWorkers 1); a TestAgent
+ * in the host namespace runs with `cni: none` (Docker's bridge), and agents with an overlay of their
+ * own run in their own namespace (test/overlay-cluster.ts).
+ */
+export const HOST_OVERLAY = (() => {
+  const tag = randomBytes(3).toString('hex');
+  // A /20 of 10.64-127.x.x (clear of the default service range and of the ranges tests name), not routed here yet.
+  const routed = (() => {
+    try {
+      return execFileSync('ip', ['-4', 'route', 'show', 'table', 'all'], { encoding: 'utf8', timeout: 10_000 });
+    } catch {
+      return '';
+    }
+  })();
+  let cidr = '';
+  for (let i = 0; i < 50; i++) {
+    const [a, b] = [64 + (randomBytes(1)[0]! % 64), (randomBytes(1)[0]! % 16) * 16];
+    cidr = `10.${a}.${b}.0/20`;
+    if (!routed.includes(`10.${a}.${b}.`) && ![...Array(16).keys()].some((k) => routed.includes(`10.${a}.${b + k}.`))) break;
+  }
+  return {
+    bridge: `lbt${tag}`,
+    vxlan: `lbx${tag}`,
+    vni: 1 + randomBytes(3).readUIntBE(0, 3) % 16_000_000,
+    clusterCidr: cidr,
+  };
+})();
+
+/**
+ * Config of test servers that do not bring their own: the default drivers, vxlan the CNI (the server's
+ * node puts its pods on this file's overlay bridge, HOST_OVERLAY), minus what is host-wide and would
+ * outlive or collide with other tests: no CPI (the VIP table) and no discovery DNS. Tests of those say so
+ * in their own config, which merges with the defaults like this one.
+ */
 export const TEST_DEFAULTS = {
-  drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' }, csi: { package: '@lastbackend/driver-hostdir' } },
+  drivers: {
+    cni: { config: { bridge: HOST_OVERLAY.bridge, vxlan: HOST_OVERLAY.vxlan, vni: HOST_OVERLAY.vni } },
+    cpi: 'none',
+  },
+  network: { cluster_cidr: HOST_OVERLAY.clusterCidr },
   discovery: { enabled: false },
 };
+
+/**
+ * Removes this file's overlay from the host namespace (the server nodes that made it have stopped): its
+ * devices and the FORWARD rules the vxlan driver added for its bridge (they carry the bridge's name).
+ */
+export function removeHostOverlay(): void {
+  const quiet = (cmd: string, args: string[]) => {
+    try {
+      execFileSync(cmd, args, { stdio: 'ignore', timeout: 10_000 });
+      return true;
+    } catch {
+      return false; // not there
+    }
+  };
+  for (const link of [HOST_OVERLAY.bridge, HOST_OVERLAY.vxlan]) quiet('ip', ['link', 'del', 'dev', link]);
+  for (const dir of ['-i', '-o']) {
+    const rule = ['FORWARD', dir, HOST_OVERLAY.bridge, '-m', 'comment', '--comment', `lastbackend vxlan ${HOST_OVERLAY.bridge}`, '-j', 'ACCEPT'];
+    for (let i = 0; i < 10 && quiet('iptables', ['-w', '5', '-D', ...rule]); i++);
+  }
+}
 
 export interface ServerOptions {
   name?: string;
@@ -175,6 +236,8 @@ abstract class NodeProcess {
 }
 
 export class TestServer extends NodeProcess {
+  /** Servers of this test file whose own node runs (and so may hold the host's overlay devices). */
+  private static readonly withNode = new Set<TestServer>();
   private cachedClient?: LbClient;
   private dispatcher?: object;
 
@@ -224,8 +287,16 @@ export class TestServer extends NodeProcess {
       writeFileSync(opts.config!, JSON.stringify(TEST_DEFAULTS));
     }
     const s = new TestServer(node, dataDir, await freePort(), randomBytes(16).toString('hex'), opts);
+    if (opts.agent !== false) TestServer.withNode.add(s);
     await s.launch();
     return s;
+  }
+
+  /** Also removes the overlay devices of the host namespace once no server node of this file runs. */
+  override async cleanup(): Promise<void> {
+    await super.cleanup();
+    TestServer.withNode.delete(this);
+    if (TestServer.withNode.size === 0) removeHostOverlay();
   }
 
   args(): string[] {
@@ -284,7 +355,11 @@ export interface AgentOptions {
   /** Run inside this network namespace (nsenter), serving exec/logs on listenHost. */
   netns?: string;
   listenHost?: string;
-  /** Extra drivers for the agent's config, e.g. { cni: { package: '@lastbackend/driver-vxlan' } }. */
+  /**
+   * Drivers for the agent's config, merged with the defaults. Without them an agent runs the container
+   * drivers only; its CNI is the default (vxlan) in a namespace of its own (`netns`), and none (Docker's
+   * bridge) in the host's, where the server's node runs the overlay (see HOST_OVERLAY).
+   */
   drivers?: Record<string, unknown>;
   discovery?: { enabled: boolean; port?: number; suffix?: string };
 }
@@ -309,7 +384,7 @@ export class TestAgent extends NodeProcess {
   /** Starts the agent and waits until its node is ready. */
   async launch(joinToken = this.opts.joinToken): Promise<void> {
     const cfg = join(this.dataDir, 'config.yaml');
-    const drivers = { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' }, ...(this.opts.drivers ?? {}) };
+    const drivers = { csi: 'none', cpi: 'none', ...(this.opts.netns ? {} : { cni: 'none' }), ...(this.opts.drivers ?? {}) };
     writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 }, drivers, discovery: this.opts.discovery ?? { enabled: false } }));
     const args = [LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', `${this.opts.listenHost ?? '127.0.0.1'}:0`];
     if (joinToken) args.push('--token', joinToken);

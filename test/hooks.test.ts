@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { TestServer, docker, uniq, waitFor, webService } from './harness';
+import { TEST_DEFAULTS, TestServer, docker, uniq, waitFor, webService } from './harness';
 
 describe('hook plugins', () => {
   let dir: string;
@@ -25,7 +25,7 @@ describe('hook plugins', () => {
        } };`,
     );
     const cfg = join(dir, 'config.yaml');
-    writeFileSync(cfg, stringify({ plugins: ['lb-policy-plugin'], drivers: { cri: { package: '@lastbackend/driver-docker' }, cii: { package: '@lastbackend/driver-docker' } }, discovery: { enabled: false } }));
+    writeFileSync(cfg, stringify({ ...TEST_DEFAULTS, plugins: ['lb-policy-plugin'] }));
     s = await TestServer.start({ config: cfg, dataDir: join(dir, 'data') });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
   });

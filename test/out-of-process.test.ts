@@ -10,7 +10,7 @@ import { loadConfig } from '../core/src/config/config';
 import { Kernel } from '../core/src/kernel/kernel';
 import { createLogger } from '../core/src/kernel/logger';
 import { RemoteDriverHost } from '../core/src/kernel/remote/remote-driver';
-import { IMAGE, ROOT, TestServer, docker, uniq, waitFor, webService, readyPods } from './harness';
+import { IMAGE, ROOT, TEST_DEFAULTS, TestServer, docker, uniq, waitFor, webService, readyPods } from './harness';
 
 const log = createLogger(process.env.LB_TEST_VERBOSE ? 'debug' : 'silent');
 const tmp: string[] = [];
@@ -147,7 +147,7 @@ describe('lb server with Docker out of process', () => {
     const data = tempDir('lb-oop-server-');
     config = join(data, 'config.json');
     const remote = { package: '@lastbackend/driver-docker', isolation: 'process' };
-    writeFileSync(config, JSON.stringify({ drivers: { cri: remote, cii: remote, csi: { package: '@lastbackend/driver-hostdir' } }, discovery: { enabled: false } }));
+    writeFileSync(config, JSON.stringify({ ...TEST_DEFAULTS, drivers: { ...TEST_DEFAULTS.drivers, cri: remote, cii: remote } }));
     server = await TestServer.start({ config });
     await server.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
   });
