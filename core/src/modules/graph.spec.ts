@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { DynamicModule } from '@nestjs/common';
 import { KernelConfig } from '../config/config';
 import { createLogger } from '../kernel/logger';
+import { NodeAgentModule } from './node-agent.module';
 import type { Served } from './served';
 import { ServerModule } from './server.module';
 
@@ -41,5 +42,9 @@ describe('module graphs start each module after the modules it imports', () => {
   });
   it('lb server, control plane only', async () => {
     expect(await misordered(ServerModule.forRoot(cfg(false), log, served))).toEqual([]);
+  });
+  it('lb agent', async () => {
+    const creds = { node: 'n', token: 't' } as Parameters<typeof NodeAgentModule.forRoot>[2]['creds'];
+    expect(await misordered(NodeAgentModule.forRoot(cfg(true), log, { creds, server: 'https://x', address: '127.0.0.1', host: '127.0.0.1', port: 0 }))).toEqual([]);
   });
 });
