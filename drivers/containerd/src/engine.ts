@@ -3,8 +3,6 @@ import { type DriverBase, type DriverInfo, type DriverLogger, type ProbeResult }
 import { messageOf } from './errors';
 import type { Containerd } from './grpc';
 
-export const DRIVER_NAME = 'containerd';
-
 /** Asks containerd for its version; never throws. */
 export async function probeContainerd(ctd: Containerd): Promise<ProbeResult> {
   try {

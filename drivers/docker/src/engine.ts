@@ -3,8 +3,6 @@ import { type DriverBase, type DriverInfo, type DriverLogger, type ProbeResult }
 import type { DockerClient } from './client';
 import { messageOf } from './errors';
 
-export const DRIVER_NAME = 'docker';
-
 /** Pings the engine; never throws. */
 export async function probeEngine(client: DockerClient): Promise<ProbeResult> {
   try {

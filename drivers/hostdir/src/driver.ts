@@ -24,8 +24,6 @@ import { checkFiles, checkRef, DNS_LABEL, FILES_DIR, filesDir, isInside, refKey,
 import { checkPod, Publisher } from './publish';
 import { loadRecords, reserved, saveRecords, syncDir, type VolumeRecord } from './records';
 
-export const DRIVER_NAME = 'hostdir';
-
 export interface HostdirOptions {
   /** Absolute directory holding the volumes. */
   root: string;

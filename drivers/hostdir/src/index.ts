@@ -17,7 +17,7 @@ export default defineDriver<HostdirDriverConfig>({
 });
 
 export { configSchema, type HostdirDriverConfig } from './config';
-export { DRIVER_NAME, HostdirStorage, diskUsage, type HostdirOptions } from './driver';
+export { HostdirStorage, diskUsage, type HostdirOptions } from './driver';
 export { checkFiles, checkRef, isInside, refErrors, subPathSegments, DNS_LABEL, FILE_NAME } from './paths';
 export { loadRecords, saveRecords, type VolumeRecord } from './records';
 export { checkPod, mountsBelow, openBeneath, Publisher } from './publish';

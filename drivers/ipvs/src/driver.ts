@@ -17,7 +17,6 @@ import { IpvsClient, NO_IPVS } from './ipvs';
 import { Links, type VipInterface } from './links';
 import { checkTable, diffTable, isManaged, toVirtualServices, vipChanges } from './table';
 
-export const DRIVER_NAME = 'ipvs';
 const STATE_FILE = 'vips.json';
 
 export class IpvsProxy implements ProxyDriver {

@@ -13,7 +13,7 @@ export default defineDriver<IpvsDriverConfig>({
 });
 
 export { configSchema, type IpvsDriverConfig } from './config';
-export { IpvsProxy, DRIVER_NAME } from './driver';
+export { IpvsProxy } from './driver';
 export { IpvsClient, NO_IPVS } from './ipvs';
 export { Links } from './links';
 export * as genl from './genl';

@@ -7,8 +7,6 @@ import { isNotFound, nft, runNft } from './nft';
 import { parseTable } from './parse';
 import { buildScript, renderScript, toVirtualService, type RulesetOptions } from './ruleset';
 
-export const DRIVER_NAME = 'nftables';
-
 export class NftablesProxy implements ProxyDriver {
   private readonly opts: RulesetOptions;
   /** setTable calls are applied one at a time, in call order. */

@@ -13,6 +13,6 @@ export default defineDriver<NftablesDriverConfig>({
 });
 
 export { configSchema, type NftablesDriverConfig } from './config';
-export { NftablesProxy, DRIVER_NAME } from './driver';
+export { NftablesProxy } from './driver';
 export { buildScript, checkTable, renderScript, type CheckedTable, type Service, type RulesetOptions } from './ruleset';
 export { parseTable, type ParsedTable } from './parse';

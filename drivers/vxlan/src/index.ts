@@ -13,6 +13,6 @@ export default defineDriver<VxlanDriverConfig>({
 });
 
 export { configSchema, type VxlanDriverConfig } from './config';
-export { VxlanNetwork, hostVethName, peerVethName, podKey, remoteEntry, DRIVER_NAME } from './driver';
+export { VxlanNetwork, hostVethName, peerVethName, podKey, remoteEntry } from './driver';
 export { Netlink } from './netlink';
 export * as mac from './mac';

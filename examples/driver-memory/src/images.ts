@@ -14,8 +14,6 @@ import {
   type RegistryAuth,
 } from '@lastbackend/sdk';
 
-export const DRIVER_NAME = 'memory';
-
 export interface ImageRecord {
   info: ImageInfo;
   command: string[];

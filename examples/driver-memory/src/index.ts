@@ -20,6 +20,6 @@ export default defineDriver<MemoryDriverConfig>({
 });
 
 export { configSchema, type MemoryDriverConfig } from './config';
-export { DRIVER_NAME, ImageStore, MemoryImages, normalizeRef, registryOf, type ImageRecord } from './images';
+export { ImageStore, MemoryImages, normalizeRef, registryOf, type ImageRecord } from './images';
 export { MemoryRuntime } from './runtime';
 export { commandNames, run, script, Killed, type Host, type Io } from './shell';

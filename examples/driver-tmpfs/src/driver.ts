@@ -22,8 +22,6 @@ import {
 } from '@lastbackend/sdk';
 import { ensureTmpfs } from './tmpfs';
 
-export const DRIVER_NAME = 'tmpfs';
-
 export interface TmpfsOptions {
   /** Absolute mount point of the tmpfs. */
   root: string;

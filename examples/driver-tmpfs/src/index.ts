@@ -12,5 +12,5 @@ export default defineDriver<TmpfsDriverConfig>({
 });
 
 export { configSchema, MiB, type TmpfsDriverConfig } from './config';
-export { DRIVER_NAME, TmpfsStorage, checkRef, subPathSegments, isInside, type TmpfsOptions } from './driver';
+export { TmpfsStorage, checkRef, subPathSegments, isInside, type TmpfsOptions } from './driver';
 export { ensureTmpfs, isTmpfs, mountAt, readMounts, unmount, type MountEntry } from './tmpfs';

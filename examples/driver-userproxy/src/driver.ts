@@ -16,8 +16,6 @@ import {
 import type { UserproxyConfig } from './config';
 import { ServiceListener } from './proxy';
 
-export const DRIVER_NAME = 'userproxy';
-
 /**
  * The table with every bad entry left out and named (the SDK's check: bad IPs, ports outside 1..65535,
  * unknown protocol or scheduler, repeats). One bad entry costs that entry only.

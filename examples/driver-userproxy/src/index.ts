@@ -11,5 +11,5 @@ export default defineDriver<UserproxyConfig>({
 });
 
 export { configSchema, type UserproxyConfig } from './config';
-export { UserProxy, DRIVER_NAME, checkTable } from './driver';
+export { UserProxy, checkTable } from './driver';
 export { Balancer, ServiceListener } from './proxy';
