@@ -26,7 +26,6 @@ import type { PodInterface } from './netns-helper';
 const { contains, formatCidr, formatIp, gateway, parseCidr, parseIp } = ipv4;
 type Cidr = ipv4.Cidr;
 
-export const DRIVER_NAME = 'vxlan';
 /** VXLAN over IPv4 adds 50 bytes (outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14). */
 const VXLAN_OVERHEAD = 50;
 const POD_IFNAME = 'eth0';
