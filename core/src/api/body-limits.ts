@@ -6,6 +6,8 @@ import { json } from 'body-parser';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { LbError } from '@lastbackend/sdk';
 import { MAX_JSON_DEPTH, depthMessage, exceedsJsonDepth } from './json-depth';
+import type { RouteDef } from './route';
+import { allRoutes } from './routes';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -17,17 +19,10 @@ export interface BodyRoute {
   limit: number;
 }
 
-/** Routes that take more than DEFAULT_BODY_LIMIT; the first match wins. */
-export const BODY_ROUTES: readonly BodyRoute[] = [
-  // A multi-document manifest: services, secrets and configs with file contents.
-  { method: 'POST', path: /^\/namespace\/[^/]+\/apply\/?$/i, limit: 8 * MiB },
-  // A node's log shipments and its pods' status reports (its log shipper sends at most LOG_SHIPMENT_BYTES).
-  { method: 'POST', path: /^\/cluster\/node\/[^/]+\/logs\/?$/i, limit: 4 * MiB },
-  { method: 'PUT', path: /^\/cluster\/node\/[^/]+\/pod\/?$/i, limit: 4 * MiB },
-  // A secret or a config carries whole files.
-  { method: 'POST', path: /^\/namespace\/[^/]+\/(secret|config)\/?$/i, limit: 2 * MiB },
-  { method: 'PUT', path: /^\/namespace\/[^/]+\/(secret|config)\/[^/]+\/?$/i, limit: 2 * MiB },
-];
+/** Routes that take more than DEFAULT_BODY_LIMIT (their bodyLimit in routes.ts). */
+export const BODY_ROUTES: readonly BodyRoute[] = allRoutes()
+  .filter((r): r is RouteDef & { method: 'POST' | 'PUT'; bodyLimit: number } => r.bodyLimit !== undefined && (r.method === 'POST' || r.method === 'PUT'))
+  .map((r) => ({ method: r.method, path: new RegExp(`^${r.path.replace(/:[A-Za-z_]\w*/g, '[^/]+')}/?$`, 'i'), limit: r.bodyLimit }));
 
 /** Every other route: a manifest of one service, a token request, a driver swap. */
 export const DEFAULT_BODY_LIMIT = 256 * KiB;

@@ -48,6 +48,8 @@ export interface RouteDef {
   };
   answer: RouteAnswer;
   status: 200 | 201 | 204;
+  /** Bytes of JSON body the route takes, when more than the default (body-limits.ts). */
+  bodyLimit?: number;
 }
 
 const ROUTE = 'lb:route';

@@ -50,6 +50,9 @@ import type { Caller, Named, RouteDef } from './route';
 
 // The helpers keep each route's schema types (ROUTES.service.answer.json.schema is ServiceObject), so
 // that a test can hold the client's types against them.
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
 const named = <S extends z.ZodType>(name: string, schema: S) => ({ name, schema });
 const json = <N extends Named>(n: N) => ({ json: n });
 const list = <N extends Named>(n: N) => ({ json: n, list: true as const });
@@ -191,6 +194,8 @@ export const ROUTES = {
     callers: NODE,
     params: nodeParam,
     body: { ...named('LogShipment', LogShipment), invalid: 'invalid log shipment', validatedBy: 'route' },
+    // Its log shipper sends at most LOG_SHIPMENT_BYTES.
+    bodyLimit: 4 * MiB,
     answer: json(named('LogsStored', LogsStoredResult)),
   }),
   reportPods: route({
@@ -201,6 +206,7 @@ export const ROUTES = {
     callers: NODE,
     params: nodeParam,
     body: { ...named('PodReports', PodReports), invalid: 'invalid pod status report', validatedBy: 'domain' },
+    bodyLimit: 4 * MiB,
     answer: none,
   }),
   nodeStream: route({
@@ -262,6 +268,8 @@ export const ROUTES = {
     tag: 'namespace',
     summary: 'create or update many objects, all or nothing',
     body: { ...named('ApplyRequest', ApplyRequest), invalid: 'invalid manifest', validatedBy: 'domain' },
+    // A multi-document manifest: services, secrets and configs with file contents.
+    bodyLimit: 8 * MiB,
     answer: list(named('ApplyResult', ApplyResultSchema)),
   }),
 
@@ -323,10 +331,11 @@ export const ROUTES = {
 
 // ---------------------------------------------------------------- secrets, configs, volumes, routes: one shape of CRUD
 const OBJECTS = {
-  secret: { manifest: named('SecretManifest', SecretManifest), object: named('Secret', SecretObject), invalid: 'invalid secret' },
-  config: { manifest: named('ConfigManifest', ConfigManifest), object: named('Config', ConfigObject), invalid: 'invalid config' },
-  volume: { manifest: named('VolumeManifest', VolumeManifest), object: named('Volume', VolumeObject), invalid: 'invalid volume' },
-  route: { manifest: named('RouteManifest', RouteManifest), object: named('Route', RouteObject), invalid: 'invalid route' },
+  // A secret or a config carries whole files.
+  secret: { manifest: named('SecretManifest', SecretManifest), object: named('Secret', SecretObject), invalid: 'invalid secret', bodyLimit: 2 * MiB },
+  config: { manifest: named('ConfigManifest', ConfigManifest), object: named('Config', ConfigObject), invalid: 'invalid config', bodyLimit: 2 * MiB },
+  volume: { manifest: named('VolumeManifest', VolumeManifest), object: named('Volume', VolumeObject), invalid: 'invalid volume', bodyLimit: undefined },
+  route: { manifest: named('RouteManifest', RouteManifest), object: named('Route', RouteObject), invalid: 'invalid route', bodyLimit: undefined },
 } satisfies Record<NamespacedKind, unknown>;
 
 function objectRoutes<K extends NamespacedKind>(kind: K) {
@@ -335,9 +344,9 @@ function objectRoutes<K extends NamespacedKind>(kind: K) {
   const base = `/namespace/:ns/${kind}`;
   return {
     list: route({ method: 'GET', path: base, tag: kind, summary: `list ${kind}s`, answer: list(o.object) }),
-    create: route({ method: 'POST', path: base, tag: kind, summary: `create a ${kind}`, status: 201, body, answer: json(o.object) }),
+    create: route({ method: 'POST', path: base, tag: kind, summary: `create a ${kind}`, status: 201, body, bodyLimit: o.bodyLimit, answer: json(o.object) }),
     get: route({ method: 'GET', path: `${base}/:name`, tag: kind, summary: `get a ${kind}`, answer: json(o.object) }),
-    replace: route({ method: 'PUT', path: `${base}/:name`, tag: kind, summary: `replace a ${kind}`, body, answer: json(o.object) }),
+    replace: route({ method: 'PUT', path: `${base}/:name`, tag: kind, summary: `replace a ${kind}`, body, bodyLimit: o.bodyLimit, answer: json(o.object) }),
     remove: route({ method: 'DELETE', path: `${base}/:name`, tag: kind, summary: `delete a ${kind}`, answer: none }),
   };
 }

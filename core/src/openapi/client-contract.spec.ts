@@ -182,11 +182,11 @@ describe('the SDK client and the OpenAPI document', () => {
       recorded.push(rec);
       return res;
     }) as typeof fetch;
-  });
+  }, 60_000);
   afterAll(async () => {
     globalThis.fetch = realFetch;
     await f.close();
-  });
+  }, 60_000);
 
   it('every route the client calls is in the document, with the request and answer types it gives', async () => {
     const admin = traced(new LbClient({ server: f.url, token: f.adminToken }));
@@ -285,7 +285,7 @@ describe('the SDK client and the OpenAPI document', () => {
       return !routes.some((d) => d.method === r.method && new RegExp(`^${d.path.replace(/:[A-Za-z_]\w*/g, '[^/]+')}$`).test(r.path));
     });
     expect(mismatched.map((r) => `${r.client}: ${r.method} ${r.path}`)).toEqual([]);
-  });
+  }, 120_000);
 
   it('finds a request that the document does not allow', () => {
     expect(problems({ client: 'x', method: 'PATCH', path: '/namespace/a', body: undefined, status: 200, type: '' })).toEqual(['x: PATCH /namespace/a: not in the document']);

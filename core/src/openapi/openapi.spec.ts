@@ -28,8 +28,8 @@ describe('OpenAPI document', () => {
   let f: ApiFixture;
   beforeAll(async () => {
     f = await startApiFixture();
-  });
-  afterAll(() => f.close());
+  }, 60_000);
+  afterAll(() => f.close(), 60_000);
 
   it('documents every route Nest serves, and serves every route it documents', () => {
     const served = servedRoutes(f).filter((r) => !/^GET \/docs/.test(r)); // the document's own pages
@@ -66,7 +66,7 @@ describe('OpenAPI document', () => {
     for (const path of ['/namespace', '/cluster', '/cluster/node', '/cluster/token', '/docsx', '/docs-json/x']) expect((await fetch(`${f.url}${path}`)).status).toBe(401);
     expect((await fetch(`${f.url}/docs-json`, { method: 'POST' })).status).toBe(401);
     expect((await fetch(`${f.url}/namespace`, { headers: { authorization: `Bearer ${f.adminToken}` } })).status).toBe(200);
-  });
+  }, 30_000);
 
   it('docs/openapi.json is what the route definitions generate (npm run openapi writes it)', () => {
     const committed = JSON.parse(readFileSync(join(ROOT, 'docs/openapi.json'), 'utf8')) as object;

@@ -2,6 +2,7 @@
 // same ones that register the handlers and validate requests. Request bodies are described as they
 // are sent (defaults optional), answers as they come back.
 import { z } from 'zod';
+import { DEFAULT_BODY_LIMIT, formatLimit } from '../api/body-limits';
 import { allRoutes } from '../api/routes';
 import { openApiPath, pathParams, type Named, type RouteDef } from '../api/route';
 
@@ -58,7 +59,7 @@ function operation(r: RouteDef, c: Components): Json {
   if (!isPublic) responses[401] = error('missing or unknown bearer token');
   if (!isPublic && r.callers.some((x) => x !== 'admin')) responses[403] = error("a node's credential used outside its own routes, or a join token used for anything but joining");
   responses[404] = error('not found');
-  if (r.body) responses[413] = error("request body over the route's limit");
+  if (r.body) responses[413] = error(`request body over ${formatLimit(r.bodyLimit ?? DEFAULT_BODY_LIMIT)}`);
   responses.default = error('any other refusal (409 already exists, 412 failed precondition, 503 unavailable, …): the code says which');
   const query = r.query ? Object.entries(r.query.shape as Record<string, z.ZodType>) : [];
   const parameters = [
