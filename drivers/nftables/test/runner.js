@@ -7,7 +7,7 @@
 'use strict';
 const path = require('node:path');
 const readline = require('node:readline');
-const { parseOrThrow } = require('@lastbackend/sdk');
+const { driverIdentity, identityInfo, parseOrThrow } = require('@lastbackend/sdk');
 
 const send = (msg) => process.stdout.write(JSON.stringify(msg) + '\n');
 const errorOf = (e) => ({ name: e && e.name, code: e && e.code, message: String((e && e.message) || e) });
@@ -20,7 +20,7 @@ async function main() {
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     stateDir: '/nonexistent',
     node: 'test',
-    container: { resolve: () => { throw new Error('none'); }, isRegistered: () => false },
+    info: identityInfo(driverIdentity(require(path.join(__dirname, '..', 'package.json')))),
   });
   send({ id: 0, result: 'ready' });
   const rl = readline.createInterface({ input: process.stdin });

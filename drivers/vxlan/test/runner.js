@@ -5,7 +5,7 @@
 // Output: one JSON line: {"results": [...]} or {"results": [...], "error": {"op", "code", "message"}}.
 'use strict';
 const path = require('node:path');
-const { parseOrThrow } = require('@lastbackend/sdk');
+const { driverIdentity, identityInfo, parseOrThrow } = require('@lastbackend/sdk');
 const def = require(path.join(__dirname, '..', 'dist', 'index.js')).default;
 
 async function main() {
@@ -17,7 +17,7 @@ async function main() {
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     stateDir: input.stateDir,
     node: 'test',
-    container: { resolve: () => { throw new Error('none'); }, isRegistered: () => false },
+    info: identityInfo(driverIdentity(require(path.join(__dirname, '..', 'package.json')))),
   });
   const results = [];
   try {
