@@ -137,7 +137,8 @@ export const TEST_DEFAULTS = {
 
 /**
  * Removes this file's overlay from the host namespace (the server nodes that made it have stopped): its
- * devices and the FORWARD rules the vxlan driver added for its bridge (they carry the bridge's name).
+ * devices, and the iptables rules the vxlan driver added for its bridge (FORWARD accepts, the nat chain
+ * that masquerades its pods' way out; they carry the bridge's name).
  */
 export function removeHostOverlay(): void {
   const quiet = (cmd: string, args: string[]) => {
@@ -153,6 +154,20 @@ export function removeHostOverlay(): void {
     const rule = ['FORWARD', dir, HOST_OVERLAY.bridge, '-m', 'comment', '--comment', `lastbackend vxlan ${HOST_OVERLAY.bridge}`, '-j', 'ACCEPT'];
     for (let i = 0; i < 10 && quiet('iptables', ['-w', '5', '-D', ...rule]); i++);
   }
+  // Its pods' way out: the jumps into the bridge's nat chain, then the chain.
+  const chain = `LB-${HOST_OVERLAY.bridge}`;
+  let listed = '';
+  try {
+    listed = execFileSync('iptables', ['-w', '5', '-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8', timeout: 10_000 });
+  } catch {
+    /* no iptables */
+  }
+  for (const line of listed.split('\n').filter((l) => l.endsWith(`-j ${chain}`))) {
+    const source = /^-A POSTROUTING -s (\S+) /.exec(line)?.[1];
+    if (source) quiet('iptables', ['-w', '5', '-t', 'nat', '-D', 'POSTROUTING', '-s', source, '-m', 'comment', '--comment', `lastbackend vxlan ${HOST_OVERLAY.bridge}`, '-j', chain]);
+  }
+  quiet('iptables', ['-w', '5', '-t', 'nat', '-F', chain]);
+  quiet('iptables', ['-w', '5', '-t', 'nat', '-X', chain]);
 }
 
 export interface ServerOptions {

@@ -18,7 +18,7 @@ import {
 } from '@lastbackend/sdk';
 import type { VxlanDriverConfig } from './config';
 import { bridgeMac, formatMac, vtepMac } from './mac';
-import { allowBridgeForwarding } from './forwarding';
+import { allowBridgeForwarding, masqueradePods } from './forwarding';
 import { allocate, IpamStore, readJson, release, withSubnet, writeJsonAtomic } from './ipam';
 import { errnoOf, Netlink, parseMac, type LinkInfo } from './netlink';
 import type { PodInterface } from './netns-helper';
@@ -248,6 +248,7 @@ export class VxlanNetwork implements NetworkDriver {
     await this.ensureOnlyAddress(nl, bridge, formatIp(gateway(subnet)), subnet.prefix);
     if (!bridge.up) await nl.setLinkUp(bridge.index);
     await allowBridgeForwarding(this.config.bridge, this.logger);
+    await masqueradePods(this.config.bridge, this.config.vxlan, formatCidr(subnet), this.logger);
 
     // VXLAN: the VTEP, with the subnet's network address /32 and the MAC derived from it.
     const want = { vni: this.config.vni, port: this.config.port, local: node.address, learning: false };
