@@ -309,9 +309,12 @@ export class TestServer extends NodeProcess {
 
   /** Also removes the overlay devices of the host namespace once no server node of this file runs. */
   override async cleanup(): Promise<void> {
-    await super.cleanup();
-    TestServer.withNode.delete(this);
-    if (TestServer.withNode.size === 0) removeHostOverlay();
+    try {
+      await super.cleanup();
+    } finally {
+      TestServer.withNode.delete(this);
+      if (TestServer.withNode.size === 0) removeHostOverlay();
+    }
   }
 
   args(): string[] {
