@@ -1,11 +1,12 @@
 // `lb server` as a module graph. Nest starts a module after the modules it imports, and on shutdown
 // stops it before them. Two phases each way:
-//   start: onModuleInit opens  kernel (global, first) → store → tls → auth → log store → leadership
-//                              (made, not campaigning) → api (listening) → local node name reserved
-//          onApplicationBootstrap goes live: controller on the leader → local agent → ingress → the
-//                              local agent registered with the node gateway
+//   start: onModuleInit opens: the kernel (global, first), the store, then TLS, auth, leadership (made,
+//          not campaigning) and the log store, each after what it imports; the API (listening); the
+//          local node's name reserved.
+//          onApplicationBootstrap goes live: the controller on the leader, the local agent (registered
+//          with the node gateway once it runs), the ingress.
 //   stop:  onModuleDestroy ends the live work (ingress, agent, controller), then onApplicationShutdown
-//          closes what was opened, api first and the kernel last.
+//          closes what was opened, the API first and the kernel last.
 // Nest orders hooks by a module's depth in the import tree, not by the edges themselves: two modules
 // at the same depth run in scan order even when one imports the other. So every imports list names the
 // most dependent module first, which puts each imported module deeper than its importer;
