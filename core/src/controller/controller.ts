@@ -15,7 +15,7 @@ import {
   type Volume,
 } from '@lastbackend/sdk';
 import { randomBytes } from 'node:crypto';
-import { keys, PREFIX } from '../store/keys';
+import { keys, PREFIX, splitKey } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, StoreEvent, Txn } from '../store/store';
 import { hashOf, stableStringify } from '../state/hash';
@@ -91,7 +91,7 @@ export class Controller {
   private onChange(ev: StoreEvent): void {
     // A pass leaves its services converged (or re-queues them itself): its own writes need no pass.
     if (ev.origin === ORIGIN) return;
-    const [kind, ns, name] = ev.key.split('/');
+    const { kind, ns, name } = splitKey(ev.key);
     if (kind === 'service' || kind === 'deployment') this.enqueue(`svc:${ns}/${name}`);
     else if (kind === 'pod') {
       const pod = (ev.value ?? ev.prev) as Pod | undefined;
