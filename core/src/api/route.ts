@@ -37,14 +37,14 @@ export interface RouteDef {
   /** Path parameters that take fewer values than any string. */
   params?: Record<string, z.ZodType>;
   query?: z.ZodObject;
+  /**
+   * The request body. A handler that takes it as @Payload() gets it parsed with this schema; one that
+   * passes it on to a domain method (Resources, ClusterState, Auth) leaves the parsing to that method,
+   * which is called directly too and parses with this same schema.
+   */
   body?: Named & {
     /** The error's message when the body does not parse. */
     invalid: string;
-    /**
-     * Who validates: the handler with this schema (`route`), or the domain method it calls (`domain`),
-     * with this same schema, since it is called directly too (the controller, tests).
-     */
-    validatedBy: 'route' | 'domain';
   };
   answer: RouteAnswer;
   status: 200 | 201 | 204;

@@ -91,6 +91,7 @@ export const ApplyRequest = z.object({ manifests: z.array(AnyManifest).min(1).ma
 
 const nodeParam = { node: z.string().describe('node name') };
 const driverQuery = z.object({ node: z.string().optional().describe("the node whose drivers (default: the server's own)") });
+export type DriverQuery = z.output<typeof driverQuery>;
 export const LogsQuery = z.object({
   follow: z.enum(['true', 'false']).optional().describe('true: keep the stream open and send new lines'),
   tail: z.coerce.number({ error: 'must be a whole number ≥ 0' }).int('must be a whole number ≥ 0').min(0, 'must be a whole number ≥ 0').optional().describe('only the last N lines'),
@@ -121,7 +122,7 @@ export const ROUTES = {
     tag: 'cluster',
     summary: 'make a join token; its secret is shown once',
     status: 201,
-    body: { ...named('TokenRequest', TokenRequest), invalid: 'invalid token request', validatedBy: 'domain' },
+    body: { ...named('TokenRequest', TokenRequest), invalid: 'invalid token request' },
     answer: json(named('CreatedToken', CreatedTokenSchema)),
   }),
   tokens: route({ method: 'GET', path: '/cluster/token', tag: 'cluster', summary: 'live join tokens: uses left, expiry, node', answer: list(named('TokenInfo', TokenInfoSchema)) }),
@@ -133,7 +134,7 @@ export const ROUTES = {
     summary: 'join a node with a join token: its credential and, over TLS, its certificate',
     callers: ['join'],
     status: 201,
-    body: { ...named('JoinRequest', JoinRequest), invalid: 'invalid join request', validatedBy: 'domain' },
+    body: { ...named('JoinRequest', JoinRequest), invalid: 'invalid join request' },
     answer: json(named('JoinResult', JoinResultSchema)),
   }),
   nodes: route({ method: 'GET', path: '/cluster/node', tag: 'cluster', summary: 'list nodes', answer: list(Node) }),
@@ -155,7 +156,7 @@ export const ROUTES = {
     summary: "a node's new certificate for its new key (renewal)",
     callers: ['node'],
     params: nodeParam,
-    body: { ...named('CertificateRequest', CertificateRequest), invalid: 'invalid certificate request', validatedBy: 'domain' },
+    body: { ...named('CertificateRequest', CertificateRequest), invalid: 'invalid certificate request' },
     answer: json(named('Certificate', CertificateResult)),
   }),
   labelNode: route({
@@ -164,7 +165,7 @@ export const ROUTES = {
     tag: 'cluster',
     summary: "change a node's labels: set adds or changes keys, remove drops them",
     params: nodeParam,
-    body: { ...named('NodeLabelsUpdate', NodeLabelsUpdate), invalid: 'invalid label change', validatedBy: 'domain' },
+    body: { ...named('NodeLabelsUpdate', NodeLabelsUpdate), invalid: 'invalid label change' },
     answer: json(Node),
   }),
   reportNode: route({
@@ -174,7 +175,7 @@ export const ROUTES = {
     summary: 'heartbeat and node status',
     callers: NODE,
     params: nodeParam,
-    body: { ...named('NodeStatusReport', NodeStatusReport), invalid: 'invalid node status', validatedBy: 'domain' },
+    body: { ...named('NodeStatusReport', NodeStatusReport), invalid: 'invalid node status' },
     answer: json(Node),
   }),
   nodeRef: route({
@@ -193,7 +194,7 @@ export const ROUTES = {
     summary: "the log collector's intake: lines of this node's pods, all or none",
     callers: NODE,
     params: nodeParam,
-    body: { ...named('LogShipment', LogShipment), invalid: 'invalid log shipment', validatedBy: 'route' },
+    body: { ...named('LogShipment', LogShipment), invalid: 'invalid log shipment' },
     // Its log shipper sends at most LOG_SHIPMENT_BYTES.
     bodyLimit: 4 * MiB,
     answer: json(named('LogsStored', LogsStoredResult)),
@@ -205,7 +206,7 @@ export const ROUTES = {
     summary: "status of the node's pods (reports for pods bound elsewhere are ignored)",
     callers: NODE,
     params: nodeParam,
-    body: { ...named('PodReports', PodReports), invalid: 'invalid pod status report', validatedBy: 'domain' },
+    body: { ...named('PodReports', PodReports), invalid: 'invalid pod status report' },
     bodyLimit: 4 * MiB,
     answer: none,
   }),
@@ -227,7 +228,7 @@ export const ROUTES = {
     tag: 'driver',
     summary: 'swap several kinds to one package, all or none (a runtime with its image service)',
     query: driverQuery,
-    body: { ...named('DriverGroupSwapRequest', DriverGroupSwapRequest), invalid: 'invalid driver swap', validatedBy: 'route' },
+    body: { ...named('DriverGroupSwapRequest', DriverGroupSwapRequest), invalid: 'invalid driver swap' },
     answer: list(DriverState),
   }),
   swapDriver: route({
@@ -237,7 +238,7 @@ export const ROUTES = {
     summary: 'swap the driver of a kind, hot: workloads keep running',
     params: { kind: z.enum(DRIVER_KINDS) },
     query: driverQuery,
-    body: { ...named('DriverSwapRequest', DriverSwapRequest), invalid: 'invalid driver swap', validatedBy: 'route' },
+    body: { ...named('DriverSwapRequest', DriverSwapRequest), invalid: 'invalid driver swap' },
     answer: json(DriverState),
   }),
 
@@ -249,7 +250,7 @@ export const ROUTES = {
     tag: 'namespace',
     summary: 'create a namespace',
     status: 201,
-    body: { ...named('NamespaceManifest', NamespaceManifest), invalid: 'invalid namespace', validatedBy: 'domain' },
+    body: { ...named('NamespaceManifest', NamespaceManifest), invalid: 'invalid namespace' },
     answer: json(Namespace),
   }),
   namespace: route({ method: 'GET', path: '/namespace/:ns', tag: 'namespace', summary: 'get a namespace', answer: json(Namespace) }),
@@ -258,7 +259,7 @@ export const ROUTES = {
     path: '/namespace/:ns',
     tag: 'namespace',
     summary: 'update a namespace',
-    body: { ...named('NamespaceManifest', NamespaceManifest), invalid: 'invalid namespace', validatedBy: 'domain' },
+    body: { ...named('NamespaceManifest', NamespaceManifest), invalid: 'invalid namespace' },
     answer: json(Namespace),
   }),
   deleteNamespace: route({ method: 'DELETE', path: '/namespace/:ns', tag: 'namespace', summary: 'delete a namespace and everything in it', answer: none }),
@@ -267,7 +268,7 @@ export const ROUTES = {
     path: '/namespace/:ns/apply',
     tag: 'namespace',
     summary: 'create or update many objects, all or nothing',
-    body: { ...named('ApplyRequest', ApplyRequest), invalid: 'invalid manifest', validatedBy: 'domain' },
+    body: { ...named('ApplyRequest', ApplyRequest), invalid: 'invalid manifest' },
     // A multi-document manifest: services, secrets and configs with file contents.
     bodyLimit: 8 * MiB,
     answer: list(named('ApplyResult', ApplyResultSchema)),
@@ -281,7 +282,7 @@ export const ROUTES = {
     tag: 'service',
     summary: 'create a service',
     status: 201,
-    body: { ...named('ServiceManifest', ServiceManifest), invalid: 'invalid service', validatedBy: 'domain' },
+    body: { ...named('ServiceManifest', ServiceManifest), invalid: 'invalid service' },
     answer: json(Service),
   }),
   service: route({ method: 'GET', path: '/namespace/:ns/service/:svc', tag: 'service', summary: 'get a service', answer: json(Service) }),
@@ -290,7 +291,7 @@ export const ROUTES = {
     path: '/namespace/:ns/service/:svc',
     tag: 'service',
     summary: 'update a service: replicas scale in place, a template change rolls out a new version',
-    body: { ...named('ServiceUpdate', ServiceUpdate), invalid: 'invalid service update', validatedBy: 'domain' },
+    body: { ...named('ServiceUpdate', ServiceUpdate), invalid: 'invalid service update' },
     answer: json(Service),
   }),
   deleteService: route({ method: 'DELETE', path: '/namespace/:ns/service/:svc', tag: 'service', summary: 'delete a service, its deployments and pods', answer: none }),
@@ -299,7 +300,7 @@ export const ROUTES = {
     path: '/namespace/:ns/service/:svc/rollback',
     tag: 'service',
     summary: 'bring an earlier version back as a new one (default: the one before the active)',
-    body: { ...named('RollbackRequest', RollbackRequest), invalid: 'invalid rollback', validatedBy: 'domain' },
+    body: { ...named('RollbackRequest', RollbackRequest), invalid: 'invalid rollback' },
     answer: json(Service),
   }),
   deployments: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment', tag: 'service', summary: 'deployments (versions) of a service', answer: list(Deployment) }),
@@ -323,7 +324,7 @@ export const ROUTES = {
     path: '/namespace/:ns/pod/:pod/exec',
     tag: 'pod',
     summary: 'run a command in a container of the pod (output bounded)',
-    body: { ...named('ExecRequest', ExecRequest), invalid: 'invalid exec request', validatedBy: 'route' },
+    body: { ...named('ExecRequest', ExecRequest), invalid: 'invalid exec request' },
     answer: json(named('ExecResult', ExecResultSchema)),
   }),
   endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', tag: 'service', summary: 'service endpoints (ready pod addresses)', answer: list(Endpoint) }),
@@ -340,7 +341,7 @@ const OBJECTS = {
 
 function objectRoutes<K extends NamespacedKind>(kind: K) {
   const o = OBJECTS[kind];
-  const body = { ...o.manifest, invalid: o.invalid, validatedBy: 'domain' as const };
+  const body = { ...o.manifest, invalid: o.invalid };
   const base = `/namespace/:ns/${kind}`;
   return {
     list: route({ method: 'GET', path: base, tag: kind, summary: `list ${kind}s`, answer: list(o.object) }),
