@@ -1,11 +1,11 @@
 // `lb server`'s start-up and shutdown order comes from its module graph, and a part that fails to
 // start stops the parts started before it and surfaces its own error. A control-plane-only server on a
 // level store in a temp dir (no drivers, no Docker), over TLS, on a free loopback port.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { tlsDispatcher } from '@lastbackend/sdk';
+import { join, resolve } from 'node:path';
+import { LbClient, tlsDispatcher } from '@lastbackend/sdk';
 import { KernelConfig } from '../config/config';
 import { createLogger } from '../kernel/logger';
 import { runServer } from '../server';
@@ -20,6 +20,17 @@ async function listening(): Promise<Server> {
   return srv;
 }
 const portOf = (srv: Server) => (srv.address() as { port: number }).port;
+
+/** examples/driver-memory installed into <data dir>/drivers as @example/driver-memory, running its sources. */
+function installMemoryDriver(dataDir: string): string {
+  const example = resolve(__dirname, '../../../examples/driver-memory');
+  const dir = join(dataDir, 'drivers', 'node_modules', '@example', 'driver-memory');
+  mkdirSync(dir, { recursive: true });
+  const pj = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pj, main: 'index.js' }));
+  writeFileSync(join(dir, 'index.js'), `module.exports = require(${JSON.stringify(join(example, 'src', 'index.ts'))});\n`);
+  return '@example/driver-memory';
+}
 
 let seq = 0;
 function setup(port: number) {
@@ -91,4 +102,40 @@ describe('lb server as a module graph', () => {
     const again = await runServer({ ...cfg, listen: '127.0.0.1:0' }, createLogger('silent'));
     await again.close();
   });
+
+  it('with its local agent (on the in-memory driver): the agent goes live after the API and the controller, registers as the node, and stops first', async () => {
+    const probe = await listening();
+    const port = portOf(probe);
+    await new Promise((r) => probe.close(r));
+    const { cfg: base, log, trace } = setup(port); // the agent reaches the API at this port
+    const memory = { package: installMemoryDriver(base.data_dir), config: {} };
+    const cfg = KernelConfig.parse({ ...base, node: { name: 'graph-node' }, drivers: { cri: memory, cii: memory }, discovery: { enabled: false } });
+    const server = await runServer(cfg, log);
+    try {
+      const up = trace('started');
+      expectDependencyOrder(up);
+      for (const need of ['api', 'controller (on the leader)', 'local node name']) expect(up.indexOf(need)).toBeLessThan(up.indexOf('agent'));
+      expect(up.indexOf('agent')).toBeLessThan(up.indexOf('local node gateway'));
+      const client = new LbClient({ server: server.url, token: 'graph-spec-admin-token', tls: { ca: readFileSync(join(cfg.data_dir, 'tls', 'ca.crt'), 'utf8') } });
+      const node = await waitUntil(async () => (await client.nodes()).find((n) => n.meta.name === 'graph-node'));
+      expect(node.status.state).toBe('ready');
+      // Through the node gateway: the node's drivers, as the local agent's kernel reports them.
+      expect((await client.drivers('graph-node')).map((d) => d.kind).sort()).toEqual(['cii', 'cri']);
+    } finally {
+      await server.close();
+    }
+    const down = trace('stopped');
+    expect(down[0]).toBe('agent');
+    expect(down).toEqual(reversedStoppable(trace('started')).filter((p) => !['local node name', 'local node gateway'].includes(p)));
+  }, 60_000);
 });
+
+async function waitUntil<T>(fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
