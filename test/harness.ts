@@ -113,7 +113,7 @@ export const HOST_OVERLAY = (() => {
     if (!routed.includes(`10.${a}.${b}.`) && ![...Array(16).keys()].some((k) => routed.includes(`10.${a}.${b + k}.`))) break;
   }
   return {
-    bridge: `lbt${tag}`,
+    bridge: `lbb${tag}`,
     vxlan: `lbx${tag}`,
     vni: 1 + randomBytes(3).readUIntBE(0, 3) % 16_000_000,
     clusterCidr: cidr,
@@ -149,6 +149,14 @@ export function removeHostOverlay(): void {
       return false; // not there
     }
   };
+  // Pod veths still on the bridge (an attach cut short by a kill -9 leaves both ends here): each pair goes with its host end.
+  let ports: { ifname: string }[] = [];
+  try {
+    ports = JSON.parse(execFileSync('ip', ['-j', 'link', 'show', 'master', HOST_OVERLAY.bridge], { encoding: 'utf8', timeout: 10_000 }) || '[]') as { ifname: string }[];
+  } catch {
+    /* no bridge */
+  }
+  for (const p of ports) quiet('ip', ['link', 'del', 'dev', p.ifname]);
   for (const link of [HOST_OVERLAY.bridge, HOST_OVERLAY.vxlan]) quiet('ip', ['link', 'del', 'dev', link]);
   for (const dir of ['-i', '-o']) {
     const rule = ['FORWARD', dir, HOST_OVERLAY.bridge, '-m', 'comment', '--comment', `lastbackend vxlan ${HOST_OVERLAY.bridge}`, '-j', 'ACCEPT'];
