@@ -152,7 +152,7 @@ export function removeHostOverlay(): void {
   // Pod veths still on the bridge (an attach cut short by a kill -9 leaves both ends here): each pair goes with its host end.
   let ports: { ifname: string }[] = [];
   try {
-    ports = JSON.parse(execFileSync('ip', ['-j', 'link', 'show', 'master', HOST_OVERLAY.bridge], { encoding: 'utf8', timeout: 10_000 }) || '[]') as { ifname: string }[];
+    ports = JSON.parse(execFileSync('ip', ['-j', 'link', 'show', 'master', HOST_OVERLAY.bridge], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }) || '[]') as { ifname: string }[];
   } catch {
     /* no bridge */
   }

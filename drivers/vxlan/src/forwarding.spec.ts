@@ -58,6 +58,7 @@ describe('pods on their way out of the node', () => {
       ['-t', 'nat', '-F', 'LB-lb0'],
       ['-t', 'nat', '-A', 'LB-lb0', '-o', 'lb0', '-j', 'RETURN'],
       ['-t', 'nat', '-A', 'LB-lb0', '-o', 'lb.vxlan', '-j', 'RETURN'],
+      ['-t', 'nat', '-A', 'LB-lb0', '-o', 'lo', '-j', 'RETURN'],
       ['-t', 'nat', '-A', 'LB-lb0', '-j', 'MASQUERADE'],
       ['-t', 'nat', '-A', 'POSTROUTING', '-s', '10.210.3.0/24', '-m', 'comment', '--comment', 'lastbackend vxlan lb0', '-j', 'LB-lb0'],
     ]);

@@ -23,9 +23,13 @@ export function forwardRules(bridge: string): string[][] {
 /** The nat chain of one bridge: what its pods send out of the node other than over the overlay is masqueraded. */
 export const egressChain = (bridge: string) => `LB-${bridge}`;
 
-/** The rules of that chain: over the bridge or the VXLAN device, pod addresses stay; out of anything else, the node's. */
+/**
+ * The rules of that chain: over the bridge or the VXLAN device, pod addresses stay; to the node itself
+ * (lo: e.g. the node asking its discovery DNS on the bridge gateway, which is inside the subnet) too;
+ * out of anything else, the node's.
+ */
 export function egressChainRules(bridge: string, vxlan: string): string[][] {
-  return [['-o', bridge, '-j', 'RETURN'], ['-o', vxlan, '-j', 'RETURN'], ['-j', 'MASQUERADE']];
+  return [['-o', bridge, '-j', 'RETURN'], ['-o', vxlan, '-j', 'RETURN'], ['-o', 'lo', '-j', 'RETURN'], ['-j', 'MASQUERADE']];
 }
 
 /** The jump from nat POSTROUTING into that chain, for this node's pod subnet. */
