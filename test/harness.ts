@@ -136,11 +136,11 @@ export const TEST_DEFAULTS = {
 };
 
 /**
- * Removes this file's overlay from the host namespace (the server nodes that made it have stopped): its
+ * Removes this file's overlay (or the one named: the default lb0 of a server on the defaults) from the host namespace (the server nodes that made it have stopped): its
  * devices, and the iptables rules the vxlan driver added for its bridge (FORWARD accepts, the nat chain
  * that masquerades its pods' way out; they carry the bridge's name).
  */
-export function removeHostOverlay(): void {
+export function removeHostOverlay(overlay: { bridge: string; vxlan: string } = HOST_OVERLAY): void {
   const quiet = (cmd: string, args: string[]) => {
     try {
       execFileSync(cmd, args, { stdio: 'ignore', timeout: 10_000 });
@@ -152,18 +152,18 @@ export function removeHostOverlay(): void {
   // Pod veths still on the bridge (an attach cut short by a kill -9 leaves both ends here): each pair goes with its host end.
   let ports: { ifname: string }[] = [];
   try {
-    ports = JSON.parse(execFileSync('ip', ['-j', 'link', 'show', 'master', HOST_OVERLAY.bridge], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }) || '[]') as { ifname: string }[];
+    ports = JSON.parse(execFileSync('ip', ['-j', 'link', 'show', 'master', overlay.bridge], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }) || '[]') as { ifname: string }[];
   } catch {
     /* no bridge */
   }
   for (const p of ports) quiet('ip', ['link', 'del', 'dev', p.ifname]);
-  for (const link of [HOST_OVERLAY.bridge, HOST_OVERLAY.vxlan]) quiet('ip', ['link', 'del', 'dev', link]);
+  for (const link of [overlay.bridge, overlay.vxlan]) quiet('ip', ['link', 'del', 'dev', link]);
   for (const dir of ['-i', '-o']) {
-    const rule = ['FORWARD', dir, HOST_OVERLAY.bridge, '-m', 'comment', '--comment', `lastbackend vxlan ${HOST_OVERLAY.bridge}`, '-j', 'ACCEPT'];
+    const rule = ['FORWARD', dir, overlay.bridge, '-m', 'comment', '--comment', `lastbackend vxlan ${overlay.bridge}`, '-j', 'ACCEPT'];
     for (let i = 0; i < 10 && quiet('iptables', ['-w', '5', '-D', ...rule]); i++);
   }
   // Its pods' way out: the jumps into the bridge's nat chain, then the chain.
-  const chain = `LB-${HOST_OVERLAY.bridge}`;
+  const chain = `LB-${overlay.bridge}`;
   let listed = '';
   try {
     listed = execFileSync('iptables', ['-w', '5', '-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8', timeout: 10_000 });
@@ -172,7 +172,7 @@ export function removeHostOverlay(): void {
   }
   for (const line of listed.split('\n').filter((l) => l.endsWith(`-j ${chain}`))) {
     const source = /^-A POSTROUTING -s (\S+) /.exec(line)?.[1];
-    if (source) quiet('iptables', ['-w', '5', '-t', 'nat', '-D', 'POSTROUTING', '-s', source, '-m', 'comment', '--comment', `lastbackend vxlan ${HOST_OVERLAY.bridge}`, '-j', chain]);
+    if (source) quiet('iptables', ['-w', '5', '-t', 'nat', '-D', 'POSTROUTING', '-s', source, '-m', 'comment', '--comment', `lastbackend vxlan ${overlay.bridge}`, '-j', chain]);
   }
   quiet('iptables', ['-w', '5', '-t', 'nat', '-F', chain]);
   quiet('iptables', ['-w', '5', '-t', 'nat', '-X', chain]);
