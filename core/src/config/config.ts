@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { DRIVER_KINDS, ipv4, LbError, labels, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
 import { packageName, packageRef } from './package-name';
-import { DEFAULT_PLUGINS } from './defaults';
+import { DEFAULT_DRIVERS, DEFAULT_PLUGINS } from './defaults';
 import { mergeDrivers, NO_DRIVER } from './merge';
 
 export { DEFAULT_DRIVERS, DEFAULT_PLUGINS } from './defaults';
@@ -46,7 +46,7 @@ export type DriverRefConfig = z.infer<typeof DriverRef>;
 const DriverChoice = z
   .unknown()
   .refine((v) => v === undefined || v === null || v === NO_DRIVER || (typeof v === 'object' && !Array.isArray(v)), {
-    message: `must be ${NO_DRIVER} (no driver of this kind) or an entry such as { package: "@lastbackend/driver-vxlan" }`,
+    message: `must be ${NO_DRIVER} (no driver of this kind) or an entry such as { package: "${DEFAULT_DRIVERS.cni.package}" }`,
     abort: true,
   })
   .pipe(z.preprocess((v) => (v === NO_DRIVER ? null : v), DriverRef.nullable().optional()))
