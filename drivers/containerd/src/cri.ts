@@ -525,15 +525,21 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     }
   }
 
+  /** A running container's OCI spec and task, or why there is none. */
+  private async running(id: string, what: string) {
+    const c = await this.mustContainer(id, what);
+    const task = await this.task(id);
+    if (!task || task.status !== 'RUNNING') throw new LbError('FAILED_PRECONDITION', `${what}: it is not running`);
+    if (!c.spec) throw new LbError('INTERNAL', `${what}: the container has no runtime spec`);
+    const oci = JSON.parse(c.spec.value.toString('utf8')) as OciSpec;
+    return { oci, task };
+  }
+
   async exec(idOrName: string, command: string[], options: { timeoutSeconds?: number } = {}): Promise<ExecResult> {
     const id = containerId(idOrName);
     const what = `exec in container ${idOrName}`;
     try {
-      const c = await this.mustContainer(id, what);
-      const task = await this.task(id);
-      if (!task || task.status !== 'RUNNING') throw new LbError('FAILED_PRECONDITION', `${what}: it is not running`);
-      if (!c.spec) throw new LbError('INTERNAL', `${what}: the container has no runtime spec`);
-      const oci = JSON.parse(c.spec.value.toString('utf8')) as OciSpec;
+      const { oci } = await this.running(id, what);
       return await this.runExec(id, { ...oci.process, args: command, terminal: false }, options.timeoutSeconds, what);
     } catch (e) {
       throw toLbError(e, what);
@@ -544,11 +550,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     const id = containerId(idOrName);
     const what = `stats of container ${idOrName}`;
     try {
-      const c = await this.mustContainer(id, what);
-      const task = await this.task(id);
-      if (!task || task.status !== 'RUNNING') throw new LbError('FAILED_PRECONDITION', `${what}: it is not running`);
-      if (!c.spec) throw new LbError('INTERNAL', `${what}: the container has no runtime spec`);
-      const oci = JSON.parse(c.spec.value.toString('utf8')) as OciSpec;
+      const { oci, task } = await this.running(id, what);
       return await cgroupStats(oci.linux.cgroupsPath, task.pid);
     } catch (e) {
       throw toLbError(e, what);
