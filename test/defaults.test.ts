@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tlsDispatcher } from '@lastbackend/sdk';
-import { LB, freePort, lb, uniq, waitFor } from './harness';
+import { DEFAULT_OVERLAY, LB, freePort, lb, removeHostOverlay, uniq, waitFor } from './harness';
 
 describe('defaults', () => {
   it('generates a token, writes the CLI config (0600) and keeps the token across restarts', async () => {
@@ -40,6 +40,7 @@ describe('defaults', () => {
     } finally {
       await stop(server);
       rmSync(dir, { recursive: true, force: true });
+      removeHostOverlay(DEFAULT_OVERLAY); // the server ran on the defaults: vxlan built lb0
       // The default CPI (nftables here, as the kernel has no ip_vs) keeps its table for running workloads.
       try {
         execFileSync('nft', ['delete', 'table', 'ip', 'lastbackend'], { stdio: 'ignore' });

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, lb } from './harness';
+import { DEFAULT_OVERLAY, freePort, lb, removeHostOverlay } from './harness';
 
 describe('driver loading', () => {
   let dir: string;
@@ -30,7 +30,10 @@ describe('driver loading', () => {
        module.exports = { default: { [brand]: true, name: 'picky', version: '1.0.0', kinds: ['cri'], api: '2', create: () => ({ cri: impl }) } };`,
     );
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    removeHostOverlay(DEFAULT_OVERLAY); // a server that got as far as its network built the default overlay
+  });
 
   async function startWith(drivers: object, name: string, more: object = {}) {
     const cfg = join(dir, `${name}.yaml`);

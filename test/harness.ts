@@ -140,6 +140,9 @@ export const TEST_DEFAULTS = {
  * devices, and the iptables rules the vxlan driver added for its bridge (FORWARD accepts, the nat chain
  * that masquerades its pods' way out; they carry the bridge's name).
  */
+/** The overlay a server on the defaults builds (the vxlan driver's default bridge and device). */
+export const DEFAULT_OVERLAY = { bridge: 'lb0', vxlan: 'lb.vxlan' };
+
 export function removeHostOverlay(overlay: { bridge: string; vxlan: string } = HOST_OVERLAY): void {
   const quiet = (cmd: string, args: string[]) => {
     try {

@@ -7,7 +7,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IMAGE, ROOT, TestServer, docker, removeHostOverlay, waitFor, type RunResult } from './harness';
+import { DEFAULT_OVERLAY, IMAGE, ROOT, TestServer, docker, removeHostOverlay, waitFor, type RunResult } from './harness';
 
 interface TourCommand {
   /** As written, continuation lines included: what bash runs. */
@@ -81,7 +81,7 @@ describe('the README tour, command by command', () => {
   afterAll(async () => {
     await s?.cleanup();
     // On the defaults the server's node built the default overlay (lb0, lb.vxlan and their rules): it goes too.
-    removeHostOverlay({ bridge: 'lb0', vxlan: 'lb.vxlan' });
+    removeHostOverlay(DEFAULT_OVERLAY);
     rmSync(dir, { recursive: true, force: true });
     // Step 1 re-imported the test image: the one it replaced goes, unless something still uses it.
     const now = docker(['images', '-q', IMAGE]);
