@@ -23,7 +23,13 @@ const noCarrier = (): boolean => {
 
 /** Docker's bridge network as the engine configures it: the address pods on it reach the host at. */
 function dockerGateway(): string {
-  return docker(['network', 'inspect', 'bridge', '--format', '{{range .IPAM.Config}}{{.Gateway}}{{end}}']);
+  const ipam = docker(['network', 'inspect', 'bridge', '--format', '{{json .IPAM.Config}}']);
+  const v4 = ((JSON.parse(ipam || 'null') ?? []) as { Subnet?: string; Gateway?: string }[]).find((c) => c.Subnet && /^\d+\.\d+\.\d+\.\d+\//.test(c.Subnet));
+  if (!v4?.Subnet) throw new Error(`Docker's bridge network has no IPv4 subnet: IPAM.Config is ${ipam}`);
+  // An engine that found docker0 already addressed (restarted) may leave Gateway out: the subnet's first host.
+  if (v4.Gateway) return v4.Gateway;
+  const [a, b, c, d] = v4.Subnet.split('/')[0].split('.').map(Number);
+  return [a, b, c, d + 1].join('.');
 }
 
 const discoveryOf = (n: Node): PluginState | undefined => n.status.plugins?.find((p) => p.capability === 'discovery');
