@@ -64,7 +64,7 @@ it('refuses a path through the API with 400 naming package, and keeps the runnin
     body: JSON.stringify({ package: '/tmp/evil' }),
   });
   expect(res.status).toBe(400);
-  expect(await res.json()).toMatchObject({ code: 'INVALID_ARGUMENT', fields: [{ field: 'package' }] });
+  expect(await res.json()).toMatchObject({ code: 400, status: 'Bad Request', reason: 'INVALID_ARGUMENT', fields: [{ field: 'package' }] });
   const cli = await s.lb(['driver', 'set', 'csi', '../evil']);
   expect(cli.code).not.toBe(0);
   expect(cli.stderr).toMatch(/package: must be an npm package name/);

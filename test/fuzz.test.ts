@@ -280,20 +280,21 @@ describe('fuzz: 10,000 generated invalid inputs', () => {
     return { status: res.status, text: await res.text() };
   };
 
-  /** 4xx with a JSON body that names a code and a reason (and for invalid input, the field). */
+  /** 4xx with a JSON body that names the status, a reason word and a message (and for invalid input, the field). */
   const rejected = async (r: Req): Promise<void> => {
     cases++;
     const { status, text } = await send(r);
     const show = () => `${r.method} ${r.path} ${String(r.body ?? '').slice(0, 300)} → ${status} ${text.slice(0, 300)}`;
     if (status < 400 || status >= 500) throw new Error(`not a 4xx: ${show()}`);
-    let body: { code?: unknown; message?: unknown; fields?: { field: string; reason: string }[] };
+    let body: { code?: unknown; status?: unknown; reason?: unknown; message?: unknown; fields?: { field: string; reason: string }[] };
     try {
       body = JSON.parse(text);
     } catch {
       throw new Error(`error body is not JSON: ${show()}`);
     }
-    if (typeof body.code !== 'string' || typeof body.message !== 'string' || !body.message.trim()) throw new Error(`error without code and message: ${show()}`);
-    if (body.code === 'INTERNAL') throw new Error(`internal error: ${show()}`);
+    if (body.code !== status || typeof body.status !== 'string' || typeof body.reason !== 'string' || typeof body.message !== 'string' || !body.message.trim())
+      throw new Error(`error without code, status, reason and message: ${show()}`);
+    if (body.reason === 'INTERNAL') throw new Error(`internal error: ${show()}`);
     // "field: reason" or a sentence saying what is wrong.
     if (status === 400 && !(body.fields?.length || /\S: \S|\S \S/.test(body.message))) throw new Error(`400 without a field or reason: ${show()}`);
   };

@@ -92,7 +92,7 @@ describe('unbounded inputs', () => {
   const send = async (method: string, path: string, body: string) => {
     const t = Date.now();
     const res = await s.fetch(path, { method, headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' }, body });
-    return { status: res.status, json: (await res.json()) as { code?: string; message?: string }, ms: Date.now() - t };
+    return { status: res.status, json: (await res.json()) as { code?: number; status?: string; reason?: string; message?: string }, ms: Date.now() - t };
   };
   /** POST of a file's bytes from a curl process; its status and time. */
   const curlPost = (path: string, file: string) =>
@@ -119,7 +119,7 @@ describe('unbounded inputs', () => {
     const one = await send('POST', `/namespace/${ns}/apply`, brackets);
     log(`8 MiB of "[" to apply: ${one.status} in ${one.ms} ms`);
     expect(one.status).toBe(400);
-    expect(one.json).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'request body: JSON nested deeper than 64 levels' });
+    expect(one.json).toMatchObject({ code: 400, status: 'Bad Request', reason: 'INVALID_ARGUMENT', message: 'request body: JSON nested deeper than 64 levels' });
     expect(one.ms).toBeLessThan(5000);
     // The node routes too (the log intake: 3 MiB fits its 4 MiB limit, so the depth check is what refuses it).
     const logs = await send('POST', `/cluster/node/${s.node}/logs`, '['.repeat(3 * MiB));
@@ -146,9 +146,9 @@ describe('unbounded inputs', () => {
   it('a body over its route limit is refused with 413 PAYLOAD_TOO_LARGE, and nothing is stored', async () => {
     const apply = await send('POST', `/namespace/${ns}/apply`, JSON.stringify({ manifests: [{ kind: 'Config', meta: { name: 'big' }, spec: { data: { f: 'x'.repeat(9 * MiB) } } }] }));
     log(`9 MiB apply: ${apply.status} in ${apply.ms} ms`);
-    expect(apply).toMatchObject({ status: 413, json: { code: 'PAYLOAD_TOO_LARGE', message: `request body is too large: POST /namespace/${ns}/apply takes at most 8 MiB` } });
+    expect(apply).toMatchObject({ status: 413, json: { code: 413, status: 'Request Entity Too Large', reason: 'PAYLOAD_TOO_LARGE', message: `request body is too large: POST /namespace/${ns}/apply takes at most 8 MiB` } });
     const svc = await send('POST', `/namespace/${ns}/service`, JSON.stringify({ kind: 'Service', meta: { name: 'padded', description: 'd'.repeat(300 * 1024) } }));
-    expect(svc).toMatchObject({ status: 413, json: { code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('takes at most 256 KiB') } });
+    expect(svc).toMatchObject({ status: 413, json: { code: 413, status: 'Request Entity Too Large', reason: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('takes at most 256 KiB') } });
     // A 1.5 MB config file still fits its route (2 MiB), and apply takes 6 MB.
     const config = await send('POST', `/namespace/${ns}/config`, JSON.stringify({ kind: 'Config', meta: { name: 'file' }, spec: { data: { f: 'y'.repeat(1_500_000) } } }));
     expect(config.status).toBe(201);

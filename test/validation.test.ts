@@ -45,8 +45,8 @@ describe('invalid input', () => {
   it.each(cases)('API refuses a manifest with %s (400, field named)', async (_what, manifest, reason) => {
     const res = await post(`/namespace/${ns}/service`, JSON.stringify(manifest));
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { code: string; message: string; fields: { field: string }[] };
-    expect(body.code).toBe('INVALID_ARGUMENT');
+    const body = (await res.json()) as { code: number; reason: string; message: string; fields: { field: string }[] };
+    expect(body).toMatchObject({ code: 400, status: 'Bad Request', reason: 'INVALID_ARGUMENT' });
     expect(body.message).toMatch(reason);
     expect(body.fields.length).toBeGreaterThan(0);
     await expectNothingStored();

@@ -152,8 +152,8 @@ describe('a volume cannot escape to the host', () => {
       body: JSON.stringify(manifest),
     });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { code: string; message: string; fields: { field: string; reason: string }[] };
-    expect(body.code).toBe('INVALID_ARGUMENT');
+    const body = (await res.json()) as { code: number; reason: string; message: string; fields: { field: string; reason: string }[] };
+    expect(body).toMatchObject({ code: 400, status: 'Bad Request', reason: 'INVALID_ARGUMENT' });
     expect(body.fields).toContainEqual({ field: 'spec.template.containers.0.volumes.0.path', reason: expect.stringMatching(/must not contain ":"/) });
     const cli = await s.lb(['apply', '-f', '-', '-n', ns], JSON.stringify(manifest));
     expect(cli.code).not.toBe(0);

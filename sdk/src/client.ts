@@ -1,5 +1,5 @@
 // Typed REST client for the API server; the CLI, agents and plugins all use it.
-import { ERROR_CODES, LbError, type ErrorBody, type ErrorCode } from './errors';
+import { LbError, decodeErrorBody } from './errors';
 import type {
   Cluster,
   Config,
@@ -432,15 +432,13 @@ export class LbClient {
 
 async function errorFrom(res: Response): Promise<LbError> {
   const text = await res.text().catch(() => '');
-  let body: Partial<ErrorBody> = {};
+  let body: unknown;
   try {
-    body = JSON.parse(text) as ErrorBody;
+    body = JSON.parse(text);
   } catch {
-    /* not JSON */
+    /* not JSON: the text is the message */
   }
-  const code: ErrorCode =
-    body.code && body.code in ERROR_CODES ? body.code : res.status === 401 ? 'UNAUTHORIZED' : res.status === 404 ? 'NOT_FOUND' : res.status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT';
-  return new LbError(code, body.message ?? (text || `HTTP ${res.status}`), { fields: body.fields });
+  return decodeErrorBody(res.status, body, text);
 }
 
 /** Splits a streamed response body into lines; blank lines are keep-alives and are skipped (onData sees them). */

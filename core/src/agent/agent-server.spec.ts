@@ -25,7 +25,7 @@ describe('agent server request bodies', () => {
   const post = async (body: string) => {
     const t = Date.now();
     const res = await fetch(`${url}/exec`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
-    return { status: res.status, json: (await res.json()) as { code?: string; message?: string }, ms: Date.now() - t };
+    return { status: res.status, json: (await res.json()) as { code?: number; status?: string; reason?: string; message?: string }, ms: Date.now() - t };
   };
 
   it('runs a valid exec request', async () => {
@@ -37,15 +37,15 @@ describe('agent server request bodies', () => {
     const r = await post('['.repeat(1024 * 1024));
     // eslint-disable-next-line no-console
     console.log(`agent server: 1 MiB of "[" refused in ${r.ms} ms`);
-    expect(r).toMatchObject({ status: 400, json: { code: 'INVALID_ARGUMENT', message: 'request body: JSON nested deeper than 64 levels' } });
+    expect(r).toMatchObject({ status: 400, json: { code: 400, status: 'Bad Request', reason: 'INVALID_ARGUMENT', message: 'request body: JSON nested deeper than 64 levels' } });
   });
 
   it('refuses a body over 1 MiB with 413, and bad JSON with 400 (not a 500)', async () => {
     expect(await post(JSON.stringify({ namespace: 'ns', pod: 'p', command: ['x'.repeat(2 * 1024 * 1024)] }))).toMatchObject({
       status: 413,
-      json: { code: 'PAYLOAD_TOO_LARGE', message: 'request body is too large: at most 1 MiB' },
+      json: { code: 413, status: 'Request Entity Too Large', reason: 'PAYLOAD_TOO_LARGE', message: 'request body is too large: at most 1 MiB' },
     });
-    expect(await post('{"namespace":')).toMatchObject({ status: 400, json: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^request body is not valid JSON/) } });
+    expect(await post('{"namespace":')).toMatchObject({ status: 400, json: { code: 400, status: 'Bad Request', reason: 'INVALID_ARGUMENT', message: expect.stringMatching(/^request body is not valid JSON/) } });
     expect(execs).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { ExecRequest, LbError, isLbError, parseOrThrow } from '@lastbackend/sdk';
+import { ExecRequest, LbError, errorBody, isLbError, parseOrThrow } from '@lastbackend/sdk';
 import { z } from 'zod';
 import { DriverGroupSwapRequest } from '../config/config';
 import type { Kernel } from '../kernel/kernel';
@@ -30,7 +30,7 @@ export interface AgentServer {
 export async function startAgentServer(agent: () => Agent, kernel: Kernel, auth: AgentServerAuth, host: string, port: number): Promise<AgentServer> {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const refused = refusal(auth, req);
-    if (refused) return send(res, 401, { code: 'UNAUTHORIZED', message: refused });
+    if (refused) return send(res, 401, errorBody(401, 'UNAUTHORIZED', refused));
     handle(agent, kernel, req, res).catch((e: unknown) => {
       const err = isLbError(e) ? e : new LbError('INTERNAL', (e as Error).message);
       if (!res.headersSent) send(res, err.status, err.toJSON());
@@ -80,7 +80,7 @@ async function handle(agent: () => Agent, kernel: Kernel, req: IncomingMessage, 
     send(res, 200, await kernel.swapAll(kinds, swap));
     return;
   }
-  send(res, 404, { code: 'NOT_FOUND', message: 'no such route' });
+  send(res, 404, errorBody(404, 'NOT_FOUND', 'no such route'));
 }
 
 /**

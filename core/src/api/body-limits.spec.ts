@@ -47,7 +47,7 @@ describe('jsonBodies (on a real HTTP server)', () => {
   const post = async (path: string, body: string, headers: Record<string, string> = {}, method = 'POST') => {
     const t = Date.now();
     const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json', ...headers }, body });
-    return { status: res.status, json: (await res.json()) as { code?: string; message?: string; body?: unknown }, ms: Date.now() - t };
+    return { status: res.status, json: (await res.json()) as { code?: number; status?: string; reason?: string; message?: string; body?: unknown }, ms: Date.now() - t };
   };
 
   it('parses JSON under the limit and the depth cap', async () => {
@@ -60,18 +60,18 @@ describe('jsonBodies (on a real HTTP server)', () => {
     // eslint-disable-next-line no-console
     console.log(`8 MiB of "[" refused in ${r.ms} ms`);
     expect(r.status).toBe(400);
-    expect(r.json).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'request body: JSON nested deeper than 64 levels' });
+    expect(r.json).toMatchObject({ code: 400, status: 'Bad Request', reason: 'INVALID_ARGUMENT', message: 'request body: JSON nested deeper than 64 levels' });
   });
 
   it('refuses a body over the route limit with 413 PAYLOAD_TOO_LARGE naming the limit', async () => {
     const big = JSON.stringify({ meta: { name: 'x' }, pad: 'p'.repeat(300 * 1024) });
     const r = await post('/namespace/demo/service', big);
     expect(r.status).toBe(413);
-    expect(r.json).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: 'request body is too large: POST /namespace/demo/service takes at most 256 KiB' });
+    expect(r.json).toMatchObject({ code: 413, status: 'Request Entity Too Large', reason: 'PAYLOAD_TOO_LARGE', message: 'request body is too large: POST /namespace/demo/service takes at most 256 KiB' });
     // The same body fits a secret (2 MiB), and 9 MiB does not fit apply (8 MiB).
     expect((await post('/namespace/demo/secret', big)).status).toBe(200);
     const apply = await post('/namespace/demo/apply', JSON.stringify({ pad: 'p'.repeat(9 * MiB) }));
-    expect(apply).toMatchObject({ status: 413, json: { code: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('takes at most 8 MiB') } });
+    expect(apply).toMatchObject({ status: 413, json: { code: 413, status: 'Request Entity Too Large', reason: 'PAYLOAD_TOO_LARGE', message: expect.stringContaining('takes at most 8 MiB') } });
   });
 
   it('refuses an over-limit body sent without a Content-Length (chunked) as well', async () => {
@@ -81,7 +81,7 @@ describe('jsonBodies (on a real HTTP server)', () => {
     });
     const res = await fetch(url + '/cluster/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { code: string }).code).toBe('PAYLOAD_TOO_LARGE');
+    expect(((await res.json()) as { reason: string }).reason).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('refuses charsets other than UTF-8 (the depth scan reads UTF-8)', async () => {

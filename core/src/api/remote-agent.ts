@@ -2,7 +2,7 @@
 // agent's certificate must name the node; this server presents its own CA-issued client certificate),
 // or over plain HTTP with the agent key derived for that node (--insecure-http).
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { LbError, type DriverKind, type DriverState, type ErrorBody, type ExecResult } from '@lastbackend/sdk';
+import { LbError, decodeErrorBody, type DriverKind, type DriverState, type ExecResult } from '@lastbackend/sdk';
 import { z } from 'zod';
 import type { DriverSwap } from '../kernel/kernel';
 import { identity } from '../tls/cert-info';
@@ -57,8 +57,9 @@ export class RemoteAgent implements NodeAgentHandle {
       throw new LbError('UNAVAILABLE', `node agent of "${this.node}" at ${this.endpoint} is not reachable: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
     }
     if (!res.ok) {
-      const body = (await readJsonResponse(res, AGENT_RESPONSE_LIMIT, this.what).catch(() => ({}))) as Partial<ErrorBody>;
-      throw new LbError(body.code ?? 'UNAVAILABLE', body.message ?? `node agent answered ${res.status}`);
+      // An agent of this version answers { reason, message }; one of an older version { code: word, message }.
+      const body: unknown = await readJsonResponse(res, AGENT_RESPONSE_LIMIT, this.what).catch(() => undefined);
+      throw decodeErrorBody(res.status, body, `node agent answered ${res.status}`, 'UNAVAILABLE');
     }
     return res;
   }

@@ -1,5 +1,7 @@
 // A small structured logger. Lines go to stderr as "time level [scope] message {meta}".
-// Nothing secret is passed to it: tokens and secret values never reach a log call.
+// Nothing secret is passed to it: tokens and secret values never reach a log call. A URL may carry
+// the API token (?x-lastbackend-token=, the original's query parameter): every line is scrubbed of it
+// all the same, whoever wrote it (an error's message may quote a URL).
 import type { DriverLogger } from '@lastbackend/sdk';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -9,11 +11,16 @@ export interface Logger extends DriverLogger {
   child(scope: string): Logger;
 }
 
+/** The value of every x-lastbackend-token parameter (plain or %-encoded) or JSON key in a line, replaced. */
+export function redactSecrets(line: string): string {
+  return line.replace(/(x(?:-|%2d)lastbackend(?:-|%2d)token(?:=|%3d|"?\s*:\s*"?))[^&\s"'#,}]*/gi, '$1[REDACTED]');
+}
+
 export function createLogger(level: LogLevel = 'info', scope = 'lb', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, meta?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;
     const extra = meta && Object.keys(meta).length ? ` ${JSON.stringify(meta)}` : '';
-    write(`${new Date().toISOString()} ${lvl.padEnd(5)} [${scope}] ${msg}${extra}\n`);
+    write(redactSecrets(`${new Date().toISOString()} ${lvl.padEnd(5)} [${scope}] ${msg}${extra}\n`));
   };
   return {
     debug: (m, meta) => emit('debug', m, meta),

@@ -13,7 +13,7 @@ import { Auth } from '../auth/auth';
 import { ClusterState } from '../cluster/cluster';
 import type { Leadership } from '../ha/leader';
 import type { Kernel } from '../kernel/kernel';
-import { createLogger } from '../kernel/logger';
+import { createLogger, type Logger } from '../kernel/logger';
 import { LogStore } from '../logs/log-store';
 import { Resources } from '../state/resources';
 import { SecretBox } from '../state/secret-box';
@@ -31,7 +31,8 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-export async function startApiFixture(version = 'test'): Promise<ApiFixture> {
+/** `log`: where the API logs (silent unless a test reads what it writes). */
+export async function startApiFixture(version = 'test', log: Logger = createLogger('silent')): Promise<ApiFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'lb-api-'));
   const store = new Store(join(dir, 'store'));
   await store.open();
@@ -58,7 +59,7 @@ export async function startApiFixture(version = 'test'): Promise<ApiFixture> {
     logStore,
     kernel: {} as Kernel, // no route reaches the kernel: drivers go through the node's agent
     auth,
-    log: createLogger('silent'),
+    log,
     version,
     leadership,
   });

@@ -1,6 +1,7 @@
 // The OpenAPI document, built from the route definitions (api/routes.ts) and their zod schemas: the
 // same ones that register the handlers and validate requests. Request bodies are described as they
 // are sent (defaults optional), answers as they come back.
+import { ERROR_CODES } from '@lastbackend/sdk';
 import { z } from 'zod';
 import { DEFAULT_BODY_LIMIT, formatLimit } from '../api/body-limits';
 import { allRoutes } from '../api/routes';
@@ -8,12 +9,15 @@ import { openApiPath, pathParams, type Named, type RouteDef } from '../api/route
 
 type Json = Record<string, unknown>;
 
+/** The original's error ({code, status, message}) plus this project's reason word and refused fields. */
 const ErrorBody = {
   type: 'object',
-  required: ['code', 'message'],
+  required: ['code', 'status', 'message', 'reason'],
   properties: {
-    code: { type: 'string' },
+    code: { type: 'integer', description: 'the HTTP status (as the original)' },
+    status: { type: 'string', description: "the HTTP status's reason phrase, e.g. Not Found (as the original)" },
     message: { type: 'string' },
+    reason: { type: 'string', enum: Object.keys(ERROR_CODES), description: 'what went wrong, as a word to branch on' },
     fields: { type: 'array', items: { type: 'object', required: ['field', 'reason'], properties: { field: { type: 'string' }, reason: { type: 'string' } } } },
   },
 };
@@ -60,7 +64,7 @@ function operation(r: RouteDef, c: Components): Json {
   if (!isPublic && r.callers.some((x) => x !== 'admin')) responses[403] = error("a node's credential used outside its own routes, or a join token used for anything but joining");
   responses[404] = error('not found');
   if (r.body) responses[413] = error(`request body over ${formatLimit(r.bodyLimit ?? DEFAULT_BODY_LIMIT)}`);
-  responses.default = error('any other refusal (409 already exists, 412 failed precondition, 503 unavailable, …): the code says which');
+  responses.default = error('any other refusal (409 already exists, 412 failed precondition, 503 unavailable, …): the reason says which');
   const query = r.query ? Object.entries(r.query.shape as Record<string, z.ZodType>) : [];
   const parameters = [
     ...pathParams(r.path).map((name) => ({ name, in: 'path', required: true, schema: r.params?.[name] ? jsonSchema(r.params[name], 'input') : { type: 'string' } })),
@@ -95,12 +99,12 @@ export function buildOpenApi(version: string, routes: readonly RouteDef[] = allR
       title: 'Last.Backend API',
       version,
       description:
-        'Container management platform. Every route but /healthz and /cacerts needs "Authorization: Bearer <token>"; nodes also present their client certificate. Built from the route definitions (core/src/api/routes.ts).',
+        'Container management platform. Every route but /healthz and /cacerts needs "Authorization: Bearer <token>" or, as in the original, ?x-lastbackend-token=<token> (taken out of the URL before anything logs it); nodes also present their client certificate. Errors are the original\'s {code: <HTTP status>, status, message} plus reason (a word to branch on) and fields. Built from the route definitions (core/src/api/routes.ts).',
     },
-    security: [{ bearer: [] }],
+    security: [{ bearer: [] }, { token: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, token: { type: 'apiKey', in: 'query', name: 'x-lastbackend-token' } },
       schemas: { ...c.schemas, ErrorBody },
     },
   };

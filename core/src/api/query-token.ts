@@ -1,0 +1,52 @@
+// The original's API takes its token as ?x-lastbackend-token=<token> as well as in the Authorization
+// header. A URL is what ends up in logs, error messages and proxies' access logs, so the parameter is
+// taken out of the request's URL as soon as it is read: nothing after the auth middleware sees it.
+
+/** The query parameter's name, as the original's middleware reads it. */
+export const TOKEN_PARAM = 'x-lastbackend-token';
+
+interface UrlHolder {
+  url: string;
+  originalUrl?: string;
+}
+
+const paramName = (part: string): string => {
+  const raw = part.split('=', 1)[0].replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(raw).toLowerCase();
+  } catch {
+    return raw.toLowerCase();
+  }
+};
+
+const paramValue = (part: string): string => {
+  const i = part.indexOf('=');
+  const raw = i < 0 ? '' : part.slice(i + 1).replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+};
+
+/** A URL without any x-lastbackend-token parameter, and the first one's value (undefined: none given). */
+export function splitQueryToken(url: string): { url: string; token?: string } {
+  const q = url.indexOf('?');
+  if (q < 0) return { url };
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash < 0 ? undefined : hash);
+  const parts = query.split('&');
+  const tokens = parts.filter((p) => paramName(p) === TOKEN_PARAM);
+  if (!tokens.length) return { url };
+  const rest = parts.filter((p) => paramName(p) !== TOKEN_PARAM).join('&');
+  return { url: url.slice(0, q) + (rest ? `?${rest}` : '') + (hash < 0 ? '' : url.slice(hash)), token: paramValue(tokens[0]) };
+}
+
+/** Takes the token parameter out of the request's URL (url and originalUrl) and returns its value. */
+export function takeQueryToken(req: UrlHolder): string | undefined {
+  const { url, token } = splitQueryToken(req.url);
+  if (token === undefined) return undefined;
+  req.url = url;
+  if (req.originalUrl !== undefined) req.originalUrl = splitQueryToken(req.originalUrl).url;
+  return token;
+}

@@ -1,0 +1,14 @@
+import { createLogger, redactSecrets } from './logger';
+
+describe('logger', () => {
+  it('never writes the value of an x-lastbackend-token parameter, however a line quotes it', () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', 'lb', (l) => void lines.push(l));
+    log.error('GET /namespace?x-lastbackend-token=s3cret-1&tail=5 failed', { url: 'https://h/x?a=1&X-LastBackend-Token=s3cret-2' });
+    log.warn('proxy saw /x?x%2Dlastbackend%2Dtoken%3Ds3cret-3 and {"x-lastbackend-token":"s3cret-4"}');
+    const out = lines.join('');
+    for (const s of ['s3cret-1', 's3cret-2', 's3cret-3', 's3cret-4']) expect(out).not.toContain(s);
+    expect(out).toContain('x-lastbackend-token=[REDACTED]&tail=5');
+    expect(redactSecrets('nothing to hide')).toBe('nothing to hide');
+  });
+});
