@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   FAILED_PRECONDITION: { status: 412, retryable: false },
   /** A request body over the route's size limit. */
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
+  /** A route of the original's API that has no meaning here (or not yet): the message names the replacement. */
+  NOT_IMPLEMENTED: { status: 501, retryable: false },
   UNAVAILABLE: { status: 503, retryable: true },
   TIMEOUT: { status: 504, retryable: true },
   INTERNAL: { status: 500, retryable: false },
