@@ -135,6 +135,19 @@ describe("the original's routes", () => {
       expect(again.body.results).toEqual([{ kind: 'Service', namespace: ns, name: 'api', action: 'unchanged' }]);
     });
 
+    it('takes the body as the original CLI sends it: every group present, unset ones null or empty', async () => {
+      const a = await call('PUT', `/namespace/${ns}/apply`, {
+        services: { api: { meta: { name: 'api' }, spec: svc('api').spec } },
+        configs: {},
+        secrets: {},
+        routes: null,
+        volumes: null,
+        jobs: {},
+      });
+      expect(a.status).toBe(200);
+      expect(a.body).toEqual({ services: { [`${ns}:api`]: true }, results: [{ kind: 'Service', namespace: ns, name: 'api', action: 'created' }] });
+    });
+
     it('refuses a manifest of another kind under a group, naming the entry, and stores nothing', async () => {
       const a = await call('PUT', `/namespace/${ns}/apply`, { services: { ok: { spec: svc('ok').spec }, bad: { kind: 'Config', spec: {} } } });
       expect(a.status).toBe(400);

@@ -11,8 +11,9 @@ type Group = keyof typeof APPLY_GROUPS;
 const entries = (kind: string) =>
   z
     .record(z.string(), z.record(z.string(), z.unknown()).describe(`a ${kind} manifest: its kind may be left out, and its meta.name defaults to the key`))
+    .nullable()
     .optional()
-    .describe(`${kind} manifests by name`);
+    .describe(`${kind} manifests by name (a Go client sends an unset map as null)`);
 
 export const ApplyMapRequest = z
   .object({

@@ -2,13 +2,13 @@
 // answers 501 with the message that names what replaces it, never a 404.
 import { Controller, type Type } from '@nestjs/common';
 import { LbError } from '@lastbackend/sdk';
-import { Route, type RouteDef } from '../route';
+import { openApiPath, Route, type RouteDef } from '../route';
 import { NOT_IMPLEMENTED_ROUTES } from '../routes';
 
 function refuse(def: RouteDef): () => never {
-  const message = 'notImplemented' in def.answer ? def.answer.notImplemented : `${def.method} ${def.path}`;
+  const message = 'notImplemented' in def.answer ? def.answer.notImplemented : 'no replacement';
   return () => {
-    throw new LbError('NOT_IMPLEMENTED', `${def.method} ${def.path} is not served here: ${message}`);
+    throw new LbError('NOT_IMPLEMENTED', `${def.method} ${openApiPath(def.path)} is not served here: ${message}`);
   };
 }
 
