@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Deployment, Node, Service } from '@lastbackend/sdk';
 import { startApiFixture, type ApiFixture } from '../openapi/api-fixture';
+import { versionHash } from '../state/versions';
 import { keys } from '../store/keys';
 import { allRoutes, NOT_IMPLEMENTED_ROUTES } from './routes';
 
@@ -32,13 +33,15 @@ const reasonOf = (b: Answer['body']) => (typeof b.reason === 'string' ? b.reason
 const svc = (name: string, image = 'img') => ({ meta: { name }, spec: { replicas: 1, template: { containers: [{ name: 'c', image: { name: image } }] } } });
 const report = { capacity: { cpu: 1000, ram: 1 << 30, pods: 10 }, plugins: [{ capability: 'discovery', package: '@lastbackend/plugin-discovery', state: 'ready', address: '10.0.0.5' }] };
 
-function deployment(ns: string, name: string, version: number, state: Deployment['status']['state']): Deployment {
+function deployment(s: Service, version: number, state: Deployment['status']['state']): Deployment {
   const now = new Date().toISOString();
+  const { template } = s.spec;
+  const [ns, name] = [s.meta.namespace, `v${version}`];
   return {
     kind: 'Deployment',
     version: 'v1',
     meta: { name, namespace: ns, service: 'web', labels: {}, uid: name, created: now, updated: now, revision: 0 },
-    spec: { version, replicas: state === 'superseded' ? 0 : 1, template: { containers: [{ name: 'c', image: { name: 'img' } }] } as Deployment['spec']['template'], hash: `h${version}` },
+    spec: { version, replicas: state === 'superseded' ? 0 : 1, template, hash: versionHash({ template }) },
     status: { state, message: '', replicas: { desired: 1, ready: 0, total: 0 } },
   };
 }
@@ -72,10 +75,10 @@ describe("the original's routes", () => {
     expect((await call('POST', '/namespace', { kind: 'Namespace', meta: { name: ns } })).status).toBe(201);
     expect((await call('POST', `/namespace/${ns}/service`, { kind: 'Service', ...svc('web') })).status).toBe(201);
     await f.store.txn(async (tx) => {
-      tx.put(keys.deployment(ns, 'web', 'v1'), deployment(ns, 'v1', 1, 'superseded'));
-      tx.put(keys.deployment(ns, 'web', 'v2'), deployment(ns, 'v2', 2, 'active'));
-      tx.put(keys.deployment(ns, 'web', 'v3'), deployment(ns, 'v3', 3, 'provisioning'));
       const s = (await tx.get<Service>(keys.service(ns, 'web')))!;
+      tx.put(keys.deployment(ns, 'web', 'v1'), deployment(s, 1, 'superseded'));
+      tx.put(keys.deployment(ns, 'web', 'v2'), deployment(s, 2, 'active'));
+      tx.put(keys.deployment(ns, 'web', 'v3'), deployment(s, 3, 'provisioning'));
       const active: Service = { ...s, status: { ...s.status, deployment: 'v2', generation: 3 } };
       tx.put(keys.service(ns, 'web'), active);
     });
@@ -171,6 +174,10 @@ describe("the original's routes", () => {
       expect(a.status).toBe(200);
       expect(a.body).toMatchObject({ kind: 'Deployment', meta: { name: 'v2' }, spec: { replicas: 3 } });
       expect(((await call('GET', `/namespace/${ns}/service/web`)).body as unknown as Service).spec.replicas).toBe(3);
+      // a new template: the version the controller will make for it
+      const b = await call('PUT', `/namespace/${ns}/service/web/deployment/v2`, { spec: { template: svc('web', 'img:3').spec.template } });
+      expect(b.status).toBe(200);
+      expect(b.body).toMatchObject({ meta: { name: 'v4' }, spec: { version: 4, replicas: 3 } });
     });
 
     it('PUT of a superseded deployment is refused with the rollback that brings it back', async () => {
@@ -182,7 +189,13 @@ describe("the original's routes", () => {
     it('POST with a template is a service update the controller rolls out; without one it is refused', async () => {
       const a = await call('POST', `/namespace/${ns}/service/web/deployment`, { spec: { template: svc('web', 'img:2').spec.template } });
       expect(a.status).toBe(202);
-      expect((a.body as unknown as Service).spec.template.containers[0].image.name).toBe('img:2');
+      // the version the controller will make: after v3 (generation 3)
+      expect(a.body).toMatchObject({ kind: 'Deployment', meta: { name: 'v4', service: 'web' }, spec: { version: 4, replicas: 1 }, status: { state: 'provisioning' } });
+      expect((a.body as unknown as Deployment).spec.template.containers[0].image.name).toBe('img:2');
+      const s = (await call('GET', `/namespace/${ns}/service/web`)).body as unknown as Service;
+      expect(s.spec.template.containers[0].image.name).toBe('img:2');
+      // the latest version's template: no new version, that one is answered
+      expect((await call('POST', `/namespace/${ns}/service/web/deployment`, { spec: { template: svc('web').spec.template } })).body).toMatchObject({ meta: { name: 'v3' }, spec: { version: 3 } });
       const b = await call('POST', `/namespace/${ns}/service/web/deployment`, { meta: { name: 'mine' }, spec: { replicas: 2 } });
       expect(b.status).toBe(400);
       expect((b.body.fields as { field: string }[]).map((x) => x.field)).toEqual(['meta.name']);

@@ -337,10 +337,10 @@ export const ROUTES = {
     method: 'POST',
     path: '/namespace/:ns/service/:svc/deployment',
     tag: 'service',
-    summary: 'a new template for the service: the controller rolls it out as the next deployment (answers the service)',
+    summary: 'a new template for the service: the controller rolls it out as the next deployment, which this answers (not stored yet)',
     status: 202,
     body: { ...named('DeploymentRequest', DeploymentRequest), invalid: 'invalid deployment' },
-    answer: json(Service),
+    answer: json(Deployment),
   }),
   updateDeployment: route({
     method: 'PUT',

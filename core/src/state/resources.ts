@@ -30,6 +30,7 @@ import type { Store, Txn } from '../store/store';
 import { ApplyMapRequest, applyStatus, manifestsOfApplyMap, type ApplyStatus, type MapEntry } from './apply-map';
 import { deploymentRole, parseDeploymentRequest, type DeploymentRole } from './deployment-requests';
 import { stableStringify } from './hash';
+import { newDeployment, nextVersion, versionHash } from './versions';
 import type { SecretBox } from './secret-box';
 
 type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string } & Namespace['meta']; spec: unknown; status: unknown };
@@ -208,21 +209,36 @@ export class Resources {
   // ---------------------------------------------------------------- deployments (the original's writes)
   /**
    * The original's "create a deployment": a new template for the service, which the controller (the
-   * only writer of deployments) rolls out as the next version. Answers the updated service.
+   * only writer of deployments) rolls out as the next version. Answers that version as the controller
+   * will make it (not stored yet), or the latest one when the template is already its.
    */
-  createDeployment(ns: string, name: string, body: unknown): Promise<Service> {
+  createDeployment(ns: string, name: string, body: unknown): Promise<Deployment> {
     const req = parseDeploymentRequest(body);
     if (req.spec.template === undefined)
       throw invalid([{ field: 'spec.template', reason: 'a new deployment is a new template: give one (to scale, PUT the active deployment or `lb scale`)' }], 'invalid deployment');
     const update = { spec: req.spec };
     const u = parseOrThrow(ServiceUpdate, update, 'invalid deployment');
-    return this.store.txn(async (tx) => withReplicas(await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, update)));
+    return this.store.txn(async (tx) => this.versionAfter(tx, await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, update)));
+  }
+
+  /**
+   * The deployment a service update leads to, by the controller's rules (versions.ts): the latest one,
+   * at the service's replicas, when its template is the service's; else the next version as the
+   * controller will make it (not stored yet).
+   */
+  private async versionAfter(tx: Txn, s: StoredService): Promise<Deployment> {
+    const latest = (await tx.list<Deployment>(keys.deployment(s.meta.namespace, s.meta.name))).sort((a, b) => a.spec.version - b.spec.version).at(-1);
+    const hash = versionHash(s.spec);
+    if (latest?.spec.hash === hash) return { ...latest, spec: { ...latest.spec, replicas: s.spec.replicas } };
+    const pending = newDeployment(withReplicas(s), nextVersion(s.status.generation, latest), hash);
+    pending.status.message = 'accepted: the controller creates it and rolls it out';
+    return pending;
   }
 
   /**
    * The original's "update a deployment": replicas scale the service, a template rolls out a new
-   * version. Only the active version and the one rolling out run the service's replicas; an older one
-   * is brought back by a rollback.
+   * version (answered as createDeployment does). Only the active version and the one rolling out run
+   * the service's replicas; an older one is brought back by a rollback.
    */
   updateDeployment(ns: string, name: string, d: string, body: unknown): Promise<Deployment> {
     const update = { spec: parseDeploymentRequest(body, d).spec };
@@ -235,8 +251,8 @@ export class Resources {
           fix: `bring its template back as a new version with \`lb rollback ${name} --to ${d}\` (POST /namespace/${ns}/service/${name}/rollback)`,
         });
       const next = await this.updateServiceIn(tx, s, u, update);
-      // What the controller writes next: the active and the rolling-out version run the service's replicas.
-      return { ...dep, spec: { ...dep.spec, replicas: next.spec.replicas } };
+      // The active and the rolling-out version run the service's replicas; a new template is a new version.
+      return dep.spec.hash === versionHash(next.spec) ? { ...dep, spec: { ...dep.spec, replicas: next.spec.replicas } } : this.versionAfter(tx, next);
     });
   }
 
