@@ -14,6 +14,8 @@ import { jsonBodies } from './body-limits';
 import { serveDocs } from './docs';
 import { Auth } from '../auth/auth';
 import { ClusterController } from './controllers/cluster.controller';
+import { ComponentController, SERVER_COMPONENTS } from './controllers/component.controller';
+import { NotImplementedController } from './controllers/not-implemented.controller';
 import { NamespaceController } from './controllers/namespace.controller';
 import { OBJECT_CONTROLLERS } from './controllers/object.controller';
 import { CA_BUNDLE, SystemController } from './controllers/system.controller';
@@ -28,6 +30,7 @@ import { NodeGateway } from './node-gateway';
 import type { Leadership } from '../ha/leader';
 import { LeaderController, LEADERSHIP } from '../ha/leader.controller';
 import type { ClusterTls } from '../tls/cluster-tls';
+import type { ServerComponent } from '../cluster/components';
 
 export interface ApiDeps {
   store: Store;
@@ -44,6 +47,8 @@ export interface ApiDeps {
   leadership: Leadership;
   /** Over TLS: the server certificate, and the cluster CA that verifies nodes' client certificates. */
   tls?: ClusterTls;
+  /** Plugins this server runs itself (its ingress): GET /ingress lists them. */
+  components?: readonly ServerComponent[];
 }
 
 @Module({})
@@ -52,7 +57,19 @@ class ApiModule {
     return {
       module: ApiModule,
       // Every route is declared in routes.ts; the controllers register their handlers from it.
-      controllers: [SystemController, NamespaceController, ServiceController, PodController, DriverController, LeaderController, ClusterController, ...OBJECT_CONTROLLERS],
+      controllers: [
+        SystemController,
+        NamespaceController,
+        ServiceController,
+        PodController,
+        DriverController,
+        LeaderController,
+        ClusterController,
+        ComponentController,
+        ...OBJECT_CONTROLLERS,
+        // The original's routes that answer 501 (routes.ts NOT_IMPLEMENTED_ROUTES).
+        NotImplementedController,
+      ],
       providers: [
         { provide: Store, useValue: d.store },
         { provide: Resources, useValue: d.resources },
@@ -65,6 +82,7 @@ class ApiModule {
         { provide: Kernel, useValue: d.kernel },
         { provide: LEADERSHIP, useValue: d.leadership },
         { provide: CA_BUNDLE, useValue: d.tls?.bundle },
+        { provide: SERVER_COMPONENTS, useValue: d.components ?? [] },
       ],
     };
   }

@@ -15,7 +15,8 @@ describe('bodyLimit', () => {
     expect(bodyLimit('POST', '/namespace/demo/secret')).toBe(2 * MiB);
     expect(bodyLimit('PUT', '/namespace/demo/config/app')).toBe(2 * MiB);
     expect(bodyLimit('POST', '/namespace/demo/service')).toBe(DEFAULT_BODY_LIMIT);
-    expect(bodyLimit('PUT', '/namespace/demo/apply')).toBe(DEFAULT_BODY_LIMIT); // no such route: the default
+    expect(bodyLimit('PUT', '/namespace/demo/apply')).toBe(8 * MiB); // the original's apply, in maps
+    expect(bodyLimit('PUT', '/namespace/demo/apply/x')).toBe(DEFAULT_BODY_LIMIT); // no such route: the default
     expect(bodyLimit('POST', '/namespace/demo/apply/x')).toBe(DEFAULT_BODY_LIMIT);
     expect(bodyLimit('POST', '/cluster/token')).toBe(DEFAULT_BODY_LIMIT);
     expect(DEFAULT_BODY_LIMIT).toBe(256 * 1024);

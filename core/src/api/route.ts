@@ -25,7 +25,12 @@ export type RouteAnswer =
   /** Newline-delimited JSON: one value per line (blank lines are keep-alives). */
   | { ndjson: Named }
   | { text: string; description: string }
-  | { none: true };
+  | { none: true }
+  /**
+   * A route of the original Last.Backend API that has no meaning here, or not yet: it always answers
+   * 501 NOT_IMPLEMENTED with this message, which names what replaces it.
+   */
+  | { notImplemented: string };
 
 export interface RouteDef {
   method: HttpMethod;
@@ -47,7 +52,8 @@ export interface RouteDef {
     invalid: string;
   };
   answer: RouteAnswer;
-  status: 200 | 201 | 204;
+  /** 202: the request is taken and the controller carries it out; 501: a `notImplemented` answer. */
+  status: 200 | 201 | 202 | 204 | 501;
   /** Bytes of JSON body the route takes, when more than the default (body-limits.ts). */
   bodyLimit?: number;
 }

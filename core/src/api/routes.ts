@@ -44,8 +44,12 @@ import {
 } from '@lastbackend/sdk';
 import { CertificateRequest, JoinRequest, TokenRequest } from '../auth/auth';
 import { PodReports } from '../cluster/cluster';
+import { ComponentList, ComponentView } from '../cluster/components';
+import { NodeMetaRequest } from '../cluster/node-meta';
 import { DriverGroupSwapRequest, DriverSwapRequest } from '../config/config';
 import type { LeaderStatus } from '../ha/leader';
+import { ApplyMapRequest, ApplyStatusSchema } from '../state/apply-map';
+import { DeploymentRequest } from '../state/deployment-requests';
 import type { Caller, Named, RouteDef } from './route';
 
 // The helpers keep each route's schema types (ROUTES.service.answer.json.schema is ServiceObject), so
@@ -61,7 +65,8 @@ const ADMIN: readonly Caller[] = ['admin'];
 const NODE: readonly Caller[] = ['admin', 'node'];
 
 type RouteInput = Omit<RouteDef, 'status' | 'callers'> & Partial<Pick<RouteDef, 'status' | 'callers'>>;
-const route = <D extends RouteInput>(d: D): D & RouteDef => ({ callers: ADMIN, status: 'none' in d.answer ? 204 : 200, ...d }) as D & RouteDef;
+const route = <D extends RouteInput>(d: D): D & RouteDef =>
+  ({ callers: ADMIN, status: 'none' in d.answer ? 204 : 'notImplemented' in d.answer ? 501 : 200, ...d }) as D & RouteDef;
 
 // ---------------------------------------------------------------- named schemas
 const Namespace = named('Namespace', NamespaceObject);
@@ -71,6 +76,11 @@ const Pod = named('Pod', PodObject);
 const Endpoint = named('Endpoint', EndpointObject);
 const Node = named('Node', NodeObject);
 const DriverState = named('DriverState', DriverStateSchema);
+// One schema per name: the original's Ingress and Discovery views have one shape.
+const COMPONENT_SCHEMAS = { Ingress: ComponentView, Discovery: ComponentView.describe('a discovery DNS') };
+const Component = (n: keyof typeof COMPONENT_SCHEMAS) => named(n, COMPONENT_SCHEMAS[n]);
+const COMPONENT_LISTS = { IngressList: ComponentList, DiscoveryList: ComponentList.describe('discovery DNS plugins by node name') };
+const ComponentListSchema = (n: keyof typeof COMPONENT_LISTS) => named(n, COMPONENT_LISTS[n]);
 
 export const LeaderStatusSchema = z
   .object({
@@ -166,6 +176,15 @@ export const ROUTES = {
     summary: "change a node's labels: set adds or changes keys, remove drops them",
     params: nodeParam,
     body: { ...named('NodeLabelsUpdate', NodeLabelsUpdate), invalid: 'invalid label change' },
+    answer: json(Node),
+  }),
+  nodeMeta: route({
+    method: 'PUT',
+    path: '/cluster/node/:node/meta',
+    tag: 'cluster',
+    summary: "the original's node update: description and the whole set of labels (host facts are the agent's to report)",
+    params: nodeParam,
+    body: { ...named('NodeMetaRequest', NodeMetaRequest), invalid: 'invalid node meta' },
     answer: json(Node),
   }),
   reportNode: route({
@@ -273,6 +292,15 @@ export const ROUTES = {
     bodyLimit: 8 * MiB,
     answer: list(named('ApplyResult', ApplyResultSchema)),
   }),
+  applyMap: route({
+    method: 'PUT',
+    path: '/namespace/:ns/apply',
+    tag: 'namespace',
+    summary: "the original's apply: manifests in maps by kind and name, all or nothing; answers which were provisioned",
+    body: { ...named('ApplyMapRequest', ApplyMapRequest), invalid: 'invalid manifest' },
+    bodyLimit: 8 * MiB,
+    answer: json(named('ApplyStatus', ApplyStatusSchema)),
+  }),
 
   // services
   services: route({ method: 'GET', path: '/namespace/:ns/service', tag: 'service', summary: 'list services', answer: list(Service) }),
@@ -305,6 +333,30 @@ export const ROUTES = {
   }),
   deployments: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment', tag: 'service', summary: 'deployments (versions) of a service', answer: list(Deployment) }),
   deployment: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d', tag: 'service', summary: 'get a deployment', answer: json(Deployment) }),
+  createDeployment: route({
+    method: 'POST',
+    path: '/namespace/:ns/service/:svc/deployment',
+    tag: 'service',
+    summary: 'a new template for the service: the controller rolls it out as the next deployment, which this answers (not stored yet)',
+    status: 202,
+    body: { ...named('DeploymentRequest', DeploymentRequest), invalid: 'invalid deployment' },
+    answer: json(Deployment),
+  }),
+  updateDeployment: route({
+    method: 'PUT',
+    path: '/namespace/:ns/service/:svc/deployment/:d',
+    tag: 'service',
+    summary: 'the active (or rolling-out) deployment: replicas scale the service, a template rolls out a new version; an older one is refused (rollback)',
+    body: { ...named('DeploymentRequest', DeploymentRequest), invalid: 'invalid deployment' },
+    answer: json(Deployment),
+  }),
+  deleteDeployment: route({
+    method: 'DELETE',
+    path: '/namespace/:ns/service/:svc/deployment/:d',
+    tag: 'service',
+    summary: 'refused: the controller removes deployments (409 for the serving one, 501 for one kept for rollback); the error says what to do',
+    answer: none,
+  }),
   deploymentPods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d/pod', tag: 'service', summary: 'pods of a deployment', answer: list(Pod) }),
   servicePods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/pod', tag: 'service', summary: 'pods of a service', answer: list(Pod) }),
   serviceLogs: route({
@@ -328,6 +380,56 @@ export const ROUTES = {
     answer: json(named('ExecResult', ExecResultSchema)),
   }),
   endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', tag: 'service', summary: 'service endpoints (ready pod addresses)', answer: list(Endpoint) }),
+
+  // the original's components: ingress (run by `lb server`) and discovery (a plugin of each node's agent)
+  ingresses: route({ method: 'GET', path: '/ingress', tag: 'component', summary: 'where the ingress runs: this server, and nodes that report it, by name', answer: json(ComponentListSchema('IngressList')) }),
+  ingress: route({ method: 'GET', path: '/ingress/:name', tag: 'component', summary: 'one ingress, by server or node name', answer: json(Component('Ingress')) }),
+  discoveries: route({ method: 'GET', path: '/discovery', tag: 'component', summary: 'nodes whose agent runs the discovery DNS plugin, by name', answer: json(ComponentListSchema('DiscoveryList')) }),
+  discovery: route({ method: 'GET', path: '/discovery/:name', tag: 'component', summary: 'the discovery DNS of one node', answer: json(Component('Discovery')) }),
+};
+
+// ---------------------------------------------------------------- the original's routes that answer 501
+// Each names what replaces it here, or the capability that will bring it.
+const NODE_JOINS =
+  'a node joins with a join token (`lb token create --role node`, then its agent calls POST /cluster/join), reports with PUT /cluster/node/{node}/status and follows GET /cluster/node/{node}/stream';
+const INGRESS_RUNS = '`lb server` runs the ingress itself (ingress.enabled and ingress.plugin in its config): it does not register; GET /ingress lists where it runs';
+const DISCOVERY_RUNS =
+  "discovery runs as a plugin of every node's agent (discovery.enabled and discovery.plugin in its config) and is reported in its node's status: it does not register; GET /discovery lists where it runs";
+const NO_EXPORTER =
+  "there is no exporter component: each node's agent ships its pods' log lines to the API servers' log collector (POST /cluster/node/{node}/logs); read them with `lb logs` (GET /namespace/{ns}/service/{svc}/logs)";
+const NO_EVENTS = 'events are not implemented yet: they come with the watch/events capability (a later issue)';
+const NO_JOBS = 'jobs and tasks are not implemented yet: they come with the Jobs capability (a later issue)';
+
+const unserved = (method: RouteDef['method'], path: string, tag: string, summary: string, message: string) =>
+  route({ method, path, tag, summary: `${summary} (the original's; answers 501: ${message})`, answer: { notImplemented: message } });
+
+export const NOT_IMPLEMENTED_ROUTES = {
+  nodeConnect: unserved('PUT', '/cluster/node/:node', 'agent', "the original agent's registration", NODE_JOINS),
+  nodeSpec: unserved('GET', '/cluster/node/:node/spec', 'agent', "what the original agent fetched to run", 'a node follows GET /cluster/node/{node}/stream: a snapshot of its pods, then every change, the overlay map and the service table'),
+  ingressConnect: unserved('PUT', '/ingress/:name', 'component', "the original ingress's registration", INGRESS_RUNS),
+  ingressStatus: unserved('PUT', '/ingress/:name/status', 'component', "the original ingress's status report", INGRESS_RUNS),
+  ingressRemove: unserved('DELETE', '/ingress/:name', 'component', 'remove an ingress', `${INGRESS_RUNS}; set ingress.enabled to false to stop it`),
+  discoveryConnect: unserved('PUT', '/discovery/:name', 'component', "the original discovery's registration", DISCOVERY_RUNS),
+  discoveryStatus: unserved('PUT', '/discovery/:name/status', 'component', "the original discovery's status report", DISCOVERY_RUNS),
+  discoveryRemove: unserved('DELETE', '/discovery/:name', 'component', 'remove a discovery', `${DISCOVERY_RUNS}; set discovery.enabled to false to stop it`),
+  exporters: unserved('GET', '/exporter', 'component', 'list exporters', NO_EXPORTER),
+  exporter: unserved('GET', '/exporter/:name', 'component', 'get an exporter', NO_EXPORTER),
+  exporterConnect: unserved('PUT', '/exporter/:name', 'component', "the original exporter's registration", NO_EXPORTER),
+  exporterStatus: unserved('PUT', '/exporter/:name/status', 'component', "the original exporter's status report", NO_EXPORTER),
+  exporterRemove: unserved('DELETE', '/exporter/:name', 'component', 'remove an exporter', NO_EXPORTER),
+  events: unserved('GET', '/events', 'events', 'subscribe to events', NO_EVENTS),
+  jobs: unserved('GET', '/namespace/:ns/job', 'job', 'list jobs', NO_JOBS),
+  createJob: unserved('POST', '/namespace/:ns/job', 'job', 'create a job', NO_JOBS),
+  job: unserved('GET', '/namespace/:ns/job/:job', 'job', 'get a job', NO_JOBS),
+  updateJob: unserved('PUT', '/namespace/:ns/job/:job', 'job', 'update a job', NO_JOBS),
+  deleteJob: unserved('DELETE', '/namespace/:ns/job/:job', 'job', 'delete a job', NO_JOBS),
+  jobLogs: unserved('GET', '/namespace/:ns/job/:job/logs', 'job', 'log lines of a job', NO_JOBS),
+  tasks: unserved('GET', '/namespace/:ns/job/:job/task', 'job', 'list tasks of a job', NO_JOBS),
+  createTask: unserved('POST', '/namespace/:ns/job/:job/task', 'job', 'run a task of a job', NO_JOBS),
+  task: unserved('GET', '/namespace/:ns/job/:job/task/:task', 'job', 'get a task', NO_JOBS),
+  cancelTask: unserved('PUT', '/namespace/:ns/job/:job/task/:task', 'job', 'cancel a task', NO_JOBS),
+  deleteTask: unserved('DELETE', '/namespace/:ns/job/:job/task/:task', 'job', 'delete a task', NO_JOBS),
+  taskLogs: unserved('GET', '/namespace/:ns/job/:job/task/:task/logs', 'job', 'log lines of a task', NO_JOBS),
 };
 
 // ---------------------------------------------------------------- secrets, configs, volumes, routes: one shape of CRUD
@@ -357,5 +459,5 @@ export const OBJECT_ROUTES = Object.fromEntries(OBJECT_KINDS.map((k) => [k, obje
 
 /** Every route definition. */
 export function allRoutes(): RouteDef[] {
-  return [...Object.values(ROUTES), ...OBJECT_KINDS.flatMap((k) => Object.values(OBJECT_ROUTES[k]))];
+  return [...Object.values(ROUTES), ...OBJECT_KINDS.flatMap((k) => Object.values(OBJECT_ROUTES[k])), ...Object.values(NOT_IMPLEMENTED_ROUTES)];
 }

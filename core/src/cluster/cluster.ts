@@ -27,6 +27,7 @@ import { z } from 'zod';
 import { keys, PREFIX } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, Txn } from '../store/store';
+import { parseNodeMeta } from './node-meta';
 
 /** A node's pod status reports. */
 export const PodReports = z.object({ pods: z.array(PodStatusReport).max(10000) }).strict();
@@ -171,6 +172,20 @@ export class ClusterState {
       const labels = { ...n.meta.labels, ...u.set };
       for (const k of u.remove) delete labels[k];
       n.meta.labels = labels;
+      tx.put(keys.node(name), touch(n));
+      return n;
+    });
+    return withAllocation(node, await this.store.list<Pod>(PREFIX.pods));
+  }
+
+  /** The original's node meta update (node-meta.ts): description, and the whole set of labels. */
+  async setNodeMeta(name: string, body: unknown): Promise<Node> {
+    const change = parseNodeMeta(body);
+    const node = await this.store.txn(async (tx) => {
+      const n = await tx.get<Node>(keys.node(name));
+      if (!n) throw notFound(`node "${name}"`);
+      if (change.description !== undefined) n.meta.description = change.description;
+      if (change.labels) n.meta.labels = change.labels;
       tx.put(keys.node(name), touch(n));
       return n;
     });

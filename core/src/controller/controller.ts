@@ -18,7 +18,8 @@ import { randomBytes } from 'node:crypto';
 import { keys, PREFIX, splitKey } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, StoreEvent, Txn } from '../store/store';
-import { hashOf, stableStringify } from '../state/hash';
+import { stableStringify } from '../state/hash';
+import { newDeployment, nextVersion, versionHash } from '../state/versions';
 import { defaultScheduler, type BoundPod, type Scheduler } from '../scheduler/scheduler';
 import { PodIndex } from './pod-index';
 import type { Logger } from '../kernel/logger';
@@ -213,10 +214,10 @@ export class Controller {
       const before = stableStringify(svc.status);
 
       // A template or selector change makes a new version; everything else scales in place.
-      const hash = hashOf({ template: svc.spec.template, selector: svc.spec.selector ?? null });
+      const hash = versionHash(svc.spec);
       let latest = deps[deps.length - 1];
       if (!latest || latest.spec.hash !== hash) {
-        const version = Math.max(svc.status.generation, latest?.spec.version ?? 0) + 1;
+        const version = nextVersion(svc.status.generation, latest);
         latest = newDeployment(svc, version, hash);
         deps.push(latest);
         svc.status.generation = version;
@@ -391,16 +392,6 @@ class Writer {
     this.deleted.add(key);
     this.tx.del(key);
   }
-}
-
-function newDeployment(svc: Service, version: number, hash: string): Deployment {
-  return {
-    kind: 'Deployment',
-    version: 'v1',
-    meta: { ...newMeta({ name: `v${version}` }), namespace: svc.meta.namespace, service: svc.meta.name },
-    spec: { version, replicas: svc.spec.replicas, template: svc.spec.template, selector: svc.spec.selector, hash },
-    status: { state: 'provisioning', message: '', replicas: { desired: svc.spec.replicas, ready: 0, total: 0 } },
-  };
 }
 
 /** Pods are named after their service: `<service, at most 52 chars>-<10 hex>`. */

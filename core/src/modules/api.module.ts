@@ -59,6 +59,8 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
         version: VERSION,
         leadership: leader.leadership,
         ...(tls ? { tls } : {}),
+        // The ingress runs in this server when enabled (PluginsModule): GET /ingress shows it.
+        components: this.cfg.ingress.enabled ? [{ kind: 'ingress', server: leader.leadership.id, package: this.cfg.ingress.plugin, version: VERSION, since: new Date().toISOString() }] : [],
       });
       try {
         await app.listen(served.port, served.host);

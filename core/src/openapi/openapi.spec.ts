@@ -47,7 +47,8 @@ describe('OpenAPI document', () => {
         if (status === '204') continue;
         const schema = Object.values(ok.content ?? {})[0]?.schema;
         expect({ route: `${method} ${path}`, typed: !!(schema && (schema.$ref || schema.items?.$ref || path === '/cacerts')) }).toEqual({ route: `${method} ${path}`, typed: true });
-        if (method === 'post' || method === 'put') expect({ route: `${method} ${path}`, body: !!op.requestBody }).toEqual({ route: `${method} ${path}`, body: true });
+        // The original's routes that answer 501 take no body here.
+        if ((method === 'post' || method === 'put') && !op.responses['501']) expect({ route: `${method} ${path}`, body: !!op.requestBody }).toEqual({ route: `${method} ${path}`, body: true });
       }
     }
   });

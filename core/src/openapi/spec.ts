@@ -52,11 +52,13 @@ function operation(r: RouteDef, c: Components): Json {
   const ok =
     'none' in a
       ? { description: 'done' }
-      : 'text' in a
-        ? { description: a.description, ...content(a.text, { type: 'string' }) }
-        : 'ndjson' in a
-          ? { description: `newline-delimited JSON: one ${a.ndjson.name} per line (blank lines keep the connection alive)`, ...content('application/x-ndjson', c.ref(a.ndjson, 'output')) }
-          : { description: 'ok', ...content('application/json', a.list ? { type: 'array', items: c.ref(a.json, 'output') } : c.ref(a.json, 'output')) };
+      : 'notImplemented' in a
+        ? error(`not implemented here: ${a.notImplemented}`)
+        : 'text' in a
+          ? { description: a.description, ...content(a.text, { type: 'string' }) }
+          : 'ndjson' in a
+            ? { description: `newline-delimited JSON: one ${a.ndjson.name} per line (blank lines keep the connection alive)`, ...content('application/x-ndjson', c.ref(a.ndjson, 'output')) }
+            : { description: 'ok', ...content('application/json', a.list ? { type: 'array', items: c.ref(a.json, 'output') } : c.ref(a.json, 'output')) };
   const isPublic = r.callers.includes('public');
   const responses: Json = { [r.status]: ok };
   if (r.body || r.query || r.params) responses[400] = error('invalid input: names each field and reason');

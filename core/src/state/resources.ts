@@ -27,7 +27,10 @@ import {
 import { keys, PREFIX } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, Txn } from '../store/store';
+import { ApplyMapRequest, applyStatus, manifestsOfApplyMap, type ApplyStatus, type MapEntry } from './apply-map';
+import { deploymentRole, parseDeploymentRequest, type DeploymentRole } from './deployment-requests';
 import { stableStringify } from './hash';
+import { newDeployment, nextVersion, versionHash } from './versions';
 import type { SecretBox } from './secret-box';
 
 type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string } & Namespace['meta']; spec: unknown; status: unknown };
@@ -156,19 +159,21 @@ export class Resources {
 
   updateService(ns: string, name: string, body: unknown): Promise<Service> {
     const u = parseOrThrow(ServiceUpdate, body, 'invalid service update');
-    return this.store.txn(async (tx) => {
-      const s = await this.requireService(tx, ns, name);
-      // Merge only the fields the caller sent: the parsed update carries schema defaults for the rest.
-      const sent = (body as { spec?: Record<string, unknown> }).spec ?? {};
-      const spec = parseOrThrow(ServiceSpec, { ...s.spec, ...sent }, 'invalid service update', ['spec']);
-      if (u.meta?.name !== undefined && u.meta.name !== name) throw invalid([{ field: 'meta.name', reason: 'cannot be changed' }]);
-      const meta = { ...s.meta, ...(u.meta?.labels ? { labels: u.meta.labels } : {}), ...(u.meta?.description !== undefined ? { description: u.meta.description } : {}) };
-      const next: StoredService = touch({ ...s, meta, spec });
-      next.status.network.ports = spec.network?.ports ?? [];
-      await this.assignVip(tx, next);
-      tx.put(keys.service(ns, name), next);
-      return withReplicas(next);
-    });
+    return this.store.txn(async (tx) => withReplicas(await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, body)));
+  }
+
+  private async updateServiceIn(tx: Txn, s: StoredService, u: ServiceUpdate, body: unknown): Promise<StoredService> {
+    const { namespace: ns, name } = s.meta;
+    // Merge only the fields the caller sent: the parsed update carries schema defaults for the rest.
+    const sent = (body as { spec?: Record<string, unknown> }).spec ?? {};
+    const spec = parseOrThrow(ServiceSpec, { ...s.spec, ...sent }, 'invalid service update', ['spec']);
+    if (u.meta?.name !== undefined && u.meta.name !== name) throw invalid([{ field: 'meta.name', reason: 'cannot be changed' }]);
+    const meta = { ...s.meta, ...(u.meta?.labels ? { labels: u.meta.labels } : {}), ...(u.meta?.description !== undefined ? { description: u.meta.description } : {}) };
+    const next: StoredService = touch({ ...s, meta, spec });
+    next.status.network.ports = spec.network?.ports ?? [];
+    await this.assignVip(tx, next);
+    tx.put(keys.service(ns, name), next);
+    return next;
   }
 
   deleteService(ns: string, name: string): Promise<void> {
@@ -199,6 +204,78 @@ export class Resources {
       tx.put(keys.service(ns, name), next);
       return withReplicas(next);
     });
+  }
+
+  // ---------------------------------------------------------------- deployments (the original's writes)
+  /**
+   * The original's "create a deployment": a new template for the service, which the controller (the
+   * only writer of deployments) rolls out as the next version. Answers that version as the controller
+   * will make it (not stored yet), or the latest one when the template is already its.
+   */
+  createDeployment(ns: string, name: string, body: unknown): Promise<Deployment> {
+    const req = parseDeploymentRequest(body);
+    if (req.spec.template === undefined)
+      throw invalid([{ field: 'spec.template', reason: 'a new deployment is a new template: give one (to scale, PUT the active deployment or `lb scale`)' }], 'invalid deployment');
+    const update = { spec: req.spec };
+    const u = parseOrThrow(ServiceUpdate, update, 'invalid deployment');
+    return this.store.txn(async (tx) => this.versionAfter(tx, await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, update)));
+  }
+
+  /**
+   * The deployment a service update leads to, by the controller's rules (versions.ts): the latest one,
+   * at the service's replicas, when its template is the service's; else the next version as the
+   * controller will make it (not stored yet).
+   */
+  private async versionAfter(tx: Txn, s: StoredService): Promise<Deployment> {
+    const latest = (await tx.list<Deployment>(keys.deployment(s.meta.namespace, s.meta.name))).sort((a, b) => a.spec.version - b.spec.version).at(-1);
+    const hash = versionHash(s.spec);
+    if (latest?.spec.hash === hash) return { ...latest, spec: { ...latest.spec, replicas: s.spec.replicas } };
+    const pending = newDeployment(withReplicas(s), nextVersion(s.status.generation, latest), hash);
+    pending.status.message = 'accepted: the controller creates it and rolls it out';
+    return pending;
+  }
+
+  /**
+   * The original's "update a deployment": replicas scale the service, a template rolls out a new
+   * version (answered as createDeployment does). Only the active version and the one rolling out run
+   * the service's replicas; an older one is brought back by a rollback.
+   */
+  updateDeployment(ns: string, name: string, d: string, body: unknown): Promise<Deployment> {
+    const update = { spec: parseDeploymentRequest(body, d).spec };
+    const u = parseOrThrow(ServiceUpdate, update, 'invalid deployment');
+    return this.store.txn(async (tx) => {
+      const s = await this.requireService(tx, ns, name);
+      const { dep, role } = await this.deploymentOf(tx, s, d);
+      if (role === 'superseded')
+        throw new LbError('CONFLICT', `deployment "${d}" of service "${name}" is superseded: it runs no pods and is kept for rollback`, {
+          fix: `bring its template back as a new version with \`lb rollback ${name} --to ${d}\` (POST /namespace/${ns}/service/${name}/rollback)`,
+        });
+      const next = await this.updateServiceIn(tx, s, u, update);
+      // The active and the rolling-out version run the service's replicas; a new template is a new version.
+      return dep.spec.hash === versionHash(next.spec) ? { ...dep, spec: { ...dep.spec, replicas: next.spec.replicas } } : this.versionAfter(tx, next);
+    });
+  }
+
+  /** The original's "delete a deployment": the controller removes versions; this says how to make it. */
+  deleteDeployment(ns: string, name: string, d: string): Promise<never> {
+    return this.store.txn(async (tx) => {
+      const s = await this.requireService(tx, ns, name);
+      const { role } = await this.deploymentOf(tx, s, d);
+      if (role !== 'superseded')
+        throw new LbError('CONFLICT', `deployment "${d}" is the version service "${name}" ${role === 'active' ? 'serves' : 'is rolling out'}: the controller removes it once another version replaces it`, {
+          fix: `roll out another version (\`lb apply\`, \`lb rollback ${name}\`), or delete the service with \`lb delete service ${name}\``,
+        });
+      throw new LbError('NOT_IMPLEMENTED', `deployment "${d}" of service "${name}" is superseded and kept for \`lb rollback\`: the controller, the only writer of deployments, drops the oldest beyond controller.history`, {
+        fix: 'lower controller.history in the server config to keep fewer versions',
+      });
+    });
+  }
+
+  private async deploymentOf(tx: Txn, s: StoredService, d: string): Promise<{ dep: Deployment; role: DeploymentRole }> {
+    const { namespace: ns, name } = s.meta;
+    const dep = await tx.get<Deployment>(keys.deployment(ns, name, d));
+    if (!dep) throw notFound(`deployment "${d}" of service "${name}" in namespace "${ns}"`);
+    return { dep, role: deploymentRole(d, s.status.deployment, await tx.list<Deployment>(keys.deployment(ns, name))) };
   }
 
   private async requireService(tx: Txn, ns: string, name: string): Promise<StoredService> {
@@ -266,14 +343,30 @@ export class Resources {
     const list = (body as { manifests?: unknown })?.manifests;
     if (!Array.isArray(list) || list.length === 0) throw invalid([{ field: 'manifests', reason: 'must be a non-empty array of manifests' }]);
     if (list.length > 1000) throw invalid([{ field: 'manifests', reason: 'at most 1000 manifests per apply' }]);
-    const manifests = list.map((raw, i) => parseManifest(raw, `manifests.${i}`));
+    return this.applyAll(
+      ns,
+      list.map((raw, i) => ({ path: `manifests.${i}`, raw })),
+    );
+  }
+
+  /**
+   * The original's apply: manifests in maps by kind and name (apply-map.ts), applied as `apply` does;
+   * answered with the original's status maps and this project's results.
+   */
+  async applyMap(ns: string, body: unknown): Promise<ApplyStatus> {
+    const entries = manifestsOfApplyMap(parseOrThrow(ApplyMapRequest, body ?? {}, 'invalid manifest'));
+    return applyStatus(await this.applyAll(ns, entries));
+  }
+
+  private applyAll(ns: string, entries: MapEntry[]): Promise<ApplyResult[]> {
+    const manifests = entries.map((e) => parseManifest(e.raw, e.path));
     manifests.forEach((m, i) => {
-      if (m.kind !== 'Namespace') checkNamespaceField(m, ns, `manifests.${i}.`);
+      if (m.kind !== 'Namespace') checkNamespaceField(m, ns, `${entries[i].path}.`);
     });
     const seen = new Set<string>();
     manifests.forEach((m, i) => {
       const id = `${m.kind}/${m.meta.name}`;
-      if (seen.has(id)) throw invalid([{ field: `manifests.${i}.meta.name`, reason: `${m.kind} "${m.meta.name}" appears twice` }]);
+      if (seen.has(id)) throw invalid([{ field: `${entries[i].path}.meta.name`, reason: `${m.kind} "${m.meta.name}" appears twice` }]);
       seen.add(id);
     });
     return this.store.txn(async (tx) => {

@@ -84,6 +84,12 @@ export class ClusterController {
     return this.cluster.labelNode(node, body);
   }
 
+  /** The original's node meta update: admin only, like labels. */
+  @Route(ROUTES.nodeMeta)
+  nodeMeta(@Param('node') node: string, @Body() body: unknown) {
+    return this.cluster.setNodeMeta(node, body);
+  }
+
   @Route(ROUTES.reportNode)
   reportNode(@Param('node') node: string, @Body() body: unknown, @Req() req: AuthedRequest) {
     return this.cluster.reportNode(node, body, { credentialed: req.principal?.role === 'node' });

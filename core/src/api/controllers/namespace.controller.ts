@@ -36,4 +36,10 @@ export class NamespaceController {
   apply(@Param('ns') ns: string, @Body() body: unknown) {
     return this.r.apply(ns, body);
   }
+
+  /** The original's apply: maps of manifests by kind and name (state/apply-map.ts). */
+  @Route(ROUTES.applyMap)
+  applyMap(@Param('ns') ns: string, @Body() body: unknown) {
+    return this.r.applyMap(ns, body);
+  }
 }

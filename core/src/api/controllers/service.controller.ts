@@ -55,6 +55,22 @@ export class ServiceController {
     return this.cluster.deployment(ns, svc, d);
   }
 
+  /** The original's deployment writes, mapped onto service updates: the controller stays their only writer. */
+  @Route(ROUTES.createDeployment)
+  createDeployment(@Param('ns') ns: string, @Param('svc') svc: string, @Body() body: unknown) {
+    return this.r.createDeployment(ns, svc, body);
+  }
+
+  @Route(ROUTES.updateDeployment)
+  updateDeployment(@Param('ns') ns: string, @Param('svc') svc: string, @Param('d') d: string, @Body() body: unknown) {
+    return this.r.updateDeployment(ns, svc, d, body);
+  }
+
+  @Route(ROUTES.deleteDeployment)
+  deleteDeployment(@Param('ns') ns: string, @Param('svc') svc: string, @Param('d') d: string) {
+    return this.r.deleteDeployment(ns, svc, d);
+  }
+
   @Route(ROUTES.deploymentPods)
   deploymentPods(@Param('ns') ns: string, @Param('svc') svc: string, @Param('d') d: string) {
     return this.cluster.pods(ns, { service: svc, deployment: d });
