@@ -1,0 +1,188 @@
+// Runs the ORIGINAL Last.Backend CLI (lastbackend/cli, built outside this repository) through the
+// recording proxy against a running `lb server`, and writes one fixture per command into
+// test/contract/fixtures/original-cli/: the command line, its exit code and output, and every HTTP
+// exchange it made. Re-record after a wire-format change to see what the original client now gets.
+//
+//   node record-original-cli.js --cli /work/orig/lb-orig --target https://127.0.0.1:PORT [--ca CA.pem] \
+//     --token-file FILE --node NODE_NAME --image lb-test/busybox --out test/contract/fixtures/original-cli
+//
+// The CLI gets a HOME of its own (it keeps its token and cluster list in ~/.lastbackend) and talks
+// plain HTTP to the proxy, which speaks HTTPS to the server.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REDACTED, startProxy, type Exchange } from './record-proxy';
+
+export interface CommandFixture {
+  /** The command as a user types it (`lb` is the original CLI). */
+  command: string;
+  args: string[];
+  /** Files the command reads (-f), by the name used in args. */
+  files?: Record<string, string>;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  exchanges: Exchange[];
+}
+
+interface Step {
+  /** The fixture's file name (without .json). */
+  id: string;
+  args: string[];
+  files?: Record<string, string>;
+}
+
+const NS = 'oracle';
+const OUTPUT_LIMIT = 4000;
+
+function steps(node: string, image: string): Step[] {
+  const apply = [
+    `kind: Config\nversion: v1\nmeta:\n  name: web-conf\nspec:\n  type: text\n  data:\n    index.html: hello\n`,
+    `kind: Secret\nversion: v1\nmeta:\n  name: web-secret\nspec:\n  type: opaque\n  data:\n    password: c2VjcmV0\n`,
+    `kind: Volume\nversion: v1\nmeta:\n  name: web-data\nspec:\n  type: dir\n`,
+    [
+      'kind: Service',
+      'version: v1',
+      'meta:',
+      '  name: web',
+      '  description: served by busybox httpd',
+      'spec:',
+      '  replicas: 1',
+      '  network:',
+      '    ports: ["80:8080/tcp"]',
+      '  template:',
+      '    containers:',
+      '    - name: httpd',
+      '      image:',
+      `        name: ${image}`,
+      '      command: httpd -f -p 8080 -h /www',
+      '      env:',
+      '      - name: GREETING',
+      '        value: hello',
+      '      resources:',
+      '        quota:',
+      '          ram: 64MB',
+      '',
+    ].join('\n'),
+    `kind: Route\nversion: v1\nmeta:\n  name: web\nspec:\n  port: 80\n  rules:\n    - service: web\n      path: "/"\n      port: 80\n`,
+  ].join('---\n');
+  return [
+    { id: 'namespace-create', args: ['namespace', 'create', NS, '--desc', 'recorded by the oracle'] },
+    { id: 'namespace-ls', args: ['namespace', 'ls'] },
+    { id: 'namespace-inspect', args: ['namespace', 'inspect', NS] },
+    { id: 'namespace-update', args: ['namespace', 'update', NS, '--desc', 'updated by the oracle'] },
+    { id: 'namespace-apply', args: ['namespace', 'apply', NS, '-f', 'web.yml'], files: { 'web.yml': apply } },
+    { id: 'service-create', args: ['service', 'create', `${NS}/second`, image, '--desc', 'second service', '-m', '64mib'] },
+    { id: 'service-ls', args: ['service', 'ls', NS] },
+    { id: 'service-inspect', args: ['service', 'inspect', `${NS}/web`] },
+    { id: 'service-update', args: ['service', 'update', `${NS}/web`, '--desc', 'updated by the oracle'] },
+    // The original CLI has no `service scale`: replicas are set with `service update -r N`.
+    { id: 'service-scale', args: ['service', 'update', `${NS}/web`, '-r', '2'] },
+    { id: 'service-logs', args: ['service', 'logs', `${NS}/web`] },
+    { id: 'cluster-inspect', args: ['cluster', 'inspect'] },
+    { id: 'node-ls', args: ['node', 'ls'] },
+    { id: 'node-inspect', args: ['node', 'inspect', node] },
+    { id: 'route-create', args: ['route', 'create', NS, 'extra', 'web:80'] },
+    { id: 'route-ls', args: ['route', 'ls', NS] },
+    { id: 'route-inspect', args: ['route', 'inspect', NS, 'extra'] },
+    { id: 'route-update', args: ['route', 'update', NS, 'extra', 'extra.lb.local', '80'] },
+    { id: 'route-remove', args: ['route', 'remove', NS, 'extra'] },
+    { id: 'secret-create', args: ['secret', 'create', NS, 'creds', '-t', 'user=admin'] },
+    { id: 'secret-ls', args: ['secret', 'ls', NS] },
+    { id: 'secret-inspect', args: ['secret', 'inspect', NS, 'creds'] },
+    { id: 'secret-update', args: ['secret', 'update', NS, 'creds', '-t', 'user=root'] },
+    { id: 'secret-remove', args: ['secret', 'remove', NS, 'creds'] },
+    { id: 'config-create', args: ['config', 'create', NS, 'settings', '-t', 'mode=fast'] },
+    { id: 'config-ls', args: ['config', 'ls', NS] },
+    { id: 'config-inspect', args: ['config', 'inspect', NS, 'settings'] },
+    { id: 'config-update', args: ['config', 'update', NS, 'settings', '-t', 'mode=slow'] },
+    { id: 'config-remove', args: ['config', 'remove', NS, 'settings'] },
+    { id: 'volume-create', args: ['volume', 'create', NS, 'store', '--desc', 'a volume', '-t', 'dir'] },
+    { id: 'volume-ls', args: ['volume', 'ls', NS] },
+    { id: 'volume-inspect', args: ['volume', 'inspect', NS, 'store'] },
+    { id: 'volume-update', args: ['volume', 'update', NS, 'store', '--desc', 'still a volume'] },
+    { id: 'volume-remove', args: ['volume', 'remove', NS, 'store'] },
+    { id: 'ingress-ls', args: ['ingress', 'ls'] },
+    { id: 'service-remove', args: ['service', 'remove', NS, 'web'] },
+    { id: 'namespace-remove', args: ['namespace', 'remove', NS] },
+  ];
+}
+
+function run(cli: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cli, args, { env, cwd, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function truncate(text: string): string {
+  return text.length > OUTPUT_LIMIT ? `${text.slice(0, OUTPUT_LIMIT)}…[${text.length - OUTPUT_LIMIT} more chars]` : text;
+}
+
+function arg(argv: string[], flag: string): string {
+  const i = argv.indexOf(flag);
+  const v = i >= 0 ? argv[i + 1] : undefined;
+  if (!v) throw new Error(`missing ${flag}`);
+  return v;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const cli = arg(argv, '--cli');
+  const target = new URL(arg(argv, '--target'));
+  const token = readFileSync(arg(argv, '--token-file'), 'utf8').trim();
+  const out = arg(argv, '--out');
+  const ca = argv.includes('--ca') ? readFileSync(arg(argv, '--ca')) : undefined;
+  const node = arg(argv, '--node');
+  const image = arg(argv, '--image');
+  mkdirSync(out, { recursive: true });
+
+  let current: Exchange[] = [];
+  const proxy = startProxy({ listen: { host: '127.0.0.1', port: 0 }, target, ca, onExchange: (e) => current.push(e) });
+  await new Promise<void>((resolve) => proxy.once('listening', resolve));
+  const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+
+  const home = mkdtempSync(join(tmpdir(), 'orig-cli-home-'));
+  const work = mkdtempSync(join(tmpdir(), 'orig-cli-work-'));
+  const env = { PATH: process.env.PATH, HOME: home };
+  try {
+    mkdirSync(join(home, '.lastbackend'), { recursive: true });
+    writeFileSync(join(home, '.lastbackend', 'token'), token);
+    for (const setup of [['cluster', 'add', 'oracle', endpoint, '--local'], ['cluster', 'select', 'oracle', '--local']]) {
+      const r = await run(cli, setup, env, work);
+      if (r.code !== 0) throw new Error(`lb ${setup.join(' ')}: ${r.stdout}${r.stderr}`);
+    }
+    // Whatever the server echoes of the token or the proxy's port is not a fact about the wire format.
+    const scrub = (text: string): string => text.split(token).join(REDACTED).split(endpoint).join('http://127.0.0.1:PROXY');
+    for (const step of steps(node, image)) {
+      for (const [name, text] of Object.entries(step.files ?? {})) writeFileSync(join(work, name), text);
+      current = [];
+      const r = await run(cli, step.args, env, work);
+      const fixture: CommandFixture = {
+        command: `lb ${step.args.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}`,
+        args: step.args,
+        ...(step.files ? { files: step.files } : {}),
+        exitCode: r.code,
+        stdout: truncate(r.stdout),
+        stderr: truncate(r.stderr),
+        exchanges: current,
+      };
+      writeFileSync(join(out, `${step.id}.json`), scrub(JSON.stringify(fixture, null, 2)) + '\n');
+      process.stdout.write(`${step.id}: exit ${r.code}, ${current.length} exchange(s)${current.map((e) => ` ${e.method} ${e.path} ${e.status}`).join(',')}\n`);
+    }
+  } finally {
+    proxy.close();
+    rmSync(home, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
