@@ -30,14 +30,6 @@ function fits(template: string, path: string): boolean {
   return want.length === got.length && want.every((seg, i) => (seg.startsWith(':') ? got[i] !== '' : seg === got[i]));
 }
 
-// The original CLI's requests that no route of ours takes yet, as "METHOD path". Other work on issue 13
-// adds these routes: this set must shrink to empty, and the test fails when a pair is served (remove it
-// here) as well as when a new one goes missing.
-const expectedMissing = new Set<string>([
-  'GET /ingress', // lb ingress ls: the original's ingress list route
-  'PUT /namespace/oracle/apply', // lb namespace apply: the original's apply ({services: {name: manifest}, ...})
-]);
-
 describe('requests of the original CLI (recorded) hit declared routes', () => {
   const routes = allRoutes();
   const recorded = fixtures();
@@ -47,7 +39,7 @@ describe('requests of the original CLI (recorded) hit declared routes', () => {
     expect(recorded.flatMap((r) => r.fixture.exchanges).length).toBeGreaterThan(0);
   });
 
-  it('every recorded method+path is declared in routes.ts, but the known-missing ones', () => {
+  it('every recorded method+path is declared in routes.ts', () => {
     const missing = new Set<string>();
     for (const { fixture } of recorded) {
       for (const ex of fixture.exchanges) {
@@ -55,6 +47,6 @@ describe('requests of the original CLI (recorded) hit declared routes', () => {
         if (!routes.some((r) => r.method === ex.method && fits(r.path, path))) missing.add(`${ex.method} ${path}`);
       }
     }
-    expect([...missing].sort()).toEqual([...expectedMissing].sort());
+    expect([...missing].sort()).toEqual([]);
   });
 });
