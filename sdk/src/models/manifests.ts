@@ -558,9 +558,11 @@ export const VolumeManifest = manifest(
       if (v.access_mode !== undefined && !ACCESS_MODES.includes(v.access_mode.toLowerCase()))
         ctx.addIssue({ code: 'custom', path: ['access_mode'], message: 'a volume here is read-write on the one node it lives on: rw (ReadWriteOnce)' });
     })
-    .transform(({ type: _t, access_mode: _a, capacity, ...v }) => ({
+    // Go clients send {} for an unset capacity and selector (structs, not pointers): they say nothing.
+    .transform(({ type: _t, access_mode: _a, capacity, selector, ...v }) => ({
       ...v,
       ...(capacity?.storage !== undefined && capacity.storage !== '' ? { capacity: { storage: capacity.storage } } : {}),
+      ...(selector && Object.values(selector).some((x) => x !== undefined) ? { selector } : {}),
     })), VolumeSpecModel),
 );
 

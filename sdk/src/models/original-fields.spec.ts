@@ -247,9 +247,9 @@ describe('the other original kinds, as its Go client sends them', () => {
     refused(RouteManifest, route({ endpoint: 'not a host' }), 'spec.endpoint', /.+/);
   });
 
-  it('Volume: type dir and access_mode rw are taken, an empty capacity is none', () => {
+  it('Volume: type dir and access_mode rw are taken, an empty capacity or selector is none', () => {
     const vol = (spec: Json) => ({ kind: 'Volume', meta: { name: 'mysql' }, spec });
-    expect(accepted<{ spec: unknown }>(VolumeManifest, vol({ type: 'dir', selector: {}, capacity: {} })).spec).toEqual({ selector: {} });
+    expect(accepted<{ spec: unknown }>(VolumeManifest, vol({ type: 'dir', selector: {}, capacity: {} })).spec).toEqual({});
     expect(accepted<{ spec: unknown }>(VolumeManifest, vol({ type: 'dir', access_mode: 'ReadWriteOnce', capacity: { storage: '1GB' } })).spec).toEqual({
       capacity: { storage: '1GB' },
     });
