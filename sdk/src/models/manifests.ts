@@ -60,11 +60,12 @@ const cpu = z
 export const ResourceLimits = z.object({ ram: ram.optional(), cpu: cpu.optional() }).strict();
 const ResourcesModel = z.object({ limits: ResourceLimits.optional(), requests: ResourceLimits.optional() }).strict();
 /** The original called requests `quota` (what the scheduler reserves); limits are what the runtime enforces, in both. */
-export const Resources = into(ResourcesModel.extend({ quota: ResourceLimits.optional().describe("the original's name for requests") })
+const ResourcesInput = ResourcesModel.extend({ quota: ResourceLimits.optional().describe("the original's name for requests") })
   .superRefine((r, ctx) => {
     if (r.quota && r.requests) ctx.addIssue({ code: 'custom', path: ['quota'], message: "give requests or quota (the original's name for it), not both" });
   })
-  .transform(({ quota, ...r }) => (quota ? { ...r, requests: quota } : r)), ResourcesModel);
+  .transform(({ quota, ...r }) => (quota ? { ...r, requests: quota } : r));
+export const Resources = into(ResourcesInput, ResourcesModel);
 
 const port = z.number().int().min(1).max(65535);
 
@@ -126,7 +127,7 @@ const ImageModel = z
  * The original's image: `secret` was `{name, key}` (an opaque secret whose key held base64 "user:password";
  * Go clients send `{}` when there is none), and `sha` pinned the image by digest (it pulled name@sha).
  */
-const Image = into(ImageModel.extend({
+const ImageInput = ImageModel.extend({
   secret: z
     .union([
       name(),
@@ -152,7 +153,8 @@ const Image = into(ImageModel.extend({
   .transform(({ sha, secret, ...i }) => {
     const s = typeof secret === 'object' && secret !== null ? secret.name || undefined : (secret ?? undefined);
     return { ...i, name: sha ? pinnedImage(i.name, sha) : i.name, ...(s ? { secret: s } : {}) };
-  }), ImageModel);
+  });
+const Image = into(ImageInput, ImageModel);
 
 const MountModel = z
   .object({
@@ -167,7 +169,7 @@ const MountModel = z
   })
   .strict();
 /** The original's `mode`: "ro" mounted read-only, anything else read-write. */
-const Mount = into(MountModel.extend({
+const MountInput = MountModel.extend({
   readonly: z.boolean().optional(),
   mode: z.enum(['ro', 'rw', ''], { error: 'must be ro or rw' }).optional().describe("the original's read-only switch: ro or rw"),
 })
@@ -175,7 +177,8 @@ const Mount = into(MountModel.extend({
     if (m.readonly !== undefined && m.mode && m.readonly !== (m.mode === 'ro'))
       ctx.addIssue({ code: 'custom', path: ['mode'], message: `says ${m.mode} but readonly is ${m.readonly}` });
   })
-  .transform(({ mode, readonly, ...m }) => ({ ...m, readonly: readonly ?? mode === 'ro' })), MountModel);
+  .transform(({ mode, readonly, ...m }) => ({ ...m, readonly: readonly ?? mode === 'ro' }));
+const Mount = into(MountInput, MountModel);
 
 const RestartModel = z
   .object({
@@ -184,7 +187,7 @@ const RestartModel = z
   })
   .strict();
 /** The original passed restart to Docker: its `attempt`, and Docker's "no" for never. */
-const Restart = into(RestartModel.extend({
+const RestartInput = RestartModel.extend({
   policy: z.string().optional(),
   attempt: z.number().int().min(0).max(1000).optional().describe("the original's name for attempts"),
 })
@@ -207,11 +210,12 @@ const Restart = into(RestartModel.extend({
     ...r,
     ...(policy !== undefined ? { policy: policy === 'no' ? 'never' : policy } : {}),
     ...(attempt !== undefined ? { attempts: attempt } : {}),
-  })), RestartModel);
+  }));
+const Restart = into(RestartInput, RestartModel);
 
 const ContainerPortModel = z.object({ container: port, protocol: z.enum(['tcp', 'udp']).default('tcp') }).strict();
 /** Ours is {container, protocol}; the original's is a string (or a YAML number), parsed as it did. */
-const ContainerPort = into(z
+const ContainerPortInput = z
   .union([ContainerPortModel, z.string(), z.number().int()])
   .transform((p, ctx) => {
     if (typeof p === 'object') return p;
@@ -219,7 +223,8 @@ const ContainerPort = into(z
     if ('container' in o) return o;
     ctx.addIssue({ code: 'custom', message: 'published' in o ? o.published : o.invalid });
     return z.NEVER;
-  }), ContainerPortModel);
+  });
+const ContainerPort = into(ContainerPortInput, ContainerPortModel);
 
 const ContainerModel = z
   .object({
@@ -245,7 +250,7 @@ const commandWords = z.union([z.string(), z.array(z.string())]);
  * entrypoint and args the CMD, so a command string becomes args and an entrypoint becomes command. Its
  * `security.privileged` is refused by policy; `security: {privileged: false}` says nothing and is taken.
  */
-export const ContainerManifest = into(ContainerModel.extend({
+const ContainerManifestInput = ContainerModel.extend({
   command: commandWords
     .optional()
     .describe("a list replaces the image's entrypoint; a string is the original's: split at spaces, it replaces the image's CMD (args)"),
@@ -274,7 +279,8 @@ export const ContainerManifest = into(ContainerModel.extend({
     const cmd = Array.isArray(command) ? command : fromEntrypoint?.length ? fromEntrypoint : undefined;
     const args = typeof command === 'string' ? splitCommand(command) : [];
     return { ...c, ...(cmd ? { command: cmd } : {}), ...(args.length ? { args } : {}) };
-  }), ContainerModel);
+  });
+export const ContainerManifest = into(ContainerManifestInput, ContainerModel);
 export type ContainerManifest = z.infer<typeof ContainerManifest>;
 
 const TemplateVolumeModel = z
@@ -285,7 +291,7 @@ const TemplateVolumeModel = z
     config: z.object({ name: name() }).strict().optional(),
   })
   .strict();
-/** The original's file bindings: its node wrote every key as a file named by the key, whatever `file` said. */
+/** The original's file bindings: its node wrote every key of a config as a file named by the key, whatever `file` said. */
 const binds = z
   .array(z.object({ key: z.string().min(1), file: z.string().optional() }).strict())
   .superRefine((bs, ctx) =>
@@ -297,7 +303,7 @@ const binds = z
   .optional()
   .describe('taken when each file is its key: every key is a file named by the key');
 const SOURCES = ['volume', 'secret', 'config'] as const;
-const TemplateVolume = into(TemplateVolumeModel.extend({
+const TemplateVolumeInput = TemplateVolumeModel.extend({
   type: z.string().optional().describe('the original stored it without using it: empty or the source given (volume, secret or config)'),
   volume: z
     .object({ name: name(), subpath: z.string().optional().describe('the original stored it without mounting it: only empty is taken') })
@@ -327,7 +333,8 @@ const TemplateVolume = into(TemplateVolumeModel.extend({
     ...(volume ? { volume: { name: volume.name } } : {}),
     ...(secret ? { secret: { name: secret.name } } : {}),
     ...(config ? { config: { name: config.name } } : {}),
-  })), TemplateVolumeModel);
+  }));
+const TemplateVolume = into(TemplateVolumeInput, TemplateVolumeModel);
 
 export const PodTemplate = z
   .object({
@@ -394,7 +401,7 @@ const portMap = z.record(z.string(), scalarText(z.string())).superRefine((m, ctx
     if (problem) ctx.addIssue({ code: 'custom', path: [k], message: problem });
   }
 });
-const Network = into(NetworkModel.extend({
+const NetworkInput = NetworkModel.extend({
   ports: z
     .union([z.array(scalarText(PortMapping)).max(64), portMap])
     .default([])
@@ -406,7 +413,8 @@ const Network = into(NetworkModel.extend({
       ctx.addIssue({ code: 'custom', path: ['ip'], message: "a service's address is assigned from the service CIDR here; choosing one is not supported" });
     if (!Array.isArray(n.ports) && Object.keys(n.ports).length > 64) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'at most 64 ports' });
   })
-  .transform(({ ip: _checked, ports, ...n }) => ({ ...n, ports: Array.isArray(ports) ? ports : Object.entries(ports).map(([k, v]) => portMapEntry(k, v)) })), NetworkModel);
+  .transform(({ ip: _checked, ports, ...n }) => ({ ...n, ports: Array.isArray(ports) ? ports : Object.entries(ports).map(([k, v]) => portMapEntry(k, v)) }));
+const Network = into(NetworkInput, NetworkModel);
 
 const BLUE_GREEN_RE = /^blue[-_/ ]?green$/i;
 /**
@@ -462,7 +470,7 @@ const namespaceQuota = z
   .nullable()
   .optional();
 const dropUnset = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
-const NamespaceSpec = into(z
+const NamespaceSpecInput = z
   .object({
     domain: z.string().nullable().optional().describe("the original's namespace domain: only empty is taken"),
     resources: z
@@ -493,7 +501,8 @@ const NamespaceSpec = into(z
     if (!resources) return {};
     const limits = resources.limits ? dropUnset(resources.limits) : undefined;
     return { resources: limits ? { limits } : {} };
-  }), NamespaceSpecModel);
+  });
+const NamespaceSpec = into(NamespaceSpecInput, NamespaceSpecModel);
 
 export const NamespaceManifest = z
   .object({
@@ -519,16 +528,13 @@ export const SecretManifest = manifest(
 );
 
 const ConfigSpecModel = z.object({ data: dataMap() }).strict();
-export const ConfigManifest = manifest(
-  'Config',
-  into(ConfigSpecModel.extend({
-    type: z
-      .enum(['text', 'file', ''], { error: 'must be text or file (the original\'s config types), or left out' })
-      .optional()
-      .describe("the original's config type: a config holds text either way, so nothing is stored"),
-  })
-    .transform(({ type: _t, ...c }) => c), ConfigSpecModel),
-);
+const ConfigSpecInput = ConfigSpecModel.extend({
+  type: z
+    .enum(['text', 'file', ''], { error: "must be text or file (the original's config types), or left out" })
+    .optional()
+    .describe("the original's config type: a config holds text either way, so nothing is stored"),
+}).transform(({ type: _t, ...c }) => c);
+export const ConfigManifest = manifest('Config', into(ConfigSpecInput, ConfigSpecModel));
 
 const VolumeSpecModel = z
   .object({
@@ -538,33 +544,31 @@ const VolumeSpecModel = z
   .strict();
 /** A volume here is a directory on one node, read-write: the original's "dir" type. */
 const ACCESS_MODES = ['', 'rw', 'rwo', 'readwriteonce'];
-export const VolumeManifest = manifest(
-  'Volume',
-  into(VolumeSpecModel.extend({
-    type: z.string().optional().describe('dir (a directory on a node, the only type)'),
-    access_mode: z.string().optional().describe('read-write on one node: rw or ReadWriteOnce'),
-    capacity: z
-      .object({ storage: z.union([z.literal(''), ram]).optional() })
-      .strict()
-      .optional(),
+const VolumeSpecInput = VolumeSpecModel.extend({
+  type: z.string().optional().describe('dir (a directory on a node, the only type)'),
+  access_mode: z.string().optional().describe('read-write on one node: rw or ReadWriteOnce'),
+  capacity: z
+    .object({ storage: z.union([z.literal(''), ram]).optional() })
+    .strict()
+    .optional(),
+})
+  .superRefine((v, ctx) => {
+    if (v.type && v.type !== 'dir')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: v.type === 'local' ? 'only dir volumes exist (the original had no driver for local either)' : 'must be dir (a directory on a node, the only type)',
+      });
+    if (v.access_mode !== undefined && !ACCESS_MODES.includes(v.access_mode.toLowerCase()))
+      ctx.addIssue({ code: 'custom', path: ['access_mode'], message: 'a volume here is read-write on the one node it lives on: rw (ReadWriteOnce)' });
   })
-    .superRefine((v, ctx) => {
-      if (v.type && v.type !== 'dir')
-        ctx.addIssue({
-          code: 'custom',
-          path: ['type'],
-          message: v.type === 'local' ? 'only dir volumes exist (the original had no driver for local either)' : 'must be dir (a directory on a node, the only type)',
-        });
-      if (v.access_mode !== undefined && !ACCESS_MODES.includes(v.access_mode.toLowerCase()))
-        ctx.addIssue({ code: 'custom', path: ['access_mode'], message: 'a volume here is read-write on the one node it lives on: rw (ReadWriteOnce)' });
-    })
-    // Go clients send {} for an unset capacity and selector (structs, not pointers): they say nothing.
-    .transform(({ type: _t, access_mode: _a, capacity, selector, ...v }) => ({
-      ...v,
-      ...(capacity?.storage !== undefined && capacity.storage !== '' ? { capacity: { storage: capacity.storage } } : {}),
-      ...(selector && Object.values(selector).some((x) => x !== undefined) ? { selector } : {}),
-    })), VolumeSpecModel),
-);
+  // Go clients send {} for an unset capacity and selector (structs, not pointers): they say nothing.
+  .transform(({ type: _t, access_mode: _a, capacity, selector, ...v }) => ({
+    ...v,
+    ...(capacity?.storage !== undefined && capacity.storage !== '' ? { capacity: { storage: capacity.storage } } : {}),
+    ...(selector && Object.values(selector).some((x) => x !== undefined) ? { selector } : {}),
+  }));
+export const VolumeManifest = manifest('Volume', into(VolumeSpecInput, VolumeSpecModel));
 
 // A route's host and paths end up in the ingress's config file, so they are checked here, at apply, not
 // only when the ingress renders them: no spaces, quotes or control characters get that far.
@@ -608,27 +612,25 @@ const RouteSpecModel = z
  * The original's route: `endpoint` is its name for domain (empty: <route>.<namespace>.<domain>, as here),
  * its `type` was never read, and its Go client sends port 0 and path "" for unset ones.
  */
-export const RouteManifest = manifest(
-  'Route',
-  into(RouteSpecModel.extend({
-    endpoint: z.union([z.literal(''), routeHost()]).optional().describe("the original's name for domain"),
-    type: z.string().optional().describe('the original never read it: taken and not stored'),
-    port: z.union([z.literal(0), port]).optional().describe('0 (the original\'s unset) is left out'),
-    rules: z
-      .array(RouteRule.extend({ path: z.union([z.literal(''), routePath()]).default('/').describe('"" is "/"') }))
-      .min(1),
+const RouteSpecInput = RouteSpecModel.extend({
+  endpoint: z.union([z.literal(''), routeHost()]).optional().describe("the original's name for domain"),
+  type: z.string().optional().describe('the original never read it: taken and not stored'),
+  port: z.union([z.literal(0), port]).optional().describe('0 (the original\'s unset) is left out'),
+  rules: z
+    .array(RouteRule.extend({ path: z.union([z.literal(''), routePath()]).default('/').describe('"" is "/"') }))
+    .min(1),
+})
+  .superRefine((r, ctx) => {
+    if (r.endpoint && r.domain && r.endpoint.toLowerCase() !== r.domain.toLowerCase())
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: "is the original's name for domain, which says something else: give one of them" });
   })
-    .superRefine((r, ctx) => {
-      if (r.endpoint && r.domain && r.endpoint.toLowerCase() !== r.domain.toLowerCase())
-        ctx.addIssue({ code: 'custom', path: ['endpoint'], message: "is the original's name for domain, which says something else: give one of them" });
-    })
-    .transform(({ endpoint, type: _t, port: p, rules, ...r }) => ({
-      ...r,
-      ...(r.domain || endpoint ? { domain: r.domain || endpoint } : {}),
-      ...(p ? { port: p } : {}),
-      rules: rules.map((x) => ({ ...x, path: x.path || '/' })),
-    })), RouteSpecModel),
-);
+  .transform(({ endpoint, type: _t, port: p, rules, ...r }) => ({
+    ...r,
+    ...(r.domain || endpoint ? { domain: r.domain || endpoint } : {}),
+    ...(p ? { port: p } : {}),
+    rules: rules.map((x) => ({ ...x, path: x.path || '/' })),
+  }));
+export const RouteManifest = manifest('Route', into(RouteSpecInput, RouteSpecModel));
 
 /** Every manifest kind a user may apply, by kind. */
 export const Manifests = {
