@@ -269,5 +269,6 @@ describe('the other original kinds, as its Go client sends them', () => {
     refused(AnyManifestSchema, { kind: 'Pod', meta: { name: 'etcd' }, spec: {} }, 'kind', /^a Pod is not applied directly; use a Service/);
     refused(AnyManifestSchema, { kind: 'Job', meta: { name: 'build' }, spec: {} }, 'kind', /Jobs are not implemented/);
     refused(AnyManifestSchema, { kind: 'Gadget', meta: { name: 'x' }, spec: {} }, 'kind', /must be one of Namespace, Service/);
+    refused(AnyManifestSchema, { kind: 'service', meta: { name: 'x' }, spec: {} }, 'kind', /^must be written "Service"$/);
   });
 });

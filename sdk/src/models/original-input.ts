@@ -119,6 +119,9 @@ const OTHER_KINDS: Record<string, string> = {
 export function kindProblem(kind: unknown, kinds: readonly string[]): string | undefined {
   if (typeof kind === 'string' && kinds.includes(kind)) return undefined;
   if (typeof kind === 'string' && OTHER_KINDS[kind]) return OTHER_KINDS[kind];
+  // The original's CLI lowercased the kind before matching it; here it is matched as written.
+  const named = typeof kind === 'string' ? kinds.find((k) => k.toLowerCase() === kind.toLowerCase()) : undefined;
+  if (named) return `must be written "${named}"`;
   const got = kind === undefined ? 'missing' : `got ${JSON.stringify(kind)}`;
   return `must be one of ${kinds.join(', ')} (${got})`;
 }
