@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   AgentKeyResult,
+  AnyManifestSchema,
   ApplyResultSchema,
   CertificateResult,
   ClusterObject,
@@ -95,7 +96,8 @@ export const LeaderStatusSchema = z
 const leaderAgrees: [LeaderStatus] extends [z.output<typeof LeaderStatusSchema>] ? ([z.output<typeof LeaderStatusSchema>] extends [LeaderStatus] ? true : false) : false = true;
 void leaderAgrees;
 
-const AnyManifest = z.discriminatedUnion('kind', [NamespaceManifest, ServiceManifest, SecretManifest, ConfigManifest, VolumeManifest, RouteManifest]);
+// An unknown kind's error says what to apply instead (a Pod's names Service).
+const AnyManifest = AnyManifestSchema;
 /** What `apply` takes; the domain checks it manifest by manifest (errors name manifests.N.field). */
 export const ApplyRequest = z.object({ manifests: z.array(AnyManifest).min(1).max(1000) }).strict();
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import {
   LbError,
-  MANIFEST_KINDS,
+  manifestKindProblem,
   Manifests,
   invalid,
   issuesToFields,
@@ -90,9 +90,9 @@ export function validateManifests(docs: readonly unknown[]): AnyManifest[] {
       return;
     }
     const kind = (doc as { kind?: unknown }).kind;
-    if (typeof kind !== 'string' || !(MANIFEST_KINDS as string[]).includes(kind)) {
-      const got = kind === undefined ? 'missing' : `got ${JSON.stringify(kind)}`;
-      fields.push({ field: [...base, 'kind'].join('.'), reason: `must be one of ${MANIFEST_KINDS.join(', ')} (${got})` });
+    const problem = manifestKindProblem(kind);
+    if (problem !== undefined) {
+      fields.push({ field: [...base, 'kind'].join('.'), reason: problem });
       return;
     }
     const schema = Manifests[kind as ManifestKind] as SchemaLike<AnyManifest>;

@@ -3,7 +3,7 @@
 import {
   LbError,
   Manifests,
-  MANIFEST_KINDS,
+  manifestKindProblem,
   NamespaceManifest,
   RollbackRequest,
   ServiceManifest,
@@ -446,8 +446,8 @@ export class Resources {
 
 function parseManifest(raw: unknown, path: string): AnyManifest {
   const kind = (raw as { kind?: unknown })?.kind;
-  if (typeof kind !== 'string' || !(MANIFEST_KINDS as string[]).includes(kind))
-    throw invalid([{ field: `${path}.kind`, reason: `must be one of ${MANIFEST_KINDS.join(', ')}` }], 'invalid manifest');
+  const problem = manifestKindProblem(kind);
+  if (problem !== undefined) throw invalid([{ field: `${path}.kind`, reason: problem }], 'invalid manifest');
   return parseOrThrow<AnyManifest>(Manifests[kind as ManifestKind] as SchemaLike<AnyManifest>, raw, 'invalid manifest', path.split('.'));
 }
 

@@ -1,31 +1,51 @@
 // The one source of truth for what users may write. API validation, the OpenAPI document and the
 // CLI's local validation all use these schemas. Objects are strict: an unknown field is an error.
+// Input is lenient where the original Last.Backend's was (its spellings: original-input.ts): those are
+// normalised into this model as they are parsed, so what is stored, and everything downstream, is
+// unchanged. What cannot mean here what it meant there is refused, naming the field and the reason.
+// Parsing is idempotent (the output parses to itself): the API parses a body at the route and again in
+// the domain layer.
 import { z } from 'zod';
 import { parseCpu, parseRam } from './quantity';
+import {
+  COMMAND_QUOTING_REASON,
+  DIGEST_RE,
+  hasQuoting,
+  into,
+  kindProblem,
+  orNull,
+  parseOriginalContainerPort,
+  pinnedImage,
+  portMapEntry,
+  portMapProblem,
+  scalarText,
+  splitCommand,
+} from './original-input';
 
 export const API_VERSION = 'v1';
 
 export const NAME_RE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A DNS label; a whole number is its digits (YAML reads `name: 2048` as a number). */
 export const name = () =>
-  z
-    .string()
-    .regex(NAME_RE, 'must be a DNS label: lowercase letters, digits and "-", 1-63 chars, starting and ending alphanumeric');
+  scalarText(
+    z.string().regex(NAME_RE, 'must be a DNS label: lowercase letters, digits and "-", 1-63 chars, starting and ending alphanumeric'),
+  );
 
 const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_KEY_REASON = 'label keys are [prefix/]name of letters, digits, "-", "_", "."';
 export const labelKey = () => z.string().regex(LABEL_KEY_RE, LABEL_KEY_REASON);
 // Keys are checked by a refinement, not a key schema: a record's key schema reports only "Invalid key in record".
 export const labels = () =>
-  z.record(z.string(), z.string().max(253)).superRefine((r, ctx) => {
+  z.record(z.string(), scalarText(z.string().max(253))).superRefine((r, ctx) => {
     for (const k of Object.keys(r)) if (!LABEL_KEY_RE.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: LABEL_KEY_REASON });
   });
 
 export const ManifestMeta = z
   .object({
     name: name(),
-    namespace: name().optional(),
-    description: z.string().max(1024).optional(),
-    labels: labels().optional(),
+    namespace: orNull(name()).optional(),
+    description: orNull(z.string().max(1024)).optional(),
+    labels: orNull(labels()).optional(),
   })
   .strict();
 export type ManifestMeta = z.infer<typeof ManifestMeta>;
@@ -38,7 +58,14 @@ const cpu = z
   .refine((v) => parseCpu(v) !== undefined, 'must be cores such as 0.5, 2 or 500m');
 
 export const ResourceLimits = z.object({ ram: ram.optional(), cpu: cpu.optional() }).strict();
-export const Resources = z.object({ limits: ResourceLimits.optional(), requests: ResourceLimits.optional() }).strict();
+const ResourcesModel = z.object({ limits: ResourceLimits.optional(), requests: ResourceLimits.optional() }).strict();
+/** The original called requests `quota` (what the scheduler reserves); limits are what the runtime enforces, in both. */
+const ResourcesInput = ResourcesModel.extend({ quota: ResourceLimits.optional().describe("the original's name for requests") })
+  .superRefine((r, ctx) => {
+    if (r.quota && r.requests) ctx.addIssue({ code: 'custom', path: ['quota'], message: "give requests or quota (the original's name for it), not both" });
+  })
+  .transform(({ quota, ...r }) => (quota ? { ...r, requests: quota } : r));
+export const Resources = into(ResourcesInput, ResourcesModel);
 
 const port = z.number().int().min(1).max(65535);
 
@@ -66,7 +93,7 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a shell va
 export const EnvVar = z
   .object({
     name: envName,
-    value: z.string().optional(),
+    value: scalarText(z.string()).optional(),
     secret: z.object({ name: name(), key: z.string().min(1) }).strict().optional(),
     config: z.object({ name: name(), key: z.string().min(1) }).strict().optional(),
   })
@@ -88,50 +115,226 @@ const mountTarget = () =>
     .refine((p) => !CONTROL_CHARS.test(p), 'must not contain NUL or control characters')
     .refine((p) => !p.split('/').includes('..'), 'must not contain ".." segments');
 
-export const ContainerManifest = z
+const imageRef = z.string().min(1).max(512).regex(/^[^\s]+$/, 'must be an image reference without spaces');
+const ImageModel = z
+  .object({
+    name: imageRef,
+    policy: z.enum(['always', 'if-not-present', 'never']).default('if-not-present'),
+    secret: name().optional().describe('Secret of type auth used to pull the image'),
+  })
+  .strict();
+/**
+ * The original's image: `secret` was `{name, key}` (an opaque secret whose key held base64 "user:password";
+ * Go clients send `{}` when there is none), and `sha` pinned the image by digest (it pulled name@sha).
+ */
+const ImageInput = ImageModel.extend({
+  secret: z
+    .union([
+      name(),
+      z.null(),
+      z.object({ name: z.union([z.literal(''), name()]).optional(), key: z.string().optional() }).strict(),
+    ])
+    .optional()
+    .describe('Secret of type auth used to pull the image: its name, or {name} as the original wrote it'),
+  sha: z.string().optional().describe('a digest (sha256:…): the image is pulled as name@sha, as the original did'),
+})
+  .superRefine((i, ctx) => {
+    if (i.secret && typeof i.secret === 'object' && i.secret.key)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secret', 'key'],
+        message:
+          'a pull secret here is a Secret of type auth (username, password) named by secret.name; the original\'s key holding base64 "user:password" in an opaque secret is not supported',
+      });
+    if (!i.sha) return;
+    if (!DIGEST_RE.test(i.sha)) ctx.addIssue({ code: 'custom', path: ['sha'], message: 'must be a digest such as sha256:<64 hex digits>' });
+    else if (i.name.includes('@')) ctx.addIssue({ code: 'custom', path: ['sha'], message: 'the image name already has a digest (name@sha…): give it once' });
+  })
+  .transform(({ sha, secret, ...i }) => {
+    const s = typeof secret === 'object' && secret !== null ? secret.name || undefined : (secret ?? undefined);
+    return { ...i, name: sha ? pinnedImage(i.name, sha) : i.name, ...(s ? { secret: s } : {}) };
+  });
+const Image = into(ImageInput, ImageModel);
+
+const MountModel = z
   .object({
     name: name(),
-    image: z
-      .object({
-        name: z.string().min(1).max(512).regex(/^[^\s]+$/, 'must be an image reference without spaces'),
-        policy: z.enum(['always', 'if-not-present', 'never']).default('if-not-present'),
-        secret: name().optional().describe('Secret of type auth used to pull the image'),
-      })
-      .strict(),
-    command: z.array(z.string()).optional(),
-    args: z.array(z.string()).optional(),
+    path: mountTarget(),
+    readonly: z.boolean().default(false),
+    sub_path: z
+      .string()
+      .max(1024)
+      .refine((p) => !p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0'), 'must be a relative path inside the volume (no "..", not absolute)')
+      .optional(),
+  })
+  .strict();
+/** The original's `mode`: "ro" mounted read-only, anything else read-write. */
+const MountInput = MountModel.extend({
+  readonly: z.boolean().optional(),
+  mode: z.enum(['ro', 'rw', ''], { error: 'must be ro or rw' }).optional().describe("the original's read-only switch: ro or rw"),
+})
+  .superRefine((m, ctx) => {
+    if (m.readonly !== undefined && m.mode && m.readonly !== (m.mode === 'ro'))
+      ctx.addIssue({ code: 'custom', path: ['mode'], message: `says ${m.mode} but readonly is ${m.readonly}` });
+  })
+  .transform(({ mode, readonly, ...m }) => ({ ...m, readonly: readonly ?? mode === 'ro' }));
+const Mount = into(MountInput, MountModel);
+
+const RestartModel = z
+  .object({
+    policy: z.enum(['always', 'on-failure', 'never']).default('always'),
+    attempts: z.number().int().min(0).max(1000).optional().describe('on-failure: restarts before giving up'),
+  })
+  .strict();
+/** The original passed restart to Docker: its `attempt`, and Docker's "no" for never. */
+const RestartInput = RestartModel.extend({
+  policy: z.string().optional(),
+  attempt: z.number().int().min(0).max(1000).optional().describe("the original's name for attempts"),
+})
+  .superRefine((r, ctx) => {
+    if (r.attempt !== undefined && r.attempts !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['attempt'], message: "give attempts or attempt (the original's name for it), not both" });
+    const p = r.policy;
+    if (p === undefined ? r.attempt !== undefined : p === '')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy'],
+        message: 'the original passed an empty policy to Docker, which then never restarts the container: say always, on-failure or never',
+      });
+    else if (p === 'unless-stopped')
+      ctx.addIssue({ code: 'custom', path: ['policy'], message: 'a container stopped by hand is restarted here: use always' });
+    else if (p !== undefined && !['always', 'on-failure', 'never', 'no'].includes(p))
+      ctx.addIssue({ code: 'custom', path: ['policy'], message: 'must be always, on-failure or never ("no" is taken for never)' });
+  })
+  .transform(({ attempt, policy, ...r }) => ({
+    ...r,
+    ...(policy !== undefined ? { policy: policy === 'no' ? 'never' : policy } : {}),
+    ...(attempt !== undefined ? { attempts: attempt } : {}),
+  }));
+const Restart = into(RestartInput, RestartModel);
+
+const ContainerPortModel = z.object({ container: port, protocol: z.enum(['tcp', 'udp']).default('tcp') }).strict();
+/** Ours is {container, protocol}; the original's is a string (or a YAML number), parsed as it did. */
+const ContainerPortInput = z
+  .union([ContainerPortModel, z.string(), z.number().int()])
+  .transform((p, ctx) => {
+    if (typeof p === 'object') return p;
+    const o = parseOriginalContainerPort(String(p));
+    if ('container' in o) return o;
+    ctx.addIssue({ code: 'custom', message: 'published' in o ? o.published : o.invalid });
+    return z.NEVER;
+  });
+const ContainerPort = into(ContainerPortInput, ContainerPortModel);
+
+const ContainerModel = z
+  .object({
+    name: name(),
+    image: Image,
+    command: z.array(z.string()).optional().describe("replaces the image's entrypoint"),
+    args: z.array(z.string()).optional().describe("replaces the image's CMD"),
     workdir: absPath.optional(),
     env: z.array(EnvVar).default([]),
-    ports: z.array(z.object({ container: port, protocol: z.enum(['tcp', 'udp']).default('tcp') }).strict()).optional(),
-    volumes: z
-      .array(
-        z
-          .object({
-            name: name(),
-            path: mountTarget(),
-            readonly: z.boolean().default(false),
-            sub_path: z
-              .string()
-              .max(1024)
-              .refine((p) => !p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0'), 'must be a relative path inside the volume (no "..", not absolute)')
-              .optional(),
-          })
-          .strict(),
-      )
-      .default([]),
+    ports: z.array(ContainerPort).optional(),
+    volumes: z.array(Mount).default([]),
     resources: Resources.optional(),
-    restart: z
-      .object({
-        policy: z.enum(['always', 'on-failure', 'never']).default('always'),
-        attempts: z.number().int().min(0).max(1000).optional().describe('on-failure: restarts before giving up'),
-      })
-      .strict()
-      .default({ policy: 'always' }),
+    restart: Restart.default({ policy: 'always' }),
     readiness: ProbeSpec.optional(),
     liveness: ProbeSpec.optional(),
   })
   .strict();
+
+const commandWords = z.union([z.string(), z.array(z.string())]);
+/**
+ * The original's `command` is a string: its node split it at spaces and gave it to Docker as the CMD,
+ * keeping the image's entrypoint, which its `entrypoint` string replaced. Here a command list replaces the
+ * entrypoint and args the CMD, so a command string becomes args and an entrypoint becomes command. Its
+ * `security.privileged` is refused by policy; `security: {privileged: false}` says nothing and is taken.
+ */
+const ContainerManifestInput = ContainerModel.extend({
+  command: commandWords
+    .optional()
+    .describe("a list replaces the image's entrypoint; a string is the original's: split at spaces, it replaces the image's CMD (args)"),
+  entrypoint: commandWords.optional().describe("the original's: replaces the image's entrypoint (command here)"),
+  security: z
+    .object({ privileged: z.boolean().optional() })
+    .strict()
+    .nullable()
+    .optional()
+    .describe('only privileged: false is taken'),
+})
+  .superRefine((c, ctx) => {
+    if (c.security?.privileged)
+      ctx.addIssue({ code: 'custom', path: ['security', 'privileged'], message: 'privileged containers are not allowed (refused by policy)' });
+    for (const k of ['command', 'entrypoint'] as const) {
+      const v = c[k];
+      if (typeof v === 'string' && hasQuoting(v)) ctx.addIssue({ code: 'custom', path: [k], message: COMMAND_QUOTING_REASON });
+    }
+    if (typeof c.command === 'string' && c.args)
+      ctx.addIssue({ code: 'custom', path: ['args'], message: "a command string is the image's CMD, which args is too: give one of them" });
+    if (Array.isArray(c.command) && c.entrypoint !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['entrypoint'], message: 'a command list replaces the entrypoint, which entrypoint does too: give one of them' });
+  })
+  .transform(({ command, entrypoint, security: _checked, ...c }) => {
+    const fromEntrypoint = typeof entrypoint === 'string' ? splitCommand(entrypoint) : entrypoint;
+    const cmd = Array.isArray(command) ? command : fromEntrypoint?.length ? fromEntrypoint : undefined;
+    const args = typeof command === 'string' ? splitCommand(command) : [];
+    return { ...c, ...(cmd ? { command: cmd } : {}), ...(args.length ? { args } : {}) };
+  });
+export const ContainerManifest = into(ContainerManifestInput, ContainerModel);
 export type ContainerManifest = z.infer<typeof ContainerManifest>;
+
+const TemplateVolumeModel = z
+  .object({
+    name: name(),
+    volume: z.object({ name: name() }).strict().optional(),
+    secret: z.object({ name: name() }).strict().optional(),
+    config: z.object({ name: name() }).strict().optional(),
+  })
+  .strict();
+/** The original's file bindings: its node wrote every key of a config as a file named by the key, whatever `file` said. */
+const binds = z
+  .array(z.object({ key: z.string().min(1), file: z.string().optional() }).strict())
+  .superRefine((bs, ctx) =>
+    bs.forEach((b, i) => {
+      if (b.file && b.file !== b.key)
+        ctx.addIssue({ code: 'custom', path: [i, 'file'], message: `files are named by their key (as the original's node wrote them too): leave file out or make it "${b.key}"` });
+    }),
+  )
+  .optional()
+  .describe('taken when each file is its key: every key is a file named by the key');
+const SOURCES = ['volume', 'secret', 'config'] as const;
+const TemplateVolumeInput = TemplateVolumeModel.extend({
+  type: z.string().optional().describe('the original stored it without using it: empty or the source given (volume, secret or config)'),
+  volume: z
+    .object({ name: name(), subpath: z.string().optional().describe('the original stored it without mounting it: only empty is taken') })
+    .strict()
+    .optional(),
+  secret: z.object({ name: name(), binds }).strict().optional(),
+  config: z.object({ name: name(), binds }).strict().optional(),
+})
+  .superRefine((v, ctx) => {
+    const given = SOURCES.filter((s) => v[s]);
+    if (given.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a volume takes one of volume, secret or config; a volume with none (the original made a scratch directory for the pod) is not supported',
+      });
+    if (v.type && !(given.length === 1 && v.type === given[0]))
+      ctx.addIssue({ code: 'custom', path: ['type'], message: `must be empty or name the source given (${given.join(', ') || 'volume, secret or config'})` });
+    if (v.volume?.subpath)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['volume', 'subpath'],
+        message: "the original stored it but mounted the whole volume: set sub_path on the container's mount instead",
+      });
+  })
+  .transform(({ type: _t, volume, secret, config, ...v }) => ({
+    ...v,
+    ...(volume ? { volume: { name: volume.name } } : {}),
+    ...(secret ? { secret: { name: secret.name } } : {}),
+    ...(config ? { config: { name: config.name } } : {}),
+  }));
+const TemplateVolume = into(TemplateVolumeInput, TemplateVolumeModel);
 
 export const PodTemplate = z
   .object({
@@ -140,18 +343,7 @@ export const PodTemplate = z
       .min(1, 'a template needs at least one container')
       .max(32)
       .refine((cs) => new Set(cs.map((c) => c.name)).size === cs.length, 'container names must be unique'),
-    volumes: z
-      .array(
-        z
-          .object({
-            name: name(),
-            volume: z.object({ name: name() }).strict().optional(),
-            secret: z.object({ name: name() }).strict().optional(),
-            config: z.object({ name: name() }).strict().optional(),
-          })
-          .strict(),
-      )
-      .default([]),
+    volumes: z.array(TemplateVolume).default([]),
     termination: z.number().int().min(0).max(600).default(10).describe('seconds a container gets to stop'),
   })
   .strict()
@@ -191,21 +383,66 @@ export function parsePortMapping(s: string): PortSpec {
   return { ...(m[1] ? { name: m[1] } : {}), port: Number(m[2]), container: Number(m[3] ?? m[2]), protocol: (m[4] as 'tcp' | 'udp') ?? 'tcp' };
 }
 
+/** An empty `node:` (YAML null) is no node, as it was in the original. */
 export const Selector = z
-  .object({ node: z.string().max(253).optional(), labels: labels().optional() })
+  .object({ node: orNull(z.string().max(253)).optional(), labels: orNull(labels()).optional() })
   .strict();
+
+const NetworkModel = z
+  .object({
+    ports: z.array(PortMapping).max(64).default([]),
+    scheduler: z.enum(['rr', 'wrr', 'lc']).default('rr').describe('how the VIP balances: round robin, weighted, least connections'),
+  })
+  .strict();
+/** The original's ports map `{"80": "8080/tcp"}` (service port → container port) is the list entry "80:8080/tcp". */
+const portMap = z.record(z.string(), scalarText(z.string())).superRefine((m, ctx) => {
+  for (const [k, v] of Object.entries(m)) {
+    const problem = portMapProblem(k, v);
+    if (problem) ctx.addIssue({ code: 'custom', path: [k], message: problem });
+  }
+});
+const NetworkInput = NetworkModel.extend({
+  ports: z
+    .union([z.array(scalarText(PortMapping)).max(64), portMap])
+    .default([])
+    .describe('"[name=]port[:containerPort][/tcp|udp]" entries, or the original\'s map {"80": "8080/tcp"}'),
+  ip: z.string().nullable().optional().describe('the original\'s chosen service address: only empty is taken'),
+})
+  .superRefine((n, ctx) => {
+    if (n.ip)
+      ctx.addIssue({ code: 'custom', path: ['ip'], message: "a service's address is assigned from the service CIDR here; choosing one is not supported" });
+    if (!Array.isArray(n.ports) && Object.keys(n.ports).length > 64) ctx.addIssue({ code: 'custom', path: ['ports'], message: 'at most 64 ports' });
+  })
+  .transform(({ ip: _checked, ports, ...n }) => ({ ...n, ports: Array.isArray(ports) ? ports : Object.entries(ports).map(([k, v]) => portMapEntry(k, v)) }));
+const Network = into(NetworkInput, NetworkModel);
+
+const BLUE_GREEN_RE = /^blue[-_/ ]?green$/i;
+/**
+ * How a new version replaces the old: blue/green is the only way here (the new version comes up whole, then
+ * the old goes). The original's strategy was a type, "Rolling" by its comments; nothing is kept of it.
+ */
+const Strategy = z
+  .object({ type: z.string().nullable().optional() })
+  .strict()
+  .nullable()
+  .superRefine((s, ctx) => {
+    const t = s?.type ?? '';
+    if (t === '' || BLUE_GREEN_RE.test(t)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['type'],
+      message: /^rolling/i.test(t) ? 'only blue/green runs here; a rolling strategy is not implemented' : `unknown strategy "${t}": only blue/green runs here`,
+    });
+  })
+  .transform(() => undefined)
+  .pipe(z.never().optional());
 
 export const ServiceSpec = z
   .object({
     replicas: z.number().int().min(0, 'must be 0 or more').max(1000).default(1),
     selector: Selector.optional(),
-    network: z
-      .object({
-        ports: z.array(PortMapping).max(64).default([]),
-        scheduler: z.enum(['rr', 'wrr', 'lc']).default('rr').describe('how the VIP balances: round robin, weighted, least connections'),
-      })
-      .strict()
-      .optional(),
+    network: Network.optional(),
+    strategy: Strategy.optional().describe('blue/green (or left out): the only strategy here; nothing is stored'),
     template: PodTemplate,
   })
   .strict();
@@ -221,46 +458,117 @@ const manifest = <K extends string, S extends z.ZodTypeAny>(kind: K, spec: S) =>
     })
     .strict();
 
+const NamespaceSpecModel = z
+  .object({
+    resources: z.object({ limits: ResourceLimits.optional() }).strict().optional(),
+  })
+  .strict();
+/** The original's namespace quota fields: each may be null (unset), as its Go client sends them. */
+const namespaceQuota = z
+  .object({ ram: orNull(ram).optional(), cpu: orNull(cpu).optional(), storage: z.string().nullable().optional() })
+  .strict()
+  .nullable()
+  .optional();
+const dropUnset = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+const NamespaceSpecInput = z
+  .object({
+    domain: z.string().nullable().optional().describe("the original's namespace domain: only empty is taken"),
+    resources: z
+      .object({ limits: namespaceQuota, request: namespaceQuota.describe("the original's namespace requests: only empty is taken") })
+      .strict()
+      .nullable()
+      .optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.domain)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['domain'],
+        message: 'a namespace has no domain of its own here: routes answer at <route>.<namespace>.<ingress domain>, or at their own spec.domain',
+      });
+    if (s.resources?.limits?.storage)
+      ctx.addIssue({ code: 'custom', path: ['resources', 'limits', 'storage'], message: 'a namespace limits ram and cpu here; a storage limit is not supported' });
+    const req = s.resources?.request;
+    if (req && Object.values(req).some((v) => v !== null && v !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resources', 'request'],
+        message: 'a namespace takes limits only here (the original stored requests without using them); give resources.limits',
+      });
+  })
+  .transform(({ resources }) => {
+    if (!resources) return {};
+    const limits = resources.limits ? dropUnset(resources.limits) : undefined;
+    return { resources: limits ? { limits } : {} };
+  });
+const NamespaceSpec = into(NamespaceSpecInput, NamespaceSpecModel);
+
 export const NamespaceManifest = z
   .object({
     kind: z.literal('Namespace'),
     version: z.literal(API_VERSION).default(API_VERSION),
     meta: ManifestMeta,
-    spec: z
-      .object({
-        resources: z.object({ limits: ResourceLimits.optional() }).strict().optional(),
-      })
-      .strict()
-      .default({}),
+    spec: NamespaceSpec.default({}),
   })
   .strict();
 
 export const ServiceManifest = manifest('Service', ServiceSpec);
+
+const dataMap = () => z.record(z.string().min(1).max(253), scalarText(z.string())).default({});
 
 export const SecretManifest = manifest(
   'Secret',
   z
     .object({
       type: z.enum(['opaque', 'auth', 'tls']).default('opaque'),
-      data: z.record(z.string().min(1).max(253), z.string()).default({}),
+      data: dataMap(),
     })
     .strict(),
 );
 
-export const ConfigManifest = manifest(
-  'Config',
-  z.object({ data: z.record(z.string().min(1).max(253), z.string()).default({}) }).strict(),
-);
+const ConfigSpecModel = z.object({ data: dataMap() }).strict();
+const ConfigSpecInput = ConfigSpecModel.extend({
+  type: z
+    .enum(['text', 'file', ''], { error: "must be text or file (the original's config types), or left out" })
+    .optional()
+    .describe("the original's config type: a config holds text either way, so nothing is stored"),
+}).transform(({ type: _t, ...c }) => c);
+export const ConfigManifest = manifest('Config', into(ConfigSpecInput, ConfigSpecModel));
 
-export const VolumeManifest = manifest(
-  'Volume',
-  z
-    .object({
-      capacity: z.object({ storage: ram }).strict().optional(),
-      selector: Selector.optional(),
-    })
-    .strict(),
-);
+const VolumeSpecModel = z
+  .object({
+    capacity: z.object({ storage: ram }).strict().optional(),
+    selector: Selector.optional(),
+  })
+  .strict();
+/** A volume here is a directory on one node, read-write: the original's "dir" type. */
+const ACCESS_MODES = ['', 'rw', 'rwo', 'readwriteonce'];
+const VolumeSpecInput = VolumeSpecModel.extend({
+  type: z.string().optional().describe('dir (a directory on a node, the only type)'),
+  access_mode: z.string().optional().describe('read-write on one node: rw or ReadWriteOnce'),
+  capacity: z
+    .object({ storage: z.union([z.literal(''), ram]).optional() })
+    .strict()
+    .optional(),
+})
+  .superRefine((v, ctx) => {
+    if (v.type && v.type !== 'dir')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: v.type === 'local' ? 'only dir volumes exist (the original had no driver for local either)' : 'must be dir (a directory on a node, the only type)',
+      });
+    if (v.access_mode !== undefined && !ACCESS_MODES.includes(v.access_mode.toLowerCase()))
+      ctx.addIssue({ code: 'custom', path: ['access_mode'], message: 'a volume here is read-write on the one node it lives on: rw (ReadWriteOnce)' });
+  })
+  // Go clients send {} for an unset capacity and selector (structs, not pointers): they say nothing.
+  .transform(({ type: _t, access_mode: _a, capacity, selector, ...v }) => ({
+    ...v,
+    ...(capacity?.storage !== undefined && capacity.storage !== '' ? { capacity: { storage: capacity.storage } } : {}),
+    ...(selector && Object.values(selector).some((x) => x !== undefined) ? { selector } : {}),
+  }));
+export const VolumeManifest = manifest('Volume', into(VolumeSpecInput, VolumeSpecModel));
 
 // A route's host and paths end up in the ingress's config file, so they are checked here, at apply, not
 // only when the ingress renders them: no spaces, quotes or control characters get that far.
@@ -291,19 +599,38 @@ export const routePath = () =>
         ctx.addIssue({ code: 'custom', message: 'may hold only URL path characters (letters, digits and -._~!&()*+,;=:@%/): no spaces, quotes, "?", "#" or control characters' });
     });
 
-export const RouteManifest = manifest(
-  'Route',
-  z
-    .object({
-      domain: routeHost().optional(),
-      port: port.optional(),
-      tls: z.object({ secret: name(), redirect: z.boolean().default(false) }).strict().optional(),
-      rules: z
-        .array(z.object({ path: routePath().default('/'), service: name(), port }).strict())
-        .min(1),
-    })
-    .strict(),
-);
+const RouteRule = z.object({ path: routePath().default('/'), service: name(), port }).strict();
+const RouteSpecModel = z
+  .object({
+    domain: routeHost().optional(),
+    port: port.optional(),
+    tls: z.object({ secret: name(), redirect: z.boolean().default(false) }).strict().optional(),
+    rules: z.array(RouteRule).min(1),
+  })
+  .strict();
+/**
+ * The original's route: `endpoint` is its name for domain (empty: <route>.<namespace>.<domain>, as here),
+ * its `type` was never read, and its Go client sends port 0 and path "" for unset ones.
+ */
+const RouteSpecInput = RouteSpecModel.extend({
+  endpoint: z.union([z.literal(''), routeHost()]).optional().describe("the original's name for domain"),
+  type: z.string().optional().describe('the original never read it: taken and not stored'),
+  port: z.union([z.literal(0), port]).optional().describe('0 (the original\'s unset) is left out'),
+  rules: z
+    .array(RouteRule.extend({ path: z.union([z.literal(''), routePath()]).default('/').describe('"" is "/"') }))
+    .min(1),
+})
+  .superRefine((r, ctx) => {
+    if (r.endpoint && r.domain && r.endpoint.toLowerCase() !== r.domain.toLowerCase())
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: "is the original's name for domain, which says something else: give one of them" });
+  })
+  .transform(({ endpoint, type: _t, port: p, rules, ...r }) => ({
+    ...r,
+    ...(r.domain || endpoint ? { domain: r.domain || endpoint } : {}),
+    ...(p ? { port: p } : {}),
+    rules: rules.map((x) => ({ ...x, path: x.path || '/' })),
+  }));
+export const RouteManifest = manifest('Route', into(RouteSpecInput, RouteSpecModel));
 
 /** Every manifest kind a user may apply, by kind. */
 export const Manifests = {
@@ -316,6 +643,14 @@ export const Manifests = {
 } as const;
 export type ManifestKind = keyof typeof Manifests;
 export const MANIFEST_KINDS = Object.keys(Manifests) as ManifestKind[];
+
+/** Why a document's kind cannot be applied (a Pod's names Service), or undefined for one of MANIFEST_KINDS. */
+export const manifestKindProblem = (kind: unknown): string | undefined => kindProblem(kind, MANIFEST_KINDS);
+
+/** Any manifest, chosen by its kind; an unknown kind's error says what to apply instead. */
+export const AnyManifestSchema = z.discriminatedUnion('kind', [NamespaceManifest, ServiceManifest, SecretManifest, ConfigManifest, VolumeManifest, RouteManifest], {
+  error: (iss) => (iss.code === 'invalid_union' ? manifestKindProblem((iss.input as { kind?: unknown } | undefined)?.kind) : undefined),
+});
 
 export type NamespaceManifest = z.infer<typeof NamespaceManifest>;
 export type ServiceManifest = z.infer<typeof ServiceManifest>;

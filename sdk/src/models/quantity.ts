@@ -1,12 +1,13 @@
 // Resource quantities as users write them: ram "128mib", "1gb", "512" (bytes); cpu "0.5", "500m", "2".
+// "128Mi" is 128mib, as the original read it.
 
 const RAM_UNITS: Record<string, number> = {
   '': 1,
   b: 1,
-  k: 1e3, kb: 1e3, kib: 1024,
-  m: 1e6, mb: 1e6, mib: 1024 ** 2,
-  g: 1e9, gb: 1e9, gib: 1024 ** 3,
-  t: 1e12, tb: 1e12, tib: 1024 ** 4,
+  k: 1e3, kb: 1e3, kib: 1024, ki: 1024,
+  m: 1e6, mb: 1e6, mib: 1024 ** 2, mi: 1024 ** 2,
+  g: 1e9, gb: 1e9, gib: 1024 ** 3, gi: 1024 ** 3,
+  t: 1e12, tb: 1e12, tib: 1024 ** 4, ti: 1024 ** 4,
 };
 
 const RAM_RE = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i;
