@@ -85,7 +85,7 @@ export class Resources {
   }
 
   createNamespace(body: unknown): Promise<Namespace> {
-    const m = parseOrThrow(NamespaceManifest, body, 'invalid namespace');
+    const m = parseOrThrow(NamespaceManifest, withKind(body, 'Namespace'), 'invalid namespace');
     return this.store.txn(async (tx) => {
       if (await tx.get(keys.namespace(m.meta.name))) throw new LbError('ALREADY_EXISTS', `namespace "${m.meta.name}" already exists`);
       return this.upsertNamespace(tx, m).then((r) => r.object);
@@ -93,7 +93,7 @@ export class Resources {
   }
 
   updateNamespace(ns: string, body: unknown): Promise<Namespace> {
-    const m = parseOrThrow(NamespaceManifest, body, 'invalid namespace');
+    const m = parseOrThrow(NamespaceManifest, withKind(body, 'Namespace'), 'invalid namespace');
     if (m.meta.name !== ns) throw invalid([{ field: 'meta.name', reason: `must be "${ns}", the namespace in the path` }]);
     return this.store.txn(async (tx) => {
       await this.requireNamespace(tx, ns);
@@ -145,7 +145,7 @@ export class Resources {
   }
 
   createService(ns: string, body: unknown): Promise<Service> {
-    const m = parseOrThrow(ServiceManifest, body, 'invalid service');
+    const m = parseOrThrow(ServiceManifest, withKind(body, 'Service'), 'invalid service');
     checkNamespaceField(m, ns, '');
     return this.store.txn(async (tx) => {
       await this.requireNamespace(tx, ns);
@@ -460,6 +460,7 @@ function kindPath(kind: Exclude<ManifestKind, 'Namespace' | 'Service'>): Namespa
   return kind.toLowerCase() as NamespacedKind;
 }
 
+/** The kind a per-kind route implies, when the body leaves it out (the original's clients never send it). */
 function withKind(body: unknown, kind: string): unknown {
   return body && typeof body === 'object' && !('kind' in body) ? { ...body, kind } : body;
 }
