@@ -20,6 +20,8 @@ import { CA_BUNDLE, SystemController } from './controllers/system.controller';
 import { PodController } from './controllers/pod.controller';
 import { ServiceController } from './controllers/service.controller';
 import { ErrorFilter } from './errors.filter';
+import { WireInterceptor } from './wire.interceptor';
+import { wire } from '@lastbackend/sdk';
 import { LogService } from './logs';
 import { LogStore } from '../logs/log-store';
 import { Kernel } from '../kernel/kernel';
@@ -44,6 +46,8 @@ export interface ApiDeps {
   leadership: Leadership;
   /** Over TLS: the server certificate, and the cluster CA that verifies nodes' client certificates. */
   tls?: ClusterTls;
+  /** The discovery suffix that names endpoints in answers (meta.endpoint: `<svc>.<ns>.<suffix>`); default lb.local. */
+  suffix?: string;
 }
 
 @Module({})
@@ -78,6 +82,7 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   app.use(authMiddleware(d.auth));
   app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing
   app.useGlobalFilters(new ErrorFilter(d.log));
+  app.useGlobalInterceptors(new WireInterceptor({ ...wire.DEFAULT_WIRE_CONTEXT, ...(d.suffix ? { suffix: d.suffix } : {}) }));
   app.disable('x-powered-by');
   serveDocs(app, buildOpenApi(d.version));
   return app;

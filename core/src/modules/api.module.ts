@@ -58,6 +58,7 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
         log: this.log.child('api'),
         version: VERSION,
         leadership: leader.leadership,
+        suffix: this.cfg.discovery.suffix,
         ...(tls ? { tls } : {}),
       });
       try {

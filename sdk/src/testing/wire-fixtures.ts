@@ -28,30 +28,47 @@ const template: PodTemplate = {
   termination: 10,
 };
 
-export const WIRE_FIXTURES = {
-  namespace: { kind: 'Namespace', version: 'v1', meta: meta('demo', { description: 'the demo' }), spec: { resources: { limits: { ram: 2147483648, cpu: '2' } } }, status: { state: 'ready' } } satisfies Namespace,
-  bareNamespace: { kind: 'Namespace', version: 'v1', meta: meta('bare', {}), spec: {}, status: { state: 'destroying' } } satisfies Namespace,
+interface WireFixtures {
+  namespace: Namespace;
+  bareNamespace: Namespace;
+  service: Service;
+  bareService: Service;
+  deployment: Deployment;
+  pod: Pod;
+  node: Node;
+  cluster: Cluster;
+  secret: Secret;
+  config: Config;
+  volume: Volume;
+  namedVolume: Volume;
+  route: Route;
+  log: LogEntry;
+}
+
+export const WIRE_FIXTURES: WireFixtures = {
+  namespace: { kind: 'Namespace', version: 'v1', meta: meta('demo', { description: 'the demo' }), spec: { resources: { limits: { ram: 2147483648, cpu: '2' } } }, status: { state: 'ready' } },
+  bareNamespace: { kind: 'Namespace', version: 'v1', meta: meta('bare', {}), spec: {}, status: { state: 'destroying' } },
   service: {
     kind: 'Service',
     version: 'v1',
     meta: meta('web', { namespace: 'demo' }),
     spec: { replicas: 2, selector: { node: 'n1', labels: { disk: 'ssd' } }, network: { ports: ['http=80:8080/tcp', '80:8081/udp', '443', 'dns=53/udp'], scheduler: 'rr' }, template },
     status: { state: 'ready', message: '', deployment: 'v2', generation: 2, replicas: { desired: 2, ready: 2 }, network: { ip: '10.211.0.5', ports: ['http=80:8080/tcp'] } },
-  } satisfies Service,
+  },
   bareService: {
     kind: 'Service',
     version: 'v1',
     meta: meta('worker', { namespace: 'demo' }),
     spec: { replicas: 0, template: { containers: [{ name: 'w', image: { name: 'busybox', policy: 'never' }, env: [], volumes: [], restart: { policy: 'never' } }], volumes: [], termination: 0 } },
     status: { state: 'provisioning', message: 'waiting', generation: 0, replicas: { desired: 0, ready: 0 }, network: { ports: [] } },
-  } satisfies Service,
+  },
   deployment: {
     kind: 'Deployment',
     version: 'v1',
     meta: meta('v2', { namespace: 'demo', service: 'web' }),
     spec: { version: 2, replicas: 2, template, selector: { labels: { disk: 'ssd' } }, hash: 'abc' },
     status: { state: 'active', message: '', replicas: { desired: 2, ready: 1, total: 2 } },
-  } satisfies Deployment,
+  },
   pod: {
     kind: 'Pod',
     version: 'v1',
@@ -65,7 +82,7 @@ export const WIRE_FIXTURES = {
       containers: [{ name: 'app', id: 'c1', image: 'nginx:1.27', state: 'running', ready: true, restarts: 1, message: '', started: at }],
       updated: at,
     },
-  } satisfies Pod,
+  },
   node: {
     kind: 'Node',
     version: 'v1',
@@ -89,29 +106,29 @@ export const WIRE_FIXTURES = {
       allocated: { cpu: 750, ram: 201326592, pods: 1 },
       heartbeat: at,
     },
-  } satisfies Node,
+  },
   cluster: {
     kind: 'Cluster',
     version: 'v1',
     meta: { name: 'lastbackend', version: '0.1.0' },
     status: { nodes: { total: 3, online: 2 }, capacity: { cpu: 12000, ram: 24 * 2 ** 30, pods: 330 }, allocated: { cpu: 750, ram: 201326592, pods: 1 } },
-  } satisfies Cluster,
-  secret: { kind: 'Secret', version: 'v1', meta: meta('db', { namespace: 'demo' }), spec: { type: 'opaque', data: { password: '****' } }, status: {} } satisfies Secret,
-  config: { kind: 'Config', version: 'v1', meta: meta('app', { namespace: 'demo' }), spec: { data: { 'app.conf': 'x=1\n' } }, status: {} } satisfies Config,
+  },
+  secret: { kind: 'Secret', version: 'v1', meta: meta('db', { namespace: 'demo' }), spec: { type: 'opaque', data: { password: '****' } }, status: {} },
+  config: { kind: 'Config', version: 'v1', meta: meta('app', { namespace: 'demo' }), spec: { data: { 'app.conf': 'x=1\n' } }, status: {} },
   volume: {
     kind: 'Volume',
     version: 'v1',
     meta: meta('data', { namespace: 'demo' }),
     spec: { capacity: { storage: 1073741824 }, selector: { node: 'n1' } },
     status: { state: 'ready', node: 'n1', message: '' },
-  } satisfies Volume,
-  namedVolume: { kind: 'Volume', version: 'v1', meta: meta('logs', { namespace: 'demo' }), spec: { capacity: { storage: '1gib' } }, status: { state: 'pending', message: '' } } satisfies Volume,
+  },
+  namedVolume: { kind: 'Volume', version: 'v1', meta: meta('logs', { namespace: 'demo' }), spec: { capacity: { storage: '1gib' } }, status: { state: 'pending', message: '' } },
   route: {
     kind: 'Route',
     version: 'v1',
     meta: meta('web', { namespace: 'demo' }),
     spec: { domain: 'web.example.com', port: 443, tls: { secret: 'cert', redirect: true }, rules: [{ path: '/', service: 'web', port: 80 }] },
     status: { state: 'ready', message: '' },
-  } satisfies Route,
-  log: { pod: 'web-v2-x1', container: 'app', stream: 'stderr', time: '2026-12-04T11:00:00.123456789Z', line: 'GET / 200' } satisfies LogEntry,
+  },
+  log: { pod: 'web-v2-x1', container: 'app', stream: 'stderr', time: '2026-12-04T11:00:00.123456789Z', line: 'GET / 200' },
 };
