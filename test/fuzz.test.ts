@@ -321,7 +321,8 @@ describe('fuzz: 10,000 generated invalid inputs', () => {
       for (const k of OBJ_KINDS) out[`${name}/${k}`] = strip(await get(`/namespace/${name}/${k}`));
     }
     out.tokens = ((await get('/cluster/token')) as unknown as { id?: string; meta?: { name: string } }[]).map((t) => t.id ?? t.meta?.name);
-    out.nodes = (await get('/cluster/node')).map((x) => (x.meta as { name: string }).name);
+    // The original's NodeList: a map by node name.
+    out.nodes = Object.keys((await get('/cluster/node')) as unknown as Record<string, unknown>).sort();
     return JSON.stringify(out, null, 1);
   }
 

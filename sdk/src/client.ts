@@ -1,24 +1,19 @@
 // Typed REST client for the API server; the CLI, agents and plugins all use it.
 import { LbError, decodeErrorBody } from './errors';
 import type {
-  Cluster,
   Config,
-  Deployment,
   DriverState,
   Endpoint,
-  Namespace,
-  Node,
   NodeStatusReport,
   NodeStreamEvent,
-  Pod,
   PodStatusReport,
   Route,
   Secret,
-  Service,
   ShippedLogLine,
   Volume,
 } from './models/resources';
 import type { ExecResult } from './drivers/types';
+import * as wire from './wire/index';
 
 export interface ApplyResult {
   kind: string;
@@ -79,6 +74,19 @@ interface NamespacedObjects {
   volume: Volume;
   route: Route;
 }
+interface NamespacedViews {
+  secret: wire.SecretView;
+  config: wire.ConfigView;
+  volume: wire.VolumeView;
+  route: wire.RouteView;
+}
+/** Objects answer in the wire format v1 (wire/): each kind's decoder gives back the model. */
+const DECODE_OBJECT: { [K in NamespacedKind]: (w: NamespacedViews[K]) => NamespacedObjects[K] } = {
+  secret: wire.decodeSecret,
+  config: wire.decodeConfig,
+  volume: wire.decodeVolume,
+  route: wire.decodeRoute,
+};
 
 /** TLS settings for https servers: the CA to trust (PEM) and a client certificate (nodes). */
 export interface ClientTls {
@@ -221,18 +229,26 @@ export class LbClient {
     return (await res.json()) as T;
   }
 
+  /** An answer in the wire format, decoded into the model. */
+  private async decoded<W, M>(decode: (w: W) => M, method: string, path: string, body?: unknown): Promise<M> {
+    return decode(await this.request<W>(method, path, body));
+  }
+  private async decodedList<W, M>(decode: (w: W) => M, method: string, path: string): Promise<M[]> {
+    return (await this.request<W[]>(method, path)).map(decode);
+  }
+
   // ------------------------------------------------------------ system
   health() {
     return this.request<{ status: string }>('GET', '/healthz');
   }
   cluster() {
-    return this.request<Cluster>('GET', '/cluster');
+    return this.decoded(wire.decodeCluster, 'GET', '/cluster');
   }
   nodes() {
-    return this.request<Node[]>('GET', '/cluster/node');
+    return this.decoded(wire.decodeNodeList, 'GET', '/cluster/node');
   }
   node(name: string) {
-    return this.request<Node>('GET', `/cluster/node/${enc(name)}`);
+    return this.decoded(wire.decodeNode, 'GET', `/cluster/node/${enc(name)}`);
   }
   deleteNode(name: string) {
     return this.request<void>('DELETE', `/cluster/node/${enc(name)}`);
@@ -240,13 +256,13 @@ export class LbClient {
 
   // ------------------------------------------------------------ namespaces
   namespaces() {
-    return this.request<Namespace[]>('GET', '/namespace');
+    return this.decodedList(wire.decodeNamespace, 'GET', '/namespace');
   }
   namespace(ns: string) {
-    return this.request<Namespace>('GET', `/namespace/${enc(ns)}`);
+    return this.decoded(wire.decodeNamespace, 'GET', `/namespace/${enc(ns)}`);
   }
   createNamespace(manifest: unknown) {
-    return this.request<Namespace>('POST', '/namespace', manifest);
+    return this.decoded(wire.decodeNamespace, 'POST', '/namespace', manifest);
   }
   deleteNamespace(ns: string) {
     return this.request<void>('DELETE', `/namespace/${enc(ns)}`);
@@ -257,16 +273,16 @@ export class LbClient {
 
   // ------------------------------------------------------------ services
   services(ns: string) {
-    return this.request<Service[]>('GET', `/namespace/${enc(ns)}/service`);
+    return this.decodedList(wire.decodeService, 'GET', `/namespace/${enc(ns)}/service`);
   }
   service(ns: string, name: string) {
-    return this.request<Service>('GET', `/namespace/${enc(ns)}/service/${enc(name)}`);
+    return this.decoded(wire.decodeService, 'GET', `/namespace/${enc(ns)}/service/${enc(name)}`);
   }
   createService(ns: string, manifest: unknown) {
-    return this.request<Service>('POST', `/namespace/${enc(ns)}/service`, manifest);
+    return this.decoded(wire.decodeService, 'POST', `/namespace/${enc(ns)}/service`, manifest);
   }
   updateService(ns: string, name: string, update: unknown) {
-    return this.request<Service>('PUT', `/namespace/${enc(ns)}/service/${enc(name)}`, update);
+    return this.decoded(wire.decodeService, 'PUT', `/namespace/${enc(ns)}/service/${enc(name)}`, update);
   }
   deleteService(ns: string, name: string) {
     return this.request<void>('DELETE', `/namespace/${enc(ns)}/service/${enc(name)}`);
@@ -275,21 +291,21 @@ export class LbClient {
     return this.updateService(ns, name, { spec: { replicas } });
   }
   rollback(ns: string, name: string, to?: number) {
-    return this.request<Service>('POST', `/namespace/${enc(ns)}/service/${enc(name)}/rollback`, to ? { to } : {});
+    return this.decoded(wire.decodeService, 'POST', `/namespace/${enc(ns)}/service/${enc(name)}/rollback`, to ? { to } : {});
   }
   deployments(ns: string, service: string) {
-    return this.request<Deployment[]>('GET', `/namespace/${enc(ns)}/service/${enc(service)}/deployment`);
+    return this.decodedList(wire.decodeDeployment, 'GET', `/namespace/${enc(ns)}/service/${enc(service)}/deployment`);
   }
   deployment(ns: string, service: string, name: string) {
-    return this.request<Deployment>('GET', `/namespace/${enc(ns)}/service/${enc(service)}/deployment/${enc(name)}`);
+    return this.decoded(wire.decodeDeployment, 'GET', `/namespace/${enc(ns)}/service/${enc(service)}/deployment/${enc(name)}`);
   }
   pods(ns: string, service?: string, deployment?: string) {
-    if (!service) return this.request<Pod[]>('GET', `/namespace/${enc(ns)}/pod`);
+    if (!service) return this.decodedList(wire.decodePod, 'GET', `/namespace/${enc(ns)}/pod`);
     const base = `/namespace/${enc(ns)}/service/${enc(service)}`;
-    return this.request<Pod[]>('GET', deployment ? `${base}/deployment/${enc(deployment)}/pod` : `${base}/pod`);
+    return this.decodedList(wire.decodePod, 'GET', deployment ? `${base}/deployment/${enc(deployment)}/pod` : `${base}/pod`);
   }
   pod(ns: string, name: string) {
-    return this.request<Pod>('GET', `/namespace/${enc(ns)}/pod/${enc(name)}`);
+    return this.decoded(wire.decodePod, 'GET', `/namespace/${enc(ns)}/pod/${enc(name)}`);
   }
   exec(ns: string, pod: string, command: string[], container?: string) {
     return this.request<ExecResult>('POST', `/namespace/${enc(ns)}/pod/${enc(pod)}/exec`, { command, container });
@@ -315,7 +331,7 @@ export class LbClient {
     opts.signal?.addEventListener('abort', abort, { once: true });
     try {
       const res = await this.raw('GET', `/namespace/${enc(ns)}/service/${enc(service)}/logs?${q}`, undefined, ctl.signal);
-      for await (const line of ndjsonLines(res, ctl.signal)) yield JSON.parse(line) as LogEntry;
+      for await (const line of ndjsonLines(res, ctl.signal)) yield wire.decodeLog(JSON.parse(line) as wire.LogMessageView);
     } finally {
       opts.signal?.removeEventListener('abort', abort);
       ctl.abort();
@@ -324,13 +340,13 @@ export class LbClient {
 
   // ------------------------------------------------------------ secrets, configs, volumes, routes
   list<K extends NamespacedKind>(kind: K, ns: string) {
-    return this.request<NamespacedObjects[K][]>('GET', `/namespace/${enc(ns)}/${kind}`);
+    return this.decodedList<NamespacedViews[K], NamespacedObjects[K]>(DECODE_OBJECT[kind], 'GET', `/namespace/${enc(ns)}/${kind}`);
   }
   get<K extends NamespacedKind>(kind: K, ns: string, name: string) {
-    return this.request<NamespacedObjects[K]>('GET', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
+    return this.decoded<NamespacedViews[K], NamespacedObjects[K]>(DECODE_OBJECT[kind], 'GET', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
   }
   create<K extends NamespacedKind>(kind: K, ns: string, manifest: unknown) {
-    return this.request<NamespacedObjects[K]>('POST', `/namespace/${enc(ns)}/${kind}`, manifest);
+    return this.decoded<NamespacedViews[K], NamespacedObjects[K]>(DECODE_OBJECT[kind], 'POST', `/namespace/${enc(ns)}/${kind}`, manifest);
   }
   remove(kind: NamespacedKind, ns: string, name: string) {
     return this.request<void>('DELETE', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
@@ -378,7 +394,7 @@ export class LbClient {
 
   // ------------------------------------------------------------ node agent
   reportNode(node: string, report: NodeStatusReport) {
-    return this.request<Node>('PUT', `/cluster/node/${enc(node)}/status`, report);
+    return this.decoded(wire.decodeNode, 'PUT', `/cluster/node/${enc(node)}/status`, report);
   }
   /** Values of a secret or config a pod of `node` uses (node credential). */
   nodeRef(node: string, kind: 'secret' | 'config', ns: string, name: string) {

@@ -15,3 +15,4 @@ export * from './client';
 export * as ipv4 from './net/ipv4';
 export { isIpAddress } from './net/ip';
 export * from './models/answers';
+export * as wire from './wire/index';

@@ -22,6 +22,8 @@ import { CA_BUNDLE, SystemController } from './controllers/system.controller';
 import { PodController } from './controllers/pod.controller';
 import { ServiceController } from './controllers/service.controller';
 import { ErrorFilter } from './errors.filter';
+import { WireInterceptor } from './wire.interceptor';
+import { wire } from '@lastbackend/sdk';
 import { LogService } from './logs';
 import { LogStore } from '../logs/log-store';
 import { Kernel } from '../kernel/kernel';
@@ -49,6 +51,8 @@ export interface ApiDeps {
   tls?: ClusterTls;
   /** Plugins this server runs itself (its ingress): GET /ingress lists them. */
   components?: readonly ServerComponent[];
+  /** The discovery suffix that names endpoints in answers (meta.endpoint: `<svc>.<ns>.<suffix>`); default lb.local. */
+  suffix?: string;
 }
 
 @Module({})
@@ -96,6 +100,7 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   app.use(authMiddleware(d.auth));
   app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing
   app.useGlobalFilters(new ErrorFilter(d.log));
+  app.useGlobalInterceptors(new WireInterceptor({ ...wire.DEFAULT_WIRE_CONTEXT, ...(d.suffix ? { suffix: d.suffix } : {}) }));
   app.disable('x-powered-by');
   serveDocs(app, buildOpenApi(d.version));
   return app;

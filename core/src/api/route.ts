@@ -65,6 +65,9 @@ export function Route(def: RouteDef): MethodDecorator {
   return applyDecorators(RequestMapping({ path: def.path, method: RequestMethod[def.method] }), HttpCode(def.status), SetMetadata(ROUTE, def));
 }
 
+/** The route definition a handler was registered from, if any. */
+export const routeDefOf = (handler: object): RouteDef | undefined => Reflect.getMetadata(ROUTE, handler) as RouteDef | undefined;
+
 function routeOf(ctx: ExecutionContext): RouteDef {
   const def = Reflect.getMetadata(ROUTE, ctx.getHandler()) as RouteDef | undefined;
   if (!def) throw new Error(`handler ${ctx.getClass().name}.${ctx.getHandler().name} has no @Route`);

@@ -7,11 +7,8 @@ import {
   AnyManifestSchema,
   ApplyResultSchema,
   CertificateResult,
-  ClusterObject,
   ConfigManifest,
-  ConfigObject,
   CreatedTokenSchema,
-  DeploymentObject,
   DRIVER_KINDS,
   DriverStateSchema,
   EndpointObject,
@@ -19,29 +16,22 @@ import {
   ExecResultSchema,
   HealthResult,
   JoinResultSchema,
-  LogEntrySchema,
   LogShipment,
   LogsStoredResult,
   NamespaceManifest,
-  NamespaceObject,
   NodeLabelsUpdate,
-  NodeObject,
   NodeRefResult,
   NodeStatusReport,
   NodeStreamEventSchema,
-  PodObject,
   RollbackRequest,
   RouteManifest,
-  RouteObject,
   SecretManifest,
-  SecretObject,
   ServiceManifest,
-  ServiceObject,
   ServiceUpdate,
   TokenInfoSchema,
   VolumeManifest,
-  VolumeObject,
   type NamespacedKind,
+  wire,
 } from '@lastbackend/sdk';
 import { CertificateRequest, JoinRequest, TokenRequest } from '../auth/auth';
 import { PodReports } from '../cluster/cluster';
@@ -53,7 +43,7 @@ import { ApplyMapRequest, ApplyStatusSchema } from '../state/apply-map';
 import { DeploymentRequest } from '../state/deployment-requests';
 import type { Caller, Named, RouteDef } from './route';
 
-// The helpers keep each route's schema types (ROUTES.service.answer.json.schema is ServiceObject), so
+// The helpers keep each route's schema types (ROUTES.service.answer.json.schema is wire.ServiceView), so
 // that a test can hold the client's types against them.
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -70,12 +60,14 @@ const route = <D extends RouteInput>(d: D): D & RouteDef =>
   ({ callers: ADMIN, status: 'none' in d.answer ? 204 : 'notImplemented' in d.answer ? 501 : 200, ...d }) as D & RouteDef;
 
 // ---------------------------------------------------------------- named schemas
-const Namespace = named('Namespace', NamespaceObject);
-const Service = named('Service', ServiceObject);
-const Deployment = named('Deployment', DeploymentObject);
-const Pod = named('Pod', PodObject);
+// Objects answer in the wire format v1 (sdk/src/wire): the original's views with ours beside them. The
+// answer's name picks the encoder (wire.encodeAnswer); the client decodes them back into the model.
+const Namespace = named('Namespace', wire.NamespaceView);
+const Service = named('Service', wire.ServiceView);
+const Deployment = named('Deployment', wire.DeploymentView);
+const Pod = named('Pod', wire.PodView);
 const Endpoint = named('Endpoint', EndpointObject);
-const Node = named('Node', NodeObject);
+const Node = named('Node', wire.NodeView);
 const DriverState = named('DriverState', DriverStateSchema);
 // One schema per name: the original's Ingress and Discovery views have one shape.
 const COMPONENT_SCHEMAS = { Ingress: ComponentView, Discovery: ComponentView.describe('a discovery DNS') };
@@ -126,7 +118,7 @@ export const ROUTES = {
   }),
 
   // cluster
-  cluster: route({ method: 'GET', path: '/cluster', tag: 'cluster', summary: 'cluster totals', answer: json(named('Cluster', ClusterObject)) }),
+  cluster: route({ method: 'GET', path: '/cluster', tag: 'cluster', summary: 'cluster totals', answer: json(named('Cluster', wire.ClusterView)) }),
   leader: route({ method: 'GET', path: '/cluster/leader', tag: 'cluster', summary: 'which server leads (runs the controller and scheduler) and whether this one does', answer: json(named('LeaderStatus', LeaderStatusSchema)) }),
   createToken: route({
     method: 'POST',
@@ -149,7 +141,7 @@ export const ROUTES = {
     body: { ...named('JoinRequest', JoinRequest), invalid: 'invalid join request' },
     answer: json(named('JoinResult', JoinResultSchema)),
   }),
-  nodes: route({ method: 'GET', path: '/cluster/node', tag: 'cluster', summary: 'list nodes', answer: list(Node) }),
+  nodes: route({ method: 'GET', path: '/cluster/node', tag: 'cluster', summary: 'list nodes, by name (the original\'s NodeList)', answer: json(named('NodeList', wire.NodeListView)) }),
   node: route({ method: 'GET', path: '/cluster/node/:node', tag: 'cluster', summary: 'get a node', callers: NODE, params: nodeParam, answer: json(Node) }),
   deleteNode: route({ method: 'DELETE', path: '/cluster/node/:node', tag: 'cluster', summary: 'remove a node and its credential; its pods are placed again elsewhere', params: nodeParam, answer: none }),
   agentKey: route({
@@ -367,7 +359,7 @@ export const ROUTES = {
     tag: 'service',
     summary: 'log lines of all pods (or one), in time order; follows with follow=true',
     query: LogsQuery,
-    answer: { ndjson: named('LogEntry', LogEntrySchema) },
+    answer: { ndjson: named('LogMessage', wire.LogMessageView) },
   }),
 
   // pods
@@ -437,10 +429,10 @@ export const NOT_IMPLEMENTED_ROUTES = {
 // ---------------------------------------------------------------- secrets, configs, volumes, routes: one shape of CRUD
 const OBJECTS = {
   // A secret or a config carries whole files.
-  secret: { manifest: named('SecretManifest', SecretManifest), object: named('Secret', SecretObject), invalid: 'invalid secret', bodyLimit: 2 * MiB },
-  config: { manifest: named('ConfigManifest', ConfigManifest), object: named('Config', ConfigObject), invalid: 'invalid config', bodyLimit: 2 * MiB },
-  volume: { manifest: named('VolumeManifest', VolumeManifest), object: named('Volume', VolumeObject), invalid: 'invalid volume', bodyLimit: undefined },
-  route: { manifest: named('RouteManifest', RouteManifest), object: named('Route', RouteObject), invalid: 'invalid route', bodyLimit: undefined },
+  secret: { manifest: named('SecretManifest', SecretManifest), object: named('Secret', wire.SecretView), invalid: 'invalid secret', bodyLimit: 2 * MiB },
+  config: { manifest: named('ConfigManifest', ConfigManifest), object: named('Config', wire.ConfigView), invalid: 'invalid config', bodyLimit: 2 * MiB },
+  volume: { manifest: named('VolumeManifest', VolumeManifest), object: named('Volume', wire.VolumeView), invalid: 'invalid volume', bodyLimit: undefined },
+  route: { manifest: named('RouteManifest', RouteManifest), object: named('Route', wire.RouteView), invalid: 'invalid route', bodyLimit: undefined },
 } satisfies Record<NamespacedKind, unknown>;
 
 function objectRoutes<K extends NamespacedKind>(kind: K) {

@@ -58,6 +58,7 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
         log: this.log.child('api'),
         version: VERSION,
         leadership: leader.leadership,
+        suffix: this.cfg.discovery.suffix,
         ...(tls ? { tls } : {}),
         // The ingress runs in this server when enabled (PluginsModule): GET /ingress shows it.
         components: this.cfg.ingress.enabled ? [{ kind: 'ingress', server: leader.leadership.id, package: this.cfg.ingress.plugin, version: VERSION, since: new Date().toISOString() }] : [],

@@ -4,7 +4,7 @@
 // each answer it gets must match the document (path and method exist, the body fits the request
 // schema, the success status and the answer fit the response schema; an error is an ErrorBody).
 import { generateKeyPairSync } from 'node:crypto';
-import { LbClient, type Deployment, type Endpoint, type LbError, type NamespacedKind, type Pod, type Service } from '@lastbackend/sdk';
+import { LbClient, wire, type Deployment, type Endpoint, type LbError, type NamespacedKind, type Pod, type Service } from '@lastbackend/sdk';
 import { z } from 'zod';
 import type { NodeAgentHandle } from '../api/node-gateway';
 import type { RouteDef } from '../api/route';
@@ -15,12 +15,13 @@ import { startApiFixture, type ApiFixture } from './api-fixture';
 import { buildOpenApi } from './spec';
 
 // ---------------------------------------------------------------- build time: the client's types are the routes' types
+// An answer in the wire format (a wire.WireSchema) reaches the client's caller decoded into the model.
 type Answer<R> = R extends { answer: { ndjson: { schema: infer S extends z.ZodType } } }
-  ? AsyncGenerator<z.output<S>>
+  ? AsyncGenerator<wire.Decoded<S>>
   : R extends { answer: { json: { schema: infer S extends z.ZodType }; list: true } }
-    ? z.output<S>[]
+    ? wire.Decoded<S>[]
     : R extends { answer: { json: { schema: infer S extends z.ZodType } } }
-      ? z.output<S>
+      ? wire.Decoded<S>
       : R extends { answer: { none: true } }
         ? void
         : never;
@@ -98,6 +99,8 @@ interface Recorded {
   status: number;
   type: string;
   answer?: unknown;
+  /** A finite NDJSON answer (logs without follow), line by line as it was sent. */
+  lines?: unknown[];
 }
 
 const doc = JSON.parse(JSON.stringify(buildOpenApi(VERSION))) as { paths: Record<string, Record<string, Operation>>; components: { schemas: Json } };
@@ -178,6 +181,8 @@ describe('the SDK client and the OpenAPI document', () => {
       if (!type.includes('ndjson') && res.status !== 204) {
         const text = await res.clone().text();
         rec.answer = text ? JSON.parse(text) : undefined;
+      } else if (url.pathname.endsWith('/logs') && url.searchParams.get('follow') !== 'true') {
+        rec.lines = (await res.clone().text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
       }
       recorded.push(rec);
       return res;
@@ -278,7 +283,10 @@ describe('the SDK client and the OpenAPI document', () => {
 
     expect(Object.keys(CLIENT_ROUTES).filter((m) => !called.has(m))).toEqual([]);
     expect(recorded.flatMap(problems)).toEqual([]);
-    expect([...lineProblems('/cluster/node/n2/stream', events), ...lineProblems(`/namespace/${ns}/service/web/logs`, lines)]).toEqual([]);
+    // The node stream's lines as the client yields them (not encoded: only agents read it); the logs as sent.
+    const sentLines = recorded.find((r) => r.path === `/namespace/${ns}/service/web/logs`)?.lines ?? [];
+    expect(sentLines).toHaveLength(1);
+    expect([...lineProblems('/cluster/node/n2/stream', events), ...lineProblems(`/namespace/${ns}/service/web/logs`, sentLines)]).toEqual([]);
     // Each method called only its own routes.
     const mismatched = recorded.filter((r) => {
       const routes = CLIENT_ROUTES[r.client as ClientMethod] as readonly RouteDef[];

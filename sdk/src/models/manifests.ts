@@ -116,7 +116,8 @@ const mountTarget = () =>
     .refine((p) => !p.split('/').includes('..'), 'must not contain ".." segments');
 
 const imageRef = z.string().min(1).max(512).regex(/^[^\s]+$/, 'must be an image reference without spaces');
-const ImageModel = z
+/** The stored shape (what the lenient input is normalised into; wire views extend it). */
+export const ImageModel = z
   .object({
     name: imageRef,
     policy: z.enum(['always', 'if-not-present', 'never']).default('if-not-present'),
@@ -226,7 +227,8 @@ const ContainerPortInput = z
   });
 const ContainerPort = into(ContainerPortInput, ContainerPortModel);
 
-const ContainerModel = z
+/** The stored shape (what the lenient input is normalised into; wire views extend it). */
+export const ContainerModel = z
   .object({
     name: name(),
     image: Image,
@@ -388,7 +390,8 @@ export const Selector = z
   .object({ node: orNull(z.string().max(253)).optional(), labels: orNull(labels()).optional() })
   .strict();
 
-const NetworkModel = z
+/** The stored shape (what the lenient input is normalised into; wire views extend it). */
+export const NetworkModel = z
   .object({
     ports: z.array(PortMapping).max(64).default([]),
     scheduler: z.enum(['rr', 'wrr', 'lc']).default('rr').describe('how the VIP balances: round robin, weighted, least connections'),
@@ -536,7 +539,8 @@ const ConfigSpecInput = ConfigSpecModel.extend({
 }).transform(({ type: _t, ...c }) => c);
 export const ConfigManifest = manifest('Config', into(ConfigSpecInput, ConfigSpecModel));
 
-const VolumeSpecModel = z
+/** The stored shape (what the lenient input is normalised into; wire views extend it). */
+export const VolumeSpecModel = z
   .object({
     capacity: z.object({ storage: ram }).strict().optional(),
     selector: Selector.optional(),

@@ -9,3 +9,4 @@ export { runTests, errorText, type TestReport, type TestResult, type RunnerOptio
 export { packageDriverInfo } from './driver-info';
 export { runDiscoveryConformance, type DiscoveryConformanceSubject } from './discovery-conformance';
 export { runIngressConformance, type IngressConformanceSubject } from './ingress-conformance';
+export { WIRE_FIXTURES } from './wire-fixtures';

@@ -1,6 +1,7 @@
 import { Body, Controller, Param, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { z } from 'zod';
+import { wire } from '@lastbackend/sdk';
 import { ClusterState } from '../../cluster/cluster';
 import { Resources } from '../../state/resources';
 import { LogService } from '../logs';
@@ -81,17 +82,18 @@ export class ServiceController {
     return this.cluster.pods(ns, { service: svc });
   }
 
-  /** NDJSON log lines of the service's pods, merged in time order; streams with ?follow=true. */
+  /** NDJSON log lines of the service's pods, merged in time order, as the original's log messages; streams with ?follow=true. */
   @Route(ROUTES.serviceLogs)
   async streamLogs(@Param('ns') ns: string, @Param('svc') svc: string, @QueryOf() q: z.output<typeof LogsQuery>, @Res() res: Response) {
     const ctl = new AbortController();
     res.on('close', () => ctl.abort());
     const lines = await this.logs.serviceLogs(ns, svc, { follow: q.follow === 'true', tail: q.tail, since: q.since, pod: q.pod, local: q.local === 'true', signal: ctl.signal });
+    const where = { namespace: ns, service: svc };
     res.status(200).setHeader('content-type', 'application/x-ndjson');
     res.flushHeaders();
     try {
       for await (const l of lines) {
-        if (!res.write(JSON.stringify(l) + '\n')) await new Promise((r) => res.once('drain', r));
+        if (!res.write(JSON.stringify(wire.encodeLog(l, where)) + '\n')) await new Promise((r) => res.once('drain', r));
       }
     } catch {
       /* client went away or the container disappeared: end the stream */

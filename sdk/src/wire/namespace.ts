@@ -1,0 +1,37 @@
+// A Namespace on the wire (views/namespace.go): meta.self_link and meta.endpoint added, resource limits
+// as the original's strings (a limit written as a number is listed in `numeric`).
+import { z } from 'zod';
+import { NamespaceObject } from '../models/answers';
+import type { Namespace } from '../models/resources';
+import { decodeQuantities, encodeQuantities, namespaceEndpoint, omit, quantitiesView, selfLink, wireSchema, type WireContext } from './common';
+
+export const NamespaceView = wireSchema<Namespace>()(
+  NamespaceObject.extend({
+    meta: NamespaceObject.shape.meta
+      .extend({
+        self_link: z.string().describe('the namespace\'s name'),
+        endpoint: z.string().describe('<namespace>.<discovery suffix>, the domain its services are found under'),
+      })
+      .strict(),
+    spec: z.object({ resources: z.object({ limits: quantitiesView(['ram', 'cpu']).optional() }).strict().optional() }).strict(),
+  }).strict(),
+);
+export type NamespaceView = z.output<typeof NamespaceView>;
+
+export function encodeNamespace(n: Namespace, ctx: WireContext): NamespaceView {
+  const limits = n.spec.resources?.limits;
+  return {
+    ...n,
+    meta: { ...n.meta, self_link: selfLink(n.meta.name), endpoint: namespaceEndpoint(n.meta.name, ctx) },
+    spec: n.spec.resources ? { resources: limits ? { limits: encodeQuantities(limits) } : {} } : {},
+  };
+}
+
+export function decodeNamespace(w: NamespaceView): Namespace {
+  const limits = w.spec.resources?.limits;
+  return {
+    ...w,
+    meta: omit(w.meta, 'self_link', 'endpoint'),
+    spec: w.spec.resources ? { resources: limits ? { limits: decodeQuantities(limits) } : {} } : {},
+  };
+}

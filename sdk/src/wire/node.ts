@@ -1,0 +1,117 @@
+// A Node on the wire (views/node.go): host facts in meta (hostname, os_name, architecture, ip, cidr),
+// status.state the original's object {ready, cri, cni, cpi, csi} with today's state word in status.phase,
+// resources as the original's strings with the exact numbers beside them. A node list is a map by name.
+import { z } from 'zod';
+import { NodeObject } from '../models/answers';
+import type { DriverState, Node } from '../models/resources';
+import { formatBytes, formatCores, omit, selfLink, wireSchema } from './common';
+
+const iface = z.object({ type: z.string().describe('driver package'), version: z.string(), state: z.string(), message: z.string() }).strict();
+const resources = z
+  .object({
+    containers: z.number(),
+    pods: z.number(),
+    ram: z.string(),
+    cpu: z.string().describe('cores, e.g. "2.000"'),
+    storage: z.string(),
+    cpu_millicores: z.number(),
+    ram_bytes: z.number(),
+    storage_bytes: z.number().optional(),
+  })
+  .strict();
+
+export const NodeView = wireSchema<Node>()(
+  NodeObject.extend({
+    meta: NodeObject.shape.meta
+      .extend({
+        self_link: z.string(),
+        hostname: z.string(),
+        os_name: z.string(),
+        os_type: z.string(),
+        architecture: z.string(),
+        ip: z.object({ external: z.string(), internal: z.string() }).strict(),
+        cidr: z.string().describe('the pod subnet leased to the node'),
+        version: z.string(),
+      })
+      .strict(),
+    status: NodeObject.shape.status
+      .extend({
+        state: z.object({ ready: z.boolean(), cri: iface, cni: iface, cpi: iface, csi: iface }).strict().describe('the original\'s per-interface state'),
+        phase: z.enum(['ready', 'not-ready', 'offline']).describe('the node\'s state word'),
+        capacity: resources,
+        allocated: resources,
+      })
+      .strict(),
+  }).strict(),
+);
+export type NodeView = z.output<typeof NodeView>;
+
+/** GET /cluster/node: the original's NodeList, a map by node name. */
+export const NodeListView = wireSchema<Node[]>()(z.record(z.string(), NodeView));
+export type NodeListView = z.output<typeof NodeListView>;
+
+function ifaceState(drivers: DriverState[], kind: string): z.output<typeof iface> {
+  const d = drivers.find((x) => x.kind === kind);
+  return { type: d?.package ?? '', version: d?.version ?? '', state: d?.state ?? '', message: d?.message ?? '' };
+}
+
+export function encodeNode(n: Node): NodeView {
+  const s = n.status;
+  const address = s.addresses[0] ?? '';
+  return {
+    ...n,
+    meta: {
+      ...n.meta,
+      self_link: selfLink(n.meta.name),
+      hostname: s.hostname,
+      os_name: s.os,
+      os_type: s.os,
+      architecture: s.arch,
+      ip: { external: address, internal: address },
+      cidr: n.spec.network?.subnet ?? '',
+      version: s.version,
+    },
+    status: {
+      ...s,
+      state: { ready: s.state === 'ready', cri: ifaceState(s.drivers, 'cri'), cni: ifaceState(s.drivers, 'cni'), cpi: ifaceState(s.drivers, 'cpi'), csi: ifaceState(s.drivers, 'csi') },
+      phase: s.state,
+      capacity: {
+        containers: 0,
+        pods: s.capacity.pods,
+        ram: formatBytes(s.capacity.ram),
+        cpu: formatCores(s.capacity.cpu),
+        storage: formatBytes(s.capacity.storage),
+        cpu_millicores: s.capacity.cpu,
+        ram_bytes: s.capacity.ram,
+        storage_bytes: s.capacity.storage,
+      },
+      allocated: {
+        containers: 0,
+        pods: s.allocated.pods,
+        ram: formatBytes(s.allocated.ram),
+        cpu: formatCores(s.allocated.cpu),
+        storage: formatBytes(0),
+        cpu_millicores: s.allocated.cpu,
+        ram_bytes: s.allocated.ram,
+      },
+    },
+  };
+}
+
+export function decodeNode(w: NodeView): Node {
+  const { capacity: c, allocated: a, phase } = w.status;
+  return {
+    ...w,
+    meta: omit(w.meta, 'self_link', 'hostname', 'os_name', 'os_type', 'architecture', 'ip', 'cidr', 'version'),
+    status: {
+      ...omit(w.status, 'phase'),
+      state: phase,
+      capacity: { cpu: c.cpu_millicores, ram: c.ram_bytes, pods: c.pods, storage: c.storage_bytes ?? 0 },
+      allocated: { cpu: a.cpu_millicores, ram: a.ram_bytes, pods: a.pods },
+    },
+  };
+}
+
+export const encodeNodeList = (nodes: Node[]): NodeListView => Object.fromEntries(nodes.map((n) => [n.meta.name, encodeNode(n)]));
+/** Object key order puts integer-like names first: the list is sorted by name, as the server lists it. */
+export const decodeNodeList = (w: NodeListView): Node[] => Object.values(w).map(decodeNode).sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0));

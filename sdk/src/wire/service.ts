@@ -1,0 +1,72 @@
+// A Service on the wire (views/service.go): meta.self_link, meta.endpoint and meta.replicas added,
+// network.ports as the original's map {"80": "8080/tcp"} with ours (names, every protocol) in
+// network.port_mappings, network.ip the service's virtual IP, and the template's containers as the original's.
+import { z } from 'zod';
+import { ServiceObject } from '../models/answers';
+import { NetworkModel, parsePortMapping, ServiceSpec } from '../models/manifests';
+import type { Service } from '../models/resources';
+import { omit, selfLink, serviceEndpoint, wireSchema, type WireContext } from './common';
+import { decodeTemplate, encodeTemplate, PodTemplateView } from './template';
+
+const network = NetworkModel;
+
+export const ServiceView = wireSchema<Service>()(
+  ServiceObject.extend({
+    meta: ServiceObject.shape.meta
+      .extend({
+        self_link: z.string().describe('"<namespace>:<name>"'),
+        endpoint: z.string().describe('the service\'s DNS name: <name>.<namespace>.<discovery suffix>'),
+        replicas: z.number(),
+      })
+      .strict(),
+    spec: ServiceSpec.extend({
+      network: network
+        .extend({
+          ports: z.record(z.string(), z.string()).describe('service port → "containerPort/protocol" (the original\'s map)'),
+          port_mappings: z.array(z.string()).describe('the ports as given: "[name=]port[:containerPort][/tcp|udp]"'),
+          ip: z.string().optional().describe('the virtual IP'),
+        })
+        .strict()
+        .optional(),
+      template: PodTemplateView,
+    }).strict(),
+  }).strict(),
+);
+export type ServiceView = z.output<typeof ServiceView>;
+
+/** The original's map keeps one target per service port: the first mapping of a port wins. */
+export function portMap(mappings: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of mappings) {
+    const p = parsePortMapping(m);
+    out[String(p.port)] ??= `${p.container}/${p.protocol}`;
+  }
+  return out;
+}
+
+export function encodeService(s: Service, ctx: WireContext): ServiceView {
+  const { network: net, template, ...spec } = s.spec;
+  const ip = s.status.network.ip;
+  return {
+    ...s,
+    meta: { ...s.meta, self_link: selfLink(s.meta.namespace, s.meta.name), endpoint: serviceEndpoint(s.meta.namespace, s.meta.name, ctx), replicas: s.spec.replicas },
+    spec: {
+      ...spec,
+      ...(net ? { network: { ...net, ports: portMap(net.ports), port_mappings: net.ports, ...(ip ? { ip } : {}) } } : {}),
+      template: encodeTemplate(template),
+    },
+  };
+}
+
+export function decodeService(w: ServiceView): Service {
+  const { network: net, template, ...spec } = w.spec;
+  return {
+    ...w,
+    meta: omit(w.meta, 'self_link', 'endpoint', 'replicas'),
+    spec: {
+      ...spec,
+      ...(net ? { network: { ...omit(net, 'ports', 'port_mappings', 'ip'), ports: net.port_mappings } } : {}),
+      template: decodeTemplate(template),
+    },
+  };
+}
