@@ -400,7 +400,8 @@ export class Resources {
   }
 
   createObject(kind: NamespacedKind, ns: string, body: unknown, replace?: string) {
-    const m = parseOrThrow<AnyManifest>(Manifests[KIND_OF[kind]] as SchemaLike<AnyManifest>, withKind(body, KIND_OF[kind]), `invalid ${kind}`);
+    const implied = replace === undefined ? withKind(body, KIND_OF[kind]) : withName(withKind(body, KIND_OF[kind]), replace);
+    const m = parseOrThrow<AnyManifest>(Manifests[KIND_OF[kind]] as SchemaLike<AnyManifest>, implied, `invalid ${kind}`);
     checkNamespaceField(m, ns, '');
     if (replace !== undefined && m.meta.name !== replace) throw invalid([{ field: 'meta.name', reason: `must be "${replace}", the name in the path` }]);
     return this.store.txn(async (tx) => {
@@ -458,6 +459,14 @@ function checkNamespaceField(m: AnyManifest, ns: string, prefix: string): void {
 
 function kindPath(kind: Exclude<ManifestKind, 'Namespace' | 'Service'>): NamespacedKind {
   return kind.toLowerCase() as NamespacedKind;
+}
+
+/** The name an update's path implies, when the body leaves it out (the original CLI's updates send none). */
+function withName(body: unknown, name: string): unknown {
+  if (!body || typeof body !== 'object') return body;
+  const meta = (body as { meta?: unknown }).meta;
+  if (meta === undefined || meta === null) return { ...body, meta: { name } };
+  return typeof meta === 'object' && ((meta as { name?: unknown }).name ?? null) === null ? { ...body, meta: { ...meta, name } } : body;
 }
 
 /** The kind a per-kind route implies, when the body leaves it out (the original's clients never send it). */

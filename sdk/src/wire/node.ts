@@ -1,19 +1,21 @@
 // A Node on the wire (views/node.go): host facts in meta (hostname, os_name, architecture, ip, cidr),
 // status.state the original's object {ready, cri, cni, cpi, csi} with today's state word in status.phase,
-// resources as the original's strings with the exact numbers beside them. A node list is a map by name.
+// resources as numbers (ram and storage in bytes, cpu in millicores): the original CLI's client (lastbackend
+// cd27b47, which its last commit pins) decodes them as int64, though the server's last commit wrote
+// strings; the CLI is what people run. A node list is a map by name.
 import { z } from 'zod';
 import { NodeObject } from '../models/answers';
 import type { DriverState, Node } from '../models/resources';
-import { formatBytes, formatCores, omit, selfLink, wireSchema } from './common';
+import { omit, selfLink, wireSchema } from './common';
 
 const iface = z.object({ type: z.string().describe('driver package'), version: z.string(), state: z.string(), message: z.string() }).strict();
 const resources = z
   .object({
     containers: z.number(),
     pods: z.number(),
-    ram: z.string(),
-    cpu: z.string().describe('cores, e.g. "2.000"'),
-    storage: z.string(),
+    ram: z.number().describe('bytes'),
+    cpu: z.number().describe('millicores'),
+    storage: z.number().describe('bytes'),
     cpu_millicores: z.number(),
     ram_bytes: z.number(),
     storage_bytes: z.number().optional(),
@@ -78,9 +80,9 @@ export function encodeNode(n: Node): NodeView {
       capacity: {
         containers: 0,
         pods: s.capacity.pods,
-        ram: formatBytes(s.capacity.ram),
-        cpu: formatCores(s.capacity.cpu),
-        storage: formatBytes(s.capacity.storage),
+        ram: s.capacity.ram,
+        cpu: s.capacity.cpu,
+        storage: s.capacity.storage,
         cpu_millicores: s.capacity.cpu,
         ram_bytes: s.capacity.ram,
         storage_bytes: s.capacity.storage,
@@ -88,9 +90,9 @@ export function encodeNode(n: Node): NodeView {
       allocated: {
         containers: 0,
         pods: s.allocated.pods,
-        ram: formatBytes(s.allocated.ram),
-        cpu: formatCores(s.allocated.cpu),
-        storage: formatBytes(0),
+        ram: s.allocated.ram,
+        cpu: s.allocated.cpu,
+        storage: 0,
         cpu_millicores: s.allocated.cpu,
         ram_bytes: s.allocated.ram,
       },

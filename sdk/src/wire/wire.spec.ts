@@ -59,7 +59,7 @@ describe('wire format v1', () => {
     expect(p.spec.state).toEqual({ destroy: false, maintenance: false });
   });
 
-  it('Node: host facts in meta, status.state an object, the state word in status.phase, resources as strings', () => {
+  it('Node: host facts in meta, status.state an object, the state word in status.phase, resources as int64 as the pinned client reads them (bytes, millicores)', () => {
     const w = roundTrip(F.node, wire.encodeNode, wire.decodeNode, wire.NodeView);
     expect(w.meta).toMatchObject({ self_link: 'n1', hostname: 'host-1', os_name: 'linux', architecture: 'x64', ip: { external: '192.168.1.10', internal: '192.168.1.10' }, cidr: '10.210.0.0/24' });
     expect(w.status.state).toEqual({
@@ -70,7 +70,7 @@ describe('wire format v1', () => {
       csi: { type: '', version: '', state: '', message: '' },
     });
     expect(w.status.phase).toBe('not-ready');
-    expect(w.status.capacity).toMatchObject({ cpu: '4.000', ram: '8GiB', storage: '100GiB', pods: 110 });
+    expect(w.status.capacity).toMatchObject({ cpu: 4000, ram: 8 * 1024 ** 3, storage: 100 * 1024 ** 3, pods: 110 });
     const list = roundTrip([{ ...F.node, meta: { ...F.node.meta, name: '2' } }, F.node], wire.encodeNodeList, wire.decodeNodeList, wire.NodeListView);
     expect(Object.keys(list).sort()).toEqual(['2', 'n1']);
   });

@@ -71,7 +71,8 @@ export const NamespaceList = z.array(Namespace);
 
 // ---------------------------------------------------------------- node.go: NodeList is a map by name
 const NodeStatusInterfaceState = obj({ type: str(), version: str(), state: str(), message: str() });
-const NodeResources = obj({ containers: int(), pods: int(), ram: str(), cpu: str(), storage: str() });
+// int64 in the client the original CLI pins (lastbackend cd27b47); the server's last commit wrote strings.
+const NodeResources = obj({ containers: int(), pods: int(), ram: int(), cpu: int(), storage: int() });
 export const Node = obj({
   meta: opt(
     obj({
