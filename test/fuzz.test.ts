@@ -190,12 +190,24 @@ function invalidFrom(base: Json, schema: Schema, prepare: (v: Json) => unknown =
     .filter((v) => !schema.safeParse(prepare(v)).success);
 }
 
-// What the object routes do to a body without a kind (they add theirs).
-const withKind = (kind: string) => (body: Json) => (body && typeof body === 'object' && !Array.isArray(body) && !('kind' in body) ? { ...body, kind } : body);
+// What the per-kind routes do to a body without a kind (they add theirs), and an update's path to one
+// without a name (the original's clients send neither).
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const withKind = (kind: string) => (body: Json) => (isObject(body) && !('kind' in body) ? { ...body, kind } : body);
+const withName = (name: string) => (body: Json) => {
+  if (!isObject(body)) return body;
+  const meta = body.meta;
+  if (meta === undefined || meta === null) return { ...body, meta: { name } };
+  return isObject(meta) && (meta.name ?? null) === null ? { ...body, meta: { ...meta, name } } : body;
+};
 
 const invalidService = invalidFrom(BASE_SERVICE, ServiceManifest);
 const invalidNamespace = invalidFrom(BASE_NAMESPACE, NamespaceManifest);
 const invalidObject = (k: ObjKind) => invalidFrom(BASE_OBJECTS[k], Manifests[KIND_OF[k]], withKind(KIND_OF[k]));
+const invalidObjectUpdate = (k: ObjKind) => invalidFrom(BASE_OBJECTS[k], Manifests[KIND_OF[k]], (b) => withName(BASE_OBJECTS[k].meta.name)(withKind(KIND_OF[k])(b) as Json));
+// As POST /namespace and POST …/service take them: their kind is implied.
+const invalidServiceBody = invalidFrom(BASE_SERVICE, ServiceManifest, withKind('Service'));
+const invalidNamespaceBody = invalidFrom(BASE_NAMESPACE, NamespaceManifest, withKind('Namespace'));
 const invalidAnyManifest: fc.Arbitrary<Json> = fc.oneof(invalidService, invalidNamespace, ...OBJ_KINDS.map(invalidObject), fc.constantFrom<Json>({ kind: 'Gadget', meta: { name: 'x' } }, { meta: { name: 'x' } }, 'Service', [], 42));
 /** Valid documents that go along with an invalid one (all or nothing: none may land). */
 const validManifest = fc.constantFrom<Json>(
@@ -362,11 +374,11 @@ describe('fuzz: 10,000 generated invalid inputs', () => {
   const check = (n: number, arb: fc.Arbitrary<Req>) => fc.assert(fc.asyncProperty(arb, rejected), { seed: SEED, numRuns: runs(n), endOnFailure: true });
 
   it('service create bodies', async () => {
-    await check(N.serviceCreate, invalidService.map((b) => json('POST', `/namespace/${NS}/service`, b)));
+    await check(N.serviceCreate, invalidServiceBody.map((b) => json('POST', `/namespace/${NS}/service`, b)));
   });
 
   it('service creates into bad or missing namespaces (path segments)', async () => {
-    await check(N.serviceBadPath, fc.tuple(segment, fc.oneof(invalidService, fc.constant<Json>(BASE_SERVICE))).map(([ns, b]) => json('POST', `/namespace/${ns}/service`, b)));
+    await check(N.serviceBadPath, fc.tuple(segment, fc.oneof(invalidServiceBody, fc.constant<Json>(BASE_SERVICE))).map(([ns, b]) => json('POST', `/namespace/${ns}/service`, b)));
   });
 
   it('service update and rollback bodies', async () => {
@@ -376,13 +388,16 @@ describe('fuzz: 10,000 generated invalid inputs', () => {
   });
 
   it('namespace create and update bodies', async () => {
-    await check(N.namespaceCreate, invalidNamespace.map((b) => json('POST', '/namespace', b)));
-    await check(N.namespaceUpdate, invalidFrom({ ...BASE_NAMESPACE, meta: { name: NS } }, NamespaceManifest).map((b) => json('PUT', `/namespace/${NS}`, b)));
+    await check(N.namespaceCreate, invalidNamespaceBody.map((b) => json('POST', '/namespace', b)));
+    await check(N.namespaceUpdate, invalidFrom({ ...BASE_NAMESPACE, meta: { name: NS } }, NamespaceManifest, withKind('Namespace')).map((b) => json('PUT', `/namespace/${NS}`, b)));
   });
 
   it('secret, config, volume and route create and update bodies', async () => {
     const arb = fc.constantFrom(...OBJ_KINDS).chain((k) =>
-      fc.tuple(fc.boolean(), invalidObject(k)).map(([put, b]) => (put ? json('PUT', `/namespace/${NS}/${k}/${BASE_OBJECTS[k].meta.name}`, b) : json('POST', `/namespace/${NS}/${k}`, b))),
+      fc.oneof(
+        invalidObjectUpdate(k).map((b) => json('PUT', `/namespace/${NS}/${k}/${BASE_OBJECTS[k].meta.name}`, b)),
+        invalidObject(k).map((b) => json('POST', `/namespace/${NS}/${k}`, b)),
+      ),
     );
     await check(N.objects, arb);
   });
