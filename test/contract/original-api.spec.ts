@@ -160,7 +160,7 @@ describe("the original's routes, called as the original client calls them, answe
 
   /** A line of the service's log, as an agent ships it (the recorder waited for the real pod's). */
   async function shipLog(): Promise<void> {
-    const line = { namespace: NS, service: 'web', pod: 'web-887bf10b8d', container: 'httpd', node: NODE, stream: 'stdout', time: new Date(0).toISOString(), line: 'hello from web' };
+    const line = { namespace: NS, service: 'web', pod: 'web-887bf10b8d', container: 'httpd', node: NODE, stream: 'stdout' as const, time: new Date(0).toISOString(), line: 'hello from web' };
     expect(await f.logStore.append([line])).toBe(1);
   }
 
@@ -197,7 +197,8 @@ describe("the original's routes, called as the original client calls them, answe
           status: { state: 'active', message: '', replicas: { desired: 1, ready: 1, total: 1 } },
         };
         tx.put(keys.deployment(ns, 'web', 'v1'), dep);
-        tx.put(keys.service(ns, 'web'), { ...s, status: { ...s.status, deployment: 'v1' } });
+        const active: Service = { ...s, status: { ...s.status, deployment: 'v1' } };
+        tx.put(keys.service(ns, 'web'), active);
         const pod: Pod = { ...WIRE_FIXTURES.pod, meta: { ...WIRE_FIXTURES.pod.meta, namespace: ns, service: 'web', deployment: 'v1', node: NODE } };
         tx.put(keys.pod(ns, pod.meta.name), pod);
       });
