@@ -32,13 +32,13 @@ export interface CommandFixture {
 }
 
 /** A request in THIS project's own API shape, sent straight to the server (not recorded). */
-interface Seed {
+export interface Seed {
   method: 'POST' | 'PUT';
   path: string;
   body: unknown;
 }
 
-interface Step {
+export interface Step {
   /** The fixture's file name (without .json). */
   id: string;
   args: string[];
@@ -55,7 +55,8 @@ interface Step {
 const NS = 'oracle';
 const OUTPUT_LIMIT = 4000;
 
-function steps(node: string, image: string): Step[] {
+/** The recorded commands in order, with what each seeds (exported: the replay test seeds the same). */
+export function steps(node: string, image: string): Step[] {
   const apply = [
     `kind: Config\nversion: v1\nmeta:\n  name: web-conf\nspec:\n  type: text\n  data:\n    index.html: hello\n`,
     `kind: Secret\nversion: v1\nmeta:\n  name: web-secret\nspec:\n  type: opaque\n  data:\n    password: c2VjcmV0\n`,

@@ -25,6 +25,8 @@ export interface ApiFixture {
   store: Store;
   auth: Auth;
   cluster: ClusterState;
+  /** The log collector's store (what agents ship lands here). */
+  logStore: LogStore;
   app: INestApplication;
   /** Serves `node` with this agent handle (exec, drivers). */
   registerAgent(node: string, agent: NodeAgentHandle): void;
@@ -71,6 +73,7 @@ export async function startApiFixture(version = 'test', log: Logger = createLogg
     store,
     auth,
     cluster,
+    logStore,
     app,
     registerAgent: (node, agent) => gateway.register(node, agent),
     close: async () => {

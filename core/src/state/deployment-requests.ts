@@ -19,6 +19,13 @@ export const DeploymentRequest = z
       .record(z.string(), z.unknown())
       .default({})
       .describe("fields of the service's spec (replicas, selector, network, template) as in a Service manifest: a new template rolls out a new version, replicas scale"),
+    // The original's DeploymentUpdateOptions (what its Go client, as the original CLI pins it, sends to update).
+    // Go sends an unset pointer as null.
+    replicas: z.number().int().min(0).nullish().describe("the original client's update: the same as spec.replicas"),
+    status: z
+      .object({ state: z.string().optional(), message: z.string().optional() })
+      .nullish()
+      .describe("the original client's update: ignored, a deployment's state is the controller's"),
   })
   .strict();
 export type DeploymentRequest = z.output<typeof DeploymentRequest>;
@@ -32,8 +39,10 @@ export function parseDeploymentRequest(body: unknown, path?: string): Deployment
     errors.push({ field: 'meta.name', reason: path ? `is not "${path}", the deployment in the path` : 'deployments are named v1, v2, … by the controller: leave it out' });
   if (meta.description !== undefined) errors.push({ field: 'meta.description', reason: 'a deployment has no description of its own here: set it on the service' });
   if (meta.labels !== undefined) errors.push({ field: 'meta.labels', reason: 'a deployment has no labels of its own here: set them on the service' });
+  if (req.replicas != null && req.spec.replicas !== undefined && req.spec.replicas !== req.replicas)
+    errors.push({ field: 'replicas', reason: `is not spec.replicas (${String(req.spec.replicas)}): give one of them` });
   if (errors.length) throw invalid(errors, 'invalid deployment');
-  return req;
+  return req.replicas == null ? req : { ...req, spec: { ...req.spec, replicas: req.replicas } };
 }
 
 /** What a deployment is to its service: the version that serves, the one rolling out, or an older one kept for rollback. */

@@ -237,3 +237,28 @@ export const LogMessage = obj({
   host: str(),
   timestamp: time(),
 });
+
+// ---------------------------------------------------------------- namespace.go NamespaceApplyStatus: self link → applied
+const applied = () => z.record(z.string(), z.boolean()).nullish();
+export const NamespaceApplyStatus = obj({ configs: applied(), secrets: applied(), volumes: applied(), services: applied(), routes: applied(), jobs: applied() });
+
+// ---------------------------------------------------------------- ingress.go, discovery.go: views.Meta embedded in meta, lists are maps by name
+const ComponentMeta = obj({ name: str(), description: str(), self_link: str(), labels: strMap(), created: time(), updated: time(), version: str() });
+export const Ingress = obj({ meta: opt(ComponentMeta), status: opt(obj({ ready: bool() })) });
+export const IngressList = z.record(z.string(), Ingress.nullable());
+export const Discovery = obj({ meta: opt(ComponentMeta), status: opt(obj({ ready: bool() })) });
+export const DiscoveryList = z.record(z.string(), Discovery.nullable());
+
+// ---------------------------------------------------------------- node.go NodeManifest: what the original agent got back for its status
+const manifests = () => z.record(z.string(), z.unknown()).nullish();
+export const NodeManifest = obj({
+  meta: opt(obj({ initial: bool() })),
+  discovery: manifests(),
+  exporter: opt(obj({})),
+  configs: manifests(),
+  secrets: manifests(),
+  network: manifests(),
+  pods: manifests(),
+  volumes: manifests(),
+  endpoints: manifests(),
+});
