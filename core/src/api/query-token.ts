@@ -10,24 +10,17 @@ interface UrlHolder {
   originalUrl?: string;
 }
 
-const paramName = (part: string): string => {
-  const raw = part.split('=', 1)[0].replace(/\+/g, ' ');
+/** A form-encoded query component, decoded ('+' is a space); left as it is when it is not valid %-encoding. */
+const decode = (raw: string): string => {
+  const text = raw.replace(/\+/g, ' ');
   try {
-    return decodeURIComponent(raw).toLowerCase();
+    return decodeURIComponent(text);
   } catch {
-    return raw.toLowerCase();
+    return text;
   }
 };
-
-const paramValue = (part: string): string => {
-  const i = part.indexOf('=');
-  const raw = i < 0 ? '' : part.slice(i + 1).replace(/\+/g, ' ');
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-};
+const paramName = (part: string): string => decode(part.split('=', 1)[0]).toLowerCase();
+const paramValue = (part: string): string => (part.includes('=') ? decode(part.slice(part.indexOf('=') + 1)) : '');
 
 /** A URL without any x-lastbackend-token parameter, and the first one's value (undefined: none given). */
 export function splitQueryToken(url: string): { url: string; token?: string } {
