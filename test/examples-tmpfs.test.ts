@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { DRIVER_API_VERSION, driverIdentity, isDriverDefinition, type DriverDefinition, type StorageDriver } from '@lastbackend/sdk';
 import { runCsiConformance, packageDriverInfo } from '@lastbackend/sdk/testing';
 import { installTarball, packExample } from './example-package';
-import { IMAGE, TestServer, readyPods, uniq, waitFor } from './harness';
+import { IMAGE, TestServer, readyPods, removeHostOverlay, uniq, waitFor } from './harness';
 
 interface TmpfsConfig {
   root: string;
@@ -136,6 +136,8 @@ describe('the example swapped into a running platform', () => {
     const ids = s?.containers() ?? [];
     await s?.stop();
     if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+    // stop(), not cleanup() (that would remove the data dir under the mounted tmpfs): so the overlay goes here.
+    removeHostOverlay();
     for (let i = 0; i < 5 && mountAt(root2)?.[0] === 'tmpfs'; i++) execFileSync('umount', [root2]);
   });
 
