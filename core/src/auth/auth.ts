@@ -20,6 +20,13 @@ import type { PeerIdentity } from '../tls/cert-info';
  */
 export type Principal = { role: 'admin' } | { role: 'join'; token: string } | { role: 'node'; node: string; certified: boolean };
 
+/** Who a caller is, as the audit trail and error messages name it (never a secret). */
+export function principalName(p: Principal | undefined): string {
+  if (!p) return 'anonymous';
+  if (p.role === 'admin') return 'admin';
+  return p.role === 'join' ? `join-token/${p.token}` : `node/${p.node}`;
+}
+
 export interface JoinToken {
   kind: 'Token';
   version: 'v1';
