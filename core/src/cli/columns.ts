@@ -1,4 +1,5 @@
 // Table columns of `lb get`, per kind.
+import { parseCpu, parseRam } from '@lastbackend/sdk';
 import type { Cluster, Config, Deployment, Endpoint, Namespace, Node, Pod, Route, Secret, Service, Volume } from '@lastbackend/sdk';
 import { formatAge, formatBytes, formatCpu } from './output';
 
@@ -23,11 +24,25 @@ export interface TableData {
 const dash = (s: string | number | undefined | null) => (s === undefined || s === null || s === '' ? '-' : String(s));
 const list = (xs: readonly string[] | undefined) => (xs && xs.length ? xs.join(',') : '-');
 
+const QUOTA_DIMENSIONS = ['cpu', 'ram', 'storage', 'pods', 'services', 'volumes'] as const;
+
+/** "used/limit" of one quota dimension ("used" alone where the namespace sets no limit), in cores and bytes. */
+export function usedOfLimit(n: Namespace, d: (typeof QUOTA_DIMENSIONS)[number]): string {
+  const used = n.status?.resources?.used?.[d];
+  const limit = n.spec.resources?.limits?.[d];
+  const show = (v: number) => (d === 'cpu' ? formatCpu(v) : d === 'ram' || d === 'storage' ? formatBytes(v) : String(v));
+  const lim = limit === undefined ? undefined : d === 'cpu' ? parseCpu(limit) : d === 'ram' || d === 'storage' ? parseRam(limit) : Number(limit);
+  return `${used === undefined ? '-' : show(used)}${lim === undefined ? '' : `/${show(lim)}`}`;
+}
+
 export function tableOf(l: Listing, now: number = Date.now()): TableData {
   const age = (iso: string | undefined) => formatAge(iso, now);
   switch (l.kind) {
     case 'namespace':
-      return { head: ['NAME', 'STATE', 'AGE'], rows: l.items.map((n) => [n.meta.name, dash(n.status?.state), age(n.meta.created)]) };
+      return {
+        head: ['NAME', 'STATE', ...QUOTA_DIMENSIONS.map((d) => d.toUpperCase()), 'AGE'],
+        rows: l.items.map((n) => [n.meta.name, dash(n.status?.state), ...QUOTA_DIMENSIONS.map((d) => usedOfLimit(n, d)), age(n.meta.created)]),
+      };
     case 'service':
       return {
         head: ['NAME', 'STATE', 'REPLICAS', 'DEPLOYMENT', 'PORTS', 'AGE'],

@@ -6,7 +6,7 @@ import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
-import { DRIVER_KINDS, ipv4, LbError, labels, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
+import { DRIVER_KINDS, ipv4, LbError, labels, NamespaceResources, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
 import { packageName, packageRef } from './package-name';
 import { DEFAULT_DRIVERS, DEFAULT_PLUGINS } from './defaults';
 import { mergeDrivers, NO_DRIVER } from './merge';
@@ -129,6 +129,14 @@ export const KernelConfig = z
       })
       .strict()
       .default({ enabled: false, plugin: DEFAULT_PLUGINS.ingress, config: {}, http: '0.0.0.0:80', domain: 'lb.local' }),
+    quota: z
+      .object({
+        default: NamespaceResources.optional().describe(
+          "a namespace's spec.resources ({limits, defaults}) given to every namespace written without one, the first-start default namespace included",
+        ),
+      })
+      .strict()
+      .default({}),
     logs: z
       .object({ retention: z.number().int().min(60).default(7 * 86400).describe('seconds a collected log line is kept') })
       .strict()

@@ -3,7 +3,7 @@
 // that the API, the controller and the ingress share.
 import { Inject, Injectable, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Namespace as EtcdNamespace } from 'etcd3';
-import type { Namespace } from '@lastbackend/sdk';
+import type { Namespace, NamespaceResources } from '@lastbackend/sdk';
 import { ClusterState } from '../cluster/cluster';
 import type { KernelConfig } from '../config/config';
 import { openState, secretBoxFor, type OpenState } from '../ha/state';
@@ -60,13 +60,13 @@ export class StorePart implements OnModuleInit, OnApplicationShutdown {
       const state = await openState(this.cfg, this.log.child('store'));
       let box: SecretBox;
       try {
-        await ensureDefaultNamespace(state.store);
+        await ensureDefaultNamespace(state.store, this.cfg.quota.default);
         box = secretBoxFor(this.cfg, this.log);
       } catch (e) {
         await state.close().catch(() => undefined);
         throw e;
       }
-      const resources = new Resources(state.store, box, this.cfg.network.service_cidr);
+      const resources = new Resources(state.store, box, this.cfg.network.service_cidr, this.cfg.quota.default);
       const cluster = new ClusterState(state.store, VERSION, this.cfg.network);
       this.opened = { state, box, resources, cluster };
     });
@@ -80,10 +80,11 @@ export class StorePart implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-async function ensureDefaultNamespace(store: Store): Promise<void> {
+/** The namespace `default`, made on the first start with the cluster's default quota (quota.default), if any. */
+async function ensureDefaultNamespace(store: Store, quota: NamespaceResources | undefined): Promise<void> {
   await store.txn(async (tx) => {
     if (await tx.get(keys.namespace('default'))) return;
-    const ns: Namespace = { kind: 'Namespace', version: 'v1', meta: newMeta({ name: 'default' }), spec: {}, status: { state: 'ready' } };
+    const ns: Namespace = { kind: 'Namespace', version: 'v1', meta: newMeta({ name: 'default' }), spec: quota ? { resources: quota } : {}, status: { state: 'ready' } };
     tx.put(keys.namespace('default'), ns);
   });
 }

@@ -17,7 +17,9 @@ import {
   type Deployment,
   type ManifestKind,
   type Namespace,
+  type NamespaceResources,
   type NamespacedKind,
+  type Volume,
   type Secret,
   type Service,
   type ServiceStatus,
@@ -31,6 +33,7 @@ import { ApplyMapRequest, applyStatus, manifestsOfApplyMap, type ApplyStatus, ty
 import { deploymentRole, parseDeploymentRequest, type DeploymentRole } from './deployment-requests';
 import { stableStringify } from './hash';
 import { newDeployment, nextVersion, versionHash } from './versions';
+import { account, quotaProblems, type Loads } from './quota';
 import type { SecretBox } from './secret-box';
 
 type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string } & Namespace['meta']; spec: unknown; status: unknown };
@@ -58,7 +61,56 @@ export class Resources {
     private readonly box: SecretBox,
     /** Service VIPs come from here. */
     private readonly serviceCidr = '10.211.0.0/16',
+    /** The quota of a namespace created without spec.resources (server config quota.default). */
+    private readonly defaultQuota?: NamespaceResources,
   ) {}
+
+  // ---------------------------------------------------------------- quotas
+  /**
+   * Runs fn in one store transaction and refuses all of it when it would take one of `namespaces` over its
+   * quota. The check reads inside the same transaction, after fn's writes and before the commit, and the
+   * store serialises transactions (level runs one at a time; etcd retries one that lost a race), so two
+   * changes that each fit alone cannot both commit when together they do not.
+   */
+  private withinQuota<R>(namespaces: readonly string[], fn: (tx: Txn) => Promise<R>): Promise<R> {
+    return this.store.txn(async (tx) => {
+      const before = new Map<string, Loads>();
+      for (const ns of new Set(namespaces)) before.set(ns, await this.loads(tx, ns));
+      const result = await fn(tx);
+      for (const [ns, b] of before) {
+        const n = await tx.get<Namespace>(keys.namespace(ns));
+        const quota = n?.spec.resources;
+        if (!quota?.limits) continue;
+        const a = await this.loads(tx, ns);
+        const problems = quotaProblems(ns, quota, account(b.services, b.volumes, quota), account(a.services, a.volumes, quota));
+        if (problems.length)
+          throw new LbError('FAILED_PRECONDITION', problems.join('; '), {
+            fix: `lower what you ask for, or ask an admin to raise namespace "${ns}"'s spec.resources.limits (\`lb get namespace ${ns}\` shows used/limit)`,
+          });
+      }
+      return result;
+    });
+  }
+
+  /** The services (with the version a rollout replaces) and volumes of a namespace, as its quota counts them. */
+  private async loads(tx: Txn, ns: string): Promise<Loads> {
+    const services: Loads['services'] = [];
+    for (const s of await tx.list<StoredService>(keys.service(ns))) {
+      // A service being deleted is on its way out: its pods are stopping, and it no longer counts.
+      if (s.status.state === 'destroying') continue;
+      const active = s.status.deployment ? await tx.get<Deployment>(keys.deployment(ns, s.meta.name, s.status.deployment)) : undefined;
+      const rolling = active !== undefined && active.spec.hash !== versionHash(s.spec);
+      services.push({ name: s.meta.name, replicas: s.spec.replicas, template: s.spec.template, ...(rolling ? { previous: active.spec.template } : {}) });
+    }
+    const volumes = (await tx.list<Volume>(keys.object('volume', ns))).map((v) => ({ name: v.meta.name, storage: v.spec.capacity?.storage }));
+    return { services, volumes };
+  }
+
+  /** The namespace with what it uses of its quota (status.resources.used), computed now. */
+  private async withUsage(n: Namespace): Promise<Namespace> {
+    const l = await this.store.txn((tx) => this.loads(tx, n.meta.name));
+    return { ...n, status: { ...n.status, resources: { used: account(l.services, l.volumes, n.spec.resources).used } } };
+  }
 
   private revealed<T extends NamespacedObject>(o: T): T {
     const s = o as unknown as Secret;
@@ -74,14 +126,14 @@ export class Resources {
   }
 
   // ---------------------------------------------------------------- namespaces
-  listNamespaces() {
-    return this.store.list<Namespace>(keys.namespace());
+  async listNamespaces(): Promise<Namespace[]> {
+    return Promise.all((await this.store.list<Namespace>(keys.namespace())).map((n) => this.withUsage(n)));
   }
 
   async getNamespace(ns: string): Promise<Namespace> {
     const n = await this.store.get<Namespace>(keys.namespace(ns));
     if (!n) throw notFound(`namespace "${ns}"`);
-    return n;
+    return this.withUsage(n);
   }
 
   createNamespace(body: unknown): Promise<Namespace> {
@@ -121,7 +173,8 @@ export class Resources {
     return n;
   }
 
-  private async upsertNamespace(tx: Txn, m: NamespaceManifest): Promise<{ object: Namespace; action: ApplyResult['action'] }> {
+  private async upsertNamespace(tx: Txn, given: NamespaceManifest): Promise<{ object: Namespace; action: ApplyResult['action'] }> {
+    const m = { ...given, spec: withDefaultQuota(given.spec, this.defaultQuota) };
     const key = keys.namespace(m.meta.name);
     const prev = await tx.get<Namespace>(key);
     if (prev?.status.state === 'destroying') throw new LbError('FAILED_PRECONDITION', `namespace "${m.meta.name}" is being deleted`);
@@ -147,7 +200,7 @@ export class Resources {
   createService(ns: string, body: unknown): Promise<Service> {
     const m = parseOrThrow(ServiceManifest, withKind(body, 'Service'), 'invalid service');
     checkNamespaceField(m, ns, '');
-    return this.store.txn(async (tx) => {
+    return this.withinQuota([ns], async (tx) => {
       await this.requireNamespace(tx, ns);
       if (await tx.get(keys.service(ns, m.meta.name)))
         throw new LbError('ALREADY_EXISTS', `service "${m.meta.name}" already exists in namespace "${ns}"`, {
@@ -159,7 +212,7 @@ export class Resources {
 
   updateService(ns: string, name: string, body: unknown): Promise<Service> {
     const u = parseOrThrow(ServiceUpdate, body, 'invalid service update');
-    return this.store.txn(async (tx) => withReplicas(await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, body)));
+    return this.withinQuota([ns], async (tx) => withReplicas(await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, body)));
   }
 
   private async updateServiceIn(tx: Txn, s: StoredService, u: ServiceUpdate, body: unknown): Promise<StoredService> {
@@ -188,7 +241,7 @@ export class Resources {
   rollback(ns: string, name: string, body: unknown): Promise<Service> {
     const req = parseOrThrow(RollbackRequest, body ?? {}, 'invalid rollback');
     const to = typeof req.to === 'string' ? Number(req.to.slice(1)) : req.to;
-    return this.store.txn(async (tx) => {
+    return this.withinQuota([ns], async (tx) => {
       const s = await this.requireService(tx, ns, name);
       const deps = (await tx.list<Deployment>(keys.deployment(ns, name))).sort((a, b) => a.spec.version - b.spec.version);
       const active = deps.find((d) => d.meta.name === s.status.deployment);
@@ -218,7 +271,7 @@ export class Resources {
       throw invalid([{ field: 'spec.template', reason: 'a new deployment is a new template: give one (to scale, PUT the active deployment or `lb scale`)' }], 'invalid deployment');
     const update = { spec: req.spec };
     const u = parseOrThrow(ServiceUpdate, update, 'invalid deployment');
-    return this.store.txn(async (tx) => this.versionAfter(tx, await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, update)));
+    return this.withinQuota([ns], async (tx) => this.versionAfter(tx, await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, update)));
   }
 
   /**
@@ -243,7 +296,7 @@ export class Resources {
   updateDeployment(ns: string, name: string, d: string, body: unknown): Promise<Deployment> {
     const update = { spec: parseDeploymentRequest(body, d).spec };
     const u = parseOrThrow(ServiceUpdate, update, 'invalid deployment');
-    return this.store.txn(async (tx) => {
+    return this.withinQuota([ns], async (tx) => {
       const s = await this.requireService(tx, ns, name);
       const { dep, role } = await this.deploymentOf(tx, s, d);
       if (role === 'superseded')
@@ -369,7 +422,8 @@ export class Resources {
       if (seen.has(id)) throw invalid([{ field: `${entries[i].path}.meta.name`, reason: `${m.kind} "${m.meta.name}" appears twice` }]);
       seen.add(id);
     });
-    return this.store.txn(async (tx) => {
+    const targets = manifests.map((m) => (m.kind === 'Namespace' ? m.meta.name : (m.meta.namespace ?? ns)));
+    return this.withinQuota(targets, async (tx) => {
       const results: ApplyResult[] = [];
       // Namespaces first, so services in the same file can land in them.
       for (const m of manifests.filter((x) => x.kind === 'Namespace') as NamespaceManifest[]) {
@@ -404,7 +458,7 @@ export class Resources {
     const m = parseOrThrow<AnyManifest>(Manifests[KIND_OF[kind]] as SchemaLike<AnyManifest>, implied, `invalid ${kind}`);
     checkNamespaceField(m, ns, '');
     if (replace !== undefined && m.meta.name !== replace) throw invalid([{ field: 'meta.name', reason: `must be "${replace}", the name in the path` }]);
-    return this.store.txn(async (tx) => {
+    return this.withinQuota(kind === 'volume' ? [ns] : [], async (tx) => {
       await this.requireNamespace(tx, ns);
       const exists = await tx.get(keys.object(kind, ns, m.meta.name));
       if (replace === undefined && exists) throw new LbError('ALREADY_EXISTS', `${kind} "${m.meta.name}" already exists in namespace "${ns}"`);
@@ -443,6 +497,11 @@ export class Resources {
     tx.put(key, object);
     return { object, action: prev ? 'updated' : 'created' };
   }
+}
+
+/** A namespace written without spec.resources gets the cluster's default quota (`resources: {}` opts out). */
+function withDefaultQuota(spec: Namespace['spec'], quota: NamespaceResources | undefined): Namespace['spec'] {
+  return spec.resources || !quota ? spec : { ...spec, resources: quota };
 }
 
 function parseManifest(raw: unknown, path: string): AnyManifest {

@@ -39,7 +39,23 @@ const object = <K extends string, M extends z.ZodTypeAny, S extends z.ZodTypeAny
   z.object({ kind: z.literal(kind), version: z.literal('v1'), meta: m, spec, status }).strict();
 const noStatus = () => z.object({}).strict();
 
-export const NamespaceObject = object('Namespace', meta({}), NamespaceManifest.shape.spec, z.object({ state: z.enum(['ready', 'destroying']) }).strict());
+const NamespaceUsageSchema = z
+  .object({
+    cpu: z.number().describe('millicores'),
+    ram: z.number().describe('bytes'),
+    storage: z.number().describe('bytes'),
+    pods: z.number(),
+    services: z.number(),
+    volumes: z.number(),
+  })
+  .strict()
+  .describe('what the namespace uses of its quota (computed when read): both versions count during a blue/green rollout');
+export const NamespaceObject = object(
+  'Namespace',
+  meta({}),
+  NamespaceManifest.shape.spec,
+  z.object({ state: z.enum(['ready', 'destroying']), resources: z.object({ used: NamespaceUsageSchema }).strict().optional() }).strict(),
+);
 
 export const ServiceObject = object(
   'Service',

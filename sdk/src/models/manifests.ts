@@ -461,23 +461,52 @@ const manifest = <K extends string, S extends z.ZodTypeAny>(kind: K, spec: S) =>
     })
     .strict();
 
-const NamespaceSpecModel = z
+const count = z.number().int().min(0, 'must be 0 or more').max(1_000_000);
+/** What a namespace may use in all: cpu and ram as containers request them, storage as volumes declare it. */
+export const NamespaceLimits = z
   .object({
-    resources: z.object({ limits: ResourceLimits.optional() }).strict().optional(),
+    cpu: cpu.optional().describe('cores requested by all replicas of all services (both versions during a blue/green rollout)'),
+    ram: ram.optional().describe('ram requested by all replicas of all services (both versions during a blue/green rollout)'),
+    storage: ram.optional().describe('the sum of its volumes\' capacity.storage'),
+    pods: count.optional().describe('replicas of all services (both versions during a blue/green rollout)'),
+    services: count.optional(),
+    volumes: count.optional(),
   })
   .strict();
+export type NamespaceLimits = z.infer<typeof NamespaceLimits>;
+/** What a container that requests nothing (no requests, no limits) counts with against the quota. */
+export const NamespaceDefaults = z.object({ cpu: cpu.optional(), ram: ram.optional() }).strict();
+export const NamespaceResources = z
+  .object({
+    limits: NamespaceLimits.optional(),
+    defaults: NamespaceDefaults.optional().describe("requests of a container that gives none: counted against the quota"),
+  })
+  .strict();
+export type NamespaceResources = z.infer<typeof NamespaceResources>;
+const NamespaceSpecModel = z.object({ resources: NamespaceResources.optional().describe('the quota: limits and default requests') }).strict();
 /** The original's namespace quota fields: each may be null (unset), as its Go client sends them. */
 const namespaceQuota = z
-  .object({ ram: orNull(ram).optional(), cpu: orNull(cpu).optional(), storage: z.string().nullable().optional() })
+  .object({
+    ram: orNull(ram).optional(),
+    cpu: orNull(cpu).optional(),
+    storage: orNull(z.union([z.literal(''), ram])).optional(),
+    pods: orNull(count).optional(),
+    services: orNull(count).optional(),
+    volumes: orNull(count).optional(),
+  })
   .strict()
   .nullable()
   .optional();
-const dropUnset = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+const dropUnset = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null && v !== ''));
 const NamespaceSpecInput = z
   .object({
     domain: z.string().nullable().optional().describe("the original's namespace domain: only empty is taken"),
     resources: z
-      .object({ limits: namespaceQuota, request: namespaceQuota.describe("the original's namespace requests: only empty is taken") })
+      .object({
+        limits: namespaceQuota,
+        defaults: NamespaceDefaults.nullable().optional(),
+        request: namespaceQuota.describe("the original's namespace requests: only empty is taken"),
+      })
       .strict()
       .nullable()
       .optional(),
@@ -490,20 +519,19 @@ const NamespaceSpecInput = z
         path: ['domain'],
         message: 'a namespace has no domain of its own here: routes answer at <route>.<namespace>.<ingress domain>, or at their own spec.domain',
       });
-    if (s.resources?.limits?.storage)
-      ctx.addIssue({ code: 'custom', path: ['resources', 'limits', 'storage'], message: 'a namespace limits ram and cpu here; a storage limit is not supported' });
     const req = s.resources?.request;
     if (req && Object.values(req).some((v) => v !== null && v !== undefined))
       ctx.addIssue({
         code: 'custom',
         path: ['resources', 'request'],
-        message: 'a namespace takes limits only here (the original stored requests without using them); give resources.limits',
+        message: 'a namespace takes limits and defaults here (the original stored requests without using them); give resources.limits, and resources.defaults for containers that request nothing',
       });
   })
   .transform(({ resources }) => {
     if (!resources) return {};
     const limits = resources.limits ? dropUnset(resources.limits) : undefined;
-    return { resources: limits ? { limits } : {} };
+    const defaults = resources.defaults ? dropUnset(resources.defaults) : undefined;
+    return { resources: { ...(limits ? { limits } : {}), ...(defaults ? { defaults } : {}) } };
   });
 const NamespaceSpec = into(NamespaceSpecInput, NamespaceSpecModel);
 

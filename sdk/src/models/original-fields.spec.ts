@@ -224,15 +224,18 @@ describe('an original Service, field by field', () => {
 });
 
 describe('the other original kinds, as its Go client sends them', () => {
-  it('Namespace: domain null or "" and resources null are taken; limits map, requests and a domain are refused', () => {
+  it('Namespace: domain null or "" and resources null are taken, a storage limit too; requests and a domain are refused', () => {
     const ns = (spec: Json) => ({ kind: 'Namespace', meta: { name: 'demo' }, spec });
     expect(accepted<{ spec: unknown }>(NamespaceManifest, ns({ domain: null, resources: null })).spec).toEqual({});
     expect(accepted<{ spec: unknown }>(NamespaceManifest, ns({ domain: '', resources: { request: null, limits: { ram: '2GB', cpu: '2', storage: null } } })).spec).toEqual({
       resources: { limits: { ram: '2GB', cpu: '2' } },
     });
     refused(NamespaceManifest, ns({ domain: 'demo.example.com' }), 'spec.domain', /no domain of its own/);
-    refused(NamespaceManifest, ns({ resources: { request: { ram: '1GB', cpu: null, storage: null } } }), 'spec.resources.request', /limits only/);
-    refused(NamespaceManifest, ns({ resources: { limits: { storage: '10GB' } } }), 'spec.resources.limits.storage', /storage limit/);
+    refused(NamespaceManifest, ns({ resources: { request: { ram: '1GB', cpu: null, storage: null } } }), 'spec.resources.request', /limits and defaults/);
+    expect(accepted<{ spec: unknown }>(NamespaceManifest, ns({ resources: { limits: { storage: '10GB', ram: null, cpu: null } } })).spec).toEqual({
+      resources: { limits: { storage: '10GB' } },
+    });
+    refused(NamespaceManifest, ns({ resources: { limits: { storage: 'lots' } } }), 'spec.resources.limits.storage', /must be a size/);
   });
 
   it('Route: endpoint is the domain, type is not stored, port 0 and path "" are unset', () => {

@@ -43,7 +43,18 @@ interface Obj<K extends string, M extends ObjectMeta, Spec, Status> {
   status: Status;
 }
 
-export type Namespace = Obj<'Namespace', ObjectMeta, NamespaceManifest['spec'], { state: 'ready' | 'destroying' }>;
+/** What a namespace uses of its quota: cpu in millicores, ram and storage in bytes, the rest counted. */
+export interface NamespaceUsage {
+  cpu: number;
+  ram: number;
+  storage: number;
+  pods: number;
+  services: number;
+  volumes: number;
+}
+
+/** status.resources.used is computed when the namespace is read (never stored). */
+export type Namespace = Obj<'Namespace', ObjectMeta, NamespaceManifest['spec'], { state: 'ready' | 'destroying'; resources?: { used: NamespaceUsage } }>;
 
 export interface ServiceStatus {
   state: 'provisioning' | 'ready' | 'degraded' | 'destroying' | 'error';

@@ -46,7 +46,13 @@ interface WireFixtures {
 }
 
 export const WIRE_FIXTURES: WireFixtures = {
-  namespace: { kind: 'Namespace', version: 'v1', meta: meta('demo', { description: 'the demo' }), spec: { resources: { limits: { ram: 2147483648, cpu: '2' } } }, status: { state: 'ready' } },
+  namespace: {
+    kind: 'Namespace',
+    version: 'v1',
+    meta: meta('demo', { description: 'the demo' }),
+    spec: { resources: { limits: { ram: 2147483648, cpu: '2', storage: '10gib', pods: 20, services: 5, volumes: 3 }, defaults: { cpu: '100m', ram: 67108864 } } },
+    status: { state: 'ready', resources: { used: { cpu: 1500, ram: 536870912, storage: 1073741824, pods: 4, services: 2, volumes: 1 } } },
+  },
   bareNamespace: { kind: 'Namespace', version: 'v1', meta: meta('bare', {}), spec: {}, status: { state: 'destroying' } },
   service: {
     kind: 'Service',

@@ -2,6 +2,7 @@
 // as the original's strings (a limit written as a number is listed in `numeric`).
 import { z } from 'zod';
 import { NamespaceObject } from '../models/answers';
+import type { NamespaceLimits } from '../models/manifests';
 import type { Namespace } from '../models/resources';
 import { decodeQuantities, encodeQuantities, namespaceEndpoint, omit, quantitiesView, selfLink, wireSchema, type WireContext } from './common';
 
@@ -13,25 +14,47 @@ export const NamespaceView = wireSchema<Namespace>()(
         endpoint: z.string().describe('<namespace>.<discovery suffix>, the domain its services are found under'),
       })
       .strict(),
-    spec: z.object({ resources: z.object({ limits: quantitiesView(['ram', 'cpu']).optional() }).strict().optional() }).strict(),
+    spec: z
+      .object({
+        resources: z
+          .object({
+            limits: quantitiesView(['ram', 'cpu', 'storage', 'pods', 'services', 'volumes']).optional(),
+            defaults: quantitiesView(['ram', 'cpu']).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict(),
   }).strict(),
 );
 export type NamespaceView = z.output<typeof NamespaceView>;
 
 export function encodeNamespace(n: Namespace, ctx: WireContext): NamespaceView {
-  const limits = n.spec.resources?.limits;
+  const r = n.spec.resources;
   return {
     ...n,
     meta: { ...n.meta, self_link: selfLink(n.meta.name), endpoint: namespaceEndpoint(n.meta.name, ctx) },
-    spec: n.spec.resources ? { resources: limits ? { limits: encodeQuantities(limits) } : {} } : {},
+    spec: r
+      ? { resources: { ...(r.limits ? { limits: encodeQuantities(r.limits) } : {}), ...(r.defaults ? { defaults: encodeQuantities(r.defaults) } : {}) } }
+      : {},
   };
 }
 
 export function decodeNamespace(w: NamespaceView): Namespace {
-  const limits = w.spec.resources?.limits;
+  const r = w.spec.resources;
+  const limits = r?.limits ? decodeQuantities(r.limits) : undefined;
   return {
     ...w,
     meta: omit(w.meta, 'self_link', 'endpoint'),
-    spec: w.spec.resources ? { resources: limits ? { limits: decodeQuantities(limits) } : {} } : {},
+    spec: r
+      ? {
+          resources: {
+            // Counts go out as strings like every quantity, listed in `numeric`: they come back as numbers.
+            ...(limits ? { limits: limits as NamespaceLimits } : {}),
+            ...(r.defaults ? { defaults: decodeQuantities(r.defaults) } : {}),
+          },
+        }
+      : {},
   };
 }
+

@@ -15,10 +15,12 @@ function roundTrip<M, W>(model: M, encode: (m: M) => W, decode: (w: W) => M, sch
 }
 
 describe('wire format v1', () => {
-  it('Namespace: self_link, endpoint, limits as strings', () => {
+  it('Namespace: self_link, endpoint, limits and defaults as strings, usage as numbers', () => {
     const w = roundTrip(F.namespace, (m) => wire.encodeNamespace(m, ctx), wire.decodeNamespace, wire.NamespaceView);
     expect(w.meta).toMatchObject({ self_link: 'demo', endpoint: 'demo.lb.local' });
-    expect(w.spec.resources?.limits).toEqual({ ram: '2147483648', cpu: '2', numeric: ['ram'] });
+    expect(w.spec.resources?.limits).toEqual({ ram: '2147483648', cpu: '2', storage: '10gib', pods: '20', services: '5', volumes: '3', numeric: ['ram', 'pods', 'services', 'volumes'] });
+    expect(w.spec.resources?.defaults).toEqual({ cpu: '100m', ram: '67108864', numeric: ['ram'] });
+    expect(w.status.resources?.used).toEqual({ cpu: 1500, ram: 536870912, storage: 1073741824, pods: 4, services: 2, volumes: 1 });
     roundTrip(F.bareNamespace, (m) => wire.encodeNamespace(m, ctx), wire.decodeNamespace, wire.NamespaceView);
   });
 
