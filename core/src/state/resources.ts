@@ -68,20 +68,19 @@ export class Resources {
   // ---------------------------------------------------------------- quotas
   /**
    * Runs fn in one store transaction and refuses all of it when it would take one of `namespaces` over its
-   * quota. The check reads inside the same transaction, after fn's writes and before the commit, and the
-   * store serialises transactions (level runs one at a time; etcd retries one that lost a race), so two
-   * changes that each fit alone cannot both commit when together they do not.
+   * quota. The check runs after fn's writes (the txn sees them) and before the commit, against the
+   * committed state read outside the txn: the store serialises transactions (level runs one at a time;
+   * etcd retries one whose view another commit changed, so what it read outside was its own snapshot),
+   * so two changes that each fit alone cannot both commit when together they do not. A namespace
+   * without limits costs one read.
    */
   private withinQuota<R>(namespaces: readonly string[], fn: (tx: Txn) => Promise<R>): Promise<R> {
     return this.store.txn(async (tx) => {
-      const before = new Map<string, Loads>();
-      for (const ns of new Set(namespaces)) before.set(ns, await this.loads(tx, ns));
       const result = await fn(tx);
-      for (const [ns, b] of before) {
-        const n = await tx.get<Namespace>(keys.namespace(ns));
-        const quota = n?.spec.resources;
+      for (const ns of new Set(namespaces)) {
+        const quota = (await tx.get<Namespace>(keys.namespace(ns)))?.spec.resources;
         if (!quota?.limits) continue;
-        const a = await this.loads(tx, ns);
+        const [b, a] = [await this.loads(this.store, ns), await this.loads(tx, ns)];
         const problems = quotaProblems(ns, quota, account(b.services, b.volumes, quota), account(a.services, a.volumes, quota));
         if (problems.length)
           throw new LbError('FAILED_PRECONDITION', problems.join('; '), {
@@ -93,7 +92,7 @@ export class Resources {
   }
 
   /** The services (with the version a rollout replaces) and volumes of a namespace, as its quota counts them. */
-  private async loads(tx: Txn, ns: string): Promise<Loads> {
+  private async loads(tx: Pick<Txn, 'get' | 'list'>, ns: string): Promise<Loads> {
     const services: Loads['services'] = [];
     for (const s of await tx.list<StoredService>(keys.service(ns))) {
       // A service being deleted is on its way out: its pods are stopping, and it no longer counts.
@@ -108,7 +107,7 @@ export class Resources {
 
   /** The namespace with what it uses of its quota (status.resources.used), computed now. */
   private async withUsage(n: Namespace): Promise<Namespace> {
-    const l = await this.store.txn((tx) => this.loads(tx, n.meta.name));
+    const l = await this.loads(this.store, n.meta.name);
     return { ...n, status: { ...n.status, resources: { used: account(l.services, l.volumes, n.spec.resources).used } } };
   }
 
