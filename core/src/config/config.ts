@@ -186,7 +186,18 @@ export interface ConfigSources {
   /** --config; else $LB_CONFIG; else <data dir>/config.yaml when it exists. */
   file?: string;
   env?: NodeJS.ProcessEnv;
-  flags?: { dataDir?: string; listen?: string; token?: string; name?: string; logLevel?: string; agent?: boolean; insecureHttp?: boolean; tlsSan?: string[] };
+  flags?: {
+    dataDir?: string;
+    listen?: string;
+    token?: string;
+    name?: string;
+    logLevel?: string;
+    agent?: boolean;
+    insecureHttp?: boolean;
+    tlsSan?: string[];
+    /** --default-quota "cpu=4,ram=8gib,pods=20,default-ram=128mib": laid over quota.default. */
+    defaultQuota?: string;
+  };
 }
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -226,6 +237,7 @@ export function loadConfig(src: ConfigSources = {}): KernelConfig {
     drivers: mergeDrivers(fromFile.drivers),
     store: storeFromEnv(fromFile.store, env),
     tls: tlsFromFlags(fromFile.tls, flags),
+    quota: quotaFromFlag(fromFile.quota, flags.defaultQuota),
   };
   const where = file ? `config ${file}` : 'config';
   const cfg = parseOrThrow(KernelConfig, merged, `invalid ${where}`);
@@ -238,6 +250,25 @@ function tlsFromFlags(file: unknown, flags: NonNullable<ConfigSources['flags']>)
   const base = (file && typeof file === 'object' ? file : {}) as Record<string, unknown>;
   const san = Array.isArray(base.san) ? base.san : [];
   return { ...base, ...(flags.insecureHttp ? { enabled: false } : {}), ...(flags.tlsSan?.length ? { san: [...san, ...flags.tlsSan] } : {}) };
+}
+
+const QUOTA_LIMITS = ['cpu', 'ram', 'storage', 'pods', 'services', 'volumes'];
+const COUNTS = ['pods', 'services', 'volumes'];
+
+/** --default-quota key=value pairs: limits by their name, default requests as default-cpu and default-ram. */
+export function quotaFromFlag(file: unknown, flag: string | undefined): unknown {
+  if (flag === undefined) return file;
+  const base = (file && typeof file === 'object' ? file : {}) as { default?: { limits?: object; defaults?: object } };
+  const limits: Record<string, string | number> = { ...(base.default?.limits ?? {}) } as Record<string, string | number>;
+  const defaults: Record<string, string> = { ...(base.default?.defaults ?? {}) } as Record<string, string>;
+  for (const pair of flag.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [key, value, extra] = pair.split('=').map((x) => x.trim());
+    if (!value || extra !== undefined) throw new LbError('INVALID_ARGUMENT', `--default-quota: "${pair}" must be key=value, e.g. ram=8gib`);
+    if (QUOTA_LIMITS.includes(key)) limits[key] = COUNTS.includes(key) && /^\d+$/.test(value) ? Number(value) : value;
+    else if (key === 'default-cpu' || key === 'default-ram') defaults[key.slice('default-'.length)] = value;
+    else throw new LbError('INVALID_ARGUMENT', `--default-quota: unknown key "${key}" (one of ${[...QUOTA_LIMITS, 'default-cpu', 'default-ram'].join(', ')})`);
+  }
+  return { ...base, default: { ...base.default, ...(Object.keys(limits).length ? { limits } : {}), ...(Object.keys(defaults).length ? { defaults } : {}) } };
 }
 
 /** $LB_ETCD_ENDPOINTS (comma-separated) selects etcd; $LB_SECRET_KEY_FILE names the secret key. */

@@ -13,6 +13,7 @@ export interface ServerOptions {
   agent?: boolean;
   insecureHttp?: boolean;
   tlsSan?: string[];
+  defaultQuota?: string;
   printConfig?: boolean;
 }
 
@@ -32,6 +33,7 @@ function serverConfig(ctx: CliContext, opts: ServerOptions) {
       agent: opts.agent,
       insecureHttp: opts.insecureHttp,
       tlsSan: opts.tlsSan,
+      defaultQuota: opts.defaultQuota,
     },
   });
 }
@@ -68,6 +70,10 @@ export function registerServer(program: Command, ctx: CliContext): void {
     .option('--log-level <level>', 'debug, info, warn, error or silent')
     .option('--no-agent', 'control plane only: no local node agent (nodes join with `lb agent`)')
     .option('--tls-san <name>', 'another host name or address for the server certificate (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--default-quota <list>',
+      'quota of namespaces written without spec.resources, e.g. cpu=4,ram=8gib,storage=50gib,pods=20,services=10,volumes=5,default-cpu=100m,default-ram=128mib (over the config\'s quota.default)',
+    )
     .option('--print-config', 'print the merged config (defaults, file, environment, flags; secrets masked) as YAML and exit')
     .option('--insecure-http', 'serve the API over plain HTTP (e.g. behind a TLS proxy): tokens and secrets cross the network in clear')
     .action((opts: ServerOptions) => runServerCommand(ctx, opts));
