@@ -1,5 +1,5 @@
 import { issuesToFields } from '../validation';
-import { ServiceManifest } from './manifests';
+import { NamespaceManifest, ServiceManifest } from './manifests';
 
 const service = (path: string) => ({
   kind: 'Service',
@@ -36,5 +36,25 @@ describe('volume mount targets', () => {
     expect(f.length).toBeGreaterThan(0);
     expect(f[0].field).toBe('spec.template.containers.0.volumes.0.path');
     expect(f[0].reason).toMatch(reason);
+  });
+});
+
+describe('namespace quota', () => {
+  const ns = (resources: unknown) => NamespaceManifest.safeParse({ kind: 'Namespace', meta: { name: 'team' }, spec: { resources } });
+  const problems = (resources: unknown) => {
+    const r = ns(resources);
+    return r.success ? [] : issuesToFields(r.error.issues).map((f) => `${f.field}: ${f.reason}`);
+  };
+
+  it('takes limits on cpu, ram, storage, pods, services and volumes, and default requests', () => {
+    const resources = { limits: { cpu: '4', ram: '8gib', storage: '50gib', pods: 20, services: 10, volumes: 5 }, defaults: { cpu: '100m', ram: '128mib' } };
+    expect(ns(resources).data?.spec).toEqual({ resources });
+  });
+
+  it('refuses a bad quantity, a negative or fractional count and an unknown key, naming the field', () => {
+    expect(problems({ limits: { ram: 'lots' } })).toEqual([expect.stringMatching(/^spec\.resources\.limits\.ram: must be a size/)]);
+    expect(problems({ limits: { pods: -1 } })).toEqual([expect.stringMatching(/^spec\.resources\.limits\.pods: must be 0 or more/)]);
+    expect(problems({ limits: { services: 1.5 } })).toEqual([expect.stringMatching(/^spec\.resources\.limits\.services/)]);
+    expect(problems({ defaults: { storage: '1gib' } })).toEqual([expect.stringMatching(/^spec\.resources\.defaults\.storage: unknown field/)]);
   });
 });
