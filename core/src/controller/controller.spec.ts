@@ -130,6 +130,17 @@ describe('Controller', () => {
     await expect(r.rollback('ns', 'web', { to: 'v9' })).rejects.toThrow(/v9 .*not kept/);
   });
 
+  it("reserves a container's request, else its limit, else its namespace's default request", async () => {
+    await r.updateNamespace('ns', { kind: 'Namespace', meta: { name: 'ns' }, spec: { resources: { defaults: { cpu: '100m', ram: '64mib' } } } });
+    const containers = [
+      { name: 'bare', image: { name: 'img:1' } },
+      { name: 'mixed', image: { name: 'img:1' }, resources: { requests: { cpu: '250m' }, limits: { ram: '32mib' } } },
+    ];
+    await r.createService('ns', { kind: 'Service', meta: { name: 'web' }, spec: { replicas: 1, template: { containers } } });
+    const [pod] = await until(pods, (p) => p.length === 1, 'a pod');
+    expect(pod.spec.resources).toEqual({ cpu: 350, ram: 96 * 1024 ** 2 });
+  });
+
   it('deletes a service with everything it made', async () => {
     await r.createService('ns', manifest(2));
     await until(pods, (p) => p.length === 2, 'pods');

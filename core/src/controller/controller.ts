@@ -2,11 +2,10 @@
 // endpoints). Each pass reads the desired state, compares it with what is stored and writes the
 // difference in one transaction, so a crash at any point is repaired by the next pass.
 import {
-  parseCpu,
-  parseRam,
   type Deployment,
   type Endpoint,
   type Namespace,
+  type NamespaceResources,
   type ObjectMeta,
   type Node,
   type Pod,
@@ -20,6 +19,7 @@ import { newMeta, touch } from '../store/meta';
 import type { Store, StoreEvent, Txn } from '../store/store';
 import { stableStringify } from '../state/hash';
 import { newDeployment, nextVersion, versionHash } from '../state/versions';
+import { podRequests } from '../state/quota';
 import { defaultScheduler, type BoundPod, type Scheduler } from '../scheduler/scheduler';
 import { PodIndex } from './pod-index';
 import type { Logger } from '../kernel/logger';
@@ -206,6 +206,8 @@ export class Controller {
       // Only this service's pods are read (their names start with it), not every pod of the namespace.
       const pods = (await tx.list<Pod>(podPrefix(ns, name))).filter((p) => p.meta.service === name);
       const w = new Writer(tx);
+      // A container that requests nothing reserves its namespace's default request (as its quota counts it).
+      const defaults = (await tx.get<Namespace>(keys.namespace(ns)))?.spec.resources?.defaults;
 
       if (!svc || svc.status.state === 'destroying') {
         await this.teardown(tx, w, ns, name, svc, deps, pods);
@@ -232,7 +234,7 @@ export class Controller {
         d.spec.replicas = desired;
         const mine = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
         for (let i = mine.length; i < desired; i++) {
-          const pod = newPod(svc, d);
+          const pod = newPod(svc, d, defaults);
           pods.push(pod);
           w.put(keys.pod(ns, pod.meta.name), pod, '');
         }
@@ -398,7 +400,7 @@ class Writer {
 const podNamePrefix = (service: string): string => `${service.slice(0, 52)}-`;
 const podPrefix = (ns: string, service: string): string => keys.pod(ns, podNamePrefix(service));
 
-function newPod(svc: Service, d: Deployment): Pod {
+function newPod(svc: Service, d: Deployment, defaults: NamespaceResources['defaults']): Pod {
   const name = podNamePrefix(svc.meta.name) + randomBytes(5).toString('hex');
   return {
     kind: 'Pod',
@@ -410,20 +412,17 @@ function newPod(svc: Service, d: Deployment): Pod {
       deployment: d.meta.name,
       node: '',
     },
-    spec: { template: d.spec.template, selector: d.spec.selector, destroy: false, resources: podResources(d.spec.template) },
+    spec: { template: d.spec.template, selector: d.spec.selector, destroy: false, resources: podResources(d.spec.template, defaults) },
     status: { state: 'pending', running: false, message: '', network: { host_ip: '', pod_ip: '' }, containers: [] },
   };
 }
 
-/** cpu (millicores) and ram (bytes) a pod asks for: requests, else limits, summed over containers. */
-export function podResources(t: PodTemplate): { cpu: number; ram: number } {
-  let cpu = 0;
-  let ram = 0;
-  for (const c of t.containers) {
-    const r = c.resources?.requests ?? c.resources?.limits;
-    if (r?.cpu !== undefined) cpu += parseCpu(r.cpu) ?? 0;
-    if (r?.ram !== undefined) ram += parseRam(r.ram) ?? 0;
-  }
+/**
+ * cpu (millicores) and ram (bytes) a pod asks for, summed over containers: each container's request,
+ * else its limit, else the namespace's default request (quota.ts counts it the same way).
+ */
+export function podResources(t: PodTemplate, defaults?: NamespaceResources['defaults']): { cpu: number; ram: number } {
+  const { cpu, ram } = podRequests(t, defaults);
   return { cpu, ram };
 }
 
