@@ -61,7 +61,7 @@ export class Resources {
     private readonly box: SecretBox,
     /** Service VIPs come from here. */
     private readonly serviceCidr = '10.211.0.0/16',
-    /** The quota of a namespace created without spec.resources (server config quota.default). */
+    /** The quota of a namespace written without spec.resources (server config quota.default, --default-quota). */
     private readonly defaultQuota?: NamespaceResources,
   ) {}
 
