@@ -157,6 +157,8 @@ describe('Auth', () => {
     await refused({ role: 'node', namespaces: ['a'] }, 'namespaces', /only for deployer and viewer/);
     await refused({ role: 'root' }, 'role', /must be node, admin, deployer or viewer/);
     await refused({ role: 'viewer', namespaces: ['Not A Name'] }, 'namespaces.0', /./);
+    await refused({ role: 'viewer', description: 'admin' }, 'description', /name other callers/);
+    await refused({ role: 'viewer', description: 'node/n1' }, 'description', /name other callers/);
     expect((await store.list(keys.token())).length).toBe((await auth.listTokens()).length);
   });
 

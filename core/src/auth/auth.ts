@@ -87,6 +87,8 @@ const sameHash = (a: Buffer, hexB: string | undefined) => {
 const secret = () => randomBytes(24).toString('base64url');
 
 const TOKEN_ROLES = ['node', ...API_ROLES] as const;
+/** Names principalName gives other callers: a description must not pass for one of them in the audit trail. */
+const RESERVED_NAME = /^(admin|anonymous)$|^(token|node|join-token)\//i;
 
 export const TokenRequest = z
   .object({
@@ -100,7 +102,13 @@ export const TokenRequest = z
       .max(100)
       .optional()
       .describe('deployer and viewer tokens: the only namespaces they may act in and see (absent: all namespaces)'),
-    description: z.string().min(1).max(256).optional().describe('who or what it is for: the name the token acts under'),
+    description: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((d) => !RESERVED_NAME.test(d), 'must not be "admin" or "anonymous" nor start with "token/", "node/" or "join-token/": those name other callers')
+      .optional()
+      .describe('who or what it is for: the name the token acts under'),
   })
   .strict()
   .superRefine((r, ctx) => {
