@@ -58,8 +58,6 @@ export interface StoredToken {
   };
   status: Record<string, never>;
 }
-/** @deprecated the old name of StoredToken */
-export type JoinToken = StoredToken;
 
 export interface NodeCredential {
   kind: 'Credential';
