@@ -5,7 +5,7 @@
 // reading a secret's value; a deployer of namespace A reading, writing or learning of namespace B,
 // making tokens or namespaces, swapping drivers; revoked tokens.
 import { allRoutes } from '../core/src/api/routes';
-import { TestServer, uniq } from './harness';
+import { lb, TestServer, uniq } from './harness';
 
 // ------------------------------------------------------------------ what this test expects
 /** Every route's permission ('+node': a node's own credential may call it too, for its own node). */
@@ -338,6 +338,18 @@ describe('scoped access', () => {
     const days = (Date.parse(row!.match(/\d{4}-\d\d-\d\dT\S+/)![0]) - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(29.9);
     expect(days).toBeLessThanOrEqual(30);
+    // The CLI with that token: it sees its namespaces only, and a refusal names what it lacks.
+    const asCi = (args: string[]) => lb(args, { ...s.env, LB_TOKEN: bearer });
+    const D = uniq('team-d');
+    expect((await as(s.token, '/namespace', { method: 'POST', body: { kind: 'Namespace', meta: { name: D } } })).status).toBe(201);
+    const seen = await asCi(['get', 'namespace']);
+    expect(seen.code).toBe(0);
+    expect(seen.stdout).toContain(A);
+    expect(seen.stdout).toContain(B);
+    expect(seen.stdout).not.toContain(D);
+    const refused = await asCi(['delete', 'namespace', A]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('token "cli-made" (role deployer) lacks "namespace.manage"');
     const bad = await s.lb(['token', 'create', '--role', 'viewer', '--uses', '3']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/uses.*only for node tokens/);
