@@ -221,6 +221,7 @@ describe('scoped access', () => {
         .replace(':kind', 'secret')
         .replace(/:(svc|d|pod|name|id|job|task)\b/g, 'nope');
     const wrong: string[] = [];
+    const answers = new Map<string, string>();
     let n = 0;
     for (const c of callers) {
       const jobs = allRoutes().map(async (r) => {
@@ -231,6 +232,7 @@ describe('scoped access', () => {
         // A stream (the node's) would never end: only a refusal's body is read.
         const message = res.status === 403 ? ((await res.json()) as { message: string }).message : (await res.body?.cancel(), '');
         n++;
+        answers.set(`${c.name} ${keyOf(r)}`, `${res.status} ${message.replaceAll(c.ns, 'NS')}`);
         const routeOwn = res.status === 403 && ROUTE_OWN_403[keyOf(r)]?.test(message);
         const ok = want === true ? res.status !== 401 && (res.status !== 403 || routeOwn) : res.status === want;
         if (!ok) wrong.push(`${c.name}: ${r.method} ${path} (${permission}) → ${res.status} ${message}, expected ${want === true ? 'not 401/403' : want}`);
@@ -239,6 +241,11 @@ describe('scoped access', () => {
     }
     expect(wrong).toEqual([]);
     expect(n).toBe(callers.length * allRoutes().length);
+    // Whether the other namespace exists or not, a deployer of A gets the same answer on every route.
+    const differs = allRoutes()
+      .filter((r) => r.path.includes(':ns') && answers.get(`deployer (other ns) ${keyOf(r)}`) !== answers.get(`deployer (absent ns) ${keyOf(r)}`))
+      .map((r) => `${keyOf(r)}: ${answers.get(`deployer (other ns) ${keyOf(r)}`)} / ${answers.get(`deployer (absent ns) ${keyOf(r)}`)}`);
+    expect(differs).toEqual([]);
     // The node's credential still works: nothing above took it away.
     expect((await as(tok.node, `/cluster/node/${node}/agent-key`)).status).toBe(200);
   });
