@@ -30,24 +30,33 @@ export interface LogEntry {
   line: string;
 }
 
+/** node: joins a node. admin: everything. deployer: applies, scales, execs in its namespaces. viewer: reads. */
+export type TokenRole = 'node' | 'admin' | 'deployer' | 'viewer';
+
 export interface TokenRequest {
-  role?: 'node';
-  /** Seconds until it expires (default 86400). */
+  role?: TokenRole;
+  /** Seconds until it expires (default 86400 for a node token, 30 days for the others). */
   ttl?: number;
-  /** Joins it allows (default 1). */
+  /** Joins it allows (default 1; node tokens only). */
   uses?: number;
-  /** Only this node name may join with it. */
+  /** Only this node name may join with it (node tokens only). */
   node?: string;
+  /** The namespaces a deployer or viewer token may act in (none: all of them). */
+  namespaces?: string[];
+  /** Who or what it is for: the name it acts under (in errors and the audit trail). */
   description?: string;
 }
 
 export interface TokenInfo {
   id: string;
-  role: 'node';
+  role: TokenRole;
   created: string;
   expires: string;
-  uses_left: number;
+  /** Joins left (node tokens only). */
+  uses_left?: number;
   node?: string;
+  /** Deployer and viewer tokens limited to these namespaces (absent: all). */
+  namespaces?: string[];
   description?: string;
 }
 

@@ -1,27 +1,42 @@
-// Bearer-token check in front of every route but /healthz, /cacerts and the API's documentation (/docs): 401 for a missing or unknown
-// token, 403 for a known caller outside its scope (a node asking for another's pods). Over TLS the
-// client certificate the socket verified against the cluster CA is part of who the caller is.
+// Bearer-token check in front of every route but the public ones (/healthz, /cacerts) and the API's
+// documentation (/docs): 401 for a missing, unknown, expired or revoked token; 403 for a known caller
+// outside its role or scope. The request is matched to its route definition (routes.ts), which names
+// the permission it takes; a route with :ns takes it in that namespace. Nodes and join tokens keep their
+// own rules (auth.ts `allowed`). Over TLS the client certificate the socket verified against the
+// cluster CA is part of who the caller is.
 // As in the original, the token may instead be a query parameter (?x-lastbackend-token=, for clients
 // that cannot set headers: a browser's EventSource or WebSocket); it wins over the header when both are
 // given, and is cut from the URL before anything after this middleware (routing, errors, logs) sees it.
 import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import { errorBody, type ErrorCode } from '@lastbackend/sdk';
-import { allowed, forbidden, type Auth, type Principal } from '../auth/auth';
+import { allowed, forbidden, isApiCaller, type Auth, type Principal } from '../auth/auth';
+import { refusal, type ApiCaller } from '../auth/permissions';
 import { identity, type PeerIdentity } from '../tls/cert-info';
 import { isDocsPath } from './docs';
 import { takeQueryToken } from './query-token';
+import { routeMatcher, type RouteMatch } from './route-match';
 import { allRoutes } from './routes';
 
 export type AuthedRequest = Request & { principal?: Principal };
 
-/** Routes anyone may call (routes.ts: callers 'public'): liveness, and the CA bundle an agent checks against its join token's hash. */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(allRoutes().filter((r) => r.callers.includes('public')).map((r) => r.path));
+/** Routes anyone may call (routes.ts: permission 'public'): liveness, and the CA bundle an agent checks against its join token's hash. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(allRoutes().filter((r) => r.permission === 'public').map((r) => r.path));
+
+const matchRoute = routeMatcher(allRoutes());
 
 function peerOf(req: Request): PeerIdentity | undefined {
   const socket = req.socket as Partial<TLSSocket>;
   if (!socket.encrypted || !socket.authorized || !socket.getPeerCertificate) return undefined;
   return identity(socket.getPeerCertificate());
+}
+
+/** Why an API caller may not make this request, or undefined when it may. */
+function apiRefusal(c: ApiCaller, route: RouteMatch | undefined): { status: 403 | 404; message: string } | undefined {
+  // No route: the router answers 404 for the owner's token; other tokens get the same without reaching it.
+  if (!route) return c.token === undefined ? undefined : { status: 404, message: 'no such route' };
+  const why = refusal(c, route.def.permission, route.params.ns);
+  return why ? { status: 403, message: why } : undefined;
 }
 
 export function authMiddleware(auth: Auth) {
@@ -32,14 +47,23 @@ export function authMiddleware(auth: Auth) {
     if (!token) return deny(res, 401, 'UNAUTHORIZED', 'missing bearer token: send "Authorization: Bearer <token>" (or ?x-lastbackend-token=<token>)');
     auth.authenticate(token, peerOf(req)).then(
       (p) => {
-        if (!p) return deny(res, 401, 'UNAUTHORIZED', token.startsWith('lbj.') ? 'invalid token: a join token that is unknown, used up, expired or revoked' : 'invalid token');
-        if (!allowed(p, req.method, req.path)) return deny(res, 403, 'FORBIDDEN', forbidden(p).message);
+        if (!p) return deny(res, 401, 'UNAUTHORIZED', invalidToken(token));
+        if (isApiCaller(p)) {
+          const no = apiRefusal(p, matchRoute(req.method, req.path));
+          if (no) return deny(res, no.status, no.status === 403 ? 'FORBIDDEN' : 'NOT_FOUND', no.message);
+        } else if (!allowed(p, req.method, req.path)) return deny(res, 403, 'FORBIDDEN', forbidden(p).message);
         req.principal = p;
         next();
       },
       (e: Error) => next(e),
     );
   };
+}
+
+function invalidToken(token: string): string {
+  if (token.startsWith('lbj.')) return 'invalid token: a join token that is unknown, used up, expired or revoked';
+  if (token.startsWith('lbt.')) return 'invalid token: unknown, expired or revoked';
+  return 'invalid token';
 }
 
 function deny(res: Response, status: number, reason: ErrorCode, message: string): void {

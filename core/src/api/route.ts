@@ -5,14 +5,9 @@ import { applyDecorators, createParamDecorator, HttpCode, RequestMapping, Reques
 import { parseOrThrow, type SchemaLike } from '@lastbackend/sdk';
 import type { Request } from 'express';
 import type { z } from 'zod';
+import type { Permission } from '../auth/permissions';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
-/**
- * Who may call a route: anyone; an admin token; a node with its own credential (its own routes only;
- * core/src/auth/auth.ts `allowed` decides); a join token.
- */
-export type Caller = 'public' | 'admin' | 'node' | 'join';
 
 /** A named schema: the name is its entry in the document's components. */
 export interface Named {
@@ -38,7 +33,13 @@ export interface RouteDef {
   path: string;
   tag: string;
   summary: string;
-  callers: readonly Caller[];
+  /**
+   * What the caller's role must grant (core/src/auth/permissions.ts): 'public' needs no token, 'join' a
+   * join token; a namespaced permission on a route with :ns holds only in the caller's namespaces.
+   */
+  permission: Permission;
+  /** A node's own credential may call it too, for its own node only (core/src/auth/auth.ts `allowed`). */
+  node?: true;
   /** Path parameters that take fewer values than any string. */
   params?: Record<string, z.ZodType>;
   query?: z.ZodObject;

@@ -41,7 +41,8 @@ import { DriverGroupSwapRequest, DriverSwapRequest } from '../config/config';
 import type { LeaderStatus } from '../ha/leader';
 import { ApplyMapRequest, ApplyStatusSchema } from '../state/apply-map';
 import { DeploymentRequest } from '../state/deployment-requests';
-import type { Caller, Named, RouteDef } from './route';
+import type { Permission } from '../auth/permissions';
+import type { Named, RouteDef } from './route';
 
 // The helpers keep each route's schema types (ROUTES.service.answer.json.schema is wire.ServiceView), so
 // that a test can hold the client's types against them.
@@ -52,12 +53,11 @@ const named = <S extends z.ZodType>(name: string, schema: S) => ({ name, schema 
 const json = <N extends Named>(n: N) => ({ json: n });
 const list = <N extends Named>(n: N) => ({ json: n, list: true as const });
 const none = { none: true as const };
-const ADMIN: readonly Caller[] = ['admin'];
-const NODE: readonly Caller[] = ['admin', 'node'];
+/** An agent's route: an admin, or the node's own credential for its own node. */
+const NODE = { permission: 'cluster.admin', node: true } as const;
 
-type RouteInput = Omit<RouteDef, 'status' | 'callers'> & Partial<Pick<RouteDef, 'status' | 'callers'>>;
-const route = <D extends RouteInput>(d: D): D & RouteDef =>
-  ({ callers: ADMIN, status: 'none' in d.answer ? 204 : 'notImplemented' in d.answer ? 501 : 200, ...d }) as D & RouteDef;
+type RouteInput = Omit<RouteDef, 'status'> & Partial<Pick<RouteDef, 'status'>>;
+const route = <D extends RouteInput>(d: D): D & RouteDef => ({ status: 'none' in d.answer ? 204 : 'notImplemented' in d.answer ? 501 : 200, ...d }) as D & RouteDef;
 
 // ---------------------------------------------------------------- named schemas
 // Objects answer in the wire format v1 (sdk/src/wire): the original's views with ours beside them. The
@@ -107,49 +107,50 @@ export const LogsQuery = z.object({
 // ---------------------------------------------------------------- routes
 export const ROUTES = {
   // system
-  health: route({ method: 'GET', path: '/healthz', tag: 'system', summary: 'liveness of the API server (no token needed)', callers: ['public'], answer: json(named('Health', HealthResult)) }),
+  health: route({ method: 'GET', path: '/healthz', tag: 'system', summary: 'liveness of the API server (no token needed)', permission: 'public', answer: json(named('Health', HealthResult)) }),
   cacerts: route({
     method: 'GET',
     path: '/cacerts',
     tag: 'system',
     summary: 'the cluster CA bundle (PEM), which join tokens pin by its SHA-256 (no token needed; over TLS only)',
-    callers: ['public'],
+    permission: 'public',
     answer: { text: 'application/x-pem-file', description: 'PEM certificates' },
   }),
 
   // cluster
-  cluster: route({ method: 'GET', path: '/cluster', tag: 'cluster', summary: 'cluster totals', answer: json(named('Cluster', wire.ClusterView)) }),
-  leader: route({ method: 'GET', path: '/cluster/leader', tag: 'cluster', summary: 'which server leads (runs the controller and scheduler) and whether this one does', answer: json(named('LeaderStatus', LeaderStatusSchema)) }),
+  cluster: route({ method: 'GET', path: '/cluster', permission: 'cluster.read', tag: 'cluster', summary: 'cluster totals', answer: json(named('Cluster', wire.ClusterView)) }),
+  leader: route({ method: 'GET', path: '/cluster/leader', permission: 'cluster.read', tag: 'cluster', summary: 'which server leads (runs the controller and scheduler) and whether this one does', answer: json(named('LeaderStatus', LeaderStatusSchema)) }),
   createToken: route({
     method: 'POST',
     path: '/cluster/token',
+    permission: 'token.manage',
     tag: 'cluster',
-    summary: 'make a join token; its secret is shown once',
+    summary: 'make a token: a join token (role node) or an API token with a role (admin, deployer, viewer) and namespaces; its secret is shown once',
     status: 201,
     body: { ...named('TokenRequest', TokenRequest), invalid: 'invalid token request' },
     answer: json(named('CreatedToken', CreatedTokenSchema)),
   }),
-  tokens: route({ method: 'GET', path: '/cluster/token', tag: 'cluster', summary: 'live join tokens: uses left, expiry, node', answer: list(named('TokenInfo', TokenInfoSchema)) }),
-  revokeToken: route({ method: 'DELETE', path: '/cluster/token/:id', tag: 'cluster', summary: 'revoke a join token (nodes that joined with it keep their credentials)', answer: none }),
+  tokens: route({ method: 'GET', path: '/cluster/token', permission: 'token.manage', tag: 'cluster', summary: 'live tokens: role, namespaces, expiry, and for join tokens uses left and node', answer: list(named('TokenInfo', TokenInfoSchema)) }),
+  revokeToken: route({ method: 'DELETE', path: '/cluster/token/:id', permission: 'token.manage', tag: 'cluster', summary: 'revoke a token at once (nodes that joined with a join token keep their credentials)', answer: none }),
   join: route({
     method: 'POST',
     path: '/cluster/join',
     tag: 'agent',
     summary: 'join a node with a join token: its credential and, over TLS, its certificate',
-    callers: ['join'],
+    permission: 'join',
     status: 201,
     body: { ...named('JoinRequest', JoinRequest), invalid: 'invalid join request' },
     answer: json(named('JoinResult', JoinResultSchema)),
   }),
-  nodes: route({ method: 'GET', path: '/cluster/node', tag: 'cluster', summary: 'list nodes, by name (the original\'s NodeList)', answer: json(named('NodeList', wire.NodeListView)) }),
-  node: route({ method: 'GET', path: '/cluster/node/:node', tag: 'cluster', summary: 'get a node', callers: NODE, params: nodeParam, answer: json(Node) }),
-  deleteNode: route({ method: 'DELETE', path: '/cluster/node/:node', tag: 'cluster', summary: 'remove a node and its credential; its pods are placed again elsewhere', params: nodeParam, answer: none }),
+  nodes: route({ method: 'GET', path: '/cluster/node', permission: 'cluster.read', tag: 'cluster', summary: 'list nodes, by name (the original\'s NodeList)', answer: json(named('NodeList', wire.NodeListView)) }),
+  node: route({ method: 'GET', path: '/cluster/node/:node', permission: 'cluster.read', tag: 'cluster', summary: 'get a node', node: true, params: nodeParam, answer: json(Node) }),
+  deleteNode: route({ method: 'DELETE', path: '/cluster/node/:node', permission: 'cluster.admin', tag: 'cluster', summary: 'remove a node and its credential; its pods are placed again elsewhere', params: nodeParam, answer: none }),
   agentKey: route({
     method: 'GET',
     path: '/cluster/node/:node/agent-key',
     tag: 'agent',
     summary: "over plain HTTP: the key this cluster's servers present to the node's agent",
-    callers: NODE,
+    ...NODE,
     params: nodeParam,
     answer: json(named('AgentKey', AgentKeyResult)),
   }),
@@ -158,7 +159,8 @@ export const ROUTES = {
     path: '/cluster/node/:node/certificate',
     tag: 'agent',
     summary: "a node's new certificate for its new key (renewal)",
-    callers: ['node'],
+    permission: 'node.self',
+    node: true,
     params: nodeParam,
     body: { ...named('CertificateRequest', CertificateRequest), invalid: 'invalid certificate request' },
     answer: json(named('Certificate', CertificateResult)),
@@ -166,6 +168,7 @@ export const ROUTES = {
   labelNode: route({
     method: 'PUT',
     path: '/cluster/node/:node/labels',
+    permission: 'cluster.admin',
     tag: 'cluster',
     summary: "change a node's labels: set adds or changes keys, remove drops them",
     params: nodeParam,
@@ -175,6 +178,7 @@ export const ROUTES = {
   nodeMeta: route({
     method: 'PUT',
     path: '/cluster/node/:node/meta',
+    permission: 'cluster.admin',
     tag: 'cluster',
     summary: "the original's node update: description and the whole set of labels (host facts are the agent's to report)",
     params: nodeParam,
@@ -186,7 +190,7 @@ export const ROUTES = {
     path: '/cluster/node/:node/status',
     tag: 'agent',
     summary: 'heartbeat and node status',
-    callers: NODE,
+    ...NODE,
     params: nodeParam,
     body: { ...named('NodeStatusReport', NodeStatusReport), invalid: 'invalid node status' },
     answer: json(Node),
@@ -196,7 +200,7 @@ export const ROUTES = {
     path: '/cluster/node/:node/ref/:kind/:ns/:name',
     tag: 'agent',
     summary: 'values of a secret or config that a pod of this node uses',
-    callers: NODE,
+    ...NODE,
     params: { ...nodeParam, kind: z.enum(['secret', 'config']) },
     answer: json(named('NodeRef', NodeRefResult)),
   }),
@@ -205,7 +209,7 @@ export const ROUTES = {
     path: '/cluster/node/:node/logs',
     tag: 'agent',
     summary: "the log collector's intake: lines of this node's pods, all or none",
-    callers: NODE,
+    ...NODE,
     params: nodeParam,
     body: { ...named('LogShipment', LogShipment), invalid: 'invalid log shipment' },
     // Its log shipper sends at most LOG_SHIPMENT_BYTES.
@@ -217,7 +221,7 @@ export const ROUTES = {
     path: '/cluster/node/:node/pod',
     tag: 'agent',
     summary: "status of the node's pods (reports for pods bound elsewhere are ignored)",
-    callers: NODE,
+    ...NODE,
     params: nodeParam,
     body: { ...named('PodReports', PodReports), invalid: 'invalid pod status report' },
     bodyLimit: 4 * MiB,
@@ -228,16 +232,17 @@ export const ROUTES = {
     path: '/cluster/node/:node/stream',
     tag: 'agent',
     summary: "what the node must run: a snapshot of its pods, then every change, the overlay map and the service table",
-    callers: NODE,
+    ...NODE,
     params: nodeParam,
     answer: { ndjson: named('NodeStreamEvent', NodeStreamEventSchema) },
   }),
 
   // drivers
-  drivers: route({ method: 'GET', path: '/cluster/driver', tag: 'driver', summary: "a node's drivers (the server's own, or ?node=)", query: driverQuery, answer: list(DriverState) }),
+  drivers: route({ method: 'GET', path: '/cluster/driver', permission: 'cluster.read', tag: 'driver', summary: "a node's drivers (the server's own, or ?node=)", query: driverQuery, answer: list(DriverState) }),
   swapDrivers: route({
     method: 'PUT',
     path: '/cluster/driver',
+    permission: 'cluster.admin',
     tag: 'driver',
     summary: 'swap several kinds to one package, all or none (a runtime with its image service)',
     query: driverQuery,
@@ -247,6 +252,7 @@ export const ROUTES = {
   swapDriver: route({
     method: 'PUT',
     path: '/cluster/driver/:kind',
+    permission: 'cluster.admin',
     tag: 'driver',
     summary: 'swap the driver of a kind, hot: workloads keep running',
     params: { kind: z.enum(DRIVER_KINDS) },
@@ -256,29 +262,32 @@ export const ROUTES = {
   }),
 
   // namespaces
-  namespaces: route({ method: 'GET', path: '/namespace', tag: 'namespace', summary: 'list namespaces', answer: list(Namespace) }),
+  namespaces: route({ method: 'GET', path: '/namespace', permission: 'namespace.read', tag: 'namespace', summary: 'list namespaces', answer: list(Namespace) }),
   createNamespace: route({
     method: 'POST',
     path: '/namespace',
+    permission: 'namespace.manage',
     tag: 'namespace',
     summary: 'create a namespace',
     status: 201,
     body: { ...named('NamespaceManifest', NamespaceManifest), invalid: 'invalid namespace' },
     answer: json(Namespace),
   }),
-  namespace: route({ method: 'GET', path: '/namespace/:ns', tag: 'namespace', summary: 'get a namespace', answer: json(Namespace) }),
+  namespace: route({ method: 'GET', path: '/namespace/:ns', permission: 'namespace.read', tag: 'namespace', summary: 'get a namespace', answer: json(Namespace) }),
   updateNamespace: route({
     method: 'PUT',
     path: '/namespace/:ns',
+    permission: 'namespace.manage',
     tag: 'namespace',
     summary: 'update a namespace',
     body: { ...named('NamespaceManifest', NamespaceManifest), invalid: 'invalid namespace' },
     answer: json(Namespace),
   }),
-  deleteNamespace: route({ method: 'DELETE', path: '/namespace/:ns', tag: 'namespace', summary: 'delete a namespace and everything in it', answer: none }),
+  deleteNamespace: route({ method: 'DELETE', path: '/namespace/:ns', permission: 'namespace.manage', tag: 'namespace', summary: 'delete a namespace and everything in it', answer: none }),
   apply: route({
     method: 'POST',
     path: '/namespace/:ns/apply',
+    permission: 'namespace.write',
     tag: 'namespace',
     summary: 'create or update many objects, all or nothing',
     body: { ...named('ApplyRequest', ApplyRequest), invalid: 'invalid manifest' },
@@ -289,6 +298,7 @@ export const ROUTES = {
   applyMap: route({
     method: 'PUT',
     path: '/namespace/:ns/apply',
+    permission: 'namespace.write',
     tag: 'namespace',
     summary: "the original's apply: manifests in maps by kind and name, all or nothing; answers which were provisioned",
     body: { ...named('ApplyMapRequest', ApplyMapRequest), invalid: 'invalid manifest' },
@@ -297,39 +307,43 @@ export const ROUTES = {
   }),
 
   // services
-  services: route({ method: 'GET', path: '/namespace/:ns/service', tag: 'service', summary: 'list services', answer: list(Service) }),
+  services: route({ method: 'GET', path: '/namespace/:ns/service', permission: 'namespace.read', tag: 'service', summary: 'list services', answer: list(Service) }),
   createService: route({
     method: 'POST',
     path: '/namespace/:ns/service',
+    permission: 'namespace.write',
     tag: 'service',
     summary: 'create a service',
     status: 201,
     body: { ...named('ServiceManifest', ServiceManifest), invalid: 'invalid service' },
     answer: json(Service),
   }),
-  service: route({ method: 'GET', path: '/namespace/:ns/service/:svc', tag: 'service', summary: 'get a service', answer: json(Service) }),
+  service: route({ method: 'GET', path: '/namespace/:ns/service/:svc', permission: 'namespace.read', tag: 'service', summary: 'get a service', answer: json(Service) }),
   updateService: route({
     method: 'PUT',
     path: '/namespace/:ns/service/:svc',
+    permission: 'namespace.write',
     tag: 'service',
     summary: 'update a service: replicas scale in place, a template change rolls out a new version',
     body: { ...named('ServiceUpdate', ServiceUpdate), invalid: 'invalid service update' },
     answer: json(Service),
   }),
-  deleteService: route({ method: 'DELETE', path: '/namespace/:ns/service/:svc', tag: 'service', summary: 'delete a service, its deployments and pods', answer: none }),
+  deleteService: route({ method: 'DELETE', path: '/namespace/:ns/service/:svc', permission: 'namespace.write', tag: 'service', summary: 'delete a service, its deployments and pods', answer: none }),
   rollback: route({
     method: 'POST',
     path: '/namespace/:ns/service/:svc/rollback',
+    permission: 'namespace.write',
     tag: 'service',
     summary: 'bring an earlier version back as a new one (default: the one before the active)',
     body: { ...named('RollbackRequest', RollbackRequest), invalid: 'invalid rollback' },
     answer: json(Service),
   }),
-  deployments: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment', tag: 'service', summary: 'deployments (versions) of a service', answer: list(Deployment) }),
-  deployment: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d', tag: 'service', summary: 'get a deployment', answer: json(Deployment) }),
+  deployments: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment', permission: 'namespace.read', tag: 'service', summary: 'deployments (versions) of a service', answer: list(Deployment) }),
+  deployment: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d', permission: 'namespace.read', tag: 'service', summary: 'get a deployment', answer: json(Deployment) }),
   createDeployment: route({
     method: 'POST',
     path: '/namespace/:ns/service/:svc/deployment',
+    permission: 'namespace.write',
     tag: 'service',
     summary: 'a new template for the service: the controller rolls it out as the next deployment, which this answers (not stored yet)',
     status: 202,
@@ -339,6 +353,7 @@ export const ROUTES = {
   updateDeployment: route({
     method: 'PUT',
     path: '/namespace/:ns/service/:svc/deployment/:d',
+    permission: 'namespace.write',
     tag: 'service',
     summary: 'the active (or rolling-out) deployment: replicas scale the service, a template rolls out a new version; an older one is refused (rollback)',
     body: { ...named('DeploymentRequest', DeploymentRequest), invalid: 'invalid deployment' },
@@ -347,15 +362,17 @@ export const ROUTES = {
   deleteDeployment: route({
     method: 'DELETE',
     path: '/namespace/:ns/service/:svc/deployment/:d',
+    permission: 'namespace.write',
     tag: 'service',
     summary: 'refused: the controller removes deployments (409 for the serving one, 501 for one kept for rollback); the error says what to do',
     answer: none,
   }),
-  deploymentPods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d/pod', tag: 'service', summary: 'pods of a deployment', answer: list(Pod) }),
-  servicePods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/pod', tag: 'service', summary: 'pods of a service', answer: list(Pod) }),
+  deploymentPods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d/pod', permission: 'namespace.read', tag: 'service', summary: 'pods of a deployment', answer: list(Pod) }),
+  servicePods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/pod', permission: 'namespace.read', tag: 'service', summary: 'pods of a service', answer: list(Pod) }),
   serviceLogs: route({
     method: 'GET',
     path: '/namespace/:ns/service/:svc/logs',
+    permission: 'logs.read',
     tag: 'service',
     summary: 'log lines of all pods (or one), in time order; follows with follow=true',
     query: LogsQuery,
@@ -363,23 +380,24 @@ export const ROUTES = {
   }),
 
   // pods
-  pods: route({ method: 'GET', path: '/namespace/:ns/pod', tag: 'pod', summary: 'pods of a namespace', answer: list(Pod) }),
-  pod: route({ method: 'GET', path: '/namespace/:ns/pod/:pod', tag: 'pod', summary: 'get a pod', answer: json(Pod) }),
+  pods: route({ method: 'GET', path: '/namespace/:ns/pod', permission: 'namespace.read', tag: 'pod', summary: 'pods of a namespace', answer: list(Pod) }),
+  pod: route({ method: 'GET', path: '/namespace/:ns/pod/:pod', permission: 'namespace.read', tag: 'pod', summary: 'get a pod', answer: json(Pod) }),
   exec: route({
     method: 'POST',
     path: '/namespace/:ns/pod/:pod/exec',
+    permission: 'namespace.exec',
     tag: 'pod',
     summary: 'run a command in a container of the pod (output bounded)',
     body: { ...named('ExecRequest', ExecRequest), invalid: 'invalid exec request' },
     answer: json(named('ExecResult', ExecResultSchema)),
   }),
-  endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', tag: 'service', summary: 'service endpoints (ready pod addresses)', answer: list(Endpoint) }),
+  endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', permission: 'namespace.read', tag: 'service', summary: 'service endpoints (ready pod addresses)', answer: list(Endpoint) }),
 
   // the original's components: ingress (run by `lb server`) and discovery (a plugin of each node's agent)
-  ingresses: route({ method: 'GET', path: '/ingress', tag: 'component', summary: 'where the ingress runs: this server, and nodes that report it, by name', answer: json(ComponentListSchema('IngressList')) }),
-  ingress: route({ method: 'GET', path: '/ingress/:name', tag: 'component', summary: 'one ingress, by server or node name', answer: json(Component('Ingress')) }),
-  discoveries: route({ method: 'GET', path: '/discovery', tag: 'component', summary: 'nodes whose agent runs the discovery DNS plugin, by name', answer: json(ComponentListSchema('DiscoveryList')) }),
-  discovery: route({ method: 'GET', path: '/discovery/:name', tag: 'component', summary: 'the discovery DNS of one node', answer: json(Component('Discovery')) }),
+  ingresses: route({ method: 'GET', path: '/ingress', permission: 'cluster.read', tag: 'component', summary: 'where the ingress runs: this server, and nodes that report it, by name', answer: json(ComponentListSchema('IngressList')) }),
+  ingress: route({ method: 'GET', path: '/ingress/:name', permission: 'cluster.read', tag: 'component', summary: 'one ingress, by server or node name', answer: json(Component('Ingress')) }),
+  discoveries: route({ method: 'GET', path: '/discovery', permission: 'cluster.read', tag: 'component', summary: 'nodes whose agent runs the discovery DNS plugin, by name', answer: json(ComponentListSchema('DiscoveryList')) }),
+  discovery: route({ method: 'GET', path: '/discovery/:name', permission: 'cluster.read', tag: 'component', summary: 'the discovery DNS of one node', answer: json(Component('Discovery')) }),
 };
 
 // ---------------------------------------------------------------- the original's routes that answer 501
@@ -394,36 +412,36 @@ const NO_EXPORTER =
 const NO_EVENTS = 'events are not implemented yet: they come with the watch/events capability (a later issue)';
 const NO_JOBS = 'jobs and tasks are not implemented yet: they come with the Jobs capability (a later issue)';
 
-const unserved = (method: RouteDef['method'], path: string, tag: string, summary: string, message: string) =>
-  route({ method, path, tag, summary: `${summary} (the original's; answers 501: ${message})`, answer: { notImplemented: message } });
+const unserved = (method: RouteDef['method'], path: string, permission: Permission, tag: string, summary: string, message: string) =>
+  route({ method, path, permission, tag, summary: `${summary} (the original's; answers 501: ${message})`, answer: { notImplemented: message } });
 
 export const NOT_IMPLEMENTED_ROUTES = {
-  nodeConnect: unserved('PUT', '/cluster/node/:node', 'agent', "the original agent's registration", NODE_JOINS),
-  nodeSpec: unserved('GET', '/cluster/node/:node/spec', 'agent', "what the original agent fetched to run", 'a node follows GET /cluster/node/{node}/stream: a snapshot of its pods, then every change, the overlay map and the service table'),
-  ingressConnect: unserved('PUT', '/ingress/:name', 'component', "the original ingress's registration", INGRESS_RUNS),
-  ingressStatus: unserved('PUT', '/ingress/:name/status', 'component', "the original ingress's status report", INGRESS_RUNS),
-  ingressRemove: unserved('DELETE', '/ingress/:name', 'component', 'remove an ingress', `${INGRESS_RUNS}; set ingress.enabled to false to stop it`),
-  discoveryConnect: unserved('PUT', '/discovery/:name', 'component', "the original discovery's registration", DISCOVERY_RUNS),
-  discoveryStatus: unserved('PUT', '/discovery/:name/status', 'component', "the original discovery's status report", DISCOVERY_RUNS),
-  discoveryRemove: unserved('DELETE', '/discovery/:name', 'component', 'remove a discovery', `${DISCOVERY_RUNS}; set discovery.enabled to false to stop it`),
-  exporters: unserved('GET', '/exporter', 'component', 'list exporters', NO_EXPORTER),
-  exporter: unserved('GET', '/exporter/:name', 'component', 'get an exporter', NO_EXPORTER),
-  exporterConnect: unserved('PUT', '/exporter/:name', 'component', "the original exporter's registration", NO_EXPORTER),
-  exporterStatus: unserved('PUT', '/exporter/:name/status', 'component', "the original exporter's status report", NO_EXPORTER),
-  exporterRemove: unserved('DELETE', '/exporter/:name', 'component', 'remove an exporter', NO_EXPORTER),
-  events: unserved('GET', '/events', 'events', 'subscribe to events', NO_EVENTS),
-  jobs: unserved('GET', '/namespace/:ns/job', 'job', 'list jobs', NO_JOBS),
-  createJob: unserved('POST', '/namespace/:ns/job', 'job', 'create a job', NO_JOBS),
-  job: unserved('GET', '/namespace/:ns/job/:job', 'job', 'get a job', NO_JOBS),
-  updateJob: unserved('PUT', '/namespace/:ns/job/:job', 'job', 'update a job', NO_JOBS),
-  deleteJob: unserved('DELETE', '/namespace/:ns/job/:job', 'job', 'delete a job', NO_JOBS),
-  jobLogs: unserved('GET', '/namespace/:ns/job/:job/logs', 'job', 'log lines of a job', NO_JOBS),
-  tasks: unserved('GET', '/namespace/:ns/job/:job/task', 'job', 'list tasks of a job', NO_JOBS),
-  createTask: unserved('POST', '/namespace/:ns/job/:job/task', 'job', 'run a task of a job', NO_JOBS),
-  task: unserved('GET', '/namespace/:ns/job/:job/task/:task', 'job', 'get a task', NO_JOBS),
-  cancelTask: unserved('PUT', '/namespace/:ns/job/:job/task/:task', 'job', 'cancel a task', NO_JOBS),
-  deleteTask: unserved('DELETE', '/namespace/:ns/job/:job/task/:task', 'job', 'delete a task', NO_JOBS),
-  taskLogs: unserved('GET', '/namespace/:ns/job/:job/task/:task/logs', 'job', 'log lines of a task', NO_JOBS),
+  nodeConnect: unserved('PUT', '/cluster/node/:node', 'cluster.admin', 'agent', "the original agent's registration", NODE_JOINS),
+  nodeSpec: unserved('GET', '/cluster/node/:node/spec', 'cluster.read', 'agent', "what the original agent fetched to run", 'a node follows GET /cluster/node/{node}/stream: a snapshot of its pods, then every change, the overlay map and the service table'),
+  ingressConnect: unserved('PUT', '/ingress/:name', 'cluster.admin', 'component', "the original ingress's registration", INGRESS_RUNS),
+  ingressStatus: unserved('PUT', '/ingress/:name/status', 'cluster.admin', 'component', "the original ingress's status report", INGRESS_RUNS),
+  ingressRemove: unserved('DELETE', '/ingress/:name', 'cluster.admin', 'component', 'remove an ingress', `${INGRESS_RUNS}; set ingress.enabled to false to stop it`),
+  discoveryConnect: unserved('PUT', '/discovery/:name', 'cluster.admin', 'component', "the original discovery's registration", DISCOVERY_RUNS),
+  discoveryStatus: unserved('PUT', '/discovery/:name/status', 'cluster.admin', 'component', "the original discovery's status report", DISCOVERY_RUNS),
+  discoveryRemove: unserved('DELETE', '/discovery/:name', 'cluster.admin', 'component', 'remove a discovery', `${DISCOVERY_RUNS}; set discovery.enabled to false to stop it`),
+  exporters: unserved('GET', '/exporter', 'cluster.read', 'component', 'list exporters', NO_EXPORTER),
+  exporter: unserved('GET', '/exporter/:name', 'cluster.read', 'component', 'get an exporter', NO_EXPORTER),
+  exporterConnect: unserved('PUT', '/exporter/:name', 'cluster.admin', 'component', "the original exporter's registration", NO_EXPORTER),
+  exporterStatus: unserved('PUT', '/exporter/:name/status', 'cluster.admin', 'component', "the original exporter's status report", NO_EXPORTER),
+  exporterRemove: unserved('DELETE', '/exporter/:name', 'cluster.admin', 'component', 'remove an exporter', NO_EXPORTER),
+  events: unserved('GET', '/events', 'cluster.admin', 'events', 'subscribe to events', NO_EVENTS),
+  jobs: unserved('GET', '/namespace/:ns/job', 'namespace.read', 'job', 'list jobs', NO_JOBS),
+  createJob: unserved('POST', '/namespace/:ns/job', 'namespace.write', 'job', 'create a job', NO_JOBS),
+  job: unserved('GET', '/namespace/:ns/job/:job', 'namespace.read', 'job', 'get a job', NO_JOBS),
+  updateJob: unserved('PUT', '/namespace/:ns/job/:job', 'namespace.write', 'job', 'update a job', NO_JOBS),
+  deleteJob: unserved('DELETE', '/namespace/:ns/job/:job', 'namespace.write', 'job', 'delete a job', NO_JOBS),
+  jobLogs: unserved('GET', '/namespace/:ns/job/:job/logs', 'logs.read', 'job', 'log lines of a job', NO_JOBS),
+  tasks: unserved('GET', '/namespace/:ns/job/:job/task', 'namespace.read', 'job', 'list tasks of a job', NO_JOBS),
+  createTask: unserved('POST', '/namespace/:ns/job/:job/task', 'namespace.write', 'job', 'run a task of a job', NO_JOBS),
+  task: unserved('GET', '/namespace/:ns/job/:job/task/:task', 'namespace.read', 'job', 'get a task', NO_JOBS),
+  cancelTask: unserved('PUT', '/namespace/:ns/job/:job/task/:task', 'namespace.write', 'job', 'cancel a task', NO_JOBS),
+  deleteTask: unserved('DELETE', '/namespace/:ns/job/:job/task/:task', 'namespace.write', 'job', 'delete a task', NO_JOBS),
+  taskLogs: unserved('GET', '/namespace/:ns/job/:job/task/:task/logs', 'logs.read', 'job', 'log lines of a task', NO_JOBS),
 };
 
 // ---------------------------------------------------------------- secrets, configs, volumes, routes: one shape of CRUD
@@ -440,11 +458,11 @@ function objectRoutes<K extends NamespacedKind>(kind: K) {
   const body = { ...o.manifest, invalid: o.invalid };
   const base = `/namespace/:ns/${kind}`;
   return {
-    list: route({ method: 'GET', path: base, tag: kind, summary: `list ${kind}s`, answer: list(o.object) }),
-    create: route({ method: 'POST', path: base, tag: kind, summary: `create a ${kind}`, status: 201, body, bodyLimit: o.bodyLimit, answer: json(o.object) }),
-    get: route({ method: 'GET', path: `${base}/:name`, tag: kind, summary: `get a ${kind}`, answer: json(o.object) }),
-    replace: route({ method: 'PUT', path: `${base}/:name`, tag: kind, summary: `replace a ${kind}`, body, bodyLimit: o.bodyLimit, answer: json(o.object) }),
-    remove: route({ method: 'DELETE', path: `${base}/:name`, tag: kind, summary: `delete a ${kind}`, answer: none }),
+    list: route({ method: 'GET', path: base, permission: 'namespace.read', tag: kind, summary: `list ${kind}s`, answer: list(o.object) }),
+    create: route({ method: 'POST', path: base, permission: 'namespace.write', tag: kind, summary: `create a ${kind}`, status: 201, body, bodyLimit: o.bodyLimit, answer: json(o.object) }),
+    get: route({ method: 'GET', path: `${base}/:name`, permission: 'namespace.read', tag: kind, summary: `get a ${kind}`, answer: json(o.object) }),
+    replace: route({ method: 'PUT', path: `${base}/:name`, permission: 'namespace.write', tag: kind, summary: `replace a ${kind}`, body, bodyLimit: o.bodyLimit, answer: json(o.object) }),
+    remove: route({ method: 'DELETE', path: `${base}/:name`, permission: 'namespace.write', tag: kind, summary: `delete a ${kind}`, answer: none }),
   };
 }
 

@@ -10,7 +10,7 @@ import { Store } from '../store/store';
 import { ClusterTls } from '../tls/cluster-tls';
 import { identity, serialOf, type PeerIdentity } from '../tls/cert-info';
 import { newKeyPair } from '../tls/pki';
-import { allowed, Auth, type NodeCredential } from './auth';
+import { allowed, Auth, principalName, type NodeCredential } from './auth';
 
 describe('Auth', () => {
   let dir: string;
@@ -108,6 +108,58 @@ describe('Auth', () => {
     const r = await auth.createToken({});
     await auth.revokeToken(r.id);
     expect(await auth.authenticate(bearerOf(r.token))).toBeUndefined();
+  });
+
+  it('an API token: its role, namespaces and description make the caller; no CA hash, no uses, 30 days by default', async () => {
+    const t = await auth.createToken({ role: 'deployer', namespaces: ['b', 'a', 'b'], description: 'ci' });
+    expect(t.token).toMatch(/^lbt\.[0-9a-f]{12}\.[\w-]+$/);
+    expect(t).toMatchObject({ role: 'deployer', namespaces: ['a', 'b'], description: 'ci' });
+    expect(t.uses_left).toBeUndefined();
+    expect((Date.parse(t.expires) - Date.now()) / 86_400_000).toBeCloseTo(30, 2);
+    const p = await auth.authenticate(t.token);
+    expect(p).toEqual({ role: 'deployer', token: t.id, description: 'ci', namespaces: ['a', 'b'] });
+    expect(principalName(p)).toBe('ci');
+    const v = await auth.createToken({ role: 'viewer', ttl: 3600 });
+    const pv = await auth.authenticate(v.token);
+    expect(pv).toEqual({ role: 'viewer', token: v.id });
+    expect(principalName(pv)).toBe(`token/${v.id}`);
+    expect(Date.parse(v.expires) - Date.now()).toBeLessThanOrEqual(3600_000);
+    expect((await auth.listTokens()).find((x) => x.id === t.id)).toEqual({ id: t.id, role: 'deployer', created: expect.any(String), expires: t.expires, namespaces: ['a', 'b'], description: 'ci' });
+    expect(principalName(await auth.authenticate('admin-token-for-the-test'))).toBe('admin');
+    expect(principalName(undefined)).toBe('anonymous');
+  });
+
+  it('an API token is no join token, nor the other way round, and expires and is revoked like one', async () => {
+    const api = await auth.createToken({ role: 'admin' });
+    const [, id, sec] = api.token.split('.');
+    expect(await auth.authenticate(`lbj.${id}.${sec}`)).toBeUndefined();
+    await expect(auth.join(id, { name: 'n-api', address: '127.0.0.1', public_key: (await newKeyPair()).publicKey })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const j = await auth.createToken({ role: 'node' });
+    const [, jid, jsec] = bearerOf(j.token).split('.');
+    expect(await auth.authenticate(`lbt.${jid}.${jsec}`)).toBeUndefined();
+    const spy = jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 30 * 86_400_000 + 1000);
+    try {
+      expect(await auth.authenticate(api.token)).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await auth.authenticate(api.token)).toMatchObject({ role: 'admin', token: id });
+    await auth.revokeToken(id);
+    expect(await auth.authenticate(api.token)).toBeUndefined();
+  });
+
+  it('refuses options that do not fit the role, naming the field', async () => {
+    const refused = async (body: object, field: string, reason: RegExp) =>
+      expect(auth.createToken(body)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', details: { fields: [{ field, reason: expect.stringMatching(reason) }] } });
+    await refused({ role: 'viewer', uses: 2 }, 'uses', /only for node tokens, not viewer/);
+    await refused({ role: 'admin', node: 'n1' }, 'node', /only for node tokens/);
+    await refused({ role: 'admin', namespaces: ['a'] }, 'namespaces', /only for deployer and viewer tokens, not admin/);
+    await refused({ role: 'node', namespaces: ['a'] }, 'namespaces', /only for deployer and viewer/);
+    await refused({ role: 'root' }, 'role', /must be node, admin, deployer or viewer/);
+    await refused({ role: 'viewer', namespaces: ['Not A Name'] }, 'namespaces.0', /./);
+    await refused({ role: 'viewer', description: 'admin' }, 'description', /name other callers/);
+    await refused({ role: 'viewer', description: 'node/n1' }, 'description', /name other callers/);
+    expect((await store.list(keys.token())).length).toBe((await auth.listTokens()).length);
   });
 
   it('over TLS a node needs its current certificate; an old one stops counting when it is renewed', async () => {

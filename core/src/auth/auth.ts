@@ -1,13 +1,15 @@
-// Who is calling: the admin (the server's token), a join token (may only join a node), or a node's
-// own credential (may only read its manifest and write its status). Only hashes of join tokens and
+// Who is calling: the admin (the server's token), an API token with a role (admin, deployer, viewer;
+// permissions.ts says what each may do), a join token (may only join a node), or a node's own
+// credential (may only read its manifest and write its status). Only hashes of tokens and
 // node credentials are stored; the secrets are shown once, when they are made. Nothing in the store
 // lets its reader act as a server towards an agent: that takes the CA key or the secret key, both
 // sealed or kept outside the store.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import { LbError, notFound, parseOrThrow, type CreatedToken, type JoinResult, type TokenInfo } from '@lastbackend/sdk';
+import { LbError, ManifestMeta, notFound, parseOrThrow, type CreatedToken, type JoinResult, type TokenInfo, type TokenRole } from '@lastbackend/sdk';
 import { z } from 'zod';
 import { keys } from '../store/keys';
+import { API_ROLES, type ApiCaller } from './permissions';
 import { newMeta } from '../store/meta';
 import type { Store } from '../store/store';
 import type { SecretBox } from '../state/secret-box';
@@ -18,20 +20,42 @@ import type { PeerIdentity } from '../tls/cert-info';
  * `certified`: over TLS, the node also presented its current certificate. A node without one may only
  * ask for a certificate (an agent that joined over plain HTTP, upgrading).
  */
-export type Principal = { role: 'admin' } | { role: 'join'; token: string } | { role: 'node'; node: string; certified: boolean };
+export type Principal = ApiCaller | { role: 'join'; token: string } | { role: 'node'; node: string; certified: boolean };
 
-/** Who a caller is, as the audit trail and error messages name it (never a secret). */
+/** Whether a caller acts with an API role (admin, deployer, viewer) rather than as a node or a join token. */
+export const isApiCaller = (p: Principal): p is ApiCaller => p.role !== 'join' && p.role !== 'node';
+
+/**
+ * Who a caller is, as the audit trail and error messages name it (never a secret): 'admin' (the owner's
+ * token), an API token's description or 'token/<id>', 'join-token/<id>', 'node/<name>'.
+ */
 export function principalName(p: Principal | undefined): string {
   if (!p) return 'anonymous';
-  if (p.role === 'admin') return 'admin';
-  return p.role === 'join' ? `join-token/${p.token}` : `node/${p.node}`;
+  if (p.role === 'join') return `join-token/${p.token}`;
+  if (p.role === 'node') return `node/${p.node}`;
+  if (p.token === undefined) return 'admin';
+  return p.description ?? `token/${p.token}`;
 }
 
-export interface JoinToken {
+/**
+ * A token made with `lb token create`: a join token (role node, bearer lbj.<id>.<secret>, used up by its
+ * joins) or an API token (admin, deployer, viewer; bearer lbt.<id>.<secret>). Only its hash is stored.
+ */
+export interface StoredToken {
   kind: 'Token';
   version: 'v1';
   meta: ReturnType<typeof newMeta>;
-  spec: { role: 'node'; hash: string; expires: string; uses: number; node?: string; description?: string };
+  spec: {
+    role: TokenRole;
+    hash: string;
+    expires: string;
+    /** Joins left: node tokens only. */
+    uses?: number;
+    node?: string;
+    /** Deployer and viewer tokens: the only namespaces they act in (absent: all). */
+    namespaces?: string[];
+    description?: string;
+  };
   status: Record<string, never>;
 }
 
@@ -60,15 +84,42 @@ const sameHash = (a: Buffer, hexB: string | undefined) => {
 };
 const secret = () => randomBytes(24).toString('base64url');
 
+const TOKEN_ROLES = ['node', ...API_ROLES] as const;
+/** Names principalName gives other callers: a description must not pass for one of them in the audit trail. */
+const RESERVED_NAME = /^(admin|anonymous)$|^(token|node|join-token)\//i;
+
 export const TokenRequest = z
   .object({
-    role: z.literal('node', { error: 'must be "node"' }).default('node'),
-    ttl: z.number().int().min(60).max(10 * 365 * DAY).default(DAY).describe('seconds until the token expires (default 24 h)'),
-    uses: z.number().int().min(1).max(10_000).default(1).describe('joins it allows (default 1)'),
-    node: z.string().regex(NODE_NAME, 'must be a lowercase host name').optional().describe('the only node name that may join with it'),
-    description: z.string().max(256).optional(),
+    role: z.enum(TOKEN_ROLES, { error: 'must be node, admin, deployer or viewer' }).default('node'),
+    ttl: z.number().int().min(60).max(10 * 365 * DAY).optional().describe('seconds until the token expires (default: 24 h for a node token, 30 days for the others)'),
+    uses: z.number().int().min(1).max(10_000).optional().describe('joins it allows (default 1; node tokens only)'),
+    node: z.string().regex(NODE_NAME, 'must be a lowercase host name').optional().describe('the only node name that may join with it (node tokens only)'),
+    namespaces: z
+      .array(ManifestMeta.shape.name)
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('deployer and viewer tokens: the only namespaces they may act in and see (absent: all namespaces)'),
+    description: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((d) => !RESERVED_NAME.test(d), 'must not be "admin" or "anonymous" nor start with "token/", "node/" or "join-token/": those name other callers')
+      .optional()
+      .describe('who or what it is for: the name the token acts under'),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    const only = (field: 'uses' | 'node' | 'namespaces', roles: readonly string[], what: string) => {
+      if (r[field] !== undefined && !roles.includes(r.role)) ctx.addIssue({ code: 'custom', path: [field], message: `only for ${what} tokens, not ${r.role}` });
+    };
+    only('uses', ['node'], 'node');
+    only('node', ['node'], 'node');
+    only('namespaces', ['deployer', 'viewer'], 'deployer and viewer');
+  });
+
+/** How long a token lives unless --ttl says otherwise, in seconds. */
+export const DEFAULT_TTL: Readonly<Record<TokenRole, number>> = { node: DAY, admin: 30 * DAY, deployer: 30 * DAY, viewer: 30 * DAY };
 
 const PublicKey = z.string().max(4096).regex(/^-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----\s*$/, 'must be a PEM public key');
 const Address = z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address');
@@ -101,9 +152,13 @@ export class Auth {
     const h = sha256(bearer);
     if (timingSafeEqual(h, this.adminHash)) return { role: 'admin' };
     const [kind, id] = bearer.split('.', 3);
-    if (kind === 'lbj' && id) {
-      const t = await this.store.get<JoinToken>(keys.token(id));
-      if (t && sameHash(h, t.spec.hash) && Date.parse(t.spec.expires) > Date.now() && t.spec.uses > 0) return { role: 'join', token: id };
+    if ((kind === 'lbj' || kind === 'lbt') && id) {
+      const t = await this.store.get<StoredToken>(keys.token(id));
+      if (!t || !sameHash(h, t.spec.hash) || !(Date.parse(t.spec.expires) > Date.now())) return undefined;
+      const r = t.spec.role;
+      if (r === 'node') return kind === 'lbj' && (t.spec.uses ?? 0) > 0 ? { role: 'join', token: id } : undefined;
+      if (kind !== 'lbt') return undefined;
+      return { role: r, token: id, ...(t.spec.description ? { description: t.spec.description } : {}), ...(t.spec.namespaces ? { namespaces: t.spec.namespaces } : {}) };
     }
     if (kind === 'lbn' && id) {
       const c = await this.store.get<NodeCredential>(keys.credential(id));
@@ -115,32 +170,37 @@ export class Auth {
     return undefined;
   }
 
-  /** A new join token; its secret is in the answer only. Over TLS it ends with the CA's hash. */
+  /**
+   * A new token; its secret is in the answer only. A join token (role node) over TLS ends with the CA's
+   * hash, which its agent pins; an API token is the bearer alone.
+   */
   async createToken(body: unknown): Promise<CreatedToken> {
     const req = parseOrThrow(TokenRequest, body ?? {}, 'invalid token request');
     const id = randomBytes(6).toString('hex');
-    const bearer = `lbj.${id}.${secret()}`;
-    const t: JoinToken = {
+    const join = req.role === 'node';
+    const bearer = `${join ? 'lbj' : 'lbt'}.${id}.${secret()}`;
+    const t: StoredToken = {
       kind: 'Token',
       version: 'v1',
       meta: newMeta({ name: id }),
       spec: {
         role: req.role,
         hash: hex(bearer),
-        expires: new Date(Date.now() + req.ttl * 1000).toISOString(),
-        uses: req.uses,
+        expires: new Date(Date.now() + (req.ttl ?? DEFAULT_TTL[req.role]) * 1000).toISOString(),
+        ...(join ? { uses: req.uses ?? 1 } : {}),
         ...(req.node ? { node: req.node } : {}),
+        ...(req.namespaces ? { namespaces: [...new Set(req.namespaces)].sort() } : {}),
         ...(req.description ? { description: req.description } : {}),
       },
       status: {},
     };
     await this.store.txn(async (tx) => tx.put(keys.token(id), t));
-    return { ...tokenInfo(t), token: this.tls ? `${bearer}.${this.tls.hash}` : bearer };
+    return { ...tokenInfo(t), token: join && this.tls ? `${bearer}.${this.tls.hash}` : bearer };
   }
 
   /** Live tokens; expired ones are removed as they are seen. */
   async listTokens(): Promise<TokenInfo[]> {
-    const all = await this.store.list<JoinToken>(keys.token());
+    const all = await this.store.list<StoredToken>(keys.token());
     const expired = all.filter((t) => !(Date.parse(t.spec.expires) > Date.now()));
     if (expired.length) await this.store.txn(async (tx) => expired.forEach((t) => tx.del(keys.token(t.meta.name))));
     return all.filter((t) => !expired.includes(t)).map(tokenInfo);
@@ -190,8 +250,9 @@ export class Auth {
     if (!req.address) throw new LbError('INVALID_ARGUMENT', 'invalid join request: address: required', { fields: [{ field: 'address', reason: 'required: where the agent serves the API server' }] });
     const token = `lbn.${req.name}.${secret()}`;
     return this.store.txn(async (tx) => {
-      const t = await tx.get<JoinToken>(keys.token(tokenId));
-      if (!t || t.spec.uses < 1 || !(Date.parse(t.spec.expires) > Date.now())) throw new LbError('UNAUTHORIZED', 'the join token is used up, expired or revoked', { fix: 'make a new one with `lb token create --role node`' });
+      const t = await tx.get<StoredToken>(keys.token(tokenId));
+      const uses = t?.spec.role === 'node' ? (t.spec.uses ?? 0) : 0;
+      if (!t || uses < 1 || !(Date.parse(t.spec.expires) > Date.now())) throw new LbError('UNAUTHORIZED', 'the join token is used up, expired or revoked', { fix: 'make a new one with `lb token create --role node`' });
       if (t.spec.node && t.spec.node !== req.name) throw new LbError('FORBIDDEN', `this join token is for node "${t.spec.node}", not "${req.name}"`);
       const had = await tx.get<NodeCredential>(keys.credential(req.name));
       if (had?.spec.server) throw new LbError('ALREADY_EXISTS', `node "${req.name}" is an API server's own node and cannot be joined`, { fix: 'choose another --name for this agent' });
@@ -201,7 +262,7 @@ export class Auth {
         throw new LbError('ALREADY_EXISTS', `node "${req.name}" has already joined`, {
           fix: `run \`lb delete node ${req.name}\` first if this machine replaces it, join with \`lb token create --node ${req.name}\` to give it a new credential, or choose another --name`,
         });
-      if (t.spec.uses > 1) tx.put(keys.token(tokenId), withSpec(t, { uses: t.spec.uses - 1 }));
+      if (uses > 1) tx.put(keys.token(tokenId), withSpec(t, { uses: uses - 1 }));
       else tx.del(keys.token(tokenId));
       const cert = this.tls && req.public_key ? await this.tls.issueNode(req.name, req.address!, req.public_key) : undefined;
       const c: NodeCredential = {
@@ -260,28 +321,30 @@ export class Auth {
   }
 }
 
-function withSpec<T extends JoinToken | NodeCredential>(o: T, change: Partial<T['spec']>): T {
+function withSpec<T extends StoredToken | NodeCredential>(o: T, change: Partial<T['spec']>): T {
   return { ...o, spec: { ...o.spec, ...change } };
 }
 
-function tokenInfo(t: JoinToken): TokenInfo {
+function tokenInfo(t: StoredToken): TokenInfo {
   return {
     id: t.meta.name,
     role: t.spec.role,
     created: t.meta.created,
     expires: t.spec.expires,
-    uses_left: t.spec.uses,
+    ...(t.spec.uses !== undefined ? { uses_left: t.spec.uses } : {}),
     ...(t.spec.node ? { node: t.spec.node } : {}),
+    ...(t.spec.namespaces ? { namespaces: t.spec.namespaces } : {}),
     ...(t.spec.description ? { description: t.spec.description } : {}),
   };
 }
 
 /**
- * What each kind of caller may do. Admin: everything. Join: join. Node: its own node's routes, and
- * over TLS only with its certificate (without one: only ask for a certificate).
+ * What a node or a join token may do (API roles: permissions.ts, by the route table). Join: join.
+ * Node: its own node's routes, and over TLS only with its certificate (without one: only ask for a
+ * certificate).
  */
 export function allowed(p: Principal, method: string, path: string): boolean {
-  if (p.role === 'admin') return true;
+  if (isApiCaller(p)) return false;
   if (p.role === 'join') return method === 'POST' && path === '/cluster/join';
   const m = /^\/cluster\/node\/([^/]+)(\/(status|pod|stream|logs|certificate|agent-key|ref\/(?:secret|config)\/[^/]+\/[^/]+))?$/.exec(path);
   if (!m || decodeURIComponent(m[1]) !== p.node) return false;
@@ -295,7 +358,7 @@ export function allowed(p: Principal, method: string, path: string): boolean {
   );
 }
 
-export function forbidden(p: Principal): LbError {
+export function forbidden(p: Exclude<Principal, ApiCaller>): LbError {
   if (p.role === 'node' && !p.certified)
     return new LbError('FORBIDDEN', `node "${p.node}" must present its certificate over TLS`, { fix: 'restart its agent with a join token from `lb token create --role node` to fetch one' });
   return new LbError('FORBIDDEN', p.role === 'node' ? `node "${p.node}" may only read its own manifest and write its own status` : 'a join token may only join a node');

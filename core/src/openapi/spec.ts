@@ -5,6 +5,7 @@ import { ERROR_CODES } from '@lastbackend/sdk';
 import { z } from 'zod';
 import { DEFAULT_BODY_LIMIT, formatLimit } from '../api/body-limits';
 import { allRoutes } from '../api/routes';
+import { API_ROLES, NAMESPACED, ROLE_PERMISSIONS } from '../auth/permissions';
 import { openApiPath, pathParams, type Named, type RouteDef } from '../api/route';
 
 type Json = Record<string, unknown>;
@@ -47,6 +48,15 @@ const content = (type: string, schema: Json) => ({ content: { [type]: { schema }
 const errorRef = { $ref: '#/components/schemas/ErrorBody' };
 const error = (description: string) => ({ description, ...content('application/json', errorRef) });
 
+/** Who may call a route, in words: the roles that have its permission, and the node itself. */
+function whoMay(r: RouteDef): string {
+  if (r.permission === 'public') return 'anyone, no token';
+  if (r.permission === 'join') return 'a join token';
+  const roles = API_ROLES.filter((role) => ROLE_PERMISSIONS[role].includes(r.permission));
+  const scoped = NAMESPACED.has(r.permission) && r.path.includes(':ns') ? ' (a token limited to namespaces: in those only)' : '';
+  return [...(roles.length ? [`roles ${roles.join(', ')}${scoped}`] : []), ...(r.node ? ["the node's own credential"] : [])].join('; ');
+}
+
 function operation(r: RouteDef, c: Components): Json {
   const a = r.answer;
   const ok =
@@ -59,11 +69,11 @@ function operation(r: RouteDef, c: Components): Json {
           : 'ndjson' in a
             ? { description: `newline-delimited JSON: one ${a.ndjson.name} per line (blank lines keep the connection alive)`, ...content('application/x-ndjson', c.ref(a.ndjson, 'output')) }
             : { description: 'ok', ...content('application/json', a.list ? { type: 'array', items: c.ref(a.json, 'output') } : c.ref(a.json, 'output')) };
-  const isPublic = r.callers.includes('public');
+  const isPublic = r.permission === 'public';
   const responses: Json = { [r.status]: ok };
   if (r.body || r.query || r.params) responses[400] = error('invalid input: names each field and reason');
   if (!isPublic) responses[401] = error('missing or unknown bearer token');
-  if (!isPublic && r.callers.some((x) => x !== 'admin')) responses[403] = error("a node's credential used outside its own routes, or a join token used for anything but joining");
+  if (!isPublic) responses[403] = error('the token\'s role lacks the permission (in this namespace), or a node\'s credential or a join token used outside its own routes');
   responses[404] = error('not found');
   if (r.body) responses[413] = error(`request body over ${formatLimit(r.bodyLimit ?? DEFAULT_BODY_LIMIT)}`);
   responses.default = error('any other refusal (409 already exists, 412 failed precondition, 503 unavailable, …): the reason says which');
@@ -78,7 +88,7 @@ function operation(r: RouteDef, c: Components): Json {
   return {
     tags: [r.tag],
     summary: r.summary,
-    description: `Callers: ${r.callers.join(', ')}.`,
+    description: `Permission: ${r.permission} (${whoMay(r)}).`,
     ...(isPublic ? { security: [] } : {}),
     ...(parameters.length ? { parameters } : {}),
     ...(r.body ? { requestBody: { required: true, ...content('application/json', c.ref(r.body, 'input')) } } : {}),

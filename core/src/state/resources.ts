@@ -54,6 +54,12 @@ function withReplicas(s: StoredService): Service {
 
 const KIND_OF: Record<NamespacedKind, ManifestKind> = { secret: 'Secret', config: 'Config', volume: 'Volume', route: 'Route' };
 
+/**
+ * Checks, before anything is written, that the caller may apply a manifest: a Namespace (by its name),
+ * or an object into the namespace it lands in. Throws to refuse the whole apply.
+ */
+export type ApplyGuard = (target: { kind: 'Namespace'; name: string } | { kind: Exclude<ManifestKind, 'Namespace'>; namespace: string }) => void;
+
 export class Resources {
   constructor(
     private readonly store: Store,
@@ -390,14 +396,16 @@ export class Resources {
   }
 
   // ---------------------------------------------------------------- apply
+
   /** Validates every manifest, then writes them all in one transaction: all or nothing. */
-  apply(ns: string, body: unknown): Promise<ApplyResult[]> {
+  apply(ns: string, body: unknown, guard?: ApplyGuard): Promise<ApplyResult[]> {
     const list = (body as { manifests?: unknown })?.manifests;
     if (!Array.isArray(list) || list.length === 0) throw invalid([{ field: 'manifests', reason: 'must be a non-empty array of manifests' }]);
     if (list.length > 1000) throw invalid([{ field: 'manifests', reason: 'at most 1000 manifests per apply' }]);
     return this.applyAll(
       ns,
       list.map((raw, i) => ({ path: `manifests.${i}`, raw })),
+      guard,
     );
   }
 
@@ -405,15 +413,16 @@ export class Resources {
    * The original's apply: manifests in maps by kind and name (apply-map.ts), applied as `apply` does;
    * answered with the original's status maps and this project's results.
    */
-  async applyMap(ns: string, body: unknown): Promise<ApplyStatus> {
+  async applyMap(ns: string, body: unknown, guard?: ApplyGuard): Promise<ApplyStatus> {
     const entries = manifestsOfApplyMap(parseOrThrow(ApplyMapRequest, body ?? {}, 'invalid manifest'));
-    return applyStatus(await this.applyAll(ns, entries));
+    return applyStatus(await this.applyAll(ns, entries, guard));
   }
 
-  private applyAll(ns: string, entries: MapEntry[]): Promise<ApplyResult[]> {
+  private applyAll(ns: string, entries: MapEntry[], guard?: ApplyGuard): Promise<ApplyResult[]> {
     const manifests = entries.map((e) => parseManifest(e.raw, e.path));
     manifests.forEach((m, i) => {
       if (m.kind !== 'Namespace') checkNamespaceField(m, ns, `${entries[i].path}.`);
+      guard?.(m.kind === 'Namespace' ? { kind: 'Namespace', name: m.meta.name } : { kind: m.kind, namespace: m.meta.namespace ?? ns });
     });
     const seen = new Set<string>();
     manifests.forEach((m, i) => {

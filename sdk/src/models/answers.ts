@@ -144,11 +144,12 @@ export const LogEntrySchema = z
 export const TokenInfoSchema = z
   .object({
     id: z.string(),
-    role: z.literal('node'),
+    role: z.enum(['node', 'admin', 'deployer', 'viewer']),
     created: z.string(),
     expires: z.string(),
-    uses_left: z.number(),
+    uses_left: z.number().optional().describe('joins left (node tokens only)'),
     node: z.string().optional(),
+    namespaces: z.array(z.string()).optional().describe('the only namespaces a deployer or viewer token may act in (absent: all)'),
     description: z.string().optional(),
   })
   .strict();

@@ -1,5 +1,7 @@
-import { Body, Controller, Param } from '@nestjs/common';
+import { Body, Controller, Param, Req } from '@nestjs/common';
 import { Resources } from '../../state/resources';
+import { applyGuard, visible } from '../access';
+import type { AuthedRequest } from '../auth';
 import { Route } from '../route';
 import { ROUTES } from '../routes';
 
@@ -8,8 +10,8 @@ export class NamespaceController {
   constructor(private readonly r: Resources) {}
 
   @Route(ROUTES.namespaces)
-  list() {
-    return this.r.listNamespaces();
+  async list(@Req() req: AuthedRequest) {
+    return visible(req.principal, await this.r.listNamespaces());
   }
 
   @Route(ROUTES.createNamespace)
@@ -33,13 +35,13 @@ export class NamespaceController {
   }
 
   @Route(ROUTES.apply)
-  apply(@Param('ns') ns: string, @Body() body: unknown) {
-    return this.r.apply(ns, body);
+  apply(@Param('ns') ns: string, @Body() body: unknown, @Req() req: AuthedRequest) {
+    return this.r.apply(ns, body, applyGuard(req.principal));
   }
 
   /** The original's apply: maps of manifests by kind and name (state/apply-map.ts). */
   @Route(ROUTES.applyMap)
-  applyMap(@Param('ns') ns: string, @Body() body: unknown) {
-    return this.r.applyMap(ns, body);
+  applyMap(@Param('ns') ns: string, @Body() body: unknown, @Req() req: AuthedRequest) {
+    return this.r.applyMap(ns, body, applyGuard(req.principal));
   }
 }
