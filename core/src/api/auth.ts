@@ -33,8 +33,9 @@ export function authMiddleware(auth: Auth) {
     auth.authenticate(token, peerOf(req)).then(
       (p) => {
         if (!p) return deny(res, 401, 'UNAUTHORIZED', token.startsWith('lbj.') ? 'invalid token: a join token that is unknown, used up, expired or revoked' : 'invalid token');
-        if (!allowed(p, req.method, req.path)) return deny(res, 403, 'FORBIDDEN', forbidden(p).message);
+        // Known before a refusal too: the audit trail names who was refused.
         req.principal = p;
+        if (!allowed(p, req.method, req.path)) return deny(res, 403, 'FORBIDDEN', forbidden(p).message);
         next();
       },
       (e: Error) => next(e),

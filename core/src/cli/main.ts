@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { LbError } from '@lastbackend/sdk/errors';
 import { VERSION } from '../version';
 import { registerApply } from './commands/apply';
+import { registerAudit } from './commands/audit';
 import { registerDelete } from './commands/delete';
 import { registerExec } from './commands/exec';
 import { registerExport } from './commands/export';
@@ -51,6 +52,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerExec(program, ctx);
   registerDelete(program, ctx);
   registerRollback(program, ctx);
+  registerAudit(program, ctx);
   registerExport(program, ctx);
   registerVersion(program, ctx);
   return program;

@@ -1,0 +1,150 @@
+// The audit trail against a real `lb server` (control plane only: no pods, no containers). A scripted
+// run of 20 mixed calls — changes, sensitive reads, refusals (bad token, bad body, unknown objects) —
+// is recorded exactly, in order, with ordinary reads left out; the trail holds no secret value and no
+// token; `lb audit --who / --since / -f` filter and follow; a clean shutdown loses nothing.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AuditRecord } from '@lastbackend/sdk';
+import { LB, TestServer, uniq, waitFor } from './harness';
+
+const SECRET_VALUE = 's3cr3t-hunter2-value';
+const OTHER_SECRET = 'another-secret-0xC0FFEE';
+
+describe('audit trail', () => {
+  let s: TestServer;
+  const ns = uniq('audit');
+  /** What the script expects in the trail, in order: who, method, path, status (as the caller saw it). */
+  const expected: { who: string; method: string; path: string; status: number; reason?: string; objects?: string[]; name?: string }[] = [];
+  let joinToken = '';
+  let cut = 0;
+
+  beforeAll(async () => {
+    s = await TestServer.start({ agent: false });
+  });
+  afterAll(async () => {
+    await s?.cleanup();
+  });
+
+  const json = (body: unknown, token = s.token) => ({ headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const auth = (token = s.token) => ({ headers: { authorization: `Bearer ${token}` } });
+  /** One call of the script: made, and what the trail must say about it noted. */
+  async function call(method: string, path: string, init: RequestInit, who: string, extra: { objects?: string[]; name?: string } = {}): Promise<Response> {
+    const res = await s.fetch(path, { method, ...init });
+    const body = res.status >= 400 ? ((await res.clone().json()) as { reason?: string }) : undefined;
+    expected.push({ who, method, path: path.split('?')[0], status: res.status, ...(body?.reason ? { reason: body.reason } : {}), ...extra });
+    return res;
+  }
+  /** A call the trail must not hold (an ordinary read). */
+  const quiet = (path: string) => s.fetch(path, auth());
+
+  const service = (replicas: number) => ({
+    kind: 'Service',
+    version: 'v1',
+    meta: { name: 'web' },
+    spec: { replicas, selector: { node: 'nowhere' }, template: { containers: [{ name: 'web', image: { name: 'lb-test/busybox:latest' }, env: [{ name: 'P', secret: { name: 'db', key: 'password' } }] }] } },
+  });
+
+  it('records a scripted run of 20 mixed calls exactly, in order, without a secret value or a token', async () => {
+    await call('POST', '/namespace', json({ kind: 'Namespace', meta: { name: ns } }), 'admin', { name: ns }); // 1
+    const secret = { kind: 'Secret', meta: { name: 'db' }, spec: { data: { password: SECRET_VALUE } } };
+    const config = { kind: 'Config', meta: { name: 'app' }, spec: { data: { 'app.conf': 'x=1' } } };
+    expect((await call('POST', `/namespace/${ns}/apply`, json({ manifests: [secret, config] }), 'admin', { objects: ['secret/db', 'config/app'] })).status).toBe(200); // 2
+    expect((await call('POST', `/namespace/${ns}/apply`, json({ manifests: [service(1)] }), 'admin', { objects: ['service/web'] })).status).toBe(200); // 3
+    await quiet(`/namespace/${ns}/service`);
+    expect((await call('PUT', `/namespace/${ns}/service/web`, json({ spec: { replicas: 2 } }), 'admin', { name: 'web' })).status).toBe(200); // 4: scale
+    expect((await call('GET', `/namespace/${ns}/secret/db`, auth(), 'admin', { name: 'db' })).status).toBe(200); // 5: a secret read
+    expect((await call('POST', `/namespace/${ns}/secret`, json({ kind: 'Secret', meta: { name: 'api' }, spec: { data: { key: OTHER_SECRET } } }), 'admin', { name: 'api' })).status).toBe(201); // 6
+    const created = await call('POST', '/cluster/token', json({ description: 'for audit' }), 'admin'); // 7
+    const token = (await created.json()) as { id: string; token: string };
+    joinToken = token.token;
+    await quiet('/cluster/token');
+    expect((await call('DELETE', `/cluster/token/${token.id}`, auth(), 'admin', { name: token.id })).status).toBe(204); // 8
+    expect((await call('GET', `/namespace/${ns}/service/web/logs?tail=5`, auth(), 'admin', { name: 'web' })).status).toBe(200); // 9: a logs read
+    // 10: a bad token (its body is never read: nothing of it is recorded)
+    expect((await call('POST', `/namespace/${ns}/apply`, json({ manifests: [secret] }, 'not-the-token'), 'anonymous')).status).toBe(401);
+
+    // `--since` below takes the records from here on.
+    cut = Math.floor(Date.now() / 1000) + 1;
+    await new Promise((r) => setTimeout(r, cut * 1000 - Date.now() + 20));
+
+    expect((await call('POST', `/namespace/${ns}/apply`, json('{"manifests": [ {"kind": "Secret",'), 'admin')).status).toBe(400); // 11: bad body
+    expect((await call('POST', `/namespace/${ns}/apply`, json({ manifests: [{ ...secret, meta: { name: 'Not A Name' } }] }), 'admin', { objects: ['secret/Not A Name'] })).status).toBe(400); // 12: invalid manifest
+    expect((await call('DELETE', `/namespace/${ns}/config/app`, auth(), 'admin', { name: 'app' })).status).toBe(204); // 13
+    // 14: the token in the query: the record has the path only.
+    expect((await call('GET', `/namespace/${ns}/secret?x-lastbackend-token=${s.token}`, {}, 'admin')).status).toBe(200);
+    expect((await call('DELETE', `/namespace/${ns}/service/nope`, auth(), 'admin', { name: 'nope' })).status).toBe(404); // 15
+    expect((await call('POST', '/cluster/join', json({ name: 'n1', address: '10.0.0.1' }, 'lbj.abc.def'), 'anonymous')).status).toBe(401); // 16: unknown join token
+    expect((await call('POST', `/namespace/${ns}/pod/nope/exec`, json({ command: ['cat', '/etc/passwd'] }), 'admin', { name: 'nope' })).status).toBe(404); // 17: exec
+    await quiet('/healthz');
+    expect((await call('DELETE', '/cluster/node/ghost', auth(), 'admin', { name: 'ghost' })).status).toBe(404); // 18: node delete
+    const swap = await call('PUT', '/cluster/driver/cri', json({ package: '@lastbackend/driver-docker' }), 'admin', { name: 'cri' }); // 19: driver swap (no local node: refused)
+    expect(swap.status).toBeGreaterThanOrEqual(400);
+    expect((await call('DELETE', `/namespace/${ns}/service/web`, auth(), 'admin', { name: 'web' })).status).toBe(204); // 20
+    await quiet(`/namespace/${ns}`);
+    expect(expected).toHaveLength(20);
+
+    const trail: AuditRecord[] = [];
+    for await (const r of s.client.audit()) trail.push(r);
+    expect(trail.map((r) => ({ who: r.who, method: r.method, path: r.path, status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.objects ? { objects: r.objects } : {}), ...(r.name ? { name: r.name } : {}) }))).toEqual(expected);
+    for (const r of trail) {
+      expect(r).toMatchObject({ from: '127.0.0.1', server: s.node });
+      expect(Date.parse(r.time)).toBeGreaterThan(Date.now() - 120_000);
+    }
+    expect(trail[1]).toMatchObject({ route: '/namespace/:ns/apply', namespace: ns });
+    expect(trail.map((r) => r.reason).filter(Boolean)).toEqual(expect.arrayContaining(['UNAUTHORIZED', 'INVALID_ARGUMENT', 'NOT_FOUND']));
+    const text = JSON.stringify(trail);
+    for (const hidden of [SECRET_VALUE, OTHER_SECRET, s.token, joinToken, joinToken.split('.')[2]]) expect(text).not.toContain(hidden);
+
+    // Only an admin reads it.
+    const join = (await (await s.fetch('/cluster/token', { method: 'POST', ...json({}) })).json()) as { token: string };
+    const bearer = join.token.split('.').slice(0, 3).join('.'); // without the CA hash it ends with
+    expect((await s.fetch('/audit', auth(bearer))).status).toBe(403);
+    expect((await s.fetch('/audit')).status).toBe(401);
+    // Refused reads are recorded too.
+    expected.push({ who: 'admin', method: 'POST', path: '/cluster/token', status: 201 });
+    expected.push({ who: `join-token/${join.token.split('.')[1]}`, method: 'GET', path: '/audit', status: 403 });
+    expected.push({ who: 'anonymous', method: 'GET', path: '/audit', status: 401 });
+  });
+
+  it('`lb audit` prints one line per record, filtered by --who and --since', async () => {
+    const who = await s.lb(['audit', '--who', 'anonymous']);
+    expect(who.stderr).toBe('');
+    const lines = who.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(new RegExp(`^\\S+Z  anonymous  127\\.0\\.0\\.1  POST /namespace/${ns}/apply  401 UNAUTHORIZED$`));
+    expect(lines[1]).toMatch(/ anonymous {2}127\.0\.0\.1 {2}POST \/cluster\/join {2}401 UNAUTHORIZED$/);
+    expect(lines[2]).toMatch(/ anonymous {2}127\.0\.0\.1 {2}GET \/audit {2}401 UNAUTHORIZED$/);
+
+    const since = await s.lb(['audit', '--since', String(cut), '-o', 'json']);
+    const records = since.stdout.trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    expect(records.map((r) => `${r.method} ${r.path}`)).toEqual(expected.slice(10, 20).map((e) => `${e.method} ${e.path}`).concat(['POST /cluster/token', 'GET /audit', 'GET /audit']));
+    const hour = await s.lb(['audit', '--since', '1h']);
+    expect(hour.stdout.trim().split('\n')).toHaveLength(23);
+  });
+
+  it('`lb audit -f` follows new records; a clean shutdown has written every record to the data dir', async () => {
+    const child = spawn(process.execPath, [LB, 'audit', '-f', '--who', 'admin', '--since', '0s'], { env: { ...process.env, ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const res = await s.fetch(`/namespace/${ns}`, { method: 'DELETE', ...auth() });
+      expect(res.status).toBe(204);
+      await waitFor(async () => out, (o) => o.includes(`DELETE /namespace/${ns}  204`), 'the followed record', 15_000);
+      expect(out.trim().split('\n')).toHaveLength(1);
+    } finally {
+      child.kill('SIGINT');
+    }
+
+    await s.stop();
+    const dir = join(s.dataDir, 'audit');
+    expect(readdirSync(dir)).toEqual(['audit.log']);
+    const stored = readFileSync(join(dir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    expect(stored.map((r) => `${r.who} ${r.method} ${r.path} ${r.status}`)).toEqual(
+      [...expected, { who: 'admin', method: 'DELETE', path: `/namespace/${ns}`, status: 204 }].map((e) => `${e.who} ${e.method} ${e.path} ${e.status}`),
+    );
+    const raw = readFileSync(join(dir, 'audit.log'), 'utf8');
+    for (const hidden of [SECRET_VALUE, OTHER_SECRET, s.token, joinToken]) expect(raw).not.toContain(hidden);
+  });
+});
