@@ -2,11 +2,15 @@
 // run of 20 mixed calls — changes, sensitive reads, refusals (bad token, bad body, unknown objects) —
 // is recorded exactly, in order, with ordinary reads left out; the trail holds no secret value and no
 // token; `lb audit --who / --since / -f` filter and follow; a clean shutdown loses nothing.
+// On the same server: `lb login` pins the CA by its hash (a wrong one stores nothing), and two contexts
+// switch between identities.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditRecord } from '@lastbackend/sdk';
-import { LB, TestServer, uniq, waitFor } from './harness';
+import { LB, lb, TestServer, uniq, waitFor } from './harness';
 
 const SECRET_VALUE = 's3cr3t-hunter2-value';
 const OTHER_SECRET = 'another-secret-0xC0FFEE';
@@ -121,6 +125,69 @@ describe('audit trail', () => {
     expect(records.map((r) => `${r.method} ${r.path}`)).toEqual(expected.slice(10, 20).map((e) => `${e.method} ${e.path}`).concat(['POST /cluster/token', 'GET /audit', 'GET /audit']));
     const hour = await s.lb(['audit', '--since', '1h']);
     expect(hour.stdout.trim().split('\n')).toHaveLength(23);
+  });
+
+  it('`lb login` pins the CA by its hash (a wrong hash or token stores nothing); contexts switch between identities', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'lb-login-'));
+    const config = join(home, 'cli.json');
+    // Only the CLI config: no LB_SERVER / LB_TOKEN / LB_CA_FILE.
+    const cli = (args: string[], env: Record<string, string> = {}, input?: string) => lb(args, { LB_CLI_CONFIG: config, ...env }, input);
+    try {
+      const hash = `sha256:${createHash('sha256').update(readFileSync(s.caFile, 'utf8')).digest('hex')}`;
+      // Where the admin finds it: `lb ca hash`, and the server's start-up log.
+      expect((await cli(['ca', 'hash', '--data-dir', s.dataDir])).stdout.trim()).toBe(hash);
+      expect(s.output()).toContain(`cluster CA ${hash}`);
+
+      const wrong = await cli(['login', 'ops', '--server', s.url, '--token', s.token, '--ca-hash', `sha256:${'0'.repeat(64)}`]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain(`the CA served by ${s.url} has hash ${hash}, not the sha256:${'0'.repeat(64)} given: not logged in, nothing stored`);
+      expect(existsSync(config)).toBe(false);
+      // Without a hash, a certificate this machine does not trust is refused too.
+      const unpinned = await cli(['login', 'ops', '--server', s.url, '--token', s.token]);
+      expect(unpinned.stderr).toMatch(/not signed by a CA this machine trusts/);
+      expect(existsSync(config)).toBe(false);
+
+      const ok = await cli(['login', 'ops', '--server', s.url, '--token', s.token, '--ca-hash', hash]);
+      expect(ok).toMatchObject({ code: 0, stderr: '' });
+      expect(statSync(config).mode & 0o777).toBe(0o600);
+      expect(readFileSync(config, 'utf8')).toContain('BEGIN CERTIFICATE');
+      const asAdmin = await cli(['get', 'namespaces']);
+      expect(asAdmin).toMatchObject({ code: 0, stderr: '' });
+      expect(asAdmin.stdout).toContain(ns);
+      expect((await cli(['ca', 'hash'])).stdout.trim()).toBe(hash); // the context's CA
+
+      // A second identity on the same cluster, its token on stdin: a join token may only join.
+      const join = (await (await s.fetch('/cluster/token', { method: 'POST', ...json({ uses: 5 }) })).json()) as { id: string; token: string };
+      expected.push({ who: 'admin', method: 'POST', path: '/cluster/token', status: 201 });
+      const bearer = join.token.split('.').slice(0, 3).join('.');
+      expect(await cli(['login', 'joiner', '--server', s.url, '--ca-hash', hash], {}, `${bearer}\n`)).toMatchObject({ code: 0, stderr: '' });
+      expected.push({ who: `join-token/${join.id}`, method: 'GET', path: '/namespace', status: 403 }); // the login's check: a known token
+      const refused = await cli(['get', 'namespaces']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/join token may only join/);
+      expected.push({ who: `join-token/${join.id}`, method: 'GET', path: '/namespace', status: 403 });
+      expect((await cli(['--context', 'ops', 'get', 'namespaces'])).stdout).toContain(ns);
+      expect((await cli(['get', 'namespaces'], { LB_CONTEXT: 'ops' })).stdout).toContain(ns);
+      const ls = await cli(['context', 'ls']);
+      expect(ls.stdout).toMatch(/^\*\s+joiner\s/m);
+      expect(ls.stdout).toMatch(/^\s+ops\s/m);
+      expect(ls.stdout).not.toContain(s.token);
+      expect((await cli(['context', 'use', 'ops'])).code).toBe(0);
+      expect((await cli(['get', 'namespaces'])).stdout).toContain(ns);
+
+      // A token the server does not know is refused, and nothing is stored.
+      const bad = await cli(['login', 'bad', '--server', s.url, '--token', 'not-a-token', '--ca-hash', hash]);
+      expect(bad.stderr).toMatch(/refused the token: not logged in, nothing stored/);
+      expected.push({ who: 'anonymous', method: 'GET', path: '/namespace', status: 401 });
+      expect((await cli(['context', 'ls'])).stdout).not.toContain('bad');
+
+      // The trail tells the identities apart.
+      const trail = (await cli(['audit', '--who', `join-token/${join.id}`], { LB_CONTEXT: 'ops' })).stdout.trim().split('\n');
+      expect(trail).toHaveLength(2);
+      for (const line of trail) expect(line).toMatch(/GET \/namespace {2}403 FORBIDDEN$/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('`lb audit -f` follows new records; a clean shutdown has written every record to the data dir', async () => {
