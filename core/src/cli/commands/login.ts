@@ -24,7 +24,10 @@ export function parseCaHash(value: string): string {
 }
 
 /** A context's default name: the server's host. */
-export const contextNameFor = (server: string): string => new URL(server).hostname.replace(/^\[|\]$/g, '').replace(/[^-A-Za-z0-9_.@]/g, '-');
+export function contextNameFor(server: string): string {
+  const host = new URL(server).hostname.replace(/^\[|\]$/g, '').replace(/[^-A-Za-z0-9_.@]/g, '-');
+  return /^[A-Za-z0-9]/.test(host) ? host : `ip6${host}`; // an IPv6 address such as ::1
+}
 
 /** The CA bundle a server serves, trusted only because its hash is the one given. */
 export async function pinnedCa(server: string, hash: string): Promise<string> {
