@@ -3,14 +3,17 @@
 // is recorded exactly, in order, with ordinary reads left out; the trail holds no secret value and no
 // token; `lb audit --who / --since / -f` filter and follow; a clean shutdown loses nothing.
 // On the same server: `lb login` pins the CA by its hash (a wrong one stores nothing), and two contexts
-// switch between identities.
+// switch between identities. Then two servers on one etcd: one trail, no record overwritten, each
+// server's records written by a clean shutdown.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditRecord } from '@lastbackend/sdk';
-import { LB, lb, TestServer, uniq, waitFor } from './harness';
+import { Etcd3 } from 'etcd3';
+import { startLocalEtcd, type LocalEtcd } from '../core/src/ha/local-etcd';
+import { LB, lb, TEST_DEFAULTS, TestServer, uniq, waitFor } from './harness';
 
 const SECRET_VALUE = 's3cr3t-hunter2-value';
 const OTHER_SECRET = 'another-secret-0xC0FFEE';
@@ -214,4 +217,69 @@ describe('audit trail', () => {
     const raw = readFileSync(join(dir, 'audit.log'), 'utf8');
     for (const hidden of [SECRET_VALUE, OTHER_SECRET, s.token, joinToken]) expect(raw).not.toContain(hidden);
   });
+});
+
+describe('audit trail with etcd (two servers)', () => {
+  let etcd: LocalEtcd;
+  let dir: string;
+  const servers: TestServer[] = [];
+  const prefix = `/${uniq('audit')}/`;
+
+  beforeAll(async () => {
+    etcd = await startLocalEtcd();
+    dir = mkdtempSync(join(tmpdir(), 'lb-audit-ha-'));
+    const keyFile = join(dir, 'secret.key');
+    writeFileSync(keyFile, randomBytes(32), { mode: 0o600 });
+    const config = join(dir, 'server.json');
+    writeFileSync(config, JSON.stringify({ ...TEST_DEFAULTS, store: { backend: 'etcd', etcd: { endpoints: [etcd.endpoint], prefix }, secret_key_file: keyFile } }));
+    // One after the other: the first makes the cluster CA in etcd, the second reads it. Both take the
+    // first one's admin token (its own, from TestServer, is given first and overridden).
+    servers.push(await TestServer.start({ agent: false, config }));
+    servers.push(await TestServer.start({ agent: false, config, extraArgs: ['--token', servers[0].token] }));
+  }, 90_000);
+  afterAll(async () => {
+    for (const s of servers) await s.cleanup();
+    await etcd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps every server\'s records in one trail, in order, and writes them on a clean shutdown', async () => {
+    const [a, b] = servers;
+    const ns = uniq('ha');
+    const post = (s: TestServer, path: string, body: unknown) =>
+      s.fetch(path, { method: 'POST', headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post(a, '/namespace', { kind: 'Namespace', meta: { name: ns } })).status).toBe(201);
+    expect((await post(b, `/namespace/${ns}/secret`, { kind: 'Secret', meta: { name: 'db' }, spec: { data: { p: SECRET_VALUE } } })).status).toBe(201);
+    expect((await b.fetch(`/namespace/${ns}/secret/db`, { method: 'DELETE' })).status).toBe(401);
+    expect((await a.fetch(`/namespace/${ns}`, { method: 'DELETE', headers: { authorization: `Bearer ${a.token}` } })).status).toBe(204);
+
+    // Read from a: b's records reach etcd within its flush interval (100 ms).
+    const read = async () => {
+      const out: AuditRecord[] = [];
+      for await (const r of a.client.audit({ since: '1h' })) out.push(r);
+      return out;
+    };
+    const seen = await waitFor(read, (rs) => rs.length >= 4, 'four records', 5000);
+    const line = (r: { server: string; who: string; method: string; path: string; status: number }) => `${r.server} ${r.who} ${r.method} ${r.path} ${r.status}`;
+    const want = [
+      `${a.node} admin POST /namespace 201`,
+      `${b.node} admin POST /namespace/${ns}/secret 201`,
+      `${b.node} anonymous DELETE /namespace/${ns}/secret/db 401`,
+      `${a.node} admin DELETE /namespace/${ns} 204`,
+    ];
+    expect(seen.map(line)).toEqual(want);
+    expect(JSON.stringify(seen)).not.toContain(SECRET_VALUE);
+
+    // A call right before a clean shutdown is in etcd afterwards, under the audit prefix (not the state's).
+    expect((await post(a, '/namespace', { kind: 'Namespace', meta: { name: `${ns}-last` } })).status).toBe(201);
+    await a.stop();
+    await b.stop();
+    const client = new Etcd3({ hosts: etcd.endpoint });
+    try {
+      const stored = Object.values(await client.namespace(`${prefix}audit/`).getAll().strings()).map((v) => JSON.parse(v) as AuditRecord);
+      expect(stored.map(line)).toEqual([...want, `${a.node} admin POST /namespace 201`]);
+    } finally {
+      client.close();
+    }
+  }, 60_000);
 });
