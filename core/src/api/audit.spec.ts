@@ -16,13 +16,13 @@ describe('audit recorder', () => {
   });
 
   it("records every change, the sensitive reads and refused reads, but never an agent's routine traffic", () => {
-    const routine = [ROUTES.reportNode, ROUTES.reportPods, ROUTES.shipLogs, ROUTES.nodeStream, ROUTES.nodeRef, ROUTES.agentKey] as const;
+    const routine = [ROUTES.reportNode, ROUTES.reportPods, ROUTES.shipLogs, ROUTES.nodeStream, ROUTES.agentKey] as const;
     for (const r of allRoutes()) {
       const rule = (routine as readonly object[]).includes(r) ? 'none' : r.method !== 'GET' ? 'all' : undefined;
       if (rule) expect({ route: `${r.method} ${r.path}`, rule: auditRule(r) }).toEqual({ route: `${r.method} ${r.path}`, rule });
     }
     const reads = allRoutes().filter((d) => d.method === 'GET' && auditRule(d) === 'all').map((d) => d.path).sort();
-    expect(reads).toEqual(['/namespace/:ns/secret', '/namespace/:ns/secret/:name', '/namespace/:ns/service/:svc/logs']);
+    expect(reads).toEqual(['/cluster/node/:node/ref/:kind/:ns/:name', '/namespace/:ns/secret', '/namespace/:ns/secret/:name', '/namespace/:ns/service/:svc/logs']);
     for (const r of [ROUTES.exec, ROUTES.join, ROUTES.createToken, ROUTES.revokeToken, ROUTES.deleteNode, ROUTES.swapDriver, ROUTES.updateNamespace]) expect(audited(r, 200)).toBe(true);
     expect([200, 404, 401, 403].map((s) => audited(ROUTES.namespaces, s))).toEqual([false, false, true, true]);
     expect([401, 403].map((s) => audited(ROUTES.reportNode, s))).toEqual([false, false]);

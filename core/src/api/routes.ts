@@ -210,7 +210,7 @@ export const ROUTES = {
     tag: 'agent',
     summary: 'values of a secret or config that a pod of this node uses',
     callers: NODE,
-    audit: false,
+    audit: true, // secret values leave the server: once per pod start on a node, never a flood
     params: { ...nodeParam, kind: z.enum(['secret', 'config']) },
     answer: json(named('NodeRef', NodeRefResult)),
   }),
