@@ -13,6 +13,8 @@ describe('audit recorder', () => {
     expect(match('PUT', '/cluster/driver/cri')?.def).toBe(ROUTES.swapDriver);
     expect(match('DELETE', '/cluster/token/abc')).toMatchObject({ def: ROUTES.revokeToken, params: { id: 'abc' } });
     expect(match('POST', '/no/such/route')).toBeUndefined();
+    // As Express routes them: any case, a trailing slash.
+    expect(match('DELETE', '/Namespace/dev/SERVICE/web/')).toMatchObject({ def: ROUTES.deleteService, params: { ns: 'dev', svc: 'web' } });
   });
 
   it("records every change, the sensitive reads and refused reads, but never an agent's routine traffic", () => {

@@ -37,7 +37,8 @@ export function routeMatcher(defs: readonly RouteDef[] = allRoutes()): (method: 
     .map((def) => ({
       def,
       names: pathParams(def.path),
-      re: new RegExp('^' + def.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:([A-Za-z_]\w*)/g, '([^/]+)') + '/?$'),
+      // Express routes paths case-insensitively, and with or without a trailing slash: so does this.
+      re: new RegExp('^' + def.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:([A-Za-z_]\w*)/g, '([^/]+)') + '/?$', 'i'),
       fixed: def.path.split('/').filter((p) => p && !p.startsWith(':')).length,
     }))
     .sort((a, b) => b.fixed - a.fixed);
