@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditRecord } from '@lastbackend/sdk';
@@ -85,7 +86,20 @@ describe('audit trail', () => {
     expect((await call('POST', '/cluster/join', json({ name: 'n1', address: '10.0.0.1' }, 'lbj.abc.def'), 'anonymous')).status).toBe(401); // 16: unknown join token
     expect((await call('POST', `/namespace/${ns}/pod/nope/exec`, json({ command: ['cat', '/etc/passwd'] }), 'admin', { name: 'nope' })).status).toBe(404); // 17: exec
     await quiet('/healthz');
-    expect((await call('DELETE', '/cluster/node/ghost', auth(), 'admin', { name: 'ghost' })).status).toBe(404); // 18: node delete
+    // 18: a node delete, its request line in absolute form (as to a proxy): routed, so recorded, by its path.
+    const absolute = await new Promise<number>((done, fail) => {
+      const req = httpsRequest(
+        { host: '127.0.0.1', port: s.port, method: 'DELETE', path: `${s.url}/cluster/node/ghost`, ca: readFileSync(s.caFile, 'utf8'), headers: { authorization: `Bearer ${s.token}` } },
+        (res) => {
+          res.resume();
+          done(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', fail);
+      req.end();
+    });
+    expect(absolute).toBe(404);
+    expected.push({ who: 'admin', method: 'DELETE', path: '/cluster/node/ghost', status: 404, reason: 'NOT_FOUND', name: 'ghost' });
     const swap = await call('PUT', '/cluster/driver/cri', json({ package: '@lastbackend/driver-docker' }), 'admin', { name: 'cri' }); // 19: driver swap (no local node: refused)
     expect(swap.status).toBeGreaterThanOrEqual(400);
     expect((await call('DELETE', `/namespace/${ns}/service/web`, auth(), 'admin', { name: 'web' })).status).toBe(204); // 20

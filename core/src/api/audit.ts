@@ -81,8 +81,9 @@ const address = (a: string | undefined) => (a ?? '').replace(/^::ffff:/, '');
 export function auditMiddleware(trail: AuditTrail, server: string) {
   const match = routeMatcher();
   return (req: AuthedRequest, res: Response, next: NextFunction) => {
-    // Only the path: the query (where a token may be) is never looked at.
-    const path = (req.originalUrl ?? req.url).split('?', 1)[0];
+    // Only the path, as Express routes it (an absolute-form request line included): the query, where a
+    // token may be, is never looked at.
+    const path = req.path;
     const hit = match(req.method, path);
     if (!hit || auditRule(hit.def) === 'none') return next();
     const time = new Date().toISOString();
