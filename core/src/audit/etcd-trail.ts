@@ -27,6 +27,7 @@ export class EtcdTrail implements AuditTrail {
   private seq = 0;
   private lease?: { lease: Lease; id: string; until: number };
   private readonly followers = new Set<RecordQueue>();
+  private closed = false;
 
   /** ns: this cluster's audit namespace (client.namespace(prefix).namespace('audit/')). */
   constructor(
@@ -78,8 +79,8 @@ export class EtcdTrail implements AuditTrail {
     } catch (e) {
       // Kept for the next flush (a put that did land is written again under the same key: no duplicate).
       this.pending = [...batch, ...this.pending];
-      this.opts.warn?.(`audit: cannot write ${batch.length} record(s) to etcd: ${(e as Error).message}`);
-      this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), 1000);
+      this.opts.warn?.(`audit: cannot write ${batch.length} record(s) to etcd: ${(e as Error).message}${this.closed ? ' (shutting down: they are lost)' : ''}`);
+      if (!this.closed) this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), 1000);
     }
   }
 
@@ -118,8 +119,11 @@ export class EtcdTrail implements AuditTrail {
     }
   }
 
+  /** Writes what is queued (one try: etcd down at shutdown is said, not waited for) and ends followers. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.flush();
+    if (this.timer) clearTimeout(this.timer);
     for (const q of this.followers) q.stop();
     this.lease?.lease.release();
   }
