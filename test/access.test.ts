@@ -14,6 +14,7 @@ const EXPECTED: Record<string, string> = {
   'GET /cacerts': 'public',
   'GET /cluster': 'cluster.read',
   'GET /cluster/leader': 'cluster.read',
+  'GET /audit': 'cluster.admin',
   'POST /cluster/token': 'token.manage',
   'GET /cluster/token': 'token.manage',
   'DELETE /cluster/token/:id': 'token.manage',

@@ -27,6 +27,8 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
   const tls = app.get(TlsPart, { strict: false }).tls;
   if (served.generated) writeCliConfig({ server: served.url, token: served.token, ...(tls ? { ca: tls.bundle } : {}) });
   log.info(`lb server ${VERSION} listening on ${served.url} (${cfg.node.agent ? `node ${cfg.node.name}` : 'no local agent'}, data ${cfg.data_dir})`);
+  // What users pin with `lb login --ca-hash` (also `lb ca hash`, and the end of every join token).
+  if (tls) log.info(`cluster CA sha256:${tls.hash} (lb login --server URL --ca-hash sha256:${tls.hash})`);
   let closing: Promise<void> | undefined;
   return { url: served.url, token: served.token, kernel: app.get(Kernel), close: () => (closing ??= app.close()) };
 }

@@ -76,6 +76,39 @@ export interface JoinResult {
   agent_key?: string;
 }
 
+/** One call in the audit trail (GET /audit): who did what, when, from where, with what outcome. Never a body. */
+export interface AuditRecord {
+  /** When the call came in (RFC 3339). */
+  time: string;
+  /** The caller: 'admin', 'node/NAME', 'join-token/ID', a token's name, or 'anonymous' (no or an unknown token). */
+  who: string;
+  /** The caller's address, as the server's socket sees it. */
+  from: string;
+  method: string;
+  /** The route's template, e.g. /namespace/:ns/apply. */
+  route: string;
+  /** The path called, without its query. */
+  path: string;
+  namespace?: string;
+  name?: string;
+  /** An apply's manifests, as kind/name (as far as the body names them). */
+  objects?: string[];
+  /** The answer's HTTP status; 0 when the caller left before an answer. */
+  status: number;
+  /** Why a call was refused or failed (the error's reason, e.g. FORBIDDEN). */
+  reason?: string;
+  /** The server that recorded it. */
+  server: string;
+}
+
+export interface AuditQuery {
+  /** Unix seconds, or a duration ago such as "1h" (the server resolves it). */
+  since?: number | string;
+  who?: string;
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
 export type NamespacedKind = 'secret' | 'config' | 'volume' | 'route';
 interface NamespacedObjects {
   secret: Secret;
@@ -341,6 +374,24 @@ export class LbClient {
     try {
       const res = await this.raw('GET', `/namespace/${enc(ns)}/service/${enc(service)}/logs?${q}`, undefined, ctl.signal);
       for await (const line of ndjsonLines(res, ctl.signal)) yield wire.decodeLog(JSON.parse(line) as wire.LogMessageView);
+    } finally {
+      opts.signal?.removeEventListener('abort', abort);
+      ctl.abort();
+    }
+  }
+
+  /** The audit trail (admin only): records in the order they were written; follows until the signal aborts. */
+  async *audit(opts: AuditQuery = {}): AsyncGenerator<AuditRecord> {
+    const q = new URLSearchParams();
+    if (opts.since !== undefined) q.set('since', String(opts.since));
+    if (opts.who) q.set('who', opts.who);
+    if (opts.follow) q.set('follow', 'true');
+    const ctl = new AbortController();
+    const abort = () => ctl.abort();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const res = await this.raw('GET', `/audit?${q}`, undefined, ctl.signal);
+      for await (const line of ndjsonLines(res, ctl.signal)) yield JSON.parse(line) as AuditRecord;
     } finally {
       opts.signal?.removeEventListener('abort', abort);
       ctl.abort();

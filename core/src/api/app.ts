@@ -10,6 +10,9 @@ import { buildOpenApi } from '../openapi/spec';
 import { Resources } from '../state/resources';
 import { Store } from '../store/store';
 import { authMiddleware } from './auth';
+import { auditMiddleware } from './audit';
+import type { AuditTrail } from '../audit/trail';
+import { AUDIT_TRAIL, AuditController } from './controllers/audit.controller';
 import { jsonBodies } from './body-limits';
 import { serveDocs } from './docs';
 import { Auth } from '../auth/auth';
@@ -51,6 +54,8 @@ export interface ApiDeps {
   tls?: ClusterTls;
   /** Plugins this server runs itself (its ingress): GET /ingress lists them. */
   components?: readonly ServerComponent[];
+  /** The audit trail, and this server's name in its records (api/audit.ts). */
+  audit?: { trail: AuditTrail; server: string };
   /** The discovery suffix that names endpoints in answers (meta.endpoint: `<svc>.<ns>.<suffix>`); default lb.local. */
   suffix?: string;
 }
@@ -70,6 +75,7 @@ class ApiModule {
         LeaderController,
         ClusterController,
         ComponentController,
+        AuditController,
         ...OBJECT_CONTROLLERS,
         // The original's routes that answer 501 (routes.ts NOT_IMPLEMENTED_ROUTES).
         NotImplementedController,
@@ -87,6 +93,7 @@ class ApiModule {
         { provide: LEADERSHIP, useValue: d.leadership },
         { provide: CA_BUNDLE, useValue: d.tls?.bundle },
         { provide: SERVER_COMPONENTS, useValue: d.components ?? [] },
+        { provide: AUDIT_TRAIL, useValue: d.audit?.trail },
       ],
     };
   }
@@ -97,6 +104,8 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   // node's is checked against its credential (Auth.authenticate).
   const httpsOptions = d.tls && { key: d.tls.server.key, cert: d.tls.server.cert, ca: d.tls.caCert, requestCert: true, rejectUnauthorized: false };
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
+  // The recorder goes first so that it sees the bearer check's refusals; it reads no query (tokens).
+  if (d.audit) app.use(auditMiddleware(d.audit.trail, d.audit.server));
   app.use(authMiddleware(d.auth));
   app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing
   app.useGlobalFilters(new ErrorFilter(d.log));

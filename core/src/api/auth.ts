@@ -48,11 +48,12 @@ export function authMiddleware(auth: Auth) {
     auth.authenticate(token, peerOf(req)).then(
       (p) => {
         if (!p) return deny(res, 401, 'UNAUTHORIZED', invalidToken(token));
+        // Known before a refusal too: the audit trail names who was refused.
+        req.principal = p;
         if (isApiCaller(p)) {
           const no = apiRefusal(p, matchRoute(req.method, req.path));
           if (no) return deny(res, no.status, no.status === 403 ? 'FORBIDDEN' : 'NOT_FOUND', no.message);
         } else if (!allowed(p, req.method, req.path)) return deny(res, 403, 'FORBIDDEN', forbidden(p).message);
-        req.principal = p;
         next();
       },
       (e: Error) => next(e),

@@ -57,7 +57,21 @@ export interface RouteDef {
   status: 200 | 201 | 202 | 204 | 501;
   /** Bytes of JSON body the route takes, when more than the default (body-limits.ts). */
   bodyLimit?: number;
+  /**
+   * Which calls go to the audit trail (api/audit.ts). Default: every call that is not a GET (a change),
+   * and a GET that is refused (401/403). true: every call (a sensitive read: logs, secrets); false: none
+   * (an agent's routine traffic: status reports, log shipping, its stream, which would flood the trail).
+   */
+  audit?: boolean;
 }
+
+/** Which calls of a route go to the audit trail (see RouteDef.audit): all, refused ones only, or none. */
+export const auditRule = (def: RouteDef): 'all' | 'refused' | 'none' => (def.audit === undefined ? (def.method === 'GET' ? 'refused' : 'all') : def.audit ? 'all' : 'none');
+/** Whether a call of a route that was answered with this status goes to the audit trail. */
+export const audited = (def: RouteDef, status: number): boolean => {
+  const rule = auditRule(def);
+  return rule === 'all' || (rule === 'refused' && (status === 401 || status === 403));
+};
 
 const ROUTE = 'lb:route';
 

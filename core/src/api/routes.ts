@@ -6,6 +6,7 @@ import {
   AgentKeyResult,
   AnyManifestSchema,
   ApplyResultSchema,
+  AuditRecordSchema,
   CertificateResult,
   ConfigManifest,
   CreatedTokenSchema,
@@ -104,6 +105,16 @@ export const LogsQuery = z.object({
   local: z.enum(['true', 'false']).optional().describe("true: this server's share only (what peers ask each other)"),
 });
 
+export const AuditQuery = z.object({
+  since: z
+    .string()
+    .regex(/^(\d+(\.\d+)?|(\d+[smhd])+)$/i, 'must be unix seconds or a duration ago such as 90s, 10m, 1h or 2d')
+    .optional()
+    .describe('unix seconds, or a duration ago (1h)'),
+  who: z.string().optional().describe('only calls by this caller (admin, node/NAME, a token name, anonymous)'),
+  follow: z.enum(['true', 'false']).optional().describe('true: keep the stream open and send new records'),
+});
+
 // ---------------------------------------------------------------- routes
 export const ROUTES = {
   // system
@@ -151,6 +162,7 @@ export const ROUTES = {
     tag: 'agent',
     summary: "over plain HTTP: the key this cluster's servers present to the node's agent",
     ...NODE,
+    audit: false,
     params: nodeParam,
     answer: json(named('AgentKey', AgentKeyResult)),
   }),
@@ -191,6 +203,7 @@ export const ROUTES = {
     tag: 'agent',
     summary: 'heartbeat and node status',
     ...NODE,
+    audit: false, // an agent's routine traffic
     params: nodeParam,
     body: { ...named('NodeStatusReport', NodeStatusReport), invalid: 'invalid node status' },
     answer: json(Node),
@@ -201,6 +214,7 @@ export const ROUTES = {
     tag: 'agent',
     summary: 'values of a secret or config that a pod of this node uses',
     ...NODE,
+    audit: true, // secret values leave the server: once per pod start on a node, never a flood
     params: { ...nodeParam, kind: z.enum(['secret', 'config']) },
     answer: json(named('NodeRef', NodeRefResult)),
   }),
@@ -210,6 +224,7 @@ export const ROUTES = {
     tag: 'agent',
     summary: "the log collector's intake: lines of this node's pods, all or none",
     ...NODE,
+    audit: false,
     params: nodeParam,
     body: { ...named('LogShipment', LogShipment), invalid: 'invalid log shipment' },
     // Its log shipper sends at most LOG_SHIPMENT_BYTES.
@@ -222,6 +237,7 @@ export const ROUTES = {
     tag: 'agent',
     summary: "status of the node's pods (reports for pods bound elsewhere are ignored)",
     ...NODE,
+    audit: false,
     params: nodeParam,
     body: { ...named('PodReports', PodReports), invalid: 'invalid pod status report' },
     bodyLimit: 4 * MiB,
@@ -233,6 +249,7 @@ export const ROUTES = {
     tag: 'agent',
     summary: "what the node must run: a snapshot of its pods, then every change, the overlay map and the service table",
     ...NODE,
+    audit: false,
     params: nodeParam,
     answer: { ndjson: named('NodeStreamEvent', NodeStreamEventSchema) },
   }),
@@ -376,6 +393,7 @@ export const ROUTES = {
     tag: 'service',
     summary: 'log lines of all pods (or one), in time order; follows with follow=true',
     query: LogsQuery,
+    audit: true, // a sensitive read: what a service logs may hold what its secrets do
     answer: { ndjson: named('LogMessage', wire.LogMessageView) },
   }),
 
@@ -394,6 +412,17 @@ export const ROUTES = {
   endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', permission: 'namespace.read', tag: 'service', summary: 'service endpoints (ready pod addresses)', answer: list(Endpoint) }),
 
   // the original's components: ingress (run by `lb server`) and discovery (a plugin of each node's agent)
+  // the audit trail
+  audit: route({
+    method: 'GET',
+    path: '/audit',
+    permission: 'cluster.admin',
+    tag: 'cluster',
+    summary: 'the audit trail: every change and sensitive read, who made it, from where, and its outcome (NDJSON; follows with follow=true)',
+    query: AuditQuery,
+    answer: { ndjson: named('AuditRecord', AuditRecordSchema) },
+  }),
+
   ingresses: route({ method: 'GET', path: '/ingress', permission: 'cluster.read', tag: 'component', summary: 'where the ingress runs: this server, and nodes that report it, by name', answer: json(ComponentListSchema('IngressList')) }),
   ingress: route({ method: 'GET', path: '/ingress/:name', permission: 'cluster.read', tag: 'component', summary: 'one ingress, by server or node name', answer: json(Component('Ingress')) }),
   discoveries: route({ method: 'GET', path: '/discovery', permission: 'cluster.read', tag: 'component', summary: 'nodes whose agent runs the discovery DNS plugin, by name', answer: json(ComponentListSchema('DiscoveryList')) }),
@@ -458,9 +487,10 @@ function objectRoutes<K extends NamespacedKind>(kind: K) {
   const body = { ...o.manifest, invalid: o.invalid };
   const base = `/namespace/:ns/${kind}`;
   return {
-    list: route({ method: 'GET', path: base, permission: 'namespace.read', tag: kind, summary: `list ${kind}s`, answer: list(o.object) }),
+    // A secret's values are masked in answers; who read which secret is still recorded.
+    list: route({ method: 'GET', path: base, permission: 'namespace.read', tag: kind, summary: `list ${kind}s`, answer: list(o.object), audit: kind === 'secret' }),
     create: route({ method: 'POST', path: base, permission: 'namespace.write', tag: kind, summary: `create a ${kind}`, status: 201, body, bodyLimit: o.bodyLimit, answer: json(o.object) }),
-    get: route({ method: 'GET', path: `${base}/:name`, permission: 'namespace.read', tag: kind, summary: `get a ${kind}`, answer: json(o.object) }),
+    get: route({ method: 'GET', path: `${base}/:name`, permission: 'namespace.read', tag: kind, summary: `get a ${kind}`, answer: json(o.object), audit: kind === 'secret' }),
     replace: route({ method: 'PUT', path: `${base}/:name`, permission: 'namespace.write', tag: kind, summary: `replace a ${kind}`, body, bodyLimit: o.bodyLimit, answer: json(o.object) }),
     remove: route({ method: 'DELETE', path: `${base}/:name`, permission: 'namespace.write', tag: kind, summary: `delete a ${kind}`, answer: none }),
   };

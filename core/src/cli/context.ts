@@ -39,6 +39,8 @@ export function processIo(): CliIo {
 export class CliContext {
   /** Exit code the command asks for when it finishes without throwing (e.g. `lb exec`). */
   exitCode = 0;
+  /** `lb --context NAME`: the CLI context to use (cli-config.ts); else $LB_CONTEXT, else the file's current. */
+  contextName?: string;
   private cached?: LbClient;
   /**
    * The process streams as commands write to them: on a terminal without control sequences (log lines,
@@ -51,8 +53,13 @@ export class CliContext {
     this.io = { ...io, stdout: terminalSafe(io.stdout), stderr: terminalSafe(io.stderr), onInterrupt: (fn) => io.onInterrupt(fn) };
   }
 
+  /** The server, token and CA of the context in use (environment variables win). */
+  settings(): ReturnType<typeof clientSettings> {
+    return clientSettings(this.io.env, this.contextName);
+  }
+
   client(): LbClient {
-    this.cached ??= new LbClient(clientSettings(this.io.env));
+    this.cached ??= new LbClient(this.settings());
     return this.cached;
   }
 

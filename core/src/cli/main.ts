@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { LbError } from '@lastbackend/sdk/errors';
 import { VERSION } from '../version';
 import { registerApply } from './commands/apply';
+import { registerAudit } from './commands/audit';
+import { registerLogin } from './commands/login';
 import { registerDelete } from './commands/delete';
 import { registerExec } from './commands/exec';
 import { registerExport } from './commands/export';
@@ -29,12 +31,16 @@ export function buildProgram(ctx: CliContext): Command {
   const program = new Command('lb')
     .description('Last.Backend: run containers as services on your nodes')
     .version(VERSION, '-V, --version', 'print the CLI version')
+    .option('--context <name>', 'the CLI context to use (a server, a token and a CA: `lb context ls`; default: $LB_CONTEXT, else the current one)')
     .showSuggestionAfterError(false) // keeps usage errors to one line
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
     });
+  program.hook('preAction', () => {
+    ctx.contextName = program.opts<{ context?: string }>().context;
+  });
   // Subcommands inherit the output and exit settings above, so they are added after them.
   registerServer(program, ctx);
   registerAgent(program, ctx);
@@ -51,6 +57,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerExec(program, ctx);
   registerDelete(program, ctx);
   registerRollback(program, ctx);
+  registerAudit(program, ctx);
+  registerLogin(program, ctx);
   registerExport(program, ctx);
   registerVersion(program, ctx);
   return program;

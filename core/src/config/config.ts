@@ -137,6 +137,15 @@ export const KernelConfig = z
       })
       .strict()
       .default({}),
+    audit: z
+      .object({
+        max_bytes: z.number().int().min(4096).default(10 * 1024 * 1024).describe('level backend: bytes of <data dir>/audit/audit.log before it is rotated to audit.log.1'),
+        max_files: z.number().int().min(1).max(1000).default(10).describe('level backend: rotated files kept (audit.log.1 … audit.log.N)'),
+        max_age: z.number().int().min(60).default(90 * 86400).describe('seconds a record is kept (rotated files older than this are removed; etcd: the lease of its records)'),
+      })
+      .strict()
+      .default({ max_bytes: 10 * 1024 * 1024, max_files: 10, max_age: 90 * 86400 })
+      .describe('the audit trail: every change and sensitive read through the API'),
     logs: z
       .object({ retention: z.number().int().min(60).default(7 * 86400).describe('seconds a collected log line is kept') })
       .strict()

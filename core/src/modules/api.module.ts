@@ -8,6 +8,7 @@ import type { KernelConfig } from '../config/config';
 import { Kernel } from '../kernel/kernel';
 import type { Logger } from '../kernel/logger';
 import { VERSION } from '../version';
+import { AuditModule, AuditPart } from './audit.module';
 import { AuthModule, AuthPart } from './auth.module';
 import { LeadershipModule, LeadershipPart } from './leadership.module';
 import { Lifecycle } from './lifecycle';
@@ -31,6 +32,7 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
     @Inject(AuthPart) private readonly auth: AuthPart,
     @Inject(LogsPart) private readonly logs: LogsPart,
     @Inject(LeadershipPart) private readonly leader: LeadershipPart,
+    @Inject(AuditPart) private readonly audit: AuditPart,
     @Inject(Lifecycle) private readonly lifecycle: Lifecycle,
   ) {}
 
@@ -59,6 +61,7 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
         version: VERSION,
         leadership: leader.leadership,
         suffix: this.cfg.discovery.suffix,
+        audit: { trail: this.audit.trail, server: this.cfg.node.name },
         ...(tls ? { tls } : {}),
         // The ingress runs in this server when enabled (PluginsModule): GET /ingress shows it.
         components: this.cfg.ingress.enabled ? [{ kind: 'ingress', server: leader.leadership.id, package: this.cfg.ingress.plugin, version: VERSION, since: new Date().toISOString() }] : [],
@@ -82,5 +85,5 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
 }
 
 // Imports list the most dependent module first (see server.module.ts).
-@Module({ imports: [LeadershipModule, LogsModule, AuthModule, TlsModule, StoreModule], providers: [ApiPart], exports: [ApiPart] })
+@Module({ imports: [LeadershipModule, LogsModule, AuthModule, TlsModule, AuditModule, StoreModule], providers: [ApiPart], exports: [ApiPart] })
 export class ApiModule {}

@@ -49,7 +49,8 @@ const NEEDS: Record<string, string[]> = {
   auth: ['store', 'tls'],
   leadership: ['store'],
   'log store': ['kernel'],
-  api: ['store', 'tls', 'auth', 'log store', 'leadership'],
+  'audit trail': ['store'],
+  api: ['store', 'tls', 'auth', 'log store', 'leadership', 'audit trail'],
   'controller (on the leader)': ['leadership', 'api'],
 };
 function expectDependencyOrder(started: string[]): void {
@@ -70,7 +71,7 @@ describe('lb server as a module graph', () => {
     const server = await runServer(cfg, log);
     try {
       const up = trace('started');
-      expect([...up].sort()).toEqual(['api', 'auth', 'controller (on the leader)', 'kernel', 'leadership', 'log store', 'store', 'tls']);
+      expect([...up].sort()).toEqual(['api', 'audit trail', 'auth', 'controller (on the leader)', 'kernel', 'leadership', 'log store', 'store', 'tls']);
       expectDependencyOrder(up);
       expect(up.at(-1)).toBe('controller (on the leader)'); // live work starts once everything is open
       expect(server.url).toBe(`https://127.0.0.1:${port}`);
@@ -94,7 +95,7 @@ describe('lb server as a module graph', () => {
       await new Promise((r) => taken.close(r));
     }
     const up = trace('started');
-    expect([...up].sort()).toEqual(['auth', 'kernel', 'leadership', 'log store', 'store', 'tls']);
+    expect([...up].sort()).toEqual(['audit trail', 'auth', 'kernel', 'leadership', 'log store', 'store', 'tls']);
     expectDependencyOrder(up);
     expect(trace('stopped')).toEqual(reversedStoppable(up));
     expect(trace('stopped')).toEqual(expect.arrayContaining(['log store', 'store', 'kernel']));

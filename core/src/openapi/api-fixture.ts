@@ -18,6 +18,7 @@ import { LogStore } from '../logs/log-store';
 import { Resources } from '../state/resources';
 import { SecretBox } from '../state/secret-box';
 import { Store } from '../store/store';
+import { FileTrail } from '../audit/file-trail';
 
 export interface ApiFixture {
   url: string;
@@ -41,6 +42,8 @@ export async function startApiFixture(version = 'test', log: Logger = createLogg
   const logStore = new LogStore(join(dir, 'logs'), 3600);
   await logStore.open();
   const adminToken = randomBytes(16).toString('hex');
+  const trail = new FileTrail(join(dir, 'audit'), { maxBytes: 1 << 20, maxFiles: 2, maxAge: 3600 });
+  await trail.open();
   const auth = new Auth(store, adminToken, SecretBox.withKey(randomBytes(32)));
   const cluster = new ClusterState(store, version);
   const gateway = new NodeGateway(store, auth);
@@ -64,6 +67,7 @@ export async function startApiFixture(version = 'test', log: Logger = createLogg
     log,
     version,
     leadership,
+    audit: { trail, server: 'test' },
   });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -78,6 +82,7 @@ export async function startApiFixture(version = 'test', log: Logger = createLogg
     registerAgent: (node, agent) => gateway.register(node, agent),
     close: async () => {
       await app.close();
+      await trail.close();
       await logStore.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });

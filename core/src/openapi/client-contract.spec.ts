@@ -76,6 +76,7 @@ const CLIENT_ROUTES = {
   shipLogs: [ROUTES.shipLogs],
   reportPods: [ROUTES.reportPods],
   watchNode: [ROUTES.nodeStream],
+  audit: [ROUTES.audit],
 } satisfies Record<ClientMethod, readonly RouteDef[]>;
 
 type Agreement = { [K in ClientMethod]: Same<Returned<LbClient[K]>, Answer<(typeof CLIENT_ROUTES)[K][number]>> };
@@ -280,13 +281,16 @@ describe('the SDK client and the OpenAPI document', () => {
     await admin.deleteService(ns, 'web');
     await admin.deleteNode('n2');
     await admin.deleteNamespace(ns);
+    const audit: unknown[] = [];
+    for await (const r of admin.audit({ since: '1h', who: 'admin' })) audit.push(r);
+    expect(audit.length).toBeGreaterThan(20);
 
     expect(Object.keys(CLIENT_ROUTES).filter((m) => !called.has(m))).toEqual([]);
     expect(recorded.flatMap(problems)).toEqual([]);
     // The node stream's lines as the client yields them (not encoded: only agents read it); the logs as sent.
     const sentLines = recorded.find((r) => r.path === `/namespace/${ns}/service/web/logs`)?.lines ?? [];
     expect(sentLines).toHaveLength(1);
-    expect([...lineProblems('/cluster/node/n2/stream', events), ...lineProblems(`/namespace/${ns}/service/web/logs`, sentLines)]).toEqual([]);
+    expect([...lineProblems('/cluster/node/n2/stream', events), ...lineProblems(`/namespace/${ns}/service/web/logs`, sentLines), ...lineProblems('/audit', audit)]).toEqual([]);
     // Each method called only its own routes.
     const mismatched = recorded.filter((r) => {
       const routes = CLIENT_ROUTES[r.client as ClientMethod] as readonly RouteDef[];

@@ -14,7 +14,7 @@ import {
 } from './manifests';
 import { DriverState, NodeStatusReport, PodStatus } from './resources';
 import type { Cluster, Config, Deployment, Endpoint, Namespace, Node, NodeStreamEvent, Pod, Route, Secret, Service, Volume } from './resources';
-import type { ApplyResult, CreatedToken, JoinResult, LogEntry, TokenInfo } from '../client';
+import type { ApplyResult, AuditRecord, CreatedToken, JoinResult, LogEntry, TokenInfo } from '../client';
 import type { ExecResult } from '../drivers/types';
 
 const labelMap = () => z.record(z.string(), z.string());
@@ -155,6 +155,23 @@ export const TokenInfoSchema = z
   .strict();
 export const CreatedTokenSchema = TokenInfoSchema.extend({ token: z.string().describe('the secret, shown once') }).strict();
 
+export const AuditRecordSchema = z
+  .object({
+    time: z.string().describe('when the call came in (RFC 3339)'),
+    who: z.string().describe("the caller: admin, node/NAME, join-token/ID, a token's name, or anonymous"),
+    from: z.string().describe("the caller's address"),
+    method: z.string(),
+    route: z.string().describe("the route's template, e.g. /namespace/:ns/apply"),
+    path: z.string().describe('the path called, without its query'),
+    namespace: z.string().optional(),
+    name: z.string().optional(),
+    objects: z.array(z.string()).optional().describe("an apply's manifests as kind/name"),
+    status: z.number().int().describe('HTTP status of the answer; 0: the caller left first'),
+    reason: z.string().optional().describe('why the call was refused or failed'),
+    server: z.string().describe('the server that recorded it'),
+  })
+  .strict();
+
 export const JoinResultSchema = z
   .object({
     node: z.string(),
@@ -237,4 +254,5 @@ agree<z.output<typeof LogEntrySchema>, LogEntry>(true);
 agree<z.output<typeof TokenInfoSchema>, TokenInfo>(true);
 agree<z.output<typeof CreatedTokenSchema>, CreatedToken>(true);
 agree<z.output<typeof JoinResultSchema>, JoinResult>(true);
+agree<z.output<typeof AuditRecordSchema>, AuditRecord>(true);
 agree<z.output<typeof NodeStreamEventSchema>, NodeStreamEvent>(true);

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { LbClient } from '@lastbackend/sdk/client';
 import { VERSION } from '../../version';
-import { clientSettings } from '../cli-config';
 import { CliContext } from '../context';
 
 export function registerVersion(program: Command, ctx: CliContext): void {
@@ -11,7 +10,7 @@ export function registerVersion(program: Command, ctx: CliContext): void {
     .description('print the version of the CLI and of the server')
     .action(async () => {
       ctx.out(`lb ${VERSION}`);
-      const settings = clientSettings(ctx.io.env);
+      const settings = ctx.settings();
       try {
         const cluster = await new LbClient({ ...settings, timeout: 3000 }).cluster();
         ctx.out(`server ${cluster.meta.version} (${settings.server})`);
