@@ -3,6 +3,7 @@
 // match their spec are adopted as they are, which is what makes an agent restart harmless.
 import {
   LABEL_SPEC_HASH,
+  criFeatures,
   type ContainerManifest,
   type ContainerSpec,
   type ContainerRuntime,
@@ -18,7 +19,7 @@ import {
   type PodStatus,
 } from '@lastbackend/sdk';
 import type { Logger } from '../kernel/logger';
-import { checkSpec, containerName, containerSpec, withSpecHash } from './container-spec';
+import { assertNonRoot, checkSpec, containerName, containerSecurity, containerSpec, withSpecHash } from './container-spec';
 import { ProbeState } from './probes';
 
 export interface PodDrivers {
@@ -65,6 +66,8 @@ export class PodRunner {
     private readonly refs: (kind: 'secret' | 'config', ns: string, name: string) => Promise<Record<string, string>> = async (kind, _ns, name) => {
       throw new Error(`${kind} "${name}": this agent cannot read secrets or configs`);
     },
+    /** The pids limit every container gets (node.pids_limit). */
+    private readonly pidsLimit?: number,
   ) {
     this.pod = pod;
     // Restart counters continue from what was reported before (an agent restart never lowers them).
@@ -128,7 +131,9 @@ export class PodRunner {
     const { cri } = this.drivers();
     const dns = this.resolver(this.pod.meta.namespace);
     const resolved = { env: await this.resolveEnv(c), mounts: await this.resolveMounts(c) };
-    const spec = withSpecHash(await this.hooks.podSpec.promise({ ...containerSpec(this.pod, c, this.node, network, resolved), ...(dns ? { dns } : {}) }, this.pod));
+    const security = containerSecurity(c, criFeatures(cri), this.pod.spec.policy, this.pidsLimit);
+    const base = { ...containerSpec(this.pod, c, this.node, network, resolved), ...(dns ? { dns } : {}), ...(security ? { security } : {}) };
+    const spec = withSpecHash(await this.hooks.podSpec.promise(base, this.pod));
     checkSpec(cri, spec);
     let cur = await cri.inspect(spec.name);
     if (cur && cur.labels[LABEL_SPEC_HASH] !== spec.labels[LABEL_SPEC_HASH]) {
@@ -138,6 +143,7 @@ export class PodRunner {
     }
     if (!cur) {
       await this.ensureImage(c, st);
+      if (c.security?.run_as_non_root) assertNonRoot(c, c.image.name, (await this.drivers().cii.inspect(c.image.name))?.user);
       cur = await cri.create(spec);
     }
     if (cur.state === 'created') {

@@ -10,6 +10,7 @@ import {
   type ObjectMeta,
   type Node,
   type Pod,
+  type PodSecurityPolicy,
   type PodTemplate,
   type Service,
   type Volume,
@@ -225,6 +226,7 @@ export class Controller {
         this.log.info(`service ${ns}/${name}: deployment ${latest.meta.name} created`);
       }
       let active = deps.find((d) => d.meta.name === svc.status.deployment);
+      const policy = (await tx.get<Namespace>(keys.namespace(ns)))?.spec.policy;
 
       for (const d of deps) {
         const dBefore = stableStringify(d);
@@ -232,7 +234,7 @@ export class Controller {
         d.spec.replicas = desired;
         const mine = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
         for (let i = mine.length; i < desired; i++) {
-          const pod = newPod(svc, d);
+          const pod = newPod(svc, d, policy);
           pods.push(pod);
           w.put(keys.pod(ns, pod.meta.name), pod, '');
         }
@@ -398,7 +400,7 @@ class Writer {
 const podNamePrefix = (service: string): string => `${service.slice(0, 52)}-`;
 const podPrefix = (ns: string, service: string): string => keys.pod(ns, podNamePrefix(service));
 
-function newPod(svc: Service, d: Deployment): Pod {
+function newPod(svc: Service, d: Deployment, policy: PodSecurityPolicy | undefined): Pod {
   const name = podNamePrefix(svc.meta.name) + randomBytes(5).toString('hex');
   return {
     kind: 'Pod',
@@ -410,7 +412,7 @@ function newPod(svc: Service, d: Deployment): Pod {
       deployment: d.meta.name,
       node: '',
     },
-    spec: { template: d.spec.template, selector: d.spec.selector, destroy: false, resources: podResources(d.spec.template) },
+    spec: { template: d.spec.template, selector: d.spec.selector, destroy: false, resources: podResources(d.spec.template), ...(policy ? { policy } : {}) },
     status: { state: 'pending', running: false, message: '', network: { host_ip: '', pod_ip: '' }, containers: [] },
   };
 }

@@ -113,7 +113,7 @@ export function toStatus(c: ContainerRecord, task: TaskProcess | undefined): Con
 export class ContainerdRuntime extends ContainerdDriver implements ContainerRuntime {
   readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: true };
   /** Streaming exec needs a console socket for its tty and a stdin FIFO: not done yet, so refused. */
-  readonly features: CriFeatures = { security: true, execStream: false, stats: true };
+  readonly features: CriFeatures = { security: true, seccomp: true, pidsLimit: true, execStream: false, stats: true };
   private readonly images: ImageStore;
   private readonly copiers = new Map<string, LogCopier>();
   /** Labels of containers seen, so events about deleted ones can still be filtered. */
@@ -348,8 +348,10 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
           ({ mounts } = await this.ctd.call<{ mounts: SnapshotMount[] }>('snapshots', 'Mounts', { snapshotter: this.config.snapshotter, key: id }));
         }
         try {
-          // A user name is the image's to define: looked up in the container's own /etc/passwd.
-          const user = spec.security?.user === undefined ? undefined : await resolveUser(spec.security.user, mounts);
+          // The spec's user, else the image's (root only when it names none, as Docker does); a user name is the
+          // image's to define: looked up in the container's own /etc/passwd.
+          const wanted = spec.security?.user ?? image.config.config?.User;
+          const user = wanted ? await resolveUser(wanted, mounts) : undefined;
           const oci = runtimeSpec({ id, namespace: this.config.namespace, hostname, spec, image: image.config, etc, netns, user });
           await this.ctd.call('containers', 'Create', {
             container: {

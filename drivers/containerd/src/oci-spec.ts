@@ -1,6 +1,7 @@
 // OCI runtime specs for runc, with the defaults containerd's own client would fill in for a plain container.
 import { capabilityName, invalid, type ContainerSecurity, type ContainerSpec, type Mount } from '@lastbackend/sdk';
 import type { ImageConfig } from './image';
+import { defaultSeccompProfile, type OciSeccomp } from './seccomp';
 
 export const SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
 export const PROCESS_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
@@ -130,7 +131,10 @@ export interface OciSpec {
       devices: { allow: boolean; access: string }[];
       memory?: { limit: number };
       cpu?: { quota: number; period: number };
+      pids?: { limit: number };
     };
+    /** security.seccomp "default": the driver's profile (seccomp.ts); absent: none. */
+    seccomp?: OciSeccomp;
   };
 }
 
@@ -201,6 +205,7 @@ export function runtimeSpec(input: SpecInput): OciSpec {
   if (spec.resources.cpu !== undefined) {
     resources.cpu = { quota: Math.max(1000, Math.round((spec.resources.cpu * CPU_PERIOD) / 1000)), period: CPU_PERIOD };
   }
+  if (security?.pids_limit !== undefined) resources.pids = { limit: security.pids_limit };
   return {
     ociVersion: '1.0.2-dev',
     process: {
@@ -246,6 +251,7 @@ export function runtimeSpec(input: SpecInput): OciSpec {
       readonlyPaths: privileged ? [] : READONLY_PATHS,
       cgroupsPath: `/${input.namespace}/${input.id}`,
       resources,
+      ...(security?.seccomp === 'default' ? { seccomp: defaultSeccompProfile() } : {}),
     },
   };
 }

@@ -56,7 +56,7 @@ const matches = (labels: Record<string, string>, want: Record<string, string> = 
 export class MemoryRuntime implements ContainerRuntime {
   readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: false };
   /** No process to confine, stream or measure: every spec that needs one of these is refused. */
-  readonly features: CriFeatures = { security: false, execStream: false, stats: false };
+  readonly features: CriFeatures = { security: false, seccomp: false, pidsLimit: false, execStream: false, stats: false };
   private readonly byId = new Map<string, Container>();
   private readonly byName = new Map<string, Container>();
   /** Ports served per network namespace (owner container id), with the name of the serving container. */
