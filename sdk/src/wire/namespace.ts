@@ -2,6 +2,7 @@
 // as the original's strings (a limit written as a number is listed in `numeric`).
 import { z } from 'zod';
 import { NamespaceObject } from '../models/answers';
+import { POD_SECURITY_POLICIES } from '../models/manifests';
 import type { Namespace } from '../models/resources';
 import { decodeQuantities, encodeQuantities, namespaceEndpoint, omit, quantitiesView, selfLink, wireSchema, type WireContext } from './common';
 
@@ -13,7 +14,9 @@ export const NamespaceView = wireSchema<Namespace>()(
         endpoint: z.string().describe('<namespace>.<discovery suffix>, the domain its services are found under'),
       })
       .strict(),
-    spec: z.object({ resources: z.object({ limits: quantitiesView(['ram', 'cpu']).optional() }).strict().optional() }).strict(),
+    spec: z
+      .object({ resources: z.object({ limits: quantitiesView(['ram', 'cpu']).optional() }).strict().optional(), policy: z.enum(POD_SECURITY_POLICIES).optional() })
+      .strict(),
   }).strict(),
 );
 export type NamespaceView = z.output<typeof NamespaceView>;
@@ -23,7 +26,7 @@ export function encodeNamespace(n: Namespace, ctx: WireContext): NamespaceView {
   return {
     ...n,
     meta: { ...n.meta, self_link: selfLink(n.meta.name), endpoint: namespaceEndpoint(n.meta.name, ctx) },
-    spec: n.spec.resources ? { resources: limits ? { limits: encodeQuantities(limits) } : {} } : {},
+    spec: { ...(n.spec.resources ? { resources: limits ? { limits: encodeQuantities(limits) } : {} } : {}), ...policyOf(n.spec) },
   };
 }
 
@@ -32,6 +35,9 @@ export function decodeNamespace(w: NamespaceView): Namespace {
   return {
     ...w,
     meta: omit(w.meta, 'self_link', 'endpoint'),
-    spec: w.spec.resources ? { resources: limits ? { limits: decodeQuantities(limits) } : {} } : {},
+    spec: { ...(w.spec.resources ? { resources: limits ? { limits: decodeQuantities(limits) } : {} } : {}), ...policyOf(w.spec) },
   };
 }
+
+/** The security policy as set (absent: baseline). */
+const policyOf = (spec: { policy?: Namespace['spec']['policy'] }) => (spec.policy ? { policy: spec.policy } : {});
