@@ -47,6 +47,19 @@ const MAX_BACKOFF_MS = 60_000;
 /** Crash-loop back-off after `restarts` restarts: 1 s, 2 s, 4 s … up to a minute. */
 const backoffMs = (restarts: number): number => Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(restarts - 1, 6));
 
+/** Runtimes already named in the log for running containers without some of the defaults. */
+const warned = new WeakSet<object>();
+
+/** Says once per runtime which defaults it cannot honour: never a silent gap (restricted pods are refused outright). */
+function warnWithoutDefaults(cri: ContainerRuntime, features: ReturnType<typeof criFeatures>, log: Logger): void {
+  const missing = (['security', 'seccomp', 'pidsLimit'] as const).filter((f) => !features[f]);
+  if (!missing.length || warned.has(cri)) return;
+  warned.add(cri);
+  log.warn(
+    `the container runtime "${cri.info().name}" cannot honour ${missing.join(', ')}: containers of baseline and privileged namespaces run without those defaults, and pods of restricted namespaces are refused`,
+  );
+}
+
 export class PodRunner {
   private readonly containers = new Map<string, ContainerRuntimeState>();
   private vetoed?: string;
@@ -131,7 +144,9 @@ export class PodRunner {
     const { cri } = this.drivers();
     const dns = this.resolver(this.pod.meta.namespace);
     const resolved = { env: await this.resolveEnv(c), mounts: await this.resolveMounts(c) };
-    const security = containerSecurity(c, criFeatures(cri), this.pod.spec.policy, this.pidsLimit);
+    const features = criFeatures(cri);
+    warnWithoutDefaults(cri, features, this.log);
+    const security = containerSecurity(c, features, this.pod.spec.policy, this.pidsLimit);
     const base = { ...containerSpec(this.pod, c, this.node, network, resolved), ...(dns ? { dns } : {}), ...(security ? { security } : {}) };
     const spec = withSpecHash(await this.hooks.podSpec.promise(base, this.pod));
     checkSpec(cri, spec);
