@@ -27,7 +27,10 @@ export function tableOf(l: Listing, now: number = Date.now()): TableData {
   const age = (iso: string | undefined) => formatAge(iso, now);
   switch (l.kind) {
     case 'namespace':
-      return { head: ['NAME', 'STATE', 'AGE'], rows: l.items.map((n) => [n.meta.name, dash(n.status?.state), age(n.meta.created)]) };
+      return {
+        head: ['NAME', 'STATE', 'POLICY', 'AGE'],
+        rows: l.items.map((n) => [n.meta.name, dash(n.status?.state), n.spec?.policy ?? 'baseline', age(n.meta.created)]),
+      };
     case 'service':
       return {
         head: ['NAME', 'STATE', 'REPLICAS', 'DEPLOYMENT', 'PORTS', 'AGE'],
