@@ -1,8 +1,11 @@
 // Safe container defaults and namespace policies, on one node with a real Docker engine: what docker inspect
 // and the kernel show of a plain container, a restricted namespace refusing a root container (nothing stored),
 // a privileged one allowing what baseline refuses, and run_as_non_root checked against the image's user.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LbError, type Pod } from '@lastbackend/sdk';
-import { IMAGE, TestServer, docker, uniq, waitFor, webService } from './harness';
+import { IMAGE, TEST_DEFAULTS, TestServer, docker, uniq, waitFor, webService } from './harness';
 
 interface Inspect {
   Config: { User: string };
@@ -17,18 +20,24 @@ const sleeper = (name: string, security?: Record<string, unknown>) => ({
 
 describe('container security: defaults and namespace policies', () => {
   let s: TestServer;
+  // The node's pids limit is its config's (node.pids_limit), not the built-in 4096.
+  const PIDS = 2048;
+  const dir = mkdtempSync(join(tmpdir(), 'lb-sec-'));
   const base = uniq('sec');
   const restricted = uniq('sec-r');
   const privileged = uniq('sec-p');
 
   beforeAll(async () => {
-    s = await TestServer.start();
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ ...TEST_DEFAULTS, node: { pids_limit: PIDS } }));
+    s = await TestServer.start({ config });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: base } });
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: restricted }, spec: { policy: 'restricted' } });
     await s.client.apply(privileged, [{ kind: 'Namespace', meta: { name: privileged }, spec: { policy: 'privileged' } }]);
   });
   afterAll(async () => {
     await s?.cleanup();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const running = (ns: string, svc: string): Promise<Pod[]> =>
@@ -56,13 +65,13 @@ describe('container security: defaults and namespace policies', () => {
     const c = inspect(base, 'web');
     expect(c.HostConfig.SecurityOpt).toContain('no-new-privileges:true');
     expect(c.HostConfig.SecurityOpt ?? []).not.toContain('seccomp=unconfined');
-    expect(c.HostConfig.PidsLimit).toBe(4096);
+    expect(c.HostConfig.PidsLimit).toBe(PIDS);
     expect(c.HostConfig.CapDrop).toContain('CAP_NET_RAW');
     expect(c.HostConfig.Privileged).toBe(false);
     // What the kernel enforces, seen from inside.
     const ex = await s.lb(['exec', pod.meta.name, '-n', base, '--', 'sh', '-c', 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max']);
     expect(ex.stderr).toBe('');
-    expect(ex.stdout).toMatch(/NoNewPrivs:\s+1\nSeccomp:\s+2\n4096\n/);
+    expect(ex.stdout).toMatch(new RegExp(`NoNewPrivs:\\s+1\nSeccomp:\\s+2\n${PIDS}\n`));
   });
 
   it('a restricted namespace refuses a root container at apply, naming the field and the policy, and stores nothing', async () => {
