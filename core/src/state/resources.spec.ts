@@ -130,5 +130,9 @@ describe('namespace policy on every write of a template', () => {
     expect((await r.getNamespace('ops')).spec.policy).toBe('privileged');
     await r.deleteService('ops', 'vpn');
     expect((await r.updateNamespace('ops', { ...ns, spec: { policy: 'restricted' } })).spec.policy).toBe('restricted');
+    // An update without a policy (the original's clients send none) keeps it; an apply without one means baseline.
+    expect((await r.updateNamespace('ops', { kind: 'Namespace', meta: { name: 'ops', description: 'x' }, spec: { resources: { limits: { ram: '1gib' } } } })).spec.policy).toBe('restricted');
+    await r.apply('ops', { manifests: [{ kind: 'Namespace', meta: { name: 'ops' } }] });
+    expect((await r.getNamespace('ops')).spec.policy).toBeUndefined();
   });
 });

@@ -97,8 +97,12 @@ export class Resources {
     const m = parseOrThrow(NamespaceManifest, withKind(body, 'Namespace'), 'invalid namespace');
     if (m.meta.name !== ns) throw invalid([{ field: 'meta.name', reason: `must be "${ns}", the namespace in the path` }]);
     return this.store.txn(async (tx) => {
-      await this.requireNamespace(tx, ns);
-      return (await this.upsertNamespace(tx, m)).object;
+      const prev = await this.requireNamespace(tx, ns);
+      // An update that does not send a policy keeps the one set (the original's clients know none): a quota
+      // edit never loosens a restricted namespace. Apply stays declarative: no policy there is baseline.
+      const sent = (body as { spec?: { policy?: unknown } } | null)?.spec?.policy;
+      const kept = sent === undefined && prev.spec.policy ? { ...m, spec: { ...m.spec, policy: prev.spec.policy } } : m;
+      return (await this.upsertNamespace(tx, kept)).object;
     });
   }
 
