@@ -31,7 +31,7 @@ import { jsonAny, timestampToDate, type Any, type Containerd, type Timestamp } f
 import { containerId, labelFilter } from './ids';
 import { ImageStore } from './images';
 import { LogCopier, readLogs } from './logs';
-import { capabilitySet, hostsFile, processArgs, PROCESS_TYPE_URL, resolvConf, runtimeSpec, SPEC_TYPE_URL, type OciSpec } from './oci-spec';
+import { capabilitySet, hostsFile, processArgs, PROCESS_TYPE_URL, resolvConf, runtimeSpec, SPEC_TYPE_URL, wantedUser, type OciSpec } from './oci-spec';
 import { parseReference, type ImageRef } from './reference';
 import { cgroupStats } from './stats';
 import { removeSnapshot, type SnapshotMount } from './unpack';
@@ -350,7 +350,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
         try {
           // The spec's user, else the image's (root only when it names none, as Docker does); a user name is the
           // image's to define: looked up in the container's own /etc/passwd.
-          const wanted = spec.security?.user ?? image.config.config?.User;
+          const wanted = wantedUser(spec, image.config);
           const user = wanted ? await resolveUser(wanted, mounts) : undefined;
           const oci = runtimeSpec({ id, namespace: this.config.namespace, hostname, spec, image: image.config, etc, netns, user });
           await this.ctd.call('containers', 'Create', {

@@ -1,6 +1,6 @@
 import type { ContainerSpec } from '@lastbackend/sdk';
 import { DENIED_SYSCALLS } from './seccomp';
-import { ALL_CAPABILITIES, capabilitySet, DEFAULT_CAPABILITIES, hostsFile, numericUser, processArgs, processEnv, resolvConf, runtimeSpec } from './oci-spec';
+import { ALL_CAPABILITIES, capabilitySet, DEFAULT_CAPABILITIES, hostsFile, numericUser, processArgs, processEnv, resolvConf, runtimeSpec, wantedUser } from './oci-spec';
 
 const base: ContainerSpec = {
   name: 'web-1',
@@ -129,6 +129,13 @@ describe('security options', () => {
     const open = runtimeSpec({ id: 'u', namespace: 'n', hostname: 'u', image, etc, spec: { ...base, security: { seccomp: 'unconfined' } } });
     expect(open.linux).not.toHaveProperty('seccomp');
     expect(open.linux.resources).not.toHaveProperty('pids');
+  });
+
+  it("runs the image's user unless the spec names one; root only when neither does", () => {
+    expect(wantedUser({}, { config: { User: 'app:app' } })).toBe('app:app');
+    expect(wantedUser({ security: { user: '1000' } }, { config: { User: 'app' } })).toBe('1000');
+    expect(wantedUser({}, { config: { User: '' } })).toBeUndefined();
+    expect(wantedUser({}, {})).toBeUndefined();
   });
 
   it('computes capability sets as Docker does and refuses unknown names, naming the field', () => {

@@ -77,6 +77,12 @@ export function capabilitySet(security: ContainerSecurity | undefined): string[]
   return [...caps];
 }
 
+/**
+ * The user a container runs as before it is resolved to numbers: the spec's security.user, else the image's
+ * config User (as Docker does), undefined (root) when neither names one.
+ */
+export const wantedUser = (spec: Pick<ContainerSpec, 'security'>, image: ImageConfig): string | undefined => spec.security?.user ?? (image.config?.User || undefined);
+
 /** A numeric "uid[:gid]" (gid defaults to uid's group 0 as in Docker); undefined for a name. */
 export function numericUser(user: string): { uid: number; gid: number } | undefined {
   const m = /^(\d+)(?::(\d+))?$/.exec(user);
