@@ -2,6 +2,7 @@
 // the swap keeps running on Docker (same container, never restarted) while new pods run on containerd;
 // both serve over the overlay; once the old pods are gone the retired Docker runtime is disposed.
 // containerd and a registry are private to this test (drivers/containerd/test/environment.ts).
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,6 +12,12 @@ import containerd from '../drivers/containerd/src/index';
 import { startEnvironment, type TestEnvironment } from '../drivers/containerd/test/environment';
 import { docker, readyPods, uniq, waitFor, webService, type TestAgent, type TestServer } from './harness';
 import { startOverlayCluster, type OverlayCluster } from './overlay-cluster';
+
+/** The parts of a container's OCI spec the test reads. */
+interface OciSpec {
+  process: { noNewPrivileges?: boolean; capabilities: { bounding: string[] } };
+  linux: { resources: { pids?: { limit: number } }; seccomp?: { defaultAction: string; syscalls: { names: string[] }[] } };
+}
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -75,6 +82,14 @@ describe('CRI swap docker → containerd with workloads running', () => {
     const moved = await onContainerd();
     expect(moved.map((c) => c.labels['io.lastbackend.pod']).sort()).toEqual(pods.filter((p) => p.meta.name !== first.meta.name).map((p) => p.meta.name).sort());
     expect(moved.every((c) => c.state === 'running')).toBe(true);
+    // A plain container on containerd starts with the platform's defaults too: its OCI spec, and the kernel's view.
+    const info = JSON.parse(execFileSync('ctr', ['--address', env.socket, '-n', env.namespace, 'containers', 'info', moved[0].id], { encoding: 'utf8' })) as { Spec: OciSpec };
+    expect(info.Spec.process.noNewPrivileges).toBe(true);
+    expect(info.Spec.process.capabilities.bounding).not.toContain('CAP_NET_RAW');
+    expect(info.Spec.linux.resources.pids).toEqual({ limit: 4096 });
+    expect(info.Spec.linux.seccomp).toMatchObject({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: expect.arrayContaining([expect.objectContaining({ names: expect.arrayContaining(['mount', 'unshare', 'ptrace']) })]) });
+    const proc = await s.client.exec(ns, moved[0].labels['io.lastbackend.pod'], ['grep', '-E', '^(NoNewPrivs|Seccomp):', '/proc/self/status']);
+    expect(proc.stdout).toMatch(/^NoNewPrivs:\s+1\nSeccomp:\s+2\n$/);
     // Every pod serves every other over the overlay: docker → containerd, containerd → docker and → containerd.
     for (const [i, p] of pods.entries()) {
       const from = pods[(i + 1) % pods.length];

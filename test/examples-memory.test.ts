@@ -179,4 +179,14 @@ describe('a platform on the memory runtime', () => {
     await waitFor(() => s!.pods(ns, 'web'), (p) => p.length === 1 && readyPods(p).length === 1, 'scaled to 1 ready pod');
     expect(s.containers()).toEqual([]); // nothing reached Docker
   });
+
+  it('refuses the pods of a restricted namespace: the runtime cannot honour the confinement it needs, and the pod says so', async () => {
+    const ns = uniq('memory-r');
+    await s!.client.createNamespace({ kind: 'Namespace', meta: { name: ns }, spec: { policy: 'restricted' } });
+    const security = { run_as_non_root: true, run_as_user: 1000, capabilities: { drop: ['ALL'] } };
+    await s!.client.createService(ns, { kind: 'Service', meta: { name: 'web' }, spec: { template: { containers: [{ name: 'web', image: { name: IMAGE }, security }] } } });
+    const [pod] = await waitFor(() => s!.pods(ns, 'web'), (p) => p.length === 1 && !!p[0].status.containers[0]?.message, 'the pod reports why');
+    expect(pod.status.containers[0].message).toMatch(/needs "security", "seccomp", "pidsLimit", which the container runtime "memory" does not support/);
+    expect(pod.status.state).not.toBe('ready');
+  });
 });

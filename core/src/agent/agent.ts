@@ -22,6 +22,8 @@ export interface AgentOptions {
   node: string;
   labels: Record<string, string>;
   maxPods: number;
+  /** The pids limit every container gets (node.pids_limit); DEFAULT_PIDS_LIMIT when absent. */
+  pidsLimit?: number;
   version: string;
   /** Seconds between heartbeats (node status reports). */
   heartbeat: number;
@@ -75,6 +77,7 @@ export class Agent {
       podsMayStart: () => this.overlay.podsMayStart,
       resolver: (ns) => this.dns.resolver(ns),
       refs: (kind, ns, name) => client.nodeRef(opts.node, kind, ns, name).then((r) => r.data),
+      pidsLimit: opts.pidsLimit,
       status: this.status,
       logs: this.logs,
       stopping,

@@ -14,9 +14,12 @@ import {
   validateSecurity,
   type ContainerManifest,
   type ContainerRuntime,
+  type ContainerSecurity,
   type ContainerSpec,
+  type CriFeatureSet,
   type Mount,
   type Pod,
+  type PodSecurityPolicy,
 } from '@lastbackend/sdk';
 import { hashOf } from '../state/hash';
 
@@ -61,6 +64,65 @@ export function containerSpec(pod: Pod, c: ContainerManifest, node: string, netw
     mounts: resolved.mounts,
     stopTimeout: pod.spec.template.termination,
   };
+}
+
+/** The pids limit a container gets when the node's config names none (node.pids_limit). */
+export const DEFAULT_PIDS_LIMIT = 4096;
+
+/**
+ * The confinement a container gets: what its manifest asks for, over the defaults every container starts with
+ * (no new privileges, the runtime's default seccomp profile, NET_RAW dropped, a pids limit; the image's user
+ * unless run_as_user says otherwise). A default is filled in where the runtime declares it can honour it; with
+ * policy "restricted" every default is required, so a runtime without one refuses the pod (checkSpec names the
+ * runtime and the feature). What the manifest asks for explicitly is always required. A privileged container
+ * gets none of the defaults but the pids limit: it can do what root on the host can anyway.
+ */
+export function containerSecurity(
+  c: Pick<ContainerManifest, 'security'>,
+  features: CriFeatureSet,
+  policy: PodSecurityPolicy = 'baseline',
+  pidsLimit = DEFAULT_PIDS_LIMIT,
+): ContainerSecurity | undefined {
+  const m = c.security ?? {};
+  const out: ContainerSecurity = {};
+  if (m.privileged) out.privileged = true;
+  if (m.read_only_root_fs !== undefined) out.read_only_rootfs = m.read_only_root_fs;
+  if (m.run_as_user !== undefined) out.user = String(m.run_as_user);
+  if (m.capabilities?.add?.length) out.cap_add = [...m.capabilities.add];
+  if (m.capabilities?.drop?.length) out.cap_drop = [...m.capabilities.drop];
+  if (m.allow_privilege_escalation !== undefined) out.no_new_privileges = !m.allow_privilege_escalation;
+  if (m.seccomp !== undefined) out.seccomp = m.seccomp;
+  const required = policy === 'restricted';
+  const want = (f: keyof CriFeatureSet) => required || features[f];
+  if (!m.privileged) {
+    if (out.no_new_privileges === undefined && want('security')) out.no_new_privileges = true;
+    if (out.seccomp === undefined && want('seccomp')) out.seccomp = 'default';
+    const add = out.cap_add ?? [];
+    const drop = out.cap_drop ?? [];
+    if (!add.includes('NET_RAW') && !add.includes('ALL') && !drop.includes('ALL') && !drop.includes('NET_RAW') && want('security')) out.cap_drop = [...drop, 'NET_RAW'];
+  }
+  if (want('pidsLimit')) out.pids_limit = pidsLimit;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * Refuses a container whose manifest says run_as_non_root when it would run as root: its run_as_user is 0, or it
+ * has none and the image's user is root (unset, "root", uid 0) or a name that cannot be checked without the
+ * image's /etc/passwd, as kubelet does. `imageUser` is what the image service reports (undefined: it cannot tell).
+ */
+export function assertNonRoot(c: Pick<ContainerManifest, 'name' | 'security'>, image: string, imageUser: string | undefined): void {
+  const s = c.security;
+  if (!s?.run_as_non_root) return;
+  if (s.run_as_user !== undefined) {
+    if (s.run_as_user === 0) throw new Error(`container ${c.name}: run_as_non_root is set but run_as_user is 0 (root)`);
+    return;
+  }
+  if (imageUser === undefined) throw new Error(`container ${c.name}: run_as_non_root is set and the image service cannot tell the user of ${image}: set run_as_user`);
+  const user = imageUser.split(':')[0];
+  if (user === '' || user === 'root' || user === '0')
+    throw new Error(`container ${c.name}: run_as_non_root is set but image ${image} runs as root (user "${imageUser}"): set run_as_user or use a non-root image`);
+  if (!/^\d+$/.test(user))
+    throw new Error(`container ${c.name}: run_as_non_root is set but image ${image} names its user "${user}", not a uid, so it cannot be checked: set run_as_user`);
 }
 
 /**

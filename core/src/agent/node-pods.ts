@@ -33,6 +33,8 @@ export interface NodePodsOptions {
   resolver: (ns: string) => ContainerSpec['dns'] | undefined;
   /** Secrets and configs the pods name, read through the API. */
   refs: (kind: 'secret' | 'config', ns: string, name: string) => Promise<Record<string, string>>;
+  /** The pids limit every container gets. */
+  pidsLimit?: number;
   status: PodStatusReporter;
   logs: PodLogShipping;
   /** Aborted when the agent stops. */
@@ -85,7 +87,7 @@ export class NodePods {
     if (r) r.pod = pod;
     else {
       const o = this.o;
-      this.runners.set(key, new PodRunner(pod, o.node, o.hostIp(), o.drivers, o.hooks, o.log.child(pod.meta.name), o.resolver, o.refs));
+      this.runners.set(key, new PodRunner(pod, o.node, o.hostIp(), o.drivers, o.hooks, o.log.child(pod.meta.name), o.resolver, o.refs, o.pidsLimit));
     }
     this.schedule(key);
   }

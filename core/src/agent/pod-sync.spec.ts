@@ -10,6 +10,7 @@ function fakeRuntime() {
   let n = 0;
   const find = (ref: string) => byId.get(ref) ?? [...byId.values()].find((c) => c.name === ref) ?? null;
   const cri = {
+    info: () => ({ name: 'fake', version: '1', api: ['2'] }),
     async create(spec: ContainerSpec) {
       const c: ContainerStatus = { id: `c${++n}`, name: spec.name, image: spec.image, labels: spec.labels, state: 'created' };
       byId.set(c.id, c);

@@ -3,6 +3,7 @@
 // match their spec are adopted as they are, which is what makes an agent restart harmless.
 import {
   LABEL_SPEC_HASH,
+  criFeatures,
   type ContainerManifest,
   type ContainerSpec,
   type ContainerRuntime,
@@ -18,7 +19,7 @@ import {
   type PodStatus,
 } from '@lastbackend/sdk';
 import type { Logger } from '../kernel/logger';
-import { checkSpec, containerName, containerSpec, withSpecHash } from './container-spec';
+import { assertNonRoot, checkSpec, containerName, containerSecurity, containerSpec, withSpecHash } from './container-spec';
 import { ProbeState } from './probes';
 
 export interface PodDrivers {
@@ -46,6 +47,19 @@ const MAX_BACKOFF_MS = 60_000;
 /** Crash-loop back-off after `restarts` restarts: 1 s, 2 s, 4 s … up to a minute. */
 const backoffMs = (restarts: number): number => Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(restarts - 1, 6));
 
+/** Runtimes already named in the log for running containers without some of the defaults. */
+const warned = new WeakSet<object>();
+
+/** Says once per runtime which defaults it cannot honour: never a silent gap (restricted pods are refused outright). */
+function warnWithoutDefaults(cri: ContainerRuntime, features: ReturnType<typeof criFeatures>, log: Logger): void {
+  const missing = (['security', 'seccomp', 'pidsLimit'] as const).filter((f) => !features[f]);
+  if (!missing.length || warned.has(cri)) return;
+  warned.add(cri);
+  log.warn(
+    `the container runtime "${cri.info().name}" cannot honour ${missing.join(', ')}: containers of baseline and privileged namespaces run without those defaults, and pods of restricted namespaces are refused`,
+  );
+}
+
 export class PodRunner {
   private readonly containers = new Map<string, ContainerRuntimeState>();
   private vetoed?: string;
@@ -65,6 +79,8 @@ export class PodRunner {
     private readonly refs: (kind: 'secret' | 'config', ns: string, name: string) => Promise<Record<string, string>> = async (kind, _ns, name) => {
       throw new Error(`${kind} "${name}": this agent cannot read secrets or configs`);
     },
+    /** The pids limit every container gets (node.pids_limit). */
+    private readonly pidsLimit?: number,
   ) {
     this.pod = pod;
     // Restart counters continue from what was reported before (an agent restart never lowers them).
@@ -128,7 +144,11 @@ export class PodRunner {
     const { cri } = this.drivers();
     const dns = this.resolver(this.pod.meta.namespace);
     const resolved = { env: await this.resolveEnv(c), mounts: await this.resolveMounts(c) };
-    const spec = withSpecHash(await this.hooks.podSpec.promise({ ...containerSpec(this.pod, c, this.node, network, resolved), ...(dns ? { dns } : {}) }, this.pod));
+    const features = criFeatures(cri);
+    warnWithoutDefaults(cri, features, this.log);
+    const security = containerSecurity(c, features, this.pod.spec.policy, this.pidsLimit);
+    const base = { ...containerSpec(this.pod, c, this.node, network, resolved), ...(dns ? { dns } : {}), ...(security ? { security } : {}) };
+    const spec = withSpecHash(await this.hooks.podSpec.promise(base, this.pod));
     checkSpec(cri, spec);
     let cur = await cri.inspect(spec.name);
     if (cur && cur.labels[LABEL_SPEC_HASH] !== spec.labels[LABEL_SPEC_HASH]) {
@@ -138,6 +158,7 @@ export class PodRunner {
     }
     if (!cur) {
       await this.ensureImage(c, st);
+      if (c.security?.run_as_non_root) assertNonRoot(c, c.image.name, (await this.drivers().cii.inspect(c.image.name))?.user);
       cur = await cri.create(spec);
     }
     if (cur.state === 'created') {

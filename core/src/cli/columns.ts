@@ -40,8 +40,8 @@ export function tableOf(l: Listing, now: number = Date.now()): TableData {
   switch (l.kind) {
     case 'namespace':
       return {
-        head: ['NAME', 'STATE', ...QUOTA_DIMENSIONS.map((d) => d.toUpperCase()), 'AGE'],
-        rows: l.items.map((n) => [n.meta.name, dash(n.status?.state), ...QUOTA_DIMENSIONS.map((d) => usedOfLimit(n, d)), age(n.meta.created)]),
+        head: ['NAME', 'STATE', 'POLICY', ...QUOTA_DIMENSIONS.map((d) => d.toUpperCase()), 'AGE'],
+        rows: l.items.map((n) => [n.meta.name, dash(n.status?.state), n.spec?.policy ?? 'baseline', ...QUOTA_DIMENSIONS.map((d) => usedOfLimit(n, d)), age(n.meta.created)]),
       };
     case 'service':
       return {

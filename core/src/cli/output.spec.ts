@@ -1,4 +1,4 @@
-import type { Node, Pod, Service } from '@lastbackend/sdk';
+import type { Namespace, Node, Pod, Service } from '@lastbackend/sdk';
 import { tableOf } from './columns';
 import { formatAge, formatBytes, formatCpu, outputFormat, renderJson, renderTable } from './output';
 
@@ -74,6 +74,17 @@ describe('columns', () => {
       },
     } as unknown as Pod;
     expect(tableOf({ kind: 'pod', items: [pod] }, NOW).rows).toEqual([['web-1', 'web', 'v1', 'n1', 'ready', '172.17.0.2', '3', '60s']]);
+  });
+
+  it("namespaces show their security policy, baseline when none is set", () => {
+    const ns = (policy?: string) => ({ kind: 'Namespace', meta: { name: 'team', created: new Date(NOW - 60_000).toISOString() }, spec: policy ? { policy } : {}, status: { state: 'ready' } }) as unknown as Namespace;
+    expect(tableOf({ kind: 'namespace', items: [ns(), ns('restricted')] }, NOW)).toEqual({
+      head: ['NAME', 'STATE', 'POLICY', 'AGE'],
+      rows: [
+        ['team', 'ready', 'baseline', '60s'],
+        ['team', 'ready', 'restricted', '60s'],
+      ],
+    });
   });
 
   it('nodes show allocated/total', () => {

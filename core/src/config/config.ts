@@ -98,6 +98,13 @@ export const KernelConfig = z
         name: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a lowercase host name'),
         labels: labels().default({}),
         max_pods: z.number().int().min(1).max(10000).default(110),
+        pids_limit: z
+          .number()
+          .int()
+          .min(16)
+          .max(4194304)
+          .default(4096)
+          .describe('processes (and threads) a container may have: every container gets this pids limit'),
         heartbeat: z.number().min(0.2).max(300).default(5),
         resync: z.number().min(0.5).max(600).default(5),
         agent: z.boolean().default(true).describe('lb server: run a local agent (false: control plane only)'),

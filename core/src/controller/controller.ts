@@ -9,6 +9,7 @@ import {
   type ObjectMeta,
   type Node,
   type Pod,
+  type PodSecurityPolicy,
   type PodTemplate,
   type Service,
   type Volume,
@@ -206,8 +207,11 @@ export class Controller {
       // Only this service's pods are read (their names start with it), not every pod of the namespace.
       const pods = (await tx.list<Pod>(podPrefix(ns, name))).filter((p) => p.meta.service === name);
       const w = new Writer(tx);
-      // A container that requests nothing reserves its namespace's default request (as its quota counts it).
-      const defaults = (await tx.get<Namespace>(keys.namespace(ns)))?.spec.resources?.defaults;
+      // New pods carry the namespace's default request (a container that requests nothing reserves it, as
+      // its quota counts it) and its security policy (what the agent requires of the runtime).
+      const nsSpec = (await tx.get<Namespace>(keys.namespace(ns)))?.spec;
+      const defaults = nsSpec?.resources?.defaults;
+      const policy = nsSpec?.policy;
 
       if (!svc || svc.status.state === 'destroying') {
         await this.teardown(tx, w, ns, name, svc, deps, pods);
@@ -234,7 +238,7 @@ export class Controller {
         d.spec.replicas = desired;
         const mine = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
         for (let i = mine.length; i < desired; i++) {
-          const pod = newPod(svc, d, defaults);
+          const pod = newPod(svc, d, defaults, policy);
           pods.push(pod);
           w.put(keys.pod(ns, pod.meta.name), pod, '');
         }
@@ -400,7 +404,7 @@ class Writer {
 const podNamePrefix = (service: string): string => `${service.slice(0, 52)}-`;
 const podPrefix = (ns: string, service: string): string => keys.pod(ns, podNamePrefix(service));
 
-function newPod(svc: Service, d: Deployment, defaults: NamespaceResources['defaults']): Pod {
+function newPod(svc: Service, d: Deployment, defaults: NamespaceResources['defaults'], policy: PodSecurityPolicy | undefined): Pod {
   const name = podNamePrefix(svc.meta.name) + randomBytes(5).toString('hex');
   return {
     kind: 'Pod',
@@ -412,7 +416,7 @@ function newPod(svc: Service, d: Deployment, defaults: NamespaceResources['defau
       deployment: d.meta.name,
       node: '',
     },
-    spec: { template: d.spec.template, selector: d.spec.selector, destroy: false, resources: podResources(d.spec.template, defaults) },
+    spec: { template: d.spec.template, selector: d.spec.selector, destroy: false, resources: podResources(d.spec.template, defaults), ...(policy ? { policy } : {}) },
     status: { state: 'pending', running: false, message: '', network: { host_ip: '', pod_ip: '' }, containers: [] },
   };
 }

@@ -88,3 +88,51 @@ describe('secrets at rest', () => {
     }
   });
 });
+
+describe('namespace policy on every write of a template', () => {
+  let dir: string;
+  let store: Store;
+  let r: Resources;
+  const withCap = (name: string, cap: string) => {
+    const m = svc(name, []);
+    return { ...m, spec: { ...m.spec, template: { containers: [{ name: 'c', image: { name: 'img' }, security: { capabilities: { add: [cap] } } }] } } };
+  };
+  const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string; message?: string }) => `${e.code}: ${e.message}`);
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lb-res-'));
+    store = new Store(dir);
+    await store.open();
+    r = new Resources(store, SecretBox.withKey(randomBytes(32)));
+    await r.createNamespace({ kind: 'Namespace', meta: { name: 'ns' } });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('create, update and the original deployment write are refused alike, storing nothing', async () => {
+    expect(await code(r.createService('ns', withCap('a', 'SYS_ADMIN')))).toMatch(/^FORBIDDEN: namespace "ns" has policy "baseline", which does not allow spec\.template\.containers\.0\.security\.capabilities\.add\.0/);
+    expect(await store.get(keys.service('ns', 'a'))).toBeUndefined();
+    await r.createService('ns', withCap('a', 'NET_BIND_SERVICE'));
+    const before = await store.get(keys.service('ns', 'a'));
+    expect(await code(r.updateService('ns', 'a', { spec: { template: withCap('a', 'NET_ADMIN').spec.template } }))).toMatch(/^FORBIDDEN: .*"baseline"/);
+    expect(await code(r.createDeployment('ns', 'a', { spec: { template: withCap('a', 'NET_ADMIN').spec.template } }))).toMatch(/^FORBIDDEN: .*"baseline"/);
+    expect(await store.get(keys.service('ns', 'a'))).toEqual(before);
+  });
+
+  it('an apply that makes a namespace privileged takes its services; tightening it while they ask for more is refused, naming them', async () => {
+    const ns = { kind: 'Namespace', meta: { name: 'ops' }, spec: { policy: 'privileged' } };
+    expect(await r.apply('ops', { manifests: [ns, withCap('vpn', 'NET_ADMIN')] })).toEqual([
+      { kind: 'Namespace', name: 'ops', action: 'created' },
+      { kind: 'Service', namespace: 'ops', name: 'vpn', action: 'created' },
+    ]);
+    expect(await code(r.updateNamespace('ops', { ...ns, spec: { policy: 'baseline' } }))).toMatch(/^FAILED_PRECONDITION: namespace "ops" cannot take policy "baseline": service "vpn" asks for more/);
+    expect((await r.getNamespace('ops')).spec.policy).toBe('privileged');
+    await r.deleteService('ops', 'vpn');
+    expect((await r.updateNamespace('ops', { ...ns, spec: { policy: 'restricted' } })).spec.policy).toBe('restricted');
+    // An update without a policy (the original's clients send none) keeps it; an apply without one means baseline.
+    expect((await r.updateNamespace('ops', { kind: 'Namespace', meta: { name: 'ops', description: 'x' }, spec: { resources: { limits: { ram: '1gib' } } } })).spec.policy).toBe('restricted');
+    await r.apply('ops', { manifests: [{ kind: 'Namespace', meta: { name: 'ops' } }] });
+    expect((await r.getNamespace('ops')).spec.policy).toBeUndefined();
+  });
+});

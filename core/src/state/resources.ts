@@ -35,6 +35,7 @@ import { stableStringify } from './hash';
 import { newDeployment, nextVersion, versionHash } from './versions';
 import { account, quotaProblems, type Loads } from './quota';
 import type { SecretBox } from './secret-box';
+import { assertPolicy, policyOf, policyViolations } from './pod-security';
 
 type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string } & Namespace['meta']; spec: unknown; status: unknown };
 
@@ -153,8 +154,12 @@ export class Resources {
     const m = parseOrThrow(NamespaceManifest, withKind(body, 'Namespace'), 'invalid namespace');
     if (m.meta.name !== ns) throw invalid([{ field: 'meta.name', reason: `must be "${ns}", the namespace in the path` }]);
     return this.store.txn(async (tx) => {
-      await this.requireNamespace(tx, ns);
-      return (await this.upsertNamespace(tx, m)).object;
+      const prev = await this.requireNamespace(tx, ns);
+      // An update that does not send a policy keeps the one set (the original's clients know none): a quota
+      // edit never loosens a restricted namespace. Apply stays declarative: no policy there is baseline.
+      const sent = (body as { spec?: { policy?: unknown } } | null)?.spec?.policy;
+      const kept = sent === undefined && prev.spec.policy ? { ...m, spec: { ...m.spec, policy: prev.spec.policy } } : m;
+      return (await this.upsertNamespace(tx, kept)).object;
     });
   }
 
@@ -184,11 +189,33 @@ export class Resources {
     const prev = await tx.get<Namespace>(key);
     if (prev?.status.state === 'destroying') throw new LbError('FAILED_PRECONDITION', `namespace "${m.meta.name}" is being deleted`);
     if (prev && sameUserFields(prev, m)) return { object: prev, action: 'unchanged' };
+    if (prev) await this.assertServicesAllowed(tx, m.meta.name, policyOf(m.spec));
     const object: Namespace = prev
       ? touch({ ...prev, meta: { ...prev.meta, labels: m.meta.labels ?? {}, description: m.meta.description }, spec: m.spec })
       : { kind: 'Namespace', version: 'v1', meta: newMeta(m.meta), spec: m.spec, status: { state: 'ready' } };
     tx.put(key, object);
     return { object, action: prev ? 'updated' : 'created' };
+  }
+
+  /**
+   * A namespace's policy changes only to one its services keep to: a stricter policy while services ask for
+   * more is refused, naming them (pods already running were made under the old one; nothing is stopped).
+   */
+  private async assertServicesAllowed(tx: Txn, ns: string, policy: ReturnType<typeof policyOf>): Promise<void> {
+    const violating = (await tx.list<StoredService>(keys.service(ns))).filter(
+      (s) => s.status.state !== 'destroying' && policyViolations(s.spec.template, policy).length > 0,
+    );
+    if (!violating.length) return;
+    const names = violating.map((s) => `"${s.meta.name}"`).join(', ');
+    throw new LbError('FAILED_PRECONDITION', `namespace "${ns}" cannot take policy "${policy}": service ${names} ask${violating.length === 1 ? 's' : ''} for more than it allows`, {
+      fields: [{ field: 'spec.policy', reason: `services ${names} do not keep to "${policy}"` }],
+      fix: 'change or delete those services first',
+    });
+  }
+
+  /** Refuses a template the namespace's policy does not allow (pod-security.ts). */
+  private async assertTemplateAllowed(tx: Txn, ns: string, template: StoredService['spec']['template'], prefix?: string): Promise<void> {
+    assertPolicy(template, policyOf((await tx.get<Namespace>(keys.namespace(ns)))?.spec), ns, prefix);
   }
 
   // ---------------------------------------------------------------- services
@@ -227,6 +254,7 @@ export class Resources {
     const spec = parseOrThrow(ServiceSpec, { ...s.spec, ...sent }, 'invalid service update', ['spec']);
     if (u.meta?.name !== undefined && u.meta.name !== name) throw invalid([{ field: 'meta.name', reason: 'cannot be changed' }]);
     const meta = { ...s.meta, ...(u.meta?.labels ? { labels: u.meta.labels } : {}), ...(u.meta?.description !== undefined ? { description: u.meta.description } : {}) };
+    await this.assertTemplateAllowed(tx, ns, spec.template);
     const next: StoredService = touch({ ...s, meta, spec });
     next.status.network.ports = spec.network?.ports ?? [];
     await this.assignVip(tx, next);
@@ -258,6 +286,7 @@ export class Resources {
         const kept = deps.map((d) => d.meta.name).join(', ') || 'none';
         throw new LbError('NOT_FOUND', to !== undefined ? `deployment v${to} of service "${name}" is not kept (kept: ${kept})` : `service "${name}" has no earlier version to roll back to (kept: ${kept})`);
       }
+      await this.assertTemplateAllowed(tx, ns, target.spec.template);
       const next: StoredService = touch({ ...s, spec: { ...s.spec, template: target.spec.template, selector: target.spec.selector } });
       tx.put(keys.service(ns, name), next);
       return withReplicas(next);
@@ -374,11 +403,12 @@ export class Resources {
     tx.put(keys.service(s.meta.namespace, s.meta.name), touch(s));
   }
 
-  private async upsertService(tx: Txn, ns: string, m: ServiceManifest): Promise<{ object: StoredService; action: ApplyResult['action'] }> {
+  private async upsertService(tx: Txn, ns: string, m: ServiceManifest, path = ''): Promise<{ object: StoredService; action: ApplyResult['action'] }> {
     const key = keys.service(ns, m.meta.name);
     const prev = await tx.get<StoredService>(key);
     if (prev?.status.state === 'destroying') throw new LbError('FAILED_PRECONDITION', `service "${m.meta.name}" is being deleted; apply again once it is gone`);
     if (prev && sameUserFields(prev, m)) return { object: prev, action: 'unchanged' };
+    await this.assertTemplateAllowed(tx, ns, m.spec.template, `${path}spec.template`);
     const ports = m.spec.network?.ports ?? [];
     const object: StoredService = prev
       ? touch({ ...prev, meta: { ...prev.meta, labels: m.meta.labels ?? {}, description: m.meta.description }, spec: m.spec })
@@ -438,11 +468,11 @@ export class Resources {
         const r = await this.upsertNamespace(tx, m);
         results.push({ kind: 'Namespace', name: m.meta.name, action: r.action });
       }
-      for (const m of manifests) {
+      for (const [i, m] of manifests.entries()) {
         if (m.kind === 'Namespace') continue;
         const target = m.meta.namespace ?? ns;
         await this.requireNamespace(tx, target);
-        const r = m.kind === 'Service' ? await this.upsertService(tx, target, m) : await this.upsertObject(tx, kindPath(m.kind), target, m);
+        const r = m.kind === 'Service' ? await this.upsertService(tx, target, m, `${entries[i].path}.`) : await this.upsertObject(tx, kindPath(m.kind), target, m);
         results.push({ kind: m.kind, namespace: target, name: m.meta.name, action: r.action });
       }
       return results;

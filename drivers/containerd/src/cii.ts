@@ -97,6 +97,7 @@ export class ContainerdImages extends ContainerdDriver implements ImageService {
       }
       const entry: ImageInfo = { id: resolved.configDigest, tags: [record.name], size: resolved.size };
       if (resolved.config.created) entry.created = resolved.config.created;
+      entry.user = resolved.config.config?.User ?? '';
       byId.set(resolved.configDigest, entry);
     }
     return [...byId.values()];

@@ -31,7 +31,7 @@ import { jsonAny, timestampToDate, type Any, type Containerd, type Timestamp } f
 import { containerId, labelFilter } from './ids';
 import { ImageStore } from './images';
 import { LogCopier, readLogs } from './logs';
-import { capabilitySet, hostsFile, processArgs, PROCESS_TYPE_URL, resolvConf, runtimeSpec, SPEC_TYPE_URL, type OciSpec } from './oci-spec';
+import { capabilitySet, hostsFile, processArgs, PROCESS_TYPE_URL, resolvConf, runtimeSpec, SPEC_TYPE_URL, wantedUser, type OciSpec } from './oci-spec';
 import { parseReference, type ImageRef } from './reference';
 import { cgroupStats } from './stats';
 import { removeSnapshot, type SnapshotMount } from './unpack';
@@ -113,7 +113,7 @@ export function toStatus(c: ContainerRecord, task: TaskProcess | undefined): Con
 export class ContainerdRuntime extends ContainerdDriver implements ContainerRuntime {
   readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: true };
   /** Streaming exec needs a console socket for its tty and a stdin FIFO: not done yet, so refused. */
-  readonly features: CriFeatures = { security: true, execStream: false, stats: true };
+  readonly features: CriFeatures = { security: true, seccomp: true, pidsLimit: true, execStream: false, stats: true };
   private readonly images: ImageStore;
   private readonly copiers = new Map<string, LogCopier>();
   /** Labels of containers seen, so events about deleted ones can still be filtered. */
@@ -348,8 +348,10 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
           ({ mounts } = await this.ctd.call<{ mounts: SnapshotMount[] }>('snapshots', 'Mounts', { snapshotter: this.config.snapshotter, key: id }));
         }
         try {
-          // A user name is the image's to define: looked up in the container's own /etc/passwd.
-          const user = spec.security?.user === undefined ? undefined : await resolveUser(spec.security.user, mounts);
+          // The spec's user, else the image's (root only when it names none, as Docker does); a user name is the
+          // image's to define: looked up in the container's own /etc/passwd.
+          const wanted = wantedUser(spec, image.config);
+          const user = wanted ? await resolveUser(wanted, mounts) : undefined;
           const oci = runtimeSpec({ id, namespace: this.config.namespace, hostname, spec, image: image.config, etc, netns, user });
           await this.ctd.call('containers', 'Create', {
             container: {

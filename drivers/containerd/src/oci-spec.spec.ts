@@ -1,5 +1,6 @@
 import type { ContainerSpec } from '@lastbackend/sdk';
-import { ALL_CAPABILITIES, capabilitySet, DEFAULT_CAPABILITIES, hostsFile, numericUser, processArgs, processEnv, resolvConf, runtimeSpec } from './oci-spec';
+import { DENIED_SYSCALLS } from './seccomp';
+import { ALL_CAPABILITIES, capabilitySet, DEFAULT_CAPABILITIES, hostsFile, numericUser, processArgs, processEnv, resolvConf, runtimeSpec, wantedUser } from './oci-spec';
 
 const base: ContainerSpec = {
   name: 'web-1',
@@ -106,6 +107,35 @@ describe('security options', () => {
     expect(spec.linux.maskedPaths).toEqual([]);
     expect(spec.linux.readonlyPaths).toEqual([]);
     expect(spec.mounts.find((m) => m.destination === '/dev')).toMatchObject({ type: 'bind', source: '/dev' });
+  });
+
+  it("the agent's defaults: the driver's seccomp profile, the pids limit, no_new_privs, NET_RAW dropped", () => {
+    const spec = runtimeSpec({
+      id: 'd', namespace: 'n', hostname: 'd', image, etc,
+      spec: { ...base, security: { no_new_privileges: true, cap_drop: ['NET_RAW'], seccomp: 'default', pids_limit: 1024 } },
+    });
+    expect(spec.process.noNewPrivileges).toBe(true);
+    expect(spec.process.capabilities.bounding).toEqual(DEFAULT_CAPABILITIES.filter((c) => c !== 'CAP_NET_RAW'));
+    expect(spec.linux.resources.pids).toEqual({ limit: 1024 });
+    const seccomp = spec.linux.seccomp;
+    expect(seccomp?.defaultAction).toBe('SCMP_ACT_ALLOW');
+    const denied = seccomp?.syscalls.find((r) => r.action === 'SCMP_ACT_ERRNO' && r.errnoRet === 1 && !r.args)?.names ?? [];
+    for (const call of ['mount', 'umount2', 'ptrace', 'kexec_load', 'init_module', 'finit_module', 'delete_module', 'bpf', 'perf_event_open', 'keyctl', 'add_key', 'request_key', 'unshare', 'setns', 'swapon', 'swapoff', 'reboot', 'pivot_root', 'open_by_handle_at', 'userfaultfd', 'acct', 'settimeofday', 'clock_settime'])
+      expect(denied).toContain(call);
+    expect(denied).toEqual(Object.values(DENIED_SYSCALLS).flat());
+    // clone with CLONE_NEWUSER is refused like unshare; clone3 answers ENOSYS so libc falls back to clone.
+    expect(seccomp?.syscalls).toContainEqual(expect.objectContaining({ names: ['clone'], args: [{ index: 0, value: 0x10000000, valueTwo: 0x10000000, op: 'SCMP_CMP_MASKED_EQ' }] }));
+    expect(seccomp?.syscalls).toContainEqual({ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 });
+    const open = runtimeSpec({ id: 'u', namespace: 'n', hostname: 'u', image, etc, spec: { ...base, security: { seccomp: 'unconfined' } } });
+    expect(open.linux).not.toHaveProperty('seccomp');
+    expect(open.linux.resources).not.toHaveProperty('pids');
+  });
+
+  it("runs the image's user unless the spec names one; root only when neither does", () => {
+    expect(wantedUser({}, { config: { User: 'app:app' } })).toBe('app:app');
+    expect(wantedUser({ security: { user: '1000' } }, { config: { User: 'app' } })).toBe('1000');
+    expect(wantedUser({}, { config: { User: '' } })).toBeUndefined();
+    expect(wantedUser({}, {})).toBeUndefined();
   });
 
   it('computes capability sets as Docker does and refuses unknown names, naming the field', () => {

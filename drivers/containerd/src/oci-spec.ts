@@ -1,6 +1,7 @@
 // OCI runtime specs for runc, with the defaults containerd's own client would fill in for a plain container.
 import { capabilityName, invalid, type ContainerSecurity, type ContainerSpec, type Mount } from '@lastbackend/sdk';
 import type { ImageConfig } from './image';
+import { defaultSeccompProfile, type OciSeccomp } from './seccomp';
 
 export const SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
 export const PROCESS_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
@@ -76,6 +77,12 @@ export function capabilitySet(security: ContainerSecurity | undefined): string[]
   return [...caps];
 }
 
+/**
+ * The user a container runs as before it is resolved to numbers: the spec's security.user, else the image's
+ * config User (as Docker does), undefined (root) when neither names one.
+ */
+export const wantedUser = (spec: Pick<ContainerSpec, 'security'>, image: ImageConfig): string | undefined => spec.security?.user ?? (image.config?.User || undefined);
+
 /** A numeric "uid[:gid]" (gid defaults to uid's group 0 as in Docker); undefined for a name. */
 export function numericUser(user: string): { uid: number; gid: number } | undefined {
   const m = /^(\d+)(?::(\d+))?$/.exec(user);
@@ -130,7 +137,10 @@ export interface OciSpec {
       devices: { allow: boolean; access: string }[];
       memory?: { limit: number };
       cpu?: { quota: number; period: number };
+      pids?: { limit: number };
     };
+    /** security.seccomp "default": the driver's profile (seccomp.ts); absent: none. */
+    seccomp?: OciSeccomp;
   };
 }
 
@@ -201,6 +211,7 @@ export function runtimeSpec(input: SpecInput): OciSpec {
   if (spec.resources.cpu !== undefined) {
     resources.cpu = { quota: Math.max(1000, Math.round((spec.resources.cpu * CPU_PERIOD) / 1000)), period: CPU_PERIOD };
   }
+  if (security?.pids_limit !== undefined) resources.pids = { limit: security.pids_limit };
   return {
     ociVersion: '1.0.2-dev',
     process: {
@@ -246,6 +257,7 @@ export function runtimeSpec(input: SpecInput): OciSpec {
       readonlyPaths: privileged ? [] : READONLY_PATHS,
       cgroupsPath: `/${input.namespace}/${input.id}`,
       resources,
+      ...(security?.seccomp === 'default' ? { seccomp: defaultSeccompProfile() } : {}),
     },
   };
 }

@@ -19,14 +19,15 @@ function fakeClient(progress: object[]): DockerClient {
     });
     return s;
   }) as unknown as Docker['pull'];
-  docker.getImage = (() => ({ inspect: async () => ({ Id: 'sha256:1', RepoTags: ['a:1'], Size: 5, Created: '2024-01-01T00:00:00Z' }) })) as unknown as Docker['getImage'];
+  docker.getImage = (() => ({ inspect: async () => ({ Id: 'sha256:1', RepoTags: ['a:1'], Size: 5, Created: '2024-01-01T00:00:00Z', Config: { User: '1000' } }) })) as unknown as Docker['getImage'];
   return { api: docker, stream: docker, endpoint: 'fake', close() {} };
 }
 
 describe('DockerImages.pull', () => {
   it('follows the progress to the end and returns the image', async () => {
     const cii = new DockerImages(fakeClient([{ status: 'Pulling from a' }, { status: 'Downloaded newer image for a:1' }]), TEST_INFO, quiet);
-    await expect(cii.pull('a:1')).resolves.toEqual({ id: 'sha256:1', tags: ['a:1'], size: 5, created: '2024-01-01T00:00:00.000Z' });
+    // The image's user comes along: the agent checks run_as_non_root against it.
+    await expect(cii.pull('a:1')).resolves.toEqual({ id: 'sha256:1', tags: ['a:1'], size: 5, created: '2024-01-01T00:00:00.000Z', user: '1000' });
   });
 
   it('rejects when the progress stream reports an error', async () => {

@@ -116,7 +116,7 @@ export class DockerImages extends EngineDriver implements ImageService {
   async inspect(ref: string): Promise<ImageInfo | null> {
     try {
       const i = await this.client.api.getImage(ref).inspect();
-      return toInfo(i.Id, i.RepoTags, i.Size, i.Created ? new Date(i.Created).toISOString() : undefined);
+      return { ...toInfo(i.Id, i.RepoTags, i.Size, i.Created ? new Date(i.Created).toISOString() : undefined), user: i.Config?.User ?? '' };
     } catch (e) {
       if (statusOf(e) === 404) return null;
       throw toLbError(e, `inspect image ${ref}`);

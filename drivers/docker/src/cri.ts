@@ -41,7 +41,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** ContainerRuntime on the Docker engine. */
 export class DockerRuntime extends EngineDriver implements ContainerRuntime {
   readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: true };
-  readonly features: CriFeatures = { security: true, execStream: true, stats: true };
+  readonly features: CriFeatures = { security: true, seccomp: true, pidsLimit: true, execStream: true, stats: true };
 
   async create(spec: ContainerSpec): Promise<ContainerStatus> {
     validateSecurity(spec);

@@ -113,7 +113,14 @@ describe('security options', () => {
     });
     const plain = createOptions(base);
     expect(plain.User).toBeUndefined();
-    for (const k of ['Privileged', 'ReadonlyRootfs', 'CapAdd', 'CapDrop', 'SecurityOpt']) expect(plain.HostConfig).not.toHaveProperty(k);
+    for (const k of ['Privileged', 'ReadonlyRootfs', 'CapAdd', 'CapDrop', 'SecurityOpt', 'PidsLimit']) expect(plain.HostConfig).not.toHaveProperty(k);
+  });
+
+  it("the agent's defaults: no-new-privileges, NET_RAW dropped, the pids limit; default seccomp is the engine's own", () => {
+    const o = createOptions({ ...base, security: { no_new_privileges: true, cap_drop: ['NET_RAW'], seccomp: 'default', pids_limit: 4096 } });
+    expect(o.HostConfig).toMatchObject({ SecurityOpt: ['no-new-privileges:true'], CapDrop: ['CAP_NET_RAW'], PidsLimit: 4096 });
+    expect(o.HostConfig?.SecurityOpt).not.toContain('seccomp=unconfined');
+    expect(createOptions({ ...base, security: { seccomp: 'unconfined' } }).HostConfig?.SecurityOpt).toEqual(['seccomp=unconfined']);
   });
 });
 

@@ -72,7 +72,12 @@ export function securityOptions(security: ContainerSecurity | undefined): Docker
   if (security.read_only_rootfs !== undefined) out.ReadonlyRootfs = security.read_only_rootfs;
   if (security.cap_add?.length) out.CapAdd = security.cap_add.map(capabilityName);
   if (security.cap_drop?.length) out.CapDrop = security.cap_drop.map(capabilityName);
-  if (security.no_new_privileges) out.SecurityOpt = ['no-new-privileges:true'];
+  const opts: string[] = [];
+  if (security.no_new_privileges) opts.push('no-new-privileges:true');
+  // "default" is the engine's own default profile, which it applies when nothing else is asked for.
+  if (security.seccomp === 'unconfined') opts.push('seccomp=unconfined');
+  if (opts.length) out.SecurityOpt = opts;
+  if (security.pids_limit !== undefined) out.PidsLimit = security.pids_limit;
   return out;
 }
 

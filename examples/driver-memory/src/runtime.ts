@@ -56,7 +56,7 @@ const matches = (labels: Record<string, string>, want: Record<string, string> = 
 export class MemoryRuntime implements ContainerRuntime {
   readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: false };
   /** No process to confine, stream or measure: every spec that needs one of these is refused. */
-  readonly features: CriFeatures = { security: false, execStream: false, stats: false };
+  readonly features: CriFeatures = { security: false, seccomp: false, pidsLimit: false, execStream: false, stats: false };
   private readonly byId = new Map<string, Container>();
   private readonly byName = new Map<string, Container>();
   /** Ports served per network namespace (owner container id), with the name of the serving container. */
@@ -99,8 +99,11 @@ export class MemoryRuntime implements ContainerRuntime {
     if (spec.network.mode === 'none')
       throw new LbError('FAILED_PRECONDITION', 'network mode "none" is not supported by the in-memory runtime (capabilities.networkNone is false)', { fix: 'run it without a CNI driver' });
     // Nothing to confine: say so rather than "run" it as if it were confined.
-    if (featuresNeeded(spec).includes('security'))
-      throw new LbError('FAILED_PRECONDITION', 'security options are not supported by the in-memory runtime (features.security is false)', { fix: 'remove security from the spec, or use a runtime that supports it' });
+    const needed = featuresNeeded(spec).filter((f) => !this.features[f]);
+    if (needed.length)
+      throw new LbError('FAILED_PRECONDITION', `${needed.join(', ')} not supported by the in-memory runtime (features.${needed[0]} is false)`, {
+        fix: 'remove those security options from the spec, or use a runtime that supports them',
+      });
     const argv = [...(spec.command ?? image.command), ...(spec.args ?? [])];
     if (!argv.length) throw invalid([{ field: 'command', reason: 'no command given and the image has none' }], 'invalid container spec');
     const id = randomBytes(32).toString('hex');

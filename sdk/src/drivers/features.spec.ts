@@ -15,9 +15,10 @@ const runtime = (features?: CriFeatures) => ({ features, info: () => ({ name: 'r
 
 describe('driver API 2 features', () => {
   it('a runtime that declares none has every feature false', () => {
-    expect(criFeatures({})).toEqual({ security: false, execStream: false, stats: false });
+    expect(criFeatures({})).toEqual({ security: false, seccomp: false, pidsLimit: false, execStream: false, stats: false });
     expect(ciiFeatures({})).toEqual({ pullProgress: false });
-    expect(criFeatures(runtime({ security: true, execStream: false, stats: true }))).toEqual({ security: true, execStream: false, stats: true });
+    // seccomp and pidsLimit came later in API 2: a runtime that does not name them has neither.
+    expect(criFeatures(runtime({ security: true, execStream: false, stats: true }))).toEqual({ security: true, seccomp: false, pidsLimit: false, execStream: false, stats: true });
   });
 
   it('a spec needs "security" only when it sets an option', () => {
@@ -26,6 +27,7 @@ describe('driver API 2 features', () => {
     expect(featuresNeeded(spec({ security: { cap_add: [] } }))).toEqual([]);
     expect(featuresNeeded(spec({ security: { read_only_rootfs: false } }))).toEqual(['security']);
     expect(featuresNeeded(spec({ security: { cap_drop: ['ALL'] } }))).toEqual(['security']);
+    expect(featuresNeeded(spec({ security: { seccomp: 'default', pids_limit: 100 } }))).toEqual(['seccomp', 'pidsLimit']);
   });
 
   it('refuses a spec with security options on a runtime without the feature, naming container, runtime and feature', () => {

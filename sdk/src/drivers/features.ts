@@ -4,12 +4,14 @@
 import { LbError, invalid, type FieldError } from '../errors';
 import type { CiiFeatures, ContainerRuntime, ContainerSpec, CriFeatures, ImageService } from './types';
 
-const NO_CRI_FEATURES: CriFeatures = { security: false, execStream: false, stats: false };
+/** Every API 2 feature of a runtime, as criFeatures() answers them (an undeclared one is false). */
+export type CriFeatureSet = Required<CriFeatures>;
+export const CRI_FEATURE_NAMES = ['security', 'seccomp', 'pidsLimit', 'execStream', 'stats'] as const satisfies readonly (keyof CriFeatures)[];
 
-/** The runtime's API 2 features, every flag false when it declares none (a driver built for API 1). */
-export function criFeatures(rt: Pick<ContainerRuntime, 'features'>): CriFeatures {
-  const f = rt.features;
-  return f ? { security: f.security === true, execStream: f.execStream === true, stats: f.stats === true } : { ...NO_CRI_FEATURES };
+/** The runtime's API 2 features, every flag false when it declares none (a driver built for API 1, or before seccomp/pidsLimit). */
+export function criFeatures(rt: Pick<ContainerRuntime, 'features'>): CriFeatureSet {
+  const f: Partial<CriFeatures> = rt.features ?? {};
+  return Object.fromEntries(CRI_FEATURE_NAMES.map((k) => [k, f[k] === true])) as CriFeatureSet;
 }
 
 /** The image service's API 2 features, every flag false when it declares none. */
@@ -23,6 +25,8 @@ export function featuresNeeded(spec: ContainerSpec): (keyof CriFeatures)[] {
   const s = spec.security;
   if (s && (s.privileged !== undefined || s.read_only_rootfs !== undefined || s.user !== undefined || s.cap_add?.length || s.cap_drop?.length || s.no_new_privileges !== undefined))
     needed.push('security');
+  if (s?.seccomp !== undefined) needed.push('seccomp');
+  if (s?.pids_limit !== undefined) needed.push('pidsLimit');
   return needed;
 }
 
@@ -68,6 +72,10 @@ export function validateSecurity(spec: ContainerSpec): void {
   for (const key of ['privileged', 'read_only_rootfs', 'no_new_privileges'] as const) {
     if (s[key] !== undefined && typeof s[key] !== 'boolean') fields.push({ field: `security.${key}`, reason: 'must be true or false' });
   }
+  if (s.seccomp !== undefined && s.seccomp !== 'default' && s.seccomp !== 'unconfined')
+    fields.push({ field: 'security.seccomp', reason: 'must be "default" or "unconfined"' });
+  if (s.pids_limit !== undefined && !(Number.isInteger(s.pids_limit) && s.pids_limit > 0))
+    fields.push({ field: 'security.pids_limit', reason: 'must be a whole number above 0' });
   if (s.user !== undefined && (typeof s.user !== 'string' || !USER.test(s.user)))
     fields.push({ field: 'security.user', reason: 'must be "uid", "uid:gid" or a user[:group] name' });
   for (const key of ['cap_add', 'cap_drop'] as const) {

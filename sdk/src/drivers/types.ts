@@ -73,6 +73,13 @@ export interface ContainerSecurity {
   cap_drop?: string[];
   /** Processes cannot gain privileges (setuid binaries, file capabilities): no_new_privs. */
   no_new_privileges?: boolean;
+  /**
+   * The system-call filter (needs features.seccomp): "default" is the runtime's default profile (Docker's own;
+   * for containerd the driver's, see its seccomp.ts), "unconfined" none. Absent: the runtime's own choice.
+   */
+  seccomp?: 'default' | 'unconfined';
+  /** At most this many processes (and threads) in the container (needs features.pidsLimit): the pids cgroup. */
+  pids_limit?: number;
 }
 
 export interface ContainerSpec {
@@ -159,8 +166,12 @@ export interface CriCapabilities {
  * spec before it reaches the runtime (see criFeatures/assertSpecSupported in ./features.ts).
  */
 export interface CriFeatures {
-  /** ContainerSpec.security is honoured in full. */
+  /** ContainerSpec.security is honoured in full (privileged, read-only root, user, capabilities, no_new_privileges). */
   security: boolean;
+  /** security.seccomp is honoured: "default" confines the container with a seccomp filter, "unconfined" runs it without. */
+  seccomp?: boolean;
+  /** security.pids_limit is honoured (the pids cgroup's pids.max). */
+  pidsLimit?: boolean;
   /** execStream(): an exec with stdin, a tty and output as streams (exec -it, port-forward). */
   execStream: boolean;
   /** stats(): a one-shot sample of the container's resource use. */
@@ -266,6 +277,11 @@ export interface ImageInfo {
   tags: string[];
   size: number;
   created?: string;
+  /**
+   * The user the image's config runs as ("" when it names none, which is root); absent when the image service
+   * cannot tell. The agent reads it to refuse run_as_non_root with a root image, as kubelet does.
+   */
+  user?: string;
 }
 
 export interface CiiCapabilities {

@@ -227,6 +227,37 @@ const ContainerPortInput = z
   });
 const ContainerPort = into(ContainerPortInput, ContainerPortModel);
 
+const capability = z
+  .string()
+  .regex(/^(?:CAP_)?[A-Z][A-Z0-9_]*$/, 'must be a capability name such as NET_BIND_SERVICE ("CAP_" optional), or ALL')
+  .transform((c) => c.replace(/^CAP_/, ''));
+/**
+ * How a container is confined, beyond the defaults every container gets (no new privileges, the runtime's
+ * default seccomp profile, NET_RAW dropped, a pids limit: docs/architecture.md, "Container security"). What
+ * widens it (privileged, capabilities to add, privilege escalation, no seccomp) is allowed only where the
+ * namespace's spec.policy says so, checked when the service is written.
+ */
+export const ContainerSecurityModel = z
+  .object({
+    run_as_user: z.number().int().min(0).max(2147483647).optional().describe("uid the processes run as (else the image's user)"),
+    run_as_non_root: z.boolean().optional().describe('refuse to start when the user would be root (uid 0), checked against the image on the node'),
+    read_only_root_fs: z.boolean().optional(),
+    capabilities: z
+      .object({ add: z.array(capability).max(64).optional(), drop: z.array(capability).max(64).optional() })
+      .strict()
+      .optional()
+      .describe('added to / removed from the runtime default set (NET_RAW is dropped by default: add it back to use it)'),
+    allow_privilege_escalation: z.boolean().optional().describe('false (the default): no_new_privs, setuid binaries gain nothing'),
+    seccomp: z.enum(['default', 'unconfined']).optional().describe("the runtime's default seccomp profile (the default), or none"),
+    privileged: z.boolean().optional().describe('every capability and device of the host: only in a privileged namespace'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.run_as_non_root && s.run_as_user === 0)
+      ctx.addIssue({ code: 'custom', path: ['run_as_user'], message: 'is 0 (root) but run_as_non_root is true' });
+  });
+export type ContainerSecurityModel = z.infer<typeof ContainerSecurityModel>;
+
 /** The stored shape (what the lenient input is normalised into; wire views extend it). */
 export const ContainerModel = z
   .object({
@@ -242,6 +273,7 @@ export const ContainerModel = z
     restart: Restart.default({ policy: 'always' }),
     readiness: ProbeSpec.optional(),
     liveness: ProbeSpec.optional(),
+    security: ContainerSecurityModel.optional(),
   })
   .strict();
 
@@ -250,23 +282,17 @@ const commandWords = z.union([z.string(), z.array(z.string())]);
  * The original's `command` is a string: its node split it at spaces and gave it to Docker as the CMD,
  * keeping the image's entrypoint, which its `entrypoint` string replaced. Here a command list replaces the
  * entrypoint and args the CMD, so a command string becomes args and an entrypoint becomes command. Its
- * `security.privileged` is refused by policy; `security: {privileged: false}` says nothing and is taken.
+ * `security: {privileged: false}` (or null) says nothing and is dropped; `privileged: true` is for the
+ * namespace's policy to allow or refuse.
  */
 const ContainerManifestInput = ContainerModel.extend({
   command: commandWords
     .optional()
     .describe("a list replaces the image's entrypoint; a string is the original's: split at spaces, it replaces the image's CMD (args)"),
   entrypoint: commandWords.optional().describe("the original's: replaces the image's entrypoint (command here)"),
-  security: z
-    .object({ privileged: z.boolean().optional() })
-    .strict()
-    .nullable()
-    .optional()
-    .describe('only privileged: false is taken'),
+  security: ContainerSecurityModel.nullable().optional(),
 })
   .superRefine((c, ctx) => {
-    if (c.security?.privileged)
-      ctx.addIssue({ code: 'custom', path: ['security', 'privileged'], message: 'privileged containers are not allowed (refused by policy)' });
     for (const k of ['command', 'entrypoint'] as const) {
       const v = c[k];
       if (typeof v === 'string' && hasQuoting(v)) ctx.addIssue({ code: 'custom', path: [k], message: COMMAND_QUOTING_REASON });
@@ -276,12 +302,21 @@ const ContainerManifestInput = ContainerModel.extend({
     if (Array.isArray(c.command) && c.entrypoint !== undefined)
       ctx.addIssue({ code: 'custom', path: ['entrypoint'], message: 'a command list replaces the entrypoint, which entrypoint does too: give one of them' });
   })
-  .transform(({ command, entrypoint, security: _checked, ...c }) => {
+  .transform(({ command, entrypoint, security, ...c }) => {
     const fromEntrypoint = typeof entrypoint === 'string' ? splitCommand(entrypoint) : entrypoint;
     const cmd = Array.isArray(command) ? command : fromEntrypoint?.length ? fromEntrypoint : undefined;
     const args = typeof command === 'string' ? splitCommand(command) : [];
-    return { ...c, ...(cmd ? { command: cmd } : {}), ...(args.length ? { args } : {}) };
+    const sec = securitySaid(security);
+    return { ...c, ...(cmd ? { command: cmd } : {}), ...(args.length ? { args } : {}), ...(sec ? { security: sec } : {}) };
   });
+
+/** The security options that say something: privileged: false and an empty object are the defaults. */
+function securitySaid(s: ContainerSecurityModel | null | undefined): ContainerSecurityModel | undefined {
+  if (!s) return undefined;
+  const { privileged, ...rest } = s;
+  const out = privileged ? { ...rest, privileged } : rest;
+  return Object.keys(out).length ? out : undefined;
+}
 export const ContainerManifest = into(ContainerManifestInput, ContainerModel);
 export type ContainerManifest = z.infer<typeof ContainerManifest>;
 
@@ -461,6 +496,14 @@ const manifest = <K extends string, S extends z.ZodTypeAny>(kind: K, spec: S) =>
     })
     .strict();
 
+/** What a namespace lets its containers ask for (docs/architecture.md, "Container security"); baseline when absent. */
+export const POD_SECURITY_POLICIES = ['baseline', 'restricted', 'privileged'] as const;
+export type PodSecurityPolicy = (typeof POD_SECURITY_POLICIES)[number];
+const policy = z
+  .enum(POD_SECURITY_POLICIES)
+  .optional()
+  .describe('what containers may ask for: baseline (the default), restricted, or privileged (admins set it)');
+
 const count = z.number().int().min(0, 'must be 0 or more').max(1_000_000);
 /** What a namespace may use in all: cpu and ram as containers request them, storage as volumes declare it. */
 export const NamespaceLimits = z
@@ -483,7 +526,7 @@ export const NamespaceResources = z
   })
   .strict();
 export type NamespaceResources = z.infer<typeof NamespaceResources>;
-const NamespaceSpecModel = z.object({ resources: NamespaceResources.optional().describe('the quota: limits and default requests') }).strict();
+const NamespaceSpecModel = z.object({ resources: NamespaceResources.optional().describe('the quota: limits and default requests'), policy }).strict();
 /** The original's namespace quota fields: each may be null (unset), as its Go client sends them. */
 const namespaceQuota = z
   .object({
@@ -501,6 +544,7 @@ const dropUnset = <T extends Record<string, unknown>>(o: T) => Object.fromEntrie
 const NamespaceSpecInput = z
   .object({
     domain: z.string().nullable().optional().describe("the original's namespace domain: only empty is taken"),
+    policy,
     resources: z
       .object({
         limits: namespaceQuota,
@@ -527,11 +571,12 @@ const NamespaceSpecInput = z
         message: 'a namespace takes limits and defaults here (the original stored requests without using them); give resources.limits, and resources.defaults for containers that request nothing',
       });
   })
-  .transform(({ resources }) => {
-    if (!resources) return {};
+  .transform(({ resources, policy }) => {
+    const p = policy ? { policy } : {};
+    if (!resources) return p;
     const limits = resources.limits ? dropUnset(resources.limits) : undefined;
     const defaults = resources.defaults ? dropUnset(resources.defaults) : undefined;
-    return { resources: { ...(limits ? { limits } : {}), ...(defaults ? { defaults } : {}) } };
+    return { resources: { ...(limits ? { limits } : {}), ...(defaults ? { defaults } : {}) }, ...p };
   });
 const NamespaceSpec = into(NamespaceSpecInput, NamespaceSpecModel);
 

@@ -182,9 +182,17 @@ describe('an original Service, field by field', () => {
     refused(ServiceManifest, service({}, { restart: { policy: 'unless-stopped' } }), `${C}.restart.policy`, /use always/);
   });
 
-  it('security.privileged: true is refused by policy, false says nothing', () => {
+  it("security.privileged: true is kept for the namespace's policy to judge, false (or null) says nothing", () => {
     expect(ctr({ security: { privileged: false } })).not.toHaveProperty('security');
-    refused(ServiceManifest, service({}, { security: { privileged: true } }), `${C}.security.privileged`, /^privileged containers are not allowed/);
+    expect(ctr({ security: null })).not.toHaveProperty('security');
+    expect(ctr({ security: { privileged: true } }).security).toEqual({ privileged: true });
+  });
+
+  it('security options: capability names without CAP_, run_as_non_root with uid 0 refused', () => {
+    expect(ctr({ security: { capabilities: { add: ['CAP_NET_ADMIN'], drop: ['ALL'] } } }).security).toEqual({ capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } });
+    refused(ServiceManifest, service({}, { security: { run_as_non_root: true, run_as_user: 0 } }), `${C}.security.run_as_user`, /run_as_non_root/);
+    refused(ServiceManifest, service({}, { security: { capabilities: { add: ['net admin'] } } }), `${C}.security.capabilities.add.0`, /capability name/);
+    refused(ServiceManifest, service({}, { security: { seccomp: 'custom' } }), `${C}.security.seccomp`, /default|unconfined/);
   });
 
   it('template volume type: empty or the source given, and nothing is stored', () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type {
   ConfigManifest,
   NamespaceManifest,
+  PodSecurityPolicy,
   PodTemplate,
   RouteManifest,
   SecretManifest,
@@ -131,6 +132,11 @@ export interface PodSpec {
   destroy: boolean;
   /** Requested resources summed over containers, used by the scheduler. */
   resources: { cpu: number; ram: number };
+  /**
+   * The namespace's security policy when the pod was made: the agent refuses the pod on a runtime that cannot
+   * honour what the policy needs (restricted: every default confinement). Absent: baseline.
+   */
+  policy?: PodSecurityPolicy;
 }
 export type Pod = Obj<'Pod', PodMeta, PodSpec, PodStatus>;
 

@@ -311,6 +311,7 @@ export function runCriConformance(name: string, factory: () => Promise<CriConfor
         return BigInt(`0x${m[1]}`);
       };
       const CAP_NET_ADMIN = 1n << 12n;
+      const CAP_NET_RAW = 1n << 13n;
       /** Reads a stream to its end (or until the test's timeout). */
       const text = async (stream: NodeJS.ReadableStream | null): Promise<string> => {
         if (!stream) return '';
@@ -328,6 +329,8 @@ export function runCriConformance(name: string, factory: () => Promise<CriConfor
         const f = criFeatures(cri());
         if (cri().features !== undefined) {
           for (const k of ['security', 'execStream', 'stats'] as const) expect(typeof cri().features?.[k]).toBe('boolean');
+          // Declared later in API 2: absent means false, present must be a boolean.
+          for (const k of ['seccomp', 'pidsLimit'] as const) expect(['boolean', 'undefined']).toContain(typeof cri().features?.[k]);
         }
         if (f.execStream) expect(typeof cri().execStream).toBe('function');
         if (f.stats) expect(typeof cri().stats).toBe('function');
@@ -364,6 +367,31 @@ export function runCriConformance(name: string, factory: () => Promise<CriConfor
         const privileged = await create(spec('privileged', { command: SLEEPER, security: { privileged: true } }));
         expect(privileged.state).toBe('created');
         for (const c of [confined, plain, added, privileged]) await cri().remove(c.id);
+      });
+
+      it("the platform's defaults: seccomp, the pids limit, no_new_privs and NET_RAW dropped, each honoured when declared, else refused", async () => {
+        const f = criFeatures(cri());
+        const defaults = { seccomp: 'default' as const, pids_limit: 321, no_new_privileges: true, cap_drop: ['NET_RAW'] };
+        if (!f.seccomp || !f.pidsLimit || !f.security) {
+          const asked = { ...(f.seccomp ? {} : { seccomp: 'default' as const }), ...(f.pidsLimit ? {} : { pids_limit: 321 }), ...(f.security ? {} : { no_new_privileges: true }) };
+          const err = await refusal(create(spec('defaults', { command: SLEEPER, security: asked })));
+          expect((err as { code?: string }).code).toBe('FAILED_PRECONDITION');
+          await expect(cri().inspect(nameFor('defaults'))).resolves.toBeNull();
+          return;
+        }
+        const box = await started('defaults', { command: SLEEPER, security: defaults });
+        const status = (await cri().exec(box.id, ['cat', '/proc/self/status'])).stdout;
+        expect(status).toMatch(/^NoNewPrivs:\s*1$/m);
+        expect(status).toMatch(/^Seccomp:\s*2$/m);
+        expect((await capEff(box.id)) & CAP_NET_RAW).toBe(0n);
+        // cgroup v2 shows the container's pids.max at the root of its cgroup mount, v1 under pids/.
+        const pids = await cri().exec(box.id, ['sh', '-c', 'cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max']);
+        expect(pids.stdout.trim()).toBe('321');
+        // The default profile refuses a new user namespace, which needs no capability (only the filter stops it).
+        expect((await cri().exec(box.id, ['unshare', '-U', 'true'])).exitCode).not.toBe(0);
+        const open = await started('noseccomp', { command: SLEEPER, security: { seccomp: 'unconfined' } });
+        expect((await cri().exec(open.id, ['cat', '/proc/self/status'])).stdout).toMatch(/^Seccomp:\s*0$/m);
+        for (const c of [box, open]) await cri().remove(c.id);
       });
 
       it('execStream: stdin in, stdout and stderr apart, the exit code; a tty merges output; kill() ends it', async () => {

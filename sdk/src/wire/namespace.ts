@@ -2,7 +2,7 @@
 // as the original's strings (a limit written as a number is listed in `numeric`).
 import { z } from 'zod';
 import { NamespaceObject } from '../models/answers';
-import type { NamespaceLimits } from '../models/manifests';
+import { POD_SECURITY_POLICIES, type NamespaceLimits } from '../models/manifests';
 import type { Namespace } from '../models/resources';
 import { decodeQuantities, encodeQuantities, namespaceEndpoint, omit, quantitiesView, selfLink, wireSchema, type WireContext } from './common';
 
@@ -23,6 +23,7 @@ export const NamespaceView = wireSchema<Namespace>()(
           })
           .strict()
           .optional(),
+        policy: z.enum(POD_SECURITY_POLICIES).optional(),
       })
       .strict(),
   }).strict(),
@@ -34,9 +35,10 @@ export function encodeNamespace(n: Namespace, ctx: WireContext): NamespaceView {
   return {
     ...n,
     meta: { ...n.meta, self_link: selfLink(n.meta.name), endpoint: namespaceEndpoint(n.meta.name, ctx) },
-    spec: r
-      ? { resources: { ...(r.limits ? { limits: encodeQuantities(r.limits) } : {}), ...(r.defaults ? { defaults: encodeQuantities(r.defaults) } : {}) } }
-      : {},
+    spec: {
+      ...(r ? { resources: { ...(r.limits ? { limits: encodeQuantities(r.limits) } : {}), ...(r.defaults ? { defaults: encodeQuantities(r.defaults) } : {}) } } : {}),
+      ...policyOf(n.spec),
+    },
   };
 }
 
@@ -46,15 +48,21 @@ export function decodeNamespace(w: NamespaceView): Namespace {
   return {
     ...w,
     meta: omit(w.meta, 'self_link', 'endpoint'),
-    spec: r
-      ? {
-          resources: {
-            // Counts go out as strings like every quantity, listed in `numeric`: they come back as numbers.
-            ...(limits ? { limits: limits as NamespaceLimits } : {}),
-            ...(r.defaults ? { defaults: decodeQuantities(r.defaults) } : {}),
-          },
-        }
-      : {},
+    spec: {
+      ...(r
+        ? {
+            resources: {
+              // Counts go out as strings like every quantity, listed in `numeric`: they come back as numbers.
+              ...(limits ? { limits: limits as NamespaceLimits } : {}),
+              ...(r.defaults ? { defaults: decodeQuantities(r.defaults) } : {}),
+            },
+          }
+        : {}),
+      ...policyOf(w.spec),
+    },
   };
 }
+
+/** The security policy as set (absent: baseline). */
+const policyOf = (spec: { policy?: Namespace['spec']['policy'] }) => (spec.policy ? { policy: spec.policy } : {});
 
