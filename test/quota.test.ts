@@ -175,8 +175,8 @@ describe('namespace quotas', () => {
     const r = await lb(['get', 'namespace', ns], s.env);
     expect(r.code).toBe(0);
     const [head, row] = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
-    expect(head).toEqual(['NAME', 'STATE', 'CPU', 'RAM', 'STORAGE', 'PODS', 'SERVICES', 'VOLUMES', 'AGE']);
-    expect(row.slice(0, 8)).toEqual([ns, 'ready', '1/2', '512MiB/1GiB', '1GiB/10GiB', '2/10', '1/5', '1/3']);
+    expect(head).toEqual(['NAME', 'STATE', 'POLICY', 'CPU', 'RAM', 'STORAGE', 'PODS', 'SERVICES', 'VOLUMES', 'AGE']);
+    expect(row.slice(0, 9)).toEqual([ns, 'ready', 'baseline', '1/2', '512MiB/1GiB', '1GiB/10GiB', '2/10', '1/5', '1/3']);
   });
 
   it("the server's default quota applies to namespaces written without spec.resources, the default namespace included", async () => {

@@ -79,10 +79,10 @@ describe('columns', () => {
   it("namespaces show their security policy, baseline when none is set", () => {
     const ns = (policy?: string) => ({ kind: 'Namespace', meta: { name: 'team', created: new Date(NOW - 60_000).toISOString() }, spec: policy ? { policy } : {}, status: { state: 'ready' } }) as unknown as Namespace;
     expect(tableOf({ kind: 'namespace', items: [ns(), ns('restricted')] }, NOW)).toEqual({
-      head: ['NAME', 'STATE', 'POLICY', 'AGE'],
+      head: ['NAME', 'STATE', 'POLICY', 'CPU', 'RAM', 'STORAGE', 'PODS', 'SERVICES', 'VOLUMES', 'AGE'],
       rows: [
-        ['team', 'ready', 'baseline', '60s'],
-        ['team', 'ready', 'restricted', '60s'],
+        ['team', 'ready', 'baseline', '-', '-', '-', '-', '-', '-', '60s'],
+        ['team', 'ready', 'restricted', '-', '-', '-', '-', '-', '-', '60s'],
       ],
     });
   });
