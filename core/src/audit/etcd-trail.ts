@@ -4,7 +4,7 @@
 // the same key and a range read returns records in time order. Every record is put with a lease of
 // max_age (one lease per tenth of it), so etcd drops old records by itself: the trail stays bounded.
 import type { Lease, Namespace } from 'etcd3';
-import { matches, RecordQueue, type AuditFilter, type AuditRecord, type AuditTrail } from './trail';
+import { BatchQueue, matches, RecordQueue, type AuditFilter, type AuditRecord, type AuditTrail } from './trail';
 
 export interface EtcdTrailOptions {
   /** Seconds a record is kept. */
@@ -21,39 +21,28 @@ const PAGE = 500;
 const timeKey = (ms: number) => String(ms).padStart(15, '0');
 
 export class EtcdTrail implements AuditTrail {
-  private pending: { key: string; r: AuditRecord }[] = [];
-  private chain: Promise<unknown> = Promise.resolve();
-  private timer?: NodeJS.Timeout;
+  private readonly queue: BatchQueue<{ key: string; r: AuditRecord }>;
   private seq = 0;
   private lease?: { lease: Lease; id: string; until: number };
   private readonly followers = new Set<RecordQueue>();
-  private closed = false;
 
   /** ns: this cluster's audit namespace (client.namespace(prefix).namespace('audit/')). */
   constructor(
     private readonly ns: Namespace,
     private readonly opts: EtcdTrailOptions,
-  ) {}
+  ) {
+    this.queue = new BatchQueue((batch) => this.write(batch), opts.flushMs ?? 100);
+  }
 
   append(r: AuditRecord): void {
     const key = `${timeKey(Date.now())}/${this.opts.server.replace(/\//g, '_')}/${String(++this.seq).padStart(12, '0')}`;
-    this.pending.push({ key, r });
-    const max = this.opts.maxPending ?? 100_000;
-    if (this.pending.length > max) {
-      const dropped = this.pending.splice(0, this.pending.length - max);
-      this.opts.warn?.(`audit: etcd unreachable, ${dropped.length} record(s) dropped (the oldest held here)`);
-    }
-    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.opts.flushMs ?? 100);
-  }
-
-  private exclusive<R>(fn: () => Promise<R>): Promise<R> {
-    const p = this.chain.then(fn, fn);
-    this.chain = p.catch(() => undefined);
-    return p;
+    this.queue.push({ key, r });
+    const dropped = this.queue.trim(this.opts.maxPending ?? 100_000);
+    if (dropped) this.opts.warn?.(`audit: etcd unreachable, ${dropped} record(s) dropped (the oldest held here)`);
   }
 
   flush(): Promise<void> {
-    return this.exclusive(() => this.write());
+    return this.queue.flush();
   }
 
   /** The lease of records written now: granted anew every tenth of max_age, so none outlives it by more. */
@@ -67,20 +56,14 @@ export class EtcdTrail implements AuditTrail {
     return id;
   }
 
-  private async write(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.pending;
-    if (!batch.length) return;
-    this.pending = [];
+  /** Puts a batch; one etcd cannot take is handed back, to be tried again (a put that did land is written again under the same key: no duplicate). */
+  private async write(batch: { key: string; r: AuditRecord }[]): Promise<{ key: string; r: AuditRecord }[] | void> {
     try {
       const id = await this.leaseId();
       await Promise.all(batch.map(({ key, r }) => this.ns.put(key).value(JSON.stringify(r)).lease(id).exec()));
     } catch (e) {
-      // Kept for the next flush (a put that did land is written again under the same key: no duplicate).
-      this.pending = [...batch, ...this.pending];
-      this.opts.warn?.(`audit: cannot write ${batch.length} record(s) to etcd: ${(e as Error).message}${this.closed ? ' (shutting down: they are lost)' : ''}`);
-      if (!this.closed) this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), 1000);
+      this.opts.warn?.(`audit: cannot write ${batch.length} record(s) to etcd: ${(e as Error).message}${this.queue.isClosed ? ' (shutting down: they are lost)' : ''}`);
+      return batch;
     }
   }
 
@@ -121,9 +104,7 @@ export class EtcdTrail implements AuditTrail {
 
   /** Writes what is queued (one try: etcd down at shutdown is said, not waited for) and ends followers. */
   async close(): Promise<void> {
-    this.closed = true;
-    await this.flush();
-    if (this.timer) clearTimeout(this.timer);
+    await this.queue.close();
     for (const q of this.followers) q.stop();
     this.lease?.lease.release();
   }

@@ -8,7 +8,7 @@ import { createReadStream, type Stats } from 'node:fs';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { matches, RecordQueue, type AuditFilter, type AuditRecord, type AuditTrail } from './trail';
+import { BatchQueue, matches, RecordQueue, type AuditFilter, type AuditRecord, type AuditTrail } from './trail';
 
 export interface FileTrailOptions {
   /** Bytes of audit.log before it is rotated. */
@@ -25,12 +25,9 @@ export interface FileTrailOptions {
 const CURRENT = 'audit.log';
 
 export class FileTrail implements AuditTrail {
-  private pending: AuditRecord[] = [];
-  private chain: Promise<unknown> = Promise.resolve();
-  private timer?: NodeJS.Timeout;
+  private readonly queue: BatchQueue<AuditRecord>;
   private pruner?: NodeJS.Timeout;
   private size = 0;
-  private closed = false;
   private readonly written = new EventEmitter();
   private readonly followers = new Set<RecordQueue>();
 
@@ -39,13 +36,14 @@ export class FileTrail implements AuditTrail {
     private readonly opts: FileTrailOptions,
   ) {
     this.written.setMaxListeners(0);
+    this.queue = new BatchQueue((batch) => this.write(batch), opts.flushMs ?? 100);
   }
 
   async open(): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     this.size = (await statOf(this.file(0)))?.size ?? 0;
     await this.prune();
-    this.pruner = setInterval(() => void this.exclusive(() => this.prune()).catch(() => undefined), 3600_000);
+    this.pruner = setInterval(() => void this.queue.exclusive(() => this.prune()).catch(() => undefined), 3600_000);
     this.pruner.unref();
   }
 
@@ -55,28 +53,15 @@ export class FileTrail implements AuditTrail {
   }
 
   append(r: AuditRecord): void {
-    this.pending.push(r);
-    if (this.closed) return void this.flush().catch(() => undefined);
-    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.opts.flushMs ?? 100);
-  }
-
-  /** Runs fn when every write queued before it is done; one at a time. */
-  private exclusive<R>(fn: () => Promise<R>): Promise<R> {
-    const p = this.chain.then(fn, fn);
-    this.chain = p.catch(() => undefined);
-    return p;
+    this.queue.push(r);
   }
 
   flush(): Promise<void> {
-    return this.exclusive(() => this.write());
+    return this.queue.flush();
   }
 
-  private async write(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.pending;
-    if (!batch.length) return;
-    this.pending = [];
+  /** Appends a batch (a batch that cannot be written is said and dropped: the disk is the trail). */
+  private async write(batch: AuditRecord[]): Promise<void> {
     const text = batch.map((r) => JSON.stringify(r) + '\n').join('');
     const bytes = Buffer.byteLength(text);
     try {
@@ -124,8 +109,8 @@ export class FileTrail implements AuditTrail {
     this.followers.add(queue);
     const push = (r: AuditRecord) => matches(r, filter) && queue.push(r);
     // In the writer's turn: what is queued is written, the files are opened, the follower subscribed.
-    const files = await this.exclusive(async () => {
-      await this.write();
+    const files = await this.queue.exclusive(async () => {
+      await this.queue.writeQueued();
       const opened: { fh: FileHandle; size: number }[] = [];
       for (let i = this.opts.maxFiles; i >= 0; i--) {
         const fh = await open(this.file(i), 'r').catch(() => undefined);
@@ -162,9 +147,8 @@ export class FileTrail implements AuditTrail {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     if (this.pruner) clearInterval(this.pruner);
-    await this.flush();
+    await this.queue.close();
     for (const q of this.followers) q.stop();
   }
 }

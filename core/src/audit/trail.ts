@@ -61,3 +61,76 @@ export class RecordQueue {
     }
   }
 }
+
+/**
+ * Items queued without waiting and written in batches by one writer at a time: after flushMs, on flush(),
+ * or in a caller's turn (exclusive). `writeBatch` gets what was queued; what it hands back (a batch it
+ * could not write) is queued again in front, and tried again after retryMs unless the queue is closed.
+ */
+export class BatchQueue<T> {
+  private pending: T[] = [];
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly writeBatch: (batch: T[]) => Promise<T[] | void>,
+    private readonly flushMs = 100,
+    private readonly retryMs = 1000,
+  ) {}
+
+  /** Queues an item; once closed it is written at once. Returns how many are queued. */
+  push(item: T): number {
+    this.pending.push(item);
+    if (this.closed) void this.flush().catch(() => undefined);
+    else this.schedule(this.flushMs);
+    return this.pending.length;
+  }
+
+  /** Drops the oldest queued items beyond max; returns how many were dropped. */
+  trim(max: number): number {
+    const over = this.pending.length - max;
+    if (over > 0) this.pending.splice(0, over);
+    return Math.max(0, over);
+  }
+
+  /** Runs fn when every write queued before it is done; one at a time. */
+  exclusive<R>(fn: () => Promise<R>): Promise<R> {
+    const p = this.chain.then(fn, fn);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  flush(): Promise<void> {
+    return this.exclusive(() => this.writeQueued());
+  }
+
+  /** Writes what is queued now: only inside exclusive(). */
+  async writeQueued(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    if (!batch.length) return;
+    this.pending = [];
+    const failed = await this.writeBatch(batch);
+    if (failed?.length) {
+      this.pending = [...failed, ...this.pending];
+      if (!this.closed) this.schedule(this.retryMs);
+    }
+  }
+
+  /** Writes what is queued and stops the timer; later pushes are written at once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private schedule(ms: number): void {
+    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), ms);
+  }
+}
