@@ -267,7 +267,7 @@ const rawRequests: fc.Arbitrary<Req> = fc.oneof(
 const clusterRequests: fc.Arbitrary<Req> = fc.oneof(
   fc
     .oneof(
-      fc.constantFrom<Json>({ role: 'admin' }, { ttl: 59 }, { ttl: 1.5 }, { ttl: -1 }, { ttl: '3600' }, { ttl: 10 * 365 * 86400 + 1 }, { role: 'node', extra: 1 }, [], 'node', 0),
+      fc.constantFrom<Json>({ role: 'owner' }, { role: 'admin', uses: 2 }, { role: 'viewer', node: 'n1' }, { role: 'node', namespaces: ['a'] }, { ttl: 59 }, { ttl: 1.5 }, { ttl: -1 }, { ttl: '3600' }, { ttl: 10 * 365 * 86400 + 1 }, { role: 'node', extra: 1 }, [], 'node', 0),
       fc.integer({ min: 257, max: 5000 }).map((n) => ({ description: 'd'.repeat(n) })),
     )
     .map((b) => json('POST', '/cluster/token', b)),
