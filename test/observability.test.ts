@@ -77,6 +77,8 @@ describe('metrics, health and JSON logs', () => {
     await waitFor(svc, (x) => x.status.state === 'ready' && x.status.replicas.ready === 3, '3 ready');
     await s.client.updateService(ns, 'web', { spec: { template: webService('web', 3, { env: { V: '2' } }).spec.template } });
     await waitFor(svc, (x) => x.status.state === 'ready' && x.status.deployment === 'v2', 'v2 ready');
+    // v1's pods hold their node's resources until they are gone
+    await waitFor(() => s.pods(ns, 'web'), (p) => p.length === 3, "v1's pods gone");
 
     const m = await metrics();
     expect(m.status).toBe(200);
