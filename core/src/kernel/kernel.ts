@@ -144,7 +144,7 @@ export class Kernel {
       const active = this.registry.get(kind);
       if (active?.host !== host) continue;
       try {
-        await this.resyncers.get(kind)?.(active.instance);
+        await this.resyncers.get(kind)?.(measured(kind, active.instance));
         this.log.info(`${kind} driver ${active.identity.package} recovered after a restart`);
       } catch (e) {
         this.log.error(`${kind} driver ${active.identity.package} restarted but its re-sync failed: ${(e as Error).message}`);
@@ -185,7 +185,7 @@ export class Kernel {
         hooks: this.hooks,
         log: this.log,
         sources: (s) => this.sources(s),
-        resync: async (kind, instance) => this.resyncers.get(kind)?.(instance),
+        resync: async (kind, instance) => this.resyncers.get(kind)?.(measured(kind, instance)),
         release: (d) => this.release(d),
       },
       changes,
