@@ -53,7 +53,7 @@ export function httpObserver(access?: Logger) {
   }
   return (_req: AuthedRequest, res: Response, next: NextFunction) => {
     (res as unknown as Timed)[STARTED] = performance.now();
-    res.once('close', done);
+    res.on('close', done);
     next();
   };
 }
