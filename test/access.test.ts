@@ -11,6 +11,9 @@ import { lb, TestServer, uniq } from './harness';
 /** Every route's permission ('+node': a node's own credential may call it too, for its own node). */
 const EXPECTED: Record<string, string> = {
   'GET /healthz': 'public',
+  'GET /livez': 'public',
+  'GET /readyz': 'public',
+  'GET /metrics': 'cluster.read',
   'GET /cacerts': 'public',
   'GET /cluster': 'cluster.read',
   'GET /cluster/leader': 'cluster.read',
@@ -21,6 +24,7 @@ const EXPECTED: Record<string, string> = {
   'POST /cluster/join': 'join',
   'GET /cluster/node': 'cluster.read',
   'GET /cluster/node/:node': 'cluster.read+node',
+  'GET /cluster/node/:node/metrics': 'cluster.read',
   'DELETE /cluster/node/:node': 'cluster.admin',
   'GET /cluster/node/:node/agent-key': 'cluster.admin+node',
   'POST /cluster/node/:node/certificate': 'node.self+node',

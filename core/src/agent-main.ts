@@ -34,7 +34,7 @@ function advertised(cfg: KernelConfig, o: AgentRunOptions): string {
   return o.advertise ?? cfg.node.address ?? concrete ?? hostAddresses()[0] ?? '127.0.0.1';
 }
 
-export async function runAgent(cfg: KernelConfig, o: AgentRunOptions, log: Logger = createLogger(cfg.log_level)): Promise<RunningAgent> {
+export async function runAgent(cfg: KernelConfig, o: AgentRunOptions, log: Logger = createLogger(cfg.log_level, 'lb', undefined, cfg.log?.format)): Promise<RunningAgent> {
   mkdirSync(cfg.data_dir, { recursive: true, mode: 0o700 });
   chmodSync(cfg.data_dir, 0o700);
   const creds = await credentials({ server: o.server, node: cfg.node.name, dataDir: cfg.data_dir, address: advertised(cfg, o), joinToken: o.joinToken }, log);

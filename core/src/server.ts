@@ -19,7 +19,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cfg.log_level)): Promise<RunningServer> {
+export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cfg.log_level, 'lb', undefined, cfg.log?.format)): Promise<RunningServer> {
   mkdirSync(cfg.data_dir, { recursive: true, mode: 0o700 });
   chmodSync(cfg.data_dir, 0o700);
   const served = servedBy(cfg);

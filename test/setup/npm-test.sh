@@ -9,11 +9,12 @@ cd "$(dirname "$0")/../.."
 . scripts/host-setup.sh
 
 # What the integration tests drive: Docker and containerd engines, the busybox-static test image,
-# netlink/nft/IPVS (IPVS in a User-Mode Linux guest), haproxy, etcd, a local registry, dig and curl.
+# netlink/nft/IPVS (IPVS in a User-Mode Linux guest), haproxy, etcd, a local registry, dig, curl, and
+# promtool (Debian's prometheus package) to check the /metrics output.
 TEST_PACKAGES=(
   docker.io:dockerd containerd:containerd runc:runc busybox-static iptables ca-certificates iproute2
   util-linux nftables dnsutils user-mode-linux ipvsadm haproxy openssl docker-registry etcd-server
-  etcd-client curl
+  etcd-client curl prometheus:promtool
 )
 
 lb_ensure_npm_deps

@@ -1,4 +1,4 @@
-// A joined node's agent serves exec and its drivers (list, hot swap) to the API server, and only to
+// A joined node's agent serves exec, its drivers (list, hot swap) and its metrics to the API server, and only to
 // it: over mutual TLS a client certificate of a server of this cluster (O=lastbackend:server), or over
 // plain HTTP the agent key. Logs reach the API through the log collector instead.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,6 +12,7 @@ import { DriverGroupSwapRequest } from '../config/config';
 import type { Kernel } from '../kernel/kernel';
 import { identity } from '../tls/cert-info';
 import { depthMessage, exceedsJsonDepth } from '../api/json-depth';
+import { agentExposition, CONTENT_TYPE } from '../metrics/metrics';
 import type { Agent } from './agent';
 
 const AgentExec = ExecRequest.safeExtend({ namespace: z.string().min(1), pod: z.string().min(1) });
@@ -73,6 +74,10 @@ async function handle(agent: () => Agent, kernel: Kernel, req: IncomingMessage, 
   }
   if (req.method === 'GET' && url.pathname === '/drivers') {
     send(res, 200, await kernel.states());
+    return;
+  }
+  if (req.method === 'GET' && url.pathname === '/metrics') {
+    res.writeHead(200, { 'content-type': CONTENT_TYPE }).end(await agentExposition());
     return;
   }
   if (req.method === 'PUT' && url.pathname === '/drivers') {

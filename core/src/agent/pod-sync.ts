@@ -19,6 +19,7 @@ import {
   type PodStatus,
 } from '@lastbackend/sdk';
 import type { Logger } from '../kernel/logger';
+import { containerRestarts } from '../metrics/metrics';
 import { assertNonRoot, checkSpec, containerName, containerSecurity, containerSpec, withSpecHash } from './container-spec';
 import { ProbeState } from './probes';
 
@@ -44,6 +45,8 @@ interface ContainerRuntimeState {
 }
 
 const MAX_BACKOFF_MS = 60_000;
+const RESTARTS = containerRestarts.labels();
+
 /** Crash-loop back-off after `restarts` restarts: 1 s, 2 s, 4 s … up to a minute. */
 const backoffMs = (restarts: number): number => Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(restarts - 1, 6));
 
@@ -173,6 +176,7 @@ export class PodRunner {
       const until = Math.max(st.backoffUntil, st.restarts > 0 && Number.isFinite(exited) ? exited + backoffMs(st.restarts) : 0);
       if (Date.now() < until) return cur;
       st.restarts++;
+      RESTARTS.inc();
       st.backoffUntil = Date.now() + backoffMs(st.restarts);
       this.log.info(`restarting ${spec.name} (exit ${cur.exitCode}, restart ${st.restarts})`);
       try {

@@ -14,6 +14,7 @@ import { auditMiddleware } from './audit';
 import type { AuditTrail } from '../audit/trail';
 import { AUDIT_TRAIL, AuditController } from './controllers/audit.controller';
 import { jsonBodies } from './body-limits';
+import { httpObserver } from './http-metrics';
 import { serveDocs } from './docs';
 import { Auth } from '../auth/auth';
 import { ClusterController } from './controllers/cluster.controller';
@@ -31,6 +32,7 @@ import { LogService } from './logs';
 import { LogStore } from '../logs/log-store';
 import { Kernel } from '../kernel/kernel';
 import { DriverController } from './controllers/driver.controller';
+import { MetricsController } from './controllers/metrics.controller';
 import { NodeGateway } from './node-gateway';
 import type { Leadership } from '../ha/leader';
 import { LeaderController, LEADERSHIP } from '../ha/leader.controller';
@@ -56,6 +58,8 @@ export interface ApiDeps {
   components?: readonly ServerComponent[];
   /** The audit trail, and this server's name in its records (api/audit.ts). */
   audit?: { trail: AuditTrail; server: string };
+  /** Write an access log line per API call (with --log-format json, or at debug level). */
+  accessLog?: boolean;
   /** The discovery suffix that names endpoints in answers (meta.endpoint: `<svc>.<ns>.<suffix>`); default lb.local. */
   suffix?: string;
 }
@@ -76,6 +80,7 @@ class ApiModule {
         ClusterController,
         ComponentController,
         AuditController,
+        MetricsController,
         ...OBJECT_CONTROLLERS,
         // The original's routes that answer 501 (routes.ts NOT_IMPLEMENTED_ROUTES).
         NotImplementedController,
@@ -104,7 +109,9 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   // node's is checked against its credential (Auth.authenticate).
   const httpsOptions = d.tls && { key: d.tls.server.key, cert: d.tls.server.cert, ca: d.tls.caCert, requestCert: true, rejectUnauthorized: false };
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
-  // The recorder goes first so that it sees the bearer check's refusals; it reads no query (tokens).
+  // Metrics and the access log first, so that refused calls are counted and logged too.
+  app.use(httpObserver(d.accessLog ? d.log.child('access') : undefined));
+  // The recorder goes next so that it sees the bearer check's refusals; it reads no query (tokens).
   if (d.audit) app.use(auditMiddleware(d.audit.trail, d.audit.server));
   app.use(authMiddleware(d.auth));
   app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing

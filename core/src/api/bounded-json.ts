@@ -11,8 +11,11 @@ export const EXEC_RESPONSE_LIMIT = 13 * 1024 * 1024;
 /** Any other answer of an agent (driver states, errors). */
 export const AGENT_RESPONSE_LIMIT = 1024 * 1024;
 
-/** The body of `res` parsed as JSON; INTERNAL (500: the agent misbehaved) when it is larger than `limit`, nests too deep or is not JSON. */
-export async function readJsonResponse(res: Response, limit: number, what: string): Promise<unknown> {
+/** An agent's metrics (text): a node's series are bounded (kinds, methods, phases), so this is ample. */
+export const METRICS_RESPONSE_LIMIT = 4 * 1024 * 1024;
+
+/** The body of `res`; INTERNAL (500: the agent misbehaved) when it is larger than `limit`. */
+export async function readBoundedResponse(res: Response, limit: number, what: string): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length'));
   const tooLarge = () => new LbError('INTERNAL', `${what}: the answer is larger than ${limit} bytes`);
   if (declared > limit) {
@@ -34,7 +37,12 @@ export async function readJsonResponse(res: Response, limit: number, what: strin
       chunks.push(value);
     }
   }
-  const buf = Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+/** The body of `res` parsed as JSON; INTERNAL (500: the agent misbehaved) when it is larger than `limit`, nests too deep or is not JSON. */
+export async function readJsonResponse(res: Response, limit: number, what: string): Promise<unknown> {
+  const buf = await readBoundedResponse(res, limit, what);
   if (exceedsJsonDepth(buf)) throw new LbError('INTERNAL', `${what}: the answer is JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(buf.toString('utf8'));

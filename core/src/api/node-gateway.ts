@@ -1,4 +1,4 @@
-// Where exec for a pod, or a driver list or swap for a node, goes: the agent of that node. The local
+// Where exec for a pod, a driver list or swap, or the metrics of a node go: the agent of that node. The local
 // agent of `lb server` is called in-process; a joined node's agent at the address it registered at
 // join (only the port comes from what the node reports), over mutual TLS or with its agent key.
 import { LbError, type DriverKind, type DriverState, type ExecResult, type Node } from '@lastbackend/sdk';
@@ -14,6 +14,8 @@ export interface NodeAgentHandle {
   drivers(): Promise<DriverState[]>;
   /** Swaps the kinds together (all or none): see Kernel.swapAll. */
   swapDrivers(kinds: DriverKind[], swap: DriverSwap): Promise<DriverState[]>;
+  /** The agent's Prometheus metrics (text exposition format). */
+  metrics(): Promise<string>;
 }
 
 export class NodeGateway {

@@ -1,4 +1,4 @@
-// The API's side of a joined node's agent server: exec and drivers over HTTPS with mutual TLS (the
+// The API's side of a joined node's agent server: exec, drivers and metrics over HTTPS with mutual TLS (the
 // agent's certificate must name the node; this server presents its own CA-issued client certificate),
 // or over plain HTTP with the agent key derived for that node (--insecure-http).
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
@@ -6,7 +6,7 @@ import { LbError, decodeErrorBody, type DriverKind, type DriverState, type ExecR
 import { z } from 'zod';
 import type { DriverSwap } from '../kernel/kernel';
 import { identity } from '../tls/cert-info';
-import { AGENT_RESPONSE_LIMIT, EXEC_RESPONSE_LIMIT, readJsonResponse } from './bounded-json';
+import { AGENT_RESPONSE_LIMIT, EXEC_RESPONSE_LIMIT, METRICS_RESPONSE_LIMIT, readBoundedResponse, readJsonResponse } from './bounded-json';
 import type { NodeAgentHandle } from './node-gateway';
 
 /** What an agent answers to exec: read bounded (bounded-json) and checked, as it comes from another machine. */
@@ -78,6 +78,12 @@ export class RemoteAgent implements NodeAgentHandle {
   async drivers(): Promise<DriverState[]> {
     const res = await this.call('/drivers', { method: 'GET', signal: AbortSignal.timeout(30_000) });
     return (await readJsonResponse(res, AGENT_RESPONSE_LIMIT, this.what)) as DriverState[];
+  }
+
+  /** The agent's Prometheus metrics, as text. */
+  async metrics(): Promise<string> {
+    const res = await this.call('/metrics', { method: 'GET', signal: AbortSignal.timeout(30_000) });
+    return (await readBoundedResponse(res, METRICS_RESPONSE_LIMIT, this.what)).toString('utf8');
   }
 
   /** A swap loads, probes and re-syncs on the node: it may take a while. */

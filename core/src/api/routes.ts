@@ -44,6 +44,7 @@ import { ApplyMapRequest, ApplyStatusSchema } from '../state/apply-map';
 import { DeploymentRequest } from '../state/deployment-requests';
 import type { Permission } from '../auth/permissions';
 import type { Named, RouteDef } from './route';
+import { Readiness } from './readiness';
 
 // The helpers keep each route's schema types (ROUTES.service.answer.json.schema is wire.ServiceView), so
 // that a test can hold the client's types against them.
@@ -115,10 +116,30 @@ export const AuditQuery = z.object({
   follow: z.enum(['true', 'false']).optional().describe('true: keep the stream open and send new records'),
 });
 
+const Health = named('Health', HealthResult);
+const METRICS_TEXT = { text: 'text/plain; version=0.0.4; charset=utf-8', description: 'Prometheus text exposition format' };
+
 // ---------------------------------------------------------------- routes
 export const ROUTES = {
   // system
-  health: route({ method: 'GET', path: '/healthz', tag: 'system', summary: 'liveness of the API server (no token needed)', permission: 'public', answer: json(named('Health', HealthResult)) }),
+  health: route({ method: 'GET', path: '/healthz', tag: 'system', summary: 'liveness of the API server, as /livez (no token needed)', permission: 'public', answer: json(Health) }),
+  livez: route({ method: 'GET', path: '/livez', tag: 'system', summary: 'liveness: the process answers (no token needed)', permission: 'public', answer: json(Health) }),
+  readyz: route({
+    method: 'GET',
+    path: '/readyz',
+    tag: 'system',
+    summary: 'readiness: the store answers, a leader is known, the drivers probe ready; 503 naming the failed checks when not (no token needed)',
+    permission: 'public',
+    answer: json(named('Readiness', Readiness)),
+  }),
+  metrics: route({
+    method: 'GET',
+    path: '/metrics',
+    tag: 'system',
+    summary: "Prometheus metrics of this server (and of its local agent), in the text exposition format; Prometheus sends a token with cluster read access as its bearer token",
+    permission: 'cluster.read',
+    answer: METRICS_TEXT,
+  }),
   cacerts: route({
     method: 'GET',
     path: '/cacerts',
@@ -155,6 +176,15 @@ export const ROUTES = {
   }),
   nodes: route({ method: 'GET', path: '/cluster/node', permission: 'cluster.read', tag: 'cluster', summary: 'list nodes, by name (the original\'s NodeList)', answer: json(named('NodeList', wire.NodeListView)) }),
   node: route({ method: 'GET', path: '/cluster/node/:node', permission: 'cluster.read', tag: 'cluster', summary: 'get a node', node: true, params: nodeParam, answer: json(Node) }),
+  nodeMetrics: route({
+    method: 'GET',
+    path: '/cluster/node/:node/metrics',
+    permission: 'cluster.read',
+    tag: 'cluster',
+    summary: "Prometheus metrics of a node's agent (driver calls and health, container restarts, its pods by phase), fetched from the agent over mutual TLS",
+    params: nodeParam,
+    answer: METRICS_TEXT,
+  }),
   deleteNode: route({ method: 'DELETE', path: '/cluster/node/:node', permission: 'cluster.admin', tag: 'cluster', summary: 'remove a node and its credential; its pods are placed again elsewhere', params: nodeParam, answer: none }),
   agentKey: route({
     method: 'GET',

@@ -93,6 +93,12 @@ export const KernelConfig = z
     listen: z.string().regex(LISTEN_RE, 'must be host:port, e.g. 127.0.0.1:2967'),
     token: z.string().min(16, 'must be at least 16 characters').optional(),
     log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    log: z
+      .object({
+        format: z.enum(['text', 'json']).default('text').describe('text: one readable line per entry; json: one JSON object per line, with an access log of API calls'),
+      })
+      .strict()
+      .default({ format: 'text' }),
     node: z
       .object({
         name: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a lowercase host name'),
@@ -208,6 +214,8 @@ export interface ConfigSources {
     token?: string;
     name?: string;
     logLevel?: string;
+    /** --log-format text|json: laid over log.format. */
+    logFormat?: string;
     agent?: boolean;
     insecureHttp?: boolean;
     tlsSan?: string[];
@@ -249,6 +257,7 @@ export function loadConfig(src: ConfigSources = {}): KernelConfig {
     listen: flags.listen ?? env.LB_LISTEN ?? fromFile.listen ?? '127.0.0.1:2967',
     token: flags.token ?? env.LB_SERVER_TOKEN ?? fromFile.token,
     log_level: flags.logLevel ?? env.LB_LOG_LEVEL ?? fromFile.log_level,
+    log: logFromFlags(fromFile.log, flags.logFormat ?? env.LB_LOG_FORMAT),
     node: { ...node, name: flags.name ?? env.LB_NODE_NAME ?? node.name ?? hostname().toLowerCase(), ...(flags.agent === false ? { agent: false } : {}) },
     drivers: mergeDrivers(fromFile.drivers),
     store: storeFromEnv(fromFile.store, env),
@@ -258,6 +267,12 @@ export function loadConfig(src: ConfigSources = {}): KernelConfig {
   const where = file ? `config ${file}` : 'config';
   const cfg = parseOrThrow(KernelConfig, merged, `invalid ${where}`);
   return { ...cfg, configFile: file };
+}
+
+/** --log-format (or $LB_LOG_FORMAT) over the file's log.format. */
+function logFromFlags(file: unknown, format: string | undefined): unknown {
+  if (format === undefined) return file;
+  return { ...(file && typeof file === 'object' ? file : {}), format };
 }
 
 /** --insecure-http turns TLS off; each --tls-san adds a name to the server certificate. */

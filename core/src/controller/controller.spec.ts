@@ -11,6 +11,7 @@ import { Store } from '../store/store';
 import { Controller } from './controller';
 import { defaultScheduler, type Scheduler } from '../scheduler/scheduler';
 import { SecretBox } from '../state/secret-box';
+import { deployDuration, reconcileDuration, schedulerPlacements } from '../metrics/metrics';
 import { randomBytes } from 'node:crypto';
 
 const manifest = (replicas: number, cmd = 'a') => ({
@@ -77,6 +78,8 @@ describe('Controller', () => {
   }
 
   it('creates, places, scales in place and rolls out blue/green', async () => {
+    const deploys = deployDuration.labels();
+    const [deploysBefore, placedBefore, passesBefore] = [deploys.count, schedulerPlacements.labels('placed').value, reconcileDuration.labels('service', 'ok').count];
     await r.createService('ns', manifest(3));
     let ps = await until(pods, (p) => p.length === 3 && p.every((x) => x.meta.node === 'n1'), '3 placed pods');
     expect(new Set(ps.map((p) => p.meta.deployment))).toEqual(new Set(['v1']));
@@ -111,6 +114,11 @@ describe('Controller', () => {
     ]);
     const ep = await store.get<Endpoint>(keys.endpoint('ns', 'web'));
     expect(ep?.spec.upstreams).toHaveLength(2);
+    // apply → ready is observed once per version that came up (v1, v2), not for scaling in place
+    expect(deploys.count - deploysBefore).toBe(2);
+    // 3 pods of v1, 2 more when scaled to 5, 2 of v2
+    expect(schedulerPlacements.labels('placed').value - placedBefore).toBe(7);
+    expect(reconcileDuration.labels('service', 'ok').count).toBeGreaterThan(passesBefore);
   });
 
   it('rolls back to an earlier template as a new version', async () => {

@@ -24,6 +24,8 @@ import { podRequests } from '../state/quota';
 import { defaultScheduler, type BoundPod, type Scheduler } from '../scheduler/scheduler';
 import { PodIndex } from './pod-index';
 import type { Logger } from '../kernel/logger';
+import { since, type HistogramChild } from '../metrics/fast';
+import { deployDuration, onScrape, reconcileDuration, reconcileQueue, schedulerLatency, schedulerPlacements, serverRegistry } from '../metrics/metrics';
 
 export interface ControllerOptions {
   /** Superseded deployments kept for rollback. */
@@ -66,7 +68,10 @@ export class Controller {
     return this.store.txn(fn, ORIGIN);
   }
 
+  private unscrape?: () => void;
+
   async start(): Promise<void> {
+    this.unscrape = onScrape(serverRegistry, () => reconcileQueue.set(this.queue.size));
     this.unwatch = this.store.watch('', (ev) => this.onChange(ev));
     this.timer = setInterval(() => this.resyncInBackground(), this.opts.resyncInterval * 1000);
     this.timer.unref();
@@ -81,6 +86,8 @@ export class Controller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unscrape?.();
+    reconcileQueue.set(0);
     this.unwatch?.();
     this.index?.close();
     if (this.timer) clearInterval(this.timer);
@@ -140,11 +147,14 @@ export class Controller {
         continue;
       }
       this.queue.delete(next.value);
+      const timers = PASS[next.value === 'nodes' ? 'nodes' : next.value.startsWith('ns:') ? 'namespace' : 'service'];
+      const t = performance.now();
       try {
-        const t = Date.now();
         await this.process(next.value);
-        this.log.debug(`reconciled ${next.value} in ${Date.now() - t} ms`);
+        timers.ok.observe(since(t));
+        this.log.debug(`reconciled ${next.value} in ${Math.round(performance.now() - t)} ms`);
       } catch (e) {
+        timers.error.observe(since(t));
         this.log.error(`reconcile ${next.value} failed: ${(e as Error).message}`);
       }
     }
@@ -200,8 +210,11 @@ export class Controller {
   }
 
   // ---------------------------------------------------------------- services
-  private reconcileService(ns: string, name: string): Promise<void> {
-    return this.txn(async (tx) => {
+  private async reconcileService(ns: string, name: string): Promise<void> {
+    // A version that became ready in this pass: observed once the pass is committed (a txn may run again).
+    let rolledOut = undefined as Deployment | undefined;
+    await this.txn(async (tx) => {
+      rolledOut = undefined;
       const svc = await tx.get<Service>(keys.service(ns, name));
       const deps = (await tx.list<Deployment>(keys.deployment(ns, name))).sort((a, b) => a.spec.version - b.spec.version);
       // Only this service's pods are read (their names start with it), not every pod of the namespace.
@@ -256,6 +269,7 @@ export class Controller {
       if (latest !== active && latest.status.replicas.ready >= latest.spec.replicas) {
         if (active) this.log.info(`service ${ns}/${name}: switched ${active.meta.name} → ${latest.meta.name}`);
         svc.status.deployment = latest.meta.name;
+        rolledOut = latest;
         active = latest;
         this.enqueue(`svc:${ns}/${name}`);
       }
@@ -295,6 +309,8 @@ export class Controller {
       };
       w.put(keys.endpoint(ns, name), endpoint, epBefore, (e) => stableStringify(e.spec));
     });
+    // apply → ready: from the moment the new version was stored to every replica of it ready.
+    if (rolledOut) deployDuration.labels().observe(Math.max(0, (Date.now() - Date.parse(rolledOut.meta.created)) / 1000));
   }
 
   /** Deleting a service: stop every pod, and once none is left, drop deployments, endpoint and service. */
@@ -336,7 +352,10 @@ export class Controller {
     for (const p of pending) {
       const before = stableStringify(p);
       const claim = await this.volumeClaim(tx, p);
+      const t = performance.now();
       const r = 'reason' in claim ? claim : this.scheduler.place(claim.node ? { ...p, spec: { ...p.spec, selector: { ...p.spec.selector, node: claim.node } } } : p, loads);
+      SCHEDULED.latency.observe(since(t));
+      ('reason' in r ? SCHEDULED.unschedulable : SCHEDULED.placed).inc();
       if (!('reason' in r) && !('reason' in claim)) for (const v of claim.volumes ?? []) this.leaseVolume(w, v, r.node);
       if ('reason' in r) {
         p.status.message = r.reason;
@@ -384,6 +403,10 @@ export class Controller {
     }
   }
 }
+
+const pass = (kind: string): { ok: HistogramChild; error: HistogramChild } => ({ ok: reconcileDuration.labels(kind, 'ok'), error: reconcileDuration.labels(kind, 'error') });
+const PASS = { nodes: pass('nodes'), namespace: pass('namespace'), service: pass('service') };
+const SCHEDULED = { latency: schedulerLatency.labels(), placed: schedulerPlacements.labels('placed'), unschedulable: schedulerPlacements.labels('unschedulable') };
 
 /** Writes an object only when it changed, so the controller's own writes settle instead of looping. */
 class Writer {

@@ -23,6 +23,8 @@ import { kernelPackageSources, loadHookPlugin, type PackageSources } from './dri
 import { HandoverRules } from './handover';
 import { DriverJournal } from './journal';
 import type { Logger } from './logger';
+import { measured } from '../metrics/measured-driver';
+import { agentRegistry, driverUp, onScrape } from '../metrics/metrics';
 import { DriverRegistry, type ActiveDriver, type LoadPass } from './registry';
 import type { RemoteDriverHost } from './remote/remote-driver';
 import { RetiredRuntimes } from './retired';
@@ -54,14 +56,23 @@ export class Kernel {
       node: cfg.node.name,
       stateRoot,
       logLevel: cfg.log_level,
+      logFormat: cfg.log?.format,
       onRestart: (host, kinds) => void this.recover(host, kinds),
     });
     this.journal = new DriverJournal(stateRoot, log);
     this.retired = new RetiredRuntimes({ node: cfg.node.name, journal: this.journal, log, release: (d) => this.release(d) });
   }
 
+  private unscrape?: () => void;
+
   /** Loads hook plugins, then every configured driver. Any failure stops start-up with its reason. */
   async start(): Promise<void> {
+    // Driver health (lb_driver_up), probed when the node's metrics are scraped.
+    this.unscrape ??= onScrape(agentRegistry, async () => {
+      const states = await this.states();
+      driverUp.reset();
+      for (const s of states) if (s.state !== 'retired') driverUp.set({ kind: s.kind, package: s.package }, s.state === 'ready' ? 1 : 0);
+    });
     this.loadPlugins();
     const swapped = this.journal.swapped();
     const pass: LoadPass = new Map();
@@ -133,7 +144,7 @@ export class Kernel {
       const active = this.registry.get(kind);
       if (active?.host !== host) continue;
       try {
-        await this.resyncers.get(kind)?.(active.instance);
+        await this.resyncers.get(kind)?.(measured(kind, active.instance));
         this.log.info(`${kind} driver ${active.identity.package} recovered after a restart`);
       } catch (e) {
         this.log.error(`${kind} driver ${active.identity.package} restarted but its re-sync failed: ${(e as Error).message}`);
@@ -174,7 +185,7 @@ export class Kernel {
         hooks: this.hooks,
         log: this.log,
         sources: (s) => this.sources(s),
-        resync: async (kind, instance) => this.resyncers.get(kind)?.(instance),
+        resync: async (kind, instance) => this.resyncers.get(kind)?.(measured(kind, instance)),
         release: (d) => this.release(d),
       },
       changes,
@@ -194,7 +205,8 @@ export class Kernel {
     if (!d) throw new LbError('UNAVAILABLE', `no ${kind} driver is configured`, { fix: `name one in drivers.${kind}.package` });
     // Container runtimes swapped out keep serving their containers: the CRI the platform sees covers them.
     const instance = kind === 'cri' ? this.retired.runtime(d.instance as ContainerRuntime) : d.instance;
-    return instance as NonNullable<DriverInstances[K]>;
+    // Every call the platform makes to a driver goes through here: timed once, by kind and method.
+    return measured(kind, instance) as NonNullable<DriverInstances[K]>;
   }
 
   has(kind: DriverKind): boolean {
@@ -226,6 +238,8 @@ export class Kernel {
   }
 
   async dispose(): Promise<void> {
+    this.unscrape?.();
+    this.unscrape = undefined;
     await this.hooks.shutdown.promise().catch(() => undefined);
     this.retired.clear();
     await this.registry.disposeAll();

@@ -60,6 +60,7 @@ export interface RegistryOptions {
   node: string;
   stateRoot: string;
   logLevel: string;
+  logFormat?: string;
   /** An out-of-process driver restarted: the kernel re-syncs the kinds it serves. */
   onRestart(host: RemoteDriverHost, kinds: DriverKind[]): void;
 }
@@ -146,7 +147,7 @@ export class DriverRegistry {
   /** The driver in a child process of its own: it instantiates the package there (new code on disk included). */
   private async createRemote(kind: DriverKind, ref: DriverRef, src: PackageSources, identity: DriverIdentity) {
     const { host, ready } = await RemoteDriverHost.start({
-      init: { kind, package: ref.package, sources: src, config: ref.config, node: this.o.node, stateRoot: this.o.stateRoot, logLevel: this.o.logLevel },
+      init: { kind, package: ref.package, sources: src, config: ref.config, node: this.o.node, stateRoot: this.o.stateRoot, logLevel: this.o.logLevel, logFormat: this.o.logFormat },
       log: this.o.log.child(`driver:${ref.package}`),
       onRestart: (kinds) => this.o.onRestart(host, kinds),
     });

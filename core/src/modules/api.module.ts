@@ -61,6 +61,7 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
         version: VERSION,
         leadership: leader.leadership,
         suffix: this.cfg.discovery.suffix,
+        accessLog: this.cfg.log?.format === 'json' || this.cfg.log_level === 'debug',
         audit: { trail: this.audit.trail, server: this.cfg.node.name },
         ...(tls ? { tls } : {}),
         // The ingress runs in this server when enabled (PluginsModule): GET /ingress shows it.

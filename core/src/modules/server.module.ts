@@ -15,6 +15,7 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBoots
 import { LbClient } from '@lastbackend/sdk';
 import type { KernelConfig } from '../config/config';
 import { Kernel } from '../kernel/kernel';
+import { agentExposition } from '../metrics/metrics';
 import type { Logger } from '../kernel/logger';
 import { AgentModule, AgentPart, type NodeLink } from './agent.module';
 import { ApiModule } from './api.module';
@@ -49,6 +50,7 @@ class LocalNodePart implements OnModuleInit, OnApplicationBootstrap {
         exec: (...a) => agent.agent.exec(...a),
         drivers: () => kernel.states(),
         swapDrivers: (kinds, swap) => kernel.swapAll(kinds, swap),
+        metrics: () => agentExposition(),
       });
     });
   }

@@ -205,6 +205,7 @@ describe('the SDK client and the OpenAPI document', () => {
       exec: async () => ({ exitCode: 0, stdout: 'hi\n', stderr: '' }),
       drivers: async () => [{ kind: 'cri', package: '@lastbackend/driver-docker', version: '1.0.0', state: 'ready', message: '' }],
       swapDrivers: async (ks, swap) => ks.map((kind) => ({ kind, package: swap.package, version: '2.0.0', state: 'ready' as const, message: '' })),
+      metrics: async () => '',
     };
     f.registerAgent('n1', agent);
 

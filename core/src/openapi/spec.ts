@@ -111,7 +111,7 @@ export function buildOpenApi(version: string, routes: readonly RouteDef[] = allR
       title: 'Last.Backend API',
       version,
       description:
-        'Container management platform. Every route but /healthz and /cacerts needs "Authorization: Bearer <token>" or, as in the original, ?x-lastbackend-token=<token> (taken out of the URL before anything logs it); nodes also present their client certificate. Errors are the original\'s {code: <HTTP status>, status, message} plus reason (a word to branch on) and fields. Built from the route definitions (core/src/api/routes.ts).',
+        'Container management platform. Every route but /livez, /readyz, /healthz and /cacerts needs "Authorization: Bearer <token>" or, as in the original, ?x-lastbackend-token=<token> (taken out of the URL before anything logs it); nodes also present their client certificate. Errors are the original\'s {code: <HTTP status>, status, message} plus reason (a word to branch on) and fields. Built from the route definitions (core/src/api/routes.ts).',
     },
     security: [{ bearer: [] }, { token: [] }],
     paths,

@@ -1,6 +1,9 @@
 // The state store the rest of the code uses. It delegates to a backend: `level` in the data dir (the
 // embedded default; `new Store(dir)`) or etcd shared by several servers (`new Store(new EtcdStore(...))`).
 // Both keep the same semantics (see StoreBackend), so callers do not know which one runs.
+// Every operation through here is timed, by operation and outcome (lb_store_operation_duration_seconds).
+import { since, type HistogramChild } from '../metrics/fast';
+import { storeOperations } from '../metrics/metrics';
 import { LevelStore } from './level-store';
 import { Txn } from './txn';
 import type { StoreBackend, StoredObject, StoreEvent } from './types';
@@ -30,15 +33,15 @@ export class Store {
   }
 
   get<T extends StoredObject>(key: string): Promise<T | undefined> {
-    return this.backend.get<T>(key);
+    return timed(OPS.get, performance.now(), this.backend.get<T>(key));
   }
 
   entries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
-    return this.backend.entries<T>(prefix);
+    return timed(OPS.entries, performance.now(), this.backend.entries<T>(prefix));
   }
 
   async list<T extends StoredObject>(prefix: string): Promise<T[]> {
-    return (await this.backend.entries<T>(prefix)).map(([, v]) => v);
+    return (await this.entries<T>(prefix)).map(([, v]) => v);
   }
 
   /**
@@ -46,11 +49,23 @@ export class Store {
    * and may run more than once (etcd retries it when another writer committed first).
    */
   txn<R>(fn: (tx: Txn) => Promise<R>, origin?: string): Promise<R> {
-    return this.backend.txn(fn, origin);
+    return timed(OPS.txn, performance.now(), this.backend.txn(fn, origin));
   }
 
   /** Calls listener for every change under prefix until the returned function is called. */
   watch(prefix: string, listener: (ev: StoreEvent) => void): () => void {
     return this.backend.watch(prefix, listener);
   }
+}
+
+const op = (name: string) => ({ ok: storeOperations.labels(name, 'ok'), error: storeOperations.labels(name, 'error') });
+const OPS = { get: op('get'), entries: op('entries'), txn: op('txn') };
+
+/** The operation's promise, its latency and outcome recorded when it settles. */
+function timed<R>(o: { ok: HistogramChild; error: HistogramChild }, start: number, p: Promise<R>): Promise<R> {
+  p.then(
+    () => o.ok.observe(since(start)),
+    () => o.error.observe(since(start)),
+  );
+  return p;
 }

@@ -13,6 +13,7 @@ export interface AgentOptions {
   listen?: string;
   advertise?: string;
   logLevel?: string;
+  logFormat?: string;
 }
 
 export function runAgentCommand(ctx: CliContext, opts: AgentOptions): Promise<void> {
@@ -24,7 +25,7 @@ export function runAgentCommand(ctx: CliContext, opts: AgentOptions): Promise<vo
     const cfg = loadConfig({
       file: opts.config,
       env: ctx.io.env,
-      flags: { dataDir: opts.dataDir, name: opts.name, logLevel: opts.logLevel },
+      flags: { dataDir: opts.dataDir, name: opts.name, logLevel: opts.logLevel, logFormat: opts.logFormat },
     });
     return runAgent(cfg, { server, joinToken: opts.token, ...(opts.listen ? { listen: opts.listen } : {}), advertise: opts.advertise });
   });
@@ -42,5 +43,6 @@ export function registerAgent(program: Command, ctx: CliContext): void {
     .option('--listen <host:port>', 'where the agent serves exec to the API server (default: the advertised address, port 2968)')
     .option('--advertise <host>', 'address the API server reaches this agent at, registered at join (default: node.address, else the listen host, else the first address)')
     .option('--log-level <level>', 'debug, info, warn, error or silent')
+    .option('--log-format <format>', 'text (default) or json: one JSON object per line, with an access log of API calls')
     .action((opts: AgentOptions) => runAgentCommand(ctx, opts));
 }

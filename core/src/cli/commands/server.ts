@@ -10,6 +10,7 @@ export interface ServerOptions {
   config?: string;
   name?: string;
   logLevel?: string;
+  logFormat?: string;
   agent?: boolean;
   insecureHttp?: boolean;
   tlsSan?: string[];
@@ -30,6 +31,7 @@ function serverConfig(ctx: CliContext, opts: ServerOptions) {
       token: opts.token,
       name: opts.name,
       logLevel: opts.logLevel,
+      logFormat: opts.logFormat,
       agent: opts.agent,
       insecureHttp: opts.insecureHttp,
       tlsSan: opts.tlsSan,
@@ -68,6 +70,7 @@ export function registerServer(program: Command, ctx: CliContext): void {
     .option('--config <file>', 'YAML config file (default: $LB_CONFIG or <data dir>/config.yaml)')
     .option('--name <node>', 'name of the local node (default: the host name)')
     .option('--log-level <level>', 'debug, info, warn, error or silent')
+    .option('--log-format <format>', 'text (default) or json: one JSON object per line, with an access log of API calls')
     .option('--no-agent', 'control plane only: no local node agent (nodes join with `lb agent`)')
     .option('--tls-san <name>', 'another host name or address for the server certificate (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option(

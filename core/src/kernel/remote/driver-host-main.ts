@@ -17,7 +17,7 @@ const credits = new Map<number, { left: number; wake?: () => void }>();
 
 async function init(m: HostInit): Promise<void> {
   try {
-    const log = createLogger(m.logLevel as LogLevel, `lb[driver pid ${process.pid}]`);
+    const log = createLogger(m.logLevel as LogLevel, `lb[driver pid ${process.pid}]`, undefined, m.logFormat === 'json' ? 'json' : 'text');
     const made = await instantiate({ kind: m.kind, package: m.package, sources: m.sources, config: m.config, node: m.node, stateRoot: m.stateRoot, logger: log });
     const { loaded } = made;
     instances = made.instances;

@@ -27,6 +27,8 @@ export interface HostInit {
   node: string;
   stateRoot: string;
   logLevel: string;
+  /** text or json, as the parent's (log.format). */
+  logFormat?: string;
 }
 
 export type ParentMessage =
