@@ -1,5 +1,6 @@
 // What every command gets: the process streams (injectable for tests), the environment and a client.
-import { LbClient } from '@lastbackend/sdk/client';
+import type { LbClient } from '@lastbackend/sdk/client';
+import { sdkClient } from './lazy';
 import { clientSettings } from './cli-config';
 import { terminalSafe } from './terminal';
 
@@ -61,7 +62,7 @@ export class CliContext {
   }
 
   client(): LbClient {
-    this.cached ??= new LbClient(this.settings());
+    this.cached ??= new (sdkClient().LbClient)(this.settings());
     return this.cached;
   }
 

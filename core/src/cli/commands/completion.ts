@@ -1,11 +1,11 @@
 // `lb completion bash|zsh|fish` prints a completion script; the scripts call `lb __complete WORD…`
 // (runComplete), which main() dispatches before commander parses anything.
 import type { Command } from 'commander';
-import { LbClient } from '@lastbackend/sdk/client';
 import { listContexts, readCliFile } from '../cli-config';
 import { COMPLETION_SCRIPTS, SHELLS, type Shell } from '../completion-scripts';
 import { matching, parseTyped, want, type NameKind } from '../complete';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
+import { sdkClient } from '../lazy';
 import { didYouMean } from '../suggest';
 
 /** A TAB must not hang: names the server does not give within this are not offered. */
@@ -14,7 +14,7 @@ const NAMES_TIMEOUT_MS = 2000;
 /** Names of objects of a kind in a namespace (contexts: from the CLI config, no server asked). */
 async function namesOf(ctx: CliContext, kind: NameKind, ns: string): Promise<string[]> {
   if (kind === 'context') return Object.keys(listContexts(readCliFile(ctx.io.env)));
-  const client = new LbClient({ ...ctx.settings(), timeout: NAMES_TIMEOUT_MS });
+  const client = new (sdkClient().LbClient)({ ...ctx.settings(), timeout: NAMES_TIMEOUT_MS });
   const names = (xs: readonly { meta: { name: string } }[]) => xs.map((x) => x.meta.name);
   switch (kind) {
     case 'namespace':

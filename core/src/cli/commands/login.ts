@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { LbClient } from '@lastbackend/sdk/client';
 import { LbError } from '@lastbackend/sdk/errors';
 import { checkContextName, cliConfigPath, contextName, listContexts, readCliFile, removeContext, saveContext, useContext, type CliConfig } from '../cli-config';
 import { CliContext, usage } from '../context';
+import { sdkClient } from '../lazy';
 import { renderTable } from '../output';
 
 /** What a CA is pinned by: the SHA-256 of the bundle exactly as /cacerts serves it (as join tokens pin it). */
@@ -82,7 +82,7 @@ export async function runLogin(ctx: CliContext, nameArg: string | undefined, opt
   const ca = opts.caHash ? await pinnedCa(server, parseCaHash(opts.caHash)) : undefined;
   // The token must be one the server knows: a call it refuses with 401 stores nothing. A 403 is a token
   // known but not allowed to list namespaces (a scoped one): it is kept.
-  const client = new LbClient({ server, token, timeout: 15_000, ...(ca ? { tls: { ca } } : {}) });
+  const client = new (sdkClient().LbClient)({ server, token, timeout: 15_000, ...(ca ? { tls: { ca } } : {}) });
   try {
     await client.namespaces();
   } catch (e) {
