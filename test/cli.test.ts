@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import type { Service } from '@lastbackend/sdk';
 import { IMAGE, LB, TestServer, lb as runLb, readyPods, uniq, waitFor } from './harness';
 
-/** Runs a bash script with `lb` on PATH (a wrapper of the real CLI) and the server's settings. */
-function bash(script: string, env: Record<string, string>, bin: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs a script in a shell with `lb` on PATH (a wrapper of the real CLI) and the server's settings. */
+function run(sh: string, script: string, env: Record<string, string>, bin: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    execFile('bash', ['-c', script], { env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` }, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(sh, ['-c', script], { env: { ...process.env, ...env, PATH: `${bin}:${process.env.PATH}` }, timeout: 60_000 }, (err, stdout, stderr) =>
       res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
   });
@@ -27,6 +27,8 @@ describe('CLI conventions', () => {
   /** The server's settings, and a CLI config of its own (no context of the host's leaks in). */
   let env: Record<string, string>;
   const lb = (...args: string[]) => runLb(args, env);
+  const bash = (script: string, extra: Record<string, string> = {}) => run('bash', script, { ...env, ...extra }, bin);
+  const shell = (sh: 'zsh' | 'fish', script: string) => run(sh, script, env, bin);
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'lb-cli-'));
@@ -74,26 +76,45 @@ describe('CLI conventions', () => {
   });
 
   it('bash completion loads, and completes commands, kinds and names from the server', async () => {
-    const complete = (words: string[]) =>
-      bash(
-        `source <(lb completion bash) && complete -p lb && COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}) && COMP_CWORD=${words.length - 1} && _lb_complete && printf '%s\\n' "\${COMPREPLY[@]}"`,
-        env,
-        bin,
-      );
-    const svc = await complete(['lb', 'get', 'services', '-n', ns, 'w']);
-    expect(svc.stderr).toBe('');
-    expect(svc.stdout).toBe('complete -F _lb_complete lb\nweb\n');
-    expect((await complete(['lb', 'get', 'svc', '--namespace', ns, ''])).stdout.split('\n').slice(1, -1).sort()).toEqual(['idle', 'web']);
-    expect((await complete(['lb', 'ge'])).stdout).toBe('complete -F _lb_complete lb\nget\n');
-    expect((await complete(['lb', 'get', 'sec'])).stdout).toBe('complete -F _lb_complete lb\nsecrets\n');
-    expect((await complete(['lb', 'get', 'secret', '-n', ns, ''])).stdout).toBe('complete -F _lb_complete lb\ncreds\n');
-    expect((await complete(['lb', 'get', 'ns', ns.slice(0, -2)])).stdout).toBe(`complete -F _lb_complete lb\n${ns}\n`);
-    // exec takes a pod or a service
-    const exec = (await complete(['lb', 'exec', '-n', ns, ''])).stdout.split('\n').slice(1, -1);
-    expect(exec).toEqual(expect.arrayContaining(['web', 'idle', ...(await s.pods(ns, 'web')).map((p) => p.meta.name)]));
+    // One shell sources the script once, then drives the function as bash does on TAB, once per case.
+    const cases: string[][] = [
+      ['lb', 'get', 'services', '-n', ns, 'w'],
+      ['lb', 'get', 'svc', '--namespace', ns, ''],
+      ['lb', 'ge'],
+      ['lb', 'get', 'sec'],
+      ['lb', 'get', 'secret', '-n', ns, ''],
+      ['lb', 'get', 'ns', ns.slice(0, -2)],
+      ['lb', 'exec', '-n', ns, ''],
+    ];
+    const drive = cases.map((w) => `COMP_WORDS=(${w.map((x) => `'${x}'`).join(' ')}); COMP_CWORD=${w.length - 1}; _lb_complete; echo "[\${COMPREPLY[*]}]"`);
+    const r = await bash(`source <(lb completion bash) && complete -p lb && ${drive.join('; ')}`);
+    expect(r.stderr).toBe('');
+    const [loaded, ...offered] = r.stdout.trimEnd().split('\n');
+    expect(loaded).toBe('complete -F _lb_complete lb');
+    const [webPod] = (await s.pods(ns, 'web')).map((p) => p.meta.name);
+    const sorted = (line: string) => line.slice(1, -1).split(' ').sort();
+    expect(offered[0]).toBe('[web]');
+    expect(sorted(offered[1])).toEqual(['idle', 'web']);
+    expect(offered.slice(2, 6)).toEqual(['[get]', '[secrets]', '[creds]', `[${ns}]`]);
+    expect(sorted(offered[6])).toEqual(expect.arrayContaining(['idle', 'web', webPod])); // exec: pods and services
     // a wrong token: nothing offered, nothing printed
-    const refused = await bash(`source <(lb completion bash) && COMP_WORDS=(lb get svc -n ${ns} '') && COMP_CWORD=5 && _lb_complete; echo "n=\${#COMPREPLY[@]}"`, { ...env, LB_TOKEN: 'wrong' }, bin);
+    const refused = await bash(`source <(lb completion bash) && COMP_WORDS=(lb get svc -n ${ns} '') && COMP_CWORD=5 && _lb_complete; echo "n=\${#COMPREPLY[@]}"`, { LB_TOKEN: 'wrong' });
     expect(refused).toEqual({ code: 0, stdout: 'n=0\n', stderr: '' });
+  });
+
+  it('zsh and fish completion load too, and complete a service name from the server', async () => {
+    // zsh: the completion function with the completion system's builtins stood in for (print what is offered)
+    const zsh = await shell(
+      'zsh',
+      `compadd() { shift; print -l -- "$@"; }; _files() { print FILES; }; compdef() { print "compdef $*"; }
+source <(lb completion zsh)
+words=(lb get svc -n ${ns} w); CURRENT=6; _lb
+words=(lb apply -f ''); CURRENT=4; _lb`,
+    );
+    expect(zsh).toEqual({ code: 0, stdout: 'compdef _lb lb\nweb\nFILES\n', stderr: '' });
+    // fish: its own non-interactive completion of a command line
+    const fish = await shell('fish', `lb completion fish | source; complete -C 'lb get svc -n ${ns} w'; complete -C 'lb scale -n ${ns} i'`);
+    expect(fish).toEqual({ code: 0, stdout: 'web\nidle\n', stderr: '' });
   });
 
   it('-o wide adds columns, -o name prints KIND/NAME', async () => {

@@ -14,6 +14,7 @@ TEST_PACKAGES=(
   docker.io:dockerd containerd:containerd runc:runc busybox-static iptables ca-certificates iproute2
   util-linux nftables dnsutils user-mode-linux ipvsadm haproxy openssl docker-registry etcd-server
   etcd-client curl
+  zsh fish
 )
 
 lb_ensure_npm_deps
