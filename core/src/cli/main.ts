@@ -55,7 +55,11 @@ const copies = new WeakSet<Option>();
 const NOT_CLIENTS = new Set(['server', 'agent', 'conformance', 'completion']);
 
 function addGlobalFlags(cmd: Command): void {
-  if (cmd.commands.length) return cmd.commands.filter((c) => !NOT_CLIENTS.has(c.name())).forEach(addGlobalFlags);
+  if (cmd.commands.length) {
+    // Their help lists no global flags: `lb agent --server` is the agent's own.
+    for (const c of cmd.commands) if (NOT_CLIENTS.has(c.name())) c.configureHelp({ showGlobalOptions: false });
+    return cmd.commands.filter((c) => !NOT_CLIENTS.has(c.name())).forEach(addGlobalFlags);
+  }
   for (const [flag, [spec, description]] of Object.entries(GLOBAL_OPTIONS)) {
     if (cmd.options.some((o) => o.long === flag)) continue;
     const o = new Option(spec, description).hideHelp();
