@@ -34,7 +34,8 @@ describe('CLI conventions', () => {
     tmp = mkdtempSync(join(tmpdir(), 'lb-cli-'));
     bin = join(tmp, 'bin');
     mkdirSync(bin);
-    writeFileSync(join(bin, 'lb'), `#!/bin/sh\nexec "${process.execPath}" "${LB}" "$@"\n`);
+    // The installed command: bin/lb.js run by its shebang, as `npx lb` and a global install run it.
+    writeFileSync(join(bin, 'lb'), `#!/bin/sh\nexec "${LB}" "$@"\n`);
     chmodSync(join(bin, 'lb'), 0o755);
     s = await TestServer.start();
     env = { ...s.env, LB_CLI_CONFIG: join(tmp, 'cli.json') };
@@ -172,6 +173,9 @@ words=(lb apply -f ''); CURRENT=4; _lb`,
       { name: 'GREETING', value: 'hello world' },
       { name: 'LEVEL', value: 'info' },
     ]);
+    // the installed command (bin/lb.js by its shebang): the flag is lb's, not node's own --env-file
+    const missing = await run('bash', `lb run nofile ${IMAGE} -n ${ns} --env-file ${join(tmp, 'missing.env')}`, env, bin);
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: `error: env-file: cannot read ${join(tmp, 'missing.env')}: ENOENT\n` });
     writeFileSync(join(tmp, 'bad.env'), 'A=1\nB C\n');
     const bad = await lb('run', 'badenv', IMAGE, '-n', ns, '--replicas', '0', '--env-file', join(tmp, 'bad.env'));
     expect(bad).toEqual({ code: 2, stdout: '', stderr: `error: env-file ${join(tmp, 'bad.env')} line 2: "B C" must be KEY=VALUE\n` });
