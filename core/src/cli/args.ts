@@ -1,7 +1,5 @@
-// Parsers for command-line values. Each throws an INVALID_ARGUMENT LbError naming the option.
-import { LbError } from '@lastbackend/sdk/errors';
-
-const bad = (message: string) => new LbError('INVALID_ARGUMENT', message);
+// Parsers for command-line values. Each throws a UsageError (exit 2) naming the option.
+import { usage as bad } from './usage';
 
 /** "0", "3", "12" → number; anything else (negative, fractional, words) is an error. */
 export function parseWholeNumber(value: string, field: string): number {

@@ -25,6 +25,14 @@ describe('CLI config and contexts', () => {
     expect(clientSettings({ ...env, LB_SERVER: 'https://x:1', LB_TOKEN: 'tx' })).toEqual({ server: 'https://x:1', token: 'tx', tls: { ca: 'PEM-P' } });
   });
 
+  it('--server and --token win over the environment and the context; each alone keeps the other', () => {
+    saveContext('prod', { server: 'https://p:2967', token: 'tp', ca: 'PEM-P' }, env, true);
+    const withEnv = { ...env, LB_SERVER: 'https://x:1', LB_TOKEN: 'tx' };
+    expect(clientSettings(withEnv, undefined, { server: 'https://f:2', token: 'tf' })).toEqual({ server: 'https://f:2', token: 'tf', tls: { ca: 'PEM-P' } });
+    expect(clientSettings(env, undefined, { server: 'https://f:2' })).toEqual({ server: 'https://f:2', token: 'tp', tls: { ca: 'PEM-P' } });
+    expect(clientSettings(withEnv, undefined, { token: 'tf' })).toEqual({ server: 'https://x:1', token: 'tf', tls: { ca: 'PEM-P' } });
+  });
+
   it('picks the context named (--context), else LB_CONTEXT, else the current one, else "default"', () => {
     writeFileSync(file(), JSON.stringify({ server: 'https://a:2967', token: 'ta' }));
     saveContext('prod', { server: 'https://p:2967', token: 'tp', ca: 'PEM-P' }, env);

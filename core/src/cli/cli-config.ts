@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LbError } from '@lastbackend/sdk/errors';
+import { usage } from './usage';
 
 export interface CliConfig {
   server: string;
@@ -68,7 +69,7 @@ export function contextName(file: CliConfigFile, env: NodeJS.ProcessEnv, named?:
 }
 
 export function checkContextName(name: string): string {
-  if (!CONTEXT_NAME.test(name)) throw new LbError('INVALID_ARGUMENT', `context name: "${name}" must be letters, digits, and - _ . @ (up to 63, starting with a letter or digit)`);
+  if (!CONTEXT_NAME.test(name)) throw usage(`context name: "${name}" must be letters, digits, and - _ . @ (up to 63, starting with a letter or digit)`);
   return name;
 }
 
@@ -119,15 +120,20 @@ export function writeCliConfig(cfg: CliConfig, env: NodeJS.ProcessEnv = process.
 
 /**
  * The server, token and CA of the context in use, LB_SERVER / LB_TOKEN / LB_CA_FILE winning over its
- * fields; without any, the local server. A context that is named but does not exist is an error.
+ * fields and `--server` / `--token` (`flags`) over those; without any, the local server. A context that
+ * is named but does not exist is an error.
  */
-export function clientSettings(env: NodeJS.ProcessEnv = process.env, named?: string): { server: string; token?: string; tls?: { ca: string } } {
+export function clientSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  named?: string,
+  flags: { server?: string; token?: string } = {},
+): { server: string; token?: string; tls?: { ca: string } } {
   const file = readCliFile(env);
   const name = contextName(file, env, named);
   const ctx = listContexts(file)[name];
   if (!ctx && name !== DEFAULT_CONTEXT) throw noContext(name, env);
   const ca = env.LB_CA_FILE ? readCaFile(env.LB_CA_FILE) : ctx?.ca;
-  return { server: env.LB_SERVER ?? ctx?.server ?? 'https://127.0.0.1:2967', token: env.LB_TOKEN ?? ctx?.token, ...(ca ? { tls: { ca } } : {}) };
+  return { server: flags.server ?? env.LB_SERVER ?? ctx?.server ?? 'https://127.0.0.1:2967', token: flags.token ?? env.LB_TOKEN ?? ctx?.token, ...(ca ? { tls: { ca } } : {}) };
 }
 
 function readCaFile(path: string): string {

@@ -1,6 +1,6 @@
-// Table columns of `lb get`, per kind.
-import { parseCpu, parseRam } from '@lastbackend/sdk';
+// Table columns of `lb get`, per kind; `-o wide` adds more; `-o name` prints KIND/NAME.
 import type { Cluster, Config, Deployment, Endpoint, Namespace, Node, Pod, Route, Secret, Service, Volume } from '@lastbackend/sdk';
+import { sdk } from './lazy';
 import { formatAge, formatBytes, formatCpu } from './output';
 
 export type Listing =
@@ -31,11 +31,75 @@ export function usedOfLimit(n: Namespace, d: (typeof QUOTA_DIMENSIONS)[number]):
   const used = n.status?.resources?.used?.[d];
   const limit = n.spec.resources?.limits?.[d];
   const show = (v: number) => (d === 'cpu' ? formatCpu(v) : d === 'ram' || d === 'storage' ? formatBytes(v) : String(v));
-  const lim = limit === undefined ? undefined : d === 'cpu' ? parseCpu(limit) : d === 'ram' || d === 'storage' ? parseRam(limit) : Number(limit);
+  const lim = limit === undefined ? undefined : d === 'cpu' ? sdk().parseCpu(limit) : d === 'ram' || d === 'storage' ? sdk().parseRam(limit) : Number(limit);
   return `${used === undefined ? '-' : show(used)}${lim === undefined ? '' : `/${show(lim)}`}`;
 }
 
-export function tableOf(l: Listing, now: number = Date.now()): TableData {
+/** The images of a pod template's containers. */
+const images = (t: { containers: readonly { image: { name: string } }[] } | undefined) => list(t?.containers.map((c) => c.image.name));
+
+/** `-o wide`: the columns of the table, then these (per kind; none for kinds whose table says it all). */
+function wideColumns(l: Listing): TableData | undefined {
+  switch (l.kind) {
+    case 'service':
+      return {
+        head: ['VIP', 'IMAGES', 'SELECTOR'],
+        rows: l.items.map((s) => [dash(s.status?.network?.ip), images(s.spec.template), labelList(s.spec.selector)]),
+      };
+    case 'deployment':
+      return { head: ['IMAGES', 'MESSAGE'], rows: l.items.map((d) => [images(d.spec.template), dash(d.status?.message)]) };
+    case 'pod':
+      return {
+        head: ['READY', 'HOST_IP', 'IMAGES', 'MESSAGE'],
+        rows: l.items.map((p) => {
+          const cs = p.status?.containers ?? [];
+          return [`${cs.filter((c) => c.ready).length}/${p.spec.template?.containers.length ?? cs.length}`, dash(p.status?.network?.host_ip), images(p.spec.template), dash(p.status?.message)];
+        }),
+      };
+    case 'node':
+      return {
+        head: ['VERSION', 'OS', 'ARCH', 'SUBNET', 'LABELS'],
+        rows: l.items.map((n) => [dash(n.status?.version), dash(n.status?.os), dash(n.status?.arch), dash(n.spec.network?.subnet), labelList(n.meta.labels)]),
+      };
+    case 'volume':
+      return { head: ['MESSAGE'], rows: l.items.map((v) => [dash(v.status?.message)]) };
+    case 'route':
+      return { head: ['TLS', 'MESSAGE'], rows: l.items.map((r) => [r.spec.tls ? r.spec.tls.secret : '-', dash(r.status?.message)]) };
+    default:
+      return undefined;
+  }
+}
+
+/** "k=v,k2=v2" of a label map or a selector's labels (its node, when it names one, as node=NAME). */
+function labelList(m: Record<string, unknown> | undefined): string {
+  if (!m) return '-';
+  const pairs: string[] = [];
+  for (const [k, v] of Object.entries(m)) {
+    if (typeof v === 'string') pairs.push(`${k}=${v}`);
+    else if (v && typeof v === 'object') for (const [k2, v2] of Object.entries(v)) if (typeof v2 === 'string') pairs.push(`${k2}=${v2}`);
+  }
+  return list(pairs);
+}
+
+/** The table of `lb get`; `wide` appends the kind's extra columns. */
+export function tableOf(l: Listing, now: number = Date.now(), wide = false): TableData {
+  const base = baseTable(l, now);
+  const extra = wide ? wideColumns(l) : undefined;
+  if (!extra) return base;
+  return { head: [...base.head, ...extra.head], rows: base.rows.map((r, i) => [...r, ...extra.rows[i]]) };
+}
+
+/** `-o name`: KIND/NAME per object (a deployment: deployment/SERVICE/vN, as `lb inspect` takes it). */
+export function namesOf(l: Listing): string[] {
+  switch (l.kind) {
+    case 'deployment':
+      return l.items.map((d) => `deployment/${d.meta.service}/${d.meta.name}`);
+    default:
+      return (l.items as readonly { meta: { name: string } }[]).map((o) => `${l.kind}/${o.meta.name}`);
+  }
+}
+
+function baseTable(l: Listing, now: number): TableData {
   const age = (iso: string | undefined) => formatAge(iso, now);
   switch (l.kind) {
     case 'namespace':

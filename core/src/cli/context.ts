@@ -1,6 +1,6 @@
 // What every command gets: the process streams (injectable for tests), the environment and a client.
-import { LbClient } from '@lastbackend/sdk/client';
-import { LbError } from '@lastbackend/sdk/errors';
+import type { LbClient } from '@lastbackend/sdk/client';
+import { sdkClient } from './lazy';
 import { clientSettings } from './cli-config';
 import { terminalSafe } from './terminal';
 
@@ -41,6 +41,9 @@ export class CliContext {
   exitCode = 0;
   /** `lb --context NAME`: the CLI context to use (cli-config.ts); else $LB_CONTEXT, else the file's current. */
   contextName?: string;
+  /** `lb --server URL` / `--token T`: win over the environment and the context. */
+  server?: string;
+  token?: string;
   private cached?: LbClient;
   /**
    * The process streams as commands write to them: on a terminal without control sequences (log lines,
@@ -53,13 +56,13 @@ export class CliContext {
     this.io = { ...io, stdout: terminalSafe(io.stdout), stderr: terminalSafe(io.stderr), onInterrupt: (fn) => io.onInterrupt(fn) };
   }
 
-  /** The server, token and CA of the context in use (environment variables win). */
+  /** The server, token and CA of the context in use (environment variables win, --server/--token over them). */
   settings(): ReturnType<typeof clientSettings> {
-    return clientSettings(this.io.env, this.contextName);
+    return clientSettings(this.io.env, this.contextName, { server: this.server, token: this.token });
   }
 
   client(): LbClient {
-    this.cached ??= new LbClient(this.settings());
+    this.cached ??= new (sdkClient().LbClient)(this.settings());
     return this.cached;
   }
 
@@ -73,8 +76,7 @@ export class CliContext {
   }
 }
 
-/** A usage-level mistake the user can fix: exits 1 with "error: <message>". */
-export const usage = (message: string) => new LbError('INVALID_ARGUMENT', message);
+export { usage, UsageError } from './usage';
 
 export const DEFAULT_NAMESPACE = 'default';
 

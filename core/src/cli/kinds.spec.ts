@@ -1,5 +1,6 @@
 import { LbError } from '@lastbackend/sdk';
-import { CLI_KINDS, lookupKind, resolveKind } from './kinds';
+import { CLI_KINDS, kindSuggestion, lookupKind, resolveKind } from './kinds';
+import { UsageError } from './usage';
 
 describe('kind aliases', () => {
   it.each([
@@ -50,9 +51,23 @@ describe('kind aliases', () => {
     } catch (e) {
       err = e;
     }
+    expect(err).toBeInstanceOf(UsageError); // exit code 2
     expect(err).toBeInstanceOf(LbError);
     expect((err as LbError).code).toBe('INVALID_ARGUMENT');
     expect((err as LbError).message).toBe(`unknown kind gadget (one of ${CLI_KINDS.join(', ')})`);
+  });
+
+  it('suggests the nearest kind word for a typo, once per kind', () => {
+    expect(() => resolveKind('srvices')).toThrow(`unknown kind srvices (one of ${CLI_KINDS.join(', ')}): did you mean "services"?`);
+    expect(kindSuggestion('servce')).toBe(': did you mean "service"?');
+    expect(kindSuggestion('pdo')).toBe(': did you mean "pod"?'); // as near "po": the preferred word of the kind
+    expect(kindSuggestion('svcs')).toBe(': did you mean "svc"?');
+    expect(kindSuggestion('Nodes')).toBe(': did you mean "nodes"?');
+    expect(kindSuggestion('deploymnts')).toBe(': did you mean "deployments"?');
+    expect(kindSuggestion('xyzzy')).toBe('');
+    // only among the kinds the command takes
+    expect(() => resolveKind('secrts', ['service', 'secret'], 'delete')).toThrow('unknown kind secrts (one of service, secret): did you mean "secrets"?');
+    expect(kindSuggestion('pods', ['service', 'secret'])).toBe('');
   });
 
   it('narrows to what a command supports', () => {

@@ -1,5 +1,6 @@
 // Kind names the CLI accepts: singular, plural and short aliases, in any case.
-import { LbError } from '@lastbackend/sdk/errors';
+import { didYouMean, editDistance } from './suggest';
+import { usage } from './usage';
 
 export const CLI_KINDS = [
   'namespace',
@@ -48,6 +49,18 @@ export function resolveKind(word: string, allowed: readonly CliKind[] = CLI_KIND
   const kind = lookupKind(word);
   if (kind && allowed.includes(kind)) return kind;
   const list = allowed.join(', ');
-  if (kind && verb) throw new LbError('INVALID_ARGUMENT', `${verb} does not support kind ${kind} (one of ${list})`);
-  throw new LbError('INVALID_ARGUMENT', `unknown kind ${word} (one of ${list})`);
+  if (kind && verb) throw usage(`${verb} does not support kind ${kind} (one of ${list})`);
+  throw usage(`unknown kind ${word} (one of ${list})${kindSuggestion(word, allowed)}`);
+}
+
+/** The words that name a kind, the preferred first: singular, plural, short. */
+export function kindWords(kind: CliKind): string[] {
+  return [kind, `${kind}s`, ...Object.keys(SHORT).filter((k) => SHORT[k] === kind)];
+}
+
+/** ': did you mean "service"?' for "srvice": per kind its nearest word (the preferred on a tie), the nearest kinds. */
+export function kindSuggestion(word: string, allowed: readonly CliKind[] = CLI_KINDS): string {
+  const w = word.toLowerCase();
+  const nearest = allowed.map((k) => kindWords(k).reduce((a, b) => (editDistance(w, b) < editDistance(w, a) ? b : a)));
+  return didYouMean(word, nearest);
 }

@@ -7,3 +7,5 @@ export function lazy<T>(load: () => T): () => T {
 
 export const sdk = lazy(() => require('@lastbackend/sdk') as typeof import('@lastbackend/sdk'));
 export const yaml = lazy(() => require('yaml') as typeof import('yaml'));
+/** The REST client: its wire decoders load the zod models (~300 ms), which `--help`, usage errors and completion never need. */
+export const sdkClient = lazy(() => require('@lastbackend/sdk/client') as typeof import('@lastbackend/sdk/client'));

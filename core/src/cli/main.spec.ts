@@ -29,15 +29,39 @@ describe('lb main', () => {
       expect(r.stdout).toContain(`  ${c} `);
   });
 
-  it('exits non-zero on a usage error', async () => {
-    const r = await lb('get');
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/^error: missing required argument 'kind'/);
+  it('exits 2 on a usage error: missing argument, unknown command or flag, bad flag value', async () => {
+    const missing = await lb('get');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^error: missing required argument 'kind'/);
+    expect((await lb()).code).toBe(2); // no command: the help, as an error
+    expect(await lb('frobnicate')).toEqual({ code: 2, stdout: '', stderr: "error: unknown command 'frobnicate'\n" });
+    expect((await lb('get', 'pods', '--bogus')).code).toBe(2);
+    expect(await lb('get', 'pods', '-o', 'xml')).toEqual({ code: 2, stdout: '', stderr: 'error: output: unknown format "xml" (one of table, wide, name, json, yaml)\n' });
+    expect((await lb('inspect', 'svc', 'web', '-o', 'wide')).code).toBe(2);
+    expect((await lb('logs', 'web', '--since', 'yesterday')).code).toBe(2);
+    expect((await lb('get', 'svc', 'a', 'b')).code).toBe(2); // too many arguments
+    expect((await lb('completion', 'tcsh')).code).toBe(2);
+    // help and version are not errors
+    expect((await lb('get', '--help')).code).toBe(0);
+    expect((await lb('--version')).code).toBe(0);
+  });
+
+  it('suggests the command, flag or kind meant, on one line', async () => {
+    expect(await lb('gte', 'pods')).toEqual({ code: 2, stdout: '', stderr: 'error: unknown command \'gte\': did you mean "get"?\n' });
+    expect((await lb('delte', 'svc', 'web')).stderr).toBe('error: unknown command \'delte\': did you mean "delete"?\n');
+    expect((await lb('token', 'creat')).stderr).toBe('error: unknown command \'creat\': did you mean "create"?\n');
+    expect(await lb('get', 'pods', '--namespce', 'x')).toEqual({ code: 2, stdout: '', stderr: 'error: unknown option \'--namespce\': did you mean "--namespace"?\n' });
+    const kind = await lb('get', 'srvices');
+    expect(kind.code).toBe(2);
+    expect(kind.stderr).toMatch(/^error: unknown kind srvices \(one of namespace, .*cluster\): did you mean "services"\?\n$/);
+    expect((await lb('delete', 'secrt', 'x')).stderr).toMatch(/: did you mean "secret"\?\n$/);
+    expect((await lb('inspect', 'sevice', 'x')).stderr).toMatch(/: did you mean "service"\?\n$/);
+    expect((await lb('completion', 'bahs')).stderr).toBe('error: unknown shell "bahs" (one of bash, zsh, fish): did you mean "bash"?\n');
   });
 
   it('prints exactly one error line for an unknown kind', async () => {
     const r = await lb('get', 'gadgets');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^error: unknown kind gadgets \(one of namespace, service, .*cluster\)\n$/);
   });
@@ -45,7 +69,7 @@ describe('lb main', () => {
   it('checks replicas before calling the server', async () => {
     for (const n of ['-1', '1.5', 'many']) {
       const r = await lb('scale', 'web', n);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.stderr).toBe('error: replicas: must be a whole number ≥ 0\n');
     }
   });
@@ -67,7 +91,34 @@ describe('lb main', () => {
 
   it('exec needs a command', async () => {
     const r = await lb('exec', 'pod-1');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe('error: exec needs a command: lb exec POD -- COMMAND [ARGS...]\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: exec needs a command: lb exec POD|SERVICE -- COMMAND [ARGS...]\n');
+  });
+
+  it('--server and --token win over the environment, before or after the command; a bad URL is a usage error', async () => {
+    const f = fakeIo({ LB_SERVER: 'http://127.0.0.1:1' });
+    expect(await main(['node', 'lb', '--server', 'http://127.0.0.1:9', 'get', 'ns'], f.io)).toBe(1);
+    expect(f.err()).toMatch(/^error: cannot reach the API server at http:\/\/127\.0\.0\.1:9 /);
+    const g = fakeIo({ LB_SERVER: 'http://127.0.0.1:1' });
+    expect(await main(['node', 'lb', 'get', 'ns', '--server=http://127.0.0.1:9/', '--token', 't'], g.io)).toBe(1);
+    expect(g.err()).toMatch(/^error: cannot reach the API server at http:\/\/127\.0\.0\.1:9 /);
+    expect(await lb('get', 'ns', '--server', 'not a url')).toEqual({ code: 2, stdout: '', stderr: 'error: server: "not a url" must be an https:// (or http://) URL such as https://lb.example.com:2967\n' });
+    // commands with a --server or --token of their own keep them
+    const login = await lb('login', '--server', 'ftp://x', '--token', 't');
+    expect(login).toEqual({ code: 2, stdout: '', stderr: 'error: server: "ftp://x" must be an https:// (or http://) URL\n' });
+  });
+
+  it('lb completion prints a script per shell; __complete offers commands, kinds and flag values', async () => {
+    expect((await lb('completion', 'bash')).stdout).toContain('complete -F _lb_complete lb');
+    expect((await lb('completion', 'zsh')).stdout).toMatch(/^#compdef lb\n/);
+    expect((await lb('completion', 'fish')).stdout).toContain("complete -c lb -f -a '(__lb_complete)'");
+    expect(await lb('__complete', 'ge')).toEqual({ code: 0, stdout: 'get\n', stderr: '' });
+    expect((await lb('__complete', 'get', 'se')).stdout).toBe('services\nsecrets\n');
+    expect((await lb('__complete', 'get', 'pods', '-o', 'w')).stdout).toBe('wide\n');
+    expect((await lb('__complete', 'apply', '-f', '')).stdout).toBe(':files\n');
+    // names need the server: unreachable here, so nothing, quietly and at once
+    const t0 = Date.now();
+    expect(await lb('__complete', 'get', 'services', '')).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(Date.now() - t0).toBeLessThan(3000);
   });
 });

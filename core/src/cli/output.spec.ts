@@ -1,5 +1,5 @@
-import type { Namespace, Node, Pod, Service } from '@lastbackend/sdk';
-import { tableOf } from './columns';
+import type { Config, Deployment, Namespace, Node, Pod, Service } from '@lastbackend/sdk';
+import { namesOf, tableOf } from './columns';
 import { formatAge, formatBytes, formatCpu, outputFormat, renderJson, renderTable } from './output';
 
 const NOW = Date.parse('2024-05-01T12:00:00Z');
@@ -28,7 +28,11 @@ describe('formatting', () => {
   it('output formats', () => {
     expect(outputFormat(undefined)).toBe('table');
     expect(outputFormat('JSON')).toBe('json');
-    expect(() => outputFormat('xml')).toThrow('output: unknown format "xml" (one of table, json, yaml)');
+    expect(outputFormat('wide')).toBe('wide');
+    expect(outputFormat('name')).toBe('name');
+    expect(() => outputFormat('xml')).toThrow('output: unknown format "xml" (one of table, wide, name, json, yaml)');
+    expect(outputFormat(undefined, ['yaml', 'json'])).toBe('yaml');
+    expect(() => outputFormat('wide', ['yaml', 'json'])).toThrow('output: unknown format "wide" (one of yaml, json)');
     expect(renderJson([{ a: 1 }])).toBe(JSON.stringify([{ a: 1 }], null, 2) + '\n');
   });
 
@@ -57,6 +61,40 @@ describe('columns', () => {
       head: ['NAME', 'STATE', 'REPLICAS', 'DEPLOYMENT', 'PORTS', 'AGE'],
       rows: [['web', 'ready', '2/3', 'v2', '80:8080/tcp', '60s']],
     });
+  });
+
+  it('-o wide: services add VIP, images and selector', () => {
+    const svc = {
+      kind: 'Service',
+      meta: { ...meta, name: 'web', namespace: 'default' },
+      spec: { replicas: 1, selector: { node: 'n1', labels: { zone: 'a' } }, template: { containers: [{ image: { name: 'nginx:1.27' } }, { image: { name: 'redis:7' } }] } },
+      status: { state: 'ready', replicas: { desired: 1, ready: 1 }, network: { ip: '10.99.0.7', ports: [] } },
+    } as unknown as Service;
+    const t = tableOf({ kind: 'service', items: [svc] }, NOW, true);
+    expect(t.head).toEqual(['NAME', 'STATE', 'REPLICAS', 'DEPLOYMENT', 'PORTS', 'AGE', 'VIP', 'IMAGES', 'SELECTOR']);
+    expect(t.rows).toEqual([['web', 'ready', '1/1', '-', '-', '60s', '10.99.0.7', 'nginx:1.27,redis:7', 'node=n1,zone=a']]);
+    // kinds without extra columns: the table as it is
+    const cfg = { kind: 'Config', meta: { ...meta, name: 'c' }, spec: { data: { a: 'b' } } } as unknown as Config;
+    expect(tableOf({ kind: 'config', items: [cfg] }, NOW, true)).toEqual(tableOf({ kind: 'config', items: [cfg] }, NOW));
+  });
+
+  it('-o wide: pods add ready containers, host IP, images and message', () => {
+    const pod = {
+      kind: 'Pod',
+      meta: { ...meta, name: 'web-1', namespace: 'default', service: 'web', deployment: 'v1', node: 'n1' },
+      spec: { template: { containers: [{ image: { name: 'nginx:1.27' } }, { image: { name: 'sidecar:1' } }] } },
+      status: { state: 'not-ready', message: 'probe failed', network: { host_ip: '10.0.0.1', pod_ip: '172.17.0.2' }, containers: [{ ready: true, restarts: 0 }, { ready: false, restarts: 1 }] },
+    } as unknown as Pod;
+    const t = tableOf({ kind: 'pod', items: [pod] }, NOW, true);
+    expect(t.head.slice(-4)).toEqual(['READY', 'HOST_IP', 'IMAGES', 'MESSAGE']);
+    expect(t.rows[0]).toEqual(['web-1', 'web', 'v1', 'n1', 'not-ready', '172.17.0.2', '1', '60s', '1/2', '10.0.0.1', 'nginx:1.27,sidecar:1', 'probe failed']);
+  });
+
+  it('-o name: KIND/NAME, deployments as deployment/SERVICE/vN', () => {
+    const svc = (name: string) => ({ meta: { ...meta, name } }) as unknown as Service;
+    expect(namesOf({ kind: 'service', items: [svc('web'), svc('api')] })).toEqual(['service/web', 'service/api']);
+    const dep = { meta: { ...meta, name: 'v2', service: 'web' } } as unknown as Deployment;
+    expect(namesOf({ kind: 'deployment', items: [dep] })).toEqual(['deployment/web/v2']);
   });
 
   it('pods sum restarts', () => {

@@ -1,15 +1,19 @@
 // Formatting for `lb get`/`lb inspect`: borderless tables, JSON, YAML, ages and quantities.
 import type TableCtor from 'cli-table3';
 import { lazy, yaml } from './lazy';
-import { LbError } from '@lastbackend/sdk/errors';
+import { usage } from './usage';
 
-export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+/** table; wide: the table with more columns; name: KIND/NAME per line; json; yaml. */
+export const OUTPUT_FORMATS = ['table', 'wide', 'name', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-export function outputFormat(value: string | undefined): OutputFormat {
-  const v = (value ?? 'table').toLowerCase();
-  if ((OUTPUT_FORMATS as readonly string[]).includes(v)) return v as OutputFormat;
-  throw new LbError('INVALID_ARGUMENT', `output: unknown format "${value}" (one of ${OUTPUT_FORMATS.join(', ')})`);
+/** The format `-o` names, one of those the command `allowed`. */
+export function outputFormat<F extends OutputFormat>(value: string | undefined, allowed: readonly F[]): F;
+export function outputFormat(value: string | undefined): OutputFormat;
+export function outputFormat(value: string | undefined, allowed: readonly OutputFormat[] = OUTPUT_FORMATS): OutputFormat {
+  const v = (value ?? allowed[0]).toLowerCase();
+  if ((allowed as readonly string[]).includes(v)) return v as OutputFormat;
+  throw usage(`output: unknown format "${value}" (one of ${allowed.join(', ')})`);
 }
 
 const NO_BORDERS = {

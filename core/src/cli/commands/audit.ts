@@ -1,9 +1,8 @@
 // `lb audit`: the cluster's audit trail, one line per call (time, who, from, what, outcome); -f follows.
 import type { Command } from 'commander';
 import type { AuditRecord } from '@lastbackend/sdk/client';
-import { LbError } from '@lastbackend/sdk/errors';
 import { parseSince } from '../args';
-import { CliContext } from '../context';
+import { CliContext, usage } from '../context';
 
 interface AuditOptions {
   since?: string;
@@ -20,7 +19,7 @@ export function formatAuditRecord(r: AuditRecord): string {
 }
 
 export async function runAudit(ctx: CliContext, opts: AuditOptions): Promise<void> {
-  if (opts.output !== 'text' && opts.output !== 'json') throw new LbError('INVALID_ARGUMENT', `output: must be text or json, not "${opts.output}"`);
+  if (opts.output !== 'text' && opts.output !== 'json') throw usage(`output: must be text or json, not "${opts.output}"`);
   const since = opts.since === undefined ? undefined : parseSince(opts.since);
   const ctl = new AbortController();
   const stop = opts.follow ? ctx.io.onInterrupt(() => ctl.abort()) : () => undefined;

@@ -1,7 +1,6 @@
 // `lb driver ls|set`: the drivers of the server's node, and a hot swap of one of them.
 import type { Command } from 'commander';
-import { LbError } from '@lastbackend/sdk/errors';
-import { CliContext } from '../context';
+import { CliContext, usage } from '../context';
 import { renderTable } from '../output';
 
 export function registerDriver(program: Command, ctx: CliContext): void {
@@ -25,12 +24,12 @@ export function registerDriver(program: Command, ctx: CliContext): void {
     .option('--isolation <mode>', 'in-process, or process: a child process restarted when it dies (a swap to the same package then loads its new code)')
     .action(async (kind: string, pkg: string, o: { config: string; isolation?: string; node?: string }) => {
       if (o.isolation !== undefined && o.isolation !== 'in-process' && o.isolation !== 'process')
-        throw new LbError('INVALID_ARGUMENT', `isolation: must be in-process or process, not "${o.isolation}"`);
+        throw usage(`isolation: must be in-process or process, not "${o.isolation}"`);
       let config: Record<string, unknown>;
       try {
         config = JSON.parse(o.config) as Record<string, unknown>;
       } catch (e) {
-        throw new LbError('INVALID_ARGUMENT', `config: not JSON: ${(e as Error).message}`);
+        throw usage(`config: not JSON: ${(e as Error).message}`);
       }
       const kinds = kind.split(',').map((x) => x.trim());
       const isolation = o.isolation as 'in-process' | 'process' | undefined;

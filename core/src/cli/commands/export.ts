@@ -6,7 +6,7 @@ import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
 import { renderExport, secretComment, toManifest, type ExportPart } from '../export';
 import { resolveKind } from '../kinds';
 
-const EXPORTABLE = ['namespace', 'service', 'secret', 'config', 'volume', 'route'] as const;
+export const EXPORTABLE = ['namespace', 'service', 'secret', 'config', 'volume', 'route'] as const;
 
 /** The namespace manifest first, then configs, secrets (as comments), volumes, services and routes. */
 export async function exportNamespace(client: LbClient, ns: string): Promise<ExportPart[]> {

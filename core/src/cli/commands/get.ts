@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { LbClient } from '@lastbackend/sdk/client';
 import { LbError, notFound } from '@lastbackend/sdk/errors';
-import { tableOf, type Listing } from '../columns';
+import { namesOf, tableOf, type Listing } from '../columns';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
 import { resolveKind, type CliKind } from '../kinds';
 import { outputFormat, renderJson, renderTable, renderYaml } from '../output';
@@ -94,7 +94,7 @@ export async function runGet(ctx: CliContext, kindWord: string, name: string | u
   const format = outputFormat(opts.output);
   if (opts.service && kind !== 'pod' && kind !== 'deployment') throw usage('--service applies to pods and deployments only');
   const listing = await fetchListing(ctx.client(), kind, opts.namespace, name, opts.service);
-  if (format !== 'table') {
+  if (format === 'json' || format === 'yaml') {
     ctx.io.stdout.write(format === 'json' ? renderJson(listing.items) : renderYaml(listing.items));
     return;
   }
@@ -102,7 +102,11 @@ export async function runGet(ctx: CliContext, kindWord: string, name: string | u
     ctx.err(NAMESPACED.has(kind) ? `No ${PLURAL[kind]} found in namespace ${opts.namespace}.` : `No ${PLURAL[kind]} found.`);
     return;
   }
-  const t = tableOf(listing);
+  if (format === 'name') {
+    ctx.out(namesOf(listing).join('\n'));
+    return;
+  }
+  const t = tableOf(listing, Date.now(), format === 'wide');
   ctx.io.stdout.write(renderTable(t.head, t.rows));
 }
 
@@ -121,10 +125,13 @@ export async function fetchOne(client: LbClient, kind: CliKind, ns: string, name
   return l.items[0];
 }
 
+const INSPECT_FORMATS = ['yaml', 'json'] as const;
+
 export async function runInspect(ctx: CliContext, kindWord: string, name: string | undefined, opts: GetOptions): Promise<void> {
   const kind = resolveKind(kindWord);
+  const format = outputFormat(opts.output, INSPECT_FORMATS);
   const obj = await fetchOne(ctx.client(), kind, opts.namespace, name, opts.service);
-  ctx.io.stdout.write(outputFormat(opts.output ?? 'yaml') === 'json' ? JSON.stringify(obj, null, 2) + '\n' : renderYaml(obj));
+  ctx.io.stdout.write(format === 'json' ? JSON.stringify(obj, null, 2) + '\n' : renderYaml(obj));
 }
 
 export function registerGet(program: Command, ctx: CliContext): void {
@@ -134,7 +141,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .argument('<kind>', 'kind, e.g. services (svc), pods (po), deployments (deploy), nodes (no)')
     .argument('[name]', 'one object by name (for deployments: the service whose deployments to list)')
     .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
-    .option('-o, --output <format>', 'table, json or yaml', 'table')
+    .option('-o, --output <format>', 'table, wide (more columns), name (KIND/NAME per line), json or yaml', 'table')
     .option('--service <service>', 'pods/deployments of this service only')
     .action((kind: string, name: string | undefined, opts: GetOptions) => runGet(ctx, kind, name, opts));
 

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { LbClient } from '@lastbackend/sdk/client';
 import { LbError } from '@lastbackend/sdk/errors';
 import { checkContextName, cliConfigPath, contextName, listContexts, readCliFile, removeContext, saveContext, useContext, type CliConfig } from '../cli-config';
-import { CliContext } from '../context';
+import { CliContext, usage } from '../context';
+import { sdkClient } from '../lazy';
 import { renderTable } from '../output';
 
 /** What a CA is pinned by: the SHA-256 of the bundle exactly as /cacerts serves it (as join tokens pin it). */
@@ -19,7 +19,7 @@ export const caHashOf = (bundle: string): string => createHash('sha256').update(
 /** `sha256:HEX` or `HEX` → HEX. */
 export function parseCaHash(value: string): string {
   const hex = value.trim().toLowerCase().replace(/^sha256:/, '');
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new LbError('INVALID_ARGUMENT', `ca-hash: "${value}" must be sha256:<64 hex digits> (\`lb ca hash\` prints it)`);
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw usage(`ca-hash: "${value}" must be sha256:<64 hex digits> (\`lb ca hash\` prints it)`);
   return hex;
 }
 
@@ -72,17 +72,17 @@ export async function runLogin(ctx: CliContext, nameArg: string | undefined, opt
   try {
     url = new URL(opts.server);
   } catch {
-    throw new LbError('INVALID_ARGUMENT', `server: "${opts.server}" must be a URL such as https://lb.example.com:2967`);
+    throw usage(`server: "${opts.server}" must be a URL such as https://lb.example.com:2967`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new LbError('INVALID_ARGUMENT', `server: "${opts.server}" must be an https:// (or http://) URL`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw usage(`server: "${opts.server}" must be an https:// (or http://) URL`);
   const server = opts.server.replace(/\/+$/, '');
   const name = checkContextName(nameArg ?? contextNameFor(server));
-  if (url.protocol === 'http:' && opts.caHash) throw new LbError('INVALID_ARGUMENT', 'ca-hash: a plain http:// server has no CA to pin');
+  if (url.protocol === 'http:' && opts.caHash) throw usage('ca-hash: a plain http:// server has no CA to pin');
   const token = opts.token ?? (await readToken(ctx));
   const ca = opts.caHash ? await pinnedCa(server, parseCaHash(opts.caHash)) : undefined;
   // The token must be one the server knows: a call it refuses with 401 stores nothing. A 403 is a token
   // known but not allowed to list namespaces (a scoped one): it is kept.
-  const client = new LbClient({ server, token, timeout: 15_000, ...(ca ? { tls: { ca } } : {}) });
+  const client = new (sdkClient().LbClient)({ server, token, timeout: 15_000, ...(ca ? { tls: { ca } } : {}) });
   try {
     await client.namespaces();
   } catch (e) {

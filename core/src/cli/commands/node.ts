@@ -1,7 +1,8 @@
 // `lb node label NAME k=v k2-`: a node's labels are the admin's. A node registers with the labels of its
 // config; after that its own reports cannot change them (they decide which services it runs).
 import type { Command } from 'commander';
-import { wire, type NodeLabelsUpdate } from '@lastbackend/sdk';
+import type { NodeLabelsUpdate, wire } from '@lastbackend/sdk';
+import { sdk } from '../lazy';
 import { CliContext, usage } from '../context';
 
 /** "k=v" sets (an empty value is a value), "k-" removes. */
@@ -27,7 +28,7 @@ export function registerNode(program: Command, ctx: CliContext): void {
     .argument('<changes...>', 'KEY=VALUE to set, KEY- to remove')
     .action(async (name: string, changes: string[]) => {
       const body = parseLabelChanges(changes);
-      const n = wire.decodeNode(await ctx.client().request<wire.NodeView>('PUT', `/cluster/node/${encodeURIComponent(name)}/labels`, body));
+      const n = sdk().wire.decodeNode(await ctx.client().request<wire.NodeView>('PUT', `/cluster/node/${encodeURIComponent(name)}/labels`, body));
       const labels = Object.entries(n.meta.labels).map(([k, v]) => `${k}=${v}`);
       ctx.out(`node/${name} labels: ${labels.length ? labels.join(',') : '(none)'}`);
     });

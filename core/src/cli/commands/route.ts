@@ -1,9 +1,8 @@
 // `lb route create|ls|inspect|delete`: ingress routes (they can also come from `lb apply`).
 import type { Command } from 'commander';
 import type { Route } from '@lastbackend/sdk';
-import { LbError } from '@lastbackend/sdk/errors';
 import { collect } from '../args';
-import { CliContext, DEFAULT_NAMESPACE } from '../context';
+import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
 import { formatAge, renderTable, renderYaml } from '../output';
 
 const RULE_RE = /^(\/[^=]*)=([a-z0-9-]+):(\d{1,5})$/;
@@ -11,12 +10,12 @@ const RULE_RE = /^(\/[^=]*)=([a-z0-9-]+):(\d{1,5})$/;
 /** "PATH=SERVICE:PORT", e.g. "/api=api:80". */
 export function parseRule(s: string): { path: string; service: string; port: number } {
   const m = RULE_RE.exec(s);
-  if (!m) throw new LbError('INVALID_ARGUMENT', `rule: "${s}" must be PATH=SERVICE:PORT, e.g. /=web:80`);
+  if (!m) throw usage(`rule: "${s}" must be PATH=SERVICE:PORT, e.g. /=web:80`);
   return { path: m[1], service: m[2], port: Number(m[3]) };
 }
 
 export function routeManifest(name: string, o: { host?: string; rule: string[]; tlsSecret?: string; redirect?: boolean }) {
-  if (!o.rule.length) throw new LbError('INVALID_ARGUMENT', 'rule: at least one --rule PATH=SERVICE:PORT is needed');
+  if (!o.rule.length) throw usage('rule: at least one --rule PATH=SERVICE:PORT is needed');
   return {
     kind: 'Route',
     version: 'v1',

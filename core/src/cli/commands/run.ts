@@ -2,12 +2,15 @@
 import type { Command } from 'commander';
 import { collect, normalizePort, parseEnvPair, parseWholeNumber, splitCommand } from '../args';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
+import { mergeEnv, readEnvFile } from '../env-file';
 
 export interface RunOptions {
   namespace: string;
   replicas?: string;
   port?: string[];
   env?: string[];
+  /** Files of KEY=VALUE lines, read in order; --env wins over them. */
+  envFile?: string[];
   command?: string;
 }
 
@@ -17,7 +20,7 @@ export interface RunOptions {
  * ~150 ms to every `lb run` for errors the server reports identically.
  */
 export function buildRunManifest(name: string, image: string, opts: Omit<RunOptions, 'namespace'>) {
-  const env = (opts.env ?? []).map(parseEnvPair);
+  const env = mergeEnv(...(opts.envFile ?? []).map(readEnvFile), (opts.env ?? []).map(parseEnvPair));
   const command = opts.command === undefined ? undefined : splitCommand(opts.command);
   const raw = {
     kind: 'Service',
@@ -49,6 +52,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--replicas <n>', 'number of pods', '1')
     .option('-p, --port <port>', 'published port: PORT, PORT:CONTAINER_PORT, optional /tcp or /udp (repeatable)', collect, [])
     .option('-e, --env <KEY=VALUE>', 'environment variable (repeatable)', collect, [])
+    .option('--env-file <file>', 'environment variables from a file of KEY=VALUE lines (# comments; repeatable; --env wins)', collect, [])
     .option('--command <command>', 'command line to run instead of the image default')
     .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
     .action((name: string, image: string, opts: RunOptions) => runRun(ctx, name, image, opts));

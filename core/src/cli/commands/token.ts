@@ -3,9 +3,8 @@
 // (role admin, deployer or viewer, optionally limited to namespaces; expire in 30 days by default).
 import type { Command } from 'commander';
 import type { TokenRole } from '@lastbackend/sdk';
-import { LbError } from '@lastbackend/sdk/errors';
 import { parseDuration, parseWholeNumber } from '../args';
-import { CliContext } from '../context';
+import { CliContext, usage } from '../context';
 import { formatAge, renderTable } from '../output';
 
 interface CreateOptions {
@@ -33,7 +32,7 @@ export function registerToken(program: Command, ctx: CliContext): void {
     .option('--node <name>', 'node only: only a node of this name may join with it')
     .option('--description <text>', 'who or what it is for: the name it acts under in errors and the audit trail')
     .action(async (opts: CreateOptions) => {
-      if (!isRole(opts.role)) throw new LbError('INVALID_ARGUMENT', `role: must be node, admin, deployer or viewer, not "${opts.role}"`);
+      if (!isRole(opts.role)) throw usage(`role: must be node, admin, deployer or viewer, not "${opts.role}"`);
       const t = await ctx.client().createToken({
         role: opts.role,
         ...(opts.ttl !== undefined ? { ttl: parseDuration(opts.ttl, 'ttl') } : {}),

@@ -1,8 +1,8 @@
 // `lb version`: the CLI's version, and the server's when it answers quickly.
 import type { Command } from 'commander';
-import { LbClient } from '@lastbackend/sdk/client';
 import { VERSION } from '../../version';
 import { CliContext } from '../context';
+import { sdkClient } from '../lazy';
 
 export function registerVersion(program: Command, ctx: CliContext): void {
   program
@@ -12,7 +12,7 @@ export function registerVersion(program: Command, ctx: CliContext): void {
       ctx.out(`lb ${VERSION}`);
       const settings = ctx.settings();
       try {
-        const cluster = await new LbClient({ ...settings, timeout: 3000 }).cluster();
+        const cluster = await new (sdkClient().LbClient)({ ...settings, timeout: 3000 }).cluster();
         ctx.out(`server ${cluster.meta.version} (${settings.server})`);
       } catch {
         ctx.err(`server not reachable at ${settings.server}`);
