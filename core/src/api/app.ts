@@ -13,6 +13,9 @@ import { authMiddleware } from './auth';
 import { auditMiddleware } from './audit';
 import type { AuditTrail } from '../audit/trail';
 import { AUDIT_TRAIL, AuditController } from './controllers/audit.controller';
+import { EventController } from './controllers/event.controller';
+import { EventReader } from '../events/reader';
+import { EventRecorder } from '../events/recorder';
 import { jsonBodies } from './body-limits';
 import { serveDocs } from './docs';
 import { Auth } from '../auth/auth';
@@ -56,6 +59,8 @@ export interface ApiDeps {
   components?: readonly ServerComponent[];
   /** The audit trail, and this server's name in its records (api/audit.ts). */
   audit?: { trail: AuditTrail; server: string };
+  /** The event recorder (what nodes report goes there) and reader. */
+  events: { recorder: EventRecorder; reader: EventReader };
   /** The discovery suffix that names endpoints in answers (meta.endpoint: `<svc>.<ns>.<suffix>`); default lb.local. */
   suffix?: string;
 }
@@ -76,6 +81,7 @@ class ApiModule {
         ClusterController,
         ComponentController,
         AuditController,
+        EventController,
         ...OBJECT_CONTROLLERS,
         // The original's routes that answer 501 (routes.ts NOT_IMPLEMENTED_ROUTES).
         NotImplementedController,
@@ -94,6 +100,8 @@ class ApiModule {
         { provide: CA_BUNDLE, useValue: d.tls?.bundle },
         { provide: SERVER_COMPONENTS, useValue: d.components ?? [] },
         { provide: AUDIT_TRAIL, useValue: d.audit?.trail },
+        { provide: EventRecorder, useValue: d.events.recorder },
+        { provide: EventReader, useValue: d.events.reader },
       ],
     };
   }
