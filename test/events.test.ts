@@ -1,11 +1,12 @@
 // Events on one node, end to end: a real `lb server` with its local agent on Docker. The sequences a
 // user reads with `lb events` and at the end of `lb inspect`: a normal deploy, a pull that fails, a pod
 // no node fits (the scheduler's reason per node), a driver swap; and who may read which events.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LbEvent } from '@lastbackend/sdk';
-import { IMAGE, TestServer, readyPods, uniq, waitFor, webService } from './harness';
+import { IMAGE, LB, TestServer, readyPods, uniq, waitFor, webService } from './harness';
 
 async function all(gen: AsyncGenerator<LbEvent>): Promise<LbEvent[]> {
   const out: LbEvent[] = [];
@@ -68,6 +69,18 @@ describe('events', () => {
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+COUNT\s+FROM\s+MESSAGE$/m);
     expect(cli.stdout).toMatch(new RegExp(`normal\\s+Scheduled\\s+pod/${pods[0]}\\s+1\\s+scheduler\\s+assigned`));
+    // lb events -f: what is there, then what comes, until interrupted.
+    const follower = spawn(process.execPath, [LB, 'events', '-n', ns, '-f', '-o', 'json'], { env: { ...process.env, ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    follower.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => follower.once('exit', (code) => r(code)));
+    await waitFor(async () => out.split('\n').filter(Boolean).length, (n) => n >= es.length, 'lb events -f to print them');
+    await s.client.scale(ns, 'web', 3);
+    await waitFor(async () => out, (o) => o.includes('"reason":"ScaledVersion"'), 'lb events -f to print the scale');
+    follower.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect((JSON.parse(out.split('\n').find((l) => l.includes('ScaledVersion'))!) as LbEvent).message).toBe('scaled v1 from 2 to 3');
+
     const inspect = await s.lb(['inspect', 'service', 'web', '-n', ns]);
     expect(inspect.code).toBe(0);
     expect(inspect.stdout).toMatch(/^kind: Service$/m);
@@ -93,6 +106,8 @@ describe('events', () => {
     const never = await until('service/never', (x) => x.some((e) => e.reason === 'PullFailed'), 'PullFailed (never)');
     expect(never.find((e) => e.reason === 'PullFailed')!.message).toBe('image lb-test/absent:1 is not present and its policy is "never"');
     expect(never.some((e) => e.reason === 'Pulling')).toBe(false);
+    const [p] = await s.pods(ns, 'nopull');
+    expect(p.status).toMatchObject({ state: 'error', message: expect.stringContaining(`pull ${image}: `) });
   });
 
   it('a pod no node fits: FailedScheduling with the reason of each node', async () => {
@@ -134,7 +149,7 @@ describe('events', () => {
     expect((await get(`/namespace/${ns}/event`)).status).toBe(200);
     const refused = await get(`/namespace/${other}/event`);
     expect(refused.status).toBe(403);
-    expect(await refused.text()).toMatch(/lacks "namespace.read" on namespace/);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/lacks "namespace.read" on namespace/);
     const cluster = (await (await get('/event')).text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as LbEvent);
     expect(cluster.length).toBeGreaterThan(0);
     expect(cluster.filter((e) => e.object.kind !== 'Node' || e.meta.namespace !== undefined)).toEqual([]);
