@@ -13,6 +13,7 @@ import type {
   Volume,
 } from './models/resources';
 import type { ExecResult } from './drivers/types';
+import type { LbEvent, NodeEventReport } from './models/events';
 import * as wire from './wire/index';
 
 export interface ApplyResult {
@@ -107,6 +108,13 @@ export interface AuditQuery {
   who?: string;
   follow?: boolean;
   signal?: AbortSignal;
+}
+
+export interface EventQuery {
+  /** A namespace's events; absent: the cluster's (nodes and their drivers). */
+  namespace?: string;
+  /** KIND/NAME: service/NAME (with its pods'), pod/NAME, node/NAME. */
+  for?: string;
 }
 
 export type NamespacedKind = 'secret' | 'config' | 'volume' | 'route';
@@ -398,6 +406,20 @@ export class LbClient {
     }
   }
 
+  /** Events, oldest first (by when they last happened); with follow, then each one as it is written (new, or counted up) until the signal aborts. */
+  async *events(q: EventQuery & { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LbEvent> {
+    const ctl = new AbortController();
+    const abort = () => ctl.abort();
+    q.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const res = await this.raw('GET', eventPath(q, !!q.follow), undefined, ctl.signal);
+      for await (const line of ndjsonLines(res, ctl.signal)) yield JSON.parse(line) as LbEvent;
+    } finally {
+      q.signal?.removeEventListener('abort', abort);
+      ctl.abort();
+    }
+  }
+
   // ------------------------------------------------------------ secrets, configs, volumes, routes
   list<K extends NamespacedKind>(kind: K, ns: string) {
     return this.decodedList<NamespacedViews[K], NamespacedObjects[K]>(DECODE_OBJECT[kind], 'GET', `/namespace/${enc(ns)}/${kind}`);
@@ -464,6 +486,10 @@ export class LbClient {
   shipLogs(node: string, lines: ShippedLogLine[]) {
     return this.request<{ stored: number }>('POST', `/cluster/node/${enc(node)}/logs`, { lines });
   }
+  /** Events of the node's own pods (its agent) and of the node itself (its kernel). */
+  reportEvents(node: string, events: NodeEventReport[]) {
+    return this.request<void>('POST', `/cluster/node/${enc(node)}/events`, { events });
+  }
   reportPods(node: string, pods: PodStatusReport[]) {
     return this.request<void>('PUT', `/cluster/node/${enc(node)}/pod`, { pods });
   }
@@ -504,6 +530,14 @@ export class LbClient {
       throw new LbError('UNAVAILABLE', `the node stream from ${server} was silent for ${Math.round(idleMs / 1000)} s`);
     }
   }
+}
+
+function eventPath(q: EventQuery, follow = false): string {
+  const p = new URLSearchParams();
+  if (q.for) p.set('for', q.for);
+  if (follow) p.set('follow', 'true');
+  const query = p.toString() ? `?${p}` : '';
+  return q.namespace === undefined ? `/event${query}` : `/namespace/${enc(q.namespace)}/event${query}`;
 }
 
 async function errorFrom(res: Response): Promise<LbError> {

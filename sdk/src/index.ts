@@ -15,4 +15,5 @@ export * from './client';
 export * as ipv4 from './net/ipv4';
 export { isIpAddress } from './net/ip';
 export * from './models/answers';
+export * from './models/events';
 export * as wire from './wire/index';

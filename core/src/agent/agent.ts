@@ -6,6 +6,7 @@ import type { DriverState, ExecResult, KernelHooks, LbClient, NetworkDriver, Nod
 import type { Logger } from '../kernel/logger';
 import { LogShipper } from '../logs/log-shipper';
 import type { DiscoveryConfig } from './discovery';
+import { EventReporter } from './event-reporter';
 import { NodeDns } from './node-dns';
 import { NodeHeartbeat } from './node-heartbeat';
 import { hostAddresses } from './node-info';
@@ -44,6 +45,7 @@ export class Agent {
   private readonly dns: NodeDns;
   private readonly heartbeat: NodeHeartbeat;
   private readonly status: PodStatusReporter;
+  private readonly events: EventReporter;
   private readonly logs: PodLogShipping;
   private readonly overlay: OverlayNetwork;
   private readonly services: ServiceTableSync;
@@ -65,6 +67,14 @@ export class Agent {
     this.dns = new NodeDns(opts.discovery, opts.clusterCidr, () => drivers().cri, log.child('discovery'));
     this.heartbeat = new NodeHeartbeat(client, driverStates, () => [this.dns.status()], guard, opts, log, stopping);
     this.status = new PodStatusReporter(client, opts.node, log, stopping);
+    this.events = new EventReporter(client, opts.node, log, stopping);
+    // The kernel's swaps and failures are the node's events (the kernel lives as long as its agent).
+    const nodeEvent = (type: 'normal' | 'warning', reason: string, message: string) =>
+      this.events.emit({ component: 'kernel', object: { kind: 'Node', name: opts.node }, type, reason, message });
+    hooks.driverSwapped.tap('lb-events', (from, to) =>
+      nodeEvent('normal', 'DriverSwapped', `${to.kind} driver swapped from ${from.package}${from.version ? `@${from.version}` : ''} to ${to.package}${to.version ? `@${to.version}` : ''}`),
+    );
+    hooks.driverFailed.tap('lb-events', (d, e) => nodeEvent('warning', 'DriverFailed', `${d.kind} driver ${d.package}: ${e.message}`));
     this.logs = new PodLogShipping(new LogShipper(client, () => drivers().cri, opts.node, opts.dataDir, log.child('logs')), stopping);
     this.overlay = new OverlayNetwork(opts.node, () => drivers().cni, guard, this.dns, () => this.pods.syncAll(), log);
     this.services = new ServiceTableSync(() => drivers().cpi, guard, this.dns, log);
@@ -80,6 +90,7 @@ export class Agent {
       pidsLimit: opts.pidsLimit,
       status: this.status,
       logs: this.logs,
+      events: this.events.emit,
       stopping,
     });
   }
@@ -99,6 +110,7 @@ export class Agent {
     // What is in flight ends first; nothing new starts.
     await Promise.allSettled([this.stream, this.pods.stop(), this.heartbeat.stop(), this.overlay.stop(), this.services.stop()]);
     await this.status.stop().catch(() => undefined);
+    await this.events.stop().catch(() => undefined);
     await this.logs.stop();
     await this.dns.close();
   }

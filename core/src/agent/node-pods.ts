@@ -3,6 +3,7 @@
 // results go to the status reporter and the log collector. Containers of this node that belong to no pod
 // of it are removed, once the agent knows all of its pods (after a snapshot).
 import {
+  LABEL_CONTAINER,
   LABEL_NAMESPACE,
   LABEL_NODE,
   LABEL_POD,
@@ -16,6 +17,7 @@ import type { Logger } from '../kernel/logger';
 import { LatestWinsByKey } from '../util/serial';
 import { sleep } from '../util/sleep';
 import { containerName } from './container-spec';
+import type { EmitEvent } from './event-reporter';
 import { PodRunner, type PodDrivers } from './pod-sync';
 import type { PodLogShipping } from './pod-log-shipping';
 import { podKey, type PodStatusReporter } from './pod-status-reporter';
@@ -37,6 +39,8 @@ export interface NodePodsOptions {
   pidsLimit?: number;
   status: PodStatusReporter;
   logs: PodLogShipping;
+  /** Where the pods' events go. */
+  events: EmitEvent;
   /** Aborted when the agent stops. */
   stopping: AbortSignal;
 }
@@ -87,7 +91,7 @@ export class NodePods {
     if (r) r.pod = pod;
     else {
       const o = this.o;
-      this.runners.set(key, new PodRunner(pod, o.node, o.hostIp(), o.drivers, o.hooks, o.log.child(pod.meta.name), o.resolver, o.refs, o.pidsLimit));
+      this.runners.set(key, new PodRunner(pod, o.node, o.hostIp(), o.drivers, o.hooks, o.log.child(pod.meta.name), o.resolver, o.refs, o.pidsLimit, o.events));
     }
     this.schedule(key);
   }
@@ -190,7 +194,16 @@ export class NodePods {
         if (!cri.capabilities.events) return;
         for await (const ev of cri.events({ labels: { [LABEL_NODE]: this.o.node } }, signal)) {
           const key = `${ev.labels[LABEL_NAMESPACE]}/${ev.labels[LABEL_POD]}`;
-          if (this.runners.has(key) && (ev.action === 'die' || ev.action === 'start' || ev.action === 'oom')) this.schedule(key);
+          if (!this.runners.has(key)) continue;
+          if (ev.action === 'oom')
+            this.o.events({
+              component: 'agent',
+              object: { kind: 'Pod', namespace: ev.labels[LABEL_NAMESPACE], name: ev.labels[LABEL_POD] },
+              type: 'warning',
+              reason: 'OOMKilled',
+              message: `container ${ev.labels[LABEL_CONTAINER] ?? ev.id} ran out of memory and was killed`,
+            });
+          if (ev.action === 'die' || ev.action === 'start' || ev.action === 'oom') this.schedule(key);
         }
       } catch (e) {
         if (signal.aborted) return;

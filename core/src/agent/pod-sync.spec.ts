@@ -94,3 +94,36 @@ describe('PodRunner restarts', () => {
     expect(later.containers[0]).toMatchObject({ restarts: 4, state: 'running' });
   });
 });
+
+describe('PodRunner events', () => {
+  const run = (cii_: ImageService, rt = fakeRuntime()) => {
+    const seen: string[] = [];
+    const runner = new PodRunner(pod(), 'n1', '127.0.0.1', () => ({ cri: rt.cri, cii: cii_ }), createKernelHooks(), createLogger('silent'), undefined, undefined, undefined, (e) =>
+      seen.push(`${e.type} ${e.reason}: ${e.message}`),
+    );
+    return { runner, seen, rt };
+  };
+
+  it('a start: Created, Started, then Ready once; a crash loop: Started again, then BackOff while it waits', async () => {
+    const { runner, seen, rt } = run(cii);
+    await runner.sync();
+    await runner.sync();
+    expect(seen).toEqual(['normal Created: created container main', 'normal Started: started container main', 'normal Ready: every container is running and ready']);
+    const [c] = rt.byId.values();
+    Object.assign(c, { state: 'exited', exitCode: 1, finishedAt: new Date().toISOString() });
+    seen.length = 0;
+    await runner.sync(); // restarted at once (no restart yet)
+    Object.assign(c, { state: 'exited', exitCode: 1, finishedAt: new Date().toISOString() });
+    await runner.sync(); // waits: back-off
+    // (No sync saw it down in between: it stayed ready, so no second Ready.)
+    expect(seen).toEqual(['normal Started: started container main', 'warning BackOff: back-off restarting container main: it exited with code 1']);
+  });
+
+  it('a pull that fails: Pulling, then PullFailed naming the error (not a second, generic Failed)', async () => {
+    const absent = { inspect: async () => null, pull: async () => Promise.reject(new Error('connection refused')) } as unknown as ImageService;
+    const { runner, seen } = run(absent);
+    const status = await runner.sync();
+    expect(status.state).toBe('error');
+    expect(seen).toEqual(['normal Pulling: pulling image img:1', 'warning PullFailed: pull img:1: connection refused']);
+  });
+});

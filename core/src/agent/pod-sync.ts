@@ -21,7 +21,11 @@ import {
 import type { Logger } from '../kernel/logger';
 import { containerRestarts } from '../metrics/metrics';
 import { assertNonRoot, checkSpec, containerName, containerSecurity, containerSpec, withSpecHash } from './container-spec';
+import type { AgentEvent, EmitEvent } from './event-reporter';
 import { ProbeState } from './probes';
+
+/** A pull that failed: reported as PullFailed, not as a container failure too. */
+class PullError extends Error {}
 
 export interface PodDrivers {
   cri: ContainerRuntime;
@@ -69,7 +73,15 @@ export class PodRunner {
   /** Address the CNI driver gave the pod. */
   private podIp = '';
   private created = false;
+  /** The state of the last status, so Ready is reported when the pod becomes ready, once. */
+  private lastState: PodStatus['state'];
+  /** Killing is reported once, however often the destroy runs again. */
+  private stopping = false;
   pod: Pod;
+
+  private event(type: AgentEvent['type'], reason: string, message: string): void {
+    this.emit({ component: 'agent', object: { kind: 'Pod', namespace: this.pod.meta.namespace, name: this.pod.meta.name }, type, reason, message });
+  }
 
   constructor(
     pod: Pod,
@@ -84,8 +96,11 @@ export class PodRunner {
     },
     /** The pids limit every container gets (node.pids_limit). */
     private readonly pidsLimit?: number,
+    /** Where the pod's events go (Pulling, Created, Started, Ready, BackOff, …). */
+    private readonly emit: EmitEvent = () => undefined,
   ) {
     this.pod = pod;
+    this.lastState = pod.status.state;
     // Restart counters continue from what was reported before (an agent restart never lowers them).
     for (const c of pod.status.containers) this.state(c.name).restarts = c.restarts;
   }
@@ -103,6 +118,7 @@ export class PodRunner {
       const veto = await this.hooks.beforePodCreate.promise(this.pod);
       if (veto) {
         this.vetoed = veto;
+        this.event('warning', 'Failed', `vetoed: ${veto}`);
         this.log.warn(`pod ${this.pod.meta.namespace}/${this.pod.meta.name} vetoed: ${veto}`);
         return this.status([]);
       }
@@ -119,6 +135,7 @@ export class PodRunner {
         st.error = undefined;
       } catch (e) {
         st.error = (e as Error).message;
+        if (!(e instanceof PullError)) this.event('warning', 'Failed', `container ${c.name}: ${st.error}`);
         this.log.warn(`pod ${this.pod.meta.namespace}/${this.pod.meta.name} container ${c.name}: ${st.error}`);
       }
       if (i === 0) first = cur;
@@ -129,7 +146,10 @@ export class PodRunner {
       this.created = true;
       void this.hooks.podCreated.promise(this.pod).catch(() => undefined);
     }
-    return this.status(observed);
+    const status = this.status(observed);
+    if (status.state === 'ready' && this.lastState !== 'ready') this.event('normal', 'Ready', 'every container is running and ready');
+    this.lastState = status.state;
+    return status;
   }
 
   /** Plumbs the pod's network namespace (that of its first container) through the CNI driver. */
@@ -163,9 +183,11 @@ export class PodRunner {
       await this.ensureImage(c, st);
       if (c.security?.run_as_non_root) assertNonRoot(c, c.image.name, (await this.drivers().cii.inspect(c.image.name))?.user);
       cur = await cri.create(spec);
+      this.event('normal', 'Created', `created container ${c.name}`);
     }
     if (cur.state === 'created') {
       await cri.start(cur.id);
+      this.event('normal', 'Started', `started container ${c.name}`);
       return cri.inspect(cur.id);
     }
     if (cur.state === 'exited' || cur.state === 'dead') {
@@ -174,7 +196,10 @@ export class PodRunner {
       // a restarted agent (which forgets its timers) does not restart a crash-looping container at once.
       const exited = cur.finishedAt ? Date.parse(cur.finishedAt) : NaN;
       const until = Math.max(st.backoffUntil, st.restarts > 0 && Number.isFinite(exited) ? exited + backoffMs(st.restarts) : 0);
-      if (Date.now() < until) return cur;
+      if (Date.now() < until) {
+        this.event('warning', 'BackOff', `back-off restarting container ${c.name}: it exited with code ${cur.exitCode ?? 'unknown'}`);
+        return cur;
+      }
       st.restarts++;
       RESTARTS.inc();
       st.backoffUntil = Date.now() + backoffMs(st.restarts);
@@ -189,6 +214,7 @@ export class PodRunner {
         cur = await cri.create(spec);
         await cri.start(cur.id);
       }
+      this.event('normal', 'Started', `started container ${c.name}`);
       return cri.inspect(cur.id);
     }
     return cur;
@@ -251,14 +277,23 @@ export class PodRunner {
     const { cii } = this.drivers();
     const ref = c.image.name;
     if (c.image.policy !== 'always' && (await cii.inspect(ref))) return;
-    if (c.image.policy === 'never') throw new Error(`image ${ref} is not present and its policy is "never"`);
+    if (c.image.policy === 'never') {
+      const msg = `image ${ref} is not present and its policy is "never"`;
+      this.event('warning', 'PullFailed', msg);
+      throw new PullError(msg);
+    }
     // A Secret of type auth (username, password, optional server) signs in to a private registry.
     const auth = c.image.secret ? await this.refs('secret', this.pod.meta.namespace, c.image.secret) : undefined;
     st.pulling = true;
+    const t = Date.now();
+    this.event('normal', 'Pulling', `pulling image ${ref}`);
     try {
       await cii.pull(ref, auth && { username: auth.username, password: auth.password, ...(auth.server ? { server: auth.server } : {}) });
+      this.event('normal', 'Pulled', `pulled image ${ref} in ${((Date.now() - t) / 1000).toFixed(1)}s`);
     } catch (e) {
-      throw new Error(`pull ${ref}: ${(e as Error).message}`);
+      const msg = `pull ${ref}: ${(e as Error).message}`;
+      this.event('warning', 'PullFailed', msg);
+      throw new PullError(msg);
     } finally {
       st.pulling = false;
     }
@@ -271,9 +306,14 @@ export class PodRunner {
     const now = Date.now();
     for (const c of this.pod.spec.template.containers) {
       const st = this.state(c.name);
-      for (const p of [st.readiness, st.liveness]) if (p && (await p.tick(now, cri))) changed = true;
+      for (const p of [st.readiness, st.liveness]) {
+        if (!p || !(await p.tick(now, cri))) continue;
+        changed = true;
+        if (!p.ok) this.event('warning', 'Unhealthy', `${p.kind} probe of container ${c.name} failed ${p.spec.failure_threshold} time(s) in a row`);
+      }
       if (st.liveness && !st.liveness.ok) {
         const name = containerName(this.pod.meta.namespace, this.pod.meta.name, c.name);
+        this.event('normal', 'Killing', `stopping container ${c.name}: its liveness probe failed (restart policy ${c.restart.policy})`);
         this.log.warn(`liveness probe of ${name} failed: stopping it (restart policy ${c.restart.policy})`);
         await cri.stop(name, this.pod.spec.template.termination);
         st.liveness = undefined;
@@ -338,6 +378,8 @@ export class PodRunner {
     const { cri, csi } = this.drivers();
     const names = this.pod.spec.template.containers.map((c) => containerName(this.pod.meta.namespace, this.pod.meta.name, c.name));
     // Sidecars first, the network owner last.
+    if (!this.stopping && this.pod.spec.template.containers.length) this.event('normal', 'Killing', `stopping container${names.length === 1 ? '' : 's'} ${this.pod.spec.template.containers.map((c) => c.name).join(', ')}`);
+    this.stopping = true;
     for (const name of names.reverse()) {
       await cri.stop(name, this.pod.spec.template.termination);
       await cri.remove(name);

@@ -13,6 +13,9 @@ import { authMiddleware } from './auth';
 import { auditMiddleware } from './audit';
 import type { AuditTrail } from '../audit/trail';
 import { AUDIT_TRAIL, AuditController } from './controllers/audit.controller';
+import { EventController } from './controllers/event.controller';
+import { EventReader } from '../events/reader';
+import { EventRecorder } from '../events/recorder';
 import { jsonBodies } from './body-limits';
 import { httpObserver } from './http-metrics';
 import { serveDocs } from './docs';
@@ -60,6 +63,8 @@ export interface ApiDeps {
   audit?: { trail: AuditTrail; server: string };
   /** Write an access log line per API call (with --log-format json, or at debug level). */
   accessLog?: boolean;
+  /** The event recorder (what nodes report goes there) and reader. */
+  events: { recorder: EventRecorder; reader: EventReader };
   /** The discovery suffix that names endpoints in answers (meta.endpoint: `<svc>.<ns>.<suffix>`); default lb.local. */
   suffix?: string;
 }
@@ -81,6 +86,7 @@ class ApiModule {
         ComponentController,
         AuditController,
         MetricsController,
+        EventController,
         ...OBJECT_CONTROLLERS,
         // The original's routes that answer 501 (routes.ts NOT_IMPLEMENTED_ROUTES).
         NotImplementedController,
@@ -99,6 +105,8 @@ class ApiModule {
         { provide: CA_BUNDLE, useValue: d.tls?.bundle },
         { provide: SERVER_COMPONENTS, useValue: d.components ?? [] },
         { provide: AUDIT_TRAIL, useValue: d.audit?.trail },
+        { provide: EventRecorder, useValue: d.events.recorder },
+        { provide: EventReader, useValue: d.events.reader },
       ],
     };
   }

@@ -19,7 +19,7 @@ describe('audit recorder', () => {
   });
 
   it("records every change, the sensitive reads and refused reads, but never an agent's routine traffic", () => {
-    const routine = [ROUTES.reportNode, ROUTES.reportPods, ROUTES.shipLogs, ROUTES.nodeStream, ROUTES.agentKey] as const;
+    const routine = [ROUTES.reportNode, ROUTES.reportPods, ROUTES.shipLogs, ROUTES.reportEvents, ROUTES.nodeStream, ROUTES.agentKey] as const;
     for (const r of allRoutes()) {
       const rule = (routine as readonly object[]).includes(r) ? 'none' : r.method !== 'GET' ? 'all' : undefined;
       if (rule) expect({ route: `${r.method} ${r.path}`, rule: auditRule(r) }).toEqual({ route: `${r.method} ${r.path}`, rule });

@@ -13,6 +13,7 @@ import {
   DRIVER_KINDS,
   DriverStateSchema,
   EndpointObject,
+  EventSchema,
   ExecRequest,
   ExecResultSchema,
   HealthResult,
@@ -22,6 +23,7 @@ import {
   NamespaceManifest,
   NodeLabelsUpdate,
   NodeRefResult,
+  NodeEvents,
   NodeStatusReport,
   NodeStreamEventSchema,
   RollbackRequest,
@@ -71,6 +73,7 @@ const Pod = named('Pod', wire.PodView);
 const Endpoint = named('Endpoint', EndpointObject);
 const Node = named('Node', wire.NodeView);
 const DriverState = named('DriverState', DriverStateSchema);
+const Event = named('Event', EventSchema);
 // One schema per name: the original's Ingress and Discovery views have one shape.
 const COMPONENT_SCHEMAS = { Ingress: ComponentView, Discovery: ComponentView.describe('a discovery DNS') };
 const Component = (n: keyof typeof COMPONENT_SCHEMAS) => named(n, COMPONENT_SCHEMAS[n]);
@@ -104,6 +107,11 @@ export const LogsQuery = z.object({
   since: z.coerce.number({ error: 'must be unix seconds' }).refine(Number.isFinite, 'must be unix seconds').optional().describe('unix seconds'),
   pod: z.string().optional().describe('one pod of the service'),
   local: z.enum(['true', 'false']).optional().describe("true: this server's share only (what peers ask each other)"),
+});
+
+export const EventQuery = z.object({
+  for: z.string().optional().describe('KIND/NAME: service/NAME (its events and its pods\'), pod/NAME; on /event: node/NAME'),
+  follow: z.enum(['true', 'false']).optional().describe('true: keep the stream open and send each event as it is written (new, or repeated: its count up)'),
 });
 
 export const AuditQuery = z.object({
@@ -273,6 +281,18 @@ export const ROUTES = {
     bodyLimit: 4 * MiB,
     answer: none,
   }),
+  reportEvents: route({
+    method: 'POST',
+    path: '/cluster/node/:node/events',
+    tag: 'agent',
+    summary: "events of the node's own pods (its agent) and of the node itself (its kernel); one about anything else refuses the batch",
+    ...NODE,
+    audit: false,
+    params: nodeParam,
+    body: { ...named('NodeEvents', NodeEvents), invalid: 'invalid events' },
+    bodyLimit: 2 * MiB,
+    answer: none,
+  }),
   nodeStream: route({
     method: 'GET',
     path: '/cluster/node/:node/stream',
@@ -439,6 +459,24 @@ export const ROUTES = {
     body: { ...named('ExecRequest', ExecRequest), invalid: 'invalid exec request' },
     answer: json(named('ExecResult', ExecResultSchema)),
   }),
+  events: route({
+    method: 'GET',
+    path: '/namespace/:ns/event',
+    permission: 'namespace.read',
+    tag: 'event',
+    summary: "a namespace's events (services and pods), oldest first (NDJSON); ?for=service/NAME or pod/NAME; follows with follow=true",
+    query: EventQuery,
+    answer: { ndjson: Event },
+  }),
+  clusterEvents: route({
+    method: 'GET',
+    path: '/event',
+    permission: 'cluster.read',
+    tag: 'event',
+    summary: "the cluster's events (nodes, their drivers), never a namespace's, oldest first (NDJSON); ?for=node/NAME; follows with follow=true",
+    query: EventQuery,
+    answer: { ndjson: Event },
+  }),
   endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', permission: 'namespace.read', tag: 'service', summary: 'service endpoints (ready pod addresses)', answer: list(Endpoint) }),
 
   // the original's components: ingress (run by `lb server`) and discovery (a plugin of each node's agent)
@@ -468,7 +506,7 @@ const DISCOVERY_RUNS =
   "discovery runs as a plugin of every node's agent (discovery.enabled and discovery.plugin in its config) and is reported in its node's status: it does not register; GET /discovery lists where it runs";
 const NO_EXPORTER =
   "there is no exporter component: each node's agent ships its pods' log lines to the API servers' log collector (POST /cluster/node/{node}/logs); read them with `lb logs` (GET /namespace/{ns}/service/{svc}/logs)";
-const NO_EVENTS = 'events are not implemented yet: they come with the watch/events capability (a later issue)';
+const NO_EVENTS = "the original's event stream is not served: read events with GET /namespace/{ns}/event and GET /event (`lb events`, follow=true to follow)";
 const NO_JOBS = 'jobs and tasks are not implemented yet: they come with the Jobs capability (a later issue)';
 
 const unserved = (method: RouteDef['method'], path: string, permission: Permission, tag: string, summary: string, message: string) =>

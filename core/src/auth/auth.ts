@@ -346,7 +346,7 @@ function tokenInfo(t: StoredToken): TokenInfo {
 export function allowed(p: Principal, method: string, path: string): boolean {
   if (isApiCaller(p)) return false;
   if (p.role === 'join') return method === 'POST' && path === '/cluster/join';
-  const m = /^\/cluster\/node\/([^/]+)(\/(status|pod|stream|logs|certificate|agent-key|ref\/(?:secret|config)\/[^/]+\/[^/]+))?$/.exec(path);
+  const m = /^\/cluster\/node\/([^/]+)(\/(status|pod|stream|logs|events|certificate|agent-key|ref\/(?:secret|config)\/[^/]+\/[^/]+))?$/.exec(path);
   if (!m || decodeURIComponent(m[1]) !== p.node) return false;
   const sub = m[3]?.startsWith('ref/') ? 'ref' : m[3];
   if (sub === 'certificate') return method === 'POST';
@@ -354,7 +354,7 @@ export function allowed(p: Principal, method: string, path: string): boolean {
   return (
     ((sub === undefined || sub === 'stream' || sub === 'ref' || sub === 'agent-key') && method === 'GET') ||
     ((sub === 'status' || sub === 'pod') && method === 'PUT') ||
-    (sub === 'logs' && method === 'POST')
+    ((sub === 'logs' || sub === 'events') && method === 'POST')
   );
 }
 

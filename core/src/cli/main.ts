@@ -7,6 +7,7 @@ import { registerApply } from './commands/apply';
 import { registerAudit } from './commands/audit';
 import { registerLogin } from './commands/login';
 import { registerDelete } from './commands/delete';
+import { registerEvents } from './commands/events';
 import { registerExec } from './commands/exec';
 import { registerExport } from './commands/export';
 import { registerGet } from './commands/get';
@@ -123,6 +124,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerExec(program, ctx);
   registerDelete(program, ctx);
   registerRollback(program, ctx);
+  registerEvents(program, ctx);
   registerAudit(program, ctx);
   registerLogin(program, ctx);
   registerExport(program, ctx);

@@ -90,6 +90,10 @@ export class ClusterState {
     return this.store.list<Endpoint>(keys.endpoint(ns));
   }
 
+  async requireNamespace(ns: string): Promise<void> {
+    if (!(await this.store.get(keys.namespace(ns)))) throw notFound(`namespace "${ns}"`);
+  }
+
   private async requireService(ns: string, svc: string): Promise<void> {
     if (!(await this.store.get(keys.service(ns, svc)))) throw notFound(`service "${svc}" in namespace "${ns}"`);
   }
@@ -294,6 +298,14 @@ export class ClusterState {
     if (!bad.length) return;
     const shown = bad.slice(0, 3).map((f) => `${f.field}: ${f.reason}`).join('; ');
     throw new LbError('FORBIDDEN', `${shown}${bad.length > 3 ? ` (+${bad.length - 3} more)` : ''}`, { fields: bad });
+  }
+
+  /** The service of a pod bound to `node` (or that was, until lately), else undefined: what a node may report about. */
+  async serviceOfPodOn(node: string, ns: string, pod: string): Promise<string | undefined> {
+    const p = await this.store.get<Pod>(keys.pod(ns, pod));
+    if (p) return p.meta.node === node ? p.meta.service : undefined;
+    const gone = this.departed.get(`${ns}/${pod}`);
+    return gone && gone.until > Date.now() && gone.node === node ? gone.service : undefined;
   }
 
   /** Pod status from the agent of `node`; reports for pods not bound to it are ignored. */

@@ -159,6 +159,14 @@ export const KernelConfig = z
       .strict()
       .default({ max_bytes: 10 * 1024 * 1024, max_files: 10, max_age: 90 * 86400 })
       .describe('the audit trail: every change and sensitive read through the API'),
+    events: z
+      .object({
+        ttl: z.number().int().min(60).default(3600).describe('seconds an event is kept after it last happened'),
+        max: z.number().int().min(100).default(10_000).describe('events kept at most; the oldest go first'),
+      })
+      .strict()
+      .default({ ttl: 3600, max: 10_000 })
+      .describe('events: what the scheduler, agents, kernels and the controller did or could not do'),
     logs: z
       .object({ retention: z.number().int().min(60).default(7 * 86400).describe('seconds a collected log line is kept') })
       .strict()

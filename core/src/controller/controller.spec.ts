@@ -13,6 +13,7 @@ import { defaultScheduler, type Scheduler } from '../scheduler/scheduler';
 import { SecretBox } from '../state/secret-box';
 import { deployDuration, reconcileDuration, schedulerPlacements } from '../metrics/metrics';
 import { randomBytes } from 'node:crypto';
+import type { EventInput } from '../events/recorder';
 
 const manifest = (replicas: number, cmd = 'a') => ({
   kind: 'Service',
@@ -28,8 +29,13 @@ describe('Controller', () => {
   let ctl: Controller;
   let r: Resources;
   let cluster: ClusterState;
+  /** The events the controller recorded (after each pass committed). */
+  const recorded: EventInput[] = [];
+  const events = { record: (e: EventInput) => void recorded.push(e) };
+  const said = (kind: string) => recorded.filter((e) => e.object.kind === kind).map((e) => `${e.reason}: ${e.message}`);
 
   beforeEach(async () => {
+    recorded.length = 0;
     dir = mkdtempSync(join(tmpdir(), 'lb-ctl-'));
     store = new Store(dir);
     await store.open();
@@ -37,7 +43,7 @@ describe('Controller', () => {
     cluster = new ClusterState(store, 'test');
     await r.createNamespace({ kind: 'Namespace', meta: { name: 'ns' } });
     await cluster.reportNode('n1', nodeReport);
-    ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 60 });
+    ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 60 }, defaultScheduler, events);
     await ctl.start();
   });
 
@@ -119,6 +125,18 @@ describe('Controller', () => {
     // 3 pods of v1, 2 more when scaled to 5, 2 of v2
     expect(schedulerPlacements.labels('placed').value - placedBefore).toBe(7);
     expect(reconcileDuration.labels('service', 'ok').count).toBeGreaterThan(passesBefore);
+    // The versions' story, on the service, from the controller.
+    expect(said('Service')).toEqual([
+      'NewVersion: created v1 (3 replicas)',
+      'ActiveVersion: v1 serves now',
+      'ScaledVersion: scaled v1 from 3 to 5',
+      'ScaledVersion: scaled v1 from 5 to 2',
+      'NewVersion: created v2 (2 replicas)',
+      'ActiveVersion: v2 serves now, replacing v1',
+      'ScaledVersion: scaled v1 from 2 to 0',
+    ]);
+    expect(recorded.filter((e) => e.reason === 'Scheduled')).toHaveLength(3 + 2 + 2);
+    expect(recorded.find((e) => e.reason === 'Scheduled')).toMatchObject({ component: 'scheduler', type: 'normal', object: { kind: 'Pod', namespace: 'ns', service: 'web' } });
   });
 
   it('rolls back to an earlier template as a new version', async () => {
@@ -135,6 +153,7 @@ describe('Controller', () => {
     await until(deps, (d) => d.length === 3, 'v3');
     const v3 = (await deps()).find((d) => d.meta.name === 'v3')!;
     expect(v3.spec.template.containers[0].command).toEqual(['a']);
+    expect(said('Service')).toContain('RolledBack: v3 brings back the template of v1');
     await expect(r.rollback('ns', 'web', { to: 'v9' })).rejects.toThrow(/v9 .*not kept/);
   });
 
@@ -185,6 +204,12 @@ describe('Controller', () => {
     expect(p.meta.node).toBe('');
     expect(p.status.message).toBe('unschedulable: node n1 lacks label zone=b');
     await until(svc, (s) => s.status.state === 'degraded', 'service degraded');
+    expect(recorded.find((e) => e.reason === 'FailedScheduling')).toMatchObject({
+      object: { kind: 'Pod', namespace: 'ns', name: p.meta.name, service: 'web' },
+      type: 'warning',
+      message: 'no node fits: node n1 lacks label zone=b',
+      component: 'scheduler',
+    });
   });
   it('places pods with the scheduler it is given (the SchedulerModule seam)', async () => {
     await ctl.stop();
@@ -209,7 +234,10 @@ describe('Controller node liveness', () => {
     await store.open();
     const cluster = new ClusterState(store, 'test');
     await cluster.reportNode('n1', nodeReport);
-    const ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 0.3, nodeOfflineAfter: 0.8, resyncInterval: 0.1 });
+    const recorded: EventInput[] = [];
+    const ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 0.3, nodeOfflineAfter: 0.8, resyncInterval: 0.1 }, defaultScheduler, {
+      record: (e) => void recorded.push(e),
+    });
     await ctl.start();
     const state = async () => (await cluster.node('n1')).status;
     const until = async (want: string) => {
@@ -223,6 +251,9 @@ describe('Controller node liveness', () => {
       expect(off.online).toBe(false);
       await cluster.reportNode('n1', nodeReport);
       expect((await state()).state).toBe('ready');
+      for (let i = 0; i < 100 && recorded.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(recorded.map((e) => `${e.type} ${e.reason}`)).toEqual(['warning NodeNotReady', 'warning NodeOffline', 'normal NodeReady']);
+      expect(recorded.every((e) => e.object.kind === 'Node' && e.object.name === 'n1' && e.component === 'controller')).toBe(true);
     } finally {
       await ctl.stop();
       await store.close();

@@ -26,6 +26,7 @@ import { PodIndex } from './pod-index';
 import type { Logger } from '../kernel/logger';
 import { since, type HistogramChild } from '../metrics/fast';
 import { deployDuration, onScrape, reconcileDuration, reconcileQueue, schedulerLatency, schedulerPlacements, serverRegistry } from '../metrics/metrics';
+import { NO_EVENTS, type EventInput, type EventSink } from '../events/recorder';
 
 export interface ControllerOptions {
   /** Superseded deployments kept for rollback. */
@@ -62,6 +63,8 @@ export class Controller {
     private readonly opts: ControllerOptions = DEFAULT_CONTROLLER_OPTIONS,
     /** Where pending pods go. */
     private readonly scheduler: Scheduler = defaultScheduler,
+    /** Where the scheduler's, versions' and nodes' events go (written after the pass commits). */
+    private readonly events: EventSink = NO_EVENTS,
   ) {}
 
   private txn<R>(fn: (tx: Txn) => Promise<R>): Promise<R> {
@@ -69,6 +72,17 @@ export class Controller {
   }
 
   private unscrape?: () => void;
+
+  /**
+   * A pass that reports events: they are recorded once it committed, those of its last run only (a
+   * transaction may run more than once), and never awaited.
+   */
+  private async txnWithEvents<R>(fn: (tx: Txn, emitted: EventInput[]) => Promise<R>): Promise<R> {
+    let emitted: EventInput[] = [];
+    const r = await this.txn((tx) => fn(tx, (emitted = [])));
+    for (const e of emitted) this.events.record(e);
+    return r;
+  }
 
   async start(): Promise<void> {
     this.unscrape = onScrape(serverRegistry, () => reconcileQueue.set(this.queue.size));
@@ -107,9 +121,18 @@ export class Controller {
       if (pod) this.enqueue(`svc:${pod.meta.namespace}/${pod.meta.service}`);
     } else if (kind === 'namespace') this.enqueue(`ns:${ns}`);
     else if (kind === 'node' && (!ev.prev || (ev.value as Node | undefined)?.status.state !== (ev.prev as Node).status.state)) {
+      this.nodeCameBack(ev.value as Node | undefined, ev.prev as Node | undefined);
       // A node came, went or changed state: pending pods may now fit.
       this.resyncInBackground();
     }
+  }
+
+  /** A node's first heartbeat, or one after it was not ready or offline (its agent writes them). */
+  private nodeCameBack(n: Node | undefined, prev: Node | undefined): void {
+    if (n?.status.state !== 'ready') return;
+    const object = { kind: 'Node' as const, name: n.meta.name };
+    if (!prev) this.events.record({ object, type: 'normal', reason: 'NodeRegistered', message: `node ${n.meta.name} joined`, component: ORIGIN });
+    else this.events.record({ object, type: 'normal', reason: 'NodeReady', message: `node ${n.meta.name} is ready (it was ${prev.status.state})`, component: ORIGIN });
   }
 
   private readonly resyncs = new Set<Promise<void>>();
@@ -169,7 +192,7 @@ export class Controller {
 
   // ---------------------------------------------------------------- nodes
   private reconcileNodes(): Promise<void> {
-    return this.txn(async (tx) => {
+    return this.txnWithEvents(async (tx, emitted) => {
       const now = Date.now();
       for (const n of await tx.list<Node>(PREFIX.nodes)) {
         const age = (now - Date.parse(n.status.heartbeat)) / 1000;
@@ -178,6 +201,13 @@ export class Controller {
           this.log.warn(`node ${n.meta.name} is ${state} (last heartbeat ${Math.round(age)}s ago)`);
           n.status.state = state;
           n.status.online = state !== 'offline';
+          emitted.push({
+            object: { kind: 'Node', name: n.meta.name },
+            type: state === 'ready' ? 'normal' : 'warning',
+            reason: state === 'offline' ? 'NodeOffline' : state === 'not-ready' ? 'NodeNotReady' : 'NodeReady',
+            message: `node ${n.meta.name} is ${state}: last heartbeat ${Math.round(age)}s ago${state === 'offline' ? '; its pods are placed elsewhere' : ''}`,
+            component: ORIGIN,
+          });
           tx.put(keys.node(n.meta.name), touch(n));
         }
         if (state === 'offline') await this.evict(tx, n.meta.name);
@@ -213,13 +243,15 @@ export class Controller {
   private async reconcileService(ns: string, name: string): Promise<void> {
     // A version that became ready in this pass: observed once the pass is committed (a txn may run again).
     let rolledOut = undefined as Deployment | undefined;
-    await this.txn(async (tx) => {
+    await this.txnWithEvents(async (tx, emitted) => {
       rolledOut = undefined;
       const svc = await tx.get<Service>(keys.service(ns, name));
       const deps = (await tx.list<Deployment>(keys.deployment(ns, name))).sort((a, b) => a.spec.version - b.spec.version);
       // Only this service's pods are read (their names start with it), not every pod of the namespace.
       const pods = (await tx.list<Pod>(podPrefix(ns, name))).filter((p) => p.meta.service === name);
-      const w = new Writer(tx);
+      const w = new Writer(tx, emitted);
+      const versionEvent = (reason: string, message: string) =>
+        emitted.push({ object: { kind: 'Service', namespace: ns, name }, type: 'normal', reason, message, component: ORIGIN });
       // New pods carry the namespace's default request (a container that requests nothing reserves it, as
       // its quota counts it) and its security policy (what the agent requires of the runtime).
       const nsSpec = (await tx.get<Namespace>(keys.namespace(ns)))?.spec;
@@ -237,7 +269,10 @@ export class Controller {
       let latest = deps[deps.length - 1];
       if (!latest || latest.spec.hash !== hash) {
         const version = nextVersion(svc.status.generation, latest);
+        const earlier = deps.find((d) => d.spec.hash === hash);
         latest = newDeployment(svc, version, hash);
+        versionEvent('NewVersion', `created ${latest.meta.name} (${svc.spec.replicas} replica${svc.spec.replicas === 1 ? '' : 's'})`);
+        if (earlier) versionEvent('RolledBack', `${latest.meta.name} brings back the template of ${earlier.meta.name}`);
         deps.push(latest);
         svc.status.generation = version;
         w.put(keys.deployment(ns, name, latest.meta.name), latest, '');
@@ -248,6 +283,7 @@ export class Controller {
       for (const d of deps) {
         const dBefore = stableStringify(d);
         const desired = d === latest || d === active ? svc.spec.replicas : 0;
+        if (d.spec.replicas !== desired) versionEvent('ScaledVersion', `scaled ${d.meta.name} from ${d.spec.replicas} to ${desired}`);
         d.spec.replicas = desired;
         const mine = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
         for (let i = mine.length; i < desired; i++) {
@@ -268,6 +304,7 @@ export class Controller {
       // Blue/green: switch once every pod of the new version is ready; the old one then scales to zero.
       if (latest !== active && latest.status.replicas.ready >= latest.spec.replicas) {
         if (active) this.log.info(`service ${ns}/${name}: switched ${active.meta.name} → ${latest.meta.name}`);
+        versionEvent('ActiveVersion', active ? `${latest.meta.name} serves now, replacing ${active.meta.name}` : `${latest.meta.name} serves now`);
         svc.status.deployment = latest.meta.name;
         rolledOut = latest;
         active = latest;
@@ -335,7 +372,16 @@ export class Controller {
   /** Drops superseded deployments without pods beyond the history limit, oldest first. */
   private pruneHistory(w: Writer, ns: string, name: string, deps: Deployment[], pods: Pod[], active?: Deployment, latest?: Deployment) {
     const old = deps.filter((d) => d !== active && d !== latest && !pods.some((p) => p.meta.deployment === d.meta.name));
-    for (const d of old.slice(0, Math.max(0, old.length - this.opts.history))) w.del(keys.deployment(ns, name, d.meta.name));
+    for (const d of old.slice(0, Math.max(0, old.length - this.opts.history))) {
+      w.del(keys.deployment(ns, name, d.meta.name));
+      w.emitted.push({
+        object: { kind: 'Service', namespace: ns, name },
+        type: 'normal',
+        reason: 'RemovedVersion',
+        message: `removed ${d.meta.name} (beyond the ${this.opts.history} kept for rollback)`,
+        component: ORIGIN,
+      });
+    }
   }
 
   private async nodeNames(tx: Txn): Promise<Set<string>> {
@@ -357,12 +403,15 @@ export class Controller {
       SCHEDULED.latency.observe(since(t));
       ('reason' in r ? SCHEDULED.unschedulable : SCHEDULED.placed).inc();
       if (!('reason' in r) && !('reason' in claim)) for (const v of claim.volumes ?? []) this.leaseVolume(w, v, r.node);
+      const object = { kind: 'Pod' as const, namespace: p.meta.namespace, name: p.meta.name, service: p.meta.service };
       if ('reason' in r) {
         p.status.message = r.reason;
+        w.emitted.push({ object, type: 'warning', reason: 'FailedScheduling', message: r.reason.replace(/^unschedulable: /, 'no node fits: '), component: 'scheduler' });
       } else {
         p.meta.node = r.node;
         p.status.message = '';
         p.status.state = 'provisioning';
+        w.emitted.push({ object, type: 'normal', reason: 'Scheduled', message: `assigned ${p.meta.namespace}/${p.meta.name} to node ${r.node}`, component: 'scheduler' });
       }
       w.put(keys.pod(p.meta.namespace, p.meta.name), p, before);
     }
@@ -411,7 +460,11 @@ const SCHEDULED = { latency: schedulerLatency.labels(), placed: schedulerPlaceme
 /** Writes an object only when it changed, so the controller's own writes settle instead of looping. */
 class Writer {
   readonly deleted = new Set<string>();
-  constructor(private readonly tx: Txn) {}
+  constructor(
+    private readonly tx: Txn,
+    /** Events of the pass, recorded once it committed. */
+    readonly emitted: EventInput[] = [],
+  ) {}
   put<T extends { meta: ObjectMeta }>(key: string, obj: T, before: string, view: (o: T) => string = stableStringify): void {
     if (this.deleted.has(key)) return;
     if (before && before === view(obj)) return;

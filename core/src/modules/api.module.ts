@@ -10,6 +10,7 @@ import type { Logger } from '../kernel/logger';
 import { VERSION } from '../version';
 import { AuditModule, AuditPart } from './audit.module';
 import { AuthModule, AuthPart } from './auth.module';
+import { EventsModule, EventsPart } from './events.module';
 import { LeadershipModule, LeadershipPart } from './leadership.module';
 import { Lifecycle } from './lifecycle';
 import { LogsModule, LogsPart } from './logs.module';
@@ -33,6 +34,7 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
     @Inject(LogsPart) private readonly logs: LogsPart,
     @Inject(LeadershipPart) private readonly leader: LeadershipPart,
     @Inject(AuditPart) private readonly audit: AuditPart,
+    @Inject(EventsPart) private readonly events: EventsPart,
     @Inject(Lifecycle) private readonly lifecycle: Lifecycle,
   ) {}
 
@@ -63,6 +65,7 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
         suffix: this.cfg.discovery.suffix,
         accessLog: this.cfg.log?.format === 'json' || this.cfg.log_level === 'debug',
         audit: { trail: this.audit.trail, server: this.cfg.node.name },
+        events: { recorder: this.events.recorder, reader: this.events.reader },
         ...(tls ? { tls } : {}),
         // The ingress runs in this server when enabled (PluginsModule): GET /ingress shows it.
         components: this.cfg.ingress.enabled ? [{ kind: 'ingress', server: leader.leadership.id, package: this.cfg.ingress.plugin, version: VERSION, since: new Date().toISOString() }] : [],
@@ -86,5 +89,5 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
 }
 
 // Imports list the most dependent module first (see server.module.ts).
-@Module({ imports: [LeadershipModule, LogsModule, AuthModule, TlsModule, AuditModule, StoreModule], providers: [ApiPart], exports: [ApiPart] })
+@Module({ imports: [LeadershipModule, LogsModule, AuthModule, TlsModule, AuditModule, EventsModule, StoreModule], providers: [ApiPart], exports: [ApiPart] })
 export class ApiModule {}

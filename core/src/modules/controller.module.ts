@@ -7,6 +7,7 @@ import { Controller } from '../controller/controller';
 import type { LeaderDuty } from '../ha/leader';
 import type { Logger } from '../kernel/logger';
 import type { Scheduler } from '../scheduler/scheduler';
+import { EventsModule, EventsPart } from './events.module';
 import { SCHEDULER, SchedulerModule } from './scheduler.module';
 import { StoreModule, StorePart } from './store.module';
 import { CONFIG, LOGGER } from './tokens';
@@ -18,6 +19,7 @@ export class ControllerDuty {
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(StorePart) private readonly state: StorePart,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(EventsPart) private readonly events: EventsPart,
   ) {}
 
   /** A new controller (with the scheduler and node liveness) for one term of leadership. */
@@ -28,10 +30,11 @@ export class ControllerDuty {
       this.log.child('controller'),
       { history: c.history, nodeNotReadyAfter: c.node_not_ready_after, nodeOfflineAfter: c.node_offline_after, resyncInterval: c.resync },
       this.scheduler,
+      this.events.recorder,
     );
     return { start: () => controller.start(), stop: () => controller.stop() };
   }
 }
 
-@Module({ imports: [SchedulerModule, StoreModule], providers: [ControllerDuty], exports: [ControllerDuty] })
+@Module({ imports: [SchedulerModule, EventsModule, StoreModule], providers: [ControllerDuty], exports: [ControllerDuty] })
 export class ControllerModule {}

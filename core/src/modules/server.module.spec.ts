@@ -50,8 +50,9 @@ const NEEDS: Record<string, string[]> = {
   leadership: ['store'],
   'log store': ['kernel'],
   'audit trail': ['store'],
-  api: ['store', 'tls', 'auth', 'log store', 'leadership', 'audit trail'],
-  'controller (on the leader)': ['leadership', 'api'],
+  events: ['store'],
+  api: ['store', 'tls', 'auth', 'log store', 'leadership', 'audit trail', 'events'],
+  'controller (on the leader)': ['leadership', 'api', 'events'],
 };
 function expectDependencyOrder(started: string[]): void {
   for (const [part, needs] of Object.entries(NEEDS)) {
@@ -71,7 +72,7 @@ describe('lb server as a module graph', () => {
     const server = await runServer(cfg, log);
     try {
       const up = trace('started');
-      expect([...up].sort()).toEqual(['api', 'audit trail', 'auth', 'controller (on the leader)', 'kernel', 'leadership', 'log store', 'store', 'tls']);
+      expect([...up].sort()).toEqual(['api', 'audit trail', 'auth', 'controller (on the leader)', 'events', 'kernel', 'leadership', 'log store', 'store', 'tls']);
       expectDependencyOrder(up);
       expect(up.at(-1)).toBe('controller (on the leader)'); // live work starts once everything is open
       expect(server.url).toBe(`https://127.0.0.1:${port}`);
@@ -95,7 +96,7 @@ describe('lb server as a module graph', () => {
       await new Promise((r) => taken.close(r));
     }
     const up = trace('started');
-    expect([...up].sort()).toEqual(['audit trail', 'auth', 'kernel', 'leadership', 'log store', 'store', 'tls']);
+    expect([...up].sort()).toEqual(['audit trail', 'auth', 'events', 'kernel', 'leadership', 'log store', 'store', 'tls']);
     expectDependencyOrder(up);
     expect(trace('stopped')).toEqual(reversedStoppable(up));
     expect(trace('stopped')).toEqual(expect.arrayContaining(['log store', 'store', 'kernel']));

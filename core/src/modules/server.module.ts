@@ -1,7 +1,7 @@
 // `lb server` as a module graph. Nest starts a module after the modules it imports, and on shutdown
 // stops it before them. Two phases each way:
 //   start: onModuleInit opens: the kernel (global, first), the store, then TLS, auth, leadership (made,
-//          not campaigning) and the log store, each after what it imports; the API (listening); the
+//          not campaigning), the event recorder and the log store, each after what it imports; the API (listening); the
 //          local node's name reserved.
 //          onApplicationBootstrap goes live: the controller on the leader, the local agent (registered
 //          with the node gateway once it runs), the ingress.

@@ -19,6 +19,8 @@ import { Resources } from '../state/resources';
 import { SecretBox } from '../state/secret-box';
 import { Store } from '../store/store';
 import { FileTrail } from '../audit/file-trail';
+import { EventReader } from '../events/reader';
+import { EventRecorder } from '../events/recorder';
 
 export interface ApiFixture {
   url: string;
@@ -26,6 +28,8 @@ export interface ApiFixture {
   store: Store;
   auth: Auth;
   cluster: ClusterState;
+  /** The event recorder (what nodes report lands here, written on flush()). */
+  events: EventRecorder;
   /** The log collector's store (what agents ship lands here). */
   logStore: LogStore;
   app: INestApplication;
@@ -46,6 +50,7 @@ export async function startApiFixture(version = 'test', log: Logger = createLogg
   await trail.open();
   const auth = new Auth(store, adminToken, SecretBox.withKey(randomBytes(32)));
   const cluster = new ClusterState(store, version);
+  const recorder = new EventRecorder(store, { ttl: 3600, max: 10_000 });
   const gateway = new NodeGateway(store, auth);
   const leadership: Leadership = {
     id: 'test',
@@ -68,6 +73,7 @@ export async function startApiFixture(version = 'test', log: Logger = createLogg
     version,
     leadership,
     audit: { trail, server: 'test' },
+    events: { recorder, reader: new EventReader(store) },
   });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
@@ -78,10 +84,12 @@ export async function startApiFixture(version = 'test', log: Logger = createLogg
     auth,
     cluster,
     logStore,
+    events: recorder,
     app,
     registerAgent: (node, agent) => gateway.register(node, agent),
     close: async () => {
       await app.close();
+      await recorder.close();
       await trail.close();
       await logStore.close();
       await store.close();

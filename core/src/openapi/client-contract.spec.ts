@@ -77,6 +77,8 @@ const CLIENT_ROUTES = {
   reportPods: [ROUTES.reportPods],
   watchNode: [ROUTES.nodeStream],
   audit: [ROUTES.audit],
+  events: [ROUTES.events, ROUTES.clusterEvents],
+  reportEvents: [ROUTES.reportEvents],
 } satisfies Record<ClientMethod, readonly RouteDef[]>;
 
 type Agreement = { [K in ClientMethod]: Same<Returned<LbClient[K]>, Answer<(typeof CLIENT_ROUTES)[K][number]>> };
@@ -262,6 +264,16 @@ describe('the SDK client and the OpenAPI document', () => {
     await node.nodeRef('n2', 'secret', ns, 'db');
     await node.shipLogs('n2', [{ namespace: ns, service: 'web', pod: 'web-a', container: 'c', node: 'n2', stream: 'stdout', time: new Date().toISOString(), line: 'hello' }]);
     await node.reportPods('n2', [{ namespace: ns, name: 'web-a', status: { state: 'ready', running: true, message: '', network: { host_ip: '10.0.0.2', pod_ip: '10.210.0.5' }, containers: [] } }]);
+    await node.reportEvents('n2', [
+      { component: 'agent', object: { kind: 'Pod', namespace: ns, name: 'web-a' }, type: 'normal', reason: 'Started', message: 'started container c' },
+      { component: 'kernel', object: { kind: 'Node', name: 'n2' }, type: 'warning', reason: 'DriverFailed', message: 'csi driver x: gone', time: new Date().toISOString() },
+    ]);
+    await f.events.flush();
+    const nsEvents: unknown[] = [];
+    for await (const e of admin.events({ namespace: ns, for: 'pod/web-a' })) nsEvents.push(e);
+    const clusterEvents: unknown[] = [];
+    for await (const e of admin.events({ for: 'node/n2' })) clusterEvents.push(e);
+    expect([nsEvents.length, clusterEvents.length]).toEqual([1, 1]);
     const events: unknown[] = [];
     const ctl = new AbortController();
     for await (const ev of node.watchNode('n2', ctl.signal)) {
@@ -291,7 +303,7 @@ describe('the SDK client and the OpenAPI document', () => {
     // The node stream's lines as the client yields them (not encoded: only agents read it); the logs as sent.
     const sentLines = recorded.find((r) => r.path === `/namespace/${ns}/service/web/logs`)?.lines ?? [];
     expect(sentLines).toHaveLength(1);
-    expect([...lineProblems('/cluster/node/n2/stream', events), ...lineProblems(`/namespace/${ns}/service/web/logs`, sentLines), ...lineProblems('/audit', audit)]).toEqual([]);
+    expect([...lineProblems('/cluster/node/n2/stream', events), ...lineProblems(`/namespace/${ns}/service/web/logs`, sentLines), ...lineProblems('/audit', audit), ...lineProblems(`/namespace/${ns}/event`, nsEvents), ...lineProblems('/event', clusterEvents)]).toEqual([]);
     // Each method called only its own routes.
     const mismatched = recorded.filter((r) => {
       const routes = CLIENT_ROUTES[r.client as ClientMethod] as readonly RouteDef[];

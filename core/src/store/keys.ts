@@ -11,6 +11,8 @@ export const keys = {
   credential: (node = '') => `credential/${node}`,
   /** The cluster CA (its key sealed). */
   ca: () => 'pki/ca',
+  /** Events of a namespace's objects; the cluster's (nodes) under CLUSTER_EVENTS. Written by events/recorder.ts only. */
+  event: (ns: string, name = '') => `event/${ns}/${name}`,
   object: (kind: 'secret' | 'config' | 'volume' | 'route', ns: string, name = '') => `${kind}/${ns}/${name}`,
 };
 
@@ -29,7 +31,11 @@ export const PREFIX = {
   configs: 'config/',
   volumes: 'volume/',
   routes: 'route/',
+  events: 'event/',
 } as const;
+
+/** The namespace segment of the cluster's events (never a namespace's name: those are DNS labels). */
+export const CLUSTER_EVENTS = '-';
 
 /** The parts of a key: its kind (the first segment, as in PREFIX), then namespace and name (or name alone). */
 export function splitKey(key: string): { kind: string; ns: string; name: string } {

@@ -6,6 +6,7 @@ import { namesOf, tableOf, type Listing } from '../columns';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
 import { resolveKind, type CliKind } from '../kinds';
 import { outputFormat, renderJson, renderTable, renderYaml } from '../output';
+import { eventsTable, recentEvents } from './events';
 
 export interface GetOptions {
   namespace: string;
@@ -130,8 +131,22 @@ const INSPECT_FORMATS = ['yaml', 'json'] as const;
 export async function runInspect(ctx: CliContext, kindWord: string, name: string | undefined, opts: GetOptions): Promise<void> {
   const kind = resolveKind(kindWord);
   const format = outputFormat(opts.output, INSPECT_FORMATS);
-  const obj = await fetchOne(ctx.client(), kind, opts.namespace, name, opts.service);
-  ctx.io.stdout.write(format === 'json' ? JSON.stringify(obj, null, 2) + '\n' : renderYaml(obj));
+  const client = ctx.client();
+  const obj = await fetchOne(client, kind, opts.namespace, name, opts.service);
+  if (format === 'json') {
+    ctx.io.stdout.write(JSON.stringify(obj, null, 2) + '\n');
+    return;
+  }
+  ctx.io.stdout.write(renderYaml(obj));
+  // A service or pod ends with its recent events (a service's include its pods'), as YAML comments:
+  // the output stays YAML.
+  if ((kind === 'service' || kind === 'pod') && name) {
+    const block = await recentEvents(client, opts.namespace, kind, name).then(
+      (events) => (events.length ? eventsTable(events) : '<none>\n'),
+      (e: Error) => `<cannot be read: ${e.message}>\n`,
+    );
+    ctx.io.stdout.write(`# events:\n${block.replace(/^(?=.)/gm, '#   ')}`);
+  }
 }
 
 export function registerGet(program: Command, ctx: CliContext): void {
@@ -147,7 +162,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
 
   program
     .command('inspect')
-    .description('show one object in full, as YAML')
+    .description('show one object in full, as YAML; a service or pod ends with its recent events')
     .argument('<kind>', 'kind of the object')
     .argument('[name]', 'its name (deployments: SERVICE/vN)')
     .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
