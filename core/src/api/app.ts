@@ -36,6 +36,10 @@ import type { Leadership } from '../ha/leader';
 import { LeaderController, LEADERSHIP } from '../ha/leader.controller';
 import type { ClusterTls } from '../tls/cluster-tls';
 import type { ServerComponent } from '../cluster/components';
+import { WatchController } from './controllers/watch.controller';
+import { WatchTickets } from './watch/tickets';
+import { watchViews } from './watch/views';
+import { watchMiddleware } from './watch/watch';
 
 export interface ApiDeps {
   store: Store;
@@ -62,7 +66,7 @@ export interface ApiDeps {
 
 @Module({})
 class ApiModule {
-  static with(d: ApiDeps): DynamicModule {
+  static with(d: ApiDeps, tickets: WatchTickets): DynamicModule {
     return {
       module: ApiModule,
       // Every route is declared in routes.ts; the controllers register their handlers from it.
@@ -76,6 +80,7 @@ class ApiModule {
         ClusterController,
         ComponentController,
         AuditController,
+        WatchController,
         ...OBJECT_CONTROLLERS,
         // The original's routes that answer 501 (routes.ts NOT_IMPLEMENTED_ROUTES).
         NotImplementedController,
@@ -94,6 +99,7 @@ class ApiModule {
         { provide: CA_BUNDLE, useValue: d.tls?.bundle },
         { provide: SERVER_COMPONENTS, useValue: d.components ?? [] },
         { provide: AUDIT_TRAIL, useValue: d.audit?.trail },
+        { provide: WatchTickets, useValue: tickets },
       ],
     };
   }
@@ -103,13 +109,17 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   // Over TLS a client certificate is asked for, never required: the admin and the CLI have none; a
   // node's is checked against its credential (Auth.authenticate).
   const httpsOptions = d.tls && { key: d.tls.server.key, cert: d.tls.server.cert, ca: d.tls.caCert, requestCert: true, rejectUnauthorized: false };
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
+  const tickets = new WatchTickets();
+  const wireCtx = { ...wire.DEFAULT_WIRE_CONTEXT, ...(d.suffix ? { suffix: d.suffix } : {}) };
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d, tickets), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
   // The recorder goes first so that it sees the bearer check's refusals; it reads no query (tokens).
   if (d.audit) app.use(auditMiddleware(d.audit.trail, d.audit.server));
-  app.use(authMiddleware(d.auth));
+  app.use(authMiddleware(d.auth, tickets));
+  // ?watch=true on a list route: answered here, from the route table, before any controller.
+  app.use(watchMiddleware({ store: d.store, views: watchViews(d.resources, d.cluster), wire: wireCtx }));
   app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing
   app.useGlobalFilters(new ErrorFilter(d.log));
-  app.useGlobalInterceptors(new WireInterceptor({ ...wire.DEFAULT_WIRE_CONTEXT, ...(d.suffix ? { suffix: d.suffix } : {}) }));
+  app.useGlobalInterceptors(new WireInterceptor(wireCtx));
   app.disable('x-powered-by');
   serveDocs(app, buildOpenApi(d.version));
   return app;

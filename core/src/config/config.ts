@@ -153,6 +153,11 @@ export const KernelConfig = z
       .strict()
       .default({ max_bytes: 10 * 1024 * 1024, max_files: 10, max_age: 90 * 86400 })
       .describe('the audit trail: every change and sensitive read through the API'),
+    watch: z
+      .object({ change_log: z.number().int().min(10).max(1_000_000).default(10_000).describe('changes each server keeps in memory for watches to resume from (older revisions get 410 RESYNC)') })
+      .strict()
+      .default({ change_log: 10_000 })
+      .describe('`?watch=true` on list routes'),
     logs: z
       .object({ retention: z.number().int().min(60).default(7 * 86400).describe('seconds a collected log line is kept') })
       .strict()
