@@ -154,6 +154,11 @@ describe('watch', () => {
     expect((await s.fetch(`/namespace/${ns}/service?watch=true&ticket=${ticket}`, { headers: { accept: 'text/event-stream' } })).status).toBe(401);
     const other = await s.client.watchTicket();
     expect((await s.fetch(`/namespace/${ns}/service?ticket=${other.ticket}`)).status).toBe(401);
+    // A ticket asked for one list watches that one only.
+    const bound = await s.client.watchTicket(`/namespace/${ns}/config`);
+    const elsewhere = await s.fetch(`/namespace/${ns}/service?watch=true&ticket=${bound.ticket}`, { headers: { accept: 'text/event-stream' } });
+    expect(elsewhere.status).toBe(401);
+    expect(await elsewhere.text()).toContain(`opens a watch of /namespace/${ns}/config only`);
     const scoped = await new LbClient({ server: s.url, token: deployer }).watchTicket();
     expect((await s.fetch(`/namespace/${B}/service?watch=true&ticket=${scoped.ticket}`, { headers: { accept: 'text/event-stream' } })).status).toBe(403);
   });

@@ -483,9 +483,9 @@ export class LbClient {
     return this.request<void>('PUT', `/cluster/node/${enc(node)}/pod`, { pods });
   }
   // ------------------------------------------------------------ watches
-  /** A ticket that opens one watch within 60 s on this server, for clients that cannot send headers (EventSource). */
-  watchTicket() {
-    return this.request<{ ticket: string; expires: string }>('POST', '/watch/ticket');
+  /** A ticket that opens one watch (of path only, when given) within 60 s on this server, for clients that cannot send headers (EventSource). */
+  watchTicket(path?: string) {
+    return this.request<{ ticket: string; expires: string }>('POST', '/watch/ticket', path === undefined ? {} : { path });
   }
 
   /**

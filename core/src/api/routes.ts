@@ -123,6 +123,9 @@ const ofSvc = (p: Params) => ({ key: keys.service(p.ns, p.svc), what: `service "
 const watched = (item: Named, prefix: WatchDef['prefix'], more: Omit<WatchDef, 'item' | 'prefix'> = {}): WatchDef => ({ item, prefix, ...more });
 const TokenInfo = named('TokenInfo', TokenInfoSchema);
 
+export const WatchTicketRequest = z
+  .object({ path: z.string().startsWith('/', 'must be a list route path such as /namespace/demo/service').max(1024).optional().describe('the one list route the ticket may watch (default: any)') })
+  .strict();
 const WatchTicketSchema = z
   .object({
     ticket: z.string().describe('send as ?ticket= on one watch request; it works once'),
@@ -459,6 +462,7 @@ export const ROUTES = {
     summary:
       "a ticket that opens one watch (GET <list>?watch=true&ticket=…) within 60 s, as this token (its role and namespaces), on this server: for a client that cannot send headers (a browser's EventSource), since a bearer token never goes into a URL",
     status: 201,
+    body: { ...named('WatchTicketRequest', WatchTicketRequest), invalid: 'invalid watch ticket request' },
     answer: json(named('WatchTicket', WatchTicketSchema)),
   }),
 
