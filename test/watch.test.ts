@@ -51,7 +51,9 @@ describe('watch', () => {
   }
   const until = <T>(events: WatchEvent<T>[], ok: (evs: WatchEvent<T>[]) => boolean, what: string) =>
     waitFor(async () => events, ok, what, 15_000);
-  const names = (evs: WatchEvent<{ meta: { name: string } }>[]) => evs.map((e) => `${e.type} ${e.object?.meta.name ?? ''}`.trim());
+  /** The changes (SYNCED, which follows each commit, left out). */
+  const changes = <T>(evs: WatchEvent<T>[]) => evs.filter((e) => e.type !== 'SYNCED');
+  const names = (evs: WatchEvent<{ meta: { name: string } }>[]) => changes(evs).map((e) => `${e.type} ${e.object?.meta.name ?? ''}`.trim());
 
   it('a client that goes away and resumes from its revision sees every change made meanwhile exactly once, in order', async () => {
     const ns = A;
@@ -60,10 +62,11 @@ describe('watch', () => {
     const first = collect(s.client.watch(`/namespace/${ns}/config`, wire.decodeConfig, { signal: ctl.signal }), ctl);
     await until(first.events, (e) => e.some((x) => x.type === 'SYNCED'), 'SYNCED');
     await s.client.create('config', ns, config('c0'));
-    await until(first.events, (e) => e.length === 3, 'the change while connected');
+    await until(first.events, (e) => e.length === 4, 'the change while connected');
     await first.stop();
-    expect(names(first.events)).toEqual(['ADDED before', 'SYNCED', 'ADDED c0']);
-    const last = first.events[2].revision;
+    expect(first.events.map((e) => e.type)).toEqual(['ADDED', 'SYNCED', 'ADDED', 'SYNCED']);
+    expect(names(first.events)).toEqual(['ADDED before', 'ADDED c0']);
+    const last = first.events[3].revision;
 
     // While it is away: creates, replaces, deletes, and one apply that changes three objects in one commit.
     for (const n of ['c1', 'c2', 'c3']) await s.client.create('config', ns, config(n));
@@ -75,12 +78,12 @@ describe('watch', () => {
 
     const ctl2 = new AbortController();
     const resumed = collect(s.client.watch(`/namespace/${ns}/config`, wire.decodeConfig, { signal: ctl2.signal, revision: last }), ctl2);
-    await until(resumed.events, (e) => e.length >= expected.length, 'the changes made meanwhile');
+    await until(resumed.events, (e) => changes(e).length >= expected.length, 'the changes made meanwhile');
     await s.client.create('config', ns, config('after'));
-    await until(resumed.events, (e) => e.length >= expected.length + 1, 'a live change after them');
+    await until(resumed.events, (e) => changes(e).length >= expected.length + 1, 'a live change after them');
     await resumed.stop();
     expect(names(resumed.events)).toEqual([...expected, 'ADDED after']);
-    const revs = resumed.events.map((e) => e.revision);
+    const revs = changes(resumed.events).map((e) => e.revision);
     expect(revs[0]).toBeGreaterThan(last);
     expect(revs).toEqual([...revs].sort((a, b) => a - b));
     // The apply's three changes share one revision.
@@ -90,17 +93,19 @@ describe('watch', () => {
     expect(raw.headers.get('content-type')).toContain('application/x-ndjson');
     const reader = raw.body!.getReader();
     let text = '';
-    while (text.split('\n').filter(Boolean).length < 4) text += new TextDecoder().decode((await reader.read()).value);
+    while (text.split('\n').filter(Boolean).length < 6) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
     const lines = text
       .split('\n')
       .filter(Boolean)
-      .map((l) => JSON.parse(l) as { type: string; revision: number; object: { meta: { name: string } } });
-    expect(lines.slice(0, 4).map((l) => [l.type, l.object.meta.name, l.revision])).toEqual([
+      .map((l) => JSON.parse(l) as { type: string; revision: number; object?: { meta: { name: string } } });
+    expect(lines.slice(0, 6).map((l) => [l.type, l.object?.meta.name, l.revision])).toEqual([
       ['ADDED', 'm1', revs[5]],
       ['ADDED', 'm2', revs[5]],
       ['MODIFIED', 'c3', revs[5]],
+      ['SYNCED', undefined, revs[5]],
       ['DELETED', 'c0', revs[8]],
+      ['SYNCED', undefined, revs[8]],
     ]);
   });
 
@@ -148,7 +153,7 @@ describe('watch', () => {
     };
     await read(() => text.includes('"SYNCED"'));
     await s.client.createService(ns, idle('sse'));
-    await read(() => /data: \{"type":"ADDED".*"name":"sse"[^\n]*\n\nid: \d+\n\n/.test(text));
+    await read(() => /data: \{"type":"ADDED".*"name":"sse"[^\n]*\n\ndata: \{"type":"SYNCED","revision":(\d+)\}\nid: \1\n\n/.test(text));
     ctl.abort();
     // Once only, for watches only, and as its caller: a deployer's ticket does not open another namespace.
     expect((await s.fetch(`/namespace/${ns}/service?watch=true&ticket=${ticket}`, { headers: { accept: 'text/event-stream' } })).status).toBe(401);
@@ -175,9 +180,11 @@ describe('watch', () => {
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: C } });
     await s.client.request('PUT', `/namespace/${B}`, { kind: 'Namespace', meta: { name: B, labels: { changed: 'yes' } } });
     await s.client.request('PUT', `/namespace/${A}`, { kind: 'Namespace', meta: { name: A, labels: { changed: 'yes' } } });
-    await until(w.events, (e) => e.some((x) => x.type === 'MODIFIED'), 'the change of its own namespace');
+    await until(w.events, (e) => e.filter((x) => x.type === 'SYNCED').length >= 2, 'the change of its own namespace');
     await w.stop();
-    expect(names(w.events)).toEqual([`ADDED ${A}`, 'SYNCED', `MODIFIED ${A}`]);
+    expect(names(w.events)).toEqual([`ADDED ${A}`, `MODIFIED ${A}`]);
+    // Nothing at all of the others' changes: not even a SYNCED of their revisions.
+    expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'SYNCED', 'MODIFIED', 'SYNCED']);
 
     // Revoking the token ends its open watches.
     const open = await s.fetch(`/namespace/${A}/config?watch=true`, { headers: { authorization: `Bearer ${deployer}` } });
@@ -208,4 +215,26 @@ describe('watch', () => {
     }
     expect(await exited).toBe(0);
   });
+
+  it('the SDK resumes by itself when the connection drops (the server restarts), and sees each change once', async () => {
+    const ns = uniq('wr');
+    await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
+    const retries: string[] = [];
+    const ctl = new AbortController();
+    const w = collect(
+      s.client.watch(`/namespace/${ns}/config`, wire.decodeConfig, { signal: ctl.signal, retries: 30, retryDelayMs: 100, onRetry: (n, e) => retries.push(`${n}: ${e.message}`) }),
+      ctl,
+    );
+    await until(w.events, (e) => e.some((x) => x.type === 'SYNCED'), 'SYNCED');
+    await s.client.create('config', ns, config('x1'));
+    await until(w.events, (e) => changes(e).length === 1, 'x1');
+    await s.stop();
+    await s.launch();
+    await s.client.create('config', ns, config('x2'));
+    await s.client.create('config', ns, config('x3'));
+    await until(w.events, (e) => changes(e).length >= 3, 'the changes after the restart');
+    await w.stop();
+    expect(names(w.events)).toEqual(['ADDED x1', 'ADDED x2', 'ADDED x3']);
+    expect(retries.length).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -19,6 +19,8 @@ describe('WatchCursor', () => {
     // The server sends everything after 6 again: b is a repeat, c and 8 are new.
     expect([ev('ADDED', 7, 'b'), ev('MODIFIED', 7, 'c'), ev('DELETED', 8, 'a')].map((e) => c.accept(e))).toEqual([false, true, true]);
     expect(c.resumeFrom).toBe(7);
+    c.accept(ev('SYNCED', 8));
+    expect(c.resumeFrom).toBe(8);
   });
 
   it('forgets everything on RESYNC', () => {

@@ -1,14 +1,15 @@
 // A watch's events (`?watch=true` on a list route) and where a watching client stands, so that a
-// reconnect resumes exactly: every change once, none twice. Several changes of one commit share its
-// revision, and a connection may drop between them: the cursor resumes from the last revision it knows
-// it saw whole, and skips the objects it already saw of the one after.
+// reconnect resumes exactly: every change once, none twice. The server sends SYNCED after each commit's
+// changes (several changes of one commit share its revision); a connection may drop between them: the
+// cursor resumes from the last revision it knows it saw whole, and skips the objects it already saw of
+// the one after.
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'SYNCED' | 'RESYNC';
 
 export interface WatchEvent<T = unknown> {
   /**
-   * ADDED, MODIFIED, DELETED: a change (DELETED carries the object as it was); SYNCED: the current
-   * items were all sent; RESYNC: the watch starts over (its revision was too old, or it dropped before
+   * ADDED, MODIFIED, DELETED: a change (DELETED carries the object as it was); SYNCED: everything up
+   * to revision was sent (the current items, then each commit's changes); RESYNC: the watch starts over (its revision was too old, or it dropped before
    * SYNCED): forget what it showed, the current items follow as ADDED.
    */
   type: WatchEventType;

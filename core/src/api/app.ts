@@ -39,7 +39,7 @@ import type { ServerComponent } from '../cluster/components';
 import { WatchController } from './controllers/watch.controller';
 import { WatchTickets } from './watch/tickets';
 import { watchViews } from './watch/views';
-import { watchMiddleware } from './watch/watch';
+import { OpenWatches, watchMiddleware } from './watch/watch';
 
 export interface ApiDeps {
   store: Store;
@@ -66,7 +66,7 @@ export interface ApiDeps {
 
 @Module({})
 class ApiModule {
-  static with(d: ApiDeps, tickets: WatchTickets): DynamicModule {
+  static with(d: ApiDeps, tickets: WatchTickets, watches: OpenWatches): DynamicModule {
     return {
       module: ApiModule,
       // Every route is declared in routes.ts; the controllers register their handlers from it.
@@ -100,6 +100,7 @@ class ApiModule {
         { provide: SERVER_COMPONENTS, useValue: d.components ?? [] },
         { provide: AUDIT_TRAIL, useValue: d.audit?.trail },
         { provide: WatchTickets, useValue: tickets },
+        { provide: OpenWatches, useValue: watches },
       ],
     };
   }
@@ -110,13 +111,14 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   // node's is checked against its credential (Auth.authenticate).
   const httpsOptions = d.tls && { key: d.tls.server.key, cert: d.tls.server.cert, ca: d.tls.caCert, requestCert: true, rejectUnauthorized: false };
   const tickets = new WatchTickets();
+  const watches = new OpenWatches();
   const wireCtx = { ...wire.DEFAULT_WIRE_CONTEXT, ...(d.suffix ? { suffix: d.suffix } : {}) };
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d, tickets), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d, tickets, watches), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
   // The recorder goes first so that it sees the bearer check's refusals; it reads no query (tokens).
   if (d.audit) app.use(auditMiddleware(d.audit.trail, d.audit.server));
   app.use(authMiddleware(d.auth, tickets));
   // ?watch=true on a list route: answered here, from the route table, before any controller.
-  app.use(watchMiddleware({ store: d.store, views: watchViews(d.resources, d.cluster), wire: wireCtx }));
+  app.use(watchMiddleware({ store: d.store, views: watchViews(d.resources, d.cluster), wire: wireCtx, open: watches }));
   app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing
   app.useGlobalFilters(new ErrorFilter(d.log));
   app.useGlobalInterceptors(new WireInterceptor(wireCtx));

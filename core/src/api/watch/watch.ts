@@ -1,17 +1,18 @@
 // `?watch=true` on every list route that declares a watch (routes.ts WatchDef): one implementation,
 // driven by the route table. The answer is a stream of events, one JSON object each:
 //   {type: "ADDED" | "MODIFIED" | "DELETED", revision, object}   object in the list's wire format
-//   {type: "SYNCED", revision}   after the current items (a watch without revision): caught up
+//   {type: "SYNCED", revision}   everything up to revision was sent: after the current items, and
+//                                after each commit's changes (several changes of one commit share its
+//                                revision), so a client knows what it may resume from
 // Without `revision` the stream starts with the current items as ADDED (all at the revision they were
 // read at), then SYNCED, then every change after it. With `revision=N` it sends every change after N:
-// a client that resumes with the revision of the last change it saw misses none and sees none twice
-// (several changes of one commit share a revision: resume from the one before and skip what was seen,
-// as the SDK's watch does, or use SSE, whose ids mark whole commits). A revision older than the
+// a client that resumes from the revision of the last SYNCED it got misses none and sees none twice
+// (cut off inside a commit, it skips the objects of it that it saw, as the SDK's watch does). A revision older than the
 // server's change log keeps (store/change-log.ts) is answered 410 RESYNC (NDJSON) or with one RESYNC
 // event (SSE, whose client cannot read an error status): list again, i.e. watch without revision.
 // Formats: NDJSON (application/x-ndjson; a blank line every 15 s keeps it alive), or Server-Sent
-// Events when the request accepts text/event-stream (data: the event; id: the revision, once a
-// commit's changes are all sent, so that EventSource's Last-Event-ID resumes right).
+// Events when the request accepts text/event-stream (data: the event; the SYNCED ones carry the
+// revision as id, so that EventSource's Last-Event-ID resumes right).
 // A watch shows what the list would: the route's permission and scope were checked by the bearer
 // check (api/auth.ts); on a route without :ns (the namespace list) a token limited to namespaces sees
 // its namespaces' objects only. A watch ends when its token is revoked or expires (a made token; the
@@ -40,8 +41,22 @@ export interface WatchEvent {
   object?: unknown;
 }
 
+/** The open watch streams, ended when the server shuts down (they would hold its close up). */
+export class OpenWatches {
+  private readonly ends = new Set<() => void>();
+  add(end: () => void): () => void {
+    this.ends.add(end);
+    return () => this.ends.delete(end);
+  }
+  /** Nest calls this on app.close(), before the HTTP server waits for its connections. */
+  beforeApplicationShutdown(): void {
+    for (const end of [...this.ends]) end();
+  }
+}
+
 export interface WatchDeps {
   store: Store;
+  open?: OpenWatches;
   views: (item: string) => WatchView;
   wire: wire.WireContext;
   keepaliveMs?: number;
@@ -121,7 +136,7 @@ async function serve(d: WatchDeps, req: AuthedRequest, res: Response, w: WatchDe
   const out = new Sink(res, sse);
 
   // Changes are sent one at a time in order (a view may read the store); each commit's count of
-  // queued changes tells SSE when a revision is complete.
+  // queued changes tells when all of it was sent (SYNCED).
   let chain: Promise<void> = Promise.resolve();
   let queued = 0;
   const pendingAt = new Map<number, number>();
@@ -148,7 +163,7 @@ async function serve(d: WatchDeps, req: AuthedRequest, res: Response, w: WatchDe
       if (left > 0) pendingAt.set(ev.revision, left);
       else {
         pendingAt.delete(ev.revision);
-        if (sentAt.delete(ev.revision)) out.complete(ev.revision);
+        if (sentAt.delete(ev.revision)) out.synced(ev.revision);
       }
     });
   };
@@ -167,8 +182,7 @@ async function serve(d: WatchDeps, req: AuthedRequest, res: Response, w: WatchDe
       const items = snap.entries.filter(([k, o]) => visible(k, o));
       enqueue(async () => {
         for (const [, o] of items) out.send({ type: 'ADDED', revision: snap.revision, object: await encode(o) });
-        out.send({ type: 'SYNCED', revision: snap.revision });
-        out.complete(snap.revision);
+        out.synced(snap.revision);
       });
       const sub = d.store.changesSince(prefix, snap.revision, onChange);
       if ('gone' in sub) throw new LbError('INTERNAL', 'the change log moved past a revision it kept');
@@ -187,6 +201,7 @@ async function serve(d: WatchDeps, req: AuthedRequest, res: Response, w: WatchDe
     out.start();
   }
   if (stop) onClose(stop);
+  if (d.open) onClose(d.open.add(() => out.close()));
   const keepalive = setInterval(() => out.keepalive(), d.keepaliveMs ?? KEEPALIVE_MS);
   onClose(() => clearInterval(keepalive));
   if (p.token !== undefined) onClose(await guardToken(d.store, p.token, () => out.error(new LbError('UNAUTHORIZED', 'the watch token was revoked or expired'))));
@@ -225,15 +240,15 @@ class Sink {
     return this.res.destroyed || this.res.writableEnded;
   }
 
-  send(ev: WatchEvent): void {
+  send(ev: WatchEvent, id?: number): void {
     if (this.closed) return;
     const text = JSON.stringify(ev);
-    this.res.write(this.sse ? `data: ${text}\n\n` : `${text}\n`);
+    this.res.write(this.sse ? `data: ${text}\n${id === undefined ? '' : `id: ${id}\n`}\n` : `${text}\n`);
   }
 
-  /** Every change of this revision was sent: SSE moves the client's Last-Event-ID to it (an id alone dispatches nothing). */
-  complete(revision: number): void {
-    if (this.sse && !this.closed) this.res.write(`id: ${revision}\n\n`);
+  /** Everything up to this revision was sent: SYNCED (with SSE, the client's Last-Event-ID moves to it). */
+  synced(revision: number): void {
+    this.send({ type: 'SYNCED', revision }, revision);
   }
 
   keepalive(): void {
