@@ -196,24 +196,31 @@ describe('watch', () => {
     while (!(await reader.read()).done) expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
-  it('`lb get services -w` prints the list, then a change as it happens', async () => {
+  it('`lb get services -w` prints the list, then a change as it happens (table rows, or JSON lines with -o json)', async () => {
     const ns = uniq('wcli');
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
-    const child = spawn(process.execPath, [LB, 'get', 'services', '-n', ns, '-w'], { env: { ...process.env, ...s.env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await s.client.createService(ns, idle('first'));
+    const run = (args: string[]) => {
+      const child = spawn(process.execPath, [LB, 'get', 'services', '-n', ns, '-w', ...args], { env: { ...process.env, ...s.env } });
+      const io = { out: '', err: '' };
+      child.stdout.on('data', (d: Buffer) => (io.out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (io.err += d.toString()));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      const seen = (re: RegExp, what: string) => waitFor(async () => io.out, (o) => re.test(o), `${what} in lb's output (so far: ${io.out} ${io.err})`, 15_000);
+      return { seen, stop: () => (child.kill('SIGINT'), exited) };
+    };
+    const table = run([]);
+    const json = run(['-o', 'json']);
     try {
-      // An empty list prints nothing until the first change: then the header and its row.
-      await new Promise((r) => setTimeout(r, 1500));
+      await table.seen(/^EVENT\s+NAME\s+STATE.*\nADDED\s+first\s/m, 'the current list');
+      await json.seen(/^\{"type":"ADDED","revision":\d+,"object":\{"kind":"Service".*"name":"first"/m, 'the current list');
       await s.client.createService(ns, idle('web'));
-      await waitFor(async () => out, (o) => /^EVENT\s+NAME\s+STATE/m.test(o) && /^ADDED\s+web\s/m.test(o), `the change in lb's output (so far: ${out} ${err})`, 15_000);
+      await table.seen(/^ADDED\s+web\s/m, 'the change');
+      await json.seen(/^\{"type":"ADDED","revision":\d+,"object":\{"kind":"Service".*"name":"web"/m, 'the change');
     } finally {
-      child.kill('SIGINT');
+      expect(await table.stop()).toBe(0);
+      expect(await json.stop()).toBe(0);
     }
-    expect(await exited).toBe(0);
   });
 
   it('the SDK resumes by itself when the connection drops (the server restarts), and sees each change once', async () => {
