@@ -44,3 +44,14 @@ describe('ChangeLog', () => {
     expect(seen(log, '', 7).got).toEqual([]);
   });
 });
+
+describe('ChangeLog over many changes', () => {
+  it('keeps exactly the last commits that fit, however many came', () => {
+    const log = new ChangeLog(0, 100);
+    for (let r = 1; r <= 1000; r++) log.record(ev(r, `a/${r % 7}`));
+    expect(log.floor).toBe(900);
+    const { got } = seen(log, '', 900);
+    expect(got).toHaveLength(100);
+    expect(got[0]).toBe('901:a/5');
+  });
+});

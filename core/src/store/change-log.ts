@@ -15,7 +15,9 @@ export type Subscription = { stop: () => void } | { gone: true; floor: number; r
 export const DEFAULT_CHANGE_LOG = 10_000;
 
 export class ChangeLog {
+  /** Kept changes are entries[head..]; the dropped ones before head are cut off now and then (amortised). */
   private entries: StoreEvent[] = [];
+  private head = 0;
   private readonly live = new Set<{ prefix: string; from: number; listener: ChangeListener }>();
   private latest: number;
 
@@ -41,7 +43,7 @@ export class ChangeLog {
   record(ev: StoreEvent): void {
     this.latest = Math.max(this.latest, ev.revision);
     this.entries.push(ev);
-    if (this.entries.length > this.capacity) this.trim();
+    if (this.entries.length - this.head > this.capacity) this.trim();
     for (const s of [...this.live]) if (ev.revision > s.from && ev.key.startsWith(s.prefix)) s.listener(ev);
   }
 
@@ -51,12 +53,17 @@ export class ChangeLog {
     // Round up to the end of the commit the cut falls in.
     while (drop < this.entries.length && this.entries[drop].revision === this.entries[drop - 1].revision) drop++;
     this.floorRev = this.entries[drop - 1].revision;
-    this.entries = this.entries.slice(drop);
+    this.head = drop;
+    if (this.head > this.capacity) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** A gap (the backend caught up after missing changes): nothing before revision is known any more. */
   reset(revision: number): void {
     this.entries = [];
+    this.head = 0;
     this.floorRev = Math.max(this.floorRev, revision);
     this.latest = Math.max(this.latest, revision);
   }
@@ -68,7 +75,10 @@ export class ChangeLog {
    */
   subscribe(prefix: string, from: number, listener: ChangeListener): Subscription {
     if (from < this.floorRev) return { gone: true, floor: this.floorRev, revision: this.latest };
-    for (const ev of this.entries) if (ev.revision > from && ev.key.startsWith(prefix)) listener(ev);
+    for (let i = this.head; i < this.entries.length; i++) {
+      const ev = this.entries[i];
+      if (ev.revision > from && ev.key.startsWith(prefix)) listener(ev);
+    }
     const s = { prefix, from, listener };
     this.live.add(s);
     return { stop: () => this.live.delete(s) };
