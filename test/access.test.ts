@@ -18,6 +18,7 @@ const EXPECTED: Record<string, string> = {
   'GET /cluster': 'cluster.read',
   'GET /cluster/leader': 'cluster.read',
   'GET /audit': 'cluster.admin',
+  'POST /watch/ticket': 'namespace.read',
   'POST /cluster/token': 'token.manage',
   'GET /cluster/token': 'token.manage',
   'DELETE /cluster/token/:id': 'token.manage',

@@ -15,6 +15,21 @@ import type {
 import type { ExecResult } from './drivers/types';
 import type { LbEvent, NodeEventReport } from './models/events';
 import * as wire from './wire/index';
+import { WatchCursor, type WatchEvent } from './watch';
+
+export interface WatchOptions {
+  /** Only the changes after this revision (resume); none: the current items first (ADDED), then SYNCED. */
+  revision?: number;
+  signal?: AbortSignal;
+  /** Reconnects in a row that may fail before the watch gives up (default 5); an event resets the count. */
+  retries?: number;
+  /** The first reconnect's delay, doubled each time up to 5 s (default 500 ms). */
+  retryDelayMs?: number;
+  /** A stream silent this long (the server sends a keep-alive every 15 s) is reconnected (default 45 s). */
+  idleMs?: number;
+  /** Told before each reconnect. */
+  onRetry?: (attempt: number, error: Error) => void;
+}
 
 export interface ApplyResult {
   kind: string;
@@ -493,6 +508,77 @@ export class LbClient {
   reportPods(node: string, pods: PodStatusReport[]) {
     return this.request<void>('PUT', `/cluster/node/${enc(node)}/pod`, { pods });
   }
+  // ------------------------------------------------------------ watches
+  /** A ticket that opens one watch (of path only, when given) within 60 s on this server, for clients that cannot send headers (EventSource). */
+  watchTicket(path?: string) {
+    return this.request<{ ticket: string; expires: string }>('POST', '/watch/ticket', path === undefined ? {} : { path });
+  }
+
+  /**
+   * Watches a list route (path: e.g. /namespace/demo/service): its current items as ADDED, SYNCED, then
+   * every change, until the signal aborts. A dropped connection is resumed from the last revision
+   * seen (see WatchCursor: nothing missed, nothing twice), up to `retries` failures in a row; a
+   * revision the server no longer keeps starts over with a RESYNC event. decode turns a wire object
+   * into the model (wire.decodeService, …).
+   */
+  async *watch<W, T>(path: string, decode: (w: W) => T, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
+    const cursor = new WatchCursor(opts.revision);
+    const retries = opts.retries ?? 5;
+    let failures = 0;
+    let shown = false; // events shown since the last SYNCED/RESYNC: a restart from scratch must say RESYNC
+    while (!opts.signal?.aborted) {
+      const from = cursor.resumeFrom;
+      if (from === undefined && shown) {
+        shown = false;
+        yield { type: 'RESYNC', revision: 0 };
+      }
+      let err: Error;
+      try {
+        const q = from === undefined ? 'watch=true' : `watch=true&revision=${from}`;
+        for await (const ev of this.watchStream(`${path}${path.includes('?') ? '&' : '?'}${q}`, opts)) {
+          if (!cursor.accept(ev)) continue;
+          failures = 0;
+          shown = ev.type !== 'SYNCED';
+          yield ev.object === undefined || ev.type === 'RESYNC' ? (ev as WatchEvent<T>) : { ...ev, object: decode(ev.object as W) };
+        }
+        if (opts.signal?.aborted) return;
+        err = new LbError('UNAVAILABLE', 'the watch stream ended');
+      } catch (e) {
+        if (opts.signal?.aborted) return;
+        if (e instanceof LbError && e.code === 'RESYNC') {
+          cursor.reset();
+          shown = true; // the next round says RESYNC and lists again
+        } else if (e instanceof LbError && !e.retryable) throw e;
+        err = e as Error;
+      }
+      if (++failures > retries) throw err;
+      opts.onRetry?.(failures, err);
+      await sleep(Math.min((opts.retryDelayMs ?? 500) * 2 ** (failures - 1), 5000), opts.signal);
+    }
+  }
+
+  /** One connection of a watch: its events until it ends, fails or is silent for idleMs. */
+  private async *watchStream(path: string, opts: WatchOptions): AsyncGenerator<WatchEvent> {
+    const ctl = new AbortController();
+    const abort = () => ctl.abort();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const alive = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => ctl.abort(), opts.idleMs ?? 45_000);
+    };
+    try {
+      alive();
+      const res = await this.raw('GET', path, undefined, ctl.signal);
+      alive();
+      for await (const line of ndjsonLines(res, ctl.signal, alive)) yield JSON.parse(line) as WatchEvent;
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', abort);
+      ctl.abort();
+    }
+  }
+
   /**
    * The node's pods: a snapshot first, then changes, until the signal aborts. The server sends a
    * keep-alive every 15 s: a stream silent for idleMs (a hung server, a lost network) fails with
@@ -538,6 +624,18 @@ function eventPath(q: EventQuery, follow = false): string {
   if (follow) p.set('follow', 'true');
   const query = p.toString() ? `?${p}` : '';
   return q.namespace === undefined ? `/event${query}` : `/namespace/${enc(q.namespace)}/event${query}`;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 async function errorFrom(res: Response): Promise<LbError> {

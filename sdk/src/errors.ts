@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   ALREADY_EXISTS: { status: 409, retryable: false },
   CONFLICT: { status: 409, retryable: true },
   FAILED_PRECONDITION: { status: 412, retryable: false },
+  /** A watch resumed from a revision older than the server's change log keeps: list again. */
+  RESYNC: { status: 410, retryable: false },
   /** A request body over the route's size limit. */
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   /** A route of the original's API that has no meaning here (or not yet): the message names the replacement. */
@@ -74,6 +76,7 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
   406: 'Not Acceptable',
   408: 'Request Timeout',
   409: 'Conflict',
+  410: 'Gone',
   411: 'Length Required',
   412: 'Precondition Failed',
   413: 'Request Entity Too Large',
@@ -102,6 +105,7 @@ export function reasonForStatus(status: number): ErrorCode {
     403: 'FORBIDDEN',
     404: 'NOT_FOUND',
     409: 'CONFLICT',
+    410: 'RESYNC',
     412: 'FAILED_PRECONDITION',
     413: 'PAYLOAD_TOO_LARGE',
     501: 'NOT_IMPLEMENTED',

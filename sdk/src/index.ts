@@ -12,6 +12,7 @@ export * from './hooks';
 export * from './plugins';
 export * from './labels';
 export * from './client';
+export * from './watch';
 export * as ipv4 from './net/ipv4';
 export { isIpAddress } from './net/ip';
 export * from './models/answers';

@@ -41,6 +41,10 @@ import type { Leadership } from '../ha/leader';
 import { LeaderController, LEADERSHIP } from '../ha/leader.controller';
 import type { ClusterTls } from '../tls/cluster-tls';
 import type { ServerComponent } from '../cluster/components';
+import { WatchController } from './controllers/watch.controller';
+import { WatchTickets } from './watch/tickets';
+import { watchViews } from './watch/views';
+import { OpenWatches, watchMiddleware } from './watch/watch';
 
 export interface ApiDeps {
   store: Store;
@@ -71,7 +75,7 @@ export interface ApiDeps {
 
 @Module({})
 class ApiModule {
-  static with(d: ApiDeps): DynamicModule {
+  static with(d: ApiDeps, tickets: WatchTickets, watches: OpenWatches): DynamicModule {
     return {
       module: ApiModule,
       // Every route is declared in routes.ts; the controllers register their handlers from it.
@@ -87,6 +91,7 @@ class ApiModule {
         AuditController,
         MetricsController,
         EventController,
+        WatchController,
         ...OBJECT_CONTROLLERS,
         // The original's routes that answer 501 (routes.ts NOT_IMPLEMENTED_ROUTES).
         NotImplementedController,
@@ -107,6 +112,8 @@ class ApiModule {
         { provide: AUDIT_TRAIL, useValue: d.audit?.trail },
         { provide: EventRecorder, useValue: d.events.recorder },
         { provide: EventReader, useValue: d.events.reader },
+        { provide: WatchTickets, useValue: tickets },
+        { provide: OpenWatches, useValue: watches },
       ],
     };
   }
@@ -116,15 +123,20 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   // Over TLS a client certificate is asked for, never required: the admin and the CLI have none; a
   // node's is checked against its credential (Auth.authenticate).
   const httpsOptions = d.tls && { key: d.tls.server.key, cert: d.tls.server.cert, ca: d.tls.caCert, requestCert: true, rejectUnauthorized: false };
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
+  const tickets = new WatchTickets();
+  const watches = new OpenWatches();
+  const wireCtx = { ...wire.DEFAULT_WIRE_CONTEXT, ...(d.suffix ? { suffix: d.suffix } : {}) };
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d, tickets, watches), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
   // Metrics and the access log first, so that refused calls are counted and logged too.
   app.use(httpObserver(d.accessLog ? d.log.child('access') : undefined));
   // The recorder goes next so that it sees the bearer check's refusals; it reads no query (tokens).
   if (d.audit) app.use(auditMiddleware(d.audit.trail, d.audit.server));
-  app.use(authMiddleware(d.auth));
+  app.use(authMiddleware(d.auth, tickets));
+  // ?watch=true on a list route: answered here, from the route table, before any controller.
+  app.use(watchMiddleware({ store: d.store, views: watchViews(d.resources, d.cluster), wire: wireCtx, open: watches }));
   app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing
   app.useGlobalFilters(new ErrorFilter(d.log));
-  app.useGlobalInterceptors(new WireInterceptor({ ...wire.DEFAULT_WIRE_CONTEXT, ...(d.suffix ? { suffix: d.suffix } : {}) }));
+  app.useGlobalInterceptors(new WireInterceptor(wireCtx));
   app.disable('x-powered-by');
   serveDocs(app, buildOpenApi(d.version));
   return app;

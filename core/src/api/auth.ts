@@ -7,6 +7,9 @@
 // As in the original, the token may instead be a query parameter (?x-lastbackend-token=, for clients
 // that cannot set headers: a browser's EventSource or WebSocket); it wins over the header when both are
 // given, and is cut from the URL before anything after this middleware (routing, errors, logs) sees it.
+// Not for Server-Sent Events (Accept: text/event-stream): a bearer token never goes into their URL. A
+// watch (?watch=true on a list route) may instead carry ?ticket=, a watch ticket (api/watch/tickets.ts)
+// that acts once as the caller who asked for it; it too is cut from the URL.
 import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import { errorBody, type ErrorCode } from '@lastbackend/sdk';
@@ -17,6 +20,8 @@ import { isDocsPath } from './docs';
 import { takeQueryToken } from './query-token';
 import { routeMatcher, type RouteMatch } from './route-match';
 import { allRoutes } from './routes';
+import { TICKET_PARAM, type WatchTickets } from './watch/tickets';
+import { acceptsEventStream, isWatchRequest } from './watch/watch';
 
 export type AuthedRequest = Request & { principal?: Principal };
 
@@ -39,26 +44,45 @@ function apiRefusal(c: ApiCaller, route: RouteMatch | undefined): { status: 403 
   return why ? { status: 403, message: why } : undefined;
 }
 
-export function authMiddleware(auth: Auth) {
+export function authMiddleware(auth: Auth, tickets?: WatchTickets) {
   return (req: AuthedRequest, res: Response, next: NextFunction) => {
     const fromQuery = takeQueryToken(req);
+    const ticket = takeQueryToken(req, TICKET_PARAM);
     if (PUBLIC_PATHS.has(req.path) || (req.method === 'GET' && isDocsPath(req.path))) return next();
+    if (fromQuery !== undefined && acceptsEventStream(req))
+      return deny(res, 401, 'UNAUTHORIZED', 'a bearer token never goes into the URL of an event stream: get a watch ticket (POST /watch/ticket) and send ?ticket=<ticket>');
+    if (ticket !== undefined) return byTicket(tickets, ticket, req, res, next);
     const token = fromQuery ?? /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1].trim();
     if (!token) return deny(res, 401, 'UNAUTHORIZED', 'missing bearer token: send "Authorization: Bearer <token>" (or ?x-lastbackend-token=<token>)');
     auth.authenticate(token, peerOf(req)).then(
       (p) => {
         if (!p) return deny(res, 401, 'UNAUTHORIZED', invalidToken(token));
-        // Known before a refusal too: the audit trail names who was refused.
-        req.principal = p;
-        if (isApiCaller(p)) {
-          const no = apiRefusal(p, matchRoute(req.method, req.path));
-          if (no) return deny(res, no.status, no.status === 403 ? 'FORBIDDEN' : 'NOT_FOUND', no.message);
-        } else if (!allowed(p, req.method, req.path)) return deny(res, 403, 'FORBIDDEN', forbidden(p).message);
-        next();
+        admit(p, req, res, next);
       },
       (e: Error) => next(e),
     );
   };
+}
+
+/** A known caller: on if its role (and scope) allow the route. */
+function admit(p: Principal, req: AuthedRequest, res: Response, next: NextFunction): void {
+  // Known before a refusal too: the audit trail names who was refused.
+  req.principal = p;
+  if (isApiCaller(p)) {
+    const no = apiRefusal(p, matchRoute(req.method, req.path));
+    if (no) return deny(res, no.status, no.status === 403 ? 'FORBIDDEN' : 'NOT_FOUND', no.message);
+  } else if (!allowed(p, req.method, req.path)) return deny(res, 403, 'FORBIDDEN', forbidden(p).message);
+  next();
+}
+
+/** A watch ticket opens a watch, once, as the caller who asked for it; nothing else. */
+function byTicket(tickets: WatchTickets | undefined, ticket: string, req: AuthedRequest, res: Response, next: NextFunction): void {
+  if (!isWatchRequest(req)) return deny(res, 401, 'UNAUTHORIZED', 'a watch ticket opens a watch only (GET <list route>?watch=true&ticket=…)');
+  const t = tickets?.take(ticket);
+  if (!t) return deny(res, 401, 'UNAUTHORIZED', 'invalid watch ticket: unknown, used, expired, or issued by another server (ask POST /watch/ticket on this one)');
+  if (t.path !== undefined && t.path.replace(/\/+$/, '') !== req.path.replace(/\/+$/, ''))
+    return deny(res, 401, 'UNAUTHORIZED', `this watch ticket opens a watch of ${t.path} only`);
+  admit(t.caller, req, res, next);
 }
 
 function invalidToken(token: string): string {

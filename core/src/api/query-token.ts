@@ -22,24 +22,24 @@ const decode = (raw: string): string => {
 const paramName = (part: string): string => decode(part.split('=', 1)[0]).toLowerCase();
 const paramValue = (part: string): string => (part.includes('=') ? decode(part.slice(part.indexOf('=') + 1)) : '');
 
-/** A URL without any x-lastbackend-token parameter, and the first one's value (undefined: none given). */
-export function splitQueryToken(url: string): { url: string; token?: string } {
+/** A URL without any `name` (default x-lastbackend-token) parameter, and the first one's value (undefined: none given). */
+export function splitQueryToken(url: string, name = TOKEN_PARAM): { url: string; token?: string } {
   const q = url.indexOf('?');
   if (q < 0) return { url };
   const hash = url.indexOf('#', q);
   const query = url.slice(q + 1, hash < 0 ? undefined : hash);
   const parts = query.split('&');
-  const tokens = parts.filter((p) => paramName(p) === TOKEN_PARAM);
+  const tokens = parts.filter((p) => paramName(p) === name);
   if (!tokens.length) return { url };
-  const rest = parts.filter((p) => paramName(p) !== TOKEN_PARAM).join('&');
+  const rest = parts.filter((p) => paramName(p) !== name).join('&');
   return { url: url.slice(0, q) + (rest ? `?${rest}` : '') + (hash < 0 ? '' : url.slice(hash)), token: paramValue(tokens[0]) };
 }
 
-/** Takes the token parameter out of the request's URL (url and originalUrl) and returns its value. */
-export function takeQueryToken(req: UrlHolder): string | undefined {
-  const { url, token } = splitQueryToken(req.url);
+/** Takes the token parameter (or another secret one: a watch ticket) out of the request's URL (url and originalUrl) and returns its value. */
+export function takeQueryToken(req: UrlHolder, name = TOKEN_PARAM): string | undefined {
+  const { url, token } = splitQueryToken(req.url, name);
   if (token === undefined) return undefined;
   req.url = url;
-  if (req.originalUrl !== undefined) req.originalUrl = splitQueryToken(req.originalUrl).url;
+  if (req.originalUrl !== undefined) req.originalUrl = splitQueryToken(req.originalUrl, name).url;
   return token;
 }

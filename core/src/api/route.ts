@@ -27,6 +27,25 @@ export type RouteAnswer =
    */
   | { notImplemented: string };
 
+/**
+ * A list route that `?watch=true` streams (api/watch/watch.ts): its objects are the store's keys under
+ * prefix, each sent as item (the answer schema whose wire encoder it goes through).
+ */
+export interface WatchDef {
+  item: Named;
+  /** The store prefix of the listed objects, from the path's parameters. */
+  prefix: (params: Record<string, string>) => string;
+  /** What must exist first, as the list answers 404 otherwise: its key and how the error names it. */
+  requires?: (params: Record<string, string>) => { key: string; what: string }[];
+  /** Only these objects under the prefix (the pods of one service). */
+  filter?: (obj: { meta: Record<string, unknown> }, params: Record<string, string>) => boolean;
+  /**
+   * On a route without :ns: the namespace an object belongs to (a namespace's own name), so that a
+   * token limited to namespaces sees its own only, as the list shows.
+   */
+  namespaceOf?: (key: string) => string;
+}
+
 export interface RouteDef {
   method: HttpMethod;
   /** Express-style: /namespace/:ns/service/:svc */
@@ -63,6 +82,8 @@ export interface RouteDef {
    * (an agent's routine traffic: status reports, log shipping, its stream, which would flood the trail).
    */
   audit?: boolean;
+  /** A list route that may be watched (?watch=true). */
+  watch?: WatchDef;
 }
 
 /** Which calls of a route go to the audit trail (see RouteDef.audit): all, refused ones only, or none. */

@@ -45,8 +45,9 @@ import type { LeaderStatus } from '../ha/leader';
 import { ApplyMapRequest, ApplyStatusSchema } from '../state/apply-map';
 import { DeploymentRequest } from '../state/deployment-requests';
 import type { Permission } from '../auth/permissions';
-import type { Named, RouteDef } from './route';
 import { Readiness } from './readiness';
+import { keys, PREFIX, splitKey } from '../store/keys';
+import type { Named, RouteDef, WatchDef } from './route';
 
 // The helpers keep each route's schema types (ROUTES.service.answer.json.schema is wire.ServiceView), so
 // that a test can hold the client's types against them.
@@ -127,6 +128,23 @@ export const AuditQuery = z.object({
 const Health = named('Health', HealthResult);
 const METRICS_TEXT = { text: 'text/plain; version=0.0.4; charset=utf-8', description: 'Prometheus text exposition format' };
 
+// ---------------------------------------------------------------- what a watch of a list route streams
+type Params = Record<string, string>;
+const inNs = (p: Params) => ({ key: keys.namespace(p.ns), what: `namespace "${p.ns}"` });
+const ofSvc = (p: Params) => ({ key: keys.service(p.ns, p.svc), what: `service "${p.svc}" in namespace "${p.ns}"` });
+const watched = (item: Named, prefix: WatchDef['prefix'], more: Omit<WatchDef, 'item' | 'prefix'> = {}): WatchDef => ({ item, prefix, ...more });
+const TokenInfo = named('TokenInfo', TokenInfoSchema);
+
+export const WatchTicketRequest = z
+  .object({ path: z.string().startsWith('/', 'must be a list route path such as /namespace/demo/service').max(1024).optional().describe('the one list route the ticket may watch (default: any)') })
+  .strict();
+const WatchTicketSchema = z
+  .object({
+    ticket: z.string().describe('send as ?ticket= on one watch request; it works once'),
+    expires: z.string().describe('when it stops working (ISO 8601)'),
+  })
+  .strict();
+
 // ---------------------------------------------------------------- routes
 export const ROUTES = {
   // system
@@ -170,7 +188,7 @@ export const ROUTES = {
     body: { ...named('TokenRequest', TokenRequest), invalid: 'invalid token request' },
     answer: json(named('CreatedToken', CreatedTokenSchema)),
   }),
-  tokens: route({ method: 'GET', path: '/cluster/token', permission: 'token.manage', tag: 'cluster', summary: 'live tokens: role, namespaces, expiry, and for join tokens uses left and node', answer: list(named('TokenInfo', TokenInfoSchema)) }),
+  tokens: route({ method: 'GET', path: '/cluster/token', permission: 'token.manage', tag: 'cluster', summary: 'live tokens: role, namespaces, expiry, and for join tokens uses left and node', answer: list(TokenInfo), watch: watched(TokenInfo, () => PREFIX.tokens) }),
   revokeToken: route({ method: 'DELETE', path: '/cluster/token/:id', permission: 'token.manage', tag: 'cluster', summary: 'revoke a token at once (nodes that joined with a join token keep their credentials)', answer: none }),
   join: route({
     method: 'POST',
@@ -182,7 +200,7 @@ export const ROUTES = {
     body: { ...named('JoinRequest', JoinRequest), invalid: 'invalid join request' },
     answer: json(named('JoinResult', JoinResultSchema)),
   }),
-  nodes: route({ method: 'GET', path: '/cluster/node', permission: 'cluster.read', tag: 'cluster', summary: 'list nodes, by name (the original\'s NodeList)', answer: json(named('NodeList', wire.NodeListView)) }),
+  nodes: route({ method: 'GET', path: '/cluster/node', permission: 'cluster.read', tag: 'cluster', summary: 'list nodes, by name (the original\'s NodeList)', answer: json(named('NodeList', wire.NodeListView)), watch: watched(Node, () => PREFIX.nodes) }),
   node: route({ method: 'GET', path: '/cluster/node/:node', permission: 'cluster.read', tag: 'cluster', summary: 'get a node', node: true, params: nodeParam, answer: json(Node) }),
   nodeMetrics: route({
     method: 'GET',
@@ -329,7 +347,7 @@ export const ROUTES = {
   }),
 
   // namespaces
-  namespaces: route({ method: 'GET', path: '/namespace', permission: 'namespace.read', tag: 'namespace', summary: 'list namespaces', answer: list(Namespace) }),
+  namespaces: route({ method: 'GET', path: '/namespace', permission: 'namespace.read', tag: 'namespace', summary: 'list namespaces', answer: list(Namespace), watch: watched(Namespace, () => PREFIX.namespaces, { namespaceOf: (key) => splitKey(key).ns }) }),
   createNamespace: route({
     method: 'POST',
     path: '/namespace',
@@ -374,7 +392,7 @@ export const ROUTES = {
   }),
 
   // services
-  services: route({ method: 'GET', path: '/namespace/:ns/service', permission: 'namespace.read', tag: 'service', summary: 'list services', answer: list(Service) }),
+  services: route({ method: 'GET', path: '/namespace/:ns/service', permission: 'namespace.read', tag: 'service', summary: 'list services', answer: list(Service), watch: watched(Service, (p) => keys.service(p.ns), { requires: (p) => [inNs(p)] }) }),
   createService: route({
     method: 'POST',
     path: '/namespace/:ns/service',
@@ -405,7 +423,7 @@ export const ROUTES = {
     body: { ...named('RollbackRequest', RollbackRequest), invalid: 'invalid rollback' },
     answer: json(Service),
   }),
-  deployments: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment', permission: 'namespace.read', tag: 'service', summary: 'deployments (versions) of a service', answer: list(Deployment) }),
+  deployments: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment', permission: 'namespace.read', tag: 'service', summary: 'deployments (versions) of a service', answer: list(Deployment), watch: watched(Deployment, (p) => keys.deployment(p.ns, p.svc), { requires: (p) => [inNs(p), ofSvc(p)] }) }),
   deployment: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d', permission: 'namespace.read', tag: 'service', summary: 'get a deployment', answer: json(Deployment) }),
   createDeployment: route({
     method: 'POST',
@@ -434,8 +452,27 @@ export const ROUTES = {
     summary: 'refused: the controller removes deployments (409 for the serving one, 501 for one kept for rollback); the error says what to do',
     answer: none,
   }),
-  deploymentPods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/deployment/:d/pod', permission: 'namespace.read', tag: 'service', summary: 'pods of a deployment', answer: list(Pod) }),
-  servicePods: route({ method: 'GET', path: '/namespace/:ns/service/:svc/pod', permission: 'namespace.read', tag: 'service', summary: 'pods of a service', answer: list(Pod) }),
+  deploymentPods: route({
+    method: 'GET',
+    path: '/namespace/:ns/service/:svc/deployment/:d/pod',
+    permission: 'namespace.read',
+    tag: 'service',
+    summary: 'pods of a deployment',
+    answer: list(Pod),
+    watch: watched(Pod, (p) => keys.pod(p.ns), {
+      requires: (p) => [inNs(p), ofSvc(p), { key: keys.deployment(p.ns, p.svc, p.d), what: `deployment "${p.d}" of service "${p.svc}" in namespace "${p.ns}"` }],
+      filter: (o, p) => o.meta.service === p.svc && o.meta.deployment === p.d,
+    }),
+  }),
+  servicePods: route({
+    method: 'GET',
+    path: '/namespace/:ns/service/:svc/pod',
+    permission: 'namespace.read',
+    tag: 'service',
+    summary: 'pods of a service',
+    answer: list(Pod),
+    watch: watched(Pod, (p) => keys.pod(p.ns), { requires: (p) => [inNs(p), ofSvc(p)], filter: (o, p) => o.meta.service === p.svc }),
+  }),
   serviceLogs: route({
     method: 'GET',
     path: '/namespace/:ns/service/:svc/logs',
@@ -448,7 +485,7 @@ export const ROUTES = {
   }),
 
   // pods
-  pods: route({ method: 'GET', path: '/namespace/:ns/pod', permission: 'namespace.read', tag: 'pod', summary: 'pods of a namespace', answer: list(Pod) }),
+  pods: route({ method: 'GET', path: '/namespace/:ns/pod', permission: 'namespace.read', tag: 'pod', summary: 'pods of a namespace', answer: list(Pod), watch: watched(Pod, (p) => keys.pod(p.ns), { requires: (p) => [inNs(p)] }) }),
   pod: route({ method: 'GET', path: '/namespace/:ns/pod/:pod', permission: 'namespace.read', tag: 'pod', summary: 'get a pod', answer: json(Pod) }),
   exec: route({
     method: 'POST',
@@ -477,7 +514,10 @@ export const ROUTES = {
     query: EventQuery,
     answer: { ndjson: Event },
   }),
-  endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', permission: 'namespace.read', tag: 'service', summary: 'service endpoints (ready pod addresses)', answer: list(Endpoint) }),
+  endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', permission: 'namespace.read', tag: 'service', summary: 'service endpoints (ready pod addresses)',
+    answer: list(Endpoint),
+    watch: watched(Endpoint, (p) => keys.endpoint(p.ns), { requires: (p) => [inNs(p)] }),
+  }),
 
   // the original's components: ingress (run by `lb server`) and discovery (a plugin of each node's agent)
   // the audit trail
@@ -489,6 +529,19 @@ export const ROUTES = {
     summary: 'the audit trail: every change and sensitive read, who made it, from where, and its outcome (NDJSON; follows with follow=true)',
     query: AuditQuery,
     answer: { ndjson: named('AuditRecord', AuditRecordSchema) },
+  }),
+
+  // watches (?watch=true on the list routes, api/watch/watch.ts)
+  watchTicket: route({
+    method: 'POST',
+    path: '/watch/ticket',
+    permission: 'namespace.read',
+    tag: 'watch',
+    summary:
+      "a ticket that opens one watch (GET <list>?watch=true&ticket=…) within 60 s, as this token (its role and namespaces), on this server: for a client that cannot send headers (a browser's EventSource), since a bearer token never goes into a URL",
+    status: 201,
+    body: { ...named('WatchTicketRequest', WatchTicketRequest), invalid: 'invalid watch ticket request' },
+    answer: json(named('WatchTicket', WatchTicketSchema)),
   }),
 
   ingresses: route({ method: 'GET', path: '/ingress', permission: 'cluster.read', tag: 'component', summary: 'where the ingress runs: this server, and nodes that report it, by name', answer: json(ComponentListSchema('IngressList')) }),
@@ -556,7 +609,10 @@ function objectRoutes<K extends NamespacedKind>(kind: K) {
   const base = `/namespace/:ns/${kind}`;
   return {
     // A secret's values are masked in answers; who read which secret is still recorded.
-    list: route({ method: 'GET', path: base, permission: 'namespace.read', tag: kind, summary: `list ${kind}s`, answer: list(o.object), audit: kind === 'secret' }),
+    list: route({ method: 'GET', path: base, permission: 'namespace.read', tag: kind, summary: `list ${kind}s`, answer: list(o.object),
+      audit: kind === 'secret',
+      watch: watched(o.object, (p) => keys.object(kind, p.ns), { requires: (p) => [inNs(p)] }),
+    }),
     create: route({ method: 'POST', path: base, permission: 'namespace.write', tag: kind, summary: `create a ${kind}`, status: 201, body, bodyLimit: o.bodyLimit, answer: json(o.object) }),
     get: route({ method: 'GET', path: `${base}/:name`, permission: 'namespace.read', tag: kind, summary: `get a ${kind}`, answer: json(o.object), audit: kind === 'secret' }),
     replace: route({ method: 'PUT', path: `${base}/:name`, permission: 'namespace.write', tag: kind, summary: `replace a ${kind}`, body, bodyLimit: o.bodyLimit, answer: json(o.object) }),

@@ -325,7 +325,7 @@ function withSpec<T extends StoredToken | NodeCredential>(o: T, change: Partial<
   return { ...o, spec: { ...o.spec, ...change } };
 }
 
-function tokenInfo(t: StoredToken): TokenInfo {
+export function tokenInfo(t: StoredToken): TokenInfo {
   return {
     id: t.meta.name,
     role: t.spec.role,

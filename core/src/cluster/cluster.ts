@@ -105,6 +105,11 @@ export class ClusterState {
     return nodes.map((n) => withAllocation(n, pods));
   }
 
+  /** A stored node as the API shows it: with what its pods take (watches show each change so). */
+  async nodeView(n: Node): Promise<Node> {
+    return withAllocation(n, await this.store.list<Pod>(PREFIX.pods));
+  }
+
   async node(name: string): Promise<Node> {
     const n = await this.store.get<Node>(keys.node(name));
     if (!n) throw notFound(`node "${name}"`);

@@ -167,6 +167,11 @@ export const KernelConfig = z
       .strict()
       .default({ ttl: 3600, max: 10_000 })
       .describe('events: what the scheduler, agents, kernels and the controller did or could not do'),
+    watch: z
+      .object({ change_log: z.number().int().min(10).max(1_000_000).default(10_000).describe('changes each server keeps in memory for watches to resume from (older revisions get 410 RESYNC)') })
+      .strict()
+      .default({ change_log: 10_000 })
+      .describe('`?watch=true` on list routes'),
     logs: z
       .object({ retention: z.number().int().min(60).default(7 * 86400).describe('seconds a collected log line is kept') })
       .strict()

@@ -18,7 +18,7 @@ export interface OpenState {
 
 export async function openState(cfg: KernelConfig, log: Logger): Promise<OpenState> {
   if (cfg.store.backend === 'level') {
-    const store = new Store(join(cfg.data_dir, 'state'));
+    const store = new Store(join(cfg.data_dir, 'state'), { changeLog: cfg.watch.change_log });
     try {
       await store.open();
     } catch (e) {
@@ -34,7 +34,7 @@ export async function openState(cfg: KernelConfig, log: Logger): Promise<OpenSta
   const client: Etcd3 = etcdClient(cfg.store.etcd);
   // Objects under <prefix>state/, the leader election under <prefix>election/.
   const ns = client.namespace(cfg.store.etcd.prefix);
-  const store = new Store(new EtcdStore(ns.namespace('state/'), { warn: (m) => log.warn(m) }));
+  const store = new Store(new EtcdStore(ns.namespace('state/'), { warn: (m) => log.warn(m) }), { changeLog: cfg.watch.change_log });
   try {
     await store.open();
   } catch (e) {

@@ -28,8 +28,8 @@ type Answer<R> = R extends { answer: { ndjson: { schema: infer S extends z.ZodTy
 type Returned<F> = F extends (...a: never[]) => infer T ? (T extends AsyncGenerator<infer Y> ? AsyncGenerator<Y> : Awaited<T>) : never;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
-/** Plumbing, not routes. */
-type ClientMethod = Exclude<keyof LbClient, 'request' | 'setTls' | 'server' | 'servers'>;
+/** Plumbing, not routes (watch: `?watch=true` on any list route, its events tested in test/watch.test.ts). */
+type ClientMethod = Exclude<keyof LbClient, 'request' | 'setTls' | 'server' | 'servers' | 'watch'>;
 const kinds: NamespacedKind[] = ['secret', 'config', 'volume', 'route'];
 
 /** Every public method of the client and the routes it may call: a new method without an entry does not build. */
@@ -79,6 +79,7 @@ const CLIENT_ROUTES = {
   audit: [ROUTES.audit],
   events: [ROUTES.events, ROUTES.clusterEvents],
   reportEvents: [ROUTES.reportEvents],
+  watchTicket: [ROUTES.watchTicket],
 } satisfies Record<ClientMethod, readonly RouteDef[]>;
 
 type Agreement = { [K in ClientMethod]: Same<Returned<LbClient[K]>, Answer<(typeof CLIENT_ROUTES)[K][number]>> };
@@ -285,6 +286,7 @@ describe('the SDK client and the OpenAPI document', () => {
     const lines: unknown[] = [];
     for await (const l of admin.logs(ns, 'web', { tail: 10 })) lines.push(l);
     expect(lines).toHaveLength(1);
+    expect((await admin.watchTicket()).ticket).toMatch(/^lbw\./);
     await admin.nodes();
     await admin.node('n2');
     await admin.cluster();

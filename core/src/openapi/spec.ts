@@ -57,6 +57,19 @@ function whoMay(r: RouteDef): string {
   return [...(roles.length ? [`roles ${roles.join(', ')}${scoped}`] : []), ...(r.node ? ["the node's own credential"] : [])].join('; ');
 }
 
+/** The query of a watchable list route (api/watch/watch.ts). */
+const watchParameters = (item: string): Json[] => [
+  {
+    name: 'watch',
+    in: 'query',
+    required: false,
+    description: `true: stream events as NDJSON (Server-Sent Events with Accept: text/event-stream): {type: ADDED|MODIFIED|DELETED, revision, object: ${item}}, and {type: SYNCED, revision} after the current items`,
+    schema: { type: 'string', enum: ['true', 'false'] },
+  },
+  { name: 'revision', in: 'query', required: false, description: 'with watch: only the changes after this revision (resume); none: the current items first', schema: { type: 'integer', minimum: 0 } },
+  { name: 'ticket', in: 'query', required: false, description: 'with watch: a watch ticket (POST /watch/ticket) instead of a bearer token', schema: { type: 'string' } },
+];
+
 function operation(r: RouteDef, c: Components): Json {
   const a = r.answer;
   const ok =
@@ -77,6 +90,7 @@ function operation(r: RouteDef, c: Components): Json {
   responses[404] = error('not found');
   if (r.body) responses[413] = error(`request body over ${formatLimit(r.bodyLimit ?? DEFAULT_BODY_LIMIT)}`);
   responses.default = error('any other refusal (409 already exists, 412 failed precondition, 503 unavailable, …): the reason says which');
+  if (r.watch) responses[410] = error('watch: the revision is older than the change log keeps (reason RESYNC): list again');
   const query = r.query ? Object.entries(r.query.shape as Record<string, z.ZodType>) : [];
   const parameters = [
     ...pathParams(r.path).map((name) => ({ name, in: 'path', required: true, schema: r.params?.[name] ? jsonSchema(r.params[name], 'input') : { type: 'string' } })),
@@ -84,6 +98,7 @@ function operation(r: RouteDef, c: Components): Json {
       const { description, ...schema } = jsonSchema(s, 'input');
       return { name, in: 'query', required: !s.safeParse(undefined).success, ...(description ? { description } : {}), schema };
     }),
+    ...(r.watch ? watchParameters(r.watch.item.name) : []),
   ];
   return {
     tags: [r.tag],

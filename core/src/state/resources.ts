@@ -37,19 +37,19 @@ import { account, quotaProblems, type Loads } from './quota';
 import type { SecretBox } from './secret-box';
 import { assertPolicy, policyOf, policyViolations } from './pod-security';
 
-type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string } & Namespace['meta']; spec: unknown; status: unknown };
+export type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string } & Namespace['meta']; spec: unknown; status: unknown };
 
 /**
  * A service as stored. status.replicas is the controller's alone (one writer per field): it is absent
  * until the controller has run, and the API never writes it.
  */
-type StoredService = Omit<Service, 'status'> & { status: Omit<ServiceStatus, 'replicas'> & Partial<Pick<ServiceStatus, 'replicas'>> };
+export type StoredService = Omit<Service, 'status'> & { status: Omit<ServiceStatus, 'replicas'> & Partial<Pick<ServiceStatus, 'replicas'>> };
 
 /**
  * A service as the API answers it: desired replicas are the spec's (what the controller writes too, the
  * next time it runs), ready ones the controller's last count (none before it has run).
  */
-function withReplicas(s: StoredService): Service {
+export function withReplicas(s: StoredService): Service {
   return { ...s, status: { ...s.status, replicas: { desired: s.spec.replicas, ready: s.status.replicas?.ready ?? 0 } } };
 }
 
@@ -113,6 +113,11 @@ export class Resources {
   }
 
   /** The namespace with what it uses of its quota (status.resources.used), computed now. */
+  /** A stored namespace as the API shows it: with what its objects use (watches show each change so). */
+  namespaceView(n: Namespace): Promise<Namespace> {
+    return this.withUsage(n);
+  }
+
   private async withUsage(n: Namespace): Promise<Namespace> {
     const l = await this.loads(this.store, n.meta.name);
     return { ...n, status: { ...n.status, resources: { used: account(l.services, l.volumes, n.spec.resources).used } } };
@@ -580,7 +585,7 @@ function sameUserFields(prev: { meta: { labels: Record<string, string>; descript
 }
 
 /** Secret values never leave the API: they are shown masked. */
-function redact<T extends NamespacedObject>(o: T): T {
+export function redact<T extends NamespacedObject>(o: T): T {
   if (o.kind !== 'Secret') return o;
   const s = o as unknown as Secret;
   const data = Object.fromEntries(Object.keys(s.spec.data).map((k) => [k, '******']));

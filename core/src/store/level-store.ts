@@ -49,7 +49,7 @@ export class LevelStore implements StoreBackend {
    */
   txn<R>(fn: (tx: Txn) => Promise<R>, origin?: string): Promise<R> {
     const run = async (): Promise<R> => {
-      const tx = new Txn(this);
+      const tx = new Txn(this, this.rev);
       const result = await fn(tx);
       if (tx.ops.size) await this.commit([...tx.ops.values()], origin);
       return result;

@@ -6,7 +6,7 @@ import type { Etcd3 } from 'etcd3';
 import { etcdClient } from '../ha/etcd-client';
 import { startLocalEtcd, type LocalEtcd } from '../ha/local-etcd';
 import { EtcdStore } from './etcd-store';
-import { Store, type StoreEvent } from './store';
+import { Store, type StoreEvent, type StoreOptions } from './store';
 import { createServer, connect, type Socket } from 'node:net';
 
 interface Backend {
@@ -16,7 +16,7 @@ interface Backend {
   /** A fresh, empty location for one test. */
   fresh(): string;
   /** A store on that location (a second call opens a second one on the same data, as another server would). */
-  make(where: string): Store;
+  make(where: string, opts?: StoreOptions): Store;
   cleanup(where: string): void;
 }
 
@@ -28,7 +28,7 @@ const level: Backend = {
   setup: async () => undefined,
   teardown: async () => undefined,
   fresh: () => mkdtempSync(join(tmpdir(), 'lb-store-')),
-  make: (dir) => new Store(dir),
+  make: (dir, opts) => new Store(dir, opts),
   cleanup: (dir) => rmSync(dir, { recursive: true, force: true }),
 };
 
@@ -43,7 +43,7 @@ const etcdBackend: Backend = {
     await etcd?.stop();
   },
   fresh: () => `/lb-spec-${randomBytes(4).toString('hex')}/`,
-  make: (prefix) => new Store(new EtcdStore(client!.namespace(prefix))),
+  make: (prefix, opts) => new Store(new EtcdStore(client!.namespace(prefix)), opts),
   cleanup: () => undefined,
 };
 
@@ -128,6 +128,47 @@ describe.each([level, etcdBackend])('Store on $name', (b) => {
     stop();
     expect((await store.get<{ meta: { revision: number }; n: number }>('c/n'))?.n).toBe(10);
     expect(store.revision).toBe(10);
+  });
+
+  it('keeps a bounded change log: a watcher resuming after a kept revision gets every later change once, an older one is gone', async () => {
+    await store.close();
+    store = b.make(where, { changeLog: 4 });
+    await store.open();
+    const o = { meta: { revision: 0 } };
+    for (let i = 1; i <= 3; i++) await store.txn(async (tx) => tx.put(`w/${i}`, { ...o }));
+    await store.txn(async (tx) => {
+      tx.put('w/a', { ...o });
+      tx.put('w/b', { ...o });
+      tx.put('x/1', { ...o });
+    });
+    // 6 changes in a log of 4: whole commits go, so revision 2 is the oldest to resume from.
+    expect(store.changeFloor).toBe(2);
+    const got: string[] = [];
+    const sub = store.changesSince('w/', 2, (e) => got.push(`${e.revision}:${e.type}:${e.key}`));
+    expect(got).toEqual(['3:put:w/3', '4:put:w/a', '4:put:w/b']);
+    await store.txn(async (tx) => tx.del('w/1'));
+    expect(got).toEqual(['3:put:w/3', '4:put:w/a', '4:put:w/b', '5:del:w/1']);
+    if ('stop' in sub) sub.stop();
+    await store.txn(async (tx) => tx.del('w/2'));
+    expect(got).toHaveLength(4);
+    expect(store.changesSince('w/', 2, () => undefined)).toEqual({ gone: true, floor: 4, revision: 6 });
+    const snap = await store.snapshot('w/');
+    expect(snap.revision).toBe(6);
+    expect(snap.entries.map(([k, v]) => [k, v.meta.revision])).toEqual([
+      ['w/3', 3],
+      ['w/a', 4],
+      ['w/b', 4],
+    ]);
+  });
+
+  it('starts its change log at the revision it opened at: older revisions are gone after a restart', async () => {
+    await store.txn(async (tx) => tx.put('a/1', { meta: { revision: 0 } }));
+    await store.close();
+    store = b.make(where);
+    await store.open();
+    expect(store.changeFloor).toBe(1);
+    expect(store.changesSince('a/', 0, () => undefined)).toMatchObject({ gone: true, floor: 1 });
+    expect('stop' in store.changesSince('a/', 1, () => undefined)).toBe(true);
   });
 
   it('keeps data and revision across reopen', async () => {
@@ -242,6 +283,9 @@ describe('Store on etcd, shared by two servers', () => {
       ]);
       expect(warnings.join('\n')).toMatch(/cancelled by etcd.*catching up/);
       expect(cut.revision).toBe(3);
+      // Its change log cannot say what happened in the gap: watchers from before it list again.
+      expect(cut.changeFloor).toBe(3);
+      expect(cut.changesSince('k/', 2, () => undefined)).toMatchObject({ gone: true, floor: 3 });
       // It follows the other server again, and its own writes go through.
       await other.txn(async (tx) => tx.put('k/4', obj(4)));
       await until(() => seen.length === 4, 'a write after the catch-up');

@@ -4,27 +4,43 @@
 // Every operation through here is timed, by operation and outcome (lb_store_operation_duration_seconds).
 import { since, type HistogramChild } from '../metrics/fast';
 import { storeOperations } from '../metrics/metrics';
+import { ChangeLog, DEFAULT_CHANGE_LOG, type ChangeListener, type Subscription } from './change-log';
 import { LevelStore } from './level-store';
 import { Txn } from './txn';
 import type { StoreBackend, StoredObject, StoreEvent } from './types';
 
 export { Txn } from './txn';
 export type { StoreBackend, StoredObject, StoreEvent, StoreOp } from './types';
+export type { Subscription } from './change-log';
+
+export interface StoreOptions {
+  /** Changes kept for watches to resume from (change-log.ts); default 10 000. */
+  changeLog?: number;
+}
 
 export class Store {
   readonly backend: StoreBackend;
+  private log?: ChangeLog;
+  private unfeed: (() => void)[] = [];
 
   /** A path opens a level store there; anything else is used as the backend. */
-  constructor(where: string | StoreBackend) {
+  constructor(
+    where: string | StoreBackend,
+    private readonly opts: StoreOptions = {},
+  ) {
     this.backend = typeof where === 'string' ? new LevelStore(where) : where;
   }
 
-  open(): Promise<void> {
-    return this.backend.open();
+  async open(): Promise<void> {
+    await this.backend.open();
+    const log = new ChangeLog(this.backend.revision, this.opts.changeLog ?? DEFAULT_CHANGE_LOG);
+    this.unfeed = [this.backend.watch('', (ev) => log.record(ev)), ...(this.backend.watchResets ? [this.backend.watchResets((rev) => log.reset(rev))] : [])];
+    this.log = log;
   }
 
-  close(): Promise<void> {
-    return this.backend.close();
+  async close(): Promise<void> {
+    for (const stop of this.unfeed.splice(0)) stop();
+    await this.backend.close();
   }
 
   /** The revision of the last commit announced to this process's watchers. */
@@ -50,6 +66,26 @@ export class Store {
    */
   txn<R>(fn: (tx: Txn) => Promise<R>, origin?: string): Promise<R> {
     return timed(OPS.txn, performance.now(), this.backend.txn(fn, origin));
+  }
+
+  /** Keys and values under prefix and the revision they are at, read in one consistent view. */
+  snapshot<T extends StoredObject>(prefix: string): Promise<{ revision: number; entries: [string, T][] }> {
+    return this.backend.txn(async (tx) => ({ revision: tx.revision, entries: await tx.entries<T>(prefix) }));
+  }
+
+  /** The oldest revision changesSince can start from. */
+  get changeFloor(): number {
+    if (!this.log) throw new Error('the store is not open');
+    return this.log.floor;
+  }
+
+  /**
+   * Every change under prefix after revision `from`, from the change log, then live ones, until
+   * stop(); or gone, when `from` is older than the log keeps (the caller lists again).
+   */
+  changesSince(prefix: string, from: number, listener: ChangeListener): Subscription {
+    if (!this.log) throw new Error('the store is not open');
+    return this.log.subscribe(prefix, from, listener);
   }
 
   /** Calls listener for every change under prefix until the returned function is called. */

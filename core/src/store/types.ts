@@ -38,4 +38,9 @@ export interface StoreBackend extends StoreReader {
   close(): Promise<void>;
   txn<R>(fn: (tx: Txn) => Promise<R>, origin?: string): Promise<R>;
   watch(prefix: string, listener: (ev: StoreEvent) => void): () => void;
+  /**
+   * Calls listener when the backend missed changes and caught up from a fresh read (the changes it then
+   * announces are the difference, not the history); absent: it never does.
+   */
+  watchResets?(listener: (revision: number) => void): () => void;
 }

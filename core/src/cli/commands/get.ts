@@ -7,11 +7,13 @@ import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
 import { resolveKind, type CliKind } from '../kinds';
 import { outputFormat, renderJson, renderTable, renderYaml } from '../output';
 import { eventsTable, recentEvents } from './events';
+import { runWatch } from './get-watch';
 
 export interface GetOptions {
   namespace: string;
   output?: string;
   service?: string;
+  watch?: boolean;
 }
 
 /** Fetches what `lb get` shows. NAME narrows to one object (for deployments: the service). */
@@ -94,6 +96,7 @@ export async function runGet(ctx: CliContext, kindWord: string, name: string | u
   const kind = resolveKind(kindWord);
   const format = outputFormat(opts.output);
   if (opts.service && kind !== 'pod' && kind !== 'deployment') throw usage('--service applies to pods and deployments only');
+  if (opts.watch) return runWatch(ctx, ctx.client(), kind, opts.namespace, name, opts.service, format);
   const listing = await fetchListing(ctx.client(), kind, opts.namespace, name, opts.service);
   if (format === 'json' || format === 'yaml') {
     ctx.io.stdout.write(format === 'json' ? renderJson(listing.items) : renderYaml(listing.items));
@@ -158,6 +161,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
     .option('-o, --output <format>', 'table, wide (more columns), name (KIND/NAME per line), json or yaml', 'table')
     .option('--service <service>', 'pods/deployments of this service only')
+    .option('-w, --watch', 'then print every change as it happens, until interrupted')
     .action((kind: string, name: string | undefined, opts: GetOptions) => runGet(ctx, kind, name, opts));
 
   program

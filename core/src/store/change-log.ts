@@ -1,0 +1,86 @@
+// The bounded change log that lets a watch resume: the last `capacity` changes this process has seen,
+// in revision order. A watcher that saw everything up to revision r gets exactly the changes after r,
+// then the live ones; one whose r is older than the log keeps (r < floor) must list again (resync).
+// It lives in memory: after a restart the log starts at the store's revision, and older revisions
+// resync. Under etcd every server feeds its own log from etcd's watch, so any server can resume any
+// client; a watch that etcd cancelled and the backend caught up from a fresh read is a gap, and the log
+// starts again after it (reset).
+import type { StoreEvent } from './types';
+
+export type ChangeListener = (ev: StoreEvent) => void;
+
+/** A subscription from a revision: stop ends it; gone says the revision is older than the log keeps. */
+export type Subscription = { stop: () => void } | { gone: true; floor: number; revision: number };
+
+export const DEFAULT_CHANGE_LOG = 10_000;
+
+export class ChangeLog {
+  /** Kept changes are entries[head..]; the dropped ones before head are cut off now and then (amortised). */
+  private entries: StoreEvent[] = [];
+  private head = 0;
+  private readonly live = new Set<{ prefix: string; from: number; listener: ChangeListener }>();
+  private latest: number;
+
+  /** floor: the revision the log starts after (the store's revision when it opened). */
+  constructor(
+    private floorRev: number,
+    readonly capacity = DEFAULT_CHANGE_LOG,
+  ) {
+    this.latest = floorRev;
+  }
+
+  /** The oldest revision a watcher may resume from: it gets every change after it. */
+  get floor(): number {
+    return this.floorRev;
+  }
+
+  /** The newest revision the log has seen. */
+  get revision(): number {
+    return this.latest;
+  }
+
+  /** Keeps a change and hands it to the live subscribers. A backend announces changes in revision order. */
+  record(ev: StoreEvent): void {
+    this.latest = Math.max(this.latest, ev.revision);
+    this.entries.push(ev);
+    if (this.entries.length - this.head > this.capacity) this.trim();
+    for (const s of [...this.live]) if (ev.revision > s.from && ev.key.startsWith(s.prefix)) s.listener(ev);
+  }
+
+  /** Whole commits go: a watcher may resume after any kept revision and misses none of its changes. */
+  private trim(): void {
+    let drop = this.entries.length - this.capacity;
+    // Round up to the end of the commit the cut falls in.
+    while (drop < this.entries.length && this.entries[drop].revision === this.entries[drop - 1].revision) drop++;
+    this.floorRev = this.entries[drop - 1].revision;
+    this.head = drop;
+    if (this.head > this.capacity) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** A gap (the backend caught up after missing changes): nothing before revision is known any more. */
+  reset(revision: number): void {
+    this.entries = [];
+    this.head = 0;
+    this.floorRev = Math.max(this.floorRev, revision);
+    this.latest = Math.max(this.latest, revision);
+  }
+
+  /**
+   * Calls listener with every change under prefix after revision `from`: first those the log keeps,
+   * then each new one as it is recorded, until stop(). Both happen in one turn, so none is missed or
+   * repeated. A `from` older than the floor is gone: the caller lists again.
+   */
+  subscribe(prefix: string, from: number, listener: ChangeListener): Subscription {
+    if (from < this.floorRev) return { gone: true, floor: this.floorRev, revision: this.latest };
+    for (let i = this.head; i < this.entries.length; i++) {
+      const ev = this.entries[i];
+      if (ev.revision > from && ev.key.startsWith(prefix)) listener(ev);
+    }
+    const s = { prefix, from, listener };
+    this.live.add(s);
+    return { stop: () => this.live.delete(s) };
+  }
+}
