@@ -13,8 +13,7 @@ import { principalName } from '../auth/auth';
 import type { AuditRecord, AuditTrail } from '../audit/trail';
 import type { AuthedRequest } from './auth';
 import { audited, auditRule } from './route';
-import { routeMatcher } from './route-match';
-import { allRoutes } from './routes';
+import { requestRoute } from './route-match';
 
 const MAX_TEXT = 256;
 const MAX_OBJECTS = 100;
@@ -47,12 +46,11 @@ export function appliedObjects(body: unknown): string[] | undefined {
 const address = (a: string | undefined) => (a ?? '').replace(/^::ffff:/, '');
 
 export function auditMiddleware(trail: AuditTrail, server: string) {
-  const match = routeMatcher(allRoutes());
   return (req: AuthedRequest, res: Response, next: NextFunction) => {
     // Only the path, as Express routes it (an absolute-form request line included): the query, where a
     // token may be, is never looked at.
     const path = req.path;
-    const hit = match(req.method, path);
+    const hit = requestRoute(req);
     if (!hit || auditRule(hit.def) === 'none') return next();
     const time = new Date().toISOString();
     let reason: string | undefined;

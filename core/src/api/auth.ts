@@ -18,7 +18,7 @@ import { refusal, type ApiCaller } from '../auth/permissions';
 import { identity, type PeerIdentity } from '../tls/cert-info';
 import { isDocsPath } from './docs';
 import { takeQueryToken } from './query-token';
-import { routeMatcher, type RouteMatch } from './route-match';
+import { requestRoute, type RouteMatch } from './route-match';
 import { allRoutes } from './routes';
 import { TICKET_PARAM, type WatchTickets } from './watch/tickets';
 import { acceptsEventStream, isWatchRequest } from './watch/watch';
@@ -28,7 +28,6 @@ export type AuthedRequest = Request & { principal?: Principal };
 /** Routes anyone may call (routes.ts: permission 'public'): liveness, and the CA bundle an agent checks against its join token's hash. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(allRoutes().filter((r) => r.permission === 'public').map((r) => r.path));
 
-const matchRoute = routeMatcher(allRoutes());
 
 function peerOf(req: Request): PeerIdentity | undefined {
   const socket = req.socket as Partial<TLSSocket>;
@@ -69,7 +68,7 @@ function admit(p: Principal, req: AuthedRequest, res: Response, next: NextFuncti
   // Known before a refusal too: the audit trail names who was refused.
   req.principal = p;
   if (isApiCaller(p)) {
-    const no = apiRefusal(p, matchRoute(req.method, req.path));
+    const no = apiRefusal(p, requestRoute(req));
     if (no) return deny(res, no.status, no.status === 403 ? 'FORBIDDEN' : 'NOT_FOUND', no.message);
   } else if (!allowed(p, req.method, req.path)) return deny(res, 403, 'FORBIDDEN', forbidden(p).message);
   next();

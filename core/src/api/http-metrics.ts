@@ -12,8 +12,7 @@ import type { Logger } from '../kernel/logger';
 import type { HistogramChild } from '../metrics/fast';
 import { httpRequests } from '../metrics/metrics';
 import type { AuthedRequest } from './auth';
-import { routeMatcher } from './route-match';
-import { allRoutes } from './routes';
+import { requestRoute } from './route-match';
 
 const STARTED = Symbol('lb.started');
 type Timed = ServerResponse & { [STARTED]?: number; req: AuthedRequest };
@@ -21,14 +20,13 @@ type Timed = ServerResponse & { [STARTED]?: number; req: AuthedRequest };
 export const UNMATCHED = 'unmatched';
 
 /** The route template of an answered request. */
-export function routeTemplate(req: AuthedRequest, match: ReturnType<typeof routeMatcher>): string {
+export function routeTemplate(req: AuthedRequest): string {
   const path = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof path === 'string') return path;
-  return match(req.method, req.path)?.def.path ?? UNMATCHED;
+  return requestRoute(req)?.def.path ?? UNMATCHED;
 }
 
 export function httpObserver(access?: Logger) {
-  const match = routeMatcher(allRoutes());
   const children = new Map<string, Map<string, Map<number, HistogramChild>>>();
   const child = (route: string, method: string, code: number): HistogramChild => {
     let byMethod = children.get(route);
@@ -47,7 +45,7 @@ export function httpObserver(access?: Logger) {
     const req = this.req;
     // A caller that left before any answer: code 0.
     const code = this.headersSent ? this.statusCode : 0;
-    const route = routeTemplate(req, match);
+    const route = routeTemplate(req);
     child(route, req.method, code).observe(seconds);
     access?.info(`${req.method} ${route} ${code}`, { method: req.method, route, status: code, duration_ms: Math.round(seconds * 1e4) / 10, who: principalName(req.principal) });
   }

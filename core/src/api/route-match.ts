@@ -3,6 +3,7 @@
 // trailing slash, HEAD as GET) so that no spelling of a path reaches a handler unchecked; parameters
 // are decoded.
 import type { RouteDef } from './route';
+import { allRoutes } from './routes';
 
 export interface RouteMatch {
   def: RouteDef;
@@ -47,4 +48,20 @@ export function routeMatcher(routes: readonly RouteDef[]): (method: string, path
     }
     return undefined;
   };
+}
+
+let apiMatcher: ReturnType<typeof routeMatcher> | undefined;
+const matched = new WeakMap<object, { method: string; path: string; match: RouteMatch | undefined }>();
+
+/**
+ * The API route a request is for, matched once per request: the metrics, audit, bearer check and watch
+ * middlewares all ask.
+ */
+export function requestRoute(req: { method: string; path: string }): RouteMatch | undefined {
+  const hit = matched.get(req);
+  if (hit && hit.method === req.method && hit.path === req.path) return hit.match;
+  apiMatcher ??= routeMatcher(allRoutes());
+  const match = apiMatcher(req.method, req.path);
+  matched.set(req, { method: req.method, path: req.path, match });
+  return match;
 }

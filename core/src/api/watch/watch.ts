@@ -26,8 +26,7 @@ import { keys } from '../../store/keys';
 import type { Store, StoredObject, StoreEvent } from '../../store/store';
 import type { AuthedRequest } from '../auth';
 import type { WatchDef } from '../route';
-import { routeMatcher, type RouteMatch } from '../route-match';
-import { allRoutes } from '../routes';
+import { requestRoute, type RouteMatch } from '../route-match';
 import type { WatchView } from './views';
 
 export const KEEPALIVE_MS = 15_000;
@@ -62,7 +61,6 @@ export interface WatchDeps {
   keepaliveMs?: number;
 }
 
-const matchRoute = routeMatcher(allRoutes());
 
 export const acceptsEventStream = (req: { headers: { accept?: string } }): boolean => /\btext\/event-stream\b/i.test(req.headers.accept ?? '');
 
@@ -82,7 +80,7 @@ export function watchQuery(url: string, lastEventId?: string): { revision?: numb
 export function isWatchRequest(req: { method: string; path: string; url: string }): boolean {
   if (req.method !== 'GET') return false;
   try {
-    return !!watchQuery(req.url) && !!matchRoute('GET', req.path)?.def.watch;
+    return !!watchQuery(req.url) && !!requestRoute(req)?.def.watch;
   } catch {
     return false;
   }
@@ -97,7 +95,7 @@ export function watchMiddleware(d: WatchDeps) {
       const last = req.headers['last-event-id'];
       q = watchQuery(req.url, acceptsEventStream(req) && typeof last === 'string' ? last : undefined);
       if (!q) return next();
-      m = matchRoute('GET', req.path);
+      m = requestRoute(req);
       if (!m) return next(); // the router's 404
       if (!m.def.watch) throw new LbError('INVALID_ARGUMENT', `GET ${m.def.path} cannot be watched: it does not list stored objects`, { fields: [{ field: 'watch', reason: 'not on this route' }] });
     } catch (e) {
