@@ -28,7 +28,7 @@ const SERVER_FAMILIES = [
   'lb_node_capacity',
   'lb_node_allocated',
 ];
-const AGENT_FAMILIES = ['lb_driver_call_duration_seconds', 'lb_driver_up', 'lb_container_restarts_total', 'lb_agent_pods'];
+const AGENT_FAMILIES = ['lb_driver_call_duration_seconds', 'lb_driver_up', 'lb_container_restarts_total', 'lb_agent_pods', 'lb_container_cpu_seconds_total', 'lb_container_memory_bytes'];
 const families = (text: string) => new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
 /** The value of one sample line, e.g. `lb_deploy_duration_seconds_count`. */
 const sample = (text: string, series: string): number | undefined => {
@@ -95,9 +95,9 @@ describe('metrics, health and JSON logs', () => {
     expect(server.type).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(promtool(server.text)).toEqual({ code: 0, out: '' });
     for (const f of [...SERVER_FAMILIES, ...AGENT_FAMILIES]) expect(families(server.text)).toContain(f);
-    // route templates, not paths: the namespace's name is in no label
+    // route templates, not paths: the namespace's name is in no label (but the per-container series, one per running container)
     expect(server.text).toMatch(/lb_http_request_duration_seconds_count\{method="POST",route="\/namespace\/:ns\/service",code="\d+"\} 1/);
-    expect(server.text).not.toContain(ns);
+    expect(server.text.split('\n').filter((l) => !l.startsWith('lb_container_')).join('\n')).not.toContain(ns);
     expect(server.text).toMatch(/lb_store_operation_duration_seconds_count\{op="txn",outcome="ok"\} [1-9]/);
     expect(server.text).toMatch(/lb_driver_call_duration_seconds_count\{kind="cri",method="create",outcome="ok"\} [1-9]/);
 

@@ -14,6 +14,7 @@ import type {
 } from './models/resources';
 import type { ExecResult } from './drivers/types';
 import type { LbEvent, NodeEventReport } from './models/events';
+import type { NodeUsage, PodUsage } from './models/stats';
 import * as wire from './wire/index';
 import { WatchCursor, type WatchEvent } from './watch';
 
@@ -377,6 +378,20 @@ export class LbClient {
   }
   endpoints(ns: string) {
     return this.request<Endpoint[]>('GET', `/namespace/${enc(ns)}/endpoint`);
+  }
+
+  // ------------------------------------------------------------ resource use (lb top)
+  /** A pod's CPU (millicores) and memory (bytes) per running container, sampled by its node's agent. */
+  podStats(ns: string, pod: string) {
+    return this.request<PodUsage>('GET', `/namespace/${enc(ns)}/pod/${enc(pod)}/stats`);
+  }
+  /** The CPU and memory of a namespace's pods (of one service). */
+  namespaceStats(ns: string, service?: string) {
+    return this.request<PodUsage[]>('GET', `/namespace/${enc(ns)}/stats${service ? `?service=${enc(service)}` : ''}`);
+  }
+  /** Each node's CPU and memory used, beside its capacity and allocation. */
+  nodeStats() {
+    return this.request<NodeUsage[]>('GET', '/cluster/stats');
   }
 
   /** Log lines of a service (or one pod of it), merged in time order; follows until the signal aborts. */

@@ -18,3 +18,4 @@ export { isIpAddress } from './net/ip';
 export * from './models/answers';
 export * from './models/events';
 export * as wire from './wire/index';
+export * from './models/stats';

@@ -1,5 +1,6 @@
 // The agent's own HTTP server refuses deep and oversized bodies before JSON.parse, like the API.
-import type { ExecResult } from '@lastbackend/sdk';
+import type { AgentPodStats, ExecResult } from '@lastbackend/sdk';
+import { RemoteAgent } from '../api/remote-agent';
 import type { Kernel } from '../kernel/kernel';
 import type { Agent } from './agent';
 import { startAgentServer, type AgentServer } from './agent-server';
@@ -13,6 +14,9 @@ describe('agent server request bodies', () => {
     async exec(_ns: string, _pod: string, command: string[]): Promise<ExecResult> {
       execs.push(command);
       return { exitCode: 0, stdout: 'ok\n', stderr: '' };
+    },
+    async stats(pods?: { namespace: string; name: string }[]): Promise<AgentPodStats> {
+      return { node: 'n1', time: '2026-01-01T00:00:00.000Z', window: 1.5, pods: (pods ?? [{ namespace: 'ns', name: 'all' }]).map((p) => ({ ...p, containers: [{ name: 'c', cpu: 250, memory: 1024, cpu_seconds: 2 }] })) };
     },
   } as unknown as Agent;
 
@@ -47,5 +51,21 @@ describe('agent server request bodies', () => {
     });
     expect(await post('{"namespace":')).toMatchObject({ status: 400, json: { code: 400, status: 'Bad Request', reason: 'INVALID_ARGUMENT', message: expect.stringMatching(/^request body is not valid JSON/) } });
     expect(execs).toHaveLength(1);
+  });
+
+  it("answers the stats of the pods asked for (all without a list) to the API's RemoteAgent, and refuses a bad request", async () => {
+    const remote = new RemoteAgent('n1', url, { key });
+    expect(await remote.stats([{ namespace: 'ns', name: 'web-a' }])).toEqual({
+      node: 'n1',
+      time: '2026-01-01T00:00:00.000Z',
+      window: 1.5,
+      pods: [{ namespace: 'ns', name: 'web-a', containers: [{ name: 'c', cpu: 250, memory: 1024, cpu_seconds: 2 }] }],
+    });
+    expect((await remote.stats()).pods.map((p) => p.name)).toEqual(['all']);
+    const bad = await fetch(`${url}/stats`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ pods: [{ namespace: 'ns' }] }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/^invalid stats request: pods\.0\.name/);
+    const stranger = new RemoteAgent('n1', url, { key: 'not-the-key' });
+    await expect(stranger.stats()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 });

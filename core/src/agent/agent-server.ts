@@ -1,4 +1,4 @@
-// A joined node's agent serves exec, its drivers (list, hot swap) and its metrics to the API server, and only to
+// A joined node's agent serves exec, its drivers (list, hot swap), its metrics and its pods' stats to the API server, and only to
 // it: over mutual TLS a client certificate of a server of this cluster (O=lastbackend:server), or over
 // plain HTTP the agent key. Logs reach the API through the log collector instead.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { ExecRequest, LbError, errorBody, isLbError, parseOrThrow } from '@lastbackend/sdk';
+import { AgentStatsRequestSchema, ExecRequest, LbError, errorBody, isLbError, parseOrThrow } from '@lastbackend/sdk';
 import { z } from 'zod';
 import { DriverGroupSwapRequest } from '../config/config';
 import type { Kernel } from '../kernel/kernel';
@@ -83,6 +83,11 @@ async function handle(agent: () => Agent, kernel: Kernel, req: IncomingMessage, 
   if (req.method === 'PUT' && url.pathname === '/drivers') {
     const { kinds, ...swap } = parseOrThrow(DriverGroupSwapRequest, await readJson(req), 'invalid driver swap');
     send(res, 200, await kernel.swapAll(kinds, swap));
+    return;
+  }
+  if (req.method === 'POST' && url.pathname === '/stats') {
+    const body = parseOrThrow(AgentStatsRequestSchema, await readJson(req), 'invalid stats request');
+    send(res, 200, await agent().stats(body.pods));
     return;
   }
   send(res, 404, errorBody(404, 'NOT_FOUND', 'no such route'));

@@ -2,7 +2,7 @@
 // CRI/CII drivers to match, and reports pod and node status back. It never opens the store.
 // This file is the composition: each job is its own part (pods, overlay, service table, status, logs,
 // discovery DNS); here they are wired to the node stream and started and stopped in order.
-import type { DriverState, ExecResult, KernelHooks, LbClient, NetworkDriver, NodeStreamEvent, ProxyDriver } from '@lastbackend/sdk';
+import type { AgentPodStats, DriverState, ExecResult, KernelHooks, LbClient, NetworkDriver, NodeStreamEvent, ProxyDriver } from '@lastbackend/sdk';
 import type { Logger } from '../kernel/logger';
 import { LogShipper } from '../logs/log-shipper';
 import type { DiscoveryConfig } from './discovery';
@@ -14,6 +14,7 @@ import { NodePods } from './node-pods';
 import { followNodeStream } from './node-stream';
 import { OverlayNetwork } from './overlay-network';
 import { PodLogShipping } from './pod-log-shipping';
+import { PodStats } from './pod-stats';
 import { PodStatusReporter } from './pod-status-reporter';
 import type { PodDrivers } from './pod-sync';
 import { ServiceTableSync } from './service-table';
@@ -50,6 +51,7 @@ export class Agent {
   private readonly overlay: OverlayNetwork;
   private readonly services: ServiceTableSync;
   private readonly pods: NodePods;
+  private readonly podStats: PodStats;
   private resyncTimer?: NodeJS.Timeout;
   private stream?: Promise<void>;
 
@@ -93,6 +95,7 @@ export class Agent {
       events: this.events.emit,
       stopping,
     });
+    this.podStats = new PodStats(opts.node, (which) => this.pods.containersOf(which), () => drivers().cri);
   }
 
   async start(): Promise<void> {
@@ -101,11 +104,13 @@ export class Agent {
     await this.heartbeat.start();
     this.resyncTimer = setInterval(() => this.resync(), this.opts.resync * 1000);
     this.pods.start();
+    this.podStats.start();
     this.stream = followNodeStream(this.client, this.opts.node, this.abort.signal, this.log, (ev) => this.onStreamEvent(ev));
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
+    this.podStats.stop();
     clearInterval(this.resyncTimer);
     // What is in flight ends first; nothing new starts.
     await Promise.allSettled([this.stream, this.pods.stop(), this.heartbeat.stop(), this.overlay.stop(), this.services.stop()]);
@@ -128,6 +133,11 @@ export class Agent {
   /** Runs a command in a container of a pod of this node (used by the API). */
   exec(ns: string, pod: string, command: string[], container?: string, timeoutSeconds?: number): Promise<ExecResult> {
     return this.pods.exec(ns, pod, command, container, timeoutSeconds);
+  }
+
+  /** CPU and memory of the running containers of these pods of this node (all of them when none are named). */
+  stats(pods?: readonly { namespace: string; name: string }[]): Promise<AgentPodStats> {
+    return this.podStats.stats(pods);
   }
 
   private onStreamEvent(ev: NodeStreamEvent): void {

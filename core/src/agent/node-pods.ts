@@ -132,6 +132,16 @@ export class NodePods {
     return this.o.drivers().cri.exec(containerName(ns, pod, c), command, { timeoutSeconds });
   }
 
+  /** The pods of this node (those asked for, or all but those being removed) and their containers' runtime names. */
+  containersOf(pods?: readonly { namespace: string; name: string }[]): { namespace: string; name: string; containers: { name: string; id: string }[] }[] {
+    const runners = pods ? pods.map((p) => this.runners.get(`${p.namespace}/${p.name}`)).filter((r) => r !== undefined) : [...this.runners.values()].filter((r) => !r.pod.spec.destroy);
+    return runners.map(({ pod }) => ({
+      namespace: pod.meta.namespace,
+      name: pod.meta.name,
+      containers: pod.spec.template.containers.map((c) => ({ name: c.name, id: containerName(pod.meta.namespace, pod.meta.name, c.name) })),
+    }));
+  }
+
   /** Runs a pod's sync; a request during a running sync runs once more after it. */
   private schedule(key: string): void {
     void this.syncs.request(key);

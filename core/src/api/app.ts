@@ -27,6 +27,7 @@ import { NamespaceController } from './controllers/namespace.controller';
 import { OBJECT_CONTROLLERS } from './controllers/object.controller';
 import { CA_BUNDLE, SystemController } from './controllers/system.controller';
 import { PodController } from './controllers/pod.controller';
+import { StatsController } from './controllers/stats.controller';
 import { ServiceController } from './controllers/service.controller';
 import { ErrorFilter } from './errors.filter';
 import { WireInterceptor } from './wire.interceptor';
@@ -92,6 +93,7 @@ class ApiModule {
         MetricsController,
         EventController,
         WatchController,
+        StatsController,
         ...OBJECT_CONTROLLERS,
         // The original's routes that answer 501 (routes.ts NOT_IMPLEMENTED_ROUTES).
         NotImplementedController,

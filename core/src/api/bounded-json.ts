@@ -14,6 +14,9 @@ export const AGENT_RESPONSE_LIMIT = 1024 * 1024;
 /** An agent's metrics (text): a node's series are bounded (kinds, methods, phases), so this is ample. */
 export const METRICS_RESPONSE_LIMIT = 4 * 1024 * 1024;
 
+/** An agent's stats of its pods: about 200 bytes per container, for every pod a node may run. */
+export const STATS_RESPONSE_LIMIT = 8 * 1024 * 1024;
+
 /** The body of `res`; INTERNAL (500: the agent misbehaved) when it is larger than `limit`. */
 export async function readBoundedResponse(res: Response, limit: number, what: string): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length'));

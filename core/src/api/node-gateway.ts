@@ -1,7 +1,7 @@
-// Where exec for a pod, a driver list or swap, or the metrics of a node go: the agent of that node. The local
+// Where exec for a pod, a driver list or swap, the metrics or the pods' stats of a node go: the agent of that node. The local
 // agent of `lb server` is called in-process; a joined node's agent at the address it registered at
 // join (only the port comes from what the node reports), over mutual TLS or with its agent key.
-import { LbError, type DriverKind, type DriverState, type ExecResult, type Node } from '@lastbackend/sdk';
+import { LbError, type AgentPodStats, type DriverKind, type DriverState, type ExecResult, type Node } from '@lastbackend/sdk';
 import type { Auth } from '../auth/auth';
 import { keys } from '../store/keys';
 import type { Store } from '../store/store';
@@ -16,6 +16,8 @@ export interface NodeAgentHandle {
   swapDrivers(kinds: DriverKind[], swap: DriverSwap): Promise<DriverState[]>;
   /** The agent's Prometheus metrics (text exposition format). */
   metrics(): Promise<string>;
+  /** CPU and memory of the running containers of these pods of the node (all of its pods when none are named). */
+  stats(pods?: { namespace: string; name: string }[]): Promise<AgentPodStats>;
 }
 
 export class NodeGateway {

@@ -1,12 +1,12 @@
-// The API's side of a joined node's agent server: exec, drivers and metrics over HTTPS with mutual TLS (the
+// The API's side of a joined node's agent server: exec, drivers, metrics and stats over HTTPS with mutual TLS (the
 // agent's certificate must name the node; this server presents its own CA-issued client certificate),
 // or over plain HTTP with the agent key derived for that node (--insecure-http).
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { LbError, decodeErrorBody, type DriverKind, type DriverState, type ExecResult } from '@lastbackend/sdk';
+import { AgentPodStatsSchema, LbError, decodeErrorBody, type AgentPodStats, type DriverKind, type DriverState, type ExecResult } from '@lastbackend/sdk';
 import { z } from 'zod';
 import type { DriverSwap } from '../kernel/kernel';
 import { identity } from '../tls/cert-info';
-import { AGENT_RESPONSE_LIMIT, EXEC_RESPONSE_LIMIT, METRICS_RESPONSE_LIMIT, readBoundedResponse, readJsonResponse } from './bounded-json';
+import { AGENT_RESPONSE_LIMIT, EXEC_RESPONSE_LIMIT, METRICS_RESPONSE_LIMIT, STATS_RESPONSE_LIMIT, readBoundedResponse, readJsonResponse } from './bounded-json';
 import type { NodeAgentHandle } from './node-gateway';
 
 /** What an agent answers to exec: read bounded (bounded-json) and checked, as it comes from another machine. */
@@ -90,5 +90,13 @@ export class RemoteAgent implements NodeAgentHandle {
   async swapDrivers(kinds: DriverKind[], swap: DriverSwap): Promise<DriverState[]> {
     const res = await this.call('/drivers', { method: 'PUT', body: JSON.stringify({ ...swap, kinds }), signal: AbortSignal.timeout(120_000) });
     return (await readJsonResponse(res, AGENT_RESPONSE_LIMIT, this.what)) as DriverState[];
+  }
+
+  /** Samples of the pods' containers: a CPU rate may take the agent a second sample a moment later. */
+  async stats(pods?: { namespace: string; name: string }[]): Promise<AgentPodStats> {
+    const res = await this.call('/stats', { method: 'POST', body: JSON.stringify(pods ? { pods } : {}), signal: AbortSignal.timeout(30_000) });
+    const answer = AgentPodStatsSchema.safeParse(await readJsonResponse(res, STATS_RESPONSE_LIMIT, this.what));
+    if (!answer.success) throw new LbError('INTERNAL', `${this.what}: the stats answer is not a stats sample`);
+    return answer.data;
   }
 }

@@ -26,6 +26,8 @@ import {
   NodeEvents,
   NodeStatusReport,
   NodeStreamEventSchema,
+  NodeUsageSchema,
+  PodUsageSchema,
   RollbackRequest,
   RouteManifest,
   SecretManifest,
@@ -114,6 +116,8 @@ export const EventQuery = z.object({
   for: z.string().optional().describe('KIND/NAME: service/NAME (its events and its pods\'), pod/NAME; on /event: node/NAME'),
   follow: z.enum(['true', 'false']).optional().describe('true: keep the stream open and send each event as it is written (new, or repeated: its count up)'),
 });
+
+export const StatsQuery = z.object({ service: z.string().optional().describe("only this service's pods") });
 
 export const AuditQuery = z.object({
   since: z
@@ -542,6 +546,33 @@ export const ROUTES = {
     status: 201,
     body: { ...named('WatchTicketRequest', WatchTicketRequest), invalid: 'invalid watch ticket request' },
     answer: json(named('WatchTicket', WatchTicketSchema)),
+  }),
+
+  // resource use (lb top): sampled by the nodes' agents from the runtime's stats
+  podStats: route({
+    method: 'GET',
+    path: '/namespace/:ns/pod/:pod/stats',
+    permission: 'namespace.read',
+    tag: 'stats',
+    summary: "a pod's CPU (millicores, a rate over the agent's last two samples) and memory (bytes), per running container, from its node's agent",
+    answer: json(named('PodUsage', PodUsageSchema)),
+  }),
+  namespaceStats: route({
+    method: 'GET',
+    path: '/namespace/:ns/stats',
+    permission: 'namespace.read',
+    tag: 'stats',
+    summary: "CPU and memory of the namespace's pods (?service=NAME: of one service); a pod whose node cannot be asked has no numbers and a message",
+    query: StatsQuery,
+    answer: list(named('PodUsage', PodUsageSchema)),
+  }),
+  nodeStats: route({
+    method: 'GET',
+    path: '/cluster/stats',
+    permission: 'cluster.read',
+    tag: 'stats',
+    summary: "each node's CPU and memory used by its containers, beside its capacity and what its pods request",
+    answer: list(named('NodeUsage', NodeUsageSchema)),
   }),
 
   ingresses: route({ method: 'GET', path: '/ingress', permission: 'cluster.read', tag: 'component', summary: 'where the ingress runs: this server, and nodes that report it, by name', answer: json(ComponentListSchema('IngressList')) }),

@@ -115,6 +115,8 @@ function positionalWant(t: Typed): Want {
       return n === 0 ? { names: 'context' } : { nothing: true };
     case 'completion':
       return n === 0 ? { words: ['bash', 'zsh', 'fish'] } : { nothing: true };
+    case 'top':
+      return n === 0 ? { words: ['pods', 'nodes'] } : { nothing: true };
     default:
       return { nothing: true };
   }
@@ -134,7 +136,7 @@ function flagWant(t: Typed, o: Option): Want {
     case '--node':
       return { names: 'node' };
     case '--output':
-      return { words: t.path === 'get' ? OUTPUT_FORMATS : t.path === 'inspect' ? ['yaml', 'json'] : t.path === 'audit' ? ['text', 'json'] : [] };
+      return { words: t.path === 'get' ? OUTPUT_FORMATS : t.path === 'inspect' ? ['yaml', 'json'] : t.path === 'audit' ? ['text', 'json'] : t.path === 'top' ? ['table', 'json', 'yaml'] : [] };
     case '--type':
       return { words: t.path === 'secret create' ? ['opaque', 'auth', 'tls'] : [] };
     case '--role':

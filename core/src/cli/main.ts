@@ -8,6 +8,7 @@ import { registerAudit } from './commands/audit';
 import { registerLogin } from './commands/login';
 import { registerDelete } from './commands/delete';
 import { registerEvents } from './commands/events';
+import { registerTop } from './commands/top';
 import { registerExec } from './commands/exec';
 import { registerExport } from './commands/export';
 import { registerGet } from './commands/get';
@@ -125,6 +126,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDelete(program, ctx);
   registerRollback(program, ctx);
   registerEvents(program, ctx);
+  registerTop(program, ctx);
   registerAudit(program, ctx);
   registerLogin(program, ctx);
   registerExport(program, ctx);

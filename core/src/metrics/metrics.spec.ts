@@ -106,7 +106,7 @@ describe('cluster gauges', () => {
 
 describe('exposition', () => {
   const SERVER = ['lb_http_request_duration_seconds', 'lb_deploy_duration_seconds', 'lb_pods', 'lb_scheduler_placements_total', 'lb_scheduler_placement_duration_seconds', 'lb_reconcile_duration_seconds', 'lb_reconcile_queue_depth', 'lb_store_operation_duration_seconds', 'lb_node_capacity', 'lb_node_allocated'];
-  const AGENT = ['lb_driver_call_duration_seconds', 'lb_driver_up', 'lb_container_restarts_total', 'lb_agent_pods'];
+  const AGENT = ['lb_driver_call_duration_seconds', 'lb_driver_up', 'lb_container_restarts_total', 'lb_agent_pods', 'lb_container_cpu_seconds_total', 'lb_container_memory_bytes'];
 
   it("the server's families (with its local agent's when it runs one), an agent's own", async () => {
     const families = (text: string) => new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));

@@ -1,11 +1,11 @@
 // The Prometheus metric families of this process, in two registries: the server's (API, controller,
 // scheduler, store, cluster gauges) and the node agent's (driver calls and health, container restarts,
-// pods by phase on the node). `lb server` serves both on /metrics (its local agent runs in-process); a
+// pods by phase on the node, its containers' CPU and memory). `lb server` serves both on /metrics (its local agent runs in-process); a
 // joined node's agent serves its own, which the API server relays (GET /cluster/node/{node}/metrics).
 // Labels are bounded: route templates, not paths; kinds, methods, phases and outcomes; node names.
 // Gauges that describe state (pods, nodes, queue depth, driver health) are read when scraped, from
 // sources the running parts register (refresh), never kept up to date on the hot path.
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { FastCounter, FastHistogram } from './fast';
 
 export const serverRegistry = new Registry();
@@ -32,6 +32,9 @@ export const nodeAllocated = new Gauge({ name: 'lb_node_allocated', help: 'what 
 export const driverCalls = new FastHistogram('lb_driver_call_duration_seconds', 'driver calls by kind, method and outcome, with their latency', ['kind', 'method', 'outcome'], FAST_BUCKETS, agentRegistry);
 export const driverUp = new Gauge({ name: 'lb_driver_up', help: "1 when the active driver of a kind probes ready, else 0", labelNames: ['kind', 'package'], registers: [agentRegistry] });
 export const containerRestarts = new FastCounter('lb_container_restarts_total', 'containers this node restarted (restart policy, liveness probe)', [], agentRegistry);
+// Read from the runtime's stats when scraped (agent/pod-stats.ts): one series per running container.
+export const containerCpuSeconds = new Counter({ name: 'lb_container_cpu_seconds_total', help: 'CPU time a running container of this node used since it started', labelNames: ['namespace', 'pod', 'container'], registers: [agentRegistry] });
+export const containerMemory = new Gauge({ name: 'lb_container_memory_bytes', help: 'memory a running container of this node uses (page cache excluded where the runtime can tell)', labelNames: ['namespace', 'pod', 'container'], registers: [agentRegistry] });
 export const agentPods = new Gauge({ name: 'lb_agent_pods', help: 'pods this node runs, by the phase it last reported', labelNames: ['phase'], registers: [agentRegistry] });
 
 /** What refreshes a registry's state gauges before a scrape; registered by the parts that know. */

@@ -51,6 +51,7 @@ class LocalNodePart implements OnModuleInit, OnApplicationBootstrap {
         drivers: () => kernel.states(),
         swapDrivers: (kinds, swap) => kernel.swapAll(kinds, swap),
         metrics: () => agentExposition(),
+        stats: (pods) => agent.agent.stats(pods),
       });
     });
   }

@@ -57,6 +57,9 @@ const CLIENT_ROUTES = {
   pod: [ROUTES.pod],
   exec: [ROUTES.exec],
   endpoints: [ROUTES.endpoints],
+  podStats: [ROUTES.podStats],
+  namespaceStats: [ROUTES.namespaceStats],
+  nodeStats: [ROUTES.nodeStats],
   logs: [ROUTES.serviceLogs],
   list: [OBJECT_ROUTES.secret.list, OBJECT_ROUTES.config.list, OBJECT_ROUTES.volume.list, OBJECT_ROUTES.route.list],
   get: [OBJECT_ROUTES.secret.get, OBJECT_ROUTES.config.get, OBJECT_ROUTES.volume.get, OBJECT_ROUTES.route.get],
@@ -209,6 +212,7 @@ describe('the SDK client and the OpenAPI document', () => {
       drivers: async () => [{ kind: 'cri', package: '@lastbackend/driver-docker', version: '1.0.0', state: 'ready', message: '' }],
       swapDrivers: async (ks, swap) => ks.map((kind) => ({ kind, package: swap.package, version: '2.0.0', state: 'ready' as const, message: '' })),
       metrics: async () => '',
+      stats: async (pods) => ({ node: 'n1', time: new Date().toISOString(), window: 1, pods: (pods ?? []).map((p) => ({ ...p, containers: [{ name: 'c', cpu: 12.5, memory: 2 ** 20, cpu_seconds: 3 }] })) }),
     };
     f.registerAgent('n1', agent);
 
@@ -244,6 +248,8 @@ describe('the SDK client and the OpenAPI document', () => {
     await admin.pod(ns, 'web-a');
     await admin.endpoints(ns);
     await admin.exec(ns, 'web-a', ['echo', 'hi'], 'c');
+    expect((await admin.podStats(ns, 'web-a')).cpu).toBe(12.5);
+    expect((await admin.namespaceStats(ns, 'web')).map((p) => p.memory)).toEqual([2 ** 20]);
     await admin.apply(ns, [{ kind: 'Config', meta: { name: 'more' }, spec: { data: { a: 'b' } } }]);
     await admin.rollback(ns, 'web', 1);
 
@@ -288,6 +294,7 @@ describe('the SDK client and the OpenAPI document', () => {
     expect(lines).toHaveLength(1);
     expect((await admin.watchTicket()).ticket).toMatch(/^lbw\./);
     await admin.nodes();
+    expect((await admin.nodeStats()).map((n) => [n.name, n.cpu.capacity])).toEqual([['n2', 2000]]);
     await admin.node('n2');
     await admin.cluster();
 

@@ -4,9 +4,9 @@ import { WatchTickets } from './tickets';
 import { watchQuery } from './watch';
 
 describe('watchable routes', () => {
-  it('every GET that answers a list can be watched, but the drivers (not stored objects)', () => {
+  it('every GET that answers a list can be watched, but the drivers and resource use (not stored objects)', () => {
     const lists = allRoutes().filter((r) => r.method === 'GET' && 'json' in r.answer && r.answer.list);
-    expect(lists.filter((r) => !r.watch).map((r) => r.path)).toEqual(['/cluster/driver']);
+    expect(lists.filter((r) => !r.watch).map((r) => r.path)).toEqual(['/cluster/driver', '/namespace/:ns/stats', '/cluster/stats']);
   });
 
   it('a watch of a namespaced read without :ns in its path narrows to the caller\'s namespaces', () => {
