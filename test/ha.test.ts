@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LbClient, type Node } from '@lastbackend/sdk';
+import { LbClient, tlsDispatcher, type Node } from '@lastbackend/sdk';
 import { startLocalEtcd, type LocalEtcd } from '../core/src/ha/local-etcd';
 import type { LeaderStatus } from '../core/src/ha/leader';
 import { IMAGE, LB, TEST_DEFAULTS, docker, removeHostOverlay, freePort, lb, readyPods, uniq, waitFor, webService } from './harness';
@@ -132,6 +132,30 @@ describe('HA: three servers on one etcd', () => {
     // The join went to server 1; server 3 knows the node as well (one store).
     await waitFor(() => servers[2].client.node(agentName), (n) => n.status.state === 'ready', 'agent node ready (via server 3)', 30_000).catch((e: Error) => { throw new Error(`${e.message}\n${dump()}`); });
   }, 60_000);
+
+  it('a watch ticket issued by one server opens a watch on another, once across the cluster', async () => {
+    const [s1, s2, s3] = servers;
+    const sse = (s: HaServer, ticket: string, signal?: AbortSignal) =>
+      fetch(`${s.url}/namespace?watch=true&ticket=${ticket}`, {
+        headers: { accept: 'text/event-stream' },
+        ...(signal ? { signal } : {}),
+        dispatcher: tlsDispatcher({ ca: readFileSync(s.caFile, 'utf8') }),
+      } as RequestInit);
+    const { ticket } = await s1.client.watchTicket();
+    const ctl = new AbortController();
+    const res = await sse(s2, ticket, ctl.signal);
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('"SYNCED"')) text += new TextDecoder().decode((await reader.read()).value);
+    ctl.abort();
+    // Used: refused on every server, the one that issued it too.
+    for (const s of [s3, s1, s2]) {
+      const again = await sse(s, ticket);
+      expect(again.status).toBe(401);
+      expect(await again.text()).toMatch(/invalid watch ticket: unknown, used or expired/);
+    }
+  }, 30_000);
 
   it('applies through server 1, reads through server 2; kill -9 the leader; another leads within seconds and scales with no duplicates', async () => {
     await scenario().catch((e: Error) => {

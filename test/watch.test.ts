@@ -244,4 +244,75 @@ describe('watch', () => {
     expect(names(w.events)).toEqual(['ADDED x1', 'ADDED x2', 'ADDED x3']);
     expect(retries.length).toBeGreaterThan(0);
   }, 60_000);
+
+  it("events are watched as a list route: ?for= selects, resumes from a revision, SSE with a ticket, scoped; `lb events -f` follows through it", async () => {
+    const ns = uniq('wev');
+    await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
+    type Ev = { meta: { name: string; revision: number }; reason: string; count: number; object: { kind: string; name: string } };
+    const watchEvents = (query: string, revision?: number) => {
+      const ctl = new AbortController();
+      return collect(s.client.watch<Ev, Ev>(`/namespace/${ns}/event${query}`, (e) => e, { signal: ctl.signal, ...(revision === undefined ? {} : { revision }) }), ctl);
+    };
+    const reasons = (evs: WatchEvent<Ev>[]) => changes(evs).map((e) => `${e.type} ${e.object!.object.kind} ${e.object!.reason}`);
+    const w = watchEvents('?for=service/ev');
+    const all = watchEvents('');
+    await until(w.events, (e) => e.some((x) => x.type === 'SYNCED'), 'SYNCED');
+    await s.client.createService(ns, idle('ev'));
+    await s.client.createService(ns, idle('other'));
+    await until(w.events, (e) => ['NewVersion', 'FailedScheduling'].every((r) => e.some((x) => x.object?.reason === r)), 'NewVersion and FailedScheduling');
+    await until(all.events, (e) => e.some((x) => x.object?.object.name === 'other'), "the other service's events");
+    const lastSynced = [...w.events].reverse().find((e) => e.type === 'SYNCED')!.revision;
+    await w.stop();
+    await all.stop();
+    // Only the service's and its pod's (the other service's are in the unfiltered watch only).
+    expect(changes(w.events).every((e) => e.object!.object.name === 'ev' || e.object!.object.name.startsWith('ev-'))).toBe(true);
+    expect(reasons(w.events)).toEqual(expect.arrayContaining(['ADDED Service NewVersion', 'ADDED Pod FailedScheduling']));
+
+    // Resumed from its revision: what happened meanwhile, nothing twice.
+    await s.client.scale(ns, 'ev', 2);
+    const resumed = watchEvents('?for=service/ev', lastSynced);
+    await until(resumed.events, (e) => e.some((x) => x.object?.reason === 'ScaledVersion'), 'ScaledVersion after the resume');
+    await resumed.stop();
+    const seen = new Set(changes(w.events).map((e) => `${e.object!.meta.name}@${e.object!.meta.revision}`));
+    expect(changes(resumed.events).filter((e) => seen.has(`${e.object!.meta.name}@${e.object!.meta.revision}`))).toEqual([]);
+
+    // Refused before anything streams: a bad ?for=, follow and watch at once, another namespace's token.
+    const bad = await s.fetch(`/namespace/${ns}/event?watch=true&for=node/x`, { headers: { authorization: `Bearer ${s.token}` } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { fields: { field: string }[] }).fields.map((f) => f.field)).toEqual(['for']);
+    const both = await s.fetch(`/namespace/${ns}/event?watch=true&follow=true`, { headers: { authorization: `Bearer ${s.token}` } });
+    expect(both.status).toBe(400);
+    await both.body?.cancel();
+    const viewer = (await s.client.createToken({ role: 'viewer', namespaces: [A] })).token;
+    const scoped = await s.fetch(`/namespace/${ns}/event?watch=true`, { headers: { authorization: `Bearer ${viewer}` } });
+    expect(scoped.status).toBe(403);
+    await scoped.body?.cancel();
+    const cluster = await s.fetch('/event?watch=true', { headers: { authorization: `Bearer ${s.token}` } });
+    expect(cluster.status).toBe(200);
+    await cluster.body?.cancel();
+
+    // Server-Sent Events with a ticket for the events list.
+    const ticket = (await s.client.watchTicket(`/namespace/${ns}/event`)).ticket;
+    const ctl = new AbortController();
+    const res = await s.fetch(`/namespace/${ns}/event?watch=true&for=pod/nope&ticket=${ticket}`, { headers: { accept: 'text/event-stream' }, signal: ctl.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('"SYNCED"')) text += new TextDecoder().decode((await reader.read()).value);
+    ctl.abort();
+    expect(text).not.toContain('"ADDED"'); // no pod of that name
+
+    // lb events -f: the events there are, then a new one as it is written.
+    const follower = spawn(process.execPath, [LB, 'events', '-n', ns, '--for', 'service/ev', '-f', '-o', 'json'], { env: { ...process.env, ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    follower.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => follower.once('exit', (code) => r(code)));
+    await waitFor(async () => out, (o) => o.includes('"reason":"ScaledVersion"'), 'lb events -f to print what there is');
+    const printed = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev);
+    expect(printed().map((e) => e.reason)).toEqual(expect.arrayContaining(['NewVersion', 'FailedScheduling', 'ScaledVersion']));
+    await s.client.scale(ns, 'ev', 1);
+    await waitFor(async () => printed().filter((e) => e.reason === 'ScaledVersion').length, (n) => n === 2, 'lb events -f to print the new scale');
+    follower.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }, 60_000);
 });

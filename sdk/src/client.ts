@@ -524,7 +524,7 @@ export class LbClient {
     return this.request<void>('PUT', `/cluster/node/${enc(node)}/pod`, { pods });
   }
   // ------------------------------------------------------------ watches
-  /** A ticket that opens one watch (of path only, when given) within 60 s on this server, for clients that cannot send headers (EventSource). */
+  /** A ticket that opens one watch (of path only, when given) within 60 s on any server of the cluster, for clients that cannot send headers (EventSource). */
   watchTicket(path?: string) {
     return this.request<{ ticket: string; expires: string }>('POST', '/watch/ticket', path === undefined ? {} : { path });
   }

@@ -125,7 +125,7 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   // Over TLS a client certificate is asked for, never required: the admin and the CLI have none; a
   // node's is checked against its credential (Auth.authenticate).
   const httpsOptions = d.tls && { key: d.tls.server.key, cert: d.tls.server.cert, ca: d.tls.caCert, requestCert: true, rejectUnauthorized: false };
-  const tickets = new WatchTickets();
+  const tickets = new WatchTickets(d.store);
   const watches = new OpenWatches();
   const wireCtx = { ...wire.DEFAULT_WIRE_CONTEXT, ...(d.suffix ? { suffix: d.suffix } : {}) };
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d, tickets, watches), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });

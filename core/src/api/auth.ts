@@ -77,11 +77,13 @@ function admit(p: Principal, req: AuthedRequest, res: Response, next: NextFuncti
 /** A watch ticket opens a watch, once, as the caller who asked for it; nothing else. */
 function byTicket(tickets: WatchTickets | undefined, ticket: string, req: AuthedRequest, res: Response, next: NextFunction): void {
   if (!isWatchRequest(req)) return deny(res, 401, 'UNAUTHORIZED', 'a watch ticket opens a watch only (GET <list route>?watch=true&ticket=…)');
-  const t = tickets?.take(ticket);
-  if (!t) return deny(res, 401, 'UNAUTHORIZED', 'invalid watch ticket: unknown, used, expired, or issued by another server (ask POST /watch/ticket on this one)');
-  if (t.path !== undefined && t.path.replace(/\/+$/, '') !== req.path.replace(/\/+$/, ''))
-    return deny(res, 401, 'UNAUTHORIZED', `this watch ticket opens a watch of ${t.path} only`);
-  admit(t.caller, req, res, next);
+  if (!tickets) return deny(res, 401, 'UNAUTHORIZED', 'this server takes no watch tickets');
+  tickets.take(ticket).then((t) => {
+    if (!t) return deny(res, 401, 'UNAUTHORIZED', 'invalid watch ticket: unknown, used or expired (ask POST /watch/ticket for a new one)');
+    if (t.path !== undefined && t.path.replace(/\/+$/, '') !== req.path.replace(/\/+$/, ''))
+      return deny(res, 401, 'UNAUTHORIZED', `this watch ticket opens a watch of ${t.path} only`);
+    admit(t.caller, req, res, next);
+  }, next);
 }
 
 function invalidToken(token: string): string {

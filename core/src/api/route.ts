@@ -44,6 +44,11 @@ export interface WatchDef {
    * token limited to namespaces sees its own only, as the list shows.
    */
   namespaceOf?: (key: string) => string;
+  /**
+   * Only the objects the request's query selects (events' ?for=KIND/NAME), checked once when the watch
+   * starts: it throws (400) on a bad query before anything is streamed.
+   */
+  select?: (params: Record<string, string>, query: URLSearchParams) => (obj: unknown) => boolean;
 }
 
 export interface RouteDef {

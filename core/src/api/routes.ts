@@ -17,6 +17,7 @@ import {
   ExecRequest,
   ExecResultSchema,
   HealthResult,
+  invalid,
   JoinResultSchema,
   LogShipment,
   LogsStoredResult,
@@ -35,6 +36,7 @@ import {
   ServiceUpdate,
   TokenInfoSchema,
   VolumeManifest,
+  type LbEvent,
   type NamespacedKind,
   wire,
 } from '@lastbackend/sdk';
@@ -48,7 +50,8 @@ import { ApplyMapRequest, ApplyStatusSchema } from '../state/apply-map';
 import { DeploymentRequest } from '../state/deployment-requests';
 import type { Permission } from '../auth/permissions';
 import { Readiness } from './readiness';
-import { keys, PREFIX, splitKey } from '../store/keys';
+import { CLUSTER_EVENTS, keys, PREFIX, splitKey } from '../store/keys';
+import { eventFilter } from '../events/reader';
 import type { Named, RouteDef, WatchDef } from './route';
 
 // The helpers keep each route's schema types (ROUTES.service.answer.json.schema is wire.ServiceView), so
@@ -138,6 +141,12 @@ const inNs = (p: Params) => ({ key: keys.namespace(p.ns), what: `namespace "${p.
 const ofSvc = (p: Params) => ({ key: keys.service(p.ns, p.svc), what: `service "${p.svc}" in namespace "${p.ns}"` });
 const watched = (item: Named, prefix: WatchDef['prefix'], more: Omit<WatchDef, 'item' | 'prefix'> = {}): WatchDef => ({ item, prefix, ...more });
 const TokenInfo = named('TokenInfo', TokenInfoSchema);
+/** A watch of events selects by ?for= as their list does; follow=true is the older way to the same stream. */
+const eventSelect = (cluster: boolean) => (_: Params, q: URLSearchParams) => {
+  if (q.get('follow') === 'true') throw invalid([{ field: 'follow', reason: 'watch=true already follows: use one of them' }], 'invalid query');
+  const match = eventFilter(q.get('for') ?? undefined, cluster);
+  return (o: unknown) => match(o as LbEvent);
+};
 
 export const WatchTicketRequest = z
   .object({ path: z.string().startsWith('/', 'must be a list route path such as /namespace/demo/service').max(1024).optional().describe('the one list route the ticket may watch (default: any)') })
@@ -505,18 +514,20 @@ export const ROUTES = {
     path: '/namespace/:ns/event',
     permission: 'namespace.read',
     tag: 'event',
-    summary: "a namespace's events (services and pods), oldest first (NDJSON); ?for=service/NAME or pod/NAME; follows with follow=true",
+    summary: "a namespace's events (services and pods), oldest first (NDJSON); ?for=service/NAME or pod/NAME; follows with follow=true, or is watched with watch=true as a list route (a repeat counted up is MODIFIED, an expired event DELETED)",
     query: EventQuery,
     answer: { ndjson: Event },
+    watch: watched(Event, (p) => keys.event(p.ns), { requires: (p) => [inNs(p)], select: eventSelect(false) }),
   }),
   clusterEvents: route({
     method: 'GET',
     path: '/event',
     permission: 'cluster.read',
     tag: 'event',
-    summary: "the cluster's events (nodes, their drivers), never a namespace's, oldest first (NDJSON); ?for=node/NAME; follows with follow=true",
+    summary: "the cluster's events (nodes, their drivers), never a namespace's, oldest first (NDJSON); ?for=node/NAME; follows with follow=true, or is watched with watch=true as a list route",
     query: EventQuery,
     answer: { ndjson: Event },
+    watch: watched(Event, () => keys.event(CLUSTER_EVENTS), { select: eventSelect(true) }),
   }),
   endpoints: route({ method: 'GET', path: '/namespace/:ns/endpoint', permission: 'namespace.read', tag: 'service', summary: 'service endpoints (ready pod addresses)',
     answer: list(Endpoint),
@@ -542,7 +553,7 @@ export const ROUTES = {
     permission: 'namespace.read',
     tag: 'watch',
     summary:
-      "a ticket that opens one watch (GET <list>?watch=true&ticket=…) within 60 s, as this token (its role and namespaces), on this server: for a client that cannot send headers (a browser's EventSource), since a bearer token never goes into a URL",
+      "a ticket that opens one watch (GET <list>?watch=true&ticket=…) within 60 s, as this token (its role and namespaces), on any server of the cluster (tickets are kept in the shared store): for a client that cannot send headers (a browser's EventSource), since a bearer token never goes into a URL",
     status: 201,
     body: { ...named('WatchTicketRequest', WatchTicketRequest), invalid: 'invalid watch ticket request' },
     answer: json(named('WatchTicket', WatchTicketSchema)),

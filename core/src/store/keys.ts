@@ -14,6 +14,8 @@ export const keys = {
   /** Events of a namespace's objects; the cluster's (nodes) under CLUSTER_EVENTS. Written by events/recorder.ts only. */
   event: (ns: string, name = '') => `event/${ns}/${name}`,
   object: (kind: 'secret' | 'config' | 'volume' | 'route', ns: string, name = '') => `${kind}/${ns}/${name}`,
+  /** A watch ticket, by its hash (api/watch/tickets.ts): shared by every server, taken once. */
+  watchTicket: (hash = '') => `watch-ticket/${hash}`,
 };
 
 /** Every object of a kind, across namespaces (for watches and cluster-wide lists). */
@@ -32,6 +34,7 @@ export const PREFIX = {
   volumes: 'volume/',
   routes: 'route/',
   events: 'event/',
+  watchTickets: 'watch-ticket/',
 } as const;
 
 /** The namespace segment of the cluster's events (never a namespace's name: those are DNS labels). */

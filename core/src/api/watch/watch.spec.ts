@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NAMESPACED } from '../../auth/permissions';
+import { keys } from '../../store/keys';
+import { Store } from '../../store/store';
 import { allRoutes } from '../routes';
 import { WatchTickets } from './tickets';
 import { watchQuery } from './watch';
@@ -28,17 +33,58 @@ describe('watchQuery', () => {
 });
 
 describe('WatchTickets', () => {
-  it('a ticket works once, within its time, as its caller and for its path', () => {
+  let dir = '';
+  let store: Store;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lb-tickets-'));
+    store = new Store(dir);
+    await store.open();
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const caller = { role: 'viewer' as const, token: 'id1', namespaces: ['a'] };
+
+  it('a ticket works once, within its time, as its caller and for its path', async () => {
     let now = 1000;
-    const t = new WatchTickets(60_000, () => now);
-    const caller = { role: 'viewer' as const, token: 'id1', namespaces: ['a'] };
-    const a = t.issue(caller, '/namespace/a/service');
+    const t = new WatchTickets(store, 60_000, () => now);
+    const a = await t.issue(caller, '/namespace/a/service');
     expect(a.ticket).toMatch(/^lbw\.[\w-]{32}$/);
-    expect(t.take(a.ticket)).toEqual({ caller, path: '/namespace/a/service' });
-    expect(t.take(a.ticket)).toBeUndefined();
-    const b = t.issue(caller);
+    expect(await t.take(a.ticket)).toEqual({ caller, path: '/namespace/a/service' });
+    expect(await t.take(a.ticket)).toBeUndefined();
+    const b = await t.issue(caller);
     now += 60_000;
-    expect(t.take(b.ticket)).toBeUndefined();
-    expect(t.take('lbw.guessed')).toBeUndefined();
+    expect(await t.take(b.ticket)).toBeUndefined();
+    expect(await t.take('lbw.guessed')).toBeUndefined();
+    // Kept by its hash only.
+    expect(JSON.stringify(await store.entries(keys.watchTicket()))).not.toContain(b.ticket);
+  });
+
+  it('a ticket one server issued opens a watch on another sharing its store, once across both', async () => {
+    const [s1, s2, s3] = [new WatchTickets(store), new WatchTickets(store), new WatchTickets(store)];
+    const a = await s1.issue(caller);
+    expect(await s2.take(a.ticket)).toEqual({ caller });
+    expect(await s3.take(a.ticket)).toBeUndefined();
+    expect(await s1.take(a.ticket)).toBeUndefined();
+    // Taken at once on two servers: one of them gets it.
+    const b = await s1.issue(caller);
+    const got = await Promise.all([s2.take(b.ticket), s3.take(b.ticket), s1.take(b.ticket)]);
+    expect(got.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('expired tickets are swept when one is issued, and at most `max` are kept (those that expire first go)', async () => {
+    let now = 1000;
+    const t = new WatchTickets(store, 60_000, () => now, 3);
+    await t.issue(caller);
+    now += 60_000;
+    const live = [];
+    for (let i = 0; i < 4; i++) {
+      live.push(await t.issue(caller));
+      now += 1;
+    }
+    expect(await store.entries(keys.watchTicket())).toHaveLength(3);
+    expect(await t.take(live[0].ticket)).toBeUndefined();
+    for (const l of live.slice(1)) expect(await t.take(l.ticket)).toEqual({ caller });
   });
 });

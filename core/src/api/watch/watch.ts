@@ -122,12 +122,16 @@ async function serve(d: WatchDeps, req: AuthedRequest, res: Response, w: WatchDe
   });
   const p = req.principal;
   if (!p || !isApiCaller(p)) throw new LbError('FORBIDDEN', 'a watch takes a token with a role');
-  // What the list would refuse with 404, before anything is streamed.
+  // What the list would refuse (a bad query: 400, what it lists gone: 404), before anything is streamed.
+  const selected = w.select?.(params, new URL(req.url, 'http://x').searchParams);
   for (const r of w.requires?.(params) ?? []) if (!(await d.store.get(r.key))) throw notFound(r.what);
 
   const prefix = w.prefix(params);
   const visible = (key: string, o: StoredObject | undefined): boolean =>
-    !!o && (!w.filter || w.filter(o as unknown as { meta: Record<string, unknown> }, params)) && (!w.namespaceOf || inScope(p, w.namespaceOf(key)));
+    !!o &&
+    (!w.filter || w.filter(o as unknown as { meta: Record<string, unknown> }, params)) &&
+    (!selected || selected(o)) &&
+    (!w.namespaceOf || inScope(p, w.namespaceOf(key)));
   const view = d.views(w.item.name);
   const encode = async (o: StoredObject) => wire.encodeAnswer(w.item.name, await view(o), false, d.wire);
   const sse = acceptsEventStream(req);

@@ -1,11 +1,13 @@
 // `lb events`: what the platform did or could not do — a namespace's events (services and pods), or the
-// cluster's (nodes and their drivers); --for narrows to one object, -f follows until interrupted. And the
+// cluster's (nodes and their drivers); --for narrows to one object, -f follows until interrupted (a watch
+// of the events list, resumed over a dropped connection). And the
 // events block `lb inspect` ends with.
 import type { Command } from 'commander';
 import type { EventQuery, LbClient } from '@lastbackend/sdk/client';
 import type { LbEvent } from '@lastbackend/sdk';
 import { LbError } from '@lastbackend/sdk/errors';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
+import { sdk } from '../lazy';
 import { formatAge, renderTable } from '../output';
 
 interface EventsOptions {
@@ -58,12 +60,42 @@ export async function runEvents(ctx: CliContext, opts: EventsOptions): Promise<v
   }
   const ctl = new AbortController();
   const stop = ctx.io.onInterrupt(() => ctl.abort());
+  const print = (e: LbEvent) => ctx.out(opts.output === 'json' ? JSON.stringify(e) : formatEventLine(e));
   try {
-    for await (const e of client.events({ ...q, follow: true, signal: ctl.signal })) ctx.out(opts.output === 'json' ? JSON.stringify(e) : formatEventLine(e));
+    for await (const e of followEvents(client, q, ctl.signal)) print(e);
   } catch (e) {
     if (!ctl.signal.aborted) throw e;
   } finally {
     stop();
+  }
+}
+
+/** The list route's path that watches `q`'s events. */
+export function eventWatchPath(q: EventQuery): string {
+  const base = q.namespace === undefined ? '/event' : `/namespace/${encodeURIComponent(q.namespace)}/event`;
+  return q.for ? `${base}?for=${encodeURIComponent(q.for)}` : base;
+}
+
+/**
+ * The events there are (oldest first), then each one as it is written (new, or counted up), until the
+ * signal aborts: a watch of the events list, which resumes from its revision over a dropped connection;
+ * after a resync (the server's change log moved past it) what was printed already is not printed again.
+ */
+export async function* followEvents(client: LbClient, q: EventQuery, signal: AbortSignal): AsyncGenerator<LbEvent> {
+  const shown = new Map<string, number>(); // event name → the revision of its write last shown
+  let initial: LbEvent[] | undefined = [];
+  const fresh = (e: LbEvent) => (shown.get(e.meta.name) ?? -1) < e.meta.revision && (shown.set(e.meta.name, e.meta.revision), true);
+  for await (const ev of client.watch<LbEvent, LbEvent>(eventWatchPath(q), (e) => e, { signal })) {
+    if (ev.type === 'RESYNC') initial = [];
+    else if (ev.type === 'SYNCED' && initial) {
+      // The current events arrive in key order: shown oldest first, as the list shows them.
+      for (const e of initial.sort(sdk().byLastSeen)) if (fresh(e)) yield e;
+      initial = undefined;
+    } else if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && ev.object) {
+      if (initial) initial.push(ev.object);
+      else if (fresh(ev.object)) yield ev.object;
+    }
+    // DELETED: an event past its retention; nothing to print.
   }
 }
 
