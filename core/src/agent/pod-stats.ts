@@ -11,9 +11,27 @@ export interface PodContainers {
   containers: { name: string; id: string }[];
 }
 
+/** The agents of this process (one, but in tests), whose containers the agent registry's series show. */
+const live = new Set<PodStats>();
+onScrape(agentRegistry, async () => {
+  // Read first, then swapped in at once: a scrape never shows the series half refreshed.
+  const samples = await Promise.all([...live].map((p) => p.metricSamples().catch(() => [])));
+  containerCpuSeconds.reset();
+  containerMemory.reset();
+  for (const { labels, cpuSeconds, memory } of samples.flat()) {
+    containerCpuSeconds.inc(labels, cpuSeconds);
+    containerMemory.set(labels, memory);
+  }
+});
+
+interface MetricSample {
+  labels: { namespace: string; pod: string; container: string };
+  cpuSeconds: number;
+  memory: number;
+}
+
 export class PodStats {
   private readonly sampler: ContainerStatsSampler;
-  private unscrape?: () => void;
 
   constructor(
     private readonly node: string,
@@ -25,12 +43,11 @@ export class PodStats {
 
   /** The agent's /metrics gains its containers' CPU seconds and memory from now on (until stop). */
   start(): void {
-    this.unscrape ??= onScrape(agentRegistry, () => this.refreshMetrics());
+    live.add(this);
   }
 
   stop(): void {
-    this.unscrape?.();
-    this.unscrape = undefined;
+    live.delete(this);
   }
 
   /** A sample of each running container of the pods asked for (all of this node's when none are named). */
@@ -59,22 +76,18 @@ export class PodStats {
     return cri;
   }
 
-  /** Raw samples (no waiting for a rate): CPU seconds as a counter, memory as a gauge. */
-  private async refreshMetrics(): Promise<void> {
-    containerCpuSeconds.reset();
-    containerMemory.reset();
+  /** Raw samples (no waiting for a rate) of every running container: CPU seconds and memory. */
+  async metricSamples(): Promise<MetricSample[]> {
     const cri = this.cri();
-    if (!cri.features?.stats || !cri.stats) return;
+    if (!cri.features?.stats || !cri.stats) return [];
     const pods = this.pods();
     const samples = await this.sampler.snapshot(pods.flatMap((p) => p.containers.map((c) => c.id)));
-    for (const p of pods)
-      for (const c of p.containers) {
+    return pods.flatMap((p) =>
+      p.containers.flatMap((c) => {
         const s = samples.get(c.id);
-        if (!s) continue;
-        const labels = { namespace: p.namespace, pod: p.name, container: c.name };
-        containerCpuSeconds.inc(labels, s.cpu_ns / 1e9);
-        containerMemory.set(labels, s.memory_bytes);
-      }
+        return s ? [{ labels: { namespace: p.namespace, pod: p.name, container: c.name }, cpuSeconds: s.cpu_ns / 1e9, memory: s.memory_bytes }] : [];
+      }),
+    );
   }
 }
 
