@@ -1,4 +1,4 @@
-import type { Deployment, LbEvent, Pod, PodContainerStatus, Service, WatchEvent } from '@lastbackend/sdk';
+import type { LbEvent, Pod, PodContainerStatus, Service, WatchEvent } from '@lastbackend/sdk';
 import { RolloutTracker, isPermanentPullError, podProgress } from './progress';
 
 const template = (image: string) => ({ containers: [{ name: 'c', image: { name: image } }] }) as unknown as Service['spec']['template'];
@@ -21,23 +21,13 @@ function service(name: string, opts: { image?: string; replicas?: number; active
   };
 }
 
-function deployment(svc: string, version: number, image = 'img:1', replicas = 1): Deployment {
-  return {
-    kind: 'Deployment',
-    version: 'v1',
-    meta: { name: `v${version}`, namespace: 'ns', service: svc, labels: {}, uid: `${svc}${version}`, created: '', updated: '', revision: 1 },
-    spec: { version, replicas, template: template(image), hash: `h${version}` },
-    status: { state: 'provisioning', message: '', replicas: { desired: replicas, ready: 0, total: 0 } },
-  };
-}
-
 type C = Partial<PodContainerStatus> & { pull?: { current: number; total: number } };
-function pod(svc: string, name: string, version: string, opts: { node?: string; state?: Pod['status']['state']; message?: string; containers?: C[]; destroy?: boolean } = {}): Pod {
+function pod(svc: string, name: string, version: string, opts: { node?: string; state?: Pod['status']['state']; message?: string; containers?: C[]; destroy?: boolean; image?: string } = {}): Pod {
   return {
     kind: 'Pod',
     version: 'v1',
     meta: { name, namespace: 'ns', service: svc, deployment: version, node: opts.node ?? 'n1', labels: {}, uid: name, created: '', updated: '', revision: 1 },
-    spec: { template: template('img:1'), destroy: !!opts.destroy, resources: { cpu: 0, ram: 0 } },
+    spec: { template: template(opts.image ?? 'img:1'), destroy: !!opts.destroy, resources: { cpu: 0, ram: 0 } },
     status: {
       state: opts.state ?? 'provisioning',
       running: false,
@@ -48,7 +38,7 @@ function pod(svc: string, name: string, version: string, opts: { node?: string; 
   };
 }
 
-const ready = (svc: string, name: string, version: string) => pod(svc, name, version, { state: 'ready', containers: [{ state: 'running', ready: true }] });
+const ready = (svc: string, name: string, version: string, image = 'img:1') => pod(svc, name, version, { state: 'ready', containers: [{ state: 'running', ready: true }], image });
 
 function event(podName: string, svc: string, reason: string, message: string, count = 1, type: LbEvent['type'] = 'warning'): LbEvent {
   return {
@@ -70,10 +60,9 @@ const added = <T>(object: T): WatchEvent<T> => ({ type: 'ADDED', revision: 1, ob
 const modified = <T>(object: T): WatchEvent<T> => ({ type: 'MODIFIED', revision: 2, object });
 const deleted = <T>(object: T): WatchEvent<T> => ({ type: 'DELETED', revision: 3, object });
 
-function tracker(names: string[], state: { services?: Service[]; deployments?: Deployment[]; pods?: Pod[]; events?: LbEvent[] }): RolloutTracker {
+function tracker(names: string[], state: { services?: Service[]; pods?: Pod[]; events?: LbEvent[] }): RolloutTracker {
   const t = new RolloutTracker(names);
   for (const s of state.services ?? []) t.onService(added(s));
-  for (const d of state.deployments ?? []) t.onDeployment(d.meta.service, added(d));
   for (const p of state.pods ?? []) t.onPod(added(p));
   for (const e of state.events ?? []) t.onEvent(e);
   return t;
@@ -83,7 +72,7 @@ describe('RolloutTracker', () => {
   it('a new service: waits for its version, then for every replica, and is ready once it serves', () => {
     const t = tracker(['web'], { services: [service('web', { replicas: 2 })] });
     expect(t.progress('web')).toMatchObject({ note: 'waiting for the new version', done: false });
-    t.onDeployment('web', added(deployment('web', 1, 'img:1', 2)));
+    t.onService(modified(service('web', { replicas: 2, generation: 1 })));
     t.onPod(added(pod('web', 'web-a', 'v1', { node: '' , message: '' })));
     t.onPod(added(ready('web', 'web-b', 'v1')));
     expect(t.progress('web')).toMatchObject({ version: 'v1', desired: 2, updated: 2, ready: 1, done: false });
@@ -100,9 +89,8 @@ describe('RolloutTracker', () => {
   it('a pull error that cannot heal fails at once, naming the pod and the error', () => {
     const msg = 'pull reg:5000/app:1: manifest for reg:5000/app:1 not found: manifest unknown: manifest unknown';
     const t = tracker(['app'], {
-      services: [service('app', { image: 'reg:5000/app:1' })],
-      deployments: [deployment('app', 1, 'reg:5000/app:1')],
-      pods: [pod('app', 'app-a', 'v1', { state: 'error', message: `c: ${msg}`, containers: [{ state: 'error', message: msg, image: 'reg:5000/app:1' }] })],
+      services: [service('app', { image: 'reg:5000/app:1', generation: 1 })],
+      pods: [pod('app', 'app-a', 'v1', { image: 'reg:5000/app:1', state: 'error', message: `c: ${msg}`, containers: [{ state: 'error', message: msg, image: 'reg:5000/app:1' }] })],
     });
     expect(t.verdict()).toEqual({ state: 'failed', failure: { service: 'app', pod: 'app-a', reason: `cannot pull image reg:5000/app:1 for container c: ${msg}` } });
   });
@@ -113,8 +101,7 @@ describe('RolloutTracker', () => {
     expect(isPermanentPullError('pull x: pull access denied for x, repository does not exist or may require docker login')).toBe(true);
     expect(isPermanentPullError('pull x: unauthorized: authentication required')).toBe(true);
     const t = tracker(['app'], {
-      services: [service('app')],
-      deployments: [deployment('app', 1)],
+      services: [service('app', { generation: 1 })],
       pods: [pod('app', 'app-a', 'v1', { state: 'error', message: `c: ${msg}`, containers: [{ state: 'error', message: msg }] })],
     });
     expect(t.verdict()).toEqual({ state: 'progressing' });
@@ -122,7 +109,7 @@ describe('RolloutTracker', () => {
   });
 
   it('a crash loop fails once a container restarted 3 times, or BackOff repeats, and asks for its logs', () => {
-    const base = { services: [service('job')], deployments: [deployment('job', 1)] };
+    const base = { services: [service('job', { generation: 1 })] };
     const twice = tracker(['job'], { ...base, pods: [pod('job', 'job-a', 'v1', { state: 'error', containers: [{ state: 'exited', exit_code: 1, restarts: 2 }] })] });
     expect(twice.verdict()).toEqual({ state: 'progressing' });
     expect(twice.progress('job').pods[0]).toMatchObject({ phase: 'crash-looping', detail: 'container c exited with code 1, restarted 2 times' });
@@ -138,7 +125,7 @@ describe('RolloutTracker', () => {
   it('no node that fits: fails once the scheduler tried again, with its reasons per node', () => {
     const why = 'no node fits: node n1 lacks label disk=ssd; node n2 has 10MiB ram free, needs 64MiB';
     const p = pod('big', 'big-a', 'v1', { node: '', message: 'unschedulable: node n1 lacks label disk=ssd' });
-    const t = tracker(['big'], { services: [service('big')], deployments: [deployment('big', 1)], pods: [p], events: [event('big-a', 'big', 'FailedScheduling', why, 1)] });
+    const t = tracker(['big'], { services: [service('big', { generation: 1 })], pods: [p], events: [event('big-a', 'big', 'FailedScheduling', why, 1)] });
     expect(t.verdict()).toEqual({ state: 'progressing' });
     expect(t.progress('big').pods[0]).toMatchObject({ phase: 'pending', detail: 'unschedulable: node n1 lacks label disk=ssd' });
     t.onEvent(event('big-a', 'big', 'FailedScheduling', why, 2));
@@ -148,7 +135,7 @@ describe('RolloutTracker', () => {
   it('a readiness probe that keeps failing: named at the timeout, failed once it repeats', () => {
     const msg = 'readiness probe of container c failed 3 time(s) in a row';
     const p = pod('web', 'web-a', 'v1', { state: 'not-ready', containers: [{ state: 'running', ready: false, message: 'readiness probe failing' }] });
-    const t = tracker(['web'], { services: [service('web')], deployments: [deployment('web', 1)], pods: [p], events: [event('web-a', 'web', 'Unhealthy', msg, 1)] });
+    const t = tracker(['web'], { services: [service('web', { generation: 1 })], pods: [p], events: [event('web-a', 'web', 'Unhealthy', msg, 1)] });
     expect(t.progress('web').pods[0]).toMatchObject({ phase: 'running', detail: 'readiness probe failing' });
     expect(t.verdict()).toEqual({ state: 'progressing' });
     expect(t.timedOut('5m')).toEqual({ service: 'web', pod: 'web-a', reason: `timed out after 5m (v1: 0/1 ready): Unhealthy: ${msg}` });
@@ -159,7 +146,6 @@ describe('RolloutTracker', () => {
   it('scale down to 0: ready once the pods are marked for removal', () => {
     const t = tracker(['web'], {
       services: [service('web', { replicas: 0, active: 'v1', generation: 1 })],
-      deployments: [deployment('web', 1)],
       pods: [ready('web', 'web-a', 'v1')],
     });
     expect(t.verdict()).toEqual({ state: 'progressing' });
@@ -171,7 +157,6 @@ describe('RolloutTracker', () => {
   it('a scale that makes no new version: the serving version with the new count', () => {
     const t = tracker(['web'], {
       services: [service('web', { replicas: 3, active: 'v1', generation: 1 })],
-      deployments: [deployment('web', 1)],
       pods: [ready('web', 'web-a', 'v1')],
     });
     expect(t.progress('web')).toMatchObject({ version: 'v1', desired: 3, updated: 1, ready: 1, done: false });
@@ -186,13 +171,12 @@ describe('RolloutTracker', () => {
     const t = tracker(['web'], {
       // The service as stored by the apply: a new image, before the controller made v2.
       services: [service('web', { image: 'img:2', active: 'v1', generation: 1 })],
-      deployments: [deployment('web', 1)],
       pods: [ready('web', 'web-a', 'v1')],
     });
     expect(t.progress('web')).toMatchObject({ note: 'waiting for the new version', done: false });
     expect(t.verdict()).toEqual({ state: 'progressing' });
-    t.onDeployment('web', added(deployment('web', 2, 'img:2')));
-    t.onPod(added(ready('web', 'web-b', 'v2')));
+    t.onPod(added(ready('web', 'web-b', 'v2', 'img:2')));
+    t.onService(modified(service('web', { image: 'img:2', active: 'v1', generation: 2 })));
     expect(t.progress('web')).toMatchObject({ version: 'v2', updated: 1, ready: 1, done: false });
     t.onService(modified(service('web', { image: 'img:2', active: 'v2', generation: 2 })));
     expect(t.verdict()).toEqual({ state: 'ready' });
@@ -201,14 +185,12 @@ describe('RolloutTracker', () => {
   it('an apply of several services, one unchanged: waits for the changed one only as long as it is not ready', () => {
     const t = tracker(['db', 'web'], {
       services: [service('db', { active: 'v1', generation: 1 }), service('web', { image: 'img:2', active: 'v1', generation: 1 })],
-      deployments: [deployment('db', 1), deployment('web', 1)],
       pods: [ready('db', 'db-a', 'v1'), ready('web', 'web-a', 'v1')],
     });
     expect(t.progress('db')).toMatchObject({ version: 'v1', done: true });
     expect(t.progress('web')).toMatchObject({ done: false });
     expect(t.verdict()).toEqual({ state: 'progressing' });
-    t.onDeployment('web', added(deployment('web', 2, 'img:2')));
-    t.onPod(added(ready('web', 'web-b', 'v2')));
+    t.onPod(added(ready('web', 'web-b', 'v2', 'img:2')));
     t.onService(modified(service('web', { image: 'img:2', active: 'v2', generation: 2 })));
     expect(t.verdict()).toEqual({ state: 'ready' });
     expect(t.timedOut('1m').service).toBe('db'); // none is left undone: the first is named
@@ -217,13 +199,13 @@ describe('RolloutTracker', () => {
   it('a rollback: the earlier template comes back as a new version, not as the old deployment', () => {
     const t = tracker(['web'], {
       services: [service('web', { image: 'img:1', active: 'v2', generation: 2 })],
-      deployments: [deployment('web', 1, 'img:1'), deployment('web', 2, 'img:2')],
-      pods: [ready('web', 'web-b', 'v2')],
+      pods: [ready('web', 'web-a', 'v1'), ready('web', 'web-b', 'v2', 'img:2')],
     });
-    // v1 has the template, but v2 is newer: the controller has yet to make v3.
+    // v1 had the template, but v2 is the newest: the controller has yet to make v3.
     expect(t.progress('web')).toMatchObject({ note: 'waiting for the new version' });
-    t.onDeployment('web', added(deployment('web', 3, 'img:1')));
     t.onPod(added(ready('web', 'web-c', 'v3')));
+    t.onService(modified(service('web', { image: 'img:1', active: 'v2', generation: 3 })));
+    expect(t.progress('web')).toMatchObject({ version: 'v3', ready: 1, done: false });
     expect(t.verdict()).toEqual({ state: 'progressing' });
     t.onService(modified(service('web', { image: 'img:1', active: 'v3', generation: 3 })));
     expect(t.verdict()).toEqual({ state: 'ready' });
@@ -232,13 +214,12 @@ describe('RolloutTracker', () => {
   it("the controller's rollout record of the new version: failed or rolled back ends the wait", () => {
     const t = tracker(['web'], {
       services: [service('web', { image: 'img:2', active: 'v1', generation: 2, rollout: { version: 2, state: 'rolled-back', message: 'v2 not ready within 90s; v1 serves again', since: '' } })],
-      deployments: [deployment('web', 1), deployment('web', 2, 'img:2')],
     });
     expect(t.verdict()).toEqual({ state: 'failed', failure: { service: 'web', reason: 'v2 rolled-back: v2 not ready within 90s; v1 serves again' } });
   });
 
   it('a service deleted while waited for fails; a RESYNC forgets what was listed', () => {
-    const t = tracker(['web'], { services: [service('web')], deployments: [deployment('web', 1)], pods: [ready('web', 'web-a', 'v1')] });
+    const t = tracker(['web'], { services: [service('web', { generation: 1 })], pods: [ready('web', 'web-a', 'v1')] });
     t.onPod({ type: 'RESYNC', revision: 0 });
     expect(t.progress('web').updated).toBe(0);
     t.onService(deleted(service('web')));
@@ -248,7 +229,6 @@ describe('RolloutTracker', () => {
   it("pods of other services and the new version's old pods being removed do not count", () => {
     const t = tracker(['web'], {
       services: [service('web', { active: 'v1', generation: 1 })],
-      deployments: [deployment('web', 1)],
       pods: [ready('web', 'web-a', 'v1'), { ...ready('web', 'web-z', 'v1'), spec: { ...ready('web', 'web-z', 'v1').spec, destroy: true } }, ready('other', 'other-a', 'v1')],
     });
     expect(t.progress('web')).toMatchObject({ updated: 1, ready: 1, done: true });

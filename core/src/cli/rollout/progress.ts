@@ -1,8 +1,12 @@
-// Where a rollout stands, from what the watches bring: the services waited for, their deployments,
-// pods and events are folded into a per-service progress snapshot and one verdict (ready, failed and
-// why, or still going). Pure: no I/O, no clock; the commands feed it (rollout/wait.ts) and render it
-// (rollout/render.ts).
-import type { Deployment, LbEvent, Pod, PodContainerStatus, Service, WatchEvent } from '@lastbackend/sdk';
+// Where a rollout stands, from what the watches bring: the services waited for, their pods and events
+// are folded into a per-service progress snapshot and one verdict (ready, failed and why, or still
+// going). Pure: no I/O, no clock; the commands feed it (rollout/wait.ts) and render it (render.ts).
+//
+// The version rolled out is the service's newest (status.generation), once the controller made it for
+// the template the service has now: the controller writes the version, its pods and the service's
+// generation in one transaction, and a pod carries its version's template. So no deployment needs
+// watching (one watch per service would not scale to an apply of many services).
+import type { LbEvent, Pod, PodContainerStatus, Service, WatchEvent } from '@lastbackend/sdk';
 import { stableStringify } from '../../state/hash';
 
 export type PodPhase = 'pending' | 'scheduled' | 'pulling' | 'starting' | 'running' | 'ready' | 'crash-looping' | 'error';
@@ -99,19 +103,16 @@ export function podProgress(p: Pod): PodProgress {
   return { ...base, phase: 'scheduled', detail: `on node ${p.meta.node}` };
 }
 
-const sameTemplate = (s: Service, d: Deployment): boolean =>
-  stableStringify(s.spec.template) === stableStringify(d.spec.template) && stableStringify(s.spec.selector ?? null) === stableStringify(d.spec.selector ?? null);
+const sameTemplate = (s: Service, p: Pod): boolean =>
+  stableStringify(s.spec.template) === stableStringify(p.spec.template) && stableStringify(s.spec.selector ?? null) === stableStringify(p.spec.selector ?? null);
 
 export class RolloutTracker {
   private readonly services = new Map<string, Service>();
   private readonly deleted = new Set<string>();
-  private readonly deployments = new Map<string, Map<string, Deployment>>();
   private readonly pods = new Map<string, Pod>();
   private readonly events = new Map<string, LbEvent>();
 
-  constructor(readonly names: readonly string[]) {
-    for (const n of names) this.deployments.set(n, new Map());
-  }
+  constructor(readonly names: readonly string[]) {}
 
   private watched = (name: string | undefined): name is string => !!name && this.names.includes(name);
 
@@ -128,16 +129,6 @@ export class RolloutTracker {
     }
   }
 
-  onDeployment(service: string, ev: WatchEvent<Deployment>): void {
-    const mine = this.deployments.get(service);
-    if (!mine) return;
-    if (ev.type === 'RESYNC') return mine.clear();
-    const d = ev.object;
-    if (!d) return;
-    if (ev.type === 'DELETED') mine.delete(d.meta.name);
-    else mine.set(d.meta.name, d);
-  }
-
   onPod(ev: WatchEvent<Pod>): void {
     if (ev.type === 'RESYNC') return this.pods.clear();
     const p = ev.object;
@@ -150,13 +141,17 @@ export class RolloutTracker {
     if (e.object.kind === 'Pod' && this.watched(e.object.service)) this.events.set(e.meta.name, e);
   }
 
-  /** The deployment the service's current template leads to: the newest one, once it has that template. */
-  private target(name: string): Deployment | undefined {
+  /**
+   * The version the service's current template leads to: its newest, unless that one's pods run
+   * another template (the controller has yet to make the new version). A newest version without pods
+   * is taken as it is: nothing runs of it, and being done needs its pods anyway (but at 0 replicas).
+   */
+  private target(name: string): { version: number; name: string } | undefined {
     const s = this.services.get(name);
-    const deps = [...(this.deployments.get(name)?.values() ?? [])];
-    if (!s || !deps.length) return undefined;
-    const latest = deps.reduce((a, b) => (b.spec.version > a.spec.version ? b : a));
-    return sameTemplate(s, latest) ? latest : undefined;
+    if (!s?.status.generation) return undefined;
+    const version = `v${s.status.generation}`;
+    const sample = [...this.pods.values()].find((p) => p.meta.service === name && p.meta.deployment === version);
+    return sample && !sameTemplate(s, sample) ? undefined : { version: s.status.generation, name: version };
   }
 
   private targetPods(name: string, version: string): Pod[] {
@@ -174,10 +169,10 @@ export class RolloutTracker {
     const desired = s.spec.replicas;
     const t = this.target(name);
     if (!t) return { name, desired, updated: 0, ready: 0, done: false, pods: [], note: 'waiting for the new version' };
-    const pods = this.targetPods(name, t.meta.name);
+    const pods = this.targetPods(name, t.name);
     const ready = pods.filter((p) => p.status.state === 'ready').length;
-    const done = s.status.deployment === t.meta.name && pods.length === desired && ready >= desired;
-    return { name, version: t.meta.name, desired, updated: pods.length, ready, done, pods: pods.map(podProgress) };
+    const done = s.status.deployment === t.name && pods.length === desired && ready >= desired;
+    return { name, version: t.name, desired, updated: pods.length, ready, done, pods: pods.map(podProgress) };
   }
 
   /** Why a service's rollout cannot succeed, when something says so for certain. */
@@ -187,9 +182,9 @@ export class RolloutTracker {
     const t = this.target(name);
     if (!s || !t) return undefined;
     const rollout = (s.status as WithRollout).rollout;
-    if (rollout && `v${rollout.version}` === t.meta.name && (rollout.state === 'failed' || rollout.state === 'rolled-back'))
-      return { service: name, reason: `${t.meta.name} ${rollout.state}${rollout.message ? `: ${rollout.message}` : ''}` };
-    for (const p of this.targetPods(name, t.meta.name)) {
+    if (rollout && rollout.version === t.version && (rollout.state === 'failed' || rollout.state === 'rolled-back'))
+      return { service: name, reason: `${t.name} ${rollout.state}${rollout.message ? `: ${rollout.message}` : ''}` };
+    for (const p of this.targetPods(name, t.name)) {
       if (p.status.state === 'ready') continue;
       const pod = p.meta.name;
       const errored = p.status.containers.find((c) => c.state === 'error');
@@ -217,7 +212,7 @@ export class RolloutTracker {
   private holdUp(name: string): Omit<Failure, 'service'> | undefined {
     const t = this.target(name);
     if (!t) return undefined;
-    for (const p of this.targetPods(name, t.meta.name)) {
+    for (const p of this.targetPods(name, t.name)) {
       if (p.status.state === 'ready') continue;
       const pod = p.meta.name;
       const warning = [...this.events.values()].filter((e) => e.object.name === pod && e.type === 'warning').sort((a, b) => b.last_seen.localeCompare(a.last_seen))[0];

@@ -1,6 +1,6 @@
 // Waiting for a rollout, as `lb run/apply/scale/rollback` do by default and `lb rollout status` does:
-// watches (not polling) of the services, their deployments, the namespace's pods and the services'
-// events feed a RolloutTracker; its progress is shown as it changes (render.ts) until its verdict,
+// watches (not polling) of the namespace's services and pods and the services' events (three streams,
+// however many services) feed a RolloutTracker; its progress is shown as it changes (render.ts) until its verdict,
 // the timeout or Ctrl-C. The exit code says how it ended (ROLLOUT_EXIT).
 import type { Command } from 'commander';
 import type { LbClient } from '@lastbackend/sdk/client';
@@ -83,7 +83,7 @@ export async function waitForRollout(ctx: CliContext, ns: string, services: read
   };
 
   // The verdict counts once every watch listed what is there (events may come later: they only add).
-  const unsynced = new Set(['service', 'pod', ...names.map((n) => `deployment/${n}`)]);
+  const unsynced = new Set(['service', 'pod']);
   const changed = () => {
     if (unsynced.size) return;
     show();
@@ -113,7 +113,6 @@ export async function waitForRollout(ctx: CliContext, ns: string, services: read
   const watches = [
     follow('service', client.watch(`${base}/service`, wire.decodeService, watchOpts), (ev) => tracker.onService(ev)),
     follow('pod', client.watch(names.length === 1 ? `${base}/service/${enc(names[0])}/pod` : `${base}/pod`, wire.decodePod, watchOpts), (ev) => tracker.onPod(ev)),
-    ...names.map((n) => follow(`deployment/${n}`, client.watch(`${base}/service/${enc(n)}/deployment`, wire.decodeDeployment, watchOpts), (ev) => tracker.onDeployment(n, ev))),
     // Events add the why (BackOff, FailedScheduling, Unhealthy); without them the pods still tell most.
     (async () => {
       try {
