@@ -36,12 +36,17 @@ describe('rollouts that report', () => {
     await new Promise((r) => registry?.close(r));
   });
 
-  it('lb run of an image that does not exist exits 1, naming the pod and the pull error', async () => {
+  it('lb run of an image that does not exist exits 1 at once, naming the pod and the pull error; an unreachable registry at the timeout, exit 3', async () => {
     const image = `127.0.0.1:${(registry.address() as AddressInfo).port}/lb-test/absent:1`;
     const r = await s.lb(['run', 'nopull', image, '-n', ns, '--timeout', '60s']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^service\/nopull created\n/);
     expect(r.stderr).toMatch(new RegExp(`^error: rollout of service/nopull failed: pod nopull-${POD}: cannot pull image ${image.replace(/[.]/g, '\\.')} for container nopull: pull .*manifest unknown`, 'm'));
+    // A registry that does not answer may come back: that is waited out, then named, exit 3.
+    const down = await s.lb(['run', 'noreg', '127.0.0.1:1/lb-test/absent:1', '-n', ns, '--timeout', '8s']);
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(new RegExp(`^error: rollout of service/noreg timed out after 8s \\(v1: 0/1 ready\\): pod noreg-${POD}: .*connection refused`, 'm'));
+    expect(down.stderr).toContain(`\`lb rollout status noreg -n ${ns}\` waits again`);
   });
 
   it('a crash loop fails the rollout, naming the pod and showing its last log lines', async () => {

@@ -40,6 +40,8 @@ export interface ServiceProgress {
 
 export interface Failure {
   service: string;
+  /** How it ended when not "failed": "timed out after 5m (v2: 1/3 ready)". */
+  ended?: string;
   pod?: string;
   reason: string;
   /** A crash loop: the container whose last log lines tell why. */
@@ -55,8 +57,8 @@ type WithRollout = Service['status'] & { rollout?: { version: number; state: str
 
 /** Restarts that make a crash loop. */
 export const CRASH_RESTARTS = 3;
-/** BackOff events (folded into a count) that make one too. */
-export const CRASH_BACKOFFS = 2;
+/** Restarts after which a BackOff (the agent waits to restart it again) makes one too. */
+export const CRASH_BACKOFF_RESTARTS = 2;
 /** Scheduling attempts that found no node before it counts as failed (the scheduler retries each pass). */
 export const SCHEDULING_ATTEMPTS = 2;
 /** Unhealthy verdicts of a readiness probe before it counts as failed (else it is named at the timeout). */
@@ -192,7 +194,7 @@ export class RolloutTracker {
         return { service: name, pod, reason: `cannot pull image ${errored.image} for container ${errored.name}: ${errored.message}` };
       if (p.status.state === 'error' && p.status.message.startsWith('vetoed:')) return { service: name, pod, reason: p.status.message };
       const backoff = this.podEvents(pod, 'BackOff');
-      const looping = p.status.containers.find((c) => c.restarts >= CRASH_RESTARTS && !c.ready) ?? (backoff && backoff.count >= CRASH_BACKOFFS ? p.status.containers.find((c) => !c.ready) : undefined);
+      const looping = p.status.containers.find((c) => !c.ready && (c.restarts >= CRASH_RESTARTS || (!!backoff && c.restarts >= CRASH_BACKOFF_RESTARTS)));
       if (looping)
         return {
           service: name,
@@ -237,6 +239,6 @@ export class RolloutTracker {
     const p = this.progress(n);
     const state = p.version ? `${p.version}: ${p.ready}/${p.desired} ready` : (p.note ?? 'not ready');
     const hold = this.holdUp(n);
-    return { service: n, ...(hold?.pod ? { pod: hold.pod } : {}), reason: `timed out after ${after} (${state})${hold ? `: ${hold.reason}` : ''}` };
+    return { service: n, ended: `timed out after ${after} (${state})`, ...(hold?.pod ? { pod: hold.pod } : {}), reason: hold?.reason ?? 'no pod says why' };
   }
 }

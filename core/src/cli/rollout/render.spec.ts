@@ -45,6 +45,7 @@ describe('BlockRenderer (terminal)', () => {
     expect(first).toBe('\u001b[0Jservice/web v2   desired 2   updated 1   ready 0\n  web-a   scheduled on node n1\n');
     const second = b.frame([svc([pod('web-a', 'ready'), pod('web-bb', 'starting')])]);
     expect(second).toBe('\u001b[2A\r\u001b[0Jservice/web v2   desired 2   updated 2   ready 1\n  web-a    ready\n  web-bb   starting\n');
+    expect(b.frame([svc([pod('web-a', 'ready'), pod('web-bb', 'starting')])])).toBe(''); // nothing changed: nothing drawn
     expect(b.frame([svc([])]).startsWith('\u001b[3A\r\u001b[0J')).toBe(true);
   });
 

@@ -62,13 +62,18 @@ export function blockLines(services: readonly ServiceProgress[]): string[] {
 /** Terminal mode: each frame moves up over the previous one and clears it before drawing. */
 export class BlockRenderer {
   private height = 0;
+  private last = '';
 
   constructor(private readonly columns: () => number | undefined = () => undefined) {}
 
+  /** The text that redraws the block; empty when it would draw what is already there. */
   frame(services: readonly ServiceProgress[]): string {
     const cols = this.columns();
     // A line as wide as the terminal would wrap and throw the count of lines to move up over off.
     const lines = blockLines(services).map((l) => (cols && l.length >= cols ? l.slice(0, Math.max(1, cols - 2)) + '…' : l));
+    const text = lines.join('\n');
+    if (this.height && text === this.last) return '';
+    this.last = text;
     const up = this.height ? `${ESC}${this.height}A\r` : '';
     this.height = lines.length;
     return `${up}${ESC}0J${lines.join('\n')}${lines.length ? '\n' : ''}`;

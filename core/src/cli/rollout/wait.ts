@@ -71,7 +71,10 @@ export async function waitForRollout(ctx: CliContext, ns: string, services: read
   const draw = () => {
     frameTimer = undefined;
     lastFrame = Date.now();
-    if (tty && block) tty.write(block.frame(snapshot()));
+    const frame = block?.frame(snapshot());
+    if (tty && frame !== undefined) {
+      if (frame) tty.write(frame);
+    }
     else for (const l of lines.update(snapshot())) ctx.out(l);
   };
   const show = (final = false) => {
@@ -154,9 +157,9 @@ export async function waitForRollout(ctx: CliContext, ns: string, services: read
   return (ctx.exitCode = ROLLOUT_EXIT.timeout);
 }
 
-/** "error: service/web v2: pod web-1a2b: <reason>", then a crash-looping container's last log lines. */
+/** "error: rollout of service/web failed: pod web-1a2b: <reason>", then a crash-looping container's last log lines. */
 async function reportFailure(ctx: CliContext, client: LbClient, ns: string, f: Failure): Promise<void> {
-  ctx.err(`error: rollout of service/${f.service} failed: ${f.pod ? `pod ${f.pod}: ` : ''}${f.reason}`);
+  ctx.err(`error: rollout of service/${f.service} ${f.ended ?? 'failed'}: ${f.pod ? `pod ${f.pod}: ` : ''}${f.reason}`);
   if (!f.logs) return;
   const lines = await lastLogLines(client, ns, f.service, f.logs.pod, f.logs.container);
   if (!lines.length) return ctx.err(`(no log lines of container ${f.logs.container})`);
