@@ -125,6 +125,20 @@ describe('RolloutTracker', () => {
     expect(thrice.verdict()).toMatchObject({ state: 'failed', failure: { pod: 'job-a', logs: { container: 'c' } } });
   });
 
+  it('a container its restart policy leaves down fails at once, with its logs', () => {
+    const p = pod('job', 'job-a', 'v1', { state: 'error', containers: [{ state: 'exited', exit_code: 4 }] });
+    const svc = service('job', { generation: 1 });
+    svc.spec.template = p.spec.template = { containers: [{ name: 'c', image: { name: 'img:1' }, restart: { policy: 'never' } }] } as unknown as Pod['spec']['template'];
+    const t = tracker(['job'], { services: [svc], pods: [p] });
+    expect(t.verdict()).toEqual({ state: 'failed', failure: { service: 'job', pod: 'job-a', reason: 'container c exited with code 4 and its restart policy leaves it down', logs: { pod: 'job-a', container: 'c' } } });
+    // on-failure with attempts left: it comes back.
+    svc.spec.template = p.spec.template = { containers: [{ name: 'c', image: { name: 'img:1' }, restart: { policy: 'on-failure', attempts: 2 } }] } as unknown as Pod['spec']['template'];
+    t.onService(modified(svc));
+    t.onPod(modified(p));
+    expect(t.progress('job').version).toBe('v1');
+    expect(t.verdict()).toEqual({ state: 'progressing' });
+  });
+
   it('no node that fits: fails once the scheduler tried again, with its reasons per node', () => {
     const why = 'no node fits: node n1 lacks label disk=ssd; node n2 has 10MiB ram free, needs 64MiB';
     const p = pod('big', 'big-a', 'v1', { node: '', message: 'unschedulable: node n1 lacks label disk=ssd' });

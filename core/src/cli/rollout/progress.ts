@@ -105,6 +105,14 @@ export function podProgress(p: Pod): PodProgress {
   return { ...base, phase: 'scheduled', detail: `on node ${p.meta.node}` };
 }
 
+/** An exited container its restart policy leaves down: never, or on-failure after exit 0 or its last attempt. */
+function givenUp(p: Pod, c: PodContainerStatus): boolean {
+  if (c.state !== 'exited') return false;
+  const restart = p.spec.template.containers.find((x) => x.name === c.name)?.restart;
+  if (restart?.policy === 'never') return true;
+  return restart?.policy === 'on-failure' && (c.exit_code === 0 || (restart.attempts !== undefined && c.restarts >= restart.attempts));
+}
+
 const sameTemplate = (s: Service, p: Pod): boolean =>
   stableStringify(s.spec.template) === stableStringify(p.spec.template) && stableStringify(s.spec.selector ?? null) === stableStringify(p.spec.selector ?? null);
 
@@ -201,6 +209,14 @@ export class RolloutTracker {
           pod,
           reason: `container ${looping.name} is crash-looping: it exited${looping.exit_code !== undefined ? ` with code ${looping.exit_code}` : ''} and was restarted ${looping.restarts} time${looping.restarts === 1 ? '' : 's'}`,
           logs: { pod, container: looping.name },
+        };
+      const down = p.status.containers.find((c) => givenUp(p, c));
+      if (down)
+        return {
+          service: name,
+          pod,
+          reason: `container ${down.name} exited${down.exit_code !== undefined ? ` with code ${down.exit_code}` : ''} and its restart policy leaves it down`,
+          logs: { pod, container: down.name },
         };
       const unscheduled = !p.meta.node && this.podEvents(pod, 'FailedScheduling');
       if (unscheduled && unscheduled.count >= SCHEDULING_ATTEMPTS) return { service: name, pod, reason: unscheduled.message };
