@@ -3,9 +3,10 @@
 // ended; `lb rollout status` attaches to a rollout started with --detach. The image that does not exist
 // is served by a stand-in registry on loopback that knows no image (manifest unknown), so the case needs
 // no network and fails as a registry really answers.
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { IMAGE, TestServer, readyPods, uniq } from './harness';
+import { IMAGE, LB, TestServer, readyPods, uniq, waitFor } from './harness';
 
 /** A registry (distribution API v2) that has no images: every manifest is unknown. */
 function emptyRegistry(): Promise<Server> {
@@ -103,6 +104,17 @@ describe('rollouts that report', () => {
     const missing = await s.lb(['rollout', 'status', 'nope', '-n', ns]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nope/);
+    // Ctrl-C while it waits (noreg never pulls): 130, and how to wait again.
+    const waiting = spawn(process.execPath, [LB, 'rollout', 'status', 'noreg', '-n', ns], { env: { ...process.env, ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    waiting.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    waiting.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => waiting.once('exit', (code) => r(code)));
+    await waitFor(async () => out, (o) => o.includes('service/noreg v1: 1/1 updated, 0/1 ready'), 'lb rollout status to show progress');
+    waiting.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(err).toBe(`interrupted: the rollout goes on; \`lb rollout status noreg -n ${ns}\` follows it again\n`);
   });
 
   it('lb scale waits and exits 0 at the new count; --detach returns without waiting', async () => {
