@@ -71,11 +71,10 @@ export async function waitForRollout(ctx: CliContext, ns: string, services: read
   const draw = () => {
     frameTimer = undefined;
     lastFrame = Date.now();
-    const frame = block?.frame(snapshot());
-    if (tty && frame !== undefined) {
+    if (tty && block) {
+      const frame = block.frame(snapshot());
       if (frame) tty.write(frame);
-    }
-    else for (const l of lines.update(snapshot())) ctx.out(l);
+    } else for (const l of lines.update(snapshot())) ctx.out(l);
   };
   const show = (final = false) => {
     if (final || !tty) {
@@ -139,7 +138,8 @@ export async function waitForRollout(ctx: CliContext, ns: string, services: read
   if (error) throw error;
   show(true);
   const verdict = tracker.verdict();
-  if (ended === 'verdict' && verdict.state === 'ready') {
+  // Ready is ready, even when the time ran out as it became so.
+  if (ended !== 'interrupted' && verdict.state === 'ready') {
     for (const p of snapshot()) ctx.out(`service/${p.name} ${p.version ?? ''} rolled out: ${p.ready}/${p.desired} ready`.replace('  ', ' '));
     return (ctx.exitCode = ROLLOUT_EXIT.ready);
   }
