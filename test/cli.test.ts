@@ -165,7 +165,7 @@ words=(lb apply -f ''); CURRENT=4; _lb`,
 
   it('lb run --env-file: KEY=VALUE lines, --env wins; a bad line is refused naming it, nothing stored', async () => {
     writeFileSync(join(tmp, 'app.env'), '# app settings\nMODE=prod\nGREETING="hello world"\n\nexport LEVEL=debug\n');
-    const ok = await lb('run', 'envy', IMAGE, '-n', ns, '--replicas', '0', '--env-file', join(tmp, 'app.env'), '-e', 'LEVEL=info');
+    const ok = await lb('run', 'envy', IMAGE, '-n', ns, '--replicas', '0', '--env-file', join(tmp, 'app.env'), '-e', 'LEVEL=info', '--detach');
     expect(ok).toMatchObject({ code: 0, stdout: 'service/envy created\n' });
     const svc = await s.client.service(ns, 'envy');
     expect(svc.spec.template.containers[0].env).toEqual([

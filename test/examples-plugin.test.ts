@@ -58,10 +58,13 @@ describe('example hook plugin @example/plugin-pod-policy', () => {
   });
 
   it('vetoes a pod whose image is from another registry, with a reason naming the image and the allowed prefixes', async () => {
+    // The service is accepted; its pods are vetoed on the node, which ends the rollout it waits for.
     const r = await s!.lb(['run', 'denied', OTHER_IMAGE, '-n', ns]);
-    expect(r.code).toBe(0); // the service is accepted; its pods are vetoed on the node
+    const why = `vetoed: image "${OTHER_IMAGE}" of container denied is not from an allowed registry (allowed prefixes: lb-test/)`;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^error: rollout of service/denied failed: pod denied-[0-9a-f]{10}: ${why.replace(/[.()"/]/g, '\\$&')}$`, 'm'));
     const [p] = await waitFor(() => s!.pods(ns, 'denied'), (ps) => ps[0]?.status.state === 'error', 'denied pod vetoed');
-    expect(p.status.message).toBe(`vetoed: image "${OTHER_IMAGE}" of container denied is not from an allowed registry (allowed prefixes: lb-test/)`);
+    expect(p.status.message).toBe(why);
     expect(s!.containers({ 'io.lastbackend.pod': p.meta.name })).toEqual([]);
   });
 });

@@ -69,7 +69,8 @@ describe('one node: deploy, scale, blue/green, delete', () => {
   it('rolls out a template change blue/green: v1 goes only after v2 is ready', async () => {
     const file = join(dir, 'web-v2.yaml');
     writeFileSync(file, stringify(webService('web', 2, { env: { VERSION: '2' } })));
-    expect((await s.lb(['apply', '-f', file, '-n', ns])).code).toBe(0);
+    // Stored, not waited for: the test watches the rollout itself.
+    expect((await s.lb(['apply', '-f', file, '-n', ns, '--detach'])).code).toBe(0);
 
     // Watch the rollout: while v2 is not fully ready, v1 keeps both its ready pods.
     const violations: string[] = [];

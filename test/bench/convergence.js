@@ -85,7 +85,7 @@ async function main() {
 
     const cpu0 = cpuS(server.process.pid);
     const t0 = now();
-    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench'], server.env);
+    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench', '--detach'], server.env);
     const applied = now() - t0;
     const marks = {};
     let ready = 0;

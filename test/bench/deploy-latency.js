@@ -47,7 +47,7 @@ async function main() {
       // platform: lb run → the pod reports ready
       const svc = `b${i}`;
       t = now();
-      await run(process.execPath, [LB, 'run', svc, IMAGE, '-n', 'bench', '--command', 'httpd -f -p 8080 -h /www'], env);
+      await run(process.execPath, [LB, 'run', svc, IMAGE, '-n', 'bench', '--command', 'httpd -f -p 8080 -h /www', '--detach'], env);
       for (;;) {
         const pods = await client.pods('bench', svc);
         if (pods.length && pods[0].status.state === 'ready') break;

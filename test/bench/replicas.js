@@ -71,7 +71,7 @@ async function main() {
     const file = join(dir, 'web.yaml');
     writeFileSync(file, `kind: Service\nmeta:\n  name: web\nspec:\n  replicas: ${N}\n  template:\n    containers:\n      - name: web\n        image:\n          name: ${IMAGE}\n`);
     const t1 = now();
-    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench'], server.env);
+    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench', '--detach'], server.env);
     let firstReady;
     for (;;) {
       if (now() - t1 > 600_000) throw new Error('the service was not ready after 10 minutes');

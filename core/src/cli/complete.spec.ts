@@ -31,6 +31,8 @@ describe('completion: what a position takes', () => {
   it('services, pods and contexts where commands take them', () => {
     expect(at('scale', '')).toEqual({ names: 'service' });
     expect(at('logs', '-f', '')).toEqual({ names: 'service' });
+    expect(at('rollout', 'status', '')).toEqual({ names: 'service' });
+    expect(at('rollout', '')).toEqual({ words: ['status'] });
     expect(at('exec', '')).toEqual({ names: 'pod-or-service' });
     expect(at('exec', 'web', '--', '')).toEqual({ nothing: true });
     expect(at('context', 'use', '')).toEqual({ names: 'context' });

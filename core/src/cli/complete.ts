@@ -102,6 +102,7 @@ function positionalWant(t: Typed): Want {
     case 'scale':
     case 'logs':
     case 'rollback':
+    case 'rollout status':
       return n === 0 ? { names: 'service' } : { nothing: true };
     case 'exec':
       return n === 0 ? { names: 'pod-or-service' } : { nothing: true };

@@ -51,8 +51,14 @@ export class CliContext {
    * writes through here; an interactive exec, when there is one, would take the raw streams instead.
    */
   readonly io: CliIo;
+  /**
+   * The raw stdout when it is a terminal, for output that draws with control sequences of its own (a
+   * rollout's redrawn block, rollout/render.ts), which strips what comes from elsewhere itself.
+   */
+  readonly terminal?: TextSink & { columns?: number };
 
   constructor(io: CliIo) {
+    if (io.stdout.isTTY) this.terminal = io.stdout;
     this.io = { ...io, stdout: terminalSafe(io.stdout), stderr: terminalSafe(io.stderr), onInterrupt: (fn) => io.onInterrupt(fn) };
   }
 

@@ -74,6 +74,16 @@ describe('lb main', () => {
     }
   });
 
+  it('checks --timeout before calling the server, on every command that waits', async () => {
+    for (const args of [['run', 'web', 'img:1'], ['scale', 'web', '2'], ['rollback', 'web'], ['rollout', 'status', 'web']]) {
+      for (const t of ['0', 'soon', '-5m']) {
+        const r = await lb(...args, '--timeout', t);
+        expect([args.join(' '), t, r.code]).toEqual([args.join(' '), t, 2]);
+        expect(r.stderr).toMatch(/^error: timeout: /);
+      }
+    }
+  });
+
   it('validates manifests before calling the server', async () => {
     const f = fakeIo();
     f.io.stdin = Readable.from(['kind: Service\nmeta: {name: web}\nspec:\n  replicas: -1\n  template: {containers: [{name: web, image: {name: x}}]}\n']);

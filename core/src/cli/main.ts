@@ -14,6 +14,7 @@ import { registerExport } from './commands/export';
 import { registerGet } from './commands/get';
 import { registerLogs } from './commands/logs';
 import { registerRollback } from './commands/rollback';
+import { registerRollout } from './commands/rollout';
 import { registerRun } from './commands/run';
 import { registerScale } from './commands/scale';
 import { registerServer } from './commands/server';
@@ -125,6 +126,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerExec(program, ctx);
   registerDelete(program, ctx);
   registerRollback(program, ctx);
+  registerRollout(program, ctx);
   registerEvents(program, ctx);
   registerTop(program, ctx);
   registerAudit(program, ctx);

@@ -4,10 +4,11 @@ import type { AnyManifest, ApplyResult } from '@lastbackend/sdk';
 import { collect } from '../args';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
 import { lazy } from '../lazy';
+import { addWaitOptions, timeoutMs, waitForRollout, type WaitOptions } from '../rollout/wait';
 
 const manifestFiles = lazy(() => require('../manifest-files') as typeof import('../manifest-files'));
 
-export interface ApplyOptions {
+export interface ApplyOptions extends WaitOptions {
   file?: string[];
   namespace?: string;
 }
@@ -27,17 +28,21 @@ export const formatApplyResult = (r: ApplyResult) => `${r.kind.toLowerCase()}/${
 export async function runApply(ctx: CliContext, opts: ApplyOptions): Promise<void> {
   const files = opts.file ?? [];
   if (!files.length) throw usage('apply needs -f FILE (a path, an http(s) URL or - for stdin)');
+  timeoutMs(opts.timeout);
   const { documents, manifests } = await manifestFiles().loadManifests(files, ctx.io.stdin);
   const ns = targetNamespace(manifests, opts.namespace);
   const results = await ctx.client().apply(ns, documents);
   for (const r of results) ctx.out(formatApplyResult(r));
+  // Services roll out (all of them, unchanged ones included: every one must be ready); other kinds need no wait.
+  const services = results.filter((r) => r.kind === 'Service').map((r) => r.name);
+  if (!opts.detach) await waitForRollout(ctx, ns, services, opts);
 }
 
 export function registerApply(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('apply')
     .description('create or update everything in a manifest file (multi-document YAML), all or nothing')
     .option('-f, --file <file>', 'manifest file, http(s) URL, or - for stdin (repeatable)', collect, [])
-    .option('-n, --namespace <ns>', `namespace (default: the file's one Namespace, else ${DEFAULT_NAMESPACE})`)
-    .action((opts: ApplyOptions) => runApply(ctx, opts));
+    .option('-n, --namespace <ns>', `namespace (default: the file's one Namespace, else ${DEFAULT_NAMESPACE})`);
+  addWaitOptions(cmd).action((opts: ApplyOptions) => runApply(ctx, opts));
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Deployment, LbClient } from '@lastbackend/sdk';
 import { parseRevision } from '../args';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
+import { addWaitOptions, timeoutMs, waitForRollout, type WaitOptions } from '../rollout/wait';
 
 /** The version the server will roll back to when none is named: the newest one before the active one. */
 export function defaultRollbackTarget(deployments: readonly Deployment[], active: string | undefined): number | undefined {
@@ -22,17 +23,19 @@ async function guessTarget(client: LbClient, ns: string, name: string): Promise<
 }
 
 export function registerRollback(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('rollback')
     .description('roll a service back to an earlier deployment (default: the one before the active one)')
     .argument('<name>', 'service name')
     .option('--to <version>', 'deployment version, e.g. v3 or 3')
-    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
-    .action(async (name: string, opts: { namespace: string; to?: string }) => {
-      const client = ctx.client();
-      const to = opts.to === undefined ? undefined : parseRevision(opts.to);
-      const target = to ?? (await guessTarget(client, opts.namespace, name));
-      await client.rollback(opts.namespace, name, to);
-      ctx.out(target !== undefined ? `service/${name} rolled back to template of v${target}` : `service/${name} rollback started`);
-    });
+    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE);
+  addWaitOptions(cmd).action(async (name: string, opts: WaitOptions & { namespace: string; to?: string }) => {
+    const client = ctx.client();
+    const to = opts.to === undefined ? undefined : parseRevision(opts.to);
+    timeoutMs(opts.timeout);
+    const target = to ?? (await guessTarget(client, opts.namespace, name));
+    await client.rollback(opts.namespace, name, to);
+    ctx.out(target !== undefined ? `service/${name} rolled back to template of v${target}` : `service/${name} rollback started`);
+    if (!opts.detach) await waitForRollout(ctx, opts.namespace, [name], opts);
+  });
 }

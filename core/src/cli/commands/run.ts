@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { collect, normalizePort, parseEnvPair, parseWholeNumber, splitCommand } from '../args';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
 import { mergeEnv, readEnvFile } from '../env-file';
+import { addWaitOptions, timeoutMs, waitForRollout, type WaitOptions } from '../rollout/wait';
 
-export interface RunOptions {
+export interface RunOptions extends WaitOptions {
   namespace: string;
   replicas?: string;
   port?: string[];
@@ -38,13 +39,15 @@ export function buildRunManifest(name: string, image: string, opts: Omit<RunOpti
 }
 
 export async function runRun(ctx: CliContext, name: string, image: string, opts: RunOptions): Promise<void> {
+  timeoutMs(opts.timeout);
   const manifest = buildRunManifest(name, image, opts);
   const svc = await ctx.client().createService(opts.namespace, manifest);
   ctx.out(`service/${svc.meta.name} created`);
+  if (!opts.detach) await waitForRollout(ctx, opts.namespace, [svc.meta.name], opts);
 }
 
 export function registerRun(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('run')
     .description('run an image as a service with one container')
     .argument('<name>', 'service (and container) name')
@@ -54,6 +57,6 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('-e, --env <KEY=VALUE>', 'environment variable (repeatable)', collect, [])
     .option('--env-file <file>', 'environment variables from a file of KEY=VALUE lines (# comments; repeatable; --env wins)', collect, [])
     .option('--command <command>', 'command line to run instead of the image default')
-    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
-    .action((name: string, image: string, opts: RunOptions) => runRun(ctx, name, image, opts));
+    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE);
+  addWaitOptions(cmd).action((name: string, image: string, opts: RunOptions) => runRun(ctx, name, image, opts));
 }

@@ -2,17 +2,20 @@
 import type { Command } from 'commander';
 import { parseWholeNumber } from '../args';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
+import { addWaitOptions, timeoutMs, waitForRollout, type WaitOptions } from '../rollout/wait';
 
 export function registerScale(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('scale')
     .description('set the number of pods of a service')
     .argument('<name>', 'service name')
     .argument('<replicas>', 'whole number ≥ 0')
-    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
-    .action(async (name: string, replicas: string, opts: { namespace: string }) => {
-      const n = parseWholeNumber(replicas, 'replicas');
-      await ctx.client().scale(opts.namespace, name, n);
-      ctx.out(`service/${name} scaled to ${n}`);
-    });
+    .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE);
+  addWaitOptions(cmd).action(async (name: string, replicas: string, opts: WaitOptions & { namespace: string }) => {
+    const n = parseWholeNumber(replicas, 'replicas');
+    timeoutMs(opts.timeout);
+    await ctx.client().scale(opts.namespace, name, n);
+    ctx.out(`service/${name} scaled to ${n}`);
+    if (!opts.detach) await waitForRollout(ctx, opts.namespace, [name], opts);
+  });
 }

@@ -1,0 +1,260 @@
+// Where a rollout stands, from what the watches bring: the services waited for, their pods and events
+// are folded into a per-service progress snapshot and one verdict (ready, failed and why, or still
+// going). Pure: no I/O, no clock; the commands feed it (rollout/wait.ts) and render it (render.ts).
+//
+// The version rolled out is the service's newest (status.generation), once the controller made it for
+// the template the service has now: the controller writes the version, its pods and the service's
+// generation in one transaction, and a pod carries its version's template. So no deployment needs
+// watching (one watch per service would not scale to an apply of many services).
+import type { LbEvent, Pod, PodContainerStatus, Service, WatchEvent } from '@lastbackend/sdk';
+import { stableStringify } from '../../state/hash';
+
+export type PodPhase = 'pending' | 'scheduled' | 'pulling' | 'starting' | 'running' | 'ready' | 'crash-looping' | 'error';
+
+export interface PodProgress {
+  name: string;
+  node: string;
+  phase: PodPhase;
+  /** Why it is not ready yet, or what it is doing ("pulling 12.0 MB of 40.0 MB (30%)"). */
+  detail: string;
+  restarts: number;
+  /** Bytes pulled of the image so far, when the agent says. */
+  pull?: { current: number; total: number };
+}
+
+export interface ServiceProgress {
+  name: string;
+  /** The version being rolled out, once the controller made it (e.g. "v3"). */
+  version?: string;
+  desired: number;
+  /** Pods of the new version (not being removed). */
+  updated: number;
+  /** Those of them that are ready. */
+  ready: number;
+  done: boolean;
+  /** The new version's pods, by name. */
+  pods: PodProgress[];
+  /** What it waits for when no pod says it: the controller, a deleted service. */
+  note?: string;
+}
+
+export interface Failure {
+  service: string;
+  /** How it ended when not "failed": "timed out after 5m (v2: 1/3 ready)". */
+  ended?: string;
+  pod?: string;
+  reason: string;
+  /** A crash loop: the container whose last log lines tell why. */
+  logs?: { pod: string; container: string };
+}
+
+export type Verdict = { state: 'progressing' } | { state: 'ready' } | { state: 'failed'; failure: Failure };
+
+/** The optional pull progress the agent may add to a pulling container (bytes, summed over layers). */
+type WithPull = PodContainerStatus & { pull?: { current: number; total: number } };
+/** The controller's rollout record, when the server has it (spec.strategy). */
+type WithRollout = Service['status'] & { rollout?: { version: number; state: string; message: string } };
+
+/** Restarts that make a crash loop. */
+export const CRASH_RESTARTS = 3;
+/** Restarts after which a BackOff (the agent waits to restart it again) makes one too. */
+export const CRASH_BACKOFF_RESTARTS = 2;
+/** Scheduling attempts that found no node before it counts as failed (the scheduler retries each pass). */
+export const SCHEDULING_ATTEMPTS = 2;
+/** Unhealthy verdicts of a readiness probe before it counts as failed (else it is named at the timeout). */
+export const UNHEALTHY_REPEATS = 3;
+
+/** Pull errors that no retry heals: the image or tag does not exist, or the registry refuses us. */
+const PERMANENT_PULL = /not found|manifest unknown|name unknown|unauthori[sz]ed|denied|does not exist|invalid reference|repository name must|not present and its policy is "never"/i;
+
+export const isPermanentPullError = (message: string): boolean => PERMANENT_PULL.test(message);
+
+const isPullError = (message: string): boolean => /^pull |image .* is not present/.test(message);
+
+export const formatBytes = (n: number): string => {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+};
+
+export function pullDetail(pull: { current: number; total: number } | undefined): string {
+  if (!pull || !(pull.total > 0)) return 'pulling the image';
+  const pct = Math.min(100, Math.floor((pull.current / pull.total) * 100));
+  return `pulling ${formatBytes(pull.current)} of ${formatBytes(pull.total)} (${pct}%)`;
+}
+
+/** A pod's phase and why, from its status alone. */
+export function podProgress(p: Pod): PodProgress {
+  const base = { name: p.meta.name, node: p.meta.node, restarts: Math.max(0, ...p.status.containers.map((c) => c.restarts)) };
+  const cs = p.status.containers as WithPull[];
+  if (!p.meta.node) return { ...base, phase: 'pending', detail: p.status.message || 'waiting for a node' };
+  if (p.status.state === 'ready') return { ...base, phase: 'ready', detail: '' };
+  const errored = cs.find((c) => c.state === 'error');
+  if (errored) return { ...base, phase: 'error', detail: errored.message || p.status.message };
+  if (p.status.state === 'error' && p.status.message.startsWith('vetoed:')) return { ...base, phase: 'error', detail: p.status.message };
+  const pulling = cs.find((c) => c.state === 'pulling');
+  if (pulling) return { ...base, phase: 'pulling', detail: pullDetail(pulling.pull), ...(pulling.pull ? { pull: pulling.pull } : {}) };
+  const looping = cs.find((c) => c.restarts > 0 && c.state !== 'running');
+  if (looping) return { ...base, phase: 'crash-looping', detail: `container ${looping.name} exited${looping.exit_code !== undefined ? ` with code ${looping.exit_code}` : ''}, restarted ${looping.restarts} time${looping.restarts === 1 ? '' : 's'}` };
+  if (cs.length && cs.every((c) => c.state === 'running')) return { ...base, phase: 'running', detail: cs.find((c) => !c.ready)?.message || p.status.message || 'not ready yet' };
+  if (cs.some((c) => c.state !== 'pending')) return { ...base, phase: 'starting', detail: p.status.message };
+  return { ...base, phase: 'scheduled', detail: `on node ${p.meta.node}` };
+}
+
+/** An exited container its restart policy leaves down: never, or on-failure after exit 0 or its last attempt. */
+function givenUp(p: Pod, c: PodContainerStatus): boolean {
+  if (c.state !== 'exited') return false;
+  const restart = p.spec.template.containers.find((x) => x.name === c.name)?.restart;
+  if (restart?.policy === 'never') return true;
+  return restart?.policy === 'on-failure' && (c.exit_code === 0 || (restart.attempts !== undefined && c.restarts >= restart.attempts));
+}
+
+const sameTemplate = (s: Service, p: Pod): boolean =>
+  stableStringify(s.spec.template) === stableStringify(p.spec.template) && stableStringify(s.spec.selector ?? null) === stableStringify(p.spec.selector ?? null);
+
+export class RolloutTracker {
+  private readonly services = new Map<string, Service>();
+  private readonly deleted = new Set<string>();
+  private readonly pods = new Map<string, Pod>();
+  private readonly events = new Map<string, LbEvent>();
+
+  constructor(readonly names: readonly string[]) {}
+
+  private watched = (name: string | undefined): name is string => !!name && this.names.includes(name);
+
+  onService(ev: WatchEvent<Service>): void {
+    if (ev.type === 'RESYNC') return this.services.clear();
+    const s = ev.object;
+    if (!s || !this.watched(s.meta.name)) return;
+    if (ev.type === 'DELETED') {
+      this.services.delete(s.meta.name);
+      this.deleted.add(s.meta.name);
+    } else {
+      this.services.set(s.meta.name, s);
+      this.deleted.delete(s.meta.name);
+    }
+  }
+
+  onPod(ev: WatchEvent<Pod>): void {
+    if (ev.type === 'RESYNC') return this.pods.clear();
+    const p = ev.object;
+    if (!p || !this.watched(p.meta.service)) return;
+    if (ev.type === 'DELETED') this.pods.delete(p.meta.name);
+    else this.pods.set(p.meta.name, p);
+  }
+
+  onEvent(e: LbEvent): void {
+    if (e.object.kind === 'Pod' && this.watched(e.object.service)) this.events.set(e.meta.name, e);
+  }
+
+  /**
+   * The version the service's current template leads to: its newest, unless that one's pods run
+   * another template (the controller has yet to make the new version). A newest version without pods
+   * is taken as it is: nothing runs of it, and being done needs its pods anyway (but at 0 replicas).
+   */
+  private target(name: string): { version: number; name: string } | undefined {
+    const s = this.services.get(name);
+    if (!s?.status.generation) return undefined;
+    const version = `v${s.status.generation}`;
+    const sample = [...this.pods.values()].find((p) => p.meta.service === name && p.meta.deployment === version);
+    return sample && !sameTemplate(s, sample) ? undefined : { version: s.status.generation, name: version };
+  }
+
+  private targetPods(name: string, version: string): Pod[] {
+    return [...this.pods.values()].filter((p) => p.meta.service === name && p.meta.deployment === version && !p.spec.destroy).sort((a, b) => a.meta.name.localeCompare(b.meta.name));
+  }
+
+  private podEvents(pod: string, reason: string): LbEvent | undefined {
+    for (const e of this.events.values()) if (e.object.name === pod && e.reason === reason) return e;
+    return undefined;
+  }
+
+  progress(name: string): ServiceProgress {
+    const s = this.services.get(name);
+    if (!s) return { name, desired: 0, updated: 0, ready: 0, done: false, pods: [], note: this.deleted.has(name) ? 'deleted' : 'waiting for the service' };
+    const desired = s.spec.replicas;
+    const t = this.target(name);
+    if (!t) return { name, desired, updated: 0, ready: 0, done: false, pods: [], note: 'waiting for the new version' };
+    const pods = this.targetPods(name, t.name);
+    const ready = pods.filter((p) => p.status.state === 'ready').length;
+    const done = s.status.deployment === t.name && pods.length === desired && ready >= desired;
+    return { name, version: t.name, desired, updated: pods.length, ready, done, pods: pods.map(podProgress) };
+  }
+
+  /** Why a service's rollout cannot succeed, when something says so for certain. */
+  private failure(name: string): Failure | undefined {
+    if (this.deleted.has(name)) return { service: name, reason: `service ${name} was deleted` };
+    const s = this.services.get(name);
+    const t = this.target(name);
+    if (!s || !t) return undefined;
+    const rollout = (s.status as WithRollout).rollout;
+    if (rollout && rollout.version === t.version && (rollout.state === 'failed' || rollout.state === 'rolled-back'))
+      return { service: name, reason: `${t.name} ${rollout.state}${rollout.message ? `: ${rollout.message}` : ''}` };
+    for (const p of this.targetPods(name, t.name)) {
+      if (p.status.state === 'ready') continue;
+      const pod = p.meta.name;
+      const errored = p.status.containers.find((c) => c.state === 'error');
+      if (errored && isPullError(errored.message) && isPermanentPullError(errored.message))
+        return { service: name, pod, reason: `cannot pull image ${errored.image} for container ${errored.name}: ${errored.message}` };
+      if (p.status.state === 'error' && p.status.message.startsWith('vetoed:')) return { service: name, pod, reason: p.status.message };
+      const backoff = this.podEvents(pod, 'BackOff');
+      const looping = p.status.containers.find((c) => !c.ready && (c.restarts >= CRASH_RESTARTS || (!!backoff && c.restarts >= CRASH_BACKOFF_RESTARTS)));
+      if (looping)
+        return {
+          service: name,
+          pod,
+          reason: `container ${looping.name} is crash-looping: it exited${looping.exit_code !== undefined ? ` with code ${looping.exit_code}` : ''} and was restarted ${looping.restarts} time${looping.restarts === 1 ? '' : 's'}`,
+          logs: { pod, container: looping.name },
+        };
+      const down = p.status.containers.find((c) => givenUp(p, c));
+      if (down)
+        return {
+          service: name,
+          pod,
+          reason: `container ${down.name} exited${down.exit_code !== undefined ? ` with code ${down.exit_code}` : ''} and its restart policy leaves it down`,
+          logs: { pod, container: down.name },
+        };
+      const unscheduled = !p.meta.node && this.podEvents(pod, 'FailedScheduling');
+      if (unscheduled && unscheduled.count >= SCHEDULING_ATTEMPTS) return { service: name, pod, reason: unscheduled.message };
+      const unhealthy = this.podEvents(pod, 'Unhealthy');
+      if (unhealthy && unhealthy.count >= UNHEALTHY_REPEATS && /readiness/.test(unhealthy.message)) return { service: name, pod, reason: unhealthy.message };
+    }
+    return undefined;
+  }
+
+  /** The best guess at what holds a service up, said at the timeout: a pod's error, its last event's warning. */
+  private holdUp(name: string): Omit<Failure, 'service'> | undefined {
+    const t = this.target(name);
+    if (!t) return undefined;
+    for (const p of this.targetPods(name, t.name)) {
+      if (p.status.state === 'ready') continue;
+      const pod = p.meta.name;
+      const warning = [...this.events.values()].filter((e) => e.object.name === pod && e.type === 'warning').sort((a, b) => b.last_seen.localeCompare(a.last_seen))[0];
+      const pr = podProgress(p);
+      const why = pr.phase === 'error' || pr.phase === 'pending' ? pr.detail : warning ? `${warning.reason}: ${warning.message}` : `${pr.phase}${pr.detail ? `: ${pr.detail}` : ''}`;
+      return { pod, reason: why };
+    }
+    return undefined;
+  }
+
+  verdict(): Verdict {
+    for (const n of this.names) {
+      const failure = this.failure(n);
+      if (failure) return { state: 'failed', failure };
+    }
+    return this.names.every((n) => this.progress(n).done) ? { state: 'ready' } : { state: 'progressing' };
+  }
+
+  /** What to say when the time is up: the first service not done, and what holds it up. */
+  timedOut(after: string): Failure {
+    const n = this.names.find((x) => !this.progress(x).done) ?? this.names[0];
+    const p = this.progress(n);
+    const state = p.version ? `${p.version}: ${p.ready}/${p.desired} ready` : (p.note ?? 'not ready');
+    const hold = this.holdUp(n);
+    return { service: n, ended: `timed out after ${after} (${state})`, ...(hold?.pod ? { pod: hold.pod } : {}), reason: hold?.reason ?? 'no pod says why' };
+  }
+}
