@@ -12,6 +12,7 @@ import { sdk } from '../lazy';
 import { usage } from '../usage';
 import { RolloutTracker, type Failure, type ServiceProgress } from './progress';
 import { BlockRenderer, LineRenderer } from './render';
+import { followEvents } from '../commands/events';
 
 /** How a wait ends: 0 every service is ready, 1 a rollout cannot succeed, 3 the time ran out (it may still), 130 interrupted. */
 export const ROLLOUT_EXIT = { ready: 0, failed: 1, timeout: 3, interrupted: 130 } as const;
@@ -118,7 +119,7 @@ export async function waitForRollout(ctx: CliContext, ns: string, services: read
     // Events add the why (BackOff, FailedScheduling, Unhealthy); without them the pods still tell most.
     (async () => {
       try {
-        for await (const e of client.events({ namespace: ns, ...(names.length === 1 ? { for: `service/${names[0]}` } : {}), follow: true, signal: ctl.signal })) {
+        for await (const e of followEvents(client, { namespace: ns, ...(names.length === 1 ? { for: `service/${names[0]}` } : {}) }, ctl.signal)) {
           tracker.onEvent(e);
           changed();
         }
