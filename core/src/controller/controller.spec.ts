@@ -238,7 +238,8 @@ describe('Controller', () => {
     await ctl.stop();
     await store.txn(async (tx) => {
       const d = (await tx.get<Deployment>(keys.deployment('ns', 'late', 'v1')))!;
-      tx.put(keys.deployment('ns', 'late', 'v1'), { ...d, meta: { ...d.meta, created: new Date(Date.now() - 11 * 60_000).toISOString() } });
+      d.meta.created = new Date(Date.now() - 11 * 60_000).toISOString();
+      tx.put(keys.deployment('ns', 'late', 'v1'), d);
     });
     ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 60 }, defaultScheduler, events);
     await ctl.start();
