@@ -20,6 +20,7 @@ import {
   type PodStatus,
   type PullProgress,
 } from '@lastbackend/sdk';
+import { existsSync } from 'node:fs';
 import type { Logger } from '../kernel/logger';
 import { containerRestarts } from '../metrics/metrics';
 import { assertNonRoot, checkSpec, containerName, containerSecurity, containerSpec, withSpecHash } from './container-spec';
@@ -190,7 +191,11 @@ export class PodRunner {
     try {
       this.podIp = (await cni.attach({ namespace: this.pod.meta.namespace, pod: this.pod.meta.name, netns: `/proc/${first.pid}/ns/net` })).ip;
     } catch (e) {
-      this.state(this.pod.spec.template.containers[0].name).error = `network: ${(e as Error).message}`;
+      // A container that exited meanwhile (a crash loop) has no namespace to plumb: its exit is the news, and
+      // the next start attaches again.
+      // (The runtime may not have noticed the exit yet: the process being gone is what counts.)
+      if (existsSync(`/proc/${first.pid}`)) this.state(this.pod.spec.template.containers[0].name).error = `network: ${(e as Error).message}`;
+      else this.log.debug(`network of ${this.pod.meta.name} not attached: its container exited meanwhile`);
     }
   }
 
