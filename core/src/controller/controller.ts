@@ -19,7 +19,7 @@ import { keys, PREFIX, splitKey } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, StoreEvent, Txn } from '../store/store';
 import { stableStringify } from '../state/hash';
-import { newDeployment, nextVersion, versionHash } from '../state/versions';
+import { currentVersion, newDeployment, nextVersion, versionHash } from '../state/versions';
 import { podRequests } from '../state/quota';
 import { defaultScheduler, type BoundPod, type Scheduler } from '../scheduler/scheduler';
 import { PodIndex } from './pod-index';
@@ -266,14 +266,12 @@ export class Controller {
       const before = stableStringify(svc.status);
 
       const specBefore = stableStringify(svc.spec);
-      // A template or selector change makes a new version; everything else scales in place. A template
-      // put back to the one that serves (an auto rollback, or a user's revert mid-rollout) issues none: the
-      // serving version is the newest again. A version that was rolled back is issued anew when asked for.
+      // A template or selector change makes a new version; everything else scales in place (versions.ts).
       const hash = versionHash(svc.spec);
       let active = deps.find((d) => d.meta.name === svc.status.deployment);
-      let latest = active?.spec.hash === hash ? active : deps[deps.length - 1];
-      if (!latest || latest.spec.hash !== hash || (latest !== active && latest.status.state === 'superseded')) {
-        const version = nextVersion(svc.status.generation, latest);
+      let latest = currentVersion(deps, active, hash);
+      if (!latest) {
+        const version = nextVersion(svc.status.generation, deps[deps.length - 1]);
         const earlier = deps.find((d) => d.spec.hash === hash);
         latest = newDeployment(svc, version, hash);
         versionEvent('NewVersion', `created ${latest.meta.name} (${svc.spec.replicas} replica${svc.spec.replicas === 1 ? '' : 's'})`);
