@@ -11,6 +11,7 @@ import {
   type ExecResult,
   type KernelHooks,
   type Pod,
+  type PodStatus,
   type ContainerSpec,
 } from '@lastbackend/sdk';
 import type { Logger } from '../kernel/logger';
@@ -91,7 +92,12 @@ export class NodePods {
     if (r) r.pod = pod;
     else {
       const o = this.o;
-      this.runners.set(key, new PodRunner(pod, o.node, o.hostIp(), o.drivers, o.hooks, o.log.child(pod.meta.name), o.resolver, o.refs, o.pidsLimit, o.events));
+      // While a sync runs (an image is pulled), its interim status goes out too, as long as the pod is ours.
+      const interim = (s: PodStatus) => {
+        if (this.runners.get(key) === runner && !runner.pod.spec.destroy) o.status.report(runner.pod, s);
+      };
+      const runner = new PodRunner(pod, o.node, o.hostIp(), o.drivers, o.hooks, o.log.child(pod.meta.name), o.resolver, o.refs, o.pidsLimit, o.events, interim);
+      this.runners.set(key, runner);
     }
     this.schedule(key);
   }

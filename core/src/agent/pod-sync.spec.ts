@@ -127,3 +127,70 @@ describe('PodRunner events', () => {
     expect(seen).toEqual(['normal Pulling: pulling image img:1', 'warning PullFailed: pull img:1: connection refused']);
   });
 });
+
+describe('PodRunner reasons and pull progress in the status', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('a crash loop in back-off says so, with the exit code and the restarts', async () => {
+    const rt = fakeRuntime();
+    const runner = new PodRunner(pod(), 'n1', '127.0.0.1', () => ({ cri: rt.cri, cii }), createKernelHooks(), createLogger('silent'));
+    await runner.sync();
+    const [c] = rt.byId.values();
+    Object.assign(c, { state: 'exited', exitCode: 3, finishedAt: new Date().toISOString() });
+    await runner.sync(); // restarted at once
+    Object.assign(c, { state: 'exited', exitCode: 3, finishedAt: new Date().toISOString() });
+    const s = await runner.sync();
+    expect(s.containers[0]).toMatchObject({ state: 'exited', exit_code: 3, restarts: 1, message: 'back-off restarting: exited with code 3 (1 restart)' });
+    expect(s).toMatchObject({ state: 'error', message: 'main: back-off restarting: exited with code 3 (1 restart)' });
+  });
+
+  it('reports pulling while the pull runs, with the bytes so far, at most once a second and never after the result', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const rt = fakeRuntime();
+    let progress: ((p: { layer?: string; status: string; current: number; total: number }) => void) | undefined;
+    let finish!: () => void;
+    let present = false;
+    const pulling = {
+      features: { pullProgress: true },
+      inspect: async () => (present ? { id: 'i', tags: ['img:1'], size: 1 } : null),
+      pull: (_ref: string, _auth: unknown, o?: { onProgress?: typeof progress }) => {
+        progress = o?.onProgress;
+        return new Promise<void>((res) => (finish = () => ((present = true), res())));
+      },
+    } as unknown as ImageService;
+    const reports: Pod['status'][] = [];
+    const runner = new PodRunner(pod(), 'n1', '127.0.0.1', () => ({ cri: rt.cri, cii: pulling }), createKernelHooks(), createLogger('silent'), undefined, undefined, undefined, undefined, (s) =>
+      reports.push(s),
+    );
+    const done = runner.sync();
+    while (!progress) await new Promise((r) => setImmediate(r));
+    // The pull began: reported at once, without bytes.
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ state: 'provisioning', message: 'pulling img:1', containers: [{ state: 'pulling', message: 'pulling img:1' }] });
+    expect(reports[0].containers[0].pull).toBeUndefined();
+    progress({ layer: 'a', status: 'Downloading', current: 1_000_000, total: 4_000_000 });
+    progress({ layer: 'b', status: 'Downloading', current: 500_000, total: 1_000_000 });
+    expect(reports).toHaveLength(1); // within the second: held back, the newest kept
+    jest.advanceTimersByTime(1000);
+    expect(reports).toHaveLength(2);
+    expect(reports[1].containers[0]).toMatchObject({ state: 'pulling', pull: { current: 1_500_000, total: 5_000_000 }, message: 'pulling img:1: 1.5 MB of 5.0 MB (30%)' });
+    expect(reports[1].message).toBe('pulling img:1: 1.5 MB of 5.0 MB (30%)');
+    progress({ layer: 'a', status: 'Download complete', current: 0, total: 0 });
+    finish();
+    const final = await done;
+    jest.advanceTimersByTime(5000);
+    expect(reports).toHaveLength(2); // the held-back report is dropped: the result supersedes it
+    expect(final.containers[0].pull).toBeUndefined();
+    expect(final.state).toBe('ready');
+  });
+
+  it('a runtime without pull progress gets no callback (a driver out of process cannot take one)', async () => {
+    let options: unknown = 'unset';
+    const plain = { inspect: async () => null, pull: async (_r: string, _a: unknown, o?: unknown) => ((options = o), Promise.reject(new Error('denied'))) } as unknown as ImageService;
+    const runner = new PodRunner(pod(), 'n1', '127.0.0.1', () => ({ cri: fakeRuntime().cri, cii: plain }), createKernelHooks(), createLogger('silent'));
+    const s = await runner.sync();
+    expect(options).toBeUndefined();
+    expect(s.containers[0]).toMatchObject({ state: 'error', message: 'pull img:1: denied' });
+    expect(s.containers[0].pull).toBeUndefined();
+  });
+});

@@ -3,6 +3,7 @@
 // match their spec are adopted as they are, which is what makes an agent restart harmless.
 import {
   LABEL_SPEC_HASH,
+  ciiFeatures,
   criFeatures,
   type ContainerManifest,
   type ContainerSpec,
@@ -17,12 +18,16 @@ import {
   type Pod,
   type PodContainerStatus,
   type PodStatus,
+  type PullProgress,
 } from '@lastbackend/sdk';
+import { existsSync } from 'node:fs';
 import type { Logger } from '../kernel/logger';
 import { containerRestarts } from '../metrics/metrics';
 import { assertNonRoot, checkSpec, containerName, containerSecurity, containerSpec, withSpecHash } from './container-spec';
 import type { AgentEvent, EmitEvent } from './event-reporter';
 import { ProbeState } from './probes';
+import { PullTally, pullMessage, type PullTotals } from './pull-progress';
+import { Throttle } from '../util/throttle';
 
 /** A pull that failed: reported as PullFailed, not as a container failure too. */
 class PullError extends Error {}
@@ -46,7 +51,14 @@ interface ContainerRuntimeState {
   liveness?: ProbeState;
   error?: string;
   pulling?: boolean;
+  /** Bytes pulled so far, while pulling, when the image service reports progress. */
+  pull?: PullTotals;
+  /** It exited and waits for its next restart (crash-loop back-off). */
+  backingOff?: boolean;
 }
+
+/** At most one status report a second per pod while its images are pulled (the last always goes). */
+export const INTERIM_REPORT_MS = 1000;
 
 const MAX_BACKOFF_MS = 60_000;
 const RESTARTS = containerRestarts.labels();
@@ -77,6 +89,10 @@ export class PodRunner {
   private lastState: PodStatus['state'];
   /** Killing is reported once, however often the destroy runs again. */
   private stopping = false;
+  /** What the sync in flight has observed so far (the interim status shows it). */
+  private observing: (ContainerStatus | null)[] = [];
+  /** Status reports during a sync (a pull's progress), throttled; the sync's own result supersedes them. */
+  private readonly interimReports?: Throttle<PodStatus>;
   pod: Pod;
 
   private event(type: AgentEvent['type'], reason: string, message: string): void {
@@ -98,8 +114,11 @@ export class PodRunner {
     private readonly pidsLimit?: number,
     /** Where the pod's events go (Pulling, Created, Started, Ready, BackOff, …). */
     private readonly emit: EmitEvent = () => undefined,
+    /** Where the status goes while a sync is still running (pulling, with the bytes so far). */
+    interim?: (status: PodStatus) => void,
   ) {
     this.pod = pod;
+    if (interim) this.interimReports = new Throttle(INTERIM_REPORT_MS, interim);
     this.lastState = pod.status.state;
     // Restart counters continue from what was reported before (an agent restart never lowers them).
     for (const c of pod.status.containers) this.state(c.name).restarts = c.restarts;
@@ -113,6 +132,19 @@ export class PodRunner {
 
   /** Converges the containers and returns the pod's status. */
   async sync(): Promise<PodStatus> {
+    try {
+      return await this.converge();
+    } finally {
+      this.interimReports?.cancel();
+    }
+  }
+
+  /** The status as far as the sync in flight got, to the interim reports. */
+  private reportInterim(): void {
+    this.interimReports?.push(this.status(this.observing));
+  }
+
+  private async converge(): Promise<PodStatus> {
     if (this.vetoed) return this.status([]);
     if (!this.created) {
       const veto = await this.hooks.beforePodCreate.promise(this.pod);
@@ -123,7 +155,7 @@ export class PodRunner {
         return this.status([]);
       }
     }
-    const observed: (ContainerStatus | null)[] = [];
+    const observed: (ContainerStatus | null)[] = (this.observing = []);
     let first: ContainerStatus | null = null;
     for (const [i, c] of this.pod.spec.template.containers.entries()) {
       const st = this.state(c.name);
@@ -159,7 +191,11 @@ export class PodRunner {
     try {
       this.podIp = (await cni.attach({ namespace: this.pod.meta.namespace, pod: this.pod.meta.name, netns: `/proc/${first.pid}/ns/net` })).ip;
     } catch (e) {
-      this.state(this.pod.spec.template.containers[0].name).error = `network: ${(e as Error).message}`;
+      // A container that exited meanwhile (a crash loop) has no namespace to plumb: its exit is the news, and
+      // the next start attaches again.
+      // (The runtime may not have noticed the exit yet: the process being gone is what counts.)
+      if (existsSync(`/proc/${first.pid}`)) this.state(this.pod.spec.template.containers[0].name).error = `network: ${(e as Error).message}`;
+      else this.log.debug(`network of ${this.pod.meta.name} not attached: its container exited meanwhile`);
     }
   }
 
@@ -173,6 +209,7 @@ export class PodRunner {
     const base = { ...containerSpec(this.pod, c, this.node, network, resolved), ...(dns ? { dns } : {}), ...(security ? { security } : {}) };
     const spec = withSpecHash(await this.hooks.podSpec.promise(base, this.pod));
     checkSpec(cri, spec);
+    st.backingOff = false;
     let cur = await cri.inspect(spec.name);
     if (cur && cur.labels[LABEL_SPEC_HASH] !== spec.labels[LABEL_SPEC_HASH]) {
       this.log.info(`container ${spec.name} differs from its spec: recreating`);
@@ -198,6 +235,7 @@ export class PodRunner {
       const until = Math.max(st.backoffUntil, st.restarts > 0 && Number.isFinite(exited) ? exited + backoffMs(st.restarts) : 0);
       if (Date.now() < until) {
         this.event('warning', 'BackOff', `back-off restarting container ${c.name}: it exited with code ${cur.exitCode ?? 'unknown'}`);
+        st.backingOff = true;
         return cur;
       }
       st.restarts++;
@@ -285,10 +323,23 @@ export class PodRunner {
     // A Secret of type auth (username, password, optional server) signs in to a private registry.
     const auth = c.image.secret ? await this.refs('secret', this.pod.meta.namespace, c.image.secret) : undefined;
     st.pulling = true;
+    st.pull = undefined;
     const t = Date.now();
     this.event('normal', 'Pulling', `pulling image ${ref}`);
+    this.reportInterim();
+    // Progress comes from a runtime that reports it (not over IPC from an out-of-process driver).
+    const tally = ciiFeatures(cii).pullProgress ? new PullTally() : undefined;
+    const onProgress =
+      tally &&
+      ((p: PullProgress) => {
+        tally.fold(p);
+        const totals = tally.totals();
+        if (totals.current === st.pull?.current && totals.total === st.pull.total) return;
+        st.pull = totals;
+        this.reportInterim();
+      });
     try {
-      await cii.pull(ref, auth && { username: auth.username, password: auth.password, ...(auth.server ? { server: auth.server } : {}) });
+      await cii.pull(ref, auth && { username: auth.username, password: auth.password, ...(auth.server ? { server: auth.server } : {}) }, onProgress ? { onProgress } : undefined);
       this.event('normal', 'Pulled', `pulled image ${ref} in ${((Date.now() - t) / 1000).toFixed(1)}s`);
     } catch (e) {
       const msg = `pull ${ref}: ${(e as Error).message}`;
@@ -296,6 +347,7 @@ export class PodRunner {
       throw new PullError(msg);
     } finally {
       st.pulling = false;
+      st.pull = undefined;
     }
   }
 
@@ -332,6 +384,7 @@ export class PodRunner {
       if (cur?.state === 'running') this.attachProbes(c, st, cur, ip);
       const running = cur?.state === 'running';
       const ready = running && (st.readiness?.ok ?? true);
+      const exited = !!cur && (cur.state === 'exited' || cur.state === 'dead');
       return {
         name: c.name,
         ...(cur ? { id: cur.id } : {}),
@@ -340,8 +393,9 @@ export class PodRunner {
         ready,
         restarts: st.restarts,
         ...(cur?.exitCode !== undefined && cur.state !== 'running' ? { exit_code: cur.exitCode } : {}),
-        message: st.error ?? (running && !ready ? 'readiness probe failing' : ''),
+        message: st.error ?? containerMessage(c, st, running && !ready, exited ? cur.exitCode : undefined),
         ...(cur?.startedAt ? { started: cur.startedAt } : {}),
+        ...(!st.error && st.pulling && st.pull ? { pull: { ...st.pull } } : {}),
       };
     });
     const running = containers.length > 0 && containers.every((c) => c.state === 'running');
@@ -387,6 +441,14 @@ export class PodRunner {
     await this.drivers().cni?.detach({ namespace: this.pod.meta.namespace, pod: this.pod.meta.name, netns: '' });
     await csi?.unpublish?.({ namespace: this.pod.meta.namespace, pod: this.pod.meta.name });
   }
+}
+
+/** Why a container that has no error is not ready: pulling (with the bytes), in back-off, or its readiness probe failing. */
+function containerMessage(c: ContainerManifest, st: ContainerRuntimeState, probeFailing: boolean, exitCode: number | undefined): string {
+  if (st.pulling) return pullMessage(c.image.name, st.pull);
+  if (st.backingOff && exitCode !== undefined) return `back-off restarting: exited with code ${exitCode} (${st.restarts} restart${st.restarts === 1 ? '' : 's'})`;
+  if (probeFailing) return `readiness probe failing${st.readiness?.lastError ? `: ${st.readiness.lastError}` : ''}`;
+  return '';
 }
 
 function containerState(c: ContainerStatus): PodContainerStatus['state'] {

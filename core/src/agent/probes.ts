@@ -13,38 +13,39 @@ export interface ProbeTarget {
   startedAt: number;
 }
 
-/** Runs one check; resolves true on success. Never throws. */
-export async function check(spec: ProbeSpec, target: ProbeTarget, cri: ContainerRuntime): Promise<boolean> {
+/** Runs one check; resolves undefined on success, else why it failed. Never throws. */
+export async function check(spec: ProbeSpec, target: ProbeTarget, cri: ContainerRuntime): Promise<string | undefined> {
   const timeout = spec.timeout * 1000;
   try {
     if (spec.exec) {
       const r = await withTimeout(cri.exec(target.containerId, spec.exec.command, { timeoutSeconds: spec.timeout }), timeout);
-      return r.exitCode === 0;
+      return r.exitCode === 0 ? undefined : `${spec.exec.command.join(' ')} exited with code ${r.exitCode}`;
     }
-    if (!target.ip) return false;
+    if (!target.ip) return 'the pod has no address yet';
     if (spec.http) {
       const url = `${spec.http.scheme}://${target.ip}:${spec.http.port}${spec.http.path}`;
       const res = await fetch(url, { signal: AbortSignal.timeout(timeout), redirect: 'manual' });
       await res.body?.cancel();
-      return res.status >= 200 && res.status < 400;
+      return res.status >= 200 && res.status < 400 ? undefined : `HTTP ${res.status} from ${url}`;
     }
     if (spec.tcp) return await tcpCheck(target.ip, spec.tcp.port, timeout);
-  } catch {
-    return false;
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    return err.name === 'TimeoutError' ? `timed out after ${spec.timeout}s` : (err.cause?.code ?? err.cause?.message ?? err.message);
   }
-  return false;
+  return 'the probe names no check';
 }
 
-function tcpCheck(host: string, port: number, timeout: number): Promise<boolean> {
+function tcpCheck(host: string, port: number, timeout: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const sock = connect({ host, port });
-    const done = (ok: boolean) => {
+    const done = (error?: string) => {
       sock.destroy();
-      resolve(ok);
+      resolve(error);
     };
-    sock.setTimeout(timeout, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
+    sock.setTimeout(timeout, () => done(`tcp ${host}:${port}: timed out`));
+    sock.once('connect', () => done());
+    sock.once('error', (e: NodeJS.ErrnoException) => done(`tcp ${host}:${port}: ${e.code ?? e.message}`));
   });
 }
 
@@ -61,6 +62,8 @@ export class ProbeState {
   private inFlight = false;
   /** Readiness starts false; liveness starts true (a container is alive until proven otherwise). */
   ok: boolean;
+  /** Why the last check failed (kept until one passes). */
+  lastError?: string;
 
   constructor(
     readonly kind: ProbeKind,
@@ -74,6 +77,7 @@ export class ProbeState {
     if (target.containerId !== this.target.containerId || target.startedAt !== this.target.startedAt) {
       this.successes = this.failures = this.nextAt = 0;
       this.ok = this.kind === 'liveness';
+      this.lastError = undefined;
     }
     this.target = target;
   }
@@ -84,9 +88,10 @@ export class ProbeState {
     this.inFlight = true;
     this.nextAt = now + this.spec.period * 1000;
     try {
-      const passed = await check(this.spec, this.target, cri);
+      const error = await check(this.spec, this.target, cri);
       const before = this.ok;
-      if (passed) {
+      this.lastError = error;
+      if (error === undefined) {
         this.failures = 0;
         if (++this.successes >= this.spec.success_threshold) this.ok = true;
       } else {

@@ -26,6 +26,7 @@ const service: Service = {
     spec: {
       replicas: 2,
       network: { ports: ['80:8080/tcp'] },
+      strategy: { type: 'BlueGreen', auto_rollback: true, deadline: '90s' },
       template: {
         containers: [
           {
@@ -46,6 +47,7 @@ const service: Service = {
     generation: 3,
     replicas: { desired: 2, ready: 2 },
     network: { ip: '10.0.0.4', ports: ['80:8080/tcp'] },
+    rollout: { version: 3, state: 'complete', message: 'v3 serves', since: '2024-05-01T11:00:00.000Z' },
   },
 };
 
@@ -76,6 +78,8 @@ describe('toManifest', () => {
     });
     expect(m).not.toHaveProperty('status');
     expect(m.spec).not.toBe(service.spec); // a copy
+    // The strategy is the user's and comes along (the blue/green type is not stored, so not exported).
+    expect(m.spec.strategy).toEqual({ auto_rollback: true, deadline: '90s' });
   });
 
   it('passes the strict manifest schema unchanged', () => {

@@ -157,6 +157,96 @@ describe('Controller', () => {
     await expect(r.rollback('ns', 'web', { to: 'v9' })).rejects.toThrow(/v9 .*not kept/);
   });
 
+  /** What an agent reports for the pods of a version whose image cannot be pulled. */
+  async function pullFails(version: string) {
+    const reports = (await pods())
+      .filter((p) => p.meta.deployment === version)
+      .map((p) => ({
+        namespace: 'ns',
+        name: p.meta.name,
+        status: {
+          state: 'error' as const,
+          running: false,
+          message: 'web: pull img:404: not found',
+          network: { host_ip: '1.1.1.1', pod_ip: '' },
+          containers: [{ name: 'web', image: 'img:404', state: 'error' as const, ready: false, restarts: 0, message: 'pull img:404: not found' }],
+        },
+      }));
+    await cluster.reportPods('n1', { pods: reports });
+  }
+
+  it('rolls a failed version back by itself with auto_rollback: the serving template returns, no version is issued', async () => {
+    await r.createService('ns', manifest(2, 'a'));
+    await until(pods, (p) => p.length === 2 && p.every((x) => !!x.meta.node), 'v1 pods');
+    await agentPass('v1');
+    await until(svc, (s) => s.status.deployment === 'v1' && s.status.rollout?.state === 'complete', 'v1 serves');
+    const v1Pods = (await pods()).map((p) => p.meta.name).sort();
+
+    // A strategy change alone is no new version.
+    await r.updateService('ns', 'web', { spec: { strategy: { auto_rollback: true, deadline: '5m' } } });
+    expect((await svc()).spec.strategy).toEqual({ auto_rollback: true, deadline: '5m' });
+    await r.updateService('ns', 'web', { spec: { template: manifest(2, 'b').spec.template } });
+    await until(pods, (p) => p.filter((x) => x.meta.deployment === 'v2' && !!x.meta.node).length === 2, 'v2 pods');
+    await until(svc, (s) => s.status.rollout?.version === 2 && s.status.rollout.state === 'progressing', 'v2 progressing');
+    await pullFails('v2');
+
+    const s = await until(svc, (x) => x.status.rollout?.state === 'rolled-back', 'rolled back');
+    expect(s.status.rollout).toMatchObject({ version: 2, message: expect.stringMatching(/^v2 failed, rolled back to v1: pod web-[0-9a-f]{10}: container web: pull img:404: not found$/) });
+    expect(s.spec.template.containers[0].command).toEqual(['a']);
+    expect(s.status.deployment).toBe('v1');
+    await until(pods, (p) => p.every((x) => x.meta.deployment === 'v1'), 'v2 pods marked for deletion');
+    // v1 was never touched: the same pods serve.
+    expect((await pods()).map((p) => p.meta.name).sort()).toEqual(v1Pods);
+    expect((await deps()).map((d) => [d.meta.name, d.spec.replicas, d.status.state])).toEqual([
+      ['v1', 2, 'active'],
+      ['v2', 0, 'superseded'],
+    ]);
+    expect(recorded.find((e) => e.reason === 'RolledBack')).toMatchObject({ type: 'warning', object: { kind: 'Service', name: 'web' }, message: s.status.rollout!.message });
+    // Passes after that keep the verdict (and issue nothing).
+    await ctl.resyncAll();
+    await agentPass('v1');
+    await until(all, (p) => p.length === 2, 'v2 pods reaped');
+    expect((await svc()).status.rollout).toEqual(s.status.rollout);
+
+    // Asking for the failed template again is a new rollout, with a fresh deadline and fresh pods.
+    await r.updateService('ns', 'web', { spec: { template: manifest(2, 'b').spec.template } });
+    await until(svc, (x) => x.status.rollout?.version === 3 && x.status.rollout.state === 'progressing', 'v3 progressing');
+    expect((await deps()).map((d) => d.meta.name)).toEqual(['v1', 'v2', 'v3']);
+  });
+
+  it('without auto_rollback a failed rollout stays failed, v1 serving; a restarted controller fails a late one by its deadline', async () => {
+    await r.createService('ns', manifest(1, 'a'));
+    await until(pods, (p) => p.length === 1 && !!p[0].meta.node, 'v1 pod');
+    await agentPass('v1');
+    await until(svc, (s) => s.status.deployment === 'v1', 'v1 serves');
+    await r.updateService('ns', 'web', { spec: { template: manifest(1, 'b').spec.template } });
+    await until(pods, (p) => p.some((x) => x.meta.deployment === 'v2' && !!x.meta.node), 'v2 pod');
+    await pullFails('v2');
+    const s = await until(svc, (x) => x.status.rollout?.state === 'failed', 'failed');
+    expect(s.status.rollout?.message).toMatch(/^v2 failed: pod web-[0-9a-f]{10}: container web: pull img:404: not found$/);
+    expect(s.status.deployment).toBe('v1');
+    expect(s.spec.template.containers[0].command).toEqual(['b']);
+
+    // Another service whose new version was made long ago (a server down meanwhile): a new controller fails it by
+    // its deadline, from the stored creation time alone.
+    await ctl.stop();
+    await r.createService('ns', { ...manifest(1, 'a'), meta: { name: 'late' } });
+    ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 60 }, defaultScheduler, events);
+    await ctl.start();
+    const late = () => store.get<Service>(keys.service('ns', 'late')) as Promise<Service>;
+    await until(late, (x) => x.status.rollout?.state === 'progressing', 'late progressing');
+    await ctl.stop();
+    await store.txn(async (tx) => {
+      const d = (await tx.get<Deployment>(keys.deployment('ns', 'late', 'v1')))!;
+      d.meta.created = new Date(Date.now() - 11 * 60_000).toISOString();
+      tx.put(keys.deployment('ns', 'late', 'v1'), d);
+    });
+    ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 60 }, defaultScheduler, events);
+    await ctl.start();
+    const failed = await until(late, (x) => x.status.rollout?.state === 'failed', 'late failed');
+    expect(failed.status.rollout?.message).toMatch(/^v1 failed: not ready after 10m \(0\/1 pods ready\): pod late-[0-9a-f]{10}: provisioning$/);
+  });
+
   it("reserves a container's request, else its limit, else its namespace's default request", async () => {
     await r.updateNamespace('ns', { kind: 'Namespace', meta: { name: 'ns' }, spec: { resources: { defaults: { cpu: '100m', ram: '64mib' } } } });
     const containers = [

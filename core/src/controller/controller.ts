@@ -19,10 +19,11 @@ import { keys, PREFIX, splitKey } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, StoreEvent, Txn } from '../store/store';
 import { stableStringify } from '../state/hash';
-import { newDeployment, nextVersion, versionHash } from '../state/versions';
+import { currentVersion, newDeployment, nextVersion, versionHash } from '../state/versions';
 import { podRequests } from '../state/quota';
 import { defaultScheduler, type BoundPod, type Scheduler } from '../scheduler/scheduler';
 import { PodIndex } from './pod-index';
+import { rolloutVerdict } from './rollout';
 import type { Logger } from '../kernel/logger';
 import { since, type HistogramChild } from '../metrics/fast';
 import { deployDuration, onScrape, reconcileDuration, reconcileQueue, schedulerLatency, schedulerPlacements, serverRegistry } from '../metrics/metrics';
@@ -264,11 +265,13 @@ export class Controller {
       }
       const before = stableStringify(svc.status);
 
-      // A template or selector change makes a new version; everything else scales in place.
+      const specBefore = stableStringify(svc.spec);
+      // A template or selector change makes a new version; everything else scales in place (versions.ts).
       const hash = versionHash(svc.spec);
-      let latest = deps[deps.length - 1];
-      if (!latest || latest.spec.hash !== hash) {
-        const version = nextVersion(svc.status.generation, latest);
+      let active = deps.find((d) => d.meta.name === svc.status.deployment);
+      let latest = currentVersion(deps, active, hash);
+      if (!latest) {
+        const version = nextVersion(svc.status.generation, deps[deps.length - 1]);
         const earlier = deps.find((d) => d.spec.hash === hash);
         latest = newDeployment(svc, version, hash);
         versionEvent('NewVersion', `created ${latest.meta.name} (${svc.spec.replicas} replica${svc.spec.replicas === 1 ? '' : 's'})`);
@@ -278,7 +281,28 @@ export class Controller {
         w.put(keys.deployment(ns, name, latest.meta.name), latest, '');
         this.log.info(`service ${ns}/${name}: deployment ${latest.meta.name} created`);
       }
-      let active = deps.find((d) => d.meta.name === svc.status.deployment);
+
+      // The newest version's rollout: failed when it cannot succeed, and with auto_rollback, undone.
+      const verdict = rolloutVerdict({
+        now: Date.now(),
+        strategy: svc.spec.strategy,
+        target: latest,
+        active,
+        pods: pods.filter((p) => p.meta.deployment === latest!.meta.name && !p.spec.destroy),
+        replicas: svc.spec.replicas,
+        prev: svc.status.rollout,
+      });
+      svc.status.rollout = verdict.rollout;
+      if (verdict.rollback) {
+        const { to } = verdict.rollback;
+        this.log.warn(`service ${ns}/${name}: ${verdict.rollout.message}`);
+        emitted.push({ object: { kind: 'Service', namespace: ns, name }, type: 'warning', reason: 'RolledBack', message: verdict.rollout.message, component: ORIGIN });
+        // The serving template goes back into the service (never refused: it runs already), so no version
+        // is issued for the failed one, whose pods go as a superseded version's do.
+        svc.spec = { ...svc.spec, template: to.spec.template, ...(to.spec.selector ? { selector: to.spec.selector } : {}) };
+        if (!to.spec.selector) delete svc.spec.selector;
+        latest = to;
+      }
 
       for (const d of deps) {
         const dBefore = stableStringify(d);
@@ -327,8 +351,11 @@ export class Controller {
       const failing = pods.find((p) => !p.spec.destroy && p.status.state === 'error');
       svc.status.state =
         latest === active && ready.length >= svc.spec.replicas ? 'ready' : failing || unschedulable ? 'degraded' : 'provisioning';
-      svc.status.message = unschedulable?.status.message ?? failing?.status.message ?? (latest !== active ? `rolling out ${latest.meta.name}` : '');
-      w.put(keys.service(ns, name), svc, before, (s) => stableStringify(s.status));
+      svc.status.message =
+        unschedulable?.status.message ??
+        failing?.status.message ??
+        (latest !== active ? (svc.status.rollout?.state === 'failed' ? svc.status.rollout.message : `rolling out ${latest.meta.name}`) : '');
+      w.put(keys.service(ns, name), svc, before + specBefore, (s) => stableStringify(s.status) + stableStringify(s.spec));
 
       const ep = await tx.get<Endpoint>(keys.endpoint(ns, name));
       const endpoint: Endpoint = ep ?? {

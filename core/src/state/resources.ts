@@ -32,7 +32,7 @@ import type { Store, Txn } from '../store/store';
 import { ApplyMapRequest, applyStatus, manifestsOfApplyMap, type ApplyStatus, type MapEntry } from './apply-map';
 import { deploymentRole, parseDeploymentRequest, type DeploymentRole } from './deployment-requests';
 import { stableStringify } from './hash';
-import { newDeployment, nextVersion, versionHash } from './versions';
+import { currentVersion, newDeployment, nextVersion, versionHash } from './versions';
 import { account, quotaProblems, type Loads } from './quota';
 import type { SecretBox } from './secret-box';
 import { assertPolicy, policyOf, policyViolations } from './pod-security';
@@ -314,14 +314,16 @@ export class Resources {
   }
 
   /**
-   * The deployment a service update leads to, by the controller's rules (versions.ts): the latest one,
-   * at the service's replicas, when its template is the service's; else the next version as the
-   * controller will make it (not stored yet).
+   * The deployment a service update leads to, by the controller's rules (versions.ts, currentVersion): the
+   * stored one the template runs as, at the service's replicas; else the next version as the controller
+   * will make it (not stored yet).
    */
   private async versionAfter(tx: Txn, s: StoredService): Promise<Deployment> {
-    const latest = (await tx.list<Deployment>(keys.deployment(s.meta.namespace, s.meta.name))).sort((a, b) => a.spec.version - b.spec.version).at(-1);
+    const deps = (await tx.list<Deployment>(keys.deployment(s.meta.namespace, s.meta.name))).sort((a, b) => a.spec.version - b.spec.version);
+    const latest = deps.at(-1);
     const hash = versionHash(s.spec);
-    if (latest?.spec.hash === hash) return { ...latest, spec: { ...latest.spec, replicas: s.spec.replicas } };
+    const current = currentVersion(deps, deps.find((d) => d.meta.name === s.status.deployment), hash);
+    if (current) return { ...current, spec: { ...current.spec, replicas: s.spec.replicas } };
     const pending = newDeployment(withReplicas(s), nextVersion(s.status.generation, latest), hash);
     pending.status.message = 'accepted: the controller creates it and rolls it out';
     return pending;

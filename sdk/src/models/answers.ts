@@ -12,7 +12,7 @@ import {
   ServiceSpec,
   VolumeManifest,
 } from './manifests';
-import { DriverState, NodeStatusReport, PodStatus } from './resources';
+import { DriverState, NodeStatusReport, PodStatus, ROLLOUT_STATES } from './resources';
 import type { Cluster, Config, Deployment, Endpoint, Namespace, Node, NodeStreamEvent, Pod, Route, Secret, Service, Volume } from './resources';
 import type { ApplyResult, AuditRecord, CreatedToken, JoinResult, LogEntry, TokenInfo } from '../client';
 import type { ExecResult } from '../drivers/types';
@@ -69,6 +69,16 @@ export const ServiceObject = object(
       generation: z.number(),
       replicas: z.object({ desired: z.number(), ready: z.number() }).strict(),
       network: z.object({ ip: z.string().optional(), ports: z.array(z.string()) }).strict(),
+      rollout: z
+        .object({
+          version: z.number(),
+          state: z.enum(ROLLOUT_STATES),
+          message: z.string(),
+          since: z.string(),
+        })
+        .strict()
+        .optional()
+        .describe("the newest version's rollout: progressing, complete, failed or rolled-back, and why"),
     })
     .strict(),
 );

@@ -455,12 +455,35 @@ const NetworkInput = NetworkModel.extend({
 const Network = into(NetworkInput, NetworkModel);
 
 const BLUE_GREEN_RE = /^blue[-_/ ]?green$/i;
+const DURATION_RE = /^([1-9]\d{0,5})(s|m|h)$/;
+const DURATION_UNIT = { s: 1, m: 60, h: 3600 } as const;
+/** Seconds in a duration written `90s`, `5m` or `1h`; undefined when it is not one. */
+export function durationSeconds(d: string): number | undefined {
+  const m = DURATION_RE.exec(d);
+  return m ? Number(m[1]) * DURATION_UNIT[m[2] as keyof typeof DURATION_UNIT] : undefined;
+}
+/** How long a rollout may take when its strategy names no deadline. */
+export const DEFAULT_ROLLOUT_DEADLINE = '10m';
+export const ROLLOUT_DEADLINE_BOUNDS = { min: 10, max: 24 * 3600 } as const;
+const Deadline = z.string().superRefine((d, ctx) => {
+  const s = durationSeconds(d);
+  if (s === undefined) ctx.addIssue({ code: 'custom', message: 'must be a duration in seconds, minutes or hours: "90s", "5m", "1h"' });
+  else if (s < ROLLOUT_DEADLINE_BOUNDS.min || s > ROLLOUT_DEADLINE_BOUNDS.max) ctx.addIssue({ code: 'custom', message: 'must be between 10s and 24h' });
+});
+/** What is stored of a strategy: what a failed rollout does, and by when a rollout must have succeeded. */
+export const StrategyModel = z
+  .object({
+    auto_rollback: z.boolean().optional().describe('a rollout that fails returns the service to the version that serves'),
+    deadline: Deadline.optional().describe(`how long a rollout may take before it counts as failed ("90s", "5m", "1h"; ${DEFAULT_ROLLOUT_DEADLINE} when left out)`),
+  })
+  .strict();
+export type ServiceStrategy = z.infer<typeof StrategyModel>;
 /**
  * How a new version replaces the old: blue/green is the only way here (the new version comes up whole, then
- * the old goes). The original's strategy was a type, "Rolling" by its comments; nothing is kept of it.
+ * the old goes). The original's strategy was a type, "Rolling" by its comments: blue/green (or none) is
+ * taken and not kept; auto_rollback and deadline are stored (an empty strategy is none).
  */
-const Strategy = z
-  .object({ type: z.string().nullable().optional() })
+const StrategyInput = StrategyModel.extend({ type: z.string().nullable().optional().describe('blue/green (or left out): the only strategy here') })
   .strict()
   .nullable()
   .superRefine((s, ctx) => {
@@ -472,15 +495,19 @@ const Strategy = z
       message: /^rolling/i.test(t) ? 'only blue/green runs here; a rolling strategy is not implemented' : `unknown strategy "${t}": only blue/green runs here`,
     });
   })
-  .transform(() => undefined)
-  .pipe(z.never().optional());
+  .transform((s) => {
+    if (!s) return undefined;
+    const { type: _blueGreen, ...kept } = s;
+    return Object.keys(kept).length ? kept : undefined;
+  });
+const Strategy = into(StrategyInput, StrategyModel.optional());
 
 export const ServiceSpec = z
   .object({
     replicas: z.number().int().min(0, 'must be 0 or more').max(1000).default(1),
     selector: Selector.optional(),
     network: Network.optional(),
-    strategy: Strategy.optional().describe('blue/green (or left out): the only strategy here; nothing is stored'),
+    strategy: Strategy.optional().describe('blue/green (the only strategy here) with what a failed rollout does: auto_rollback, deadline'),
     template: PodTemplate,
   })
   .strict();

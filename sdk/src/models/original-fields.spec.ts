@@ -89,6 +89,19 @@ describe('an original Service, field by field', () => {
     refused(ServiceManifest, service({ strategy: { type: 'Canary' } }), 'spec.strategy.type', /only blue\/green runs here/);
   });
 
+  it('strategy: auto_rollback and a deadline are stored (with or without a blue/green type), a bad deadline is refused', () => {
+    expect(svc({ strategy: { type: 'BlueGreen', auto_rollback: true, deadline: '90s' } }).spec.strategy).toEqual({ auto_rollback: true, deadline: '90s' });
+    expect(svc({ strategy: { deadline: '1h' } }).spec.strategy).toEqual({ deadline: '1h' });
+    expect(svc({ strategy: { auto_rollback: false } }).spec.strategy).toEqual({ auto_rollback: false });
+    for (const deadline of ['10s', '5m', '24h']) expect(svc({ strategy: { deadline } }).spec.strategy).toEqual({ deadline });
+    for (const deadline of ['9s', '25h', '1441m']) refused(ServiceManifest, service({ strategy: { deadline } }), 'spec.strategy.deadline', /^must be between 10s and 24h$/);
+    for (const deadline of ['5', '5 m', '1d', '1.5h', '-5m', '0s', ''])
+      refused(ServiceManifest, service({ strategy: { deadline } }), 'spec.strategy.deadline', /^must be a duration in seconds, minutes or hours/);
+    refused(ServiceManifest, service({ strategy: { auto_rollback: 'yes' } }), 'spec.strategy.auto_rollback', /boolean/);
+    refused(ServiceManifest, service({ strategy: { type: 'Rolling', auto_rollback: true } }), 'spec.strategy.type', /a rolling strategy is not implemented/);
+    refused(ServiceManifest, service({ strategy: { rollback: true } }), 'spec.strategy.rollback', /^unknown field$/);
+  });
+
   it('container name, a YAML number being its digits', () => {
     expect(ctr({ name: 2048 }).name).toBe('2048');
   });

@@ -66,6 +66,18 @@ export interface ServiceStatus {
   generation: number;
   replicas: { desired: number; ready: number };
   network: { ip?: string; ports: string[] };
+  /** How the newest version's rollout goes (the controller writes it; absent before the first version). */
+  rollout?: ServiceRollout;
+}
+export const ROLLOUT_STATES = ['progressing', 'complete', 'failed', 'rolled-back'] as const;
+export interface ServiceRollout {
+  /** The version rolling out (deployment "v3" is 3). */
+  version: number;
+  state: (typeof ROLLOUT_STATES)[number];
+  /** Why: e.g. which pod fails and how, or what was rolled back. */
+  message: string;
+  /** When the state began. */
+  since: string;
 }
 export type Service = Obj<'Service', ObjectMeta & { namespace: string }, ServiceSpec, ServiceStatus>;
 
@@ -101,6 +113,11 @@ export const PodContainerStatus = z
     exit_code: z.number().int().optional(),
     message: z.string().default(''),
     started: z.string().optional(),
+    /** Bytes of the image pulled so far, summed over its layers, while `state` is pulling (when the runtime reports progress). */
+    pull: z
+      .object({ current: z.number().int().min(0).max(2 ** 50), total: z.number().int().min(0).max(2 ** 50) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type PodContainerStatus = z.infer<typeof PodContainerStatus>;
