@@ -1,9 +1,9 @@
-import type { LbEvent, Pod, PodContainerStatus, Service, WatchEvent } from '@lastbackend/sdk';
+import type { LbEvent, Pod, PodContainerStatus, Service, ServiceRollout, WatchEvent } from '@lastbackend/sdk';
 import { RolloutTracker, isPermanentPullError, podProgress } from './progress';
 
 const template = (image: string) => ({ containers: [{ name: 'c', image: { name: image } }] }) as unknown as Service['spec']['template'];
 
-function service(name: string, opts: { image?: string; replicas?: number; active?: string; generation?: number; rollout?: object } = {}): Service {
+function service(name: string, opts: { image?: string; replicas?: number; active?: string; generation?: number; rollout?: ServiceRollout } = {}): Service {
   return {
     kind: 'Service',
     version: 'v1',
@@ -21,7 +21,7 @@ function service(name: string, opts: { image?: string; replicas?: number; active
   };
 }
 
-type C = Partial<PodContainerStatus> & { pull?: { current: number; total: number } };
+type C = Partial<PodContainerStatus>;
 function pod(svc: string, name: string, version: string, opts: { node?: string; state?: Pod['status']['state']; message?: string; containers?: C[]; destroy?: boolean; image?: string } = {}): Pod {
   return {
     kind: 'Pod',

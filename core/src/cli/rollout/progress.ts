@@ -19,7 +19,7 @@ export interface PodProgress {
   detail: string;
   restarts: number;
   /** Bytes pulled of the image so far, when the agent says. */
-  pull?: { current: number; total: number };
+  pull?: PodContainerStatus['pull'];
 }
 
 export interface ServiceProgress {
@@ -49,11 +49,6 @@ export interface Failure {
 }
 
 export type Verdict = { state: 'progressing' } | { state: 'ready' } | { state: 'failed'; failure: Failure };
-
-/** The optional pull progress the agent may add to a pulling container (bytes, summed over layers). */
-type WithPull = PodContainerStatus & { pull?: { current: number; total: number } };
-/** The controller's rollout record, when the server has it (spec.strategy). */
-type WithRollout = Service['status'] & { rollout?: { version: number; state: string; message: string } };
 
 /** Restarts that make a crash loop. */
 export const CRASH_RESTARTS = 3;
@@ -90,7 +85,7 @@ export function pullDetail(pull: { current: number; total: number } | undefined)
 /** A pod's phase and why, from its status alone. */
 export function podProgress(p: Pod): PodProgress {
   const base = { name: p.meta.name, node: p.meta.node, restarts: Math.max(0, ...p.status.containers.map((c) => c.restarts)) };
-  const cs = p.status.containers as WithPull[];
+  const cs = p.status.containers;
   if (!p.meta.node) return { ...base, phase: 'pending', detail: p.status.message || 'waiting for a node' };
   if (p.status.state === 'ready') return { ...base, phase: 'ready', detail: '' };
   const errored = cs.find((c) => c.state === 'error');
@@ -191,7 +186,7 @@ export class RolloutTracker {
     const s = this.services.get(name);
     const t = this.target(name);
     if (!s || !t) return undefined;
-    const rollout = (s.status as WithRollout).rollout;
+    const rollout = s.status.rollout;
     if (rollout && rollout.version === t.version && (rollout.state === 'failed' || rollout.state === 'rolled-back'))
       return { service: name, reason: `${t.name} ${rollout.state}${rollout.message ? `: ${rollout.message}` : ''}` };
     for (const p of this.targetPods(name, t.name)) {
