@@ -5,6 +5,7 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LbClient, tlsDispatcher, type Node, type Pod } from '@lastbackend/sdk';
@@ -469,3 +470,15 @@ export function webService(name: string, replicas: number, extra: { env?: Record
 }
 
 export const readyPods = (pods: Pod[]) => pods.filter((p) => !p.spec.destroy && p.status.state === 'ready');
+
+/** A registry (distribution API v2) that has no images: every manifest is unknown. */
+export function emptyRegistry(): Promise<HttpServer> {
+  const srv = createHttpServer((req, res) => {
+    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+    res.setHeader('Content-Type', 'application/json');
+    if (req.url === '/v2/') return res.end('{}');
+    res.statusCode = 404;
+    res.end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: {} }] }));
+  });
+  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(srv)));
+}

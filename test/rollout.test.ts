@@ -4,21 +4,9 @@
 // is served by a stand-in registry on loopback that knows no image (manifest unknown), so the case needs
 // no network and fails as a registry really answers.
 import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { IMAGE, LB, TestServer, readyPods, uniq, waitFor } from './harness';
-
-/** A registry (distribution API v2) that has no images: every manifest is unknown. */
-function emptyRegistry(): Promise<Server> {
-  const srv = createServer((req, res) => {
-    res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
-    res.setHeader('Content-Type', 'application/json');
-    if (req.url === '/v2/') return res.end('{}');
-    res.statusCode = 404;
-    res.end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown', detail: {} }] }));
-  });
-  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(srv)));
-}
+import { IMAGE, LB, TestServer, emptyRegistry, readyPods, uniq, waitFor } from './harness';
 
 const POD = '[0-9a-f]{10}';
 

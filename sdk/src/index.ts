@@ -17,5 +17,6 @@ export * as ipv4 from './net/ipv4';
 export { isIpAddress } from './net/ip';
 export * from './models/answers';
 export * from './models/events';
+export * from './models/pod-failure';
 export * as wire from './wire/index';
 export * from './models/stats';

@@ -194,3 +194,21 @@ describe('PodRunner reasons and pull progress in the status', () => {
     expect(s.containers[0].pull).toBeUndefined();
   });
 });
+
+describe('PodRunner and a container that exits at once', () => {
+  it('is not reported ready when its process is gone before the network is attached', async () => {
+    const rt = fakeRuntime();
+    // The runtime still says running, with a pid no process has: the container died as it started.
+    const start = rt.cri.start.bind(rt.cri);
+    rt.cri.start = async (id: string) => {
+      await start(id);
+      Object.assign(rt.byId.get(id) ?? {}, { pid: 2 ** 22 + 1 });
+    };
+    const cni = { attach: async () => Promise.reject(new Error('netns gone')) };
+    const runner = new PodRunner(pod(), 'n1', '127.0.0.1', () => ({ cri: rt.cri, cii, cni }) as never, createKernelHooks(), createLogger('silent'));
+    const s = await runner.sync();
+    expect(s.state).not.toBe('ready');
+    expect(s.containers[0]).toMatchObject({ state: 'exited', ready: false });
+    expect(s.containers[0].message).not.toMatch(/network/);
+  });
+});

@@ -173,7 +173,12 @@ export class PodRunner {
       if (i === 0) first = cur;
       observed.push(cur);
     }
-    await this.attachNetwork(first);
+    if ((await this.attachNetwork(first)) === 'exited' && first) {
+      // Seen running a moment ago, gone now: its status is the exit, never a ready pod (the runtime may not
+      // have noticed yet: then it counts as exited without a code until the next sync).
+      const now = await this.drivers().cri.inspect(first.id).catch(() => null);
+      observed[0] = now && now.state !== 'running' ? now : { ...first, state: 'exited' };
+    }
     if (!this.created && observed.every(Boolean)) {
       this.created = true;
       void this.hooks.podCreated.promise(this.pod).catch(() => undefined);
@@ -184,8 +189,8 @@ export class PodRunner {
     return status;
   }
 
-  /** Plumbs the pod's network namespace (that of its first container) through the CNI driver. */
-  private async attachNetwork(first: ContainerStatus | null): Promise<void> {
+  /** Plumbs the pod's network namespace (that of its first container) through the CNI driver; 'exited' when its process is gone. */
+  private async attachNetwork(first: ContainerStatus | null): Promise<'exited' | void> {
     const cni = this.drivers().cni;
     if (!cni || first?.state !== 'running' || !first.pid) return;
     try {
@@ -195,7 +200,10 @@ export class PodRunner {
       // the next start attaches again.
       // (The runtime may not have noticed the exit yet: the process being gone is what counts.)
       if (existsSync(`/proc/${first.pid}`)) this.state(this.pod.spec.template.containers[0].name).error = `network: ${(e as Error).message}`;
-      else this.log.debug(`network of ${this.pod.meta.name} not attached: its container exited meanwhile`);
+      else {
+        this.log.debug(`network of ${this.pod.meta.name} not attached: its container exited meanwhile`);
+        return 'exited';
+      }
     }
   }
 

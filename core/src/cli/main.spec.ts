@@ -74,12 +74,17 @@ describe('lb main', () => {
     }
   });
 
-  it('checks --timeout before calling the server, on every command that waits', async () => {
+  it('checks --timeout and --min-ready before calling the server, on every command that waits', async () => {
     for (const args of [['run', 'web', 'img:1'], ['scale', 'web', '2'], ['rollback', 'web'], ['rollout', 'status', 'web']]) {
       for (const t of ['0', 'soon', '-5m']) {
         const r = await lb(...args, '--timeout', t);
         expect([args.join(' '), t, r.code]).toEqual([args.join(' '), t, 2]);
         expect(r.stderr).toMatch(/^error: timeout: /);
+      }
+      for (const m of ['soon', '-1s', '5m']) {
+        const r = await lb(...args, '--timeout', '1m', '--min-ready', m);
+        expect([args.join(' '), m, r.code]).toEqual([args.join(' '), m, 2]);
+        expect(r.stderr).toMatch(/^error: min-ready: /);
       }
     }
   });

@@ -191,7 +191,7 @@ describe('Controller', () => {
     await pullFails('v2');
 
     const s = await until(svc, (x) => x.status.rollout?.state === 'rolled-back', 'rolled back');
-    expect(s.status.rollout).toMatchObject({ version: 2, message: expect.stringMatching(/^v2 failed, rolled back to v1: pod web-[0-9a-f]{10}: container web: pull img:404: not found$/) });
+    expect(s.status.rollout).toMatchObject({ version: 2, message: expect.stringMatching(/^v2 failed, rolled back to v1: pod web-[0-9a-f]{10}: cannot pull image img:404 for container web: pull img:404: not found$/) });
     expect(s.spec.template.containers[0].command).toEqual(['a']);
     expect(s.status.deployment).toBe('v1');
     await until(pods, (p) => p.every((x) => x.meta.deployment === 'v1'), 'v2 pods marked for deletion');
@@ -223,7 +223,7 @@ describe('Controller', () => {
     await until(pods, (p) => p.some((x) => x.meta.deployment === 'v2' && !!x.meta.node), 'v2 pod');
     await pullFails('v2');
     const s = await until(svc, (x) => x.status.rollout?.state === 'failed', 'failed');
-    expect(s.status.rollout?.message).toMatch(/^v2 failed: pod web-[0-9a-f]{10}: container web: pull img:404: not found$/);
+    expect(s.status.rollout?.message).toMatch(/^v2 failed: pod web-[0-9a-f]{10}: cannot pull image img:404 for container web: pull img:404: not found$/);
     expect(s.status.deployment).toBe('v1');
     expect(s.spec.template.containers[0].command).toEqual(['b']);
 

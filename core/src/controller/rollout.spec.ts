@@ -44,13 +44,18 @@ describe('rolloutVerdict', () => {
     const pulled = pod('web-b', 'error', [container({ state: 'error', message: 'pull nope:1: manifest unknown' })]);
     const v = rolloutVerdict(input({ pods: [pod('web-a', 'provisioning'), pulled] }));
     expect(v.rollback).toBeUndefined();
-    expect(v.rollout).toMatchObject({ version: 2, state: 'failed', message: 'v2 failed: pod web-b: container app: pull nope:1: manifest unknown' });
+    expect(v.rollout).toMatchObject({ version: 2, state: 'failed', message: 'v2 failed: pod web-b: cannot pull image img for container app: pull nope:1: manifest unknown' });
+  });
+
+  it('a pull error that may heal (the registry does not answer) is no failure: the deadline names it', () => {
+    const down = pod('web-b', 'error', [container({ state: 'error', message: 'pull 127.0.0.1:1/x:1: connect ECONNREFUSED 127.0.0.1:1' })]);
+    expect(rolloutVerdict(input({ pods: [down] })).rollout.state).toBe('progressing');
   });
 
   it('fails on a crash loop of 3 restarts, not before', () => {
     const looping = (restarts: number) => pod('web-b', 'error', [container({ state: 'exited', exit_code: 3, restarts, message: 'back-off restarting: exited with code 3' })]);
     expect(rolloutVerdict(input({ pods: [looping(2)] })).rollout.state).toBe('progressing');
-    expect(rolloutVerdict(input({ pods: [looping(3)] })).rollout.message).toBe('v2 failed: pod web-b: container app is crash-looping (3 restarts, last exit code 3)');
+    expect(rolloutVerdict(input({ pods: [looping(3)] })).rollout.message).toBe('v2 failed: pod web-b: container app is crash-looping: it exited with code 3 and was restarted 3 times');
   });
 
   it('fails once the deadline (10m by default) passed since the new deployment was made', () => {
@@ -67,8 +72,8 @@ describe('rolloutVerdict', () => {
   it('with auto_rollback, a failed rollout returns to the version that serves', () => {
     const pulled = pod('web-b', 'error', [container({ state: 'error', message: 'pull nope:1: not found' })]);
     const v = rolloutVerdict(input({ strategy: { auto_rollback: true }, pods: [pulled] }));
-    expect(v.rollback).toEqual({ to: v1, reason: 'pod web-b: container app: pull nope:1: not found' });
-    expect(v.rollout).toMatchObject({ version: 2, state: 'rolled-back', message: 'v2 failed, rolled back to v1: pod web-b: container app: pull nope:1: not found' });
+    expect(v.rollback).toEqual({ to: v1, reason: 'pod web-b: cannot pull image img for container app: pull nope:1: not found' });
+    expect(v.rollout).toMatchObject({ version: 2, state: 'rolled-back', message: 'v2 failed, rolled back to v1: pod web-b: cannot pull image img for container app: pull nope:1: not found' });
     // Once back on v1, the verdict stays rolled-back (for v2) until a newer version is issued.
     expect(rolloutVerdict(input({ target: v1, active: v1, prev: v.rollout })).rollout).toBe(v.rollout);
     expect(rolloutVerdict(input({ target: dep(3), active: v1, prev: v.rollout, pods: [] })).rollout).toMatchObject({ version: 3, state: 'progressing' });

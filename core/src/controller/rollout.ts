@@ -4,14 +4,12 @@
 import {
   DEFAULT_ROLLOUT_DEADLINE,
   durationSeconds,
+  podFailure,
   type Deployment,
   type Pod,
   type ServiceRollout,
   type ServiceStrategy,
 } from '@lastbackend/sdk';
-
-/** Restarts of a container of the new version after which its crash loop fails the rollout. */
-export const CRASH_LOOP_RESTARTS = 3;
 
 export interface RolloutInput {
   now: number;
@@ -35,18 +33,6 @@ export interface RolloutVerdict {
 }
 
 const deadlineSeconds = (s?: ServiceStrategy): number => durationSeconds(s?.deadline ?? DEFAULT_ROLLOUT_DEADLINE) ?? 600;
-
-/** Why a pod of the new version cannot succeed (an image that cannot be pulled, a crash loop), or undefined. */
-export function podFailure(p: Pod): string | undefined {
-  const cs = p.status.containers;
-  if (p.status.state === 'error' && !cs.length && p.status.message) return `pod ${p.meta.name}: ${p.status.message}`;
-  const broken = cs.find((c) => c.state === 'error');
-  if (broken) return `pod ${p.meta.name}: container ${broken.name}: ${broken.message || 'error'}`;
-  const looping = cs.find((c) => c.restarts >= CRASH_LOOP_RESTARTS && !c.ready);
-  if (looping)
-    return `pod ${p.meta.name}: container ${looping.name} is crash-looping (${looping.restarts} restarts${looping.exit_code !== undefined ? `, last exit code ${looping.exit_code}` : ''})`;
-  return undefined;
-}
 
 /** Why a pod is not ready yet, for the progress message. */
 function podWaiting(p: Pod): string | undefined {
@@ -75,7 +61,10 @@ export function rolloutVerdict(i: RolloutInput): RolloutVerdict {
   const ready = i.pods.filter((p) => p.status.state === 'ready').length;
   if (ready >= i.replicas) return { rollout: at('complete', `${target.meta.name} serves`) };
   const counted = `${ready}/${i.replicas} pods ready`;
-  const failure = i.pods.map(podFailure).find(Boolean);
+  const failure = i.pods.map((p) => {
+    const f = podFailure(p);
+    return f && `pod ${p.meta.name}: ${f.reason}`;
+  }).find(Boolean);
   const deadline = deadlineSeconds(strategy);
   const age = (i.now - Date.parse(target.meta.created)) / 1000;
   const late = age > deadline;

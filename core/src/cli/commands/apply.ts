@@ -4,7 +4,7 @@ import type { AnyManifest, ApplyResult } from '@lastbackend/sdk';
 import { collect } from '../args';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
 import { lazy } from '../lazy';
-import { addWaitOptions, timeoutMs, waitForRollout, type WaitOptions } from '../rollout/wait';
+import { addWaitOptions, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
 
 const manifestFiles = lazy(() => require('../manifest-files') as typeof import('../manifest-files'));
 
@@ -28,7 +28,7 @@ export const formatApplyResult = (r: ApplyResult) => `${r.kind.toLowerCase()}/${
 export async function runApply(ctx: CliContext, opts: ApplyOptions): Promise<void> {
   const files = opts.file ?? [];
   if (!files.length) throw usage('apply needs -f FILE (a path, an http(s) URL or - for stdin)');
-  timeoutMs(opts.timeout);
+  waitTimes(opts);
   const { documents, manifests } = await manifestFiles().loadManifests(files, ctx.io.stdin);
   const ns = targetNamespace(manifests, opts.namespace);
   const results = await ctx.client().apply(ns, documents);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Deployment, LbClient } from '@lastbackend/sdk';
 import { parseRevision } from '../args';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
-import { addWaitOptions, timeoutMs, waitForRollout, type WaitOptions } from '../rollout/wait';
+import { addWaitOptions, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
 
 /** The version the server will roll back to when none is named: the newest one before the active one. */
 export function defaultRollbackTarget(deployments: readonly Deployment[], active: string | undefined): number | undefined {
@@ -32,7 +32,7 @@ export function registerRollback(program: Command, ctx: CliContext): void {
   addWaitOptions(cmd).action(async (name: string, opts: WaitOptions & { namespace: string; to?: string }) => {
     const client = ctx.client();
     const to = opts.to === undefined ? undefined : parseRevision(opts.to);
-    timeoutMs(opts.timeout);
+    waitTimes(opts);
     const target = to ?? (await guessTarget(client, opts.namespace, name));
     await client.rollback(opts.namespace, name, to);
     ctx.out(target !== undefined ? `service/${name} rolled back to template of v${target}` : `service/${name} rollback started`);

@@ -2,10 +2,10 @@
 // commands do: exit 0 once the service serves its newest version with every replica ready.
 import type { Command } from 'commander';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
-import { DEFAULT_TIMEOUT, timeoutMs, waitForRollout, type WaitOptions } from '../rollout/wait';
+import { DEFAULT_MIN_READY, DEFAULT_TIMEOUT, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
 
 export async function runRolloutStatus(ctx: CliContext, name: string, opts: WaitOptions & { namespace: string }): Promise<void> {
-  timeoutMs(opts.timeout);
+  waitTimes(opts);
   await ctx.client().service(opts.namespace, name); // a service that is not there: NOT_FOUND, exit 1
   await waitForRollout(ctx, opts.namespace, [name], opts);
 }
@@ -18,5 +18,6 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .argument('<name>', 'service name')
     .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
     .option('--timeout <duration>', 'how long to wait (e.g. 90s, 5m); then exit 3', DEFAULT_TIMEOUT)
+    .option('--min-ready <duration>', 'how long every pod must stay ready before the rollout counts as done (0 for at once)', DEFAULT_MIN_READY)
     .action((name: string, opts: WaitOptions & { namespace: string }) => runRolloutStatus(ctx, name, opts));
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { collect, normalizePort, parseEnvPair, parseWholeNumber, splitCommand } from '../args';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
 import { mergeEnv, readEnvFile } from '../env-file';
-import { addWaitOptions, timeoutMs, waitForRollout, type WaitOptions } from '../rollout/wait';
+import { addWaitOptions, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
 
 export interface RunOptions extends WaitOptions {
   namespace: string;
@@ -39,7 +39,7 @@ export function buildRunManifest(name: string, image: string, opts: Omit<RunOpti
 }
 
 export async function runRun(ctx: CliContext, name: string, image: string, opts: RunOptions): Promise<void> {
-  timeoutMs(opts.timeout);
+  waitTimes(opts);
   const manifest = buildRunManifest(name, image, opts);
   const svc = await ctx.client().createService(opts.namespace, manifest);
   ctx.out(`service/${svc.meta.name} created`);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { parseWholeNumber } from '../args';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
-import { addWaitOptions, timeoutMs, waitForRollout, type WaitOptions } from '../rollout/wait';
+import { addWaitOptions, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
 
 export function registerScale(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -13,7 +13,7 @@ export function registerScale(program: Command, ctx: CliContext): void {
     .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE);
   addWaitOptions(cmd).action(async (name: string, replicas: string, opts: WaitOptions & { namespace: string }) => {
     const n = parseWholeNumber(replicas, 'replicas');
-    timeoutMs(opts.timeout);
+    waitTimes(opts);
     await ctx.client().scale(opts.namespace, name, n);
     ctx.out(`service/${name} scaled to ${n}`);
     if (!opts.detach) await waitForRollout(ctx, opts.namespace, [name], opts);

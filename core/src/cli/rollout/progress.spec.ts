@@ -1,5 +1,5 @@
-import type { LbEvent, Pod, PodContainerStatus, Service, ServiceRollout, WatchEvent } from '@lastbackend/sdk';
-import { RolloutTracker, isPermanentPullError, podProgress } from './progress';
+import { isPermanentPullError, type LbEvent, type Pod, type PodContainerStatus, type Service, type ServiceRollout, type WatchEvent } from '@lastbackend/sdk';
+import { RolloutTracker, podProgress } from './progress';
 
 const template = (image: string) => ({ containers: [{ name: 'c', image: { name: image } }] }) as unknown as Service['spec']['template'];
 

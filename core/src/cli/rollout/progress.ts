@@ -8,6 +8,7 @@
 // watching (one watch per service would not scale to an apply of many services).
 import type { LbEvent, Pod, PodContainerStatus, Service, WatchEvent } from '@lastbackend/sdk';
 import { stableStringify } from '../../state/hash';
+import { sdk } from '../lazy';
 
 export type PodPhase = 'pending' | 'scheduled' | 'pulling' | 'starting' | 'running' | 'ready' | 'crash-looping' | 'error';
 
@@ -50,8 +51,6 @@ export interface Failure {
 
 export type Verdict = { state: 'progressing' } | { state: 'ready' } | { state: 'failed'; failure: Failure };
 
-/** Restarts that make a crash loop. */
-export const CRASH_RESTARTS = 3;
 /** Restarts after which a BackOff (the agent waits to restart it again) makes one too. */
 export const CRASH_BACKOFF_RESTARTS = 2;
 /** Scheduling attempts that found no node before it counts as failed (the scheduler retries each pass). */
@@ -59,12 +58,6 @@ export const SCHEDULING_ATTEMPTS = 2;
 /** Unhealthy verdicts of a readiness probe before it counts as failed (else it is named at the timeout). */
 export const UNHEALTHY_REPEATS = 3;
 
-/** Pull errors that no retry heals: the image or tag does not exist, or the registry refuses us. */
-const PERMANENT_PULL = /not found|manifest unknown|name unknown|unauthori[sz]ed|denied|does not exist|invalid reference|repository name must|not present and its policy is "never"/i;
-
-export const isPermanentPullError = (message: string): boolean => PERMANENT_PULL.test(message);
-
-const isPullError = (message: string): boolean => /^pull |image .* is not present/.test(message);
 
 export const formatBytes = (n: number): string => {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
@@ -100,13 +93,6 @@ export function podProgress(p: Pod): PodProgress {
   return { ...base, phase: 'scheduled', detail: `on node ${p.meta.node}` };
 }
 
-/** An exited container its restart policy leaves down: never, or on-failure after exit 0 or its last attempt. */
-function givenUp(p: Pod, c: PodContainerStatus): boolean {
-  if (c.state !== 'exited') return false;
-  const restart = p.spec.template.containers.find((x) => x.name === c.name)?.restart;
-  if (restart?.policy === 'never') return true;
-  return restart?.policy === 'on-failure' && (c.exit_code === 0 || (restart.attempts !== undefined && c.restarts >= restart.attempts));
-}
 
 const sameTemplate = (s: Service, p: Pod): boolean =>
   stableStringify(s.spec.template) === stableStringify(p.spec.template) && stableStringify(s.spec.selector ?? null) === stableStringify(p.spec.selector ?? null);
@@ -192,26 +178,16 @@ export class RolloutTracker {
     for (const p of this.targetPods(name, t.name)) {
       if (p.status.state === 'ready') continue;
       const pod = p.meta.name;
-      const errored = p.status.containers.find((c) => c.state === 'error');
-      if (errored && isPullError(errored.message) && isPermanentPullError(errored.message))
-        return { service: name, pod, reason: `cannot pull image ${errored.image} for container ${errored.name}: ${errored.message}` };
-      if (p.status.state === 'error' && p.status.message.startsWith('vetoed:')) return { service: name, pod, reason: p.status.message };
-      const backoff = this.podEvents(pod, 'BackOff');
-      const looping = p.status.containers.find((c) => !c.ready && (c.restarts >= CRASH_RESTARTS || (!!backoff && c.restarts >= CRASH_BACKOFF_RESTARTS)));
+      const failed = sdk().podFailure(p);
+      if (failed) return { service: name, pod, reason: failed.reason, ...(failed.logsTell && failed.container ? { logs: { pod, container: failed.container } } : {}) };
+      // The agent waits to restart it again: after 2 restarts that is a crash loop already.
+      const looping = this.podEvents(pod, 'BackOff') && p.status.containers.find((c) => !c.ready && c.restarts >= CRASH_BACKOFF_RESTARTS);
       if (looping)
         return {
           service: name,
           pod,
-          reason: `container ${looping.name} is crash-looping: it exited${looping.exit_code !== undefined ? ` with code ${looping.exit_code}` : ''} and was restarted ${looping.restarts} time${looping.restarts === 1 ? '' : 's'}`,
+          reason: `container ${looping.name} is crash-looping: it exited${looping.exit_code !== undefined ? ` with code ${looping.exit_code}` : ''} and was restarted ${looping.restarts} times`,
           logs: { pod, container: looping.name },
-        };
-      const down = p.status.containers.find((c) => givenUp(p, c));
-      if (down)
-        return {
-          service: name,
-          pod,
-          reason: `container ${down.name} exited${down.exit_code !== undefined ? ` with code ${down.exit_code}` : ''} and its restart policy leaves it down`,
-          logs: { pod, container: down.name },
         };
       const unscheduled = !p.meta.node && this.podEvents(pod, 'FailedScheduling');
       if (unscheduled && unscheduled.count >= SCHEDULING_ATTEMPTS) return { service: name, pod, reason: unscheduled.message };

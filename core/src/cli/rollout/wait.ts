@@ -18,6 +18,11 @@ import { followEvents } from '../commands/events';
 export const ROLLOUT_EXIT = { ready: 0, failed: 1, timeout: 3, interrupted: 130 } as const;
 
 export const DEFAULT_TIMEOUT = '5m';
+/**
+ * How long every pod must stay ready before a rollout counts as done: a container without a readiness probe
+ * is ready once it runs, so one that exits right after its start would otherwise pass for a success.
+ */
+export const DEFAULT_MIN_READY = '1s';
 /** Log lines shown of a crash-looping container. */
 const LOG_TAIL = 10;
 /** A terminal is redrawn at most this often. */
@@ -26,20 +31,24 @@ const FRAME_MS = 100;
 export interface WaitOptions {
   detach?: boolean;
   timeout?: string;
+  minReady?: string;
 }
 
 /** --detach and --timeout, on every command that waits. */
 export function addWaitOptions(cmd: Command): Command {
   return cmd
     .option('--detach', 'return once the request is stored, without waiting for the rollout')
-    .option('--timeout <duration>', 'how long to wait for the rollout (e.g. 90s, 5m); then exit 3', DEFAULT_TIMEOUT);
+    .option('--timeout <duration>', 'how long to wait for the rollout (e.g. 90s, 5m); then exit 3', DEFAULT_TIMEOUT)
+    .option('--min-ready <duration>', 'how long every pod must stay ready before the rollout counts as done (0 for at once)', DEFAULT_MIN_READY);
 }
 
-/** The --timeout in milliseconds (a usage error when it is not a positive duration). */
-export function timeoutMs(value: string | undefined): number {
-  const secs = parseDuration(value ?? DEFAULT_TIMEOUT, 'timeout');
-  if (!(secs > 0)) throw usage(`timeout: "${value}" must be a duration above zero such as 90s or 5m`);
-  return secs * 1000;
+/** --timeout and --min-ready in milliseconds (a usage error, before any request, when one is not a duration). */
+export function waitTimes(opts: WaitOptions): { timeout: number; minReady: number } {
+  const timeout = parseDuration(opts.timeout ?? DEFAULT_TIMEOUT, 'timeout');
+  if (!(timeout > 0)) throw usage(`timeout: "${opts.timeout}" must be a duration above zero such as 90s or 5m`);
+  const minReady = parseDuration(opts.minReady ?? DEFAULT_MIN_READY, 'min-ready');
+  if (!(minReady >= 0) || minReady >= timeout) throw usage(`min-ready: "${opts.minReady}" must be a duration from 0 to below the timeout`);
+  return { timeout: timeout * 1000, minReady: minReady * 1000 };
 }
 
 const enc = encodeURIComponent;
@@ -48,7 +57,7 @@ const enc = encodeURIComponent;
 export async function waitForRollout(ctx: CliContext, ns: string, services: readonly string[], opts: WaitOptions): Promise<number> {
   const names = [...new Set(services)];
   if (!names.length) return ctx.exitCode;
-  const ms = timeoutMs(opts.timeout);
+  const ms = waitTimes(opts);
   const client = ctx.client();
   const tracker = new RolloutTracker(names);
   const ctl = new AbortController();
@@ -61,7 +70,7 @@ export async function waitForRollout(ctx: CliContext, ns: string, services: read
     ctl.abort();
   };
   const stopInterrupt = ctx.io.onInterrupt(() => stop('interrupted'));
-  const timer = setTimeout(() => stop('timeout'), ms);
+  const timer = setTimeout(() => stop('timeout'), ms.timeout);
 
   const tty = ctx.terminal;
   const block = tty ? new BlockRenderer(() => tty.columns) : undefined;
@@ -87,10 +96,15 @@ export async function waitForRollout(ctx: CliContext, ns: string, services: read
 
   // The verdict counts once every watch listed what is there (events may come later: they only add).
   const unsynced = new Set(['service', 'pod']);
+  let settled: NodeJS.Timeout | undefined;
   const changed = () => {
     if (unsynced.size) return;
     show();
-    if (tracker.verdict().state !== 'progressing') stop('verdict');
+    const state = tracker.verdict().state;
+    if (state === 'failed') return stop('verdict');
+    // Ready counts once it held for --min-ready: any change that un-readies it starts the count again.
+    if (state !== 'ready') settled = (clearTimeout(settled), undefined);
+    else settled ??= setTimeout(() => tracker.verdict().state === 'ready' && stop('verdict'), ms.minReady);
   };
   const follow = async <T>(key: string, it: AsyncIterable<WatchEvent<T>>, on: (ev: WatchEvent<T>) => void) => {
     try {
@@ -133,6 +147,7 @@ export async function waitForRollout(ctx: CliContext, ns: string, services: read
     await Promise.allSettled(watches);
   } finally {
     clearTimeout(timer);
+    clearTimeout(settled);
     clearTimeout(frameTimer);
     stopInterrupt();
   }
