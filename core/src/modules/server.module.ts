@@ -51,6 +51,8 @@ class LocalNodePart implements OnModuleInit, OnApplicationBootstrap {
         drivers: () => kernel.states(),
         swapDrivers: (kinds, swap) => kernel.swapAll(kinds, swap),
         metrics: () => agentExposition(),
+        execStream: (...a) => agent.agent.execStream(...a),
+        portForward: (...a) => agent.agent.portForward(...a),
       });
     });
   }
