@@ -64,6 +64,8 @@ const EXPECTED: Record<string, string> = {
   'GET /namespace/:ns/pod': 'namespace.read',
   'GET /namespace/:ns/pod/:pod': 'namespace.read',
   'POST /namespace/:ns/pod/:pod/exec': 'namespace.exec',
+  'POST /namespace/:ns/pod/:pod/exec/stream': 'namespace.exec',
+  'POST /namespace/:ns/pod/:pod/port-forward': 'namespace.exec',
   'GET /namespace/:ns/endpoint': 'namespace.read',
   'GET /namespace/:ns/event': 'namespace.read',
   'GET /event': 'cluster.read',

@@ -9,6 +9,7 @@ import { registerLogin } from './commands/login';
 import { registerDelete } from './commands/delete';
 import { registerEvents } from './commands/events';
 import { registerExec } from './commands/exec';
+import { registerPortForward } from './commands/port-forward';
 import { registerExport } from './commands/export';
 import { registerGet } from './commands/get';
 import { registerLogs } from './commands/logs';
@@ -122,6 +123,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerScale(program, ctx);
   registerLogs(program, ctx);
   registerExec(program, ctx);
+  registerPortForward(program, ctx);
   registerDelete(program, ctx);
   registerRollback(program, ctx);
   registerEvents(program, ctx);

@@ -3,7 +3,8 @@
 // session of the other end (the API server of a remote agent's, the CLI of the API server's). Back-pressure
 // holds end to end: a side that stops reading pauses the other's source.
 import { PassThrough, Writable, type Duplex, type Readable } from 'node:stream';
-import { ERROR_CODES, LbError, isLbError, type ErrorCode, type ExecSession } from '@lastbackend/sdk';
+import type { ExecSession } from '@lastbackend/sdk';
+import { ERROR_CODES, LbError, isLbError, type ErrorCode } from '@lastbackend/sdk/errors';
 import { encodeFrame, exitFrame, FrameDecoder, FrameType, parseExit, parseResize, resizeFrame, type ExitPayload } from './frames';
 
 /** Writes a frame; pauses `source` until the connection drains. */

@@ -3,7 +3,7 @@
 // byte, a payload length (4 bytes, big-endian) and the payload. Stdin, stdout and stderr carry bytes as they
 // come; a resize carries the terminal's columns and rows (2 bytes each); exit carries the outcome as JSON.
 // A frame over MAX_FRAME or of an unknown type is a protocol error: the connection is not ours to guess at.
-import { LbError } from '@lastbackend/sdk';
+import { LbError } from '@lastbackend/sdk/errors';
 
 export const EXEC_PROTOCOL = 'lb-exec.v1';
 
