@@ -46,7 +46,7 @@ describe('lb exec -it and lb port-forward through the API', () => {
   /** A raw upgrade request as some token: its refusal, or the connection (closed at once). */
   const upgrade = async (path: string, protocol: string, token: string): Promise<{ status: number; reason?: string; message?: string }> => {
     try {
-      const socket = await openUpgrade(s.url + path, { protocol, headers: { authorization: `Bearer ${token}` }, tls: { ca: readFileSync(s.caFile, 'utf8') } });
+      const socket = await openUpgrade(s.url + path, { protocol, headers: token ? { authorization: `Bearer ${token}` } : {}, tls: { ca: readFileSync(s.caFile, 'utf8') } });
       socket.destroy();
       return { status: 101 };
     } catch (e) {
@@ -164,6 +164,8 @@ describe('lb exec -it and lb port-forward through the API', () => {
     expect(asViewer.code).toBe(1);
     expect(asViewer.stderr).toMatch(/lacks "namespace.exec"/);
     expect((await s.lb(['exec', '-n', ns, pod, '--', 'test', '-e', marker])).code).toBe(1);
+    // A token in the URL (the original's ?x-lastbackend-token=) is not taken for a stream.
+    expect(await upgrade(`${execPath}&x-lastbackend-token=${s.token}`, 'lb-exec.v1', '')).toMatchObject({ status: 401, message: expect.stringContaining('never goes into the URL') });
     // Without the upgrade: a clear 400, not a hanging or half-open answer.
     const plain = await s.fetch(`${execPath.replace(marker, '/tmp/plain')}`, { method: 'POST', headers: { authorization: `Bearer ${s.token}` } });
     expect(plain.status).toBe(400);

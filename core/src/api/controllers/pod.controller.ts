@@ -1,5 +1,5 @@
 import { Controller, Param, Req, Res } from '@nestjs/common';
-import { limitExecResult, type ExecRequest } from '@lastbackend/sdk';
+import { LbError, limitExecResult, type ExecRequest, type Pod } from '@lastbackend/sdk';
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import { ClusterState } from '../../cluster/cluster';
@@ -41,7 +41,7 @@ export class PodController {
   async execStream(@Param('ns') ns: string, @Param('pod') name: string, @QueryOf() q: z.output<typeof ExecStreamQuery>, @Req() req: Request, @Res() res: Response) {
     requireUpgrade(req, EXEC_PROTOCOL);
     const pod = await this.cluster.pod(ns, name);
-    const session = await (await this.gateway.agent(pod.meta.node)).execStream(ns, name, q.command, execRequestOf(q));
+    const session = await (await this.agentOf(pod)).execStream(ns, name, q.command, execRequestOf(q));
     await serveExecSession(session, acceptUpgrade(req, res, EXEC_PROTOCOL));
   }
 
@@ -50,8 +50,14 @@ export class PodController {
   async portForward(@Param('ns') ns: string, @Param('pod') name: string, @QueryOf() q: z.output<typeof PortForwardQuery>, @Req() req: Request, @Res() res: Response) {
     requireUpgrade(req, TCP_PROTOCOL);
     const pod = await this.cluster.pod(ns, name);
-    const conn = await (await this.gateway.agent(pod.meta.node)).portForward(ns, name, q.port);
+    const conn = await (await this.agentOf(pod)).portForward(ns, name, q.port);
     await joinStreams(acceptUpgrade(req, res, TCP_PROTOCOL), conn);
+  }
+
+  /** The agent of the pod's node; a pod not scheduled yet has none. */
+  private agentOf(pod: Pod) {
+    if (!pod.meta.node) throw new LbError('FAILED_PRECONDITION', `pod "${pod.meta.name}" is not on a node yet (${pod.status?.state ?? 'pending'})`);
+    return this.gateway.agent(pod.meta.node);
   }
 
   @Route(ROUTES.endpoints)
