@@ -131,16 +131,6 @@ export class Agent {
     return this.pods.exec(ns, pod, command, container, timeoutSeconds);
   }
 
-  /** An interactive exec in a container of a pod of this node (used by the API). */
-  execStream(ns: string, pod: string, command: string[], o: ExecStreamRequest): Promise<ExecSession> {
-    return this.pods.execStream(ns, pod, command, o);
-  }
-
-  /** A TCP connection to a port of a pod of this node, on the pod's own address (used by the API). */
-  portForward(ns: string, pod: string, port: number): Promise<Duplex> {
-    return this.pods.portForward(ns, pod, port);
-  }
-
   private onStreamEvent(ev: NodeStreamEvent): void {
     switch (ev.type) {
       case 'snapshot':
@@ -163,5 +153,15 @@ export class Agent {
     this.overlay.retryIfFailed();
     this.services.retryIfFailed();
     this.pods.resync();
+  }
+
+  /** An interactive exec in a container of a pod of this node (used by the API). */
+  execStream(ns: string, pod: string, command: string[], o: ExecStreamRequest): Promise<ExecSession> {
+    return this.pods.execStream(ns, pod, command, o);
+  }
+
+  /** A TCP connection to a port of a pod of this node, on the pod's own address (used by the API). */
+  portForward(ns: string, pod: string, port: number): Promise<Duplex> {
+    return this.pods.portForward(ns, pod, port);
   }
 }

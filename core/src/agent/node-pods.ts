@@ -140,49 +140,6 @@ export class NodePods {
     return this.o.drivers().cri.exec(this.containerOf(ns, pod, container), command, { timeoutSeconds });
   }
 
-  /** The runtime's name of a container of a pod of this node (default: its first). */
-  private containerOf(ns: string, pod: string, container?: string): string {
-    const r = this.runnerOf(ns, pod);
-    const c = container ?? r.pod.spec.template.containers[0].name;
-    if (!r.pod.spec.template.containers.some((x) => x.name === c)) throw new LbError('NOT_FOUND', `pod "${pod}" has no container "${c}"`);
-    return containerName(ns, pod, c);
-  }
-
-  private runnerOf(ns: string, pod: string): PodRunner {
-    const r = this.runners.get(`${ns}/${pod}`);
-    if (!r) throw new LbError('NOT_FOUND', `pod "${pod}" is not running on node ${this.o.node}`);
-    return r;
-  }
-
-  /** An interactive exec (exec -i/-t); refused clearly by a runtime that cannot stream (driver API 2 execStream). */
-  execStream(ns: string, pod: string, command: string[], o: ExecStreamRequest): Promise<ExecSession> {
-    const name = this.containerOf(ns, pod, o.container);
-    const cri = this.o.drivers().cri;
-    if (!cri.execStream) throw featureUnsupported(cri.info().name, 'execStream');
-    return cri.execStream(name, command, { tty: o.tty, stdin: o.stdin, ...(o.size ? { size: o.size } : {}) });
-  }
-
-  /** A TCP connection to `port` on the pod's own address, once it is connected. */
-  async portForward(ns: string, pod: string, port: number): Promise<Socket> {
-    const ip = await this.runnerOf(ns, pod).address();
-    if (!ip) throw new LbError('FAILED_PRECONDITION', `pod "${pod}" has no address yet (is it running?)`);
-    return new Promise((resolve, reject) => {
-      const s = connect({ host: ip, port, timeout: CONNECT_TIMEOUT_MS });
-      const fail = (why: string) => {
-        s.destroy();
-        reject(new LbError('UNAVAILABLE', `cannot connect to port ${port} of pod "${pod}" (${ip}): ${why}`));
-      };
-      s.once('timeout', () => fail('timed out'));
-      s.once('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
-      s.once('connect', () => {
-        s.removeAllListeners('timeout');
-        s.removeAllListeners('error');
-        s.setTimeout(0);
-        resolve(s);
-      });
-    });
-  }
-
   /** Runs a pod's sync; a request during a running sync runs once more after it. */
   private schedule(key: string): void {
     void this.syncs.request(key);
@@ -262,5 +219,48 @@ export class NodePods {
       }
       await sleep(1000, signal);
     }
+  }
+
+  /** The runtime's name of a container of a pod of this node (default: its first). */
+  private containerOf(ns: string, pod: string, container?: string): string {
+    const r = this.runnerOf(ns, pod);
+    const c = container ?? r.pod.spec.template.containers[0].name;
+    if (!r.pod.spec.template.containers.some((x) => x.name === c)) throw new LbError('NOT_FOUND', `pod "${pod}" has no container "${c}"`);
+    return containerName(ns, pod, c);
+  }
+
+  private runnerOf(ns: string, pod: string): PodRunner {
+    const r = this.runners.get(`${ns}/${pod}`);
+    if (!r) throw new LbError('NOT_FOUND', `pod "${pod}" is not running on node ${this.o.node}`);
+    return r;
+  }
+
+  /** An interactive exec (exec -i/-t); refused clearly by a runtime that cannot stream (driver API 2 execStream). */
+  execStream(ns: string, pod: string, command: string[], o: ExecStreamRequest): Promise<ExecSession> {
+    const name = this.containerOf(ns, pod, o.container);
+    const cri = this.o.drivers().cri;
+    if (!cri.execStream) throw featureUnsupported(cri.info().name, 'execStream');
+    return cri.execStream(name, command, { tty: o.tty, stdin: o.stdin, ...(o.size ? { size: o.size } : {}) });
+  }
+
+  /** A TCP connection to `port` on the pod's own address, once it is connected. */
+  async portForward(ns: string, pod: string, port: number): Promise<Socket> {
+    const ip = await this.runnerOf(ns, pod).address();
+    if (!ip) throw new LbError('FAILED_PRECONDITION', `pod "${pod}" has no address yet (is it running?)`);
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: ip, port, timeout: CONNECT_TIMEOUT_MS });
+      const fail = (why: string) => {
+        s.destroy();
+        reject(new LbError('UNAVAILABLE', `cannot connect to port ${port} of pod "${pod}" (${ip}): ${why}`));
+      };
+      s.once('timeout', () => fail('timed out'));
+      s.once('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
+      s.once('connect', () => {
+        s.removeAllListeners('timeout');
+        s.removeAllListeners('error');
+        s.setTimeout(0);
+        resolve(s);
+      });
+    });
   }
 }
