@@ -67,6 +67,8 @@ const EXPECTED: Record<string, string> = {
   'GET /namespace/:ns/pod/:pod/stats': 'namespace.read',
   'GET /namespace/:ns/stats': 'namespace.read',
   'GET /cluster/stats': 'cluster.read',
+  'POST /namespace/:ns/pod/:pod/exec/stream': 'namespace.exec',
+  'POST /namespace/:ns/pod/:pod/port-forward': 'namespace.exec',
   'GET /namespace/:ns/endpoint': 'namespace.read',
   'GET /namespace/:ns/event': 'namespace.read',
   'GET /event': 'cluster.read',

@@ -17,6 +17,8 @@ import type { LbEvent, NodeEventReport } from './models/events';
 import type { NodeUsage, PodUsage } from './models/stats';
 import * as wire from './wire/index';
 import { WatchCursor, type WatchEvent } from './watch';
+import { openUpgrade } from './upgrade';
+import type { Duplex } from 'node:stream';
 
 export interface WatchOptions {
   /** Only the changes after this revision (resume); none: the current items first (ADDED), then SYNCED. */
@@ -375,6 +377,46 @@ export class LbClient {
   }
   exec(ns: string, pod: string, command: string[], container?: string) {
     return this.request<ExecResult>('POST', `/namespace/${enc(ns)}/pod/${enc(pod)}/exec`, { command, container });
+  }
+
+  /**
+   * An upgraded connection to `path` (a route whose answer is an upgrade: exec -it, port-forward), with this
+   * client's token in the Authorization header and its TLS settings; a refusal throws its LbError.
+   */
+  async upgrade(path: string, protocol: string, signal?: AbortSignal): Promise<Duplex> {
+    const headers: Record<string, string> = this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {};
+    let last: LbError | undefined;
+    for (let i = 0; i < this.servers.length; i++) {
+      const at = this.current;
+      try {
+        return await openUpgrade(this.servers[at] + path, { protocol, headers, ...(this.opts.tls ? { tls: this.opts.tls } : {}), ...(signal ? { signal } : {}) });
+      } catch (e) {
+        // Only a server that could not be reached (or cannot serve) makes the next one worth a try.
+        if (!(e instanceof LbError) || e.code !== 'UNAVAILABLE') throw e;
+        last = e;
+        if (this.current === at) this.current = (at + 1) % this.servers.length;
+      }
+    }
+    throw last ?? new LbError('UNAVAILABLE', 'no API server to open a stream to');
+  }
+
+  /** An interactive exec (lb exec -i/-t): the upgraded connection, framed as core/src/stream/frames.ts says. */
+  execStream(ns: string, pod: string, command: string[], o: { container?: string; tty?: boolean; stdin?: boolean; size?: { cols: number; rows: number } } = {}) {
+    const q = new URLSearchParams();
+    for (const c of command) q.append('command', c);
+    if (o.container) q.set('container', o.container);
+    if (o.stdin) q.set('stdin', 'true');
+    if (o.tty) q.set('tty', 'true');
+    if (o.tty && o.size) {
+      q.set('cols', String(o.size.cols));
+      q.set('rows', String(o.size.rows));
+    }
+    return this.upgrade(`/namespace/${enc(ns)}/pod/${enc(pod)}/exec/stream?${q}`, 'lb-exec.v1');
+  }
+
+  /** One TCP connection to `port` of a pod, through the API server (lb port-forward). */
+  portForward(ns: string, pod: string, port: number, signal?: AbortSignal) {
+    return this.upgrade(`/namespace/${enc(ns)}/pod/${enc(pod)}/port-forward?port=${port}`, 'lb-tcp.v1', signal);
   }
   endpoints(ns: string) {
     return this.request<Endpoint[]>('GET', `/namespace/${enc(ns)}/endpoint`);

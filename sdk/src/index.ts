@@ -13,6 +13,7 @@ export * from './plugins';
 export * from './labels';
 export * from './client';
 export * from './watch';
+export * from './upgrade';
 export * as ipv4 from './net/ipv4';
 export { isIpAddress } from './net/ip';
 export * from './models/answers';

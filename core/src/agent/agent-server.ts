@@ -6,7 +6,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { AgentStatsRequestSchema, ExecRequest, LbError, errorBody, isLbError, parseOrThrow } from '@lastbackend/sdk';
+import { AgentStatsRequestSchema, ExecRequest, LbError, errorBody, isLbError, parseOrThrow, statusText } from '@lastbackend/sdk';
 import { z } from 'zod';
 import { DriverGroupSwapRequest } from '../config/config';
 import type { Kernel } from '../kernel/kernel';
@@ -14,6 +14,11 @@ import { identity } from '../tls/cert-info';
 import { depthMessage, exceedsJsonDepth } from '../api/json-depth';
 import { agentExposition, CONTENT_TYPE } from '../metrics/metrics';
 import type { Agent } from './agent';
+import type { Duplex } from 'node:stream';
+import { serveExecSession } from '../stream/exec-wire';
+import { EXEC_PROTOCOL } from '../stream/frames';
+import { joinStreams, TCP_PROTOCOL } from '../stream/join';
+import { AgentExecStreamQuery, AgentPortForwardQuery, execRequestOf, queryObject } from '../stream/queries';
 
 const AgentExec = ExecRequest.safeExtend({ namespace: z.string().min(1), pod: z.string().min(1) });
 const MAX_BODY = 1024 * 1024;
@@ -40,6 +45,16 @@ export async function startAgentServer(agent: () => Agent, kernel: Kernel, auth:
   };
   const tls = 'tls' in auth ? auth.tls : undefined;
   const server = tls ? createHttpsServer({ ...tls, requestCert: true, rejectUnauthorized: true }, handler) : createHttpServer(handler);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    const refused = refusal(auth, req);
+    if (refused) return answerRaw(socket, 401, errorBody(401, 'UNAUTHORIZED', refused));
+    if (head.length) socket.unshift(head);
+    upgrade(agent, req, socket).catch((e: unknown) => {
+      const err = isLbError(e) ? e : new LbError('INTERNAL', (e as Error).message);
+      answerRaw(socket, err.status, err.toJSON());
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -91,6 +106,39 @@ async function handle(agent: () => Agent, kernel: Kernel, req: IncomingMessage, 
     return;
   }
   send(res, 404, errorBody(404, 'NOT_FOUND', 'no such route'));
+}
+
+/** The streams the API server opens for exec -i/-t and port-forward (HTTP upgrades). */
+async function upgrade(agent: () => Agent, req: IncomingMessage, socket: Duplex): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://agent');
+  const wants = (req.headers.upgrade ?? '').toLowerCase();
+  const query = queryObject(url.searchParams);
+  if (req.method === 'POST' && url.pathname === '/exec/stream' && wants === EXEC_PROTOCOL) {
+    const q = parseOrThrow(AgentExecStreamQuery, query, 'invalid exec request');
+    const session = await agent().execStream(q.namespace, q.pod, q.command, execRequestOf(q));
+    switchProtocols(socket, EXEC_PROTOCOL);
+    await serveExecSession(session, socket);
+    return;
+  }
+  if (req.method === 'POST' && url.pathname === '/port-forward' && wants === TCP_PROTOCOL) {
+    const q = parseOrThrow(AgentPortForwardQuery, query, 'invalid port-forward request');
+    const conn = await agent().portForward(q.namespace, q.pod, q.port);
+    switchProtocols(socket, TCP_PROTOCOL);
+    await joinStreams(socket, conn);
+    return;
+  }
+  answerRaw(socket, 404, errorBody(404, 'NOT_FOUND', 'no such stream route'));
+}
+
+function switchProtocols(socket: Duplex, protocol: string): void {
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\n\r\n`);
+}
+
+/** An answer on a connection the HTTP server handed over (an upgrade refused), then its end. */
+function answerRaw(socket: Duplex, status: number, body: unknown): void {
+  if (socket.destroyed) return;
+  const text = JSON.stringify(body);
+  socket.end(`HTTP/1.1 ${status} ${statusText(status)}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
 }
 
 /**

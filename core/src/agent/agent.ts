@@ -2,7 +2,8 @@
 // CRI/CII drivers to match, and reports pod and node status back. It never opens the store.
 // This file is the composition: each job is its own part (pods, overlay, service table, status, logs,
 // discovery DNS); here they are wired to the node stream and started and stopped in order.
-import type { AgentPodStats, DriverState, ExecResult, KernelHooks, LbClient, NetworkDriver, NodeStreamEvent, ProxyDriver } from '@lastbackend/sdk';
+import type { Duplex } from 'node:stream';
+import type { AgentPodStats, DriverState, ExecResult, ExecSession, KernelHooks, LbClient, NetworkDriver, NodeStreamEvent, ProxyDriver } from '@lastbackend/sdk';
 import type { Logger } from '../kernel/logger';
 import { LogShipper } from '../logs/log-shipper';
 import type { DiscoveryConfig } from './discovery';
@@ -10,7 +11,7 @@ import { EventReporter } from './event-reporter';
 import { NodeDns } from './node-dns';
 import { NodeHeartbeat } from './node-heartbeat';
 import { hostAddresses } from './node-info';
-import { NodePods } from './node-pods';
+import { NodePods, type ExecStreamRequest } from './node-pods';
 import { followNodeStream } from './node-stream';
 import { OverlayNetwork } from './overlay-network';
 import { PodLogShipping } from './pod-log-shipping';
@@ -162,5 +163,15 @@ export class Agent {
     this.overlay.retryIfFailed();
     this.services.retryIfFailed();
     this.pods.resync();
+  }
+
+  /** An interactive exec in a container of a pod of this node (used by the API). */
+  execStream(ns: string, pod: string, command: string[], o: ExecStreamRequest): Promise<ExecSession> {
+    return this.pods.execStream(ns, pod, command, o);
+  }
+
+  /** A TCP connection to a port of a pod of this node, on the pod's own address (used by the API). */
+  portForward(ns: string, pod: string, port: number): Promise<Duplex> {
+    return this.pods.portForward(ns, pod, port);
   }
 }

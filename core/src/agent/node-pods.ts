@@ -8,12 +8,15 @@ import {
   LABEL_NODE,
   LABEL_POD,
   LbError,
+  featureUnsupported,
   type ExecResult,
+  type ExecSession,
   type KernelHooks,
   type Pod,
   type PodStatus,
   type ContainerSpec,
 } from '@lastbackend/sdk';
+import { connect, type Socket } from 'node:net';
 import type { Logger } from '../kernel/logger';
 import { LatestWinsByKey } from '../util/serial';
 import { sleep } from '../util/sleep';
@@ -47,6 +50,15 @@ export interface NodePodsOptions {
 }
 
 const PROBE_MS = 1000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** How an interactive exec is asked for (exec -i/-t). */
+export interface ExecStreamRequest {
+  container?: string;
+  tty?: boolean;
+  stdin?: boolean;
+  size?: { cols: number; rows: number };
+}
 
 export class NodePods {
   private readonly runners = new Map<string, PodRunner>();
@@ -131,11 +143,7 @@ export class NodePods {
   }
 
   exec(ns: string, pod: string, command: string[], container?: string, timeoutSeconds?: number): Promise<ExecResult> {
-    const r = this.runners.get(`${ns}/${pod}`);
-    if (!r) throw new LbError('NOT_FOUND', `pod "${pod}" is not running on node ${this.o.node}`);
-    const c = container ?? r.pod.spec.template.containers[0].name;
-    if (!r.pod.spec.template.containers.some((x) => x.name === c)) throw new LbError('NOT_FOUND', `pod "${pod}" has no container "${c}"`);
-    return this.o.drivers().cri.exec(containerName(ns, pod, c), command, { timeoutSeconds });
+    return this.o.drivers().cri.exec(this.containerOf(ns, pod, container), command, { timeoutSeconds });
   }
 
   /** The pods of this node (those asked for, or all but those being removed) and their containers' runtime names. */
@@ -227,5 +235,48 @@ export class NodePods {
       }
       await sleep(1000, signal);
     }
+  }
+
+  /** The runtime's name of a container of a pod of this node (default: its first). */
+  private containerOf(ns: string, pod: string, container?: string): string {
+    const r = this.runnerOf(ns, pod);
+    const c = container ?? r.pod.spec.template.containers[0].name;
+    if (!r.pod.spec.template.containers.some((x) => x.name === c)) throw new LbError('NOT_FOUND', `pod "${pod}" has no container "${c}"`);
+    return containerName(ns, pod, c);
+  }
+
+  private runnerOf(ns: string, pod: string): PodRunner {
+    const r = this.runners.get(`${ns}/${pod}`);
+    if (!r) throw new LbError('NOT_FOUND', `pod "${pod}" is not running on node ${this.o.node}`);
+    return r;
+  }
+
+  /** An interactive exec (exec -i/-t); refused clearly by a runtime that cannot stream (driver API 2 execStream). */
+  execStream(ns: string, pod: string, command: string[], o: ExecStreamRequest): Promise<ExecSession> {
+    const name = this.containerOf(ns, pod, o.container);
+    const cri = this.o.drivers().cri;
+    if (!cri.execStream) throw featureUnsupported(cri.info().name, 'execStream');
+    return cri.execStream(name, command, { tty: o.tty, stdin: o.stdin, ...(o.size ? { size: o.size } : {}) });
+  }
+
+  /** A TCP connection to `port` on the pod's own address, once it is connected. */
+  async portForward(ns: string, pod: string, port: number): Promise<Socket> {
+    const ip = await this.runnerOf(ns, pod).address();
+    if (!ip) throw new LbError('FAILED_PRECONDITION', `pod "${pod}" has no address yet (is it running?)`);
+    return new Promise((resolve, reject) => {
+      const s = connect({ host: ip, port, timeout: CONNECT_TIMEOUT_MS });
+      const fail = (why: string) => {
+        s.destroy();
+        reject(new LbError('UNAVAILABLE', `cannot connect to port ${port} of pod "${pod}" (${ip}): ${why}`));
+      };
+      s.once('timeout', () => fail('timed out'));
+      s.once('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
+      s.once('connect', () => {
+        s.removeAllListeners('timeout');
+        s.removeAllListeners('error');
+        s.setTimeout(0);
+        resolve(s);
+      });
+    });
   }
 }

@@ -189,6 +189,14 @@ export class PodRunner {
     return status;
   }
 
+  /** The pod's address as this node reaches it (what port-forward connects to), '' while it has none. */
+  async address(): Promise<string> {
+    if (this.drivers().cni) return this.podIp;
+    const first = this.pod.spec.template.containers[0];
+    const cur = first ? await this.drivers().cri.inspect(containerName(this.pod.meta.namespace, this.pod.meta.name, first.name)) : null;
+    return cur?.state === 'running' ? (cur.ip ?? '') : '';
+  }
+
   /** Plumbs the pod's network namespace (that of its first container) through the CNI driver; 'exited' when its process is gone. */
   private async attachNetwork(first: ContainerStatus | null): Promise<'exited' | void> {
     const cni = this.drivers().cni;

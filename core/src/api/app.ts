@@ -46,6 +46,7 @@ import { WatchController } from './controllers/watch.controller';
 import { WatchTickets } from './watch/tickets';
 import { watchViews } from './watch/views';
 import { OpenWatches, watchMiddleware } from './watch/watch';
+import { hookUpgrades } from './upgrade';
 
 export interface ApiDeps {
   store: Store;
@@ -141,5 +142,7 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   app.useGlobalInterceptors(new WireInterceptor(wireCtx));
   app.disable('x-powered-by');
   serveDocs(app, buildOpenApi(d.version));
+  // Upgraded requests (exec -it, port-forward) through the same application, and so the same checks.
+  hookUpgrades(app.getHttpServer(), app.getHttpAdapter().getInstance());
   return app;
 }

@@ -9,7 +9,8 @@
 // given, and is cut from the URL before anything after this middleware (routing, errors, logs) sees it.
 // Not for Server-Sent Events (Accept: text/event-stream): a bearer token never goes into their URL. A
 // watch (?watch=true on a list route) may instead carry ?ticket=, a watch ticket (api/watch/tickets.ts)
-// that acts once as the caller who asked for it; it too is cut from the URL.
+// that acts once as the caller who asked for it; it too is cut from the URL. Nor for the upgraded streams
+// (exec -i/-t, port-forward), which the CLI opens with the header.
 import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import { errorBody, type ErrorCode } from '@lastbackend/sdk';
@@ -50,6 +51,8 @@ export function authMiddleware(auth: Auth, tickets?: WatchTickets) {
     if (PUBLIC_PATHS.has(req.path) || (req.method === 'GET' && isDocsPath(req.path))) return next();
     if (fromQuery !== undefined && acceptsEventStream(req))
       return deny(res, 401, 'UNAUTHORIZED', 'a bearer token never goes into the URL of an event stream: get a watch ticket (POST /watch/ticket) and send ?ticket=<ticket>');
+    if (fromQuery !== undefined && isUpgradeRoute(req))
+      return deny(res, 401, 'UNAUTHORIZED', 'a bearer token never goes into the URL of a stream: send "Authorization: Bearer <token>"');
     if (ticket !== undefined) return byTicket(tickets, ticket, req, res, next);
     const token = fromQuery ?? /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1].trim();
     if (!token) return deny(res, 401, 'UNAUTHORIZED', 'missing bearer token: send "Authorization: Bearer <token>" (or ?x-lastbackend-token=<token>)');
@@ -85,6 +88,12 @@ function byTicket(tickets: WatchTickets | undefined, ticket: string, req: Authed
     admit(t.caller, req, res, next);
   }, next);
 }
+
+/** exec -i/-t and port-forward (an `upgrade` answer): what lb opens carries its token in the header only. */
+const isUpgradeRoute = (req: Request): boolean => {
+  const answer = requestRoute(req)?.def.answer;
+  return !!answer && 'upgrade' in answer;
+};
 
 function invalidToken(token: string): string {
   if (token.startsWith('lbj.')) return 'invalid token: a join token that is unknown, used up, expired or revoked';

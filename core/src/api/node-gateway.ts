@@ -1,7 +1,9 @@
 // Where exec for a pod, a driver list or swap, the metrics or the pods' stats of a node go: the agent of that node. The local
 // agent of `lb server` is called in-process; a joined node's agent at the address it registered at
 // join (only the port comes from what the node reports), over mutual TLS or with its agent key.
-import { LbError, type AgentPodStats, type DriverKind, type DriverState, type ExecResult, type Node } from '@lastbackend/sdk';
+import type { Duplex } from 'node:stream';
+import { LbError, type AgentPodStats, type DriverKind, type DriverState, type ExecResult, type ExecSession, type Node } from '@lastbackend/sdk';
+import type { ExecStreamRequest } from '../agent/node-pods';
 import type { Auth } from '../auth/auth';
 import { keys } from '../store/keys';
 import type { Store } from '../store/store';
@@ -18,6 +20,10 @@ export interface NodeAgentHandle {
   metrics(): Promise<string>;
   /** CPU and memory of the running containers of these pods of the node (all of its pods when none are named). */
   stats(pods?: { namespace: string; name: string }[]): Promise<AgentPodStats>;
+  /** An interactive exec (exec -i/-t) in a container of a pod of the node. */
+  execStream(ns: string, pod: string, command: string[], o: ExecStreamRequest): Promise<ExecSession>;
+  /** A TCP connection to a port of a pod of the node, on the pod's own address (port-forward). */
+  portForward(ns: string, pod: string, port: number): Promise<Duplex>;
 }
 
 export class NodeGateway {

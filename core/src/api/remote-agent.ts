@@ -2,7 +2,12 @@
 // agent's certificate must name the node; this server presents its own CA-issued client certificate),
 // or over plain HTTP with the agent key derived for that node (--insecure-http).
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { AgentPodStatsSchema, LbError, decodeErrorBody, type AgentPodStats, type DriverKind, type DriverState, type ExecResult } from '@lastbackend/sdk';
+import type { Duplex } from 'node:stream';
+import { AgentPodStatsSchema, LbError, decodeErrorBody, openUpgrade, type AgentPodStats, type DriverKind, type DriverState, type ExecResult, type ExecSession } from '@lastbackend/sdk';
+import type { ExecStreamRequest } from '../agent/node-pods';
+import { execSessionOver } from '../stream/exec-wire';
+import { EXEC_PROTOCOL } from '../stream/frames';
+import { TCP_PROTOCOL } from '../stream/join';
 import { z } from 'zod';
 import type { DriverSwap } from '../kernel/kernel';
 import { identity } from '../tls/cert-info';
@@ -24,20 +29,17 @@ export class RemoteAgent implements NodeAgentHandle {
   ) {
     if ('tls' in creds) {
       const { Agent } = require('undici') as typeof import('undici');
-      this.dispatcher = new Agent({
-        connect: {
-          ...creds.tls,
-          // The address must be in the certificate, and the certificate must be this node's.
-          checkServerIdentity: (host: string, cert: PeerCertificate) => {
-            const bad = checkServerIdentity(host, cert);
-            if (bad) return bad;
-            const who = identity(cert);
-            return who?.role === 'node' && who.name === node ? undefined : new Error(`the agent at ${host} is not node "${node}"`);
-          },
-        },
-      });
+      this.dispatcher = new Agent({ connect: { ...creds.tls, checkServerIdentity: this.checkIdentity } });
     }
   }
+
+  /** The address must be in the certificate, and the certificate must be this node's. */
+  private readonly checkIdentity = (host: string, cert: PeerCertificate): Error | undefined => {
+    const bad = checkServerIdentity(host, cert);
+    if (bad) return bad;
+    const who = identity(cert);
+    return who?.role === 'node' && who.name === this.node ? undefined : new Error(`the agent at ${host} is not node "${this.node}"`);
+  };
 
   private get what(): string {
     return `node agent of "${this.node}"`;
@@ -98,5 +100,35 @@ export class RemoteAgent implements NodeAgentHandle {
     const answer = AgentPodStatsSchema.safeParse(await readJsonResponse(res, STATS_RESPONSE_LIMIT, this.what));
     if (!answer.success) throw new LbError('INTERNAL', `${this.what}: the stats answer is not a stats sample`);
     return answer.data;
+  }
+
+  /** An upgraded connection to the agent (mutual TLS, or the agent key); its refusal as its LbError. */
+  private async upgrade(path: string, protocol: string): Promise<Duplex> {
+    const headers: Record<string, string> = 'key' in this.creds ? { authorization: `Bearer ${this.creds.key}` } : {};
+    const tls = 'tls' in this.creds ? { ...this.creds.tls, checkServerIdentity: this.checkIdentity } : undefined;
+    try {
+      return await openUpgrade(this.endpoint.replace(/\/+$/, '') + path, { protocol, headers, ...(tls ? { tls } : {}) });
+    } catch (e) {
+      if (e instanceof LbError && e.code === 'UNAVAILABLE' && /cannot open a stream/.test(e.message))
+        throw new LbError('UNAVAILABLE', `${this.what} at ${this.endpoint} is not reachable: ${e.message.replace(/^.*: /, '')}`);
+      throw e;
+    }
+  }
+
+  async execStream(ns: string, pod: string, command: string[], o: ExecStreamRequest): Promise<ExecSession> {
+    const q = new URLSearchParams({ namespace: ns, pod });
+    for (const c of command) q.append('command', c);
+    if (o.container) q.set('container', o.container);
+    if (o.tty) q.set('tty', 'true');
+    if (o.stdin) q.set('stdin', 'true');
+    if (o.size) {
+      q.set('cols', String(o.size.cols));
+      q.set('rows', String(o.size.rows));
+    }
+    return execSessionOver(await this.upgrade(`/exec/stream?${q}`, EXEC_PROTOCOL), { tty: !!o.tty, stdin: !!o.stdin });
+  }
+
+  async portForward(ns: string, pod: string, port: number): Promise<Duplex> {
+    return this.upgrade(`/port-forward?${new URLSearchParams({ namespace: ns, pod, port: String(port) })}`, TCP_PROTOCOL);
   }
 }

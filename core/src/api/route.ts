@@ -22,6 +22,11 @@ export type RouteAnswer =
   | { text: string; description: string }
   | { none: true }
   /**
+   * An HTTP upgrade (101 Switching Protocols) to this protocol, after the same checks as any call
+   * (api/upgrade.ts); a request without "Upgrade: <protocol>" is refused (400).
+   */
+  | { upgrade: string; description: string }
+  /**
    * A route of the original Last.Backend API that has no meaning here, or not yet: it always answers
    * 501 NOT_IMPLEMENTED with this message, which names what replaces it.
    */
@@ -77,8 +82,8 @@ export interface RouteDef {
     invalid: string;
   };
   answer: RouteAnswer;
-  /** 202: the request is taken and the controller carries it out; 501: a `notImplemented` answer. */
-  status: 200 | 201 | 202 | 204 | 501;
+  /** 202: the request is taken and the controller carries it out; 101: an `upgrade` answer; 501: a `notImplemented` answer. */
+  status: 101 | 200 | 201 | 202 | 204 | 501;
   /** Bytes of JSON body the route takes, when more than the default (body-limits.ts). */
   bodyLimit?: number;
   /**

@@ -52,6 +52,9 @@ import type { Permission } from '../auth/permissions';
 import { Readiness } from './readiness';
 import { CLUSTER_EVENTS, keys, PREFIX, splitKey } from '../store/keys';
 import { eventFilter } from '../events/reader';
+import { EXEC_PROTOCOL } from '../stream/frames';
+import { ExecStreamQuery, PortForwardQuery } from '../stream/queries';
+import { TCP_PROTOCOL } from '../stream/join';
 import type { Named, RouteDef, WatchDef } from './route';
 
 // The helpers keep each route's schema types (ROUTES.service.answer.json.schema is wire.ServiceView), so
@@ -67,7 +70,7 @@ const none = { none: true as const };
 const NODE = { permission: 'cluster.admin', node: true } as const;
 
 type RouteInput = Omit<RouteDef, 'status'> & Partial<Pick<RouteDef, 'status'>>;
-const route = <D extends RouteInput>(d: D): D & RouteDef => ({ status: 'none' in d.answer ? 204 : 'notImplemented' in d.answer ? 501 : 200, ...d }) as D & RouteDef;
+const route = <D extends RouteInput>(d: D): D & RouteDef => ({ status: 'none' in d.answer ? 204 : 'notImplemented' in d.answer ? 501 : 'upgrade' in d.answer ? 101 : 200, ...d }) as D & RouteDef;
 
 // ---------------------------------------------------------------- named schemas
 // Objects answer in the wire format v1 (sdk/src/wire): the original's views with ours beside them. The
@@ -508,6 +511,30 @@ export const ROUTES = {
     summary: 'run a command in a container of the pod (output bounded)',
     body: { ...named('ExecRequest', ExecRequest), invalid: 'invalid exec request' },
     answer: json(named('ExecResult', ExecResultSchema)),
+  }),
+  execStream: route({
+    method: 'POST',
+    path: '/namespace/:ns/pod/:pod/exec/stream',
+    permission: 'namespace.exec',
+    tag: 'pod',
+    summary: 'an interactive command in a container of the pod (lb exec -i/-t): stdin, a tty, resizes, the exit code, unbounded output',
+    query: ExecStreamQuery,
+    audit: true, // as POST /exec: who ran a command where
+    answer: {
+      upgrade: EXEC_PROTOCOL,
+      description:
+        'then frames both ways, each a type byte, a 4-byte big-endian length and the payload: 0 stdin, 4 end of stdin, 3 resize (cols, rows: uint16 each) from the client; 1 stdout, 2 stderr, and last 5 exit ({exitCode} or {error: {reason, message}}, JSON) from the server',
+    },
+  }),
+  portForward: route({
+    method: 'POST',
+    path: '/namespace/:ns/pod/:pod/port-forward',
+    permission: 'namespace.exec',
+    tag: 'pod',
+    summary: "a TCP connection to a port of the pod, on the pod's own address (lb port-forward): one upgraded connection per TCP connection",
+    query: PortForwardQuery,
+    audit: true,
+    answer: { upgrade: TCP_PROTOCOL, description: "then the connection's bytes as they are, both ways; either end closing closes the other" },
   }),
   events: route({
     method: 'GET',

@@ -105,6 +105,7 @@ function positionalWant(t: Typed): Want {
     case 'rollout status':
       return n === 0 ? { names: 'service' } : { nothing: true };
     case 'exec':
+    case 'port-forward':
       return n === 0 ? { names: 'pod-or-service' } : { nothing: true };
     case 'node label':
       return n === 0 ? { names: 'node' } : { nothing: true };

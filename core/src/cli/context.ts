@@ -10,6 +10,13 @@ export interface TextSink {
   isTTY?: boolean;
 }
 
+/** The process's own streams, for what carries a remote terminal's bytes as they are (lb exec -it). */
+export interface RawStreams {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; isRaw?: boolean; setRawMode?(mode: boolean): unknown };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number; on(event: 'resize', fn: () => void): unknown; off(event: 'resize', fn: () => void): unknown };
+  stderr: NodeJS.WritableStream;
+}
+
 export interface CliIo {
   stdout: TextSink;
   stderr: TextSink;
@@ -17,6 +24,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Calls `fn` on SIGINT/SIGTERM until the returned function is called. */
   onInterrupt(fn: () => void): () => void;
+  /** The unfiltered process streams (absent in tests that give only text sinks). */
+  raw?: RawStreams;
 }
 
 export function processIo(): CliIo {
@@ -33,6 +42,7 @@ export function processIo(): CliIo {
         process.off('SIGTERM', fn);
       };
     },
+    raw: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
   };
 }
 
@@ -56,10 +66,13 @@ export class CliContext {
    * rollout's redrawn block, rollout/render.ts), which strips what comes from elsewhere itself.
    */
   readonly terminal?: TextSink & { columns?: number };
+  /** The process streams as they are, for an interactive exec (a remote terminal's own control sequences). */
+  readonly raw?: RawStreams;
 
   constructor(io: CliIo) {
     if (io.stdout.isTTY) this.terminal = io.stdout;
     this.io = { ...io, stdout: terminalSafe(io.stdout), stderr: terminalSafe(io.stderr), onInterrupt: (fn) => io.onInterrupt(fn) };
+    this.raw = io.raw;
   }
 
   /** The server, token and CA of the context in use (environment variables win, --server/--token over them). */

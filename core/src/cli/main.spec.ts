@@ -25,7 +25,7 @@ describe('lb main', () => {
   it('prints help and exits 0', async () => {
     const r = await lb('--help');
     expect(r.code).toBe(0);
-    for (const c of ['server', 'apply', 'run', 'get', 'inspect', 'scale', 'logs', 'exec', 'delete', 'rollback', 'export', 'version'])
+    for (const c of ['server', 'apply', 'run', 'get', 'inspect', 'scale', 'logs', 'exec', 'port-forward', 'delete', 'rollback', 'export', 'version'])
       expect(r.stdout).toContain(`  ${c} `);
   });
 
@@ -108,6 +108,19 @@ describe('lb main', () => {
     const r = await lb('exec', 'pod-1');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('error: exec needs a command: lb exec POD|SERVICE -- COMMAND [ARGS...]\n');
+  });
+
+  it('port-forward: a port argument that is not [LOCAL:]REMOTE is a usage error (exit 2), before any server is asked', async () => {
+    const r = await lb('port-forward', 'web', '8080:http');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: port-forward: "8080:http" must be [LOCAL:]REMOTE, ports 1-65535 (LOCAL 0 or empty: a free port), e.g. 8080:80 or :80\n');
+    expect((await lb('port-forward', 'web')).code).toBe(2);
+  });
+
+  it('exec -t without -i warns and goes on without a TTY (as kubectl)', async () => {
+    const r = await lb('exec', '-t', 'pod-1', '--', 'sh');
+    expect(r.stderr).toMatch(/^Unable to use a TTY without -i \(stdin\).*\nerror: cannot reach the API server/);
+    expect(r.code).toBe(1);
   });
 
   it('--server and --token win over the environment, before or after the command; a bad URL is a usage error', async () => {

@@ -10,6 +10,7 @@ import { registerDelete } from './commands/delete';
 import { registerEvents } from './commands/events';
 import { registerTop } from './commands/top';
 import { registerExec } from './commands/exec';
+import { registerPortForward } from './commands/port-forward';
 import { registerExport } from './commands/export';
 import { registerGet } from './commands/get';
 import { registerLogs } from './commands/logs';
@@ -124,6 +125,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerScale(program, ctx);
   registerLogs(program, ctx);
   registerExec(program, ctx);
+  registerPortForward(program, ctx);
   registerDelete(program, ctx);
   registerRollback(program, ctx);
   registerRollout(program, ctx);

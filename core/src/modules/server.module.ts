@@ -52,6 +52,8 @@ class LocalNodePart implements OnModuleInit, OnApplicationBootstrap {
         swapDrivers: (kinds, swap) => kernel.swapAll(kinds, swap),
         metrics: () => agentExposition(),
         stats: (pods) => agent.agent.stats(pods),
+        execStream: (...a) => agent.agent.execStream(...a),
+        portForward: (...a) => agent.agent.portForward(...a),
       });
     });
   }

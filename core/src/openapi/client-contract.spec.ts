@@ -4,6 +4,9 @@
 // each answer it gets must match the document (path and method exist, the body fits the request
 // schema, the success status and the answer fit the response schema; an error is an ErrorBody).
 import { generateKeyPairSync } from 'node:crypto';
+import { PassThrough, type Duplex } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { execSessionOver } from '../stream/exec-wire';
 import { LbClient, wire, type Deployment, type Endpoint, type LbError, type NamespacedKind, type Pod, type Service } from '@lastbackend/sdk';
 import { z } from 'zod';
 import type { NodeAgentHandle } from '../api/node-gateway';
@@ -16,7 +19,9 @@ import { buildOpenApi } from './spec';
 
 // ---------------------------------------------------------------- build time: the client's types are the routes' types
 // An answer in the wire format (a wire.WireSchema) reaches the client's caller decoded into the model.
-type Answer<R> = R extends { answer: { ndjson: { schema: infer S extends z.ZodType } } }
+type Answer<R> = R extends { answer: { upgrade: string } }
+  ? Duplex
+  : R extends { answer: { ndjson: { schema: infer S extends z.ZodType } } }
   ? AsyncGenerator<wire.Decoded<S>>
   : R extends { answer: { json: { schema: infer S extends z.ZodType }; list: true } }
     ? wire.Decoded<S>[]
@@ -29,7 +34,7 @@ type Returned<F> = F extends (...a: never[]) => infer T ? (T extends AsyncGenera
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 /** Plumbing, not routes (watch: `?watch=true` on any list route, its events tested in test/watch.test.ts). */
-type ClientMethod = Exclude<keyof LbClient, 'request' | 'setTls' | 'server' | 'servers' | 'watch'>;
+type ClientMethod = Exclude<keyof LbClient, 'request' | 'setTls' | 'server' | 'servers' | 'watch' | 'upgrade'>;
 const kinds: NamespacedKind[] = ['secret', 'config', 'volume', 'route'];
 
 /** Every public method of the client and the routes it may call: a new method without an entry does not build. */
@@ -56,6 +61,8 @@ const CLIENT_ROUTES = {
   pods: [ROUTES.pods, ROUTES.servicePods, ROUTES.deploymentPods],
   pod: [ROUTES.pod],
   exec: [ROUTES.exec],
+  execStream: [ROUTES.execStream],
+  portForward: [ROUTES.portForward],
   endpoints: [ROUTES.endpoints],
   podStats: [ROUTES.podStats],
   namespaceStats: [ROUTES.namespaceStats],
@@ -213,6 +220,16 @@ describe('the SDK client and the OpenAPI document', () => {
       swapDrivers: async (ks, swap) => ks.map((kind) => ({ kind, package: swap.package, version: '2.0.0', state: 'ready' as const, message: '' })),
       metrics: async () => '',
       stats: async (pods) => ({ node: 'n1', time: new Date().toISOString(), window: 1, pods: (pods ?? []).map((p) => ({ ...p, containers: [{ name: 'c', cpu: 12.5, memory: 2 ** 20, cpu_seconds: 3 }] })) }),
+      // `cat`: stdin comes back on stdout; then exit 0
+      execStream: async (_ns, _pod, _command, o) => {
+        const stdin = new PassThrough();
+        const stdout = new PassThrough();
+        const stderr = o.tty ? null : new PassThrough().end();
+        stdin.pipe(stdout);
+        return { stdin, stdout, stderr, resize: async () => undefined, wait: async () => (await finished(stdout), { exitCode: 0 }), kill: async () => void stdout.destroy() };
+      },
+      // an echo server at the pod's port
+      portForward: async () => new PassThrough(),
     };
     f.registerAgent('n1', agent);
 
@@ -250,6 +267,19 @@ describe('the SDK client and the OpenAPI document', () => {
     await admin.exec(ns, 'web-a', ['echo', 'hi'], 'c');
     expect((await admin.podStats(ns, 'web-a')).cpu).toBe(12.5);
     expect((await admin.namespaceStats(ns, 'web')).map((p) => p.memory)).toEqual([2 ** 20]);
+    // exec -i and port-forward: upgraded connections (not fetch: nothing recorded), their bytes as sent
+    const readAll = async (r: NodeJS.ReadableStream) => {
+      let out = '';
+      for await (const c of r) out += String(c);
+      return out;
+    };
+    const session = execSessionOver(await admin.execStream(ns, 'web-a', ['cat'], { stdin: true }), { tty: false, stdin: true });
+    session.stdin!.end('typed');
+    expect(await readAll(session.stdout)).toBe('typed');
+    expect(await session.wait()).toEqual({ exitCode: 0 });
+    const tunnel = await admin.portForward(ns, 'web-a', 8080);
+    tunnel.end('ping');
+    expect(await readAll(tunnel)).toBe('ping');
     await admin.apply(ns, [{ kind: 'Config', meta: { name: 'more' }, spec: { data: { a: 'b' } } }]);
     await admin.rollback(ns, 'web', 1);
 

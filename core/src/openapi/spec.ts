@@ -77,7 +77,9 @@ function operation(r: RouteDef, c: Components): Json {
       ? { description: 'done' }
       : 'notImplemented' in a
         ? error(`not implemented here: ${a.notImplemented}`)
-        : 'text' in a
+        : 'upgrade' in a
+          ? { description: `switching protocols to ${a.upgrade} (Connection: Upgrade, Upgrade: ${a.upgrade}): ${a.description}` }
+          : 'text' in a
           ? { description: a.description, ...content(a.text, { type: 'string' }) }
           : 'ndjson' in a
             ? { description: `newline-delimited JSON: one ${a.ndjson.name} per line (blank lines keep the connection alive)`, ...content('application/x-ndjson', c.ref(a.ndjson, 'output')) }

@@ -1,11 +1,15 @@
-// `lb exec POD|SERVICE [-c CONTAINER] -- CMD…`: run a command in a pod's container; exits with its exit
-// code. A service stands for one of its ready pods.
+// `lb exec [-i] [-t] POD|SERVICE [-c CONTAINER] -- CMD…`: run a command in a pod's container; exits with its
+// exit code. A service stands for one of its ready pods. Without -i/-t the output is collected (bounded);
+// with them the command runs on an upgraded connection: stdin forwarded, with -t a TTY (exec-attach.ts).
 import type { Command } from 'commander';
 import type { LbClient } from '@lastbackend/sdk/client';
 import type { Pod } from '@lastbackend/sdk';
 import { LbError } from '@lastbackend/sdk/errors';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
 import { lookupKind } from '../kinds';
+import { attachSession } from '../exec-attach';
+import { execMode, type ExecMode } from '../exec-mode';
+import { execSessionOver } from '../../stream/exec-wire';
 
 /**
  * The pod to run in among a service's: a ready one that is not going away, of the deployment that
@@ -33,14 +37,14 @@ async function podOfService(client: LbClient, ns: string, name: string): Promise
 }
 
 /** TARGET is pod/NAME, service/NAME (svc/NAME), or NAME: the pod of that name, else the service's ready pod. */
-export async function execPod(client: LbClient, ns: string, target: string): Promise<string> {
+export async function execPod(client: LbClient, ns: string, target: string, verb = 'exec'): Promise<string> {
   const slash = target.indexOf('/');
   if (slash > 0) {
     const kind = lookupKind(target.slice(0, slash));
     const name = target.slice(slash + 1);
     if (kind === 'pod') return name;
     if (kind === 'service') return podOfService(client, ns, name);
-    throw usage(`exec: "${target}" must be POD, SERVICE, pod/NAME or service/NAME`);
+    throw usage(`${verb}: "${target}" must be POD, SERVICE, pod/NAME or service/NAME`);
   }
   try {
     return (await client.pod(ns, target)).meta.name;
@@ -55,19 +59,44 @@ export async function execPod(client: LbClient, ns: string, target: string): Pro
   }
 }
 
+export interface ExecOptions {
+  namespace: string;
+  container?: string;
+  stdin?: boolean;
+  tty?: boolean;
+}
+
+/** -i/-t: the command on an upgraded connection, attached to this process's streams. */
+async function execStreaming(ctx: CliContext, ns: string, pod: string, command: string[], opts: ExecOptions, mode: ExecMode): Promise<number> {
+  const term = ctx.raw;
+  if (!term) throw new Error('exec -i needs the process streams');
+  const size = mode.tty ? { cols: term.stdout.columns ?? 80, rows: term.stdout.rows ?? 24 } : undefined;
+  const socket = await ctx.client().execStream(ns, pod, command, { container: opts.container, stdin: mode.stdin, tty: mode.tty, ...(size ? { size } : {}) });
+  const session = execSessionOver(socket, { tty: mode.tty, stdin: mode.stdin });
+  return attachSession(session, term, { stdin: mode.stdin, tty: mode.tty, onInterrupt: (fn) => ctx.io.onInterrupt(fn) });
+}
+
 export function registerExec(program: Command, ctx: CliContext): void {
   program
     .command('exec')
-    .description('run a command in a container of a pod, or of a ready pod of a service')
+    .description('run a command in a container of a pod, or of a ready pod of a service (-it: an interactive shell)')
     .usage('[options] POD|SERVICE -- COMMAND [ARGS...]')
     .argument('<target>', 'a pod, or a service (one of its ready pods); pod/NAME or service/NAME when both have the name')
     .argument('[command...]', 'command and arguments (after --)')
     .option('-c, --container <name>', 'container (default: the first)')
+    .option('-i, --stdin', 'pass stdin to the command')
+    .option('-t, --tty', 'with -i, a terminal for the command (the local terminal in raw mode, its size sent and kept)')
     .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
-    .action(async (target: string, command: string[], opts: { namespace: string; container?: string }) => {
+    .action(async (target: string, command: string[], opts: ExecOptions) => {
       if (!command.length) throw usage('exec needs a command: lb exec POD|SERVICE -- COMMAND [ARGS...]');
+      const mode = execMode(opts, ctx.raw?.stdin.isTTY === true);
+      if (mode.warning) ctx.err(mode.warning);
       const client = ctx.client();
       const pod = await execPod(client, opts.namespace, target);
+      if (mode.stream) {
+        ctx.exitCode = await execStreaming(ctx, opts.namespace, pod, command, opts, mode);
+        return;
+      }
       const r = await client.exec(opts.namespace, pod, command, opts.container);
       if (r.stdout) ctx.io.stdout.write(r.stdout);
       if (r.stderr) ctx.io.stderr.write(r.stderr);

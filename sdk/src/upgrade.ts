@@ -1,0 +1,68 @@
+// Opens an HTTP upgrade (101 Switching Protocols) and hands over the connection: what `lb exec -it` and
+// `lb port-forward` open to the API server, and the API server to a node's agent. An answer other than 101
+// is the server's refusal, read (bounded) and thrown as the LbError it names.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { PeerCertificate } from 'node:tls';
+import { decodeErrorBody, LbError } from './errors';
+
+export interface UpgradeOptions {
+  /** The protocol asked for (Upgrade: …). */
+  protocol: string;
+  method?: string;
+  headers?: Record<string, string>;
+  /** https: the CA to trust, a client certificate, and an extra check of the server's certificate. */
+  tls?: { ca?: string; cert?: string; key?: string; checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined };
+  /** Until the switch (default 30 s); none once switched. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+async function refusal(res: IncomingMessage): Promise<LbError> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of res as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > ERROR_BODY_LIMIT) break;
+    chunks.push(c);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return decodeErrorBody(res.statusCode ?? 500, body, text || `the server answered ${res.statusCode} instead of switching to the stream`);
+}
+
+/** The upgraded connection (bytes after the switch included), or the server's refusal. */
+export function openUpgrade(url: string, o: UpgradeOptions): Promise<Duplex> {
+  const u = new URL(url);
+  const https = u.protocol === 'https:';
+  const req = (https ? httpsRequest : httpRequest)(u, {
+    method: o.method ?? 'POST',
+    headers: { ...o.headers, connection: 'Upgrade', upgrade: o.protocol },
+    ...(https && o.tls ? { ...(o.tls.ca ? { ca: o.tls.ca } : {}), ...(o.tls.cert && o.tls.key ? { cert: o.tls.cert, key: o.tls.key } : {}), ...(o.tls.checkServerIdentity ? { checkServerIdentity: o.tls.checkServerIdentity } : {}) } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  return new Promise<Duplex>((resolve, reject) => {
+    req.setTimeout(o.timeoutMs ?? 30_000, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.once('upgrade', (_res: IncomingMessage, socket: Duplex, head: Buffer) => {
+      (socket as Partial<import('node:net').Socket>).setTimeout?.(0);
+      if (head.length) socket.unshift(head);
+      resolve(socket);
+    });
+    req.once('response', (res: IncomingMessage) => {
+      refusal(res).then(reject, reject);
+    });
+    req.once('error', (e: NodeJS.ErrnoException) => {
+      if (o.signal?.aborted) return reject(e);
+      reject(new LbError('UNAVAILABLE', `cannot open a stream to ${u.origin}: ${e.code ?? e.message}`));
+    });
+    req.end();
+  });
+}
