@@ -1,0 +1,53 @@
+// Calls to the API from the page: the token signed in with is kept in sessionStorage (it lasts for the
+// browser tab) and sent as a bearer token on every call. A refusal carries the server's reason.
+const TOKEN_KEY = 'lb.token';
+
+export const storedToken = (): string | undefined => sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+export const keepToken = (token: string): void => sessionStorage.setItem(TOKEN_KEY, token);
+export const forgetToken = (): void => sessionStorage.removeItem(TOKEN_KEY);
+
+/** An error answer of the API: its status, reason word and message, as the server wrote them. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Who the signed-in token is (GET /auth/whoami). */
+export interface Identity {
+  role: 'admin' | 'deployer' | 'viewer';
+  token?: string;
+  description?: string;
+  namespaces?: string[];
+  expires?: string;
+}
+
+export const canWrite = (me: Identity): boolean => me.role !== 'viewer';
+
+async function errorOf(res: Response): Promise<ApiError> {
+  let reason = res.statusText;
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const body = (await res.json()) as { reason?: unknown; message?: unknown };
+    if (typeof body.reason === 'string') reason = body.reason;
+    if (typeof body.message === 'string') message = body.message;
+  } catch {
+    // not JSON: the status line says it
+  }
+  return new ApiError(res.status, reason, message);
+}
+
+export async function call<T>(method: string, path: string, body?: unknown, token = storedToken()): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  if (!res.ok) throw await errorOf(res);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+export const whoami = (token?: string): Promise<Identity> => call<Identity>('GET', '/auth/whoami', undefined, token);
