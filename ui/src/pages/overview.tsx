@@ -37,7 +37,7 @@ export function Overview({ me }: { me: Identity }) {
   const byState = new Map<string, number>();
   for (const s of allServices) byState.set(s.status.state, (byState.get(s.status.state) ?? 0) + 1);
   const warnings = [...clusterEvents.items.values(), ...nsWarnings]
-    .filter((e) => e.type === 'Warning')
+    .filter((e) => e.type.toLowerCase() === 'warning')
     .sort((a, b) => b.last_seen.localeCompare(a.last_seen))
     .slice(0, 10);
 
