@@ -10,11 +10,12 @@ cd "$(dirname "$0")/../.."
 
 # What the integration tests drive: Docker and containerd engines, the busybox-static test image,
 # netlink/nft/IPVS (IPVS in a User-Mode Linux guest), haproxy, etcd, a local registry, dig, curl, and
-# promtool (Debian's prometheus package) to check the /metrics output, zsh and fish for the completion scripts.
+# promtool (Debian's prometheus package) to check the /metrics output, zsh and fish for the completion scripts,
+# chromium for the dashboard's browser test.
 TEST_PACKAGES=(
   docker.io:dockerd containerd:containerd runc:runc busybox-static iptables ca-certificates iproute2
   util-linux nftables dnsutils user-mode-linux ipvsadm haproxy openssl docker-registry etcd-server
-  etcd-client curl prometheus:promtool zsh fish
+  etcd-client curl prometheus:promtool zsh fish chromium:chromium
 )
 
 lb_ensure_npm_deps
