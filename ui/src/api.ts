@@ -41,11 +41,24 @@ async function errorOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, reason, message);
 }
 
+/** A read that failed in the network (the browser aborts calls when its network changes) is tried again, twice. */
+async function fetchRetrying(path: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(path, init);
+    } catch (e) {
+      if (attempt >= 2) throw e;
+      await new Promise((r) => setTimeout(r, 300 * (attempt + 1)));
+    }
+  }
+}
+
 export async function call<T>(method: string, path: string, body?: unknown, token = storedToken()): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const init = { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
+  const res = method === 'GET' ? await fetchRetrying(path, init) : await fetch(path, init);
   if (!res.ok) throw await errorOf(res);
   return (res.status === 204 ? undefined : await res.json()) as T;
 }
