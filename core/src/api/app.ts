@@ -19,7 +19,7 @@ import { EventRecorder } from '../events/recorder';
 import { jsonBodies } from './body-limits';
 import { httpObserver } from './http-metrics';
 import { serveDocs } from './docs';
-import { serveUi } from './ui';
+import { serveUi, uiDist } from './ui';
 import { Auth } from '../auth/auth';
 import { ClusterController } from './controllers/cluster.controller';
 import { ComponentController, SERVER_COMPONENTS } from './controllers/component.controller';
@@ -142,6 +142,6 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   app.useGlobalInterceptors(new WireInterceptor(wireCtx));
   app.disable('x-powered-by');
   serveDocs(app, buildOpenApi(d.version));
-  serveUi(app);
+  serveUi(app, uiDist());
   return app;
 }

@@ -49,10 +49,10 @@ function secure(res: Response): void {
 }
 
 /** Registers /ui/ and the browser redirect of / on the app's HTTP server (dist: the built files). */
-export function serveUi(app: NestExpressApplication, dist: string | undefined = uiDist()): void {
+export function serveUi(app: NestExpressApplication, dist: string | undefined): void {
   const http = app.getHttpAdapter().getInstance() as { get(path: string | RegExp, h: (req: Request, res: Response, next: NextFunction) => void): void };
   http.get('/', (req, res, next) => (wantsHtml(req.headers.accept) ? res.redirect(302, '/ui/') : next()));
-  http.get(/^\/ui(\/.*)?$/, (req, res) => {
+  http.get(/^\/ui(?:\/.*)?$/, (req, res) => {
     secure(res);
     if (req.path === '/ui') return res.redirect(301, '/ui/');
     const index = dist && join(dist, 'index.html');
