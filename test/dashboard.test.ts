@@ -176,6 +176,7 @@ describe('dashboard', () => {
     // A deep link opens its page; the namespaces page lists the namespace with its quota use.
     await page.getByRole('link', { name: 'Namespaces' }).click();
     expect(page.url()).toBe(`${s.url}/ui/namespaces`);
+    await page.waitForFunction(() => document.activeElement?.id === 'main'); // focus moves to the new page's content
     const nsRow = page.getByTestId('namespaces').getByRole('row').filter({ hasText: ns });
     await nsRow.getByRole('cell', { name: '1 / no limit' }).first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'namespaces.png'), fullPage: true });

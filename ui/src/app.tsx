@@ -18,7 +18,13 @@ function usePath(): [string, (p: string) => void] {
     addEventListener('popstate', on);
     return () => removeEventListener('popstate', on);
   }, []);
-  return [path, (p) => (history.pushState(null, '', p), setPath(p))];
+  const go = (p: string) => {
+    history.pushState(null, '', p);
+    setPath(p);
+    // A screen reader and the keyboard land on the new page's content, not on the link just used.
+    requestAnimationFrame(() => document.getElementById('main')?.focus());
+  };
+  return [path, go];
 }
 
 export function App() {
