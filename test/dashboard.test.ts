@@ -7,7 +7,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT, TestServer, uniq, webService } from './harness';
+import type { LbEvent } from '@lastbackend/sdk';
+import { ROOT, TestServer, uniq, waitFor, webService } from './harness';
 
 const SHOTS = join(ROOT, 'test-results', 'dashboard');
 const DIST = join(ROOT, 'ui', 'dist');
@@ -68,7 +69,7 @@ describe('dashboard', () => {
       try {
         return await page.goto(url);
       } catch (e) {
-        if (attempt >= 3 || !String(e).includes('ERR_NETWORK_CHANGED')) throw e;
+        if (attempt >= 3 || !/ERR_NETWORK_CHANGED|interrupted by another navigation to "chrome-error:/.test(String(e))) throw e;
         networkChanged++;
       }
     }
@@ -173,12 +174,22 @@ describe('dashboard', () => {
     await s.client.scale(ns, 'web', 2);
     await row.getByTestId('ready').filter({ hasText: '2/2' }).waitFor({ timeout: 60_000 });
 
+    // A pull that fails is among the recent warnings, its message as text.
+    const image = '127.0.0.1:1/lb-test/none:latest'; // nothing listens there: no registry answers
+    await s.client.createService(ns, { kind: 'Service', meta: { name: 'nopull' }, spec: { template: { containers: [{ name: 'c', image: { name: image, policy: 'if-not-present' } }] } } });
+    await waitFor(async () => { const out: LbEvent[] = []; for await (const e of s.client.events({ namespace: ns, for: 'service/nopull' })) out.push(e); return out; }, (es) => es.some((e) => e.reason === 'PullFailed'), 'PullFailed');
+    await open(page, `${s.url}/ui/`);
+    const warning = page.getByTestId('warnings').getByRole('listitem').filter({ hasText: 'PullFailed' });
+    await warning.waitFor();
+    expect(await warning.textContent()).toContain(`pull ${image}: `);
+    await page.screenshot({ path: join(SHOTS, 'overview-warning.png'), fullPage: true });
+
     // A deep link opens its page; the namespaces page lists the namespace with its quota use.
     await page.getByRole('link', { name: 'Namespaces' }).click();
     expect(page.url()).toBe(`${s.url}/ui/namespaces`);
     await page.waitForFunction(() => document.activeElement?.id === 'main'); // focus moves to the new page's content
     const nsRow = page.getByTestId('namespaces').getByRole('row').filter({ hasText: ns });
-    await nsRow.getByRole('cell', { name: '1 / no limit' }).first().waitFor();
+    await nsRow.getByRole('cell', { name: '2 / no limit', exact: true }).first().waitFor(); // its two services
     await page.screenshot({ path: join(SHOTS, 'namespaces.png'), fullPage: true });
     // A narrow window: the header wraps and the tables scroll inside their box, the page does not.
     await page.setViewportSize({ width: 360, height: 740 });

@@ -63,4 +63,15 @@ export async function call<T>(method: string, path: string, body?: unknown, toke
   return (res.status === 204 ? undefined : await res.json()) as T;
 }
 
+/** A GET answered in NDJSON (one value a line; the event lists): its values. */
+export async function lines<T>(path: string): Promise<T[]> {
+  const token = storedToken();
+  const res = await fetchRetrying(path, { headers: { accept: 'application/x-ndjson', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  if (!res.ok) throw await errorOf(res);
+  return (await res.text())
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+}
+
 export const whoami = (token?: string): Promise<Identity> => call<Identity>('GET', '/auth/whoami', undefined, token);

@@ -1,13 +1,16 @@
 // Overview: nodes with capacity vs allocation, services by state in the caller's namespaces, and recent
 // warning events (the nodes' live; each namespace's as listed when the page opened).
 import { useEffect, useState } from 'preact/hooks';
-import { call, type Identity } from '../api';
+import { lines, type Identity } from '../api';
 import { useLive } from '../live';
 import { cores, mib, type EventView, type NamespaceView, type NodeView, type ServiceView } from '../models';
 import { Connection } from './connection';
 
-/** Namespaces whose services are watched live: a browser holds ~6 connections per server over HTTP/1.1. */
-const LIVE_NAMESPACES = 3;
+/**
+ * Namespaces whose services are watched live. A browser holds six connections to one server over
+ * HTTP/1.1: three go to the nodes, namespaces and cluster events, two to services, one stays for calls.
+ */
+const LIVE_NAMESPACES = 2;
 
 function Services({ ns, onState }: { ns: string; onState: (ns: string, s: ServiceView[]) => void }) {
   const live = useLive<ServiceView>(`/namespace/${encodeURIComponent(ns)}/service`);
@@ -26,7 +29,7 @@ export function Overview({ me }: { me: Identity }) {
 
   useEffect(() => {
     let gone = false;
-    Promise.all(nsNames.map((ns) => call<EventView[]>('GET', `/namespace/${encodeURIComponent(ns)}/event`).catch(() => [])))
+    Promise.all(nsNames.map((ns) => lines<EventView>(`/namespace/${encodeURIComponent(ns)}/event`).catch(() => [])))
       .then((lists) => !gone && setNsWarnings(lists.flat()))
       .catch(() => undefined);
     return () => void (gone = true);
@@ -94,7 +97,7 @@ export function Overview({ me }: { me: Identity }) {
       <section aria-labelledby="ev-h">
         <h2 id="ev-h">Recent warnings</h2>
         {warnings.length === 0 ? <p>No warnings.</p> : (
-          <ul class="events">
+          <ul class="events" data-testid="warnings">
             {warnings.map((e) => (
               <li key={`${e.meta.namespace ?? ''}/${e.meta.name}`}>
                 <time dateTime={e.last_seen}>{new Date(e.last_seen).toLocaleString()}</time> <strong>{e.reason}</strong> {e.object.kind} {e.object.namespace ? `${e.object.namespace}/` : ''}{e.object.name}: {e.message}{e.count > 1 ? ` (×${e.count})` : ''}
