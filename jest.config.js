@@ -8,7 +8,7 @@ module.exports = {
   // network namespace and its nft tables.
   maxWorkers: 1,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{sdk,core,drivers/*,plugins/*}/src/**/*.spec.ts', '<rootDir>/test/contract/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{sdk,core,drivers/*,plugins/*,ui}/src/**/*.spec.ts', '<rootDir>/test/contract/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',

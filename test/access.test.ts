@@ -21,6 +21,7 @@ const EXPECTED: Record<string, string> = {
   'POST /watch/ticket': 'namespace.read',
   'POST /cluster/token': 'token.manage',
   'GET /cluster/token': 'token.manage',
+  'GET /auth/whoami': 'cluster.read',
   'DELETE /cluster/token/:id': 'token.manage',
   'POST /cluster/join': 'join',
   'GET /cluster/node': 'cluster.read',

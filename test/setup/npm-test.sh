@@ -11,11 +11,11 @@ cd "$(dirname "$0")/../.."
 # What the integration tests drive: Docker and containerd engines, the busybox-static test image,
 # netlink/nft/IPVS (IPVS in a User-Mode Linux guest), haproxy, etcd, a local registry, dig, curl, and
 # promtool (Debian's prometheus package) to check the /metrics output, zsh and fish for the completion scripts,
-# script(1) (bsdutils) for a pseudo-terminal around `lb exec -it`.
+# script(1) (bsdutils) for a pseudo-terminal around `lb exec -it`; chromium for the dashboard's browser test.
 TEST_PACKAGES=(
   docker.io:dockerd containerd:containerd runc:runc busybox-static iptables ca-certificates iproute2
   util-linux nftables dnsutils user-mode-linux ipvsadm haproxy openssl docker-registry etcd-server
-  etcd-client curl prometheus:promtool zsh fish bsdutils:script
+  etcd-client curl prometheus:promtool zsh fish bsdutils:script chromium:chromium
 )
 
 lb_ensure_npm_deps

@@ -19,6 +19,7 @@ import { EventRecorder } from '../events/recorder';
 import { jsonBodies } from './body-limits';
 import { httpObserver } from './http-metrics';
 import { serveDocs } from './docs';
+import { serveUi, uiDist } from './ui';
 import { Auth } from '../auth/auth';
 import { ClusterController } from './controllers/cluster.controller';
 import { ComponentController, SERVER_COMPONENTS } from './controllers/component.controller';
@@ -144,5 +145,6 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   serveDocs(app, buildOpenApi(d.version));
   // Upgraded requests (exec -it, port-forward) through the same application, and so the same checks.
   hookUpgrades(app.getHttpServer(), app.getHttpAdapter().getInstance());
+  serveUi(app, uiDist());
   return app;
 }

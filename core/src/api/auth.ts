@@ -1,6 +1,6 @@
-// Bearer-token check in front of every route but the public ones (/healthz, /cacerts) and the API's
-// documentation (/docs): 401 for a missing, unknown, expired or revoked token; 403 for a known caller
-// outside its role or scope. The request is matched to its route definition (routes.ts), which names
+// Bearer-token check in front of every route but the public ones (/healthz, /cacerts), the API's
+// documentation (/docs) and the dashboard's static files (/ui/, and a browser's GET /, api/ui.ts):
+// 401 for a missing, unknown, expired or revoked token; 403 for a known caller outside its role or scope. The request is matched to its route definition (routes.ts), which names
 // the permission it takes; a route with :ns takes it in that namespace. Nodes and join tokens keep their
 // own rules (auth.ts `allowed`). Over TLS the client certificate the socket verified against the
 // cluster CA is part of who the caller is.
@@ -19,6 +19,7 @@ import { refusal, type ApiCaller } from '../auth/permissions';
 import { identity, type PeerIdentity } from '../tls/cert-info';
 import { isDocsPath } from './docs';
 import { takeQueryToken } from './query-token';
+import { isUiRequest } from './ui';
 import { requestRoute, type RouteMatch } from './route-match';
 import { allRoutes } from './routes';
 import { TICKET_PARAM, type WatchTickets } from './watch/tickets';
@@ -48,7 +49,7 @@ export function authMiddleware(auth: Auth, tickets?: WatchTickets) {
   return (req: AuthedRequest, res: Response, next: NextFunction) => {
     const fromQuery = takeQueryToken(req);
     const ticket = takeQueryToken(req, TICKET_PARAM);
-    if (PUBLIC_PATHS.has(req.path) || (req.method === 'GET' && isDocsPath(req.path))) return next();
+    if (PUBLIC_PATHS.has(req.path) || (req.method === 'GET' && isDocsPath(req.path)) || isUiRequest(req)) return next();
     if (fromQuery !== undefined && acceptsEventStream(req))
       return deny(res, 401, 'UNAUTHORIZED', 'a bearer token never goes into the URL of an event stream: get a watch ticket (POST /watch/ticket) and send ?ticket=<ticket>');
     if (fromQuery !== undefined && isUpgradeRoute(req))

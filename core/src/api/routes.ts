@@ -151,6 +151,16 @@ const eventSelect = (cluster: boolean) => (_: Params, q: URLSearchParams) => {
   return (o: unknown) => match(o as LbEvent);
 };
 
+/** GET /auth/whoami: who a token is, as the dashboard needs it to hide what the caller may not do. */
+const WhoAmISchema = z
+  .object({
+    role: z.enum(['admin', 'deployer', 'viewer']).describe('what the token may do (lb token create --role)'),
+    token: z.string().optional().describe("the token's id (absent for the cluster owner's token)"),
+    description: z.string().optional(),
+    namespaces: z.array(z.string()).optional().describe('the only namespaces it reaches (absent: all)'),
+    expires: z.string().optional().describe('when it stops working (ISO 8601; absent for the owner\'s token)'),
+  })
+  .strict();
 export const WatchTicketRequest = z
   .object({ path: z.string().startsWith('/', 'must be a list route path such as /namespace/demo/service').max(1024).optional().describe('the one list route the ticket may watch (default: any)') })
   .strict();
@@ -205,6 +215,7 @@ export const ROUTES = {
     answer: json(named('CreatedToken', CreatedTokenSchema)),
   }),
   tokens: route({ method: 'GET', path: '/cluster/token', permission: 'token.manage', tag: 'cluster', summary: 'live tokens: role, namespaces, expiry, and for join tokens uses left and node', answer: list(TokenInfo), watch: watched(TokenInfo, () => PREFIX.tokens) }),
+  whoami: route({ method: 'GET', path: '/auth/whoami', permission: 'cluster.read', tag: 'cluster', summary: "who the calling token is: role, namespaces, id, description and expiry (never the secret); any API token may ask", answer: json(named('WhoAmI', WhoAmISchema)) }),
   revokeToken: route({ method: 'DELETE', path: '/cluster/token/:id', permission: 'token.manage', tag: 'cluster', summary: 'revoke a token at once (nodes that joined with a join token keep their credentials)', answer: none }),
   join: route({
     method: 'POST',

@@ -198,6 +198,18 @@ export class Auth {
     return { ...tokenInfo(t), token: join && this.tls ? `${bearer}.${this.tls.hash}` : bearer };
   }
 
+  /** Who an API caller is, with its token's expiry (GET /auth/whoami); never the secret. */
+  async whoami(c: ApiCaller): Promise<{ role: ApiCaller['role']; token?: string; description?: string; namespaces?: string[]; expires?: string }> {
+    const t = c.token === undefined ? undefined : await this.store.get<StoredToken>(keys.token(c.token));
+    return {
+      role: c.role,
+      ...(c.token === undefined ? {} : { token: c.token }),
+      ...(c.description === undefined ? {} : { description: c.description }),
+      ...(c.namespaces === undefined ? {} : { namespaces: [...c.namespaces] }),
+      ...(t ? { expires: t.spec.expires } : {}),
+    };
+  }
+
   /** Live tokens; expired ones are removed as they are seen. */
   async listTokens(): Promise<TokenInfo[]> {
     const all = await this.store.list<StoredToken>(keys.token());

@@ -1,6 +1,6 @@
 import { Body, Controller, Param, Req, Res } from '@nestjs/common';
 import type { z } from 'zod';
-import { Auth } from '../../auth/auth';
+import { Auth, isApiCaller } from '../../auth/auth';
 import { Resources } from '../../state/resources';
 import { LbError, type LogShipment } from '@lastbackend/sdk';
 import { LogStore } from '../../logs/log-store';
@@ -29,6 +29,13 @@ export class ClusterController {
   @Route(ROUTES.tokens)
   tokens() {
     return this.auth.listTokens();
+  }
+
+  @Route(ROUTES.whoami)
+  whoami(@Req() req: AuthedRequest) {
+    const p = req.principal;
+    if (!p || !isApiCaller(p)) throw new LbError('FORBIDDEN', 'whoami takes a token with a role');
+    return this.auth.whoami(p);
   }
 
   @Route(ROUTES.revokeToken)

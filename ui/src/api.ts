@@ -1,0 +1,77 @@
+// Calls to the API from the page: the token signed in with is kept in sessionStorage (it lasts for the
+// browser tab) and sent as a bearer token on every call. A refusal carries the server's reason.
+const TOKEN_KEY = 'lb.token';
+
+export const storedToken = (): string | undefined => sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+export const keepToken = (token: string): void => sessionStorage.setItem(TOKEN_KEY, token);
+export const forgetToken = (): void => sessionStorage.removeItem(TOKEN_KEY);
+
+/** An error answer of the API: its status, reason word and message, as the server wrote them. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Who the signed-in token is (GET /auth/whoami). */
+export interface Identity {
+  role: 'admin' | 'deployer' | 'viewer';
+  token?: string;
+  description?: string;
+  namespaces?: string[];
+  expires?: string;
+}
+
+export const canWrite = (me: Identity): boolean => me.role !== 'viewer';
+
+async function errorOf(res: Response): Promise<ApiError> {
+  let reason = res.statusText;
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const body = (await res.json()) as { reason?: unknown; message?: unknown };
+    if (typeof body.reason === 'string') reason = body.reason;
+    if (typeof body.message === 'string') message = body.message;
+  } catch {
+    // not JSON: the status line says it
+  }
+  return new ApiError(res.status, reason, message);
+}
+
+/** A read that failed in the network (the browser aborts calls when its network changes) is tried again, twice. */
+async function fetchRetrying(path: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(path, init);
+    } catch (e) {
+      if (attempt >= 2) throw e;
+      await new Promise((r) => setTimeout(r, 300 * (attempt + 1)));
+    }
+  }
+}
+
+export async function call<T>(method: string, path: string, body?: unknown, token = storedToken()): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const init = { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
+  const res = method === 'GET' ? await fetchRetrying(path, init) : await fetch(path, init);
+  if (!res.ok) throw await errorOf(res);
+  return (res.status === 204 ? undefined : await res.json()) as T;
+}
+
+/** A GET answered in NDJSON (one value a line; the event lists): its values. */
+export async function lines<T>(path: string): Promise<T[]> {
+  const token = storedToken();
+  const res = await fetchRetrying(path, { headers: { accept: 'application/x-ndjson', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  if (!res.ok) throw await errorOf(res);
+  return (await res.text())
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+}
+
+export const whoami = (token?: string): Promise<Identity> => call<Identity>('GET', '/auth/whoami', undefined, token);

@@ -1,0 +1,78 @@
+// The shell: sign-in until a token is accepted, then a header (navigation, who is signed in, sign-out)
+// and the page the path under /ui/ names (deep links work: the server answers index.html there).
+import { useEffect, useState } from 'preact/hooks';
+import { forgetToken, storedToken, whoami, type Identity } from './api';
+import { SignIn } from './pages/signin';
+import { Overview } from './pages/overview';
+import { Namespaces } from './pages/namespaces';
+
+const PAGES = [
+  { path: '/ui/', title: 'Overview' },
+  { path: '/ui/namespaces', title: 'Namespaces' },
+] as const;
+
+function usePath(): [string, (p: string) => void] {
+  const [path, setPath] = useState(location.pathname);
+  useEffect(() => {
+    const on = () => setPath(location.pathname);
+    addEventListener('popstate', on);
+    return () => removeEventListener('popstate', on);
+  }, []);
+  const go = (p: string) => {
+    history.pushState(null, '', p);
+    setPath(p);
+    // A screen reader and the keyboard land on the new page's content, not on the link just used.
+    requestAnimationFrame(() => document.getElementById('main')?.focus());
+  };
+  return [path, go];
+}
+
+export function App() {
+  const [me, setMe] = useState<Identity | undefined>();
+  const [checking, setChecking] = useState(storedToken() !== undefined);
+  const [path, go] = usePath();
+
+  // A token kept from earlier in this tab: ask who it is; a token no longer valid goes back to sign-in.
+  useEffect(() => {
+    if (!checking) return;
+    whoami().then(setMe, () => forgetToken()).finally(() => setChecking(false));
+  }, []);
+
+  const page = PAGES.find((p) => p.path === path) ?? PAGES[0];
+  useEffect(() => {
+    document.title = me ? `${page.title} · Last.Backend` : 'Sign in · Last.Backend';
+  }, [me, page]);
+
+  if (checking) return <main id="main"><p role="status">Checking the saved sign-in…</p></main>;
+  if (!me) return <SignIn onSignedIn={setMe} />;
+  const signOut = () => {
+    forgetToken();
+    setMe(undefined);
+  };
+  return (
+    <>
+      <a class="skip" href="#main">Skip to content</a>
+      <header class="top">
+        <span class="brand">Last.Backend</span>
+        <nav aria-label="Main">
+          <ul>
+            {PAGES.map((p) => (
+              <li key={p.path}>
+                <a href={p.path} aria-current={p === page ? 'page' : undefined} onClick={(e) => (e.preventDefault(), go(p.path))}>{p.title}</a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div class="who">
+          <span data-testid="identity">
+            {me.description ?? (me.token ? `token ${me.token}` : 'admin token')} <span class="role">({me.role}{me.namespaces ? `: ${me.namespaces.join(', ')}` : ''})</span>
+          </span>
+          <button type="button" onClick={signOut}>Sign out</button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {page.path === '/ui/namespaces' ? <Namespaces me={me} /> : <Overview me={me} />}
+      </main>
+    </>
+  );
+}
