@@ -3,104 +3,34 @@
 // live by the watch API (a service's pod going ready shows without a reload), the namespaces page, the
 // Content-Security-Policy, no console errors, no serious or critical axe-core violations, and a
 // screenshot of each page under test-results/dashboard/. Also the built bundle's gzipped size.
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { LbEvent } from '@lastbackend/sdk';
+import { Dashboard, brief } from './browser';
 import { ROOT, TestServer, uniq, waitFor, webService } from './harness';
 
-const SHOTS = join(ROOT, 'test-results', 'dashboard');
 const DIST = join(ROOT, 'ui', 'dist');
-const AXE = require.resolve('axe-core/axe.min.js');
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 describe('dashboard', () => {
   let s: TestServer;
-  let browser: Browser;
+  let ui: Dashboard;
   const ns = uniq('ui');
-  /** Console errors and uncaught page errors, on every page of every context. */
-  const errors: string[] = [];
-  let networkChanged = 0;
-  let serverDown = false;
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     s = await TestServer.start();
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    ui = await Dashboard.launch(s);
   });
   afterAll(async () => {
-    await browser?.close();
+    await ui?.close();
     await s?.cleanup();
   });
 
-  /** A browser tab on the server (its certificate is the cluster CA's, which this browser does not trust). */
-  async function tab(opts: { bypassCSP?: boolean } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 800 }, ...opts });
-    const page = await ctx.newPage();
-    page.on('console', (m) => {
-      if (m.type() !== 'error') return;
-      // Chromium aborts requests in flight when the host's network changes, and the agent on this same
-      // host adds a container's interfaces while the page is open: the page retries (the watch resumes);
-      // the abort is the test host's doing, not the page's.
-      if (m.text().includes('net::ERR_NETWORK_CHANGED')) return void networkChanged++;
-      // While the test has stopped the server, its calls fail: that is what the page shows, not an error.
-      if (serverDown && /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE/.test(m.text())) return;
-      errors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
-    return { ctx, page };
-  }
-
-  /**
-   * Opens a page. Chromium aborts a navigation with ERR_NETWORK_CHANGED when the host's addresses change
-   * (the agent and other tests on this host add container interfaces): that navigation is tried again.
-   */
-  async function open(page: Page, url: string) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await page.goto(url);
-      } catch (e) {
-        if (attempt >= 3 || !/ERR_NETWORK_CHANGED|interrupted by another navigation to "chrome-error:/.test(String(e))) throw e;
-        networkChanged++;
-      }
-    }
-  }
-
-  async function signIn(page: Page, token: string): Promise<void> {
-    await open(page, `${s.url}/`);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
-
-  /** axe-core in its own context whose CSP is bypassed (the page's own CSP forbids injecting it). */
-  async function axe(token: string, path: string): Promise<AxeViolation[]> {
-    const { ctx, page } = await tab({ bypassCSP: true });
-    try {
-      await signIn(page, token);
-      await page.getByTestId('identity').waitFor();
-      if (path !== '/ui/') await page.getByRole('link', { name: 'Namespaces' }).click();
-      await page.getByRole('heading', { level: 1 }).waitFor();
-      await page.addScriptTag({ path: AXE });
-      const found = await page.evaluate(async () => {
-        const w = window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } };
-        return (await w.axe.run()).violations;
-      });
-      return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    } finally {
-      await ctx.close();
-    }
-  }
-
-  const brief = (vs: AxeViolation[]) => vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const tab = (opts?: { bypassCSP?: boolean }) => ui.tab(opts);
+  const open: Dashboard['open'] = (page, url) => ui.open(page, url);
+  const signIn: Dashboard['signIn'] = (page, token) => ui.signIn(page, token);
 
   it('a browser opening / lands on /ui/, served with a strict Content-Security-Policy', async () => {
     const api = await s.fetch('/', { headers: { accept: 'text/html' }, redirect: 'manual' });
@@ -125,7 +55,7 @@ describe('dashboard', () => {
     const out = await s.fetch('/ui/assets/..%2f..%2fpackage.json');
     expect([out.status, out.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
     await page.getByLabel('API token').waitFor();
-    await page.screenshot({ path: join(SHOTS, 'sign-in.png'), fullPage: true });
+    await ui.shot(page, 'sign-in');
     await ctx.close();
   });
 
@@ -136,9 +66,9 @@ describe('dashboard', () => {
     expect(await page.getByLabel('API token').isVisible()).toBe(true);
     expect(await page.getByTestId('identity').count()).toBe(0);
     // Chromium logs the refused call itself; that one line is this test's, not the page's fault.
-    const refused = errors.filter((e) => e.includes('status of 401') && e.endsWith('/auth/whoami)'));
+    const refused = ui.errors.filter((e) => e.includes('status of 401') && e.endsWith('/auth/whoami)'));
     expect(refused).toHaveLength(1);
-    errors.splice(errors.indexOf(refused[0]), 1);
+    ui.errors.splice(ui.errors.indexOf(refused[0]), 1);
     await ctx.close();
   });
 
@@ -159,16 +89,16 @@ describe('dashboard', () => {
     expect(await row.getByTestId('ready').textContent()).toBe('0/1');
     await row.getByTestId('ready').filter({ hasText: '1/1' }).waitFor({ timeout: 60_000 });
     expect(await row.textContent()).toContain(ns);
-    await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
+    await ui.shot(page, 'overview');
 
     // The server goes away: the page says so; it comes back: the watches resume (new tickets, from the
     // last revision) and a change made after shows, still without a reload.
-    serverDown = true;
+    ui.serverDown = true;
     await s.stop();
     await page.getByTestId('disconnected').first().waitFor();
-    await page.screenshot({ path: join(SHOTS, 'overview-disconnected.png'), fullPage: true });
+    await ui.shot(page, 'overview-disconnected');
     await s.launch();
-    serverDown = false;
+    ui.serverDown = false;
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('disconnected').count()).toBe(0);
     await s.client.scale(ns, 'web', 2);
@@ -182,7 +112,7 @@ describe('dashboard', () => {
     const warning = page.getByTestId('warnings').getByRole('listitem').filter({ hasText: 'PullFailed' });
     await warning.waitFor();
     expect(await warning.textContent()).toContain(`pull ${image}: `);
-    await page.screenshot({ path: join(SHOTS, 'overview-warning.png'), fullPage: true });
+    await ui.shot(page, 'overview-warning');
 
     // A deep link opens its page; the namespaces page lists the namespace with its quota use.
     await page.getByRole('link', { name: 'Namespaces' }).click();
@@ -190,11 +120,11 @@ describe('dashboard', () => {
     await page.waitForFunction(() => document.activeElement?.id === 'main'); // focus moves to the new page's content
     const nsRow = page.getByTestId('namespaces').getByRole('row').filter({ hasText: ns });
     await nsRow.getByRole('cell', { name: '2 / no limit', exact: true }).first().waitFor(); // its two services
-    await page.screenshot({ path: join(SHOTS, 'namespaces.png'), fullPage: true });
+    await ui.shot(page, 'namespaces');
     // A narrow window: the header wraps and the tables scroll inside their box, the page does not.
     await page.setViewportSize({ width: 360, height: 740 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-    await page.screenshot({ path: join(SHOTS, 'namespaces-narrow.png'), fullPage: true });
+    await ui.shot(page, 'namespaces-narrow');
     await page.setViewportSize({ width: 1100, height: 800 });
     await open(page, page.url());
     await page.getByRole('heading', { name: 'Namespaces', level: 1 }).waitFor();
@@ -215,25 +145,22 @@ describe('dashboard', () => {
     // Limited to a namespace: no cluster nodes table, its namespace's services live.
     await page.locator('tr[data-service="web"]').waitFor();
     expect(await page.getByTestId('nodes').count()).toBe(0);
-    await page.screenshot({ path: join(SHOTS, 'overview-viewer.png'), fullPage: true });
+    await ui.shot(page, 'overview-viewer');
     await ctx.close();
   });
 
   it('no serious or critical accessibility violations (axe-core) on any page', async () => {
-    for (const path of ['/ui/', '/ui/namespaces']) expect(brief(await axe(s.token, path))).toEqual([]);
+    for (const path of ['/ui/', '/ui/namespaces']) expect(brief(await ui.axe(s.token, path))).toEqual([]);
     // The sign-in page.
     const { ctx, page } = await tab({ bypassCSP: true });
     await open(page, `${s.url}/ui/`);
     await page.getByLabel('API token').waitFor();
-    await page.addScriptTag({ path: AXE });
-    const vs = await page.evaluate(async () => (await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run()).violations);
-    expect(brief(vs.filter((v) => v.impact === 'serious' || v.impact === 'critical'))).toEqual([]);
+    expect(brief(await ui.axeOn(page))).toEqual([]);
     await ctx.close();
   });
 
   it('no console errors on any page visited', () => {
-    if (networkChanged) console.log(`requests aborted by the host's network changing (retried by the page): ${networkChanged}`);
-    expect(errors).toEqual([]);
+    expect(ui.report()).toEqual([]);
   });
 
   it('the built bundle (all JS and CSS of ui/dist) is under 250 kB gzipped', () => {

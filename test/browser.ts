@@ -1,0 +1,115 @@
+// A real browser on a real `lb server` for the dashboard's tests: Debian's chromium driven by
+// playwright-core (the browser build playwright would download is not reachable), tabs that collect
+// console errors, navigation that survives the host's network changing, sign-in, axe-core, screenshots.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { ROOT, type TestServer } from './harness';
+
+export const SHOTS = join(ROOT, 'test-results', 'dashboard');
+const AXE = require.resolve('axe-core/axe.min.js');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** One violation per line: rule, impact, help and where. */
+export const brief = (vs: AxeViolation[]): string[] => vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+
+export class Dashboard {
+  /** Console errors and uncaught page errors, on every page of every tab. */
+  readonly errors: string[] = [];
+  /** Requests Chromium aborted because the host's network changed (retried, not the page's fault). */
+  networkChanged = 0;
+  /** While true (the test stopped the server), failed connections are what the page shows, not errors. */
+  serverDown = false;
+
+  private constructor(
+    readonly server: TestServer,
+    readonly browser: Browser,
+  ) {}
+
+  static async launch(server: TestServer): Promise<Dashboard> {
+    mkdirSync(SHOTS, { recursive: true });
+    return new Dashboard(server, await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] }));
+  }
+
+  close(): Promise<void> {
+    return this.browser.close();
+  }
+
+  /** A browser tab on the server (its certificate is the cluster CA's, which this browser does not trust). */
+  async tab(opts: { bypassCSP?: boolean } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
+    const ctx = await this.browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 800 }, ...opts });
+    const page = await ctx.newPage();
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      // Chromium aborts requests in flight when the host's network changes, and the agent on this same
+      // host adds a container's interfaces while the page is open: the page retries (the watch resumes);
+      // the abort is the test host's doing, not the page's.
+      if (m.text().includes('net::ERR_NETWORK_CHANGED')) return void this.networkChanged++;
+      if (this.serverDown && /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE/.test(m.text())) return;
+      this.errors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
+    });
+    page.on('pageerror', (e) => this.errors.push(`${page.url()}: ${e.message}`));
+    return { ctx, page };
+  }
+
+  /**
+   * Opens a page. Chromium aborts a navigation with ERR_NETWORK_CHANGED when the host's addresses change
+   * (the agent and other tests on this host add container interfaces): that navigation is tried again.
+   */
+  async open(page: Page, url: string): Promise<Response | null> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await page.goto(url);
+      } catch (e) {
+        if (attempt >= 3 || !/ERR_NETWORK_CHANGED|interrupted by another navigation to "chrome-error:/.test(String(e))) throw e;
+        this.networkChanged++;
+      }
+    }
+  }
+
+  /** Signs in with `token` from the server's root (which sends a browser to /ui/). */
+  async signIn(page: Page, token: string): Promise<void> {
+    await this.open(page, `${this.server.url}/`);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  /** Serious and critical axe-core violations of the page `path` as `token` sees it. */
+  async axe(token: string, path: string): Promise<AxeViolation[]> {
+    // Its own tab whose CSP is bypassed: the page's own CSP forbids injecting axe.
+    const { ctx, page } = await this.tab({ bypassCSP: true });
+    try {
+      await this.signIn(page, token);
+      await page.getByTestId('identity').waitFor();
+      if (path !== '/ui/') await this.open(page, `${this.server.url}${path}`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      return await this.axeOn(page);
+    } finally {
+      await ctx.close();
+    }
+  }
+
+  /** Serious and critical axe-core violations of what `page` shows now (its tab must bypass the CSP). */
+  async axeOn(page: Page): Promise<AxeViolation[]> {
+    await page.addScriptTag({ path: AXE });
+    const found = await page.evaluate(async () => (await (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe.run()).violations);
+    return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  }
+
+  /** A screenshot of the whole page under test-results/dashboard/. */
+  shot(page: Page, name: string): Promise<Buffer> {
+    return page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  /** Says how many requests the host's network aborted, and hands back the console errors seen. */
+  report(): string[] {
+    if (this.networkChanged) console.log(`requests aborted by the host's network changing (retried by the page): ${this.networkChanged}`);
+    return this.errors;
+  }
+}
