@@ -17,7 +17,7 @@ import {
   ipv4,
 } from '@lastbackend/sdk';
 import type { VxlanDriverConfig } from './config';
-import { bridgeMac, formatMac, vtepMac } from './mac';
+import { bridgeMac, formatMac, podMac, vtepMac } from './mac';
 import { allowBridgeForwarding, masqueradePods } from './forwarding';
 import { allocate, IpamStore, readJson, release, withSubnet, writeJsonAtomic } from './ipam';
 import { errnoOf, Netlink, parseMac, type LinkInfo } from './netlink';
@@ -410,7 +410,7 @@ export class VxlanNetwork implements NetworkDriver {
     } finally {
       await fd.close();
     }
-    await runHelper(ref.netns, { link: peerName, ifname: POD_IFNAME, ...iface });
+    await runHelper(ref.netns, { link: peerName, ifname: POD_IFNAME, ...iface, mac: formatMac(podMac(iface.ip)) });
   }
 
   private async doDetach(ref: PodNetworkRef): Promise<void> {

@@ -14,4 +14,13 @@ export function bridgeMac(c: ipv4.Cidr): Buffer {
   return Buffer.concat([Buffer.from([0x0a, 0x58]), ipv4.ipBytes(ipv4.gateway(c))]);
 }
 
+/**
+ * MAC of a pod's interface: 0a:58 followed by its address. An address given to a new pod soon after its
+ * last owner went keeps its MAC, so the node's neighbour entry for it (and a peer's) stays right instead of
+ * sending its traffic to a port that no longer exists until the entry times out.
+ */
+export function podMac(ip: string): Buffer {
+  return Buffer.concat([Buffer.from([0x0a, 0x58]), ipv4.ipBytes(ip)]);
+}
+
 export const formatMac = (b: Buffer): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');

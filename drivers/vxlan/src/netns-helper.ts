@@ -2,7 +2,7 @@
 // namespace of its process and Node cannot setns(), so the driver runs this file as
 //   nsenter --net=<netns> <node> netns-helper.js '<json PodInterface>'
 // It prints one JSON line ({"ok":true} or {"error":"…"}) and exits 0 or 1.
-import { Netlink } from './netlink';
+import { Netlink, parseMac } from './netlink';
 
 export interface PodInterface {
   /** Current name of the veth end that was moved into the namespace. */
@@ -14,6 +14,8 @@ export interface PodInterface {
   prefix: number;
   /** Default gateway (the node bridge address). */
   gateway: string;
+  /** Its MAC (aa:bb:…), set while it is down; absent: the kernel's random one. */
+  mac?: string;
 }
 
 /** rename → MTU → address → up → lo up → default route. Safe to repeat. */
@@ -28,6 +30,10 @@ export async function configurePodInterface(nl: Netlink, c: PodInterface): Promi
     if (taken) throw new Error(`the pod network namespace already has an interface ${c.ifname}`);
     if (link.up) await nl.setLinkUp(link.index, false);
     await nl.renameLink(link.index, c.ifname);
+  }
+  if (c.mac && link.mac !== c.mac) {
+    if (link.up) await nl.setLinkUp(link.index, false);
+    await nl.setMac(link.index, parseMac(c.mac));
   }
   if (c.mtu && link.mtu !== c.mtu) await nl.setMtu(link.index, c.mtu);
   await nl.setAddress(link.index, c.ip, c.prefix);

@@ -93,6 +93,20 @@ export function runCniConformance(name: string, factory: () => Promise<CniConfor
       expect(await s().reach(b.netns, ipA)).toBe(true);
     });
 
+    it('a pod that gets the address of one just detached is reached at once by a pod that talked to the old one', async () => {
+      const peer = await pod('r0');
+      const old = await pod('r1');
+      await s().cni.attach(peer);
+      const { ip } = await s().cni.attach(old);
+      expect(await s().reach(peer.netns, ip)).toBe(true); // the peer now knows the old pod's link address
+      await s().cni.detach(old);
+      const next = await pod('r2');
+      const { ip: ipNext } = await s().cni.attach(next);
+      // The address is usually given again at once (a replica replaced by the next version); either way the
+      // new pod answers now, not once a stale neighbour entry for that address timed out.
+      expect(await s().reach(peer.netns, ipNext)).toBe(true);
+    });
+
     it('detach() takes the address away and is idempotent, also for a pod never attached', async () => {
       const p = await pod('c');
       const { ip } = await s().cni.attach(p);

@@ -108,21 +108,18 @@ describe('RolloutTracker', () => {
     expect(t.timedOut('60s')).toEqual({ service: 'app', ended: 'timed out after 60s (v1: 0/1 ready)', pod: 'app-a', reason: msg });
   });
 
-  it('a crash loop fails once a container restarted 3 times, or backs off after 2, and asks for its logs', () => {
+  it('a crash loop fails once a container restarted 3 times (the rule the controller uses), and asks for its logs', () => {
     const base = { services: [service('job', { generation: 1 })] };
     const backoff = (count: number) => event('job-a', 'job', 'BackOff', 'back-off restarting container c: it exited with code 1', count);
-    const once = tracker(['job'], { ...base, pods: [pod('job', 'job-a', 'v1', { state: 'error', containers: [{ state: 'exited', exit_code: 1, restarts: 1 }] })], events: [backoff(5)] });
-    expect(once.verdict()).toEqual({ state: 'progressing' }); // one restart may be a dependency not up yet
-    const twice = tracker(['job'], { ...base, pods: [pod('job', 'job-a', 'v1', { state: 'error', containers: [{ state: 'exited', exit_code: 1, restarts: 2 }] })] });
+    // Two restarts may be a dependency not up yet, or a liveness probe on a busy node: not a verdict, BackOff or not.
+    const twice = tracker(['job'], { ...base, pods: [pod('job', 'job-a', 'v1', { state: 'error', containers: [{ state: 'exited', exit_code: 1, restarts: 2 }] })], events: [backoff(5)] });
     expect(twice.verdict()).toEqual({ state: 'progressing' });
     expect(twice.progress('job').pods[0]).toMatchObject({ phase: 'crash-looping', detail: 'container c exited with code 1, restarted 2 times' });
-    twice.onEvent(backoff(1));
-    expect(twice.verdict()).toEqual({
+    const thrice = tracker(['job'], { ...base, pods: [pod('job', 'job-a', 'v1', { state: 'error', containers: [{ state: 'exited', exit_code: 1, restarts: 3 }] })] });
+    expect(thrice.verdict()).toEqual({
       state: 'failed',
-      failure: { service: 'job', pod: 'job-a', reason: 'container c is crash-looping: it exited with code 1 and was restarted 2 times', logs: { pod: 'job-a', container: 'c' } },
+      failure: { service: 'job', pod: 'job-a', reason: 'container c is crash-looping: it exited with code 1 and was restarted 3 times', logs: { pod: 'job-a', container: 'c' } },
     });
-    const thrice = tracker(['job'], { ...base, pods: [pod('job', 'job-a', 'v1', { containers: [{ state: 'restarting', restarts: 3 }] })] });
-    expect(thrice.verdict()).toMatchObject({ state: 'failed', failure: { pod: 'job-a', logs: { container: 'c' } } });
   });
 
   it('a container its restart policy leaves down fails at once, with its logs', () => {

@@ -51,8 +51,6 @@ export interface Failure {
 
 export type Verdict = { state: 'progressing' } | { state: 'ready' } | { state: 'failed'; failure: Failure };
 
-/** Restarts after which a BackOff (the agent waits to restart it again) makes one too. */
-export const CRASH_BACKOFF_RESTARTS = 2;
 /** Scheduling attempts that found no node before it counts as failed (the scheduler retries each pass). */
 export const SCHEDULING_ATTEMPTS = 2;
 /** Unhealthy verdicts of a readiness probe before it counts as failed (else it is named at the timeout). */
@@ -180,15 +178,6 @@ export class RolloutTracker {
       const pod = p.meta.name;
       const failed = sdk().podFailure(p);
       if (failed) return { service: name, pod, reason: failed.reason, ...(failed.logsTell && failed.container ? { logs: { pod, container: failed.container } } : {}) };
-      // The agent waits to restart it again: after 2 restarts that is a crash loop already.
-      const looping = this.podEvents(pod, 'BackOff') && p.status.containers.find((c) => !c.ready && c.restarts >= CRASH_BACKOFF_RESTARTS);
-      if (looping)
-        return {
-          service: name,
-          pod,
-          reason: `container ${looping.name} is crash-looping: it exited${looping.exit_code !== undefined ? ` with code ${looping.exit_code}` : ''} and was restarted ${looping.restarts} times`,
-          logs: { pod, container: looping.name },
-        };
       const unscheduled = !p.meta.node && this.podEvents(pod, 'FailedScheduling');
       if (unscheduled && unscheduled.count >= SCHEDULING_ATTEMPTS) return { service: name, pod, reason: unscheduled.message };
       const unhealthy = this.podEvents(pod, 'Unhealthy');
