@@ -76,9 +76,9 @@ export function Nodes({ go }: { me: Identity; go: Go }) {
       </div>
       <div class="scroll">
         <table data-testid="node-list">
-          <caption class="sr">Nodes: state, version, platform, address, and CPU, memory and pods allocated against capacity</caption>
+          <caption class="sr">Nodes: state, version, platform, address, and CPU and memory used, and CPU, memory and pods allocated against capacity</caption>
           <thead>
-            <tr><th scope="col">Node</th><th scope="col">State</th><th scope="col">Version</th><th scope="col">OS / arch</th><th scope="col">Address</th><th scope="col">Pod subnet</th><th scope="col">CPU allocated / capacity</th><th scope="col">Memory allocated / capacity</th><th scope="col">Pods</th></tr>
+            <tr><th scope="col">Node</th><th scope="col">State</th><th scope="col">Version</th><th scope="col">OS / arch</th><th scope="col">Address</th><th scope="col">Pod subnet</th><th scope="col">CPU used · allocated / capacity</th><th scope="col">Memory used · allocated / capacity</th><th scope="col">Pods allocated / capacity</th></tr>
           </thead>
           <tbody>
             {paged.rows.map((n) => {
