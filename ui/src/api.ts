@@ -75,3 +75,22 @@ export async function lines<T>(path: string): Promise<T[]> {
 }
 
 export const whoami = (token?: string): Promise<Identity> => call<Identity>('GET', '/auth/whoami', undefined, token);
+
+// ---- Nodes, Drivers and Events pages (ui-cluster)
+export interface DriverSwapForm {
+  node: string;
+  kinds: string[];
+  package: string;
+  config: Record<string, unknown>;
+  isolation?: 'in-process' | 'process';
+}
+/**
+ * Swaps a node's driver (admin: cluster.admin), as `lb driver set` does: one kind to PUT
+ * /cluster/driver/KIND, several to PUT /cluster/driver (all or none). Answers the new states.
+ */
+export async function swapDriver<T>(f: DriverSwapForm): Promise<T[]> {
+  const q = `?node=${encodeURIComponent(f.node)}`;
+  const body = { package: f.package, config: f.config, ...(f.isolation ? { isolation: f.isolation } : {}) };
+  if (f.kinds.length === 1) return [await call<T>('PUT', `/cluster/driver/${encodeURIComponent(f.kinds[0])}${q}`, body)];
+  return call<T[]>('PUT', `/cluster/driver${q}`, { ...body, kinds: f.kinds });
+}

@@ -5,11 +5,26 @@ import { forgetToken, storedToken, whoami, type Identity } from './api';
 import { SignIn } from './pages/signin';
 import { Overview } from './pages/overview';
 import { Namespaces } from './pages/namespaces';
+import { NodeDetails, Nodes } from './pages/nodes';
+import { Drivers } from './pages/drivers';
+import { Events } from './pages/events';
 
 const PAGES = [
   { path: '/ui/', title: 'Overview' },
   { path: '/ui/namespaces', title: 'Namespaces' },
+  { path: '/ui/nodes', title: 'Nodes' },
+  { path: '/ui/drivers', title: 'Drivers' },
+  { path: '/ui/events', title: 'Events' },
 ] as const;
+
+/** A path segment as written; one that is not valid %-encoding stays as it is. */
+const safeDecode = (s: string): string => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
 
 function usePath(): [string, (p: string) => void] {
   const [path, setPath] = useState(location.pathname);
@@ -38,7 +53,8 @@ export function App() {
     whoami().then(setMe, () => forgetToken()).finally(() => setChecking(false));
   }, []);
 
-  const page = PAGES.find((p) => p.path === path) ?? PAGES[0];
+  // A page's own sub-paths (/ui/nodes/NAME) belong to it.
+  const page = PAGES.find((p) => p.path === path) ?? PAGES.find((p) => p.path !== '/ui/' && path.startsWith(`${p.path}/`)) ?? PAGES[0];
   useEffect(() => {
     document.title = me ? `${page.title} · Last.Backend` : 'Sign in · Last.Backend';
   }, [me, page]);
@@ -71,7 +87,11 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {page.path === '/ui/namespaces' ? <Namespaces me={me} /> : <Overview me={me} />}
+        {page.path === '/ui/namespaces' ? <Namespaces me={me} />
+          : page.path === '/ui/nodes' ? (path.startsWith('/ui/nodes/') ? <NodeDetails key={path} me={me} name={safeDecode(path.slice('/ui/nodes/'.length))} go={go} /> : <Nodes me={me} go={go} />)
+          : page.path === '/ui/drivers' ? <Drivers me={me} />
+          : page.path === '/ui/events' ? <Events me={me} />
+          : <Overview me={me} />}
       </main>
     </>
   );
