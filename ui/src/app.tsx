@@ -1,15 +1,20 @@
 // The shell: sign-in until a token is accepted, then a header (navigation, who is signed in, sign-out)
 // and the page the path under /ui/ names (deep links work: the server answers index.html there).
 import { useEffect, useState } from 'preact/hooks';
-import { forgetToken, storedToken, whoami, type Identity } from './api';
+import { canWrite, forgetToken, storedToken, whoami, type Identity } from './api';
 import { SignIn } from './pages/signin';
 import { Overview } from './pages/overview';
 import { Namespaces } from './pages/namespaces';
+import { Deploy, ServiceActionsPage } from './pages/deploy';
 
 const PAGES = [
   { path: '/ui/', title: 'Overview' },
   { path: '/ui/namespaces', title: 'Namespaces' },
+  { path: '/ui/deploy', title: 'Deploy', write: true },
 ] as const;
+
+/** /ui/namespaces/NS/services/NAME/actions: a service's actions (until the service page hosts them). */
+const ACTIONS_PATH = /^\/ui\/namespaces\/([^/]+)\/services\/([^/]+)\/actions$/;
 
 function usePath(): [string, (p: string) => void] {
   const [path, setPath] = useState(location.pathname);
@@ -56,7 +61,7 @@ export function App() {
         <span class="brand">Last.Backend</span>
         <nav aria-label="Main">
           <ul>
-            {PAGES.map((p) => (
+            {PAGES.filter((p) => !('write' in p) || canWrite(me)).map((p) => (
               <li key={p.path}>
                 <a href={p.path} aria-current={p === page ? 'page' : undefined} onClick={(e) => (e.preventDefault(), go(p.path))}>{p.title}</a>
               </li>
@@ -71,7 +76,9 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {page.path === '/ui/namespaces' ? <Namespaces me={me} /> : <Overview me={me} />}
+        {ACTIONS_PATH.test(path) ? (
+          <ServiceActionsPage me={me} namespace={decodeURIComponent(ACTIONS_PATH.exec(path)![1])} service={decodeURIComponent(ACTIONS_PATH.exec(path)![2])} />
+        ) : page.path === '/ui/namespaces' ? <Namespaces me={me} /> : page.path === '/ui/deploy' ? <Deploy me={me} /> : <Overview me={me} />}
       </main>
     </>
   );
