@@ -156,6 +156,10 @@ describe('dashboard: deploy and service actions', () => {
     await rolledOut(page);
     expect(await page.getByTestId('deploy-result').getByTestId('rollout-counts').allTextContents()).toEqual(['1 desired, 1 updated, 1 ready', '1 desired, 1 updated, 1 ready']);
     await ui.shot(page, 'deploy-manifest');
+    // A narrow window: the form and the progress fit; tables scroll inside their box.
+    await page.setViewportSize({ width: 360, height: 740 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await ui.shot(page, 'deploy-narrow');
     await close();
   });
 
@@ -164,19 +168,19 @@ describe('dashboard: deploy and service actions', () => {
     await ui.open(page, `${s.url}/ui/deploy`);
     await page.getByLabel('Namespace', { exact: true }).selectOption(ns);
     await page.getByRole('tab', { name: 'From a manifest URL' }).click();
-    await page.getByLabel('Manifest URL').fill(`${filesUrl}/plain.yaml`);
+    await page.getByLabel('Manifest URL', { exact: true }).fill(`${filesUrl}/plain.yaml`);
     await page.getByRole('button', { name: 'Read and apply' }).click();
     const error = page.getByTestId('deploy-url-error');
     await error.waitFor();
     expect(await error.textContent()).toBe(`The browser may not read ${filesUrl}/plain.yaml: its server does not allow this page (no Access-Control-Allow-Origin header for ${s.url}, CORS). Serve it with that header, or paste the manifest instead.`);
-    expect(await page.getByLabel('Manifest URL').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Manifest URL', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     await ui.shot(page, 'deploy-url-cors');
     // Chromium logs the refused read itself: those lines are this test's doing, not the page's.
     const refused = await waitFor(async () => ui.errors.filter((e) => e.includes(`${filesUrl}/plain.yaml`)), (l) => l.length > 0, 'the refused read in the console', 10_000);
     for (const r of refused) ui.errors.splice(ui.errors.indexOf(r), 1);
     expect((await s.client.services(ns)).map((x) => x.meta.name)).not.toContain('fromurl');
 
-    await page.getByLabel('Manifest URL').fill(`${filesUrl}/cors.yaml`);
+    await page.getByLabel('Manifest URL', { exact: true }).fill(`${filesUrl}/cors.yaml`);
     await page.getByRole('button', { name: 'Read and apply' }).click();
     await page.getByTestId('deploy-result').getByText('service/fromurl created').waitFor();
     await rolledOut(page);

@@ -109,7 +109,7 @@ export function ServiceActions({ me, namespace, service }: { me: Identity; names
     setEnd(x);
     if (x.state === 'deleted') setDeleted(true);
     // The versions list changes with every rollout: read again when the rollback form is open.
-    if (versions) void loadVersions();
+    if (versions && x.state !== 'deleted') void loadVersions();
   };
   const replicasError = error?.action === 'scale' ? error.fields.find((f) => f.field === 'spec.replicas') : undefined;
 
