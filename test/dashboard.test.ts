@@ -11,7 +11,7 @@ import { Dashboard, brief } from './browser';
 import { ROOT, TestServer, uniq, waitFor, webService } from './harness';
 
 const DIST = join(ROOT, 'ui', 'dist');
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' https: http:; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 describe('dashboard', () => {
   let s: TestServer;

@@ -94,3 +94,57 @@ export async function swapDriver<T>(f: DriverSwapForm): Promise<T[]> {
   if (f.kinds.length === 1) return [await call<T>('PUT', `/cluster/driver/${encodeURIComponent(f.kinds[0])}${q}`, body)];
   return call<T[]>('PUT', `/cluster/driver${q}`, { ...body, kinds: f.kinds });
 }
+
+// ---------------------------------------------------------------- deploy and service actions (ui-deploy)
+
+/** A field the API refused: its dotted path as the server names it ("spec.replicas") and why. */
+export interface FieldProblem {
+  field: string;
+  reason: string;
+}
+
+/** An error answer that names fields (the API's INVALID_ARGUMENT: `fields: [{field, reason}]`). */
+export class FieldsError extends ApiError {
+  constructor(
+    status: number,
+    reason: string,
+    message: string,
+    readonly fields: FieldProblem[],
+  ) {
+    super(status, reason, message);
+  }
+}
+
+/** A write call (no retry: it may have been done) whose refusal keeps the fields the server named. */
+export async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const token = storedToken();
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  if (res.ok) return (res.status === 204 ? undefined : await res.json()) as T;
+  let reason = res.statusText;
+  let message = `${res.status} ${res.statusText}`;
+  let fields: FieldProblem[] = [];
+  try {
+    const b = (await res.json()) as { reason?: unknown; message?: unknown; fields?: unknown };
+    if (typeof b.reason === 'string') reason = b.reason;
+    if (typeof b.message === 'string') message = b.message;
+    if (Array.isArray(b.fields))
+      fields = b.fields.filter((f): f is FieldProblem => typeof f === 'object' && f !== null && typeof (f as FieldProblem).field === 'string' && typeof (f as FieldProblem).reason === 'string');
+  } catch {
+    // not JSON: the status line says it
+  }
+  throw new FieldsError(res.status, reason, message, fields);
+}
+
+/** What POST /namespace/NS/apply answers, one per manifest. */
+export interface ApplyResult {
+  kind: string;
+  namespace?: string;
+  name: string;
+  action: 'created' | 'updated' | 'unchanged';
+}
+
+export const applyManifests = (ns: string, manifests: unknown[]): Promise<ApplyResult[]> =>
+  send<ApplyResult[]>('POST', `/namespace/${encodeURIComponent(ns)}/apply`, { manifests });

@@ -1,13 +1,14 @@
 // The shell: sign-in until a token is accepted, then a header (navigation, who is signed in, sign-out)
 // and the page the path under /ui/ names (deep links work: the server answers index.html there).
 import { useEffect, useState } from 'preact/hooks';
-import { forgetToken, storedToken, whoami, type Identity } from './api';
+import { canWrite, forgetToken, storedToken, whoami, type Identity } from './api';
 import { SignIn } from './pages/signin';
 import { Overview } from './pages/overview';
 import { Namespaces } from './pages/namespaces';
 import { NodeDetails, Nodes } from './pages/nodes';
 import { Drivers } from './pages/drivers';
 import { Events } from './pages/events';
+import { Deploy, ServiceActionsPage } from './pages/deploy';
 
 const PAGES = [
   { path: '/ui/', title: 'Overview' },
@@ -15,6 +16,7 @@ const PAGES = [
   { path: '/ui/nodes', title: 'Nodes' },
   { path: '/ui/drivers', title: 'Drivers' },
   { path: '/ui/events', title: 'Events' },
+  { path: '/ui/deploy', title: 'Deploy', write: true },
 ] as const;
 
 /** A path segment as written; one that is not valid %-encoding stays as it is. */
@@ -25,6 +27,9 @@ const safeDecode = (s: string): string => {
     return s;
   }
 };
+
+/** /ui/namespaces/NS/services/NAME/actions: a service's actions (until the service page hosts them). */
+const ACTIONS_PATH = /^\/ui\/namespaces\/([^/]+)\/services\/([^/]+)\/actions$/;
 
 function usePath(): [string, (p: string) => void] {
   const [path, setPath] = useState(location.pathname);
@@ -72,7 +77,7 @@ export function App() {
         <span class="brand">Last.Backend</span>
         <nav aria-label="Main">
           <ul>
-            {PAGES.map((p) => (
+            {PAGES.filter((p) => !('write' in p) || canWrite(me)).map((p) => (
               <li key={p.path}>
                 <a href={p.path} aria-current={p === page ? 'page' : undefined} onClick={(e) => (e.preventDefault(), go(p.path))}>{p.title}</a>
               </li>
@@ -87,10 +92,13 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {page.path === '/ui/namespaces' ? <Namespaces me={me} />
+        {ACTIONS_PATH.test(path) ? (
+          <ServiceActionsPage me={me} namespace={safeDecode(ACTIONS_PATH.exec(path)![1])} service={safeDecode(ACTIONS_PATH.exec(path)![2])} />
+        ) : page.path === '/ui/namespaces' ? <Namespaces me={me} />
           : page.path === '/ui/nodes' ? (path.startsWith('/ui/nodes/') ? <NodeDetails key={path} me={me} name={safeDecode(path.slice('/ui/nodes/'.length))} go={go} /> : <Nodes me={me} go={go} />)
           : page.path === '/ui/drivers' ? <Drivers me={me} />
           : page.path === '/ui/events' ? <Events me={me} />
+          : page.path === '/ui/deploy' ? <Deploy me={me} />
           : <Overview me={me} />}
       </main>
     </>

@@ -101,3 +101,63 @@ export interface ClusterEventView extends EventView {
 export const DRIVER_KIND_LIST = ['cri', 'cii', 'csi', 'cni', 'cpi'] as const;
 /** Where a driver runs: in the kernel's process, or a child process (its pid and restarts). */
 export const driverWhere = (d: DriverStateView): string => (d.isolation === 'process' ? `process ${d.pid ?? '–'} (restarts ${d.restarts ?? 0})` : (d.isolation ?? 'in-process'));
+
+// ---------------------------------------------------------------- deploy and service actions (ui-deploy)
+/** A container of a pod template on the wire (the original's spellings beside ours). */
+export interface ContainerWire {
+  name: string;
+  image: { name: string; policy?: string; secret?: { name: string; key: string } };
+  command?: string;
+  entrypoint?: string;
+  command_argv?: string[];
+  args?: string[];
+  ports?: string[];
+  resources?: { limits?: Record<string, unknown>; quota?: Record<string, unknown> };
+  restart?: { policy: string; attempts?: number };
+  restart_policy?: unknown;
+  [k: string]: unknown;
+}
+export interface TemplateWire {
+  containers: ContainerWire[];
+  [k: string]: unknown;
+}
+/** A service as the API answers it (the parts the actions and the rollout progress read). */
+export interface ServiceWire {
+  kind: 'Service';
+  meta: { name: string; namespace: string; labels?: Record<string, string>; description?: string; [k: string]: unknown };
+  spec: {
+    replicas: number;
+    selector?: unknown;
+    network?: { ports?: Record<string, string>; port_mappings?: string[]; ip?: string; [k: string]: unknown };
+    template: TemplateWire;
+    [k: string]: unknown;
+  };
+  status: {
+    state: string;
+    message: string;
+    deployment?: string;
+    generation: number;
+    replicas: { desired: number; ready: number };
+    rollout?: { version: number; state: 'progressing' | 'complete' | 'failed' | 'rolled-back'; message: string };
+  };
+}
+export interface PodContainerWire {
+  name: string;
+  image: string;
+  state: 'pending' | 'pulling' | 'created' | 'running' | 'exited' | 'restarting' | 'error' | 'unknown';
+  ready: boolean;
+  restarts: number;
+  exit_code?: number;
+  message: string;
+  pull?: { current: number; total: number };
+}
+export interface PodWire {
+  meta: { name: string; namespace: string; service: string; deployment: string; node: string };
+  spec: { template: TemplateWire; selector?: unknown; destroy: boolean };
+  status: { state: string; message: string; containers: PodContainerWire[] };
+}
+export interface DeploymentWire {
+  meta: { name: string; namespace: string; service: string; created?: string };
+  spec: { version: number; replicas: number; template: TemplateWire };
+  status: { state: string; message: string };
+}

@@ -2,7 +2,8 @@
 // wrote to ui/dist, found through the installed package as drivers are, so a checkout and a packaged
 // install both find it. No token is needed for the files: the page signs in itself and every API call it
 // makes carries the token. Every answer under /ui/ carries a strict Content-Security-Policy (the page's
-// own scripts, styles and API only). Paths under /ui/ that are no file answer index.html, so that a deep
+// own scripts and styles only; it connects to its own API, and reads other http(s) origins for one thing:
+// the Deploy page's manifest URL, which the browser fetches, never the server, as `lb apply -f URL` does). Paths under /ui/ that are no file answer index.html, so that a deep
 // link opens its page. A browser's GET / (Accept: text/html) is sent to /ui/; API clients get what
 // they got before.
 import { existsSync, statSync } from 'node:fs';
@@ -11,7 +12,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 
 export const UI_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' https: http:; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
