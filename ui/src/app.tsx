@@ -5,6 +5,9 @@ import { forgetToken, storedToken, whoami, type Identity } from './api';
 import { SignIn } from './pages/signin';
 import { Overview } from './pages/overview';
 import { Namespaces } from './pages/namespaces';
+import { namespaceRoute } from './components/service-nav';
+import { NamespacePage } from './pages/namespace';
+import { ServicePage } from './pages/service';
 
 const PAGES = [
   { path: '/ui/', title: 'Overview' },
@@ -38,10 +41,13 @@ export function App() {
     whoami().then(setMe, () => forgetToken()).finally(() => setChecking(false));
   }, []);
 
-  const page = PAGES.find((p) => p.path === path) ?? PAGES[0];
+  // A namespace's page and a service's (/ui/namespaces/NS[/services/NAME]) are under Namespaces.
+  const nsRoute = namespaceRoute(path);
+  const page = PAGES.find((p) => p.path === path) ?? (nsRoute ? PAGES[1] : PAGES[0]);
+  const title = nsRoute ? (nsRoute.svc ? `Service ${nsRoute.svc}` : `Namespace ${nsRoute.ns}`) : page.title;
   useEffect(() => {
-    document.title = me ? `${page.title} · Last.Backend` : 'Sign in · Last.Backend';
-  }, [me, page]);
+    document.title = me ? `${title} · Last.Backend` : 'Sign in · Last.Backend';
+  }, [me, title]);
 
   if (checking) return <main id="main"><p role="status">Checking the saved sign-in…</p></main>;
   if (!me) return <SignIn onSignedIn={setMe} />;
@@ -71,7 +77,9 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {page.path === '/ui/namespaces' ? <Namespaces me={me} /> : <Overview me={me} />}
+        {nsRoute ? (
+          nsRoute.svc ? <ServicePage key={path} me={me} ns={nsRoute.ns} svc={nsRoute.svc} /> : <NamespacePage key={path} me={me} ns={nsRoute.ns} />
+        ) : page.path === '/ui/namespaces' ? <Namespaces me={me} /> : <Overview me={me} />}
       </main>
     </>
   );
