@@ -26,7 +26,8 @@ const when = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleS
 export function whyNotReady(p: PodWire): string {
   if (p.status.state === 'ready') return '';
   const parts = p.status.containers.filter((c) => !c.ready && (c.message || c.state !== 'running')).map((c) => `${c.name}: ${c.message || c.state}${c.exit_code !== undefined ? ` (exit ${c.exit_code})` : ''}`);
-  return [p.status.message, ...parts].filter(Boolean).join('; ');
+  // The pod's message often is its failing container's already: said once.
+  return [p.status.message, ...parts.filter((x) => !p.status.message.includes(x.slice(x.indexOf(': ') + 2)))].filter(Boolean).join('; ');
 }
 
 const restarts = (p: PodWire): number => p.status.containers.reduce((n, c) => n + c.restarts, 0);
@@ -106,7 +107,7 @@ function Events({ list }: { list: ServiceEventView[] }) {
         <ul class="events service-events" data-testid="service-events">
           {shown.map((e) => (
             <li key={e.meta.name} class={isWarning(e) ? 'service-warning' : undefined} data-reason={e.reason}>
-              {isWarning(e) && <strong class="service-warntag">Warning </strong>}
+              {isWarning(e) && <><strong class="service-warntag">Warning</strong> </>}
               <time dateTime={e.last_seen}>{when(e.last_seen)}</time> <strong>{e.reason}</strong> {e.object.kind} {e.object.name}: {e.message}{e.count > 1 ? ` (×${e.count})` : ''}
             </li>
           ))}
