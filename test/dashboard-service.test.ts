@@ -35,6 +35,8 @@ describe('dashboard: the namespace and service pages', () => {
     await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
     await s.client.create('secret', ns, { kind: 'Secret', meta: { name: 'db' }, spec: { data: { password: SECRET_VALUE } } });
     await s.client.create('config', ns, { kind: 'Config', meta: { name: 'settings' }, spec: { data: { 'app.conf': 'debug=true' } } });
+    await s.client.create('route', ns, { kind: 'Route', meta: { name: 'front' }, spec: { domain: 'front.example.test', rules: [{ path: '/', service: 'talker', port: 80 }] } });
+    await s.client.create('volume', ns, { kind: 'Volume', meta: { name: 'data' }, spec: { capacity: { storage: '64mib' } } });
     ui = await Dashboard.launch(s);
   });
   afterAll(async () => {
@@ -66,6 +68,9 @@ describe('dashboard: the namespace and service pages', () => {
     expect(await secretRow.textContent()).toContain('password');
     expect(await page.getByTestId('ns-configs').getByRole('row').filter({ hasText: 'settings' }).textContent()).toContain('app.conf');
     expect(await page.content()).not.toContain(SECRET_VALUE);
+    const route = page.getByTestId('ns-routes').getByRole('row').filter({ hasText: 'front' });
+    expect(await route.getByRole('cell').allTextContents()).toEqual(expect.arrayContaining(['front.example.test', '/ → talker:80']));
+    expect(await page.getByTestId('ns-volumes').getByRole('row').filter({ hasText: 'data' }).textContent()).toContain('64mib');
 
     // Made through the API while the page is open: it appears without a reload, and its link opens its page.
     await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));
@@ -124,6 +129,11 @@ describe('dashboard: the namespace and service pages', () => {
     expect(manifest.spec.template.containers[0].command).toEqual(talker.spec.template.containers[0].command);
     expect(manifest.status).toBeUndefined();
     await ui.shot(page, 'service');
+    // A narrow window: the page does not scroll sideways (tables, logs and the manifest scroll in their box).
+    await page.setViewportSize({ width: 360, height: 740 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await ui.shot(page, 'service-narrow');
+    await page.setViewportSize({ width: 1100, height: 800 });
 
     // Back to the namespace by its link: the service is ready there too.
     await page.getByRole('link', { name: ns, exact: true }).click();

@@ -80,10 +80,11 @@ export const whoami = (token?: string): Promise<Identity> => call<Identity>('GET
  * A streamed NDJSON GET (a followed log): each value as its line arrives, until the stream ends or `signal`
  * aborts. A fetch with the bearer header (an EventSource cannot send it, and a token never goes into a URL).
  */
-export async function streamLines<T>(path: string, onValue: (v: T) => void, signal: AbortSignal): Promise<void> {
+export async function streamLines<T>(path: string, onValue: (v: T) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
   const token = storedToken();
   const res = await fetch(path, { signal, headers: { accept: 'application/x-ndjson', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
   if (!res.ok) throw await errorOf(res);
+  onOpen?.();
   if (!res.body) return;
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let rest = '';

@@ -52,13 +52,13 @@ export function ServiceLogs({ ns, svc }: { ns: string; svc: string }) {
           if (seen.order.length > 2 * MAX_LINES) for (const old of seen.order.splice(0, MAX_LINES)) seen.seen.delete(old);
           batch.push({ ...l, key: counter.current++ });
           flush ??= setTimeout(push, 50); // lines arriving together render together
-        }, ctl.signal);
+        }, ctl.signal, () => setError(undefined));
         if (flush) (clearTimeout(flush), push());
-        setError(undefined);
       } catch (e) {
         if (ctl.signal.aborted) return;
         const status = (e as { status?: number }).status;
-        setError((e as Error).message);
+        // The server's refusal is shown with its reason; a dropped connection is only retried.
+        if (status !== undefined) setError((e as Error).message);
         if (status === 401 || status === 403 || status === 404) return setState('stopped');
       }
       if (ctl.signal.aborted) return;
