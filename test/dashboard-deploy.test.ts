@@ -189,7 +189,7 @@ describe('dashboard: deploy and service actions', () => {
 
   it('service actions: scale to 3 and back to 1, apply a change (v2 replaces v1), roll back to v1, delete after a confirmation', async () => {
     const { page, close } = await signedIn();
-    await ui.open(page, `${s.url}/ui/namespaces/${ns}/services/web/actions`);
+    await ui.open(page, `${s.url}/ui/namespaces/${ns}/services/web`);
     const actions = page.getByTestId('service-actions');
     await actions.waitFor();
     const run = (n: number) => actions.locator(`[data-run="${n}"]`);
@@ -262,7 +262,7 @@ describe('dashboard: deploy and service actions', () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Overview' }).waitFor();
     expect(await nav.getByRole('link', { name: 'Deploy' }).count()).toBe(0);
-    await ui.open(page, `${s.url}/ui/namespaces/${ns}/services/api/actions`);
+    await ui.open(page, `${s.url}/ui/namespaces/${ns}/services/api`);
     await page.getByText('This token can only read: no actions.').waitFor();
     expect(await page.getByTestId('service-actions').count()).toBe(0);
     expect(await page.getByRole('button', { name: /Scale|Delete|Roll back|Edit/ }).count()).toBe(0);
@@ -273,7 +273,7 @@ describe('dashboard: deploy and service actions', () => {
   });
 
   it('no serious or critical accessibility violations (axe-core) on the Deploy page and the actions', async () => {
-    for (const path of ['/ui/deploy', `/ui/namespaces/${ns}/services/api/actions`]) expect(brief(await ui.axe(s.token, path))).toEqual([]);
+    for (const path of ['/ui/deploy', `/ui/namespaces/${ns}/services/api`]) expect(brief(await ui.axe(s.token, path))).toEqual([]);
   });
 
   it('no console errors on any page visited', () => {

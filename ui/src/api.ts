@@ -148,3 +148,26 @@ export interface ApplyResult {
 
 export const applyManifests = (ns: string, manifests: unknown[]): Promise<ApplyResult[]> =>
   send<ApplyResult[]>('POST', `/namespace/${encodeURIComponent(ns)}/apply`, { manifests });
+
+// ---- the namespace and service pages (ui-service)
+/**
+ * A streamed NDJSON GET (a followed log): each value as its line arrives, until the stream ends or `signal`
+ * aborts. A fetch with the bearer header (an EventSource cannot send it, and a token never goes into a URL).
+ */
+export async function streamLines<T>(path: string, onValue: (v: T) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
+  const token = storedToken();
+  const res = await fetch(path, { signal, headers: { accept: 'application/x-ndjson', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  if (!res.ok) throw await errorOf(res);
+  onOpen?.();
+  if (!res.body) return;
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let rest = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const parts = (rest + value).split('\n');
+    rest = parts.pop() ?? '';
+    for (const l of parts) if (l.trim() !== '') onValue(JSON.parse(l) as T);
+  }
+  if (rest.trim() !== '') onValue(JSON.parse(rest) as T);
+}

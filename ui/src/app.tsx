@@ -8,7 +8,10 @@ import { Namespaces } from './pages/namespaces';
 import { NodeDetails, Nodes } from './pages/nodes';
 import { Drivers } from './pages/drivers';
 import { Events } from './pages/events';
-import { Deploy, ServiceActionsPage } from './pages/deploy';
+import { Deploy } from './pages/deploy';
+import { namespaceRoute } from './components/service-nav';
+import { NamespacePage } from './pages/namespace';
+import { ServicePage } from './pages/service';
 
 const PAGES = [
   { path: '/ui/', title: 'Overview' },
@@ -28,8 +31,6 @@ const safeDecode = (s: string): string => {
   }
 };
 
-/** /ui/namespaces/NS/services/NAME/actions: a service's actions (until the service page hosts them). */
-const ACTIONS_PATH = /^\/ui\/namespaces\/([^/]+)\/services\/([^/]+)\/actions$/;
 
 function usePath(): [string, (p: string) => void] {
   const [path, setPath] = useState(location.pathname);
@@ -58,11 +59,14 @@ export function App() {
     whoami().then(setMe, () => forgetToken()).finally(() => setChecking(false));
   }, []);
 
-  // A page's own sub-paths (/ui/nodes/NAME) belong to it.
+  // A namespace's page and a service's (/ui/namespaces/NS[/services/NAME]) are under Namespaces; any other
+  // page's own sub-paths (/ui/nodes/NAME) belong to it.
+  const nsRoute = namespaceRoute(path);
   const page = PAGES.find((p) => p.path === path) ?? PAGES.find((p) => p.path !== '/ui/' && path.startsWith(`${p.path}/`)) ?? PAGES[0];
+  const title = nsRoute ? (nsRoute.svc ? `Service ${nsRoute.svc}` : `Namespace ${nsRoute.ns}`) : page.title;
   useEffect(() => {
-    document.title = me ? `${page.title} · Last.Backend` : 'Sign in · Last.Backend';
-  }, [me, page]);
+    document.title = me ? `${title} · Last.Backend` : 'Sign in · Last.Backend';
+  }, [me, title]);
 
   if (checking) return <main id="main"><p role="status">Checking the saved sign-in…</p></main>;
   if (!me) return <SignIn onSignedIn={setMe} />;
@@ -92,8 +96,8 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {ACTIONS_PATH.test(path) ? (
-          <ServiceActionsPage me={me} namespace={safeDecode(ACTIONS_PATH.exec(path)![1])} service={safeDecode(ACTIONS_PATH.exec(path)![2])} />
+        {nsRoute ? (
+          nsRoute.svc ? <ServicePage key={path} me={me} ns={nsRoute.ns} svc={nsRoute.svc} /> : <NamespacePage key={path} me={me} ns={nsRoute.ns} />
         ) : page.path === '/ui/namespaces' ? <Namespaces me={me} />
           : page.path === '/ui/nodes' ? (path.startsWith('/ui/nodes/') ? <NodeDetails key={path} me={me} name={safeDecode(path.slice('/ui/nodes/'.length))} go={go} /> : <Nodes me={me} go={go} />)
           : page.path === '/ui/drivers' ? <Drivers me={me} />

@@ -141,6 +141,8 @@ export interface ServiceWire {
     rollout?: { version: number; state: 'progressing' | 'complete' | 'failed' | 'rolled-back'; message: string };
   };
 }
+/** A service with what its page shows besides (the namespace and service pages, ui-service). */
+export type ServiceDetail = ServiceWire & { version: string; meta: { created: string } };
 export interface PodContainerWire {
   name: string;
   image: string;
@@ -152,12 +154,42 @@ export interface PodContainerWire {
   pull?: { current: number; total: number };
 }
 export interface PodWire {
-  meta: { name: string; namespace: string; service: string; deployment: string; node: string };
+  meta: { name: string; namespace: string; service: string; deployment: string; node: string; created: string };
   spec: { template: TemplateWire; selector?: unknown; destroy: boolean };
-  status: { state: string; message: string; containers: PodContainerWire[] };
+  status: { state: string; running: boolean; message: string; network: { host_ip: string; pod_ip: string }; containers: PodContainerWire[] };
 }
 export interface DeploymentWire {
-  meta: { name: string; namespace: string; service: string; created?: string };
+  meta: { name: string; namespace: string; service: string; created: string };
   spec: { version: number; replicas: number; template: TemplateWire };
+  status: { state: string; message: string; replicas: { desired: number; ready: number; total: number } };
+}
+
+// ---- the namespace and service pages (ui-service)
+export interface NamedWire {
+  meta: { name: string; namespace: string };
+}
+export interface RouteWire extends NamedWire {
+  spec: { domain?: string; port?: number; tls?: { secret: string }; rules: { path: string; service: string; port: number }[] };
   status: { state: string; message: string };
+}
+export interface VolumeWire extends NamedWire {
+  spec: { capacity?: { storage: string }; selector?: unknown };
+  status?: { state?: string; node?: string; message?: string; [k: string]: unknown };
+}
+export interface SecretWire extends NamedWire {
+  spec: { type: string; data: Record<string, unknown> };
+}
+export interface ConfigWire extends NamedWire {
+  spec: { data: Record<string, unknown> };
+}
+/** A log line of the service logs route (the original's LogMessage plus ours). */
+export interface LogLineWire {
+  pod: string;
+  container: string;
+  stream: 'stdout' | 'stderr';
+  time: string;
+  line: string;
+}
+export interface ServiceEventView extends EventView {
+  object: EventView['object'] & { service?: string };
 }

@@ -270,14 +270,3 @@ export function Deploy({ me }: { me: Identity }) {
     </>
   );
 }
-
-/** A minimal page for one service's actions (until the service page hosts them). */
-export function ServiceActionsPage({ me, namespace, service }: { me: Identity; namespace: string; service: string }) {
-  return (
-    <>
-      <h1>Service {service}</h1>
-      <p class="help">Namespace {namespace}</p>
-      {canWrite(me) ? <ServiceActions me={me} namespace={namespace} service={service} /> : <p>This token can only read: no actions.</p>}
-    </>
-  );
-}

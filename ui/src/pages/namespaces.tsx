@@ -3,6 +3,7 @@ import type { Identity } from '../api';
 import { useLive } from '../live';
 import { cores, mib, type NamespaceView } from '../models';
 import { Connection } from './connection';
+import { AppLink, namespacePath } from '../components/service-nav';
 
 const QUOTAS: { key: string; label: string; show: (n: number) => string }[] = [
   { key: 'cpu', label: 'CPU', show: cores },
@@ -33,7 +34,7 @@ export function Namespaces({ me }: { me: Identity }) {
           <tbody>
             {list.map((n) => (
               <tr key={n.meta.name}>
-                <th scope="row">{n.meta.name}</th>
+                <th scope="row"><AppLink href={namespacePath(n.meta.name)}>{n.meta.name}</AppLink></th>
                 <td>{n.status.state}</td>
                 {QUOTAS.map((q) => <td key={q.key}>{quota(n, q.key, q.show)}</td>)}
               </tr>

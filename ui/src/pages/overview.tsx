@@ -5,6 +5,7 @@ import { lines, type Identity } from '../api';
 import { useLive } from '../live';
 import { cores, mib, type EventView, type NamespaceView, type NodeView, type ServiceView } from '../models';
 import { Connection } from './connection';
+import { AppLink, namespacePath, servicePath } from '../components/service-nav';
 
 /**
  * Namespaces whose services are watched live. A browser holds six connections to one server over
@@ -83,8 +84,8 @@ export function Overview({ me }: { me: Identity }) {
             <tbody>
               {allServices.map((s) => (
                 <tr key={`${s.meta.namespace}/${s.meta.name}`} data-service={s.meta.name}>
-                  <th scope="row">{s.meta.name}</th>
-                  <td>{s.meta.namespace}</td>
+                  <th scope="row"><AppLink href={servicePath(s.meta.namespace, s.meta.name)}>{s.meta.name}</AppLink></th>
+                  <td><AppLink href={namespacePath(s.meta.namespace)}>{s.meta.namespace}</AppLink></td>
                   <td><span class={`state ${s.status.state}`}>{s.status.state}</span></td>
                   <td data-testid="ready">{s.status.replicas.ready}/{s.status.replicas.desired}</td>
                   <td>{s.status.message}</td>
