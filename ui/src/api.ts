@@ -28,17 +28,21 @@ export interface Identity {
 
 export const canWrite = (me: Identity): boolean => me.role !== 'viewer';
 
-async function errorOf(res: Response): Promise<ApiError> {
+/** An error answer as the server wrote it: status, reason, message, and the fields it names (a 400). */
+async function errorOf(res: Response): Promise<FieldsError> {
   let reason = res.statusText;
   let message = `${res.status} ${res.statusText}`;
+  let fields: FieldProblem[] = [];
   try {
-    const body = (await res.json()) as { reason?: unknown; message?: unknown };
-    if (typeof body.reason === 'string') reason = body.reason;
-    if (typeof body.message === 'string') message = body.message;
+    const b = (await res.json()) as { reason?: unknown; message?: unknown; fields?: unknown };
+    if (typeof b.reason === 'string') reason = b.reason;
+    if (typeof b.message === 'string') message = b.message;
+    if (Array.isArray(b.fields))
+      fields = b.fields.filter((f): f is FieldProblem => typeof f === 'object' && f !== null && typeof (f as FieldProblem).field === 'string' && typeof (f as FieldProblem).reason === 'string');
   } catch {
     // not JSON: the status line says it
   }
-  return new ApiError(res.status, reason, message);
+  return new FieldsError(res.status, reason, message, fields);
 }
 
 /** A read that failed in the network (the browser aborts calls when its network changes) is tried again, twice. */
@@ -123,19 +127,7 @@ export async function send<T>(method: string, path: string, body?: unknown): Pro
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   if (res.ok) return (res.status === 204 ? undefined : await res.json()) as T;
-  let reason = res.statusText;
-  let message = `${res.status} ${res.statusText}`;
-  let fields: FieldProblem[] = [];
-  try {
-    const b = (await res.json()) as { reason?: unknown; message?: unknown; fields?: unknown };
-    if (typeof b.reason === 'string') reason = b.reason;
-    if (typeof b.message === 'string') message = b.message;
-    if (Array.isArray(b.fields))
-      fields = b.fields.filter((f): f is FieldProblem => typeof f === 'object' && f !== null && typeof (f as FieldProblem).field === 'string' && typeof (f as FieldProblem).reason === 'string');
-  } catch {
-    // not JSON: the status line says it
-  }
-  throw new FieldsError(res.status, reason, message, fields);
+  throw await errorOf(res);
 }
 
 /** What POST /namespace/NS/apply answers, one per manifest. */

@@ -112,7 +112,8 @@ export function serviceRollout(name: string, services: Iterable<ServiceWire>, po
 export function RolloutProgress({ namespace, names, deleting, onEnd }: { namespace: string; names: string[]; deleting?: boolean; onEnd?: (end: RolloutEnd) => void }) {
   const base = `/namespace/${encodeURIComponent(namespace)}`;
   const services = useLive<ServiceWire>(`${base}/service`);
-  const pods = useLive<PodWire>(`${base}/pod`);
+  // One service: its own pods' list, the one its page watches already (a shared watch, no new connection).
+  const pods = useLive<PodWire>(names.length === 1 ? `${base}/service/${encodeURIComponent(names[0])}/pod` : `${base}/pod`);
   const synced = services.synced && pods.synced;
   const rows = names.map((n) => serviceRollout(n, services.items.values(), pods.items.values()));
   const gone = names.every((n) => ![...services.items.values()].some((s) => s.meta.name === n) && ![...pods.items.values()].some((p) => p.meta.service === n));
