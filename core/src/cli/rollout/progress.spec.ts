@@ -1,5 +1,5 @@
 import { isPermanentPullError, type LbEvent, type Pod, type PodContainerStatus, type Service, type ServiceRollout, type WatchEvent } from '@lastbackend/sdk';
-import { RolloutTracker, podProgress } from './progress';
+import { RolloutTracker, controllerFailure, podProgress } from './progress';
 
 const template = (image: string) => ({ containers: [{ name: 'c', image: { name: image } }] }) as unknown as Service['spec']['template'];
 
@@ -230,6 +230,13 @@ describe('RolloutTracker', () => {
       services: [service('web', { image: 'img:2', active: 'v1', generation: 2, rollout: { version: 2, state: 'rolled-back', message: 'v2 not ready within 90s; v1 serves again', since: '' } })],
     });
     expect(t.verdict()).toEqual({ state: 'failed', failure: { service: 'web', reason: 'v2 rolled-back: v2 not ready within 90s; v1 serves again' } });
+    // The controller's own wording reads as the wait's: the version is named once.
+    expect(controllerFailure('web', 'v2', { state: 'failed', message: 'v2 failed: pod web-a: vetoed: no' })).toEqual({ service: 'web', reason: 'pod web-a: vetoed: no' });
+    expect(controllerFailure('web', 'v2', { state: 'rolled-back', message: 'v2 failed, rolled back to v1: not ready after 90s (0/1 pods ready)' })).toEqual({
+      service: 'web',
+      ended: 'rolled back to v1',
+      reason: 'not ready after 90s (0/1 pods ready)',
+    });
   });
 
   it('a service deleted while waited for fails; a RESYNC forgets what was listed', () => {

@@ -95,6 +95,17 @@ export function podProgress(p: Pod): PodProgress {
 const sameTemplate = (s: Service, p: Pod): boolean =>
   stableStringify(s.spec.template) === stableStringify(p.spec.template) && stableStringify(s.spec.selector ?? null) === stableStringify(p.spec.selector ?? null);
 
+/**
+ * The controller's verdict as the wait reports it: its message leads with the version ("v2 failed: pod …",
+ * "v2 failed, rolled back to v1: pod …"), which the wait's own line names already, so it reads as the
+ * failure the wait finds in the pods itself: "rollout of service/web failed: pod …" ("rolled back to v1: …").
+ */
+export function controllerFailure(service: string, version: string, r: { state: string; message: string }): Failure {
+  const m = /^v\d+ failed(?:, (rolled back to v\d+))?: (.*)$/s.exec(r.message);
+  if (!m) return { service, reason: `${version} ${r.state}${r.message ? `: ${r.message}` : ''}` };
+  return { service, reason: m[2], ...(m[1] ? { ended: m[1] } : {}) };
+}
+
 export class RolloutTracker {
   private readonly services = new Map<string, Service>();
   private readonly deleted = new Set<string>();
@@ -170,9 +181,6 @@ export class RolloutTracker {
     const s = this.services.get(name);
     const t = this.target(name);
     if (!s || !t) return undefined;
-    const rollout = s.status.rollout;
-    if (rollout && rollout.version === t.version && (rollout.state === 'failed' || rollout.state === 'rolled-back'))
-      return { service: name, reason: `${t.name} ${rollout.state}${rollout.message ? `: ${rollout.message}` : ''}` };
     for (const p of this.targetPods(name, t.name)) {
       if (p.status.state === 'ready') continue;
       const pod = p.meta.name;
@@ -183,6 +191,9 @@ export class RolloutTracker {
       const unhealthy = this.podEvents(pod, 'Unhealthy');
       if (unhealthy && unhealthy.count >= UNHEALTHY_REPEATS && /readiness/.test(unhealthy.message)) return { service: name, pod, reason: unhealthy.message };
     }
+    // The controller's verdict, when the pods seen so far do not say it (its stream may be ahead of theirs).
+    const rollout = s.status.rollout;
+    if (rollout && rollout.version === t.version && (rollout.state === 'failed' || rollout.state === 'rolled-back')) return controllerFailure(name, t.name, rollout);
     return undefined;
   }
 
