@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks';
 import { applyManifests, canWrite, FieldsError, send, type ApplyResult, type FieldProblem, type Identity } from '../api';
 import { RolloutProgress, type RolloutEnd } from '../components/rollout-progress';
-import { problemLines, ServiceActions } from '../components/service-actions';
+import { problemLines } from '../components/service-actions';
 import { useLive } from '../live';
 import { fetchManifestText, ManifestSyntaxError, parseManifests } from '../manifest';
 import type { NamespaceView } from '../models';
