@@ -38,7 +38,7 @@ describe('unbounded inputs', () => {
     return pods[0];
   };
 
-  it('a readiness probe printing 200 MB each period does not grow the server past 200 MB RSS; the pod gets ready', async () => {
+  it('a readiness probe printing 200 MB each period grows the server by less than half of that (its output is not held); the pod gets ready', async () => {
     const pid = s.pid as number;
     const before = rssMb(pid);
     // Each probe drains 200 MB through the runtime and counts itself in a file the test reads afterwards.
@@ -62,7 +62,9 @@ describe('unbounded inputs', () => {
       const probes = Number((await s.client.exec(ns, pod.meta.name, ['sh', '-c', 'wc -l < /tmp/probes'])).stdout.trim());
       log(`200 MB probes: ${probes} ran in ${((Date.now() - t0) / 1000).toFixed(1)} s; server RSS ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB`);
       expect(probes).toBeGreaterThanOrEqual(3);
-      expect(peak).toBeLessThan(200);
+      // The growth, not an absolute size: the server's own footprint grows with its features (151 MB at rest
+      // here), while a probe's output held in memory would add its 200 MB.
+      expect(peak - before).toBeLessThan(100);
       expect((await onlyPod('flood')).status.state).toBe('ready');
     } finally {
       clearInterval(sampler);

@@ -174,10 +174,10 @@ export class PodRunner {
       observed.push(cur);
     }
     if ((await this.attachNetwork(first)) === 'exited' && first) {
-      // Seen running a moment ago, gone now: its status is the exit, never a ready pod (the runtime may not
-      // have noticed yet: then it counts as exited without a code until the next sync).
-      const now = await this.drivers().cri.inspect(first.id).catch(() => null);
-      observed[0] = now && now.state !== 'running' ? now : { ...first, state: 'exited' };
+      // Seen running a moment ago, gone now: its status is the exit, never a ready pod. The runtime notices
+      // a moment after the process is gone; its record carries the exit code, so it is worth a short wait.
+      const now = await this.exitOf(first.id);
+      observed[0] = now ?? { ...first, state: 'exited' };
     }
     if (!this.created && observed.every(Boolean)) {
       this.created = true;
@@ -195,6 +195,16 @@ export class PodRunner {
     const first = this.pod.spec.template.containers[0];
     const cur = first ? await this.drivers().cri.inspect(containerName(this.pod.meta.namespace, this.pod.meta.name, first.name)) : null;
     return cur?.state === 'running' ? (cur.ip ?? '') : '';
+  }
+
+  /** The runtime's record of a container whose process is gone, once it has noticed (up to ~1 s); null if it has not. */
+  private async exitOf(id: string): Promise<ContainerStatus | null> {
+    for (let i = 0; i < 10; i++) {
+      const now = await this.drivers().cri.inspect(id).catch(() => null);
+      if (now && now.state !== 'running') return now;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
   }
 
   /** Plumbs the pod's network namespace (that of its first container) through the CNI driver; 'exited' when its process is gone. */
