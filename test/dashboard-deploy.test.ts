@@ -230,7 +230,7 @@ describe('dashboard: deploy and service actions', () => {
 
     // Roll back to v1: it comes back as v3.
     await page.getByRole('button', { name: 'Choose a version…' }).click();
-    await page.getByLabel('Version').selectOption('1');
+    await page.getByLabel('Version', { exact: true }).selectOption('1');
     await page.getByRole('button', { name: 'Roll back' }).click();
     await runEnds(4, '1 desired, 1 updated, 1 ready');
     expect(await run(4).locator('[data-rollout-service="web"]').textContent()).toContain('web v3:');

@@ -3,7 +3,7 @@
 // replicas, and its manifest as `lb export` writes it. Live: the service, its deployments, its pods and its
 // namespace's events are watches; the logs a followed stream.
 import { ServiceActions } from '../components/service-actions';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Identity } from '../api';
 import { useLive } from '../live';
 import type { DeploymentWire, PodWire, ServiceDetail, ServiceEventView } from '../models';
@@ -130,6 +130,10 @@ export function ServicePage({ me, ns, svc }: { me: Identity; ns: string; svc: st
     .filter((e) => (e.object.kind === 'Service' && e.object.name === svc) || (e.object.kind === 'Pod' && e.object.service === svc))
     .sort((a, b) => b.last_seen.localeCompare(a.last_seen));
   const [format, setFormat] = useState<'manifest' | 'object'>('manifest');
+  const [seen, setSeen] = useState(false);
+  useEffect(() => {
+    if (s && !seen) setSeen(true);
+  }, [s, seen]);
 
   return (
     <>
@@ -146,9 +150,10 @@ export function ServicePage({ me, ns, svc }: { me: Identity; ns: string; svc: st
             {s.status.rollout && <div><dt>Rollout of v{s.status.rollout.version}</dt><dd>{s.status.rollout.state}{s.status.rollout.message ? ` — ${s.status.rollout.message}` : ''}</dd></div>}
             <div><dt>Image</dt><dd class="namespace-mono">{images(s)}</dd></div>
           </dl>
-          <ServiceActions me={me} namespace={ns} service={svc} />
         </>
       )}
+      {/* Mounted from the first sight of the service on, so a delete's progress stays to its end. */}
+      {(s || seen) && <ServiceActions me={me} namespace={ns} service={svc} />}
       <Versions svc={svc} serving={s?.status.deployment} list={versions} />
       <Pods svc={svc} list={podList} />
       <Events list={evList} />
