@@ -8,7 +8,7 @@ import { useLive } from '../live';
 import { DRIVER_KIND_LIST, type DriverStateView, type NodeDetailView } from '../models';
 import { Connection } from './connection';
 import { DriverHead, DriverRows } from '../components/cluster-drivers';
-import { Pager, usePaged } from '../components/cluster-pager';
+import { Pager, usePaged } from '../components/paged';
 
 type Outcome = { ok: string[] } | { error: string };
 

@@ -6,7 +6,7 @@ import { lines, type Identity } from '../api';
 import { useLive } from '../live';
 import type { ClusterEventView, NamespaceView } from '../models';
 import { Connection } from './connection';
-import { Pager, usePaged } from '../components/cluster-pager';
+import { Pager, usePaged } from '../components/paged';
 
 /**
  * Namespaces whose events are watched live when all are shown. A browser holds six connections to one

@@ -2,44 +2,29 @@
 // secrets (names and keys only: the API masks values, and the page never shows what it got) and configs.
 // Every list is a watch; long lists are filtered and paged in the browser.
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
 import type { Identity } from '../api';
 import { useLive } from '../live';
 import type { ConfigWire, RouteWire, SecretWire, ServiceDetail, VolumeWire } from '../models';
 import { AppLink, servicePath } from '../components/service-nav';
+import { FilterBox, Pager, useFilteredPages } from '../components/paged';
 import { Connection } from './connection';
 
-const PAGE = 50;
 const byName = <T extends { meta: { name: string } }>(m: ReadonlyMap<string, T>): T[] => [...m.values()].sort((a, b) => a.meta.name.localeCompare(b.meta.name));
-
-/** A filter box and "show more" for a long list: the rows of `items` whose text holds the filter. */
-export function usePaged<T>(items: T[], text: (t: T) => string): { shown: T[]; filter: string; setFilter: (f: string) => void; more: number; showMore: () => void } {
-  const [filter, setFilter] = useState('');
-  const [limit, setLimit] = useState(PAGE);
-  const f = filter.trim().toLowerCase();
-  const matching = f ? items.filter((i) => text(i).toLowerCase().includes(f)) : items;
-  return { shown: matching.slice(0, limit), filter, setFilter, more: Math.max(0, matching.length - limit), showMore: () => setLimit(limit + PAGE) };
-}
 
 export const images = (s: ServiceDetail): string => s.spec.template.containers.map((c) => c.image.name).join(', ');
 
 function Services({ ns, list }: { ns: string; list: ServiceDetail[] }) {
-  const p = usePaged(list, (s) => `${s.meta.name} ${s.status.state} ${images(s)}`);
+  const p = useFilteredPages(list, (s) => `${s.meta.name} ${s.status.state} ${images(s)}`);
   return (
     <section aria-labelledby="ns-svc-h">
       <h2 id="ns-svc-h">Services ({list.length})</h2>
-      {list.length > 10 && (
-        <p>
-          <label for="ns-svc-filter">Filter services </label>
-          <input id="ns-svc-filter" type="search" value={p.filter} onInput={(e) => p.setFilter((e.target as HTMLInputElement).value)} />
-        </p>
-      )}
+      {list.length > 10 && <FilterBox id="ns-svc-filter" label="Filter services" list={p} />}
       <div class="scroll">
         <table data-testid="ns-services">
           <caption class="sr">Services of {ns}: state, ready replicas, the serving version and images</caption>
           <thead><tr><th scope="col">Service</th><th scope="col">State</th><th scope="col">Ready / desired</th><th scope="col">Serving</th><th scope="col">Image</th></tr></thead>
           <tbody>
-            {p.shown.map((s) => (
+            {p.rows.map((s) => (
               <tr key={s.meta.name} data-service={s.meta.name}>
                 <th scope="row"><AppLink href={servicePath(ns, s.meta.name)}>{s.meta.name}</AppLink></th>
                 <td><span class={`state ${s.status.state}`}>{s.status.state}</span></td>
@@ -51,7 +36,7 @@ function Services({ ns, list }: { ns: string; list: ServiceDetail[] }) {
           </tbody>
         </table>
       </div>
-      {p.more > 0 && <button type="button" onClick={p.showMore}>Show more ({p.more} not shown)</button>}
+      <Pager label="Services" paged={p} />
     </section>
   );
 }
@@ -65,24 +50,19 @@ function Simple<T extends { meta: { name: string } }>({ id, title, caption, cols
   row: (t: T) => ComponentChildren[];
   empty: string;
 }) {
-  const p = usePaged(list, (t) => t.meta.name);
+  const p = useFilteredPages(list, (t) => t.meta.name);
   return (
     <section aria-labelledby={`${id}-h`}>
       <h2 id={`${id}-h`}>{title} ({list.length})</h2>
       {list.length === 0 ? <p>{empty}</p> : (
         <>
-          {list.length > 10 && (
-            <p>
-              <label for={`${id}-filter`}>Filter {title.toLowerCase()} </label>
-              <input id={`${id}-filter`} type="search" value={p.filter} onInput={(e) => p.setFilter((e.target as HTMLInputElement).value)} />
-            </p>
-          )}
+          {list.length > 10 && <FilterBox id={`${id}-filter`} label={`Filter ${title.toLowerCase()}`} list={p} />}
           <div class="scroll">
             <table data-testid={id}>
               <caption class="sr">{caption}</caption>
               <thead><tr><th scope="col">Name</th>{cols.map((c) => <th scope="col" key={c}>{c}</th>)}</tr></thead>
               <tbody>
-                {p.shown.map((t) => (
+                {p.rows.map((t) => (
                   <tr key={t.meta.name}>
                     <th scope="row">{t.meta.name}</th>
                     {row(t).map((c, i) => <td key={i}>{c}</td>)}
@@ -91,7 +71,7 @@ function Simple<T extends { meta: { name: string } }>({ id, title, caption, cols
               </tbody>
             </table>
           </div>
-          {p.more > 0 && <button type="button" onClick={p.showMore}>Show more ({p.more} not shown)</button>}
+          <Pager label={title} paged={p} />
         </>
       )}
     </section>

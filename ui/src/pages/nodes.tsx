@@ -9,7 +9,7 @@ import { useLive } from '../live';
 import { cores, mib, type NamespaceView, type NodeDetailView, type NodeUsageView, type PodSummaryView } from '../models';
 import { Connection } from './connection';
 import { DriverHead, DriverRows } from '../components/cluster-drivers';
-import { Pager, usePaged } from '../components/cluster-pager';
+import { Pager, useFilteredPages, usePaged } from '../components/paged';
 
 type Go = (path: string) => void;
 
@@ -58,12 +58,8 @@ function UsageNote({ usage, busy, load }: { usage: Usage | undefined; busy: bool
 export function Nodes({ go }: { me: Identity; go: Go }) {
   const live = useLive<NodeDetailView>('/cluster/node');
   const [usage, busy, load] = useUsage();
-  const [filter, setFilter] = useState('');
-  const f = filter.trim().toLowerCase();
-  const list = [...live.items.values()]
-    .filter((n) => !f || [n.meta.name, n.status.phase, n.meta.version, n.meta.ip.internal, n.meta.os_name].some((x) => x.toLowerCase().includes(f)))
-    .sort((a, b) => a.meta.name.localeCompare(b.meta.name));
-  const paged = usePaged(list);
+  const all = [...live.items.values()].sort((a, b) => a.meta.name.localeCompare(b.meta.name));
+  const paged = useFilteredPages(all, (n) => [n.meta.name, n.status.phase, n.meta.version, n.meta.ip.internal, n.meta.os_name].join(' '));
   const by = usage && 'by' in usage ? usage.by : undefined;
   return (
     <>
@@ -72,7 +68,7 @@ export function Nodes({ go }: { me: Identity; go: Go }) {
       <UsageNote usage={usage} busy={busy} load={load} />
       <div class="nodes-filter">
         <label for="nodes-filter">Filter nodes</label>
-        <input id="nodes-filter" type="search" value={filter} placeholder="name, state, version, address" onInput={(e) => { setFilter((e.target as HTMLInputElement).value); paged.setPage(0); }} />
+        <input id="nodes-filter" type="search" value={paged.filter} placeholder="name, state, version, address" onInput={(e) => paged.setFilter((e.target as HTMLInputElement).value)} />
       </div>
       <div class="scroll">
         <table data-testid="node-list">
@@ -104,7 +100,7 @@ export function Nodes({ go }: { me: Identity; go: Go }) {
       </div>
       <Pager label="Nodes" paged={paged} />
       {live.synced && live.items.size === 0 && <p>No nodes yet: start one with <code>lb agent</code>.</p>}
-      {live.synced && live.items.size > 0 && list.length === 0 && <p>No node matches the filter.</p>}
+      {live.synced && live.items.size > 0 && paged.total === 0 && <p>No node matches the filter.</p>}
     </>
   );
 }

@@ -5,6 +5,7 @@ import { lines, type Identity } from '../api';
 import { useLive } from '../live';
 import { cores, mib, type EventView, type NamespaceView, type NodeView, type ServiceView } from '../models';
 import { Connection } from './connection';
+import { FilterBox, Pager, useFilteredPages } from '../components/paged';
 import { AppLink, namespacePath, servicePath } from '../components/service-nav';
 
 /**
@@ -38,6 +39,11 @@ export function Overview({ me }: { me: Identity }) {
 
   const onState = (ns: string, s: ServiceView[]) => setServices((prev) => ({ ...prev, [ns]: s }));
   const allServices = liveNs.flatMap((ns) => services[ns] ?? []);
+  // Those that need a look first: not ready before ready, then by namespace and name.
+  const listed = useFilteredPages(
+    [...allServices].sort((a, b) => Number(a.status.state === 'ready') - Number(b.status.state === 'ready') || a.meta.namespace.localeCompare(b.meta.namespace) || a.meta.name.localeCompare(b.meta.name)),
+    (s) => `${s.meta.name} ${s.meta.namespace} ${s.status.state} ${s.status.message ?? ''}`,
+  );
   const byState = new Map<string, number>();
   for (const s of allServices) byState.set(s.status.state, (byState.get(s.status.state) ?? 0) + 1);
   const warnings = [...clusterEvents.items.values(), ...nsWarnings]
@@ -77,12 +83,13 @@ export function Overview({ me }: { me: Identity }) {
         <h2 id="svc-h">Services</h2>
         <p>{[...byState].map(([state, n]) => `${n} ${state}`).join(', ') || 'No services.'}</p>
         {nsNames.length > LIVE_NAMESPACES && <p class="help">Live for the namespaces {liveNs.join(', ')}; the others are on the Namespaces page.</p>}
+        {allServices.length > 10 && <FilterBox id="svc-filter" label="Filter services" list={listed} />}
         <div class="scroll">
           <table data-testid="services">
             <caption class="sr">Services, their state and ready replicas</caption>
             <thead><tr><th scope="col">Service</th><th scope="col">Namespace</th><th scope="col">State</th><th scope="col">Ready</th><th scope="col">Message</th></tr></thead>
             <tbody>
-              {allServices.map((s) => (
+              {listed.rows.map((s) => (
                 <tr key={`${s.meta.namespace}/${s.meta.name}`} data-service={s.meta.name}>
                   <th scope="row"><AppLink href={servicePath(s.meta.namespace, s.meta.name)}>{s.meta.name}</AppLink></th>
                   <td><AppLink href={namespacePath(s.meta.namespace)}>{s.meta.namespace}</AppLink></td>
@@ -94,6 +101,7 @@ export function Overview({ me }: { me: Identity }) {
             </tbody>
           </table>
         </div>
+        <Pager label="Services" paged={listed} />
       </section>
       <section aria-labelledby="ev-h">
         <h2 id="ev-h">Recent warnings</h2>

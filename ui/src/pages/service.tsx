@@ -11,7 +11,8 @@ import { AppLink, namespacePath } from '../components/service-nav';
 import { ServiceLogs } from '../components/service-logs';
 import { serviceManifest } from '../service-manifest';
 import { Connection } from './connection';
-import { images, usePaged } from './namespace';
+import { images } from './namespace';
+import { FilterBox, Pager, useFilteredPages, usePaged } from '../components/paged';
 
 /**
  * Where the write actions go (scale, edit and apply, roll back, delete: components/service-actions.tsx of
@@ -58,23 +59,18 @@ function Versions({ svc, serving, list }: { svc: string; serving: string | undef
 }
 
 function Pods({ svc, list }: { svc: string; list: PodWire[] }) {
-  const p = usePaged(list, (x) => `${x.meta.name} ${x.meta.deployment} ${x.meta.node} ${x.status.state}`);
+  const p = useFilteredPages(list, (x) => `${x.meta.name} ${x.meta.deployment} ${x.meta.node} ${x.status.state}`);
   return (
     <section aria-labelledby="svc-pods-h">
       <h2 id="svc-pods-h">Pods ({list.length})</h2>
-      {list.length > 10 && (
-        <p>
-          <label for="svc-pods-filter">Filter pods </label>
-          <input id="svc-pods-filter" type="search" value={p.filter} onInput={(e) => p.setFilter((e.target as HTMLInputElement).value)} />
-        </p>
-      )}
+      {list.length > 10 && <FilterBox id="svc-pods-filter" label="Filter pods" list={p} />}
       {list.length === 0 ? <p>No pods.</p> : (
         <div class="scroll">
           <table data-testid="pods">
             <caption class="sr">Pods of {svc}: version, node, IP, state, restarts and why not ready</caption>
             <thead><tr><th scope="col">Pod</th><th scope="col">Version</th><th scope="col">Node</th><th scope="col">IP</th><th scope="col">State</th><th scope="col">Restarts</th><th scope="col">Why not ready</th></tr></thead>
             <tbody>
-              {p.shown.map((x) => (
+              {p.rows.map((x) => (
                 <tr key={x.meta.name} data-pod={x.meta.name}>
                   <th scope="row" class="namespace-mono">{x.meta.name}</th>
                   <td>{x.meta.deployment}</td>
@@ -89,20 +85,19 @@ function Pods({ svc, list }: { svc: string; list: PodWire[] }) {
           </table>
         </div>
       )}
-      {p.more > 0 && <button type="button" onClick={p.showMore}>Show more ({p.more} not shown)</button>}
+      <Pager label="Pods" paged={p} />
     </section>
   );
 }
 
 function Events({ list }: { list: ServiceEventView[] }) {
-  const [limit, setLimit] = useState(50);
-  const shown = list.slice(0, limit);
+  const p = usePaged(list);
   return (
     <section aria-labelledby="svc-ev-h">
       <h2 id="svc-ev-h">Events ({list.length}{list.some(isWarning) ? `, ${list.filter(isWarning).length} warnings` : ''})</h2>
       {list.length === 0 ? <p>No events.</p> : (
         <ul class="events service-events" data-testid="service-events">
-          {shown.map((e) => (
+          {p.rows.map((e) => (
             <li key={e.meta.name} class={isWarning(e) ? 'service-warning' : undefined} data-reason={e.reason}>
               {isWarning(e) && <><strong class="service-warntag">Warning</strong> </>}
               <time dateTime={e.last_seen}>{when(e.last_seen)}</time> <strong>{e.reason}</strong> {e.object.kind} {e.object.name}: {e.message}{e.count > 1 ? ` (×${e.count})` : ''}
@@ -110,7 +105,7 @@ function Events({ list }: { list: ServiceEventView[] }) {
           ))}
         </ul>
       )}
-      {list.length > limit && <button type="button" onClick={() => setLimit(limit + 50)}>Show more ({list.length - limit} not shown)</button>}
+      <Pager label="Events" paged={p} first="Newest" prev="Newer" next="Older" />
     </section>
   );
 }
