@@ -4,13 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 
-// The SDK's rule for why a pod cannot become ready (sdk/src/models/pod-failure.ts: a few functions, types
-// only from elsewhere) is bundled from its source, so the dashboard and the CLI agree on a failed rollout.
-const podFailure = fileURLToPath(new URL('../sdk/src/models/pod-failure.ts', import.meta.url));
+// The SDK's pure rules for a rollout (sdk/src/models/pod-failure.ts and pod-progress.ts: functions, with
+// types only from elsewhere) are bundled from their source, so the dashboard and the CLI say the same.
+const sdkModels = fileURLToPath(new URL('../sdk/src/models/', import.meta.url));
 
 export default defineConfig({
   base: '/ui/',
   plugins: [preact()],
-  resolve: { alias: { '@lastbackend/sdk/pod-failure': podFailure } },
+  resolve: { alias: [{ find: /^@lastbackend\/sdk\/models\/(.*)$/, replacement: `${sdkModels}$1.ts` }] },
   build: { outDir: 'dist', emptyOutDir: true, modulePreload: { polyfill: false }, assetsInlineLimit: 0, sourcemap: false },
 });

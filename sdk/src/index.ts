@@ -19,5 +19,6 @@ export { isIpAddress } from './net/ip';
 export * from './models/answers';
 export * from './models/events';
 export * from './models/pod-failure';
+export * from './models/pod-progress';
 export * as wire from './wire/index';
 export * from './models/stats';

@@ -1,5 +1,6 @@
 // A pull's layer reports folded into bytes of bytes, and the message a pod container shows.
-import { PullTally, formatBytes, pullMessage } from './pull-progress';
+import { formatBytes } from '@lastbackend/sdk';
+import { PullTally, pullMessage } from './pull-progress';
 
 describe('PullTally', () => {
   it('sums the layers as Docker reports them: sizes once known, a finished layer whole, present layers nothing', () => {

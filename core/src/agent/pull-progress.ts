@@ -1,6 +1,6 @@
 // A pull's progress as the runtime reports it, per layer and step, folded into what a user reads: bytes
 // pulled of the bytes to pull, summed over the image's layers, and the message a pod container shows.
-import type { PullProgress } from '@lastbackend/sdk';
+import { pullSizes, type PullProgress } from '@lastbackend/sdk';
 
 export interface PullTotals {
   current: number;
@@ -35,21 +35,8 @@ export class PullTally {
   }
 }
 
-/** Bytes as people read them, in the decimal units registries use: "12.1 MB". */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n / 1000;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
-
 /** "pulling IMAGE: 12.1 MB of 40.2 MB (30%)", or "pulling IMAGE" while no size is known. */
 export function pullMessage(ref: string, t?: PullTotals): string {
-  if (!t || t.total <= 0) return `pulling ${ref}`;
-  return `pulling ${ref}: ${formatBytes(t.current)} of ${formatBytes(t.total)} (${Math.floor((t.current / t.total) * 100)}%)`;
+  const sizes = pullSizes(t);
+  return sizes ? `pulling ${ref}: ${sizes}` : `pulling ${ref}`;
 }

@@ -1,12 +1,13 @@
 // A rollout's progress, live: the services and pods of a namespace over the watch API, folded as the CLI
 // folds them (core/src/cli/rollout/progress.ts): the newest version of each service (status.generation,
 // once its pods run the template the service has now), desired / updated / ready, each pod's phase and
-// why it is not ready, until it ends: rolled out, or failed and why (status.rollout failed or
+// why it is not ready (the SDK's podProgress, as the CLI shows it), until it ends: rolled out, or failed and why (status.rollout failed or
 // rolled-back, or the SDK's podFailure rule: an image no pull can get, a crash loop, a container left
 // down). The events-based guesses of the CLI (BackOff, FailedScheduling, Unhealthy) are not mirrored.
 // Deleting: it ends when the service and its pods are gone.
 import { useEffect } from 'preact/hooks';
-import { podFailure } from '@lastbackend/sdk/pod-failure';
+import { podFailure } from '@lastbackend/sdk/models/pod-failure';
+import { podProgress, pullPercent, sameTemplate, type PodProgress } from '@lastbackend/sdk/models/pod-progress';
 import { useLive } from '../live';
 import type { PodWire, ServiceWire } from '../models';
 
@@ -14,61 +15,13 @@ type SdkPod = Parameters<typeof podFailure>[0];
 
 export type RolloutEnd = { state: 'rolled-out' } | { state: 'deleted' } | { state: 'failed'; reason: string };
 
-interface PodRow {
-  name: string;
-  node: string;
-  phase: string;
-  detail: string;
-  /** 0–100 while pulling, when the agent says how far. */
-  percent?: number;
-}
+/** A pod's row: the SDK's reading of its status (the CLI's too), and how far its pull is. */
+type PodRow = PodProgress & { percent?: number };
 
-/** The same canonical JSON the controller hashes (keys sorted, undefined left out). */
-function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-const formatBytes = (n: number): string => {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
-};
-
-/** A pod's phase and why, from its status alone (the CLI's podProgress). */
-export function podRow(p: PodWire): PodRow {
-  const base = { name: p.meta.name, node: p.meta.node };
-  const cs = p.status.containers;
-  if (!p.meta.node) return { ...base, phase: 'pending', detail: p.status.message || 'waiting for a node' };
-  if (p.status.state === 'ready') return { ...base, phase: 'ready', detail: '' };
-  const errored = cs.find((c) => c.state === 'error');
-  if (errored) return { ...base, phase: 'error', detail: errored.message || p.status.message };
-  if (p.status.state === 'error') return { ...base, phase: 'error', detail: p.status.message };
-  const pulling = cs.find((c) => c.state === 'pulling');
-  if (pulling) {
-    const pull = pulling.pull;
-    if (!pull || !(pull.total > 0)) return { ...base, phase: 'pulling', detail: 'pulling the image' };
-    const percent = Math.min(100, Math.floor((pull.current / pull.total) * 100));
-    return { ...base, phase: 'pulling', detail: `pulling ${formatBytes(pull.current)} of ${formatBytes(pull.total)} (${percent}%)`, percent };
-  }
-  const looping = cs.find((c) => c.restarts > 0 && c.state !== 'running');
-  if (looping)
-    return { ...base, phase: 'crash-looping', detail: `container ${looping.name} exited${looping.exit_code !== undefined ? ` with code ${looping.exit_code}` : ''}, restarted ${looping.restarts} time${looping.restarts === 1 ? '' : 's'}` };
-  if (cs.length && cs.every((c) => c.state === 'running')) return { ...base, phase: 'starting', detail: cs.find((c) => !c.ready)?.message || p.status.message || 'running, not ready yet' };
-  if (cs.some((c) => c.state !== 'pending')) return { ...base, phase: 'starting', detail: p.status.message };
-  return { ...base, phase: 'scheduled', detail: `on node ${p.meta.node}` };
+function podRow(p: PodWire): PodRow {
+  const pr = podProgress(p as unknown as SdkPod);
+  const percent = pullPercent(pr.pull);
+  return percent === undefined ? pr : { ...pr, percent };
 }
 
 export interface ServiceRollout {
@@ -93,7 +46,7 @@ export function serviceRollout(name: string, services: Iterable<ServiceWire>, po
   const version = `v${s.status.generation}`;
   const sample = mine.find((p) => p.meta.deployment === version);
   // The newest version's pods run another template: the controller has yet to make the new version.
-  if (sample && (stable(sample.spec.template) !== stable(s.spec.template) || stable(sample.spec.selector ?? null) !== stable(s.spec.selector ?? null)))
+  if (sample && !sameTemplate(s as unknown as Parameters<typeof sameTemplate>[0], sample as unknown as SdkPod))
     return { name, desired, updated: 0, ready: 0, done: false, pods: [], note: 'waiting for the new version' };
   const target = mine.filter((p) => p.meta.deployment === version && !p.spec.destroy).sort((a, b) => a.meta.name.localeCompare(b.meta.name));
   const ready = target.filter((p) => p.status.state === 'ready').length;

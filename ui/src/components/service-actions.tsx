@@ -24,13 +24,15 @@ export function problemLines(e: unknown): string[] {
   return [(e as Error).message];
 }
 
-export function ServiceActions({ me, namespace, service }: { me: Identity; namespace: string; service: string }) {
+/** `replicas`: the service's desired count, what the Scale field shows until the reader types. */
+export function ServiceActions({ me, namespace, service, replicas: desired }: { me: Identity; namespace: string; service: string; replicas?: number }) {
   const base = `/namespace/${encodeURIComponent(namespace)}/service/${encodeURIComponent(service)}`;
   const [run, setRun] = useState<Run | undefined>();
   const [end, setEnd] = useState<RolloutEnd | undefined>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ action: string; lines: string[]; fields: FieldProblem[] } | undefined>();
-  const [replicas, setReplicas] = useState('');
+  const [typed, setReplicas] = useState<string | undefined>();
+  const replicas = typed ?? (desired === undefined ? '' : String(desired));
   const [manifest, setManifest] = useState<string | undefined>();
   const [versions, setVersions] = useState<DeploymentWire[] | undefined>();
   const [to, setTo] = useState('');

@@ -148,7 +148,7 @@ export function ServicePage({ me, ns, svc }: { me: Identity; ns: string; svc: st
         </>
       )}
       {/* Mounted from the first sight of the service on, so a delete's progress stays to its end. */}
-      {(s || seen) && <ServiceActions me={me} namespace={ns} service={svc} />}
+      {(s || seen) && <ServiceActions me={me} namespace={ns} service={svc} replicas={s?.spec.replicas} />}
       <Versions svc={svc} serving={s?.status.deployment} list={versions} />
       <Pods svc={svc} list={podList} />
       <Events list={evList} />

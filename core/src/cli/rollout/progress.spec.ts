@@ -1,5 +1,6 @@
 import { isPermanentPullError, type LbEvent, type Pod, type PodContainerStatus, type Service, type ServiceRollout, type WatchEvent } from '@lastbackend/sdk';
-import { RolloutTracker, controllerFailure, podProgress } from './progress';
+import { podProgress } from '@lastbackend/sdk';
+import { RolloutTracker, controllerFailure } from './progress';
 
 const template = (image: string) => ({ containers: [{ name: 'c', image: { name: image } }] }) as unknown as Service['spec']['template'];
 

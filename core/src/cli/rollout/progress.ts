@@ -6,22 +6,8 @@
 // the template the service has now: the controller writes the version, its pods and the service's
 // generation in one transaction, and a pod carries its version's template. So no deployment needs
 // watching (one watch per service would not scale to an apply of many services).
-import type { LbEvent, Pod, PodContainerStatus, Service, WatchEvent } from '@lastbackend/sdk';
-import { stableStringify } from '../../state/hash';
+import type { LbEvent, Pod, PodProgress, Service, WatchEvent } from '@lastbackend/sdk';
 import { sdk } from '../lazy';
-
-export type PodPhase = 'pending' | 'scheduled' | 'pulling' | 'starting' | 'running' | 'ready' | 'crash-looping' | 'error';
-
-export interface PodProgress {
-  name: string;
-  node: string;
-  phase: PodPhase;
-  /** Why it is not ready yet, or what it is doing ("pulling 12.0 MB of 40.0 MB (30%)"). */
-  detail: string;
-  restarts: number;
-  /** Bytes pulled of the image so far, when the agent says. */
-  pull?: PodContainerStatus['pull'];
-}
 
 export interface ServiceProgress {
   name: string;
@@ -56,44 +42,6 @@ export const SCHEDULING_ATTEMPTS = 2;
 /** Unhealthy verdicts of a readiness probe before it counts as failed (else it is named at the timeout). */
 export const UNHEALTHY_REPEATS = 3;
 
-
-export const formatBytes = (n: number): string => {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1000 && i < units.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
-};
-
-export function pullDetail(pull: { current: number; total: number } | undefined): string {
-  if (!pull || !(pull.total > 0)) return 'pulling the image';
-  const pct = Math.min(100, Math.floor((pull.current / pull.total) * 100));
-  return `pulling ${formatBytes(pull.current)} of ${formatBytes(pull.total)} (${pct}%)`;
-}
-
-/** A pod's phase and why, from its status alone. */
-export function podProgress(p: Pod): PodProgress {
-  const base = { name: p.meta.name, node: p.meta.node, restarts: Math.max(0, ...p.status.containers.map((c) => c.restarts)) };
-  const cs = p.status.containers;
-  if (!p.meta.node) return { ...base, phase: 'pending', detail: p.status.message || 'waiting for a node' };
-  if (p.status.state === 'ready') return { ...base, phase: 'ready', detail: '' };
-  const errored = cs.find((c) => c.state === 'error');
-  if (errored) return { ...base, phase: 'error', detail: errored.message || p.status.message };
-  if (p.status.state === 'error' && p.status.message.startsWith('vetoed:')) return { ...base, phase: 'error', detail: p.status.message };
-  const pulling = cs.find((c) => c.state === 'pulling');
-  if (pulling) return { ...base, phase: 'pulling', detail: pullDetail(pulling.pull), ...(pulling.pull ? { pull: pulling.pull } : {}) };
-  const looping = cs.find((c) => c.restarts > 0 && c.state !== 'running');
-  if (looping) return { ...base, phase: 'crash-looping', detail: `container ${looping.name} exited${looping.exit_code !== undefined ? ` with code ${looping.exit_code}` : ''}, restarted ${looping.restarts} time${looping.restarts === 1 ? '' : 's'}` };
-  if (cs.length && cs.every((c) => c.state === 'running')) return { ...base, phase: 'running', detail: cs.find((c) => !c.ready)?.message || p.status.message || 'not ready yet' };
-  if (cs.some((c) => c.state !== 'pending')) return { ...base, phase: 'starting', detail: p.status.message };
-  return { ...base, phase: 'scheduled', detail: `on node ${p.meta.node}` };
-}
-
-
-const sameTemplate = (s: Service, p: Pod): boolean =>
-  stableStringify(s.spec.template) === stableStringify(p.spec.template) && stableStringify(s.spec.selector ?? null) === stableStringify(p.spec.selector ?? null);
 
 /**
  * The controller's verdict as the wait reports it: its message leads with the version ("v2 failed: pod …",
@@ -151,7 +99,7 @@ export class RolloutTracker {
     if (!s?.status.generation) return undefined;
     const version = `v${s.status.generation}`;
     const sample = [...this.pods.values()].find((p) => p.meta.service === name && p.meta.deployment === version);
-    return sample && !sameTemplate(s, sample) ? undefined : { version: s.status.generation, name: version };
+    return sample && !sdk().sameTemplate(s, sample) ? undefined : { version: s.status.generation, name: version };
   }
 
   private targetPods(name: string, version: string): Pod[] {
@@ -172,7 +120,7 @@ export class RolloutTracker {
     const pods = this.targetPods(name, t.name);
     const ready = pods.filter((p) => p.status.state === 'ready').length;
     const done = s.status.deployment === t.name && pods.length === desired && ready >= desired;
-    return { name, version: t.name, desired, updated: pods.length, ready, done, pods: pods.map(podProgress) };
+    return { name, version: t.name, desired, updated: pods.length, ready, done, pods: pods.map((p) => sdk().podProgress(p)) };
   }
 
   /** Why a service's rollout cannot succeed, when something says so for certain. */
@@ -205,7 +153,7 @@ export class RolloutTracker {
       if (p.status.state === 'ready') continue;
       const pod = p.meta.name;
       const warning = [...this.events.values()].filter((e) => e.object.name === pod && e.type === 'warning').sort((a, b) => b.last_seen.localeCompare(a.last_seen))[0];
-      const pr = podProgress(p);
+      const pr = sdk().podProgress(p);
       const why = pr.phase === 'error' || pr.phase === 'pending' ? pr.detail : warning ? `${warning.reason}: ${warning.message}` : `${pr.phase}${pr.detail ? `: ${pr.detail}` : ''}`;
       return { pod, reason: why };
     }

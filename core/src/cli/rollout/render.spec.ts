@@ -1,4 +1,5 @@
-import type { PodProgress, ServiceProgress } from './progress';
+import type { PodProgress } from '@lastbackend/sdk';
+import type { ServiceProgress } from './progress';
 import { BlockRenderer, LineRenderer, blockLines, describePod, podLine, serviceLine } from './render';
 
 const pod = (name: string, phase: PodProgress['phase'], detail = '', pull?: PodProgress['pull']): PodProgress => ({ name, node: 'n1', phase, detail, restarts: 0, ...(pull ? { pull } : {}) });

@@ -1,7 +1,9 @@
 // How a waiting command shows the rollout: on a terminal one block redrawn in place (cursor up, clear
 // to the end), in a pipe or CI one line per change (never the same line twice in a row for a service
 // or pod). What the server says (names, messages) is shown without control sequences on a terminal.
-import { pullDetail, type PodProgress, type ServiceProgress } from './progress';
+import type { PodProgress } from '@lastbackend/sdk';
+import type { ServiceProgress } from './progress';
+import { sdk } from '../lazy';
 import { stripTerminalControls } from '../terminal';
 
 const ESC = '\u001b[';
@@ -26,7 +28,7 @@ export const podLine = (s: ServiceProgress, p: PodProgress): string => `pod/${p.
 function coarse(p: PodProgress): PodProgress {
   if (p.phase !== 'pulling' || !p.pull || !(p.pull.total > 0)) return p;
   const pct = Math.floor((p.pull.current / p.pull.total) * 10) / 10;
-  return { ...p, detail: pullDetail({ current: Math.round(p.pull.total * pct), total: p.pull.total }) };
+  return { ...p, detail: sdk().pullDetail({ current: Math.round(p.pull.total * pct), total: p.pull.total }) };
 }
 
 /** Pipe mode: the lines that changed since the last call, a service's pods before its tally. */
