@@ -114,11 +114,12 @@ export function ServicePage({ me, ns, svc }: { me: Identity; ns: string; svc: st
   const nsBase = `/namespace/${encodeURIComponent(ns)}`;
   const base = `${nsBase}/service/${encodeURIComponent(svc)}`;
   const services = useLive<ServiceDetail>(`${nsBase}/service`);
-  const deployments = useLive<DeploymentWire>(`${base}/deployment`);
-  const pods = useLive<PodWire>(`${base}/pod`);
+  const s = services.items.get(`${ns}/${svc}`);
+  // Its own lists are watched while it exists: a service's routes answer 404 once it is gone.
+  const deployments = useLive<DeploymentWire>(s ? `${base}/deployment` : undefined);
+  const pods = useLive<PodWire>(s ? `${base}/pod` : undefined);
   // The namespace's events, those of this service and its pods kept (as ?for=service/NAME selects them).
   const events = useLive<ServiceEventView>(`${nsBase}/event`);
-  const s = services.items.get(`${ns}/${svc}`);
   const versions = [...deployments.items.values()].sort((a, b) => b.spec.version - a.spec.version);
   const podList = [...pods.items.values()].sort((a, b) => a.meta.deployment.localeCompare(b.meta.deployment) || a.meta.name.localeCompare(b.meta.name));
   const evList = [...events.items.values()]
@@ -134,7 +135,7 @@ export function ServicePage({ me, ns, svc }: { me: Identity; ns: string; svc: st
     <>
       <p class="namespace-crumbs"><AppLink href="/ui/namespaces">Namespaces</AppLink> / <AppLink href={namespacePath(ns)}>{ns}</AppLink> / {svc}</p>
       <h1>Service {svc}</h1>
-      <Connection states={[services, deployments, pods, events]} />
+      <Connection states={s ? [services, deployments, pods, events] : [services, events]} />
       {services.synced && !s && <p role="alert" class="error">There is no service {svc} in namespace {ns} (deleted, or never made).</p>}
       {s && (
         <>
@@ -152,7 +153,7 @@ export function ServicePage({ me, ns, svc }: { me: Identity; ns: string; svc: st
       <Versions svc={svc} serving={s?.status.deployment} list={versions} />
       <Pods svc={svc} list={podList} />
       <Events list={evList} />
-      <ServiceLogs ns={ns} svc={svc} />
+      {s && <ServiceLogs ns={ns} svc={svc} />}
       {s && (
         <section aria-labelledby="svc-man-h">
           <h2 id="svc-man-h">Manifest</h2>
