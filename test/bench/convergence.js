@@ -6,14 +6,13 @@
 // microseconds here, so the figures are the API, store, controller, scheduler and agent — not a runtime.
 // Usage: node test/bench/convergence.js [services]
 'use strict';
-const { execFileSync, spawn } = require('node:child_process');
-const { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { spawn } = require('node:child_process');
+const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { cpus, tmpdir } = require('node:os');
-const { join, resolve } = require('node:path');
+const { join } = require('node:path');
+const { installMemoryDriver, PACKAGE } = require('./memory-driver');
 const { LB, startServer } = require('./server');
 
-const ROOT = resolve(__dirname, '..', '..');
-const EXAMPLE = join(ROOT, 'examples', 'driver-memory');
 const IMAGE = 'lb-test/busybox:latest'; // only a name here: the memory runtime "pulls" it instantly
 const N = Number(process.argv[2] ?? 1000);
 
@@ -22,18 +21,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 /** CPU seconds (user + system) the process has used, from /proc/PID/stat (clock ticks of 10 ms). */
 const cpuS = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
-
-/** npm as from a user's shell: without the lifecycle variables of the `npm run` that may have started us. */
-function npm(args, cwd) {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (/^npm_(package_|lifecycle_|command$|config_(local_prefix|prefix|global_prefix|yes)$)/i.test(k)) delete env[k];
-  delete env.NODE_ENV;
-  try {
-    execFileSync('npm', [...args, '--no-audit', '--no-fund'], { cwd, env, stdio: 'pipe', timeout: 180_000 });
-  } catch (e) {
-    throw new Error(`npm ${args.join(' ')} in ${cwd}: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-  }
-}
 
 function run(cmd, args, env) {
   return new Promise((res, rej) => {
@@ -54,27 +41,16 @@ async function main() {
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
-    // Packed from a copy, so a test packing the example at the same time is not disturbed (nor disturbs us).
     process.stderr.write('packing examples/driver-memory and installing it into <data dir>/drivers…\n');
-    const pkgDir = join(dir, 'driver-memory');
-    cpSync(EXAMPLE, pkgDir, { recursive: true, filter: (src) => !/[/\\](node_modules|dist)$|\.tgz$/.test(src) });
-    const pj = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
-    pj.dependencies['@lastbackend/sdk'] = `file:${join(ROOT, 'sdk')}`;
-    writeFileSync(join(pkgDir, 'package.json'), JSON.stringify(pj, null, 2));
-    npm(['install'], pkgDir);
-    npm(['pack', '--pack-destination', dir], pkgDir);
-    const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
-    npm(['install', '--prefix', join(dir, 'drivers'), join(dir, tgz)], dir);
-
+    const drivers = installMemoryDriver(dir);
     const node = `bench-conv-${process.pid}`;
-    const driver = { package: '@example/driver-memory' };
     const cfg = join(dir, 'config.json');
     // Containers in memory have no network namespace for a CNI to attach: no overlay, no VIPs (the other benchmarks run on the defaults).
-    writeFileSync(cfg, JSON.stringify({ drivers: { cri: driver, cii: driver, cni: 'none', cpi: 'none' }, discovery: { enabled: false }, node: { max_pods: N + 10 } }));
+    writeFileSync(cfg, JSON.stringify({ drivers, discovery: { enabled: false }, node: { max_pods: N + 10 } }));
     server = await startServer({ dir, name: node, args: ['--config', cfg] });
     const { client } = server;
-    const drivers = await client.drivers();
-    if (!drivers.some((d) => d.kind === 'cri' && d.package === '@example/driver-memory' && d.state === 'ready')) throw new Error(`the memory driver is not the CRI: ${JSON.stringify(drivers)}`);
+    const running = await client.drivers();
+    if (!running.some((d) => d.kind === 'cri' && d.package === PACKAGE && d.state === 'ready')) throw new Error(`the memory driver is not the CRI: ${JSON.stringify(running)}`);
     await client.createNamespace({ kind: 'Namespace', meta: { name: 'bench' } });
     const idle = rssMb(server.process.pid);
 
