@@ -36,7 +36,14 @@ export function watchList<T extends WatchedObject>(path: string, onChange: (s: L
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let failures = 0;
-  const emit = (down: boolean, error?: string) => onChange({ items: new Map(items), synced, down, ...(error ? { error } : {}) });
+  let batch: ReturnType<typeof setTimeout> | undefined;
+  const emit = (down: boolean, error?: string) => {
+    clearTimeout(batch);
+    batch = undefined;
+    onChange({ items: new Map(items), synced, down, ...(error ? { error } : {}) });
+  };
+  // Changes that come in a burst (a rollout of many pods) make one copy of the list and one render.
+  const emitSoon = () => (batch ??= setTimeout(() => emit(false), 50));
   const key = (o: T) => `${o.meta.namespace ?? ''}/${o.meta.name}`;
 
   const retry = () => {
@@ -70,7 +77,7 @@ export function watchList<T extends WatchedObject>(path: string, onChange: (s: L
         retry();
         return;
     }
-    if (synced) emit(false);
+    if (synced) emitSoon();
   };
 
   async function open(): Promise<void> {
@@ -99,6 +106,7 @@ export function watchList<T extends WatchedObject>(path: string, onChange: (s: L
   return () => {
     stopped = true;
     clearTimeout(timer);
+    clearTimeout(batch);
     source?.close();
   };
 }

@@ -10,6 +10,7 @@ import { podFailure } from '@lastbackend/sdk/models/pod-failure';
 import { podProgress, pullPercent, sameTemplate, type PodProgress } from '@lastbackend/sdk/models/pod-progress';
 import { useLive } from '../live';
 import type { PodWire, ServiceWire } from '../models';
+import { cmp } from '../order';
 
 type SdkPod = Parameters<typeof podFailure>[0];
 
@@ -48,7 +49,7 @@ export function serviceRollout(name: string, services: Iterable<ServiceWire>, po
   // The newest version's pods run another template: the controller has yet to make the new version.
   if (sample && !sameTemplate(s as unknown as Parameters<typeof sameTemplate>[0], sample as unknown as SdkPod))
     return { name, desired, updated: 0, ready: 0, done: false, pods: [], note: 'waiting for the new version' };
-  const target = mine.filter((p) => p.meta.deployment === version && !p.spec.destroy).sort((a, b) => a.meta.name.localeCompare(b.meta.name));
+  const target = mine.filter((p) => p.meta.deployment === version && !p.spec.destroy).sort((a, b) => cmp(a.meta.name, b.meta.name));
   const ready = target.filter((p) => p.status.state === 'ready').length;
   const done = s.status.deployment === version && target.length === desired && ready >= desired;
   let failed: string | undefined;

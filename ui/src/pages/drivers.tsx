@@ -9,6 +9,7 @@ import { DRIVER_KIND_LIST, type DriverStateView, type NodeDetailView } from '../
 import { Connection } from './connection';
 import { DriverHead, DriverRows } from '../components/cluster-drivers';
 import { Pager, usePaged } from '../components/paged';
+import { cmp } from '../order';
 
 type Outcome = { ok: string[] } | { error: string };
 
@@ -96,7 +97,7 @@ function SwapForm({ nodes }: { nodes: NodeDetailView[] }) {
 export function Drivers({ me }: { me: Identity }) {
   const live = useLive<NodeDetailView>('/cluster/node');
   const [filter, setFilter] = useState('');
-  const nodes = [...live.items.values()].sort((a, b) => a.meta.name.localeCompare(b.meta.name));
+  const nodes = [...live.items.values()].sort((a, b) => cmp(a.meta.name, b.meta.name));
   const f = filter.trim().toLowerCase();
   const rows = nodes
     .flatMap((n) => (n.status.drivers ?? []).map((d) => ({ node: n.meta.name, d })))

@@ -7,6 +7,7 @@ import { useLive } from '../live';
 import type { ClusterEventView, NamespaceView } from '../models';
 import { Connection } from './connection';
 import { Pager, usePaged } from '../components/paged';
+import { cmp } from '../order';
 
 /**
  * Namespaces whose events are watched live when all are shown. A browser holds six connections to one
@@ -68,7 +69,7 @@ export function Events({ me }: { me: Identity }) {
   const t = text.trim().toLowerCase();
   const shown = all
     .filter((e) => (!type || e.type === type) && (!reason || e.reason === reason) && (!o || objectOf(e).includes(o)) && (!t || `${e.reason} ${e.message} ${e.component}`.toLowerCase().includes(t)))
-    .sort((a, b) => Date.parse(b.last_seen) - Date.parse(a.last_seen) || a.meta.name.localeCompare(b.meta.name));
+    .sort((a, b) => Date.parse(b.last_seen) - Date.parse(a.last_seen) || cmp(a.meta.name, b.meta.name));
   const paged = usePaged(shown);
   const refilter = (set: (v: string) => void) => (e: Event) => {
     set((e.target as HTMLInputElement | HTMLSelectElement).value);

@@ -8,8 +8,9 @@ import type { ConfigWire, RouteWire, SecretWire, ServiceDetail, VolumeWire } fro
 import { AppLink, servicePath } from '../components/service-nav';
 import { FilterBox, Pager, useFilteredPages } from '../components/paged';
 import { Connection } from './connection';
+import { cmp } from '../order';
 
-const byName = <T extends { meta: { name: string } }>(m: ReadonlyMap<string, T>): T[] => [...m.values()].sort((a, b) => a.meta.name.localeCompare(b.meta.name));
+const byName = <T extends { meta: { name: string } }>(m: ReadonlyMap<string, T>): T[] => [...m.values()].sort((a, b) => cmp(a.meta.name, b.meta.name));
 
 export const images = (s: ServiceDetail): string => s.spec.template.containers.map((c) => c.image.name).join(', ');
 

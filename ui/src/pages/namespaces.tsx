@@ -4,6 +4,7 @@ import { useLive } from '../live';
 import { cores, mib, type NamespaceView } from '../models';
 import { Connection } from './connection';
 import { AppLink, namespacePath } from '../components/service-nav';
+import { cmp } from '../order';
 
 const QUOTAS: { key: string; label: string; show: (n: number) => string }[] = [
   { key: 'cpu', label: 'CPU', show: cores },
@@ -21,7 +22,7 @@ function quota(n: NamespaceView, key: string, show: (v: number) => string): stri
 
 export function Namespaces({ me }: { me: Identity }) {
   const live = useLive<NamespaceView>('/namespace');
-  const list = [...live.items.values()].sort((a, b) => a.meta.name.localeCompare(b.meta.name));
+  const list = [...live.items.values()].sort((a, b) => cmp(a.meta.name, b.meta.name));
   return (
     <>
       <h1>Namespaces</h1>

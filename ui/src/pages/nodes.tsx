@@ -10,6 +10,7 @@ import { cores, mib, type NamespaceView, type NodeDetailView, type NodeUsageView
 import { Connection } from './connection';
 import { DriverHead, DriverRows } from '../components/cluster-drivers';
 import { Pager, useFilteredPages, usePaged } from '../components/paged';
+import { cmp } from '../order';
 
 type Go = (path: string) => void;
 
@@ -58,7 +59,7 @@ function UsageNote({ usage, busy, load }: { usage: Usage | undefined; busy: bool
 export function Nodes({ go }: { me: Identity; go: Go }) {
   const live = useLive<NodeDetailView>('/cluster/node');
   const [usage, busy, load] = useUsage();
-  const all = [...live.items.values()].sort((a, b) => a.meta.name.localeCompare(b.meta.name));
+  const all = [...live.items.values()].sort((a, b) => cmp(a.meta.name, b.meta.name));
   const paged = useFilteredPages(all, (n) => [n.meta.name, n.status.phase, n.meta.version, n.meta.ip.internal, n.meta.os_name].join(' '));
   const by = usage && 'by' in usage ? usage.by : undefined;
   return (
@@ -147,7 +148,7 @@ export function NodeDetails({ name, go }: { me: Identity; name: string; go: Go }
       return next;
     });
   const pods = [...liveNs.flatMap((ns) => livePods[ns]?.pods ?? []), ...(onceNs.length > 0 ? (oncePods?.pods ?? []) : [])].sort(
-    (a, b) => a.meta.namespace.localeCompare(b.meta.namespace) || a.meta.name.localeCompare(b.meta.name),
+    (a, b) => cmp(a.meta.namespace, b.meta.namespace) || cmp(a.meta.name, b.meta.name),
   );
   const paged = usePaged(pods);
   const podsDown = liveNs.some((ns) => livePods[ns]?.down);

@@ -7,6 +7,7 @@ import { cores, mib, type EventView, type NamespaceView, type NodeView, type Ser
 import { Connection } from './connection';
 import { FilterBox, Pager, useFilteredPages } from '../components/paged';
 import { AppLink, namespacePath, servicePath } from '../components/service-nav';
+import { cmp } from '../order';
 
 /**
  * Namespaces whose services are watched live. A browser holds six connections to one server over
@@ -41,14 +42,14 @@ export function Overview({ me }: { me: Identity }) {
   const allServices = liveNs.flatMap((ns) => services[ns] ?? []);
   // Those that need a look first: not ready before ready, then by namespace and name.
   const listed = useFilteredPages(
-    [...allServices].sort((a, b) => Number(a.status.state === 'ready') - Number(b.status.state === 'ready') || a.meta.namespace.localeCompare(b.meta.namespace) || a.meta.name.localeCompare(b.meta.name)),
+    [...allServices].sort((a, b) => Number(a.status.state === 'ready') - Number(b.status.state === 'ready') || cmp(a.meta.namespace, b.meta.namespace) || cmp(a.meta.name, b.meta.name)),
     (s) => `${s.meta.name} ${s.meta.namespace} ${s.status.state} ${s.status.message ?? ''}`,
   );
   const byState = new Map<string, number>();
   for (const s of allServices) byState.set(s.status.state, (byState.get(s.status.state) ?? 0) + 1);
   const warnings = [...clusterEvents.items.values(), ...nsWarnings]
     .filter((e) => e.type.toLowerCase() === 'warning')
-    .sort((a, b) => b.last_seen.localeCompare(a.last_seen))
+    .sort((a, b) => cmp(b.last_seen, a.last_seen))
     .slice(0, 10);
 
   return (

@@ -13,6 +13,7 @@ import { serviceManifest } from '../service-manifest';
 import { Connection } from './connection';
 import { images } from './namespace';
 import { FilterBox, Pager, useFilteredPages, usePaged } from '../components/paged';
+import { cmp } from '../order';
 
 /**
  * Where the write actions go (scale, edit and apply, roll back, delete: components/service-actions.tsx of
@@ -121,10 +122,10 @@ export function ServicePage({ me, ns, svc }: { me: Identity; ns: string; svc: st
   // The namespace's events, those of this service and its pods kept (as ?for=service/NAME selects them).
   const events = useLive<ServiceEventView>(`${nsBase}/event`);
   const versions = [...deployments.items.values()].sort((a, b) => b.spec.version - a.spec.version);
-  const podList = [...pods.items.values()].sort((a, b) => a.meta.deployment.localeCompare(b.meta.deployment) || a.meta.name.localeCompare(b.meta.name));
+  const podList = [...pods.items.values()].sort((a, b) => cmp(a.meta.deployment, b.meta.deployment) || cmp(a.meta.name, b.meta.name));
   const evList = [...events.items.values()]
     .filter((e) => (e.object.kind === 'Service' && e.object.name === svc) || (e.object.kind === 'Pod' && e.object.service === svc))
-    .sort((a, b) => b.last_seen.localeCompare(a.last_seen));
+    .sort((a, b) => cmp(b.last_seen, a.last_seen));
   const [format, setFormat] = useState<'manifest' | 'object'>('manifest');
   const [seen, setSeen] = useState(false);
   useEffect(() => {
