@@ -36,6 +36,7 @@ import { currentVersion, newDeployment, nextVersion, versionHash } from './versi
 import { account, quotaProblems, type Loads } from './quota';
 import type { SecretBox } from './secret-box';
 import { assertPolicy, policyOf, policyViolations } from './pod-security';
+import { cycleReason, findCycle, type DependencyNode } from '../controller/depends-on';
 
 export type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string } & Namespace['meta']; spec: unknown; status: unknown };
 
@@ -243,13 +244,19 @@ export class Resources {
         throw new LbError('ALREADY_EXISTS', `service "${m.meta.name}" already exists in namespace "${ns}"`, {
           fix: 'use `lb apply` to update it',
         });
-      return withReplicas((await this.upsertService(tx, ns, m)).object);
+      const r = await this.upsertService(tx, ns, m);
+      await this.assertNoDependencyCycle(tx, [{ namespace: ns, name: m.meta.name, path: '' }], 'invalid service');
+      return withReplicas(r.object);
     });
   }
 
   updateService(ns: string, name: string, body: unknown): Promise<Service> {
     const u = parseOrThrow(ServiceUpdate, body, 'invalid service update');
-    return this.withinQuota([ns], async (tx) => withReplicas(await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, body)));
+    return this.withinQuota([ns], async (tx) => {
+      const next = await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, body);
+      await this.assertNoDependencyCycle(tx, [{ namespace: ns, name, path: '' }], 'invalid service update');
+      return withReplicas(next);
+    });
   }
 
   private async updateServiceIn(tx: Txn, s: StoredService, u: ServiceUpdate, body: unknown): Promise<StoredService> {
@@ -403,6 +410,26 @@ export class Resources {
     throw new LbError('FAILED_PRECONDITION', `no free address left in service_cidr ${this.serviceCidr}`, { fix: 'delete services you no longer need, or use a larger service_cidr' });
   }
 
+  /**
+   * Refuses a write that closes a dependency cycle (spec.depends_on), naming it: checked after the writes, in
+   * the same transaction, over the namespace's services as they would be (those written with the rest). A
+   * service being deleted is left out: it will not be there to wait for.
+   */
+  private async assertNoDependencyCycle(tx: Txn, written: readonly { namespace: string; name: string; path: string }[], prefix: string): Promise<void> {
+    const byNs = new Map<string, DependencyNode[]>();
+    for (const w of written) {
+      let nodes = byNs.get(w.namespace);
+      if (!nodes) {
+        const all = await tx.list<StoredService>(keys.service(w.namespace));
+        nodes = all.filter((s) => s.status.state !== 'destroying').map((s) => ({ name: s.meta.name, depends_on: s.spec.depends_on }));
+        byNs.set(w.namespace, nodes);
+      }
+      if (!nodes.find((n) => n.name === w.name)?.depends_on?.length) continue;
+      const cycle = findCycle(nodes, w.name);
+      if (cycle) throw invalid([{ field: `${w.path}spec.depends_on`, reason: cycleReason(cycle) }], prefix);
+    }
+  }
+
   private markServiceDestroying(tx: Txn, s: StoredService): void {
     if (s.status.state === 'destroying') return;
     s.status.state = 'destroying';
@@ -482,6 +509,8 @@ export class Resources {
         const r = m.kind === 'Service' ? await this.upsertService(tx, target, m, `${entries[i].path}.`) : await this.upsertObject(tx, kindPath(m.kind), target, m);
         results.push({ kind: m.kind, namespace: target, name: m.meta.name, action: r.action });
       }
+      const services = manifests.flatMap((m, i) => (m.kind === 'Service' ? [{ namespace: m.meta.namespace ?? ns, name: m.meta.name, path: `${entries[i].path}.` }] : []));
+      await this.assertNoDependencyCycle(tx, services, 'invalid manifest');
       return results;
     });
   }
