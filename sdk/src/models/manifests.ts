@@ -516,7 +516,8 @@ export type Dependency = z.infer<typeof DependencyModel>;
 const DependencyInput = DependencyModel.extend({
   service: name().optional(),
   job: z.unknown().optional().describe('not yet: there are no Jobs to depend on'),
-  condition: z.string().optional(),
+  // Any word here, so a job's form ({job, condition: completed}) is told about the job, not its condition.
+  condition: z.string().optional().describe('ready: the only condition of a service (the default)'),
 })
   .superRefine((d, ctx) => {
     if (d.job !== undefined) return void ctx.addIssue({ code: 'custom', path: ['job'], message: 'a dependency on a job is not supported yet: there are no Jobs here; name a service' });
