@@ -252,11 +252,7 @@ export class Resources {
 
   updateService(ns: string, name: string, body: unknown): Promise<Service> {
     const u = parseOrThrow(ServiceUpdate, body, 'invalid service update');
-    return this.withinQuota([ns], async (tx) => {
-      const next = await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, body);
-      await this.assertNoDependencyCycle(tx, [{ namespace: ns, name, path: '' }], 'invalid service update');
-      return withReplicas(next);
-    });
+    return this.withinQuota([ns], async (tx) => withReplicas(await this.updateServiceIn(tx, await this.requireService(tx, ns, name), u, body)));
   }
 
   private async updateServiceIn(tx: Txn, s: StoredService, u: ServiceUpdate, body: unknown): Promise<StoredService> {
@@ -271,6 +267,7 @@ export class Resources {
     next.status.network.ports = spec.network?.ports ?? [];
     await this.assignVip(tx, next);
     tx.put(keys.service(ns, name), next);
+    await this.assertNoDependencyCycle(tx, [{ namespace: ns, name, path: '' }], 'invalid service update');
     return next;
   }
 
@@ -418,13 +415,13 @@ export class Resources {
   private async assertNoDependencyCycle(tx: Txn, written: readonly { namespace: string; name: string; path: string }[], prefix: string): Promise<void> {
     const byNs = new Map<string, DependencyNode[]>();
     for (const w of written) {
+      if (!(await tx.get<StoredService>(keys.service(w.namespace, w.name)))?.spec.depends_on?.length) continue;
       let nodes = byNs.get(w.namespace);
       if (!nodes) {
         const all = await tx.list<StoredService>(keys.service(w.namespace));
         nodes = all.filter((s) => s.status.state !== 'destroying').map((s) => ({ name: s.meta.name, depends_on: s.spec.depends_on }));
         byNs.set(w.namespace, nodes);
       }
-      if (!nodes.find((n) => n.name === w.name)?.depends_on?.length) continue;
       const cycle = findCycle(nodes, w.name);
       if (cycle) throw invalid([{ field: `${w.path}spec.depends_on`, reason: cycleReason(cycle) }], prefix);
     }
