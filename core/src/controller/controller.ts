@@ -24,6 +24,7 @@ import { podRequests } from '../state/quota';
 import { defaultScheduler, type BoundPod, type Scheduler } from '../scheduler/scheduler';
 import { PodIndex } from './pod-index';
 import { rolloutVerdict } from './rollout';
+import { dependencyWait, isReadyService, type DependencyWait } from './depends-on';
 import type { Logger } from '../kernel/logger';
 import { since, type HistogramChild } from '../metrics/fast';
 import { deployDuration, onScrape, reconcileDuration, reconcileQueue, schedulerLatency, schedulerPlacements, serverRegistry } from '../metrics/metrics';
@@ -57,6 +58,11 @@ export class Controller {
   private timer?: NodeJS.Timeout;
   private idle: Promise<void> = Promise.resolve();
   private wake?: () => void;
+  /**
+   * Services whose rollout waits for a dependency, by the dependency ("ns/name" → names): a pass that leaves
+   * the dependency ready queues them (its own writes start no pass). Lost on a restart, as the resync covers.
+   */
+  private readonly waiters = new Map<string, Set<string>>();
 
   constructor(
     private readonly store: Store,
@@ -116,7 +122,11 @@ export class Controller {
     // A pass leaves its services converged (or re-queues them itself): its own writes need no pass.
     if (ev.origin === ORIGIN) return;
     const { kind, ns, name } = splitKey(ev.key);
-    if (kind === 'service' || kind === 'deployment') this.enqueue(`svc:${ns}/${name}`);
+    if (kind === 'service' || kind === 'deployment') {
+      this.enqueue(`svc:${ns}/${name}`);
+      // A service that did not exist: those waiting for it now wait for it to be ready, and say so.
+      if (kind === 'service' && !ev.prev) this.wakeWaiters(ns, name);
+    }
     else if (kind === 'pod') {
       const pod = (ev.value ?? ev.prev) as Pod | undefined;
       if (pod) this.enqueue(`svc:${pod.meta.namespace}/${pod.meta.service}`);
@@ -244,8 +254,10 @@ export class Controller {
   private async reconcileService(ns: string, name: string): Promise<void> {
     // A version that became ready in this pass: observed once the pass is committed (a txn may run again).
     let rolledOut = undefined as Deployment | undefined;
+    let readyNow = false;
     await this.txnWithEvents(async (tx, emitted) => {
       rolledOut = undefined;
+      readyNow = false;
       const svc = await tx.get<Service>(keys.service(ns, name));
       const deps = (await tx.list<Deployment>(keys.deployment(ns, name))).sort((a, b) => a.spec.version - b.spec.version);
       // Only this service's pods are read (their names start with it), not every pod of the namespace.
@@ -282,8 +294,12 @@ export class Controller {
         this.log.info(`service ${ns}/${name}: deployment ${latest.meta.name} created`);
       }
 
+      // Start order: a version that does not serve yet makes no pods while a dependency is not ready.
+      const gate = latest !== active ? await this.dependencyGate(tx, ns, name, svc.spec.depends_on) : undefined;
       // The newest version's rollout: failed when it cannot succeed, and with auto_rollback, undone.
+      const prevRollout = svc.status.rollout;
       const verdict = rolloutVerdict({
+        ...(gate ? { waiting: gate.message } : {}),
         now: Date.now(),
         strategy: svc.spec.strategy,
         target: latest,
@@ -293,6 +309,9 @@ export class Controller {
         prev: svc.status.rollout,
       });
       svc.status.rollout = verdict.rollout;
+      // One event per wait: when the stored rollout of this version did not say it already.
+      if (gate && !verdict.rollback && !(prevRollout?.version === latest.spec.version && prevRollout.message.includes(gate.message)))
+        emitted.push({ object: { kind: 'Service', namespace: ns, name }, type: 'normal', reason: 'WaitingForDependency', message: `${latest.meta.name}: ${gate.message}`, component: ORIGIN });
       if (verdict.rollback) {
         const { to } = verdict.rollback;
         this.log.warn(`service ${ns}/${name}: ${verdict.rollout.message}`);
@@ -310,7 +329,8 @@ export class Controller {
         if (d.spec.replicas !== desired) versionEvent('ScaledVersion', `scaled ${d.meta.name} from ${d.spec.replicas} to ${desired}`);
         d.spec.replicas = desired;
         const mine = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
-        for (let i = mine.length; i < desired; i++) {
+        const gated = !!gate && d === latest && d !== active;
+        for (let i = mine.length; !gated && i < desired; i++) {
           const pod = newPod(svc, d, defaults, policy);
           pods.push(pod);
           w.put(keys.pod(ns, pod.meta.name), pod, '');
@@ -337,7 +357,7 @@ export class Controller {
       for (const d of deps) {
         const dBefore = stableStringify(d);
         d.status.state = d === active ? 'active' : d === latest ? (d.status.replicas.ready >= d.spec.replicas ? 'ready' : 'provisioning') : 'superseded';
-        d.status.message = d === latest && d !== active ? `${d.status.replicas.ready}/${d.spec.replicas} pods ready` : '';
+        d.status.message = d === latest && d !== active ? (gate?.message ?? `${d.status.replicas.ready}/${d.spec.replicas} pods ready`) : '';
         w.put(keys.deployment(ns, name, d.meta.name), d, dBefore);
       }
       this.pruneHistory(w, ns, name, deps, pods, active, latest);
@@ -354,7 +374,8 @@ export class Controller {
       svc.status.message =
         unschedulable?.status.message ??
         failing?.status.message ??
-        (latest !== active ? (svc.status.rollout?.state === 'failed' ? svc.status.rollout.message : `rolling out ${latest.meta.name}`) : '');
+        (latest !== active ? (svc.status.rollout?.state === 'failed' ? svc.status.rollout.message : `rolling out ${latest.meta.name}${gate ? `: ${gate.message}` : ''}`) : '');
+      readyNow = isReadyService(svc);
       w.put(keys.service(ns, name), svc, before + specBefore, (s) => stableStringify(s.status) + stableStringify(s.spec));
 
       const ep = await tx.get<Endpoint>(keys.endpoint(ns, name));
@@ -373,8 +394,37 @@ export class Controller {
       };
       w.put(keys.endpoint(ns, name), endpoint, epBefore, (e) => stableStringify(e.spec));
     });
+    if (readyNow) this.wakeWaiters(ns, name);
     // apply → ready: from the moment the new version was stored to every replica of it ready.
     if (rolledOut) deployDuration.labels().observe(Math.max(0, (Date.now() - Date.parse(rolledOut.meta.created)) / 1000));
+  }
+
+  /**
+   * What a new version of the service waits for (spec.depends_on), read in the pass's transaction; a wait
+   * puts the service among its dependencies' waiters.
+   */
+  private async dependencyGate(tx: Txn, ns: string, name: string, dependsOn: Service['spec']['depends_on']): Promise<DependencyWait | undefined> {
+    if (!dependsOn?.length) return undefined;
+    const found = new Map<string, Service>();
+    for (const d of dependsOn) {
+      const s = await tx.get<Service>(keys.service(ns, d.service));
+      if (s) found.set(d.service, s);
+    }
+    const wait = dependencyWait(dependsOn, (n) => found.get(n));
+    for (const d of wait?.services ?? []) {
+      const key = `${ns}/${d}`;
+      this.waiters.set(key, (this.waiters.get(key) ?? new Set()).add(name));
+    }
+    return wait;
+  }
+
+  /** A service is ready: the rollouts that wait for it go on. */
+  private wakeWaiters(ns: string, name: string): void {
+    const key = `${ns}/${name}`;
+    const waiting = this.waiters.get(key);
+    if (!waiting) return;
+    this.waiters.delete(key);
+    for (const w of waiting) this.enqueue(`svc:${ns}/${w}`);
   }
 
   /** Deleting a service: stop every pod, and once none is left, drop deployments, endpoint and service. */

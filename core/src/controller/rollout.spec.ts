@@ -33,6 +33,15 @@ describe('rolloutVerdict', () => {
     expect(unplaced.rollout.message).toBe('v2: 0/2 pods ready; pod web-c: unschedulable: no node has 8 cpu free');
   });
 
+  it('a version waiting for a dependency (spec.depends_on) says what it waits for, and the deadline names it', () => {
+    const waiting = 'waiting for service db to be ready';
+    expect(rolloutVerdict(input({ waiting })).rollout).toMatchObject({ state: 'progressing', message: 'v2: waiting for service db to be ready' });
+    // Pods made before the dependency stopped being ready: counted, then the wait.
+    expect(rolloutVerdict(input({ waiting, pods: [pod('web-a', 'ready')] })).rollout.message).toBe('v2: 1/2 pods ready; waiting for service db to be ready');
+    const late = rolloutVerdict(input({ waiting, now: T0 + 601_000 }));
+    expect(late.rollout).toMatchObject({ state: 'failed', message: 'v2 failed: not ready after 10m (0/2 pods ready): waiting for service db to be ready' });
+  });
+
   it('is complete once every replica of the new version is ready, and while that version serves', () => {
     expect(rolloutVerdict(input({ pods: [pod('a', 'ready'), pod('b', 'ready')] })).rollout).toMatchObject({ version: 2, state: 'complete', message: 'v2 serves' });
     expect(rolloutVerdict(input({ target: v1, active: v1 })).rollout).toMatchObject({ version: 1, state: 'complete' });

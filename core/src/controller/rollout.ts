@@ -24,6 +24,8 @@ export interface RolloutInput {
   replicas: number;
   /** The rollout stored on the service. */
   prev?: ServiceRollout;
+  /** What the target waits for before its pods are made (spec.depends_on): said instead of a pod's wait. */
+  waiting?: string;
 }
 
 export interface RolloutVerdict {
@@ -68,8 +70,10 @@ export function rolloutVerdict(i: RolloutInput): RolloutVerdict {
   const deadline = deadlineSeconds(strategy);
   const age = (i.now - Date.parse(target.meta.created)) / 1000;
   const late = age > deadline;
-  const waiting = i.pods.map(podWaiting).find(Boolean);
-  if (!failure && !late) return { rollout: at('progressing', `${target.meta.name}: ${counted}${waiting ? `; ${waiting}` : ''}`) };
+  const waiting = i.waiting ?? i.pods.map(podWaiting).find(Boolean);
+  // A version waiting for its dependencies before any pod of it is made says only that.
+  const progress = i.waiting && !i.pods.length ? i.waiting : `${counted}${waiting ? `; ${waiting}` : ''}`;
+  if (!failure && !late) return { rollout: at('progressing', `${target.meta.name}: ${progress}`) };
   const why = failure ?? `not ready after ${human(deadline)} (${counted})${waiting ? `: ${waiting}` : ''}`;
   if (strategy?.auto_rollback && active) {
     return {

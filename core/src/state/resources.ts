@@ -36,6 +36,7 @@ import { currentVersion, newDeployment, nextVersion, versionHash } from './versi
 import { account, quotaProblems, type Loads } from './quota';
 import type { SecretBox } from './secret-box';
 import { assertPolicy, policyOf, policyViolations } from './pod-security';
+import { cycleReason, findCycle, type DependencyNode } from '../controller/depends-on';
 
 export type NamespacedObject = { kind: string; version: 'v1'; meta: { namespace: string } & Namespace['meta']; spec: unknown; status: unknown };
 
@@ -243,7 +244,9 @@ export class Resources {
         throw new LbError('ALREADY_EXISTS', `service "${m.meta.name}" already exists in namespace "${ns}"`, {
           fix: 'use `lb apply` to update it',
         });
-      return withReplicas((await this.upsertService(tx, ns, m)).object);
+      const r = await this.upsertService(tx, ns, m);
+      await this.assertNoDependencyCycle(tx, [{ namespace: ns, name: m.meta.name, path: '' }], 'invalid service');
+      return withReplicas(r.object);
     });
   }
 
@@ -264,6 +267,7 @@ export class Resources {
     next.status.network.ports = spec.network?.ports ?? [];
     await this.assignVip(tx, next);
     tx.put(keys.service(ns, name), next);
+    await this.assertNoDependencyCycle(tx, [{ namespace: ns, name, path: '' }], 'invalid service update');
     return next;
   }
 
@@ -403,6 +407,26 @@ export class Resources {
     throw new LbError('FAILED_PRECONDITION', `no free address left in service_cidr ${this.serviceCidr}`, { fix: 'delete services you no longer need, or use a larger service_cidr' });
   }
 
+  /**
+   * Refuses a write that closes a dependency cycle (spec.depends_on), naming it: checked after the writes, in
+   * the same transaction, over the namespace's services as they would be (those written with the rest). A
+   * service being deleted is left out: it will not be there to wait for.
+   */
+  private async assertNoDependencyCycle(tx: Txn, written: readonly { namespace: string; name: string; path: string }[], prefix: string): Promise<void> {
+    const byNs = new Map<string, DependencyNode[]>();
+    for (const w of written) {
+      if (!(await tx.get<StoredService>(keys.service(w.namespace, w.name)))?.spec.depends_on?.length) continue;
+      let nodes = byNs.get(w.namespace);
+      if (!nodes) {
+        const all = await tx.list<StoredService>(keys.service(w.namespace));
+        nodes = all.filter((s) => s.status.state !== 'destroying').map((s) => ({ name: s.meta.name, depends_on: s.spec.depends_on }));
+        byNs.set(w.namespace, nodes);
+      }
+      const cycle = findCycle(nodes, w.name);
+      if (cycle) throw invalid([{ field: `${w.path}spec.depends_on`, reason: cycleReason(cycle) }], prefix);
+    }
+  }
+
   private markServiceDestroying(tx: Txn, s: StoredService): void {
     if (s.status.state === 'destroying') return;
     s.status.state = 'destroying';
@@ -482,6 +506,8 @@ export class Resources {
         const r = m.kind === 'Service' ? await this.upsertService(tx, target, m, `${entries[i].path}.`) : await this.upsertObject(tx, kindPath(m.kind), target, m);
         results.push({ kind: m.kind, namespace: target, name: m.meta.name, action: r.action });
       }
+      const services = manifests.flatMap((m, i) => (m.kind === 'Service' ? [{ namespace: m.meta.namespace ?? ns, name: m.meta.name, path: `${entries[i].path}.` }] : []));
+      await this.assertNoDependencyCycle(tx, services, 'invalid manifest');
       return results;
     });
   }

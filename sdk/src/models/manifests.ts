@@ -502,6 +502,39 @@ const StrategyInput = StrategyModel.extend({ type: z.string().nullable().optiona
   });
 const Strategy = into(StrategyInput, StrategyModel.optional());
 
+/** At most this many dependencies per service. */
+export const DEPENDS_ON_MAX = 32;
+/** What is stored of a dependency: a service of the same namespace that must be ready before a rollout starts. */
+export const DependencyModel = z
+  .object({
+    service: name(),
+    condition: z.literal('ready', { error: 'must be ready (the only condition of a service)' }).optional(),
+  })
+  .strict();
+export type Dependency = z.infer<typeof DependencyModel>;
+/** A job's form (compose's service_completed_successfully) is named for what it is, and refused until there are Jobs. */
+const DependencyInput = DependencyModel.extend({
+  service: name().optional(),
+  job: z.unknown().optional().describe('not yet: there are no Jobs to depend on'),
+  // Any word here, so a job's form ({job, condition: completed}) is told about the job, not its condition.
+  condition: z.string().optional().describe('ready: the only condition of a service (the default)'),
+})
+  .superRefine((d, ctx) => {
+    if (d.job !== undefined) return void ctx.addIssue({ code: 'custom', path: ['job'], message: 'a dependency on a job is not supported yet: there are no Jobs here; name a service' });
+    if (d.service === undefined) ctx.addIssue({ code: 'custom', path: ['service'], message: 'names the service depended on' });
+  })
+  .transform(({ job: _job, ...d }) => d);
+const DependsOn = z
+  .array(into(DependencyInput, DependencyModel))
+  .max(DEPENDS_ON_MAX, `at most ${DEPENDS_ON_MAX} dependencies`)
+  .superRefine((ds, ctx) => {
+    const seen = new Set<string>();
+    ds.forEach((d, i) => {
+      if (seen.has(d.service)) ctx.addIssue({ code: 'custom', path: [i, 'service'], message: `service ${d.service} is named twice` });
+      seen.add(d.service);
+    });
+  });
+
 export const ServiceSpec = z
   .object({
     replicas: z.number().int().min(0, 'must be 0 or more').max(1000).default(1),
@@ -509,6 +542,7 @@ export const ServiceSpec = z
     network: Network.optional(),
     strategy: Strategy.optional().describe('blue/green (the only strategy here) with what a failed rollout does: auto_rollback, deadline'),
     template: PodTemplate,
+    depends_on: DependsOn.optional().describe('services of the namespace that must be ready before a new version of this one starts its pods'),
   })
   .strict();
 export type ServiceSpec = z.infer<typeof ServiceSpec>;

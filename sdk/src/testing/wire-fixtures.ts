@@ -58,7 +58,7 @@ export const WIRE_FIXTURES: WireFixtures = {
     kind: 'Service',
     version: 'v1',
     meta: meta('web', { namespace: 'demo' }),
-    spec: { replicas: 2, selector: { node: 'n1', labels: { disk: 'ssd' } }, network: { ports: ['http=80:8080/tcp', '80:8081/udp', '443', 'dns=53/udp'], scheduler: 'rr' }, strategy: { auto_rollback: true, deadline: '5m' }, template },
+    spec: { replicas: 2, selector: { node: 'n1', labels: { disk: 'ssd' } }, network: { ports: ['http=80:8080/tcp', '80:8081/udp', '443', 'dns=53/udp'], scheduler: 'rr' }, strategy: { auto_rollback: true, deadline: '5m' }, depends_on: [{ service: 'db', condition: 'ready' }, { service: 'cache' }], template },
     status: {
       state: 'ready',
       message: '',

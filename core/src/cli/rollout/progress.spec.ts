@@ -1,6 +1,7 @@
 import { isPermanentPullError, type LbEvent, type Pod, type PodContainerStatus, type Service, type ServiceRollout, type WatchEvent } from '@lastbackend/sdk';
 import { podProgress } from '@lastbackend/sdk';
 import { RolloutTracker, controllerFailure } from './progress';
+import { serviceLine } from './render';
 
 const template = (image: string) => ({ containers: [{ name: 'c', image: { name: image } }] }) as unknown as Service['spec']['template'];
 
@@ -246,6 +247,20 @@ describe('RolloutTracker', () => {
     expect(t.progress('web').updated).toBe(0);
     t.onService(deleted(service('web')));
     expect(t.verdict()).toEqual({ state: 'failed', failure: { service: 'web', reason: 'service web was deleted' } });
+  });
+
+  it('a version waiting for a dependency says so in its progress line, and names it at the timeout', () => {
+    const rollout = (message: string): ServiceRollout => ({ version: 1, state: 'progressing', message, since: '' });
+    const t = tracker(['app'], { services: [service('app', { generation: 1, rollout: rollout('v1: waiting for service db to be ready') })] });
+    expect(t.progress('app')).toMatchObject({ version: 'v1', updated: 0, note: 'waiting for service db to be ready' });
+    expect(serviceLine(t.progress('app'))).toBe('service/app v1: 0/1 updated, 0/1 ready; waiting for service db to be ready');
+    expect(t.verdict()).toEqual({ state: 'progressing' });
+    expect(t.timedOut('30s')).toEqual({ service: 'app', ended: 'timed out after 30s (v1: 0/1 ready)', reason: 'waiting for service db to be ready' });
+    // Once its pods are made they tell; a count is no note.
+    t.onPod(added(pod('app', 'app-a', 'v1')));
+    expect(t.progress('app').note).toBeUndefined();
+    const counted = tracker(['app'], { services: [service('app', { generation: 1, rollout: rollout('v1: 0/1 pods ready') })] });
+    expect(counted.progress('app').note).toBeUndefined();
   });
 
   it("pods of other services and the new version's old pods being removed do not count", () => {

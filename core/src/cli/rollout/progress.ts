@@ -21,7 +21,7 @@ export interface ServiceProgress {
   done: boolean;
   /** The new version's pods, by name. */
   pods: PodProgress[];
-  /** What it waits for when no pod says it: the controller, a deleted service. */
+  /** What it waits for when no pod says it: the controller, a deleted service, a dependency (spec.depends_on). */
   note?: string;
 }
 
@@ -120,7 +120,11 @@ export class RolloutTracker {
     const pods = this.targetPods(name, t.name);
     const ready = pods.filter((p) => p.status.state === 'ready').length;
     const done = s.status.deployment === t.name && pods.length === desired && ready >= desired;
-    return { name, version: t.name, desired, updated: pods.length, ready, done, pods: pods.map((p) => sdk().podProgress(p)) };
+    // Before any pod of it is made, the controller's rollout message says what it waits for (a dependency).
+    const r = s.status.rollout;
+    const wait = !pods.length && !done && r?.version === t.version && r.state === 'progressing' ? /^v\d+: (waiting for .*)$/s.exec(r.message) : null;
+    const note = wait?.[1];
+    return { name, version: t.name, desired, updated: pods.length, ready, done, pods: pods.map((p) => sdk().podProgress(p)), ...(note ? { note } : {}) };
   }
 
   /** Why a service's rollout cannot succeed, when something says so for certain. */
@@ -174,6 +178,7 @@ export class RolloutTracker {
     const p = this.progress(n);
     const state = p.version ? `${p.version}: ${p.ready}/${p.desired} ready` : (p.note ?? 'not ready');
     const hold = this.holdUp(n);
-    return { service: n, ended: `timed out after ${after} (${state})`, ...(hold?.pod ? { pod: hold.pod } : {}), reason: hold?.reason ?? 'no pod says why' };
+    const reason = hold?.reason ?? (p.version && p.note ? p.note : 'no pod says why');
+    return { service: n, ended: `timed out after ${after} (${state})`, ...(hold?.pod ? { pod: hold.pod } : {}), reason };
   }
 }

@@ -19,7 +19,7 @@ export function describePod(p: PodProgress): string {
 /** "service/web v2: 2/3 updated, 1/3 ready", or what it waits for before there is a version. */
 export function serviceLine(s: ServiceProgress): string {
   if (!s.version) return `service/${s.name}: ${s.note ?? 'waiting'}`;
-  return `service/${s.name} ${s.version}: ${s.updated}/${s.desired} updated, ${s.ready}/${s.desired} ready`;
+  return `service/${s.name} ${s.version}: ${s.updated}/${s.desired} updated, ${s.ready}/${s.desired} ready${s.note ? `; ${s.note}` : ''}`;
 }
 
 export const podLine = (s: ServiceProgress, p: PodProgress): string => `pod/${p.name} ${s.version ?? ''}: ${describePod(p)}`.replace(/ :/, ':');
@@ -54,7 +54,7 @@ export class LineRenderer {
 export function blockLines(services: readonly ServiceProgress[]): string[] {
   const lines: string[] = [];
   for (const s of services) {
-    lines.push(s.version ? `service/${s.name} ${s.version}   desired ${s.desired}   updated ${s.updated}   ready ${s.ready}` : serviceLine(s));
+    lines.push(s.version ? `service/${s.name} ${s.version}   desired ${s.desired}   updated ${s.updated}   ready ${s.ready}${s.note ? `   ${s.note}` : ''}` : serviceLine(s));
     const width = Math.max(0, ...s.pods.map((p) => p.name.length));
     for (const p of s.pods) lines.push(`  ${p.name.padEnd(width)}   ${describePod(p)}`);
   }
