@@ -1,0 +1,42 @@
+// A compose file as manifests for one namespace: what `lb compose convert` prints and `lb apply` sends.
+import { parseAllDocuments } from 'yaml';
+import { usage } from '../usage';
+import { convertCompose, type Manifest } from './convert';
+import { composeSource, isComposeFileName, loadCompose, looksLikeCompose, namespaceOf } from './load';
+
+export interface ComposeInput {
+  /** The path, URL or "<stdin>". */
+  name: string;
+  text: string;
+}
+
+export interface ComposeManifests {
+  namespace: string;
+  /** Without a Namespace manifest: the caller adds one where the namespace is to be created. */
+  manifests: Manifest[];
+  warnings: string[];
+}
+
+/** A compose file by its name (compose.yaml, docker-compose.yml, …) or its content (services: and no kind:). */
+export function isCompose(src: ComposeInput): boolean {
+  if (src.name !== '<stdin>' && isComposeFileName(src.name.replace(/[?#].*$/, ''))) return true;
+  try {
+    const docs = parseAllDocuments(src.text, { merge: true });
+    const list = Array.isArray(docs) ? docs : [];
+    if (list.some((d) => d.errors.length)) return false;
+    return looksLikeCompose(list.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined));
+  } catch {
+    return false;
+  }
+}
+
+/** Converts a compose file; the namespace is `flag`, else the project's name (its `name:`, else its directory's). */
+export function composeManifests(src: ComposeInput, env: NodeJS.ProcessEnv, cwd: string, flag?: string): ComposeManifests {
+  const loaded = loadCompose(composeSource(src.name, src.text, cwd), env);
+  const namespace = flag ?? namespaceOf(loaded.project);
+  if (!namespace) throw usage(`${src.name}: the project name "${loaded.project}" makes no namespace name: give -n NAMESPACE or name: in the file`);
+  const { manifests, warnings } = convertCompose(loaded, { env });
+  return { namespace, manifests, warnings };
+}
+
+export const namespaceManifest = (name: string): Manifest => ({ kind: 'Namespace', version: 'v1', meta: { name }, spec: {} });
