@@ -67,7 +67,7 @@ describe('compose: a web app with a database and a cache (test/fixtures/compose/
       readiness: { exec: { command: ['/bin/sh', '-c', 'wget -qO- http://127.0.0.1:5432/ >/dev/null'] }, period: 2, timeout: 30, initial_delay: 1 },
     });
     expect((db.spec.template as { volumes: unknown }).volumes).toEqual([{ name: 'dbdata', volume: { name: 'dbdata' } }]);
-    expect(db.spec.network).toBeUndefined();
+    expect(db.spec.network).toEqual({ ports: ['5432:5432/tcp'] });
     const cache = byName(manifests, 'Service', 'cache');
     expect(cache.spec.network).toEqual({ ports: ['6379:6379/tcp'] });
     expect(container(cache).resources).toEqual({ limits: { ram: '64mib' } });
