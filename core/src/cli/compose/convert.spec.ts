@@ -235,16 +235,17 @@ describe('compose: more mappings', () => {
     expect(warnings).toEqual(["service app: `ports host address 127.0.0.1` is not supported (ignored): the port is on the service's VIP"]);
   });
 
-  it('environment: list and map, names taken from the environment or left out; env_file optional', () => {
+  it('environment: list and map, names taken from the environment, then .env, or left out; env_file optional', () => {
     const { manifests } = convert(
-      'services:\n  app:\n    image: x\n    env_file: [{path: ./none.env, required: false}, ./a.env]\n    environment: {A: "2", N: 3, FROM_SHELL: null, GONE: ~, B: true}\n',
-      { files: { 'a.env': 'A=1\nKEEP=k\n' }, env: { FROM_SHELL: 'sh' } },
+      'services:\n  app:\n    image: x\n    env_file: [{path: ./none.env, required: false}, ./a.env]\n    environment: {A: "2", N: 3, FROM_SHELL: null, FROM_DOTENV: null, GONE: ~, B: true}\n',
+      { files: { 'a.env': 'A=1\nKEEP=k\n', '.env': 'FROM_DOTENV=d\nFROM_SHELL=not-this\n' }, env: { FROM_SHELL: 'sh' } },
     );
     expect(container(byName(manifests, 'Service', 'app')).env).toEqual([
       { name: 'A', value: '2' },
       { name: 'KEEP', value: 'k' },
       { name: 'N', value: '3' },
       { name: 'FROM_SHELL', value: 'sh' },
+      { name: 'FROM_DOTENV', value: 'd' },
       { name: 'B', value: 'true' },
     ]);
   });

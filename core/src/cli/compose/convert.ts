@@ -21,8 +21,6 @@ export interface Conversion {
 export interface ConvertOptions {
   /** Reads a file named in the compose file (env_file, secrets, configs); default: the file system. */
   readText?: (path: string) => string;
-  /** Where `environment: [NAME]` entries and `secrets.X.environment` are read; default: process.env. */
-  env?: NodeJS.ProcessEnv;
 }
 
 /** Service keys with a counterpart; every other key is warned about. */
@@ -48,7 +46,8 @@ interface Ctx {
   file: string;
   dir: string;
   readText: (path: string) => string;
-  env: NodeJS.ProcessEnv;
+  /** Where `environment: [NAME]` entries and `secrets.X.environment` are read: the environment, then .env. */
+  lookup: (name: string) => string | undefined;
   warnings: string[];
   warned: Set<string>;
 }
@@ -68,7 +67,7 @@ function note(c: Ctx, line: string): void {
 const fail = (c: Ctx, where: string, msg: string) => new ComposeError(`${c.file}: ${where}: ${msg}`);
 
 export function convertCompose(loaded: LoadedCompose, opts: ConvertOptions = {}): Conversion {
-  const c: Ctx = { file: loaded.file, dir: loaded.dir, readText: opts.readText ?? ((p) => readFileSync(p, 'utf8')), env: opts.env ?? process.env, warnings: [], warned: new Set() };
+  const c: Ctx = { file: loaded.file, dir: loaded.dir, readText: opts.readText ?? ((p) => readFileSync(p, 'utf8')), lookup: loaded.lookup, warnings: [], warned: new Set() };
   const doc = loaded.doc;
   for (const k of Object.keys(doc)) if (!TOP_LEVEL.has(k) && !k.startsWith('x-')) warn(c, undefined, k, WHY[k]);
   if (loaded.unset.length) for (const v of loaded.unset) note(c, `variable ${v} is not set: it is taken as ""`);
@@ -155,7 +154,7 @@ function topFiles(c: Ctx, kind: 'secrets' | 'configs', v: unknown): Map<string, 
     }
     if (typeof def.file === 'string') r.set(key, { content: readContent(c, where, resolve(c.dir, def.file)) });
     else if (typeof def.environment === 'string') {
-      const val = c.env[def.environment];
+      const val = c.lookup(def.environment);
       if (val === undefined) throw fail(c, `${where}.environment`, `variable ${def.environment} is not set`);
       r.set(key, { content: val });
     } else if (typeof def.content === 'string' && kind === 'configs') r.set(key, { content: def.content });
@@ -302,7 +301,7 @@ function environment(c: Ctx, key: string, s: Record<string, unknown>): { name: s
   if (s.environment !== undefined)
     for (const [k, v] of keyValues(s.environment, `services.${key}.environment`)) {
       // A name without a value takes the variable from the environment compose runs in, or is left out.
-      const val = v ?? c.env[k];
+      const val = v ?? c.lookup(k);
       if (val === undefined) env.delete(k);
       else env.set(k, val);
     }

@@ -35,7 +35,7 @@ export function composeManifests(src: ComposeInput, env: NodeJS.ProcessEnv, cwd:
   const loaded = loadCompose(composeSource(src.name, src.text, cwd), env);
   const namespace = flag ?? namespaceOf(loaded.project);
   if (!namespace) throw usage(`${src.name}: the project name "${loaded.project}" makes no namespace name: give -n NAMESPACE or name: in the file`);
-  const { manifests, warnings } = convertCompose(loaded, { env });
+  const { manifests, warnings } = convertCompose(loaded);
   return { namespace, manifests, warnings };
 }
 

@@ -39,6 +39,8 @@ export interface LoadedCompose {
   file: string;
   /** Variables used unset with no default (each became ""), as compose warns of them. */
   unset: string[];
+  /** A variable of the environment, else of the .env file: also what `environment: [NAME]` takes. */
+  lookup: (name: string) => string | undefined;
 }
 
 export function composeSource(name: string, text: string, cwd: string): ComposeSource {
@@ -64,7 +66,7 @@ export function loadCompose(src: ComposeSource, env: NodeJS.ProcessEnv): LoadedC
   const doc = interpolateAll(raw, lookup, (n) => unset.add(n)) as Record<string, unknown>;
   const named = doc.name;
   if (named !== undefined && typeof named !== 'string') throw new LbError('INVALID_ARGUMENT', `${src.name}: name: must be a string`);
-  return { doc, project: named || basename(src.dir), dir: src.dir, file: src.name, unset: [...unset].sort() };
+  return { doc, project: named || basename(src.dir), dir: src.dir, file: src.name, unset: [...unset].sort(), lookup };
 }
 
 function readDotEnv(dir: string): Map<string, string> {
