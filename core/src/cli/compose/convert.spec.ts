@@ -323,6 +323,16 @@ describe('compose: more mappings', () => {
     ]);
   });
 
+  it('leaves out services in a profile, as compose does without --profile', () => {
+    const { manifests, warnings } = convert('services:\n  app: {image: x, depends_on: [debug]}\n  debug: {image: x, profiles: [dev]}\n');
+    expect(manifests.map((m) => `${m.kind}/${m.meta.name}`)).toEqual(['Service/app']);
+    expect(byName(manifests, 'Service', 'app').spec.depends_on).toBeUndefined();
+    expect(warnings).toEqual([
+      'service debug: in profiles dev: not deployed (as compose does without --profile)',
+      'service app: depends on debug, which is not deployed (a profile): the dependency is left out',
+    ]);
+  });
+
   it('warns about top-level keys it does not take, once, and about unset variables', () => {
     const { warnings } = convert('version: "3"\ninclude: [other.yaml]\nx-any: {a: 1}\nservices:\n  app: {image: "x${TAG}"}\n');
     expect(warnings).toEqual(['`include` is not supported (ignored)', 'variable TAG is not set: it is taken as ""']);
@@ -338,5 +348,8 @@ describe('compose: telling a compose file', () => {
     expect(isCompose({ name: 'app.yaml', text: 'kind: Service\nservices: {}\n' })).toBe(false);
     expect(isCompose({ name: 'app.yaml', text: 'kind: Service\n---\nkind: Config\n' })).toBe(false);
     expect(isCompose({ name: 'app.yaml', text: 'services: [' })).toBe(false);
+    // Manifests in a file named like a compose file stay manifests; a broken compose file is still one (its error is compose's).
+    expect(isCompose({ name: 'compose.yaml', text: 'kind: Service\nmeta: {name: a}\n' })).toBe(false);
+    expect(isCompose({ name: 'compose.yaml', text: 'services: [' })).toBe(true);
   });
 });

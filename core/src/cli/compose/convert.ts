@@ -25,6 +25,7 @@ export interface ConvertOptions {
 
 /** Service keys with a counterpart; every other key is warned about. */
 const MAPPED = new Set([
+  'profiles',
   'image', 'build', 'command', 'entrypoint', 'environment', 'env_file', 'ports', 'expose', 'volumes', 'deploy', 'scale',
   'healthcheck', 'restart', 'depends_on', 'secrets', 'configs', 'working_dir', 'user', 'read_only', 'privileged', 'cap_add',
   'cap_drop', 'labels', 'mem_limit', 'mem_reservation', 'cpus', 'pull_policy', 'stop_grace_period',
@@ -50,6 +51,8 @@ interface Ctx {
   lookup: (name: string) => string | undefined;
   warnings: string[];
   warned: Set<string>;
+  /** Services in a profile, left out. */
+  skipped: Set<string>;
 }
 
 function warn(c: Ctx, svc: string | undefined, key: string, why?: string): void {
@@ -67,12 +70,19 @@ function note(c: Ctx, line: string): void {
 const fail = (c: Ctx, where: string, msg: string) => new ComposeError(`${c.file}: ${where}: ${msg}`);
 
 export function convertCompose(loaded: LoadedCompose, opts: ConvertOptions = {}): Conversion {
-  const c: Ctx = { file: loaded.file, dir: loaded.dir, readText: opts.readText ?? ((p) => readFileSync(p, 'utf8')), lookup: loaded.lookup, warnings: [], warned: new Set() };
+  const c: Ctx = { file: loaded.file, dir: loaded.dir, readText: opts.readText ?? ((p) => readFileSync(p, 'utf8')), lookup: loaded.lookup, warnings: [], warned: new Set(), skipped: new Set() };
   const doc = loaded.doc;
   for (const k of Object.keys(doc)) if (!TOP_LEVEL.has(k) && !k.startsWith('x-')) warn(c, undefined, k, WHY[k]);
   if (loaded.unset.length) for (const v of loaded.unset) note(c, `variable ${v} is not set: it is taken as ""`);
 
-  const services = doc.services as Record<string, unknown>;
+  // As `docker compose up` without --profile: a service in a profile is not started.
+  const services: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc.services as Record<string, unknown>)) {
+    if (isMap(v) && Array.isArray(v.profiles) && v.profiles.length) {
+      note(c, `service ${k}: in profiles ${v.profiles.join(', ')}: not deployed (as compose does without --profile)`);
+      c.skipped.add(k);
+    } else services[k] = v;
+  }
   const names = serviceNames(c, Object.keys(services));
   const volumes = topVolumes(c, doc.volumes);
   const files = { secret: topFiles(c, 'secrets', doc.secrets), config: topFiles(c, 'configs', doc.configs) };
@@ -619,6 +629,10 @@ function dependsOn(c: Ctx, key: string, v: unknown, names: Map<string, string>):
   if (!Array.isArray(v) && !isMap(v)) throw fail(c, where, 'must be a list of services or a mapping');
   const out: { service: string; condition: 'ready' }[] = [];
   for (const [dep, opts] of entries) {
+    if (c.skipped.has(dep)) {
+      note(c, `service ${key}: depends on ${dep}, which is not deployed (a profile): the dependency is left out`);
+      continue;
+    }
     const name = names.get(dep);
     if (!name) throw fail(c, `${where}.${dep}`, `service "${dep}" is not in this file`);
     if (opts !== undefined && opts !== null && !isMap(opts)) throw fail(c, `${where}.${dep}`, 'must be a mapping with condition');

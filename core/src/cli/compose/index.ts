@@ -17,18 +17,25 @@ export interface ComposeManifests {
   warnings: string[];
 }
 
-/** A compose file by its name (compose.yaml, docker-compose.yml, …) or its content (services: and no kind:). */
+/**
+ * A compose file by its content (one mapping with services: and no kind:), or by its name (compose.yaml,
+ * docker-compose.yml, …) unless it holds manifests (a document with kind:).
+ */
 export function isCompose(src: ComposeInput): boolean {
-  if (src.name !== '<stdin>' && isComposeFileName(src.name.replace(/[?#].*$/, ''))) return true;
+  let docs: unknown[];
   try {
-    const docs = parseAllDocuments(src.text, { merge: true });
-    const list = Array.isArray(docs) ? docs : [];
-    if (list.some((d) => d.errors.length)) return false;
-    return looksLikeCompose(list.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined));
+    const parsed = parseAllDocuments(src.text, { merge: true });
+    const list = Array.isArray(parsed) ? parsed : [];
+    if (list.some((d) => d.errors.length)) return byName(src);
+    docs = list.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
   } catch {
-    return false;
+    return byName(src);
   }
+  if (looksLikeCompose(docs)) return true;
+  return byName(src) && !docs.some((d) => !!d && typeof d === 'object' && 'kind' in d);
 }
+
+const byName = (src: ComposeInput) => src.name !== '<stdin>' && isComposeFileName(src.name.replace(/[?#].*$/, ''));
 
 /** Converts a compose file; the namespace is `flag`, else the project's name (its `name:`, else its directory's). */
 export function composeManifests(src: ComposeInput, env: NodeJS.ProcessEnv, cwd: string, flag?: string): ComposeManifests {
