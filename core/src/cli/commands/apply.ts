@@ -49,7 +49,11 @@ async function applyCompose(ctx: CliContext, src: { name: string; text: string }
   const c = compose();
   const { namespace, manifests, warnings } = c.composeManifests(src, ctx.io.env, process.cwd(), opts.namespace);
   for (const w of warnings) ctx.err(`warning: ${w}`);
-  manifestFiles().validateManifests(manifests);
+  try {
+    manifestFiles().validateManifests(manifests);
+  } catch (e) {
+    throw c.renameFields(e, manifests, src.name);
+  }
   const exists = await ctx
     .client()
     .namespace(namespace)

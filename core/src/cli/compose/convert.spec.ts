@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Manifests, type ManifestKind } from '@lastbackend/sdk';
-import { composeManifests, isCompose } from './index';
+import { validateManifests } from '../manifest-files';
+import { composeManifests, isCompose, renameFields } from './index';
 import type { Manifest } from './convert';
 
 const FIXTURES = resolve(__dirname, '../../../../test/fixtures/compose');
@@ -336,6 +337,19 @@ describe('compose: more mappings', () => {
   it('warns about top-level keys it does not take, once, and about unset variables', () => {
     const { warnings } = convert('version: "3"\ninclude: [other.yaml]\nx-any: {a: 1}\nservices:\n  app: {image: "x${TAG}"}\n');
     expect(warnings).toEqual(['`include` is not supported (ignored)', 'variable TAG is not set: it is taken as ""']);
+  });
+});
+
+describe('compose: checking what a file becomes', () => {
+  it("names a converted manifest's problems by the manifest", () => {
+    const { manifests } = convert('services:\n  app: {image: x, cap_add: ["not a cap"]}\n');
+    let err: unknown;
+    try {
+      validateManifests(manifests);
+    } catch (e) {
+      err = renameFields(e, manifests, 'compose.yaml');
+    }
+    expect(String(err)).toMatch(/compose\.yaml: what it becomes is not valid here: service\/app\.spec\.template\.containers\.0\.security\.capabilities\.add\.0: must be a capability name/);
   });
 });
 

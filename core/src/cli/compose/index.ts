@@ -1,4 +1,5 @@
 // A compose file as manifests for one namespace: what `lb compose convert` prints and `lb apply` sends.
+import { LbError, invalid } from '@lastbackend/sdk';
 import { parseAllDocuments } from 'yaml';
 import { usage } from '../usage';
 import { convertCompose, type Manifest } from './convert';
@@ -47,3 +48,14 @@ export function composeManifests(src: ComposeInput, env: NodeJS.ProcessEnv, cwd:
 }
 
 export const namespaceManifest = (name: string): Manifest => ({ kind: 'Namespace', version: 'v1', meta: { name }, spec: {} });
+
+/** A converted manifest's problems named by the manifest (service/web.spec…), not by its place in the list. */
+export function renameFields(e: unknown, manifests: readonly Manifest[], file: string): unknown {
+  const fields = (e as LbError).details?.fields;
+  if (!(e instanceof LbError) || !fields) return e;
+  const renamed = fields.map((f) => ({
+    ...f,
+    field: f.field.replace(/^documents\.(\d+)/, (_, i: string) => `${manifests[Number(i)].kind.toLowerCase()}/${manifests[Number(i)].meta.name}`),
+  }));
+  return invalid(renamed, `${file}: what it becomes is not valid here`);
+}
