@@ -28,6 +28,7 @@ import { registerConformance } from './commands/conformance';
 import { registerVersion } from './commands/version';
 import { registerSecret } from './commands/secret';
 import { registerCompletion, runComplete } from './commands/completion';
+import { registerCompose } from './commands/compose';
 import { GLOBAL_FLAGS } from './complete';
 import { CliContext, processIo, usage, type CliIo } from './context';
 import { oneLine } from './output';
@@ -137,6 +138,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerVersion(program, ctx);
   registerSecret(program, ctx);
   registerCompletion(program, ctx);
+  registerCompose(program, ctx);
   addGlobalFlags(program);
   return program;
 }

@@ -109,9 +109,15 @@ export async function loadManifests(
   args: readonly string[],
   stdin: NodeJS.ReadableStream,
 ): Promise<{ documents: unknown[]; manifests: AnyManifest[] }> {
+  const sources: ManifestSource[] = [];
+  for (const arg of args) sources.push(await readSource(arg, stdin));
+  return manifestsOf(sources);
+}
+
+/** Parses and validates sources already read (`lb apply` reads them first to tell a compose file). */
+export function manifestsOf(sources: readonly ManifestSource[]): { documents: unknown[]; manifests: AnyManifest[] } {
   const documents: unknown[] = [];
-  for (const arg of args) {
-    const src = await readSource(arg, stdin);
+  for (const src of sources) {
     const docs = parseYamlDocuments(src);
     if (!docs.length) throw new LbError('INVALID_ARGUMENT', `${src.name}: no manifests found`);
     documents.push(...docs);

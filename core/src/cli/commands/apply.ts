@@ -7,6 +7,7 @@ import { lazy } from '../lazy';
 import { addWaitOptions, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
 
 const manifestFiles = lazy(() => require('../manifest-files') as typeof import('../manifest-files'));
+const compose = lazy(() => require('../compose/index') as typeof import('../compose/index'));
 
 export interface ApplyOptions extends WaitOptions {
   file?: string[];
@@ -29,8 +30,42 @@ export async function runApply(ctx: CliContext, opts: ApplyOptions): Promise<voi
   const files = opts.file ?? [];
   if (!files.length) throw usage('apply needs -f FILE (a path, an http(s) URL or - for stdin)');
   waitTimes(opts);
-  const { documents, manifests } = await manifestFiles().loadManifests(files, ctx.io.stdin);
-  const ns = targetNamespace(manifests, opts.namespace);
+  const sources = [];
+  for (const f of files) sources.push(await manifestFiles().readSource(f, ctx.io.stdin));
+  if (sources.some((s) => compose().isCompose(s))) {
+    if (sources.length > 1) throw usage('apply takes one compose file at a time, alone (override files are not merged)');
+    return applyCompose(ctx, sources[0], opts);
+  }
+  const { documents, manifests } = manifestFiles().manifestsOf(sources);
+  await applyDocuments(ctx, targetNamespace(manifests, opts.namespace), documents, opts);
+}
+
+/**
+ * A compose file: converted (warnings to stderr), checked as any manifest is, then applied into -n or the
+ * project's namespace; a Namespace manifest goes first only when that namespace does not exist yet (applied
+ * to an existing one, it would reset its spec).
+ */
+async function applyCompose(ctx: CliContext, src: { name: string; text: string }, opts: ApplyOptions): Promise<void> {
+  const c = compose();
+  const { namespace, manifests, warnings } = c.composeManifests(src, ctx.io.env, process.cwd(), opts.namespace);
+  for (const w of warnings) ctx.err(`warning: ${w}`);
+  try {
+    manifestFiles().validateManifests(manifests);
+  } catch (e) {
+    throw c.renameFields(e, manifests, src.name);
+  }
+  const exists = await ctx
+    .client()
+    .namespace(namespace)
+    .then(
+      () => true,
+      // Only NOT_FOUND says it is missing; anything else (a token that may not read it) is for the apply to answer.
+      (e: unknown) => (e as { code?: unknown }).code !== 'NOT_FOUND',
+    );
+  await applyDocuments(ctx, namespace, exists ? manifests : [c.namespaceManifest(namespace), ...manifests], opts);
+}
+
+async function applyDocuments(ctx: CliContext, ns: string, documents: unknown[], opts: ApplyOptions): Promise<void> {
   const results = await ctx.client().apply(ns, documents);
   for (const r of results) ctx.out(formatApplyResult(r));
   // Services roll out (all of them, unchanged ones included: every one must be ready); other kinds need no wait.
@@ -42,7 +77,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('apply')
     .description('create or update everything in a manifest file (multi-document YAML), all or nothing')
-    .option('-f, --file <file>', 'manifest file, http(s) URL, or - for stdin (repeatable)', collect, [])
-    .option('-n, --namespace <ns>', `namespace (default: the file's one Namespace, else ${DEFAULT_NAMESPACE})`);
+    .option('-f, --file <file>', 'manifest file, http(s) URL, or - for stdin (repeatable); or one docker-compose file', collect, [])
+    .option('-n, --namespace <ns>', `namespace (default: the file's one Namespace, else ${DEFAULT_NAMESPACE}; a compose file: its project's name)`);
   addWaitOptions(cmd).action((opts: ApplyOptions) => runApply(ctx, opts));
 }
