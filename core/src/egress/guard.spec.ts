@@ -54,6 +54,11 @@ describe('EgressGuard against a local server on 127.0.0.1', () => {
     expect(e.code).toBe('FORBIDDEN');
     expect((await refusal(guard([]).fetch('q', url))).message).toContain(`namespace "q" allows no egress`);
     expect((await refusal(guard(['127.0.0.1/32']).fetch('q', `file:///etc/passwd`))).message).toContain('scheme file is not allowed');
+    // Other spellings of loopback are read as the address they are.
+    for (const host of ['2130706433', '0x7f.1', '[::ffff:127.0.0.1]', '[::1]']) {
+      const u = `http://${host}:${srv.port}/next`;
+      expect((await refusal(guard(['localhost', '0.0.0.0/0', '::/0']).fetch('q', u))).message).toMatch(/(127\.0\.0\.1|::1)\)? is loopback and not allowed/);
+    }
     expect(srv.hosts.length).toBe(before);
   });
 
