@@ -1,4 +1,6 @@
 import * as http from 'node:http';
+import * as https from 'node:https';
+import { createCa, issue } from '../tls/pki';
 import type { AddressInfo } from 'node:net';
 import { EgressError, EgressGuard, type Resolver } from './guard';
 
@@ -97,5 +99,30 @@ describe('EgressGuard against a local server on 127.0.0.1', () => {
     const e = await refusal(guard(['nowhere.test'], none).fetch('q', 'http://nowhere.test/'));
     expect([e.code, e.refused]).toEqual(['UNAVAILABLE', false]);
     expect(e.message).toContain('cannot resolve nowhere.test');
+  });
+});
+
+describe('EgressGuard over https', () => {
+  it('connects to the checked address and verifies the certificate for the name (SNI)', async () => {
+    const ca = await createCa('egress-test-ca');
+    const leaf = await issue(ca, { role: 'server', name: 'queue.test', sans: ['queue.test'], days: 1 });
+    const names: (string | undefined)[] = [];
+    const s = https.createServer({ cert: leaf.cert, key: leaf.key, SNICallback: (name, cb) => { names.push(name); cb(null); } }, (_req, res) => res.end('ok'));
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const port = (s.address() as AddressInfo).port;
+    try {
+      const g = new EgressGuard({ allowOf: async () => ['127.0.0.1/32'], resolve: async () => [{ address: '127.0.0.1', family: 4 }], ca: ca.cert });
+      const r = await g.fetch('q', `https://queue.test:${port}/`);
+      expect([r.status, r.body.toString()]).toEqual([200, 'ok']);
+      expect(names).toEqual(['queue.test']);
+      // The certificate is checked against the name asked for: another name on the same address fails.
+      const other = new EgressGuard({ allowOf: async () => ['127.0.0.1/32'], resolve: async () => [{ address: '127.0.0.1', family: 4 }], ca: ca.cert });
+      const e = await refusal(other.fetch('q', `https://other.test:${port}/`));
+      expect([e.code, e.refused]).toEqual(['UNAVAILABLE', false]);
+      expect(e.message).toMatch(/other\.test/);
+    } finally {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
   });
 });

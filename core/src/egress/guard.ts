@@ -52,7 +52,7 @@ export interface EgressOptions {
   /** The cluster's own addresses, asked before each call (nodes come and go). */
   cluster?: () => Promise<ClusterAddresses>;
   resolve?: Resolver;
-  /** Extra trust for https (tests' own CA); the system's otherwise. */
+  /** CAs trusted for https instead of the system's (a test's own CA); the system's when absent. */
   ca?: string | Buffer;
 }
 
