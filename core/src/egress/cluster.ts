@@ -2,14 +2,14 @@
 // them: node addresses (from the stored nodes), the pod and service networks (server config network.*),
 // and the API's listen address (every interface's when it listens on all).
 import { networkInterfaces } from 'node:os';
-import type { Node } from '@lastbackend/sdk';
 import type { ClusterAddresses } from './classify';
 
 export interface ClusterSource {
   network: { cluster_cidr: string; service_cidr: string };
   /** The API's listen host ("0.0.0.0", "::", "127.0.0.1", "10.0.0.5"). */
   listenHost: string;
-  nodes: () => Promise<Pick<Node, 'status'>[]>;
+  /** The stored nodes (only their addresses are read). */
+  nodes: () => Promise<{ status?: { addresses?: readonly string[] } }[]>;
 }
 
 const localAddresses = (): string[] =>
