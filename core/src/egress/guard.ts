@@ -1,7 +1,7 @@
 // Every outbound call the server makes on a namespace's behalf (a job's HTTP provider and hook) goes
 // through here: the URL must match the namespace's egress allow-list, the host is resolved once, every
-// address is checked (allow.ts), and the connection goes to the checked address (the agent's lookup is
-// pinned to it: a second resolution by a DNS-rebinding name cannot send it elsewhere), with SNI and Host
+// address is checked (allow.ts), and the connection goes to the checked addresses (the request's lookup is
+// pinned to them: a second resolution by a DNS-rebinding name cannot send it elsewhere), with SNI and Host
 // still the name. Redirects are not followed: a 3xx is answered as is, for the caller to treat as an
 // answer it did not expect (a Location elsewhere would need its own check). The answer is bounded in
 // size and time.
@@ -69,10 +69,10 @@ export class EgressGuard {
   }
 
   /**
-   * The address a call to `url` for namespace `ns` may connect to, or an EgressError saying why not.
+   * The addresses a call to `url` for namespace `ns` may connect to (all checked), or an EgressError saying why not.
    * Exposed for callers that only check (and for tests); fetch() uses it.
    */
-  async check(ns: string, url: string): Promise<{ target: Target; address: addr.Addr }> {
+  async check(ns: string, url: string): Promise<{ target: Target; addresses: addr.Addr[] }> {
     const refuse = (why: string) => new EgressError('FORBIDDEN', `egress to ${url} refused: ${why}`, true);
     let u: URL;
     try {
@@ -100,26 +100,28 @@ export class EgressGuard {
     const ranges = [...HOST_RANGES, ...(this.opts.cluster ? clusterRanges(await this.opts.cluster()) : [])];
     const verdict = judge(ns, target, entries, resolved, ranges);
     if (!verdict.ok) throw refuse(verdict.reason);
-    return { target, address: resolved[0]! };
+    return { target, addresses: resolved };
   }
 
   /** Calls `url` for namespace `ns` once checked, connected to the checked address. Redirects are answered as is. */
   async fetch(ns: string, url: string, req: EgressRequest = {}): Promise<EgressResponse> {
-    const { target, address } = await this.check(ns, url);
-    return send(url, target, address, req, this.opts.ca);
+    const { target, addresses } = await this.check(ns, url);
+    return send(url, target, addresses, req, this.opts.ca);
   }
 }
 
-function send(url: string, t: Target, a: addr.Addr, req: EgressRequest, ca?: string | Buffer): Promise<EgressResponse> {
+function send(url: string, t: Target, checked: addr.Addr[], req: EgressRequest, ca?: string | Buffer): Promise<EgressResponse> {
   const timeoutMs = req.timeoutMs ?? EGRESS_DEFAULTS.timeoutMs;
   const maxBytes = req.maxBytes ?? EGRESS_DEFAULTS.maxBytes;
   const method = (req.method ?? 'GET').toUpperCase();
   const fail = (code: ErrorCode, why: string) => new EgressError(code, `egress ${method} ${url} failed: ${why}`, false);
-  const address = ip.formatAddr(a);
-  // The connection goes to the checked address whatever the name would resolve to now.
+  const all = checked.map((a) => ({ address: ip.formatAddr(a), family: a.family }));
+  const address = all[0]!.address;
+  // The connection goes to the checked addresses (all of them when node asks for all, to try each in
+  // turn), whatever the name would resolve to now.
   const lookup: LookupFunction = (_host, options, cb) => {
-    if ((options as dns.LookupOptions).all) (cb as unknown as (e: null, r: dns.LookupAddress[]) => void)(null, [{ address, family: a.family }]);
-    else cb(null, address, a.family);
+    if ((options as dns.LookupOptions).all) (cb as unknown as (e: null, r: dns.LookupAddress[]) => void)(null, all);
+    else cb(null, address, all[0]!.family);
   };
   const mod = t.protocol === 'https:' ? https : http;
   return new Promise<EgressResponse>((resolve, reject) => {
