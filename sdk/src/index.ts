@@ -22,3 +22,5 @@ export * from './models/pod-failure';
 export * from './models/pod-progress';
 export * as wire from './wire/index';
 export * from './models/stats';
+export * from './models/egress';
+export * as addr from './net/addr';

@@ -13,7 +13,12 @@ export function applyGuard(p: Principal | undefined): ApplyGuard {
   return (target) => {
     if (!p || !isApiCaller(p)) throw new LbError('FORBIDDEN', 'only a token with a role may apply');
     const why = target.kind === 'Namespace' ? refusal(p, 'namespace.manage') : refusal(p, 'namespace.write', target.namespace);
-    if (why) throw new LbError('FORBIDDEN', target.kind === 'Namespace' ? `${why}: a Namespace manifest (namespace "${target.name}") is for admins` : why);
+    if (!why) return;
+    if (target.kind !== 'Namespace') throw new LbError('FORBIDDEN', why);
+    const sets = target.adminFields?.length ? ` (it sets ${target.adminFields.join(' and ')}, which admins set)` : '';
+    throw new LbError('FORBIDDEN', `${why}: a Namespace manifest (namespace "${target.name}") is for admins${sets}`, {
+      ...(target.adminFields?.length ? { fields: target.adminFields.map((field) => ({ field, reason: 'only admins set it' })) } : {}),
+    });
   };
 }
 

@@ -54,13 +54,25 @@ export function withReplicas(s: StoredService): Service {
   return { ...s, status: { ...s.status, replicas: { desired: s.spec.replicas, ready: s.status.replicas?.ready ?? 0 } } };
 }
 
+/** What a Namespace manifest sets that only admins may set. */
+const adminFields = (m: NamespaceManifest): string[] => (['policy', 'egress'] as const).filter((f) => m.spec[f] !== undefined).map((f) => `spec.${f}`);
+
 const KIND_OF: Record<NamespacedKind, ManifestKind> = { secret: 'Secret', config: 'Config', volume: 'Volume', route: 'Route' };
 
 /**
  * Checks, before anything is written, that the caller may apply a manifest: a Namespace (by its name),
  * or an object into the namespace it lands in. Throws to refuse the whole apply.
  */
-export type ApplyGuard = (target: { kind: 'Namespace'; name: string } | { kind: Exclude<ManifestKind, 'Namespace'>; namespace: string }) => void;
+export type ApplyGuard = (
+  target:
+    | {
+        kind: 'Namespace';
+        name: string;
+        /** The fields only admins set that the manifest sets (spec.policy, spec.egress): a refusal names them. */
+        adminFields?: string[];
+      }
+    | { kind: Exclude<ManifestKind, 'Namespace'>; namespace: string },
+) => void;
 
 export class Resources {
   constructor(
@@ -163,8 +175,13 @@ export class Resources {
       const prev = await this.requireNamespace(tx, ns);
       // An update that does not send a policy keeps the one set (the original's clients know none): a quota
       // edit never loosens a restricted namespace. Apply stays declarative: no policy there is baseline.
-      const sent = (body as { spec?: { policy?: unknown } } | null)?.spec?.policy;
-      const kept = sent === undefined && prev.spec.policy ? { ...m, spec: { ...m.spec, policy: prev.spec.policy } } : m;
+      // spec.egress (admins' too) is kept the same way: a quota edit does not drop where jobs may call.
+      const sent = (body as { spec?: { policy?: unknown; egress?: unknown } } | null)?.spec;
+      const keep = {
+        ...(sent?.policy === undefined && prev.spec.policy ? { policy: prev.spec.policy } : {}),
+        ...(sent?.egress === undefined && prev.spec.egress ? { egress: prev.spec.egress } : {}),
+      };
+      const kept = Object.keys(keep).length ? { ...m, spec: { ...m.spec, ...keep } } : m;
       return (await this.upsertNamespace(tx, kept)).object;
     });
   }
@@ -483,7 +500,7 @@ export class Resources {
     const manifests = entries.map((e) => parseManifest(e.raw, e.path));
     manifests.forEach((m, i) => {
       if (m.kind !== 'Namespace') checkNamespaceField(m, ns, `${entries[i].path}.`);
-      guard?.(m.kind === 'Namespace' ? { kind: 'Namespace', name: m.meta.name } : { kind: m.kind, namespace: m.meta.namespace ?? ns });
+      guard?.(m.kind === 'Namespace' ? { kind: 'Namespace', name: m.meta.name, adminFields: adminFields(m) } : { kind: m.kind, namespace: m.meta.namespace ?? ns });
     });
     const seen = new Set<string>();
     manifests.forEach((m, i) => {

@@ -7,6 +7,7 @@
 // the domain layer.
 import { z } from 'zod';
 import { parseCpu, parseRam } from './quantity';
+import { NamespaceEgress } from './egress';
 import {
   COMMAND_QUOTING_REASON,
   DIGEST_RE,
@@ -587,7 +588,8 @@ export const NamespaceResources = z
   })
   .strict();
 export type NamespaceResources = z.infer<typeof NamespaceResources>;
-const NamespaceSpecModel = z.object({ resources: NamespaceResources.optional().describe('the quota: limits and default requests'), policy }).strict();
+const egress = NamespaceEgress.optional().describe("where the server may call on the namespace's behalf (job providers and hooks); admins set it");
+const NamespaceSpecModel = z.object({ resources: NamespaceResources.optional().describe('the quota: limits and default requests'), policy, egress }).strict();
 /** The original's namespace quota fields: each may be null (unset), as its Go client sends them. */
 const namespaceQuota = z
   .object({
@@ -615,6 +617,7 @@ const NamespaceSpecInput = z
       .strict()
       .nullable()
       .optional(),
+    egress,
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -632,8 +635,8 @@ const NamespaceSpecInput = z
         message: 'a namespace takes limits and defaults here (the original stored requests without using them); give resources.limits, and resources.defaults for containers that request nothing',
       });
   })
-  .transform(({ resources, policy }) => {
-    const p = policy ? { policy } : {};
+  .transform(({ resources, policy, egress }) => {
+    const p = { ...(policy ? { policy } : {}), ...(egress ? { egress } : {}) };
     if (!resources) return p;
     const limits = resources.limits ? dropUnset(resources.limits) : undefined;
     const defaults = resources.defaults ? dropUnset(resources.defaults) : undefined;
