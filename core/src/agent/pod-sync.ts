@@ -421,6 +421,7 @@ export class PodRunner {
         ...(cur?.exitCode !== undefined && cur.state !== 'running' ? { exit_code: cur.exitCode } : {}),
         message: st.error ?? containerMessage(c, st, running && !ready, exited ? cur.exitCode : undefined),
         ...(cur?.startedAt ? { started: cur.startedAt } : {}),
+        ...(exited && cur?.finishedAt ? { finished: cur.finishedAt } : {}),
         ...(!st.error && st.pulling && st.pull ? { pull: { ...st.pull } } : {}),
       };
     });

@@ -53,7 +53,7 @@ export function withReplicas(s: StoredService): Service {
   return { ...s, status: { ...s.status, replicas: { desired: s.spec.replicas, ready: s.status.replicas?.ready ?? 0 } } };
 }
 
-const KIND_OF: Record<NamespacedKind, ManifestKind> = { secret: 'Secret', config: 'Config', volume: 'Volume', route: 'Route' };
+const KIND_OF: Record<NamespacedKind, ManifestKind> = { secret: 'Secret', config: 'Config', volume: 'Volume', route: 'Route', job: 'Job' };
 
 /**
  * Checks, before anything is written, that the caller may apply a manifest: a Namespace (by its name),
@@ -530,18 +530,25 @@ export class Resources {
     const key = keys.object(kind, ns, m.meta.name);
     const prev = await tx.get<NamespacedObject>(key);
     if (prev && sameUserFields(kind === 'secret' ? this.revealed(prev) : prev, m)) return { object: prev, action: 'unchanged' };
+    // A job's tasks run its template: the namespace's policy applies as to a service's.
+    if (kind === 'job') await this.assertTemplateAllowed(tx, ns, (m.spec as { task: { template: StoredService['spec']['template'] } }).task.template, 'spec.task.template');
     if (kind === 'secret') {
       // Sealed before it is stored: values never rest in the store in clear.
       const spec = m.spec as Secret['spec'];
       m = { ...m, spec: { ...spec, data: this.box.sealAll(spec.data) } } as AnyManifest;
     }
-    const status = kind === 'volume' ? { state: 'pending', message: '' } : kind === 'route' ? { state: 'pending', message: '' } : {};
+    const status = kind === 'volume' ? { state: 'pending', message: '' } : kind === 'route' ? { state: 'pending', message: '' } : kind === 'job' ? jobStatus(m) : {};
     const object: NamespacedObject = prev
-      ? touch({ ...prev, meta: { ...prev.meta, labels: m.meta.labels ?? {}, description: m.meta.description }, spec: m.spec })
+      ? touch({ ...prev, meta: { ...prev.meta, labels: m.meta.labels ?? {}, description: m.meta.description }, spec: m.spec, ...(kind === 'job' ? { status: jobStatus(m) } : {}) })
       : { kind: m.kind, version: 'v1', meta: { ...newMeta(m.meta), namespace: ns }, spec: m.spec, status };
     tx.put(key, object);
     return { object, action: prev ? 'updated' : 'created' };
   }
+}
+
+/** A job's stored status follows its spec (its tasks are counted when read, jobs/tasks.ts). */
+function jobStatus(m: AnyManifest): { state: 'enabled' | 'disabled' } {
+  return { state: (m.spec as { enabled?: boolean }).enabled === false ? 'disabled' : 'enabled' };
 }
 
 /** A namespace written without spec.resources gets the cluster's default quota (`resources: {}` opts out). */
