@@ -98,7 +98,9 @@ describe('retries', () => {
     const failed = run({ job: j, tasks: [started('a')], pods: pods(pod('a-1', [{ state: 'exited', exit_code: 3 }])) });
     expect(put(failed, 'a').status).toMatchObject({ state: 'queued', retry_at: new Date(T0 + 10_000).toISOString() });
     expect(put(failed, 'a').status.message).toMatch(/attempt 1 failed \(container main exited with code 3\); retry 1 of 2 in 10s/);
-    expect(failed.destroy).toEqual(['a-1']);
+    // Its pod stays a moment for the last log lines, then is stopped.
+    expect(failed.destroy).toEqual([]);
+    expect(run({ job: j, tasks: [put(failed, 'a')], pods: pods(pod('a-1', [{ state: 'exited', exit_code: 3 }])), now: T0 + LINGER_MS }).destroy).toEqual(['a-1']);
     // The back-off passed but the first pod is still stopping: no second pod.
     const waiting = run({ job: j, tasks: [put(failed, 'a')], pods: pods(pod('a-1', [], { destroy: true })), now: T0 + 11_000 });
     expect(waiting.create).toEqual([]);

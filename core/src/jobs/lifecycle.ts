@@ -100,7 +100,8 @@ export function planJob(input: JobPassInput): JobPlan {
     }
     if (!t.status.pods?.length) continue; // queued: admission below
     const attemptFailed = (reason: string) => {
-      destroy(pod);
+      // A pod with nothing left running stays a moment for its last log lines; one still running stops now.
+      if (!pod?.status.containers.length || pod.status.containers.some((c) => c.state !== 'exited')) destroy(pod);
       if (t.status.attempt <= (task.retries ?? 0)) {
         const wait = retryDelaySeconds(task.backoff, t.status.attempt);
         t.status.state = 'queued';
@@ -117,6 +118,8 @@ export function planJob(input: JobPassInput): JobPlan {
       continue;
     }
     if (t.status.retry_at) {
+      const failedAt = Date.parse(t.status.retry_at) - retryDelaySeconds(task.backoff, t.status.attempt) * 1000;
+      if (pod && input.now - failedAt >= LINGER_MS) destroy(pod);
       // The next attempt starts after the back-off, and never while a pod of an earlier one may still run.
       if (input.now >= Date.parse(t.status.retry_at) && !anyPod(t)) {
         startAttempt(t);

@@ -26,7 +26,7 @@ export class Tasks {
       const mine = (await tx.list<Task>(keys.task(ns))).filter((t) => t.meta.job === job);
       const refusal = runRefusal(spec, mine);
       if (refusal)
-        throw new LbError('FAILED_PRECONDITION', `job "${job}" refuses a new run: ${refusal}`, {
+        throw new LbError(spec.enabled === false ? 'FAILED_PRECONDITION' : 'CONFLICT', `job "${job}" refuses a new run: ${refusal}`, {
           fix: spec.enabled === false ? 'enable it (spec.enabled: true)' : `wait for a task to end, or cancel one (\`lb job cancel TASK\`)`,
         });
       let name = taskName(job);

@@ -319,7 +319,8 @@ export const LogShipment = z
         z
           .object({
             namespace: name(),
-            service: name(),
+            /** Empty for a task's pod (it belongs to no service). */
+            service: z.union([name(), z.literal('')]),
             pod: z.string().min(1).max(253),
             container: name(),
             node: z.string().min(1).max(253),
