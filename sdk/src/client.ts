@@ -526,7 +526,7 @@ export class LbClient {
   }
   /** Asks for a task to be cancelled: the controller removes its pod and marks it cancelled. */
   cancelTask(ns: string, name: string) {
-    return this.request<Task>('PUT', `/namespace/${enc(ns)}/task/${enc(name)}/cancel`);
+    return this.request<Task>('PUT', `/namespace/${enc(ns)}/task/${enc(name)}/cancel`, {});
   }
   /** A task's log lines (every attempt's), kept after its containers are gone. */
   async *taskLogs(ns: string, name: string, opts: { tail?: number; follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogEntry> {

@@ -672,6 +672,7 @@ export const ROUTES = {
     permission: 'namespace.write',
     tag: 'job',
     summary: 'cancel a task: the job controller removes its pod and marks it cancelled (a finished task is left as it is); answers the task',
+    body: { ...named('TaskCancelRequest', z.object({}).strict().describe('nothing yet: an empty object')), invalid: 'invalid task cancel' },
     answer: json(Task),
   }),
   taskLogs: route({
