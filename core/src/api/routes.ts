@@ -641,7 +641,7 @@ export const ROUTES = {
     path: '/namespace/:ns/job/:job/task',
     permission: 'namespace.write',
     tag: 'job',
-    summary: "start a run of a job: a task, queued, with optional env overrides; 409 when the job is disabled, or at its concurrency limit with strategy skip",
+    summary: "start a run of a job: a task, queued, with optional env overrides (the body may be {}); 409 at its concurrency limit with strategy skip, 412 when the job is disabled",
     status: 201,
     body: { ...named('TaskRunRequest', TaskRunRequest), invalid: 'invalid task run', optional: true },
     answer: json(Task),
