@@ -5,7 +5,7 @@ import { JobSpec, LbError, notFound, parseOrThrow, TaskRunRequest, type Job, typ
 import { randomBytes } from 'node:crypto';
 import { keys } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
-import type { Store } from '../store/store';
+import type { Store, Txn } from '../store/store';
 import { runRefusal } from './lifecycle';
 
 /** A task's name: its job's (at most 52 characters), a dash and 6 hex digits. */
@@ -13,13 +13,20 @@ export const taskName = (job: string): string => `${job.slice(0, 52)}-${randomBy
 
 const byCreated = (a: Task, b: Task) => a.meta.created.localeCompare(b.meta.created) || a.meta.name.localeCompare(b.meta.name);
 
+/** Runs a write that adds a task in one transaction, refused when it takes the namespace over its quota. */
+export type WithinQuota = <R>(ns: string, fn: (tx: Txn) => Promise<R>) => Promise<R>;
+
 export class Tasks {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Resources.withinNamespaceQuota: a task's pod counts as any pod (default: no quota check, for tests). */
+    private readonly withinQuota: WithinQuota = (_ns, fn) => store.txn(fn),
+  ) {}
 
   /** Starts a run: a queued task with the job's template (copied now) and the env overrides. */
   run(ns: string, job: string, body: unknown): Promise<Task> {
     const req = parseOrThrow(TaskRunRequest, body ?? {}, 'invalid task run');
-    return this.store.txn(async (tx) => {
+    return this.withinQuota(ns, async (tx) => {
       const j = await tx.get<Job>(keys.object('job', ns, job));
       if (!j) throw notFound(`job "${job}" in namespace "${ns}"`);
       const spec = parseOrThrow(JobSpec, j.spec, 'invalid job');

@@ -23,6 +23,8 @@ import {
   type Secret,
   type Service,
   type ServiceStatus,
+  type Task,
+  TASK_FINISHED,
   type SchemaLike,
   ipv4,
 } from '@lastbackend/sdk';
@@ -98,7 +100,12 @@ export class Resources {
     });
   }
 
-  /** The services (with the version a rollout replaces) and volumes of a namespace, as its quota counts them. */
+  /** Runs fn (a new task of a job: jobs/tasks.ts) in one transaction refused when it takes the namespace over its quota. */
+  withinNamespaceQuota<R>(ns: string, fn: (tx: Txn) => Promise<R>): Promise<R> {
+    return this.withinQuota([ns], fn);
+  }
+
+  /** The services (with the version a rollout replaces), unfinished tasks and volumes of a namespace, as its quota counts them. */
   private async loads(tx: Pick<Txn, 'get' | 'list'>, ns: string): Promise<Loads> {
     const services: Loads['services'] = [];
     for (const s of await tx.list<StoredService>(keys.service(ns))) {
@@ -107,6 +114,10 @@ export class Resources {
       const active = s.status.deployment ? await tx.get<Deployment>(keys.deployment(ns, s.meta.name, s.status.deployment)) : undefined;
       const rolling = active !== undefined && active.spec.hash !== versionHash(s.spec);
       services.push({ name: s.meta.name, replicas: s.spec.replicas, template: s.spec.template, ...(rolling ? { previous: active.spec.template } : {}) });
+    }
+    // A task that has not ended runs (or will run) one pod: it counts as a service's pod does.
+    for (const t of await tx.list<Task>(keys.task(ns))) {
+      if (!TASK_FINISHED.has(t.status.state)) services.push({ name: `task/${t.meta.name}`, replicas: 1, template: t.spec.template, task: true });
     }
     const volumes = (await tx.list<Volume>(keys.object('volume', ns))).map((v) => ({ name: v.meta.name, storage: v.spec.capacity?.storage }));
     return { services, volumes };

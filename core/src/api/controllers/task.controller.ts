@@ -7,6 +7,7 @@ import { Tasks } from '../../jobs/tasks';
 import { taskLogLines } from '../../jobs/task-logs';
 import { LogStore } from '../../logs/log-store';
 import { Store } from '../../store/store';
+import { Resources } from '../../state/resources';
 import { QueryOf, Route } from '../route';
 import { ROUTES, type TaskQuery } from '../routes';
 
@@ -15,9 +16,10 @@ export class TaskController {
   private readonly tasks: Tasks;
   constructor(
     store: Store,
+    resources: Resources,
     private readonly logStore: LogStore,
   ) {
-    this.tasks = new Tasks(store);
+    this.tasks = new Tasks(store, (ns, fn) => resources.withinNamespaceQuota(ns, fn));
   }
 
   @Route(ROUTES.runJob)
