@@ -51,6 +51,11 @@ describe('jobs and tasks', () => {
     expect(await logsOf(t.meta.name)).toEqual(['hello world']);
     const logs = await s.lb(['logs', `task/${t.meta.name}`, '-n', ns]);
     expect(logs.stdout).toContain('hello world');
+    const listed = await s.lb(['get', 'tasks', '--job', 'hello', '-n', ns]);
+    expect(listed.stdout).toMatch(new RegExp(`${t.meta.name}\\s+hello\\s+succeeded\\s+1\\s+0\\s`));
+    expect((await s.client.get('job', ns, 'hello')).status).toEqual({ state: 'enabled', tasks: { succeeded: 1 } });
+    const inspected = await s.lb(['inspect', `task/${t.meta.name}`, '-n', ns, '-o', 'json']);
+    expect(JSON.parse(inspected.stdout)).toMatchObject({ kind: 'Task', spec: { env: [{ name: 'WHO', value: 'world' }] }, status: { state: 'succeeded' } });
   });
 
   it('a failing task retries as configured, then fails with its exit code', async () => {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LbError } from '@lastbackend/sdk';
+import { LbError, type Task } from '@lastbackend/sdk';
 import { Store } from '../store/store';
 import { Resources } from '../state/resources';
 import { SecretBox } from '../state/secret-box';
@@ -62,8 +62,9 @@ describe('tasks: starting runs', () => {
     expect((await r.getNamespace('team')).status.resources?.used).toMatchObject({ cpu: 1000, pods: 2, services: 0 });
     expect(await refusal(tasks.run('team', 'big', undefined))).toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringMatching(/cpu/) });
     await store.txn(async (tx) => {
-      const t = await tx.get<typeof a>(`task/team/${a.meta.name}`);
-      tx.put(`task/team/${a.meta.name}`, { ...t!, status: { ...t!.status, state: 'succeeded' } });
+      const t = (await tx.get<Task>(`task/team/${a.meta.name}`))!;
+      t.status.state = 'succeeded';
+      tx.put(`task/team/${a.meta.name}`, t);
     });
     await tasks.run('team', 'big', undefined);
   });

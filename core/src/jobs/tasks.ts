@@ -74,11 +74,3 @@ export class Tasks {
     });
   }
 }
-
-/** A job as the API shows it: its kept tasks counted by state. */
-export async function withTaskCounts(store: Store, j: Job): Promise<Job> {
-  const tasks = (await store.list<Task>(keys.task(j.meta.namespace))).filter((t) => t.meta.job === j.meta.name);
-  const counts: Partial<Record<Task['status']['state'], number>> = {};
-  for (const t of tasks) counts[t.status.state] = (counts[t.status.state] ?? 0) + 1;
-  return { ...j, status: { ...j.status, tasks: counts } };
-}

@@ -500,13 +500,21 @@ export class Resources {
   // ---------------------------------------------------------------- secrets, configs, volumes, routes
   async listObjects(kind: NamespacedKind, ns: string) {
     await this.getNamespace(ns);
-    return (await this.store.list<NamespacedObject>(keys.object(kind, ns))).map(redact);
+    const all = (await this.store.list<NamespacedObject>(keys.object(kind, ns))).map(redact);
+    return kind === 'job' ? Promise.all(all.map((o) => this.withTaskCounts(o))) : all;
   }
 
   async getObject(kind: NamespacedKind, ns: string, name: string) {
     const o = await this.store.get<NamespacedObject>(keys.object(kind, ns, name));
     if (!o) throw notFound(`${kind} "${name}" in namespace "${ns}"`);
-    return redact(o);
+    return kind === 'job' ? this.withTaskCounts(o) : redact(o);
+  }
+
+  /** A job as the API answers it: its kept tasks counted by state (computed when read, never stored). */
+  private async withTaskCounts(o: NamespacedObject): Promise<NamespacedObject> {
+    const counts: Record<string, number> = {};
+    for (const t of await this.store.list<Task>(keys.task(o.meta.namespace))) if (t.meta.job === o.meta.name) counts[t.status.state] = (counts[t.status.state] ?? 0) + 1;
+    return { ...o, status: { ...(o.status as object), tasks: counts } };
   }
 
   createObject(kind: NamespacedKind, ns: string, body: unknown, replace?: string) {

@@ -140,7 +140,14 @@ export async function fetchOne(client: LbClient, kind: CliKind, ns: string, name
 
 const INSPECT_FORMATS = ['yaml', 'json'] as const;
 
-export async function runInspect(ctx: CliContext, kindWord: string, name: string | undefined, opts: GetOptions): Promise<void> {
+/** `KIND/NAME` in one word (task/report-1a2b3c), as `lb logs` takes it, when no NAME follows. */
+function splitRef(kindWord: string, name: string | undefined): [string, string | undefined] {
+  const i = kindWord.indexOf('/');
+  return name === undefined && i > 0 ? [kindWord.slice(0, i), kindWord.slice(i + 1)] : [kindWord, name];
+}
+
+export async function runInspect(ctx: CliContext, word: string, given: string | undefined, opts: GetOptions): Promise<void> {
+  const [kindWord, name] = splitRef(word, given);
   const kind = resolveKind(kindWord);
   const format = outputFormat(opts.output, INSPECT_FORMATS);
   const client = ctx.client();
@@ -177,7 +184,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
   program
     .command('inspect')
     .description('show one object in full, as YAML; a service or pod ends with its recent events')
-    .argument('<kind>', 'kind of the object')
+    .argument('<kind>', 'kind of the object, or KIND/NAME (task/NAME)')
     .argument('[name]', 'its name (deployments: SERVICE/vN)')
     .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
     .option('-o, --output <format>', 'yaml or json', 'yaml')
