@@ -155,6 +155,12 @@ export class JobController {
           tx.put(keys.pod(ns, p.meta.name), touch(p));
         }
       }
+      // A task whose new pod found a node in this pass is scheduled now (the same transaction).
+      for (const t of plan.create) {
+        const p = pods.get(t.status.pod!);
+        if (p?.meta.node) tx.put(keys.task(ns, t.meta.name), touch({ ...t, status: { ...t.status, state: 'scheduled', node: p.meta.node, message: '' } }));
+        else if (p?.status.message) tx.put(keys.task(ns, t.meta.name), touch({ ...t, status: { ...t.status, message: p.status.message } }));
+      }
       const running = tasks.filter((t) => !plan!.remove.includes(t.meta.name) && !['succeeded', 'failed', 'cancelled'].includes((plan!.put.find((x) => x.meta.name === t.meta.name) ?? t).status.state));
       const lingering = [...pods.values()].some((p) => !p.spec.destroy) || plan.destroy.length > 0 || running.length > 0;
       if (lingering) this.live.add(`${ns}/${job}`);
