@@ -146,8 +146,11 @@ export class JobController {
         const loads = this.scheduler.nodeLoads([...nodes.values()], [...bound, ...fresh]);
         for (const p of pending) {
           const r = this.scheduler.place(p, loads);
-          if ('reason' in r) p.status.message = r.reason;
-          else {
+          if ('reason' in r) {
+            // Still no node, for the same reason: nothing to write (passes come every second).
+            if (p.status.message === r.reason && !fresh.includes(p)) continue;
+            p.status.message = r.reason;
+          } else {
             p.meta.node = r.node;
             p.status.message = '';
             p.status.state = 'provisioning';
