@@ -254,6 +254,17 @@ describe('node agent on the in-memory runtime', () => {
     expect(await cri.inspect(containerName('ns', 'report-1', 'main'))).toBeNull();
   });
 
+  it("never makes a task's container again once the server saw it run (an agent restarted after fencing)", async () => {
+    await start();
+    const task = pod('report-2');
+    task.meta.task = 'report';
+    task.status.containers = [{ name: 'main', image: IMAGE, state: 'running', ready: true, restarts: 0, message: '', started: new Date().toISOString() }];
+    api.push({ type: 'snapshot', pods: [task], revision: 1 });
+    await waitFor('the task pod in error', () => api.statusOf('report-2')?.state === 'error');
+    expect(api.statusOf('report-2')!.containers[0].message).toMatch(/ran on this node and is gone/);
+    expect(await cri.inspect(containerName('ns', 'report-2', 'main'))).toBeNull();
+  });
+
   it('removes containers of pods that are no longer its own once a snapshot says so', async () => {
     await start();
     api.push({ type: 'snapshot', pods: [pod('web-1'), pod('web-2')], revision: 1 });
