@@ -81,6 +81,9 @@ describe('a task run', () => {
     expect(done.destroy).toEqual([]);
     const later = run({ job: j, tasks: [put(done, 'a')], pods: pods(pod('a-1', [{ state: 'exited', exit_code: 0 }])), now: T0 + LINGER_MS });
     expect(later.destroy).toEqual(['a-1']);
+    // An exit reported without its time finishes when the controller sees it.
+    const untimed = run({ job: j, tasks: [started('a')], pods: pods(pod('a-1', [{ state: 'exited', exit_code: 0 }])) });
+    expect(put(untimed, 'a').status.containers).toEqual([{ name: 'main', exit_code: 0, finished: new Date(T0).toISOString() }]);
   });
 
   it('cancel: the pod goes and the task is cancelled', () => {

@@ -138,11 +138,13 @@ export function planJob(input: JobPassInput): JobPlan {
       attemptFailed(`its pod ${pod.meta.name} was stopped on node ${pod.meta.node || '?'} (the node's agent lost the server)`);
       continue;
     }
+    // An exit the runtime reported without its time (noticed before it recorded one) finishes when seen.
+    const seen = new Map(t.status.containers.map((c) => [c.name, c]));
     t.status.containers = pod.status.containers.map((c) => ({
       name: c.name,
       ...(c.exit_code !== undefined && c.state !== 'running' ? { exit_code: c.exit_code } : {}),
       ...(c.started ? { started: c.started } : {}),
-      ...(c.finished ? { finished: c.finished } : {}),
+      ...(c.state === 'exited' ? { finished: c.finished ?? seen.get(c.name)?.finished ?? iso(input.now) } : {}),
     }));
     if (pod.meta.node) t.status.node = pod.meta.node;
     const cs = pod.status.containers;
