@@ -78,7 +78,7 @@ const EXPECTED: Record<string, string> = {
   'GET /discovery': 'cluster.read',
   'GET /discovery/:name': 'cluster.read',
   ...Object.fromEntries(
-    ['secret', 'config', 'volume', 'route'].flatMap((k) => [
+    ['secret', 'config', 'volume', 'route', 'job'].flatMap((k) => [
       [`GET /namespace/:ns/${k}`, 'namespace.read'],
       [`POST /namespace/:ns/${k}`, 'namespace.write'],
       [`GET /namespace/:ns/${k}/:name`, 'namespace.read'],
@@ -101,18 +101,18 @@ const EXPECTED: Record<string, string> = {
   'PUT /exporter/:name/status': 'cluster.admin',
   'DELETE /exporter/:name': 'cluster.admin',
   'GET /events': 'cluster.admin',
-  'GET /namespace/:ns/job': 'namespace.read',
-  'POST /namespace/:ns/job': 'namespace.write',
-  'GET /namespace/:ns/job/:job': 'namespace.read',
-  'PUT /namespace/:ns/job/:job': 'namespace.write',
-  'DELETE /namespace/:ns/job/:job': 'namespace.write',
   'GET /namespace/:ns/job/:job/logs': 'logs.read',
-  'GET /namespace/:ns/job/:job/task': 'namespace.read',
-  'POST /namespace/:ns/job/:job/task': 'namespace.write',
   'GET /namespace/:ns/job/:job/task/:task': 'namespace.read',
   'PUT /namespace/:ns/job/:job/task/:task': 'namespace.write',
   'DELETE /namespace/:ns/job/:job/task/:task': 'namespace.write',
   'GET /namespace/:ns/job/:job/task/:task/logs': 'logs.read',
+  // jobs: runs of a job (tasks)
+  'POST /namespace/:ns/job/:job/task': 'namespace.write',
+  'GET /namespace/:ns/job/:job/task': 'namespace.read',
+  'GET /namespace/:ns/task': 'namespace.read',
+  'GET /namespace/:ns/task/:task': 'namespace.read',
+  'PUT /namespace/:ns/task/:task/cancel': 'namespace.write',
+  'GET /namespace/:ns/task/:task/logs': 'logs.read',
 };
 
 /** What each role may do (the issue: viewer reads, logs included; deployer also changes and execs; admin all). */

@@ -4,12 +4,14 @@ import type {
   Config,
   DriverState,
   Endpoint,
+  Job,
   NodeStatusReport,
   NodeStreamEvent,
   PodStatusReport,
   Route,
   Secret,
   ShippedLogLine,
+  Task,
   Volume,
 } from './models/resources';
 import type { ExecResult } from './drivers/types';
@@ -135,18 +137,21 @@ export interface EventQuery {
   for?: string;
 }
 
-export type NamespacedKind = 'secret' | 'config' | 'volume' | 'route';
+export type NamespacedKind = 'secret' | 'config' | 'volume' | 'route' | 'job';
 interface NamespacedObjects {
   secret: Secret;
   config: Config;
   volume: Volume;
   route: Route;
+  job: Job;
 }
 interface NamespacedViews {
   secret: wire.SecretView;
   config: wire.ConfigView;
   volume: wire.VolumeView;
   route: wire.RouteView;
+  /** A job goes on the wire as it is stored (the original had no job view this project keeps to). */
+  job: Job;
 }
 /** Objects answer in the wire format v1 (wire/): each kind's decoder gives back the model. */
 const DECODE_OBJECT: { [K in NamespacedKind]: (w: NamespacedViews[K]) => NamespacedObjects[K] } = {
@@ -154,6 +159,7 @@ const DECODE_OBJECT: { [K in NamespacedKind]: (w: NamespacedViews[K]) => Namespa
   config: wire.decodeConfig,
   volume: wire.decodeVolume,
   route: wire.decodeRoute,
+  job: (j: Job) => j,
 };
 
 /** TLS settings for https servers: the CA to trust (PEM) and a client certificate (nodes). */
@@ -504,6 +510,39 @@ export class LbClient {
   }
   remove(kind: NamespacedKind, ns: string, name: string) {
     return this.request<void>('DELETE', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
+  }
+
+  // ------------------------------------------------------------ tasks (runs of a job)
+  /** Starts a run of a job (queued; 409 when its concurrency strategy is skip and it is at its limit). */
+  runJob(ns: string, job: string, env: { name: string; value: string }[] = []) {
+    return this.request<Task>('POST', `/namespace/${enc(ns)}/job/${enc(job)}/task`, { spec: { env } });
+  }
+  /** Tasks of a namespace, or of one job. */
+  tasks(ns: string, job?: string) {
+    return this.request<Task[]>('GET', job ? `/namespace/${enc(ns)}/job/${enc(job)}/task` : `/namespace/${enc(ns)}/task`);
+  }
+  task(ns: string, name: string) {
+    return this.request<Task>('GET', `/namespace/${enc(ns)}/task/${enc(name)}`);
+  }
+  /** Asks for a task to be cancelled: the controller removes its pod and marks it cancelled. */
+  cancelTask(ns: string, name: string) {
+    return this.request<Task>('PUT', `/namespace/${enc(ns)}/task/${enc(name)}/cancel`, {});
+  }
+  /** A task's log lines (every attempt's), kept after its containers are gone. */
+  async *taskLogs(ns: string, name: string, opts: { tail?: number; follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogEntry> {
+    const q = new URLSearchParams();
+    if (opts.tail !== undefined) q.set('tail', String(opts.tail));
+    if (opts.follow) q.set('follow', 'true');
+    const ctl = new AbortController();
+    const abort = () => ctl.abort();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const res = await this.raw('GET', `/namespace/${enc(ns)}/task/${enc(name)}/logs?${q}`, undefined, ctl.signal);
+      for await (const line of ndjsonLines(res, ctl.signal)) yield wire.decodeLog(JSON.parse(line) as wire.LogMessageView);
+    } finally {
+      opts.signal?.removeEventListener('abort', abort);
+      ctl.abort();
+    }
   }
 
   // ------------------------------------------------------------ drivers of a node (default: the server's own)

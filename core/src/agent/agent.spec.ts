@@ -42,6 +42,8 @@ class FakeApi {
   readonly lines: LogLine[] = [];
   readonly server = 'https://api.test';
   readonly servers = [this.server];
+  /** true: the server takes no heartbeat (a partition). */
+  cut = false;
   private queue: NodeStreamEvent[] = [];
   private wake?: () => void;
 
@@ -62,6 +64,7 @@ class FakeApi {
       watchNode: (node, signal) => this.watch(node, signal),
       reportNode: async (node, report) => {
         expect(node).toBe(NODE);
+        if (this.cut) throw new Error('connect ECONNREFUSED');
         this.nodes.push(report);
         return undefined as never;
       },
@@ -232,6 +235,34 @@ describe('node agent on the in-memory runtime', () => {
     await waitFor('web-1 destroyed', () => api.statusOf('web-1')?.state === 'destroyed');
     expect(await cri.inspect(containerName('ns', 'web-1', 'main'))).toBeNull();
     expect(api.statusOf('web-1')).toMatchObject({ running: false, containers: [] });
+  });
+
+  it('self-fencing: cut off for longer than fenceAfter, it stops its task pods (never its services\' pods) and never starts them again', async () => {
+    await start({}, { heartbeat: 0.2, fenceAfter: 1 });
+    const task = pod('report-1');
+    task.meta.task = 'report';
+    task.meta.job = 'report';
+    api.push({ type: 'snapshot', pods: [pod('web-1'), task], revision: 1 });
+    await waitFor('both pods ready', () => api.statusOf('web-1')?.state === 'ready' && api.statusOf('report-1')?.state === 'ready');
+    api.cut = true;
+    await waitFor('the task container stopped', async () => (await cri.inspect(containerName('ns', 'report-1', 'main'))) === null, 5000);
+    expect(await cri.inspect(containerName('ns', 'web-1', 'main'))).toMatchObject({ state: 'running' });
+    // Back in touch, the server still has the pod as it was: it stays stopped, and is reported so.
+    api.cut = false;
+    api.push({ type: 'upsert', pod: { ...task, meta: { ...task.meta, revision: ++revision } }, revision: 2 });
+    await waitFor('the task pod reported destroyed', () => api.statusOf('report-1')?.state === 'destroyed');
+    expect(await cri.inspect(containerName('ns', 'report-1', 'main'))).toBeNull();
+  });
+
+  it("never makes a task's container again once the server saw it run (an agent restarted after fencing)", async () => {
+    await start();
+    const task = pod('report-2');
+    task.meta.task = 'report';
+    task.status.containers = [{ name: 'main', image: IMAGE, state: 'running', ready: true, restarts: 0, message: '', started: new Date().toISOString() }];
+    api.push({ type: 'snapshot', pods: [task], revision: 1 });
+    await waitFor('the task pod in error', () => api.statusOf('report-2')?.state === 'error');
+    expect(api.statusOf('report-2')!.containers[0].message).toMatch(/ran on this node and is gone/);
+    expect(await cri.inspect(containerName('ns', 'report-2', 'main'))).toBeNull();
   });
 
   it('removes containers of pods that are no longer its own once a snapshot says so', async () => {

@@ -40,6 +40,11 @@ export interface AgentOptions {
   discovery: DiscoveryConfig;
   /** The cluster's pod range (network.cluster_cidr): with a CNI driver, discovery answers it. */
   clusterCidr?: string;
+  /**
+   * Seconds without a heartbeat the server took before the agent stops its task pods by itself (the
+   * server's controller.node_not_ready_after: it reruns them elsewhere only after the node is offline).
+   */
+  fenceAfter?: number;
 }
 
 export class Agent {
@@ -54,6 +59,16 @@ export class Agent {
   private readonly pods: NodePods;
   private readonly podStats: PodStats;
   private resyncTimer?: NodeJS.Timeout;
+  private fenceTimer?: NodeJS.Timeout;
+
+  /** Self-fencing (NodePods.fenceTasks): cut off for longer than fenceAfter, task pods stop here. */
+  private fence(): void {
+    const after = this.opts.fenceAfter ?? 20;
+    const cutOff = (Date.now() - this.heartbeat.lastOk) / 1000;
+    if (cutOff <= after) return;
+    const n = this.pods.fenceTasks();
+    if (n) this.log.warn(`no heartbeat taken by the server for ${Math.round(cutOff)}s (more than ${after}s): stopped ${n} task pod(s), which the server reruns elsewhere once this node is offline`);
+  }
   private stream?: Promise<void>;
 
   constructor(
@@ -104,6 +119,7 @@ export class Agent {
     if (!this.drivers().cni) await this.dns.listenOnRuntimeNetwork();
     await this.heartbeat.start();
     this.resyncTimer = setInterval(() => this.resync(), this.opts.resync * 1000);
+    this.fenceTimer = setInterval(() => this.fence(), 1000);
     this.pods.start();
     this.podStats.start();
     this.stream = followNodeStream(this.client, this.opts.node, this.abort.signal, this.log, (ev) => this.onStreamEvent(ev));
@@ -113,6 +129,7 @@ export class Agent {
     this.abort.abort();
     this.podStats.stop();
     clearInterval(this.resyncTimer);
+    clearInterval(this.fenceTimer);
     // What is in flight ends first; nothing new starts.
     await Promise.allSettled([this.stream, this.pods.stop(), this.heartbeat.stop(), this.overlay.stop(), this.services.stop()]);
     await this.status.stop().catch(() => undefined);

@@ -56,10 +56,14 @@ export class NodeHeartbeat {
     await this.sender.stop();
   }
 
+  /** When the server last took a heartbeat (ms since the epoch): how long the agent has been cut off. */
+  lastOk = Date.now();
+
   private async send(): Promise<void> {
     const drivers = this.guard.annotate(await this.driverStates());
     const o = this.opts;
     const plugins = this.pluginStates();
     await this.client.reportNode(o.node, nodeReport({ labels: o.labels, maxPods: o.maxPods, version: o.version, drivers, plugins, endpoint: o.endpoint, dataDir: o.dataDir, address: o.address }));
+    this.lastOk = Date.now();
   }
 }

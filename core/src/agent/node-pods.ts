@@ -98,8 +98,29 @@ export class NodePods {
     void this.collectOrphans();
   }
 
-  upsert(pod: Pod): void {
-    const key = podKey(pod);
+  /** Task pods this agent stopped on its own while cut off from the server: they never start again here. */
+  private readonly fenced = new Set<string>();
+
+  /**
+   * Self-fencing: cut off from the server for longer than the server waits before it calls the node not
+   * ready, the agent stops its task pods itself, so that a task the server then reruns elsewhere never
+   * runs twice. Answers how many it stopped.
+   */
+  fenceTasks(): number {
+    let n = 0;
+    for (const [key, r] of this.runners) {
+      if (!r.pod.meta.task || r.pod.spec.destroy || this.fenced.has(key)) continue;
+      this.fenced.add(key);
+      r.pod = { ...r.pod, spec: { ...r.pod.spec, destroy: true } };
+      this.schedule(key);
+      n++;
+    }
+    return n;
+  }
+
+  upsert(given: Pod): void {
+    const key = podKey(given);
+    const pod = this.fenced.has(key) ? { ...given, spec: { ...given.spec, destroy: true } } : given;
     const r = this.runners.get(key);
     if (r) r.pod = pod;
     else {
@@ -116,6 +137,7 @@ export class NodePods {
 
   /** A pod no longer on this node (deleted or moved): it is not synced any more. */
   forget(key: string): void {
+    this.fenced.delete(key);
     this.o.logs.forget(key);
     this.runners.delete(key);
     this.o.status.forget(key);

@@ -243,6 +243,12 @@ export class PodRunner {
       cur = null;
     }
     if (!cur) {
+      // A task's container runs once per attempt: one the server saw run and that is gone now (removed while
+      // this agent fenced itself, before a restart of it) is never made again here; the attempt fails and the
+      // job controller makes a new pod, if retries are left.
+      const reported = this.pod.meta.task ? this.pod.status.containers.find((x) => x.name === c.name) : undefined;
+      if (reported && (reported.started || reported.state === 'running' || reported.state === 'exited'))
+        throw new Error(`task container ${c.name} ran on this node and is gone: an attempt never runs twice`);
       await this.ensureImage(c, st);
       if (c.security?.run_as_non_root) assertNonRoot(c, c.image.name, (await this.drivers().cii.inspect(c.image.name))?.user);
       cur = await cri.create(spec);
@@ -421,6 +427,7 @@ export class PodRunner {
         ...(cur?.exitCode !== undefined && cur.state !== 'running' ? { exit_code: cur.exitCode } : {}),
         message: st.error ?? containerMessage(c, st, running && !ready, exited ? cur.exitCode : undefined),
         ...(cur?.startedAt ? { started: cur.startedAt } : {}),
+        ...(exited && cur?.finishedAt ? { finished: cur.finishedAt } : {}),
         ...(!st.error && st.pulling && st.pull ? { pull: { ...st.pull } } : {}),
       };
     });

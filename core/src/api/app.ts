@@ -26,6 +26,7 @@ import { ComponentController, SERVER_COMPONENTS } from './controllers/component.
 import { NotImplementedController } from './controllers/not-implemented.controller';
 import { NamespaceController } from './controllers/namespace.controller';
 import { OBJECT_CONTROLLERS } from './controllers/object.controller';
+import { TaskController } from './controllers/task.controller';
 import { CA_BUNDLE, SystemController } from './controllers/system.controller';
 import { PodController } from './controllers/pod.controller';
 import { StatsController } from './controllers/stats.controller';
@@ -97,6 +98,7 @@ class ApiModule {
         WatchController,
         StatsController,
         ...OBJECT_CONTROLLERS,
+        TaskController,
         // The original's routes that answer 501 (routes.ts NOT_IMPLEMENTED_ROUTES).
         NotImplementedController,
       ],

@@ -18,6 +18,8 @@ import {
   ExecResultSchema,
   HealthResult,
   invalid,
+  JobManifest,
+  JobObject,
   JoinResultSchema,
   LogShipment,
   LogsStoredResult,
@@ -33,6 +35,8 @@ import {
   RouteManifest,
   SecretManifest,
   ServiceManifest,
+  TaskObject,
+  TaskRunRequest,
   ServiceUpdate,
   TokenInfoSchema,
   VolumeManifest,
@@ -83,6 +87,8 @@ const Endpoint = named('Endpoint', EndpointObject);
 const Node = named('Node', wire.NodeView);
 const DriverState = named('DriverState', DriverStateSchema);
 const Event = named('Event', EventSchema);
+const Task = named('Task', TaskObject);
+export const TaskQuery = z.object({ job: z.string().optional().describe("only this job's tasks") });
 // One schema per name: the original's Ingress and Discovery views have one shape.
 const COMPONENT_SCHEMAS = { Ingress: ComponentView, Discovery: ComponentView.describe('a discovery DNS') };
 const Component = (n: keyof typeof COMPONENT_SCHEMAS) => named(n, COMPONENT_SCHEMAS[n]);
@@ -628,6 +634,57 @@ export const ROUTES = {
   ingress: route({ method: 'GET', path: '/ingress/:name', permission: 'cluster.read', tag: 'component', summary: 'one ingress, by server or node name', answer: json(Component('Ingress')) }),
   discoveries: route({ method: 'GET', path: '/discovery', permission: 'cluster.read', tag: 'component', summary: 'nodes whose agent runs the discovery DNS plugin, by name', answer: json(ComponentListSchema('DiscoveryList')) }),
   discovery: route({ method: 'GET', path: '/discovery/:name', permission: 'cluster.read', tag: 'component', summary: 'the discovery DNS of one node', answer: json(Component('Discovery')) }),
+
+  // tasks: runs of a job (jobs/); the job itself is an object (OBJECT_ROUTES.job)
+  runJob: route({
+    method: 'POST',
+    path: '/namespace/:ns/job/:job/task',
+    permission: 'namespace.write',
+    tag: 'job',
+    summary: "start a run of a job: a task, queued, with optional env overrides (the body may be {}); 409 at its concurrency limit with strategy skip, 412 when the job is disabled",
+    status: 201,
+    body: { ...named('TaskRunRequest', TaskRunRequest), invalid: 'invalid task run', optional: true },
+    answer: json(Task),
+  }),
+  jobTasks: route({
+    method: 'GET',
+    path: '/namespace/:ns/job/:job/task',
+    permission: 'namespace.read',
+    tag: 'job',
+    summary: 'tasks of a job, oldest first',
+    answer: list(Task),
+    watch: watched(Task, (p) => keys.task(p.ns), { requires: (p) => [inNs(p), { key: keys.object('job', p.ns, p.job), what: `job "${p.job}" in namespace "${p.ns}"` }], filter: (o, p) => o.meta.job === p.job }),
+  }),
+  tasks: route({
+    method: 'GET',
+    path: '/namespace/:ns/task',
+    permission: 'namespace.read',
+    tag: 'job',
+    summary: 'tasks of a namespace (?job=NAME: of one job), oldest first',
+    query: TaskQuery,
+    answer: list(Task),
+    watch: watched(Task, (p) => keys.task(p.ns), { requires: (p) => [inNs(p)], select: (_, q) => (o) => !q.get('job') || (o as { meta: { job: string } }).meta.job === q.get('job') }),
+  }),
+  task: route({ method: 'GET', path: '/namespace/:ns/task/:task', permission: 'namespace.read', tag: 'job', summary: 'get a task: state, attempt, exit codes per container, start and finish', answer: json(Task) }),
+  cancelTask: route({
+    method: 'PUT',
+    path: '/namespace/:ns/task/:task/cancel',
+    permission: 'namespace.write',
+    tag: 'job',
+    summary: 'cancel a task: the job controller removes its pod and marks it cancelled (a finished task is left as it is); answers the task',
+    body: { ...named('TaskCancelRequest', z.object({}).strict().describe('nothing yet: an empty object')), invalid: 'invalid task cancel' },
+    answer: json(Task),
+  }),
+  taskLogs: route({
+    method: 'GET',
+    path: '/namespace/:ns/task/:task/logs',
+    permission: 'logs.read',
+    tag: 'job',
+    summary: "log lines of a task's pods (every attempt), in time order; kept after its containers are gone (as long as the log collector keeps lines); follows with follow=true",
+    query: LogsQuery.pick({ follow: true, tail: true, local: true }),
+    audit: true,
+    answer: { ndjson: named('LogMessage', wire.LogMessageView) },
+  }),
 };
 
 // ---------------------------------------------------------------- the original's routes that answer 501
@@ -640,7 +697,7 @@ const DISCOVERY_RUNS =
 const NO_EXPORTER =
   "there is no exporter component: each node's agent ships its pods' log lines to the API servers' log collector (POST /cluster/node/{node}/logs); read them with `lb logs` (GET /namespace/{ns}/service/{svc}/logs)";
 const NO_EVENTS = "the original's event stream is not served: read events with GET /namespace/{ns}/event and GET /event (`lb events`, follow=true to follow)";
-const NO_JOBS = 'jobs and tasks are not implemented yet: they come with the Jobs capability (a later issue)';
+const NO_JOBS = 'a task is addressed by its namespace here: GET /namespace/{ns}/task/{task}, PUT /namespace/{ns}/task/{task}/cancel, GET /namespace/{ns}/task/{task}/logs';
 
 const unserved = (method: RouteDef['method'], path: string, permission: Permission, tag: string, summary: string, message: string) =>
   route({ method, path, permission, tag, summary: `${summary} (the original's; answers 501: ${message})`, answer: { notImplemented: message } });
@@ -660,14 +717,7 @@ export const NOT_IMPLEMENTED_ROUTES = {
   exporterStatus: unserved('PUT', '/exporter/:name/status', 'cluster.admin', 'component', "the original exporter's status report", NO_EXPORTER),
   exporterRemove: unserved('DELETE', '/exporter/:name', 'cluster.admin', 'component', 'remove an exporter', NO_EXPORTER),
   events: unserved('GET', '/events', 'cluster.admin', 'events', 'subscribe to events', NO_EVENTS),
-  jobs: unserved('GET', '/namespace/:ns/job', 'namespace.read', 'job', 'list jobs', NO_JOBS),
-  createJob: unserved('POST', '/namespace/:ns/job', 'namespace.write', 'job', 'create a job', NO_JOBS),
-  job: unserved('GET', '/namespace/:ns/job/:job', 'namespace.read', 'job', 'get a job', NO_JOBS),
-  updateJob: unserved('PUT', '/namespace/:ns/job/:job', 'namespace.write', 'job', 'update a job', NO_JOBS),
-  deleteJob: unserved('DELETE', '/namespace/:ns/job/:job', 'namespace.write', 'job', 'delete a job', NO_JOBS),
-  jobLogs: unserved('GET', '/namespace/:ns/job/:job/logs', 'logs.read', 'job', 'log lines of a job', NO_JOBS),
-  tasks: unserved('GET', '/namespace/:ns/job/:job/task', 'namespace.read', 'job', 'list tasks of a job', NO_JOBS),
-  createTask: unserved('POST', '/namespace/:ns/job/:job/task', 'namespace.write', 'job', 'run a task of a job', NO_JOBS),
+  jobLogs: unserved('GET', '/namespace/:ns/job/:job/logs', 'logs.read', 'job', 'log lines of a job', 'read the log lines of one task: GET /namespace/{ns}/task/{task}/logs (`lb logs task/NAME`)'),
   task: unserved('GET', '/namespace/:ns/job/:job/task/:task', 'namespace.read', 'job', 'get a task', NO_JOBS),
   cancelTask: unserved('PUT', '/namespace/:ns/job/:job/task/:task', 'namespace.write', 'job', 'cancel a task', NO_JOBS),
   deleteTask: unserved('DELETE', '/namespace/:ns/job/:job/task/:task', 'namespace.write', 'job', 'delete a task', NO_JOBS),
@@ -681,6 +731,7 @@ const OBJECTS = {
   config: { manifest: named('ConfigManifest', ConfigManifest), object: named('Config', wire.ConfigView), invalid: 'invalid config', bodyLimit: 2 * MiB },
   volume: { manifest: named('VolumeManifest', VolumeManifest), object: named('Volume', wire.VolumeView), invalid: 'invalid volume', bodyLimit: undefined },
   route: { manifest: named('RouteManifest', RouteManifest), object: named('Route', wire.RouteView), invalid: 'invalid route', bodyLimit: undefined },
+  job: { manifest: named('JobManifest', JobManifest), object: named('Job', JobObject), invalid: 'invalid job', bodyLimit: undefined },
 } satisfies Record<NamespacedKind, unknown>;
 
 function objectRoutes<K extends NamespacedKind>(kind: K) {

@@ -1,5 +1,5 @@
 // Table columns of `lb get`, per kind; `-o wide` adds more; `-o name` prints KIND/NAME.
-import type { Cluster, Config, Deployment, Endpoint, Namespace, Node, Pod, Route, Secret, Service, Volume } from '@lastbackend/sdk';
+import type { Cluster, Config, Deployment, Endpoint, Job, Namespace, Node, Pod, Route, Secret, Service, Task, Volume } from '@lastbackend/sdk';
 import { sdk } from './lazy';
 import { formatAge, formatBytes, formatCpu } from './output';
 
@@ -14,7 +14,9 @@ export type Listing =
   | { kind: 'volume'; items: Volume[] }
   | { kind: 'route'; items: Route[] }
   | { kind: 'endpoint'; items: Endpoint[] }
-  | { kind: 'cluster'; items: Cluster[] };
+  | { kind: 'cluster'; items: Cluster[] }
+  | { kind: 'job'; items: Job[] }
+  | { kind: 'task'; items: Task[] };
 
 export interface TableData {
   head: string[];
@@ -202,6 +204,32 @@ function baseTable(l: Listing, now: number): TableData {
           `${c.status.allocated.pods}/${c.status.capacity.pods}`,
           `${formatCpu(c.status.allocated.cpu)}/${formatCpu(c.status.capacity.cpu)}`,
           `${formatBytes(c.status.allocated.ram)}/${formatBytes(c.status.capacity.ram)}`,
+        ]),
+      };
+    case 'job':
+      return {
+        head: ['NAME', 'STATE', 'CONCURRENCY', 'RETRIES', 'TRIGGERS', 'AGE'],
+        rows: l.items.map((j) => [
+          j.meta.name,
+          dash(j.status?.state),
+          `${j.spec.concurrency?.limit ?? 1} (${j.spec.concurrency?.strategy ?? 'queue'})`,
+          String(j.spec.task.retries ?? 0),
+          list([...(j.spec.provider?.cron ? [`cron ${j.spec.provider.cron.schedule}`] : []), ...(j.spec.provider?.http ? ['http'] : [])]),
+          age(j.meta.created),
+        ]),
+      };
+    case 'task':
+      return {
+        head: ['NAME', 'JOB', 'STATE', 'ATTEMPT', 'EXIT', 'NODE', 'AGE', 'MESSAGE'],
+        rows: l.items.map((t) => [
+          t.meta.name,
+          t.meta.job,
+          t.status.state,
+          String(t.status.attempt),
+          list(t.status.containers.filter((c) => c.exit_code !== undefined).map((c) => String(c.exit_code))),
+          dash(t.status.node),
+          age(t.meta.created),
+          dash(t.status.message),
         ]),
       };
   }

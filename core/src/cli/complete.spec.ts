@@ -19,8 +19,8 @@ describe('completion: what a position takes', () => {
   });
 
   it('kinds, then names of the kind typed (in any of its spellings)', () => {
-    expect(at('get', '')).toEqual({ words: ['namespaces', 'services', 'deployments', 'pods', 'nodes', 'secrets', 'configs', 'volumes', 'routes', 'endpoints', 'clusters'] });
-    expect(at('delete', '')).toEqual({ words: ['namespaces', 'services', 'secrets', 'configs', 'volumes', 'routes', 'nodes'] });
+    expect(at('get', '')).toEqual({ words: ['namespaces', 'services', 'deployments', 'pods', 'nodes', 'secrets', 'configs', 'volumes', 'routes', 'endpoints', 'clusters', 'jobs', 'tasks'] });
+    expect(at('delete', '')).toEqual({ words: ['namespaces', 'services', 'secrets', 'configs', 'volumes', 'routes', 'nodes', 'jobs'] });
     expect(at('get', 'svc', 'w')).toEqual({ names: 'service' });
     expect(at('inspect', '-n', 'demo', 'pods', '')).toEqual({ names: 'pod' });
     expect(at('get', 'cluster', '')).toEqual({ nothing: true });

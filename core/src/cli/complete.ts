@@ -112,6 +112,10 @@ function positionalWant(t: Typed): Want {
     case 'route inspect':
     case 'route delete':
       return n === 0 ? { names: 'route' } : { nothing: true };
+    case 'job run':
+      return n === 0 ? { names: 'job' } : { nothing: true };
+    case 'job cancel':
+      return n === 0 ? { names: 'task' } : { nothing: true };
     case 'context use':
     case 'context rm':
       return n === 0 ? { names: 'context' } : { nothing: true };

@@ -14,6 +14,8 @@ export const CLI_KINDS = [
   'route',
   'endpoint',
   'cluster',
+  'job',
+  'task',
 ] as const;
 export type CliKind = (typeof CLI_KINDS)[number];
 

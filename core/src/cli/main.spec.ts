@@ -53,7 +53,7 @@ describe('lb main', () => {
     expect(await lb('get', 'pods', '--namespce', 'x')).toEqual({ code: 2, stdout: '', stderr: 'error: unknown option \'--namespce\': did you mean "--namespace"?\n' });
     const kind = await lb('get', 'srvices');
     expect(kind.code).toBe(2);
-    expect(kind.stderr).toMatch(/^error: unknown kind srvices \(one of namespace, .*cluster\): did you mean "services"\?\n$/);
+    expect(kind.stderr).toMatch(/^error: unknown kind srvices \(one of namespace, .*cluster, job, task\): did you mean "services"\?\n$/);
     expect((await lb('delete', 'secrt', 'x')).stderr).toMatch(/: did you mean "secret"\?\n$/);
     expect((await lb('inspect', 'sevice', 'x')).stderr).toMatch(/: did you mean "service"\?\n$/);
     expect((await lb('completion', 'bahs')).stderr).toBe('error: unknown shell "bahs" (one of bash, zsh, fish): did you mean "bash"?\n');
@@ -63,7 +63,7 @@ describe('lb main', () => {
     const r = await lb('get', 'gadgets');
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^error: unknown kind gadgets \(one of namespace, service, .*cluster\)\n$/);
+    expect(r.stderr).toMatch(/^error: unknown kind gadgets \(one of namespace, service, .*cluster, job, task\)\n$/);
   });
 
   it('checks replicas before calling the server', async () => {

@@ -29,6 +29,7 @@ import { registerVersion } from './commands/version';
 import { registerSecret } from './commands/secret';
 import { registerCompletion, runComplete } from './commands/completion';
 import { registerCompose } from './commands/compose';
+import { registerJob } from './commands/job';
 import { GLOBAL_FLAGS } from './complete';
 import { CliContext, processIo, usage, type CliIo } from './context';
 import { oneLine } from './output';
@@ -128,6 +129,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerExec(program, ctx);
   registerPortForward(program, ctx);
   registerDelete(program, ctx);
+  registerJob(program, ctx);
   registerRollback(program, ctx);
   registerRollout(program, ctx);
   registerEvents(program, ctx);

@@ -129,7 +129,8 @@ export class Controller {
     }
     else if (kind === 'pod') {
       const pod = (ev.value ?? ev.prev) as Pod | undefined;
-      if (pod) this.enqueue(`svc:${pod.meta.namespace}/${pod.meta.service}`);
+      // A task's pod is the job controller's (jobs/job-controller.ts).
+      if (pod && !pod.meta.task) this.enqueue(`svc:${pod.meta.namespace}/${pod.meta.service}`);
     } else if (kind === 'namespace') this.enqueue(`ns:${ns}`);
     else if (kind === 'node' && (!ev.prev || (ev.value as Node | undefined)?.status.state !== (ev.prev as Node).status.state)) {
       this.nodeCameBack(ev.value as Node | undefined, ev.prev as Node | undefined);
@@ -234,7 +235,7 @@ export class Controller {
     const lost = (await tx.list<Pod>(PREFIX.pods)).filter((p) => p.meta.node === node);
     for (const p of lost) {
       tx.del(keys.pod(p.meta.namespace, p.meta.name));
-      this.enqueue(`svc:${p.meta.namespace}/${p.meta.service}`);
+      if (!p.meta.task) this.enqueue(`svc:${p.meta.namespace}/${p.meta.service}`);
     }
     if (lost.length) this.log.warn(`node ${node} is offline: ${lost.length} pod(s) to be placed elsewhere`);
   }

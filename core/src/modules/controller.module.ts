@@ -4,6 +4,7 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { KernelConfig } from '../config/config';
 import { Controller } from '../controller/controller';
+import { JobController } from '../jobs/job-controller';
 import type { LeaderDuty } from '../ha/leader';
 import type { Logger } from '../kernel/logger';
 import type { Scheduler } from '../scheduler/scheduler';
@@ -32,7 +33,18 @@ export class ControllerDuty {
       this.scheduler,
       this.events.recorder,
     );
-    return { start: () => controller.start(), stop: () => controller.stop() };
+    // Tasks of jobs: their own controller, on the same leader, with the same scheduler.
+    const jobs = new JobController(this.state.store, this.log.child('jobs'), this.scheduler, { resyncInterval: c.resync });
+    return {
+      start: async () => {
+        await controller.start();
+        await jobs.start();
+      },
+      stop: async () => {
+        await jobs.stop();
+        await controller.stop();
+      },
+    };
   }
 }
 

@@ -35,7 +35,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
 /** Plumbing, not routes (watch: `?watch=true` on any list route, its events tested in test/watch.test.ts). */
 type ClientMethod = Exclude<keyof LbClient, 'request' | 'setTls' | 'server' | 'servers' | 'watch' | 'upgrade'>;
-const kinds: NamespacedKind[] = ['secret', 'config', 'volume', 'route'];
+const kinds: NamespacedKind[] = ['secret', 'config', 'volume', 'route', 'job'];
 
 /** Every public method of the client and the routes it may call: a new method without an entry does not build. */
 const CLIENT_ROUTES = {
@@ -68,10 +68,10 @@ const CLIENT_ROUTES = {
   namespaceStats: [ROUTES.namespaceStats],
   nodeStats: [ROUTES.nodeStats],
   logs: [ROUTES.serviceLogs],
-  list: [OBJECT_ROUTES.secret.list, OBJECT_ROUTES.config.list, OBJECT_ROUTES.volume.list, OBJECT_ROUTES.route.list],
-  get: [OBJECT_ROUTES.secret.get, OBJECT_ROUTES.config.get, OBJECT_ROUTES.volume.get, OBJECT_ROUTES.route.get],
-  create: [OBJECT_ROUTES.secret.create, OBJECT_ROUTES.config.create, OBJECT_ROUTES.volume.create, OBJECT_ROUTES.route.create],
-  remove: [OBJECT_ROUTES.secret.remove, OBJECT_ROUTES.config.remove, OBJECT_ROUTES.volume.remove, OBJECT_ROUTES.route.remove],
+  list: [OBJECT_ROUTES.secret.list, OBJECT_ROUTES.config.list, OBJECT_ROUTES.volume.list, OBJECT_ROUTES.route.list, OBJECT_ROUTES.job.list],
+  get: [OBJECT_ROUTES.secret.get, OBJECT_ROUTES.config.get, OBJECT_ROUTES.volume.get, OBJECT_ROUTES.route.get, OBJECT_ROUTES.job.get],
+  create: [OBJECT_ROUTES.secret.create, OBJECT_ROUTES.config.create, OBJECT_ROUTES.volume.create, OBJECT_ROUTES.route.create, OBJECT_ROUTES.job.create],
+  remove: [OBJECT_ROUTES.secret.remove, OBJECT_ROUTES.config.remove, OBJECT_ROUTES.volume.remove, OBJECT_ROUTES.route.remove, OBJECT_ROUTES.job.remove],
   drivers: [ROUTES.drivers],
   swapDriver: [ROUTES.swapDriver],
   swapDrivers: [ROUTES.swapDrivers],
@@ -90,6 +90,11 @@ const CLIENT_ROUTES = {
   events: [ROUTES.events, ROUTES.clusterEvents],
   reportEvents: [ROUTES.reportEvents],
   watchTicket: [ROUTES.watchTicket],
+  runJob: [ROUTES.runJob],
+  tasks: [ROUTES.tasks, ROUTES.jobTasks],
+  task: [ROUTES.task],
+  cancelTask: [ROUTES.cancelTask],
+  taskLogs: [ROUTES.taskLogs],
 } satisfies Record<ClientMethod, readonly RouteDef[]>;
 
 type Agreement = { [K in ClientMethod]: Same<Returned<LbClient[K]>, Answer<(typeof CLIENT_ROUTES)[K][number]>> };
@@ -244,10 +249,19 @@ describe('the SDK client and the OpenAPI document', () => {
     await admin.create('config', ns, { kind: 'Config', meta: { name: 'app' }, spec: { data: { 'app.conf': 'x=1' } } });
     await admin.create('volume', ns, { kind: 'Volume', meta: { name: 'data' }, spec: {} });
     await admin.create('route', ns, { kind: 'Route', meta: { name: 'web' }, spec: { domain: 'web.example.com', rules: [{ service: 'web', port: 80 }] } });
+    await admin.create('job', ns, { kind: 'Job', meta: { name: 'report' }, spec: { task: { template: { containers: [{ name: 'c', image: { name: 'img' } }] } } } });
     for (const k of kinds) {
       await admin.list(k, ns);
       await admin.get(k, ns, (await admin.list(k, ns))[0].meta.name);
     }
+
+    // a run of the job (no controller runs here: it stays queued until cancelled)
+    const run = await admin.runJob(ns, 'report', [{ name: 'DAY', value: 'monday' }]);
+    await admin.tasks(ns);
+    await admin.tasks(ns, 'report');
+    await admin.task(ns, run.meta.name);
+    await admin.cancelTask(ns, run.meta.name);
+    for await (const l of admin.taskLogs(ns, run.meta.name)) void l;
 
     // services, and what the controller would make of them (stored here: no controller runs)
     const template = { containers: [{ name: 'c', image: { name: 'img' }, volumes: [{ name: 'sec', path: '/s' }] }], volumes: [{ name: 'sec', secret: { name: 'db' } }] };

@@ -12,6 +12,8 @@ export interface ServiceLoad {
   template: PodTemplate;
   /** The active version's template when it is not the service's (a rollout in progress): its pods run too. */
   previous?: PodTemplate;
+  /** A task of a job that has not ended (its one pod counts, as a service's pods do; it is no service). */
+  task?: boolean;
 }
 
 /** What a namespace holds, as the quota counts it. */
@@ -75,7 +77,7 @@ export function account(services: readonly ServiceLoad[], volumes: readonly Volu
   for (const s of services) {
     const versions = s.previous ? [s.template, s.previous] : [s.template];
     const pods = s.replicas * versions.length;
-    used.services += 1;
+    if (!s.task) used.services += 1;
     used.pods += pods;
     for (const t of versions) {
       const r = podRequests(t, resources?.defaults);

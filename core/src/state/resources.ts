@@ -23,6 +23,8 @@ import {
   type Secret,
   type Service,
   type ServiceStatus,
+  type Task,
+  TASK_FINISHED,
   type SchemaLike,
   ipv4,
 } from '@lastbackend/sdk';
@@ -57,7 +59,7 @@ export function withReplicas(s: StoredService): Service {
 /** What a Namespace manifest sets that only admins may set. */
 const adminFields = (m: NamespaceManifest): string[] => (['policy', 'egress'] as const).filter((f) => m.spec[f] !== undefined).map((f) => `spec.${f}`);
 
-const KIND_OF: Record<NamespacedKind, ManifestKind> = { secret: 'Secret', config: 'Config', volume: 'Volume', route: 'Route' };
+const KIND_OF: Record<NamespacedKind, ManifestKind> = { secret: 'Secret', config: 'Config', volume: 'Volume', route: 'Route', job: 'Job' };
 
 /**
  * Checks, before anything is written, that the caller may apply a manifest: a Namespace (by its name),
@@ -111,7 +113,12 @@ export class Resources {
     });
   }
 
-  /** The services (with the version a rollout replaces) and volumes of a namespace, as its quota counts them. */
+  /** Runs fn (a new task of a job: jobs/tasks.ts) in one transaction refused when it takes the namespace over its quota. */
+  withinNamespaceQuota<R>(ns: string, fn: (tx: Txn) => Promise<R>): Promise<R> {
+    return this.withinQuota([ns], fn);
+  }
+
+  /** The services (with the version a rollout replaces), unfinished tasks and volumes of a namespace, as its quota counts them. */
   private async loads(tx: Pick<Txn, 'get' | 'list'>, ns: string): Promise<Loads> {
     const services: Loads['services'] = [];
     for (const s of await tx.list<StoredService>(keys.service(ns))) {
@@ -120,6 +127,10 @@ export class Resources {
       const active = s.status.deployment ? await tx.get<Deployment>(keys.deployment(ns, s.meta.name, s.status.deployment)) : undefined;
       const rolling = active !== undefined && active.spec.hash !== versionHash(s.spec);
       services.push({ name: s.meta.name, replicas: s.spec.replicas, template: s.spec.template, ...(rolling ? { previous: active.spec.template } : {}) });
+    }
+    // A task that has not ended runs (or will run) one pod: it counts as a service's pod does.
+    for (const t of await tx.list<Task>(keys.task(ns))) {
+      if (!TASK_FINISHED.has(t.status.state)) services.push({ name: `task/${t.meta.name}`, replicas: 1, template: t.spec.template, task: true });
     }
     const volumes = (await tx.list<Volume>(keys.object('volume', ns))).map((v) => ({ name: v.meta.name, storage: v.spec.capacity?.storage }));
     return { services, volumes };
@@ -532,13 +543,21 @@ export class Resources {
   // ---------------------------------------------------------------- secrets, configs, volumes, routes
   async listObjects(kind: NamespacedKind, ns: string) {
     await this.getNamespace(ns);
-    return (await this.store.list<NamespacedObject>(keys.object(kind, ns))).map(redact);
+    const all = (await this.store.list<NamespacedObject>(keys.object(kind, ns))).map(redact);
+    return kind === 'job' ? Promise.all(all.map((o) => this.withTaskCounts(o))) : all;
   }
 
   async getObject(kind: NamespacedKind, ns: string, name: string) {
     const o = await this.store.get<NamespacedObject>(keys.object(kind, ns, name));
     if (!o) throw notFound(`${kind} "${name}" in namespace "${ns}"`);
-    return redact(o);
+    return kind === 'job' ? this.withTaskCounts(o) : redact(o);
+  }
+
+  /** A job as the API answers it: its kept tasks counted by state (computed when read, never stored). */
+  private async withTaskCounts(o: NamespacedObject): Promise<NamespacedObject> {
+    const counts: Record<string, number> = {};
+    for (const t of await this.store.list<Task>(keys.task(o.meta.namespace))) if (t.meta.job === o.meta.name) counts[t.status.state] = (counts[t.status.state] ?? 0) + 1;
+    return { ...o, status: { ...(o.status as object), tasks: counts } };
   }
 
   createObject(kind: NamespacedKind, ns: string, body: unknown, replace?: string) {
@@ -573,18 +592,25 @@ export class Resources {
     const key = keys.object(kind, ns, m.meta.name);
     const prev = await tx.get<NamespacedObject>(key);
     if (prev && sameUserFields(kind === 'secret' ? this.revealed(prev) : prev, m)) return { object: prev, action: 'unchanged' };
+    // A job's tasks run its template: the namespace's policy applies as to a service's.
+    if (kind === 'job') await this.assertTemplateAllowed(tx, ns, (m.spec as { task: { template: StoredService['spec']['template'] } }).task.template, 'spec.task.template');
     if (kind === 'secret') {
       // Sealed before it is stored: values never rest in the store in clear.
       const spec = m.spec as Secret['spec'];
       m = { ...m, spec: { ...spec, data: this.box.sealAll(spec.data) } } as AnyManifest;
     }
-    const status = kind === 'volume' ? { state: 'pending', message: '' } : kind === 'route' ? { state: 'pending', message: '' } : {};
+    const status = kind === 'volume' ? { state: 'pending', message: '' } : kind === 'route' ? { state: 'pending', message: '' } : kind === 'job' ? jobStatus(m) : {};
     const object: NamespacedObject = prev
-      ? touch({ ...prev, meta: { ...prev.meta, labels: m.meta.labels ?? {}, description: m.meta.description }, spec: m.spec })
+      ? touch({ ...prev, meta: { ...prev.meta, labels: m.meta.labels ?? {}, description: m.meta.description }, spec: m.spec, ...(kind === 'job' ? { status: jobStatus(m) } : {}) })
       : { kind: m.kind, version: 'v1', meta: { ...newMeta(m.meta), namespace: ns }, spec: m.spec, status };
     tx.put(key, object);
     return { object, action: prev ? 'updated' : 'created' };
   }
+}
+
+/** A job's stored status follows its spec (its tasks are counted when read, jobs/tasks.ts). */
+function jobStatus(m: AnyManifest): { state: 'enabled' | 'disabled' } {
+  return { state: (m.spec as { enabled?: boolean }).enabled === false ? 'disabled' : 'enabled' };
 }
 
 /** A namespace written without spec.resources gets the cluster's default quota (`resources: {}` opts out). */

@@ -13,9 +13,11 @@ export const keys = {
   ca: () => 'pki/ca',
   /** Events of a namespace's objects; the cluster's (nodes) under CLUSTER_EVENTS. Written by events/recorder.ts only. */
   event: (ns: string, name = '') => `event/${ns}/${name}`,
-  object: (kind: 'secret' | 'config' | 'volume' | 'route', ns: string, name = '') => `${kind}/${ns}/${name}`,
+  object: (kind: 'secret' | 'config' | 'volume' | 'route' | 'job', ns: string, name = '') => `${kind}/${ns}/${name}`,
   /** A watch ticket, by its hash (api/watch/tickets.ts): shared by every server, taken once. */
   watchTicket: (hash = '') => `watch-ticket/${hash}`,
+  /** A run of a job (jobs/): the API creates it, the job controller writes its status. */
+  task: (ns: string, name = '') => `task/${ns}/${name}`,
 };
 
 /** Every object of a kind, across namespaces (for watches and cluster-wide lists). */
@@ -35,6 +37,8 @@ export const PREFIX = {
   routes: 'route/',
   events: 'event/',
   watchTickets: 'watch-ticket/',
+  jobs: 'job/',
+  tasks: 'task/',
 } as const;
 
 /** The namespace segment of the cluster's events (never a namespace's name: those are DNS labels). */

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   ConfigManifest,
+  JobManifest,
   NamespaceManifest,
   PodTemplate,
   RouteManifest,
@@ -12,8 +13,8 @@ import {
   ServiceSpec,
   VolumeManifest,
 } from './manifests';
-import { DriverState, NodeStatusReport, PodStatus, ROLLOUT_STATES } from './resources';
-import type { Cluster, Config, Deployment, Endpoint, Namespace, Node, NodeStreamEvent, Pod, Route, Secret, Service, Volume } from './resources';
+import { DriverState, NodeStatusReport, PodStatus, ROLLOUT_STATES, TASK_STATES } from './resources';
+import type { Cluster, Config, Deployment, Endpoint, Job, Namespace, Node, NodeStreamEvent, Pod, Route, Secret, Service, Task, Volume } from './resources';
 import type { ApplyResult, AuditRecord, CreatedToken, JoinResult, LogEntry, TokenInfo } from '../client';
 import type { ExecResult } from '../drivers/types';
 
@@ -98,7 +99,7 @@ export const DeploymentObject = object(
 
 export const PodObject = object(
   'Pod',
-  meta({ ...namespaced, service: z.string(), deployment: z.string(), node: z.string().describe('empty until scheduled') }),
+  meta({ ...namespaced, service: z.string(), deployment: z.string(), node: z.string().describe('empty until scheduled'), task: z.string().optional().describe("a task's pod: its task"), job: z.string().optional() }),
   z.object({ template: PodTemplate, selector: Selector.optional(), destroy: z.boolean(), resources: z.object({ cpu: z.number(), ram: z.number() }).strict() }).strict(),
   PodStatus,
 );
@@ -119,6 +120,39 @@ export const VolumeObject = object(
   z.object({ state: z.enum(['pending', 'ready', 'error']), node: z.string().optional(), message: z.string() }).strict(),
 );
 export const RouteObject = object('Route', meta(namespaced), RouteManifest.shape.spec, z.object({ state: z.string(), message: z.string() }).strict());
+const taskCounts = z.object(Object.fromEntries(TASK_STATES.map((s) => [s, z.number().optional()])) as Record<(typeof TASK_STATES)[number], z.ZodOptional<z.ZodNumber>>).strict();
+export const JobObject = object(
+  'Job',
+  meta(namespaced),
+  JobManifest.shape.spec,
+  z.object({ state: z.enum(['enabled', 'disabled']), tasks: taskCounts.optional().describe('its kept tasks by state (computed when read)') }).strict(),
+);
+export const TaskObject = object(
+  'Task',
+  meta({ ...namespaced, job: z.string() }),
+  z
+    .object({
+      env: z.array(z.object({ name: z.string(), value: z.string() }).strict()).optional().describe('overrides of the template\'s env'),
+      template: PodTemplate.describe('copied from the job when the task was made'),
+      selector: Selector.optional(),
+      cancel: z.boolean().optional().describe('cancel asked: the controller removes its pod'),
+    })
+    .strict(),
+  z
+    .object({
+      state: z.enum(TASK_STATES),
+      attempt: z.number(),
+      containers: z.array(z.object({ name: z.string(), exit_code: z.number().optional(), started: z.string().optional(), finished: z.string().optional() }).strict()),
+      started: z.string().optional(),
+      finished: z.string().optional(),
+      message: z.string(),
+      node: z.string().optional(),
+      pod: z.string().optional(),
+      pods: z.array(z.string()).optional(),
+      retry_at: z.string().optional(),
+    })
+    .strict(),
+);
 
 export const NodeObject = object(
   'Node',
@@ -256,6 +290,8 @@ agree<z.output<typeof SecretObject>, Secret>(true);
 agree<z.output<typeof ConfigObject>, Config>(true);
 agree<z.output<typeof VolumeObject>, Volume>(true);
 agree<z.output<typeof RouteObject>, Route>(true);
+agree<z.output<typeof JobObject>, Job>(true);
+agree<z.output<typeof TaskObject>, Task>(true);
 agree<z.output<typeof NodeObject>, Node>(true);
 agree<z.output<typeof ClusterObject>, Cluster>(true);
 agree<z.output<typeof ApplyResultSchema>, ApplyResult>(true);

@@ -773,6 +773,78 @@ const RouteSpecInput = RouteSpecModel.extend({
   }));
 export const RouteManifest = manifest('Route', into(RouteSpecInput, RouteSpecModel));
 
+// ---------------------------------------------------------------- jobs (a template for tasks, and how they start)
+const JobDuration = (what: string) =>
+  z.string().refine((d) => durationSeconds(d) !== undefined, `${what} must be a duration in seconds, minutes or hours: "30s", "5m", "1h"`);
+const headers = () => z.record(z.string().min(1).max(256), z.string().max(8192));
+export const JOB_CONCURRENCY_STRATEGIES = ['queue', 'skip', 'replace'] as const;
+export const JobTaskSpec = z
+  .object({
+    template: PodTemplate,
+    selector: Selector.optional(),
+    retries: z.number().int().min(0).max(100).default(0).describe('attempts after the first failed one'),
+    backoff: JobDuration('backoff').optional().describe('wait before the first retry; doubled for each next one (default 10s)'),
+    deadline: JobDuration('deadline').optional().describe('a task running longer is killed and marked failed'),
+  })
+  .strict();
+export const JobSpec = z
+  .object({
+    enabled: z.boolean().default(true).describe('false: new runs are refused'),
+    concurrency: z
+      .object({
+        limit: z.number().int().min(1).max(1000).default(1),
+        strategy: z.enum(JOB_CONCURRENCY_STRATEGIES).default('queue').describe('at the limit: queue waits, skip refuses the run, replace cancels the oldest running task'),
+      })
+      .strict()
+      .default({ limit: 1, strategy: 'queue' }),
+    resources: Resources.optional().describe("what each task's containers get when they say nothing of their own"),
+    task: JobTaskSpec,
+    history: z
+      .object({ succeeded: z.number().int().min(0).max(1000).default(10), failed: z.number().int().min(0).max(1000).default(10) })
+      .strict()
+      .default({ succeeded: 10, failed: 10 })
+      .describe('finished tasks kept, the newest first'),
+    provider: z
+      .object({
+        cron: z
+          .object({ schedule: z.string().min(1).max(256), timezone: z.string().max(64).optional(), missed: z.enum(['skip', 'run-once']).optional() })
+          .strict()
+          .optional(),
+        http: z
+          .object({
+            endpoint: z.string().url().max(2048),
+            method: z.enum(['GET', 'POST']).optional(),
+            headers: headers().optional(),
+            timeout: JobDuration('timeout').optional(),
+            interval: JobDuration('interval').optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional()
+      .describe('what starts tasks besides manual runs (stored; run by the triggers)'),
+    hook: z
+      .object({
+        http: z
+          .object({ endpoint: z.string().url().max(2048), method: z.enum(['POST', 'PUT']).optional(), headers: headers().optional(), timeout: JobDuration('timeout').optional() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional()
+      .describe('what is called when a task ends (stored; run by the triggers)'),
+  })
+  .strict();
+export type JobSpec = z.infer<typeof JobSpec>;
+export const JobManifest = manifest('Job', JobSpec);
+export type JobManifest = z.infer<typeof JobManifest>;
+/** POST /namespace/{ns}/job/{job}/task: a run, optionally with env overrides. */
+export const TaskRunRequest = z
+  .object({ spec: z.object({ env: z.array(z.object({ name: envName, value: scalarText(z.string()) }).strict()).max(256).default([]) }).strict().default({ env: [] }) })
+  .strict();
+export type TaskRunRequest = z.infer<typeof TaskRunRequest>;
+
 /** Every manifest kind a user may apply, by kind. */
 export const Manifests = {
   Namespace: NamespaceManifest,
@@ -781,6 +853,7 @@ export const Manifests = {
   Config: ConfigManifest,
   Volume: VolumeManifest,
   Route: RouteManifest,
+  Job: JobManifest,
 } as const;
 export type ManifestKind = keyof typeof Manifests;
 export const MANIFEST_KINDS = Object.keys(Manifests) as ManifestKind[];
@@ -789,7 +862,7 @@ export const MANIFEST_KINDS = Object.keys(Manifests) as ManifestKind[];
 export const manifestKindProblem = (kind: unknown): string | undefined => kindProblem(kind, MANIFEST_KINDS);
 
 /** Any manifest, chosen by its kind; an unknown kind's error says what to apply instead. */
-export const AnyManifestSchema = z.discriminatedUnion('kind', [NamespaceManifest, ServiceManifest, SecretManifest, ConfigManifest, VolumeManifest, RouteManifest], {
+export const AnyManifestSchema = z.discriminatedUnion('kind', [NamespaceManifest, ServiceManifest, SecretManifest, ConfigManifest, VolumeManifest, RouteManifest, JobManifest], {
   error: (iss) => (iss.code === 'invalid_union' ? manifestKindProblem((iss.input as { kind?: unknown } | undefined)?.kind) : undefined),
 });
 
@@ -805,7 +878,8 @@ export type AnyManifest =
   | SecretManifest
   | ConfigManifest
   | VolumeManifest
-  | RouteManifest;
+  | RouteManifest
+  | JobManifest;
 
 /** Partial update of a service: what `lb scale` and PUT send. */
 export const ServiceUpdate = z

@@ -289,9 +289,10 @@ describe('the other original kinds, as its Go client sends them', () => {
     for (const type of ['opaque', 'auth']) expect(accepted<{ spec: { type: string } }>(SecretManifest, { kind: 'Secret', meta: { name: 's' }, spec: { type, data: {} } }).spec.type).toBe(type);
   });
 
-  it('a Pod document is refused, naming Service; a Job says it is not implemented', () => {
+  it('a Pod document is refused, naming Service; a Task names the run of a Job; a Job is checked as one', () => {
     refused(AnyManifestSchema, { kind: 'Pod', meta: { name: 'etcd' }, spec: {} }, 'kind', /^a Pod is not applied directly; use a Service/);
-    refused(AnyManifestSchema, { kind: 'Job', meta: { name: 'build' }, spec: {} }, 'kind', /Jobs are not implemented/);
+    refused(AnyManifestSchema, { kind: 'Task', meta: { name: 'build' }, spec: {} }, 'kind', /lb job run JOB/);
+    refused(AnyManifestSchema, { kind: 'Job', meta: { name: 'build' }, spec: {} }, 'spec.task', /expected object/);
     refused(AnyManifestSchema, { kind: 'Gadget', meta: { name: 'x' }, spec: {} }, 'kind', /must be one of Namespace, Service/);
     refused(AnyManifestSchema, { kind: 'service', meta: { name: 'x' }, spec: {} }, 'kind', /^must be written "Service"$/);
   });

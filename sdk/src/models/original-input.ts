@@ -112,8 +112,7 @@ const OTHER_KINDS: Record<string, string> = {
   Pod: 'a Pod is not applied directly; use a Service (its spec.template is the pod template)',
   Deployment: "a Deployment is made by the controller from its Service; apply the Service",
   Endpoint: "an Endpoint is made from its Service's network.ports; apply the Service",
-  Job: 'Jobs are not implemented here yet (a later release adds them)',
-  Task: 'Tasks come with Jobs, which are not implemented here yet',
+  Task: 'a Task is one run of a Job: start one with `lb job run JOB` (POST /namespace/{ns}/job/{job}/task)',
 };
 /** Why a document's kind cannot be applied, or undefined when it names one of `kinds`. */
 export function kindProblem(kind: unknown, kinds: readonly string[]): string | undefined {

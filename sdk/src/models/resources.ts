@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type {
   ConfigManifest,
+  JobManifest,
   NamespaceManifest,
   PodSecurityPolicy,
   PodTemplate,
@@ -113,6 +114,8 @@ export const PodContainerStatus = z
     exit_code: z.number().int().optional(),
     message: z.string().default(''),
     started: z.string().optional(),
+    /** When it exited (a task's container: its finish time). */
+    finished: z.string().optional(),
     /** Bytes of the image pulled so far, summed over its layers, while `state` is pulling (when the runtime reports progress). */
     pull: z
       .object({ current: z.number().int().min(0).max(2 ** 50), total: z.number().int().min(0).max(2 ** 50) })
@@ -141,6 +144,9 @@ export interface PodMeta extends ObjectMeta {
   deployment: string;
   /** Node the pod is bound to; empty until scheduled. */
   node: string;
+  /** A task's pod (service and deployment are then empty): the task and its job. */
+  task?: string;
+  job?: string;
 }
 export interface PodSpec {
   template: PodTemplate;
@@ -173,6 +179,47 @@ export type Volume = Obj<
   { state: 'pending' | 'ready' | 'error'; node?: string; message: string }
 >;
 export type Route = Obj<'Route', ObjectMeta & { namespace: string }, RouteManifest['spec'], { state: string; message: string }>;
+/** A job's status is computed when read: its tasks by state. */
+export type Job = Obj<'Job', ObjectMeta & { namespace: string }, JobManifest['spec'], { state: 'enabled' | 'disabled'; tasks?: Partial<Record<TaskState, number>> }>;
+
+export const TASK_STATES = ['queued', 'scheduled', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+/** A task in one of these ends no more. */
+export const TASK_FINISHED: ReadonlySet<TaskState> = new Set(['succeeded', 'failed', 'cancelled']);
+export interface TaskContainerStatus {
+  name: string;
+  exit_code?: number;
+  started?: string;
+  finished?: string;
+}
+/** One run of a job: the API creates it queued; the job controller writes its status. */
+export type Task = Obj<
+  'Task',
+  ObjectMeta & { namespace: string; job: string },
+  {
+    env?: { name: string; value: string }[];
+    template: PodTemplate;
+    selector?: ServiceSpec['selector'];
+    /** Asked by the user (PUT …/cancel): the controller removes the pod and marks it cancelled. */
+    cancel?: boolean;
+  },
+  {
+    state: TaskState;
+    /** 1 for the first pod, +1 per retry. */
+    attempt: number;
+    containers: TaskContainerStatus[];
+    started?: string;
+    finished?: string;
+    message: string;
+    node?: string;
+    /** The pod of the current attempt (the name stays after it is gone, for its logs). */
+    pod?: string;
+    /** Pods of every attempt so far, oldest first. */
+    pods?: string[];
+    /** A retry waits until then. */
+    retry_at?: string;
+  }
+>;
 
 /**
  * The most a node may claim. Capacity is the node's own word (only it can measure itself), so it is
@@ -272,7 +319,8 @@ export const LogShipment = z
         z
           .object({
             namespace: name(),
-            service: name(),
+            /** Empty for a task's pod (it belongs to no service). */
+            service: z.union([name(), z.literal('')]),
             pod: z.string().min(1).max(253),
             container: name(),
             node: z.string().min(1).max(253),
@@ -304,7 +352,7 @@ export interface Cluster {
   };
 }
 
-export type AnyObject = Namespace | Service | Deployment | Pod | Endpoint | Secret | Config | Volume | Route | Node;
+export type AnyObject = Namespace | Service | Deployment | Pod | Endpoint | Secret | Config | Volume | Route | Node | Job | Task;
 export type ObjectKind = AnyObject['kind'];
 
 /** Event on the node stream: what the agent must run. */

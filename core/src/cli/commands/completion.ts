@@ -39,6 +39,10 @@ async function namesOf(ctx: CliContext, kind: NameKind, ns: string): Promise<str
       return names(await client.list(kind, ns));
     case 'cluster':
       return [];
+    case 'job':
+      return names(await client.list('job', ns));
+    case 'task':
+      return names(await client.tasks(ns));
   }
 }
 

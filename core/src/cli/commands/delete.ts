@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
 import { resolveKind } from '../kinds';
 
-export const DELETABLE = ['namespace', 'service', 'secret', 'config', 'volume', 'route', 'node'] as const;
+export const DELETABLE = ['namespace', 'service', 'secret', 'config', 'volume', 'route', 'node', 'job'] as const;
 
 export async function runDelete(ctx: CliContext, kindWord: string, name: string, ns: string): Promise<void> {
   const kind = resolveKind(kindWord, DELETABLE, 'delete');

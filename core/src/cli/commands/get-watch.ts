@@ -15,7 +15,7 @@ const enc = encodeURIComponent;
 type Watched = Exclude<CliKind, 'cluster'>;
 
 /** The list route a kind is watched on, and how its objects decode. NAME narrows (deployments: the service). */
-function watchTarget(kind: CliKind, ns: string, name: string | undefined, service: string | undefined): { path: string; decode: (w: never) => unknown; only?: string } {
+function watchTarget(kind: CliKind, ns: string, name: string | undefined, service: string | undefined, job?: string): { path: string; decode: (w: never) => unknown; only?: string } {
   const n = `/namespace/${enc(ns)}`;
   const wire = sdk().wire;
   switch (kind) {
@@ -44,6 +44,10 @@ function watchTarget(kind: CliKind, ns: string, name: string | undefined, servic
       return { path: `${n}/endpoint`, decode: (w: never) => w, only: name };
     case 'cluster':
       throw usage('get cluster cannot be watched: watch nodes (lb get nodes -w)');
+    case 'job':
+      return { path: `${n}/job`, decode: (w: never) => w, only: name };
+    case 'task':
+      return { path: `${n}/task${job ? `?job=${enc(job)}` : ''}`, decode: (w: never) => w, only: name };
   }
 }
 
@@ -62,8 +66,8 @@ class RowPrinter {
   }
 }
 
-export async function runWatch(ctx: CliContext, client: LbClient, kind: CliKind, ns: string, name: string | undefined, service: string | undefined, format: OutputFormat): Promise<void> {
-  const target = watchTarget(kind, ns, name, service);
+export async function runWatch(ctx: CliContext, client: LbClient, kind: CliKind, ns: string, name: string | undefined, service: string | undefined, format: OutputFormat, job?: string): Promise<void> {
+  const target = watchTarget(kind, ns, name, service, job);
   const ctl = new AbortController();
   const stopInterrupt = ctx.io.onInterrupt(() => ctl.abort());
   const out = (text: string) => ctx.io.stdout.write(text);

@@ -14,10 +14,12 @@ export interface GetOptions {
   output?: string;
   service?: string;
   watch?: boolean;
+  /** Tasks of this job only. */
+  job?: string;
 }
 
 /** Fetches what `lb get` shows. NAME narrows to one object (for deployments: the service). */
-export async function fetchListing(client: LbClient, kind: CliKind, ns: string, name?: string, service?: string): Promise<Listing> {
+export async function fetchListing(client: LbClient, kind: CliKind, ns: string, name?: string, service?: string, job?: string): Promise<Listing> {
   switch (kind) {
     case 'namespace':
       return { kind, items: name ? [await client.namespace(name)] : await client.namespaces() };
@@ -60,6 +62,10 @@ export async function fetchListing(client: LbClient, kind: CliKind, ns: string, 
     }
     case 'cluster':
       return { kind, items: [await client.cluster()] };
+    case 'job':
+      return { kind, items: name ? [await client.get('job', ns, name)] : await client.list('job', ns) };
+    case 'task':
+      return { kind, items: name ? [await client.task(ns, name)] : await client.tasks(ns, job) };
   }
 }
 
@@ -76,7 +82,7 @@ async function getObjects(client: LbClient, kind: 'secret' | 'config' | 'volume'
   }
 }
 
-const NAMESPACED: ReadonlySet<CliKind> = new Set(['service', 'deployment', 'pod', 'secret', 'config', 'volume', 'route', 'endpoint']);
+const NAMESPACED: ReadonlySet<CliKind> = new Set(['service', 'deployment', 'pod', 'secret', 'config', 'volume', 'route', 'endpoint', 'job', 'task']);
 
 const PLURAL: Record<CliKind, string> = {
   namespace: 'namespaces',
@@ -90,14 +96,17 @@ const PLURAL: Record<CliKind, string> = {
   route: 'routes',
   endpoint: 'endpoints',
   cluster: 'clusters',
+  job: 'jobs',
+  task: 'tasks',
 };
 
 export async function runGet(ctx: CliContext, kindWord: string, name: string | undefined, opts: GetOptions): Promise<void> {
   const kind = resolveKind(kindWord);
   const format = outputFormat(opts.output);
   if (opts.service && kind !== 'pod' && kind !== 'deployment') throw usage('--service applies to pods and deployments only');
-  if (opts.watch) return runWatch(ctx, ctx.client(), kind, opts.namespace, name, opts.service, format);
-  const listing = await fetchListing(ctx.client(), kind, opts.namespace, name, opts.service);
+  if (opts.job && kind !== 'task') throw usage('--job applies to tasks only');
+  if (opts.watch) return runWatch(ctx, ctx.client(), kind, opts.namespace, name, opts.service, format, opts.job);
+  const listing = await fetchListing(ctx.client(), kind, opts.namespace, name, opts.service, opts.job);
   if (format === 'json' || format === 'yaml') {
     ctx.io.stdout.write(format === 'json' ? renderJson(listing.items) : renderYaml(listing.items));
     return;
@@ -131,7 +140,14 @@ export async function fetchOne(client: LbClient, kind: CliKind, ns: string, name
 
 const INSPECT_FORMATS = ['yaml', 'json'] as const;
 
-export async function runInspect(ctx: CliContext, kindWord: string, name: string | undefined, opts: GetOptions): Promise<void> {
+/** `KIND/NAME` in one word (task/report-1a2b3c), as `lb logs` takes it, when no NAME follows. */
+function splitRef(kindWord: string, name: string | undefined): [string, string | undefined] {
+  const i = kindWord.indexOf('/');
+  return name === undefined && i > 0 ? [kindWord.slice(0, i), kindWord.slice(i + 1)] : [kindWord, name];
+}
+
+export async function runInspect(ctx: CliContext, word: string, given: string | undefined, opts: GetOptions): Promise<void> {
+  const [kindWord, name] = splitRef(word, given);
   const kind = resolveKind(kindWord);
   const format = outputFormat(opts.output, INSPECT_FORMATS);
   const client = ctx.client();
@@ -155,19 +171,20 @@ export async function runInspect(ctx: CliContext, kindWord: string, name: string
 export function registerGet(program: Command, ctx: CliContext): void {
   program
     .command('get')
-    .description('list objects: namespaces, services, deployments, pods, nodes, secrets, configs, volumes, routes, endpoints, cluster')
+    .description('list objects: namespaces, services, deployments, pods, nodes, secrets, configs, volumes, routes, endpoints, cluster, jobs, tasks')
     .argument('<kind>', 'kind, e.g. services (svc), pods (po), deployments (deploy), nodes (no)')
     .argument('[name]', 'one object by name (for deployments: the service whose deployments to list)')
     .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
     .option('-o, --output <format>', 'table, wide (more columns), name (KIND/NAME per line), json or yaml', 'table')
     .option('--service <service>', 'pods/deployments of this service only')
     .option('-w, --watch', 'then print every change as it happens, until interrupted')
+    .option('--job <job>', "tasks of this job only")
     .action((kind: string, name: string | undefined, opts: GetOptions) => runGet(ctx, kind, name, opts));
 
   program
     .command('inspect')
     .description('show one object in full, as YAML; a service or pod ends with its recent events')
-    .argument('<kind>', 'kind of the object')
+    .argument('<kind>', 'kind of the object, or KIND/NAME (task/NAME)')
     .argument('[name]', 'its name (deployments: SERVICE/vN)')
     .option('-n, --namespace <ns>', 'namespace', DEFAULT_NAMESPACE)
     .option('-o, --output <format>', 'yaml or json', 'yaml')

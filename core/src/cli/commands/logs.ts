@@ -36,11 +36,16 @@ export async function runLogs(ctx: CliContext, name: string, opts: LogsOptions):
   const tail = opts.tail === undefined ? undefined : parseWholeNumber(opts.tail, 'tail');
   const since = opts.since === undefined ? undefined : parseSince(opts.since);
   const client = ctx.client();
-  const target = await logTarget(client, opts.namespace, name, opts.pod);
+  // task/NAME: a task's lines (every attempt's), kept after its containers are gone.
+  const task = /^tasks?\/(.+)$/.exec(name)?.[1];
+  const target = task ? undefined : await logTarget(client, opts.namespace, name, opts.pod);
   const ctl = new AbortController();
   const stop = opts.follow ? ctx.io.onInterrupt(() => ctl.abort()) : () => undefined;
   try {
-    for await (const entry of client.logs(opts.namespace, target.service, { follow: !!opts.follow, tail, since, pod: target.pod, signal: ctl.signal })) {
+    const lines = target
+      ? client.logs(opts.namespace, target.service, { follow: !!opts.follow, tail, since, pod: target.pod, signal: ctl.signal })
+      : client.taskLogs(opts.namespace, task!, { follow: !!opts.follow, tail, signal: ctl.signal });
+    for await (const entry of lines) {
       ctx.out(formatLogEntry(entry));
     }
   } catch (e) {
@@ -53,8 +58,8 @@ export async function runLogs(ctx: CliContext, name: string, opts: LogsOptions):
 export function registerLogs(program: Command, ctx: CliContext): void {
   program
     .command('logs')
-    .description('show the logs of a service (all its pods, merged in time order) or of one pod')
-    .argument('<name>', 'service name, or a pod name')
+    .description("show the logs of a service (all its pods, merged in time order), of one pod, or of a task (task/NAME: every attempt's, kept after its containers are gone)")
+    .argument('<name>', 'service name, a pod name, or task/NAME')
     .option('-f, --follow', 'keep streaming new lines until interrupted')
     .option('--tail <n>', 'only the last N lines')
     .option('--since <time>', 'only lines since a duration ago (30s, 10m, 1h) or an ISO time')

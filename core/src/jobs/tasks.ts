@@ -1,0 +1,76 @@
+// Tasks as the API writes them: a run is created queued (the job controller starts it), a cancel is asked
+// for in the task's spec (the job controller ends it). The API never writes a task's status after
+// creating it: the controller owns the transitions.
+import { JobSpec, LbError, notFound, parseOrThrow, TaskRunRequest, type Job, type Task } from '@lastbackend/sdk';
+import { randomBytes } from 'node:crypto';
+import { keys } from '../store/keys';
+import { newMeta, touch } from '../store/meta';
+import type { Store, Txn } from '../store/store';
+import { runRefusal } from './lifecycle';
+
+/** A task's name: its job's (at most 52 characters), a dash and 6 hex digits. */
+export const taskName = (job: string): string => `${job.slice(0, 52)}-${randomBytes(3).toString('hex')}`;
+
+const byCreated = (a: Task, b: Task) => a.meta.created.localeCompare(b.meta.created) || a.meta.name.localeCompare(b.meta.name);
+
+/** Runs a write that adds a task in one transaction, refused when it takes the namespace over its quota. */
+export type WithinQuota = <R>(ns: string, fn: (tx: Txn) => Promise<R>) => Promise<R>;
+
+export class Tasks {
+  constructor(
+    private readonly store: Store,
+    /** Resources.withinNamespaceQuota: a task's pod counts as any pod (default: no quota check, for tests). */
+    private readonly withinQuota: WithinQuota = (_ns, fn) => store.txn(fn),
+  ) {}
+
+  /** Starts a run: a queued task with the job's template (copied now) and the env overrides. */
+  run(ns: string, job: string, body: unknown): Promise<Task> {
+    const req = parseOrThrow(TaskRunRequest, body ?? {}, 'invalid task run');
+    return this.withinQuota(ns, async (tx) => {
+      const j = await tx.get<Job>(keys.object('job', ns, job));
+      if (!j) throw notFound(`job "${job}" in namespace "${ns}"`);
+      const spec = parseOrThrow(JobSpec, j.spec, 'invalid job');
+      const mine = (await tx.list<Task>(keys.task(ns))).filter((t) => t.meta.job === job);
+      const refusal = runRefusal(spec, mine);
+      if (refusal)
+        throw new LbError(spec.enabled === false ? 'FAILED_PRECONDITION' : 'CONFLICT', `job "${job}" refuses a new run: ${refusal}`, {
+          fix: spec.enabled === false ? 'enable it (spec.enabled: true)' : `wait for a task to end, or cancel one (\`lb job cancel TASK\`)`,
+        });
+      let name = taskName(job);
+      while (await tx.get(keys.task(ns, name))) name = taskName(job);
+      const task: Task = {
+        kind: 'Task',
+        version: 'v1',
+        meta: { ...newMeta({ name, labels: j.meta.labels }), namespace: ns, job },
+        spec: { ...(req.spec.env.length ? { env: req.spec.env } : {}), template: spec.task.template, ...(spec.task.selector ? { selector: spec.task.selector } : {}) },
+        status: { state: 'queued', attempt: 0, containers: [], message: 'queued' },
+      };
+      tx.put(keys.task(ns, name), task);
+      return task;
+    });
+  }
+
+  async list(ns: string, job?: string): Promise<Task[]> {
+    if (!(await this.store.get(keys.namespace(ns)))) throw notFound(`namespace "${ns}"`);
+    if (job !== undefined && !(await this.store.get(keys.object('job', ns, job)))) throw notFound(`job "${job}" in namespace "${ns}"`);
+    return (await this.store.list<Task>(keys.task(ns))).filter((t) => job === undefined || t.meta.job === job).sort(byCreated);
+  }
+
+  async get(ns: string, name: string): Promise<Task> {
+    const t = await this.store.get<Task>(keys.task(ns, name));
+    if (!t) throw notFound(`task "${name}" in namespace "${ns}"`);
+    return t;
+  }
+
+  /** Asks for the task to end; a task that ended already is answered as it is. */
+  cancel(ns: string, name: string): Promise<Task> {
+    return this.store.txn(async (tx) => {
+      const t = await tx.get<Task>(keys.task(ns, name));
+      if (!t) throw notFound(`task "${name}" in namespace "${ns}"`);
+      if (t.spec.cancel || ['succeeded', 'failed', 'cancelled'].includes(t.status.state)) return t;
+      const next = touch({ ...t, spec: { ...t.spec, cancel: true } });
+      tx.put(keys.task(ns, name), next);
+      return next;
+    });
+  }
+}
