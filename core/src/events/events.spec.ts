@@ -176,7 +176,16 @@ describe('events', () => {
       expect(eventFilter('node/n1', true)(e({ kind: 'Node', name: 'n1' }))).toBe(true);
       expect(() => eventFilter('node/n1', false)).toThrow(/for: a node's events are the cluster's/);
       expect(() => eventFilter('pod/x', true)).toThrow(/for: a service's or pod's events are its namespace's/);
-      expect(() => eventFilter('secret/x', false)).toThrow(/for: must be service\/NAME or pod\/NAME/);
+      expect(() => eventFilter('secret/x', false)).toThrow(/for: must be service\/NAME, pod\/NAME, job\/NAME or task\/NAME/);
+    });
+
+    it('?for=job/NAME has the job and its tasks; task/NAME one task', () => {
+      const job = eventFilter('job/nightly', false);
+      expect(job(e({ kind: 'Job', namespace: 'ns', name: 'nightly' }))).toBe(true);
+      expect(job(e({ kind: 'Task', namespace: 'ns', name: 'nightly-a1b2c3', job: 'nightly' }))).toBe(true);
+      expect(job(e({ kind: 'Task', namespace: 'ns', name: 'other-a1b2c3', job: 'other' }))).toBe(false);
+      expect(eventFilter('task/nightly-a1b2c3', false)(e({ kind: 'Task', namespace: 'ns', name: 'nightly-a1b2c3', job: 'nightly' }))).toBe(true);
+      expect(eventFilter('task/nightly-a1b2c3', false)(e({ kind: 'Job', namespace: 'ns', name: 'nightly' }))).toBe(false);
     });
 
     it('follows: the list, then each write once, of its namespace only', async () => {

@@ -1,6 +1,6 @@
 // Reading events: a namespace's or the cluster's, optionally for one object (?for=KIND/NAME), oldest
 // first; following them is the list, then every event written since (new ones and repeats), each once
-// per write. A service's events include its pods'.
+// per write. A service's events include its pods', a job's its tasks'.
 import { byLastSeen, EVENT_FOR_RE, invalid, type LbEvent } from '@lastbackend/sdk';
 import { CLUSTER_EVENTS, keys } from '../store/keys';
 import type { Store } from '../store/store';
@@ -11,7 +11,7 @@ export type EventMatch = (e: LbEvent) => boolean;
 export function eventFilter(forRef: string | undefined, cluster: boolean): EventMatch {
   if (forRef === undefined || forRef === '') return () => true;
   const m = EVENT_FOR_RE.exec(forRef);
-  const kinds = cluster ? 'node/NAME' : 'service/NAME or pod/NAME';
+  const kinds = cluster ? 'node/NAME' : 'service/NAME, pod/NAME, job/NAME or task/NAME';
   if (!m) throw invalid([{ field: 'for', reason: `must be ${kinds}` }], 'invalid query');
   const kind = m[1].toLowerCase();
   const name = m[2];
@@ -21,6 +21,8 @@ export function eventFilter(forRef: string | undefined, cluster: boolean): Event
   }
   if (cluster) throw invalid([{ field: 'for', reason: "a service's or pod's events are its namespace's: GET /namespace/NS/event?for=… (`lb events -n NS --for …`)" }], 'invalid query');
   if (kind === 'pod' || kind === 'po') return (e) => e.object.kind === 'Pod' && e.object.name === name;
+  if (kind === 'task') return (e) => e.object.kind === 'Task' && e.object.name === name;
+  if (kind === 'job') return (e) => (e.object.kind === 'Job' && e.object.name === name) || (e.object.kind === 'Task' && e.object.job === name);
   return (e) => (e.object.kind === 'Service' && e.object.name === name) || (e.object.kind === 'Pod' && e.object.service === name);
 }
 

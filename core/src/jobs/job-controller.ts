@@ -5,6 +5,7 @@
 // periodic full pass, so a restart of the leader loses nothing.
 import { JobSpec, type Job, type Namespace, type Node, type Pod, type Task } from '@lastbackend/sdk';
 import { podResources } from '../controller/controller';
+import type { EventSink } from '../events/recorder';
 import type { Logger } from '../kernel/logger';
 import type { Scheduler } from '../scheduler/scheduler';
 import { keys, PREFIX, splitKey } from '../store/keys';
@@ -39,6 +40,7 @@ export class JobController {
     private readonly log: Logger,
     private readonly scheduler: Scheduler,
     private readonly opts: JobControllerOptions,
+    private readonly events: EventSink,
   ) {
     this.now = opts.now ?? Date.now;
   }
@@ -169,7 +171,8 @@ export class JobController {
       if (lingering) this.live.add(`${ns}/${job}`);
       else this.live.delete(`${ns}/${job}`);
     }, ORIGIN);
-    for (const e of plan?.events ?? []) (e.type === 'warning' ? this.log.warn : this.log.info).call(this.log, `${ns}/${e.task}: ${e.message}`);
+    for (const e of plan?.events ?? [])
+      this.events.record({ object: { kind: 'Task', namespace: ns, name: e.task, job }, type: e.type, reason: e.reason, message: e.message, component: 'controller' });
   }
 }
 

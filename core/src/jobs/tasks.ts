@@ -1,8 +1,9 @@
 // Tasks as the API writes them: a run is created queued (the job controller starts it), a cancel is asked
 // for in the task's spec (the job controller ends it). The API never writes a task's status after
 // creating it: the controller owns the transitions.
-import { JobSpec, LbError, notFound, parseOrThrow, TaskRunRequest, type Job, type Task } from '@lastbackend/sdk';
+import { JobSpec, LbError, notFound, parseOrThrow, TaskRunRequest, type Job, type Namespace, type PodTemplate, type Task } from '@lastbackend/sdk';
 import { randomBytes } from 'node:crypto';
+import { assertPolicy, policyOf } from '../state/pod-security';
 import { keys } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, Txn } from '../store/store';
@@ -12,6 +13,16 @@ import { runRefusal } from './lifecycle';
 export const taskName = (job: string): string => `${job.slice(0, 52)}-${randomBytes(3).toString('hex')}`;
 
 const byCreated = (a: Task, b: Task) => a.meta.created.localeCompare(b.meta.created) || a.meta.name.localeCompare(b.meta.name);
+
+/** What a trigger adds to a run (core/src/jobs/job-triggers.ts). */
+export interface RunOptions {
+  /** A task's template from a job's HTTP provider (parsed already): it replaces the job's, within the namespace's policy. */
+  template?: PodTemplate;
+  /** Where the template came from, for the policy's refusal (e.g. "manifest.spec.template"). */
+  templateField?: string;
+  /** Written in the run's transaction: a trigger's record of the run it decided, so a crash loses or repeats neither. */
+  alsoWrite?: (tx: Txn) => void | Promise<void>;
+}
 
 /** Runs a write that adds a task in one transaction, refused when it takes the namespace over its quota. */
 export type WithinQuota = <R>(ns: string, fn: (tx: Txn) => Promise<R>) => Promise<R>;
@@ -24,12 +35,14 @@ export class Tasks {
   ) {}
 
   /** Starts a run: a queued task with the job's template (copied now) and the env overrides. */
-  run(ns: string, job: string, body: unknown): Promise<Task> {
+  run(ns: string, job: string, body: unknown, opts: RunOptions = {}): Promise<Task> {
     const req = parseOrThrow(TaskRunRequest, body ?? {}, 'invalid task run');
     return this.withinQuota(ns, async (tx) => {
       const j = await tx.get<Job>(keys.object('job', ns, job));
       if (!j) throw notFound(`job "${job}" in namespace "${ns}"`);
       const spec = parseOrThrow(JobSpec, j.spec, 'invalid job');
+      if (opts.template) assertPolicy(opts.template, policyOf((await tx.get<Namespace>(keys.namespace(ns)))?.spec), ns, opts.templateField);
+      await opts.alsoWrite?.(tx);
       const mine = (await tx.list<Task>(keys.task(ns))).filter((t) => t.meta.job === job);
       const refusal = runRefusal(spec, mine);
       if (refusal)
@@ -42,7 +55,7 @@ export class Tasks {
         kind: 'Task',
         version: 'v1',
         meta: { ...newMeta({ name, labels: j.meta.labels }), namespace: ns, job },
-        spec: { ...(req.spec.env.length ? { env: req.spec.env } : {}), template: spec.task.template, ...(spec.task.selector ? { selector: spec.task.selector } : {}) },
+        spec: { ...(req.spec.env.length ? { env: req.spec.env } : {}), template: opts.template ?? spec.task.template, ...(spec.task.selector ? { selector: spec.task.selector } : {}) },
         status: { state: 'queued', attempt: 0, containers: [], message: 'queued' },
       };
       tx.put(keys.task(ns, name), task);

@@ -4,10 +4,17 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { KernelConfig } from '../config/config';
 import { Controller } from '../controller/controller';
+import { parseListen } from '../config/config';
+import { allowFromStore, clusterAddresses, EgressGuard } from '../egress';
 import { JobController } from '../jobs/job-controller';
+import { JobTriggers } from '../jobs/job-triggers';
+import { Tasks } from '../jobs/tasks';
+import { keys, PREFIX } from '../store/keys';
+import type { Namespace, Node } from '@lastbackend/sdk';
 import type { LeaderDuty } from '../ha/leader';
 import type { Logger } from '../kernel/logger';
 import type { Scheduler } from '../scheduler/scheduler';
+import { AuditModule, AuditPart } from './audit.module';
 import { EventsModule, EventsPart } from './events.module';
 import { SCHEDULER, SchedulerModule } from './scheduler.module';
 import { StoreModule, StorePart } from './store.module';
@@ -21,6 +28,7 @@ export class ControllerDuty {
     @Inject(StorePart) private readonly state: StorePart,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
     @Inject(EventsPart) private readonly events: EventsPart,
+    @Inject(AuditPart) private readonly audit: AuditPart,
   ) {}
 
   /** A new controller (with the scheduler and node liveness) for one term of leadership. */
@@ -34,13 +42,30 @@ export class ControllerDuty {
       this.events.recorder,
     );
     // Tasks of jobs: their own controller, on the same leader, with the same scheduler.
-    const jobs = new JobController(this.state.store, this.log.child('jobs'), this.scheduler, { resyncInterval: c.resync });
+    const store = this.state.store;
+    const jobs = new JobController(store, this.log.child('jobs'), this.scheduler, { resyncInterval: c.resync }, this.events.recorder);
+    // What starts tasks besides manual runs, and the hook: outbound calls only through the namespace's egress.
+    const egress = new EgressGuard({
+      allowOf: allowFromStore((ns) => store.get<Namespace>(keys.namespace(ns))),
+      cluster: clusterAddresses({ network: this.cfg.network, listenHost: parseListen(this.cfg.listen).host, nodes: () => store.list<Node>(PREFIX.nodes) }),
+    });
+    const triggers = new JobTriggers({
+      store,
+      tasks: new Tasks(store, (ns, fn) => this.state.resources.withinNamespaceQuota(ns, fn)),
+      egress,
+      events: this.events.recorder,
+      audit: this.audit.trail,
+      log: this.log.child('job-triggers'),
+      server: this.cfg.node.name,
+    });
     return {
       start: async () => {
         await controller.start();
         await jobs.start();
+        await triggers.start();
       },
       stop: async () => {
+        await triggers.stop();
         await jobs.stop();
         await controller.stop();
       },
@@ -48,5 +73,5 @@ export class ControllerDuty {
   }
 }
 
-@Module({ imports: [SchedulerModule, EventsModule, StoreModule], providers: [ControllerDuty], exports: [ControllerDuty] })
+@Module({ imports: [SchedulerModule, EventsModule, StoreModule, AuditModule], providers: [ControllerDuty], exports: [ControllerDuty] })
 export class ControllerModule {}

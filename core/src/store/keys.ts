@@ -18,6 +18,8 @@ export const keys = {
   watchTicket: (hash = '') => `watch-ticket/${hash}`,
   /** A run of a job (jobs/): the API creates it, the job controller writes its status. */
   task: (ns: string, name = '') => `task/${ns}/${name}`,
+  /** What a job's triggers keep (its cron's last decided run): written by jobs/job-triggers.ts only. */
+  jobTrigger: (ns: string, job = '') => `job-trigger/${ns}/${job}`,
 };
 
 /** Every object of a kind, across namespaces (for watches and cluster-wide lists). */
@@ -39,6 +41,7 @@ export const PREFIX = {
   watchTickets: 'watch-ticket/',
   jobs: 'job/',
   tasks: 'task/',
+  jobTriggers: 'job-trigger/',
 } as const;
 
 /** The namespace segment of the cluster's events (never a namespace's name: those are DNS labels). */

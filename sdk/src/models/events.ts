@@ -6,8 +6,8 @@ import { z } from 'zod';
 export const EVENT_TYPES = ['normal', 'warning'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** The kinds an event can be about: namespaced (Service, Pod) or the cluster's (Node). */
-export const EVENT_OBJECT_KINDS = ['Service', 'Pod', 'Node'] as const;
+/** The kinds an event can be about: namespaced (Service, Pod, Job, Task) or the cluster's (Node). */
+export const EVENT_OBJECT_KINDS = ['Service', 'Pod', 'Node', 'Job', 'Task'] as const;
 export type EventObjectKind = (typeof EVENT_OBJECT_KINDS)[number];
 
 export const EventObjectSchema = z
@@ -16,6 +16,7 @@ export const EventObjectSchema = z
     namespace: z.string().min(1).max(63).optional().describe('absent for a Node'),
     name: z.string().min(1).max(253),
     service: z.string().optional().describe("a pod's service (so a service's events include its pods')"),
+    job: z.string().optional().describe("a task's job (so a job's events include its tasks')"),
   })
   .strict();
 export type EventObject = z.infer<typeof EventObjectSchema>;
@@ -68,7 +69,7 @@ export type NodeEventReport = z.input<typeof NodeEventReport>;
 export const NodeEvents = z.object({ events: z.array(NodeEventReport).max(1000) }).strict();
 
 /** ?for=KIND/NAME: service/NAME (its events and its pods'), pod/NAME, node/NAME. */
-export const EVENT_FOR_RE = /^(service|svc|pod|po|node|no)\/([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$/i;
+export const EVENT_FOR_RE = /^(service|svc|pod|po|node|no|job|task)\/([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$/i;
 
 /** Oldest first (as listed), by last_seen. */
 export const byLastSeen = (a: LbEvent, b: LbEvent): number => a.last_seen.localeCompare(b.last_seen) || a.meta.name.localeCompare(b.meta.name);

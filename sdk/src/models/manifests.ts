@@ -844,6 +844,18 @@ export const TaskRunRequest = z
   .object({ spec: z.object({ env: z.array(z.object({ name: envName, value: scalarText(z.string()) }).strict()).max(256).default([]) }).strict().default({ env: [] }) })
   .strict();
 export type TaskRunRequest = z.infer<typeof TaskRunRequest>;
+/** A job's HTTP provider may answer `{ manifest }`: the next task's env and, in place of the job's, its template. */
+export const ProviderTaskManifest = z
+  .object({
+    spec: z
+      .object({
+        env: z.array(z.object({ name: envName, value: scalarText(z.string()) }).strict()).max(256).default([]),
+        template: PodTemplate.optional().describe("replaces the job's task template for this task (checked against the namespace's policy)"),
+      })
+      .strict(),
+  })
+  .strict();
+export type ProviderTaskManifest = z.infer<typeof ProviderTaskManifest>;
 
 /** Every manifest kind a user may apply, by kind. */
 export const Manifests = {
