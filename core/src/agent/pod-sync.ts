@@ -216,8 +216,9 @@ export class PodRunner {
     } catch (e) {
       // A container that exited meanwhile (a crash loop) has no namespace to plumb: its exit is the news, and
       // the next start attaches again.
-      // (The runtime may not have noticed the exit yet: the process being gone is what counts.)
-      if (existsSync(`/proc/${first.pid}`)) this.state(this.pod.spec.template.containers[0].name).error = `network: ${(e as Error).message}`;
+      // (The runtime may not have noticed the exit yet: the process being gone is what counts. An exited
+      // process not yet reaped still has /proc/PID but no namespaces: its netns is what tells.)
+      if (existsSync(`/proc/${first.pid}/ns/net`)) this.state(this.pod.spec.template.containers[0].name).error = `network: ${(e as Error).message}`;
       else {
         this.log.debug(`network of ${this.pod.meta.name} not attached: its container exited meanwhile`);
         return 'exited';

@@ -198,7 +198,7 @@ export class JobTriggers {
         path: `/namespace/${ns}/job/${name}/task`,
         namespace: ns,
         name: task ?? name,
-        objects: [`Task/${task ?? ''}`],
+        ...(task ? { objects: [`Task/${task}`] } : {}),
         status,
         ...(reason ? { reason } : {}),
         server: this.o.server,
