@@ -823,7 +823,7 @@ export const JobSpec = z
       })
       .strict()
       .optional()
-      .describe('what starts tasks besides manual runs (stored; run by the triggers)'),
+      .describe('what starts tasks besides manual runs: a cron schedule, an HTTP endpoint polled for work'),
     hook: z
       .object({
         http: z
@@ -833,7 +833,7 @@ export const JobSpec = z
       })
       .strict()
       .optional()
-      .describe('what is called when a task ends (stored; run by the triggers)'),
+      .describe('what is called when a task ends, with its state and exit codes'),
   })
   .strict();
 export type JobSpec = z.infer<typeof JobSpec>;
