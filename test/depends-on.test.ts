@@ -1,5 +1,6 @@
 // Start order (spec.depends_on) on a real server with Docker: a rollout's pods wait for the services it
-// depends on to be ready, the wait shows in `lb apply` and the events, and cycles are refused at write time.
+// depends on to be ready, the wait shows in `lb apply` and the events, and cycles are refused at write time;
+// a compose service waited for with service_completed_successfully runs as a Job whose task the app waits for.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,5 +100,50 @@ describe('start order: spec.depends_on', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('error: rollout of service/late timed out after 4s (v1: 0/1 ready): waiting for service never to be ready (never does not exist yet)');
     expect(await s.client.pods(ns, 'late')).toEqual([]);
+  });
+  it("compose service_completed_successfully: lb apply runs the migrate Job once, and the app's pod is made only after its task succeeded", async () => {
+    const cns = uniq('order-compose');
+    const file = join(dir, 'compose.yaml');
+    writeFileSync(
+      file,
+      yaml({
+        services: {
+          app: { image: IMAGE, command: ['httpd', '-f', '-p', '8080', '-h', '/www'], depends_on: { migrate: { condition: 'service_completed_successfully' } } },
+          migrate: { image: IMAGE, command: ['sh', '-c', 'sleep 3; echo migrated'], restart: 'on-failure' },
+        },
+      }),
+    );
+    const r = await s.lb(['apply', '-f', file, '-n', cns, '--timeout', '60s']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`namespace/${cns} created\njob/migrate created\nservice/app created\n`);
+    expect(r.stdout).toMatch(/^task\/migrate-[0-9a-f]{6} queued \(job\/migrate\)$/m);
+    expect(r.stdout).toContain('service/app v1: 0/1 updated, 0/1 ready; waiting for job migrate to complete');
+    expect(r.stdout).toMatch(/service\/app v1 rolled out: 1\/1 ready/);
+    expect((await s.client.get('job', cns, 'migrate')).spec.task.retries).toBe(3);
+
+    // One task, succeeded with exit 0 and its line logged, finished before app's pod and container were made.
+    const [task, ...more] = await s.client.tasks(cns, 'migrate');
+    expect(more).toEqual([]);
+    expect(task.status).toMatchObject({ state: 'succeeded', attempt: 1, containers: [{ name: 'migrate', exit_code: 0 }] });
+    const finished = Date.parse(task.status.finished!);
+    expect(finished - Date.parse(task.status.started!)).toBeGreaterThanOrEqual(3000);
+    const [appPod] = readyPods(await s.client.pods(cns, 'app'));
+    expect(Date.parse(appPod.meta.created)).toBeGreaterThanOrEqual(finished);
+    const [appContainer] = s.containers({ 'io.lastbackend.pod': appPod.meta.name });
+    expect(Date.parse(docker(['inspect', '-f', '{{.Created}}', appContainer]))).toBeGreaterThan(Date.parse(task.status.containers[0].finished!));
+    const logs = async () => {
+      const lines: string[] = [];
+      for await (const e of s.client.taskLogs(cns, task.meta.name)) lines.push(e.line);
+      return lines;
+    };
+    expect(await waitFor(logs, (l) => l.includes('migrated'), 'the task log line')).toContain('migrated');
+
+    // Applied again: the same template succeeded already, so nothing runs twice.
+    const again = await s.lb(['apply', '-f', file, '-n', cns, '--detach']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`job/migrate not run: task ${task.meta.name} succeeded with the same template`);
+    expect((await s.client.tasks(cns, 'migrate')).map((t) => t.meta.name)).toEqual([task.meta.name]);
+    await s.client.deleteNamespace(cns);
   });
 });

@@ -12,6 +12,7 @@ import {
   type PodSecurityPolicy,
   type PodTemplate,
   type Service,
+  type Task,
   type Volume,
 } from '@lastbackend/sdk';
 import { randomBytes } from 'node:crypto';
@@ -24,7 +25,7 @@ import { podRequests } from '../state/quota';
 import { defaultScheduler, type BoundPod, type Scheduler } from '../scheduler/scheduler';
 import { PodIndex } from './pod-index';
 import { rolloutVerdict } from './rollout';
-import { dependencyWait, isReadyService, type DependencyWait } from './depends-on';
+import { dependencyWait, isReadyService, type DependencyWait, type JobTasks } from './depends-on';
 import type { Logger } from '../kernel/logger';
 import { since, type HistogramChild } from '../metrics/fast';
 import { deployDuration, onScrape, reconcileDuration, reconcileQueue, schedulerLatency, schedulerPlacements, serverRegistry } from '../metrics/metrics';
@@ -59,8 +60,9 @@ export class Controller {
   private idle: Promise<void> = Promise.resolve();
   private wake?: () => void;
   /**
-   * Services whose rollout waits for a dependency, by the dependency ("ns/name" → names): a pass that leaves
-   * the dependency ready queues them (its own writes start no pass). Lost on a restart, as the resync covers.
+   * Services whose rollout waits for a dependency, by the dependency ("ns/name" → names; a job's "job:ns/name"):
+   * a pass that leaves the dependency ready queues them (its own writes start no pass), and so does a change
+   * of a task of the job. Lost on a restart, as the resync covers.
    */
   private readonly waiters = new Map<string, Set<string>>();
 
@@ -132,6 +134,11 @@ export class Controller {
       // A task's pod is the job controller's (jobs/job-controller.ts).
       if (pod && !pod.meta.task) this.enqueue(`svc:${pod.meta.namespace}/${pod.meta.service}`);
     } else if (kind === 'namespace') this.enqueue(`ns:${ns}`);
+    // A job depended on: a task of it changed (it may have succeeded), or the job appeared (the wait says so).
+    else if (kind === 'task') {
+      const t = (ev.value ?? ev.prev) as Task | undefined;
+      if (t) this.wakeWaiters(ns, t.meta.job, 'job:');
+    } else if (kind === 'job' && !ev.prev) this.wakeWaiters(ns, name, 'job:');
     else if (kind === 'node' && (!ev.prev || (ev.value as Node | undefined)?.status.state !== (ev.prev as Node).status.state)) {
       this.nodeCameBack(ev.value as Node | undefined, ev.prev as Node | undefined);
       // A node came, went or changed state: pending pods may now fit.
@@ -407,21 +414,27 @@ export class Controller {
   private async dependencyGate(tx: Txn, ns: string, name: string, dependsOn: Service['spec']['depends_on']): Promise<DependencyWait | undefined> {
     if (!dependsOn?.length) return undefined;
     const found = new Map<string, Service>();
+    const jobs = new Map<string, JobTasks>();
+    let tasks: Task[] | undefined;
     for (const d of dependsOn) {
+      if ('job' in d) {
+        if (!(await tx.get(keys.object('job', ns, d.job)))) continue;
+        tasks ??= await tx.list<Task>(keys.task(ns));
+        jobs.set(d.job, { tasks: tasks.filter((t) => t.meta.job === d.job) });
+        continue;
+      }
       const s = await tx.get<Service>(keys.service(ns, d.service));
       if (s) found.set(d.service, s);
     }
-    const wait = dependencyWait(dependsOn, (n) => found.get(n));
-    for (const d of wait?.services ?? []) {
-      const key = `${ns}/${d}`;
+    const wait = dependencyWait(dependsOn, (n) => found.get(n), (j) => jobs.get(j));
+    for (const key of [...(wait?.services ?? []).map((d) => `${ns}/${d}`), ...(wait?.jobs ?? []).map((j) => `job:${ns}/${j}`)])
       this.waiters.set(key, (this.waiters.get(key) ?? new Set()).add(name));
-    }
     return wait;
   }
 
-  /** A service is ready: the rollouts that wait for it go on. */
-  private wakeWaiters(ns: string, name: string): void {
-    const key = `${ns}/${name}`;
+  /** A service is ready (or a job's task changed: `job:`): the rollouts that wait for it go on. */
+  private wakeWaiters(ns: string, name: string, kind: '' | 'job:' = ''): void {
+    const key = `${kind}${ns}/${name}`;
     const waiting = this.waiters.get(key);
     if (!waiting) return;
     this.waiters.delete(key);

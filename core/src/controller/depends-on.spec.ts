@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { issuesToFields, LbError, ServiceManifest, type Pod, type PodStatus, type Service } from '@lastbackend/sdk';
+import { issuesToFields, LbError, ServiceManifest, type Pod, type PodStatus, type Service, type Task, type TaskState } from '@lastbackend/sdk';
 import { ClusterState } from '../cluster/cluster';
 import { createLogger } from '../kernel/logger';
 import { Resources } from '../state/resources';
@@ -14,7 +14,7 @@ import { Store } from '../store/store';
 import { defaultScheduler } from '../scheduler/scheduler';
 import type { EventInput } from '../events/recorder';
 import { Controller } from './controller';
-import { cycleReason, dependencyWait, findCycle, isReadyService } from './depends-on';
+import { cycleReason, dependencyWait, findCycle, isCompletedJob, isReadyService, latestFinishedTask } from './depends-on';
 
 const node = (name: string, ...deps: string[]) => ({ name, depends_on: deps.map((service) => ({ service })) });
 type Status = Service['status'];
@@ -43,6 +43,12 @@ describe('findCycle', () => {
     expect(findCycle([node('app', 'x'), node('x', 'y'), node('y', 'x')], 'app')).toBeUndefined();
   });
 
+  it('takes a job as a leaf: a job named as a service is not the service', () => {
+    // "web" the job is not "web" the service: no cycle through it.
+    expect(findCycle([{ name: 'web', depends_on: [{ job: 'web' }] }], 'web')).toBeUndefined();
+    expect(findCycle([{ name: 'web', depends_on: [{ job: 'migrate' }, { service: 'api' }] }, node('api', 'web')], 'web')).toEqual(['web', 'api', 'web']);
+  });
+
   it('visits each service once on a wide graph', () => {
     // 200 layers of 2, each depending on both of the next: exponential paths, linear work.
     const nodes = Array.from({ length: 400 }, (_, i) => node(`s${i}`, ...(i < 398 ? [`s${(Math.floor(i / 2) + 1) * 2}`, `s${(Math.floor(i / 2) + 1) * 2 + 1}`] : [])));
@@ -67,12 +73,46 @@ describe('isReadyService and dependencyWait', () => {
     const lookup = (n: string) => found[n];
     expect(dependencyWait(undefined, lookup)).toBeUndefined();
     expect(dependencyWait([{ service: 'cache' }], lookup)).toBeUndefined();
-    expect(dependencyWait([{ service: 'cache' }, { service: 'db', condition: 'ready' }], lookup)).toEqual({ services: ['db'], message: 'waiting for service db to be ready' });
+    expect(dependencyWait([{ service: 'cache' }, { service: 'db', condition: 'ready' }], lookup)).toEqual({ services: ['db'], jobs: [], message: 'waiting for service db to be ready' });
     expect(dependencyWait([{ service: 'db' }, { service: 'queue' }, { service: 'mail' }], lookup)).toEqual({
       services: ['db', 'queue', 'mail'],
+      jobs: [],
       message: 'waiting for services db, queue and mail to be ready (queue, mail do not exist yet)',
     });
     expect(dependencyWait([{ service: 'queue' }], lookup)?.message).toBe('waiting for service queue to be ready (queue does not exist yet)');
+  });
+
+  const task = (name: string, state: TaskState, finished?: string, created = '2026-01-01T00:00:00.000Z') =>
+    ({ meta: { name, created }, status: { state, finished } }) as Pick<Task, 'meta' | 'status'>;
+
+  it("a job is completed when its latest finished task succeeded: a rerun running now does not undo it, a later failure does", () => {
+    const ok = task('m-1', 'succeeded', '2026-01-01T00:01:00.000Z');
+    const failed = task('m-2', 'failed', '2026-01-01T00:02:00.000Z');
+    expect(isCompletedJob({ tasks: [] })).toBe(false);
+    expect(isCompletedJob({ tasks: [task('m-0', 'running')] })).toBe(false);
+    expect(isCompletedJob({ tasks: [ok, task('m-3', 'running')] })).toBe(true);
+    expect(isCompletedJob({ tasks: [failed, ok] })).toBe(false);
+    expect(latestFinishedTask([failed, ok])).toBe(failed);
+    expect(isCompletedJob({ tasks: [ok, task('m-4', 'succeeded', '2026-01-01T00:03:00.000Z'), failed] })).toBe(true);
+    expect(isCompletedJob({ tasks: [task('m-5', 'cancelled', '2026-01-01T00:04:00.000Z'), ok] })).toBe(false);
+  });
+
+  it('waits for jobs to complete beside services, naming a missing job and the failed task it looks at', () => {
+    const jobs: Record<string, { tasks: Pick<Task, 'meta' | 'status'>[] }> = {
+      done: { tasks: [task('done-1', 'succeeded', '2026-01-01T00:01:00.000Z')] },
+      broken: { tasks: [task('broken-1', 'failed', '2026-01-01T00:01:00.000Z')] },
+      fresh: { tasks: [task('fresh-1', 'running')] },
+    };
+    const services = (n: string) => (n === 'db' ? svcState('provisioning') : undefined);
+    const wait = (deps: Parameters<typeof dependencyWait>[0]) => dependencyWait(deps, services, (j) => jobs[j]);
+    expect(wait([{ job: 'done', condition: 'completed' }])).toBeUndefined();
+    expect(wait([{ job: 'fresh' }])).toEqual({ services: [], jobs: ['fresh'], message: 'waiting for job fresh to complete' });
+    expect(wait([{ job: 'broken' }])?.message).toBe('waiting for job broken to complete (the latest task of broken, broken-1, failed)');
+    expect(wait([{ service: 'db' }, { job: 'done' }, { job: 'migrate' }, { job: 'fresh' }])).toEqual({
+      services: ['db'],
+      jobs: ['migrate', 'fresh'],
+      message: 'waiting for service db to be ready and jobs migrate and fresh to complete (migrate does not exist yet)',
+    });
   });
 });
 
@@ -82,16 +122,24 @@ describe('spec.depends_on in the schema', () => {
     return r.success ? { ok: r.data.spec.depends_on } : { fields: issuesToFields(r.error.issues) };
   };
 
-  it('takes services with the ready condition, as written', () => {
+  it('takes services with the ready condition and jobs with the completed one, as written', () => {
     expect(parse([{ service: 'db', condition: 'ready' }, { service: 'cache' }])).toEqual({ ok: [{ service: 'db', condition: 'ready' }, { service: 'cache' }] });
+    expect(parse([{ job: 'migrate', condition: 'completed' }, { job: 'seed' }, { service: 'migrate' }])).toEqual({
+      ok: [{ job: 'migrate', condition: 'completed' }, { job: 'seed' }, { service: 'migrate' }],
+    });
   });
 
   it.each([
     [[{ service: 'Bad_Name' }], 'spec.depends_on.0.service', /DNS label/],
     [[{ service: 'db', condition: 'healthy' }], 'spec.depends_on.0.condition', /must be ready/],
-    [[{ job: 'migrate', condition: 'completed' }], 'spec.depends_on.0.job', /job is not supported yet: there are no Jobs/],
-    [[{}], 'spec.depends_on.0.service', /names the service/],
-    [[{ service: 'db' }, { service: 'db' }], 'spec.depends_on.1.service', /named twice/],
+    [[{ service: 'db', condition: 'completed' }], 'spec.depends_on.0.condition', /must be ready \(the only condition of a service\)/],
+    [[{ job: 'migrate', condition: 'ready' }], 'spec.depends_on.0.condition', /must be completed \(the only condition of a job\)/],
+    [[{ job: 'Bad_Name' }], 'spec.depends_on.0.job', /DNS label/],
+    [[{ service: 'db', job: 'migrate' }], 'spec.depends_on.0.job', /a service or a job, not both/],
+    [[{}], 'spec.depends_on.0.service', /names the service \(or job\)/],
+    [[{ condition: 'completed' }], 'spec.depends_on.0.service', /names the service \(or job\)/],
+    [[{ service: 'db' }, { service: 'db' }], 'spec.depends_on.1.service', /service db is named twice/],
+    [[{ job: 'm' }, { service: 'm' }, { job: 'm', condition: 'completed' }], 'spec.depends_on.2.job', /job m is named twice/],
     [[{ service: 'db', after: 'x' }], 'spec.depends_on.0.after', /unknown field/i],
     [Array.from({ length: 33 }, (_, i) => ({ service: `s${i}` })), 'spec.depends_on', /at most 32/],
   ])('refuses %j naming the field', (deps, field, reason) => {
@@ -226,5 +274,43 @@ describe('start order on a real store', () => {
     expect(waits()).toEqual(['app normal: v1: waiting for service db to be ready (db does not exist yet)', 'app normal: v2: waiting for service db to be ready']);
     await agentReady('db');
     await until(() => podsOf('app'), (p) => p.filter((x) => x.meta.deployment === 'v2').length === 2, 'app v2 pods once db is ready again');
+  });
+  it("gates a rollout on a job's latest finished task succeeding, woken by the task's changes", async () => {
+    await cluster.reportNode('n1', { capacity: { cpu: 4000, ram: 8 * 1024 ** 3, pods: 110 } });
+    ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 600 }, defaultScheduler, {
+      record: (e: EventInput) => void recorded.push(e),
+    });
+    await ctl.start();
+    const app = { ...svc('app'), spec: { ...svc('app').spec, depends_on: [{ job: 'migrate', condition: 'completed' }] } };
+    await r.apply('ns', { manifests: [app] });
+    await until(() => get('app'), (s) => s.status.rollout?.message === 'v1: waiting for job migrate to complete (migrate does not exist yet)', 'app waits for a job not there');
+
+    // The job appears; a task of it (as the job controller writes them) runs, then fails: still waiting, saying so.
+    await r.apply('ns', { manifests: [{ kind: 'Job', meta: { name: 'migrate' }, spec: { task: { template: { containers: [{ name: 'c', image: { name: 'img:1' } }] } } } }] });
+    await until(() => get('app'), (s) => s.status.rollout?.message === 'v1: waiting for job migrate to complete', 'app waits for the job');
+    const put = (name: string, state: TaskState, finished?: string) =>
+      store.txn(async (tx) =>
+        tx.put(keys.task('ns', name), {
+          kind: 'Task',
+          version: 'v1',
+          meta: { name, namespace: 'ns', job: 'migrate', created: new Date().toISOString(), updated: new Date().toISOString(), labels: {} },
+          spec: { template: { containers: [] } },
+          status: { state, attempt: 1, containers: [], message: '', ...(finished ? { finished } : {}) },
+        } as unknown as Task),
+      );
+    await put('migrate-1', 'running');
+    await put('migrate-1', 'failed', '2026-01-01T00:01:00.000Z');
+    await until(() => get('app'), (s) => s.status.rollout?.message === 'v1: waiting for job migrate to complete (the latest task of migrate, migrate-1, failed)', 'app names the failed task');
+    expect(await podsOf('app')).toEqual([]);
+    // A new run succeeds: app's pods are made without anything else happening to app.
+    await put('migrate-2', 'running');
+    expect(await podsOf('app')).toEqual([]);
+    await put('migrate-2', 'succeeded', '2026-01-01T00:02:00.000Z');
+    await until(() => podsOf('app'), (p) => p.length === 1, 'app pod once the task succeeded');
+    // The job appearing is the same wait (said once, as for a service); the failed task is news.
+    expect(waits()).toEqual([
+      'app normal: v1: waiting for job migrate to complete (migrate does not exist yet)',
+      'app normal: v1: waiting for job migrate to complete (the latest task of migrate, migrate-1, failed)',
+    ]);
   });
 });

@@ -505,34 +505,45 @@ const Strategy = into(StrategyInput, StrategyModel.optional());
 
 /** At most this many dependencies per service. */
 export const DEPENDS_ON_MAX = 32;
-/** What is stored of a dependency: a service of the same namespace that must be ready before a rollout starts. */
-export const DependencyModel = z
-  .object({
-    service: name(),
-    condition: z.literal('ready', { error: 'must be ready (the only condition of a service)' }).optional(),
-  })
-  .strict();
+/**
+ * What is stored of a dependency: a service of the same namespace that must be ready, or a job of it whose
+ * latest finished task must have succeeded (compose's service_completed_successfully), before a rollout starts.
+ */
+const ServiceDependency = z.object({ service: name(), condition: z.literal('ready').optional() }).strict();
+const JobDependency = z.object({ job: name(), condition: z.literal('completed').optional() }).strict();
+export const DependencyModel = z.union([ServiceDependency, JobDependency]);
 export type Dependency = z.infer<typeof DependencyModel>;
-/** A job's form (compose's service_completed_successfully) is named for what it is, and refused until there are Jobs. */
-const DependencyInput = DependencyModel.extend({
-  service: name().optional(),
-  job: z.unknown().optional().describe('not yet: there are no Jobs to depend on'),
-  // Any word here, so a job's form ({job, condition: completed}) is told about the job, not its condition.
-  condition: z.string().optional().describe('ready: the only condition of a service (the default)'),
-})
-  .superRefine((d, ctx) => {
-    if (d.job !== undefined) return void ctx.addIssue({ code: 'custom', path: ['job'], message: 'a dependency on a job is not supported yet: there are no Jobs here; name a service' });
-    if (d.service === undefined) ctx.addIssue({ code: 'custom', path: ['service'], message: 'names the service depended on' });
+/** The object depended on, as messages name it: "service db", "job migrate". */
+export const dependencyName = (d: Dependency): string => ('job' in d ? `job ${d.job}` : `service ${d.service}`);
+const DEPENDENCY_FIELDS = new Set(['service', 'job', 'condition']);
+/** One object with service or job, checked here so each mistake names its field. */
+const DependencyInput = z
+  .object({
+    service: name().optional().describe('a service of the namespace that must be ready (condition ready, the default)'),
+    job: name().optional().describe('a job of the namespace whose latest finished task must have succeeded (condition completed, the default)'),
+    // Any word here, so a wrong one is told what its kind of dependency takes.
+    condition: z.string().optional().describe('ready (a service\'s, the default) or completed (a job\'s, the default)'),
   })
-  .transform(({ job: _job, ...d }) => d);
+  // Unknown fields are refused here: a pipe hands an unrecognized key on to the union, which drops it.
+  .loose()
+  .superRefine((d, ctx) => {
+    for (const k of Object.keys(d)) if (!DEPENDENCY_FIELDS.has(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'unknown field' });
+    if (d.service !== undefined && d.job !== undefined) return void ctx.addIssue({ code: 'custom', path: ['job'], message: 'a dependency names a service or a job, not both' });
+    if (d.service === undefined && d.job === undefined) return void ctx.addIssue({ code: 'custom', path: ['service'], message: 'names the service (or job) depended on' });
+    if (d.condition === undefined) return;
+    if (d.job !== undefined && d.condition !== 'completed') ctx.addIssue({ code: 'custom', path: ['condition'], message: 'must be completed (the only condition of a job)' });
+    if (d.service !== undefined && d.condition !== 'ready') ctx.addIssue({ code: 'custom', path: ['condition'], message: 'must be ready (the only condition of a service)' });
+  })
+  .transform(({ service, job, condition }) => ({ ...(job !== undefined ? { job } : { service }), ...(condition !== undefined ? { condition } : {}) }));
 const DependsOn = z
   .array(into(DependencyInput, DependencyModel))
   .max(DEPENDS_ON_MAX, `at most ${DEPENDS_ON_MAX} dependencies`)
   .superRefine((ds, ctx) => {
     const seen = new Set<string>();
     ds.forEach((d, i) => {
-      if (seen.has(d.service)) ctx.addIssue({ code: 'custom', path: [i, 'service'], message: `service ${d.service} is named twice` });
-      seen.add(d.service);
+      const what = dependencyName(d);
+      if (seen.has(what)) ctx.addIssue({ code: 'custom', path: [i, 'job' in d ? 'job' : 'service'], message: `${what} is named twice` });
+      seen.add(what);
     });
   });
 
@@ -543,7 +554,7 @@ export const ServiceSpec = z
     network: Network.optional(),
     strategy: Strategy.optional().describe('blue/green (the only strategy here) with what a failed rollout does: auto_rollback, deadline'),
     template: PodTemplate,
-    depends_on: DependsOn.optional().describe('services of the namespace that must be ready before a new version of this one starts its pods'),
+    depends_on: DependsOn.optional().describe('services of the namespace that must be ready, and jobs whose latest task must have succeeded, before a new version of this one starts its pods'),
   })
   .strict();
 export type ServiceSpec = z.infer<typeof ServiceSpec>;

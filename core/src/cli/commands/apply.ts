@@ -62,12 +62,26 @@ async function applyCompose(ctx: CliContext, src: { name: string; text: string }
       // Only NOT_FOUND says it is missing; anything else (a token that may not read it) is for the apply to answer.
       (e: unknown) => (e as { code?: unknown }).code !== 'NOT_FOUND',
     );
-  await applyDocuments(ctx, namespace, exists ? manifests : [c.namespaceManifest(namespace), ...manifests], opts);
+  await applyDocuments(ctx, namespace, exists ? manifests : [c.namespaceManifest(namespace), ...manifests], opts, (results) => runComposeJobs(ctx, namespace, results));
 }
 
-async function applyDocuments(ctx: CliContext, ns: string, documents: unknown[], opts: ApplyOptions): Promise<void> {
+/**
+ * The compose file's Jobs (services others wait for to complete) run once, as `docker compose up` runs
+ * them: a task of each, unless one ran the same template to success or runs it now (compose/jobs.ts).
+ */
+async function runComposeJobs(ctx: CliContext, ns: string, results: readonly ApplyResult[]): Promise<void> {
+  const client = ctx.client();
+  for (const r of results.filter((x) => x.kind === 'Job')) {
+    const decision = compose().composeJobRun(await client.get('job', ns, r.name), await client.tasks(ns, r.name));
+    if (!decision.run) ctx.out(`job/${r.name} not run: ${decision.reason}`);
+    else ctx.out(`task/${(await client.runJob(ns, r.name)).meta.name} queued (job/${r.name})`);
+  }
+}
+
+async function applyDocuments(ctx: CliContext, ns: string, documents: unknown[], opts: ApplyOptions, after?: (results: ApplyResult[]) => Promise<void>): Promise<void> {
   const results = await ctx.client().apply(ns, documents);
   for (const r of results) ctx.out(formatApplyResult(r));
+  await after?.(results);
   // Services roll out (all of them, unchanged ones included: every one must be ready); other kinds need no wait.
   const services = results.filter((r) => r.kind === 'Service').map((r) => r.name);
   if (!opts.detach) await waitForRollout(ctx, ns, services, opts);

@@ -27,11 +27,10 @@ const byName = (ms: Manifest[], kind: string, name: string) => {
   return m;
 };
 const container = (m: Manifest) => (m.spec.template as { containers: Record<string, unknown>[] }).containers[0];
-/** Every manifest passes the SDK's schema, as `lb apply` checks it (depends_on aside: it is the order part's field). */
+/** Every manifest passes the SDK's schema, as `lb apply` checks it. */
 function expectValid(ms: Manifest[]): void {
   for (const m of ms) {
-    const { depends_on: _d, ...spec } = m.spec;
-    const r = Manifests[m.kind as ManifestKind].safeParse({ ...m, spec });
+    const r = Manifests[m.kind as ManifestKind].safeParse(m);
     if (!r.success) throw new Error(`${m.kind}/${m.meta.name}: ${JSON.stringify(r.error.issues)}`);
   }
 }
@@ -192,7 +191,7 @@ describe('compose: what is refused, nothing converted', () => {
 });
 
 describe('compose: more mappings', () => {
-  it('depends_on (list and map) becomes spec.depends_on; completed_successfully is warned and left out', () => {
+  it('depends_on (list and map) becomes spec.depends_on; completed_successfully makes the service a Job waited for', () => {
     const { manifests, warnings } = convert(
       [
         'services:',
@@ -202,22 +201,95 @@ describe('compose: more mappings', () => {
         '      db: {condition: service_healthy}',
         '      cache: {condition: service_started, restart: true}',
         '      migrate: {condition: service_completed_successfully}',
-        '  web: {image: x, depends_on: [app]}',
+        '  web: {image: x, depends_on: [app, migrate]}',
         '  db: {image: x}',
         '  cache: {image: x}',
         '  migrate: {image: x}',
       ].join('\n'),
     );
+    expectValid(manifests);
+    expect(manifests.map((m) => `${m.kind}/${m.meta.name}`)).toEqual(['Job/migrate', 'Service/app', 'Service/web', 'Service/db', 'Service/cache']);
     expect(byName(manifests, 'Service', 'app').spec.depends_on).toEqual([
       { service: 'db', condition: 'ready' },
       { service: 'cache', condition: 'ready' },
+      { job: 'migrate', condition: 'completed' },
     ]);
-    expect(byName(manifests, 'Service', 'web').spec.depends_on).toEqual([{ service: 'app', condition: 'ready' }]);
+    // A dependency on a service that runs as a Job waits for it to complete, whatever its condition said.
+    expect(byName(manifests, 'Service', 'web').spec.depends_on).toEqual([
+      { service: 'app', condition: 'ready' },
+      { job: 'migrate', condition: 'completed' },
+    ]);
     expect(byName(manifests, 'Service', 'db').spec.depends_on).toBeUndefined();
     expect(warnings).toEqual([
       'service app: `depends_on.restart` is not supported (ignored)',
-      'service app: `depends_on migrate: condition service_completed_successfully` is not supported (ignored): not supported yet (it needs a Job); the dependency is left out',
+      'service web: depends on migrate (service_started), which runs as a Job (another service waits for it to complete): waits for it to complete',
     ]);
+    expect(() => convert('services:\n  app:\n    image: x\n    depends_on: {db: {condition: service_done}}\n  db: {image: x}\n')).toThrow(
+      'services.app.depends_on.db.condition: must be service_started, service_healthy or service_completed_successfully',
+    );
+  });
+
+  it('a service waited for with service_completed_successfully becomes a Job: its container as the task, retries from restart, what a run has no use for warned', () => {
+    const job = (extra: string[]) =>
+      convert(
+        [
+          'services:',
+          '  app: {image: x, depends_on: {migrate: {condition: service_completed_successfully}}}',
+          '  db: {image: x}',
+          '  migrate:',
+          '    image: lb-test/busybox:latest',
+          '    command: ["sh", "-c", "echo migrated"]',
+          '    environment: {DB: db}',
+          '    labels: {app: shop}',
+          ...extra,
+        ].join('\n'),
+      );
+    const { manifests, warnings } = job([
+      '    restart: on-failure',
+      '    ports: ["8080:80"]',
+      '    expose: ["9000"]',
+      '    healthcheck: {test: ["CMD", "true"]}',
+      '    depends_on: {db: {condition: service_healthy}}',
+      '    deploy: {replicas: 2, resources: {limits: {memory: 64m}}}',
+    ]);
+    expectValid(manifests);
+    expect(byName(manifests, 'Job', 'migrate')).toEqual({
+      kind: 'Job',
+      version: 'v1',
+      meta: { name: 'migrate', labels: { app: 'shop' } },
+      spec: {
+        task: {
+          template: {
+            containers: [
+              {
+                name: 'migrate',
+                image: { name: 'lb-test/busybox:latest' },
+                args: ['sh', '-c', 'echo migrated'],
+                env: [{ name: 'DB', value: 'db' }],
+                resources: { limits: { ram: '64mib' } },
+              },
+            ],
+          },
+          retries: 3,
+        },
+      },
+    });
+    expect(warnings).toEqual([
+      "service migrate: `ports` is not supported (ignored): a job's task serves no port",
+      "service migrate: `expose` is not supported (ignored): a job's task serves no port",
+      'service migrate: `healthcheck` is not supported (ignored): a task is done when its container exits 0',
+      'service migrate: `depends_on` is not supported (ignored): a job waits for nothing: its task starts when applied (a restart policy retries it while what it needs starts)',
+      'service migrate: `deploy.replicas` is not supported (ignored): a job runs one task',
+    ]);
+    const retries = (restart: string[]) => (byName(job(restart).manifests, 'Job', 'migrate').spec.task as { retries: number }).retries;
+    expect(retries([])).toBe(0);
+    expect(retries(['    restart: "no"'])).toBe(0);
+    expect(retries(['    restart: on-failure:5'])).toBe(5);
+    expect(retries(['    deploy: {restart_policy: {condition: on-failure, max_attempts: 2}}'])).toBe(2);
+    expect(retries(['    deploy: {restart_policy: {condition: none}}'])).toBe(0);
+    const always = job(['    restart: always']);
+    expect((byName(always.manifests, 'Job', 'migrate').spec.task as { retries: number }).retries).toBe(3);
+    expect(always.warnings).toEqual(['service migrate: runs as a Job: restart always retries a failed task 3 times (one that succeeded is done)']);
   });
 
   it('ports: short forms, ranges, host addresses (warned), udp, named long form; expose', () => {

@@ -47,6 +47,8 @@ export function composeManifests(src: ComposeInput, env: NodeJS.ProcessEnv, cwd:
   return { namespace, manifests, warnings };
 }
 
+export { composeJobRun } from './jobs';
+
 export const namespaceManifest = (name: string): Manifest => ({ kind: 'Namespace', version: 'v1', meta: { name }, spec: {} });
 
 /** A converted manifest's problems named by the manifest (service/web.spec…), not by its place in the list. */
