@@ -116,7 +116,7 @@ describe('a task survives kill -9 of its server or its agent', () => {
   });
 
   it('kill -9 of the agent while its task runs, restarted before it ends: it succeeds, run once', async () => {
-    await s.client.create('job', ns, job('agt', 'echo start; sleep 6; echo end', { selector: { node: agent.node } }));
+    await s.client.create('job', ns, job('agt', 'echo start; sleep 8; echo end', { selector: { node: agent.node } }));
     const t = await s.client.runJob(ns, 'agt');
     await running(t.meta.name);
     await agent.kill9();
@@ -130,8 +130,8 @@ describe('a task survives kill -9 of its server or its agent', () => {
 });
 
 describe('a task whose node is partitioned from the server mid-task', () => {
-  // The agents read the same timings: they fence after 2 s cut off, the server reruns after 6 s.
-  const CONTROLLER = { node_not_ready_after: 2, node_offline_after: 6, resync: 1 };
+  // The agents read the same timings: they fence after 2 s cut off, the server reruns after 8 s (the margin covers a loaded machine).
+  const CONTROLLER = { node_not_ready_after: 2, node_offline_after: 8, resync: 1 };
   let cluster: OverlayCluster | undefined;
   let net: Underlay;
   let s: TestServer;
@@ -201,7 +201,7 @@ describe('a task whose node is partitioned from the server mid-task', () => {
       expect((await s.client.task(ns, t.meta.name)).status).toMatchObject({ state: 'succeeded', attempt: 2 });
       sampling = false;
       await sampler;
-      expect(samples.length).toBeGreaterThan(50);
+      expect(samples.length).toBeGreaterThan(20);
       expect(samples.filter((x) => x.length > 1)).toEqual([]);
       // The samples saw each copy run, on its own node.
       expect(samples.some((x) => x[0]?.startsWith(`${a.node}/`))).toBe(true);
