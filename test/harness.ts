@@ -392,6 +392,8 @@ export interface AgentOptions {
    */
   drivers?: Record<string, unknown>;
   discovery?: { enabled: boolean; port?: number; suffix?: string };
+  /** The agent's `controller` config: self-fencing reads node_not_ready_after from it (default 20 s). */
+  controller?: Record<string, number>;
 }
 
 /** A real `lb agent` process joined to a TestServer, with its own data dir and node name. */
@@ -415,7 +417,7 @@ export class TestAgent extends NodeProcess {
   async launch(joinToken = this.opts.joinToken): Promise<void> {
     const cfg = join(this.dataDir, 'config.yaml');
     const drivers = { csi: 'none', cpi: 'none', ...(this.opts.netns ? {} : { cni: 'none' }), ...(this.opts.drivers ?? {}) };
-    writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 }, drivers, discovery: this.opts.discovery ?? { enabled: false } }));
+    writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 }, drivers, discovery: this.opts.discovery ?? { enabled: false }, ...(this.opts.controller ? { controller: this.opts.controller } : {}) }));
     const args = [LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', `${this.opts.listenHost ?? '127.0.0.1'}:0`];
     if (joinToken) args.push('--token', joinToken);
     const [cmd, argv] = this.opts.netns ? ['nsenter', [`--net=/run/netns/${this.opts.netns}`, process.execPath, ...args]] : [process.execPath, args];

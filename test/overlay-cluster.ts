@@ -22,6 +22,8 @@ export async function startOverlayCluster(o: {
   drivers?: Record<string, unknown>;
   discovery?: boolean;
   prefix: string;
+  /** The agents' `controller` config (self-fencing after node_not_ready_after): pass the server's to match it. */
+  agentController?: Record<string, number>;
 }): Promise<OverlayCluster> {
   const net = Underlay.create(o.hosts);
   const dir = mkdtempSync(join(tmpdir(), 'lb-overlay-'));
@@ -48,6 +50,7 @@ export async function startOverlayCluster(o: {
           listenHost: h.address,
           drivers: { cni: { package: '@lastbackend/driver-vxlan' }, ...(o.drivers ?? {}) },
           ...(o.discovery ? { discovery: { enabled: true } } : {}),
+          ...(o.agentController ? { controller: o.agentController } : {}),
         }),
       );
     }

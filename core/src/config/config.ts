@@ -125,6 +125,12 @@ export const KernelConfig = z
         resync: z.number().min(1).default(10),
       })
       .strict()
+      // Self-fencing relies on it: an agent stops its task pods after node_not_ready_after cut off, and the
+      // server reruns them after node_offline_after; with the rerun first, a partitioned task runs twice.
+      .refine((c) => c.node_offline_after > c.node_not_ready_after, {
+        message: 'must be larger than node_not_ready_after (a cut-off agent stops its tasks before they rerun elsewhere)',
+        path: ['node_offline_after'],
+      })
       .default({ history: 10, node_not_ready_after: 20, node_offline_after: 60, resync: 10 }),
     drivers: z
       .object(Object.fromEntries(DRIVER_KINDS.map((k) => [k, DriverChoice])) as Record<DriverKind, typeof DriverChoice>)

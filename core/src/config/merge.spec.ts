@@ -67,6 +67,12 @@ describe('config: a partial file merges with the defaults', () => {
     expect(() => load('drivers: none\n')).toThrow(/drivers: /);
   });
 
+  it('refuses a node_offline_after that is not larger than node_not_ready_after (tasks would rerun before their node fences)', () => {
+    expect(() => load('controller: { node_not_ready_after: 20, node_offline_after: 20 }\n')).toThrow(/controller\.node_offline_after: must be larger than node_not_ready_after/);
+    expect(() => load('controller: { node_offline_after: 10 }\n')).toThrow(/controller\.node_offline_after: must be larger/);
+    expect(load('controller: { node_not_ready_after: 2, node_offline_after: 8 }\n').controller).toMatchObject({ node_not_ready_after: 2, node_offline_after: 8 });
+  });
+
   it('does not let one load change the defaults another sees', () => {
     const a = load('drivers:\n  cni: { config: { mtu: 1400 } }\n');
     (a.drivers.cri!.config as Record<string, unknown>).socket = '/x';
