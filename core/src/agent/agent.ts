@@ -9,7 +9,7 @@ import { LogShipper } from '../logs/log-shipper';
 import type { DiscoveryConfig } from './discovery';
 import { EventReporter } from './event-reporter';
 import { NodeDns } from './node-dns';
-import { NodeHeartbeat } from './node-heartbeat';
+import { DEFAULT_FENCE_AFTER, NodeHeartbeat } from './node-heartbeat';
 import { hostAddresses } from './node-info';
 import { NodePods, type ExecStreamRequest } from './node-pods';
 import { followNodeStream } from './node-stream';
@@ -63,7 +63,7 @@ export class Agent {
 
   /** Self-fencing (NodePods.fenceTasks): cut off for longer than fenceAfter, task pods stop here. */
   private fence(): void {
-    const after = this.opts.fenceAfter ?? 20;
+    const after = this.opts.fenceAfter ?? DEFAULT_FENCE_AFTER;
     const cutOff = (Date.now() - this.heartbeat.lastOk) / 1000;
     if (cutOff <= after) return;
     const n = this.pods.fenceTasks();

@@ -7,6 +7,9 @@ import { LatestWins } from '../util/serial';
 import { nodeReport } from './node-info';
 import type { TableGuard } from './table-guard';
 
+/** Seconds cut off before an agent fences itself when its config says nothing (controller.node_not_ready_after's default). */
+export const DEFAULT_FENCE_AFTER = 20;
+
 export interface HeartbeatOptions {
   node: string;
   labels: Record<string, string>;
@@ -17,6 +20,8 @@ export interface HeartbeatOptions {
   endpoint?: string;
   dataDir: string;
   address?: string;
+  /** Self-fencing after this many seconds cut off (reported, so the server waits for it). */
+  fenceAfter?: number;
 }
 
 export class NodeHeartbeat {
@@ -63,7 +68,7 @@ export class NodeHeartbeat {
     const drivers = this.guard.annotate(await this.driverStates());
     const o = this.opts;
     const plugins = this.pluginStates();
-    await this.client.reportNode(o.node, nodeReport({ labels: o.labels, maxPods: o.maxPods, version: o.version, drivers, plugins, endpoint: o.endpoint, dataDir: o.dataDir, address: o.address }));
+    await this.client.reportNode(o.node, nodeReport({ labels: o.labels, maxPods: o.maxPods, version: o.version, drivers, plugins, endpoint: o.endpoint, dataDir: o.dataDir, address: o.address, fenceAfter: o.fenceAfter ?? DEFAULT_FENCE_AFTER }));
     this.lastOk = Date.now();
   }
 }

@@ -21,7 +21,7 @@ function storageOf(dir: string): number {
   }
 }
 
-export function nodeReport(opts: { labels: Record<string, string>; maxPods: number; version: string; drivers: NodeStatusReport['drivers']; plugins?: NodeStatusReport['plugins']; endpoint?: string; dataDir: string; address?: string }): NodeStatusReport {
+export function nodeReport(opts: { labels: Record<string, string>; maxPods: number; version: string; drivers: NodeStatusReport['drivers']; plugins?: NodeStatusReport['plugins']; endpoint?: string; dataDir: string; address?: string; fenceAfter?: number }): NodeStatusReport {
   return {
     labels: opts.labels,
     // The API bounds what a node may claim; a host beyond the bounds reports them.
@@ -39,5 +39,6 @@ export function nodeReport(opts: { labels: Record<string, string>; maxPods: numb
     drivers: opts.drivers,
     ...(opts.plugins ? { plugins: opts.plugins } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.fenceAfter ? { fence_after: opts.fenceAfter } : {}),
   };
 }

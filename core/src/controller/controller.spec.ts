@@ -351,3 +351,41 @@ describe('Controller node liveness', () => {
     }
   });
 });
+
+describe('Controller eviction of an offline node', () => {
+  it("lets a task's pod go only after the agent's fence_after and the pod's termination grace; a service's at once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lb-ctl-'));
+    const store = new Store(dir);
+    await store.open();
+    const cluster = new ClusterState(store, 'test');
+    await cluster.reportNode('n1', { ...nodeReport, fence_after: 1 });
+    const template = { containers: [{ name: 'main', image: { name: 'busybox', policy: 'if-not-present' as const }, env: [], volumes: [], restart: { policy: 'never' as const } }], volumes: [], termination: 0 };
+    const pod = (name: string, task?: string): Pod => ({
+      kind: 'Pod',
+      version: 'v1',
+      meta: { name, namespace: 'ns', service: task ? '' : 'web', deployment: task ? '' : 'web-v1', node: 'n1', ...(task ? { task, job: 'j' } : {}), labels: {}, uid: name, created: '', updated: '', revision: 0 },
+      spec: { template, destroy: false, resources: { cpu: 0, ram: 0 } },
+      status: { state: 'running', running: true, message: '', network: { host_ip: '', pod_ip: '' }, containers: [] },
+    });
+    await store.txn(async (tx) => {
+      tx.put(keys.pod('ns', 'web-1'), pod('web-1'));
+      tx.put(keys.pod('ns', 'j-abc-1'), pod('j-abc-1', 'j-abc'));
+    });
+    const ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 0.3, nodeOfflineAfter: 0.8, resyncInterval: 0.1 }, defaultScheduler);
+    const t0 = Date.now();
+    await ctl.start();
+    const has = async (name: string) => !!(await store.get(keys.pod('ns', name)));
+    try {
+      for (let i = 0; i < 300 && (await has('web-1')); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await has('web-1')).toBe(false);
+      expect(await has('j-abc-1')).toBe(true); // offline, but the agent may not have fenced yet (1 s + its check)
+      for (let i = 0; i < 400 && (await has('j-abc-1')); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await has('j-abc-1')).toBe(false);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(2000); // fence_after 1 + 1 s check + termination 0 + 1 s margin
+    } finally {
+      await ctl.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -229,7 +229,7 @@ export class Controller {
           });
           tx.put(keys.node(n.meta.name), touch(n));
         }
-        if (state === 'offline') await this.evict(tx, n.meta.name);
+        if (state === 'offline') await this.evict(tx, n, age);
       }
     });
   }
@@ -237,9 +237,16 @@ export class Controller {
   /**
    * Forgets the pods of a node that is gone, so their services place replacements on nodes that work.
    * If the node comes back, its agent's snapshot no longer holds them and it removes their containers.
+   * A task's pod is let go (and so rerun elsewhere) only once the node's agent, cut off, has stopped it by
+   * itself: after the agent's reported fence_after (the server's node_not_ready_after for an agent that
+   * reports none), a second for its check, and the pod's termination grace. Passes repeat while the node
+   * is offline, so such a pod goes on a later one.
    */
-  private async evict(tx: Txn, node: string): Promise<void> {
-    const lost = (await tx.list<Pod>(PREFIX.pods)).filter((p) => p.meta.node === node);
+  private async evict(tx: Txn, n: Node, age: number): Promise<void> {
+    const node = n.meta.name;
+    const fence = n.status.fence_after ?? this.opts.nodeNotReadyAfter;
+    const fenced = (p: Pod) => age >= fence + 1 + p.spec.template.termination + 1;
+    const lost = (await tx.list<Pod>(PREFIX.pods)).filter((p) => p.meta.node === node && (!p.meta.task || fenced(p)));
     for (const p of lost) {
       tx.del(keys.pod(p.meta.namespace, p.meta.name));
       if (!p.meta.task) this.enqueue(`svc:${p.meta.namespace}/${p.meta.service}`);

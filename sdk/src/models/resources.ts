@@ -284,6 +284,11 @@ export const NodeStatusReport = z
     plugins: z.array(PluginState).max(16).optional(),
     /** Where the server reaches this node's agent for logs and exec. */
     endpoint: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * Seconds cut off from the server after which the agent stops its task pods by itself (self-fencing):
+     * the server lets another node rerun them only later. Absent from agents that predate it.
+     */
+    fence_after: z.number().int().min(1).max(86_400).optional(),
   })
   .strict();
 export type NodeStatusReport = z.infer<typeof NodeStatusReport>;
