@@ -99,3 +99,9 @@ export class Tasks {
     });
   }
 }
+
+/** The task whose lines the original's job logs showed: the newest running (or starting), else queued, else ended. */
+export function pickTask(tasks: Task[]): Task | undefined {
+  const newest = (states: Task['status']['state'][]) => tasks.filter((t) => states.includes(t.status.state)).at(-1);
+  return newest(['running', 'scheduled']) ?? newest(['queued']) ?? newest(['succeeded', 'failed', 'cancelled']);
+}

@@ -842,25 +842,36 @@ export type JobSpec = z.infer<typeof JobSpec>;
 // as Go's zero values ("" and 0) or null; `schedule` at the top (here provider.cron.schedule), resources'
 // `request` (here requests), provider.timeout (here the http provider's). What has no meaning here is
 // refused unless empty: provider.rabbitmq, task.runtime (the original's in-container command steps).
-const goString = <S extends z.ZodType>(s: S) => orNull(z.union([z.literal(''), s]).transform((v) => (v === '' ? undefined : v)));
+/** Go's null for an unset pointer: unset. (Not orNull's union: a union hides the inner field's reason.) */
+const nul = <S extends z.ZodType>(s: S) => s.nullable().optional().transform((v) => v ?? undefined);
+/** Leaves out the keys whose value is undefined (what Go's zero values became). */
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+const goString = <S extends z.ZodType>(s: S) => nul(z.union([z.literal(''), s]).transform((v) => (v === '' ? undefined : v)));
+/** An http call as Go marshals it: method "" and headers null are unset. */
+const JobHttpProvider = JobSpec.shape.provider.unwrap().shape.http.unwrap();
+const goHttpProvider = nul(
+  JobHttpProvider.extend({ method: goString(JobHttpProvider.shape.method.unwrap()).optional(), headers: nul(headers()).optional() }).transform(defined),
+).optional();
+const JobHttpHook = JobSpec.shape.hook.unwrap().shape.http.unwrap();
+const goHttpHook = nul(JobHttpHook.extend({ method: goString(JobHttpHook.shape.method.unwrap()).optional(), headers: nul(headers()).optional() }).transform(defined)).optional();
 const JobResourceInput = z
-  .object({ ram: orNull(ResourceLimits.shape.ram.unwrap()).optional(), cpu: orNull(ResourceLimits.shape.cpu.unwrap()).optional(), storage: orNull(z.literal('')).optional().describe("the original's: only empty is taken") })
+  .object({ ram: nul(ResourceLimits.shape.ram.unwrap()).optional(), cpu: nul(ResourceLimits.shape.cpu.unwrap()).optional(), storage: nul(z.literal('')).optional().describe("the original's: only empty is taken") })
   .strict()
   .transform(({ storage: _s, ...r }) => r);
 const notHere = (why: string) =>
-  orNull(z.unknown().refine((v) => v === undefined || (typeof v === 'object' && v !== null && Object.values(v).every((x) => x === null || (Array.isArray(x) && !x.length))), why)).optional();
+  nul(z.unknown().refine((v) => v === undefined || (typeof v === 'object' && v !== null && Object.values(v).every((x) => x === null || (Array.isArray(x) && !x.length))), why)).optional();
 const JobSpecInput = JobSpec.extend({
   enabled: JobSpec.shape.enabled,
   schedule: goString(z.string().min(1).max(256)).optional().describe("the original's schedule: provider.cron.schedule"),
-  concurrency: orNull(
+  concurrency: nul(
     z
       .object({ limit: z.union([z.literal(0), z.number().int().min(1).max(1000)]).optional().describe('0: unset (1)'), strategy: goString(z.enum(JOB_CONCURRENCY_STRATEGIES)).optional() })
       .strict()
       .transform((c) => ({ ...(c.limit ? { limit: c.limit } : {}), ...(c.strategy ? { strategy: c.strategy } : {}) })),
   ).optional(),
-  resources: orNull(
+  resources: nul(
     z
-      .object({ limits: orNull(JobResourceInput).optional(), requests: orNull(JobResourceInput).optional(), request: orNull(JobResourceInput).optional().describe("the original's name for requests") })
+      .object({ limits: nul(JobResourceInput).optional(), requests: nul(JobResourceInput).optional(), request: nul(JobResourceInput).optional().describe("the original's name for requests") })
       .strict()
       .superRefine((r, ctx) => {
         if (r.request && r.requests) ctx.addIssue({ code: 'custom', path: ['request'], message: "give requests or request (the original's name for it), not both" });
@@ -868,20 +879,20 @@ const JobSpecInput = JobSpec.extend({
       .transform(({ request, requests, limits }) => ({ ...(limits ? { limits } : {}), ...(requests ?? request ? { requests: requests ?? request } : {}) })),
   ).optional(),
   task: JobTaskSpec.extend({
-    selector: orNull(Selector).optional(),
+    selector: nul(Selector).optional(),
     runtime: notHere("the original's task steps (runtime.services, runtime.tasks) are not run here: give the container its command"),
   }).transform(({ runtime: _r, ...t }) => t),
-  provider: orNull(
+  provider: nul(
     z
       .object({
         timeout: goString(JobDuration('timeout')).optional().describe("the original's: the http provider's timeout"),
-        cron: orNull(z.object({ schedule: z.string().min(1).max(256).optional(), timezone: z.string().max(64).optional(), missed: z.enum(['skip', 'run-once']).optional() }).strict()).optional(),
-        http: orNull(JobSpec.shape.provider.unwrap().shape.http.unwrap()).optional(),
+        cron: nul(z.object({ schedule: z.string().min(1).max(256).optional(), timezone: z.string().max(64).optional(), missed: z.enum(['skip', 'run-once']).optional() }).strict()).optional(),
+        http: goHttpProvider,
         rabbitmq: notHere('a RabbitMQ provider is not supported: use cron or http'),
       })
       .strict(),
   ).optional(),
-  hook: orNull(z.object({ http: orNull(JobSpec.shape.hook.unwrap().shape.http.unwrap()).optional() }).strict()).optional(),
+  hook: nul(z.object({ http: goHttpHook }).strict()).optional(),
 })
   .superRefine((j, ctx) => {
     if (j.schedule && j.provider?.cron?.schedule && j.schedule !== j.provider.cron.schedule)
@@ -893,7 +904,7 @@ const JobSpecInput = JobSpec.extend({
     const cron = provider?.cron || schedule ? { ...provider?.cron, schedule: (schedule ?? provider?.cron?.schedule)! } : undefined;
     const http = provider?.http ? { ...provider.http, ...(provider.timeout && !provider.http.timeout ? { timeout: provider.timeout } : {}) } : undefined;
     return {
-      ...j,
+      ...defined(j),
       ...(cron || http ? { provider: { ...(cron ? { cron } : {}), ...(http ? { http } : {}) } } : {}),
       ...(hook?.http ? { hook: { http: hook.http } } : {}),
     };

@@ -3,7 +3,7 @@ import { Body, Controller, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { z } from 'zod';
 import { invalid, notFound, TASK_FINISHED, wire, type Task } from '@lastbackend/sdk';
-import { Tasks } from '../../jobs/tasks';
+import { pickTask, Tasks } from '../../jobs/tasks';
 import { taskLogLines } from '../../jobs/task-logs';
 import { LogStore } from '../../logs/log-store';
 import { Store } from '../../store/store';
@@ -118,10 +118,4 @@ export class TaskController {
     }
     res.end();
   }
-}
-
-/** The task whose lines the original's job logs showed: the newest running (or starting), else queued, else ended. */
-export function pickTask(tasks: Task[]): Task | undefined {
-  const newest = (states: Task['status']['state'][]) => tasks.filter((t) => states.includes(t.status.state)).at(-1);
-  return newest(['running', 'scheduled']) ?? newest(['queued']) ?? newest(['succeeded', 'failed', 'cancelled']);
 }
