@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LbError, type Task } from '@lastbackend/sdk';
+import { WIRE_FIXTURES } from '@lastbackend/sdk/testing';
 import { Store } from '../store/store';
 import { Resources } from '../state/resources';
 import { SecretBox } from '../state/secret-box';
@@ -84,8 +85,9 @@ describe('tasks: starting runs', () => {
     expect(await refusal(tasks.remove('team', 'a', t.meta.name))).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/is queued.*cancel it first/) });
     const pod = `${t.meta.name}-1`;
     await store.txn(async (tx) => {
-      tx.put(`task/team/${t.meta.name}`, { ...t, status: { ...t.status, state: 'failed', attempt: 1, pod, pods: [pod] } });
-      tx.put(`pod/team/${pod}`, { kind: 'Pod', meta: { name: pod } });
+      const ended: Task = { ...t, status: { ...t.status, state: 'failed', attempt: 1, pod, pods: [pod] } };
+      tx.put(`task/team/${t.meta.name}`, ended);
+      tx.put(`pod/team/${pod}`, { ...WIRE_FIXTURES.pod, meta: { ...WIRE_FIXTURES.pod.meta, name: pod, namespace: 'team' } });
     });
     expect(await refusal(tasks.remove('team', 'a', t.meta.name))).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/pod .* is still being removed/) });
     await store.txn(async (tx) => tx.del(`pod/team/${pod}`));
