@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LbError, type Task } from '@lastbackend/sdk';
+import { LbError, type Pod, type Task } from '@lastbackend/sdk';
 import { WIRE_FIXTURES } from '@lastbackend/sdk/testing';
 import { Store } from '../store/store';
 import { Resources } from '../state/resources';
@@ -87,7 +87,8 @@ describe('tasks: starting runs', () => {
     await store.txn(async (tx) => {
       const ended: Task = { ...t, status: { ...t.status, state: 'failed', attempt: 1, pod, pods: [pod] } };
       tx.put(`task/team/${t.meta.name}`, ended);
-      tx.put(`pod/team/${pod}`, { ...WIRE_FIXTURES.pod, meta: { ...WIRE_FIXTURES.pod.meta, name: pod, namespace: 'team' } });
+      const left: Pod = { ...WIRE_FIXTURES.pod, meta: { ...WIRE_FIXTURES.pod.meta, name: pod, namespace: 'team' } };
+      tx.put(`pod/team/${pod}`, left);
     });
     expect(await refusal(tasks.remove('team', 'a', t.meta.name))).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/pod .* is still being removed/) });
     await store.txn(async (tx) => tx.del(`pod/team/${pod}`));
