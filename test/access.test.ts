@@ -101,11 +101,6 @@ const EXPECTED: Record<string, string> = {
   'PUT /exporter/:name/status': 'cluster.admin',
   'DELETE /exporter/:name': 'cluster.admin',
   'GET /events': 'cluster.admin',
-  'GET /namespace/:ns/job/:job/logs': 'logs.read',
-  'GET /namespace/:ns/job/:job/task/:task': 'namespace.read',
-  'PUT /namespace/:ns/job/:job/task/:task': 'namespace.write',
-  'DELETE /namespace/:ns/job/:job/task/:task': 'namespace.write',
-  'GET /namespace/:ns/job/:job/task/:task/logs': 'logs.read',
   // jobs: runs of a job (tasks)
   'POST /namespace/:ns/job/:job/task': 'namespace.write',
   'GET /namespace/:ns/job/:job/task': 'namespace.read',
@@ -113,6 +108,13 @@ const EXPECTED: Record<string, string> = {
   'GET /namespace/:ns/task/:task': 'namespace.read',
   'PUT /namespace/:ns/task/:task/cancel': 'namespace.write',
   'GET /namespace/:ns/task/:task/logs': 'logs.read',
+  // the original's task paths (by job), its client's POST cancel beside its server's PUT
+  'GET /namespace/:ns/job/:job/logs': 'logs.read',
+  'GET /namespace/:ns/job/:job/task/:task': 'namespace.read',
+  'PUT /namespace/:ns/job/:job/task/:task': 'namespace.write',
+  'DELETE /namespace/:ns/job/:job/task/:task': 'namespace.write',
+  'GET /namespace/:ns/job/:job/task/:task/logs': 'logs.read',
+  'POST /namespace/:ns/job/:job/task/:task': 'namespace.write',
 };
 
 /** What each role may do (the issue: viewer reads, logs included; deployer also changes and execs; admin all). */

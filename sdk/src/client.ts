@@ -11,7 +11,6 @@ import type {
   Route,
   Secret,
   ShippedLogLine,
-  Task,
   Volume,
 } from './models/resources';
 import type { ExecResult } from './drivers/types';
@@ -150,8 +149,7 @@ interface NamespacedViews {
   config: wire.ConfigView;
   volume: wire.VolumeView;
   route: wire.RouteView;
-  /** A job goes on the wire as it is stored (the original had no job view this project keeps to). */
-  job: Job;
+  job: wire.JobView;
 }
 /** Objects answer in the wire format v1 (wire/): each kind's decoder gives back the model. */
 const DECODE_OBJECT: { [K in NamespacedKind]: (w: NamespacedViews[K]) => NamespacedObjects[K] } = {
@@ -159,7 +157,7 @@ const DECODE_OBJECT: { [K in NamespacedKind]: (w: NamespacedViews[K]) => Namespa
   config: wire.decodeConfig,
   volume: wire.decodeVolume,
   route: wire.decodeRoute,
-  job: (j: Job) => j,
+  job: wire.decodeJob,
 };
 
 /** TLS settings for https servers: the CA to trust (PEM) and a client certificate (nodes). */
@@ -515,18 +513,18 @@ export class LbClient {
   // ------------------------------------------------------------ tasks (runs of a job)
   /** Starts a run of a job (queued; 409 when its concurrency strategy is skip and it is at its limit). */
   runJob(ns: string, job: string, env: { name: string; value: string }[] = []) {
-    return this.request<Task>('POST', `/namespace/${enc(ns)}/job/${enc(job)}/task`, { spec: { env } });
+    return this.decoded(wire.decodeTask, 'POST', `/namespace/${enc(ns)}/job/${enc(job)}/task`, { spec: { env } });
   }
   /** Tasks of a namespace, or of one job. */
   tasks(ns: string, job?: string) {
-    return this.request<Task[]>('GET', job ? `/namespace/${enc(ns)}/job/${enc(job)}/task` : `/namespace/${enc(ns)}/task`);
+    return this.decodedList(wire.decodeTask, 'GET', job ? `/namespace/${enc(ns)}/job/${enc(job)}/task` : `/namespace/${enc(ns)}/task`);
   }
   task(ns: string, name: string) {
-    return this.request<Task>('GET', `/namespace/${enc(ns)}/task/${enc(name)}`);
+    return this.decoded(wire.decodeTask, 'GET', `/namespace/${enc(ns)}/task/${enc(name)}`);
   }
   /** Asks for a task to be cancelled: the controller removes its pod and marks it cancelled. */
   cancelTask(ns: string, name: string) {
-    return this.request<Task>('PUT', `/namespace/${enc(ns)}/task/${enc(name)}/cancel`, {});
+    return this.decoded(wire.decodeTask, 'PUT', `/namespace/${enc(ns)}/task/${enc(name)}/cancel`, {});
   }
   /** A task's log lines (every attempt's), kept after its containers are gone. */
   async *taskLogs(ns: string, name: string, opts: { tail?: number; follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogEntry> {

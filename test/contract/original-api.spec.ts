@@ -7,7 +7,7 @@
 // its errors.Http (original/errors.ts). The real API app runs over a level store (no node, no Docker).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Deployment, Pod, Service } from '@lastbackend/sdk';
+import type { Deployment, Pod, Service, Task } from '@lastbackend/sdk';
 import { WIRE_FIXTURES } from '@lastbackend/sdk/testing';
 import type { z } from 'zod';
 import { startApiFixture, type ApiFixture } from '../../core/src/openapi/api-fixture';
@@ -55,6 +55,18 @@ const VIEWS: Record<string, Expect> = {
   'GET /ingress/{ingress}': { json: V.Ingress },
   'GET /discovery': { json: V.DiscoveryList },
   'GET /discovery/{discovery}': { json: V.Discovery },
+  'POST /namespace/{namespace}/job': { json: V.Job },
+  'GET /namespace/{namespace}/job': { json: V.JobList },
+  'GET /namespace/{namespace}/job/{job}': { json: V.Job },
+  'PUT /namespace/{namespace}/job/{job}': { json: V.Job },
+  'DELETE /namespace/{namespace}/job/{job}': 'empty',
+  'GET /namespace/{namespace}/job/{job}/logs': { ndjson: V.LogMessage },
+  'POST /namespace/{namespace}/job/{job}/task': { json: V.Task },
+  'GET /namespace/{namespace}/job/{job}/task': { json: V.TaskList },
+  'GET /namespace/{namespace}/job/{job}/task/{task}': { json: V.Task },
+  'PUT /namespace/{namespace}/job/{job}/task/{task}': { json: V.Task },
+  'DELETE /namespace/{namespace}/job/{job}/task/{task}': { json: V.Task },
+  'GET /namespace/{namespace}/job/{job}/task/{task}/logs': { ndjson: V.LogMessage },
   ...Object.fromEntries(
     (['config', 'secret', 'route', 'volume'] as const).flatMap((k) => {
       const one = { config: V.Config, secret: V.Secret, route: V.Route, volume: V.Volume }[k];
@@ -241,10 +253,67 @@ describe("the original's routes, called as the original client calls them, answe
       expect((await check('built', 'DELETE', `/cluster/node/${NODE}?force=true`, undefined, true)).status).toBe(204);
     });
 
+    it("jobs and tasks, as the original's JobClient and TaskClient send them (request.JobManifest, TaskManifest, TaskCancelOptions)", async () => {
+      // json.Marshal of request.JobManifest: every spec field present, unset ones as Go's zero values or null.
+      const container = { name: 'main', image: { name: 'busybox', secret: {} }, command: 'echo hi' };
+      const job = (limit: number) => ({
+        meta: { name: 'build', description: 'built from request.JobManifest', labels: { app: 'ci' } },
+        spec: { enabled: true, schedule: '', concurrency: { limit, strategy: '' }, provider: { timeout: '', http: null, cron: null, rabbitmq: null }, hook: { http: null }, resources: null, task: { selector: null, runtime: null, template: { containers: [container] } } },
+      });
+      const base = `/namespace/${ns}/job`;
+      expect((await check('built', 'POST', base, job(0))).status).toBe(201);
+      expect(JSON.parse((await check('built', 'GET', base)).text)).toHaveLength(1);
+      const updated = await check('built', 'PUT', `${base}/build`, job(2));
+      expect(JSON.parse(updated.text)).toMatchObject({ meta: { self_link: `${ns}:build` }, spec: { enabled: true, concurrency: { limit: 2, strategy: 'queue' } } });
+      expect(JSON.parse(updated.text).spec).not.toHaveProperty('schedule');
+      // A job with a schedule: the original's top-level schedule is this project's provider.cron.schedule.
+      const cron = { ...job(1), meta: { name: 'nightly' }, spec: { ...job(1).spec, schedule: '0 3 * * *', provider: { ...job(1).spec.provider, cron: {} } } };
+      expect((await call('POST', base, cron)).status).toBe(201);
+      expect(JSON.parse((await check('built', 'GET', `${base}/nightly`)).text)).toMatchObject({ spec: { schedule: '0 3 * * *', provider: { cron: { schedule: '0 3 * * *' } } }, status: { stats: { total: 0 } } });
+
+      // JobClient.Run / TaskClient.Create: json.Marshal of an empty request.TaskManifest.
+      const run = await check('built', 'POST', `${base}/build/task`, { meta: {}, spec: {} });
+      expect(run.status).toBe(201);
+      const task = JSON.parse(run.text) as { meta: { name: string } };
+      expect(JSON.parse(run.text)).toMatchObject({ meta: { job: 'build', self_link: `${ns}:build:${task.meta.name}` }, status: { state: 'queued', done: false, canceled: false, error: false } });
+      // A task's own template or name has no meaning here (it runs its job's): refused, naming the field.
+      expect((await check('built', 'POST', `${base}/build/task`, { meta: { name: 'mine' }, spec: {} })).status).toBe(400);
+      expect(JSON.parse((await check('built', 'GET', `${base}/build/task`)).text)).toHaveLength(1);
+      expect((await check('built', 'GET', `${base}/build/task/${task.meta.name}`)).status).toBe(200);
+      expect((await check('built', 'GET', `${base}/nightly/task/${task.meta.name}`)).status).toBe(404);
+      // TaskRemove of a task that has not ended: refused (the controller owns its pod; cancel it first).
+      expect((await check('built', 'DELETE', `${base}/build/task/${task.meta.name}`)).status).toBe(409);
+      // TaskCancel: the server's PUT, and the POST its Go client actually sends (TaskClient.Cancel); force changes nothing.
+      const cancelled = await check('built', 'PUT', `${base}/build/task/${task.meta.name}`, { force: false });
+      expect(JSON.parse(cancelled.text)).toMatchObject({ spec: { cancel: true } });
+      expect((await call('POST', `${base}/build/task/${task.meta.name}`, { force: true })).status).toBe(200);
+
+      // An ended task with its lines, as the job controller and the node's agent leave it (no controller runs here).
+      const done = 'build-d0d0d0';
+      await f.store.txn(async (tx) => {
+        const t = (await tx.get<Task>(keys.task(ns, task.meta.name)))!;
+        const at = new Date(0).toISOString();
+        const ended: Task = { ...t, meta: { ...t.meta, name: done }, spec: { ...t.spec, cancel: undefined }, status: { state: 'succeeded', attempt: 1, containers: [{ name: 'main', exit_code: 0, started: at, finished: at }], started: at, finished: at, message: 'succeeded', node: NODE, pod: `${done}-1`, pods: [`${done}-1`] } };
+        tx.put(keys.task(ns, done), ended);
+      });
+      const line = { namespace: ns, service: '', pod: `${done}-1`, container: 'main', node: NODE, stream: 'stdout' as const, time: new Date(0).toISOString(), line: 'hi' };
+      expect(await f.logStore.append([line])).toBe(1);
+      const one = await check('built', 'GET', `${base}/build/task/${done}`);
+      expect(JSON.parse(one.text)).toMatchObject({ status: { state: 'succeeded', done: true, error: false, pod: { self_link: `${ns}:${done}-1` } } });
+      expect((await check('built', 'GET', `${base}/build/task/${done}/logs`)).text).toContain('"message":"hi"');
+      // JobClient.Logs sends every option, empty ones too, and tail=0 (which meant no limit there).
+      expect((await check('built', 'GET', `${base}/build/logs?task=${done}&pod=&container=&tail=0`)).text).toContain('"message":"hi"');
+      // TaskRemove of an ended task answers the task as it was, and it is gone.
+      expect((await check('built', 'DELETE', `${base}/build/task/${done}`)).status).toBe(200);
+      expect((await call('GET', `${base}/build/task/${done}`)).status).toBe(404);
+      // JobClient.Remove: a DELETE with a JSON content type and no body, JobRemoveOptions.force as ?force=
+      expect((await check('built', 'DELETE', `${base}/nightly?force=true`, undefined, true)).status).toBe(204);
+    });
+
     it('the routes with no meaning here answer 501 in the original error format', async () => {
       const concrete = (p: string) => p.replace(/\{namespace\}/, ns).replace(/\{[^}]+\}/g, 'x');
       const unserved = ROUTES.filter((r) => !VIEWS[`${r.method} ${r.path}`]);
-      expect(unserved).toHaveLength(26);
+      expect(unserved).toHaveLength(14);
       for (const r of unserved) {
         const a = await check('built (501)', r.method, concrete(r.path), r.method === 'PUT' || r.method === 'POST' ? {} : undefined);
         expect({ route: `${r.method} ${r.path}`, status: a.status }).toEqual({ route: `${r.method} ${r.path}`, status: 501 });

@@ -29,6 +29,10 @@ describe("the API's objects decode into the original's views", () => {
     ['Volume (capacity as written)', original.Volume, wire.encodeVolume(F.namedVolume)],
     ['Route', original.Route, wire.encodeRoute(F.route)],
     ['LogMessage', original.LogMessage, wire.encodeLog(F.log, { namespace: 'demo', service: 'web' })],
+    ['Job', original.Job, wire.encodeJob(F.job)],
+    ['JobList', original.JobList, [F.job, F.bareJob].map(wire.encodeJob)],
+    ['Task', original.Task, wire.encodeTask(F.task)],
+    ['TaskList', original.TaskList, [F.task, F.queuedTask].map(wire.encodeTask)],
   ])('%s', (_, schema, view) => {
     expect(issues(schema, view)).toEqual([]);
   });
@@ -40,6 +44,11 @@ describe("the API's objects decode into the original's views", () => {
     const node = original.NodeList.parse(sent(wire.encodeNodeList([F.node])));
     expect(node.n1.status?.state?.ready).toBe(false);
     expect(original.Config.parse(sent(wire.encodeConfig(F.config))).meta?.kind).toBe('text');
+    const job = original.Job.parse(sent(wire.encodeJob(F.job)));
+    expect(job.spec).toMatchObject({ schedule: '*/5 * * * *', concurrency: { limit: 2, strategy: 'skip' }, resources: { limits: { cpu: '1' }, request: { ram: '64mib' } } });
+    expect(job.status?.stats).toMatchObject({ total: 8, active: 3, successful: 3, failed: 2 });
+    const task = original.Task.parse(sent(wire.encodeTask(F.task)));
+    expect(task.status).toMatchObject({ state: 'cancelled', done: true, canceled: true, error: false, pod: { self_link: 'demo:backup-1a2b3c-2' } });
   });
 
   it("fails, as Go's decoder does, on a type the original does not have", () => {
@@ -48,5 +57,8 @@ describe("the API's objects decode into the original's views", () => {
     expect(issues(original.Node, { status: { state: 'ready' } })).not.toEqual([]);
     expect(issues(original.Cluster, { status: { capacity: { cpu: 2000 } } })).not.toEqual([]);
     expect(issues(original.NodeList, [wire.encodeNode(F.node)])).not.toEqual([]);
+    // a job and task as stored before the wire format: numbers for resources, the pod's name for status.pod
+    expect(issues(original.Job, F.job)).not.toEqual([]);
+    expect(issues(original.Task, F.task)).not.toEqual([]);
   });
 });

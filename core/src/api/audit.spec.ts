@@ -25,7 +25,15 @@ describe('audit recorder', () => {
       if (rule) expect({ route: `${r.method} ${r.path}`, rule: auditRule(r) }).toEqual({ route: `${r.method} ${r.path}`, rule });
     }
     const reads = allRoutes().filter((d) => d.method === 'GET' && auditRule(d) === 'all').map((d) => d.path).sort();
-    expect(reads).toEqual(['/cluster/node/:node/ref/:kind/:ns/:name', '/namespace/:ns/secret', '/namespace/:ns/secret/:name', '/namespace/:ns/service/:svc/logs', '/namespace/:ns/task/:task/logs']);
+    expect(reads).toEqual([
+      '/cluster/node/:node/ref/:kind/:ns/:name',
+      '/namespace/:ns/job/:job/logs',
+      '/namespace/:ns/job/:job/task/:task/logs',
+      '/namespace/:ns/secret',
+      '/namespace/:ns/secret/:name',
+      '/namespace/:ns/service/:svc/logs',
+      '/namespace/:ns/task/:task/logs',
+    ]);
     for (const r of [ROUTES.exec, ROUTES.join, ROUTES.createToken, ROUTES.revokeToken, ROUTES.deleteNode, ROUTES.swapDriver, ROUTES.updateNamespace]) expect(audited(r, 200)).toBe(true);
     expect([200, 404, 401, 403].map((s) => audited(ROUTES.namespaces, s))).toEqual([false, false, true, true]);
     expect([401, 403].map((s) => audited(ROUTES.reportNode, s))).toEqual([false, false]);

@@ -158,11 +158,12 @@ describe("the original's routes", () => {
       expect((await call('GET', `/namespace/${ns}/service/ok`)).status).toBe(404);
     });
 
-    it('answers 501 naming the Jobs capability for jobs', async () => {
-      const a = await call('PUT', `/namespace/${ns}/apply`, { services: { api: { spec: svc('api').spec } }, jobs: { nightly: {} } });
-      expect(a.status).toBe(501);
-      expect(a.body.message).toMatch(/Jobs capability/);
-      expect((await call('GET', `/namespace/${ns}/service/api`)).status).toBe(404);
+    it('applies jobs as the original CLI sends them (request.JobManifest with Go zero values)', async () => {
+      const job = { meta: { name: 'nightly' }, spec: { enabled: true, schedule: '', concurrency: { limit: 0, strategy: '' }, provider: { timeout: '', http: null, cron: null, rabbitmq: null }, hook: { http: null }, resources: null, task: { selector: null, runtime: null, template: { containers: [{ name: 'main', image: { name: 'busybox', secret: {} }, command: 'echo hi' }] } } } };
+      const a = await call('PUT', `/namespace/${ns}/apply`, { services: { api: { spec: svc('api').spec } }, jobs: { nightly: job } });
+      expect(a.status).toBe(200);
+      expect(a.body).toMatchObject({ services: { [`${ns}:api`]: true }, jobs: { [`${ns}:nightly`]: true } });
+      expect((await call('GET', `/namespace/${ns}/job/nightly`)).body).toMatchObject({ spec: { concurrency: { limit: 1, strategy: 'queue' } } });
     });
   });
 

@@ -19,7 +19,6 @@ import {
   HealthResult,
   invalid,
   JobManifest,
-  JobObject,
   JoinResultSchema,
   LogShipment,
   LogsStoredResult,
@@ -35,7 +34,6 @@ import {
   RouteManifest,
   SecretManifest,
   ServiceManifest,
-  TaskObject,
   TaskRunRequest,
   ServiceUpdate,
   TokenInfoSchema,
@@ -87,8 +85,10 @@ const Endpoint = named('Endpoint', EndpointObject);
 const Node = named('Node', wire.NodeView);
 const DriverState = named('DriverState', DriverStateSchema);
 const Event = named('Event', EventSchema);
-const Task = named('Task', TaskObject);
+const Task = named('Task', wire.TaskView);
 export const TaskQuery = z.object({ job: z.string().optional().describe("only this job's tasks") });
+/** The original's request.TaskCancelOptions: force changed nothing there either (a cancel is always a cancel). */
+const TaskCancelOptions = z.object({ force: z.boolean().optional().describe("the original's; a cancel here always ends the task") }).strict();
 // One schema per name: the original's Ingress and Discovery views have one shape.
 const COMPONENT_SCHEMAS = { Ingress: ComponentView, Discovery: ComponentView.describe('a discovery DNS') };
 const Component = (n: keyof typeof COMPONENT_SCHEMAS) => named(n, COMPONENT_SCHEMAS[n]);
@@ -122,6 +122,13 @@ export const LogsQuery = z.object({
   since: z.coerce.number({ error: 'must be unix seconds' }).refine(Number.isFinite, 'must be unix seconds').optional().describe('unix seconds'),
   pod: z.string().optional().describe('one pod of the service'),
   local: z.enum(['true', 'false']).optional().describe("true: this server's share only (what peers ask each other)"),
+});
+
+/** The original's JobLogsOptions as its client sent them (pod and container empty unless given). */
+export const JobLogsQuery = LogsQuery.pick({ follow: true, tail: true, local: true }).extend({
+  task: z.string().optional().describe('the task (default: the newest running, else the newest queued, else the newest ended)'),
+  pod: z.string().optional().describe("the original's; only empty is taken (a task's lines are every attempt's)"),
+  container: z.string().optional().describe("the original's; only empty is taken"),
 });
 
 export const EventQuery = z.object({
@@ -685,6 +692,54 @@ export const ROUTES = {
     audit: true,
     answer: { ndjson: named('LogMessage', wire.LogMessageView) },
   }),
+  // the original's task routes (pkg/api/http/task): a task by its job's path, as its client calls them
+  jobTask: route({ method: 'GET', path: '/namespace/:ns/job/:job/task/:task', permission: 'namespace.read', tag: 'job', summary: "get a task of the job (the original's path; GET /namespace/{ns}/task/{task} is the same)", answer: json(Task) }),
+  cancelJobTask: route({
+    method: 'PUT',
+    path: '/namespace/:ns/job/:job/task/:task',
+    permission: 'namespace.write',
+    tag: 'job',
+    summary: "cancel a task of the job (the original's TaskCancel; its body request.TaskCancelOptions {force} changes nothing here): answers the task",
+    body: { ...named('TaskCancelOptions', TaskCancelOptions), invalid: 'invalid task cancel', optional: true },
+    answer: json(Task),
+  }),
+  cancelJobTaskPost: route({
+    method: 'POST',
+    path: '/namespace/:ns/job/:job/task/:task',
+    permission: 'namespace.write',
+    tag: 'job',
+    summary: "cancel a task of the job, as the original's client sent it (its TaskClient.Cancel POSTs where its server took PUT): answers the task",
+    body: { ...named('TaskCancelOptions', TaskCancelOptions), invalid: 'invalid task cancel', optional: true },
+    answer: json(Task),
+  }),
+  removeJobTask: route({
+    method: 'DELETE',
+    path: '/namespace/:ns/job/:job/task/:task',
+    permission: 'namespace.write',
+    tag: 'job',
+    summary: "remove a finished task of the job (the original's TaskRemove): answers the task as it was; 409 for one not yet ended (cancel it first)",
+    answer: json(Task),
+  }),
+  jobTaskLogs: route({
+    method: 'GET',
+    path: '/namespace/:ns/job/:job/task/:task/logs',
+    permission: 'logs.read',
+    tag: 'job',
+    summary: "log lines of a task of the job (the original's path; GET /namespace/{ns}/task/{task}/logs is the same)",
+    query: LogsQuery.pick({ follow: true, tail: true, local: true }),
+    audit: true,
+    answer: { ndjson: named('LogMessage', wire.LogMessageView) },
+  }),
+  jobLogs: route({
+    method: 'GET',
+    path: '/namespace/:ns/job/:job/logs',
+    permission: 'logs.read',
+    tag: 'job',
+    summary: "log lines of one task of the job (the original's JobLogs): ?task=NAME, else the newest running one, else the newest queued, else the newest ended",
+    query: JobLogsQuery,
+    audit: true,
+    answer: { ndjson: named('LogMessage', wire.LogMessageView) },
+  }),
 };
 
 // ---------------------------------------------------------------- the original's routes that answer 501
@@ -697,7 +752,6 @@ const DISCOVERY_RUNS =
 const NO_EXPORTER =
   "there is no exporter component: each node's agent ships its pods' log lines to the API servers' log collector (POST /cluster/node/{node}/logs); read them with `lb logs` (GET /namespace/{ns}/service/{svc}/logs)";
 const NO_EVENTS = "the original's event stream is not served: read events with GET /namespace/{ns}/event and GET /event (`lb events`, follow=true to follow)";
-const NO_JOBS = 'a task is addressed by its namespace here: GET /namespace/{ns}/task/{task}, PUT /namespace/{ns}/task/{task}/cancel, GET /namespace/{ns}/task/{task}/logs';
 
 const unserved = (method: RouteDef['method'], path: string, permission: Permission, tag: string, summary: string, message: string) =>
   route({ method, path, permission, tag, summary: `${summary} (the original's; answers 501: ${message})`, answer: { notImplemented: message } });
@@ -717,11 +771,6 @@ export const NOT_IMPLEMENTED_ROUTES = {
   exporterStatus: unserved('PUT', '/exporter/:name/status', 'cluster.admin', 'component', "the original exporter's status report", NO_EXPORTER),
   exporterRemove: unserved('DELETE', '/exporter/:name', 'cluster.admin', 'component', 'remove an exporter', NO_EXPORTER),
   events: unserved('GET', '/events', 'cluster.admin', 'events', 'subscribe to events', NO_EVENTS),
-  jobLogs: unserved('GET', '/namespace/:ns/job/:job/logs', 'logs.read', 'job', 'log lines of a job', 'read the log lines of one task: GET /namespace/{ns}/task/{task}/logs (`lb logs task/NAME`)'),
-  task: unserved('GET', '/namespace/:ns/job/:job/task/:task', 'namespace.read', 'job', 'get a task', NO_JOBS),
-  cancelTask: unserved('PUT', '/namespace/:ns/job/:job/task/:task', 'namespace.write', 'job', 'cancel a task', NO_JOBS),
-  deleteTask: unserved('DELETE', '/namespace/:ns/job/:job/task/:task', 'namespace.write', 'job', 'delete a task', NO_JOBS),
-  taskLogs: unserved('GET', '/namespace/:ns/job/:job/task/:task/logs', 'logs.read', 'job', 'log lines of a task', NO_JOBS),
 };
 
 // ---------------------------------------------------------------- secrets, configs, volumes, routes: one shape of CRUD
@@ -731,7 +780,7 @@ const OBJECTS = {
   config: { manifest: named('ConfigManifest', ConfigManifest), object: named('Config', wire.ConfigView), invalid: 'invalid config', bodyLimit: 2 * MiB },
   volume: { manifest: named('VolumeManifest', VolumeManifest), object: named('Volume', wire.VolumeView), invalid: 'invalid volume', bodyLimit: undefined },
   route: { manifest: named('RouteManifest', RouteManifest), object: named('Route', wire.RouteView), invalid: 'invalid route', bodyLimit: undefined },
-  job: { manifest: named('JobManifest', JobManifest), object: named('Job', JobObject), invalid: 'invalid job', bodyLimit: undefined },
+  job: { manifest: named('JobManifest', JobManifest), object: named('Job', wire.JobView), invalid: 'invalid job', bodyLimit: undefined },
 } satisfies Record<NamespacedKind, unknown>;
 
 function objectRoutes<K extends NamespacedKind>(kind: K) {

@@ -4,11 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LbError, type Task } from '@lastbackend/sdk';
+import { LbError, type Pod, type Task } from '@lastbackend/sdk';
+import { WIRE_FIXTURES } from '@lastbackend/sdk/testing';
 import { Store } from '../store/store';
 import { Resources } from '../state/resources';
 import { SecretBox } from '../state/secret-box';
-import { Tasks } from './tasks';
+import { pickTask, Tasks } from './tasks';
 
 const job = (name: string, spec: Record<string, unknown> = {}) => ({
   kind: 'Job',
@@ -67,5 +68,43 @@ describe('tasks: starting runs', () => {
       tx.put(`task/team/${a.meta.name}`, t);
     });
     await tasks.run('team', 'big', undefined);
+  });
+
+  it("by its job's path (the original's): a task of another job is not found there", async () => {
+    await r.createObject('job', 'team', job('a'));
+    await r.createObject('job', 'team', job('b'));
+    const t = await tasks.run('team', 'a', undefined);
+    expect((await tasks.ofJob('team', 'a', t.meta.name)).meta.name).toBe(t.meta.name);
+    expect(await refusal(tasks.ofJob('team', 'b', t.meta.name))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await refusal(tasks.ofJob('team', 'nope', t.meta.name))).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/job "nope"/) });
+  });
+
+  it('remove takes an ended task whose pods are gone; one not ended, or with a pod left, is refused and kept', async () => {
+    await r.createObject('job', 'team', job('a', { concurrency: { limit: 5 } }));
+    const t = await tasks.run('team', 'a', undefined);
+    expect(await refusal(tasks.remove('team', 'a', t.meta.name))).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/is queued.*cancel it first/) });
+    const pod = `${t.meta.name}-1`;
+    await store.txn(async (tx) => {
+      const ended: Task = { ...t, status: { ...t.status, state: 'failed', attempt: 1, pod, pods: [pod] } };
+      tx.put(`task/team/${t.meta.name}`, ended);
+      const left: Pod = { ...WIRE_FIXTURES.pod, meta: { ...WIRE_FIXTURES.pod.meta, name: pod, namespace: 'team' } };
+      tx.put(`pod/team/${pod}`, left);
+    });
+    expect(await refusal(tasks.remove('team', 'a', t.meta.name))).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/pod .* is still being removed/) });
+    await store.txn(async (tx) => tx.del(`pod/team/${pod}`));
+    expect(await refusal(tasks.remove('team', 'b', t.meta.name))).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await tasks.remove('team', 'a', t.meta.name)).status.state).toBe('failed');
+    expect(await tasks.list('team', 'a')).toEqual([]);
+  });
+});
+
+describe("pickTask: whose lines the original's job logs show", () => {
+  const task = (name: string, state: Task['status']['state']) => ({ meta: { name }, status: { state } }) as Task;
+  it('the newest running (or scheduled), else the newest queued, else the newest ended', () => {
+    // oldest first, as Tasks.list answers
+    expect(pickTask([task('r1', 'running'), task('s2', 'scheduled'), task('q', 'queued'), task('d', 'succeeded')])?.meta.name).toBe('s2');
+    expect(pickTask([task('q1', 'queued'), task('q2', 'queued'), task('d', 'failed')])?.meta.name).toBe('q2');
+    expect(pickTask([task('d1', 'failed'), task('d2', 'cancelled')])?.meta.name).toBe('d2');
+    expect(pickTask([])).toBeUndefined();
   });
 });

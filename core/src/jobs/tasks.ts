@@ -1,7 +1,7 @@
 // Tasks as the API writes them: a run is created queued (the job controller starts it), a cancel is asked
 // for in the task's spec (the job controller ends it). The API never writes a task's status after
 // creating it: the controller owns the transitions.
-import { JobSpec, LbError, notFound, parseOrThrow, TaskRunRequest, type Job, type Namespace, type PodTemplate, type Task } from '@lastbackend/sdk';
+import { JobSpec, LbError, notFound, parseOrThrow, TASK_FINISHED, TaskRunRequest, type Job, type Namespace, type PodTemplate, type Task } from '@lastbackend/sdk';
 import { randomBytes } from 'node:crypto';
 import { assertPolicy, policyOf } from '../state/pod-security';
 import { keys } from '../store/keys';
@@ -86,4 +86,35 @@ export class Tasks {
       return next;
     });
   }
+
+  /** A task by its job's path (the original's): one of another job is not found there. */
+  async ofJob(ns: string, job: string, name: string): Promise<Task> {
+    if (!(await this.store.get(keys.object('job', ns, job)))) throw notFound(`job "${job}" in namespace "${ns}"`);
+    const t = await this.store.get<Task>(keys.task(ns, name));
+    if (!t || t.meta.job !== job) throw notFound(`task "${name}" of job "${job}" in namespace "${ns}"`);
+    return t;
+  }
+
+  /**
+   * Removes an ended task whose pods are gone (the original's TaskRemove); answers it as it was. One still
+   * running is refused: the job controller owns its pod, so it is cancelled first.
+   */
+  remove(ns: string, job: string, name: string): Promise<Task> {
+    return this.store.txn(async (tx) => {
+      const t = await tx.get<Task>(keys.task(ns, name));
+      if (!t || t.meta.job !== job) throw notFound(`task "${name}" of job "${job}" in namespace "${ns}"`);
+      if (!TASK_FINISHED.has(t.status.state))
+        throw new LbError('CONFLICT', `task "${name}" is ${t.status.state}: only an ended task is removed`, { fix: `cancel it first (\`lb job cancel ${name}\`), then remove it` });
+      for (const p of t.status.pods ?? [])
+        if (await tx.get(keys.pod(ns, p))) throw new LbError('CONFLICT', `task "${name}" ended a moment ago: its pod "${p}" is still being removed`, { fix: 'try again in a few seconds' });
+      tx.del(keys.task(ns, name));
+      return t;
+    });
+  }
+}
+
+/** The task whose lines the original's job logs showed: the newest running (or starting), else queued, else ended. */
+export function pickTask(tasks: Task[]): Task | undefined {
+  const newest = (states: Task['status']['state'][]) => tasks.filter((t) => states.includes(t.status.state)).at(-1);
+  return newest(['running', 'scheduled']) ?? newest(['queued']) ?? newest(['succeeded', 'failed', 'cancelled']);
 }

@@ -1,11 +1,11 @@
 // The original Last.Backend's apply (PUT /namespace/{ns}/apply): manifests grouped by kind in maps
 // keyed by name, answered with which of them were provisioned. It is mapped onto this project's apply
 // (POST /namespace/{ns}/apply {manifests: [...]}): every entry becomes a manifest of its group's kind.
-import { ApplyResultSchema, invalid, LbError, type ApplyResult, type FieldError, type ManifestKind } from '@lastbackend/sdk';
+import { ApplyResultSchema, invalid, type ApplyResult, type FieldError, type ManifestKind } from '@lastbackend/sdk';
 import { z } from 'zod';
 
 /** The original's groups, in the order its handler applied them, and the kind each one holds. */
-export const APPLY_GROUPS = { configs: 'Config', secrets: 'Secret', volumes: 'Volume', services: 'Service', routes: 'Route' } as const satisfies Record<string, Exclude<ManifestKind, 'Namespace'>>;
+export const APPLY_GROUPS = { configs: 'Config', secrets: 'Secret', volumes: 'Volume', services: 'Service', routes: 'Route', jobs: 'Job' } as const satisfies Record<string, Exclude<ManifestKind, 'Namespace'>>;
 type Group = keyof typeof APPLY_GROUPS;
 
 const entries = (kind: string) =>
@@ -22,7 +22,7 @@ export const ApplyMapRequest = z
     secrets: entries('Secret'),
     routes: entries('Route'),
     volumes: entries('Volume'),
-    jobs: entries('Job').describe('Job manifests by name: refused with 501 until jobs exist here'),
+    jobs: entries('Job'),
   })
   .strict();
 export type ApplyMapRequest = z.output<typeof ApplyMapRequest>;
@@ -52,10 +52,6 @@ const MAX_MANIFESTS = 1000;
 
 /** Each entry as a manifest of its group's kind, named after its key unless it names itself. */
 export function manifestsOfApplyMap(req: ApplyMapRequest): MapEntry[] {
-  if (Object.keys(req.jobs ?? {}).length > 0)
-    throw new LbError('NOT_IMPLEMENTED', 'jobs are not supported yet: they come with the Jobs capability (a later issue)', {
-      fix: 'apply the services, configs, secrets, routes and volumes without the jobs',
-    });
   const out: MapEntry[] = [];
   const errors: FieldError[] = [];
   for (const group of Object.keys(APPLY_GROUPS) as Group[]) {

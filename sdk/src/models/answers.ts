@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import {
   ConfigManifest,
-  JobManifest,
+  JobSpec,
   NamespaceManifest,
   PodTemplate,
   RouteManifest,
@@ -124,7 +124,7 @@ const taskCounts = z.object(Object.fromEntries(TASK_STATES.map((s) => [s, z.numb
 export const JobObject = object(
   'Job',
   meta(namespaced),
-  JobManifest.shape.spec,
+  JobSpec,
   z.object({ state: z.enum(['enabled', 'disabled']), tasks: taskCounts.optional().describe('its kept tasks by state (computed when read)') }).strict(),
 );
 export const TaskObject = object(

@@ -848,12 +848,113 @@ export const JobSpec = z
   })
   .strict();
 export type JobSpec = z.infer<typeof JobSpec>;
-export const JobManifest = manifest('Job', JobSpec);
+
+// The original's request.JobManifestSpec as its Go client marshals it: every field present, unset ones
+// as Go's zero values ("" and 0) or null; `schedule` at the top (here provider.cron.schedule), resources'
+// `request` (here requests), provider.timeout (here the http provider's). What has no meaning here is
+// refused unless empty: provider.rabbitmq, task.runtime (the original's in-container command steps).
+/** Go's null for an unset pointer: unset. (Not orNull's union: a union hides the inner field's reason.) */
+const nul = <S extends z.ZodType>(s: S) => s.nullable().optional().transform((v) => v ?? undefined);
+/** Leaves out the keys whose value is undefined (what Go's zero values became). */
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+const goString = <S extends z.ZodType>(s: S) => nul(z.union([z.literal(''), s]).transform((v) => (v === '' ? undefined : v)));
+/** An http call as Go marshals it: method "" and headers null are unset. */
+const JobHttpProvider = JobSpec.shape.provider.unwrap().shape.http.unwrap();
+const goHttpProvider = nul(
+  JobHttpProvider.extend({ method: goString(JobHttpProvider.shape.method.unwrap()).optional(), headers: nul(headers()).optional() }).transform(defined),
+).optional();
+const JobHttpHook = JobSpec.shape.hook.unwrap().shape.http.unwrap();
+const goHttpHook = nul(JobHttpHook.extend({ method: goString(JobHttpHook.shape.method.unwrap()).optional(), headers: nul(headers()).optional() }).transform(defined)).optional();
+const JobResourceInput = z
+  .object({ ram: nul(ResourceLimits.shape.ram.unwrap()).optional(), cpu: nul(ResourceLimits.shape.cpu.unwrap()).optional(), storage: nul(z.literal('')).optional().describe("the original's: only empty is taken") })
+  .strict()
+  .transform(({ storage: _s, ...r }) => r);
+const notHere = (why: string) =>
+  nul(z.unknown().refine((v) => v === undefined || (typeof v === 'object' && v !== null && Object.values(v).every((x) => x === null || (Array.isArray(x) && !x.length))), why)).optional();
+const JobSpecInput = JobSpec.extend({
+  enabled: JobSpec.shape.enabled,
+  schedule: goString(z.string().min(1).max(256)).optional().describe("the original's schedule: provider.cron.schedule"),
+  concurrency: nul(
+    z
+      .object({ limit: z.union([z.literal(0), z.number().int().min(1).max(1000)]).optional().describe('0: unset (1)'), strategy: goString(z.enum(JOB_CONCURRENCY_STRATEGIES)).optional() })
+      .strict()
+      .transform((c) => ({ ...(c.limit ? { limit: c.limit } : {}), ...(c.strategy ? { strategy: c.strategy } : {}) })),
+  ).optional(),
+  resources: nul(
+    z
+      .object({ limits: nul(JobResourceInput).optional(), requests: nul(JobResourceInput).optional(), request: nul(JobResourceInput).optional().describe("the original's name for requests") })
+      .strict()
+      .superRefine((r, ctx) => {
+        if (r.request && r.requests) ctx.addIssue({ code: 'custom', path: ['request'], message: "give requests or request (the original's name for it), not both" });
+      })
+      .transform(({ request, requests, limits }) => ({ ...(limits ? { limits } : {}), ...(requests ?? request ? { requests: requests ?? request } : {}) })),
+  ).optional(),
+  task: JobTaskSpec.extend({
+    selector: nul(Selector).optional(),
+    runtime: notHere("the original's task steps (runtime.services, runtime.tasks) are not run here: give the container its command"),
+  }).transform(({ runtime: _r, ...t }) => t),
+  provider: nul(
+    z
+      .object({
+        timeout: goString(JobDuration('timeout')).optional().describe("the original's: the http provider's timeout"),
+        cron: nul(z.object({ schedule: z.string().min(1).max(256).optional(), timezone: z.string().max(64).optional(), missed: z.enum(['skip', 'run-once']).optional() }).strict()).optional(),
+        http: goHttpProvider,
+        rabbitmq: notHere('a RabbitMQ provider is not supported: use cron or http'),
+      })
+      .strict(),
+  ).optional(),
+  hook: nul(z.object({ http: goHttpHook }).strict()).optional(),
+})
+  .superRefine((j, ctx) => {
+    if (j.schedule && j.provider?.cron?.schedule && j.schedule !== j.provider.cron.schedule)
+      ctx.addIssue({ code: 'custom', path: ['schedule'], message: 'give the schedule once: schedule (the original\'s) or provider.cron.schedule' });
+    if (j.provider?.cron && !j.provider.cron.schedule && !j.schedule) ctx.addIssue({ code: 'custom', path: ['provider', 'cron', 'schedule'], message: 'a cron provider needs a schedule' });
+    if (j.provider?.timeout && !j.provider.http) ctx.addIssue({ code: 'custom', path: ['provider', 'timeout'], message: 'the timeout is the http provider\'s: give provider.http too' });
+  })
+  .transform(({ schedule, provider, hook, ...j }) => {
+    const cron = provider?.cron || schedule ? { ...provider?.cron, schedule: (schedule ?? provider?.cron?.schedule)! } : undefined;
+    const http = provider?.http ? { ...provider.http, ...(provider.timeout && !provider.http.timeout ? { timeout: provider.timeout } : {}) } : undefined;
+    return {
+      ...defined(j),
+      ...(cron || http ? { provider: { ...(cron ? { cron } : {}), ...(http ? { http } : {}) } } : {}),
+      ...(hook?.http ? { hook: { http: hook.http } } : {}),
+    };
+  });
+export const JobManifest = manifest('Job', into(JobSpecInput, JobSpec));
 export type JobManifest = z.infer<typeof JobManifest>;
 /** POST /namespace/{ns}/job/{job}/task: a run, optionally with env overrides. */
+/**
+ * Also the original's request.TaskManifest as its Go client sends it (`{"meta": {}, "spec": {}}`, unset fields
+ * null): a task here is named by the server and runs its job's template, so its meta and its spec's
+ * runtime, selector and template are taken only empty.
+ */
+const originalOnly = (why: string) => orNull(z.unknown().refine((v) => v === undefined, why)).optional();
 export const TaskRunRequest = z
-  .object({ spec: z.object({ env: z.array(z.object({ name: envName, value: scalarText(z.string()) }).strict()).max(256).default([]) }).strict().default({ env: [] }) })
-  .strict();
+  .object({
+    meta: orNull(
+      z
+        .object({
+          name: originalOnly('a task is named by the server (JOB-xxxxxx)'),
+          description: originalOnly('a task has no description here'),
+          labels: orNull(z.unknown().refine((v) => v === undefined || (typeof v === 'object' && v !== null && !Object.keys(v).length), "a task carries its job's labels")).optional(),
+        })
+        .strict(),
+    )
+      .optional()
+      .describe("the original's TaskManifest meta: only empty is taken"),
+    spec: z
+      .object({
+        env: z.array(z.object({ name: envName, value: scalarText(z.string()) }).strict()).max(256).default([]),
+        runtime: originalOnly("the original's task steps are not run here: give the job's container its command"),
+        selector: originalOnly("a task runs where its job's task.selector says: change the job"),
+        template: originalOnly("a task runs its job's template: change the job (env overrides go in spec.env)"),
+      })
+      .strict()
+      .transform(({ env }) => ({ env }))
+      .default({ env: [] }),
+  })
+  .strict()
+  .transform(({ spec }) => ({ spec }));
 export type TaskRunRequest = z.infer<typeof TaskRunRequest>;
 /** A job's HTTP provider may answer `{ manifest }`: the next task's env and, in place of the job's, its template. */
 export const ProviderTaskManifest = z

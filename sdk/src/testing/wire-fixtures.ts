@@ -1,7 +1,7 @@
 // Representative stored objects of every kind, for the wire codec's round-trip spec and the contract
 // spec that parses their wire views with the original's types: each exercises the fields the views change.
 import type { LogEntry } from '../client';
-import type { Cluster, Config, Deployment, Namespace, Node, Pod, Route, Secret, Service, Volume } from '../models/resources';
+import type { Cluster, Config, Deployment, Job, Namespace, Node, Pod, Route, Secret, Service, Task, Volume } from '../models/resources';
 import type { PodTemplate } from '../models/manifests';
 
 const at = '2026-12-04T11:00:00.000Z';
@@ -43,6 +43,10 @@ interface WireFixtures {
   namedVolume: Volume;
   route: Route;
   log: LogEntry;
+  job: Job;
+  bareJob: Job;
+  task: Task;
+  queuedTask: Task;
 }
 
 export const WIRE_FIXTURES: WireFixtures = {
@@ -148,4 +152,50 @@ export const WIRE_FIXTURES: WireFixtures = {
     status: { state: 'ready', message: '' },
   },
   log: { pod: 'web-v2-x1', container: 'app', stream: 'stderr', time: '2026-12-04T11:00:00.123456789Z', line: 'GET / 200' },
+  job: {
+    kind: 'Job',
+    version: 'v1',
+    meta: meta('backup', { namespace: 'demo' }),
+    spec: {
+      enabled: true,
+      concurrency: { limit: 2, strategy: 'skip' },
+      resources: { limits: { ram: 268435456, cpu: '1' }, requests: { ram: '64mib' } },
+      task: { template, selector: { node: 'n1', labels: {} }, retries: 2, backoff: '10s', deadline: '1h' },
+      history: { succeeded: 10, failed: 5 },
+      provider: { cron: { schedule: '*/5 * * * *', timezone: 'UTC' }, http: { endpoint: 'https://ci.example/next', method: 'GET', headers: { 'x-token': 't' } } },
+      hook: { http: { endpoint: 'https://ci.example/done', method: 'POST' } },
+    },
+    status: { state: 'enabled', tasks: { running: 1, queued: 2, succeeded: 3, failed: 1, cancelled: 1 } },
+  },
+  bareJob: {
+    kind: 'Job',
+    version: 'v1',
+    meta: meta('once', { namespace: 'demo' }),
+    spec: { enabled: false, concurrency: { limit: 1, strategy: 'queue' }, task: { template, retries: 0 }, history: { succeeded: 10, failed: 10 } },
+    status: { state: 'disabled' },
+  },
+  task: {
+    kind: 'Task',
+    version: 'v1',
+    meta: meta('backup-1a2b3c', { namespace: 'demo', job: 'backup' }),
+    spec: { env: [{ name: 'MODE', value: 'full' }], template, selector: { node: 'n1', labels: {} }, cancel: true },
+    status: {
+      state: 'cancelled',
+      attempt: 2,
+      containers: [{ name: 'app', exit_code: 137, started: at, finished: at }],
+      started: at,
+      finished: at,
+      message: 'cancelled',
+      node: 'n1',
+      pod: 'backup-1a2b3c-2',
+      pods: ['backup-1a2b3c-1', 'backup-1a2b3c-2'],
+    },
+  },
+  queuedTask: {
+    kind: 'Task',
+    version: 'v1',
+    meta: meta('backup-4d5e6f', { namespace: 'demo', job: 'backup' }),
+    spec: { template },
+    status: { state: 'queued', attempt: 0, containers: [], message: 'queued' },
+  },
 };

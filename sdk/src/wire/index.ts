@@ -1,10 +1,11 @@
 // The API's wire format v1: the original Last.Backend's views (pkg/api/types/v1/views) with this
 // project's fields beside them. The server encodes every object it answers with (encodeAnswer); the SDK
 // client decodes them back into the model types (models/resources.ts), which is what is stored.
-import type { Cluster, Config, Deployment, Namespace, Node, Pod, Route, Secret, Service, Volume } from '../models/resources';
+import type { Cluster, Config, Deployment, Job, Namespace, Node, Pod, Route, Secret, Service, Task, Volume } from '../models/resources';
 import type { WireContext } from './common';
 import { encodeCluster } from './cluster';
 import { encodeDeployment } from './deployment';
+import { encodeJob, encodeTask } from './job';
 import { encodeNamespace } from './namespace';
 import { encodeNode, encodeNodeList } from './node';
 import { encodeConfig, encodeRoute, encodeSecret, encodeVolume } from './objects';
@@ -14,6 +15,7 @@ import { encodeService } from './service';
 export * from './common';
 export * from './cluster';
 export * from './deployment';
+export * from './job';
 export * from './logs';
 export * from './namespace';
 export * from './node';
@@ -35,6 +37,8 @@ const ENCODERS: Record<string, (value: never, ctx: WireContext) => unknown> = {
   Config: (v: Config) => encodeConfig(v),
   Volume: (v: Volume) => encodeVolume(v),
   Route: (v: Route) => encodeRoute(v),
+  Job: (v: Job) => encodeJob(v),
+  Task: (v: Task) => encodeTask(v),
 };
 
 /** Whether answers named so are encoded. */

@@ -103,4 +103,25 @@ describe('wire format v1', () => {
     expect(wire.encodeAnswer('NodeList', [F.node], false, ctx)).toEqual({ n1: wire.encodeNode(F.node) });
     expect(wire.encodeAnswer('Endpoint', { a: 1 }, false, ctx)).toEqual({ a: 1 });
   });
+
+  it("Job: self_link, the original's schedule and stats, resources under limits/request, the template as the original", () => {
+    const w = roundTrip(F.job, wire.encodeJob, wire.decodeJob, wire.JobView);
+    expect(w.meta.self_link).toBe('demo:backup');
+    expect(w.spec.schedule).toBe('*/5 * * * *');
+    expect(w.spec.resources).toEqual({ limits: { ram: '268435456', cpu: '1', numeric: ['ram'] }, request: { ram: '64mib' } });
+    expect(w.spec.task.template.containers[0]).toMatchObject({ command: '--verbose', entrypoint: 'nginx -g daemon off;' });
+    expect(w.status).toEqual({ state: 'enabled', tasks: F.job.status.tasks, message: '', stats: { total: 8, active: 3, successful: 3, failed: 2 } });
+    const bare = roundTrip(F.bareJob, wire.encodeJob, wire.decodeJob, wire.JobView);
+    expect(bare.spec).not.toHaveProperty('schedule');
+    expect(bare.status.stats).toEqual({ total: 0, active: 0, successful: 0, failed: 0 });
+  });
+
+  it("Task: self_link, the original's error/done/canceled, its pod as the original's object", () => {
+    const w = roundTrip(F.task, wire.encodeTask, wire.decodeTask, wire.TaskView);
+    expect(w.meta.self_link).toBe('demo:backup:backup-1a2b3c');
+    expect(w.status).toMatchObject({ error: false, done: true, canceled: true, pod: { name: 'backup-1a2b3c-2', self_link: 'demo:backup-1a2b3c-2' } });
+    const q = roundTrip(F.queuedTask, wire.encodeTask, wire.decodeTask, wire.TaskView);
+    expect(q.status).toMatchObject({ error: false, done: false, canceled: false });
+    expect(q.status).not.toHaveProperty('pod');
+  });
 });

@@ -262,3 +262,57 @@ export const NodeManifest = obj({
   volumes: manifests(),
   endpoints: manifests(),
 });
+
+// ---------------------------------------------------------------- job.go, task.go (Meta embedded in meta; ManifestSpecRuntime of manifest.go)
+const ManifestSpecRuntime = obj({
+  services: arr(z.string()),
+  tasks: arr(obj({ name: str(), container: str(), env: arr(ManifestSpecTemplateContainerEnv), commands: arr(z.string()) })),
+  updated: time(),
+});
+const JobResource = obj({ ram: str(), cpu: str(), storage: str() });
+const HttpCall = obj({ endpoint: str(), method: str(), headers: strMap() });
+export const Job = obj({
+  meta: opt(obj({ name: str(), description: str(), self_link: str(), labels: strMap(), created: time(), updated: time(), namespace: str() })),
+  status: opt(
+    obj({
+      state: str(),
+      message: str(),
+      stats: opt(obj({ total: int(), active: int(), successful: int(), failed: int(), last_schedule: time() })),
+      resources: opt(obj({ allocated: opt(JobResource) })),
+      updated: time(),
+    }),
+  ),
+  spec: opt(
+    obj({
+      enabled: bool(),
+      schedule: str(),
+      concurrency: opt(obj({ limit: int(), strategy: str() })),
+      provider: opt(obj({ timeout: str(), http: opt(HttpCall), cron: opt(obj({})), rabbit_mq: opt(obj({})) })),
+      hook: opt(obj({ http: opt(HttpCall) })),
+      resources: opt(obj({ request: opt(JobResource), limits: opt(JobResource) })),
+      task: opt(obj({ selector: opt(ManifestSpecSelector), runtime: opt(ManifestSpecRuntime), template: opt(ManifestSpecTemplate) })),
+    }),
+  ),
+});
+export const JobList = z.array(Job);
+
+const PodStatusRuntime = obj({
+  services: arr(PodContainer),
+  pipeline: arr(obj({ name: str(), status: str(), error: bool(), message: str(), commands: arr(PodContainer) })),
+});
+export const Task = obj({
+  meta: opt(obj({ name: str(), description: str(), self_link: str(), labels: strMap(), created: time(), updated: time(), namespace: str(), job: str() })),
+  status: opt(
+    obj({
+      state: str(),
+      message: str(),
+      error: bool(),
+      done: bool(),
+      canceled: bool(),
+      pod: opt(obj({ self_link: str(), status: str(), state: str(), runtime: opt(PodStatusRuntime) })),
+    }),
+  ),
+  spec: opt(obj({ runtime: opt(ManifestSpecRuntime), selector: opt(ManifestSpecSelector), template: opt(ManifestSpecTemplate) })),
+  pods: opt(PodList),
+});
+export const TaskList = z.array(Task);

@@ -2,14 +2,14 @@
 import { Body, Controller, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { z } from 'zod';
-import { TASK_FINISHED, wire, type Task } from '@lastbackend/sdk';
-import { Tasks } from '../../jobs/tasks';
+import { invalid, notFound, TASK_FINISHED, wire, type Task } from '@lastbackend/sdk';
+import { pickTask, Tasks } from '../../jobs/tasks';
 import { taskLogLines } from '../../jobs/task-logs';
 import { LogStore } from '../../logs/log-store';
 import { Store } from '../../store/store';
 import { Resources } from '../../state/resources';
 import { QueryOf, Route } from '../route';
-import { ROUTES, type TaskQuery } from '../routes';
+import { ROUTES, type JobLogsQuery, type TaskQuery } from '../routes';
 
 @Controller()
 export class TaskController {
@@ -45,6 +45,46 @@ export class TaskController {
   @Route(ROUTES.cancelTask)
   cancel(@Param('ns') ns: string, @Param('task') task: string) {
     return this.tasks.cancel(ns, task);
+  }
+
+  // ------------------------------------------------------------ the original's paths: a task by its job
+  @Route(ROUTES.jobTask)
+  ofJobOne(@Param('ns') ns: string, @Param('job') job: string, @Param('task') task: string) {
+    return this.tasks.ofJob(ns, job, task);
+  }
+
+  @Route(ROUTES.cancelJobTask)
+  async cancelOfJob(@Param('ns') ns: string, @Param('job') job: string, @Param('task') task: string) {
+    await this.tasks.ofJob(ns, job, task);
+    return this.tasks.cancel(ns, task);
+  }
+
+  @Route(ROUTES.cancelJobTaskPost)
+  cancelOfJobPost(@Param('ns') ns: string, @Param('job') job: string, @Param('task') task: string) {
+    return this.cancelOfJob(ns, job, task);
+  }
+
+  @Route(ROUTES.removeJobTask)
+  removeOfJob(@Param('ns') ns: string, @Param('job') job: string, @Param('task') task: string) {
+    return this.tasks.remove(ns, job, task);
+  }
+
+  @Route(ROUTES.jobTaskLogs)
+  async logsOfJob(@Param('ns') ns: string, @Param('job') job: string, @Param('task') task: string, @Query() raw: Record<string, string>, @Res() res: Response) {
+    await this.tasks.ofJob(ns, job, task);
+    return this.logs(ns, task, raw, res);
+  }
+
+  /** The original's job logs: one task's lines, the one named or the newest that is running, queued or ended. */
+  @Route(ROUTES.jobLogs)
+  async jobLogs(@Param('ns') ns: string, @Param('job') job: string, @QueryOf() q: z.output<typeof JobLogsQuery>, @Query() raw: Record<string, string>, @Res() res: Response) {
+    if (q.pod) throw invalid([{ field: 'pod', reason: "a task's lines are its every attempt's: leave pod out" }], 'invalid job logs query');
+    if (q.container) throw invalid([{ field: 'container', reason: "a task's lines are all its containers': leave container out" }], 'invalid job logs query');
+    const task = q.task ? await this.tasks.ofJob(ns, job, q.task) : pickTask(await this.tasks.list(ns, job));
+    if (!task) throw notFound(`a task of job "${job}" in namespace "${ns}" (it has none)`);
+    // The original's client always sends tail=0, which meant no limit there.
+    const { tail, ...rest } = raw;
+    return this.logs(ns, task.meta.name, tail === '0' ? rest : raw, res);
   }
 
   /** NDJSON lines of the task's pods; with follow=true until the task has ended. */

@@ -45,9 +45,9 @@ function watchTarget(kind: CliKind, ns: string, name: string | undefined, servic
     case 'cluster':
       throw usage('get cluster cannot be watched: watch nodes (lb get nodes -w)');
     case 'job':
-      return { path: `${n}/job`, decode: (w: never) => w, only: name };
+      return { path: `${n}/job`, decode: wire.decodeJob, only: name };
     case 'task':
-      return { path: `${n}/task${job ? `?job=${enc(job)}` : ''}`, decode: (w: never) => w, only: name };
+      return { path: `${n}/task${job ? `?job=${enc(job)}` : ''}`, decode: wire.decodeTask, only: name };
   }
 }
 
