@@ -365,7 +365,7 @@ describe('Controller eviction of an offline node', () => {
       version: 'v1',
       meta: { name, namespace: 'ns', service: task ? '' : 'web', deployment: task ? '' : 'web-v1', node: 'n1', ...(task ? { task, job: 'j' } : {}), labels: {}, uid: name, created: '', updated: '', revision: 0 },
       spec: { template, destroy: false, resources: { cpu: 0, ram: 0 } },
-      status: { state: 'running', running: true, message: '', network: { host_ip: '', pod_ip: '' }, containers: [] },
+      status: { state: 'ready', running: true, message: '', network: { host_ip: '', pod_ip: '' }, containers: [] },
     });
     await store.txn(async (tx) => {
       tx.put(keys.pod('ns', 'web-1'), pod('web-1'));
