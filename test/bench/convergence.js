@@ -6,12 +6,11 @@
 // microseconds here, so the figures are the API, store, controller, scheduler and agent — not a runtime.
 // Usage: node test/bench/convergence.js [services]
 'use strict';
-const { spawn } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { cpus, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { installMemoryDriver, PACKAGE } = require('./memory-driver');
-const { LB, startServer } = require('./server');
+const { cpuSeconds, runLb, startServer } = require('./server');
 
 const IMAGE = 'lb-test/busybox:latest'; // only a name here: the memory runtime "pulls" it instantly
 const N = Number(process.argv[2] ?? 1000);
@@ -19,17 +18,7 @@ const N = Number(process.argv[2] ?? 1000);
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-/** CPU seconds (user + system) the process has used, from /proc/PID/stat (clock ticks of 10 ms). */
-const cpuS = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
 
-function run(cmd, args, env) {
-  return new Promise((res, rej) => {
-    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    c.stderr.on('data', (d) => (err += d));
-    c.on('exit', (code) => (code === 0 ? res() : rej(new Error(`${cmd} ${args.join(' ')}: ${err}`))));
-  });
-}
 
 async function main() {
   if (!Number.isInteger(N) || N < 1 || N > 9000) throw new Error('services: 1..9000');
@@ -59,9 +48,9 @@ async function main() {
     for (let i = 0; i < N; i++) docs.push(JSON.stringify({ kind: 'Service', meta: { name: `s${String(i).padStart(4, '0')}` }, spec: { replicas: 1, template: { containers: [{ name: 'c', image: { name: IMAGE } }] } } }));
     writeFileSync(file, docs.join('\n---\n'));
 
-    const cpu0 = cpuS(server.process.pid);
+    const cpu0 = cpuSeconds(server.process.pid);
     const t0 = now();
-    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench', '--detach'], server.env);
+    await runLb(server, ['apply', '-f', file, '-n', 'bench', '--detach']);
     const applied = now() - t0;
     const marks = {};
     let ready = 0;
@@ -74,7 +63,7 @@ async function main() {
     }
     const total = now() - t0;
     const rss = rssMb(server.process.pid);
-    const cpu = cpuS(server.process.pid) - cpu0;
+    const cpu = cpuSeconds(server.process.pid) - cpu0;
 
     const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
     const rows = [

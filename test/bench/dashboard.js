@@ -8,13 +8,12 @@
 // watch, rendering) adds to the wire. Figures only: nothing here asserts a time.
 // Usage: node test/bench/dashboard.js [services] [replicas]
 'use strict';
-const { spawn } = require('node:child_process');
-const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { Agent, request } = require('node:https');
 const { cpus, loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { installMemoryDriver, PACKAGE } = require('./memory-driver');
-const { LB, startServer } = require('./server');
+const { cpuSeconds, runLb, startServer } = require('./server');
 
 const IMAGE = 'lb-test/busybox:latest'; // only a name here: the memory runtime "pulls" it instantly
 const N = Number(process.argv[2] ?? 1000);
@@ -24,18 +23,8 @@ const RUNS = 5;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const svcName = (i) => `s${String(i).padStart(4, '0')}`;
-/** CPU seconds (user + system) the process has used, from /proc/PID/stat (clock ticks of 10 ms). */
-const cpuS = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
-function run(cmd, args, env) {
-  return new Promise((res, rej) => {
-    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    c.stderr.on('data', (d) => (err += d));
-    c.on('exit', (code) => (code === 0 ? res() : rej(new Error(`${cmd} ${args.join(' ')}: ${err}`))));
-  });
-}
 
 /** GET `path` over https with the CA trusted and the bearer token, as JSON: what a page's data costs from Node. */
 function getJson(server, agent, path) {
@@ -88,7 +77,7 @@ async function main() {
     writeFileSync(file, docs.join('\n---\n'));
     process.stderr.write(`applying ${N} services × ${R} replicas and waiting for ${total} pods to be ready…\n`);
     const t0 = now();
-    await run(process.execPath, [LB, 'apply', '-f', file, '-n', 'bench', '--detach'], server.env);
+    await runLb(server, ['apply', '-f', file, '-n', 'bench', '--detach']);
     // Pods ready, then services ready (a service's state follows its pods'): the Overview counts the latter.
     // A list of 10,000 pods is work for the server too: every 2 s keeps the polling small.
     for (let ready = 0, svcReady = 0; ready < total || svcReady < N; ) {
@@ -100,9 +89,9 @@ async function main() {
     const converged = now() - t0;
     // The server still writes events and status for a while after the last pod is ready: measured then,
     // every figure would carry that work. Until it uses under 10% of a core (at most 60 s).
-    for (let i = 0, c = cpuS(server.process.pid); i < 60; i++) {
+    for (let i = 0, c = cpuSeconds(server.process.pid); i < 60; i++) {
       await sleep(1000);
-      const c1 = cpuS(server.process.pid);
+      const c1 = cpuSeconds(server.process.pid);
       if (c1 - c < 0.1) break;
       c = c1;
     }

@@ -69,4 +69,20 @@ function removeNodeContainers(name) {
   if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
 }
 
-module.exports = { LB, TOKEN, startServer, removeNodeContainers };
+/** Runs `lb ARGS…` with the server's CLI environment; rejects with its stderr when it exits non-zero. */
+function runLb(server, args) {
+  return new Promise((res, rej) => {
+    const c = spawn(process.execPath, [LB, ...args], { env: { ...process.env, ...server.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr.on('data', (d) => (err += d));
+    c.on('exit', (code) => (code === 0 ? res() : rej(new Error(`lb ${args.join(' ')}: ${err}`))));
+  });
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat (clock ticks of 10 ms). */
+function cpuSeconds(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+module.exports = { LB, TOKEN, startServer, removeNodeContainers, runLb, cpuSeconds };
