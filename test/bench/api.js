@@ -7,18 +7,18 @@
 // A control-plane-only server (--no-agent): no containers, nothing to clean up but the process and its dir.
 // Over https, as the server runs by default: autocannon gets the cluster CA, and every response must have
 // come over a connection whose certificate verified against it (autocannon itself never refuses one).
-// Usage: node test/bench/api.js [seconds] [connections]
+// Usage: node test/bench/api.js [seconds] [connections] | --quick (2 s each)
 'use strict';
 const { mkdtempSync, rmSync } = require('node:fs');
-const { cpus, tmpdir } = require('node:os');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
+const { quick, report, sleep } = require('./lib');
 const { startServer } = require('./server');
 
-const SECONDS = Number(process.argv[2] ?? 10);
-const CONNECTIONS = Number(process.argv[3] ?? 10);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const SECONDS = Number(args[0] ?? (quick ? 2 : 10));
+const CONNECTIONS = Number(args[1] ?? 10);
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'lb-bench-api-'));
@@ -60,14 +60,26 @@ async function main() {
     await start();
     const afterKill = (await server.client.list('config', 'bench')).length;
 
-    console.log(`\nlb API on loopback, ${CONNECTIONS} connections, ${SECONDS} s each (autocannon; ${cpus().length} cores)`);
-    console.log(`| ${'request'.padEnd(46)} | ${'req/s'.padStart(7)} | ${'p50 ms'.padStart(6)} | ${'p99 ms'.padStart(6)} | errors | non-2xx |\n|${'-'.repeat(48)}|${'-'.repeat(9)}|${'-'.repeat(8)}|${'-'.repeat(8)}|--------|---------|`);
-    for (const r of results)
-      console.log(`| ${r.title.padEnd(46)} | ${r.requests.average.toFixed(0).padStart(7)} | ${String(r.latency.p50).padStart(6)} | ${String(r.latency.p99).padStart(6)} | ${String(r.errors + r.timeouts).padStart(6)} | ${String(r.non2xx).padStart(7)} |`);
     // Requests still in flight when a run's time is up are served but not counted by autocannon: stored may
     // exceed the 2xx count by at most those, and never the number of creates sent.
-    console.log(`creates sent: ${n}; answered 2xx in time: ${created}; configs stored: ${stored}; after SIGKILL and restart: ${afterKill}`);
-    console.log(JSON.stringify({ connections: CONNECTIONS, seconds: SECONDS, results: results.map((r) => ({ title: r.title, rps: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total })), creates_sent: n, creates_2xx: created, creates_stored: stored, creates_after_kill: afterKill }));
+    const labels = ['GET one service', "GET a service's 10 pods", 'POST a config (durable create)'];
+    const targets = ['≥ 0.5× a bare node:http server (peer not measured)', '≥ 0.5× a bare node:http server (peer not measured)', '≥ 3,000/s'];
+    report({
+      title: `lb API on loopback over https, ${CONNECTIONS} connections, ${SECONDS} s each (autocannon)`,
+      rows: [
+        ...results.flatMap((r, i) => [
+          { figure: labels[i], value: r.requests.average, unit: 'req/s', target: targets[i] },
+          { figure: `${labels[i]}: p50`, value: r.latency.p50, unit: 'ms' },
+          { figure: `${labels[i]}: p99`, value: r.latency.p99, unit: 'ms' },
+          { figure: `${labels[i]}: errors + non-2xx`, value: r.errors + r.timeouts + r.non2xx, unit: '', target: i < 2 ? '0' : undefined },
+        ]),
+        { figure: 'creates sent', value: n, unit: '' },
+        { figure: 'creates answered 2xx in time', value: created, unit: '' },
+        { figure: 'configs stored', value: stored, unit: '', target: '≥ answered 2xx, ≤ sent' },
+        { figure: 'configs after SIGKILL + restart', value: afterKill, unit: '', target: '= stored' },
+      ],
+      extra: { connections: CONNECTIONS, seconds: SECONDS, results: results.map((r) => ({ title: r.title, rps: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total })), creates_sent: n, creates_2xx: created, creates_stored: stored, creates_after_kill: afterKill },
+    });
     const bad = [];
     for (const r of results.slice(0, 2)) if (r.errors || r.timeouts || r.non2xx) bad.push(`${r.title}: ${r.errors + r.timeouts} errors, ${r.non2xx} non-2xx`);
     if (stored < created || stored > n || afterKill !== stored) bad.push(`${n} creates sent, ${created} answered 2xx, but ${stored} were listed and ${afterKill} survived SIGKILL`);

@@ -4,21 +4,19 @@
 // third-party driver), `lb apply` of N single-replica services (default 1,000) in one file, then the time
 // until every pod reports ready, pods/s, and the server's resident memory at the end. Containers cost
 // microseconds here, so the figures are the API, store, controller, scheduler and agent — not a runtime.
-// Usage: node test/bench/convergence.js [services]
+// Usage: node test/bench/convergence.js [services] | --quick (20 services)
 'use strict';
-const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
-const { cpus, tmpdir } = require('node:os');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { installMemoryDriver, PACKAGE } = require('./memory-driver');
-const { cpuSeconds, runLb, startServer } = require('./server');
+const { now, quick, report, sleep } = require('./lib');
+const { cpuSeconds, rssMb, runLb, startServer } = require('./server');
 
 const IMAGE = 'lb-test/busybox:latest'; // only a name here: the memory runtime "pulls" it instantly
-const N = Number(process.argv[2] ?? 1000);
-
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-
+const N = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? (quick ? 20 : 1000));
+// A list of 1,000 pods is work for the server too: once a second keeps it small (20 pods: a fifth of a second).
+const POLL_MS = N <= 100 ? 200 : 1000;
 
 async function main() {
   if (!Number.isInteger(N) || N < 1 || N > 9000) throw new Error('services: 1..9000');
@@ -56,7 +54,7 @@ async function main() {
     let ready = 0;
     while (ready < N) {
       if (now() - t0 > 600_000) throw new Error(`only ${ready}/${N} pods ready after 10 minutes`);
-      await sleep(1000); // a list of 1,000 pods is work for the server too: once a second keeps it small
+      await sleep(POLL_MS);
       const pods = await client.pods('bench');
       ready = pods.filter((p) => !p.spec.destroy && p.status.state === 'ready').length;
       for (const q of [0.5, 0.9]) if (ready >= N * q && !marks[q]) marks[q] = now() - t0;
@@ -65,20 +63,21 @@ async function main() {
     const rss = rssMb(server.process.pid);
     const cpu = cpuSeconds(server.process.pid) - cpu0;
 
-    const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
-    const rows = [
-      [`lb apply of ${N} services (1 file)`, s(applied)],
-      ['50% of pods ready', s(marks[0.5])],
-      ['90% of pods ready', s(marks[0.9])],
-      ['all pods ready (from apply)', s(total)],
-      ['pods/s', (N / (total / 1000)).toFixed(1)],
-      ['server CPU time until all ready', `${cpu.toFixed(1)} s`],
-      ['server RSS idle / at the end', `${idle.toFixed(0)} / ${rss.toFixed(0)} MB`],
-    ];
-    console.log(`\n${N} single-replica services on @example/driver-memory (one lb server, ${cpus().length} cores)`);
-    console.log(`| ${'measure'.padEnd(36)} | ${'value'.padEnd(14)} |\n|${'-'.repeat(38)}|${'-'.repeat(16)}|`);
-    for (const [k, v] of rows) console.log(`| ${k.padEnd(36)} | ${v.padEnd(14)} |`);
-    console.log(JSON.stringify({ services: N, apply_ms: Math.round(applied), ready_50_ms: Math.round(marks[0.5]), ready_90_ms: Math.round(marks[0.9]), ready_all_ms: Math.round(total), pods_per_s: +(N / (total / 1000)).toFixed(1), server_cpu_s: +cpu.toFixed(1), rss_idle_mb: +idle.toFixed(1), rss_end_mb: +rss.toFixed(1) }));
+    const sec = (ms) => ms / 1000;
+    report({
+      title: `${N} single-replica services on @example/driver-memory (one lb server)`,
+      rows: [
+        { figure: 'lb apply of the services (1 file)', value: sec(applied), unit: 's' },
+        { figure: '50% of pods ready', value: sec(marks[0.5]), unit: 's' },
+        { figure: '90% of pods ready', value: sec(marks[0.9]), unit: 's' },
+        { figure: 'all pods ready (from apply)', value: sec(total), unit: 's' },
+        { figure: 'pods/s', value: N / sec(total), unit: 'pods/s', target: '≥ 2,000 pods/s' },
+        { figure: 'server CPU time until all ready', value: cpu, unit: 's' },
+        { figure: 'server RSS idle', value: idle, unit: 'MB' },
+        { figure: 'server RSS at the end', value: rss, unit: 'MB' },
+      ],
+      extra: { services: N, apply_ms: Math.round(applied), ready_50_ms: Math.round(marks[0.5]), ready_90_ms: Math.round(marks[0.9]), ready_all_ms: Math.round(total), pods_per_s: +(N / (total / 1000)).toFixed(1), server_cpu_s: +cpu.toFixed(1), rss_idle_mb: +idle.toFixed(1), rss_end_mb: +rss.toFixed(1) },
+    });
   } finally {
     await cleanup();
   }

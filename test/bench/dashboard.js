@@ -6,25 +6,25 @@
 // page, filtering its list, the Overview and the node's page with all its pods. The peer, measured in the
 // same run, is the API call each page is built from, made from Node: the ratio says what the browser (the
 // watch, rendering) adds to the wire. Figures only: nothing here asserts a time.
-// Usage: node test/bench/dashboard.js [services] [replicas]
+// Usage: node test/bench/dashboard.js [services] [replicas] | --quick (20 services × 2 replicas, 2 runs each)
 'use strict';
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { Agent, request } = require('node:https');
-const { cpus, loadavg, tmpdir } = require('node:os');
+const { loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { installMemoryDriver, PACKAGE } = require('./memory-driver');
+const { median, now, quick, report, sleep } = require('./lib');
 const { cpuSeconds, runLb, startServer } = require('./server');
 
 const IMAGE = 'lb-test/busybox:latest'; // only a name here: the memory runtime "pulls" it instantly
-const N = Number(process.argv[2] ?? 1000);
-const R = Number(process.argv[3] ?? 10);
-const RUNS = 5;
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const N = Number(args[0] ?? (quick ? 20 : 1000));
+const R = Number(args[1] ?? (quick ? 2 : 10));
+const RUNS = quick ? 2 : 5;
+// A list of 10,000 pods is work for the server too: polling every 2 s keeps it small (a few hundred: 0.2 s).
+const POLL_MS = N * R <= 1000 ? 200 : 2000;
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const svcName = (i) => `s${String(i).padStart(4, '0')}`;
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
-
 
 /** GET `path` over https with the CA trusted and the bearer token, as JSON: what a page's data costs from Node. */
 function getJson(server, agent, path) {
@@ -79,10 +79,9 @@ async function main() {
     const t0 = now();
     await runLb(server, ['apply', '-f', file, '-n', 'bench', '--detach']);
     // Pods ready, then services ready (a service's state follows its pods'): the Overview counts the latter.
-    // A list of 10,000 pods is work for the server too: every 2 s keeps the polling small.
     for (let ready = 0, svcReady = 0; ready < total || svcReady < N; ) {
       if (now() - t0 > 600_000) throw new Error(`after 10 minutes only ${ready}/${total} pods and ${svcReady}/${N} services ready`);
-      await sleep(2000);
+      await sleep(POLL_MS);
       ready = (await client.pods('bench')).filter((p) => !p.spec.destroy && p.status.state === 'ready').length;
       if (ready >= total) svcReady = (await client.services('bench')).filter((s) => s.status.state === 'ready').length;
     }
@@ -242,27 +241,29 @@ async function main() {
     browser = undefined;
     if (errors.length) throw new Error(`the page threw: ${errors.join('; ')}`);
 
-    const f = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
-    const range = (ms) => `${f(Math.min(...ms))}–${f(Math.max(...ms))}`;
-    const rowsOut = [
-      [`GET /namespace/bench/service (${N}, Node)`, apiServices, ''],
-      [`GET /namespace/bench/pod (${total}, Node)`, apiPods, ''],
-      [`namespace page: Services (${N}) + first row`, nsPage, `${(median(nsPage) / median(apiServices)).toFixed(1)}× GET service`],
-      ...(filterMs.length ? [[`filter ${N} services to one row`, filterMs, '']] : []),
-      [`Overview: "${N} ready"`, overview, `${(median(overview) / median(apiServices)).toFixed(1)}× GET service`],
-      [`node page: ${onNode} pods, first page`, nodePage, `${(median(nodePage) / median(apiPods)).toFixed(1)}× GET pod`],
-    ];
     if (retaken) console.log(`\nsamples taken again because the host's network changed during them: ${retaken}`);
-    console.log(`\nDashboard on ${N} services × ${R} replicas (${total} pods, @example/driver-memory), ${version} headless, ${cpus().length} cores (load average ${load0.toFixed(1)} → ${load1.toFixed(1)}); ${RUNS} runs each, from page.goto`);
-    console.log(`| ${'measure'.padEnd(44)} | ${'median'.padEnd(8)} | ${'min–max'.padEnd(17)} | ${'ratio to peer'.padEnd(18)} |`);
-    console.log(`|${'-'.repeat(46)}|${'-'.repeat(10)}|${'-'.repeat(19)}|${'-'.repeat(20)}|`);
-    for (const [k, ms, ratio] of rowsOut) console.log(`| ${k.padEnd(44)} | ${f(median(ms)).padEnd(8)} | ${range(ms).padEnd(17)} | ${ratio.padEnd(18)} |`);
     const r = (ms) => Math.round(median(ms));
-    console.log(JSON.stringify({
-      services: N, replicas: R, pods: total, pods_on_node: onNode, chromium: version, cores: cpus().length, load_1m: [+load0.toFixed(2), +load1.toFixed(2)], runs: RUNS, retaken, converged_ms: Math.round(converged),
-      api_services_ms: r(apiServices), api_pods_ms: r(apiPods), namespace_page_ms: r(nsPage), filter_ms: filterMs.length ? r(filterMs) : null, overview_ms: r(overview), node_page_ms: r(nodePage),
-      namespace_page_ratio: +(median(nsPage) / median(apiServices)).toFixed(2), overview_ratio: +(median(overview) / median(apiServices)).toFixed(2), node_page_ratio: +(median(nodePage) / median(apiPods)).toFixed(2),
-    }));
+    const minMax = [['GET service', apiServices], ['GET pod', apiPods], ['namespace page', nsPage], ['filter', filterMs], ['Overview', overview], ['node page', nodePage]].filter(([, ms]) => ms.length);
+    console.log(`\nmin–max of the ${RUNS} runs: ${minMax.map(([k, ms]) => `${k} ${Math.round(Math.min(...ms))}–${Math.round(Math.max(...ms))} ms`).join(', ')}`);
+    const getSvc = `GET /namespace/bench/service (${N}, Node)`;
+    const getPods = `GET /namespace/bench/pod (${total}, Node)`;
+    report({
+      title: `Dashboard on ${N} services × ${R} replicas (${total} pods, @example/driver-memory), ${version} headless (load average ${load0.toFixed(1)} → ${load1.toFixed(1)}); median of ${RUNS} runs each, from page.goto`,
+      rows: [
+        { figure: getSvc, value: median(apiServices), unit: 'ms' },
+        { figure: getPods, value: median(apiPods), unit: 'ms' },
+        { figure: `namespace page: Services (${N}) + first row`, value: median(nsPage), unit: 'ms', peer: getSvc, peerValue: median(apiServices) },
+        ...(filterMs.length ? [{ figure: `filter ${N} services to one row`, value: median(filterMs), unit: 'ms' }] : []),
+        { figure: `Overview: "${N} ready"`, value: median(overview), unit: 'ms', peer: getSvc, peerValue: median(apiServices) },
+        { figure: `node page: ${onNode} pods, first page`, value: median(nodePage), unit: 'ms', peer: getPods, peerValue: median(apiPods) },
+      ],
+      extra: {
+        services: N, replicas: R, pods: total, pods_on_node: onNode, chromium: version, load_1m: [+load0.toFixed(2), +load1.toFixed(2)], runs: RUNS, retaken, converged_ms: Math.round(converged),
+        api_services_ms: r(apiServices), api_pods_ms: r(apiPods), namespace_page_ms: r(nsPage), filter_ms: filterMs.length ? r(filterMs) : null, overview_ms: r(overview), node_page_ms: r(nodePage),
+        namespace_page_ratio: +(median(nsPage) / median(apiServices)).toFixed(2), overview_ratio: +(median(overview) / median(apiServices)).toFixed(2), node_page_ratio: +(median(nodePage) / median(apiPods)).toFixed(2),
+        min_max_ms: Object.fromEntries(minMax.map(([k, ms]) => [k, [Math.round(Math.min(...ms)), Math.round(Math.max(...ms))]])),
+      },
+    });
   } finally {
     await cleanup();
   }

@@ -1,27 +1,27 @@
 #!/usr/bin/env node
 // Benchmark (not a test): resident memory of an idle `lb server`, then with 1,000 pods' state
 // (a 1,000-replica service whose selector matches no node: pods are stored and scheduled, no
-// container runs). Target: idle ≤ 100 MB. The server is started the way users start it, through lb.js's
-// shebang (and its V8 flags). Usage: node test/bench/footprint.js
-// BENCH_QUICK=1: 3 samples after 1 s of settling instead of 10 after 5 s (to check the script runs; the
-// figures are then not comparable).
+// container runs). Target: idle ≤ 70 MB (issue 18). The server is started the way users start it,
+// through lb.js's shebang (and its V8 flags). Usage: node test/bench/footprint.js [--quick]
+// --quick (or BENCH_QUICK=1): 3 samples after 1 s of settling instead of 10 after 5 s, and 100 pods
+// (to check the script runs; the figures are then not comparable).
 'use strict';
-const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { startServer } = require('./server');
+const lib = require('./lib');
+const { median, report, sleep } = lib;
+const { rssMb, startServer } = require('./server');
 
-const QUICK = Boolean(process.env.BENCH_QUICK);
+const QUICK = lib.quick || Boolean(process.env.BENCH_QUICK);
 const SAMPLES = QUICK ? 3 : 10;
 const SETTLE_MS = QUICK ? 1000 : 5000;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const PODS = QUICK ? 100 : 1000;
 /** RSS once a second for `n` seconds: V8 gives start-up memory back some seconds later, so one early sample overstates it. */
 async function settled(pid, n = SAMPLES) {
   const samples = [];
   for (let i = 0; i < n; i++) { samples.push(rssMb(pid)); await sleep(1000); }
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(n / 2)], max: sorted[n - 1] };
+  return { median: median(samples), max: Math.max(...samples) };
 }
 
 async function main() {
@@ -35,14 +35,20 @@ async function main() {
     const { client } = server;
     await sleep(SETTLE_MS);
     const idle = await settled(server.process.pid);
-    await client.createService('default', { kind: 'Service', meta: { name: 'many' }, spec: { replicas: 1000, selector: { node: 'nowhere' }, template: { containers: [{ name: 'c', image: { name: 'lb-test/busybox:latest' } }] } } });
-    for (let i = 0; i < 300; i++) { if ((await client.pods('default', 'many')).length >= 1000) break; await sleep(200); }
+    await client.createService('default', { kind: 'Service', meta: { name: 'many' }, spec: { replicas: PODS, selector: { node: 'nowhere' }, template: { containers: [{ name: 'c', image: { name: 'lb-test/busybox:latest' } }] } } });
+    for (let i = 0; i < 300; i++) { if ((await client.pods('default', 'many')).length >= PODS) break; await sleep(200); }
     await sleep(SETTLE_MS);
     const loaded = await settled(server.process.pid);
-    console.log(`\nlb server resident memory (VmRSS), median of ${SAMPLES} samples a second apart (max in brackets)`);
-    console.log(`idle:                     ${idle.median.toFixed(1)} MB (${idle.max.toFixed(1)}) (target ≤ 100 MB)`);
-    console.log(`with 1,000 pods' state:   ${loaded.median.toFixed(1)} MB (${loaded.max.toFixed(1)})`);
-    console.log(JSON.stringify({ idle_mb: idle.median, idle_max_mb: idle.max, pods_1000_mb: loaded.median, pods_1000_max_mb: loaded.max }));
+    report({
+      title: `lb server resident memory (VmRSS), median of ${SAMPLES} samples a second apart`,
+      rows: [
+        { figure: 'idle (server + local agent)', value: idle.median, unit: 'MB', target: '≤ 70 MB' },
+        { figure: 'idle, max sample', value: idle.max, unit: 'MB' },
+        { figure: `with ${PODS.toLocaleString('en-US')} pods' state`, value: loaded.median, unit: 'MB' },
+        { figure: `with ${PODS.toLocaleString('en-US')} pods' state, max sample`, value: loaded.max, unit: 'MB' },
+      ],
+      extra: { samples: SAMPLES, pods: PODS, idle_mb: idle.median, idle_max_mb: idle.max, [`pods_${PODS}_mb`]: loaded.median, [`pods_${PODS}_max_mb`]: loaded.max },
+    });
   } finally {
     if (server) await server.stop();
     rmSync(dir, { recursive: true, force: true });

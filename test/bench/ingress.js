@@ -2,18 +2,16 @@
 // Benchmark (not a test): HTTP requests/s through the platform's ingress (haproxy) vs directly to the
 // pod, same run, same load tool (autocannon), on loopback. Needs Docker, haproxy and the test image.
 // The lb API is https (the default); the load to the pod and through the ingress stays plain HTTP.
-// Usage: node test/bench/ingress.js [seconds]
+// Usage: node test/bench/ingress.js [seconds] | --quick (2 s each)
 'use strict';
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
-const { removeNodeContainers, startServer } = require('./server');
+const { quick, report, sleep } = require('./lib');
+const { freePort, removeNodeContainers, startServer } = require('./server');
 
-const SECONDS = Number(process.argv[2] ?? 10);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
+const SECONDS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? (quick ? 2 : 10));
 const load = (url, headers) => new Promise((res, rej) => autocannon({ url, headers, connections: 16, duration: SECONDS }, (e, r) => (e ? rej(e) : res(r))));
 
 async function main() {
@@ -39,14 +37,17 @@ async function main() {
     await sleep(1000);
     const direct = await load(`http://${pod.status.network.pod_ip}:8080/`);
     const ingress = await load(`http://127.0.0.1:${http}/`, { host: 'web.bench.test' });
-    const row = (w, r) => `${w.padEnd(26)} ${r.requests.average.toFixed(0).padStart(8)} ${r.latency.p99.toFixed(1).padStart(9)} ${String(r.errors + r.non2xx).padStart(7)}`;
-    console.log(`\nrequests/s over ${SECONDS}s each, 16 connections, autocannon on this host`);
-    console.log('path                        req/s avg  p99 ms   errors');
-    console.log(row(`pod ${pod.status.network.pod_ip}:8080`, direct));
-    console.log(row(`ingress 127.0.0.1:${http}`, ingress));
-    const ratio = ingress.requests.average / direct.requests.average;
-    console.log(`ratio ingress / direct: ${ratio.toFixed(2)}`);
-    console.log(JSON.stringify({ seconds: SECONDS, direct_rps: direct.requests.average, ingress_rps: ingress.requests.average, ratio }));
+    const toPod = `straight to the pod ${pod.status.network.pod_ip}:8080`;
+    report({
+      title: `requests/s over ${SECONDS} s each, 16 connections, autocannon on this host: through the ingress (127.0.0.1:${http}) vs straight to the pod`,
+      rows: [
+        { figure: 'through the ingress', value: ingress.requests.average, unit: 'req/s', peer: toPod, peerValue: direct.requests.average, target: '≥ 0.9×' },
+        { figure: 'through the ingress: p99', value: ingress.latency.p99, unit: 'ms', peer: toPod, peerValue: direct.latency.p99 },
+        { figure: 'through the ingress: errors + non-2xx', value: ingress.errors + ingress.non2xx, unit: '' },
+        { figure: 'straight to the pod: errors + non-2xx', value: direct.errors + direct.non2xx, unit: '' },
+      ],
+      extra: { seconds: SECONDS, toPodrps: direct.requests.average, ingress_rps: ingress.requests.average, ratio: ingress.requests.average / direct.requests.average },
+    });
   } finally {
     if (server) await server.stop();
     removeNodeContainers(node);

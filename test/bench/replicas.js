@@ -2,27 +2,19 @@
 // Benchmark (not a test): 100 replicas. Time from `lb apply` of a 100-replica service until all 100 pods
 // report ready, vs 100 `docker run -d` of the same image at parallelism 4, in the same run; prints both and
 // the ratio. Needs a Docker engine and the test image (bash test/fixtures/build-image.sh). Removes every
-// container, the server and its data dir afterwards. Usage: node test/bench/replicas.js [replicas]
+// container, the server and its data dir afterwards. Usage: node test/bench/replicas.js [replicas] | --quick (5)
 'use strict';
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const { cpus, tmpdir } = require('node:os');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { LB, startServer } = require('./server');
+const { now, quick, report, sleep } = require('./lib');
+const { LB, run, startServer } = require('./server');
 
 const IMAGE = 'lb-test/busybox:latest'; // CMD httpd -f -p 8080 -h /www
-const N = Number(process.argv[2] ?? 100);
+const N = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? (quick ? 5 : 100));
 const PARALLEL = 4;
 
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const run = (cmd, args, env) =>
-  new Promise((res, rej) => {
-    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    c.stderr.on('data', (d) => (err += d));
-    c.on('exit', (code) => (code === 0 ? res() : rej(new Error(`${cmd} ${args.join(' ')}: ${err}`))));
-  });
 /** Ids of all containers (running or not) with the label. */
 const labelled = (label) => execFileSync('docker', ['ps', '-aq', '--filter', `label=${label}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
 const removeLabelled = (label) => { const ids = labelled(label); if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' }); };
@@ -88,17 +80,18 @@ async function main() {
     await client.deleteService('bench', 'web');
     for (let i = 0; i < 600 && labelled(ours).length; i++) await sleep(100);
 
-    const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
-    const rows = [
-      [`docker run -d ×${N}, ${PARALLEL} at a time`, s(docker), `${(docker / N).toFixed(0)} ms`],
-      [`lb apply (${N} replicas) → all ready`, s(platform), `${(platform / N).toFixed(0)} ms`],
-      ['lb apply → first pod ready', s(firstReady), ''],
-    ];
-    console.log(`\n${N} containers of ${IMAGE} (${cpus().length} cores; the platform found ${running} containers running)`);
-    console.log(`| ${'what'.padEnd(36)} | ${'total'.padEnd(8)} | ${'total / N'.padEnd(13)} |\n|${'-'.repeat(38)}|${'-'.repeat(10)}|${'-'.repeat(15)}|`);
-    for (const [a, b, c] of rows) console.log(`| ${a.padEnd(36)} | ${b.padEnd(8)} | ${c.padEnd(13)} |`);
-    console.log(`ratio lb / docker: ${(platform / docker).toFixed(2)}`);
-    console.log(JSON.stringify({ replicas: N, parallel: PARALLEL, docker_ms: Math.round(docker), lb_ms: Math.round(platform), lb_first_ready_ms: Math.round(firstReady), ratio: +(platform / docker).toFixed(2) }));
+    const sec = (ms) => ms / 1000;
+    const dockerPeer = `docker run -d ×${N}, ${PARALLEL} at a time`;
+    report({
+      title: `${N} containers of ${IMAGE}: \`lb apply\` of a ${N}-replica service vs ${N} \`docker run -d\` (the platform found ${running} containers running)`,
+      rows: [
+        { figure: 'lb apply → all pods ready', value: sec(platform), unit: 's', peer: dockerPeer, peerValue: sec(docker) },
+        { figure: 'lb apply → all ready, per pod', value: platform / N, unit: 'ms', peer: 'docker run -d, per container', peerValue: docker / N },
+        { figure: 'lb apply → first pod ready', value: sec(firstReady), unit: 's' },
+        { figure: 'containers the platform ran', value: running, unit: '', target: `${N}` },
+      ],
+      extra: { replicas: N, parallel: PARALLEL, docker_ms: Math.round(docker), lb_ms: Math.round(platform), lb_first_ready_ms: Math.round(firstReady), ratio: +(platform / docker).toFixed(2) },
+    });
   } finally {
     await cleanup();
   }

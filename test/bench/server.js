@@ -6,11 +6,12 @@ const { existsSync, readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { join, resolve } = require('node:path');
 const { LbClient } = require('@lastbackend/sdk');
+const { sleep } = require('./lib');
 
 const LB = join(resolve(__dirname, '..', '..'), 'core', 'bin', 'lb.js');
 const TOKEN = 'bench-token-0123456789abcdef';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** A free TCP port on 127.0.0.1 (free when asked: another process may take it before it is used). */
 const freePort = () => new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); }); });
 
 /**
@@ -79,10 +80,24 @@ function runLb(server, args) {
   });
 }
 
+/** Runs CMD ARGS… with ENV added; rejects with its stderr when it exits non-zero. */
+function run(cmd, args, env) {
+  return new Promise((res, rej) => {
+    const c = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    c.stderr.on('data', (d) => (err += d));
+    c.on('error', rej);
+    c.on('exit', (code) => (code === 0 ? res() : rej(new Error(`${cmd} ${args.join(' ')}: ${err}`))));
+  });
+}
+
+/** Resident memory of a process in MB (VmRSS from /proc/PID/status). */
+const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+
 /** CPU seconds (user + system) a process has used, from /proc/PID/stat (clock ticks of 10 ms). */
 function cpuSeconds(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
-module.exports = { LB, TOKEN, startServer, removeNodeContainers, runLb, cpuSeconds };
+module.exports = { LB, TOKEN, freePort, startServer, removeNodeContainers, run, runLb, rssMb, cpuSeconds };

@@ -3,18 +3,19 @@
 // IP, same run, same load tool (autocannon), from this host. Needs a Docker engine, nft and the test
 // image. The VIP is programmed by the nftables CPI driver in a table of its own, removed at the end.
 // The lb API is https (the default); the load to the pod and the VIP stays plain HTTP.
-// Usage: node test/bench/vip.js [seconds]
+// IPVS (the other CPI) is not measured here: it needs its own kernel (User-Mode Linux in the tests).
+// Usage: node test/bench/vip.js [seconds] | --quick (2 s each)
 'use strict';
 const { execFileSync } = require('node:child_process');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
+const { quick, report, sleep } = require('./lib');
 const { removeNodeContainers, startServer } = require('./server');
 
-const SECONDS = Number(process.argv[2] ?? 10);
+const SECONDS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? (quick ? 2 : 10));
 const TABLE = `lbbench${process.pid}`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const load = (url) => new Promise((res, rej) => autocannon({ url, connections: 16, duration: SECONDS }, (e, r) => (e ? rej(e) : res(r))));
 
 async function main() {
@@ -39,14 +40,18 @@ async function main() {
     await sleep(500);
     const direct = await load(`http://${pod.status.network.pod_ip}:8080/`);
     const viaVip = await load(`http://${vip}:80/`);
-    const row = (w, r) => `${w.padEnd(22)} ${r.requests.average.toFixed(0).padStart(8)} ${r.latency.p99.toFixed(1).padStart(9)} ${String(r.errors + r.non2xx).padStart(7)}`;
-    console.log(`\nrequests/s over ${SECONDS}s each, 16 connections, autocannon from the host`);
-    console.log('path                    req/s avg  p99 ms   errors');
-    console.log(row(`pod ${pod.status.network.pod_ip}:8080`, direct));
-    console.log(row(`VIP ${vip}:80`, viaVip));
-    const ratio = viaVip.requests.average / direct.requests.average;
-    console.log(`ratio VIP / direct: ${ratio.toFixed(2)}`);
-    console.log(JSON.stringify({ seconds: SECONDS, direct_rps: direct.requests.average, vip_rps: viaVip.requests.average, ratio }));
+    const toPod = `straight to the pod ${pod.status.network.pod_ip}:8080`;
+    report({
+      title: `requests/s over ${SECONDS} s each, 16 connections, autocannon from the host: through the service VIP ${vip}:80 (nftables CPI) vs straight to the pod`,
+      rows: [
+        { figure: 'through the VIP (nftables)', value: viaVip.requests.average, unit: 'req/s', peer: toPod, peerValue: direct.requests.average, target: '≥ 0.95×' },
+        { figure: 'through the VIP (nftables): p99', value: viaVip.latency.p99, unit: 'ms', peer: toPod, peerValue: direct.latency.p99 },
+        { figure: 'through the VIP (nftables): errors + non-2xx', value: viaVip.errors + viaVip.non2xx, unit: '' },
+        { figure: 'straight to the pod: errors + non-2xx', value: direct.errors + direct.non2xx, unit: '' },
+      ],
+      extra: { seconds: SECONDS, cpi: 'nftables', ipvs: 'not measured (needs User-Mode Linux)', direct_rps: direct.requests.average, vip_rps: viaVip.requests.average, ratio: viaVip.requests.average / direct.requests.average },
+    });
+    console.log('IPVS: not measured by this benchmark (the IPVS CPI needs its own kernel: User-Mode Linux in the tests).');
   } finally {
     if (server) await server.stop();
     removeNodeContainers(node);

@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 // Discovery DNS throughput over UDP on loopback (a benchmark, not a test).
-//   node plugins/discovery/bench/qps.js [--seconds 5] [--concurrency 64] [--name web.shop.lb.local] [--server 127.0.0.1:PORT]
+//   node plugins/discovery/bench/qps.js [--seconds 5] [--concurrency 64] [--name web.shop.lb.local] [--server 127.0.0.1:PORT] [--quick]
+// --quick: 1 s instead of 5, to check the script runs (figures not judged).
 // Without --server it starts an in-process DiscoveryServer (build first: npx tsc -b) on 127.0.0.1:0 with a small zone
 // and no upstreams; the client then shares the event loop with it, so figures are a lower bound.
 // Only zone names are queried: nothing is ever forwarded to a real resolver.
 'use strict';
 const dgram = require('node:dgram');
 const packet = require('dns-packet');
+const { percentile, quick, report } = require('../../../test/bench/lib');
 
 function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
 }
 
-const seconds = Math.min(Math.max(Number(arg('seconds', 5)), 1), 600);
+const seconds = Math.min(Math.max(Number(arg('seconds', quick ? 1 : 5)), 1), 600);
 const concurrency = Math.min(Math.max(Number(arg('concurrency', 64)), 1), 4096);
 const qname = arg('name', 'web.shop.lb.local');
 const serverArg = arg('server', '');
@@ -108,12 +110,21 @@ async function main() {
   sock.close();
   if (server) await server.close();
 
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(3) : 'n/a');
-  console.log(`discovery DNS UDP benchmark: ${qname} A, concurrency ${concurrency}, ${seconds}s${server ? ' (in-process server, 1000 services + 1000 pods)' : ` (server ${host}:${port})`}`);
-  console.log(`  sent ${sent}, answered ${received}, lost ${sent - received}, bad ${errors}`);
-  console.log(`  ${(received / elapsed).toFixed(0)} queries/s over ${elapsed.toFixed(2)}s`);
-  console.log(`  latency ms: p50 ${pct(50)}  p90 ${pct(90)}  p99 ${pct(99)}  max ${latencies.length ? latencies[latencies.length - 1].toFixed(3) : 'n/a'}`);
+  const ms = (p) => percentile(latencies, p);
+  report({
+    title: `discovery DNS over UDP: ${qname} A, concurrency ${concurrency}, ${seconds} s${server ? ' (in-process server, 1000 services + 1000 pods: the client shares its event loop, a lower bound)' : ` (server ${host}:${port})`}`,
+    rows: [
+      { figure: 'queries answered', value: received / elapsed, unit: 'q/s', target: '≥ 1.0× dnsmasq (peer not measured)' },
+      { figure: 'latency p50', value: ms(0.5), unit: 'ms' },
+      { figure: 'latency p90', value: ms(0.9), unit: 'ms' },
+      { figure: 'latency p99', value: ms(0.99), unit: 'ms' },
+      { figure: 'latency max', value: ms(1), unit: 'ms' },
+      { figure: 'queries sent', value: sent, unit: '' },
+      { figure: 'queries lost', value: sent - received, unit: '' },
+      { figure: 'bad answers', value: errors, unit: '' },
+    ],
+    extra: { seconds: elapsed, concurrency, name: qname, in_process: Boolean(server), sent, received, lost: sent - received, bad: errors },
+  });
 }
 
 main().catch((e) => {

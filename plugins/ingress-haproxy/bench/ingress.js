@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Requests/s through the haproxy ingress vs straight to the backend (a benchmark, not a test).
-//   node plugins/ingress-haproxy/bench/ingress.js [--seconds 5] [--connections 50] [--pipelining 1]
+//   node plugins/ingress-haproxy/bench/ingress.js [--seconds 5] [--connections 50] [--pipelining 1] [--quick]
+// --quick: 1 s each instead of 5, to check the script runs (figures not judged).
 // Build first (npx tsc -b). Everything is on 127.0.0.1: a Node HTTP backend in a child process (so it does not
 // share the event loop with the load tool), the ingress (real haproxy) on ephemeral ports, and autocannon in
 // this process. Both runs use the same autocannon settings, one after the other, in the same process.
@@ -12,12 +13,13 @@ const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { HaproxyIngress } = require('../dist');
+const { quick, report } = require('../../../test/bench/lib');
 
 function arg(name, def) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
 }
-const seconds = Math.min(Math.max(Number(arg('seconds', 5)), 1), 600);
+const seconds = Math.min(Math.max(Number(arg('seconds', quick ? 1 : 5)), 1), 600);
 const connections = Math.min(Math.max(Number(arg('connections', 50)), 1), 4096);
 const pipelining = Math.min(Math.max(Number(arg('pipelining', 1)), 1), 64);
 
@@ -45,11 +47,6 @@ function run(title, url, headers, duration = seconds) {
   });
 }
 
-function line(name, r) {
-  const bad = r.errors + r.timeouts + r.non2xx;
-  return `${name.padEnd(9)} ${Math.round(r.requests.average).toString().padStart(8)} req/s  latency p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms  (${r.requests.total} requests, ${bad} errors/non-2xx)`;
-}
-
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-ingress-bench-'));
   const backend = spawn(process.execPath, ['-e', BACKEND], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -68,14 +65,26 @@ async function main() {
     ]);
     if (res.rejected.length) throw new Error(`route rejected: ${JSON.stringify(res.rejected)}`);
 
-    console.log(`autocannon: ${connections} connections, pipelining ${pipelining}, ${seconds} s each, keep-alive; haproxy ${execFileSync('haproxy', ['-v']).toString().split('\n')[0]}`);
+    const haproxy = execFileSync('haproxy', ['-v']).toString().split('\n')[0];
     // Warm both paths, then measure.
     await run('warm', `http://127.0.0.1:${httpPort}/`, { host: 'bench.test' }, 1).catch(() => undefined);
     const direct = await run('direct', `http://127.0.0.1:${backendPort}/`, { host: 'bench.test' });
     const through = await run('ingress', `http://127.0.0.1:${httpPort}/`, { host: 'bench.test' });
-    console.log(line('direct', direct));
-    console.log(line('ingress', through));
-    console.log(`ratio ingress/direct: ${(through.requests.average / direct.requests.average).toFixed(2)}`);
+    const toBackend = 'straight to the backend (node:http)';
+    const bad = (r) => r.errors + r.timeouts + r.non2xx;
+    report({
+      title: `haproxy ingress vs straight to the backend: autocannon, ${connections} connections, pipelining ${pipelining}, ${seconds} s each, keep-alive; ${haproxy}`,
+      rows: [
+        { figure: 'through the ingress', value: through.requests.average, unit: 'req/s', peer: toBackend, peerValue: direct.requests.average, target: '≥ 0.9×' },
+        { figure: 'through the ingress: p50', value: through.latency.p50, unit: 'ms', peer: toBackend, peerValue: direct.latency.p50 },
+        { figure: 'through the ingress: p99', value: through.latency.p99, unit: 'ms', peer: toBackend, peerValue: direct.latency.p99 },
+        { figure: 'through the ingress: requests', value: through.requests.total, unit: '' },
+        { figure: 'straight to the backend: requests', value: direct.requests.total, unit: '' },
+        { figure: 'through the ingress: errors + non-2xx', value: bad(through), unit: '' },
+        { figure: 'straight to the backend: errors + non-2xx', value: bad(direct), unit: '' },
+      ],
+      extra: { seconds, connections, pipelining, haproxy, direct_rps: direct.requests.average, ingress_rps: through.requests.average, ratio: through.requests.average / direct.requests.average },
+    });
   } finally {
     if (ingress) await ingress.stop();
     backend.kill();
