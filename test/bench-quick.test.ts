@@ -1,14 +1,13 @@
 // Every benchmark at its `--quick` size, one after another, against the built dist/: it must exit 0 and
 // print one BENCH_JSON line whose rows hold finite numbers (and, for a row with a peer, the peer's figure
 // and the ratio). This checks that the scripts work; it never judges a figure. The benchmarks are found on
-// disk (test/bench/*.js but the shared helpers, plugins/*/bench/*.js), so one added later is run too; for
+// disk (the scripts in test/bench/ and plugins/*/bench/), so one added later is run too; for
 // those known here, the figures that must be there are named.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
-const HELPERS = new Set(['lib.js', 'server.js', 'memory-driver.js']);
 
 interface BenchRow {
   figure: string;
@@ -29,13 +28,19 @@ interface BenchJson {
 type Want = [figure: string | RegExp, peer: boolean];
 const p = (figure: string | RegExp): Want => [figure, true];
 const o = (figure: string | RegExp): Want => [figure, false];
-const autocannon = (what: string): string[] => [what, `${what}: p50`, `${what}: p99`, `${what}: errors + non-2xx`];
+/** The rows of an autocannon run: requests/s, p50 and p99 (against a peer's, if it has one), errors. */
+const autocannon = (what: string, peer: boolean): Want[] => [[what, peer], [`${what}: p50`, peer], [`${what}: p99`, peer], o(`${what}: errors + non-2xx`)];
 
 /** What each benchmark must report, and (for its own timeout) about how long its quick size takes here. */
 const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> = {
   'test/bench/api.js': {
-    wants: [...autocannon('GET one service'), ...autocannon("GET a service's 10 pods"), ...autocannon('POST a config (durable create)'), 'creates sent', 'creates answered 2xx in time', 'configs stored', 'configs after SIGKILL + restart'].map(o),
-    seconds: 30,
+    wants: [
+      ...autocannon('GET one service', true),
+      ...autocannon("GET a service's 10 pods", true),
+      ...autocannon('POST a config (durable create)', false),
+      ...['creates sent', 'creates answered 2xx in time', 'configs stored', 'configs after SIGKILL + restart'].map(o),
+    ],
+    seconds: 40,
   },
   'test/bench/convergence.js': {
     wants: ['lb apply of the services (1 file)', '50% of pods ready', '90% of pods ready', 'all pods ready (from apply)', 'pods/s', 'server CPU time until all ready', 'server RSS idle', 'server RSS at the end'].map(o),
@@ -73,20 +78,20 @@ const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> =
   },
 };
 
+/** The benchmarks: the scripts (a `#!` first line) in test/bench and plugins/<name>/bench; the rest are helpers. */
 function benchmarks(): string[] {
-  const bench = join(ROOT, 'test', 'bench');
-  const found = readdirSync(bench).filter((f) => f.endsWith('.js') && !HELPERS.has(f)).map((f) => join(bench, f));
-  for (const plugin of readdirSync(join(ROOT, 'plugins'))) {
-    const dir = join(ROOT, 'plugins', plugin, 'bench');
-    let files: string[] = [];
+  const dirs = [join(ROOT, 'test', 'bench'), ...readdirSync(join(ROOT, 'plugins')).map((p) => join(ROOT, 'plugins', p, 'bench'))];
+  const found: string[] = [];
+  for (const dir of dirs) {
+    let files: string[];
     try {
       files = readdirSync(dir).filter((f) => f.endsWith('.js'));
     } catch {
       continue; // a plugin without benchmarks
     }
-    found.push(...files.map((f) => join(dir, f)));
+    for (const f of files) if (readFileSync(join(dir, f), 'utf8').startsWith('#!')) found.push(relative(ROOT, join(dir, f)));
   }
-  return found.map((f) => relative(ROOT, f)).sort();
+  return found.sort();
 }
 
 interface Ran {

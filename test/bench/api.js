@@ -7,22 +7,38 @@
 // A control-plane-only server (--no-agent): no containers, nothing to clean up but the process and its dir.
 // Over https, as the server runs by default: autocannon gets the cluster CA, and every response must have
 // come over a connection whose certificate verified against it (autocannon itself never refuses one).
+// The peer of each GET, measured in the same run: a bare node:https server (bare-https.js) answering the same
+// bytes over the same TLS, in a process of its own.
 // Usage: node test/bench/api.js [seconds] [connections] | --quick (2 s each)
 'use strict';
 const { mkdtempSync, rmSync } = require('node:fs');
+const { get } = require('node:https');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const { quick, report, sleep } = require('./lib');
+const { startBareHttps } = require('./bare-https');
 const { startServer } = require('./server');
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const SECONDS = Number(args[0] ?? (quick ? 2 : 10));
 const CONNECTIONS = Number(args[1] ?? 10);
 
+/** What `lb server` answers to GET PATH: its bytes and content type (for the bare peer to answer the same). */
+function fetchAnswer(server, path) {
+  return new Promise((res, rej) => {
+    get(`${server.url}${path}`, { ca: server.ca, headers: { authorization: `Bearer ${server.token}` } }, (r) => {
+      const chunks = [];
+      r.on('data', (c) => chunks.push(c));
+      r.on('end', () => (r.statusCode === 200 ? res({ type: r.headers['content-type'] ?? 'application/json', body: Buffer.concat(chunks) }) : rej(new Error(`GET ${path}: ${r.statusCode}`))));
+      r.on('error', rej);
+    }).on('error', rej);
+  });
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'lb-bench-api-'));
-  let server;
+  let server, bare;
   // A restart on the same data dir gets a new port (and client); the CA stays the cluster's.
   const start = async () => (server = await startServer({ dir, name: `bench-api-${process.pid}`, args: ['--no-agent'] }));
   const stop = async (signal) => server && server.stop(signal);
@@ -38,19 +54,30 @@ async function main() {
     // autocannon connects with rejectUnauthorized: false whatever tlsOptions say, but still verifies against
     // the CA given: a response over a connection that did not verify makes the run invalid.
     const unverified = new Map();
-    const bench = async (title, requests) => {
-      const run = autocannon({ url, title, connections: CONNECTIONS, duration: SECONDS, headers, requests, tlsOptions: { ca } });
+    const bench = async (title, requests, to = { url, ca }) => {
+      const run = autocannon({ url: to.url, title, connections: CONNECTIONS, duration: SECONDS, headers, requests, tlsOptions: { ca: to.ca } });
       run.on('response', (c) => { if (!c.conn.authorized) unverified.set(title, c.conn.authorizationError); });
       return run;
     };
+    const paths = ['/namespace/bench/service/web', '/namespace/bench/service/web/pod'];
+    const answers = {};
+    for (const path of paths) answers[path] = await fetchAnswer(server, path);
+    if (JSON.parse(answers[paths[1]].body.toString('utf8')).length !== 10) throw new Error(`GET ${paths[1]}: not 10 pods`);
+    bare = await startBareHttps(answers);
     let n = 0;
     const results = [
-      await bench('GET /namespace/bench/service/web', [{ method: 'GET', path: '/namespace/bench/service/web' }]),
-      await bench('GET /namespace/bench/service/web/pod (10 pods)', [{ method: 'GET', path: '/namespace/bench/service/web/pod' }]),
+      await bench('GET /namespace/bench/service/web', [{ method: 'GET', path: paths[0] }]),
+      await bench('GET /namespace/bench/service/web/pod (10 pods)', [{ method: 'GET', path: paths[1] }]),
       await bench('POST /namespace/bench/config (durable create)', [
         { method: 'POST', path: '/namespace/bench/config', setupRequest: (req) => ({ ...req, body: JSON.stringify({ kind: 'Config', meta: { name: `c${++n}` }, spec: { data: { k: 'v' } } }) }) },
       ]),
     ];
+    // The peers: the same requests, the same bytes back, from a bare node:https server.
+    const peers = [
+      await bench('bare node:https: GET /namespace/bench/service/web', [{ method: 'GET', path: paths[0] }], bare),
+      await bench('bare node:https: GET /namespace/bench/service/web/pod (10 pods)', [{ method: 'GET', path: paths[1] }], bare),
+    ];
+    bare.stop();
     if (unverified.size) throw new Error(`benchmark invalid: the server's certificate did not verify against the cluster CA: ${[...unverified].map(([t, e]) => `${t}: ${e}`).join('; ')}`);
     const created = results[2]['2xx'];
     // Creates still in flight when the run's time was up finish on their own: count once the number holds.
@@ -63,14 +90,16 @@ async function main() {
     // Requests still in flight when a run's time is up are served but not counted by autocannon: stored may
     // exceed the 2xx count by at most those, and never the number of creates sent.
     const labels = ['GET one service', "GET a service's 10 pods", 'POST a config (durable create)'];
-    const targets = ['≥ 0.5× a bare node:http server (peer not measured)', '≥ 0.5× a bare node:http server (peer not measured)', '≥ 3,000/s'];
+    const targets = ['≥ 0.5×', '≥ 0.5×', '≥ 3,000/s'];
+    const peerName = 'bare node:https, same bytes';
+    const peerOf = (i, value) => (peers[i] ? { peer: peerName, peerValue: value(peers[i]) } : {});
     report({
       title: `lb API on loopback over https, ${CONNECTIONS} connections, ${SECONDS} s each (autocannon)`,
       rows: [
         ...results.flatMap((r, i) => [
-          { figure: labels[i], value: r.requests.average, unit: 'req/s', target: targets[i] },
-          { figure: `${labels[i]}: p50`, value: r.latency.p50, unit: 'ms' },
-          { figure: `${labels[i]}: p99`, value: r.latency.p99, unit: 'ms' },
+          { figure: labels[i], value: r.requests.average, unit: 'req/s', ...peerOf(i, (q) => q.requests.average), target: targets[i] },
+          { figure: `${labels[i]}: p50`, value: r.latency.p50, unit: 'ms', ...peerOf(i, (q) => q.latency.p50) },
+          { figure: `${labels[i]}: p99`, value: r.latency.p99, unit: 'ms', ...peerOf(i, (q) => q.latency.p99) },
           { figure: `${labels[i]}: errors + non-2xx`, value: r.errors + r.timeouts + r.non2xx, unit: '', target: i < 2 ? '0' : undefined },
         ]),
         { figure: 'creates sent', value: n, unit: '' },
@@ -78,13 +107,14 @@ async function main() {
         { figure: 'configs stored', value: stored, unit: '', target: '≥ answered 2xx, ≤ sent' },
         { figure: 'configs after SIGKILL + restart', value: afterKill, unit: '', target: '= stored' },
       ],
-      extra: { connections: CONNECTIONS, seconds: SECONDS, results: results.map((r) => ({ title: r.title, rps: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total })), creates_sent: n, creates_2xx: created, creates_stored: stored, creates_after_kill: afterKill },
+      extra: { connections: CONNECTIONS, seconds: SECONDS, results: [...results, ...peers].map((r) => ({ title: r.title, rps: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total })), creates_sent: n, creates_2xx: created, creates_stored: stored, creates_after_kill: afterKill },
     });
     const bad = [];
-    for (const r of results.slice(0, 2)) if (r.errors || r.timeouts || r.non2xx) bad.push(`${r.title}: ${r.errors + r.timeouts} errors, ${r.non2xx} non-2xx`);
+    for (const r of [...results.slice(0, 2), ...peers]) if (r.errors || r.timeouts || r.non2xx) bad.push(`${r.title}: ${r.errors + r.timeouts} errors, ${r.non2xx} non-2xx`);
     if (stored < created || stored > n || afterKill !== stored) bad.push(`${n} creates sent, ${created} answered 2xx, but ${stored} were listed and ${afterKill} survived SIGKILL`);
     if (bad.length) throw new Error(`benchmark invalid: ${bad.join('; ')}`);
   } finally {
+    bare?.stop();
     await stop('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
