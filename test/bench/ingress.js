@@ -46,7 +46,7 @@ async function main() {
         { figure: 'through the ingress: errors + non-2xx', value: ingress.errors + ingress.non2xx, unit: '' },
         { figure: 'straight to the pod: errors + non-2xx', value: direct.errors + direct.non2xx, unit: '' },
       ],
-      extra: { seconds: SECONDS, toPodrps: direct.requests.average, ingress_rps: ingress.requests.average, ratio: ingress.requests.average / direct.requests.average },
+      extra: { seconds: SECONDS, direct_rps: direct.requests.average, ingress_rps: ingress.requests.average, ratio: ingress.requests.average / direct.requests.average },
     });
   } finally {
     if (server) await server.stop();
