@@ -4,7 +4,8 @@
 // disk (the scripts in test/bench/ and plugins/*/bench/), so one added later is run too; for
 // those known here, the figures that must be there are named.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
@@ -104,7 +105,7 @@ interface Ran {
 /** Runs `node SCRIPT --quick`; past `ms`, SIGINT (the scripts clean up on it), then SIGKILL 20 s later. */
 function runQuick(script: string, ms: number): Promise<Ran> {
   return new Promise((res, rej) => {
-    const c = spawn(process.execPath, [script, '--quick'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [script, '--quick'], { cwd: ROOT, env: { ...process.env, LB_BENCH_DRIVER_CACHE: driverCache }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -129,6 +130,10 @@ function benchJson(out: string): BenchJson {
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0].slice('BENCH_JSON '.length)) as BenchJson;
 }
+
+// The in-memory example driver is packed and installed once for this run, then copied (memory-driver.js).
+const driverCache = mkdtempSync(join(tmpdir(), 'lb-bench-quick-'));
+afterAll(() => rmSync(driverCache, { recursive: true, force: true }));
 
 const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 
