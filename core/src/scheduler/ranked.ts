@@ -1,14 +1,19 @@
-// Indexed placement over one loads map. The nodes that may take pods (ready, online, not cordoned) are kept in
-// order of their headroom — the score a pod asking for nothing would get there — per label selector seen. A pod's
-// resources are ≥ 0, so no node scores above its headroom minus the spread penalty every candidate pays at least:
-// placement walks the order and stops at the first node whose bound is below the best score found. That is the
-// reference scan's choice (reference.ts) exactly: same floating-point score, same tie-break by name. A placement
-// changes one node's load, so only that node moves in each order (binary search + one memmove).
+// Indexed placement over one loads map, choosing exactly what the reference scan (reference.ts) chooses.
+//
+// The nodes that may take pods (ready, online, not cordoned) are grouped per label selector seen (a view), then
+// by capacity (a class), then by load: a bucket holds the nodes of a class with the same cpu, ram and pod count,
+// so every filter and the least-allocated score come out the same for all of them — only the spread penalty
+// differs. A class's buckets are ordered by headroom (the score of a pod asking for nothing). Within a class a
+// pod's score is the headroom minus a shift that depends on the pod and the class alone, minus the spread
+// penalty, which is at least the fewest replicas any candidate holds: so placement walks each class from the
+// top and stops at the first bucket whose bound is below the best score found. The bound carries a margin far
+// above floating-point error, so no node that the scan would choose is ever cut. A placement changes one node's
+// load: it moves to another bucket in each view it is in (binary searches, one splice each).
 import type { Pod } from '@lastbackend/sdk';
 import { fits, free, hasRoom, score } from './fit';
 import { addPod, serviceKey, type NodeLoad } from './loads';
 
-/** Distinct label selectors given their own order; pods with others filter the full order by label. */
+/** Distinct label selectors given their own view; pods with others filter the full view by label. */
 const MAX_VIEWS = 32;
 
 /** The score of the node for a pod that takes nothing (the same expression as score(), with 0 added). */
@@ -17,21 +22,50 @@ function headroom(l: NodeLoad): number {
   return ((free(l.cpu, cap.cpu) + free(l.ram, cap.ram)) / 2) * 10;
 }
 
-/** The candidates of one selector, best headroom first (ties: the lower name first). */
+/** Nodes of one class with the same load: the same filters, the same score but for the spread. */
+interface Bucket {
+  base: number;
+  cpu: number;
+  ram: number;
+  pods: number;
+  /** Node indices, by name. */
+  nodes: number[];
+}
+
+/** Nodes with the same capacity (cpu, ram, pods); buckets best headroom first. */
+interface Klass {
+  cpu: number;
+  ram: number;
+  buckets: Bucket[];
+}
+
 interface View {
-  order: Int32Array;
+  classes: Map<string, Klass>;
   size: number;
   member: Uint8Array;
   /** Per service: at[k] = candidates with more than k of its replicas, to bound the spread penalty. */
   spread: Map<string, number[]>;
 }
 
+/** A bucket's place in its class: the higher headroom first, then by load (any fixed order for equal headroom). */
+function cmpBucket(a: Pick<Bucket, 'base' | 'cpu' | 'ram' | 'pods'>, b: Pick<Bucket, 'base' | 'cpu' | 'ram' | 'pods'>): number {
+  return b.base - a.base || a.cpu - b.cpu || a.ram - b.ram || a.pods - b.pods;
+}
+
+const classKey = (l: NodeLoad): string => {
+  const c = l.node.status.capacity;
+  return `${c.cpu}/${c.ram}/${c.pods}`;
+};
+
 export class RankedNodes {
   private readonly loads: NodeLoad[];
   private readonly byName = new Map<string, number>();
   /** Position of each node in name order: the tie-break of equal scores, as an integer. */
   private readonly rank: Int32Array;
-  private readonly base: Float64Array;
+  /** Each node's class (capacity) key, worked out once. */
+  private readonly klass: string[];
+  /** The load each node is filed under (what it was when last filed). */
+  private readonly filed: { base: number; cpu: number; ram: number; pods: number }[];
   private readonly views = new Map<string, View>();
   private readonly all: View;
   /** Nodes holding at least one replica, per service. */
@@ -43,7 +77,7 @@ export class RankedNodes {
   static build(map: Map<string, NodeLoad>): RankedNodes | undefined {
     const loads = [...map.values()];
     const names = new Set(loads.map((l) => l.node.meta.name));
-    if (names.size !== loads.length || !loads.every((l) => Number.isFinite(headroom(l)))) return undefined;
+    if (names.size !== loads.length || !loads.every((l) => Number.isFinite(headroom(l)) && Number.isFinite(l.pods))) return undefined;
     return new RankedNodes(loads);
   }
 
@@ -51,23 +85,18 @@ export class RankedNodes {
     this.loads = loads;
     const n = loads.length;
     this.rank = new Int32Array(n);
-    this.base = new Float64Array(n);
     const byName = loads.map((_, i) => i).sort((a, b) => cmp(loads[a].node.meta.name, loads[b].node.meta.name));
     byName.forEach((x, r) => (this.rank[x] = r));
+    this.klass = loads.map(classKey);
+    this.filed = loads.map((l) => ({ base: headroom(l), cpu: l.cpu, ram: l.ram, pods: l.pods }));
     const member = new Uint8Array(n);
-    const candidates: number[] = [];
     loads.forEach((l, x) => {
       this.byName.set(l.node.meta.name, x);
-      this.base[x] = headroom(l);
       for (const svc of l.services.keys()) this.hostsOf(svc).push(x);
       const s = l.node;
-      if (s.status.state === 'ready' && s.status.online && !s.spec.unschedulable) {
-        member[x] = 1;
-        candidates.push(x);
-      }
+      if (s.status.state === 'ready' && s.status.online && !s.spec.unschedulable) member[x] = 1;
     });
-    candidates.sort((a, b) => (this.before(a, this.base[a], b) ? -1 : 1));
-    this.all = { order: Int32Array.from(candidates), size: candidates.length, member, spread: new Map() };
+    this.all = this.fill(byName.filter((x) => member[x]), member);
     this.views.set('', this.all);
   }
 
@@ -83,30 +112,46 @@ export class RankedNodes {
       const x = this.byName.get(sel.node);
       return x !== undefined && fits(this.loads[x], pod) ? this.commit(x, pod, svc) : undefined;
     }
-    const labels = Object.entries(sel?.labels ?? {});
+    const labels = sel?.labels ? Object.entries(sel.labels) : [];
     const view = this.view(labels);
     const filter = view === this.all && labels.length ? labels : undefined;
-    const penalty = this.minSpread(view, svc) * 100;
-    const { order, size } = view;
-    const { loads, base, rank } = this;
+    const least = this.minSpread(view, svc);
+    const penalty = least * 100;
+    const { cpu: rc, ram: rr } = pod.spec.resources;
+    const { loads, rank } = this;
     let best = -1;
     let bestScore = -Infinity;
-    for (let i = 0; i < size; i++) {
-      const x = order[i];
-      if (base[x] - penalty < bestScore) break;
-      const l = loads[x];
-      if (filter && !filter.every(([k, v]) => l.node.meta.labels[k] === v)) continue;
-      if (!hasRoom(l, pod)) continue;
-      const s = score(l, pod, svc);
-      if (s > bestScore || (s === bestScore && best >= 0 && rank[x] < rank[best])) {
-        best = x;
-        bestScore = s;
+    for (const k of view.classes.values()) {
+      // What the pod takes off every node of the class's score (before rounding).
+      const shift = ((k.cpu > 0 ? rc / k.cpu : 0) + (k.ram > 0 ? rr / k.ram : 0)) * 5;
+      for (const b of k.buckets) {
+        const bound = b.base - shift - penalty + 1e-9 * (1 + Math.abs(b.base) + shift + penalty);
+        if (bound < bestScore) break;
+        if (!hasRoom(loads[b.nodes[0]], pod)) continue;
+        // The bucket's best: the fewest replicas of the service, then the first name.
+        let x = -1;
+        let fewest = Infinity;
+        for (const y of b.nodes) {
+          if (filter && !filter.every(([key, v]) => loads[y].node.meta.labels[key] === v)) continue;
+          const r = loads[y].services.get(svc) ?? 0;
+          if (r < fewest) {
+            x = y;
+            fewest = r;
+            if (r <= least) break;
+          }
+        }
+        if (x < 0) continue;
+        const s = score(loads[x], pod, svc);
+        if (s > bestScore || (s === bestScore && best >= 0 && rank[x] < rank[best])) {
+          best = x;
+          bestScore = s;
+        }
       }
     }
     return best < 0 ? undefined : this.commit(best, pod, svc);
   }
 
-  /** After a scan placed the pod on the node (and counted it there): moves the node in every order. */
+  /** After a scan placed the pod on the node (and counted it there): files the node anew. */
   placed(name: string, pod: Pod): void {
     const x = this.byName.get(name);
     if (x !== undefined) this.moved(x, serviceKey(pod));
@@ -120,53 +165,93 @@ export class RankedNodes {
 
   private moved(x: number, svc: string): void {
     const l = this.loads[x];
-    const now = headroom(l);
-    if (!Number.isFinite(now)) this.sound = false;
+    const old = this.filed[x];
+    const now = { base: headroom(l), cpu: l.cpu, ram: l.ram, pods: l.pods };
+    if (!Number.isFinite(now.base) || !Number.isFinite(now.pods)) {
+      this.sound = false;
+      return;
+    }
     const replicas = l.services.get(svc) ?? 0;
     if (replicas === 1) this.hostsOf(svc).push(x);
+    const changed = cmpBucket(old, now) !== 0;
     for (const v of this.views.values()) {
       if (!v.member[x]) continue;
-      if (now !== this.base[x]) this.reorder(v, x, now);
+      if (changed) {
+        const k = v.classes.get(this.klass[x]);
+        if (!k || !this.unfile(k, x, old)) {
+          this.sound = false; // cannot happen; should it, scanning is still right
+          return;
+        }
+        this.file(k, x, now);
+      }
       const at = v.spread.get(svc);
       if (at && replicas > 0) at[replicas - 1] = (at[replicas - 1] ?? 0) + 1;
     }
-    this.base[x] = now;
+    this.filed[x] = now;
   }
 
-  /** Moves x from its place for its old headroom to the one for `now` (one memmove). */
-  private reorder(v: View, x: number, now: number): void {
-    const { order, size } = v;
-    let p = this.lowerBound(order, 0, size, x, this.base[x]);
-    if (order[p] !== x) p = order.subarray(0, size).indexOf(x);
-    if (p + 1 >= size || this.before(x, now, order[p + 1])) {
-      if (p === 0 || this.before(order[p - 1], this.base[order[p - 1]], x, now)) return; // stays put
-      const q = this.lowerBound(order, 0, p, x, now);
-      order.copyWithin(q + 1, q, p);
-      order[q] = x;
-    } else {
-      const q = this.lowerBound(order, p + 1, size, x, now);
-      order.copyWithin(p, p + 1, q);
-      order[q - 1] = x;
-    }
-  }
-
-  /** The first position in [lo, hi) whose node does not come before x with headroom h. */
-  private lowerBound(order: Int32Array, lo: number, hi: number, x: number, h: number): number {
+  /** The position of the first bucket of the class not before `key` (a bucket with that load, if any). */
+  private seek(k: Klass, key: Pick<Bucket, 'base' | 'cpu' | 'ram' | 'pods'>): number {
+    let lo = 0;
+    let hi = k.buckets.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const y = order[mid];
-      if (this.before(y, this.base[y], x, h)) lo = mid + 1;
+      if (cmpBucket(k.buckets[mid], key) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  /** Whether node a with headroom ha comes before node b (with headroom hb, its own by default). */
-  private before(a: number, ha: number, b: number, hb = this.base[b]): boolean {
-    return ha > hb || (ha === hb && this.rank[a] < this.rank[b]);
+  /** Takes x out of the bucket of its old load; false if it is not there. */
+  private unfile(k: Klass, x: number, key: RankedNodes['filed'][number]): boolean {
+    const i = this.seek(k, key);
+    const b = k.buckets[i];
+    const j = b && cmpBucket(b, key) === 0 ? b.nodes.indexOf(x) : -1;
+    if (j < 0) return false;
+    b.nodes.splice(j, 1);
+    if (!b.nodes.length) k.buckets.splice(i, 1);
+    return true;
   }
 
-  /** The order of the candidates with these labels: built once from the full order, kept while it is used. */
+  private file(k: Klass, x: number, key: RankedNodes['filed'][number]): void {
+    const i = this.seek(k, key);
+    const b = k.buckets[i];
+    if (b && cmpBucket(b, key) === 0) {
+      const r = this.rank[x];
+      let lo = 0;
+      let hi = b.nodes.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.rank[b.nodes[mid]] < r) lo = mid + 1;
+        else hi = mid;
+      }
+      b.nodes.splice(lo, 0, x);
+    } else k.buckets.splice(i, 0, { ...key, nodes: [x] });
+  }
+
+  /** A view of these nodes (given in name order): classes, each with its buckets sorted. */
+  private fill(nodes: number[], member: Uint8Array): View {
+    const classes = new Map<string, Klass>();
+    const buckets = new Map<string, Bucket>();
+    for (const x of nodes) {
+      const l = this.loads[x];
+      const ck = this.klass[x];
+      let k = classes.get(ck);
+      if (!k) classes.set(ck, (k = { cpu: l.node.status.capacity.cpu, ram: l.node.status.capacity.ram, buckets: [] }));
+      const f = this.filed[x];
+      const bk = `${ck} ${f.cpu}/${f.ram}/${f.pods}`;
+      let b = buckets.get(bk);
+      if (!b) {
+        buckets.set(bk, (b = { ...f, nodes: [] }));
+        k.buckets.push(b);
+      }
+      b.nodes.push(x);
+    }
+    for (const k of classes.values()) k.buckets.sort(cmpBucket);
+    return { classes, size: nodes.length, member, spread: new Map() };
+  }
+
+  /** The view of the candidates with these labels: built once, kept up to date while the map places. */
   private view(labels: [string, string][]): View {
     if (!labels.length) return this.all;
     const key = JSON.stringify(labels.sort((a, b) => cmp(a[0], b[0])));
@@ -174,17 +259,12 @@ export class RankedNodes {
     if (known) return known;
     if (this.views.size > MAX_VIEWS) return this.all;
     const member = new Uint8Array(this.loads.length);
-    const order = new Int32Array(this.all.size);
-    let size = 0;
-    for (let i = 0; i < this.all.size; i++) {
-      const x = this.all.order[i];
-      const l = this.loads[x];
-      if (labels.every(([k, v]) => l.node.meta.labels[k] === v)) {
-        member[x] = 1;
-        order[size++] = x;
-      }
-    }
-    const v: View = { order, size, member, spread: new Map() };
+    const nodes = [...this.rank.keys()].sort((a, b) => this.rank[a] - this.rank[b]).filter((x) => {
+      const ok = this.all.member[x] === 1 && labels.every(([k, v]) => this.loads[x].node.meta.labels[k] === v);
+      if (ok) member[x] = 1;
+      return ok;
+    });
+    const v = this.fill(nodes, member);
     this.views.set(key, v);
     return v;
   }
