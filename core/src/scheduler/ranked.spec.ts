@@ -36,8 +36,9 @@ function randomNode(r: Rand, i: number): Node {
       online: state === 'ready' ? r() < 0.97 : state !== 'offline',
       // Equal capacities make ties; some odd ones (none at all, tiny) test the edges.
       capacity: {
-        cpu: pick(r, [4000, 4000, 8000, 2000, 0, 500]),
-        ram: pick(r, [8 * GIB, 8 * GIB, 16 * GIB, 2 * GIB, 0]),
+        // 4050 and 4000, 8 GiB and a little more: about the same capacity, filed in one class.
+        cpu: pick(r, [4000, 4000, 8000, 2000, 0, 500, 3900, 4050]),
+        ram: pick(r, [8 * GIB, 8 * GIB, 16 * GIB, 2 * GIB, 0, 8 * GIB + 12345, 8 * GIB + 999_999]),
         pods: pick(r, [110, 110, 5, 2, 0]),
         storage: 0,
       },
@@ -162,5 +163,21 @@ describe('indexed placement agrees with the reference scan', () => {
     // The first placements of a map are scans: these, refused, make the next one go through the index.
     for (let i = 0; i < 10; i++) place(zero(`q${i}`, { selector: { node: 'nowhere' } }), loads);
     expect(place(zero('p', {}), loads)).toEqual({ node: 'a' });
+  });
+
+  it('bounds a class of about the same capacity by its largest node', () => {
+    // a (4050m, 100m used) scores 3.642 for a 1000m pod, b (4000m, 90m used) 3.6375, though b has more headroom.
+    const r = rng(2);
+    const mk = (name: string, cpu: number): Node => {
+      const n = randomNode(r, 0);
+      return { ...n, meta: { ...n.meta, name }, spec: { unschedulable: false }, status: { ...n.status, state: 'ready', online: true, capacity: { cpu, ram: 0, pods: 10, storage: 0 } } };
+    };
+    const pod = (name: string, o: { node?: string; svc?: string; cpu?: number; selector?: Pod['spec']['selector'] }): Pod => {
+      const p = randomPod(r, 0, [], false);
+      return { ...p, meta: { ...p.meta, name, namespace: 'ns', service: o.svc ?? 'web', node: o.node ?? '' }, spec: { ...p.spec, selector: o.selector, resources: { cpu: o.cpu ?? 0, ram: 0 } } };
+    };
+    const loads = nodeLoads([mk('b', 4000), mk('a', 4050)], [pod('x', { node: 'a', svc: 'x', cpu: 100 }), pod('y', { node: 'b', svc: 'y', cpu: 90 })]);
+    for (let i = 0; i < 10; i++) place(pod(`q${i}`, { selector: { node: 'nowhere' } }), loads);
+    expect(place(pod('p', { cpu: 1000 }), loads)).toEqual({ node: 'a' });
   });
 });

@@ -1,12 +1,12 @@
 // Indexed placement over one loads map, choosing exactly what the reference scan (reference.ts) chooses.
 //
 // The nodes that may take pods (ready, online, not cordoned) are grouped per label selector seen (a view), then
-// by capacity (a class), then by load: a bucket holds the nodes of a class with the same cpu, ram and pod count,
-// so every filter and the least-allocated score come out the same for all of them — only the spread penalty
-// differs. A class's buckets are ordered by headroom (the score of a pod asking for nothing). Within a class a
-// pod's score is the headroom minus a shift that depends on the pod and the class alone, minus the spread
-// penalty, which is at least the fewest replicas any candidate holds: so placement walks each class from the
-// top and stops at the first bucket whose bound is below the best score found. The bound carries a margin far
+// by about the same capacity (a class), then by load: a bucket holds the nodes with the same capacity, cpu, ram
+// and pod count, so every filter and the least-allocated score come out the same for all of them — only the
+// spread penalty differs. A class's buckets are ordered by headroom (the score of a pod asking for nothing). A
+// pod's score is the headroom minus what the pod takes (at least its share of the class's largest capacity)
+// minus the spread penalty, which is at least the fewest replicas any candidate holds: so placement walks each
+// class from the top and stops at the first bucket whose bound is below the best score found. The bound carries a margin far
 // above floating-point error, so no node that the scan would choose is ever cut. A placement changes one node's
 // load: it moves to another bucket in each view it is in (binary searches, one splice each).
 import type { Pod } from '@lastbackend/sdk';
@@ -22,17 +22,27 @@ function headroom(l: NodeLoad): number {
   return ((free(l.cpu, cap.cpu) + free(l.ram, cap.ram)) / 2) * 10;
 }
 
-/** Nodes of one class with the same load: the same filters, the same score but for the spread. */
-interface Bucket {
+/** What a node is filed under: its headroom, its load and its capacity (cc, cr, cp: cpu, ram, pods). */
+interface Filed {
   base: number;
   cpu: number;
   ram: number;
   pods: number;
+  cc: number;
+  cr: number;
+  cp: number;
+}
+
+/** Nodes with the same load and capacity: the same filters, the same score but for the spread. */
+interface Bucket extends Filed {
   /** Node indices, by name. */
   nodes: number[];
 }
 
-/** Nodes with the same capacity (cpu, ram, pods); buckets best headroom first. */
+/**
+ * Nodes with about the same cpu and ram capacity (within 1/16 of a power of two); buckets best headroom first.
+ * cpu and ram are the largest of the class: what the pod takes off a node's score is at least what it takes there.
+ */
 interface Klass {
   cpu: number;
   ram: number;
@@ -47,15 +57,18 @@ interface View {
   spread: Map<string, number[]>;
 }
 
-/** A bucket's place in its class: the higher headroom first, then by load (any fixed order for equal headroom). */
-function cmpBucket(a: Pick<Bucket, 'base' | 'cpu' | 'ram' | 'pods'>, b: Pick<Bucket, 'base' | 'cpu' | 'ram' | 'pods'>): number {
-  return b.base - a.base || a.cpu - b.cpu || a.ram - b.ram || a.pods - b.pods;
+/** A bucket's place in its class: the higher headroom first, then any fixed order (by load, then capacity). */
+function cmpBucket(a: Filed, b: Filed): number {
+  return b.base - a.base || a.cpu - b.cpu || a.ram - b.ram || a.pods - b.pods || a.cc - b.cc || a.cr - b.cr || a.cp - b.cp;
 }
 
-const classKey = (l: NodeLoad): string => {
+const near = (c: number): string => (c > 0 && Number.isFinite(c) ? `~${Math.floor(Math.log2(c) * 16)}` : String(c));
+const classKey = (l: NodeLoad): string => `${near(l.node.status.capacity.cpu)}/${near(l.node.status.capacity.ram)}`;
+
+function filing(l: NodeLoad): Filed {
   const c = l.node.status.capacity;
-  return `${c.cpu}/${c.ram}/${c.pods}`;
-};
+  return { base: headroom(l), cpu: l.cpu, ram: l.ram, pods: l.pods, cc: c.cpu, cr: c.ram, cp: c.pods };
+}
 
 export class RankedNodes {
   private readonly loads: NodeLoad[];
@@ -65,7 +78,7 @@ export class RankedNodes {
   /** Each node's class (capacity) key, worked out once. */
   private readonly klass: string[];
   /** The load each node is filed under (what it was when last filed). */
-  private readonly filed: { base: number; cpu: number; ram: number; pods: number }[];
+  private readonly filed: Filed[];
   private readonly views = new Map<string, View>();
   private readonly all: View;
   /** Nodes holding at least one replica, per service. */
@@ -77,7 +90,11 @@ export class RankedNodes {
   static build(map: Map<string, NodeLoad>): RankedNodes | undefined {
     const loads = [...map.values()];
     const names = new Set(loads.map((l) => l.node.meta.name));
-    if (names.size !== loads.length || !loads.every((l) => Number.isFinite(headroom(l)) && Number.isFinite(l.pods))) return undefined;
+    const numbers = (l: NodeLoad) => {
+      const c = l.node.status.capacity;
+      return Number.isFinite(headroom(l)) && Number.isFinite(l.pods) && ![c.cpu, c.ram, c.pods].some(Number.isNaN);
+    };
+    if (names.size !== loads.length || !loads.every(numbers)) return undefined;
     return new RankedNodes(loads);
   }
 
@@ -88,7 +105,7 @@ export class RankedNodes {
     const byName = loads.map((_, i) => i).sort((a, b) => cmp(loads[a].node.meta.name, loads[b].node.meta.name));
     byName.forEach((x, r) => (this.rank[x] = r));
     this.klass = loads.map(classKey);
-    this.filed = loads.map((l) => ({ base: headroom(l), cpu: l.cpu, ram: l.ram, pods: l.pods }));
+    this.filed = loads.map(filing);
     const member = new Uint8Array(n);
     loads.forEach((l, x) => {
       this.byName.set(l.node.meta.name, x);
@@ -166,7 +183,7 @@ export class RankedNodes {
   private moved(x: number, svc: string): void {
     const l = this.loads[x];
     const old = this.filed[x];
-    const now = { base: headroom(l), cpu: l.cpu, ram: l.ram, pods: l.pods };
+    const now = filing(l);
     if (!Number.isFinite(now.base) || !Number.isFinite(now.pods)) {
       this.sound = false;
       return;
@@ -191,7 +208,7 @@ export class RankedNodes {
   }
 
   /** The position of the first bucket of the class not before `key` (a bucket with that load, if any). */
-  private seek(k: Klass, key: Pick<Bucket, 'base' | 'cpu' | 'ram' | 'pods'>): number {
+  private seek(k: Klass, key: Filed): number {
     let lo = 0;
     let hi = k.buckets.length;
     while (lo < hi) {
@@ -203,7 +220,7 @@ export class RankedNodes {
   }
 
   /** Takes x out of the bucket of its old load; false if it is not there. */
-  private unfile(k: Klass, x: number, key: RankedNodes['filed'][number]): boolean {
+  private unfile(k: Klass, x: number, key: Filed): boolean {
     const i = this.seek(k, key);
     const b = k.buckets[i];
     const j = b && cmpBucket(b, key) === 0 ? b.nodes.indexOf(x) : -1;
@@ -213,7 +230,7 @@ export class RankedNodes {
     return true;
   }
 
-  private file(k: Klass, x: number, key: RankedNodes['filed'][number]): void {
+  private file(k: Klass, x: number, key: Filed): void {
     const i = this.seek(k, key);
     const b = k.buckets[i];
     if (b && cmpBucket(b, key) === 0) {
@@ -237,9 +254,12 @@ export class RankedNodes {
       const l = this.loads[x];
       const ck = this.klass[x];
       let k = classes.get(ck);
-      if (!k) classes.set(ck, (k = { cpu: l.node.status.capacity.cpu, ram: l.node.status.capacity.ram, buckets: [] }));
+      const cap = l.node.status.capacity;
+      if (!k) classes.set(ck, (k = { cpu: cap.cpu, ram: cap.ram, buckets: [] }));
+      k.cpu = Math.max(k.cpu, cap.cpu);
+      k.ram = Math.max(k.ram, cap.ram);
       const f = this.filed[x];
-      const bk = `${ck} ${f.cpu}/${f.ram}/${f.pods}`;
+      const bk = `${f.cpu}/${f.ram}/${f.pods}/${f.cc}/${f.cr}/${f.cp}`;
       let b = buckets.get(bk);
       if (!b) {
         buckets.set(bk, (b = { ...f, nodes: [] }));
