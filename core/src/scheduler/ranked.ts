@@ -65,6 +65,13 @@ function cmpBucket(a: Filed, b: Filed): number {
 const near = (c: number): string => (c > 0 && Number.isFinite(c) ? `~${Math.floor(Math.log2(c) * 16)}` : String(c));
 const classKey = (l: NodeLoad): string => `${near(l.node.status.capacity.cpu)}/${near(l.node.status.capacity.ram)}`;
 
+/**
+ * Loads the bound holds for: numbers, and no resource counted below zero (a free share is then at most 1, so
+ * the margin, relative to the headroom, covers the rounding of every term).
+ */
+const indexable = (f: Filed): boolean =>
+  Number.isFinite(f.base) && Number.isFinite(f.pods) && f.cpu >= 0 && f.ram >= 0 && ![f.cc, f.cr, f.cp].some(Number.isNaN);
+
 function filing(l: NodeLoad): Filed {
   const c = l.node.status.capacity;
   return { base: headroom(l), cpu: l.cpu, ram: l.ram, pods: l.pods, cc: c.cpu, cr: c.ram, cp: c.pods };
@@ -83,18 +90,14 @@ export class RankedNodes {
   private readonly all: View;
   /** Nodes holding at least one replica, per service. */
   private readonly hosts = new Map<string, number[]>();
-  /** False once a load stopped being a number (NaN resources): the map is scanned from then on. */
+  /** False once a load stopped being indexable (a pod asked for NaN, or less than nothing): scanned from then on. */
   sound = true;
 
-  /** Undefined when the map cannot be indexed (a name twice, a load that is not a number): scan it instead. */
+  /** Undefined when the map cannot be indexed (a name twice, a load not indexable): scan it instead. */
   static build(map: Map<string, NodeLoad>): RankedNodes | undefined {
     const loads = [...map.values()];
     const names = new Set(loads.map((l) => l.node.meta.name));
-    const numbers = (l: NodeLoad) => {
-      const c = l.node.status.capacity;
-      return Number.isFinite(headroom(l)) && Number.isFinite(l.pods) && ![c.cpu, c.ram, c.pods].some(Number.isNaN);
-    };
-    if (names.size !== loads.length || !loads.every(numbers)) return undefined;
+    if (names.size !== loads.length || !loads.every((l) => indexable(filing(l)))) return undefined;
     return new RankedNodes(loads);
   }
 
@@ -184,7 +187,7 @@ export class RankedNodes {
     const l = this.loads[x];
     const old = this.filed[x];
     const now = filing(l);
-    if (!Number.isFinite(now.base) || !Number.isFinite(now.pods)) {
+    if (!indexable(now)) {
       this.sound = false;
       return;
     }
