@@ -35,7 +35,7 @@ interface Filed {
 
 /** Nodes with the same load and capacity: the same filters, the same score but for the spread. */
 interface Bucket extends Filed {
-  /** Node indices, by name. */
+  /** Node indices, by name from the last: the first name at the end, where taking it out moves nothing. */
   nodes: number[];
 }
 
@@ -79,7 +79,9 @@ function filing(l: NodeLoad): Filed {
 
 export class RankedNodes {
   private readonly loads: NodeLoad[];
-  private readonly byName = new Map<string, number>();
+  private readonly byName: Map<string, number>;
+  /** Node indices in name order. */
+  private readonly named: number[];
   /** Position of each node in name order: the tie-break of equal scores, as an integer. */
   private readonly rank: Int32Array;
   /** Each node's class (capacity) key, worked out once. */
@@ -96,27 +98,29 @@ export class RankedNodes {
   /** Undefined when the map cannot be indexed (a name twice, a load not indexable): scan it instead. */
   static build(map: Map<string, NodeLoad>): RankedNodes | undefined {
     const loads = [...map.values()];
-    const names = new Set(loads.map((l) => l.node.meta.name));
-    if (names.size !== loads.length || !loads.every((l) => indexable(filing(l)))) return undefined;
-    return new RankedNodes(loads);
+    const filed = loads.map(filing);
+    const byName = new Map(loads.map((l, x) => [l.node.meta.name, x]));
+    if (byName.size !== loads.length || !filed.every(indexable)) return undefined;
+    return new RankedNodes(loads, filed, byName);
   }
 
-  private constructor(loads: NodeLoad[]) {
+  private constructor(loads: NodeLoad[], filed: Filed[], byName: Map<string, number>) {
     this.loads = loads;
+    this.filed = filed;
+    this.byName = byName;
     const n = loads.length;
     this.rank = new Int32Array(n);
-    const byName = loads.map((_, i) => i).sort((a, b) => cmp(loads[a].node.meta.name, loads[b].node.meta.name));
-    byName.forEach((x, r) => (this.rank[x] = r));
+    // The default sort orders strings as `<` does (by UTF-16 code units), natively.
+    this.named = [...byName.keys()].sort().map((name) => byName.get(name)!);
+    this.named.forEach((x, r) => (this.rank[x] = r));
     this.klass = loads.map(classKey);
-    this.filed = loads.map(filing);
     const member = new Uint8Array(n);
     loads.forEach((l, x) => {
-      this.byName.set(l.node.meta.name, x);
       for (const svc of l.services.keys()) this.hostsOf(svc).push(x);
       const s = l.node;
       if (s.status.state === 'ready' && s.status.online && !s.spec.unschedulable) member[x] = 1;
     });
-    this.all = this.fill(byName.filter((x) => member[x]), member);
+    this.all = this.fill(this.named.filter((x) => member[x]), member);
     this.views.set('', this.all);
   }
 
@@ -151,7 +155,8 @@ export class RankedNodes {
         // The bucket's best: the fewest replicas of the service, then the first name.
         let x = -1;
         let fewest = Infinity;
-        for (const y of b.nodes) {
+        for (let i = b.nodes.length - 1; i >= 0; i--) {
+          const y = b.nodes[i];
           if (filter && !filter.every(([key, v]) => loads[y].node.meta.labels[key] === v)) continue;
           const r = loads[y].services.get(svc) ?? 0;
           if (r < fewest) {
@@ -226,51 +231,61 @@ export class RankedNodes {
   private unfile(k: Klass, x: number, key: Filed): boolean {
     const i = this.seek(k, key);
     const b = k.buckets[i];
-    const j = b && cmpBucket(b, key) === 0 ? b.nodes.indexOf(x) : -1;
-    if (j < 0) return false;
-    b.nodes.splice(j, 1);
+    if (!b || cmpBucket(b, key) !== 0) return false;
+    const j = this.slot(b.nodes, x);
+    if (b.nodes[j] !== x) return false;
+    if (j === b.nodes.length - 1) b.nodes.pop();
+    else b.nodes.splice(j, 1);
     if (!b.nodes.length) k.buckets.splice(i, 1);
     return true;
+  }
+
+  /** Where x is, or goes, in a list by name from the last. */
+  private slot(nodes: number[], x: number): number {
+    const r = this.rank[x];
+    let lo = 0;
+    let hi = nodes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.rank[nodes[mid]] > r) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private file(k: Klass, x: number, key: Filed): void {
     const i = this.seek(k, key);
     const b = k.buckets[i];
-    if (b && cmpBucket(b, key) === 0) {
-      const r = this.rank[x];
-      let lo = 0;
-      let hi = b.nodes.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (this.rank[b.nodes[mid]] < r) lo = mid + 1;
-        else hi = mid;
-      }
-      b.nodes.splice(lo, 0, x);
-    } else k.buckets.splice(i, 0, { ...key, nodes: [x] });
+    if (b && cmpBucket(b, key) === 0) b.nodes.splice(this.slot(b.nodes, x), 0, x);
+    else k.buckets.splice(i, 0, { ...key, nodes: [x] });
   }
 
   /** A view of these nodes (given in name order): classes, each with its buckets sorted. */
   private fill(nodes: number[], member: Uint8Array): View {
     const classes = new Map<string, Klass>();
-    const buckets = new Map<string, Bucket>();
-    for (const x of nodes) {
-      const l = this.loads[x];
-      const ck = this.klass[x];
-      let k = classes.get(ck);
-      const cap = l.node.status.capacity;
-      if (!k) classes.set(ck, (k = { cpu: cap.cpu, ram: cap.ram, buckets: [] }));
+    const members = new Map<Klass, number[]>();
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const x = nodes[i];
+      const cap = this.loads[x].node.status.capacity;
+      let k = classes.get(this.klass[x]);
+      if (!k) {
+        classes.set(this.klass[x], (k = { cpu: cap.cpu, ram: cap.ram, buckets: [] }));
+        members.set(k, []);
+      }
       k.cpu = Math.max(k.cpu, cap.cpu);
       k.ram = Math.max(k.ram, cap.ram);
-      const f = this.filed[x];
-      const bk = `${f.cpu}/${f.ram}/${f.pods}/${f.cc}/${f.cr}/${f.cp}`;
-      let b = buckets.get(bk);
-      if (!b) {
-        buckets.set(bk, (b = { ...f, nodes: [] }));
-        k.buckets.push(b);
-      }
-      b.nodes.push(x);
+      members.get(k)!.push(x);
     }
-    for (const k of classes.values()) k.buckets.sort(cmpBucket);
+    // A stable sort by load keeps each run of equal loads by name from the last: a run is a bucket.
+    for (const [k, xs] of members) {
+      const filed = this.filed;
+      xs.sort((a, b) => cmpBucket(filed[a], filed[b]));
+      for (const x of xs) {
+        const last = k.buckets[k.buckets.length - 1];
+        if (last && cmpBucket(last, filed[x]) === 0) last.nodes.push(x);
+        else k.buckets.push({ ...filed[x], nodes: [x] });
+      }
+    }
     return { classes, size: nodes.length, member, spread: new Map() };
   }
 
@@ -282,7 +297,7 @@ export class RankedNodes {
     if (known) return known;
     if (this.views.size > MAX_VIEWS) return this.all;
     const member = new Uint8Array(this.loads.length);
-    const nodes = [...this.rank.keys()].sort((a, b) => this.rank[a] - this.rank[b]).filter((x) => {
+    const nodes = this.named.filter((x) => {
       const ok = this.all.member[x] === 1 && labels.every(([k, v]) => this.loads[x].node.meta.labels[k] === v);
       if (ok) member[x] = 1;
       return ok;
