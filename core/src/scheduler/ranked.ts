@@ -70,7 +70,7 @@ const classKey = (l: NodeLoad): string => `${near(l.node.status.capacity.cpu)}/$
  * the margin, relative to the headroom, covers the rounding of every term).
  */
 const indexable = (f: Filed): boolean =>
-  Number.isFinite(f.base) && Number.isFinite(f.pods) && f.cpu >= 0 && f.ram >= 0 && ![f.cc, f.cr, f.cp].some(Number.isNaN);
+  Number.isFinite(f.base) && Number.isFinite(f.pods) && f.cpu >= 0 && f.ram >= 0 && !Number.isNaN(f.cc) && !Number.isNaN(f.cr) && !Number.isNaN(f.cp);
 
 function filing(l: NodeLoad): Filed {
   const c = l.node.status.capacity;
@@ -257,7 +257,7 @@ export class RankedNodes {
     const i = this.seek(k, key);
     const b = k.buckets[i];
     if (b && cmpBucket(b, key) === 0) b.nodes.splice(this.slot(b.nodes, x), 0, x);
-    else k.buckets.splice(i, 0, { ...key, nodes: [x] });
+    else k.buckets.splice(i, 0, { base: key.base, cpu: key.cpu, ram: key.ram, pods: key.pods, cc: key.cc, cr: key.cr, cp: key.cp, nodes: [x] });
   }
 
   /** A view of these nodes (given in name order): classes, each with its buckets sorted. */
