@@ -17,19 +17,12 @@ import type { ExecResult } from './drivers/types';
 import type { LbEvent, NodeEventReport } from './models/events';
 import type { NodeUsage, PodUsage } from './models/stats';
 import type * as Wire from './wire/index';
+// The decoders alone, not the wire schemas: those load zod, which takes longer than node's own start and
+// which a client only decoding answers never uses.
+import * as wire from './wire/decode';
 import { WatchCursor, type WatchEvent } from './watch';
 import { openUpgrade } from './upgrade';
 import type { Duplex } from 'node:stream';
-
-let wireModule: typeof Wire | undefined;
-/**
- * The wire decoders, loaded with the first answer that needs them: their zod schemas take longer to load
- * than node takes to start, which a request that fails (`lb version` with no server) or that answers
- * without a body never needs to pay.
- */
-function wire(): typeof Wire {
-  return (wireModule ??= require('./wire/index') as typeof Wire);
-}
 
 export interface WatchOptions {
   /** Only the changes after this revision (resume); none: the current items first (ADDED), then SYNCED. */
@@ -162,13 +155,13 @@ interface NamespacedViews {
   job: Wire.JobView;
 }
 /** Objects answer in the wire format v1 (wire/): each kind's decoder gives back the model. */
-const decodeObject = (): { [K in NamespacedKind]: (w: NamespacedViews[K]) => NamespacedObjects[K] } => ({
-  secret: wire().decodeSecret,
-  config: wire().decodeConfig,
-  volume: wire().decodeVolume,
-  route: wire().decodeRoute,
-  job: wire().decodeJob,
-});
+const DECODE_OBJECT: { [K in NamespacedKind]: (w: NamespacedViews[K]) => NamespacedObjects[K] } = {
+  secret: wire.decodeSecret,
+  config: wire.decodeConfig,
+  volume: wire.decodeVolume,
+  route: wire.decodeRoute,
+  job: wire.decodeJob,
+};
 
 /** TLS settings for https servers: the CA to trust (PEM) and a client certificate (nodes). */
 export interface ClientTls {
@@ -311,14 +304,12 @@ export class LbClient {
     return (await res.json()) as T;
   }
 
-  /** An answer in the wire format, decoded into the model; `decoder` is asked for only once the answer is in (see wire()). */
-  private async decoded<W, M>(decoder: () => (w: W) => M, method: string, path: string, body?: unknown): Promise<M> {
-    const w = await this.request<W>(method, path, body);
-    return decoder()(w);
+  /** An answer in the wire format, decoded into the model. */
+  private async decoded<W, M>(decode: (w: W) => M, method: string, path: string, body?: unknown): Promise<M> {
+    return decode(await this.request<W>(method, path, body));
   }
-  private async decodedList<W, M>(decoder: () => (w: W) => M, method: string, path: string): Promise<M[]> {
-    const ws = await this.request<W[]>(method, path);
-    return ws.map(decoder());
+  private async decodedList<W, M>(decode: (w: W) => M, method: string, path: string): Promise<M[]> {
+    return (await this.request<W[]>(method, path)).map(decode);
   }
 
   // ------------------------------------------------------------ system
@@ -326,13 +317,13 @@ export class LbClient {
     return this.request<{ status: string }>('GET', '/healthz');
   }
   cluster() {
-    return this.decoded(() => wire().decodeCluster, 'GET', '/cluster');
+    return this.decoded(wire.decodeCluster, 'GET', '/cluster');
   }
   nodes() {
-    return this.decoded(() => wire().decodeNodeList, 'GET', '/cluster/node');
+    return this.decoded(wire.decodeNodeList, 'GET', '/cluster/node');
   }
   node(name: string) {
-    return this.decoded(() => wire().decodeNode, 'GET', `/cluster/node/${enc(name)}`);
+    return this.decoded(wire.decodeNode, 'GET', `/cluster/node/${enc(name)}`);
   }
   deleteNode(name: string) {
     return this.request<void>('DELETE', `/cluster/node/${enc(name)}`);
@@ -340,13 +331,13 @@ export class LbClient {
 
   // ------------------------------------------------------------ namespaces
   namespaces() {
-    return this.decodedList(() => wire().decodeNamespace, 'GET', '/namespace');
+    return this.decodedList(wire.decodeNamespace, 'GET', '/namespace');
   }
   namespace(ns: string) {
-    return this.decoded(() => wire().decodeNamespace, 'GET', `/namespace/${enc(ns)}`);
+    return this.decoded(wire.decodeNamespace, 'GET', `/namespace/${enc(ns)}`);
   }
   createNamespace(manifest: unknown) {
-    return this.decoded(() => wire().decodeNamespace, 'POST', '/namespace', manifest);
+    return this.decoded(wire.decodeNamespace, 'POST', '/namespace', manifest);
   }
   deleteNamespace(ns: string) {
     return this.request<void>('DELETE', `/namespace/${enc(ns)}`);
@@ -357,16 +348,16 @@ export class LbClient {
 
   // ------------------------------------------------------------ services
   services(ns: string) {
-    return this.decodedList(() => wire().decodeService, 'GET', `/namespace/${enc(ns)}/service`);
+    return this.decodedList(wire.decodeService, 'GET', `/namespace/${enc(ns)}/service`);
   }
   service(ns: string, name: string) {
-    return this.decoded(() => wire().decodeService, 'GET', `/namespace/${enc(ns)}/service/${enc(name)}`);
+    return this.decoded(wire.decodeService, 'GET', `/namespace/${enc(ns)}/service/${enc(name)}`);
   }
   createService(ns: string, manifest: unknown) {
-    return this.decoded(() => wire().decodeService, 'POST', `/namespace/${enc(ns)}/service`, manifest);
+    return this.decoded(wire.decodeService, 'POST', `/namespace/${enc(ns)}/service`, manifest);
   }
   updateService(ns: string, name: string, update: unknown) {
-    return this.decoded(() => wire().decodeService, 'PUT', `/namespace/${enc(ns)}/service/${enc(name)}`, update);
+    return this.decoded(wire.decodeService, 'PUT', `/namespace/${enc(ns)}/service/${enc(name)}`, update);
   }
   deleteService(ns: string, name: string) {
     return this.request<void>('DELETE', `/namespace/${enc(ns)}/service/${enc(name)}`);
@@ -375,21 +366,21 @@ export class LbClient {
     return this.updateService(ns, name, { spec: { replicas } });
   }
   rollback(ns: string, name: string, to?: number) {
-    return this.decoded(() => wire().decodeService, 'POST', `/namespace/${enc(ns)}/service/${enc(name)}/rollback`, to ? { to } : {});
+    return this.decoded(wire.decodeService, 'POST', `/namespace/${enc(ns)}/service/${enc(name)}/rollback`, to ? { to } : {});
   }
   deployments(ns: string, service: string) {
-    return this.decodedList(() => wire().decodeDeployment, 'GET', `/namespace/${enc(ns)}/service/${enc(service)}/deployment`);
+    return this.decodedList(wire.decodeDeployment, 'GET', `/namespace/${enc(ns)}/service/${enc(service)}/deployment`);
   }
   deployment(ns: string, service: string, name: string) {
-    return this.decoded(() => wire().decodeDeployment, 'GET', `/namespace/${enc(ns)}/service/${enc(service)}/deployment/${enc(name)}`);
+    return this.decoded(wire.decodeDeployment, 'GET', `/namespace/${enc(ns)}/service/${enc(service)}/deployment/${enc(name)}`);
   }
   pods(ns: string, service?: string, deployment?: string) {
-    if (!service) return this.decodedList(() => wire().decodePod, 'GET', `/namespace/${enc(ns)}/pod`);
+    if (!service) return this.decodedList(wire.decodePod, 'GET', `/namespace/${enc(ns)}/pod`);
     const base = `/namespace/${enc(ns)}/service/${enc(service)}`;
-    return this.decodedList(() => wire().decodePod, 'GET', deployment ? `${base}/deployment/${enc(deployment)}/pod` : `${base}/pod`);
+    return this.decodedList(wire.decodePod, 'GET', deployment ? `${base}/deployment/${enc(deployment)}/pod` : `${base}/pod`);
   }
   pod(ns: string, name: string) {
-    return this.decoded(() => wire().decodePod, 'GET', `/namespace/${enc(ns)}/pod/${enc(name)}`);
+    return this.decoded(wire.decodePod, 'GET', `/namespace/${enc(ns)}/pod/${enc(name)}`);
   }
   exec(ns: string, pod: string, command: string[], container?: string) {
     return this.request<ExecResult>('POST', `/namespace/${enc(ns)}/pod/${enc(pod)}/exec`, { command, container });
@@ -469,7 +460,7 @@ export class LbClient {
     opts.signal?.addEventListener('abort', abort, { once: true });
     try {
       const res = await this.raw('GET', `/namespace/${enc(ns)}/service/${enc(service)}/logs?${q}`, undefined, ctl.signal);
-      for await (const line of ndjsonLines(res, ctl.signal)) yield wire().decodeLog(JSON.parse(line) as Wire.LogMessageView);
+      for await (const line of ndjsonLines(res, ctl.signal)) yield wire.decodeLog(JSON.parse(line) as Wire.LogMessageView);
     } finally {
       opts.signal?.removeEventListener('abort', abort);
       ctl.abort();
@@ -510,13 +501,13 @@ export class LbClient {
 
   // ------------------------------------------------------------ secrets, configs, volumes, routes
   list<K extends NamespacedKind>(kind: K, ns: string) {
-    return this.decodedList<NamespacedViews[K], NamespacedObjects[K]>(() => decodeObject()[kind], 'GET', `/namespace/${enc(ns)}/${kind}`);
+    return this.decodedList<NamespacedViews[K], NamespacedObjects[K]>(DECODE_OBJECT[kind], 'GET', `/namespace/${enc(ns)}/${kind}`);
   }
   get<K extends NamespacedKind>(kind: K, ns: string, name: string) {
-    return this.decoded<NamespacedViews[K], NamespacedObjects[K]>(() => decodeObject()[kind], 'GET', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
+    return this.decoded<NamespacedViews[K], NamespacedObjects[K]>(DECODE_OBJECT[kind], 'GET', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
   }
   create<K extends NamespacedKind>(kind: K, ns: string, manifest: unknown) {
-    return this.decoded<NamespacedViews[K], NamespacedObjects[K]>(() => decodeObject()[kind], 'POST', `/namespace/${enc(ns)}/${kind}`, manifest);
+    return this.decoded<NamespacedViews[K], NamespacedObjects[K]>(DECODE_OBJECT[kind], 'POST', `/namespace/${enc(ns)}/${kind}`, manifest);
   }
   remove(kind: NamespacedKind, ns: string, name: string) {
     return this.request<void>('DELETE', `/namespace/${enc(ns)}/${kind}/${enc(name)}`);
@@ -525,18 +516,18 @@ export class LbClient {
   // ------------------------------------------------------------ tasks (runs of a job)
   /** Starts a run of a job (queued; 409 when its concurrency strategy is skip and it is at its limit). */
   runJob(ns: string, job: string, env: { name: string; value: string }[] = []) {
-    return this.decoded(() => wire().decodeTask, 'POST', `/namespace/${enc(ns)}/job/${enc(job)}/task`, { spec: { env } });
+    return this.decoded(wire.decodeTask, 'POST', `/namespace/${enc(ns)}/job/${enc(job)}/task`, { spec: { env } });
   }
   /** Tasks of a namespace, or of one job. */
   tasks(ns: string, job?: string) {
-    return this.decodedList(() => wire().decodeTask, 'GET', job ? `/namespace/${enc(ns)}/job/${enc(job)}/task` : `/namespace/${enc(ns)}/task`);
+    return this.decodedList(wire.decodeTask, 'GET', job ? `/namespace/${enc(ns)}/job/${enc(job)}/task` : `/namespace/${enc(ns)}/task`);
   }
   task(ns: string, name: string) {
-    return this.decoded(() => wire().decodeTask, 'GET', `/namespace/${enc(ns)}/task/${enc(name)}`);
+    return this.decoded(wire.decodeTask, 'GET', `/namespace/${enc(ns)}/task/${enc(name)}`);
   }
   /** Asks for a task to be cancelled: the controller removes its pod and marks it cancelled. */
   cancelTask(ns: string, name: string) {
-    return this.decoded(() => wire().decodeTask, 'PUT', `/namespace/${enc(ns)}/task/${enc(name)}/cancel`, {});
+    return this.decoded(wire.decodeTask, 'PUT', `/namespace/${enc(ns)}/task/${enc(name)}/cancel`, {});
   }
   /** A task's log lines (every attempt's), kept after its containers are gone. */
   async *taskLogs(ns: string, name: string, opts: { tail?: number; follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogEntry> {
@@ -548,7 +539,7 @@ export class LbClient {
     opts.signal?.addEventListener('abort', abort, { once: true });
     try {
       const res = await this.raw('GET', `/namespace/${enc(ns)}/task/${enc(name)}/logs?${q}`, undefined, ctl.signal);
-      for await (const line of ndjsonLines(res, ctl.signal)) yield wire().decodeLog(JSON.parse(line) as Wire.LogMessageView);
+      for await (const line of ndjsonLines(res, ctl.signal)) yield wire.decodeLog(JSON.parse(line) as Wire.LogMessageView);
     } finally {
       opts.signal?.removeEventListener('abort', abort);
       ctl.abort();
@@ -597,7 +588,7 @@ export class LbClient {
 
   // ------------------------------------------------------------ node agent
   reportNode(node: string, report: NodeStatusReport) {
-    return this.decoded(() => wire().decodeNode, 'PUT', `/cluster/node/${enc(node)}/status`, report);
+    return this.decoded(wire.decodeNode, 'PUT', `/cluster/node/${enc(node)}/status`, report);
   }
   /** Values of a secret or config a pod of `node` uses (node credential). */
   nodeRef(node: string, kind: 'secret' | 'config', ns: string, name: string) {
