@@ -5,14 +5,15 @@
 // version` / `docker --help` (the peer; Go, one static binary) and `node -e 0` (node's own start, the floor
 // any Node CLI stands on), run in turn in the same run, each timed from spawn to exit. Runs `core/bin/lb.js`
 // as a user's shell does (its #! line and all), against the built dist/.
-// Usage: node test/bench/cli-startup.js [runs] [--quick]   (default 21 runs each; --quick: 3)
+// Usage: node test/bench/cli-startup.js [runs] [--quick]   (default 21 runs each; --quick: 3);
+// LB_BIN=/other/checkout/core/bin/lb.js measures another build (before/after).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { createServer } = require('node:net');
 const { join } = require('node:path');
 const { median, now, quick, report } = require('./lib');
 
-const LB = join(__dirname, '../../core/bin/lb.js');
+const LB = process.env.LB_BIN || join(__dirname, '../../core/bin/lb.js');
 const RUNS = quick ? 3 : Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 21);
 
 /** A loopback port nothing listens on (taken, then closed): connects to it are refused at once. */
