@@ -6,7 +6,8 @@
 // any Node CLI stands on), run in turn in the same run, each timed from spawn to exit. Runs `core/bin/lb.js`
 // as a user's shell does (its #! line and all), against the built dist/.
 // Usage: node test/bench/cli-startup.js [runs] [--quick]   (default 21 runs each; --quick: 3);
-// LB_BIN=/other/checkout/core/bin/lb.js measures another build (before/after).
+// LB_BIN=/other/checkout/core/bin/lb.js measures another build; LB_BEFORE=/other/…/lb.js adds that build's
+// `lb version` and `lb --help` to the same run, as the peer of this one's (before/after).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { createServer } = require('node:net');
@@ -14,6 +15,7 @@ const { join } = require('node:path');
 const { median, now, quick, report } = require('./lib');
 
 const LB = process.env.LB_BIN || join(__dirname, '../../core/bin/lb.js');
+const BEFORE = process.env.LB_BEFORE;
 const RUNS = quick ? 3 : Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 21);
 
 /** A loopback port nothing listens on (taken, then closed): connects to it are refused at once. */
@@ -59,6 +61,10 @@ async function main() {
     'lb run': { cmd: LB, args: ['run', 'web', 'nginx:1'], check: (r) => r.code === 1 && r.out.includes('cannot reach the API server') },
     'node -e 0': { cmd: process.execPath, args: ['-e', '0'] },
   };
+  if (BEFORE) {
+    cases['before: lb version'] = { cmd: BEFORE, args: ['version'], check: cases['lb version'].check };
+    cases['before: lb --help'] = { cmd: BEFORE, args: ['--help'], check: cases['lb --help'].check };
+  }
   if (hasDocker()) {
     cases['docker version'] = { cmd: 'docker', args: ['version'] };
     cases['docker --help'] = { cmd: 'docker', args: ['--help'] };
@@ -95,8 +101,14 @@ async function main() {
       row('lb run (up to its refused request)', /** @type {number} */ (m('lb run')), 'node -e 0', floor),
       row('lb version over node\'s own start', /** @type {number} */ (m('lb version')), 'node -e 0', floor),
       row('node -e 0 (the floor)', floor, 'docker version', docker),
+      ...(BEFORE
+        ? [
+            row('lb version, this build vs LB_BEFORE', /** @type {number} */ (m('lb version')), 'LB_BEFORE lb version', m('before: lb version')),
+            row('lb --help, this build vs LB_BEFORE', /** @type {number} */ (m('lb --help')), 'LB_BEFORE lb --help', m('before: lb --help')),
+          ]
+        : []),
     ],
-    extra: { runs: RUNS, node: process.version, medians_ms: Object.fromEntries(Object.keys(times).map((k) => [k, m(k)])) },
+    extra: { runs: RUNS, node: process.version, ...(BEFORE && { before: BEFORE }), medians_ms: Object.fromEntries(Object.keys(times).map((k) => [k, m(k)])) },
   });
 }
 
