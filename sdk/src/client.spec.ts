@@ -69,6 +69,29 @@ describe('LbClient with several servers', () => {
     expect(isLbError(e) && e.code).toBe('UNAVAILABLE');
     expect((e as Error).message).toContain(a);
     expect((e as Error).message).toContain(b);
+    expect((e as Error).message).toContain('ECONNREFUSED');
+  });
+
+  it('says a request that timed out did, and a kept-alive connection is reused', async () => {
+    const sockets = new Set<unknown>();
+    const srv: Server = createServer((req, res) => {
+      sockets.add(req.socket);
+      if (req.url === '/healthz') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    try {
+      const c = new LbClient({ server: url, timeout: 200 });
+      expect(await c.health()).toEqual({ status: 'ok' });
+      expect(await c.health()).toEqual({ status: 'ok' });
+      expect(sockets.size).toBe(1);
+      const e = await c.request('GET', '/hangs').catch((x: unknown) => x);
+      expect(isLbError(e) && e.code).toBe('UNAVAILABLE');
+      expect((e as Error).message).toContain('(The operation was aborted due to timeout)');
+    } finally {
+      srv.closeAllConnections();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
   });
 
   it('with one server keeps the answer it got', async () => {

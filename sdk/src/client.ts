@@ -16,9 +16,13 @@ import type {
 import type { ExecResult } from './drivers/types';
 import type { LbEvent, NodeEventReport } from './models/events';
 import type { NodeUsage, PodUsage } from './models/stats';
-import * as wire from './wire/index';
+import type * as Wire from './wire/index';
+// The decoders alone, not the wire schemas: those load zod, which takes longer than node's own start and
+// which a client only decoding answers never uses.
+import * as wire from './wire/decode';
 import { WatchCursor, type WatchEvent } from './watch';
 import { openUpgrade } from './upgrade';
+import { httpRequest, tlsAgent, type HttpAnswer } from './http';
 import type { Duplex } from 'node:stream';
 
 export interface WatchOptions {
@@ -145,11 +149,11 @@ interface NamespacedObjects {
   job: Job;
 }
 interface NamespacedViews {
-  secret: wire.SecretView;
-  config: wire.ConfigView;
-  volume: wire.VolumeView;
-  route: wire.RouteView;
-  job: wire.JobView;
+  secret: Wire.SecretView;
+  config: Wire.ConfigView;
+  volume: Wire.VolumeView;
+  route: Wire.RouteView;
+  job: Wire.JobView;
 }
 /** Objects answer in the wire format v1 (wire/): each kind's decoder gives back the model. */
 const DECODE_OBJECT: { [K in NamespacedKind]: (w: NamespacedViews[K]) => NamespacedObjects[K] } = {
@@ -177,8 +181,8 @@ export interface ClientOptions {
 }
 
 /**
- * An undici dispatcher trusting the given CA (and presenting a client certificate); global fetch
- * takes it. undici is loaded only when a CA or certificate is given, which plain-HTTP callers never pay for.
+ * An undici dispatcher trusting the given CA (and presenting a client certificate), for callers of the
+ * global fetch (LbClient itself goes through node:https: http.ts). undici is loaded only when called.
  */
 export function tlsDispatcher(tls: ClientTls): object {
   // One per set of TLS settings, shared by every client with them: connections (and their handshakes)
@@ -215,10 +219,11 @@ export class LbClient {
   /** Every server this client may use; requests stick to one until it fails. */
   readonly servers: string[];
   private current = 0;
-  private dispatcher?: object;
+  /** For https: the CA to trust and the client certificate. */
+  private agent?: ReturnType<typeof tlsAgent>;
 
   constructor(private readonly opts: ClientOptions) {
-    if (opts.tls?.ca || opts.tls?.cert) this.dispatcher = tlsDispatcher(opts.tls);
+    if (opts.tls?.ca || opts.tls?.cert) this.agent = tlsAgent(opts.tls);
     this.servers = opts.server
       .split(',')
       .map((s) => s.trim().replace(/\/+$/, ''))
@@ -228,7 +233,7 @@ export class LbClient {
 
   /** New TLS settings for the next requests (a renewed client certificate). */
   setTls(tls: ClientTls): void {
-    this.dispatcher = tlsDispatcher(tls);
+    this.agent = tlsAgent(tls);
   }
 
   /** The server requests go to now. */
@@ -248,7 +253,7 @@ export class LbClient {
    * Sends to the current server; when it cannot be reached (refused, reset, timed out) or answers
    * 503, moves on to the next one, trying each server at most once per call.
    */
-  private async raw(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  private async raw(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<HttpAnswer> {
     const failures: TryNext[] = [];
     for (let i = 0; i < this.servers.length; i++) {
       const at = this.current;
@@ -272,20 +277,22 @@ export class LbClient {
     });
   }
 
-  private async once(server: string, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  private async once(server: string, method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<HttpAnswer> {
     const timeout = signal ? undefined : AbortSignal.timeout(this.opts.timeout ?? 60_000);
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(server + path, {
+      res = await httpRequest(server + path, {
         method,
         headers: this.headers(body !== undefined),
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: signal ?? timeout,
-        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
-      } as RequestInit);
+        signal: signal ?? timeout!,
+        agent: this.agent,
+      });
     } catch (e) {
       if (signal?.aborted) throw e;
-      throw new TryNext(server, (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message);
+      // The reason as fetch gave it: the timeout's message, else the socket's code (ECONNREFUSED, a TLS one).
+      const reason = timeout?.aborted ? (timeout.reason as Error).message : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+      throw new TryNext(server, reason);
     }
     if (res.status === 503) {
       const err = await errorFrom(res);
@@ -457,7 +464,7 @@ export class LbClient {
     opts.signal?.addEventListener('abort', abort, { once: true });
     try {
       const res = await this.raw('GET', `/namespace/${enc(ns)}/service/${enc(service)}/logs?${q}`, undefined, ctl.signal);
-      for await (const line of ndjsonLines(res, ctl.signal)) yield wire.decodeLog(JSON.parse(line) as wire.LogMessageView);
+      for await (const line of ndjsonLines(res, ctl.signal)) yield wire.decodeLog(JSON.parse(line) as Wire.LogMessageView);
     } finally {
       opts.signal?.removeEventListener('abort', abort);
       ctl.abort();
@@ -536,7 +543,7 @@ export class LbClient {
     opts.signal?.addEventListener('abort', abort, { once: true });
     try {
       const res = await this.raw('GET', `/namespace/${enc(ns)}/task/${enc(name)}/logs?${q}`, undefined, ctl.signal);
-      for await (const line of ndjsonLines(res, ctl.signal)) yield wire.decodeLog(JSON.parse(line) as wire.LogMessageView);
+      for await (const line of ndjsonLines(res, ctl.signal)) yield wire.decodeLog(JSON.parse(line) as Wire.LogMessageView);
     } finally {
       opts.signal?.removeEventListener('abort', abort);
       ctl.abort();
@@ -732,7 +739,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-async function errorFrom(res: Response): Promise<LbError> {
+async function errorFrom(res: HttpAnswer): Promise<LbError> {
   const text = await res.text().catch(() => '');
   let body: unknown;
   try {
@@ -744,15 +751,12 @@ async function errorFrom(res: Response): Promise<LbError> {
 }
 
 /** Splits a streamed response body into lines; blank lines are keep-alives and are skipped (onData sees them). */
-export async function* ndjsonLines(res: Response, signal: AbortSignal, onData?: () => void): AsyncGenerator<string> {
-  if (!res.body) return;
+export async function* ndjsonLines(res: HttpAnswer, signal: AbortSignal, onData?: () => void): AsyncGenerator<string> {
   const decoder = new TextDecoder();
   let buf = '';
-  const reader = res.body.getReader();
   try {
-    while (!signal.aborted) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    for await (const value of res.chunks()) {
+      if (signal.aborted) break;
       onData?.();
       buf += decoder.decode(value, { stream: true });
       let i: number;
@@ -764,7 +768,5 @@ export async function* ndjsonLines(res: Response, signal: AbortSignal, onData?: 
     }
   } catch (e) {
     if (!signal.aborted) throw e;
-  } finally {
-    reader.releaseLock();
   }
 }

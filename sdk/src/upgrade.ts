@@ -1,8 +1,7 @@
 // Opens an HTTP upgrade (101 Switching Protocols) and hands over the connection: what `lb exec -it` and
 // `lb port-forward` open to the API server, and the API server to a node's agent. An answer other than 101
 // is the server's refusal, read (bounded) and thrown as the LbError it names.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { PeerCertificate } from 'node:tls';
 import { decodeErrorBody, LbError } from './errors';
@@ -43,7 +42,9 @@ async function refusal(res: IncomingMessage): Promise<LbError> {
 export function openUpgrade(url: string, o: UpgradeOptions): Promise<Duplex> {
   const u = new URL(url);
   const https = u.protocol === 'https:';
-  const req = (https ? httpsRequest : httpRequest)(u, {
+  // Required here: https loads tls and crypto, which a client that never upgrades (most CLI commands) skips.
+  const { request } = (https ? require('node:https') : require('node:http')) as typeof import('node:http');
+  const req = request(u, {
     method: o.method ?? 'POST',
     headers: { ...o.headers, connection: 'Upgrade', upgrade: o.protocol },
     ...(https && o.tls ? { ...(o.tls.ca ? { ca: o.tls.ca } : {}), ...(o.tls.cert && o.tls.key ? { cert: o.tls.cert, key: o.tls.key } : {}), ...(o.tls.checkServerIdentity ? { checkServerIdentity: o.tls.checkServerIdentity } : {}) } : {}),

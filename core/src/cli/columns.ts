@@ -1,6 +1,6 @@
 // Table columns of `lb get`, per kind; `-o wide` adds more; `-o name` prints KIND/NAME.
 import type { Cluster, Config, Deployment, Endpoint, Job, Namespace, Node, Pod, Route, Secret, Service, Task, Volume } from '@lastbackend/sdk';
-import { sdk } from './lazy';
+import { parseCpu, parseRam } from '@lastbackend/sdk/models/quantity';
 import { formatAge, formatBytes, formatCpu } from './output';
 
 export type Listing =
@@ -33,7 +33,7 @@ export function usedOfLimit(n: Namespace, d: (typeof QUOTA_DIMENSIONS)[number]):
   const used = n.status?.resources?.used?.[d];
   const limit = n.spec.resources?.limits?.[d];
   const show = (v: number) => (d === 'cpu' ? formatCpu(v) : d === 'ram' || d === 'storage' ? formatBytes(v) : String(v));
-  const lim = limit === undefined ? undefined : d === 'cpu' ? sdk().parseCpu(limit) : d === 'ram' || d === 'storage' ? sdk().parseRam(limit) : Number(limit);
+  const lim = limit === undefined ? undefined : d === 'cpu' ? parseCpu(limit) : d === 'ram' || d === 'storage' ? parseRam(limit) : Number(limit);
   return `${used === undefined ? '-' : show(used)}${lim === undefined ? '' : `/${show(lim)}`}`;
 }
 

@@ -28,11 +28,17 @@ export interface CliIo {
   raw?: RawStreams;
 }
 
+/**
+ * The process's streams. stdin is a getter: node makes process.stdin on first use (a socket, tty or file
+ * stream), a cost at every start that only the commands reading it (apply -f -, login, exec -i) need.
+ */
 export function processIo(): CliIo {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     onInterrupt(fn) {
       process.on('SIGINT', fn);
@@ -42,7 +48,13 @@ export function processIo(): CliIo {
         process.off('SIGTERM', fn);
       };
     },
-    raw: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+    raw: {
+      get stdin() {
+        return process.stdin;
+      },
+      stdout: process.stdout,
+      stderr: process.stderr,
+    },
   };
 }
 
@@ -71,7 +83,17 @@ export class CliContext {
 
   constructor(io: CliIo) {
     if (io.stdout.isTTY) this.terminal = io.stdout;
-    this.io = { ...io, stdout: terminalSafe(io.stdout), stderr: terminalSafe(io.stderr), onInterrupt: (fn) => io.onInterrupt(fn) };
+    // Not a spread: that would read io.stdin, which processIo makes on demand.
+    this.io = {
+      stdout: terminalSafe(io.stdout),
+      stderr: terminalSafe(io.stderr),
+      get stdin() {
+        return io.stdin;
+      },
+      env: io.env,
+      onInterrupt: (fn) => io.onInterrupt(fn),
+      ...(io.raw ? { raw: io.raw } : {}),
+    };
     this.raw = io.raw;
   }
 

@@ -1,36 +1,10 @@
 // The `lb` command line: builds the commander program and runs one command.
 // main() resolves with the exit code; only `lb server` (on a signal) ends the process itself.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { LbError } from '@lastbackend/sdk/errors';
 import { VERSION } from '../version';
-import { registerApply } from './commands/apply';
-import { registerAudit } from './commands/audit';
-import { registerLogin } from './commands/login';
-import { registerDelete } from './commands/delete';
-import { registerEvents } from './commands/events';
-import { registerTop } from './commands/top';
-import { registerExec } from './commands/exec';
-import { registerPortForward } from './commands/port-forward';
-import { registerExport } from './commands/export';
-import { registerGet } from './commands/get';
-import { registerLogs } from './commands/logs';
-import { registerRollback } from './commands/rollback';
-import { registerRollout } from './commands/rollout';
-import { registerRun } from './commands/run';
-import { registerScale } from './commands/scale';
-import { registerServer } from './commands/server';
-import { registerAgent } from './commands/agent';
-import { registerToken } from './commands/token';
-import { registerRoute } from './commands/route';
-import { registerNode } from './commands/node';
-import { registerDriver } from './commands/driver';
-import { registerConformance } from './commands/conformance';
-import { registerVersion } from './commands/version';
-import { registerSecret } from './commands/secret';
-import { registerCompletion, runComplete } from './commands/completion';
-import { registerCompose } from './commands/compose';
-import { registerJob } from './commands/job';
-import { GLOBAL_FLAGS } from './complete';
+import { COMMAND_MODULES, type TopCommand } from './command-table';
+import type { GLOBAL_FLAGS } from './complete';
 import { CliContext, processIo, usage, type CliIo } from './context';
 import { oneLine } from './output';
 import { USAGE_EXIT_CODE, UsageError } from './usage';
@@ -64,7 +38,7 @@ function addGlobalFlags(cmd: Command): void {
   if (cmd.commands.length) {
     // Their help lists no global flags: `lb agent --server` is the agent's own.
     for (const c of cmd.commands) if (NOT_CLIENTS.has(c.name())) c.configureHelp({ showGlobalOptions: false });
-    return cmd.commands.filter((c) => !NOT_CLIENTS.has(c.name())).forEach(addGlobalFlags);
+    return cmd.commands.filter((c) => !NOT_CLIENTS.has(c.name()) && !stubTerms.has(c)).forEach(addGlobalFlags);
   }
   for (const [flag, [spec, description]] of Object.entries(GLOBAL_OPTIONS)) {
     if (cmd.options.some((o) => o.long === flag)) continue;
@@ -91,7 +65,46 @@ function checkServerUrl(value: string): string {
   return value.replace(/\/+$/, '');
 }
 
-export function buildProgram(ctx: CliContext): Command {
+/**
+ * The top-level command `args` (the words after `lb`) run, as commander will find it: the first word
+ * that is not a flag or a global flag's value; `lb help NAME` shows NAME's help. None: the program's help
+ * or an unknown command, which need no command's module.
+ */
+export function commandNamed(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return args[i + 1];
+    if (Object.hasOwn(GLOBAL_OPTIONS, a)) i++;
+    else if (!a.startsWith('-')) return a === 'help' ? args[i + 1] : a;
+  }
+  return undefined;
+}
+
+/** A command whose module is not loaded (mapped to its help term), standing in for the help's list and suggestions. */
+const stubTerms = new WeakMap<Command, string>();
+
+/** Thrown by a stand-in that runs after all (commandNamed guessed wrong): main() parses again with every command loaded. */
+export class LoadAll extends Error {}
+
+function addStub(program: Command, c: TopCommand): void {
+  const stub = program
+    .command(c.name)
+    .description(c.description)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw new LoadAll();
+    });
+  stubTerms.set(stub, c.term);
+}
+
+/**
+ * The program. `args` given (the words after `lb`): only the module of the command they run is loaded,
+ * the others are stand-ins from the command table; absent: every command (completion walks them all).
+ */
+export function buildProgram(ctx: CliContext, args?: readonly string[]): Command {
+  const wanted = args && commandNamed(args);
   const program = new Command('lb')
     .description('Last.Backend: run containers as services on your nodes')
     .version(VERSION, '-V, --version', 'print the CLI version')
@@ -99,7 +112,12 @@ export function buildProgram(ctx: CliContext): Command {
     // Positional, so that `lb agent --server` and `lb login --token` keep their own flags of those names.
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
-    .configureHelp({ showGlobalOptions: true })
+    .configureHelp({
+      showGlobalOptions: true,
+      subcommandTerm(this: Help, cmd: Command) {
+        return stubTerms.get(cmd) ?? Help.prototype.subcommandTerm.call(this, cmd);
+      },
+    })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
@@ -114,33 +132,10 @@ export function buildProgram(ctx: CliContext): Command {
     ctx.token = globalFlag(program, action, 'token');
   });
   // Subcommands inherit the output and exit settings above, so they are added after them.
-  registerServer(program, ctx);
-  registerAgent(program, ctx);
-  registerToken(program, ctx);
-  registerRoute(program, ctx);
-  registerNode(program, ctx);
-  registerDriver(program, ctx);
-  registerConformance(program, ctx);
-  registerApply(program, ctx);
-  registerRun(program, ctx);
-  registerGet(program, ctx);
-  registerScale(program, ctx);
-  registerLogs(program, ctx);
-  registerExec(program, ctx);
-  registerPortForward(program, ctx);
-  registerDelete(program, ctx);
-  registerJob(program, ctx);
-  registerRollback(program, ctx);
-  registerRollout(program, ctx);
-  registerEvents(program, ctx);
-  registerTop(program, ctx);
-  registerAudit(program, ctx);
-  registerLogin(program, ctx);
-  registerExport(program, ctx);
-  registerVersion(program, ctx);
-  registerSecret(program, ctx);
-  registerCompletion(program, ctx);
-  registerCompose(program, ctx);
+  for (const m of COMMAND_MODULES) {
+    if (!args || m.commands.some((c) => c.name === wanted)) m.load()(program, ctx);
+    else for (const c of m.commands) addStub(program, c);
+  }
   addGlobalFlags(program);
   return program;
 }
@@ -154,13 +149,18 @@ export function errorMessage(e: unknown): string {
 /** Runs `lb` with process-style argv (node, script, args…); resolves with the exit code. */
 export async function main(argv: readonly string[] = process.argv, io: CliIo = processIo()): Promise<number> {
   const ctx = new CliContext(io);
-  const program = buildProgram(ctx);
   if (argv[2] === '__complete') {
-    await runComplete(program, ctx, argv.slice(3));
+    const { runComplete } = require('./commands/completion') as typeof import('./commands/completion');
+    await runComplete(buildProgram(ctx), ctx, argv.slice(3));
     return 0;
   }
   try {
-    await program.parseAsync([...argv], { from: 'node' });
+    try {
+      await buildProgram(ctx, argv.slice(2)).parseAsync([...argv], { from: 'node' });
+    } catch (e) {
+      if (!(e instanceof LoadAll)) throw e;
+      await buildProgram(ctx).parseAsync([...argv], { from: 'node' });
+    }
     return ctx.exitCode;
   } catch (e) {
     // commander has already printed its own message (usage errors: exit 2) or the help/version text (0).

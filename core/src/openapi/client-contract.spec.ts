@@ -4,6 +4,7 @@
 // each answer it gets must match the document (path and method exist, the body fits the request
 // schema, the success status and the answer fit the response schema; an error is an ErrorBody).
 import { generateKeyPairSync } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { execSessionOver } from '../stream/exec-wire';
@@ -16,6 +17,9 @@ import { keys } from '../store/keys';
 import { VERSION } from '../version';
 import { startApiFixture, type ApiFixture } from './api-fixture';
 import { buildOpenApi } from './spec';
+
+/** The SDK client's transport (sdk/src/http.ts), the module instance the client calls: each exchange is recorded there. */
+const transport = require(join(dirname(require.resolve('@lastbackend/sdk/client')), 'http.js')) as typeof import('../../../sdk/src/http');
 
 // ---------------------------------------------------------------- build time: the client's types are the routes' types
 // An answer in the wire format (a wire.WireSchema) reaches the client's caller decoded into the model.
@@ -174,7 +178,6 @@ describe('the SDK client and the OpenAPI document', () => {
   const recorded: Recorded[] = [];
   const called = new Set<string>();
   let current = '';
-  const realFetch = globalThis.fetch;
 
   /** The client, with every call recorded under the method that made it. */
   const traced = (c: LbClient): LbClient =>
@@ -192,23 +195,31 @@ describe('the SDK client and the OpenAPI document', () => {
 
   beforeAll(async () => {
     f = await startApiFixture();
-    globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-      const res = await realFetch(input, init);
-      const url = new URL(String(input));
-      const type = res.headers.get('content-type') ?? '';
-      const rec: Recorded = { client: current, method: init?.method ?? 'GET', path: url.pathname, body: init?.body ? JSON.parse(String(init.body)) : undefined, status: res.status, type };
-      if (!type.includes('ndjson') && res.status !== 204) {
-        const text = await res.clone().text();
-        rec.answer = text ? JSON.parse(text) : undefined;
-      } else if (url.pathname.endsWith('/logs') && url.searchParams.get('follow') !== 'true') {
-        rec.lines = (await res.clone().text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
-      }
+    const real = transport.httpRequest;
+    jest.spyOn(transport, 'httpRequest').mockImplementation(async (url, init) => {
+      const res = await real(url, init);
+      const u = new URL(url);
+      const type = String(res.headers['content-type'] ?? '');
+      const rec: Recorded = { client: current, method: init.method, path: u.pathname, body: init.body ? JSON.parse(init.body) : undefined, status: res.status, type };
       recorded.push(rec);
-      return res;
-    }) as typeof fetch;
+      const ndjson = type.includes('ndjson');
+      // Whole answers (and logs without follow) are read here, and handed to the client as they were.
+      if (ndjson ? !(u.pathname.endsWith('/logs') && u.searchParams.get('follow') !== 'true') : res.status === 204) return res;
+      const text = await res.text();
+      if (ndjson) rec.lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+      else rec.answer = text ? JSON.parse(text) : undefined;
+      return {
+        ...res,
+        text: async () => text,
+        json: async () => JSON.parse(text) as unknown,
+        chunks: async function* () {
+          yield Buffer.from(text);
+        },
+      };
+    });
   }, 60_000);
   afterAll(async () => {
-    globalThis.fetch = realFetch;
+    jest.restoreAllMocks();
     await f.close();
   }, 60_000);
 

@@ -71,5 +71,4 @@ export const NodeEvents = z.object({ events: z.array(NodeEventReport).max(1000) 
 /** ?for=KIND/NAME: service/NAME (its events and its pods'), pod/NAME, node/NAME. */
 export const EVENT_FOR_RE = /^(service|svc|pod|po|node|no|job|task)\/([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)$/i;
 
-/** Oldest first (as listed), by last_seen. */
-export const byLastSeen = (a: LbEvent, b: LbEvent): number => a.last_seen.localeCompare(b.last_seen) || a.meta.name.localeCompare(b.meta.name);
+export { byLastSeen } from './event-order';

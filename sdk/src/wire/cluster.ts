@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ClusterObject } from '../models/answers';
 import type { Cluster } from '../models/resources';
 import { formatBytes, formatCores, selfLink, wireSchema } from './common';
+export { decodeCluster } from './decode';
 
 const resources = z
   .object({
@@ -60,17 +61,3 @@ export function encodeCluster(c: Cluster): ClusterView {
   };
 }
 
-const decodeResources = (r: z.output<typeof resources>): Cluster['status']['capacity'] => ({ cpu: r.cpu_millicores, ram: r.ram_bytes, pods: r.pods });
-
-export function decodeCluster(w: ClusterView): Cluster {
-  return {
-    kind: w.kind,
-    version: w.version,
-    meta: w.meta,
-    status: {
-      nodes: { total: w.status.nodes.total, online: w.status.nodes.online },
-      capacity: decodeResources(w.status.capacity),
-      allocated: decodeResources(w.status.allocated),
-    },
-  };
-}

@@ -1,6 +1,7 @@
 // What every wire view shares: the original's self links and endpoints, its resource strings, and the
 // type brand that tells a reader which model type a wire schema decodes into.
 import { z } from 'zod';
+export { decodeQuantities, omit } from './decode';
 
 /** What encoding needs beyond the object: the discovery suffix that names endpoints (`<svc>.<ns>.<suffix>`). */
 export interface WireContext {
@@ -55,17 +56,6 @@ export function encodeQuantities<K extends string>(q: Quantities<K>): Quantities
   return numeric.length ? { ...out, numeric } : out;
 }
 
-export function decodeQuantities<K extends string>(w: QuantitiesView<K>): Quantities<K> {
-  const { numeric = [], ...rest } = w;
-  const values = rest as unknown as Partial<Record<K, string>>;
-  const out: Quantities<K> = {};
-  for (const k of Object.keys(values) as K[]) {
-    const v = values[k];
-    if (v !== undefined) out[k] = numeric.includes(k) ? Number(v) : v;
-  }
-  return out;
-}
-
 /** The schema of a quantities view with the given keys. */
 export const quantitiesView = <K extends string>(keys: readonly [K, ...K[]]) =>
   z
@@ -75,9 +65,3 @@ export const quantitiesView = <K extends string>(keys: readonly [K, ...K[]]) =>
     })
     .strict();
 
-/** Drops the keys a view added, keeping the rest as it was (the model's own fields). */
-export function omit<T extends object, K extends keyof T>(o: T, ...keys: K[]): Omit<T, K> {
-  const out = { ...o };
-  for (const k of keys) delete out[k];
-  return out;
-}

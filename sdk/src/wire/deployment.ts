@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import { DeploymentObject } from '../models/answers';
 import type { Deployment } from '../models/resources';
-import { omit, selfLink, serviceEndpoint, wireSchema, type WireContext } from './common';
-import { decodeTemplate, encodeTemplate, PodTemplateView } from './template';
+import { selfLink, serviceEndpoint, wireSchema, type WireContext } from './common';
+import { encodeTemplate, PodTemplateView } from './template';
+export { decodeDeployment } from './decode';
 
 export const DeploymentView = wireSchema<Deployment>()(
   DeploymentObject.extend({
@@ -25,6 +26,3 @@ export function encodeDeployment(d: Deployment, ctx: WireContext): DeploymentVie
   };
 }
 
-export function decodeDeployment(w: DeploymentView): Deployment {
-  return { ...w, meta: omit(w.meta, 'self_link', 'version', 'endpoint'), spec: { ...w.spec, template: decodeTemplate(w.spec.template) } };
-}

@@ -5,13 +5,12 @@
 // pod.name). The templates' containers are the original's, as a service's are.
 import { z } from 'zod';
 import { JobObject, TaskObject } from '../models/answers';
-import { ResourceLimits } from '../models/manifests';
 import { TASK_FINISHED, type Job, type Task, type TaskState } from '../models/resources';
-import { decodeQuantities, encodeQuantities, omit, quantitiesView, selfLink, wireSchema } from './common';
-import { decodeTemplate, encodeTemplate, PodTemplateView } from './template';
+import { encodeQuantities, quantitiesView, selfLink, wireSchema } from './common';
+import { encodeTemplate, PodTemplateView } from './template';
+export { decodeJob, decodeTask } from './decode';
 
 const quantities = quantitiesView(['ram', 'cpu']);
-type Limits = z.output<typeof ResourceLimits>;
 
 const JobSpecModel = JobObject.shape.spec;
 const JobTaskModel = JobSpecModel.shape.task;
@@ -65,21 +64,6 @@ export function encodeJob(j: Job): JobView {
   };
 }
 
-export function decodeJob(w: JobView): Job {
-  const { resources, task, ...spec } = omit(w.spec, 'schedule');
-  const limits = (q: NonNullable<typeof resources>['limits']) => decodeQuantities(q!) as Limits;
-  return {
-    ...w,
-    meta: omit(w.meta, 'self_link'),
-    spec: {
-      ...spec,
-      ...(resources ? { resources: { ...(resources.limits ? { limits: limits(resources.limits) } : {}), ...(resources.request ? { requests: limits(resources.request) } : {}) } } : {}),
-      task: { ...task, template: decodeTemplate(task.template) },
-    },
-    status: omit(w.status, 'message', 'stats'),
-  };
-}
-
 export const TaskView = wireSchema<Task>()(
   TaskObject.extend({
     meta: TaskObject.shape.meta.extend({ self_link: z.string().describe('"<namespace>:<job>:<name>"') }).strict(),
@@ -116,12 +100,3 @@ export function encodeTask(t: Task): TaskView {
   };
 }
 
-export function decodeTask(w: TaskView): Task {
-  const { pod, ...status } = omit(w.status, 'error', 'done', 'canceled');
-  return {
-    ...w,
-    meta: omit(w.meta, 'self_link'),
-    spec: { ...w.spec, template: decodeTemplate(w.spec.template) },
-    status: { ...status, ...(pod ? { pod: pod.name } : {}) },
-  };
-}

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { LogEntrySchema } from '../models/answers';
 import type { LogEntry } from '../client';
-import { omit, selfLink, wireSchema } from './common';
+import { selfLink, wireSchema } from './common';
+export { decodeLog } from './decode';
 
 export const LogMessageView = wireSchema<LogEntry>()(
   LogEntrySchema.extend({
@@ -30,4 +31,3 @@ export const encodeLog = (l: LogEntry, where: { namespace: string; service: stri
   timestamp: rfc3339(l.time),
 });
 
-export const decodeLog = (w: LogMessageView): LogEntry => omit(w, 'message', 'selflink', 'container_id', 'container_name', 'timestamp');

@@ -2,9 +2,11 @@
 // as the original's strings (a limit written as a number is listed in `numeric`).
 import { z } from 'zod';
 import { NamespaceObject } from '../models/answers';
-import { POD_SECURITY_POLICIES, type NamespaceLimits } from '../models/manifests';
+import { POD_SECURITY_POLICIES } from '../models/manifests';
 import type { Namespace } from '../models/resources';
-import { decodeQuantities, encodeQuantities, namespaceEndpoint, omit, quantitiesView, selfLink, wireSchema, type WireContext } from './common';
+import { encodeQuantities, namespaceEndpoint, quantitiesView, selfLink, wireSchema, type WireContext } from './common';
+import { policyOf } from './decode';
+export { decodeNamespace } from './decode';
 
 export const NamespaceView = wireSchema<Namespace>()(
   NamespaceObject.extend({
@@ -41,28 +43,4 @@ export function encodeNamespace(n: Namespace, ctx: WireContext): NamespaceView {
     },
   };
 }
-
-export function decodeNamespace(w: NamespaceView): Namespace {
-  const r = w.spec.resources;
-  const limits = r?.limits ? decodeQuantities(r.limits) : undefined;
-  return {
-    ...w,
-    meta: omit(w.meta, 'self_link', 'endpoint'),
-    spec: {
-      ...(r
-        ? {
-            resources: {
-              // Counts go out as strings like every quantity, listed in `numeric`: they come back as numbers.
-              ...(limits ? { limits: limits as NamespaceLimits } : {}),
-              ...(r.defaults ? { defaults: decodeQuantities(r.defaults) } : {}),
-            },
-          }
-        : {}),
-      ...policyOf(w.spec),
-    },
-  };
-}
-
-/** The security policy as set (absent: baseline). */
-const policyOf = (spec: { policy?: Namespace['spec']['policy'] }) => (spec.policy ? { policy: spec.policy } : {});
 

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { NodeObject } from '../models/answers';
 import type { DriverState, Node } from '../models/resources';
-import { omit, selfLink, wireSchema } from './common';
+import { selfLink, wireSchema } from './common';
+export { decodeNode, decodeNodeList } from './decode';
 
 const iface = z.object({ type: z.string().describe('driver package'), version: z.string(), state: z.string(), message: z.string() }).strict();
 const resources = z
@@ -100,20 +101,4 @@ export function encodeNode(n: Node): NodeView {
   };
 }
 
-export function decodeNode(w: NodeView): Node {
-  const { capacity: c, allocated: a, phase } = w.status;
-  return {
-    ...w,
-    meta: omit(w.meta, 'self_link', 'hostname', 'os_name', 'os_type', 'architecture', 'ip', 'cidr', 'version'),
-    status: {
-      ...omit(w.status, 'phase'),
-      state: phase,
-      capacity: { cpu: c.cpu_millicores, ram: c.ram_bytes, pods: c.pods, storage: c.storage_bytes ?? 0 },
-      allocated: { cpu: a.cpu_millicores, ram: a.ram_bytes, pods: a.pods },
-    },
-  };
-}
-
 export const encodeNodeList = (nodes: Node[]): NodeListView => Object.fromEntries(nodes.map((n) => [n.meta.name, encodeNode(n)]));
-/** Object key order puts integer-like names first: the list is sorted by name, as the server lists it. */
-export const decodeNodeList = (w: NodeListView): Node[] => Object.values(w).map(decodeNode).sort((a, b) => (a.meta.name < b.meta.name ? -1 : a.meta.name > b.meta.name ? 1 : 0));

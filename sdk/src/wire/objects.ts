@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { ConfigObject, RouteObject, SecretObject, VolumeObject } from '../models/answers';
 import { VolumeSpecModel } from '../models/manifests';
 import type { Config, Route, Secret, Volume } from '../models/resources';
-import { decodeQuantities, encodeQuantities, omit, quantitiesView, selfLink, wireSchema } from './common';
+import { encodeQuantities, quantitiesView, selfLink, wireSchema } from './common';
+export { decodeConfig, decodeRoute, decodeSecret, decodeVolume } from './decode';
 
 // Secrets, configs, volumes and routes share one meta (a namespaced object's).
 const LinkedMeta = SecretObject.shape.meta.extend({ self_link: z.string().describe('"<namespace>:<name>"') }).strict();
@@ -30,22 +31,14 @@ type Namespaced = { meta: { namespace: string; name: string } };
 const linked = <T extends Namespaced>(o: T) => ({ ...o, meta: { ...o.meta, self_link: selfLink(o.meta.namespace, o.meta.name) } });
 
 export const encodeSecret = (s: Secret): SecretView => linked(s);
-export const decodeSecret = (w: SecretView): Secret => ({ ...w, meta: omit(w.meta, 'self_link') });
 export const encodeConfig = (c: Config): ConfigView => {
   const l = linked(c);
   return { ...l, meta: { ...l.meta, kind: 'text' } };
 };
-export const decodeConfig = (w: ConfigView): Config => ({ ...w, meta: omit(w.meta, 'self_link', 'kind') });
 export const encodeRoute = (r: Route): RouteView => linked(r);
-export const decodeRoute = (w: RouteView): Route => ({ ...w, meta: omit(w.meta, 'self_link') });
 
 export function encodeVolume(v: Volume): VolumeView {
   const { capacity, ...spec } = v.spec;
   const storage = capacity && encodeQuantities<'storage'>(capacity);
   return { ...linked(v), spec: { ...spec, ...(storage?.storage !== undefined ? { capacity: { ...storage, storage: storage.storage } } : {}) } };
-}
-export function decodeVolume(w: VolumeView): Volume {
-  const { capacity, ...spec } = w.spec;
-  const storage = capacity && decodeQuantities<'storage'>(capacity).storage;
-  return { ...w, meta: omit(w.meta, 'self_link'), spec: { ...spec, ...(storage !== undefined ? { capacity: { storage } } : {}) } };
 }

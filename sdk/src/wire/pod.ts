@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import { PodObject } from '../models/answers';
 import type { Pod } from '../models/resources';
-import { omit, selfLink, wireSchema } from './common';
-import { decodeTemplate, encodeTemplate, PodTemplateView } from './template';
+import { selfLink, wireSchema } from './common';
+import { encodeTemplate, PodTemplateView } from './template';
+export { decodePod } from './decode';
 
 export const PodView = wireSchema<Pod>()(
   PodObject.extend({
@@ -29,6 +30,3 @@ export function encodePod(p: Pod): PodView {
   };
 }
 
-export function decodePod(w: PodView): Pod {
-  return { ...w, meta: omit(w.meta, 'self_link', 'parent'), spec: { ...omit(w.spec, 'state'), template: decodeTemplate(w.spec.template) } };
-}

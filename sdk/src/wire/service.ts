@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { ServiceObject } from '../models/answers';
 import { NetworkModel, parsePortMapping, ServiceSpec } from '../models/manifests';
 import type { Service } from '../models/resources';
-import { omit, selfLink, serviceEndpoint, wireSchema, type WireContext } from './common';
-import { decodeTemplate, encodeTemplate, PodTemplateView } from './template';
+import { selfLink, serviceEndpoint, wireSchema, type WireContext } from './common';
+import { encodeTemplate, PodTemplateView } from './template';
+export { decodeService } from './decode';
 
 const network = NetworkModel;
 
@@ -58,15 +59,3 @@ export function encodeService(s: Service, ctx: WireContext): ServiceView {
   };
 }
 
-export function decodeService(w: ServiceView): Service {
-  const { network: net, template, ...spec } = w.spec;
-  return {
-    ...w,
-    meta: omit(w.meta, 'self_link', 'endpoint', 'replicas'),
-    spec: {
-      ...spec,
-      ...(net ? { network: { ...omit(net, 'ports', 'port_mappings', 'ip'), ports: net.port_mappings } } : {}),
-      template: decodeTemplate(template),
-    },
-  };
-}

@@ -2,7 +2,8 @@
 // names and types (views/manifest.go ManifestSpecTemplateContainer), ours beside them where they differ.
 import { z } from 'zod';
 import { ContainerModel, ImageModel, PodTemplate, type ContainerManifest } from '../models/manifests';
-import { decodeQuantities, encodeQuantities, omit, quantitiesView } from './common';
+import { encodeQuantities, quantitiesView } from './common';
+export { decodeContainer, decodeTemplate } from './decode';
 
 type Container = ContainerManifest;
 type Resources = NonNullable<Container['resources']>;
@@ -34,10 +35,6 @@ function encodeResources(r: Resources): NonNullable<ContainerView['resources']> 
   return { ...(r.limits ? { limits: encodeQuantities(r.limits) } : {}), ...(r.requests ? { quota: encodeQuantities(r.requests) } : {}) };
 }
 
-function decodeResources(r: NonNullable<ContainerView['resources']>): Resources {
-  return { ...(r.limits ? { limits: decodeQuantities(r.limits) } : {}), ...(r.quota ? { requests: decodeQuantities(r.quota) } : {}) };
-}
-
 export function encodeContainer(c: Container): ContainerView {
   const { command, ports, image, resources, ...rest } = c;
   const { secret, ...img } = image;
@@ -52,23 +49,4 @@ export function encodeContainer(c: Container): ContainerView {
   };
 }
 
-export function decodeContainer(w: ContainerView): Container {
-  const { command: cmd, entrypoint, command_argv, ports, image, resources, ...rest } = omit(w, 'restart_policy');
-  const { secret, ...img } = image;
-  return {
-    ...rest,
-    ...(command_argv ? { command: command_argv } : entrypoint !== undefined ? { command: entrypoint.split(' ').filter(Boolean) } : {}),
-    ...(rest.args === undefined && cmd !== undefined ? { args: cmd.split(' ').filter(Boolean) } : {}),
-    ...(ports ? { ports: ports.map(decodePort) } : {}),
-    image: { ...img, ...(secret ? { secret: secret.name } : {}) },
-    ...(resources ? { resources: decodeResources(resources) } : {}),
-  };
-}
-
-function decodePort(s: string): { container: number; protocol: 'tcp' | 'udp' } {
-  const [port, protocol] = s.split('/');
-  return { container: Number(port), protocol: protocol === 'udp' ? 'udp' : 'tcp' };
-}
-
 export const encodeTemplate = (t: PodTemplate): PodTemplateView => ({ ...t, containers: t.containers.map(encodeContainer) });
-export const decodeTemplate = (w: PodTemplateView): PodTemplate => ({ ...w, containers: w.containers.map(decodeContainer) });

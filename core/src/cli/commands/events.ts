@@ -7,7 +7,7 @@ import type { EventQuery, LbClient } from '@lastbackend/sdk/client';
 import type { LbEvent } from '@lastbackend/sdk';
 import { LbError } from '@lastbackend/sdk/errors';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
-import { sdk } from '../lazy';
+import { byLastSeen } from '@lastbackend/sdk/models/event-order';
 import { formatAge, renderTable } from '../output';
 
 interface EventsOptions {
@@ -89,7 +89,7 @@ export async function* followEvents(client: LbClient, q: EventQuery, signal: Abo
     if (ev.type === 'RESYNC') initial = [];
     else if (ev.type === 'SYNCED' && initial) {
       // The current events arrive in key order: shown oldest first, as the list shows them.
-      for (const e of initial.sort(sdk().byLastSeen)) if (fresh(e)) yield e;
+      for (const e of initial.sort(byLastSeen)) if (fresh(e)) yield e;
       initial = undefined;
     } else if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && ev.object) {
       if (initial) initial.push(ev.object);

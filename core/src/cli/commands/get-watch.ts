@@ -7,7 +7,7 @@ import type { WatchEvent } from '@lastbackend/sdk';
 import { tableOf, type Listing } from '../columns';
 import { usage, type CliContext } from '../context';
 import type { CliKind } from '../kinds';
-import { sdk } from '../lazy';
+import * as wire from '@lastbackend/sdk/wire/decode';
 import { renderYaml, type OutputFormat } from '../output';
 
 const enc = encodeURIComponent;
@@ -17,7 +17,6 @@ type Watched = Exclude<CliKind, 'cluster'>;
 /** The list route a kind is watched on, and how its objects decode. NAME narrows (deployments: the service). */
 function watchTarget(kind: CliKind, ns: string, name: string | undefined, service: string | undefined, job?: string): { path: string; decode: (w: never) => unknown; only?: string } {
   const n = `/namespace/${enc(ns)}`;
-  const wire = sdk().wire;
   switch (kind) {
     case 'namespace':
       return { path: '/namespace', decode: wire.decodeNamespace, only: name };

@@ -2,7 +2,7 @@
 // config; after that its own reports cannot change them (they decide which services it runs).
 import type { Command } from 'commander';
 import type { NodeLabelsUpdate, wire } from '@lastbackend/sdk';
-import { sdk } from '../lazy';
+import { decodeNode } from '@lastbackend/sdk/wire/decode';
 import { CliContext, usage } from '../context';
 
 /** "k=v" sets (an empty value is a value), "k-" removes. */
@@ -28,7 +28,7 @@ export function registerNode(program: Command, ctx: CliContext): void {
     .argument('<changes...>', 'KEY=VALUE to set, KEY- to remove')
     .action(async (name: string, changes: string[]) => {
       const body = parseLabelChanges(changes);
-      const n = sdk().wire.decodeNode(await ctx.client().request<wire.NodeView>('PUT', `/cluster/node/${encodeURIComponent(name)}/labels`, body));
+      const n = decodeNode(await ctx.client().request<wire.NodeView>('PUT', `/cluster/node/${encodeURIComponent(name)}/labels`, body));
       const labels = Object.entries(n.meta.labels).map(([k, v]) => `${k}=${v}`);
       ctx.out(`node/${name} labels: ${labels.length ? labels.join(',') : '(none)'}`);
     });

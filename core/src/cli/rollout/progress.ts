@@ -7,7 +7,8 @@
 // generation in one transaction, and a pod carries its version's template. So no deployment needs
 // watching (one watch per service would not scale to an apply of many services).
 import type { LbEvent, Pod, PodProgress, Service, WatchEvent } from '@lastbackend/sdk';
-import { sdk } from '../lazy';
+import { podFailure } from '@lastbackend/sdk/models/pod-failure';
+import { podProgress, sameTemplate } from '@lastbackend/sdk/models/pod-progress';
 
 export interface ServiceProgress {
   name: string;
@@ -99,7 +100,7 @@ export class RolloutTracker {
     if (!s?.status.generation) return undefined;
     const version = `v${s.status.generation}`;
     const sample = [...this.pods.values()].find((p) => p.meta.service === name && p.meta.deployment === version);
-    return sample && !sdk().sameTemplate(s, sample) ? undefined : { version: s.status.generation, name: version };
+    return sample && !sameTemplate(s, sample) ? undefined : { version: s.status.generation, name: version };
   }
 
   private targetPods(name: string, version: string): Pod[] {
@@ -124,7 +125,7 @@ export class RolloutTracker {
     const r = s.status.rollout;
     const wait = !pods.length && !done && r?.version === t.version && r.state === 'progressing' ? /^v\d+: (waiting for .*)$/s.exec(r.message) : null;
     const note = wait?.[1];
-    return { name, version: t.name, desired, updated: pods.length, ready, done, pods: pods.map((p) => sdk().podProgress(p)), ...(note ? { note } : {}) };
+    return { name, version: t.name, desired, updated: pods.length, ready, done, pods: pods.map((p) => podProgress(p)), ...(note ? { note } : {}) };
   }
 
   /** Why a service's rollout cannot succeed, when something says so for certain. */
@@ -136,7 +137,7 @@ export class RolloutTracker {
     for (const p of this.targetPods(name, t.name)) {
       if (p.status.state === 'ready') continue;
       const pod = p.meta.name;
-      const failed = sdk().podFailure(p);
+      const failed = podFailure(p);
       if (failed) return { service: name, pod, reason: failed.reason, ...(failed.logsTell && failed.container ? { logs: { pod, container: failed.container } } : {}) };
       const unscheduled = !p.meta.node && this.podEvents(pod, 'FailedScheduling');
       if (unscheduled && unscheduled.count >= SCHEDULING_ATTEMPTS) return { service: name, pod, reason: unscheduled.message };
@@ -157,7 +158,7 @@ export class RolloutTracker {
       if (p.status.state === 'ready') continue;
       const pod = p.meta.name;
       const warning = [...this.events.values()].filter((e) => e.object.name === pod && e.type === 'warning').sort((a, b) => b.last_seen.localeCompare(a.last_seen))[0];
-      const pr = sdk().podProgress(p);
+      const pr = podProgress(p);
       const why = pr.phase === 'error' || pr.phase === 'pending' ? pr.detail : warning ? `${warning.reason}: ${warning.message}` : `${pr.phase}${pr.detail ? `: ${pr.detail}` : ''}`;
       return { pod, reason: why };
     }

@@ -3,7 +3,7 @@
 // or pod). What the server says (names, messages) is shown without control sequences on a terminal.
 import type { PodProgress } from '@lastbackend/sdk';
 import type { ServiceProgress } from './progress';
-import { sdk } from '../lazy';
+import { pullDetail } from '@lastbackend/sdk/models/pod-progress';
 import { stripTerminalControls } from '../terminal';
 
 const ESC = '\u001b[';
@@ -28,7 +28,7 @@ export const podLine = (s: ServiceProgress, p: PodProgress): string => `pod/${p.
 function coarse(p: PodProgress): PodProgress {
   if (p.phase !== 'pulling' || !p.pull || !(p.pull.total > 0)) return p;
   const pct = Math.floor((p.pull.current / p.pull.total) * 10) / 10;
-  return { ...p, detail: sdk().pullDetail({ current: Math.round(p.pull.total * pct), total: p.pull.total }) };
+  return { ...p, detail: pullDetail({ current: Math.round(p.pull.total * pct), total: p.pull.total }) };
 }
 
 /** Pipe mode: the lines that changed since the last call, a service's pods before its tally. */

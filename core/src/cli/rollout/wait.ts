@@ -8,7 +8,7 @@ import { LbError } from '@lastbackend/sdk/errors';
 import type { WatchEvent } from '@lastbackend/sdk';
 import { parseDuration } from '../args';
 import type { CliContext } from '../context';
-import { sdk } from '../lazy';
+import { decodePod, decodeService } from '@lastbackend/sdk/wire/decode';
 import { usage } from '../usage';
 import { RolloutTracker, type Failure, type ServiceProgress } from './progress';
 import { BlockRenderer, LineRenderer } from './render';
@@ -124,12 +124,11 @@ export async function waitForRollout(ctx: CliContext, ns: string, services: read
     }
   };
 
-  const wire = sdk().wire;
   const watchOpts = { signal: ctl.signal };
   const base = `/namespace/${enc(ns)}`;
   const watches = [
-    follow('service', client.watch(`${base}/service`, wire.decodeService, watchOpts), (ev) => tracker.onService(ev)),
-    follow('pod', client.watch(names.length === 1 ? `${base}/service/${enc(names[0])}/pod` : `${base}/pod`, wire.decodePod, watchOpts), (ev) => tracker.onPod(ev)),
+    follow('service', client.watch(`${base}/service`, decodeService, watchOpts), (ev) => tracker.onService(ev)),
+    follow('pod', client.watch(names.length === 1 ? `${base}/service/${enc(names[0])}/pod` : `${base}/pod`, decodePod, watchOpts), (ev) => tracker.onPod(ev)),
     // Events add the why (BackOff, FailedScheduling, Unhealthy); without them the pods still tell most.
     (async () => {
       try {

@@ -1,0 +1,78 @@
+// The client's HTTP exchanges, on node:http/https rather than the global fetch: fetch's first call loads
+// undici, web streams, http2, zlib and worker_threads (~30 ms, as long as the rest of `lb version` with
+// no server), which every CLI command paid before its first byte went out.
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+
+/** An answer: its status, and its body read whole or as it arrives. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: IncomingHttpHeaders;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  /** The body's chunks as they arrive (a stream's keep-alives included). */
+  chunks(): AsyncIterable<Buffer>;
+}
+
+export interface HttpRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Aborts the request, or the reading of its body. */
+  signal: AbortSignal;
+  /** For https: a CA to trust and a client certificate (tlsAgent); plain http ignores it. */
+  agent?: HttpsAgent;
+}
+
+/** TLS agents by their settings, shared by every client with them: connections (and handshakes) are reused. */
+const agents = new Map<string, HttpsAgent>();
+
+export function tlsAgent(tls: { ca?: string; cert?: string; key?: string }): HttpsAgent {
+  const id = `${tls.ca ?? ''}\0${tls.cert ?? ''}\0${tls.key ?? ''}`;
+  let a = agents.get(id);
+  if (!a) {
+    const { Agent } = require('node:https') as typeof import('node:https');
+    a = new Agent({ keepAlive: true, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) });
+    agents.set(id, a);
+  }
+  return a;
+}
+
+function answer(res: IncomingMessage): HttpAnswer {
+  const status = res.statusCode ?? 0;
+  const text = async () => {
+    const parts: Buffer[] = [];
+    for await (const c of res) parts.push(c as Buffer);
+    return Buffer.concat(parts).toString('utf8');
+  };
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    headers: res.headers,
+    text,
+    json: async () => JSON.parse(await text()) as unknown,
+    chunks: () => res,
+  };
+}
+
+/** Sends one request; rejects when no answer comes (refused, reset, TLS, aborted), with the socket's error. */
+export function httpRequest(url: string, r: HttpRequest): Promise<HttpAnswer> {
+  const u = new URL(url);
+  const https = u.protocol === 'https:';
+  const headers = r.body === undefined ? r.headers : { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) };
+  const options: RequestOptions = { method: r.method, headers, signal: r.signal, ...(https && r.agent ? { agent: r.agent } : {}) };
+  const send = (retry: boolean): Promise<HttpAnswer> =>
+    new Promise((resolve, reject) => {
+      const mod = (https ? require('node:https') : require('node:http')) as typeof import('node:http');
+      const req: ClientRequest = mod.request(u, options, (res) => resolve(answer(res)));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // A kept-alive connection the server closed as it was reused: the request never got there; once more
+        // on a new one (what node's docs advise; fetch does the same).
+        if (retry && req.reusedSocket && e.code === 'ECONNRESET' && !r.signal.aborted) resolve(send(false));
+        else reject(e);
+      });
+      req.end(r.body);
+    });
+  return send(true);
+}
