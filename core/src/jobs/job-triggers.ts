@@ -6,13 +6,13 @@
 // transaction as the task it started, so a restart or a new leader neither repeats nor loses a run.
 import { LbError, parseOrThrow, ProviderTaskManifest, stableStringify, TASK_FINISHED, type Job, type Task } from '@lastbackend/sdk';
 import type { AuditTrail } from '../audit/trail';
+import type { EgressGuard } from '../egress/guard';
 import type { EventSink } from '../events/recorder';
 import type { Logger } from '../kernel/logger';
 import { keys, PREFIX, splitKey } from '../store/keys';
 import type { Store, StoreEvent, Txn } from '../store/store';
 import type { RunOptions, Tasks } from './tasks';
 import { CronScheduler, HttpHook, HttpProvider, systemClock, type Clock, type HookOutcome, type HookPayload, type ProviderItem } from './triggers';
-import type { EgressGuard } from '../egress/guard';
 
 /** What the triggers keep of a job (keys.jobTrigger): written here only. */
 export interface JobTriggerState {
@@ -142,7 +142,7 @@ export class JobTriggers {
         egress: this.o.egress,
         clock: this.clock,
         hasCapacity: () => this.hasCapacity(ns, name),
-        onItem: (item) => this.providerRun(ns, name, item),
+        onItem: (item) => this.providerRun(ns, name, http.endpoint, item),
         onError: (e, retry) => this.warn(ns, name, 'ProviderFailed', `${e.message}; next poll in ${Math.round(retry / 1000)}s`),
       });
       this.providers.set(k, { spec: stableStringify(http), provider });
@@ -185,14 +185,13 @@ export class JobTriggers {
   }
 
   /** A provider's item as a run of the job, audited as a call by the job; a refusal is an error (back-off). */
-  private async providerRun(ns: string, name: string, item: ProviderItem): Promise<void> {
-    const endpoint = this.o.store.get<Job>(keys.object('job', ns, name)).then((j) => j?.spec.provider?.http?.endpoint ?? '');
+  private async providerRun(ns: string, name: string, endpoint: string, item: ProviderItem): Promise<void> {
     const route = '/namespace/:ns/job/:job/task';
-    const record = async (status: number, task?: string, reason?: string) =>
+    const record = (status: number, task?: string, reason?: string) =>
       this.o.audit?.append({
         time: new Date(this.clock.now()).toISOString(),
         who: `job/${ns}/${name}`,
-        from: await endpoint,
+        from: endpoint,
         method: 'POST',
         route,
         path: `/namespace/${ns}/job/${name}/task`,
@@ -212,11 +211,11 @@ export class JobTriggers {
         if (m.spec.template) Object.assign(opts, { template: m.spec.template, templateField: 'manifest.spec.template' });
       }
       const t = await this.o.tasks.run(ns, name, body, opts);
-      await record(201, t.meta.name);
+      record(201, t.meta.name);
       this.o.events.record({ object: { kind: 'Task', namespace: ns, name: t.meta.name, job: name }, type: 'normal', reason: 'ProviderItem', message: `queued from the job's HTTP provider`, component: 'controller' });
     } catch (e) {
       const err = e instanceof LbError ? e : undefined;
-      await record(err?.status ?? 500, undefined, err?.code ?? 'INTERNAL');
+      record(err?.status ?? 500, undefined, err?.code ?? 'INTERNAL');
       throw e;
     }
   }
