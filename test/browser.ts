@@ -1,9 +1,10 @@
 // A real browser on a real `lb server` for the dashboard's tests: Debian's chromium driven by
-// playwright-core (the browser build playwright would download is not reachable), tabs that collect
-// console errors, navigation that survives the host's network changing, sign-in, axe-core, screenshots.
+// playwright-core (the browser build playwright would download is not reachable) in a network namespace
+// of its own (test/browser-network.ts), tabs that collect console errors, sign-in, axe-core, screenshots.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { BrowserNetwork } from './browser-network';
 import { ROOT, type TestServer } from './harness';
 
 export const SHOTS = join(ROOT, 'test-results', 'dashboard');
@@ -22,23 +23,29 @@ export const brief = (vs: AxeViolation[]): string[] => vs.map((v) => `${v.id} ($
 export class Dashboard {
   /** Console errors and uncaught page errors, on every page of every tab. */
   readonly errors: string[] = [];
-  /** Requests Chromium aborted because the host's network changed (retried, not the page's fault). */
-  networkChanged = 0;
   /** While true (the test stopped the server), failed connections are what the page shows, not errors. */
   serverDown = false;
 
   private constructor(
     readonly server: TestServer,
     readonly browser: Browser,
+    private readonly network: BrowserNetwork,
   ) {}
 
   static async launch(server: TestServer): Promise<Dashboard> {
     mkdirSync(SHOTS, { recursive: true });
-    return new Dashboard(server, await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] }));
+    const network = await BrowserNetwork.create();
+    try {
+      return new Dashboard(server, await chromium.launch({ executablePath: network.executable, args: ['--no-sandbox', ...network.args] }), network);
+    } catch (e) {
+      await network.destroy();
+      throw e;
+    }
   }
 
-  close(): Promise<void> {
-    return this.browser.close();
+  async close(): Promise<void> {
+    await this.browser.close();
+    await this.network.destroy();
   }
 
   /** A browser tab on the server (its certificate is the cluster CA's, which this browser does not trust). */
@@ -47,31 +54,17 @@ export class Dashboard {
     const page = await ctx.newPage();
     page.on('console', (m) => {
       if (m.type() !== 'error') return;
-      // Chromium aborts requests in flight when the host's network changes, and the agent on this same
-      // host adds a container's interfaces while the page is open: the page retries (the watch resumes);
-      // the abort is the test host's doing, not the page's.
-      if (m.text().includes('net::ERR_NETWORK_CHANGED')) return void this.networkChanged++;
-      if (this.serverDown && /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(m.text())) return;
+      // (Through the proxy, a refused connection reads ERR_SOCKS_CONNECTION_FAILED.)
+      if (this.serverDown && /ERR_CONNECTION_REFUSED|ERR_SOCKS_CONNECTION_FAILED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(m.text())) return;
       this.errors.push(`${page.url()}: ${m.text()} (${m.location().url})`);
     });
     page.on('pageerror', (e) => this.errors.push(`${page.url()}: ${e.message}`));
     return { ctx, page };
   }
 
-  /**
-   * Opens a page. Chromium aborts a navigation with ERR_NETWORK_CHANGED when the host's addresses change
-   * (the agent and other tests on this host add container interfaces), or lets its retry interrupt the
-   * navigation: that navigation is tried again.
-   */
-  async open(page: Page, url: string): Promise<Response | null> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await page.goto(url);
-      } catch (e) {
-        if (attempt >= 3 || !/ERR_NETWORK_CHANGED|interrupted by another navigation/.test(String(e))) throw e;
-        this.networkChanged++;
-      }
-    }
+  /** Opens a page. */
+  open(page: Page, url: string): Promise<Response | null> {
+    return page.goto(url);
   }
 
   /** Signs in with `token` at /ui/ (the redirect of / to it is a test of its own). */
@@ -108,9 +101,8 @@ export class Dashboard {
     return page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   }
 
-  /** Says how many requests the host's network aborted, and hands back the console errors seen. */
+  /** The console errors seen. */
   report(): string[] {
-    if (this.networkChanged) console.log(`requests aborted by the host's network changing (retried by the page): ${this.networkChanged}`);
     return this.errors;
   }
 }
