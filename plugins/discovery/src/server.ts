@@ -2,6 +2,7 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import * as packet from 'dns-packet';
 import { ipv4, type DriverLogger } from '@lastbackend/sdk';
+import { AnswerCache } from './answer-cache';
 import { Forwarder } from './forward';
 import { defaultUpstreams, isSelf, parseUpstream, type Upstream } from './resolv';
 import { Zone, type DiscoveryRecords, type ZoneAnswer } from './zone';
@@ -61,6 +62,11 @@ export class DiscoveryServer {
   private readonly conns = new Set<net.Socket>();
   private forwarder?: Forwarder;
   private allowed: ipv4.Cidr[] = [];
+  /** Encoded UDP zone answers by query (bytes after the ID); dropped whenever the zone is replaced. */
+  private readonly cache = new AnswerCache();
+  private readonly onSent = (err: Error | null): void => {
+    if (err) this.log.debug('discovery DNS: UDP send failed', { error: String(err) });
+  };
 
   constructor(private readonly opts: DiscoveryOptions = {}) {
     this.suffix = opts.suffix ?? 'lb.local';
@@ -142,6 +148,7 @@ export class DiscoveryServer {
       });
     }
     this.zone = zone;
+    this.cache.clear();
   }
 
   /** Replaces the networks whose hosts get answers (besides loopback); the next query sees them. */
@@ -181,6 +188,11 @@ export class DiscoveryServer {
    * Exposed for tests and embedding; the sockets call it.
    */
   async handle(msg: Buffer, transport: Transport): Promise<Buffer | null> {
+    return this.answer(msg, transport);
+  }
+
+  /** handle(), storing a zone answer under `cacheKey` (UDP only: TCP answers have another size limit). */
+  private async answer(msg: Buffer, transport: Transport, cacheKey?: string): Promise<Buffer | null> {
     if (msg.length < 12 || msg.length > MAX_QUERY) return null;
     // The header is readable: 12 fixed bytes. Never answer a response (no reflection loops).
     const id = msg.readUInt16BE(0);
@@ -222,7 +234,9 @@ export class DiscoveryServer {
       authorities: zoneAnswer.authorities,
       additionals: [...zoneAnswer.additionals, ...(opt ? [this.opt()] : [])],
     };
-    return this.encodeSized(res, transport, opt);
+    const out = this.encodeSized(res, transport, opt);
+    if (out && cacheKey !== undefined) this.cache.set(cacheKey, out);
+    return out;
   }
 
   /**
@@ -347,20 +361,28 @@ export class DiscoveryServer {
 
   private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const udp = this.udp;
-    const answer = this.isAllowedSource(rinfo.address) ? this.handle(msg, 'udp') : Promise.resolve(this.refused(msg, 'udp', rinfo.address));
+    const allowed = this.isAllowedSource(rinfo.address);
+    const key = allowed ? this.cache.key(msg) : undefined;
+    // The hot path: a query answered before from this zone is answered now, synchronously, from its bytes.
+    const hit = key === undefined ? undefined : this.cache.get(key, msg);
+    if (hit) return this.send(udp, hit, rinfo);
+    const answer = allowed ? this.answer(msg, 'udp', key) : Promise.resolve(this.refused(msg, 'udp', rinfo.address));
     answer.then(
       (res) => {
-        if (!res || !udp || udp !== this.udp) return;
-        try {
-          udp.send(res, rinfo.port, rinfo.address, (err) => {
-            if (err) this.log.debug('discovery DNS: UDP send failed', { error: String(err) });
-          });
-        } catch {
-          /* socket closed meanwhile */
-        }
+        if (res) this.send(udp, res, rinfo);
       },
       (e) => this.log.error('discovery DNS: query failed', { error: String(e) }),
     );
+  }
+
+  /** Sends an answer on the socket the query came in on, unless that socket was closed meanwhile. */
+  private send(udp: dgram.Socket | undefined, res: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (!udp || udp !== this.udp) return;
+    try {
+      udp.send(res, rinfo.port, rinfo.address, this.onSent);
+    } catch {
+      /* socket closed meanwhile */
+    }
   }
 
   private onConnection(sock: net.Socket): void {
