@@ -51,6 +51,10 @@ const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> =
     wants: [o(/^GET \/namespace\/bench\/service \(\d+, Node\)$/), o(/^GET \/namespace\/bench\/pod \(\d+, Node\)$/), p(/^namespace page: Services \(\d+\) \+ first row$/), o(/^filter \d+ services to one row$/), p(/^Overview: "\d+ ready"$/), p(/^node page: \d+ pods, first page$/)],
     seconds: 90,
   },
+  'test/bench/cpi-swap.js': {
+    wants: [o(/^swap with [\d,]+ services, median$/), o(/^swap with [\d,]+ services, slowest$/), o('requests during the swaps'), o('requests/s during the swaps'), o('failed requests')],
+    seconds: 60,
+  },
   'test/bench/deploy-latency.js': { wants: [p('lb run → ready, median'), p('lb run → ready, p99')], seconds: 30 },
   'test/bench/footprint.js': {
     wants: ['idle (server + local agent)', 'idle, max sample', /^with [\d,]+ pods' state$/, /^with [\d,]+ pods' state, max sample$/].map(o),
