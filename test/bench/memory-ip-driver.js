@@ -13,11 +13,12 @@ const PACKAGE = '@lbbench/driver-memory-ip';
 const INDEX = `'use strict';
 // ${PACKAGE}: ${MEMORY} whose running containers report the address in the config's "ip".
 const memory = require('${MEMORY}');
+const { z } = require(require.resolve('zod', { paths: [require.resolve('${MEMORY}')] })); // the zod its schema is made with
 const base = memory.default;
 const withIp = (ip) => (s) => (s && s.state === 'running' ? { ...s, ip } : s);
 module.exports.default = {
   ...base,
-  configSchema: memory.configSchema.extend({ ip: memory.configSchema.shape.images.element }),
+  configSchema: memory.configSchema.extend({ ip: z.string().min(1) }),
   create(ctx) {
     const { ip, ...config } = ctx.config;
     const made = base.create({ ...ctx, config });
@@ -32,6 +33,15 @@ module.exports.default = {
 };
 `;
 
+/** Writes the wrapper package into MODULES (a node_modules directory that holds the memory driver). */
+function writeWrapper(modules) {
+  const pkg = join(modules, ...PACKAGE.split('/'));
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: PACKAGE, version: '0.1.0', main: 'index.js', lastbackend: { kind: ['cri', 'cii'], api: '2' } }, null, 2));
+  writeFileSync(join(pkg, 'index.js'), INDEX);
+  return pkg;
+}
+
 /**
  * Installs the memory driver and this wrapper into DIR/drivers; returns the config's `drivers` with the
  * wrapper as CRI and CII (its containers at IP) and no CNI (the CPI is the caller's to add).
@@ -40,12 +50,9 @@ module.exports.default = {
  */
 function installMemoryIpDriver(dir, ip) {
   installMemoryDriver(dir);
-  const pkg = join(dir, 'drivers', 'node_modules', ...PACKAGE.split('/'));
-  mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: PACKAGE, version: '0.1.0', main: 'index.js', lastbackend: { kind: ['cri', 'cii'], api: '2' } }, null, 2));
-  writeFileSync(join(pkg, 'index.js'), INDEX);
+  writeWrapper(join(dir, 'drivers', 'node_modules'));
   const driver = { package: PACKAGE, config: { ip } };
   return { cri: driver, cii: driver, cni: 'none' };
 }
 
-module.exports = { PACKAGE, installMemoryIpDriver };
+module.exports = { PACKAGE, installMemoryIpDriver, writeWrapper };
