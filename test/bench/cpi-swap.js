@@ -89,20 +89,22 @@ async function main() {
 
     // The loop: WORKERS at a time, round-robin over the VIPs, until told to stop (or MAX_REQUESTS).
     const failures = [];
+    const origin = now(); // failures and swaps are timed from here
     let sent = 0;
     let stop = false;
     const worker = async () => {
       while (!stop && sent < MAX_REQUESTS) {
         const v = vips[sent++ % vips.length];
         await request(v).then(
-          (code) => void (code !== 200 && failures.push(`${v}: HTTP ${code}`)),
-          (e) => void failures.push(`${v}: ${e.message}`),
+          (code) => void (code !== 200 && failures.push(`${Math.round(now() - origin)} ms ${v}: HTTP ${code}`)),
+          (e) => void failures.push(`${Math.round(now() - origin)} ms ${v}: ${e.message}`),
         );
       }
     };
     const loop = Promise.all(Array.from({ length: WORKERS }, worker));
     await sleep(1000);
     const swaps = [];
+    const windows = [];
     const sentBefore = sent;
     const loopStart = now();
     for (let i = 0; i < SWAPS; i++) {
@@ -110,6 +112,7 @@ async function main() {
       const s0 = now();
       await client.swapDriver('cpi', NFT, { table: to });
       swaps.push(now() - s0);
+      windows.push(`${Math.round(s0 - origin)}–${Math.round(now() - origin)} ms`);
       const [inNew, inOld] = [rules(to), rules(TABLES[i % 2])];
       if (inNew !== N || inOld !== 0) throw new Error(`after swap ${i + 1}: ${inNew} rules in the new table ${to} (want ${N}), ${inOld} in the old one (want 0)`);
       await sleep(1000); // requests on the new driver before the next swap
@@ -118,7 +121,8 @@ async function main() {
     const loopSeconds = (now() - loopStart) / 1000;
     stop = true;
     await loop;
-    if (failures.length) console.error(`failed requests (first 10): ${failures.slice(0, 10).join('; ')}`);
+    console.error(`swaps at ${windows.join(', ')}`);
+    if (failures.length) console.error(`failed requests (first 10, last 10): ${[...failures.slice(0, 10), '…', ...failures.slice(-10)].join('; ')}`);
     report({
       title: `CPI hot swap, nftables table A ⇄ table B through the API, ${N} services with endpoints (memory runtime, every endpoint the fast C backend), ${SWAPS} swaps under a loop of ${WORKERS} concurrent HTTP requests (a fresh connection each) over ${vips.length} VIPs`,
       rows: [
@@ -128,7 +132,7 @@ async function main() {
         { figure: 'requests/s during the swaps', value: during / loopSeconds, unit: 'req/s' },
         { figure: 'failed requests', value: failures.length, unit: '', target: '0' },
       ],
-      extra: { services: N, swaps_ms: swaps, requests: sent, failed: failures.length, failures: failures.slice(0, 10) },
+      extra: { services: N, swaps_ms: swaps, swap_windows: windows, requests: sent, failed: failures.length, failures: failures.slice(0, 10) },
     });
   } finally {
     await cleanup();

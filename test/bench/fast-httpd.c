@@ -46,8 +46,11 @@ static int listener(void) {
 
 static void drop(int ep, int fd) {
   epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+  // Released before the close: once closed, another worker may accept a connection with this number.
+  struct conn *c = conns[fd];
+  conns[fd] = NULL;
+  free(c);
   close(fd);
-  if (fd < MAX_FDS) { free(conns[fd]); conns[fd] = NULL; }
 }
 
 // Whether the request head [h, end) asks to close the connection after the answer.
@@ -124,7 +127,7 @@ static void *worker(void *arg) {
           struct epoll_event ce = { .events = EPOLLIN | EPOLLRDHUP, .data.fd = c };
           epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
         }
-      } else if (!serve(fd)) {
+      } else if (!conns[fd] || !serve(fd)) {
         drop(ep, fd);
       }
     }
