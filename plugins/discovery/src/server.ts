@@ -1,4 +1,5 @@
 import * as dgram from 'node:dgram';
+import * as dns from 'node:dns';
 import * as net from 'node:net';
 import * as packet from 'dns-packet';
 import { ipv4, type DriverLogger } from '@lastbackend/sdk';
@@ -39,6 +40,16 @@ const MAX_TCP_MESSAGE = 65535;
 
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 type Rcode = keyof typeof RCODE;
+
+/**
+ * The UDP socket only answers the address a query came from, always a literal: handed back at once, where
+ * dns.lookup would defer even a literal to the next tick (a tick and a closure per answer).
+ */
+const literalLookup = (address: string, family: unknown, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void => {
+  const v = net.isIP(address);
+  if (v) cb(null, address, v);
+  else dns.lookup(address, { family: family === 6 ? 6 : 4 }, cb);
+};
 
 const noopLogger: DriverLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -86,7 +97,7 @@ export class DiscoveryServer {
     const attempts = port === 0 ? 20 : 1;
     let lastErr: unknown;
     for (let i = 0; i < attempts; i++) {
-      const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4' });
+      const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', lookup: literalLookup });
       try {
         await new Promise<void>((resolve, reject) => {
           udp.once('error', reject);
