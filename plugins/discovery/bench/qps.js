@@ -10,7 +10,7 @@
 'use strict';
 const { spawn } = require('node:child_process');
 const dgram = require('node:dgram');
-const { chmodSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const packet = require('dns-packet');
@@ -26,6 +26,12 @@ const SECONDS = bounded(arg('seconds', quick ? 1 : 5), 1, 600);
 const ROUNDS = bounded(arg('rounds', quick ? 1 : 3), 1, 20);
 const RECORDS = bounded(arg('records', 1000), 1, 65536);
 const OUTSTANDING = bounded(arg('outstanding', 100), 1, 4096);
+
+/** CPU milliseconds (user + system) process PID has used: per query, robust to the machine's load. */
+function cpuMs(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
 
 /** A UDP port free on 127.0.0.1 when asked. */
 const freeUdpPort = () =>
@@ -141,17 +147,25 @@ async function main() {
     await answering(dnsmasqPort, name, ip, dnsmasq, 'dnsmasq');
 
     const runs = { discovery: [], dnsmasq: [] };
-    for (let r = 0; r < ROUNDS; r++) {
-      runs.discovery.push(await dnsperf(discoveryPort, queries));
-      runs.dnsmasq.push(await dnsperf(dnsmasqPort, queries));
-    }
-    const med = (k, f) => median(runs[k].map(f));
     const sum = (k, f) => runs[k].reduce((n, x) => n + f(x), 0);
+    const cpu = { discovery: 0, dnsmasq: 0 };
+    const measure = async (k, port, pid) => {
+      const c0 = cpuMs(pid);
+      runs[k].push(await dnsperf(port, queries));
+      cpu[k] += cpuMs(pid) - c0;
+    };
+    for (let r = 0; r < ROUNDS; r++) {
+      await measure('discovery', discoveryPort, procs[0].pid);
+      await measure('dnsmasq', dnsmasqPort, dnsmasq.pid);
+    }
+    const perQuery = (k) => (cpu[k] * 1000) / sum(k, (x) => x.completed);
+    const med = (k, f) => median(runs[k].map(f));
     const peer = `dnsmasq ${dnsmasqPort}`;
     report({
       title: `DNS queries/s over UDP on loopback, ${RECORDS} services + ${RECORDS} pods, dnsperf (${OUTSTANDING} outstanding, 4 sockets, its own process), median of ${ROUNDS} alternating round(s) of ${SECONDS} s: the discovery server (its own process) vs dnsmasq with the same A records`,
       rows: [
         { figure: 'queries answered', value: med('discovery', (x) => x.qps), unit: 'q/s', peer, peerValue: med('dnsmasq', (x) => x.qps), target: '≥ 1.0×' },
+        { figure: 'server CPU per query answered (lower is better)', value: perQuery('discovery'), unit: 'µs', peer, peerValue: perQuery('dnsmasq'), target: '≤ 1.0×' },
         { figure: 'latency average', value: med('discovery', (x) => x.avgMs), unit: 'ms', peer, peerValue: med('dnsmasq', (x) => x.avgMs) },
         { figure: 'latency max', value: med('discovery', (x) => x.maxMs), unit: 'ms', peer, peerValue: med('dnsmasq', (x) => x.maxMs) },
         { figure: 'queries sent', value: sum('discovery', (x) => x.sent), unit: '', peer, peerValue: sum('dnsmasq', (x) => x.sent) },

@@ -75,9 +75,6 @@ export class DiscoveryServer {
   private allowed: ipv4.Cidr[] = [];
   /** Encoded UDP zone answers by query (bytes after the ID); dropped whenever the zone is replaced. */
   private readonly cache = new AnswerCache();
-  private readonly onSent = (err: Error | null): void => {
-    if (err) this.log.debug('discovery DNS: UDP send failed', { error: String(err) });
-  };
 
   constructor(private readonly opts: DiscoveryOptions = {}) {
     this.suffix = opts.suffix ?? 'lb.local';
@@ -390,7 +387,9 @@ export class DiscoveryServer {
   private send(udp: dgram.Socket | undefined, res: Buffer, rinfo: dgram.RemoteInfo): void {
     if (!udp || udp !== this.udp) return;
     try {
-      udp.send(res, rinfo.port, rinfo.address, this.onSent);
+      // No callback: Node then tries a synchronous send first, with no completion to call back per answer.
+      // A failed send is a lost answer either way (the client asks again); it was only ever logged at debug.
+      udp.send(res, rinfo.port, rinfo.address);
     } catch {
       /* socket closed meanwhile */
     }
