@@ -119,7 +119,7 @@ export class LevelStore implements StoreBackend {
   /** Adds a validated transaction to the open group, which it returns. */
   private async accept(ops: StoreOp[], origin?: string): Promise<Group> {
     const epoch = this.epoch;
-    const prevs = await Promise.all(ops.map((op) => this.view.get(op.key)));
+    const prevs = await this.before(ops.map((op) => op.key));
     if (epoch !== this.epoch) throw new Error('store write failed before this transaction was written');
     const revision = ++this.nextRev;
     const group = (this.open_ ??= newGroup());
@@ -130,6 +130,22 @@ export class LevelStore implements StoreBackend {
     group.txns.push({ ops, prevs, revision, origin });
     if (!this.inflight) void this.flush();
     return group;
+  }
+
+  /** The values of keys before the transaction being accepted: overlay first, the disk in one read. */
+  private async before(keys: string[]): Promise<(StoredObject | undefined)[]> {
+    const out: (StoredObject | undefined)[] = [];
+    const missing: number[] = [];
+    keys.forEach((k, i) => {
+      const o = this.overlay.get(k);
+      if (o) out[i] = o.json === undefined ? undefined : (JSON.parse(o.json) as StoredObject);
+      else missing.push(i);
+    });
+    if (missing.length) {
+      const got = await this.db.getMany(missing.map((i) => keys[i]));
+      missing.forEach((i, j) => (out[i] = got[j] as StoredObject | undefined));
+    }
+    return out;
   }
 
   /** Writes the open group as one synced batch, announces it, then the next group if one formed meanwhile. */
