@@ -14,10 +14,14 @@ import { Txn } from './txn';
 import type { StoreBackend, StoredObject, StoreEvent, StoreOp, StoreReader } from './types';
 
 const REVISION_KEY = '\u0000revision';
+/** Puts a value already encoded as JSON (the db's encoding), as is. */
+const UTF8 = { valueEncoding: 'utf8' } as const;
 
 /** One accepted transaction waiting in a group: its writes, their previous values, its revision. */
 interface Pending {
   ops: StoreOp[];
+  /** Each put's value as JSON, made once when accepted: what later txns read and what goes to disk. */
+  json: (string | undefined)[];
   prevs: (StoredObject | undefined)[];
   revision: number;
   origin?: string;
@@ -123,11 +127,13 @@ export class LevelStore implements StoreBackend {
     if (epoch !== this.epoch) throw new Error('store write failed before this transaction was written');
     const revision = ++this.nextRev;
     const group = (this.open_ ??= newGroup());
-    for (const op of ops) {
-      if (op.type === 'put') op.value.meta.revision = revision;
-      this.overlay.set(op.key, { json: op.type === 'put' ? JSON.stringify(op.value) : undefined, group });
-    }
-    group.txns.push({ ops, prevs, revision, origin });
+    const json = ops.map((op) => {
+      if (op.type !== 'put') return undefined;
+      op.value.meta.revision = revision;
+      return JSON.stringify(op.value);
+    });
+    ops.forEach((op, i) => this.overlay.set(op.key, { json: json[i], group }));
+    group.txns.push({ ops, json, revision, prevs, origin });
     if (!this.inflight) void this.flush();
     return group;
   }
@@ -156,7 +162,7 @@ export class LevelStore implements StoreBackend {
       const last = group.txns[group.txns.length - 1].revision;
       try {
         const batch = this.db.batch();
-        for (const t of group.txns) for (const op of t.ops) op.type === 'put' ? batch.put(op.key, op.value) : batch.del(op.key);
+        for (const t of group.txns) t.ops.forEach((op, i) => (op.type === 'put' ? batch.put(op.key, t.json[i] as unknown as StoredObject, UTF8) : batch.del(op.key)));
         batch.put(REVISION_KEY, last);
         await batch.write({ sync: true });
       } catch (err) {
