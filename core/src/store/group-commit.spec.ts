@@ -97,6 +97,38 @@ test('a txn is answered only after its change is announced; a read-only one afte
   await store.close();
 });
 
+test('a batch that fails to write fails its txns and those run against them; later ones commit', async () => {
+  const store = new Store(dir);
+  await store.open();
+  await store.txn(async (tx) => tx.put('/k/base', { meta: { revision: 0 } }));
+  // The next batch's write fails once (as a full disk would).
+  const db = (store.backend as unknown as { db: { batch: () => { write: (o: object) => Promise<void> } } }).db;
+  const batch = db.batch.bind(db);
+  let failed = false;
+  db.batch = () => {
+    const b = batch();
+    const write = b.write.bind(b);
+    b.write = async (o) => (failed ? write(o) : ((failed = true), Promise.reject(new Error('disk full'))));
+    return b;
+  };
+  const events: StoreEvent[] = [];
+  store.watch('', (ev) => events.push(ev));
+  const first = Array.from({ length: 5 }, (_, i) => store.txn(async (tx) => tx.put(`/k/${i}`, { meta: { revision: 0 } })));
+  const results = await Promise.allSettled(first);
+  expect(results[0].status).toBe('rejected'); // the batch that failed
+  const later = await store.txn(async (tx) => (tx.put('/k/later', { meta: { revision: 0 } }), (await tx.list('/k/')).length));
+  const ok = results.filter((r) => r.status === 'fulfilled').length;
+  expect(later).toBe(2 + ok); // base, later, and only the txns that were answered ok
+  expect(store.revision).toBe(2 + ok);
+  expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 1 + ok }, (_, i) => i + 2));
+  await store.close();
+  const again = new Store(dir);
+  await again.open();
+  expect((await again.list('/k/')).length).toBe(2 + ok);
+  expect(again.revision).toBe(2 + ok);
+  await again.close();
+});
+
 test('every acknowledged create survives SIGKILL', async () => {
   // A child process makes creates concurrently and prints each key once its txn resolved.
   const child = spawn(process.execPath, ['-e', CHILD, join(__dirname, 'store.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
