@@ -64,6 +64,10 @@ const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> =
     wants: [p('lb apply → all pods ready'), p('lb apply → all ready, per pod'), o('lb apply → first pod ready'), o('containers the platform ran')],
     seconds: 40,
   },
+  'test/bench/store.js': {
+    wants: [10, 100].flatMap((n) => [p(`durable creates, ${n} callers`), o(`creates resolved but missing after reopen, ${n} callers`)]),
+    seconds: 15,
+  },
   'test/bench/vip.js': {
     wants: [p('through the VIP (nftables)'), p('through the VIP (nftables): p99'), o('through the VIP (nftables): errors + non-2xx'), o('straight to the pod: errors + non-2xx')],
     seconds: 40,

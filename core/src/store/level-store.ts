@@ -1,18 +1,53 @@
-// State backend on `level` (the embedded default). Every write is a batch, synced to disk before the
-// promise resolves, so a 2xx answer means the change survives a crash. Writes are serialised; each gets
-// the next revision, written in the same batch, and is announced to watchers synchronously afterwards.
+// State backend on `level` (the embedded default). Every write is synced to disk before its promise
+// resolves, so a 2xx answer means the change survives a crash. Transactions run one at a time, each
+// gets the next revision, and is announced to watchers in revision order once it is on disk.
+//
+// Group commit: one synced write costs a disk flush, so transactions do not wait for the previous
+// one's flush before they run. A transaction runs against the store as it will be once every earlier
+// accepted transaction is written (the disk plus the pending writes, `overlay`); its writes join the
+// open group, and the open group is written as one synced batch as soon as no other write is in flight.
+// A caller is answered only after the batch holding its writes is synced and announced; a transaction
+// whose fn throws adds nothing to the group and fails alone.
 import { EventEmitter } from 'node:events';
 import { Level } from 'level';
 import { Txn } from './txn';
-import type { StoreBackend, StoredObject, StoreEvent, StoreOp } from './types';
+import type { StoreBackend, StoredObject, StoreEvent, StoreOp, StoreReader } from './types';
 
 const REVISION_KEY = '\u0000revision';
+/** Puts a value already encoded as JSON (the db's encoding), as is. */
+const UTF8 = { valueEncoding: 'utf8' } as const;
+
+/** One accepted transaction waiting in a group: its writes, their previous values, its revision. */
+interface Pending {
+  ops: StoreOp[];
+  /** Each put's value as JSON, made once when accepted: what later txns read and what goes to disk. */
+  json: (string | undefined)[];
+  prevs: (StoredObject | undefined)[];
+  revision: number;
+  origin?: string;
+}
+
+/** Transactions written together in one synced batch; done settles once it is written and announced. */
+interface Group {
+  txns: Pending[];
+  done: Promise<void>;
+  settle: (err?: unknown) => void;
+}
 
 export class LevelStore implements StoreBackend {
   private readonly db: Level<string, StoredObject | number>;
   private readonly events = new EventEmitter();
+  /** Serialises the transactions' fn (their validation), not their disk writes. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Last revision announced (on disk) and last revision given to an accepted transaction. */
   private rev = 0;
+  private nextRev = 0;
+  /** Accepted but not yet written: the latest write per key as JSON (reads get fresh copies, as from disk). */
+  private readonly overlay = new Map<string, { json: string | undefined; group: Group }>();
+  private open_?: Group;
+  private inflight?: Group;
+  /** Bumped when a batch fails: transactions validated against the lost writes fail too. */
+  private epoch = 0;
 
   constructor(readonly path: string) {
     this.db = new Level<string, StoredObject | number>(path, { valueEncoding: 'json' });
@@ -21,11 +56,12 @@ export class LevelStore implements StoreBackend {
 
   async open(): Promise<void> {
     await this.db.open();
-    this.rev = ((await this.db.get(REVISION_KEY)) as number | undefined) ?? 0;
+    this.rev = this.nextRev = ((await this.db.get(REVISION_KEY)) as number | undefined) ?? 0;
   }
 
   async close(): Promise<void> {
     await this.chain.catch(() => undefined);
+    while (this.inflight || this.open_) await (this.inflight ?? this.open_)!.done.catch(() => undefined);
     await this.db.close();
   }
 
@@ -43,42 +79,117 @@ export class LevelStore implements StoreBackend {
     return out;
   }
 
+  /** What a transaction reads: the disk with the accepted, not yet written writes over it. */
+  private readonly view: StoreReader = {
+    get: async <T extends StoredObject>(key: string): Promise<T | undefined> => {
+      const o = this.overlay.get(key);
+      if (o) return o.json === undefined ? undefined : (JSON.parse(o.json) as T);
+      return this.get<T>(key);
+    },
+    entries: async <T extends StoredObject>(prefix: string): Promise<[string, T][]> => {
+      // Taken before reading the disk: a batch written meanwhile leaves the overlay but may miss the read.
+      const pending = [...this.overlay].filter(([k]) => k.startsWith(prefix)).map(([k, o]) => [k, o.json] as const);
+      const disk = await this.entries<T>(prefix);
+      if (!pending.length) return disk;
+      const m = new Map(disk);
+      for (const [k, json] of pending) {
+        if (json === undefined) m.delete(k);
+        else m.set(k, JSON.parse(json) as T);
+      }
+      return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    },
+  };
+
   /**
-   * Runs fn with exclusive access and commits its writes atomically (one synced batch).
-   * If fn throws, nothing is written.
+   * Runs fn with exclusive access against every earlier accepted write and commits its writes
+   * atomically; resolves once they are synced to disk and announced. If fn throws, nothing is written.
    */
   txn<R>(fn: (tx: Txn) => Promise<R>, origin?: string): Promise<R> {
+    let wait: Promise<void> | undefined;
     const run = async (): Promise<R> => {
-      const tx = new Txn(this, this.rev);
+      const epoch = this.epoch;
+      const tx = new Txn(this.view, this.nextRev);
       const result = await fn(tx);
-      if (tx.ops.size) await this.commit([...tx.ops.values()], origin);
+      if (epoch !== this.epoch) throw new Error('store write failed before this transaction was written');
+      wait = (tx.ops.size ? await this.accept([...tx.ops.values()], origin) : (this.open_ ?? this.inflight))?.done;
       return result;
     };
     const p = this.chain.then(run, run);
     this.chain = p.catch(() => undefined);
-    return p;
+    // Answered after its batch (or, read-only, the last batch its view included) is on disk.
+    return p.then(async (r) => (await wait, r));
   }
 
-  private async commit(ops: StoreOp[], origin?: string): Promise<void> {
-    const revision = this.rev + 1;
-    const prevs = new Map<string, StoredObject | undefined>();
-    for (const op of ops) prevs.set(op.key, (await this.db.get(op.key)) as StoredObject | undefined);
-    const batch = this.db.batch();
-    for (const op of ops) {
-      if (op.type === 'put') {
-        op.value.meta.revision = revision;
-        batch.put(op.key, op.value);
-      } else batch.del(op.key);
+  /** Adds a validated transaction to the open group, which it returns. */
+  private async accept(ops: StoreOp[], origin?: string): Promise<Group> {
+    const epoch = this.epoch;
+    const prevs = await this.before(ops.map((op) => op.key));
+    if (epoch !== this.epoch) throw new Error('store write failed before this transaction was written');
+    const revision = ++this.nextRev;
+    const group = (this.open_ ??= newGroup());
+    const json = ops.map((op) => {
+      if (op.type !== 'put') return undefined;
+      op.value.meta.revision = revision;
+      return JSON.stringify(op.value);
+    });
+    ops.forEach((op, i) => this.overlay.set(op.key, { json: json[i], group }));
+    group.txns.push({ ops, json, revision, prevs, origin });
+    if (!this.inflight) void this.flush();
+    return group;
+  }
+
+  /** The values of keys before the transaction being accepted: overlay first, the disk in one read. */
+  private async before(keys: string[]): Promise<(StoredObject | undefined)[]> {
+    const out: (StoredObject | undefined)[] = [];
+    const missing: number[] = [];
+    keys.forEach((k, i) => {
+      const o = this.overlay.get(k);
+      if (o) out[i] = o.json === undefined ? undefined : (JSON.parse(o.json) as StoredObject);
+      else missing.push(i);
+    });
+    if (missing.length) {
+      const got = await this.db.getMany(missing.map((i) => keys[i]));
+      missing.forEach((i, j) => (out[i] = got[j] as StoredObject | undefined));
     }
-    batch.put(REVISION_KEY, revision);
-    await batch.write({ sync: true });
-    this.rev = revision;
-    for (const op of ops) {
-      const prev = prevs.get(op.key);
-      if (op.type === 'del' && !prev) continue;
-      const ev: StoreEvent = { type: op.type, key: op.key, value: op.type === 'put' ? op.value : undefined, prev, revision, origin };
+    return out;
+  }
+
+  /** Writes the open group as one synced batch, announces it, then the next group if one formed meanwhile. */
+  private async flush(): Promise<void> {
+    while (this.open_ && !this.inflight) {
+      const group = (this.inflight = this.open_);
+      this.open_ = undefined;
+      const last = group.txns[group.txns.length - 1].revision;
+      try {
+        const batch = this.db.batch();
+        for (const t of group.txns) t.ops.forEach((op, i) => (op.type === 'put' ? batch.put(op.key, t.json[i] as unknown as StoredObject, UTF8) : batch.del(op.key)));
+        batch.put(REVISION_KEY, last);
+        await batch.write({ sync: true });
+      } catch (err) {
+        // Nothing of this group is on disk, and the open group was validated against it: both fail.
+        this.epoch++;
+        const lost = [group, ...(this.open_ ? [this.open_] : [])];
+        this.open_ = this.inflight = undefined;
+        this.overlay.clear();
+        this.nextRev = this.rev;
+        for (const g of lost) g.settle(err);
+        return;
+      }
+      for (const [k, o] of this.overlay) if (o.group === group) this.overlay.delete(k);
+      this.inflight = undefined;
+      this.rev = last;
+      for (const t of group.txns) this.announce(t);
+      group.settle();
+    }
+  }
+
+  private announce(t: Pending): void {
+    t.ops.forEach((op, i) => {
+      const prev = t.prevs[i];
+      if (op.type === 'del' && !prev) return;
+      const ev: StoreEvent = { type: op.type, key: op.key, value: op.type === 'put' ? op.value : undefined, prev, revision: t.revision, origin: t.origin };
       this.events.emit('change', ev);
-    }
+    });
   }
 
   watch(prefix: string, listener: (ev: StoreEvent) => void): () => void {
@@ -88,4 +199,11 @@ export class LevelStore implements StoreBackend {
     this.events.on('change', fn);
     return () => this.events.off('change', fn);
   }
+}
+
+function newGroup(): Group {
+  let settle!: (err?: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
+  done.catch(() => undefined); // a failed group is reported to its callers, not as unhandled
+  return { txns: [], done, settle };
 }
