@@ -3,6 +3,7 @@
 // the next revision, written in the same batch, and is announced to watchers synchronously afterwards.
 import { EventEmitter } from 'node:events';
 import { Level } from 'level';
+import { ReadCache } from './read-cache';
 import { Txn } from './txn';
 import type { StoreBackend, StoredObject, StoreEvent, StoreOp } from './types';
 
@@ -13,6 +14,7 @@ export class LevelStore implements StoreBackend {
   private readonly events = new EventEmitter();
   private chain: Promise<unknown> = Promise.resolve();
   private rev = 0;
+  private readonly cache = new ReadCache();
 
   constructor(readonly path: string) {
     this.db = new Level<string, StoredObject | number>(path, { valueEncoding: 'json' });
@@ -33,14 +35,31 @@ export class LevelStore implements StoreBackend {
     return this.rev;
   }
 
+  // Reads go through the read cache (read-cache.ts): each returns objects of its own, parsed from text.
   async get<T extends StoredObject>(key: string): Promise<T | undefined> {
-    return (await this.db.get(key)) as T | undefined;
+    const hit = this.cache.get(key);
+    if (hit) return hit.text === undefined ? undefined : (JSON.parse(hit.text) as T);
+    const since = this.cache.generation;
+    const text = (await this.db.get(key, { valueEncoding: 'utf8' })) as string | undefined;
+    this.cache.keep(key, text, since);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
   }
 
   async entries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
-    const out: [string, T][] = [];
-    for await (const [k, v] of this.db.iterator({ gte: prefix, lt: prefix + '\uffff' })) out.push([k, v as T]);
-    return out;
+    let scan = this.cache.scan(prefix);
+    if (!scan) {
+      const since = this.cache.generation;
+      const keys: string[] = [];
+      const texts: string[] = [];
+      for await (const [k, v] of this.db.iterator({ gte: prefix, lt: prefix + '\uffff', valueEncoding: 'utf8' })) {
+        keys.push(k);
+        texts.push(v as unknown as string);
+      }
+      this.cache.keepScan(prefix, keys, texts, since);
+      scan = { keys, array: `[${texts.join(',')}]` };
+    }
+    const values = JSON.parse(scan.array) as T[];
+    return scan.keys.map((k, i) => [k, values[i]]);
   }
 
   /**
@@ -72,6 +91,7 @@ export class LevelStore implements StoreBackend {
     }
     batch.put(REVISION_KEY, revision);
     await batch.write({ sync: true });
+    this.cache.changed(ops.map((op) => op.key));
     this.rev = revision;
     for (const op of ops) {
       const prev = prevs.get(op.key);
