@@ -129,6 +129,42 @@ test('a batch that fails to write fails its txns and those run against them; lat
   await again.close();
 });
 
+test('reads (read cache) never see a write of a failing batch, and see each written one at once', async () => {
+  const store = new Store(dir);
+  await store.open();
+  await store.txn(async (tx) => tx.put('/r/a', { meta: { revision: 0 }, n: 1 } as Counter));
+  // Warm the cache for the key and the prefix.
+  expect((await store.get<Counter>('/r/a'))?.n).toBe(1);
+  expect(await store.list('/r/')).toHaveLength(1);
+  const db = (store.backend as unknown as { db: { batch: () => { write: (o: object) => Promise<void> } } }).db;
+  const batch = db.batch.bind(db);
+  let release!: (fail: boolean) => void;
+  const gate = new Promise<boolean>((r) => (release = r));
+  db.batch = () => {
+    const b = batch();
+    const write = b.write.bind(b);
+    b.write = async (o) => ((await gate) ? Promise.reject(new Error('disk full')) : write(o));
+    return b;
+  };
+  const failing = store.txn(async (tx) => (tx.put('/r/a', { meta: { revision: 0 }, n: 2 } as Counter), tx.put('/r/b', { meta: { revision: 0 }, n: 3 } as Counter)));
+  await new Promise((r) => setImmediate(r));
+  // Accepted, not written: reads outside txns (cached or not) see only the disk.
+  expect((await store.get<Counter>('/r/a'))?.n).toBe(1);
+  expect(await store.get('/r/b')).toBeUndefined();
+  expect((await store.list<Counter>('/r/')).map((o) => o.n)).toEqual([1]);
+  release(true);
+  await expect(failing).rejects.toThrow('disk full');
+  expect((await store.get<Counter>('/r/a'))?.n).toBe(1);
+  expect(await store.get('/r/b')).toBeUndefined();
+  expect((await store.list<Counter>('/r/')).map((o) => o.n)).toEqual([1]);
+  db.batch = batch;
+  // A written batch replaces what the cache held as soon as the txn is answered.
+  await store.txn(async (tx) => (tx.put('/r/a', { meta: { revision: 0 }, n: 4 } as Counter), tx.put('/r/b', { meta: { revision: 0 }, n: 5 } as Counter)));
+  expect((await store.get<Counter>('/r/a'))?.n).toBe(4);
+  expect((await store.list<Counter>('/r/')).map((o) => o.n)).toEqual([4, 5]);
+  await store.close();
+});
+
 test('every acknowledged create survives SIGKILL', async () => {
   // A child process makes creates concurrently and prints each key once its txn resolved.
   const child = spawn(process.execPath, ['-e', CHILD, join(__dirname, 'store.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -10,6 +10,7 @@
 // whose fn throws adds nothing to the group and fails alone.
 import { EventEmitter } from 'node:events';
 import { Level } from 'level';
+import { ReadCache } from './read-cache';
 import { Txn } from './txn';
 import type { StoreBackend, StoredObject, StoreEvent, StoreOp, StoreReader } from './types';
 
@@ -48,6 +49,8 @@ export class LevelStore implements StoreBackend {
   private inflight?: Group;
   /** Bumped when a batch fails: transactions validated against the lost writes fail too. */
   private epoch = 0;
+  /** Disk texts only (never the overlay): dropped for a group's keys once its batch is on disk. */
+  private readonly cache = new ReadCache();
 
   constructor(readonly path: string) {
     this.db = new Level<string, StoredObject | number>(path, { valueEncoding: 'json' });
@@ -69,14 +72,31 @@ export class LevelStore implements StoreBackend {
     return this.rev;
   }
 
+  // Reads go through the read cache (read-cache.ts): each returns objects of its own, parsed from text.
   async get<T extends StoredObject>(key: string): Promise<T | undefined> {
-    return (await this.db.get(key)) as T | undefined;
+    const hit = this.cache.get(key);
+    if (hit) return hit.text === undefined ? undefined : (JSON.parse(hit.text) as T);
+    const since = this.cache.generation;
+    const text = (await this.db.get(key, { valueEncoding: 'utf8' })) as string | undefined;
+    this.cache.keep(key, text, since);
+    return text === undefined ? undefined : (JSON.parse(text) as T);
   }
 
   async entries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
-    const out: [string, T][] = [];
-    for await (const [k, v] of this.db.iterator({ gte: prefix, lt: prefix + '\uffff' })) out.push([k, v as T]);
-    return out;
+    let scan = this.cache.scan(prefix);
+    if (!scan) {
+      const since = this.cache.generation;
+      const keys: string[] = [];
+      const texts: string[] = [];
+      for await (const [k, v] of this.db.iterator({ gte: prefix, lt: prefix + '\uffff', valueEncoding: 'utf8' })) {
+        keys.push(k);
+        texts.push(v as unknown as string);
+      }
+      this.cache.keepScan(prefix, keys, texts, since);
+      scan = { keys, array: `[${texts.join(',')}]` };
+    }
+    const values = JSON.parse(scan.array) as T[];
+    return scan.keys.map((k, i) => [k, values[i]]);
   }
 
   /** What a transaction reads: the disk with the accepted, not yet written writes over it. */
@@ -175,6 +195,10 @@ export class LevelStore implements StoreBackend {
         for (const g of lost) g.settle(err);
         return;
       }
+      // On disk now: drop what the cache holds of these keys before anyone can read again (no await
+      // between here and the announcements). A failed batch never reaches this, so the cache (disk
+      // texts only) never holds a write that was rolled back.
+      this.cache.changed(group.txns.flatMap((t) => t.ops.map((op) => op.key)));
       for (const [k, o] of this.overlay) if (o.group === group) this.overlay.delete(k);
       this.inflight = undefined;
       this.rev = last;

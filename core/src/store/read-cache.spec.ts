@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LevelStore } from './level-store';
+import { ReadCache } from './read-cache';
+
+describe('ReadCache', () => {
+  it('does not keep a read that began before a commit', () => {
+    const c = new ReadCache();
+    const since = c.generation;
+    c.changed(['/a']);
+    c.keep('/a', '{"old":1}', since);
+    c.keepScan('/', ['/a'], ['{"old":1}'], since);
+    expect(c.get('/a')).toBeUndefined();
+    expect(c.scan('/')).toBeUndefined();
+  });
+
+  it('drops the keys and the scans a commit touched', () => {
+    const c = new ReadCache();
+    c.keep('/a/1', '1', 0);
+    c.keep('/b/1', '2', 0);
+    c.keepScan('/a/', ['/a/1'], ['1'], 0);
+    c.keepScan('/b/', ['/b/1'], ['2'], 0);
+    c.changed(['/a/2']);
+    expect(c.get('/a/1')).toEqual({ text: '1' });
+    expect(c.scan('/a/')).toBeUndefined();
+    expect(c.scan('/b/')).toBeDefined();
+  });
+});
+
+describe('LevelStore reads through its cache', () => {
+  let dir: string;
+  let s: LevelStore;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lb-read-cache-'));
+    s = new LevelStore(dir);
+    await s.open();
+  });
+  afterEach(async () => {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('hands out objects of their own and sees every commit', async () => {
+    await s.txn(async (tx) => tx.put('/x/a', { meta: { revision: 0 }, v: 1 } as never));
+    const a = await s.get<{ meta: { revision: number }; v: number }>('/x/a');
+    a!.v = 99; // a caller changing what it read changes nothing stored
+    expect((await s.get<{ v: number }>('/x/a'))?.v).toBe(1);
+    const [[, e]] = await s.entries<{ meta: { revision: number }; v: number }>('/x/');
+    e.v = 98;
+    expect((await s.entries<{ v: number }>('/x/'))[0][1].v).toBe(1);
+    await s.txn(async (tx) => {
+      tx.put('/x/a', { meta: { revision: 0 }, v: 2 } as never);
+      tx.put('/x/b', { meta: { revision: 0 }, v: 3 } as never);
+    });
+    expect((await s.get<{ v: number }>('/x/a'))?.v).toBe(2);
+    expect((await s.entries<{ v: number }>('/x/')).map(([k, v]) => [k, v.v])).toEqual([['/x/a', 2], ['/x/b', 3]]);
+    await s.txn(async (tx) => tx.del('/x/a'));
+    expect(await s.get('/x/a')).toBeUndefined();
+    expect((await s.entries('/x/')).map(([k]) => k)).toEqual(['/x/b']);
+  });
+});

@@ -1,0 +1,53 @@
+// What the level store last read, as the JSON text it decodes from, so a read of an unchanged key or
+// prefix skips LevelDB (a thread-pool round trip each) and hands back a fresh object parsed from it.
+// Only the store's own commits change its data (one process owns the data dir), so dropping what a
+// commit touches, right after its batch is written, keeps every read as fresh as LevelDB's own.
+// A read that was under way during a commit may have seen the old value: it is not kept (generation).
+
+/** Keys (single reads) and prefixes (scans) kept at most; the oldest go first. */
+const MAX_KEYS = 10_000;
+const MAX_PREFIXES = 256;
+/** A scan larger than this is not kept (its text would pin a lot of memory). */
+const MAX_SCAN_ENTRIES = 2_000;
+
+export interface Scan {
+  keys: string[];
+  /** The values' JSON texts as one JSON array: one parse for the whole scan. */
+  array: string;
+}
+
+export class ReadCache {
+  private readonly keys = new Map<string, string | undefined>();
+  private readonly scans = new Map<string, Scan>();
+  /** Bumped by every commit: a read that began before it may not be kept. */
+  generation = 0;
+
+  get(key: string): { text: string | undefined } | undefined {
+    return this.keys.has(key) ? { text: this.keys.get(key) } : undefined;
+  }
+
+  keep(key: string, text: string | undefined, since: number): void {
+    if (since !== this.generation) return;
+    if (this.keys.size >= MAX_KEYS) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(key, text);
+  }
+
+  scan(prefix: string): Scan | undefined {
+    return this.scans.get(prefix);
+  }
+
+  keepScan(prefix: string, keys: string[], texts: string[], since: number): void {
+    if (since !== this.generation || keys.length > MAX_SCAN_ENTRIES) return;
+    if (this.scans.size >= MAX_PREFIXES) this.scans.delete(this.scans.keys().next().value as string);
+    this.scans.set(prefix, { keys, array: `[${texts.join(',')}]` });
+  }
+
+  /** Called right after a commit's batch is on disk, before anyone can read again. */
+  changed(keys: Iterable<string>): void {
+    this.generation++;
+    for (const key of keys) {
+      this.keys.delete(key);
+      for (const prefix of this.scans.keys()) if (key.startsWith(prefix)) this.scans.delete(prefix);
+    }
+  }
+}
