@@ -10,6 +10,7 @@
 // whose fn throws adds nothing to the group and fails alone.
 import { EventEmitter } from 'node:events';
 import { Level } from 'level';
+import { KeyIndex, parentOf } from './key-index';
 import { ReadCache } from './read-cache';
 import { Txn } from './txn';
 import type { StoreBackend, StoredObject, StoreEvent, StoreOp, StoreReader } from './types';
@@ -51,6 +52,8 @@ export class LevelStore implements StoreBackend {
   private epoch = 0;
   /** Disk texts only (never the overlay): dropped for a group's keys once its batch is on disk. */
   private readonly cache = new ReadCache();
+  /** Which keys exist under a prefix (disk only, like the cache): a create's "is the name free" needs no disk read. */
+  private readonly index = new KeyIndex();
 
   constructor(readonly path: string) {
     this.db = new Level<string, StoredObject | number>(path, { valueEncoding: 'json' });
@@ -74,12 +77,28 @@ export class LevelStore implements StoreBackend {
 
   // Reads go through the read cache (read-cache.ts): each returns objects of its own, parsed from text.
   async get<T extends StoredObject>(key: string): Promise<T | undefined> {
-    const hit = this.cache.get(key);
-    if (hit) return hit.text === undefined ? undefined : (JSON.parse(hit.text) as T);
-    const since = this.cache.generation;
-    const text = (await this.db.get(key, { valueEncoding: 'utf8' })) as string | undefined;
-    this.cache.keep(key, text, since);
+    const text = await this.text(key);
     return text === undefined ? undefined : (JSON.parse(text) as T);
+  }
+
+  /** A key's JSON text on disk: from the cache, the key index (absent), or LevelDB. */
+  private async text(key: string): Promise<string | undefined> {
+    const hit = this.cache.get(key);
+    if (hit) return hit.text;
+    if (this.index.absent(key)) return undefined;
+    const since = this.cache.generation;
+    const text = (await this.db.get(key, UTF8)) as string | undefined;
+    this.cache.keep(key, text, since);
+    if (text === undefined) {
+      // Looked for and not there (a create checking its name): the next such look at this prefix needs no disk.
+      const prefix = parentOf(key);
+      this.index.load(prefix, async () => {
+        const keys: string[] = [];
+        for await (const k of this.db.keys({ gte: prefix, lt: prefix + '\uffff' })) keys.push(k);
+        return keys;
+      });
+    }
+    return text;
   }
 
   async entries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
@@ -99,26 +118,35 @@ export class LevelStore implements StoreBackend {
     return scan.keys.map((k, i) => [k, values[i]]);
   }
 
-  /** What a transaction reads: the disk with the accepted, not yet written writes over it. */
-  private readonly view: StoreReader = {
-    get: async <T extends StoredObject>(key: string): Promise<T | undefined> => {
-      const o = this.overlay.get(key);
-      if (o) return o.json === undefined ? undefined : (JSON.parse(o.json) as T);
-      return this.get<T>(key);
-    },
-    entries: async <T extends StoredObject>(prefix: string): Promise<[string, T][]> => {
-      // Taken before reading the disk: a batch written meanwhile leaves the overlay but may miss the read.
-      const pending = [...this.overlay].filter(([k]) => k.startsWith(prefix)).map(([k, o]) => [k, o.json] as const);
-      const disk = await this.entries<T>(prefix);
-      if (!pending.length) return disk;
-      const m = new Map(disk);
-      for (const [k, json] of pending) {
-        if (json === undefined) m.delete(k);
-        else m.set(k, JSON.parse(json) as T);
-      }
-      return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
-    },
-  };
+  /**
+   * What a transaction reads: the disk with the accepted, not yet written writes over it. seen keeps the
+   * text of each key it read: still that key's value when the transaction is accepted (transactions run
+   * one at a time), so its previous value needs no second read.
+   */
+  private viewFor(seen: Map<string, string | undefined>): StoreReader {
+    return {
+      get: async <T extends StoredObject>(key: string): Promise<T | undefined> => {
+        const o = this.overlay.get(key);
+        const text = o ? o.json : await this.text(key);
+        seen.set(key, text);
+        return text === undefined ? undefined : (JSON.parse(text) as T);
+      },
+      entries: <T extends StoredObject>(prefix: string) => this.viewEntries<T>(prefix),
+    };
+  }
+
+  private async viewEntries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
+    // Taken before reading the disk: a batch written meanwhile leaves the overlay but may miss the read.
+    const pending = [...this.overlay].filter(([k]) => k.startsWith(prefix)).map(([k, o]) => [k, o.json] as const);
+    const disk = await this.entries<T>(prefix);
+    if (!pending.length) return disk;
+    const m = new Map(disk);
+    for (const [k, json] of pending) {
+      if (json === undefined) m.delete(k);
+      else m.set(k, JSON.parse(json) as T);
+    }
+    return [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  }
 
   /**
    * Runs fn with exclusive access against every earlier accepted write and commits its writes
@@ -128,10 +156,11 @@ export class LevelStore implements StoreBackend {
     let wait: Promise<void> | undefined;
     const run = async (): Promise<R> => {
       const epoch = this.epoch;
-      const tx = new Txn(this.view, this.nextRev);
+      const seen = new Map<string, string | undefined>();
+      const tx = new Txn(this.viewFor(seen), this.nextRev);
       const result = await fn(tx);
       if (epoch !== this.epoch) throw new Error('store write failed before this transaction was written');
-      wait = (tx.ops.size ? await this.accept([...tx.ops.values()], origin) : (this.open_ ?? this.inflight))?.done;
+      wait = (tx.ops.size ? await this.accept([...tx.ops.values()], seen, origin) : (this.open_ ?? this.inflight))?.done;
       return result;
     };
     const p = this.chain.then(run, run);
@@ -141,9 +170,9 @@ export class LevelStore implements StoreBackend {
   }
 
   /** Adds a validated transaction to the open group, which it returns. */
-  private async accept(ops: StoreOp[], origin?: string): Promise<Group> {
+  private async accept(ops: StoreOp[], seen: ReadonlyMap<string, string | undefined>, origin?: string): Promise<Group> {
     const epoch = this.epoch;
-    const prevs = await this.before(ops.map((op) => op.key));
+    const prevs = await this.before(ops.map((op) => op.key), seen);
     if (epoch !== this.epoch) throw new Error('store write failed before this transaction was written');
     const revision = ++this.nextRev;
     const group = (this.open_ ??= newGroup());
@@ -158,13 +187,16 @@ export class LevelStore implements StoreBackend {
     return group;
   }
 
-  /** The values of keys before the transaction being accepted: overlay first, the disk in one read. */
-  private async before(keys: string[]): Promise<(StoredObject | undefined)[]> {
+  /** The values of keys before the transaction being accepted: as it read them, else overlay, else the disk in one read. */
+  private async before(keys: string[], seen: ReadonlyMap<string, string | undefined>): Promise<(StoredObject | undefined)[]> {
     const out: (StoredObject | undefined)[] = [];
     const missing: number[] = [];
+    const parse = (json: string | undefined) => (json === undefined ? undefined : (JSON.parse(json) as StoredObject));
     keys.forEach((k, i) => {
       const o = this.overlay.get(k);
-      if (o) out[i] = o.json === undefined ? undefined : (JSON.parse(o.json) as StoredObject);
+      if (seen.has(k)) out[i] = parse(seen.get(k));
+      else if (o) out[i] = parse(o.json);
+      else if (this.index.absent(k)) out[i] = undefined;
       else missing.push(i);
     });
     if (missing.length) {
@@ -198,7 +230,9 @@ export class LevelStore implements StoreBackend {
       // On disk now: drop what the cache holds of these keys before anyone can read again (no await
       // between here and the announcements). A failed batch never reaches this, so the cache (disk
       // texts only) never holds a write that was rolled back.
-      this.cache.changed(group.txns.flatMap((t) => t.ops.map((op) => op.key)));
+      const changes = group.txns.flatMap((t) => t.ops.map((op) => ({ key: op.key, present: op.type === 'put' })));
+      this.cache.changed(changes.map((c) => c.key));
+      this.index.changed(changes);
       for (const [k, o] of this.overlay) if (o.group === group) this.overlay.delete(k);
       this.inflight = undefined;
       this.rev = last;
