@@ -39,9 +39,9 @@ const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> =
       ...autocannon('GET one service', true),
       ...autocannon("GET a service's 10 pods", true),
       ...autocannon('POST a config (durable create)', false),
-      ...['creates sent', 'creates answered 2xx in time', 'configs stored', 'configs after SIGKILL + restart'].map(o),
+      ...['creates sent', 'creates answered 2xx in time', 'configs stored', 'configs after SIGKILL + restart', 'creates acknowledged before SIGKILL mid-run', 'acknowledged creates lost after SIGKILL mid-run'].map(o),
     ],
-    seconds: 40,
+    seconds: 50,
   },
   'test/bench/convergence.js': {
     wants: ['lb apply of the services (1 file)', '50% of pods ready', '90% of pods ready', 'all pods ready (from apply)', 'pods/s', 'server CPU time until all ready', 'server RSS idle', 'server RSS at the end'].map(o),
