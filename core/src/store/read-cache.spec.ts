@@ -15,6 +15,25 @@ describe('ReadCache', () => {
     expect(c.scan('/')).toBeUndefined();
   });
 
+  it('keeps a read that began before a commit of other keys only', () => {
+    const c = new ReadCache();
+    const since = c.generation;
+    c.changed(['/b/1']);
+    c.changed(['/c/1']);
+    c.keep('/a/1', '1', since);
+    c.keep('/b/1', '2', since);
+    c.keepScan('/a/', ['/a/1'], ['1'], since);
+    c.keepScan('/b/', ['/b/1'], ['2'], since);
+    expect(c.get('/a/1')).toEqual({ text: '1' });
+    expect(c.get('/b/1')).toBeUndefined();
+    expect(c.scan('/a/')).toBeDefined();
+    expect(c.scan('/b/')).toBeUndefined();
+    // Longer ago than the commits remembered: not kept.
+    for (let i = 0; i < 300; i++) c.changed([`/x/${i}`]);
+    c.keep('/a/2', '3', since);
+    expect(c.get('/a/2')).toBeUndefined();
+  });
+
   it('drops the keys and the scans a commit touched', () => {
     const c = new ReadCache();
     c.keep('/a/1', '1', 0);
