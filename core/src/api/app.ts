@@ -143,7 +143,7 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   app.use(watchMiddleware({ store: d.store, views: watchViews(d.resources, d.cluster), wire: wireCtx, open: watches }));
   app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing
   // The hottest reads, after every check above, without Nest's and Express's routers (fast-reads.ts).
-  app.use(fastReads(app.get(ServiceController), wireCtx));
+  app.use(fastReads(app.get(ServiceController), d.store, wireCtx));
   app.useGlobalFilters(new ErrorFilter(d.log));
   app.useGlobalInterceptors(new WireInterceptor(wireCtx));
   app.disable('x-powered-by');

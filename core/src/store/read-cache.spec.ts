@@ -60,20 +60,21 @@ describe('LevelStore reads through its cache', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  type V = { meta: { revision: number }; v: number };
   it('hands out objects of their own and sees every commit', async () => {
     await s.txn(async (tx) => tx.put('/x/a', { meta: { revision: 0 }, v: 1 } as never));
-    const a = await s.get<{ meta: { revision: number }; v: number }>('/x/a');
+    const a = await s.get<V>('/x/a');
     a!.v = 99; // a caller changing what it read changes nothing stored
-    expect((await s.get<{ v: number }>('/x/a'))?.v).toBe(1);
-    const [[, e]] = await s.entries<{ meta: { revision: number }; v: number }>('/x/');
+    expect((await s.get<V>('/x/a'))?.v).toBe(1);
+    const [[, e]] = await s.entries<V>('/x/');
     e.v = 98;
-    expect((await s.entries<{ v: number }>('/x/'))[0][1].v).toBe(1);
+    expect((await s.entries<V>('/x/'))[0][1].v).toBe(1);
     await s.txn(async (tx) => {
       tx.put('/x/a', { meta: { revision: 0 }, v: 2 } as never);
       tx.put('/x/b', { meta: { revision: 0 }, v: 3 } as never);
     });
-    expect((await s.get<{ v: number }>('/x/a'))?.v).toBe(2);
-    expect((await s.entries<{ v: number }>('/x/')).map(([k, v]) => [k, v.v])).toEqual([['/x/a', 2], ['/x/b', 3]]);
+    expect((await s.get<V>('/x/a'))?.v).toBe(2);
+    expect((await s.entries<V>('/x/')).map(([k, v]) => [k, v.v])).toEqual([['/x/a', 2], ['/x/b', 3]]);
     await s.txn(async (tx) => tx.del('/x/a'));
     expect(await s.get('/x/a')).toBeUndefined();
     expect((await s.entries('/x/')).map(([k]) => k)).toEqual(['/x/b']);
