@@ -39,9 +39,9 @@ const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> =
       ...autocannon('GET one service', true),
       ...autocannon("GET a service's 10 pods", true),
       ...autocannon('POST a config (durable create)', false),
-      ...['creates sent', 'creates answered 2xx in time', 'configs stored', 'configs after SIGKILL + restart'].map(o),
+      ...['creates sent', 'creates answered 2xx in time', 'configs stored', 'configs after SIGKILL + restart', 'creates acknowledged before SIGKILL mid-run', 'acknowledged creates lost after SIGKILL mid-run'].map(o),
     ],
-    seconds: 40,
+    seconds: 50,
   },
   'test/bench/convergence.js': {
     wants: ['lb apply of the services (1 file)', '50% of pods ready', '90% of pods ready', 'all pods ready (from apply)', 'pods/s', 'server CPU time until all ready', 'server RSS idle', 'server RSS at the end'].map(o),
@@ -67,6 +67,10 @@ const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> =
   'test/bench/replicas.js': {
     wants: [p('lb apply → all pods ready'), p('lb apply → all ready, per pod'), o('lb apply → first pod ready'), o('containers the platform ran')],
     seconds: 40,
+  },
+  'test/bench/store.js': {
+    wants: [10, 100].flatMap((n) => [p(`durable creates, ${n} callers`), o(`creates resolved but missing after reopen, ${n} callers`)]),
+    seconds: 15,
   },
   'test/bench/vip.js': {
     wants: [p('through the VIP (nftables)'), p('through the VIP (nftables): p50'), p('through the VIP (nftables): p99'), o('straight to the pod (the backend alone)'), o('through the VIP (nftables): errors + non-2xx'), o('straight to the pod: errors + non-2xx')],

@@ -9,10 +9,13 @@
 // come over a connection whose certificate verified against it (autocannon itself never refuses one).
 // The peer of each GET, measured in the same run: a bare node:https server (bare-https.js) answering the same
 // bytes over the same TLS, in a process of its own.
+// Then the creates once more, acknowledged one by one (CONNECTIONS callers, each POSTing the next name as soon as
+// the previous one answered), and the server killed with SIGKILL in the middle of it: after a restart on the same
+// data dir every create that was answered 2xx must be there (a 2xx means on disk).
 // Usage: node test/bench/api.js [seconds] [connections] | --quick (2 s each)
 'use strict';
 const { mkdtempSync, rmSync } = require('node:fs');
-const { get } = require('node:https');
+const { Agent, get, request } = require('node:https');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
@@ -34,6 +37,33 @@ function fetchAnswer(server, path) {
       r.on('error', rej);
     }).on('error', rej);
   });
+}
+
+/** POSTs configs k0, k1, … from `connections` callers until stopped; resolves with the names answered 2xx. */
+function ackedCreates(server, connections) {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections, ca: server.ca });
+  const acked = [];
+  let n = 0;
+  let stopped = false;
+  const post = (name) =>
+    new Promise((res) => {
+      const body = JSON.stringify({ kind: 'Config', meta: { name }, spec: { data: { k: 'v' } } });
+      const req = request(`${server.url}/namespace/bench/config`, { method: 'POST', agent, headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (r) => {
+        r.resume();
+        r.on('end', () => res(r.statusCode >= 200 && r.statusCode < 300));
+        r.on('error', () => res(false));
+      });
+      req.on('error', () => res(false)); // the server was killed: not acknowledged
+      req.end(body);
+    });
+  const callers = Array.from({ length: connections }, async () => {
+    while (!stopped) {
+      const name = `k${n++}`;
+      if (await post(name)) acked.push(name);
+      else if (stopped) break;
+    }
+  });
+  return { sent: () => n, acked, stop: async () => ((stopped = true), await Promise.all(callers), agent.destroy(), acked) };
 }
 
 async function main() {
@@ -87,6 +117,16 @@ async function main() {
     await start();
     const afterKill = (await server.client.list('config', 'bench')).length;
 
+    // SIGKILL in the middle of acknowledged creates: each name answered 2xx must be there after the restart.
+    const load = ackedCreates(server, CONNECTIONS);
+    await sleep(quick ? 1000 : 3000);
+    const ackedAtKill = load.acked.length;
+    await stop('SIGKILL');
+    const acked = await load.stop();
+    await start();
+    const survived = new Set((await server.client.list('config', 'bench')).map((c) => c.meta.name));
+    const lost = acked.filter((name) => !survived.has(name));
+
     // Requests still in flight when a run's time is up are served but not counted by autocannon: stored may
     // exceed the 2xx count by at most those, and never the number of creates sent.
     const labels = ['GET one service', "GET a service's 10 pods", 'POST a config (durable create)'];
@@ -106,12 +146,16 @@ async function main() {
         { figure: 'creates answered 2xx in time', value: created, unit: '' },
         { figure: 'configs stored', value: stored, unit: '', target: '≥ answered 2xx, ≤ sent' },
         { figure: 'configs after SIGKILL + restart', value: afterKill, unit: '', target: '= stored' },
+        { figure: 'creates acknowledged before SIGKILL mid-run', value: acked.length, unit: '' },
+        { figure: 'acknowledged creates lost after SIGKILL mid-run', value: lost.length, unit: '', target: '0' },
       ],
-      extra: { connections: CONNECTIONS, seconds: SECONDS, results: [...results, ...peers].map((r) => ({ title: r.title, rps: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total })), creates_sent: n, creates_2xx: created, creates_stored: stored, creates_after_kill: afterKill },
+      extra: { connections: CONNECTIONS, seconds: SECONDS, results: [...results, ...peers].map((r) => ({ title: r.title, rps: r.requests.average, p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total })), creates_sent: n, creates_2xx: created, creates_stored: stored, creates_after_kill: afterKill, midrun_sent: load.sent(), midrun_acked: acked.length, midrun_acked_at_kill: ackedAtKill, midrun_lost: lost.length },
     });
     const bad = [];
     for (const r of [...results.slice(0, 2), ...peers]) if (r.errors || r.timeouts || r.non2xx) bad.push(`${r.title}: ${r.errors + r.timeouts} errors, ${r.non2xx} non-2xx`);
     if (stored < created || stored > n || afterKill !== stored) bad.push(`${n} creates sent, ${created} answered 2xx, but ${stored} were listed and ${afterKill} survived SIGKILL`);
+    if (!acked.length) bad.push('no create was acknowledged before the SIGKILL mid-run');
+    if (lost.length) bad.push(`${lost.length} of ${acked.length} acknowledged creates lost after SIGKILL mid-run (${lost.slice(0, 5).join(', ')}…)`);
     if (bad.length) throw new Error(`benchmark invalid: ${bad.join('; ')}`);
   } finally {
     bare?.stop();

@@ -17,6 +17,7 @@ import { EventController } from './controllers/event.controller';
 import { EventReader } from '../events/reader';
 import { EventRecorder } from '../events/recorder';
 import { jsonBodies } from './body-limits';
+import { fastReads } from './fast-reads';
 import { httpObserver } from './http-metrics';
 import { serveDocs } from './docs';
 import { serveUi, uiDist } from './ui';
@@ -141,6 +142,8 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   // ?watch=true on a list route: answered here, from the route table, before any controller.
   app.use(watchMiddleware({ store: d.store, views: watchViews(d.resources, d.cluster), wire: wireCtx, open: watches }));
   app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing
+  // The hottest reads, after every check above, without Nest's and Express's routers (fast-reads.ts).
+  app.use(fastReads(app.get(ServiceController), d.store, wireCtx));
   app.useGlobalFilters(new ErrorFilter(d.log));
   app.useGlobalInterceptors(new WireInterceptor(wireCtx));
   app.disable('x-powered-by');

@@ -51,6 +51,12 @@ export function routeMatcher(routes: readonly RouteDef[]): (method: string, path
 }
 
 let apiMatcher: ReturnType<typeof routeMatcher> | undefined;
+/**
+ * Matches by (method, path) already made: the matcher tries each route's pattern in turn, on every
+ * request. Bounded (cleared when full, paths carry names). Callers only read a match.
+ */
+const byPath = new Map<string, RouteMatch | undefined>();
+const MAX_PATHS = 10_000;
 const matched = new WeakMap<object, { method: string; path: string; match: RouteMatch | undefined }>();
 
 /**
@@ -61,7 +67,13 @@ export function requestRoute(req: { method: string; path: string }): RouteMatch 
   const hit = matched.get(req);
   if (hit && hit.method === req.method && hit.path === req.path) return hit.match;
   apiMatcher ??= routeMatcher(allRoutes());
-  const match = apiMatcher(req.method, req.path);
+  const key = `${req.method} ${req.path}`;
+  let match = byPath.get(key);
+  if (match === undefined && !byPath.has(key)) {
+    match = apiMatcher(req.method, req.path);
+    if (byPath.size >= MAX_PATHS) byPath.clear();
+    byPath.set(key, match);
+  }
   matched.set(req, { method: req.method, path: req.path, match });
   return match;
 }

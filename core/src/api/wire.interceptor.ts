@@ -4,16 +4,22 @@
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
 import { wire } from '@lastbackend/sdk';
 import { map, type Observable } from 'rxjs';
-import { routeDefOf } from './route';
+import { routeDefOf, type RouteDef } from './route';
+
+/** How a route's answers are encoded, or undefined when they go out as the handler made them. */
+export function wireEncoder(def: RouteDef | undefined, ctx: wire.WireContext): ((value: unknown) => unknown) | undefined {
+  const answer = def?.answer;
+  if (!answer || !('json' in answer) || !wire.hasWireEncoder(answer.json.name)) return undefined;
+  const { name } = answer.json;
+  const list = answer.list === true;
+  return (value) => wire.encodeAnswer(name, value, list, ctx);
+}
 
 export class WireInterceptor implements NestInterceptor {
   constructor(private readonly ctx: wire.WireContext) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const answer = routeDefOf(context.getHandler())?.answer;
-    if (!answer || !('json' in answer) || !wire.hasWireEncoder(answer.json.name)) return next.handle();
-    const { name } = answer.json;
-    const list = answer.list === true;
-    return next.handle().pipe(map((value: unknown) => wire.encodeAnswer(name, value, list, this.ctx)));
+    const encode = wireEncoder(routeDefOf(context.getHandler()), this.ctx);
+    return encode ? next.handle().pipe(map(encode)) : next.handle();
   }
 }
