@@ -22,7 +22,8 @@ import type { Store, StoreEvent, Txn } from '../store/store';
 import { stableStringify } from '../state/hash';
 import { currentVersion, newDeployment, nextVersion, versionHash } from '../state/versions';
 import { podRequests } from '../state/quota';
-import { defaultScheduler, type BoundPod, type Scheduler } from '../scheduler/scheduler';
+import { defaultScheduler, type BoundPod, type NodeTotals, type Scheduler } from '../scheduler/scheduler';
+import { serviceKey } from '../scheduler/loads';
 import { PodIndex } from './pod-index';
 import { rolloutVerdict } from './rollout';
 import { dependencyWait, isReadyService, type DependencyWait, type JobTasks } from './depends-on';
@@ -490,9 +491,17 @@ export class Controller {
   private async schedule(tx: Txn, w: Writer, pods: Pod[]): Promise<void> {
     const pending = pods.filter((p) => !p.meta.node && !p.spec.destroy);
     if (!pending.length) return;
-    const byKey = new Map<string, BoundPod>(await this.podIndex().all());
-    for (const p of pods) byKey.set(keys.pod(p.meta.namespace, p.meta.name), p);
-    const loads = this.scheduler.nodeLoads(await tx.list<Node>(PREFIX.nodes), [...byKey.values()].filter((p) => !p.spec.destroy || p.meta.node));
+    // What every node carries: the committed pods as indexed, with this pass's view of its own service's
+    // pods in place of the index's. Only that service's replicas are counted per node (the spread of the
+    // pods placed here); every other pod counts in the sums the index keeps, so a pass is O(nodes + its pods).
+    const view = await this.podIndex().read();
+    const svc = serviceKey(pending[0]);
+    const mine = new Map<string, BoundPod>(view.byService.get(svc));
+    const base = new Map<string, NodeTotals>();
+    for (const [node, t] of view.totals) base.set(node, { ...t });
+    for (const p of mine.values()) uncount(base, p);
+    for (const p of pods) mine.set(keys.pod(p.meta.namespace, p.meta.name), p);
+    const loads = this.scheduler.nodeLoads(await tx.list<Node>(PREFIX.nodes), [...mine.values()].filter((p) => !p.spec.destroy || p.meta.node), base);
     for (const p of pending) {
       const before = stableStringify(p);
       const claim = await this.volumeClaim(tx, p);
@@ -572,6 +581,15 @@ class Writer {
     this.deleted.add(key);
     this.tx.del(key);
   }
+}
+
+/** Takes a pod's share out of its node's sums (the pass counts it itself). */
+function uncount(base: Map<string, NodeTotals>, p: BoundPod): void {
+  const t = p.meta.node ? base.get(p.meta.node) : undefined;
+  if (!t) return;
+  t.cpu -= p.spec.resources.cpu;
+  t.ram -= p.spec.resources.ram;
+  t.pods -= 1;
 }
 
 /** Pods are named after their service: `<service, at most 52 chars>-<10 hex>`. */
