@@ -1,7 +1,7 @@
 // What a node's agent must run, pushed as it changes: a snapshot of the node's pods and then every
 // change, the overlay map and the service table (each sent whole when it changes), and the volumes
 // of the node that were deleted. Transport-free: the API exposes it as NDJSON over HTTP.
-import type { NodeStreamEvent, Pod, Volume } from '@lastbackend/sdk';
+import type { Node, NodeStreamEvent, Pod, Volume } from '@lastbackend/sdk';
 import { serialRefresh } from '../api/serial-refresh';
 import { PREFIX } from '../store/keys';
 import type { Store, StoreEvent } from '../store/store';
@@ -29,14 +29,59 @@ export interface OpenNodeStream {
   close(): void;
 }
 
+/** JSON of shared objects (events, tables, maps), made once however many streams send or compare them. */
+const texts = new WeakMap<object, string>();
+
+const textOf = (o: object): string => {
+  let text = texts.get(o);
+  if (text === undefined) texts.set(o, (text = JSON.stringify(o)));
+  return text;
+};
+
+/** The event as one NDJSON line (without the newline). */
+export const lineOf = (ev: NodeStreamEvent): string => (ev.type === 'network' || ev.type === 'services' ? textOf(ev) : JSON.stringify(ev));
+
+/** What of a node the overlay map holds. */
+const overlayPlace = (v: unknown): string => {
+  const n = v as Node | undefined;
+  return n ? `${n.meta.name} ${n.spec.network?.subnet ?? ''} ${n.status.addresses[0] ?? ''}` : '';
+};
+
 export class NodeStreams {
   constructor(
     private readonly store: Store,
     private readonly cluster: ClusterState,
   ) {}
 
+  /**
+   * The maps every stream sends, read once per store revision and shared (one event object, so one
+   * line): a change reaches every node's stream at about the same time.
+   */
+  private network?: { revision: number; ev: Promise<NodeStreamEvent> };
+  private table?: { revision: number; ev: Promise<NodeStreamEvent> };
+
+  private networkEvent(): Promise<NodeStreamEvent> {
+    const revision = this.store.revision;
+    if (this.network?.revision !== revision) {
+      const ev = this.cluster.networkMap().then((nodes): NodeStreamEvent => ({ type: 'network', nodes, revision }));
+      this.network = { revision, ev };
+      ev.catch(() => { if (this.network?.ev === ev) this.network = undefined; });
+    }
+    return this.network.ev;
+  }
+
+  private tableEvent(): Promise<NodeStreamEvent> {
+    const revision = this.store.revision;
+    if (this.table?.revision !== revision) {
+      const ev = this.cluster.serviceTable().then((table): NodeStreamEvent => ({ type: 'services', table, revision }));
+      this.table = { revision, ev };
+      ev.catch(() => { if (this.table?.ev === ev) this.table = undefined; });
+    }
+    return this.table.ev;
+  }
+
   open(node: string, sink: NodeStreamSink): OpenNodeStream {
-    const { store, cluster } = this;
+    const { store } = this;
     let buffered: StoreEvent[] | undefined = [];
     const onPod = (ev: StoreEvent) => {
       const pod = ev.value as Pod | undefined;
@@ -51,13 +96,14 @@ export class NodeStreams {
     const fail = (e: Error) => sink.fail(e);
     let lastMap = '';
     const sendMap = serialRefresh(async () => {
-      const nodes = await cluster.networkMap();
-      const text = JSON.stringify(nodes);
+      const ev = await this.networkEvent();
+      const text = ev.type === 'network' ? textOf(ev.nodes) : '';
       if (text === lastMap || sink.closed) return;
       lastMap = text;
-      sink.send({ type: 'network', nodes, revision: store.revision });
+      sink.send(ev);
     }, fail);
-    unwatch.push(store.watch(PREFIX.nodes, () => void sendMap()));
+    // A heartbeat changes a node but not its place in the overlay: only a change of that sends the map.
+    unwatch.push(store.watch(PREFIX.nodes, (ev) => { if (overlayPlace(ev.value) !== overlayPlace(ev.prev)) void sendMap(); }));
     unwatch.push(
       store.watch(PREFIX.volumes, (ev) => {
         const v = ev.prev as Volume | undefined;
@@ -68,11 +114,11 @@ export class NodeStreams {
     let lastTable = '';
     let pending: NodeJS.Timeout | undefined;
     const sendTable = serialRefresh(async () => {
-      const table = await cluster.serviceTable();
-      const text = JSON.stringify(table);
+      const ev = await this.tableEvent();
+      const text = ev.type === 'services' ? textOf(ev.table) : '';
       if (text === lastTable || sink.closed) return;
       lastTable = text;
-      sink.send({ type: 'services', table, revision: store.revision });
+      sink.send(ev);
     }, fail);
     const onServiceChange = () =>
       (pending ??= setTimeout(() => {
