@@ -379,7 +379,7 @@ export class Controller {
       this.pruneHistory(w, ns, name, deps, pods, active, latest);
 
       await this.schedule(tx, w, pods);
-      this.reapPods(w, pods, await this.nodeNames(tx));
+      await this.reapPods(tx, w, pods);
 
       const ready = active ? pods.filter((p) => p.meta.deployment === active!.meta.name && !p.spec.destroy && p.status.state === 'ready') : [];
       svc.status.replicas = { desired: svc.spec.replicas, ready: ready.length };
@@ -457,7 +457,7 @@ export class Controller {
       p.status.state = 'destroying';
       w.put(keys.pod(ns, p.meta.name), p, '');
     }
-    this.reapPods(w, pods, await this.nodeNames(tx));
+    await this.reapPods(tx, w, pods);
     if (pods.some((p) => !w.deleted.has(keys.pod(ns, p.meta.name)))) return;
     for (const d of deps) tx.del(keys.deployment(ns, name, d.meta.name));
     tx.del(keys.endpoint(ns, name));
@@ -552,7 +552,10 @@ export class Controller {
   }
 
   /** Removes pods marked for deletion that no agent has to stop any more. */
-  private reapPods(w: Writer, pods: Pod[], nodes: Set<string>): void {
+  private async reapPods(tx: Txn, w: Writer, pods: Pod[]): Promise<void> {
+    // The nodes are read only when a pod is to go: most passes have none.
+    if (!pods.some((p) => p.spec.destroy)) return;
+    const nodes = await this.nodeNames(tx);
     for (const p of pods) {
       if (p.spec.destroy && (!p.meta.node || !nodes.has(p.meta.node) || p.status.state === 'destroyed'))
         w.del(keys.pod(p.meta.namespace, p.meta.name));
