@@ -40,7 +40,11 @@ export interface ControllerOptions {
   nodeOfflineAfter: number;
   /** Seconds between full passes (the safety net behind the watch). */
   resyncInterval: number;
+  /** Queued services passed over in one transaction, at most (default 64). */
+  batch?: number;
 }
+
+const DEFAULT_BATCH = 64;
 
 export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   history: 10,
@@ -190,16 +194,54 @@ export class Controller {
         continue;
       }
       this.queue.delete(next.value);
-      const timers = PASS[next.value === 'nodes' ? 'nodes' : next.value.startsWith('ns:') ? 'namespace' : 'service'];
-      const t = performance.now();
-      try {
-        await this.process(next.value);
-        timers.ok.observe(since(t));
-        this.log.debug(`reconciled ${next.value} in ${Math.round(performance.now() - t)} ms`);
-      } catch (e) {
-        timers.error.observe(since(t));
-        this.log.error(`reconcile ${next.value} failed: ${(e as Error).message}`);
+      if (next.value.startsWith('svc:')) {
+        const more = this.takeServices(this.opts.batch ?? DEFAULT_BATCH);
+        if (more.length) {
+          await this.processBatch([next.value, ...more]);
+          continue;
+        }
       }
+      await this.processOne(next.value);
+    }
+  }
+
+  private async processOne(w: Work): Promise<void> {
+    const timers = PASS[w === 'nodes' ? 'nodes' : w.startsWith('ns:') ? 'namespace' : 'service'];
+    const t = performance.now();
+    try {
+      await this.process(w);
+      timers.ok.observe(since(t));
+      this.log.debug(`reconciled ${w} in ${Math.round(performance.now() - t)} ms`);
+    } catch (e) {
+      timers.error.observe(since(t));
+      this.log.error(`reconcile ${w} failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Up to n-1 more queued services (taken off the queue), to pass over with the one at hand. */
+  private takeServices(n: number): Work[] {
+    const taken: Work[] = [];
+    for (const w of this.queue) {
+      if (taken.length >= n - 1) break;
+      if (w.startsWith('svc:')) taken.push(w);
+    }
+    for (const w of taken) this.queue.delete(w);
+    return taken;
+  }
+
+  /**
+   * Services in one transaction; if it fails (one service's pass threw, or the store refused a transaction
+   * that large), each is passed over on its own, so one service's error stays its own.
+   */
+  private async processBatch(list: Work[]): Promise<void> {
+    const t = performance.now();
+    try {
+      await this.reconcileServices(list.map((w) => w.slice(4).split('/') as [string, string]));
+      for (let i = 0; i < list.length; i++) PASS.service.ok.observe(since(t) / list.length);
+      this.log.debug(`reconciled ${list.length} services in ${Math.round(performance.now() - t)} ms`);
+    } catch (e) {
+      this.log.debug(`a pass over ${list.length} services failed (${(e as Error).message}): each on its own`);
+      for (const w of list) if (!this.stopped) await this.processOne(w);
     }
   }
 
@@ -267,18 +309,39 @@ export class Controller {
   }
 
   // ---------------------------------------------------------------- services
-  private async reconcileService(ns: string, name: string): Promise<void> {
-    // A version that became ready in this pass: observed once the pass is committed (a txn may run again).
+  private reconcileService(ns: string, name: string): Promise<void> {
+    return this.reconcileServices([[ns, name]]);
+  }
+
+  /**
+   * Passes over several services in one transaction (one synced write for all of them, rather than one
+   * each: a burst of 1,000 services was 1,000 commits). What a pass observes once committed (a version
+   * rolled out, the service ready) is acted on after the commit, for the last run of the transaction.
+   */
+  private async reconcileServices(list: [ns: string, name: string][]): Promise<void> {
+    let outcomes: PassOutcome[] = [];
+    await this.txnWithEvents(async (tx, emitted) => {
+      const batch: Batch = { pods: new Map() };
+      outcomes = [];
+      for (const [ns, name] of list) outcomes.push({ ns, name, ...(await this.servicePass(tx, emitted, batch, ns, name)) });
+    });
+    for (const { ns, name, rolledOut, readyNow } of outcomes) {
+      if (readyNow) this.wakeWaiters(ns, name);
+      // apply → ready: from the moment the new version was stored to every replica of it ready.
+      if (rolledOut) deployDuration.labels().observe(Math.max(0, (Date.now() - Date.parse(rolledOut.meta.created)) / 1000));
+    }
+  }
+
+  /** One service's pass, in the batch's transaction. */
+  private async servicePass(tx: Txn, emitted: EventInput[], batch: Batch, ns: string, name: string): Promise<{ rolledOut?: Deployment; readyNow: boolean }> {
     let rolledOut = undefined as Deployment | undefined;
     let readyNow = false;
-    await this.txnWithEvents(async (tx, emitted) => {
-      rolledOut = undefined;
-      readyNow = false;
+    {
       const svc = await tx.get<Service>(keys.service(ns, name));
       const deps = (await tx.list<Deployment>(keys.deployment(ns, name))).sort((a, b) => a.spec.version - b.spec.version);
       // Only this service's pods are read (their names start with it), not every pod of the namespace.
       const pods = (await tx.list<Pod>(podPrefix(ns, name))).filter((p) => p.meta.service === name);
-      const w = new Writer(tx, emitted);
+      const w = new Writer(tx, emitted, batch.pods);
       const versionEvent = (reason: string, message: string) =>
         emitted.push({ object: { kind: 'Service', namespace: ns, name }, type: 'normal', reason, message, component: ORIGIN });
       // New pods carry the namespace's default request (a container that requests nothing reserves it, as
@@ -289,7 +352,7 @@ export class Controller {
 
       if (!svc || svc.status.state === 'destroying') {
         await this.teardown(tx, w, ns, name, svc, deps, pods);
-        return;
+        return { readyNow };
       }
       const before = stableStringify(svc.status);
 
@@ -409,10 +472,8 @@ export class Controller {
         upstreams: ready.filter((p) => p.status.network.pod_ip).map((p) => ({ pod: p.meta.name, ip: p.status.network.pod_ip })),
       };
       w.put(keys.endpoint(ns, name), endpoint, epBefore, (e) => stableStringify(e.spec));
-    });
-    if (readyNow) this.wakeWaiters(ns, name);
-    // apply → ready: from the moment the new version was stored to every replica of it ready.
-    if (rolledOut) deployDuration.labels().observe(Math.max(0, (Date.now() - Date.parse(rolledOut.meta.created)) / 1000));
+    }
+    return { rolledOut, readyNow };
   }
 
   /**
@@ -500,6 +561,14 @@ export class Controller {
     const base = new Map<string, NodeTotals>();
     for (const [node, t] of view.totals) base.set(node, { ...t });
     for (const p of mine.values()) uncount(base, p);
+    // Pods that earlier passes of this transaction wrote (not committed, so not indexed yet) count as written.
+    for (const [key, p] of w.batch) {
+      const was = view.pods.get(key);
+      const pod = p ?? was;
+      if (!pod || serviceKey(pod) === svc) continue;
+      if (was) uncount(base, was);
+      if (p) count(base, p);
+    }
     for (const p of pods) mine.set(keys.pod(p.meta.namespace, p.meta.name), p);
     const loads = this.scheduler.nodeLoads(await tx.list<Node>(PREFIX.nodes), [...mine.values()].filter((p) => !p.spec.destroy || p.meta.node), base);
     for (const p of pending) {
@@ -574,16 +643,40 @@ class Writer {
     private readonly tx: Txn,
     /** Events of the pass, recorded once it committed. */
     readonly emitted: EventInput[] = [],
+    /** The pods the transaction wrote so far (undefined: deleted), for the placements of later passes in it. */
+    readonly batch = new Map<string, BoundPod | undefined>(),
   ) {}
   put<T extends { meta: ObjectMeta }>(key: string, obj: T, before: string, view: (o: T) => string = stableStringify): void {
     if (this.deleted.has(key)) return;
     if (before && before === view(obj)) return;
     this.tx.put(key, touch(obj));
+    if (key.startsWith(PREFIX.pods)) this.batch.set(key, obj as unknown as Pod);
   }
   del(key: string): void {
     this.deleted.add(key);
     this.tx.del(key);
+    if (key.startsWith(PREFIX.pods)) this.batch.set(key, undefined);
   }
+}
+
+/** What the passes of one transaction share. */
+interface Batch {
+  pods: Map<string, BoundPod | undefined>;
+}
+
+/** What a service's pass observed, acted on once its transaction committed. */
+interface PassOutcome {
+  ns: string;
+  name: string;
+  rolledOut?: Deployment;
+  readyNow: boolean;
+}
+
+/** Adds a pod's share to its node's sums. */
+function count(base: Map<string, NodeTotals>, p: BoundPod): void {
+  if (!p.meta.node) return;
+  const t = base.get(p.meta.node) ?? { cpu: 0, ram: 0, pods: 0 };
+  base.set(p.meta.node, { cpu: t.cpu + p.spec.resources.cpu, ram: t.ram + p.spec.resources.ram, pods: t.pods + 1 });
 }
 
 /** Takes a pod's share out of its node's sums (the pass counts it itself). */
