@@ -341,7 +341,7 @@ export class Controller {
       const deps = (await tx.list<Deployment>(keys.deployment(ns, name))).sort((a, b) => a.spec.version - b.spec.version);
       // Only this service's pods are read (their names start with it), not every pod of the namespace.
       const pods = (await tx.list<Pod>(podPrefix(ns, name))).filter((p) => p.meta.service === name);
-      const w = new Writer(tx, emitted, batch.pods);
+      const w = new Writer(tx, emitted, batch);
       const versionEvent = (reason: string, message: string) =>
         emitted.push({ object: { kind: 'Service', namespace: ns, name }, type: 'normal', reason, message, component: ORIGIN });
       // New pods carry the namespace's default request (a container that requests nothing reserves it, as
@@ -544,8 +544,13 @@ export class Controller {
     }
   }
 
-  private async nodeNames(tx: Txn): Promise<Set<string>> {
-    return new Set((await tx.list<Node>(PREFIX.nodes)).map((n) => n.meta.name));
+  /** The nodes, read once per transaction (its passes do not change them). */
+  private nodesOf(tx: Txn, batch: Batch): Promise<Node[]> {
+    return (batch.nodes ??= tx.list<Node>(PREFIX.nodes));
+  }
+
+  private async nodeNames(tx: Txn, batch: Batch): Promise<Set<string>> {
+    return new Set((await this.nodesOf(tx, batch)).map((n) => n.meta.name));
   }
 
   /** Places pods that have no node yet; explains in the pod's status why one cannot be placed. */
@@ -562,7 +567,7 @@ export class Controller {
     for (const [node, t] of view.totals) base.set(node, { ...t });
     for (const p of mine.values()) uncount(base, p);
     // Pods that earlier passes of this transaction wrote (not committed, so not indexed yet) count as written.
-    for (const [key, p] of w.batch) {
+    for (const [key, p] of w.batch.pods) {
       const was = view.pods.get(key);
       const pod = p ?? was;
       if (!pod || serviceKey(pod) === svc) continue;
@@ -570,7 +575,7 @@ export class Controller {
       if (p) count(base, p);
     }
     for (const p of pods) mine.set(keys.pod(p.meta.namespace, p.meta.name), p);
-    const loads = this.scheduler.nodeLoads(await tx.list<Node>(PREFIX.nodes), [...mine.values()].filter((p) => !p.spec.destroy || p.meta.node), base);
+    const loads = this.scheduler.nodeLoads(await this.nodesOf(tx, w.batch), [...mine.values()].filter((p) => !p.spec.destroy || p.meta.node), base);
     for (const p of pending) {
       const before = stableStringify(p);
       const claim = await this.volumeClaim(tx, p);
@@ -624,7 +629,7 @@ export class Controller {
   private async reapPods(tx: Txn, w: Writer, pods: Pod[]): Promise<void> {
     // The nodes are read only when a pod is to go: most passes have none.
     if (!pods.some((p) => p.spec.destroy)) return;
-    const nodes = await this.nodeNames(tx);
+    const nodes = await this.nodeNames(tx, w.batch);
     for (const p of pods) {
       if (p.spec.destroy && (!p.meta.node || !nodes.has(p.meta.node) || p.status.state === 'destroyed'))
         w.del(keys.pod(p.meta.namespace, p.meta.name));
@@ -643,25 +648,28 @@ class Writer {
     private readonly tx: Txn,
     /** Events of the pass, recorded once it committed. */
     readonly emitted: EventInput[] = [],
-    /** The pods the transaction wrote so far (undefined: deleted), for the placements of later passes in it. */
-    readonly batch = new Map<string, BoundPod | undefined>(),
+    /** What the passes of the transaction share. */
+    readonly batch: Batch = { pods: new Map() },
   ) {}
   put<T extends { meta: ObjectMeta }>(key: string, obj: T, before: string, view: (o: T) => string = stableStringify): void {
     if (this.deleted.has(key)) return;
     if (before && before === view(obj)) return;
     this.tx.put(key, touch(obj));
-    if (key.startsWith(PREFIX.pods)) this.batch.set(key, obj as unknown as Pod);
+    if (key.startsWith(PREFIX.pods)) this.batch.pods.set(key, obj as unknown as Pod);
   }
   del(key: string): void {
     this.deleted.add(key);
     this.tx.del(key);
-    if (key.startsWith(PREFIX.pods)) this.batch.set(key, undefined);
+    if (key.startsWith(PREFIX.pods)) this.batch.pods.set(key, undefined);
   }
 }
 
 /** What the passes of one transaction share. */
 interface Batch {
+  /** The pods written so far (undefined: deleted), for the placements of later passes. */
   pods: Map<string, BoundPod | undefined>;
+  /** The nodes, once read. */
+  nodes?: Promise<Node[]>;
 }
 
 /** What a service's pass observed, acted on once its transaction committed. */
