@@ -20,6 +20,7 @@ const { installMemoryDriver, PACKAGE } = require('./memory-driver');
 const { now, quick, report, sleep } = require('./lib');
 const { cpuSeconds, rssMb, runLb, startServer } = require('./server');
 const { simulateNodes, stopAll } = require('./sim-nodes');
+const { wire } = require('@lastbackend/sdk');
 
 const IMAGE = 'lb-test/busybox:latest'; // only a name here: the memory runtime "pulls" it instantly
 const NODES = quick ? 5 : 100;
@@ -65,22 +66,38 @@ async function measure(cache, { services, replicas }) {
     for (let i = 0; i < services; i++) docs.push(JSON.stringify({ kind: 'Service', meta: { name: `s${String(i).padStart(4, '0')}` }, spec: { replicas, template: { containers: [container] } } }));
     writeFileSync(file, docs.join('\n---\n'));
 
-    // Services are polled (each says how many of its pods are ready): a list of 10,000 pods would be work for the server too.
-    const pollMs = pods <= 1000 ? 100 : 250;
-    const cpu0 = cpuSeconds(server.process.pid);
-    const t0 = now();
-    await runLb(server, ['apply', '-f', file, '-n', 'bench', '--detach']);
-    const applied = now() - t0;
+    // The services are watched (each says how many of its serving version's pods are ready): polling a list
+    // of 10,000 pods, or even of 1,000 services, would be work for the server too, and late by up to a poll.
+    const ctl = new AbortController();
+    const readyOf = new Map();
     const marks = {};
     let ready = 0;
-    while (ready < pods) {
-      if (now() - t0 > 900_000) throw new Error(`only ${ready}/${pods} pods ready after 15 minutes`);
-      await sleep(pollMs);
-      const svcs = await client.services('bench');
-      ready = svcs.reduce((a, s) => a + (s.status.deployment ? Math.min(s.status.replicas.ready, replicas) : 0), 0);
-      for (const q of [0.5, 0.9]) if (ready >= pods * q && !marks[q]) marks[q] = now() - t0;
-    }
-    const total = now() - t0;
+    let t0 = 0;
+    let allReady;
+    const done = new Promise((res, rej) => {
+      (async () => {
+        for await (const ev of client.watch('/namespace/bench/service', wire.decodeService, { signal: ctl.signal })) {
+          if (!ev.object) continue;
+          const s = ev.object;
+          const n = ev.type === 'DELETED' || !s.status.deployment ? 0 : Math.min(s.status.replicas.ready, replicas);
+          ready += n - (readyOf.get(s.meta.name) ?? 0);
+          readyOf.set(s.meta.name, n);
+          for (const q of [0.5, 0.9]) if (t0 && ready >= pods * q && !marks[q]) marks[q] = now() - t0;
+          if (t0 && ready >= pods) return res((allReady = now() - t0));
+        }
+        res(undefined);
+      })().catch(rej);
+    });
+    await sleep(200); // the watch is open (an empty namespace: nothing to list)
+    const cpu0 = cpuSeconds(server.process.pid);
+    t0 = now();
+    await runLb(server, ['apply', '-f', file, '-n', 'bench', '--detach']);
+    const applied = now() - t0;
+    const timeout = setTimeout(() => ctl.abort(), 900_000);
+    await done.finally(() => clearTimeout(timeout));
+    ctl.abort();
+    if (allReady === undefined) throw new Error(`only ${ready}/${pods} pods ready after 15 minutes`);
+    const total = allReady;
     const cpu = cpuSeconds(server.process.pid) - cpu0;
     const rss = rssMb(server.process.pid);
     // The figure is checked: every pod stored as ready.
