@@ -90,7 +90,8 @@ async function simulateNodes(server, count, maxPods) {
   for (let i = 0; i < count; i++) {
     const name = `sim-${String(i).padStart(3, '0')}`;
     const keys = await newKeyPair();
-    const r = await joiner.join(name, { public_key: keys.publicKey });
+    // Where its agent would serve the API server (exec, logs): a loopback address nothing listens on.
+    const r = await joiner.join(name, { address: `127.0.${Math.floor(i / 250) + 1}.${(i % 250) + 1}`, public_key: keys.publicKey });
     const client = new LbClient({ server: server.url, token: r.token, tls: { ca: r.ca ?? server.ca, cert: r.certificate, key: keys.key } });
     const node = new SimNode(name, client, maxPods);
     await node.start();
