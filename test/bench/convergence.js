@@ -11,7 +11,7 @@
 // No peer is measured: the target column says what is asked (≥ 2,000 pods/s). For scale, Nomad's C1M
 // published 3,333 containers/s (5,000 nodes; a published figure, not measured here).
 // Usage: node test/bench/convergence.js [--quick]   (--quick: 5 nodes, 20 and 100 pods)
-// Profiling: NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR" profiles the server (and everything else started).
+// Profiling: LB_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server (server.js).
 'use strict';
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -98,6 +98,10 @@ async function measure(cache, { services, replicas }) {
     ctl.abort();
     if (allReady === undefined) throw new Error(`only ${ready}/${pods} pods ready after 15 minutes`);
     const total = allReady;
+    // Where the time went: pods reaching the simulated nodes, their reports stored, then the services ready.
+    const at = (f) => ((Math.max(...sims.map((n) => n.times[f])) - t0) / 1000).toFixed(2);
+    const first = ((Math.min(...sims.map((n) => n.times.firstPod || Infinity)) - t0) / 1000).toFixed(2);
+    process.stderr.write(`${pods} pods: first pod on a simulated node at ${first} s, last at ${at('lastPod')} s, last report stored at ${at('lastStored')} s, all ready at ${(total / 1000).toFixed(2)} s\n`);
     const cpu = cpuSeconds(server.process.pid) - cpu0;
     const rss = rssMb(server.process.pid);
     // The figure is checked: every pod stored as ready.

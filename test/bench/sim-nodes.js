@@ -5,6 +5,7 @@
 // one node stream each and batched status reports. Not a test helper: plain JS, no jest.
 'use strict';
 const { cpus, totalmem } = require('node:os');
+const { performance } = require('node:perf_hooks');
 const { LbClient } = require('@lastbackend/sdk');
 const { newKeyPair } = require('../../core/dist/tls/pki');
 
@@ -21,6 +22,8 @@ class SimNode {
     this.pending = new Map();
     this.sending = false;
     this.reported = 0;
+    /** performance.now() of the first and last pod given, and of the last report stored (where the time goes). */
+    this.times = { firstPod: 0, lastPod: 0, lastStored: 0 };
   }
 
   report() {
@@ -43,6 +46,8 @@ class SimNode {
 
   /** A pod of this node: "ready" at once (or "destroyed" once marked for deletion), unless it already is. */
   take(pod) {
+    this.times.lastPod = performance.now();
+    this.times.firstPod ||= this.times.lastPod;
     const state = pod.spec.destroy ? 'destroyed' : 'ready';
     if (pod.status.state === state) return;
     const containers = [];
@@ -59,6 +64,7 @@ class SimNode {
     try {
       await this.client.reportPods(this.name, batch);
       this.reported += batch.length;
+      this.times.lastStored = performance.now();
     } catch (e) {
       if (!this.ctl.signal.aborted) process.stderr.write(`sim node ${this.name}: report failed: ${e.message}\n`);
     } finally {
