@@ -27,7 +27,9 @@ async function startServer({ dir, name, args = [], shebang = false }) {
   const url = `https://127.0.0.1:${port}`;
   const caFile = join(dir, 'tls', 'ca.crt');
   const argv = ['server', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', TOKEN, '--name', name, '--log-level', 'warn', ...args];
-  const proc = shebang ? spawn(LB, argv, { stdio: 'inherit' }) : spawn(process.execPath, [LB, ...argv], { stdio: 'inherit' });
+  // LB_BENCH_SERVER_NODE_ARGS: node options for the server alone (e.g. --cpu-prof --cpu-prof-dir=DIR to profile it).
+  const nodeArgs = (process.env.LB_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = shebang ? spawn(LB, argv, { stdio: 'inherit' }) : spawn(process.execPath, [...nodeArgs, LB, ...argv], { stdio: 'inherit' });
   let gone; // how it ended: set once it exited, or could not be started at all
   const exited = new Promise((r) => {
     proc.once('exit', (code, signal) => r((gone = signal ?? `code ${code}`)));

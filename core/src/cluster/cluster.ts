@@ -313,20 +313,61 @@ export class ClusterState {
     return gone && gone.until > Date.now() && gone.node === node ? gone.service : undefined;
   }
 
-  /** Pod status from the agent of `node`; reports for pods not bound to it are ignored. */
+  /**
+   * Pod status from the agent of `node`; reports for pods not bound to it are ignored. Answered once it is
+   * stored. The reports of many nodes that arrive while one transaction runs are stored by the next, together
+   * (100 nodes reporting at once: one synced commit, not 100).
+   */
   reportPods(node: string, body: unknown): Promise<void> {
     const { pods } = parseOrThrow(PodReports, body, 'invalid pod status report');
-    return this.store.txn(async (tx) => {
-      for (const r of pods) {
-        const key = keys.pod(r.namespace, r.name);
-        const pod = await tx.get<Pod>(key);
-        if (!pod || pod.meta.node !== node) continue;
-        // Once marked for deletion, only "destroying"/"destroyed" may be reported.
-        if (pod.spec.destroy && r.status.state !== 'destroyed') r.status.state = 'destroying';
-        pod.status = r.status;
-        tx.put(key, touch(pod));
-      }
+    return new Promise((resolve, reject) => {
+      this.reports.push({ node, pods, resolve, reject });
+      void this.storeReports();
     });
+  }
+
+  private readonly reports: QueuedReport[] = [];
+  private storingReports = false;
+
+  private async storeReports(): Promise<void> {
+    if (this.storingReports) return;
+    this.storingReports = true;
+    try {
+      while (this.reports.length) {
+        const batch = this.reports.splice(0);
+        try {
+          await this.store.txn((tx) => applyReports(tx, batch));
+          for (const r of batch) r.resolve();
+        } catch {
+          // Each on its own, so that one report's failure is its own.
+          for (const r of batch) await this.store.txn((tx) => applyReports(tx, [r])).then(r.resolve, r.reject);
+        }
+      }
+    } finally {
+      this.storingReports = false;
+    }
+  }
+}
+
+interface QueuedReport {
+  node: string;
+  pods: PodStatusReport[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** Stores the reports' statuses in the transaction, in the order they came. */
+async function applyReports(tx: Txn, reports: QueuedReport[]): Promise<void> {
+  for (const { node, pods } of reports) {
+    for (const r of pods) {
+      const key = keys.pod(r.namespace, r.name);
+      const pod = await tx.get<Pod>(key);
+      if (!pod || pod.meta.node !== node) continue;
+      // Once marked for deletion, only "destroying"/"destroyed" may be reported.
+      const status = pod.spec.destroy && r.status.state !== 'destroyed' ? { ...r.status, state: 'destroying' as const } : r.status;
+      pod.status = status;
+      tx.put(key, touch(pod));
+    }
   }
 }
 

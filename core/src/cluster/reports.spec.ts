@@ -49,6 +49,21 @@ describe('ClusterState: what nodes say about themselves', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('stores the pod reports of many nodes that arrive together in one commit, each only for its own pods', async () => {
+    await store.txn(async (tx) => {
+      for (let i = 0; i < 20; i++) tx.put(keys.pod('default', `p${i}`), pod(`p${i}`, `n${i}`));
+    });
+    const commits = new Set<number>();
+    const unwatch = store.watch(keys.pod('default'), (ev) => void commits.add(ev.revision));
+    const status = (ip: string) => ({ state: 'error' as const, running: false, message: 'crashed', network: { host_ip: '', pod_ip: ip }, containers: [] });
+    // Each node reports its own pod, and (refused silently) the next node's.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => cluster.reportPods(`n${i}`, { pods: [{ namespace: 'default', name: `p${i}`, status: status(`10.0.0.${i + 1}`) }, { namespace: 'default', name: `p${(i + 1) % 20}`, status: status('10.9.9.9') }] })));
+    unwatch();
+    const stored = await store.list<Pod>(keys.pod('default'));
+    expect(stored.map((p) => [p.meta.name, p.status.state, p.status.network.pod_ip]).sort()).toEqual(Array.from({ length: 20 }, (_, i) => [`p${i}`, 'error', `10.0.0.${i + 1}`]).sort());
+    expect(commits.size).toBeLessThan(20);
+  });
+
   it('takes labels at the first report only; later reports keep the stored ones; an admin changes them', async () => {
     expect((await cluster.reportNode('n1', report({ labels: { pool: 'work' } }))).meta.labels).toEqual({ pool: 'work' });
     // The node tries to relabel itself to draw pods of services that select pool=gpu.

@@ -83,6 +83,28 @@ describe('Controller', () => {
     await cluster.reportPods('n1', { pods: reports });
   }
 
+  it('passes over queued services in one transaction, each placement counting the pods placed before it', async () => {
+    await ctl.stop();
+    // n2 takes 4 pods: spreading puts one replica of each service there, until it is full.
+    await cluster.reportNode('n2', { capacity: { cpu: 4000, ram: 8 * 1024 ** 3, pods: 4 } });
+    for (let i = 0; i < 10; i++) await r.createService('ns', { ...manifest(2), meta: { name: `s${i}` } });
+    const revision = store.revision;
+    let commits = 0;
+    const unwatch = store.watch('', (ev) => void (ev.revision > revision && ev.key.startsWith(keys.pod('ns')) && commits++));
+    const seen = new Set<number>();
+    const unwatch2 = store.watch(keys.pod('ns'), (ev) => void seen.add(ev.revision));
+    ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 60 }, defaultScheduler, events);
+    await ctl.start();
+    const placed = await until(pods, (p) => p.length === 20 && p.every((x) => x.meta.node), '20 placed pods');
+    unwatch();
+    unwatch2();
+    expect(commits).toBe(20);
+    // The 10 services were passed over together: their 20 pods were written by fewer commits than services.
+    expect(seen.size).toBeLessThan(10);
+    expect(placed.filter((p) => p.meta.node === 'n2')).toHaveLength(4);
+    for (let i = 0; i < 10; i++) expect(new Set(placed.filter((p) => p.meta.service === `s${i}`).map((p) => p.meta.node)).size).toBeGreaterThanOrEqual(i < 4 ? 2 : 1);
+  });
+
   it('creates, places, scales in place and rolls out blue/green', async () => {
     const deploys = deployDuration.labels();
     const [deploysBefore, placedBefore, passesBefore] = [deploys.count, schedulerPlacements.labels('placed').value, reconcileDuration.labels('service', 'ok').count];

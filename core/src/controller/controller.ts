@@ -22,7 +22,8 @@ import type { Store, StoreEvent, Txn } from '../store/store';
 import { stableStringify } from '../state/hash';
 import { currentVersion, newDeployment, nextVersion, versionHash } from '../state/versions';
 import { podRequests } from '../state/quota';
-import { defaultScheduler, type BoundPod, type Scheduler } from '../scheduler/scheduler';
+import { defaultScheduler, type BoundPod, type NodeTotals, type Scheduler } from '../scheduler/scheduler';
+import { serviceKey } from '../scheduler/loads';
 import { PodIndex } from './pod-index';
 import { rolloutVerdict } from './rollout';
 import { dependencyWait, isReadyService, type DependencyWait, type JobTasks } from './depends-on';
@@ -39,7 +40,11 @@ export interface ControllerOptions {
   nodeOfflineAfter: number;
   /** Seconds between full passes (the safety net behind the watch). */
   resyncInterval: number;
+  /** Queued services passed over in one transaction, at most (default 64). */
+  batch?: number;
 }
+
+const DEFAULT_BATCH = 64;
 
 export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   history: 10,
@@ -189,16 +194,54 @@ export class Controller {
         continue;
       }
       this.queue.delete(next.value);
-      const timers = PASS[next.value === 'nodes' ? 'nodes' : next.value.startsWith('ns:') ? 'namespace' : 'service'];
-      const t = performance.now();
-      try {
-        await this.process(next.value);
-        timers.ok.observe(since(t));
-        this.log.debug(`reconciled ${next.value} in ${Math.round(performance.now() - t)} ms`);
-      } catch (e) {
-        timers.error.observe(since(t));
-        this.log.error(`reconcile ${next.value} failed: ${(e as Error).message}`);
+      if (next.value.startsWith('svc:')) {
+        const more = this.takeServices(this.opts.batch ?? DEFAULT_BATCH);
+        if (more.length) {
+          await this.processBatch([next.value, ...more]);
+          continue;
+        }
       }
+      await this.processOne(next.value);
+    }
+  }
+
+  private async processOne(w: Work): Promise<void> {
+    const timers = PASS[w === 'nodes' ? 'nodes' : w.startsWith('ns:') ? 'namespace' : 'service'];
+    const t = performance.now();
+    try {
+      await this.process(w);
+      timers.ok.observe(since(t));
+      this.log.debug(`reconciled ${w} in ${Math.round(performance.now() - t)} ms`);
+    } catch (e) {
+      timers.error.observe(since(t));
+      this.log.error(`reconcile ${w} failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Up to n-1 more queued services (taken off the queue), to pass over with the one at hand. */
+  private takeServices(n: number): Work[] {
+    const taken: Work[] = [];
+    for (const w of this.queue) {
+      if (taken.length >= n - 1) break;
+      if (w.startsWith('svc:')) taken.push(w);
+    }
+    for (const w of taken) this.queue.delete(w);
+    return taken;
+  }
+
+  /**
+   * Services in one transaction; if it fails (one service's pass threw, or the store refused a transaction
+   * that large), each is passed over on its own, so one service's error stays its own.
+   */
+  private async processBatch(list: Work[]): Promise<void> {
+    const t = performance.now();
+    try {
+      await this.reconcileServices(list.map((w) => w.slice(4).split('/') as [string, string]));
+      for (let i = 0; i < list.length; i++) PASS.service.ok.observe(since(t) / list.length);
+      this.log.debug(`reconciled ${list.length} services in ${Math.round(performance.now() - t)} ms`);
+    } catch (e) {
+      this.log.debug(`a pass over ${list.length} services failed (${(e as Error).message}): each on its own`);
+      for (const w of list) if (!this.stopped) await this.processOne(w);
     }
   }
 
@@ -266,18 +309,39 @@ export class Controller {
   }
 
   // ---------------------------------------------------------------- services
-  private async reconcileService(ns: string, name: string): Promise<void> {
-    // A version that became ready in this pass: observed once the pass is committed (a txn may run again).
+  private reconcileService(ns: string, name: string): Promise<void> {
+    return this.reconcileServices([[ns, name]]);
+  }
+
+  /**
+   * Passes over several services in one transaction (one synced write for all of them, rather than one
+   * each: a burst of 1,000 services was 1,000 commits). What a pass observes once committed (a version
+   * rolled out, the service ready) is acted on after the commit, for the last run of the transaction.
+   */
+  private async reconcileServices(list: [ns: string, name: string][]): Promise<void> {
+    let outcomes: PassOutcome[] = [];
+    await this.txnWithEvents(async (tx, emitted) => {
+      const batch: Batch = { pods: new Map() };
+      outcomes = [];
+      for (const [ns, name] of list) outcomes.push({ ns, name, ...(await this.servicePass(tx, emitted, batch, ns, name)) });
+    });
+    for (const { ns, name, rolledOut, readyNow } of outcomes) {
+      if (readyNow) this.wakeWaiters(ns, name);
+      // apply → ready: from the moment the new version was stored to every replica of it ready.
+      if (rolledOut) deployDuration.labels().observe(Math.max(0, (Date.now() - Date.parse(rolledOut.meta.created)) / 1000));
+    }
+  }
+
+  /** One service's pass, in the batch's transaction. */
+  private async servicePass(tx: Txn, emitted: EventInput[], batch: Batch, ns: string, name: string): Promise<{ rolledOut?: Deployment; readyNow: boolean }> {
     let rolledOut = undefined as Deployment | undefined;
     let readyNow = false;
-    await this.txnWithEvents(async (tx, emitted) => {
-      rolledOut = undefined;
-      readyNow = false;
+    {
       const svc = await tx.get<Service>(keys.service(ns, name));
       const deps = (await tx.list<Deployment>(keys.deployment(ns, name))).sort((a, b) => a.spec.version - b.spec.version);
       // Only this service's pods are read (their names start with it), not every pod of the namespace.
       const pods = (await tx.list<Pod>(podPrefix(ns, name))).filter((p) => p.meta.service === name);
-      const w = new Writer(tx, emitted);
+      const w = new Writer(tx, emitted, batch);
       const versionEvent = (reason: string, message: string) =>
         emitted.push({ object: { kind: 'Service', namespace: ns, name }, type: 'normal', reason, message, component: ORIGIN });
       // New pods carry the namespace's default request (a container that requests nothing reserves it, as
@@ -288,7 +352,7 @@ export class Controller {
 
       if (!svc || svc.status.state === 'destroying') {
         await this.teardown(tx, w, ns, name, svc, deps, pods);
-        return;
+        return { readyNow };
       }
       const before = stableStringify(svc.status);
 
@@ -378,7 +442,7 @@ export class Controller {
       this.pruneHistory(w, ns, name, deps, pods, active, latest);
 
       await this.schedule(tx, w, pods);
-      this.reapPods(w, pods, await this.nodeNames(tx));
+      await this.reapPods(tx, w, pods);
 
       const ready = active ? pods.filter((p) => p.meta.deployment === active!.meta.name && !p.spec.destroy && p.status.state === 'ready') : [];
       svc.status.replicas = { desired: svc.spec.replicas, ready: ready.length };
@@ -408,10 +472,8 @@ export class Controller {
         upstreams: ready.filter((p) => p.status.network.pod_ip).map((p) => ({ pod: p.meta.name, ip: p.status.network.pod_ip })),
       };
       w.put(keys.endpoint(ns, name), endpoint, epBefore, (e) => stableStringify(e.spec));
-    });
-    if (readyNow) this.wakeWaiters(ns, name);
-    // apply → ready: from the moment the new version was stored to every replica of it ready.
-    if (rolledOut) deployDuration.labels().observe(Math.max(0, (Date.now() - Date.parse(rolledOut.meta.created)) / 1000));
+    }
+    return { rolledOut, readyNow };
   }
 
   /**
@@ -456,7 +518,7 @@ export class Controller {
       p.status.state = 'destroying';
       w.put(keys.pod(ns, p.meta.name), p, '');
     }
-    this.reapPods(w, pods, await this.nodeNames(tx));
+    await this.reapPods(tx, w, pods);
     if (pods.some((p) => !w.deleted.has(keys.pod(ns, p.meta.name)))) return;
     for (const d of deps) tx.del(keys.deployment(ns, name, d.meta.name));
     tx.del(keys.endpoint(ns, name));
@@ -482,17 +544,38 @@ export class Controller {
     }
   }
 
-  private async nodeNames(tx: Txn): Promise<Set<string>> {
-    return new Set((await tx.list<Node>(PREFIX.nodes)).map((n) => n.meta.name));
+  /** The nodes, read once per transaction (its passes do not change them). */
+  private nodesOf(tx: Txn, batch: Batch): Promise<Node[]> {
+    return (batch.nodes ??= tx.list<Node>(PREFIX.nodes));
+  }
+
+  private async nodeNames(tx: Txn, batch: Batch): Promise<Set<string>> {
+    return new Set((await this.nodesOf(tx, batch)).map((n) => n.meta.name));
   }
 
   /** Places pods that have no node yet; explains in the pod's status why one cannot be placed. */
   private async schedule(tx: Txn, w: Writer, pods: Pod[]): Promise<void> {
     const pending = pods.filter((p) => !p.meta.node && !p.spec.destroy);
     if (!pending.length) return;
-    const byKey = new Map<string, BoundPod>(await this.podIndex().all());
-    for (const p of pods) byKey.set(keys.pod(p.meta.namespace, p.meta.name), p);
-    const loads = this.scheduler.nodeLoads(await tx.list<Node>(PREFIX.nodes), [...byKey.values()].filter((p) => !p.spec.destroy || p.meta.node));
+    // What every node carries: the committed pods as indexed, with this pass's view of its own service's
+    // pods in place of the index's. Only that service's replicas are counted per node (the spread of the
+    // pods placed here); every other pod counts in the sums the index keeps, so a pass is O(nodes + its pods).
+    const view = await this.podIndex().read();
+    const svc = serviceKey(pending[0]);
+    const mine = new Map<string, BoundPod>(view.byService.get(svc));
+    const base = new Map<string, NodeTotals>();
+    for (const [node, t] of view.totals) base.set(node, { ...t });
+    for (const p of mine.values()) uncount(base, p);
+    // Pods that earlier passes of this transaction wrote (not committed, so not indexed yet) count as written.
+    for (const [key, p] of w.batch.pods) {
+      const was = view.pods.get(key);
+      const pod = p ?? was;
+      if (!pod || serviceKey(pod) === svc) continue;
+      if (was) uncount(base, was);
+      if (p) count(base, p);
+    }
+    for (const p of pods) mine.set(keys.pod(p.meta.namespace, p.meta.name), p);
+    const loads = this.scheduler.nodeLoads(await this.nodesOf(tx, w.batch), [...mine.values()].filter((p) => !p.spec.destroy || p.meta.node), base);
     for (const p of pending) {
       const before = stableStringify(p);
       const claim = await this.volumeClaim(tx, p);
@@ -543,7 +626,10 @@ export class Controller {
   }
 
   /** Removes pods marked for deletion that no agent has to stop any more. */
-  private reapPods(w: Writer, pods: Pod[], nodes: Set<string>): void {
+  private async reapPods(tx: Txn, w: Writer, pods: Pod[]): Promise<void> {
+    // The nodes are read only when a pod is to go: most passes have none.
+    if (!pods.some((p) => p.spec.destroy)) return;
+    const nodes = await this.nodeNames(tx, w.batch);
     for (const p of pods) {
       if (p.spec.destroy && (!p.meta.node || !nodes.has(p.meta.node) || p.status.state === 'destroyed'))
         w.del(keys.pod(p.meta.namespace, p.meta.name));
@@ -562,16 +648,52 @@ class Writer {
     private readonly tx: Txn,
     /** Events of the pass, recorded once it committed. */
     readonly emitted: EventInput[] = [],
+    /** What the passes of the transaction share. */
+    readonly batch: Batch = { pods: new Map() },
   ) {}
   put<T extends { meta: ObjectMeta }>(key: string, obj: T, before: string, view: (o: T) => string = stableStringify): void {
     if (this.deleted.has(key)) return;
     if (before && before === view(obj)) return;
     this.tx.put(key, touch(obj));
+    if (key.startsWith(PREFIX.pods)) this.batch.pods.set(key, obj as unknown as Pod);
   }
   del(key: string): void {
     this.deleted.add(key);
     this.tx.del(key);
+    if (key.startsWith(PREFIX.pods)) this.batch.pods.set(key, undefined);
   }
+}
+
+/** What the passes of one transaction share. */
+interface Batch {
+  /** The pods written so far (undefined: deleted), for the placements of later passes. */
+  pods: Map<string, BoundPod | undefined>;
+  /** The nodes, once read. */
+  nodes?: Promise<Node[]>;
+}
+
+/** What a service's pass observed, acted on once its transaction committed. */
+interface PassOutcome {
+  ns: string;
+  name: string;
+  rolledOut?: Deployment;
+  readyNow: boolean;
+}
+
+/** Adds a pod's share to its node's sums. */
+function count(base: Map<string, NodeTotals>, p: BoundPod): void {
+  if (!p.meta.node) return;
+  const t = base.get(p.meta.node) ?? { cpu: 0, ram: 0, pods: 0 };
+  base.set(p.meta.node, { cpu: t.cpu + p.spec.resources.cpu, ram: t.ram + p.spec.resources.ram, pods: t.pods + 1 });
+}
+
+/** Takes a pod's share out of its node's sums (the pass counts it itself). */
+function uncount(base: Map<string, NodeTotals>, p: BoundPod): void {
+  const t = p.meta.node ? base.get(p.meta.node) : undefined;
+  if (!t) return;
+  t.cpu -= p.spec.resources.cpu;
+  t.ram -= p.spec.resources.ram;
+  t.pods -= 1;
 }
 
 /** Pods are named after their service: `<service, at most 52 chars>-<10 hex>`. */

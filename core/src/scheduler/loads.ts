@@ -16,9 +16,25 @@ export interface BoundPod {
   spec: Pick<Pod['spec'], 'resources' | 'destroy'>;
 }
 
-/** Builds the load of every node from the pods bound to it. */
-export function nodeLoads(nodes: Node[], pods: Iterable<BoundPod>): Map<string, NodeLoad> {
-  const loads = new Map<string, NodeLoad>(nodes.map((n) => [n.meta.name, { node: n, cpu: 0, ram: 0, pods: 0, services: new Map() }]));
+/** What the pods bound to a node take, summed. */
+export interface NodeTotals {
+  cpu: number;
+  ram: number;
+  pods: number;
+}
+
+/**
+ * Builds the load of every node from the pods bound to it. `base`: per node, what further pods take whose
+ * replicas need not be counted per service (placement spreads only the replicas of the pods it places,
+ * so the controller passes the pods of the service it places and the sums of all the others).
+ */
+export function nodeLoads(nodes: Node[], pods: Iterable<BoundPod>, base?: ReadonlyMap<string, NodeTotals>): Map<string, NodeLoad> {
+  const loads = new Map<string, NodeLoad>(
+    nodes.map((n) => {
+      const b = base?.get(n.meta.name);
+      return [n.meta.name, { node: n, cpu: b?.cpu ?? 0, ram: b?.ram ?? 0, pods: b?.pods ?? 0, services: new Map() }];
+    }),
+  );
   for (const p of pods) {
     const l = p.meta.node ? loads.get(p.meta.node) : undefined;
     if (l) addPod(l, p);

@@ -41,6 +41,21 @@ describe('scheduler', () => {
     expect(place(pod('p'), loads)).toEqual({ node: 'b' });
   });
 
+  it('places the same with the other services\' pods given as per-node sums (base) as with the pods themselves', () => {
+    const nodes = ['a', 'b', 'c', 'd'].map((n, i) => node(n, { cpu: 4000 + i * 500 }));
+    const others = Array.from({ length: 40 }, (_, i) => pod(`o${i}`, { svc: `s${i % 7}`, node: 'abcd'[i % 3], cpu: 10 + i, ram: 1024 * i }));
+    const mine = [pod('w0', { node: 'b', cpu: 20 }), pod('w1', { node: 'b', cpu: 20 })];
+    const base = new Map<string, { cpu: number; ram: number; pods: number }>();
+    for (const o of others) {
+      const t = base.get(o.meta.node) ?? { cpu: 0, ram: 0, pods: 0 };
+      base.set(o.meta.node, { cpu: t.cpu + o.spec.resources.cpu, ram: t.ram + o.spec.resources.ram, pods: t.pods + 1 });
+    }
+    const full = nodeLoads(nodes, [...others, ...mine]);
+    const summed = nodeLoads(nodes, mine, base);
+    const order = (l: typeof full) => Array.from({ length: 20 }, (_, i) => place(pod(`n${i}`, { cpu: 20 }), l));
+    expect(order(summed)).toEqual(order(full));
+  });
+
   it('honours node selector and labels', () => {
     const loads = nodeLoads([node('a', { labels: { zone: 'x' } }), node('b', { labels: { zone: 'y' } })], []);
     expect(place(pod('p', { selector: { labels: { zone: 'y' } } }), loads)).toEqual({ node: 'b' });

@@ -3,12 +3,12 @@
 // without a cluster. A map that places more than a few pods gets an index (ranked.ts) that chooses exactly
 // what the reference scan (reference.ts) would, without looking at every node.
 import type { Node, Pod } from '@lastbackend/sdk';
-import { addPod, type BoundPod, type NodeLoad, nodeLoads } from './loads';
+import { addPod, type BoundPod, type NodeLoad, type NodeTotals, nodeLoads } from './loads';
 import { RankedNodes } from './ranked';
 import { explain, type Placement, scanBest } from './reference';
 
 export { fits, score, unfit } from './fit';
-export { nodeLoads, type BoundPod, type NodeLoad } from './loads';
+export { nodeLoads, type BoundPod, type NodeLoad, type NodeTotals } from './loads';
 export { scanPlace, type Placement } from './reference';
 
 /** Scans serve the first placements on a map: an index costs about as much as this many scans to build. */
@@ -52,7 +52,8 @@ function addPodAndTell(l: NodeLoad, pod: Pod, index: RankedNodes | undefined): v
 
 /** The placement policy the controller runs: the functions above, injected (SchedulerModule) so it is one seam. */
 export interface Scheduler {
-  nodeLoads(nodes: Node[], pods: Iterable<BoundPod>): Map<string, NodeLoad>;
+  /** base: per node, what pods take whose replicas are not counted per service (loads.ts). */
+  nodeLoads(nodes: Node[], pods: Iterable<BoundPod>, base?: ReadonlyMap<string, NodeTotals>): Map<string, NodeLoad>;
   place(pod: Pod, loads: Map<string, NodeLoad>): Placement;
 }
 

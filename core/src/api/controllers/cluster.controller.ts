@@ -6,7 +6,7 @@ import { LbError, type LogShipment } from '@lastbackend/sdk';
 import { LogStore } from '../../logs/log-store';
 import type { Response } from 'express';
 import { ClusterState } from '../../cluster/cluster';
-import { NodeStreams } from '../../cluster/node-stream';
+import { lineOf, NodeStreams } from '../../cluster/node-stream';
 import type { AuthedRequest } from '../auth';
 import { Payload, Route } from '../route';
 import { ROUTES } from '../routes';
@@ -131,7 +131,7 @@ export class ClusterController {
       res.write(text);
     };
     const stream = this.streams.open(node, {
-      send: (ev) => write(JSON.stringify(ev) + '\n'),
+      send: (ev) => write(lineOf(ev) + '\n'),
       keepalive: () => write('\n'),
       fail: (e) => res.destroy(e), // the agent reconnects and starts over from a snapshot
       get closed() {
