@@ -90,19 +90,22 @@ export class Resources {
   // ---------------------------------------------------------------- quotas
   /**
    * Runs fn in one store transaction and refuses all of it when it would take one of `namespaces` over its
-   * quota. The check runs after fn's writes (the txn sees them) and before the commit, against the
-   * committed state read outside the txn: the store serialises transactions (level runs one at a time;
-   * etcd retries one whose view another commit changed, so what it read outside was its own snapshot),
-   * so two changes that each fit alone cannot both commit when together they do not. A namespace
-   * without limits costs one read.
+   * quota. The check runs after fn's writes (the txn sees them) and before the commit, against what the
+   * txn saw before them: the store serialises transactions (level runs one at a time against the writes
+   * accepted before it, synced or not; etcd retries one whose view another commit changed), so two changes
+   * that each fit alone cannot both commit when together they do not. A namespace without limits costs one
+   * read; one given limits by fn itself is measured against the committed state.
    */
   private withinQuota<R>(namespaces: readonly string[], fn: (tx: Txn) => Promise<R>): Promise<R> {
     return this.store.txn(async (tx) => {
+      const before = new Map<string, Loads>();
+      for (const ns of new Set(namespaces))
+        if ((await tx.get<Namespace>(keys.namespace(ns)))?.spec.resources?.limits) before.set(ns, await this.loads(tx, ns));
       const result = await fn(tx);
       for (const ns of new Set(namespaces)) {
         const quota = (await tx.get<Namespace>(keys.namespace(ns)))?.spec.resources;
         if (!quota?.limits) continue;
-        const [b, a] = [await this.loads(this.store, ns), await this.loads(tx, ns)];
+        const [b, a] = [before.get(ns) ?? (await this.loads(this.store, ns)), await this.loads(tx, ns)];
         const problems = quotaProblems(ns, quota, account(b.services, b.volumes, quota), account(a.services, a.volumes, quota));
         if (problems.length)
           throw new LbError('FAILED_PRECONDITION', problems.join('; '), {
