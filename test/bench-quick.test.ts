@@ -51,7 +51,7 @@ const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> =
     wants: [o(/^GET \/namespace\/bench\/service \(\d+, Node\)$/), o(/^GET \/namespace\/bench\/pod \(\d+, Node\)$/), p(/^namespace page: Services \(\d+\) \+ first row$/), o(/^filter \d+ services to one row$/), p(/^Overview: "\d+ ready"$/), p(/^node page: \d+ pods, first page$/)],
     seconds: 90,
   },
-  'test/bench/deploy-latency.js': { wants: [p('lb run → ready, median'), p('lb run → ready, p99')], seconds: 30 },
+  'test/bench/deploy-latency.js': { wants: [p('lb run → running, median'), p('lb run → running, p99'), p('lb run --detach → running, median')], seconds: 120 },
   'test/bench/footprint.js': {
     wants: ['idle (server + local agent)', 'idle, max sample', /^with [\d,]+ pods' state$/, /^with [\d,]+ pods' state, max sample$/].map(o),
     seconds: 40,

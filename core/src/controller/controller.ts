@@ -28,6 +28,7 @@ import { rolloutVerdict } from './rollout';
 import { dependencyWait, isReadyService, type DependencyWait, type JobTasks } from './depends-on';
 import type { Logger } from '../kernel/logger';
 import { since, type HistogramChild } from '../metrics/fast';
+import { deployTrace } from '../util/deploy-trace';
 import { deployDuration, onScrape, reconcileDuration, reconcileQueue, schedulerLatency, schedulerPlacements, serverRegistry } from '../metrics/metrics';
 import { NO_EVENTS, type EventInput, type EventSink } from '../events/recorder';
 
@@ -127,7 +128,10 @@ export class Controller {
     if (kind === 'service' || kind === 'deployment') {
       this.enqueue(`svc:${ns}/${name}`);
       // A service that did not exist: those waiting for it now wait for it to be ready, and say so.
-      if (kind === 'service' && !ev.prev) this.wakeWaiters(ns, name);
+      if (kind === 'service' && !ev.prev) {
+        deployTrace('controller.watch', `${ns}/${name}`);
+        this.wakeWaiters(ns, name);
+      }
     }
     else if (kind === 'pod') {
       const pod = (ev.value ?? ev.prev) as Pod | undefined;
@@ -194,6 +198,7 @@ export class Controller {
       try {
         await this.process(next.value);
         timers.ok.observe(since(t));
+        if (next.value.startsWith('svc:')) deployTrace('controller.reconciled', next.value.slice(4));
         this.log.debug(`reconciled ${next.value} in ${Math.round(performance.now() - t)} ms`);
       } catch (e) {
         timers.error.observe(since(t));

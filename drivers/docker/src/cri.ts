@@ -45,14 +45,14 @@ export class DockerRuntime extends EngineDriver implements ContainerRuntime {
 
   async create(spec: ContainerSpec): Promise<ContainerStatus> {
     validateSecurity(spec);
-    const existing = await this.inspect(spec.name);
-    if (existing) return existing;
+    // No inspect first: the caller has just looked (pod-sync), and a container of the name already there
+    // answers 409, which returns it below: one engine round trip less on every deploy.
     let id: string;
     try {
       id = (await this.client.api.createContainer(createOptions(spec))).id;
     } catch (e) {
       if (statusOf(e) === 409) {
-        // Created concurrently under the same name: that one is the answer.
+        // One of the name exists (made before, or concurrently): that one is the answer.
         const raced = await this.inspect(spec.name);
         if (raced) return raced;
       }
