@@ -18,6 +18,7 @@ import {
 } from '@lastbackend/sdk';
 import { connect, type Socket } from 'node:net';
 import type { Logger } from '../kernel/logger';
+import { deployTrace } from '../util/deploy-trace';
 import { LatestWinsByKey } from '../util/serial';
 import { sleep } from '../util/sleep';
 import { containerName } from './container-spec';
@@ -121,6 +122,7 @@ export class NodePods {
   upsert(given: Pod): void {
     const key = podKey(given);
     const pod = this.fenced.has(key) ? { ...given, spec: { ...given.spec, destroy: true } } : given;
+    deployTrace('agent.pod', `${pod.meta.namespace}/${pod.meta.service}`);
     const r = this.runners.get(key);
     if (r) r.pod = pod;
     else {
@@ -195,10 +197,12 @@ export class NodePods {
       return;
     }
     if (!this.o.podsMayStart()) return; // the overlay set-up syncs it again
+    deployTrace('agent.sync', `${r.pod.meta.namespace}/${r.pod.meta.service}`);
     const result = await r.sync();
     log.debug(`synced ${key}: ${result.state}`);
     if (this.runners.get(key) === r) logs.synced(r.pod, result);
     status.report(r.pod, result);
+    deployTrace('agent.reported', `${r.pod.meta.namespace}/${r.pod.meta.service}`);
   }
 
   private async probeAll(): Promise<void> {

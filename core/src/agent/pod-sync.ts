@@ -27,6 +27,7 @@ import { assertNonRoot, checkSpec, containerName, containerSecurity, containerSp
 import type { AgentEvent, EmitEvent } from './event-reporter';
 import { ProbeState } from './probes';
 import { PullTally, pullMessage, type PullTotals } from './pull-progress';
+import { deployTrace } from '../util/deploy-trace';
 import { Throttle } from '../util/throttle';
 
 /** A pull that failed: reported as PullFailed, not as a container failure too. */
@@ -237,7 +238,9 @@ export class PodRunner {
     const spec = withSpecHash(await this.hooks.podSpec.promise(base, this.pod));
     checkSpec(cri, spec);
     st.backingOff = false;
+    const traceKey = `${this.pod.meta.namespace}/${this.pod.meta.service}`;
     let cur = await cri.inspect(spec.name);
+    deployTrace('rt.inspect', traceKey);
     if (cur && cur.labels[LABEL_SPEC_HASH] !== spec.labels[LABEL_SPEC_HASH]) {
       this.log.info(`container ${spec.name} differs from its spec: recreating`);
       await cri.remove(cur.id);
@@ -251,14 +254,19 @@ export class PodRunner {
       if (reported && (reported.started || reported.state === 'running' || reported.state === 'exited'))
         throw new Error(`task container ${c.name} ran on this node and is gone: an attempt never runs twice`);
       await this.ensureImage(c, st);
+      deployTrace('rt.image', traceKey);
       if (c.security?.run_as_non_root) assertNonRoot(c, c.image.name, (await this.drivers().cii.inspect(c.image.name))?.user);
       cur = await cri.create(spec);
+      deployTrace('rt.create', traceKey);
       this.event('normal', 'Created', `created container ${c.name}`);
     }
     if (cur.state === 'created') {
       await cri.start(cur.id);
+      deployTrace('rt.start', traceKey);
       this.event('normal', 'Started', `started container ${c.name}`);
-      return cri.inspect(cur.id);
+      const started = await cri.inspect(cur.id);
+      deployTrace('rt.inspected', traceKey);
+      return started;
     }
     if (cur.state === 'exited' || cur.state === 'dead') {
       if (!this.shouldRestart(c, st, cur)) return cur;

@@ -29,6 +29,7 @@ import { rolloutVerdict } from './rollout';
 import { dependencyWait, isReadyService, type DependencyWait, type JobTasks } from './depends-on';
 import type { Logger } from '../kernel/logger';
 import { since, type HistogramChild } from '../metrics/fast';
+import { deployTrace } from '../util/deploy-trace';
 import { deployDuration, onScrape, reconcileDuration, reconcileQueue, schedulerLatency, schedulerPlacements, serverRegistry } from '../metrics/metrics';
 import { NO_EVENTS, type EventInput, type EventSink } from '../events/recorder';
 
@@ -132,7 +133,10 @@ export class Controller {
     if (kind === 'service' || kind === 'deployment') {
       this.enqueue(`svc:${ns}/${name}`);
       // A service that did not exist: those waiting for it now wait for it to be ready, and say so.
-      if (kind === 'service' && !ev.prev) this.wakeWaiters(ns, name);
+      if (kind === 'service' && !ev.prev) {
+        deployTrace('controller.watch', `${ns}/${name}`);
+        this.wakeWaiters(ns, name);
+      }
     }
     else if (kind === 'pod') {
       const pod = (ev.value ?? ev.prev) as Pod | undefined;
@@ -211,6 +215,7 @@ export class Controller {
     try {
       await this.process(w);
       timers.ok.observe(since(t));
+      if (w.startsWith('svc:')) deployTrace('controller.reconciled', w.slice(4));
       this.log.debug(`reconciled ${w} in ${Math.round(performance.now() - t)} ms`);
     } catch (e) {
       timers.error.observe(since(t));
@@ -237,6 +242,7 @@ export class Controller {
     const t = performance.now();
     try {
       await this.reconcileServices(list.map((w) => w.slice(4).split('/') as [string, string]));
+      for (const w of list) deployTrace('controller.reconciled', w.slice(4));
       for (let i = 0; i < list.length; i++) PASS.service.ok.observe(since(t) / list.length);
       this.log.debug(`reconciled ${list.length} services in ${Math.round(performance.now() - t)} ms`);
     } catch (e) {

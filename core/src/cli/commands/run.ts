@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { collect, normalizePort, parseEnvPair, parseWholeNumber, splitCommand } from '../args';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
 import { mergeEnv, readEnvFile } from '../env-file';
+import { deployTrace } from '../../util/deploy-trace';
 import { addWaitOptions, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
 
 export interface RunOptions extends WaitOptions {
@@ -41,7 +42,10 @@ export function buildRunManifest(name: string, image: string, opts: Omit<RunOpti
 export async function runRun(ctx: CliContext, name: string, image: string, opts: RunOptions): Promise<void> {
   waitTimes(opts);
   const manifest = buildRunManifest(name, image, opts);
-  const svc = await ctx.client().createService(opts.namespace, manifest);
+  const client = ctx.client();
+  deployTrace('cli.request', `${opts.namespace}/${name}`);
+  const svc = await client.createService(opts.namespace, manifest);
+  deployTrace('cli.created', `${opts.namespace}/${name}`);
   ctx.out(`service/${svc.meta.name} created`);
   if (!opts.detach) await waitForRollout(ctx, opts.namespace, [svc.meta.name], opts);
 }
