@@ -7,8 +7,7 @@
 // as a user's shell does (its #! line and all), against the built dist/.
 // Usage: node test/bench/cli-startup.js [runs] [--quick]   (default 21 runs each; --quick: 3);
 // LB_BIN=/other/checkout/core/bin/lb.js measures another build; LB_BEFORE=/other/…/lb.js adds that build's
-// `lb version` and `lb --help` to the same run, as the peer of this one's (before/after). `lb version` with
-// LB_CLI_BUNDLE=0 (every module from dist/, no bundle) is always measured too.
+// `lb version` and `lb --help` to the same run, as the peer of this one's (before/after).
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { createServer } = require('node:net');
@@ -55,14 +54,12 @@ async function main() {
   const env = { ...process.env, LB_SERVER: server, LB_CLI_CONFIG: '/nonexistent/lb-bench/cli.json' };
   for (const k of ['LB_TOKEN', 'LB_CONTEXT', 'LB_CA_FILE']) delete env[k];
 
-  /** @type {Record<string, { cmd: string, args: string[], env?: NodeJS.ProcessEnv, check?: (r: { code: number | null, out: string }) => boolean }>} */
+  /** @type {Record<string, { cmd: string, args: string[], check?: (r: { code: number | null, out: string }) => boolean }>} */
   const cases = {
     'lb version': { cmd: LB, args: ['version'], check: (r) => r.code === 0 && r.out.includes(`server not reachable at ${server}`) },
     'lb --help': { cmd: LB, args: ['--help'], check: (r) => r.code === 0 && r.out.includes('Usage: lb') },
     'lb run': { cmd: LB, args: ['run', 'web', 'nginx:1'], check: (r) => r.code === 1 && r.out.includes('cannot reach the API server') },
     'node -e 0': { cmd: process.execPath, args: ['-e', '0'] },
-    // The same build started from dist/ module by module, as before the bundle (LB_CLI_BUNDLE=0).
-    'lb version, from dist': { cmd: LB, args: ['version'], env: { LB_CLI_BUNDLE: '0' } },
   };
   if (BEFORE) {
     cases['before: lb version'] = { cmd: BEFORE, args: ['version'], check: cases['lb version'].check };
@@ -81,7 +78,7 @@ async function main() {
   // elsewhere falls on all of them alike.
   for (let round = -1; round < RUNS; round++) {
     for (const [name, c] of Object.entries(cases)) {
-      const r = await timed(c.cmd, c.args, { ...env, ...c.env });
+      const r = await timed(c.cmd, c.args, env);
       if (c.check && !c.check(r)) throw new Error(`${name}: unexpected result (exit ${r.code}):\n${r.out}`);
       if (round >= 0) times[name].push(r.ms);
     }
@@ -102,7 +99,6 @@ async function main() {
       row('lb version (no server)', /** @type {number} */ (m('lb version')), 'docker version', docker, '≤ 70 ms'),
       row('lb --help', /** @type {number} */ (m('lb --help')), 'docker --help', m('docker --help'), '≤ 70 ms'),
       row('lb run (up to its refused request)', /** @type {number} */ (m('lb run')), 'node -e 0', floor),
-      row('lb version: bundle vs modules from dist', /** @type {number} */ (m('lb version')), 'LB_CLI_BUNDLE=0 lb version', m('lb version, from dist')),
       row('lb version over node\'s own start', /** @type {number} */ (m('lb version')), 'node -e 0', floor),
       row('node -e 0 (the floor)', floor, 'docker version', docker),
       ...(BEFORE

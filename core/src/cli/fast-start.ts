@@ -6,10 +6,9 @@
 // The bundle is not used, and dist/cli/main.js is, when: the command is one the bundle leaves out (the
 // server, the agent, conformance, completion: see NOT_BUNDLED); the bundle is missing; or it is older than
 // the last TypeScript build of core or the SDK (a `tsc -b` after `npm run build` must never run stale code).
-// Deliberately small, and free of imports beyond node's own: it runs before anything else. (Not even
-// node:module, which loads the source-map support: the loader's class is this module's constructor.)
+// Deliberately small, and free of imports beyond node's own: it runs before anything else.
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import type NodeModule from 'node:module';
+import Module, { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -91,14 +90,11 @@ export function bundledMain(at: string, args: readonly string[]): Main | undefin
   } catch {
     // made at the end of this run
   }
-  // (Under jest, module is jest's own: then node:module after all.)
-  const own = module.constructor as Partial<typeof NodeModule>;
-  const Loader = typeof own.wrap === 'function' ? (own as typeof NodeModule) : (require('node:module') as typeof NodeModule);
-  const script = new Script(Loader.wrap(source), { filename: file, cachedData });
+  const script = new Script(Module.wrap(source), { filename: file, cachedData });
   // Made (again) at exit, so that it holds the functions this run compiled, not just the top level.
   if (!cachedData || script.cachedDataRejected) process.once('exit', () => writeCache(script, cache));
-  const bundle = { exports: {} as { main?: Main } };
+  const module = { exports: {} as { main?: Main } };
   const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
-  wrapper.call(bundle.exports, bundle.exports, Loader.createRequire(file), bundle, file, dir);
-  return bundle.exports.main;
+  wrapper.call(module.exports, module.exports, createRequire(file), module, file, dir);
+  return module.exports.main;
 }
