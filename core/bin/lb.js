@@ -4,14 +4,9 @@
 // ends node's own options: Node 20 otherwise takes `lb run --env-file FILE` as its own --env-file
 // (it scans the whole command line up to a `--`), loads FILE into lb's environment, and exits 9 when
 // FILE is missing, before lb runs.
-// Client commands start from the one-file bundle and its code cache (dist/cli/fast-start.js says when);
-// LB_CLI_BUNDLE=0 starts every command from dist/cli/main.js.
 // Sets the exit code rather than exiting, so piped output is flushed first;
 // `lb server` keeps the process alive until a signal.
-const dir = `${__dirname}/../dist/cli`;
-const main =
-  (process.env.LB_CLI_BUNDLE !== '0' && require('../dist/cli/fast-start.js').bundledMain(dir, process.argv.slice(2))) ||
-  require('../dist/cli/main.js').main;
+const { main } = require('../dist/cli/main.js');
 
 main(process.argv).then(
   (code) => {
