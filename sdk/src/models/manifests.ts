@@ -471,35 +471,80 @@ const Deadline = z.string().superRefine((d, ctx) => {
   if (s === undefined) ctx.addIssue({ code: 'custom', message: 'must be a duration in seconds, minutes or hours: "90s", "5m", "1h"' });
   else if (s < ROLLOUT_DEADLINE_BOUNDS.min || s > ROLLOUT_DEADLINE_BOUNDS.max) ctx.addIssue({ code: 'custom', message: 'must be between 10s and 24h' });
 });
-/** What is stored of a strategy: what a failed rollout does, and by when a rollout must have succeeded. */
+/** A rolling step bound: a count of pods (0–1000) or a percentage of the replicas ("25%"). */
+const STEP_PCT_RE = /^(\d{1,3})%$/;
+const StepBound = z.union([z.number(), z.string()]).superRefine((v, ctx) => {
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || v < 0 || v > 1000) ctx.addIssue({ code: 'custom', message: 'must be a whole number of pods from 0 to 1000, or a percentage such as "25%"' });
+    return;
+  }
+  const m = STEP_PCT_RE.exec(v);
+  if (!m || Number(m[1]) > 100) ctx.addIssue({ code: 'custom', message: `"${v}" must be a whole number of pods, or a percentage from "0%" to "100%"` });
+});
+export type StepBound = number | string;
+/** How a new version replaces the old: blue-green (whole, then switch) or rolling (a few pods at a time). */
+export const STRATEGY_TYPES = ['blue-green', 'rolling'] as const;
+export type StrategyType = (typeof STRATEGY_TYPES)[number];
+/** Rolling defaults when a bound is left out (Kubernetes's): 25% more pods, 25% fewer ready. */
+export const ROLLING_DEFAULTS = { max_surge: '25%', max_unavailable: '25%' } as const;
+/** What is stored of a strategy: its type (rolling; blue-green is the default and left out), its step bounds, what a failed rollout does, and by when a rollout must have succeeded. */
 export const StrategyModel = z
   .object({
+    type: z.literal('rolling').optional().describe('rolling: a few pods at a time, each new one ready before an old one goes (left out: blue-green)'),
+    max_surge: StepBound.optional().describe(`rolling: pods above the replicas during the update, a count or a percentage (${ROLLING_DEFAULTS.max_surge} when left out)`),
+    max_unavailable: StepBound.optional().describe(`rolling: ready pods below the replicas during the update, a count or a percentage (${ROLLING_DEFAULTS.max_unavailable} when left out)`),
     auto_rollback: z.boolean().optional().describe('a rollout that fails returns the service to the version that serves'),
     deadline: Deadline.optional().describe(`how long a rollout may take before it counts as failed ("90s", "5m", "1h"; ${DEFAULT_ROLLOUT_DEADLINE} when left out)`),
   })
   .strict();
 export type ServiceStrategy = z.infer<typeof StrategyModel>;
+
+/** Pods a bound allows for these replicas: a surge rounds up, an unavailability down (as Kubernetes does). */
+export function stepBound(v: StepBound | undefined, fallback: string, replicas: number, round: 'up' | 'down'): number {
+  const b = v ?? fallback;
+  if (typeof b === 'number') return b;
+  const pct = Number(STEP_PCT_RE.exec(b)?.[1] ?? 0);
+  return (round === 'up' ? Math.ceil : Math.floor)((replicas * pct) / 100);
+}
+/** The strategy's surge and unavailability in pods for these replicas (undefined: blue-green). */
+export function rollingBounds(s: ServiceStrategy | undefined, replicas: number): { surge: number; unavailable: number } | undefined {
+  if (s?.type !== 'rolling') return undefined;
+  const surge = stepBound(s.max_surge, ROLLING_DEFAULTS.max_surge, replicas, 'up');
+  const unavailable = stepBound(s.max_unavailable, ROLLING_DEFAULTS.max_unavailable, replicas, 'down');
+  // Both 0 (percentages rounded down for few replicas) could never move: one pod may be unavailable then.
+  return { surge, unavailable: surge === 0 && unavailable === 0 ? 1 : unavailable };
+}
+
+const ROLLING_RE = /^rolling([-_ ]?update)?$/i;
+const isZero = (v: StepBound | undefined): boolean => v === 0 || (typeof v === 'string' && /^0+%$/.test(v));
 /**
- * How a new version replaces the old: blue/green is the only way here (the new version comes up whole, then
- * the old goes). The original's strategy was a type, "Rolling" by its comments: blue/green (or none) is
- * taken and not kept; auto_rollback and deadline are stored (an empty strategy is none).
+ * A strategy as written: type blue-green (or left out, the default) or rolling (the original's "Rolling"),
+ * max_surge and max_unavailable for rolling only. An empty strategy is none.
  */
-const StrategyInput = StrategyModel.extend({ type: z.string().nullable().optional().describe('blue/green (or left out): the only strategy here') })
+const StrategyInput = StrategyModel.extend({
+  type: z.string().nullable().optional().describe('blue-green (the default, or left out) or rolling (max_surge, max_unavailable)'),
+})
   .strict()
   .nullable()
   .superRefine((s, ctx) => {
     const t = s?.type ?? '';
-    if (t === '' || BLUE_GREEN_RE.test(t)) return;
-    ctx.addIssue({
-      code: 'custom',
-      path: ['type'],
-      message: /^rolling/i.test(t) ? 'only blue/green runs here; a rolling strategy is not implemented' : `unknown strategy "${t}": only blue/green runs here`,
-    });
+    const rolling = ROLLING_RE.test(t);
+    if (t !== '' && !rolling && !BLUE_GREEN_RE.test(t)) {
+      ctx.addIssue({ code: 'custom', path: ['type'], message: `unknown strategy "${t}": blue-green or rolling` });
+      return;
+    }
+    if (!rolling) {
+      for (const f of ['max_surge', 'max_unavailable'] as const)
+        if (s?.[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: 'only a rolling strategy (type: rolling) takes it' });
+    } else if (isZero(s?.max_surge) && isZero(s?.max_unavailable)) {
+      ctx.addIssue({ code: 'custom', path: ['max_unavailable'], message: 'max_surge and max_unavailable cannot both be 0: no pod could be replaced' });
+    }
   })
   .transform((s) => {
     if (!s) return undefined;
-    const { type: _blueGreen, ...kept } = s;
-    return Object.keys(kept).length ? kept : undefined;
+    const { type, ...kept } = s;
+    const out: ServiceStrategy = { ...(type && ROLLING_RE.test(type) ? { type: 'rolling' as const } : {}), ...kept };
+    return Object.keys(out).length ? out : undefined;
   });
 const Strategy = into(StrategyInput, StrategyModel.optional());
 
@@ -552,7 +597,7 @@ export const ServiceSpec = z
     replicas: z.number().int().min(0, 'must be 0 or more').max(1000).default(1),
     selector: Selector.optional(),
     network: Network.optional(),
-    strategy: Strategy.optional().describe('blue/green (the only strategy here) with what a failed rollout does: auto_rollback, deadline'),
+    strategy: Strategy.optional().describe('blue-green (the default) or rolling (max_surge, max_unavailable), with what a failed rollout does: auto_rollback, deadline'),
     template: PodTemplate,
     depends_on: DependsOn.optional().describe('services of the namespace that must be ready, and jobs whose latest task must have succeeded, before a new version of this one starts its pods'),
   })

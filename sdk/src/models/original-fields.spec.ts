@@ -83,10 +83,20 @@ describe('an original Service, field by field', () => {
     refused(ServiceManifest, service({ network: { ip: '10.0.0.5' } }), 'spec.network.ip', /assigned from the service CIDR/);
   });
 
-  it('strategy: blue/green or none is taken, Rolling is refused', () => {
+  it('strategy: blue/green or none is taken (the default), Rolling is the rolling strategy, others are refused', () => {
     for (const strategy of [{}, { type: null }, { type: '' }, { type: 'BlueGreen' }, { type: 'blue-green' }, null]) expect(svc({ strategy }).spec).not.toHaveProperty('strategy', expect.anything());
-    refused(ServiceManifest, service({ strategy: { type: 'Rolling' } }), 'spec.strategy.type', /^only blue\/green runs here; a rolling strategy is not implemented$/);
-    refused(ServiceManifest, service({ strategy: { type: 'Canary' } }), 'spec.strategy.type', /only blue\/green runs here/);
+    for (const type of ['Rolling', 'rolling', 'RollingUpdate']) expect(svc({ strategy: { type } }).spec.strategy).toEqual({ type: 'rolling' });
+    expect(svc({ strategy: { type: 'rolling', max_surge: 0, max_unavailable: '25%' } }).spec.strategy).toEqual({ type: 'rolling', max_surge: 0, max_unavailable: '25%' });
+    refused(ServiceManifest, service({ strategy: { type: 'Canary' } }), 'spec.strategy.type', /^unknown strategy "Canary": blue-green or rolling$/);
+  });
+
+  it('strategy: max_surge and max_unavailable are counts or percentages, for rolling only, not both 0', () => {
+    refused(ServiceManifest, service({ strategy: { max_surge: 1 } }), 'spec.strategy.max_surge', /^only a rolling strategy \(type: rolling\) takes it$/);
+    refused(ServiceManifest, service({ strategy: { type: 'blue-green', max_unavailable: 1 } }), 'spec.strategy.max_unavailable', /only a rolling strategy/);
+    for (const max_surge of [-1, 1.5, 1001]) refused(ServiceManifest, service({ strategy: { type: 'rolling', max_surge } }), 'spec.strategy.max_surge', /^must be a whole number of pods from 0 to 1000/);
+    for (const max_unavailable of ['101%', '5', 'half', '-1%'])
+      refused(ServiceManifest, service({ strategy: { type: 'rolling', max_unavailable } }), 'spec.strategy.max_unavailable', /must be a whole number of pods, or a percentage from "0%" to "100%"$/);
+    refused(ServiceManifest, service({ strategy: { type: 'rolling', max_surge: '0%', max_unavailable: 0 } }), 'spec.strategy.max_unavailable', /cannot both be 0/);
   });
 
   it('strategy: auto_rollback and a deadline are stored (with or without a blue/green type), a bad deadline is refused', () => {
@@ -98,7 +108,7 @@ describe('an original Service, field by field', () => {
     for (const deadline of ['5', '5 m', '1d', '1.5h', '-5m', '0s', ''])
       refused(ServiceManifest, service({ strategy: { deadline } }), 'spec.strategy.deadline', /^must be a duration in seconds, minutes or hours/);
     refused(ServiceManifest, service({ strategy: { auto_rollback: 'yes' } }), 'spec.strategy.auto_rollback', /boolean/);
-    refused(ServiceManifest, service({ strategy: { type: 'Rolling', auto_rollback: true } }), 'spec.strategy.type', /a rolling strategy is not implemented/);
+    expect(svc({ strategy: { type: 'Rolling', auto_rollback: true } }).spec.strategy).toEqual({ type: 'rolling', auto_rollback: true });
     refused(ServiceManifest, service({ strategy: { rollback: true } }), 'spec.strategy.rollback', /^unknown field$/);
   });
 

@@ -3,7 +3,7 @@
 // than node takes to start (`lb run`, `lb get`). Type imports only: nothing here may load a schema.
 import type { z } from 'zod';
 import type { LogEntry } from '../client';
-import type { ContainerManifest, NamespaceLimits, PodTemplate, ResourceLimits } from '../models/manifests';
+import type { ContainerManifest, NamespaceLimits, PodTemplate, ResourceLimits, ServiceStrategy } from '../models/manifests';
 import type { Cluster, Config, Deployment, Job, Namespace, Node, Pod, Route, Secret, Service, Task, Volume } from '../models/resources';
 import type { ClusterView } from './cluster';
 import type { Quantities, QuantitiesView } from './common';
@@ -14,7 +14,7 @@ import type { NamespaceView } from './namespace';
 import type { NodeListView, NodeView } from './node';
 import type { ConfigView, RouteView, SecretView, VolumeView } from './objects';
 import type { PodView } from './pod';
-import type { ServiceView } from './service';
+import type { ServiceView, StrategyView } from './service';
 import type { ContainerView, PodTemplateView } from './template';
 
 type Container = ContainerManifest;
@@ -166,14 +166,21 @@ export function decodePod(w: PodView): Pod {
   return { ...w, meta: omit(w.meta, 'self_link', 'parent'), spec: { ...omit(w.spec, 'state'), template: decodeTemplate(w.spec.template) } };
 }
 
+/** The original's "Rolling" back to the rolling strategy (no type: blue-green). */
+export function decodeStrategy(s: StrategyView): ServiceStrategy {
+  const { type, ...rest } = s;
+  return type === 'Rolling' ? { type: 'rolling', ...rest } : rest;
+}
+
 export function decodeService(w: ServiceView): Service {
-  const { network: net, template, ...spec } = w.spec;
+  const { network: net, template, strategy, ...spec } = w.spec;
   return {
     ...w,
     meta: omit(w.meta, 'self_link', 'endpoint', 'replicas'),
     spec: {
       ...spec,
       ...(net ? { network: { ...omit(net, 'ports', 'port_mappings', 'ip'), ports: net.port_mappings } } : {}),
+      ...(strategy ? { strategy: decodeStrategy(strategy) } : {}),
       template: decodeTemplate(template),
     },
   };

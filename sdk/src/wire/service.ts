@@ -3,13 +3,24 @@
 // network.port_mappings, network.ip the service's virtual IP, and the template's containers as the original's.
 import { z } from 'zod';
 import { ServiceObject } from '../models/answers';
-import { NetworkModel, parsePortMapping, ServiceSpec } from '../models/manifests';
+import { NetworkModel, parsePortMapping, ServiceSpec, StrategyModel, type ServiceStrategy } from '../models/manifests';
 import type { Service } from '../models/resources';
 import { selfLink, serviceEndpoint, wireSchema, type WireContext } from './common';
 import { encodeTemplate, PodTemplateView } from './template';
 export { decodeService } from './decode';
 
 const network = NetworkModel;
+
+/**
+ * The strategy as the original's views say it (types SpecStrategy): type "Rolling" for a rolling update, no
+ * type for blue-green (the original had no name for it), with its rollingOptions' max_surge and max_unavailable.
+ */
+export const StrategyView = StrategyModel.extend({ type: z.literal('Rolling').optional().describe('"Rolling": a rolling update; left out: blue-green') }).strict();
+export type StrategyView = z.output<typeof StrategyView>;
+export const encodeStrategy = (s: ServiceStrategy): StrategyView => {
+  const { type, ...rest } = s;
+  return type === 'rolling' ? { type: 'Rolling', ...rest } : rest;
+};
 
 export const ServiceView = wireSchema<Service>()(
   ServiceObject.extend({
@@ -30,6 +41,7 @@ export const ServiceView = wireSchema<Service>()(
         .strict()
         .optional(),
       template: PodTemplateView,
+      strategy: StrategyView.optional(),
     }).strict(),
   }).strict(),
 );
@@ -46,7 +58,7 @@ export function portMap(mappings: string[]): Record<string, string> {
 }
 
 export function encodeService(s: Service, ctx: WireContext): ServiceView {
-  const { network: net, template, ...spec } = s.spec;
+  const { network: net, template, strategy, ...spec } = s.spec;
   const ip = s.status.network.ip;
   return {
     ...s,
@@ -55,6 +67,7 @@ export function encodeService(s: Service, ctx: WireContext): ServiceView {
       ...spec,
       ...(net ? { network: { ...net, ports: portMap(net.ports), port_mappings: net.ports, ...(ip ? { ip } : {}) } } : {}),
       template: encodeTemplate(template),
+      ...(strategy ? { strategy: encodeStrategy(strategy) } : {}),
     },
   };
 }

@@ -44,6 +44,13 @@ describe('wire format v1', () => {
     roundTrip(F.bareService, (m) => wire.encodeService(m, ctx), wire.decodeService, wire.ServiceView);
   });
 
+  it('Service: a rolling strategy is the original\'s "Rolling" on the wire, blue-green has no type', () => {
+    const rolling = { ...F.service, spec: { ...F.service.spec, strategy: { type: 'rolling' as const, max_surge: 1, max_unavailable: '25%', auto_rollback: true } } };
+    const w = roundTrip(rolling, (m) => wire.encodeService(m, ctx), wire.decodeService, wire.ServiceView);
+    expect(w.spec.strategy).toEqual({ type: 'Rolling', max_surge: 1, max_unavailable: '25%', auto_rollback: true });
+    expect(travel(wire.encodeService(F.service, ctx)).spec.strategy).toEqual({ auto_rollback: true, deadline: '5m' });
+  });
+
   it('Service: an entrypoint and command given as strings by another client decode into words', () => {
     const w = travel(wire.encodeService(F.bareService, ctx));
     w.spec.template.containers[0].entrypoint = 'sh -c  true';

@@ -1,0 +1,39 @@
+// The rolling update's step planner, pure: given the pods of the version rolled out to (new) and of every
+// other version (old), how many new pods to have and how many old ones to stop in this pass. A new pod is
+// made only while the service's pods stay within replicas + surge; an old pod stops only while the ready
+// pods stay at least replicas − unavailable (not-ready old pods go first: they serve nothing).
+
+export interface RollingInput {
+  replicas: number;
+  surge: number;
+  unavailable: number;
+  /** Pods of the target version (not marked for deletion), and how many of them are ready. */
+  fresh: { total: number; ready: number };
+  /** Pods of every other version not marked for deletion, and how many of them are ready. */
+  old: { total: number; ready: number };
+  /** Pods marked for deletion that still run (stopping): they count against the surge until they are gone. */
+  stopping: number;
+}
+
+export interface RollingStep {
+  /** Pods the target version should have after this pass (≥ its pods now: a rolling update only adds). */
+  fresh: number;
+  /** Old pods to stop now: first `oldNotReady` of the not-ready ones, then `oldReady` ready ones. */
+  stopNotReady: number;
+  stopReady: number;
+}
+
+export function rollingStep(i: RollingInput): RollingStep {
+  const { replicas, surge, unavailable, fresh, old, stopping } = i;
+  // Old pods that are not ready go at once: they count toward no ready floor.
+  const stopNotReady = old.total - old.ready;
+  // Ready old pods go while the ready pods stay at or above the floor.
+  const floor = Math.max(0, replicas - unavailable);
+  const stopReady = Math.min(old.ready, Math.max(0, old.ready + fresh.ready - floor));
+  // New pods: up to the replicas, while every pod that runs (stopping ones too, and those stopped in this
+  // pass, which run until their containers are gone) stays within replicas + surge.
+  const running = fresh.total + old.total + stopping;
+  const room = Math.max(0, replicas + surge - running);
+  const want = fresh.total >= replicas ? replicas : fresh.total + Math.min(room, replicas - fresh.total);
+  return { fresh: want, stopNotReady, stopReady };
+}
