@@ -14,6 +14,7 @@ import {
   type Service,
   type Task,
   type Volume,
+  rollingBounds,
 } from '@lastbackend/sdk';
 import { randomBytes } from 'node:crypto';
 import { keys, PREFIX, splitKey } from '../store/keys';
@@ -26,6 +27,7 @@ import { defaultScheduler, type BoundPod, type NodeTotals, type Scheduler } from
 import { serviceKey } from '../scheduler/loads';
 import { PodIndex } from './pod-index';
 import { rolloutVerdict } from './rollout';
+import { rollingPlan } from './rolling';
 import { dependencyWait, isReadyService, type DependencyWait, type JobTasks } from './depends-on';
 import type { Logger } from '../kernel/logger';
 import { since, type HistogramChild } from '../metrics/fast';
@@ -408,6 +410,10 @@ export class Controller {
         latest = to;
       }
 
+      // Rolling: the newest version grows and the others shrink a few pods at a time (rolling.ts), within
+      // the strategy's surge and unavailability; a version waiting for its dependencies stops nothing.
+      const bounds = rollingBounds(svc.spec.strategy, svc.spec.replicas);
+      const roll = bounds && !(gate && latest !== active) ? rollingPlan(pods, latest.meta.name, svc.spec.replicas, bounds) : undefined;
       for (const d of deps) {
         const dBefore = stableStringify(d);
         const desired = d === latest || d === active ? svc.spec.replicas : 0;
@@ -415,12 +421,14 @@ export class Controller {
         d.spec.replicas = desired;
         const mine = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
         const gated = !!gate && d === latest && d !== active;
-        for (let i = mine.length; !gated && i < desired; i++) {
+        const making = roll && d === latest ? roll.fresh : desired;
+        for (let i = mine.length; !gated && i < making; i++) {
           const pod = newPod(svc, d, defaults, policy);
           pods.push(pod);
           w.put(keys.pod(ns, pod.meta.name), pod, '');
         }
-        for (const p of pickSurplus(mine, mine.length - desired)) {
+        const surplus = roll && d !== latest ? mine.filter((p) => roll.stop.includes(p)) : pickSurplus(mine, mine.length - desired);
+        for (const p of surplus) {
           p.spec.destroy = true;
           p.status.state = 'destroying';
           w.put(keys.pod(ns, p.meta.name), p, '');
@@ -450,7 +458,8 @@ export class Controller {
       await this.schedule(tx, w, pods);
       await this.reapPods(tx, w, pods);
 
-      const ready = active ? pods.filter((p) => p.meta.deployment === active!.meta.name && !p.spec.destroy && p.status.state === 'ready') : [];
+      // What serves: the active version's ready pods; rolling, every version's (old and new serve side by side).
+      const ready = pods.filter((p) => !p.spec.destroy && p.status.state === 'ready' && (bounds ? !!active : p.meta.deployment === active?.meta.name));
       svc.status.replicas = { desired: svc.spec.replicas, ready: ready.length };
       const unschedulable = pods.find((p) => !p.spec.destroy && !p.meta.node && p.status.message);
       const failing = pods.find((p) => !p.spec.destroy && p.status.state === 'error');

@@ -2,6 +2,7 @@
 // other version (old), how many new pods to have and how many old ones to stop in this pass. A new pod is
 // made only while the service's pods stay within replicas + surge; an old pod stops only while the ready
 // pods stay at least replicas − unavailable (not-ready old pods go first: they serve nothing).
+import type { Pod } from '@lastbackend/sdk';
 
 export interface RollingInput {
   replicas: number;
@@ -36,4 +37,32 @@ export function rollingStep(i: RollingInput): RollingStep {
   const room = Math.max(0, replicas + surge - running);
   const want = fresh.total >= replicas ? replicas : fresh.total + Math.min(room, replicas - fresh.total);
   return { fresh: want, stopNotReady, stopReady };
+}
+
+/** A pass's rolling step in pods: how many the target version should have, and which old ones stop now. */
+export interface RollingPlan {
+  fresh: number;
+  stop: Pod[];
+}
+
+/**
+ * The step for a service's pods (every version's, those marked for deletion too), or undefined when no
+ * other version has pods left (nothing to roll: the target scales as always). Old pods stop not-ready
+ * first, then ready ones oldest first.
+ */
+export function rollingPlan(pods: readonly Pod[], target: string, replicas: number, bounds: { surge: number; unavailable: number }): RollingPlan | undefined {
+  const live = pods.filter((p) => !p.spec.destroy);
+  const fresh = live.filter((p) => p.meta.deployment === target);
+  const old = live.filter((p) => p.meta.deployment !== target);
+  if (!old.length) return undefined;
+  const ready = (p: Pod) => p.status.state === 'ready';
+  const oldReady = old.filter(ready).sort((a, b) => a.meta.created.localeCompare(b.meta.created));
+  const step = rollingStep({
+    replicas,
+    ...bounds,
+    fresh: { total: fresh.length, ready: fresh.filter(ready).length },
+    old: { total: old.length, ready: oldReady.length },
+    stopping: pods.length - live.length,
+  });
+  return { fresh: step.fresh, stop: [...old.filter((p) => !ready(p)), ...oldReady.slice(0, step.stopReady)] };
 }

@@ -45,7 +45,7 @@ describe('wire format v1', () => {
   });
 
   it('Service: a rolling strategy is the original\'s "Rolling" on the wire, blue-green has no type', () => {
-    const rolling = { ...F.service, spec: { ...F.service.spec, strategy: { type: 'rolling' as const, max_surge: 1, max_unavailable: '25%', auto_rollback: true } } };
+    const rolling: typeof F.service = { ...F.service, spec: { ...F.service.spec, strategy: { type: 'rolling', max_surge: 1, max_unavailable: '25%', auto_rollback: true } } };
     const w = roundTrip(rolling, (m) => wire.encodeService(m, ctx), wire.decodeService, wire.ServiceView);
     expect(w.spec.strategy).toEqual({ type: 'Rolling', max_surge: 1, max_unavailable: '25%', auto_rollback: true });
     expect(travel(wire.encodeService(F.service, ctx)).spec.strategy).toEqual({ auto_rollback: true, deadline: '5m' });
