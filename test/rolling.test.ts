@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Service } from '@lastbackend/sdk';
-import { TEST_DEFAULTS, TestServer, emptyRegistry, readyPods, uniq, waitFor, webService } from './harness';
+import { TEST_DEFAULTS, TestServer, emptyRegistry, readyPods, uniq, waitFor, webService, withLogs } from './harness';
 
 const TABLE = `lbrolling${randomBytes(3).toString('hex')}`;
 const STRATEGY = { type: 'rolling', max_surge: 0, max_unavailable: 1, auto_rollback: true };
@@ -98,7 +98,7 @@ describe('rolling update', () => {
     return { failures, fewest, samples, sent };
   }
 
-  it('replaces 6 replicas a pod at a time with max_unavailable 1: never fewer than 5 ready, no failed request through the VIP', async () => {
+  it('replaces 6 replicas a pod at a time with max_unavailable 1: never fewer than 5 ready, no failed request through the VIP', () => withLogs([s], async () => {
     await s.client.apply(ns, [manifest('1')]);
     await waitFor(() => s.client.service(ns, 'web'), (v) => v.status.state === 'ready' && v.status.replicas.ready === 6, 'v1 ready', 120_000);
     const first = await s.client.service(ns, 'web');
@@ -127,9 +127,9 @@ describe('rolling update', () => {
     // A pod at a time: the service's events name each step as blue/green's do, ending with v2 serving.
     const pods = await s.pods(ns, 'web');
     expect(readyPods(pods).map((p) => p.spec.template.containers[0].env)).toEqual(Array(6).fill([{ name: 'VERSION', value: '2' }]));
-  }, 400_000);
+  }), 400_000);
 
-  it('rolls a version that cannot start back automatically, never under 5 ready, with no failed request', async () => {
+  it('rolls a version that cannot start back automatically, never under 5 ready, with no failed request', () => withLogs([s], async () => {
     const ip = (await s.client.service(ns, 'web')).status.network.ip!;
     // A registry on loopback that answers: the image does not exist there.
     registry = await emptyRegistry();
@@ -144,5 +144,5 @@ describe('rolling update', () => {
     expect(back?.status.deployment).toBe('v2');
     expect(r.fewest).toBeGreaterThanOrEqual(5);
     expect(r.failures).toEqual([]);
-  }, 400_000);
+  }), 400_000);
 });

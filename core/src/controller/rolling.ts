@@ -62,7 +62,8 @@ export function rollingPlan(pods: readonly Pod[], target: string, replicas: numb
     ...bounds,
     fresh: { total: fresh.length, ready: fresh.filter(ready).length },
     old: { total: old.length, ready: oldReady.length },
-    stopping: pods.length - live.length,
+    // A stopped pod whose containers are gone is deleted in this very pass (reapPods): it runs no more.
+    stopping: pods.filter((p) => p.spec.destroy && p.meta.node && p.status.state !== 'destroyed').length,
   });
   return { fresh: step.fresh, stop: [...old.filter((p) => !ready(p)), ...oldReady.slice(0, step.stopReady)] };
 }
