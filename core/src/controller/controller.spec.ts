@@ -105,6 +105,47 @@ describe('Controller', () => {
     for (let i = 0; i < 10; i++) expect(new Set(placed.filter((p) => p.meta.service === `s${i}`).map((p) => p.meta.node)).size).toBeGreaterThanOrEqual(i < 4 ? 2 : 1);
   });
 
+  it('rolls out a rolling service a pod at a time: within replicas + surge, never under replicas − unavailable ready, old and new both serving', async () => {
+    const strategy = { type: 'rolling', max_surge: 0, max_unavailable: 1 };
+    await r.createService('ns', { ...manifest(4), spec: { ...manifest(4).spec, strategy } });
+    await until(pods, (p) => p.length === 4 && p.every((x) => x.meta.node === 'n1'), '4 placed pods');
+    await agentPass('v1');
+    await until(svc, (s) => s.status.state === 'ready' && s.status.deployment === 'v1', 'service ready on v1');
+    await r.updateService('ns', 'web', { spec: { template: manifest(4, 'b').spec.template } });
+    // One v1 pod stops first (no surge): no v2 pod until it is gone, and no v1 pod replaces it.
+    let ps = await until(all, (p) => p.some((x) => x.spec.destroy), 'a v1 pod stopping');
+    expect(ps.filter((x) => x.meta.deployment === 'v2')).toHaveLength(0);
+    expect(ps.filter((x) => !x.spec.destroy && x.meta.deployment === 'v1')).toHaveLength(3);
+    let mixed = false;
+    for (let step = 0; step < 12 && (await svc()).status.deployment !== 'v2'; step++) {
+      // The agent: stopped pods gone, every other pod (v1 and v2) ready, in one report.
+      const mine = (await all()).filter((x) => x.meta.node === 'n1');
+      await cluster.reportPods('n1', {
+        pods: mine.map((x, i) => ({
+          namespace: 'ns',
+          name: x.meta.name,
+          status: { state: x.spec.destroy ? 'destroyed' : 'ready', running: !x.spec.destroy, message: '', network: { host_ip: '1.1.1.1', pod_ip: x.spec.destroy ? '' : `10.0.0.${i + 2}` }, containers: [] },
+        })),
+      });
+      await new Promise((res) => setTimeout(res, 50));
+      ps = await all();
+      if (ps.length > 4) throw new Error(ps.map((x) => `${x.meta.name}:${x.meta.deployment}:${x.spec.destroy}:${x.status.state}`).join(' '));
+      const ready = ps.filter((x) => !x.spec.destroy && x.status.state === 'ready');
+      expect(ready.length).toBeGreaterThanOrEqual(3);
+      if (new Set(ready.map((x) => x.meta.deployment)).size === 2) {
+        // Both versions' ready pods are the endpoint's upstreams (once the pass after the report ran).
+        mixed = true;
+        const ep = () => store.get<Endpoint>(keys.endpoint('ns', 'web'));
+        const serving = await until(ep, (e) => new Set(e?.spec.upstreams.map((u) => u.pod.length && ps.find((x) => x.meta.name === u.pod)?.meta.deployment)).size === 2, 'both versions serving');
+        expect(serving?.spec.upstreams.length).toBeGreaterThanOrEqual(3);
+      }
+    }
+    expect(mixed).toBe(true);
+    await until(svc, (s) => s.status.deployment === 'v2' && s.status.rollout?.state === 'complete', 'v2 serves');
+    await agentPass('v2');
+    await until(all, (p) => p.length === 4 && p.every((x) => x.meta.deployment === 'v2'), 'only v2 pods');
+  });
+
   it('creates, places, scales in place and rolls out blue/green', async () => {
     const deploys = deployDuration.labels();
     const [deploysBefore, placedBefore, passesBefore] = [deploys.count, schedulerPlacements.labels('placed').value, reconcileDuration.labels('service', 'ok').count];

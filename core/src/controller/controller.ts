@@ -421,7 +421,9 @@ export class Controller {
         d.spec.replicas = desired;
         const mine = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
         const gated = !!gate && d === latest && d !== active;
-        const making = roll && d === latest ? roll.fresh : desired;
+        // Rolling: only the target makes pods; the others only shrink (unless the target waits for its
+        // dependencies: the serving version then keeps its replicas, as blue/green's does).
+        const making = d === latest ? (roll ? roll.fresh : desired) : bounds && !(gate && latest !== active) ? 0 : desired;
         for (let i = mine.length; !gated && i < making; i++) {
           const pod = newPod(svc, d, defaults, policy);
           pods.push(pod);

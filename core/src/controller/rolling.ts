@@ -47,14 +47,16 @@ export interface RollingPlan {
 
 /**
  * The step for a service's pods (every version's, those marked for deletion too), or undefined when no
- * other version has pods left (nothing to roll: the target scales as always). Old pods stop not-ready
+ * other version has pods left and none still stops (nothing to roll: the target scales as always). Old pods stop not-ready
  * first, then ready ones oldest first.
  */
 export function rollingPlan(pods: readonly Pod[], target: string, replicas: number, bounds: { surge: number; unavailable: number }): RollingPlan | undefined {
   const live = pods.filter((p) => !p.spec.destroy);
   const fresh = live.filter((p) => p.meta.deployment === target);
   const old = live.filter((p) => p.meta.deployment !== target);
-  if (!old.length) return undefined;
+  const stopping = pods.filter((p) => p.spec.destroy && p.meta.node && p.status.state !== 'destroyed').length;
+  // Nothing of another version left, and nothing stopping that still fills the surge: no step to take.
+  if (!old.length && !stopping) return undefined;
   const ready = (p: Pod) => p.status.state === 'ready';
   const oldReady = old.filter(ready).sort((a, b) => a.meta.created.localeCompare(b.meta.created));
   const step = rollingStep({
@@ -63,7 +65,7 @@ export function rollingPlan(pods: readonly Pod[], target: string, replicas: numb
     fresh: { total: fresh.length, ready: fresh.filter(ready).length },
     old: { total: old.length, ready: oldReady.length },
     // A stopped pod whose containers are gone is deleted in this very pass (reapPods): it runs no more.
-    stopping: pods.filter((p) => p.spec.destroy && p.meta.node && p.status.state !== 'destroyed').length,
+    stopping,
   });
   return { fresh: step.fresh, stop: [...old.filter((p) => !ready(p)), ...oldReady.slice(0, step.stopReady)] };
 }

@@ -33,6 +33,20 @@ describe('quota accounting', () => {
     expect(a.unsized).toEqual(['scratch']);
   });
 
+  it('a rolling service counts replicas + surge pods of the larger template while it rolls out, its replicas otherwise', () => {
+    const big = tpl({ cpu: '1', ram: '1gib' });
+    const small = tpl({ cpu: '500m', ram: '512mib' });
+    const rolling = account([{ ...svc('api', 6, big, small), surge: 1 }], [], undefined);
+    expect(rolling.used).toMatchObject({ cpu: 7 * 1000, ram: 7 * 1024 * MiB, pods: 7 });
+    expect(rolling.services.get('api')?.rolling).toBe(false);
+    expect(account([{ ...svc('api', 6, big), surge: 1 }], [], undefined).used).toMatchObject({ cpu: 6 * 1000, pods: 6 });
+    // Within the limit a rolling update fits where blue/green (both versions whole) would not.
+    const before = account([svc('api', 6, small)], [], undefined);
+    const q: NamespaceResources = { limits: { pods: 8 } };
+    expect(quotaProblems('ns', q, before, account([{ ...svc('api', 6, big, small), surge: 1 }], [], q))).toEqual([]);
+    expect(quotaProblems('ns', q, before, account([svc('api', 6, big, small)], [], q))[0]).toMatch(/pods 6 requested \+ 6 used > limit 8/);
+  });
+
   it('lists containers that request nothing only in dimensions the quota limits', () => {
     const s = [svc('web', 1, tpl({}))];
     expect(account(s, [], { limits: { pods: 5 } }).uncounted).toEqual([]);

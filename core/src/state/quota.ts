@@ -12,6 +12,8 @@ export interface ServiceLoad {
   template: PodTemplate;
   /** The active version's template when it is not the service's (a rollout in progress): its pods run too. */
   previous?: PodTemplate;
+  /** Rolling (spec.strategy): the surge in pods. A rollout then runs replicas + surge pods of either template, not both versions whole. */
+  surge?: number;
   /** A task of a job that has not ended (its one pod counts, as a service's pods do; it is no service). */
   task?: boolean;
 }
@@ -76,19 +78,27 @@ export function account(services: readonly ServiceLoad[], volumes: readonly Volu
   const out: Accounting = { used, services: new Map(), uncounted: [], unsized: [] };
   for (const s of services) {
     const versions = s.previous ? [s.template, s.previous] : [s.template];
-    const pods = s.replicas * versions.length;
+    // Rolling: at most replicas + surge pods run, each of one template or the other (the larger counts).
+    const surging = s.previous && s.surge !== undefined;
+    const pods = surging ? s.replicas + s.surge! : s.replicas * versions.length;
     if (!s.task) used.services += 1;
     used.pods += pods;
-    for (const t of versions) {
-      const r = podRequests(t, resources?.defaults);
-      used.cpu += s.replicas * r.cpu;
-      used.ram += s.replicas * r.ram;
+    const per = versions.map((t) => podRequests(t, resources?.defaults));
+    if (surging) {
+      used.cpu += pods * Math.max(...per.map((r) => r.cpu));
+      used.ram += pods * Math.max(...per.map((r) => r.ram));
+    }
+    for (const r of per) {
+      if (!surging) {
+        used.cpu += s.replicas * r.cpu;
+        used.ram += s.replicas * r.ram;
+      }
       for (const m of r.missing) {
         if (limits[m.dimension] !== undefined && !out.uncounted.some((u) => u.service === s.name && u.container === m.container && u.dimension === m.dimension))
           out.uncounted.push({ service: s.name, ...m });
       }
     }
-    out.services.set(s.name, { pods, versions: JSON.stringify(versions), rolling: !!s.previous });
+    out.services.set(s.name, { pods, versions: JSON.stringify(versions), rolling: !!s.previous && !surging });
   }
   for (const v of volumes) {
     used.volumes += 1;

@@ -2,6 +2,7 @@
 // Every function validates everything before it writes anything, so a rejected request stores nothing.
 import {
   LbError,
+  rollingBounds,
   Manifests,
   manifestKindProblem,
   NamespaceManifest,
@@ -129,7 +130,8 @@ export class Resources {
       if (s.status.state === 'destroying') continue;
       const active = s.status.deployment ? await tx.get<Deployment>(keys.deployment(ns, s.meta.name, s.status.deployment)) : undefined;
       const rolling = active !== undefined && active.spec.hash !== versionHash(s.spec);
-      services.push({ name: s.meta.name, replicas: s.spec.replicas, template: s.spec.template, ...(rolling ? { previous: active.spec.template } : {}) });
+      const surge = rollingBounds(s.spec.strategy, s.spec.replicas)?.surge;
+      services.push({ name: s.meta.name, replicas: s.spec.replicas, template: s.spec.template, ...(rolling ? { previous: active.spec.template } : {}), ...(surge !== undefined ? { surge } : {}) });
     }
     // A task that has not ended runs (or will run) one pod: it counts as a service's pod does.
     for (const t of await tx.list<Task>(keys.task(ns))) {
