@@ -106,6 +106,9 @@ describe('Controller', () => {
   });
 
   it('rolls out a rolling service a pod at a time: within replicas + surge, never under replicas − unavailable ready, old and new both serving', async () => {
+    await ctl.stop();
+    ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 60, rollingDrainMs: 0 }, defaultScheduler, events);
+    await ctl.start();
     const strategy = { type: 'rolling', max_surge: 0, max_unavailable: 1 };
     await r.createService('ns', { ...manifest(4), spec: { ...manifest(4).spec, strategy } });
     await until(pods, (p) => p.length === 4 && p.every((x) => x.meta.node === 'n1'), '4 placed pods');

@@ -45,6 +45,8 @@ export interface ControllerOptions {
   resyncInterval: number;
   /** Queued services passed over in one transaction, at most (default 64). */
   batch?: number;
+  /** Milliseconds a rolling update's old pod is out of the endpoint before it stops (default 2000). */
+  rollingDrainMs?: number;
 }
 
 const DEFAULT_BATCH = 64;
@@ -253,6 +255,40 @@ export class Controller {
     }
   }
 
+  /**
+   * Rolling: ready old pods leave the endpoint first and stop DRAIN_MS later, once every node's CPI has
+   * had the table without them (stopping at once refused the connections still routed to them). In memory
+   * only: after a restart a pod is drained again, which is safe (it serves until then).
+   */
+  private readonly draining = new Map<string, Map<string, number>>();
+
+  /** Of the pods a rolling step stops: not-ready ones now, ready ones once drained (queues a pass for that). */
+  private drained(ns: string, name: string, mine: Pod[], stop: Pod[]): Pod[] {
+    const key = `${ns}/${name}`;
+    const d = this.draining.get(key) ?? new Map<string, number>();
+    this.draining.set(key, d);
+    const now = Date.now();
+    const drain = this.opts.rollingDrainMs ?? DRAIN_MS;
+    const out: Pod[] = [];
+    for (const p of mine) {
+      const since = d.get(p.meta.name);
+      if (since === undefined && !stop.includes(p)) continue;
+      if (since === undefined && p.status.state !== 'ready') {
+        out.push(p);
+        continue;
+      }
+      if (since === undefined) {
+        d.set(p.meta.name, now);
+        setTimeout(() => this.enqueue(`svc:${ns}/${name}`), drain + 10).unref();
+      } else if (now - since >= drain) {
+        d.delete(p.meta.name);
+        out.push(p);
+      }
+    }
+    if (!d.size) this.draining.delete(key);
+    return out;
+  }
+
   private process(w: Work): Promise<void> {
     if (w === 'nodes') return this.reconcileNodes();
     if (w.startsWith('ns:')) return this.reconcileNamespace(w.slice(3));
@@ -413,7 +449,8 @@ export class Controller {
       // Rolling: the newest version grows and the others shrink a few pods at a time (rolling.ts), within
       // the strategy's surge and unavailability; a version waiting for its dependencies stops nothing.
       const bounds = rollingBounds(svc.spec.strategy, svc.spec.replicas);
-      const roll = bounds && !(gate && latest !== active) ? rollingPlan(pods, latest.meta.name, svc.spec.replicas, bounds) : undefined;
+      const draining = this.draining.get(`${ns}/${name}`) ?? new Map<string, number>();
+      const roll = bounds && !(gate && latest !== active) ? rollingPlan(pods, latest.meta.name, svc.spec.replicas, bounds, new Set(draining.keys())) : undefined;
       for (const d of deps) {
         const dBefore = stableStringify(d);
         const desired = d === latest || d === active ? svc.spec.replicas : 0;
@@ -429,7 +466,7 @@ export class Controller {
           pods.push(pod);
           w.put(keys.pod(ns, pod.meta.name), pod, '');
         }
-        const surplus = roll && d !== latest ? mine.filter((p) => roll.stop.includes(p)) : pickSurplus(mine, mine.length - desired);
+        const surplus = roll && d !== latest ? this.drained(ns, name, mine, roll.stop) : pickSurplus(mine, mine.length - desired);
         for (const p of surplus) {
           p.spec.destroy = true;
           p.status.state = 'destroying';
@@ -461,7 +498,9 @@ export class Controller {
       await this.reapPods(tx, w, pods);
 
       // What serves: the active version's ready pods; rolling, every version's (old and new serve side by side).
-      const ready = pods.filter((p) => !p.spec.destroy && p.status.state === 'ready' && (bounds ? !!active : p.meta.deployment === active?.meta.name));
+      const ready = pods.filter(
+        (p) => !p.spec.destroy && p.status.state === 'ready' && (bounds ? !!active && !this.draining.get(`${ns}/${name}`)?.has(p.meta.name) : p.meta.deployment === active?.meta.name),
+      );
       svc.status.replicas = { desired: svc.spec.replicas, ready: ready.length };
       const unschedulable = pods.find((p) => !p.spec.destroy && !p.meta.node && p.status.message);
       const failing = pods.find((p) => !p.spec.destroy && p.status.state === 'error');
@@ -742,6 +781,9 @@ export function podResources(t: PodTemplate, defaults?: NamespaceResources['defa
   const { cpu, ram } = podRequests(t, defaults);
   return { cpu, ram };
 }
+
+/** How long a rolling update's old pod is out of the endpoint before it stops, by default. */
+const DRAIN_MS = 2000;
 
 /** The pods to remove when scaling down: unplaced first, then not ready, then the newest. */
 function pickSurplus(pods: Pod[], n: number): Pod[] {

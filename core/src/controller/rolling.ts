@@ -50,11 +50,18 @@ export interface RollingPlan {
  * other version has pods left and none still stops (nothing to roll: the target scales as always). Old pods stop not-ready
  * first, then ready ones oldest first.
  */
-export function rollingPlan(pods: readonly Pod[], target: string, replicas: number, bounds: { surge: number; unavailable: number }): RollingPlan | undefined {
-  const live = pods.filter((p) => !p.spec.destroy);
+export function rollingPlan(
+  pods: readonly Pod[],
+  target: string,
+  replicas: number,
+  bounds: { surge: number; unavailable: number },
+  draining: ReadonlySet<string> = new Set(),
+): RollingPlan | undefined {
+  // A draining pod (out of the endpoint, not stopped yet) counts as stopping: it serves nothing and still runs.
+  const live = pods.filter((p) => !p.spec.destroy && !draining.has(p.meta.name));
   const fresh = live.filter((p) => p.meta.deployment === target);
   const old = live.filter((p) => p.meta.deployment !== target);
-  const stopping = pods.filter((p) => p.spec.destroy && p.meta.node && p.status.state !== 'destroyed').length;
+  const stopping = pods.filter((p) => (p.spec.destroy && p.meta.node && p.status.state !== 'destroyed') || (!p.spec.destroy && draining.has(p.meta.name))).length;
   // Nothing of another version left, and nothing stopping that still fills the surge: no step to take.
   if (!old.length && !stopping) return undefined;
   const ready = (p: Pod) => p.status.state === 'ready';
