@@ -26,6 +26,7 @@ import { defaultScheduler, type BoundPod, type NodeTotals, type Scheduler } from
 import { serviceKey } from '../scheduler/loads';
 import { PodIndex } from './pod-index';
 import { rolloutVerdict } from './rollout';
+import { evictedToStop } from '../cluster/drain';
 import { dependencyWait, isReadyService, type DependencyWait, type JobTasks } from './depends-on';
 import type { Logger } from '../kernel/logger';
 import { since, type HistogramChild } from '../metrics/fast';
@@ -413,14 +414,21 @@ export class Controller {
         const desired = d === latest || d === active ? svc.spec.replicas : 0;
         if (d.spec.replicas !== desired) versionEvent('ScaledVersion', `scaled ${d.meta.name} from ${d.spec.replicas} to ${desired}`);
         d.spec.replicas = desired;
-        const mine = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
+        // A pod evicted by a drain (spec.evict) counts as gone: its replacement is made here, and it stops
+        // only once enough of those that stay are ready (drain.ts), so the service never runs short.
+        const kept = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
+        const mine = kept.filter((p) => !p.spec.evict);
         const gated = !!gate && d === latest && d !== active;
         for (let i = mine.length; !gated && i < desired; i++) {
           const pod = newPod(svc, d, defaults, policy);
           pods.push(pod);
+          mine.push(pod);
           w.put(keys.pod(ns, pod.meta.name), pod, '');
         }
-        for (const p of pickSurplus(mine, mine.length - desired)) {
+        const stop = [...pickSurplus(mine, mine.length - desired)];
+        const staying = mine.filter((p) => !stop.includes(p));
+        stop.push(...evictedToStop(desired, staying, kept.filter((p) => p.spec.evict)));
+        for (const p of stop) {
           p.spec.destroy = true;
           p.status.state = 'destroying';
           w.put(keys.pod(ns, p.meta.name), p, '');
