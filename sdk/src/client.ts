@@ -15,6 +15,7 @@ import type {
 } from './models/resources';
 import type { ExecResult } from './drivers/types';
 import type { LbEvent, NodeEventReport } from './models/events';
+import type { DrainReport } from './models/drain';
 import type { NodeUsage, PodUsage } from './models/stats';
 import type * as Wire from './wire/index';
 // The decoders alone, not the wire schemas: those load zod, which takes longer than node's own start and
@@ -331,6 +332,21 @@ export class LbClient {
   }
   deleteNode(name: string) {
     return this.request<void>('DELETE', `/cluster/node/${enc(name)}`);
+  }
+  /** No new pod is placed on the node. */
+  cordonNode(name: string) {
+    return this.decoded(wire.decodeNode, 'POST', `/cluster/node/${enc(name)}/cordon`);
+  }
+  /** Pods may be placed on the node again; a drain in progress stops, its pods stay. */
+  uncordonNode(name: string) {
+    return this.decoded(wire.decodeNode, 'DELETE', `/cluster/node/${enc(name)}/cordon`);
+  }
+  /** Cordons the node and moves its pods elsewhere (safe to repeat); answers where the drain stands. */
+  drainNode(name: string) {
+    return this.request<DrainReport>('POST', `/cluster/node/${enc(name)}/drain`);
+  }
+  drainStatus(name: string) {
+    return this.request<DrainReport>('GET', `/cluster/node/${enc(name)}/drain`);
   }
 
   // ------------------------------------------------------------ namespaces

@@ -17,6 +17,7 @@ export * from './upgrade';
 export * as ipv4 from './net/ipv4';
 export { isIpAddress } from './net/ip';
 export * from './models/answers';
+export * from './models/drain';
 export * from './models/events';
 export * from './models/pod-failure';
 export * from './models/pod-progress';

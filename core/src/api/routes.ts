@@ -3,6 +3,7 @@
 // missing from the document.
 import { z } from 'zod';
 import {
+  DrainReport,
   AgentKeyResult,
   AnyManifestSchema,
   ApplyResultSchema,
@@ -88,6 +89,9 @@ const Event = named('Event', EventSchema);
 const Task = named('Task', wire.TaskView);
 export const TaskQuery = z.object({ job: z.string().optional().describe("only this job's tasks") });
 /** The original's request.TaskCancelOptions: force changed nothing there either (a cancel is always a cancel). */
+/** Cordon and drain take no options yet: the body may be absent or {}. */
+const NodeOpOptions = z.object({}).strict();
+const nodeOpBody = { ...named('NodeOpOptions', NodeOpOptions), invalid: 'invalid node operation', optional: true } as const;
 const TaskCancelOptions = z.object({ force: z.boolean().optional().describe("the original's; a cancel here always ends the task") }).strict();
 // One schema per name: the original's Ingress and Discovery views have one shape.
 const COMPONENT_SCHEMAS = { Ingress: ComponentView, Discovery: ComponentView.describe('a discovery DNS') };
@@ -283,6 +287,27 @@ export const ROUTES = {
     body: { ...named('NodeLabelsUpdate', NodeLabelsUpdate), invalid: 'invalid label change' },
     answer: json(Node),
   }),
+  cordonNode: route({ method: 'POST', path: '/cluster/node/:node/cordon', permission: 'cluster.admin', tag: 'cluster', summary: 'cordon a node: no new pod is placed on it', params: nodeParam, body: nodeOpBody, answer: json(Node) }),
+  uncordonNode: route({
+    method: 'DELETE',
+    path: '/cluster/node/:node/cordon',
+    permission: 'cluster.admin',
+    tag: 'cluster',
+    summary: 'uncordon a node: pods may be placed on it again, and a drain in progress stops (its pods stay)',
+    params: nodeParam,
+    answer: json(Node),
+  }),
+  drainNode: route({
+    method: 'POST',
+    path: '/cluster/node/:node/drain',
+    permission: 'cluster.admin',
+    tag: 'cluster',
+    summary: "drain a node: cordon it and move its services' pods elsewhere, each replacement ready before the old pod stops; safe to repeat; answers where it stands",
+    params: nodeParam,
+    body: nodeOpBody,
+    answer: json(named('DrainReport', DrainReport)),
+  }),
+  drainStatus: route({ method: 'GET', path: '/cluster/node/:node/drain', permission: 'cluster.read', tag: 'cluster', summary: "where a node's drain stands: each pod still on it and what holds it", params: nodeParam, answer: json(named('DrainReport', DrainReport)) }),
   nodeMeta: route({
     method: 'PUT',
     path: '/cluster/node/:node/meta',

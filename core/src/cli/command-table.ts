@@ -50,7 +50,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
   {
     load: () => (require('./commands/node') as typeof import('./commands/node')).registerNode,
     commands: [
-      { name: 'node', term: 'node', description: 'nodes: labels (list them with lb get nodes)' },
+      { name: 'node', term: 'node', description: 'nodes: labels, cordon, uncordon, drain (list them with lb get nodes)' },
     ],
   },
   {

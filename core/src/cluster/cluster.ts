@@ -22,12 +22,15 @@ import {
   type ServiceTable,
   parsePortMapping,
   type Pod,
+  type DrainReport,
+  type Volume,
 } from '@lastbackend/sdk';
 import { z } from 'zod';
 import { keys, PREFIX } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, Txn } from '../store/store';
 import { parseNodeMeta } from './node-meta';
+import { drainReport, evictReason, podsToEvict } from './drain';
 
 /** A node's pod status reports. */
 export const PodReports = z.object({ pods: z.array(PodStatusReport).max(10000) }).strict();
@@ -185,6 +188,63 @@ export class ClusterState {
       return n;
     });
     return withAllocation(node, await this.store.list<Pod>(PREFIX.pods));
+  }
+
+  /**
+   * Cordon (no new pod is placed on the node) or uncordon it. Uncordoning also takes the drain's marks off
+   * the pods still there, so they stay (replacements already made are a surplus the controller removes).
+   */
+  async cordonNode(name: string, cordoned: boolean): Promise<Node> {
+    const node = await this.store.txn(async (tx) => {
+      const n = await tx.get<Node>(keys.node(name));
+      if (!n) throw notFound(`node "${name}"`);
+      if (n.spec.unschedulable !== cordoned) {
+        n.spec.unschedulable = cordoned;
+        tx.put(keys.node(name), touch(n));
+      }
+      if (!cordoned)
+        for (const p of await tx.list<Pod>(PREFIX.pods))
+          if (p.meta.node === name && p.spec.evict) {
+            delete p.spec.evict;
+            tx.put(keys.pod(p.meta.namespace, p.meta.name), touch(p));
+          }
+      return n;
+    });
+    return withAllocation(node, await this.store.list<Pod>(PREFIX.pods));
+  }
+
+  /**
+   * Drains a node: cordons it and marks every pod of a service on it that is free to move (drain.ts); the
+   * controller replaces each before stopping it. Safe to repeat (a pod that reached the node before the
+   * cordon is marked by the next call); answers where the drain stands.
+   */
+  async drainNode(name: string): Promise<DrainReport> {
+    await this.store.txn(async (tx) => {
+      const n = await tx.get<Node>(keys.node(name));
+      if (!n) throw notFound(`node "${name}"`);
+      if (!n.spec.unschedulable) {
+        n.spec.unschedulable = true;
+        tx.put(keys.node(name), touch(n));
+      }
+      const volumes = await this.volumesOf(tx);
+      for (const p of podsToEvict(name, await tx.list<Pod>(PREFIX.pods), volumes)) {
+        p.spec.evict = evictReason(name);
+        tx.put(keys.pod(p.meta.namespace, p.meta.name), touch(p));
+      }
+    });
+    return this.drainStatus(name);
+  }
+
+  /** Where a node's drain stands: the pods still on it, each with what holds it. */
+  async drainStatus(name: string): Promise<DrainReport> {
+    const n = await this.store.get<Node>(keys.node(name));
+    if (!n) throw notFound(`node "${name}"`);
+    return drainReport(n, await this.store.list<Pod>(PREFIX.pods), await this.volumesOf(this.store));
+  }
+
+  private async volumesOf(r: Pick<Txn, 'list'> | Pick<Store, 'list'>): Promise<Map<string, Volume>> {
+    const vols = await r.list<Volume>(PREFIX.volumes);
+    return new Map(vols.map((v) => [`${v.meta.namespace}/${v.meta.name}`, v]));
   }
 
   /** The original's node meta update (node-meta.ts): description, and the whole set of labels. */

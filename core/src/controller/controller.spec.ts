@@ -107,7 +107,7 @@ describe('Controller', () => {
 
   it('rolls out a rolling service a pod at a time: within replicas + surge, never under replicas − unavailable ready, old and new both serving', async () => {
     await ctl.stop();
-    ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 60, rollingDrainMs: 0 }, defaultScheduler, events);
+    ctl = new Controller(store, createLogger('silent'), { history: 10, nodeNotReadyAfter: 20, nodeOfflineAfter: 60, resyncInterval: 60, endpointDrainMs: 0 }, defaultScheduler, events);
     await ctl.start();
     const strategy = { type: 'rolling', max_surge: 0, max_unavailable: 1 };
     await r.createService('ns', { ...manifest(4), spec: { ...manifest(4).spec, strategy } });
@@ -331,6 +331,73 @@ describe('Controller', () => {
     await until(all, (p) => p.every((x) => x.spec.destroy), 'pods marked');
     await agentPass();
     await until(async () => (await store.list<{ kind?: string } & Pod>('')).filter((o) => o.kind && !/Namespace|Node/.test(o.kind)).length, (n) => n === 0, 'everything gone');
+  });
+
+  /** An agent on `node`: its pods ready, those marked to go destroyed. */
+  async function agentOn(node: string) {
+    const reports = (await all())
+      .filter((p) => p.meta.node === node)
+      .map((p, i) => ({
+        namespace: 'ns',
+        name: p.meta.name,
+        status: { state: p.spec.destroy ? ('destroyed' as const) : ('ready' as const), running: !p.spec.destroy, message: '', network: { host_ip: '1.1.1.1', pod_ip: p.spec.destroy ? '' : `10.0.${node.slice(1)}.${i + 2}` }, containers: [] },
+      }));
+    await cluster.reportPods(node, { pods: reports });
+  }
+
+  it('drains a node: each replacement is ready elsewhere before the pod it replaces stops', async () => {
+    await r.createService('ns', manifest(2));
+    await until(pods, (p) => p.length === 2 && p.every((x) => x.meta.node === 'n1'), 'placed on n1');
+    await agentOn('n1');
+    await until(svc, (s) => s.status.state === 'ready', 'ready');
+    await cluster.reportNode('n2', nodeReport);
+
+    const first = await cluster.drainNode('n1');
+    expect(first.cordoned).toBe(true);
+    expect(first.pods.map((p) => p.state)).toEqual(['moving', 'moving']);
+    // Replacements go to n2; nothing on n1 stops while they are not ready, and nothing new goes to n1.
+    let ps = await until(pods, (p) => p.filter((x) => x.meta.node === 'n2').length === 2, 'replacements placed on n2');
+    expect(ps.filter((p) => p.meta.node === 'n1').every((p) => p.spec.evict === 'node n1 is draining' && !p.spec.destroy)).toBe(true);
+    expect((await svc()).status.replicas.ready).toBe(2);
+
+    await agentOn('n2');
+    await until(all, (p) => p.filter((x) => x.meta.node === 'n1').every((x) => x.spec.destroy), 'old pods stopping');
+    expect((await cluster.drainStatus('n1')).pods.map((p) => p.state)).toEqual(['stopping', 'stopping']);
+    await agentOn('n1');
+    const done = await until(() => cluster.drainStatus('n1'), (d) => d.done, 'drained');
+    expect(done.pods).toEqual([]);
+    ps = await pods();
+    expect(ps.map((p) => p.meta.node)).toEqual(['n2', 'n2']);
+    expect((await svc()).status.state).toBe('ready');
+    // Cordoned until uncordoned: a scale-up goes to n2 only.
+    await r.updateService('ns', 'web', { spec: { replicas: 3 } });
+    ps = await until(pods, (p) => p.length === 3 && p.every((x) => x.meta.node), '3 placed');
+    expect(ps.every((p) => p.meta.node === 'n2')).toBe(true);
+    expect((await cluster.cordonNode('n1', false)).spec.unschedulable).toBe(false);
+  });
+
+  it('names the pods a drain cannot move: a volume pinned to the node, no other node fitting', async () => {
+    await r.createObject('volume', 'ns', { kind: 'Volume', meta: { name: 'data' }, spec: {} });
+    const m = manifest(1);
+    const tpl = { ...m.spec.template, volumes: [{ name: 'd', volume: { name: 'data' } }], containers: [{ ...m.spec.template.containers[0], volumes: [{ name: 'd', path: '/data' }] }] };
+    await r.createService('ns', { ...m, meta: { name: 'db' }, spec: { ...m.spec, template: tpl } });
+    await r.createService('ns', manifest(1));
+    await until(pods, (p) => p.length === 2 && p.every((x) => x.meta.node === 'n1'), 'placed on n1');
+    await agentOn('n1');
+
+    // No other node: the web pod's replacement waits, and says why; the db pod never moves.
+    await cluster.drainNode('n1');
+    const report = await until(() => cluster.drainStatus('n1'), (d) => d.pods.every((p) => p.state === 'blocked'), 'both blocked');
+    const byOwner = Object.fromEntries(report.pods.map((p) => [p.owner, p]));
+    expect(byOwner.db).toMatchObject({ state: 'blocked', permanent: true, reason: 'volume "data" is pinned to node n1' });
+    expect(byOwner.web).toMatchObject({ state: 'blocked', permanent: false });
+    expect(byOwner.web.reason).toMatch(/^no other node fits: node n1 is cordoned/);
+    expect((await all()).find((p) => p.meta.service === 'db')?.spec.evict).toBeUndefined();
+
+    // Uncordoned: the drain stops, the pods stay, the waiting replacement goes.
+    await cluster.cordonNode('n1', false);
+    const left = await until(all, (p) => p.filter((x) => !x.spec.destroy).length === 2, 'surplus replacement removed');
+    expect(left.filter((p) => !p.spec.destroy).every((p) => p.meta.node === 'n1' && !p.spec.evict)).toBe(true);
   });
 
   it('pins pods that claim a volume to the node that holds it, and leases it on first use', async () => {

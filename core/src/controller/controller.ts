@@ -28,6 +28,7 @@ import { serviceKey } from '../scheduler/loads';
 import { PodIndex } from './pod-index';
 import { rolloutVerdict } from './rollout';
 import { rollingPlan } from './rolling';
+import { evictedToStop } from '../cluster/drain';
 import { dependencyWait, isReadyService, type DependencyWait, type JobTasks } from './depends-on';
 import type { Logger } from '../kernel/logger';
 import { since, type HistogramChild } from '../metrics/fast';
@@ -46,7 +47,7 @@ export interface ControllerOptions {
   /** Queued services passed over in one transaction, at most (default 64). */
   batch?: number;
   /** Milliseconds a rolling update's old pod is out of the endpoint before it stops (default 2000). */
-  rollingDrainMs?: number;
+  endpointDrainMs?: number;
 }
 
 const DEFAULT_BATCH = 64;
@@ -256,19 +257,20 @@ export class Controller {
   }
 
   /**
-   * Rolling: ready old pods leave the endpoint first and stop DRAIN_MS later, once every node's CPI has
-   * had the table without them (stopping at once refused the connections still routed to them). In memory
-   * only: after a restart a pod is drained again, which is safe (it serves until then).
+   * A ready pod the controller stops (a rolling step, a scale-down, a drain's eviction, a superseded
+   * version) leaves the endpoint first and stops DRAIN_MS later, once every node's CPI has had the table
+   * without it (stopping at once refused the connections still routed to it). In memory only: after a
+   * restart a pod is drained again, which is safe (it serves until then).
    */
   private readonly draining = new Map<string, Map<string, number>>();
 
-  /** Of the pods a rolling step stops: not-ready ones now, ready ones once drained (queues a pass for that). */
+  /** Of the pods to stop: not-ready ones now, ready ones once drained (queues a pass for that). */
   private drained(ns: string, name: string, mine: Pod[], stop: Pod[]): Pod[] {
     const key = `${ns}/${name}`;
     const d = this.draining.get(key) ?? new Map<string, number>();
     this.draining.set(key, d);
     const now = Date.now();
-    const drain = this.opts.rollingDrainMs ?? DRAIN_MS;
+    const drain = this.opts.endpointDrainMs ?? DRAIN_MS;
     const out: Pod[] = [];
     for (const p of mine) {
       const since = d.get(p.meta.name);
@@ -456,7 +458,10 @@ export class Controller {
         const desired = d === latest || d === active ? svc.spec.replicas : 0;
         if (d.spec.replicas !== desired) versionEvent('ScaledVersion', `scaled ${d.meta.name} from ${d.spec.replicas} to ${desired}`);
         d.spec.replicas = desired;
-        const mine = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
+        // A pod evicted by a drain (spec.evict) counts as gone: its replacement is made here, and it stops
+        // only once enough of those that stay are ready (drain.ts), so the service never runs short.
+        const kept = pods.filter((p) => p.meta.deployment === d.meta.name && !p.spec.destroy);
+        const mine = kept.filter((p) => !p.spec.evict);
         const gated = !!gate && d === latest && d !== active;
         // Rolling: only the target makes pods; the others only shrink (unless the target waits for its
         // dependencies: the serving version then keeps its replicas, as blue/green's does).
@@ -464,10 +469,16 @@ export class Controller {
         for (let i = mine.length; !gated && i < making; i++) {
           const pod = newPod(svc, d, defaults, policy);
           pods.push(pod);
+          mine.push(pod);
           w.put(keys.pod(ns, pod.meta.name), pod, '');
         }
-        const surplus = roll && d !== latest ? this.drained(ns, name, mine, roll.stop) : pickSurplus(mine, mine.length - desired);
-        for (const p of surplus) {
+        // What this pass stops: a rolling step's old pods or a scale-down's surplus (those already leaving
+        // the endpoint first), and evicted pods once enough of those that stay are ready (drain.ts).
+        const leaving = (p: Pod) => draining.has(p.meta.name);
+        const wanted = roll && d !== latest ? roll.stop : pickSurplus(mine, mine.length - desired, leaving);
+        const staying = mine.filter((p) => !wanted.includes(p) && !leaving(p));
+        wanted.push(...evictedToStop(desired, staying, kept.filter((p) => p.spec.evict)));
+        for (const p of this.drained(ns, name, kept, wanted)) {
           p.spec.destroy = true;
           p.status.state = 'destroying';
           w.put(keys.pod(ns, p.meta.name), p, '');
@@ -497,9 +508,17 @@ export class Controller {
       await this.schedule(tx, w, pods);
       await this.reapPods(tx, w, pods);
 
-      // What serves: the active version's ready pods; rolling, every version's (old and new serve side by side).
+      const leavingNow = this.draining.get(`${ns}/${name}`) ?? new Map<string, number>();
+      // A pod deleted some other way (its node's, the service's) drains no more.
+      if (leavingNow.size) {
+        const live = new Set(pods.filter((p) => !p.spec.destroy).map((p) => p.meta.name));
+        for (const n of leavingNow.keys()) if (!live.has(n)) leavingNow.delete(n);
+        if (!leavingNow.size) this.draining.delete(`${ns}/${name}`);
+      }
+      // What serves: the active version's ready pods; rolling, every version's (old and new serve side by
+      // side); never a pod leaving the endpoint.
       const ready = pods.filter(
-        (p) => !p.spec.destroy && p.status.state === 'ready' && (bounds ? !!active && !this.draining.get(`${ns}/${name}`)?.has(p.meta.name) : p.meta.deployment === active?.meta.name),
+        (p) => !p.spec.destroy && p.status.state === 'ready' && !leavingNow.has(p.meta.name) && (bounds ? !!active : p.meta.deployment === active?.meta.name),
       );
       svc.status.replicas = { desired: svc.spec.replicas, ready: ready.length };
       const unschedulable = pods.find((p) => !p.spec.destroy && !p.meta.node && p.status.message);
@@ -786,8 +805,9 @@ export function podResources(t: PodTemplate, defaults?: NamespaceResources['defa
 const DRAIN_MS = 2000;
 
 /** The pods to remove when scaling down: unplaced first, then not ready, then the newest. */
-function pickSurplus(pods: Pod[], n: number): Pod[] {
+/** The `n` pods a scale-down stops: those already leaving the endpoint, then unplaced, not ready, newest. */
+function pickSurplus(pods: Pod[], n: number, leaving: (p: Pod) => boolean): Pod[] {
   if (n <= 0) return [];
-  const rank = (p: Pod) => (!p.meta.node ? 0 : p.status.state !== 'ready' ? 1 : 2);
+  const rank = (p: Pod) => (leaving(p) ? -1 : !p.meta.node ? 0 : p.status.state !== 'ready' ? 1 : 2);
   return [...pods].sort((a, b) => rank(a) - rank(b) || b.meta.created.localeCompare(a.meta.created)).slice(0, n);
 }

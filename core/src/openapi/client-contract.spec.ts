@@ -48,6 +48,10 @@ const CLIENT_ROUTES = {
   nodes: [ROUTES.nodes],
   node: [ROUTES.node],
   deleteNode: [ROUTES.deleteNode],
+  cordonNode: [ROUTES.cordonNode],
+  uncordonNode: [ROUTES.uncordonNode],
+  drainNode: [ROUTES.drainNode],
+  drainStatus: [ROUTES.drainStatus],
   namespaces: [ROUTES.namespaces],
   namespace: [ROUTES.namespace],
   createNamespace: [ROUTES.createNamespace],
@@ -352,6 +356,10 @@ describe('the SDK client and the OpenAPI document', () => {
     expect((await admin.nodeStats()).map((n) => [n.name, n.cpu.capacity])).toEqual([['n2', 2000]]);
     await admin.node('n2');
     await admin.cluster();
+    expect((await admin.cordonNode('n2')).spec.unschedulable).toBe(true);
+    expect((await admin.drainNode('n2')).cordoned).toBe(true);
+    expect((await admin.drainStatus('n2')).node).toBe('n2');
+    expect((await admin.uncordonNode('n2')).spec.unschedulable).toBe(false);
 
     // and away again
     for (const k of kinds) await admin.remove(k, ns, (await admin.list(k, ns))[0].meta.name);

@@ -100,7 +100,15 @@ export const DeploymentObject = object(
 export const PodObject = object(
   'Pod',
   meta({ ...namespaced, service: z.string(), deployment: z.string(), node: z.string().describe('empty until scheduled'), task: z.string().optional().describe("a task's pod: its task"), job: z.string().optional() }),
-  z.object({ template: PodTemplate, selector: Selector.optional(), destroy: z.boolean(), resources: z.object({ cpu: z.number(), ram: z.number() }).strict() }).strict(),
+  z
+    .object({
+      template: PodTemplate,
+      selector: Selector.optional(),
+      destroy: z.boolean(),
+      evict: z.string().optional().describe('its node is draining: a replacement starts elsewhere, then this pod stops'),
+      resources: z.object({ cpu: z.number(), ram: z.number() }).strict(),
+    })
+    .strict(),
   PodStatus,
 );
 

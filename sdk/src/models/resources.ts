@@ -153,6 +153,11 @@ export interface PodSpec {
   selector?: ServiceSpec['selector'];
   /** Set by the controller when the pod must go; the agent stops it and reports "destroyed". */
   destroy: boolean;
+  /**
+   * Set when its node is drained (why, e.g. "node n1 is draining"): the controller starts a replacement
+   * elsewhere and stops this pod once the replacement is ready.
+   */
+  evict?: string;
   /** Requested resources summed over containers, used by the scheduler. */
   resources: { cpu: number; ram: number };
   /**

@@ -1,5 +1,5 @@
 // A Pod on the wire (views/pod.go): meta.self_link and meta.parent (its deployment) added, spec.state the
-// original's {destroy, maintenance}, the template's containers as the original's.
+// original's {destroy, maintenance} (maintenance: its node is draining), the template's containers as the original's.
 import { z } from 'zod';
 import { PodObject } from '../models/answers';
 import type { Pod } from '../models/resources';
@@ -26,7 +26,7 @@ export function encodePod(p: Pod): PodView {
   return {
     ...p,
     meta: { ...p.meta, self_link: selfLink(parent, name), parent: { kind: 'deployment', self_link: parent } },
-    spec: { ...p.spec, template: encodeTemplate(p.spec.template), state: { destroy: p.spec.destroy, maintenance: false } },
+    spec: { ...p.spec, template: encodeTemplate(p.spec.template), state: { destroy: p.spec.destroy, maintenance: !!p.spec.evict } },
   };
 }
 

@@ -91,6 +91,26 @@ export class ClusterController {
     return this.cluster.labelNode(node, body);
   }
 
+  @Route(ROUTES.cordonNode)
+  cordonNode(@Param('node') node: string) {
+    return this.cluster.cordonNode(node, true);
+  }
+
+  @Route(ROUTES.uncordonNode)
+  uncordonNode(@Param('node') node: string) {
+    return this.cluster.cordonNode(node, false);
+  }
+
+  @Route(ROUTES.drainNode)
+  drainNode(@Param('node') node: string) {
+    return this.cluster.drainNode(node);
+  }
+
+  @Route(ROUTES.drainStatus)
+  drainStatus(@Param('node') node: string) {
+    return this.cluster.drainStatus(node);
+  }
+
   /** The original's node meta update: admin only, like labels. */
   @Route(ROUTES.nodeMeta)
   nodeMeta(@Param('node') node: string, @Body() body: unknown) {
