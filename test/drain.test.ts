@@ -1,5 +1,5 @@
 // Drain of a node in a three-host netns cluster under traffic: a bounded loop of requests to the service
-// VIP runs in a pod on another host through the whole drain (none failing: skipped below, not yet true); every pod of the
+// VIP runs in a pod on another host through the whole drain and none fails; every pod of the
 // service ends on another node, and a pod that cannot move (its selector names the node) is reported with
 // the reason, the CLI exiting 1.
 import { spawn } from 'node:child_process';
@@ -93,11 +93,8 @@ describe('lb node drain under traffic on three hosts', () => {
     traffic = { sent, failed, messages: lines.slice(0, -1) };
   });
 
-  // NOT YET (the must-hold): an old pod is stopped as soon as its replacement is ready, while the other
-  // nodes' VIP tables may still send it a connection (measured: 2 of 378 and 5 of ~400 requests failed,
-  // "connection refused" / "no route to host" to the old pod). Blue/green's switch has the same race. The fix
-  // belongs to the pod stop (take the pod out of every node's table first, then stop it), not to the drain.
-  it.skip('fails no request through the VIP during the drain', () => {
+  // An evicted pod leaves every node's VIP table before it stops (the controller's endpoint drain).
+  it('fails no request through the VIP during the drain', () => {
     expect(traffic).toEqual({ sent: traffic?.sent, failed: 0, messages: [] });
   });
 });

@@ -46,7 +46,7 @@ export interface ControllerOptions {
   resyncInterval: number;
   /** Queued services passed over in one transaction, at most (default 64). */
   batch?: number;
-  /** Milliseconds a rolling update's old pod is out of the endpoint before it stops (default 2000). */
+  /** Milliseconds a ready pod being stopped is out of the endpoint before it stops (default 2000). */
   endpointDrainMs?: number;
 }
 
