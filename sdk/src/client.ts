@@ -489,6 +489,23 @@ export class LbClient {
     }
   }
 
+  /**
+   * The lines of a snapshot of the whole state (admin only; GET /cluster/snapshot), each without its
+   * newline, as the server sends them: `lb snapshot save` writes and checks them.
+   */
+  async *snapshotLines(signal?: AbortSignal): AsyncGenerator<string> {
+    const ctl = new AbortController();
+    const abort = () => ctl.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const res = await this.raw('GET', '/cluster/snapshot', undefined, ctl.signal);
+      yield* ndjsonLines(res, ctl.signal);
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      ctl.abort();
+    }
+  }
+
   /** Events, oldest first (by when they last happened); with follow, then each one as it is written (new, or counted up) until the signal aborts. */
   async *events(q: EventQuery & { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LbEvent> {
     const ctl = new AbortController();

@@ -71,7 +71,7 @@ async function schemaOrClose(store: Store, cfg: KernelConfig, log: Logger, where
       log: (m) => log.info(m),
       beforeMigrate: async (from, to) => {
         const file = join(snapshotDir(cfg), `pre-migrate-schema-${from}-to-${to}-${Date.now()}.lbsnap`);
-        const s = await saveSnapshot(store, file, cfg.store.backend);
+        const s = await saveSnapshot(store, file);
         log.info(`state store ${where}: snapshot before migrating: ${file} (revision ${s.revision}, ${s.objects} objects)`);
       },
     });

@@ -63,7 +63,7 @@ export class ControllerDuty {
     // Scheduled snapshots (snapshots.every): one taker per cluster, the leader.
     const every = this.cfg.snapshots.every;
     const snapshots = every
-      ? snapshotDuty(store, { every, keep: this.cfg.snapshots.keep, dir: snapshotDir(this.cfg), backend: this.cfg.store.backend, log: this.log.child('snapshots') })
+      ? snapshotDuty(store, { every, keep: this.cfg.snapshots.keep, dir: snapshotDir(this.cfg), log: this.log.child('snapshots') })
       : undefined;
     return {
       start: async () => {

@@ -27,9 +27,9 @@ export function writeLinesAtomically(file: string, lines: Iterable<string>): voi
 }
 
 /** Takes a snapshot of the store (one revision, synced writes only) into file; returns its header. */
-export async function saveSnapshot(store: Store, file: string, backend: 'level' | 'etcd'): Promise<Pick<SnapshotHeader, 'revision' | 'objects'>> {
+export async function saveSnapshot(store: Store, file: string): Promise<Pick<SnapshotHeader, 'revision' | 'objects'>> {
   const d = await store.backend.dump();
-  writeLinesAtomically(file, snapshotLines(d, { lb: VERSION, backend }));
+  writeLinesAtomically(file, snapshotLines(d, { lb: VERSION, backend: store.backend.kind }));
   return { revision: d.revision, objects: d.entries.length };
 }
 

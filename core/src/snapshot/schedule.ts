@@ -22,15 +22,15 @@ export function scheduledName(at: Date): string {
 }
 
 /** Takes one scheduled snapshot and removes the oldest beyond keep; returns the file written. */
-export async function takeScheduled(store: Store, o: { dir: string; keep: number; backend: 'level' | 'etcd'; now?: Date }): Promise<string> {
+export async function takeScheduled(store: Store, o: { dir: string; keep: number; now?: Date }): Promise<string> {
   const file = join(o.dir, scheduledName(o.now ?? new Date()));
-  await saveSnapshot(store, file, o.backend);
+  await saveSnapshot(store, file);
   const ours = readdirSync(o.dir).filter((f) => SCHEDULED.test(f)).sort();
   for (const old of ours.slice(0, Math.max(0, ours.length - o.keep))) rmSync(join(o.dir, old), { force: true });
   return file;
 }
 
-export function snapshotDuty(store: Store, o: { every: string; dir: string; keep: number; backend: 'level' | 'etcd'; log: { info(m: string): void; warn(m: string): void } }): LeaderDuty {
+export function snapshotDuty(store: Store, o: { every: string; dir: string; keep: number; log: { info(m: string): void; warn(m: string): void } }): LeaderDuty {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   const tick = () => {

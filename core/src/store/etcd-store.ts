@@ -36,6 +36,7 @@ export interface EtcdStoreOptions {
 }
 
 export class EtcdStore implements StoreBackend {
+  readonly kind = 'etcd' as const;
   private readonly events = new EventEmitter();
   private chain: Promise<unknown> = Promise.resolve();
   private rev = 0;

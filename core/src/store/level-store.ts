@@ -41,6 +41,7 @@ interface Group {
 }
 
 export class LevelStore implements StoreBackend {
+  readonly kind = 'level' as const;
   private readonly db: Level<string, StoredObject | number>;
   private readonly events = new EventEmitter();
   /** Serialises the transactions' fn (their validation), not their disk writes. */

@@ -39,6 +39,8 @@ export interface StoreDump {
 }
 
 export interface StoreBackend extends StoreReader {
+  /** Which backend it is (named in snapshots). */
+  readonly kind: 'level' | 'etcd';
   /** The revision of the last commit this process has announced. */
   readonly revision: number;
   open(): Promise<void>;
