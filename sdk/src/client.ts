@@ -490,16 +490,16 @@ export class LbClient {
   }
 
   /**
-   * The lines of a snapshot of the whole state (admin only; GET /cluster/snapshot), each without its
-   * newline, as the server sends them: `lb snapshot save` writes and checks them.
+   * A snapshot of the whole state (admin only; GET /cluster/snapshot): its lines, parsed, in order;
+   * `lb snapshot save` writes them back as JSON (the same text) and checks them.
    */
-  async *snapshotLines(signal?: AbortSignal): AsyncGenerator<string> {
+  async *snapshot(signal?: AbortSignal): AsyncGenerator<unknown> {
     const ctl = new AbortController();
     const abort = () => ctl.abort();
     signal?.addEventListener('abort', abort, { once: true });
     try {
       const res = await this.raw('GET', '/cluster/snapshot', undefined, ctl.signal);
-      yield* ndjsonLines(res, ctl.signal);
+      for await (const line of ndjsonLines(res, ctl.signal)) yield JSON.parse(line) as unknown;
     } finally {
       signal?.removeEventListener('abort', abort);
       ctl.abort();

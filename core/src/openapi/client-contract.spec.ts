@@ -91,6 +91,7 @@ const CLIENT_ROUTES = {
   reportPods: [ROUTES.reportPods],
   watchNode: [ROUTES.nodeStream],
   audit: [ROUTES.audit],
+  snapshot: [ROUTES.snapshot],
   events: [ROUTES.events, ROUTES.clusterEvents],
   reportEvents: [ROUTES.reportEvents],
   watchTicket: [ROUTES.watchTicket],

@@ -20,7 +20,7 @@ interface RestoreOptions {
 
 export async function runSave(ctx: CliContext, file: string): Promise<void> {
   const lines: string[] = [];
-  for await (const l of ctx.client().snapshotLines()) lines.push(l + '\n');
+  for await (const v of ctx.client().snapshot()) lines.push(JSON.stringify(v) + '\n');
   // Checked before it is kept: a cut stream never becomes FILE.
   const { header } = parseSnapshot(lines.join(''), 'the snapshot the server sent');
   writeLinesAtomically(file, lines);
