@@ -4,12 +4,19 @@
 //   revisions, and the sealed secret still opens with the data dir's key (which is not in the file);
 // - upgrade: a data dir written by lb 0.1.0 (test/fixtures/data-dir-schema-0, no schema version) is
 //   migrated on start after a snapshot, and served;
-// - a store with a newer schema is refused with both versions and the fix.
+// - a store with a newer schema is refused with both versions and the fix;
+// - etcd: a dump at one revision under writes, restore into an empty prefix only.
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, lb, TestServer, waitFor } from './harness';
-import { readSnapshotFile } from '../core/src/snapshot/format';
+import { Etcd3 } from 'etcd3';
+import { startLocalEtcd } from '../core/src/ha/local-etcd';
+import { readSnapshotFile, snapshotLines } from '../core/src/snapshot/format';
+import { writeLinesAtomically } from '../core/src/snapshot/save';
+import { EtcdStore } from '../core/src/store/etcd-store';
+import { ensureSchema } from '../core/src/store/schema';
+import { Store } from '../core/src/store/store';
 import { LevelStore } from '../core/src/store/level-store';
 import { SCHEMA_VERSION } from '../core/src/store/schema';
 import { SecretBox } from '../core/src/state/secret-box';
@@ -155,4 +162,44 @@ test('a store with a newer schema is refused with both versions and the fix, and
   await after.open();
   expect(await after.dump()).toEqual(before);
   await after.close();
+});
+
+test('etcd: a dump under concurrent writes is one revision, restore goes into an empty prefix only, the schema key is no object', async () => {
+  const etcd = await startLocalEtcd();
+  const client = new Etcd3({ hosts: etcd.endpoint });
+  try {
+    const store = new Store(new EtcdStore(client.namespace('/src/').namespace('state/')));
+    await store.open();
+    expect(await ensureSchema(store, { where: 'etcd /src/', lb: 't', beforeMigrate: async () => undefined })).toEqual({ from: undefined, to: SCHEMA_VERSION });
+    const writes = Array.from({ length: 60 }, (_, i) => store.txn(async (tx) => tx.put(`config/default/c${i % 20}`, { meta: { revision: 0 }, i } as never)));
+    const mid = await store.backend.dump();
+    await Promise.all(writes);
+    const d = await store.backend.dump();
+    expect(d.schema).toBe(SCHEMA_VERSION);
+    expect(d.revision).toBe(60);
+    expect(d.entries).toHaveLength(20);
+    for (const dd of [mid, d]) for (const [, t] of dd.entries) expect((JSON.parse(t) as { meta: { revision: number } }).meta.revision).toBeLessThanOrEqual(dd.revision);
+    expect((await store.list('')).length).toBe(20); // neither the counter nor the schema is listed
+    await store.close();
+
+    const file = join(tmp('lb-etcdsnap-'), 'etcd.lbsnap');
+    writeLinesAtomically(file, snapshotLines(d, { lb: 'test', backend: 'etcd' }));
+    const r = await lb(['snapshot', 'restore', file, '--etcd-endpoints', etcd.endpoint, '--etcd-prefix', '/restored/']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const back = new Store(new EtcdStore(client.namespace('/restored/').namespace('state/')));
+    await back.open();
+    expect(back.revision).toBe(d.revision);
+    expect(await back.backend.dump()).toEqual(d);
+    // It serves on from there: the next commit is the next revision.
+    await back.txn(async (tx) => tx.put('config/default/after', { meta: { revision: 0 } }));
+    expect(((await back.get<{ meta: { revision: number } }>('config/default/after'))!).meta.revision).toBe(d.revision + 1);
+    await back.close();
+    const again = await lb(['snapshot', 'restore', file, '--etcd-endpoints', etcd.endpoint, '--etcd-prefix', '/restored/']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already holds state/);
+  } finally {
+    client.close();
+    await etcd.stop();
+  }
 });
