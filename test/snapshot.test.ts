@@ -2,6 +2,7 @@
 // - snapshot round trip: `lb snapshot save` while a writer keeps committing, then wipe the state and
 //   `lb snapshot restore`: exactly the objects at the snapshot's revision come back, with their
 //   revisions, and the sealed secret still opens with the data dir's key (which is not in the file);
+//   the server's node adopts its running containers after the restore, restarting none;
 // - upgrade: a data dir written by lb 0.1.0 (test/fixtures/data-dir-schema-0, no schema version) is
 //   migrated on start after a snapshot, and served;
 // - a store with a newer schema is refused with both versions and the fix;
@@ -9,7 +10,7 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, lb, TestServer, waitFor } from './harness';
+import { docker, freePort, lb, readyPods, TestServer, uniq, waitFor, webService } from './harness';
 import { Etcd3 } from 'etcd3';
 import { startLocalEtcd } from '../core/src/ha/local-etcd';
 import { readSnapshotFile, snapshotLines } from '../core/src/snapshot/format';
@@ -21,6 +22,7 @@ import { LevelStore } from '../core/src/store/level-store';
 import { SCHEMA_VERSION } from '../core/src/store/schema';
 import { SecretBox } from '../core/src/state/secret-box';
 
+const startedAt = (id: string) => docker(['inspect', '--format', '{{.State.StartedAt}}', id]);
 const FIXTURE = join(__dirname, 'fixtures', 'data-dir-schema-0');
 const servers: TestServer[] = [];
 const dirs: string[] = [];
@@ -202,4 +204,28 @@ test('etcd: a dump under concurrent writes is one revision, restore goes into an
     client.close();
     await etcd.stop();
   }
+});
+
+test('after a restore the node adopts its running containers: same ids, none restarted', async () => {
+  const s = await TestServer.start();
+  servers.push(s);
+  const ns = uniq('snap');
+  await s.client.createNamespace({ kind: 'Namespace', meta: { name: ns } });
+  await s.client.createService(ns, webService('web', 2));
+  await waitFor(() => s.pods(ns, 'web'), (p) => readyPods(p).length === 2, '2 ready pods');
+  const ids = s.containers({ 'io.lastbackend.namespace': ns });
+  expect(ids).toHaveLength(2);
+  const started = new Map(ids.map((id) => [id, startedAt(id)]));
+  const file = join(tmp('lb-snapfile-'), 'state.lbsnap');
+  expect((await s.lb(['snapshot', 'save', file])).code).toBe(0);
+
+  await s.stop();
+  rmSync(join(s.dataDir, 'state'), { recursive: true });
+  const r = await lb(['snapshot', 'restore', file, '--data-dir', s.dataDir]);
+  expect(r.stderr).toBe('');
+  await s.launch();
+  const pods = await waitFor(() => s.pods(ns, 'web'), (p) => readyPods(p).length === 2, 'ready again after the restore');
+  expect(s.containers({ 'io.lastbackend.namespace': ns }).sort()).toEqual([...ids].sort());
+  for (const [id, t] of started) expect(startedAt(id)).toBe(t);
+  expect(pods.every((p) => p.status.containers.every((c) => c.restarts === 0))).toBe(true);
 });
