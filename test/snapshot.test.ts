@@ -6,11 +6,12 @@
 // - upgrade: a data dir written by lb 0.1.0 (test/fixtures/data-dir-schema-0, no schema version) is
 //   migrated on start after a snapshot, and served;
 // - a store with a newer schema is refused with both versions and the fix;
-// - etcd: a dump at one revision under writes, restore into an empty prefix only.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// - etcd: a dump at one revision under writes, restore into an empty prefix only;
+// - scheduled snapshots with retention.
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, freePort, lb, readyPods, TestServer, uniq, waitFor, webService } from './harness';
+import { docker, freePort, lb, readyPods, TEST_DEFAULTS, TestServer, uniq, waitFor, webService } from './harness';
 import { Etcd3 } from 'etcd3';
 import { startLocalEtcd } from '../core/src/ha/local-etcd';
 import { readSnapshotFile, snapshotLines } from '../core/src/snapshot/format';
@@ -228,4 +229,28 @@ test('after a restore the node adopts its running containers: same ids, none res
   expect(s.containers({ 'io.lastbackend.namespace': ns }).sort()).toEqual([...ids].sort());
   for (const [id, t] of started) expect(startedAt(id)).toBe(t);
   expect(pods.every((p) => p.status.containers.every((c) => c.restarts === 0))).toBe(true);
+});
+
+test('scheduled snapshots: the leader takes one each period and keeps the newest `keep`', async () => {
+  const dataDir = tmp('lb-sched-');
+  const out = join(dataDir, 'backups');
+  const config = join(dataDir, 'config.json');
+  writeFileSync(config, JSON.stringify({ ...TEST_DEFAULTS, snapshots: { every: '1s', keep: 2, dir: out } }));
+  const s = await TestServer.start({ agent: false, extraArgs: ['--insecure-http'], dataDir, config });
+  servers.push(s);
+  const seen = new Set<string>();
+  await waitFor(
+    async () => {
+      const files = existsSync(out) ? readdirSync(out) : [];
+      files.forEach((f) => seen.add(f));
+      return files;
+    },
+    (files) => seen.size >= 4 && files.length === 2,
+    'four scheduled snapshots taken, two kept',
+    60_000,
+  );
+  for (const f of readdirSync(out)) {
+    expect(f).toMatch(/^lb-snapshot-\d{8}T\d{6}Z\.lbsnap$/);
+    expect(readSnapshotFile(join(out, f)).header.objects).toBeGreaterThan(0);
+  }
 });
