@@ -505,6 +505,23 @@ export class LbClient {
     }
   }
 
+  /**
+   * A snapshot of the whole state (admin only; GET /cluster/snapshot): its lines, parsed, in order;
+   * `lb snapshot save` writes them back as JSON (the same text) and checks them.
+   */
+  async *snapshot(signal?: AbortSignal): AsyncGenerator<unknown> {
+    const ctl = new AbortController();
+    const abort = () => ctl.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const res = await this.raw('GET', '/cluster/snapshot', undefined, ctl.signal);
+      for await (const line of ndjsonLines(res, ctl.signal)) yield JSON.parse(line) as unknown;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+      ctl.abort();
+    }
+  }
+
   /** Events, oldest first (by when they last happened); with follow, then each one as it is written (new, or counted up) until the signal aborts. */
   async *events(q: EventQuery & { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LbEvent> {
     const ctl = new AbortController();

@@ -12,6 +12,7 @@ import { Store } from '../store/store';
 import { authMiddleware } from './auth';
 import { auditMiddleware } from './audit';
 import type { AuditTrail } from '../audit/trail';
+import { SnapshotController } from './controllers/snapshot.controller';
 import { AUDIT_TRAIL, AuditController } from './controllers/audit.controller';
 import { EventController } from './controllers/event.controller';
 import { EventReader } from '../events/reader';
@@ -94,6 +95,7 @@ class ApiModule {
         ClusterController,
         ComponentController,
         AuditController,
+        SnapshotController,
         MetricsController,
         EventController,
         WatchController,

@@ -27,6 +27,7 @@ describe('audit recorder', () => {
     const reads = allRoutes().filter((d) => d.method === 'GET' && auditRule(d) === 'all').map((d) => d.path).sort();
     expect(reads).toEqual([
       '/cluster/node/:node/ref/:kind/:ns/:name',
+      '/cluster/snapshot',
       '/namespace/:ns/job/:job/logs',
       '/namespace/:ns/job/:job/task/:task/logs',
       '/namespace/:ns/secret',

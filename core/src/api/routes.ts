@@ -622,6 +622,18 @@ export const ROUTES = {
     answer: { ndjson: named('AuditRecord', AuditRecordSchema) },
   }),
 
+  // snapshots of the whole state (snapshot/format.ts)
+  snapshot: route({
+    method: 'GET',
+    path: '/cluster/snapshot',
+    permission: 'cluster.admin',
+    tag: 'cluster',
+    summary:
+      'a snapshot of the whole state at one revision (synced writes only), as `lb snapshot save` writes it: a header, one [key, JSON text] line per object, a trailer with a checksum; secrets stay sealed, the key that seals them is not in it',
+    audit: true, // the whole state leaves the server
+    answer: { ndjson: named('SnapshotLine', z.unknown()) },
+  }),
+
   // watches (?watch=true on the list routes, api/watch/watch.ts)
   watchTicket: route({
     method: 'POST',

@@ -145,6 +145,12 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     ],
   },
   {
+    load: () => (require('./commands/snapshot') as typeof import('./commands/snapshot')).registerSnapshot,
+    commands: [
+      { name: 'snapshot', term: 'snapshot', description: 'snapshots of the whole state: save one from a running server, restore one into a new data dir or etcd prefix' },
+    ],
+  },
+  {
     load: () => (require('./commands/audit') as typeof import('./commands/audit')).registerAudit,
     commands: [
       { name: 'audit', term: 'audit [options]', description: 'the audit trail (admin only): every change and sensitive read through the API, who made it, from where, and its outcome' },

@@ -178,6 +178,19 @@ export const KernelConfig = z
       .strict()
       .default({ change_log: 10_000 })
       .describe('`?watch=true` on list routes'),
+    snapshots: z
+      .object({
+        every: z
+          .string()
+          .regex(/^(\d+[smhd])+$/, 'must be a duration such as 6h, 30m or 1d12h')
+          .optional()
+          .describe('take a snapshot of the state this often (on the leader only); unset: no scheduled snapshots'),
+        keep: z.number().int().min(1).default(10).describe('scheduled snapshots kept; the oldest go first'),
+        dir: z.string().min(1).optional().describe('where snapshots go (default <data dir>/snapshots); also the pre-migration snapshot'),
+      })
+      .strict()
+      .default({ keep: 10 })
+      .describe('scheduled snapshots of the state, with retention (lb snapshot restore brings one back)'),
     logs: z
       .object({ retention: z.number().int().min(60).default(7 * 86400).describe('seconds a collected log line is kept') })
       .strict()

@@ -7,7 +7,10 @@ import type { KernelConfig } from '../config/config';
 import type { Logger } from '../kernel/logger';
 import { SecretBox } from '../state/secret-box';
 import { EtcdStore } from '../store/etcd-store';
+import { ensureSchema } from '../store/schema';
 import { Store } from '../store/store';
+import { saveSnapshot, snapshotDir } from '../snapshot/save';
+import { VERSION } from '../version';
 
 export interface OpenState {
   store: Store;
@@ -27,6 +30,7 @@ export async function openState(cfg: KernelConfig, log: Logger): Promise<OpenSta
         fix: locked ? 'stop the other server or use another --data-dir' : 'check the data dir',
       });
     }
+    await schemaOrClose(store, cfg, log, cfg.data_dir, () => store.close());
     return { store, close: () => store.close() };
   }
   // Loaded only here: etcd3 (and its gRPC stack) costs a level-backed server memory for nothing.
@@ -43,6 +47,7 @@ export async function openState(cfg: KernelConfig, log: Logger): Promise<OpenSta
       fix: 'start etcd or fix store.etcd.endpoints (and tls/auth) in the config',
     });
   }
+  await schemaOrClose(store, cfg, log, `etcd prefix ${cfg.store.etcd.prefix}`, async () => (await store.close(), client.close()));
   log.info(`state in etcd ${cfg.store.etcd.endpoints.join(',')} under ${cfg.store.etcd.prefix}`);
   return {
     store,
@@ -52,6 +57,29 @@ export async function openState(cfg: KernelConfig, log: Logger): Promise<OpenSta
       client.close();
     },
   };
+}
+
+/**
+ * Brings the store to this lb's schema (store/schema.ts): an older one is migrated after a snapshot of
+ * it is written to the snapshot dir; a newer one is refused. The store is closed when it throws.
+ */
+async function schemaOrClose(store: Store, cfg: KernelConfig, log: Logger, where: string, close: () => Promise<void>): Promise<void> {
+  try {
+    const r = await ensureSchema(store, {
+      where,
+      lb: VERSION,
+      log: (m) => log.info(m),
+      beforeMigrate: async (from, to) => {
+        const file = join(snapshotDir(cfg), `pre-migrate-schema-${from}-to-${to}-${Date.now()}.lbsnap`);
+        const s = await saveSnapshot(store, file);
+        log.info(`state store ${where}: snapshot before migrating: ${file} (revision ${s.revision}, ${s.objects} objects)`);
+      },
+    });
+    if (r.from !== r.to && r.from !== undefined) log.info(`state store ${where}: schema ${r.from} → ${r.to}`);
+  } catch (e) {
+    await close().catch(() => undefined);
+    throw e;
+  }
 }
 
 /**

@@ -10,6 +10,8 @@ import { JobController } from '../jobs/job-controller';
 import { JobTriggers } from '../jobs/job-triggers';
 import { Tasks } from '../jobs/tasks';
 import { keys, PREFIX } from '../store/keys';
+import { snapshotDir } from '../snapshot/save';
+import { snapshotDuty } from '../snapshot/schedule';
 import type { Namespace, Node } from '@lastbackend/sdk';
 import type { LeaderDuty } from '../ha/leader';
 import type { Logger } from '../kernel/logger';
@@ -58,13 +60,20 @@ export class ControllerDuty {
       log: this.log.child('job-triggers'),
       server: this.cfg.node.name,
     });
+    // Scheduled snapshots (snapshots.every): one taker per cluster, the leader.
+    const every = this.cfg.snapshots.every;
+    const snapshots = every
+      ? snapshotDuty(store, { every, keep: this.cfg.snapshots.keep, dir: snapshotDir(this.cfg), log: this.log.child('snapshots') })
+      : undefined;
     return {
       start: async () => {
         await controller.start();
         await jobs.start();
         await triggers.start();
+        await snapshots?.start();
       },
       stop: async () => {
+        await snapshots?.stop();
         await triggers.stop();
         await jobs.stop();
         await controller.stop();

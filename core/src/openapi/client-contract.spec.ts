@@ -95,6 +95,7 @@ const CLIENT_ROUTES = {
   reportPods: [ROUTES.reportPods],
   watchNode: [ROUTES.nodeStream],
   audit: [ROUTES.audit],
+  snapshot: [ROUTES.snapshot],
   events: [ROUTES.events, ROUTES.clusterEvents],
   reportEvents: [ROUTES.reportEvents],
   watchTicket: [ROUTES.watchTicket],
@@ -369,6 +370,9 @@ describe('the SDK client and the OpenAPI document', () => {
     const audit: unknown[] = [];
     for await (const r of admin.audit({ since: '1h', who: 'admin' })) audit.push(r);
     expect(audit.length).toBeGreaterThan(20);
+    const snapshot: unknown[] = [];
+    for await (const l of admin.snapshot()) snapshot.push(l);
+    expect(snapshot.length).toBeGreaterThan(2); // header, objects, trailer
 
     expect(Object.keys(CLIENT_ROUTES).filter((m) => !called.has(m))).toEqual([]);
     expect(recorded.flatMap(problems)).toEqual([]);

@@ -14,10 +14,13 @@ import { EventEmitter } from 'node:events';
 import type { IEvent, IOperation, IWatchResponse, Namespace, Watcher } from 'etcd3';
 import { LbError } from '@lastbackend/sdk';
 import { Txn } from './txn';
-import type { StoreBackend, StoredObject, StoreEvent, StoreReader } from './types';
+import type { StoreBackend, StoreDump, StoredObject, StoreEvent, StoreReader } from './types';
 
 /** Holds the global revision and the last writer's origin; sorts before every object key. */
 const COUNTER = '\u0000revision';
+/** The schema version of the data (schema.ts); keys starting with NUL are bookkeeping, never objects. */
+const SCHEMA = '\u0000schema';
+const INTERNAL = '\u0000';
 
 interface Counter {
   revision: number;
@@ -33,6 +36,7 @@ export interface EtcdStoreOptions {
 }
 
 export class EtcdStore implements StoreBackend {
+  readonly kind = 'etcd' as const;
   private readonly events = new EventEmitter();
   private chain: Promise<unknown> = Promise.resolve();
   private rev = 0;
@@ -105,7 +109,7 @@ export class EtcdStore implements StoreBackend {
     const seen = new Set<string>();
     for (const kv of res.kvs) {
       const key = kv.key.toString();
-      if (key === COUNTER) continue;
+      if (key.startsWith(INTERNAL)) continue;
       seen.add(key);
       const text = kv.value.toString();
       const old = this.mirror.get(key);
@@ -174,7 +178,7 @@ export class EtcdStore implements StoreBackend {
         if (at) q.revision(at);
         const res = await etcd('list', () => q.exec());
         return res.kvs
-          .filter((kv) => kv.key.toString() !== COUNTER)
+          .filter((kv) => !kv.key.toString().startsWith(INTERNAL))
           .map((kv): [string, T] => [kv.key.toString(), JSON.parse(kv.value.toString()) as T]);
       },
     };
@@ -256,6 +260,8 @@ export class EtcdStore implements StoreBackend {
         this.current = { etcdRev, revision: c.revision, origin: c.origin };
         this.rev = Math.max(this.rev, c.revision);
       }
+    } else if (key.startsWith(INTERNAL)) {
+      // the schema version: not an object
     } else if (etcdRev > this.readAt) {
       // Not already caught up by a fresh read. A write made outside lb carries no counter: it keeps
       // the current revision.
@@ -267,6 +273,30 @@ export class EtcdStore implements StoreBackend {
       this.emitParsed(key, { type: value === undefined ? 'del' : 'put', value, prev, revision, ...(origin === undefined ? {} : { origin }) });
     }
     this.delivered = Math.max(this.delivered, etcdRev);
+  }
+
+  /** One range read: etcd answers it at a single revision, so the counter and the objects agree. */
+  async dump(): Promise<StoreDump> {
+    const res = await etcd('read the whole state', () => this.ns.getAll().prefix('').exec());
+    let revision = 0;
+    let schema: number | undefined;
+    const entries: [string, string][] = [];
+    for (const kv of res.kvs) {
+      const key = kv.key.toString();
+      if (key === COUNTER) revision = parseCounter(kv.value).revision;
+      else if (key === SCHEMA) schema = Number(kv.value.toString());
+      else if (!key.startsWith(INTERNAL)) entries.push([key, kv.value.toString()]);
+    }
+    return { revision, schema, entries };
+  }
+
+  async schemaVersion(): Promise<number | undefined> {
+    const v = await etcd('read the schema version', () => this.ns.get(SCHEMA).string());
+    return v === null ? undefined : Number(v);
+  }
+
+  async setSchemaVersion(version: number): Promise<void> {
+    await etcd('write the schema version', () => this.ns.put(SCHEMA).value(String(version)).exec());
   }
 
   /** Calls listener with the revision a catch-up after a cancelled watch brought (see the top). */

@@ -31,7 +31,16 @@ export interface StoreReader {
  * - watchers get every commit's changes in revision order, with the previous value and the origin, and a
  *   txn resolves only after its own changes were delivered to this process's watchers.
  */
+/** Every key's JSON text at one revision, and the store's schema version (undefined: none written yet). */
+export interface StoreDump {
+  revision: number;
+  schema: number | undefined;
+  entries: [string, string][];
+}
+
 export interface StoreBackend extends StoreReader {
+  /** Which backend it is (named in snapshots). */
+  readonly kind: 'level' | 'etcd';
   /** The revision of the last commit this process has announced. */
   readonly revision: number;
   open(): Promise<void>;
@@ -43,4 +52,12 @@ export interface StoreBackend extends StoreReader {
    * announces are the difference, not the history); absent: it never does.
    */
   watchResets?(listener: (revision: number) => void): () => void;
+  /**
+   * The whole state at one revision, from committed (synced) writes only, read without holding up
+   * writers; the schema version is read in the same view (snapshot/).
+   */
+  dump(): Promise<StoreDump>;
+  /** Records the schema version (schema.ts); undefined from schemaVersion() before any was written. */
+  schemaVersion(): Promise<number | undefined>;
+  setSchemaVersion(version: number): Promise<void>;
 }
