@@ -570,6 +570,10 @@ export class LbClient {
   tokens() {
     return this.request<TokenInfo[]>('GET', '/cluster/token');
   }
+  /** A new admin token (shown once); the current one keeps working for `grace` seconds (default 3600), then is refused. */
+  rotateAdminToken(grace?: number) {
+    return this.request<{ token: string; previous_valid_until: string }>('POST', '/cluster/admin-token/rotate', grace === undefined ? {} : { grace });
+  }
   /** Ends a join token at once (nodes that joined with it keep their own credentials). */
   revokeToken(id: string) {
     return this.request<void>('DELETE', `/cluster/token/${enc(id)}`);

@@ -81,6 +81,7 @@ const CLIENT_ROUTES = {
   swapDrivers: [ROUTES.swapDrivers],
   createToken: [ROUTES.createToken],
   tokens: [ROUTES.tokens],
+  rotateAdminToken: [ROUTES.rotateAdminToken],
   revokeToken: [ROUTES.revokeToken],
   deleteToken: [ROUTES.revokeToken],
   join: [ROUTES.join],
@@ -317,6 +318,7 @@ describe('the SDK client and the OpenAPI document', () => {
     const t = await admin.createToken({ ttl: 3600, uses: 2, description: 'contract test' });
     const spare = await admin.createToken({});
     await admin.tokens();
+    await admin.rotateAdminToken(3600); // the admin token used here works on through its grace
     await admin.deleteToken(spare.id);
     const joined = await traced(new LbClient({ server: f.url, token: t.token })).join('n2', { address: '127.0.0.1' });
     await admin.revokeToken(t.id);
