@@ -1,8 +1,8 @@
 // Rotation of credentials under a running workload, on a real server with its local agent and a real
-// Docker engine: the admin token (`lb token rotate`).
+// Docker engine: the secret key (`lb secret-key rotate`), then the admin token (`lb token rotate`).
 import { stringify } from 'yaml';
 import type { Pod } from '@lastbackend/sdk';
-import { TestServer, lb, readyPods, uniq, waitFor, webService } from './harness';
+import { TestServer, docker, lb, readyPods, uniq, waitFor, webService } from './harness';
 
 describe('rotation', () => {
   let s: TestServer;
@@ -16,6 +16,48 @@ describe('rotation', () => {
   });
   afterAll(async () => {
     await s?.cleanup();
+  });
+
+  /** The env of every running container of a service, by pod. */
+  const envs = async (svc: string) => {
+    const pods = readyPods(await s.pods(ns, svc));
+    return pods.map((p) => docker(['inspect', '--format', '{{json .Config.Env}}', s.containers({ 'io.lastbackend.pod': p.meta.name })[0]]));
+  };
+  const values = { one: 'first-value', two: 'second value', three: 's3cr3t=' };
+
+  it('lb secret-key rotate: every secret still reaches its containers, while pods start during the rotation and after a restart', async () => {
+    for (const [name, v] of Object.entries(values))
+      expect((await s.lb(['apply', '-f', '-', '-n', ns], stringify({ kind: 'Secret', meta: { name }, spec: { type: 'opaque', data: { v } } }))).code).toBe(0);
+    const svc = webService('sec', 2, { readiness: false });
+    (svc.spec.template.containers[0] as { env: unknown[] }).env = Object.keys(values).map((name) => ({ name: `S_${name.toUpperCase()}`, secret: { name, key: 'v' } }));
+    expect((await s.lb(['apply', '-f', '-', '-n', ns], stringify(svc))).code).toBe(0);
+    const expectAll = (env: string[]) => {
+      for (const e of env) for (const [name, v] of Object.entries(values)) expect(e).toContain(`S_${name.toUpperCase()}=${v}`);
+    };
+    await waitFor(() => s.pods(ns, 'sec'), (p) => readyPods(p).length === 2, 'sec ready');
+    expectAll(await envs('sec'));
+
+    // New pods start (and fetch their secrets) while the rotation runs.
+    const [rotated, scaled] = await Promise.all([s.lb(['secret-key', 'rotate']), s.lb(['scale', 'sec', '4', '-n', ns])]);
+    expect(rotated.stderr).toBe('');
+    expect(rotated.code).toBe(0);
+    expect(scaled.code).toBe(0);
+    const first = /key ([0-9a-f]+), (\d+) object/.exec(rotated.stdout);
+    expect(Number(first?.[2])).toBeGreaterThanOrEqual(3);
+    await waitFor(() => s.pods(ns, 'sec'), (p) => readyPods(p).length === 4, 'sec scaled to 4');
+    expectAll(await envs('sec'));
+    expect((await s.lb(['get', 'secret', 'one', '-n', ns])).code).toBe(0);
+
+    // A second rotation re-seals everything again under another key; after a restart the server reads the
+    // new key and a pod started then still gets every value.
+    const second = await s.lb(['secret-key', 'rotate']);
+    expect(second.code).toBe(0);
+    expect(/key ([0-9a-f]+)/.exec(second.stdout)?.[1]).not.toBe(first?.[1]);
+    await s.stop();
+    await s.launch();
+    expect((await s.lb(['scale', 'sec', '5', '-n', ns])).code).toBe(0);
+    await waitFor(() => s.pods(ns, 'sec'), (p) => readyPods(p).length === 5, 'sec scaled to 5 after a restart');
+    expectAll(await envs('sec'));
   });
 
   const status = async (token: string) => (await s.fetch('/namespace', { headers: { authorization: `Bearer ${token}` } })).status;

@@ -574,6 +574,10 @@ export class LbClient {
   rotateAdminToken(grace?: number) {
     return this.request<{ token: string; previous_valid_until: string }>('POST', '/cluster/admin-token/rotate', grace === undefined ? {} : { grace });
   }
+  /** Seals every secret under a new key, online; the new key's id and how many objects were re-sealed. */
+  rotateSecretKey() {
+    return this.request<{ key_id: string; resealed: number }>('POST', '/cluster/secret-key/rotate', {});
+  }
   /** Ends a join token at once (nodes that joined with it keep their own credentials). */
   revokeToken(id: string) {
     return this.request<void>('DELETE', `/cluster/token/${enc(id)}`);

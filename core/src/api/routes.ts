@@ -238,6 +238,15 @@ export const ROUTES = {
     body: { ...named('AdminRotateRequest', AdminRotateRequest), invalid: 'invalid token rotation' },
     answer: json(named('AdminRotateResult', z.object({ token: z.string().describe('the new admin token, shown once'), previous_valid_until: z.string().describe('when the old one stops working (ISO 8601)') }).strict())),
   }),
+  rotateSecretKey: route({
+    method: 'POST',
+    path: '/cluster/secret-key/rotate',
+    permission: 'cluster.admin',
+    tag: 'cluster',
+    summary: 'seal every secret under a new key, online: both keys open until all is re-sealed, then the old key is dropped (a data-dir key only)',
+    body: { ...named('SecretKeyRotateRequest', z.object({}).strict()), invalid: 'invalid secret key rotation' },
+    answer: json(named('SecretKeyRotated', z.object({ key_id: z.string().describe('the new key\'s id (a hash prefix, not the key)'), resealed: z.number().int().describe('objects re-sealed') }).strict())),
+  }),
   revokeToken: route({ method: 'DELETE', path: '/cluster/token/:id', permission: 'token.manage', tag: 'cluster', summary: 'revoke a token at once (nodes that joined with a join token keep their credentials)', answer: none }),
   join: route({
     method: 'POST',

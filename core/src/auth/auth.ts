@@ -164,8 +164,9 @@ export class Auth {
   private readonly adminHash: Buffer;
   /** Set by a server that generated its admin token into its data dir: keeps a rotated one there (served.ts). */
   keepAdminToken?: (token: string) => void;
-  /** What the servers' own clients present (server-token, serverToken()): derived from the secret key, never stored. */
-  private readonly serverHash: Buffer;
+  /** What this process's own agent presents (localToken): random per process, never leaves it. */
+  readonly localToken = `lbs.${randomBytes(24).toString('base64url')}`;
+  private readonly localHash = sha256(this.localToken);
 
   constructor(
     private readonly store: Store,
@@ -175,12 +176,11 @@ export class Auth {
     private readonly tls?: ClusterTls,
   ) {
     this.adminHash = sha256(adminToken);
-    this.serverHash = sha256(this.serverToken());
   }
 
   /**
-   * The bearer a server's own clients (its local agent, log merges across servers) use: admin rights,
-   * the same on every server with the secret key, and untouched by `lb token rotate`.
+   * The bearer servers present to each other (log merges): admin rights, the same on every server with
+   * the secret key, untouched by `lb token rotate`. Mid key rotation, any key of the ring derives one.
    */
   serverToken(): string {
     return `lbs.${this.box.derive('server-token')}`;
@@ -228,7 +228,7 @@ export class Auth {
   async authenticate(bearer: string, peer?: PeerIdentity): Promise<Principal | undefined> {
     const h = sha256(bearer);
     const [kind, id] = bearer.split('.', 3);
-    if (kind === 'lbs' && timingSafeEqual(h, this.serverHash)) return { role: 'admin' };
+    if (kind === 'lbs' && (timingSafeEqual(h, this.localHash) || this.box.deriveAll('server-token').some((d) => timingSafeEqual(h, sha256(`lbs.${d}`))))) return { role: 'admin' };
     // Agents (lbn) and API tokens never pay the admin record's read.
     if (!(kind === 'lbj' || kind === 'lbt' || kind === 'lbn') && (await this.isAdmin(h))) return { role: 'admin' };
     if ((kind === 'lbj' || kind === 'lbt') && id) {

@@ -68,8 +68,8 @@ class LocalNodeModule {
         AgentModule.forRoot({
           // The agent talks to this server over its own API, as a joined node's does.
           link: {
-            // The server token (derived from the secret key), not the admin token: `lb token rotate` leaves it alone.
-            useFactory: (served: Served, tls: TlsPart, auth: AuthPart): NodeLink => ({ client: () => new LbClient({ server: served.url, token: auth.auth.serverToken(), ...tls.trust }) }),
+            // This process's own token, not the admin's: no token or key rotation touches it.
+            useFactory: (served: Served, tls: TlsPart, auth: AuthPart): NodeLink => ({ client: () => new LbClient({ server: served.url, token: auth.auth.localToken, ...tls.trust }) }),
             inject: [SERVED, TlsPart, AuthPart],
           },
           imports: [ApiModule, TlsModule, AuthModule],

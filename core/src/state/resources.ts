@@ -37,6 +37,7 @@ import { stableStringify } from './hash';
 import { currentVersion, newDeployment, nextVersion, versionHash } from './versions';
 import { account, quotaProblems, type Loads } from './quota';
 import type { SecretBox } from './secret-box';
+import type { SecretKeyRotated, SecretKeyRotation } from './secret-key-rotation';
 import { assertPolicy, policyOf, policyViolations } from './pod-security';
 import { cycleReason, findCycle, type DependencyNode } from '../controller/depends-on';
 
@@ -86,6 +87,18 @@ export class Resources {
     /** The quota of a namespace written without spec.resources (server config quota.default, --default-quota). */
     private readonly defaultQuota?: NamespaceResources,
   ) {}
+
+  /** `lb secret-key rotate`: set when the key lives in the data dir (store.module.ts). */
+  keyRotation?: SecretKeyRotation;
+
+  /** Re-seals every secret under a new key, online (secret-key-rotation.ts). */
+  rotateSecretKey(): Promise<SecretKeyRotated> {
+    if (!this.keyRotation)
+      throw new LbError('FAILED_PRECONDITION', 'this server\'s secret key is store.secret_key_file (or the store is etcd): online rotation needs the key in the data dir', {
+        fix: 'servers that share a key file rotate it together: stop them, re-seal with a snapshot restore under the new key, or keep the key',
+      });
+    return this.keyRotation.rotate();
+  }
 
   // ---------------------------------------------------------------- quotas
   /**

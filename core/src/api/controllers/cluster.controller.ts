@@ -46,6 +46,11 @@ export class ClusterController {
     return r;
   }
 
+  @Route(ROUTES.rotateSecretKey)
+  rotateSecretKey() {
+    return this.resources.rotateSecretKey();
+  }
+
   @Route(ROUTES.revokeToken)
   revokeToken(@Param('id') id: string) {
     return this.auth.revokeToken(id);
