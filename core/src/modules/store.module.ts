@@ -68,8 +68,15 @@ export class StorePart implements OnModuleInit, OnApplicationShutdown {
         throw e;
       }
       const resources = new Resources(state.store, box, this.cfg.network.service_cidr, this.cfg.quota.default);
-      // Online key rotation needs the key in the data dir (servers sharing a key file would all need the new one).
-      if (!this.cfg.store.secret_key_file && this.cfg.store.backend !== 'etcd') {
+      // Online key rotation needs the key in the data dir (servers sharing a key file would all need the new
+      // one) and TLS (over plain HTTP agents hold a key derived from the secret key until they restart).
+      const refusal = this.cfg.store.secret_key_file || this.cfg.store.backend === 'etcd'
+        ? 'this server\'s secret key is store.secret_key_file (or the store is etcd): every server would need the new key first'
+        : !this.cfg.tls.enabled
+          ? 'this server runs over plain HTTP (--insecure-http): its agents hold a key derived from the secret key, which a rotation would change under them'
+          : undefined;
+      if (refusal) resources.keyRotationRefused = refusal;
+      else {
         const rotation = new SecretKeyRotation(state.store, box, this.cfg.data_dir);
         // A rotation a restart interrupted is finished before anything is served (every key still opens).
         if (openDataDirBox(this.cfg.data_dir).pending) {

@@ -90,12 +90,14 @@ export class Resources {
 
   /** `lb secret-key rotate`: set when the key lives in the data dir (store.module.ts). */
   keyRotation?: SecretKeyRotation;
+  /** Why this server cannot rotate its secret key online (store.module.ts). */
+  keyRotationRefused?: string;
 
   /** Re-seals every secret under a new key, online (secret-key-rotation.ts). */
   rotateSecretKey(): Promise<SecretKeyRotated> {
     if (!this.keyRotation)
-      throw new LbError('FAILED_PRECONDITION', 'this server\'s secret key is store.secret_key_file (or the store is etcd): online rotation needs the key in the data dir', {
-        fix: 'servers that share a key file rotate it together: stop them, re-seal with a snapshot restore under the new key, or keep the key',
+      throw new LbError('FAILED_PRECONDITION', `cannot rotate the secret key online: ${this.keyRotationRefused ?? 'no key rotation on this server'}`, {
+        fix: 'online rotation is for a single server with the key in its data dir, over TLS',
       });
     return this.keyRotation.rotate();
   }
