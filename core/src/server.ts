@@ -10,6 +10,7 @@ import { startGraph } from './modules/graph';
 import { servedBy } from './modules/served';
 import { ServerModule } from './modules/server.module';
 import { TlsPart } from './modules/tls.module';
+import { AuthPart } from './modules/auth.module';
 import { VERSION } from './version';
 
 export interface RunningServer {
@@ -25,7 +26,10 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
   const served = servedBy(cfg);
   const app = await startGraph(ServerModule.forRoot(cfg, log, served));
   const tls = app.get(TlsPart, { strict: false }).tls;
-  if (served.generated) writeCliConfig({ server: served.url, token: served.token, ...(tls ? { ca: tls.bundle } : {}) });
+  // A token rotated away on another server (its data dir still holds the old one) is not written as the CLI's.
+  const current = await app.get(AuthPart, { strict: false }).auth.adminTokenValid(served.token);
+  if (!current) log.warn('the admin token in the config or data dir was rotated away (lb token rotate): use the current one');
+  if (served.generated && current) writeCliConfig({ server: served.url, token: served.token, ...(tls ? { ca: tls.bundle } : {}) });
   log.info(`lb server ${VERSION} listening on ${served.url} (${cfg.node.agent ? `node ${cfg.node.name}` : 'no local agent'}, data ${cfg.data_dir})`);
   // What users pin with `lb login --ca-hash` (also `lb ca hash`, and the end of every join token).
   if (tls) log.info(`cluster CA sha256:${tls.hash} (lb login --server URL --ca-hash sha256:${tls.hash})`);

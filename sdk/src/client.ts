@@ -603,6 +603,14 @@ export class LbClient {
   tokens() {
     return this.request<TokenInfo[]>('GET', '/cluster/token');
   }
+  /** A new admin token (shown once); the current one keeps working for `grace` seconds (default 3600), then is refused. */
+  rotateAdminToken(grace?: number) {
+    return this.request<{ token: string; previous_valid_until: string }>('POST', '/cluster/admin-token/rotate', grace === undefined ? {} : { grace });
+  }
+  /** Seals every secret under a new key, online; the new key's id and how many objects were re-sealed. */
+  rotateSecretKey() {
+    return this.request<{ key_id: string; resealed: number }>('POST', '/cluster/secret-key/rotate', {});
+  }
   /** Ends a join token at once (nodes that joined with it keep their own credentials). */
   revokeToken(id: string) {
     return this.request<void>('DELETE', `/cluster/token/${enc(id)}`);

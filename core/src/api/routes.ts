@@ -43,7 +43,7 @@ import {
   type NamespacedKind,
   wire,
 } from '@lastbackend/sdk';
-import { CertificateRequest, JoinRequest, TokenRequest } from '../auth/auth';
+import { AdminRotateRequest, CertificateRequest, JoinRequest, TokenRequest } from '../auth/auth';
 import { PodReports } from '../cluster/cluster';
 import { ComponentList, ComponentView } from '../cluster/components';
 import { NodeMetaRequest } from '../cluster/node-meta';
@@ -233,6 +233,24 @@ export const ROUTES = {
   }),
   tokens: route({ method: 'GET', path: '/cluster/token', permission: 'token.manage', tag: 'cluster', summary: 'live tokens: role, namespaces, expiry, and for join tokens uses left and node', answer: list(TokenInfo), watch: watched(TokenInfo, () => PREFIX.tokens) }),
   whoami: route({ method: 'GET', path: '/auth/whoami', permission: 'cluster.read', tag: 'cluster', summary: "who the calling token is: role, namespaces, id, description and expiry (never the secret); any API token may ask", answer: json(named('WhoAmI', WhoAmISchema)) }),
+  rotateAdminToken: route({
+    method: 'POST',
+    path: '/cluster/admin-token/rotate',
+    permission: 'token.manage',
+    tag: 'cluster',
+    summary: 'a new admin token, shown once; the current one keeps working for `grace` seconds, then is refused on every server',
+    body: { ...named('AdminRotateRequest', AdminRotateRequest), invalid: 'invalid token rotation' },
+    answer: json(named('AdminRotateResult', z.object({ token: z.string().describe('the new admin token, shown once'), previous_valid_until: z.string().describe('when the old one stops working (ISO 8601)') }).strict())),
+  }),
+  rotateSecretKey: route({
+    method: 'POST',
+    path: '/cluster/secret-key/rotate',
+    permission: 'cluster.admin',
+    tag: 'cluster',
+    summary: 'seal every secret under a new key, online: both keys open until all is re-sealed, then the old key is dropped (a data-dir key only)',
+    body: { ...named('SecretKeyRotateRequest', z.object({}).strict()), invalid: 'invalid secret key rotation' },
+    answer: json(named('SecretKeyRotated', z.object({ key_id: z.string().describe('the new key\'s id (a hash prefix, not the key)'), resealed: z.number().int().describe('objects re-sealed') }).strict())),
+  }),
   revokeToken: route({ method: 'DELETE', path: '/cluster/token/:id', permission: 'token.manage', tag: 'cluster', summary: 'revoke a token at once (nodes that joined with a join token keep their credentials)', answer: none }),
   join: route({
     method: 'POST',

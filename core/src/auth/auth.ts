@@ -72,6 +72,32 @@ export interface NodeCredential {
   status: Record<string, never>;
 }
 
+const DAY_SECONDS = 86_400;
+
+/**
+ * The admin token after its first rotation (`lb token rotate`): the hash of the current one, and of earlier
+ * ones each with the end of its grace. Before any rotation the server's configured token is the admin's.
+ */
+export interface AdminTokenRecord {
+  kind: 'AdminToken';
+  version: 'v1';
+  meta: ReturnType<typeof newMeta>;
+  spec: { hash: string; previous: { hash: string; until: string }[] };
+  status: Record<string, never>;
+}
+
+export const AdminRotateRequest = z
+  .object({
+    grace: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * DAY_SECONDS)
+      .default(3600)
+      .describe('seconds the old admin token keeps working (default 3600; 0: refused at once)'),
+  })
+  .strict();
+
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const DAY = 86_400;
 
@@ -136,6 +162,11 @@ export const CertificateRequest = z.object({ public_key: PublicKey, address: Add
 
 export class Auth {
   private readonly adminHash: Buffer;
+  /** Set by a server that generated its admin token into its data dir: keeps a rotated one there (served.ts). */
+  keepAdminToken?: (token: string) => void;
+  /** What this process's own agent presents (localToken): random per process, never leaves it. */
+  readonly localToken = `lbs.${randomBytes(24).toString('base64url')}`;
+  private readonly localHash = sha256(this.localToken);
 
   constructor(
     private readonly store: Store,
@@ -147,11 +178,59 @@ export class Auth {
     this.adminHash = sha256(adminToken);
   }
 
+  /**
+   * The bearer servers present to each other (log merges): admin rights, the same on every server with
+   * the secret key, untouched by `lb token rotate`. Mid key rotation, any key of the ring derives one.
+   */
+  serverToken(): string {
+    return `lbs.${this.box.derive('server-token')}`;
+  }
+
+  /** Whether a bearer's hash is the admin token's: the current one, or an earlier one within its grace. */
+  private async isAdmin(h: Buffer): Promise<boolean> {
+    const r = await this.store.get<AdminTokenRecord>(keys.adminToken());
+    if (!r) return timingSafeEqual(h, this.adminHash);
+    const now = Date.now();
+    return sameHash(h, r.spec.hash) || r.spec.previous.some((p) => Date.parse(p.until) > now && sameHash(h, p.hash));
+  }
+
+  /** Whether a token is the admin token now (current or in its grace): a server whose configured one was rotated away says so. */
+  async adminTokenValid(token: string): Promise<boolean> {
+    return this.isAdmin(sha256(token));
+  }
+
+  /**
+   * A new admin token (shown once): the current one keeps working for `grace` seconds, then is refused;
+   * older ones past their grace are forgotten. Only hashes are stored, so every server sees the change.
+   */
+  async rotateAdminToken(body: unknown): Promise<{ token: string; previous_valid_until: string }> {
+    const req = parseOrThrow(AdminRotateRequest, body ?? {}, 'invalid token rotation');
+    const token = secret();
+    const now = Date.now();
+    const until = new Date(now + req.grace * 1000).toISOString();
+    await this.store.txn(async (tx) => {
+      const r = await tx.get<AdminTokenRecord>(keys.adminToken());
+      const current = r?.spec.hash ?? this.adminHash.toString('hex');
+      const kept = (r?.spec.previous ?? []).filter((p) => Date.parse(p.until) > now);
+      const next: AdminTokenRecord = {
+        kind: 'AdminToken',
+        version: 'v1',
+        meta: r?.meta ?? newMeta({ name: 'admin' }),
+        spec: { hash: hex(token), previous: [...kept, ...(req.grace > 0 ? [{ hash: current, until }] : [])] },
+        status: {},
+      };
+      tx.put(keys.adminToken(), next);
+    });
+    return { token, previous_valid_until: until };
+  }
+
   /** The caller behind a bearer token (and, over TLS, its CA-verified certificate), or undefined. */
   async authenticate(bearer: string, peer?: PeerIdentity): Promise<Principal | undefined> {
     const h = sha256(bearer);
-    if (timingSafeEqual(h, this.adminHash)) return { role: 'admin' };
     const [kind, id] = bearer.split('.', 3);
+    if (kind === 'lbs' && (timingSafeEqual(h, this.localHash) || this.box.deriveAll('server-token').some((d) => timingSafeEqual(h, sha256(`lbs.${d}`))))) return { role: 'admin' };
+    // Agents (lbn) and API tokens never pay the admin record's read.
+    if (!(kind === 'lbj' || kind === 'lbt' || kind === 'lbn') && (await this.isAdmin(h))) return { role: 'admin' };
     if ((kind === 'lbj' || kind === 'lbt') && id) {
       const t = await this.store.get<StoredToken>(keys.token(id));
       if (!t || !sameHash(h, t.spec.hash) || !(Date.parse(t.spec.expires) > Date.now())) return undefined;

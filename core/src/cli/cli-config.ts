@@ -113,6 +113,20 @@ export function removeContext(name: string, env: NodeJS.ProcessEnv = process.env
 const noContext = (name: string, env: NodeJS.ProcessEnv) =>
   new LbError('NOT_FOUND', `no context "${name}" in ${cliConfigPath(env)}`, { fix: `see \`lb context ls\`, or add it with \`lb login ${name} --server URL --token TOKEN\`` });
 
+/**
+ * After `lb token rotate`: the context in use gets the new token when its own token was the one used
+ * (not LB_TOKEN nor --token). Returns the context's name, or undefined when none was changed.
+ */
+export function replaceContextToken(token: string, env: NodeJS.ProcessEnv = process.env, named?: string, flagToken?: string): string | undefined {
+  if (flagToken !== undefined || env.LB_TOKEN !== undefined) return undefined;
+  const file = readCliFile(env);
+  const name = contextName(file, env, named);
+  const ctx = listContexts(file)[name];
+  if (!ctx?.token) return undefined;
+  saveContext(name, { ...ctx, token }, env);
+  return name;
+}
+
 /** What `lb server` writes when it generates its token: the "default" context; the others are kept. */
 export function writeCliConfig(cfg: CliConfig, env: NodeJS.ProcessEnv = process.env): void {
   saveContext(DEFAULT_CONTEXT, cfg, env);

@@ -42,6 +42,12 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     ],
   },
   {
+    load: () => (require('./commands/secret-key') as typeof import('./commands/secret-key')).registerSecretKey,
+    commands: [
+      { name: 'secret-key', term: 'secret-key', description: 'the key that seals secrets at rest: rotate it online (admin only)' },
+    ],
+  },
+  {
     load: () => (require('./commands/route') as typeof import('./commands/route')).registerRoute,
     commands: [
       { name: 'route', term: 'route', description: 'ingress routes: host and path rules to services' },

@@ -15,7 +15,7 @@ describe('completion: what a position takes', () => {
     expect('words' in top && top.words).toEqual(expect.arrayContaining(['get', 'delete', 'exec', 'secret', 'completion', 'run']));
     expect('words' in top && top.words).not.toContain('__complete');
     expect(at('secret', '')).toEqual({ words: ['create'] });
-    expect(at('--context', 'prod', 'token', '')).toEqual({ words: ['create', 'ls', 'revoke'] });
+    expect(at('--context', 'prod', 'token', '')).toEqual({ words: ['create', 'ls', 'rotate', 'revoke'] });
   });
 
   it('kinds, then names of the kind typed (in any of its spellings)', () => {

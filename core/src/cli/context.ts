@@ -1,7 +1,7 @@
 // What every command gets: the process streams (injectable for tests), the environment and a client.
 import type { LbClient } from '@lastbackend/sdk/client';
 import { sdkClient } from './lazy';
-import { clientSettings } from './cli-config';
+import { clientSettings, replaceContextToken } from './cli-config';
 import { terminalSafe } from './terminal';
 
 export interface TextSink {
@@ -105,6 +105,11 @@ export class CliContext {
   client(): LbClient {
     this.cached ??= new (sdkClient().LbClient)(this.settings());
     return this.cached;
+  }
+
+  /** Stores a rotated admin token in the context it came from; the context's name, or undefined. */
+  keepToken(token: string): string | undefined {
+    return replaceContextToken(token, this.io.env, this.contextName, this.token);
   }
 
   /** Writes one line (or several) to stdout. */

@@ -6,6 +6,7 @@ import { LbError } from '@lastbackend/sdk';
 import type { KernelConfig } from '../config/config';
 import type { Logger } from '../kernel/logger';
 import { SecretBox } from '../state/secret-box';
+import { openDataDirBox } from '../state/secret-key-rotation';
 import { EtcdStore } from '../store/etcd-store';
 import { ensureSchema } from '../store/schema';
 import { Store } from '../store/store';
@@ -91,7 +92,7 @@ export function secretBoxFor(cfg: KernelConfig, log: Logger): SecretBox {
   if (!file) {
     if (cfg.store.backend === 'etcd')
       log.warn('store.secret_key_file is not set: secrets sealed by this server cannot be read by the others (give every server the same key file)');
-    return SecretBox.forDataDir(cfg.data_dir);
+    return openDataDirBox(cfg.data_dir).box;
   }
   if (!existsSync(file)) throw new LbError('FAILED_PRECONDITION', `secret key file ${file} does not exist`, { fix: 'create it once with `head -c 32 /dev/urandom > FILE; chmod 600 FILE` and copy it to every server' });
   const key = readFileSync(file);

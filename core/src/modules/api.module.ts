@@ -46,7 +46,7 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
       const trust = this.tls.trust;
       // Each server holds the logs its agents shipped to it; a request merges every live server's share.
       const logPeers: LogPeers = {
-        clients: async () => (await leader.leadership.peers()).map((server) => new LbClient({ server, token: served.token, timeout: 5000, ...trust })),
+        clients: async () => (await leader.leadership.peers()).map((server) => new LbClient({ server, token: this.auth.auth.serverToken(), timeout: 5000, ...trust })),
         warn: (msg) => this.log.warn(msg),
       };
       const logStore = this.logs.logStore;

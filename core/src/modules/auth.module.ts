@@ -33,6 +33,7 @@ export class AuthPart implements OnModuleInit {
     return this.lifecycle.start('auth', async () => {
       const { store, box } = this.state;
       const auth = new Auth(store, this.served.token, box, this.tls.tls);
+      if (this.served.keep) auth.keepAdminToken = this.served.keep;
       const dropped = await auth.forgetStoredAgentKeys();
       if (dropped) this.log.info(`dropped the agent keys of ${dropped} node credential(s) from the store: agents fetch a derived key now`);
       this.made = { auth, gateway: new NodeGateway(store, auth, this.tls.tls) };

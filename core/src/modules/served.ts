@@ -21,6 +21,8 @@ export interface Served {
   token: string;
   /** The token was generated (not given in the config): the CLI config gets written. */
   generated: boolean;
+  /** A generated token's file gets the rotated one (`lb token rotate`), so a restart writes a working CLI config. */
+  keep?: (token: string) => void;
 }
 
 export function servedBy(cfg: KernelConfig): Served {
@@ -31,7 +33,9 @@ export function servedBy(cfg: KernelConfig): Served {
   const at = (h: string) => `${cfg.tls.enabled ? 'https' : 'http'}://${h.includes(':') ? `[${h}]` : h}:${port}`;
   const url = at(wildcard ? '127.0.0.1' : host);
   const announced = wildcard ? at(addresses[0] ?? '127.0.0.1') : url;
-  return { host, port, url, announced, addresses, serverId: `${cfg.node.name}@${announced}`, token, generated };
+  const file = join(cfg.data_dir, 'token');
+  const keep = generated ? (t: string) => writeFileSync(file, t + '\n', { mode: 0o600 }) : undefined;
+  return { host, port, url, announced, addresses, serverId: `${cfg.node.name}@${announced}`, token, generated, ...(keep ? { keep } : {}) };
 }
 
 /** The admin token: from the config, else the one generated earlier in the data dir, else a new one. */

@@ -68,10 +68,11 @@ class LocalNodeModule {
         AgentModule.forRoot({
           // The agent talks to this server over its own API, as a joined node's does.
           link: {
-            useFactory: (served: Served, tls: TlsPart): NodeLink => ({ client: () => new LbClient({ server: served.url, token: served.token, ...tls.trust }) }),
-            inject: [SERVED, TlsPart],
+            // This process's own token, not the admin's: no token or key rotation touches it.
+            useFactory: (served: Served, tls: TlsPart, auth: AuthPart): NodeLink => ({ client: () => new LbClient({ server: served.url, token: auth.auth.localToken, ...tls.trust }) }),
+            inject: [SERVED, TlsPart, AuthPart],
           },
-          imports: [ApiModule, TlsModule],
+          imports: [ApiModule, TlsModule, AuthModule],
         }),
         AuthModule,
       ],

@@ -10,6 +10,7 @@ import { openState, secretBoxFor, type OpenState } from '../ha/state';
 import type { Logger } from '../kernel/logger';
 import { Resources } from '../state/resources';
 import type { SecretBox } from '../state/secret-box';
+import { openDataDirBox, SecretKeyRotation } from '../state/secret-key-rotation';
 import { keys } from '../store/keys';
 import { newMeta } from '../store/meta';
 import type { Store } from '../store/store';
@@ -67,6 +68,23 @@ export class StorePart implements OnModuleInit, OnApplicationShutdown {
         throw e;
       }
       const resources = new Resources(state.store, box, this.cfg.network.service_cidr, this.cfg.quota.default);
+      // Online key rotation needs the key in the data dir (servers sharing a key file would all need the new
+      // one) and TLS (over plain HTTP agents hold a key derived from the secret key until they restart).
+      const refusal = this.cfg.store.secret_key_file || this.cfg.store.backend === 'etcd'
+        ? 'this server\'s secret key is store.secret_key_file (or the store is etcd): every server would need the new key first'
+        : !this.cfg.tls.enabled
+          ? 'this server runs over plain HTTP (--insecure-http): its agents hold a key derived from the secret key, which a rotation would change under them'
+          : undefined;
+      if (refusal) resources.keyRotationRefused = refusal;
+      else {
+        const rotation = new SecretKeyRotation(state.store, box, this.cfg.data_dir);
+        // A rotation a restart interrupted is finished before anything is served (every key still opens).
+        if (openDataDirBox(this.cfg.data_dir).pending) {
+          const r = await rotation.resume();
+          this.log.info(`finished an interrupted secret key rotation: ${r.resealed} object(s) re-sealed under key ${r.key_id}`);
+        }
+        resources.keyRotation = rotation;
+      }
       const cluster = new ClusterState(state.store, VERSION, this.cfg.network);
       this.opened = { state, box, resources, cluster };
     });

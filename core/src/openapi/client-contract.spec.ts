@@ -85,6 +85,8 @@ const CLIENT_ROUTES = {
   swapDrivers: [ROUTES.swapDrivers],
   createToken: [ROUTES.createToken],
   tokens: [ROUTES.tokens],
+  rotateAdminToken: [ROUTES.rotateAdminToken],
+  rotateSecretKey: [ROUTES.rotateSecretKey],
   revokeToken: [ROUTES.revokeToken],
   deleteToken: [ROUTES.revokeToken],
   join: [ROUTES.join],
@@ -322,6 +324,8 @@ describe('the SDK client and the OpenAPI document', () => {
     const t = await admin.createToken({ ttl: 3600, uses: 2, description: 'contract test' });
     const spare = await admin.createToken({});
     await admin.tokens();
+    await admin.rotateAdminToken(3600); // the admin token used here works on through its grace
+    await admin.rotateSecretKey().catch(() => undefined); // the fixture's key is not a data dir's: refused, still a call
     await admin.deleteToken(spare.id);
     const joined = await traced(new LbClient({ server: f.url, token: t.token })).join('n2', { address: '127.0.0.1' });
     await admin.revokeToken(t.id);

@@ -77,7 +77,7 @@ describe('secrets at rest', () => {
       expect((shown.spec as { data: Record<string, string> }).data).toEqual({ password: '******' });
       const raw = JSON.stringify(await store.get(keys.object('secret', 'ns', 'db')));
       expect(raw).not.toContain('hunter2');
-      expect(raw).toContain('enc:v1:');
+      expect(raw).toContain('enc:v2:');
       expect(await r.reveal('secret', 'ns', 'db')).toEqual({ password: 'hunter2' });
       // applying the same values again changes nothing
       const again = await r.apply('ns', { manifests: [{ kind: 'Secret', meta: { name: 'db' }, spec: { data: { password: 'hunter2' } } }] });

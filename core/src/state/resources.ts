@@ -38,6 +38,7 @@ import { stableStringify } from './hash';
 import { currentVersion, newDeployment, nextVersion, versionHash } from './versions';
 import { account, quotaProblems, type Loads } from './quota';
 import type { SecretBox } from './secret-box';
+import type { SecretKeyRotated, SecretKeyRotation } from './secret-key-rotation';
 import { assertPolicy, policyOf, policyViolations } from './pod-security';
 import { cycleReason, findCycle, type DependencyNode } from '../controller/depends-on';
 
@@ -87,6 +88,20 @@ export class Resources {
     /** The quota of a namespace written without spec.resources (server config quota.default, --default-quota). */
     private readonly defaultQuota?: NamespaceResources,
   ) {}
+
+  /** `lb secret-key rotate`: set when the key lives in the data dir (store.module.ts). */
+  keyRotation?: SecretKeyRotation;
+  /** Why this server cannot rotate its secret key online (store.module.ts). */
+  keyRotationRefused?: string;
+
+  /** Re-seals every secret under a new key, online (secret-key-rotation.ts). */
+  rotateSecretKey(): Promise<SecretKeyRotated> {
+    if (!this.keyRotation)
+      throw new LbError('FAILED_PRECONDITION', `cannot rotate the secret key online: ${this.keyRotationRefused ?? 'no key rotation on this server'}`, {
+        fix: 'online rotation is for a single server with the key in its data dir, over TLS',
+      });
+    return this.keyRotation.rotate();
+  }
 
   // ---------------------------------------------------------------- quotas
   /**

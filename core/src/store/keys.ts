@@ -9,6 +9,8 @@ export const keys = {
   node: (name = '') => `node/${name}`,
   token: (id = '') => `token/${id}`,
   credential: (node = '') => `credential/${node}`,
+  /** The admin token's hash after `lb token rotate`, with earlier ones in their grace (auth.ts). */
+  adminToken: () => 'auth/admin-token',
   /** The cluster CA (its key sealed). */
   ca: () => 'pki/ca',
   /** Events of a namespace's objects; the cluster's (nodes) under CLUSTER_EVENTS. Written by events/recorder.ts only. */
@@ -33,6 +35,7 @@ export const PREFIX = {
   tokens: 'token/',
   credentials: 'credential/',
   pki: 'pki/',
+  auth: 'auth/',
   secrets: 'secret/',
   configs: 'config/',
   volumes: 'volume/',

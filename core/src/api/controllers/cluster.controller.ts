@@ -38,6 +38,19 @@ export class ClusterController {
     return this.auth.whoami(p);
   }
 
+  /** A new admin token; the server whose data dir keeps the generated one writes the new one there too. */
+  @Route(ROUTES.rotateAdminToken)
+  async rotateAdminToken(@Body() body: unknown) {
+    const r = await this.auth.rotateAdminToken(body);
+    this.auth.keepAdminToken?.(r.token);
+    return r;
+  }
+
+  @Route(ROUTES.rotateSecretKey)
+  rotateSecretKey() {
+    return this.resources.rotateSecretKey();
+  }
+
   @Route(ROUTES.revokeToken)
   revokeToken(@Param('id') id: string) {
     return this.auth.revokeToken(id);

@@ -65,6 +65,17 @@ export function registerToken(program: Command, ctx: CliContext): void {
       );
     });
   token
+    .command('rotate')
+    .description('replace the admin token: prints the new one once and stores it in the context in use; the old one works until --grace ends')
+    .option('--grace <duration>', 'how long the old admin token keeps working: 0s, 10m, 1h, 7d (default 1h)', '1h')
+    .action(async (opts: { grace: string }) => {
+      const grace = parseDuration(opts.grace, 'grace');
+      const r = await ctx.client().rotateAdminToken(grace);
+      const kept = ctx.keepToken(r.token);
+      ctx.out(r.token);
+      ctx.err(`the old admin token works until ${r.previous_valid_until}${kept ? `; context "${kept}" now holds the new one` : ' (LB_TOKEN or --token was used: no context was changed)'}`);
+    });
+  token
     .command('revoke')
     .alias('delete')
     .description('end a token at once (nodes that joined with a join token keep their own credentials)')
