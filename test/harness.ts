@@ -75,17 +75,7 @@ export async function withLogs<T>(procs: { node: string; output(): string }[], s
   }
 }
 
-/** A small seeded generator (mulberry32) in [0, 1): fault tests print their seed and replay with it. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../core/src/util/seeded-random';
 
 export const uniq = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
 

@@ -3,18 +3,7 @@
 // replicas + surge pods, never has fewer than replicas − unavailable ready, and always finishes.
 import { rollingBounds } from '@lastbackend/sdk';
 import { rollingStep } from './rolling';
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../util/seeded-random';
 
 interface World {
   fresh: { total: number; ready: number };
@@ -24,7 +13,7 @@ interface World {
 
 /** Runs one update to its end; returns the passes it took, throwing at the first broken bound. */
 function simulate(seed: number, replicas: number, surge: number, unavailable: number, oldNotReady = 0): number {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const w: World = { fresh: { total: 0, ready: 0 }, old: { total: replicas, ready: replicas - oldNotReady }, stopping: 0 };
   const floor = Math.min(replicas - oldNotReady, replicas - unavailable);
   for (let pass = 1; pass <= 10_000; pass++) {
@@ -48,7 +37,7 @@ function simulate(seed: number, replicas: number, surge: number, unavailable: nu
 
 describe('rollingStep', () => {
   it('keeps within replicas + surge pods and replicas − unavailable ready, and finishes, over random runs', () => {
-    const r = rng(19);
+    const r = seededRandom(19);
     for (let seed = 1; seed <= 2000; seed++) {
       const replicas = 1 + Math.floor(r() * 12);
       let surge = Math.floor(r() * 4);

@@ -1,20 +1,9 @@
 import type { Node, Pod } from '@lastbackend/sdk';
 import { nodeLoads, place, scanPlace, type NodeLoad, type Placement } from './scheduler';
+import { seededRandom } from '../util/seeded-random';
 
 // A property test with a fixed seed: on random clusters, the indexed place() chooses what the reference scan
 // chooses — the same node, or the same reason — pod after pod, and leaves the same loads behind.
-
-/** mulberry32: a small seeded generator, so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const pick = <T,>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
@@ -95,7 +84,7 @@ const summary = (loads: Map<string, NodeLoad>) => [...loads.values()].map((l) =>
 
 describe('indexed placement agrees with the reference scan', () => {
   it('on 300 random clusters (seed 18)', () => {
-    const r = rng(18);
+    const r = seededRandom(18);
     let placed = 0;
     let refused = 0;
     for (let c = 0; c < 300; c++) {
@@ -119,7 +108,7 @@ describe('indexed placement agrees with the reference scan', () => {
   });
 
   it('when a service has more replicas than there are nodes (every node pays the spread penalty)', () => {
-    const r = rng(7);
+    const r = seededRandom(7);
     const nodes = Array.from({ length: 12 }, (_, i) => randomNode(r, i)).map((n) => ({ ...n, spec: { unschedulable: false }, status: { ...n.status, state: 'ready' as const, online: true, capacity: { cpu: 64000, ram: 256 * GIB, pods: 500, storage: 0 } } }));
     const fast = nodeLoads(nodes, []);
     const slow = nodeLoads(nodes, []);
@@ -133,7 +122,7 @@ describe('indexed placement agrees with the reference scan', () => {
   });
 
   it('with more distinct selectors than the index keeps orders for, and pods asking for negative resources', () => {
-    const r = rng(99);
+    const r = seededRandom(99);
     const nodes = Array.from({ length: 30 }, (_, i) => randomNode(r, i));
     nodes.forEach((n, i) => (n.meta.labels[`k${i % 50}`] = `v${i % 7}`));
     const fast = nodeLoads(nodes, []);
@@ -150,7 +139,7 @@ describe('indexed placement agrees with the reference scan', () => {
   it('breaks a tie with a node further down the order by name, as the scan does', () => {
     // b: empty, 10 headroom, one replica of web already: scores 10 - 100 = -90. a: ten times over its
     // capacity (bound pods are counted as they are), no replica: headroom and score -90 too. a wins on its name.
-    const r = rng(1);
+    const r = seededRandom(1);
     const mk = (name: string, cap: number): Node => {
       const n = randomNode(r, 0);
       return { ...n, meta: { ...n.meta, name }, spec: { unschedulable: false }, status: { ...n.status, state: 'ready', online: true, capacity: { cpu: cap, ram: cap, pods: 10, storage: 0 } } };
@@ -167,7 +156,7 @@ describe('indexed placement agrees with the reference scan', () => {
 
   it('bounds a class of about the same capacity by its largest node', () => {
     // a (4050m, 100m used) scores 3.642 for a 1000m pod, b (4000m, 90m used) 3.6375, though b has more headroom.
-    const r = rng(2);
+    const r = seededRandom(2);
     const mk = (name: string, cpu: number): Node => {
       const n = randomNode(r, 0);
       return { ...n, meta: { ...n.meta, name }, spec: { unschedulable: false }, status: { ...n.status, state: 'ready', online: true, capacity: { cpu, ram: 0, pods: 10, storage: 0 } } };
