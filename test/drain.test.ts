@@ -79,6 +79,7 @@ describe('lb node drain under traffic on three hosts', () => {
     const lines = out.trim().split('\n');
     const [sent, failed] = lines[lines.length - 1].split(' ').map(Number);
     expect(sent).toBeGreaterThan(20);
+    process.stdout.write(`drain: ${sent} requests through the VIP during the drain, ${failed} failed\n`);
 
     const after: Pod[] = await s.pods(ns, 'web');
     expect(readyPods(after)).toHaveLength(3);
