@@ -7,7 +7,7 @@
 // reports ready. Containers cost microseconds here, so the figures are the API, store, controller,
 // scheduler and node streams — not a runtime. Two sizes in the same run: 1,000 pods (100 × 10) and
 // 10,000 pods (1,000 × 10); the ratio of their times says how the platform scales (target ≤ 12×, 10×
-// being linear). The server's RSS is printed at the end of the larger run.
+// being linear). The server's RSS is printed when the larger run is ready and, settled, 15 s later.
 // No peer is measured: the target column says what is asked (≥ 2,000 pods/s). For scale, Nomad's C1M
 // published 3,333 containers/s (5,000 nodes; a published figure, not measured here).
 // Usage: node test/bench/convergence.js [--quick]   (--quick: 5 nodes, 20 and 100 pods)
@@ -25,6 +25,8 @@ const { wire } = require('@lastbackend/sdk');
 const IMAGE = 'lb-test/busybox:latest'; // only a name here: the memory runtime "pulls" it instantly
 const NODES = quick ? 5 : 100;
 const SIZES = quick ? [{ services: 10, replicas: 2 }, { services: 50, replicas: 2 }] : [{ services: 100, replicas: 10 }, { services: 1000, replicas: 10 }];
+/** RSS samples (one a second) after all are ready, for the settled figure. */
+const SETTLE_SAMPLES = quick ? 2 : 15;
 /** Pods a node may hold: room for an even spread and then some. */
 const MAX_PODS = Math.ceil((SIZES[SIZES.length - 1].services * SIZES[SIZES.length - 1].replicas * 2) / NODES) + 10;
 
@@ -108,7 +110,12 @@ async function measure(cache, { services, replicas }) {
     const stored = (await client.pods('bench')).filter((p) => !p.spec.destroy && p.status.state === 'ready').length;
     if (stored !== pods) throw new Error(`${stored}/${pods} pods stored as ready once every service said so`);
     const onLocal = (await client.pods('bench')).filter((p) => p.meta.node === server.node).length;
-    return { pods, services, replicas, applied, marks, total, cpu, rss, onLocal };
+    // At rest with that state: V8 and the allocator give the convergence's garbage back over some seconds,
+    // so the RSS at the moment all are ready is the peak, not what the state costs.
+    const samples = [];
+    for (let i = 0; i < SETTLE_SAMPLES; i++) { await sleep(1000); samples.push(rssMb(server.process.pid)); }
+    const rssSettled = samples.sort((a, b) => a - b)[samples.length >> 1];
+    return { pods, services, replicas, applied, marks, total, cpu, rss, rssSettled, onLocal };
   } finally {
     await cleanup();
   }
@@ -137,14 +144,15 @@ async function main() {
     }
     rows.push(
       { figure: `time at ${large.pods.toLocaleString('en-US')} / time at ${small.pods.toLocaleString('en-US')} pods`, value: large.total / small.total, unit: '×', target: '≤ 12×' },
-      { figure: `server RSS with ${large.pods.toLocaleString('en-US')} pods' state`, value: large.rss, unit: 'MB', target: '≤ 200 MB' },
+      { figure: `server RSS when ${large.pods.toLocaleString('en-US')} pods are ready (peak)`, value: large.rss, unit: 'MB' },
+      { figure: `server RSS with ${large.pods.toLocaleString('en-US')} pods' state (median of ${SETTLE_SAMPLES} s after)`, value: large.rssSettled, unit: 'MB', target: '≤ 200 MB' },
     );
     report({
       title: `services × replicas on @example/driver-memory over ${NODES} nodes (1 lb server + ${NODES - 1} simulated); no peer measured — Nomad C1M published 3,333 containers/s (not measured here)`,
       rows,
       extra: {
         nodes: NODES,
-        runs: runs.map((r) => ({ pods: r.pods, services: r.services, replicas: r.replicas, apply_ms: Math.round(r.applied), ready_50_ms: Math.round(r.marks[0.5]), ready_90_ms: Math.round(r.marks[0.9]), ready_all_ms: Math.round(r.total), pods_per_s: +(r.pods / sec(r.total)).toFixed(1), server_cpu_s: +r.cpu.toFixed(1), rss_end_mb: +r.rss.toFixed(1), pods_on_server_node: r.onLocal })),
+        runs: runs.map((r) => ({ pods: r.pods, services: r.services, replicas: r.replicas, apply_ms: Math.round(r.applied), ready_50_ms: Math.round(r.marks[0.5]), ready_90_ms: Math.round(r.marks[0.9]), ready_all_ms: Math.round(r.total), pods_per_s: +(r.pods / sec(r.total)).toFixed(1), server_cpu_s: +r.cpu.toFixed(1), rss_at_ready_mb: +r.rss.toFixed(1), rss_settled_mb: +r.rssSettled.toFixed(1), pods_on_server_node: r.onLocal })),
         ratio_large_small: +(large.total / small.total).toFixed(2),
         nomad_c1m_published_per_s: 3333,
       },
