@@ -394,6 +394,10 @@ export interface AgentOptions {
   discovery?: { enabled: boolean; port?: number; suffix?: string };
   /** The agent's `controller` config: self-fencing reads node_not_ready_after from it (default 20 s). */
   controller?: Record<string, number>;
+  /** The `lb` script to run (default: this checkout's), e.g. a previous release's agent unpacked from its tarball. */
+  bin?: string;
+  /** Extra environment of the agent process. */
+  env?: Record<string, string>;
 }
 
 /** A real `lb agent` process joined to a TestServer, with its own data dir and node name. */
@@ -418,10 +422,10 @@ export class TestAgent extends NodeProcess {
     const cfg = join(this.dataDir, 'config.yaml');
     const drivers = { csi: 'none', cpi: 'none', ...(this.opts.netns ? {} : { cni: 'none' }), ...(this.opts.drivers ?? {}) };
     writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 }, drivers, discovery: this.opts.discovery ?? { enabled: false }, ...(this.opts.controller ? { controller: this.opts.controller } : {}) }));
-    const args = [LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', `${this.opts.listenHost ?? '127.0.0.1'}:0`];
+    const args = [this.opts.bin ?? LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', `${this.opts.listenHost ?? '127.0.0.1'}:0`];
     if (joinToken) args.push('--token', joinToken);
     const [cmd, argv] = this.opts.netns ? ['nsenter', [`--net=/run/netns/${this.opts.netns}`, process.execPath, ...args]] : [process.execPath, args];
-    await this.spawnUntil('lb agent', cmd, argv, { ...process.env, LB_LOG_LEVEL: 'info' }, () =>
+    await this.spawnUntil('lb agent', cmd, argv, { ...process.env, LB_LOG_LEVEL: 'info', ...this.opts.env }, () =>
       waitFor(() => this.opts.server.client.node(this.node), readySince(Date.now()), `node ${this.node} ready`, 30_000),
     );
   }
