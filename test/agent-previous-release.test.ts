@@ -2,7 +2,8 @@
 // the release's packed tarball (test/fixtures/release-<version>-agent.tgz, made by `npm run pack:release`),
 // unpacked into a directory inside this checkout: the old @lastbackend packages resolve each other first
 // (node_modules/@lastbackend beside them), every third-party package from the checkout's node_modules.
-// A preload script records each file the old agent loads, to show none of today's packages ran in it.
+// A preload script records each file the old agent loads, to show none of today's packages ran in it. At
+// the end the node is upgraded in place (today's agent on the same data dir), as README's Upgrades says.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -161,5 +162,25 @@ describe('an agent of the previous release against this server', () => {
     const r = await s.lb(['delete', 'service', 'web', '-n', ns]);
     expect(r.code).toBe(0);
     await waitFor(async () => ({ pods: await pods().catch(() => []), ids: containers() }), (x) => x.pods.length === 0 && x.ids.length === 0, 'no pod and no container left');
+  });
+
+  it('upgrades in place: today’s agent on the same data dir adopts the old one’s container', async () => {
+    await s.client.createService(ns, {
+      kind: 'Service',
+      version: 'v1',
+      meta: { name: 'keep' },
+      spec: { replicas: 1, selector: { node: agent.node }, template: { containers: [{ name: 'main', image: { name: IMAGE }, command: ['sleep', '3600'] }] } },
+    });
+    const before = await waitFor(() => s.pods(ns, 'keep'), (p) => readyPods(p).length === 1, 'the pod ready on the old agent');
+    const [id] = containers();
+    const started = docker(['inspect', '--format', '{{.State.StartedAt}}', id!]);
+    await agent.stop();
+    agent.upgradeTo(undefined);
+    await agent.launch();
+    expect((await s.client.node(agent.node)).status.version).toBe(CURRENT);
+    const after = await waitFor(() => s.pods(ns, 'keep'), (p) => readyPods(p).length === 1, 'still ready on the upgraded agent');
+    expect(after.map((p) => p.meta.name)).toEqual(before.map((p) => p.meta.name));
+    expect(containers()).toEqual([id]);
+    expect(docker(['inspect', '--format', '{{.State.StartedAt}}', id!])).toBe(started);
   });
 });

@@ -406,7 +406,7 @@ export class TestAgent extends NodeProcess {
 
   private constructor(
     readonly node: string,
-    private readonly opts: AgentOptions,
+    private opts: AgentOptions,
   ) {
     super();
   }
@@ -415,6 +415,11 @@ export class TestAgent extends NodeProcess {
     const a = new TestAgent(opts.name ?? uniq('agent'), opts);
     await a.launch();
     return a;
+  }
+
+  /** Another `lb` for the next launch, on the same data dir (an upgrade in place); without one, this checkout's. */
+  upgradeTo(bin?: string, env?: Record<string, string>): void {
+    this.opts = { ...this.opts, bin, env };
   }
 
   /** Starts the agent and waits until its node is ready. */
