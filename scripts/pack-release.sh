@@ -24,6 +24,12 @@ dirs=()
 for p in "${PKGS[@]}"; do dirs+=("${p%%:*}"); done
 git -C "$root" archive "$commit" tsconfig.base.json package.json "${dirs[@]}" | tar -x -C "$src"
 version=$(node -p 'require(process.argv[1]).version' "$src/core/package.json")
+# Every package the release's defaults name must be packed (the ingress plugin runs on servers only).
+for named in $(grep -o "'@lastbackend/[a-z0-9-]*'" "$src/core/src/config/defaults.ts" | tr -d "'" | sort -u); do
+  [ "$named" = @lastbackend/plugin-ingress-haproxy ] && continue
+  printf '%s\n' "${PKGS[@]#*:}" | grep -qx "${named#@lastbackend/}" ||
+    { echo "pack-release: $commit's defaults name $named, which this script does not pack: add it to PKGS" >&2; exit 1; }
+done
 
 # The old packages see each other (not this checkout's), third-party packages from the checkout.
 for p in "${PKGS[@]}"; do ln -s "../../${p%%:*}" "$src/node_modules/@lastbackend/${p#*:}"; done
