@@ -413,7 +413,12 @@ export class TestAgent extends NodeProcess {
 
   static async start(opts: AgentOptions): Promise<TestAgent> {
     const a = new TestAgent(opts.name ?? uniq('agent'), opts);
-    await a.launch();
+    try {
+      await a.launch();
+    } catch (e) {
+      await a.cleanup(); // an agent that never got ready (e.g. one of another release) leaves no process behind
+      throw e;
+    }
     return a;
   }
 
