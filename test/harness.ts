@@ -384,6 +384,10 @@ export interface AgentOptions {
   discovery?: { enabled: boolean; port?: number; suffix?: string };
   /** The agent's `controller` config: self-fencing reads node_not_ready_after from it (default 20 s). */
   controller?: Record<string, number>;
+  /** The `lb` script to run (default: this checkout's), e.g. a previous release's agent unpacked from its tarball. */
+  bin?: string;
+  /** Extra environment of the agent process. */
+  env?: Record<string, string>;
 }
 
 /** A real `lb agent` process joined to a TestServer, with its own data dir and node name. */
@@ -392,15 +396,25 @@ export class TestAgent extends NodeProcess {
 
   private constructor(
     readonly node: string,
-    private readonly opts: AgentOptions,
+    private opts: AgentOptions,
   ) {
     super();
   }
 
   static async start(opts: AgentOptions): Promise<TestAgent> {
     const a = new TestAgent(opts.name ?? uniq('agent'), opts);
-    await a.launch();
+    try {
+      await a.launch();
+    } catch (e) {
+      await a.cleanup(); // an agent that never got ready (e.g. one of another release) leaves no process behind
+      throw e;
+    }
     return a;
+  }
+
+  /** Another `lb` for the next launch, on the same data dir (an upgrade in place); without one, this checkout's. */
+  upgradeTo(bin?: string, env?: Record<string, string>): void {
+    this.opts = { ...this.opts, bin, env };
   }
 
   /** Starts the agent and waits until its node is ready. */
@@ -408,10 +422,10 @@ export class TestAgent extends NodeProcess {
     const cfg = join(this.dataDir, 'config.yaml');
     const drivers = { csi: 'none', cpi: 'none', ...(this.opts.netns ? {} : { cni: 'none' }), ...(this.opts.drivers ?? {}) };
     writeFileSync(cfg, JSON.stringify({ node: { labels: this.opts.labels ?? {}, heartbeat: this.opts.heartbeat ?? 0.5, resync: 1 }, drivers, discovery: this.opts.discovery ?? { enabled: false }, ...(this.opts.controller ? { controller: this.opts.controller } : {}) }));
-    const args = [LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', `${this.opts.listenHost ?? '127.0.0.1'}:0`];
+    const args = [this.opts.bin ?? LB, 'agent', '--server', this.opts.server.url, '--name', this.node, '--data-dir', this.dataDir, '--config', cfg, '--listen', `${this.opts.listenHost ?? '127.0.0.1'}:0`];
     if (joinToken) args.push('--token', joinToken);
     const [cmd, argv] = this.opts.netns ? ['nsenter', [`--net=/run/netns/${this.opts.netns}`, process.execPath, ...args]] : [process.execPath, args];
-    await this.spawnUntil('lb agent', cmd, argv, { ...process.env, LB_LOG_LEVEL: 'info' }, () =>
+    await this.spawnUntil('lb agent', cmd, argv, { ...process.env, LB_LOG_LEVEL: 'info', ...this.opts.env }, () =>
       waitFor(() => this.opts.server.client.node(this.node), readySince(Date.now()), `node ${this.node} ready`, 30_000),
     );
   }
