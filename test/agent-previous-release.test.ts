@@ -4,7 +4,7 @@
 // (node_modules/@lastbackend beside them), every third-party package from the checkout's node_modules.
 // A preload script records each file the old agent loads, to show none of today's packages ran in it. At
 // the end the node is upgraded in place (today's agent on the same data dir), as README's Upgrades says.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Pod } from '@lastbackend/sdk';
@@ -104,8 +104,7 @@ describe('an agent of the previous release against this server', () => {
     console.log(`agent ${release.version} (${release.commit.slice(0, 7)}) against server ${CURRENT}`);
   });
 
-  // `lb node drain` comes with the drain work (core/src/cluster/drain.ts); until it is merged there is nothing to drain with.
-  (existsSync(join(ROOT, 'core', 'src', 'cluster', 'drain.ts')) ? it : it.skip)('drains the old node: its pod moves to the server’s node', async () => {
+  it('drains the old node: its pod moves to the server’s node', async () => {
     await s.client.createService(ns, {
       kind: 'Service',
       version: 'v1',
