@@ -60,11 +60,31 @@ describe('lb ca rotate', () => {
     const stolen = readCredentials(agent.dataDir);
     expect(issuedBy(stolen.cert!, oldCa)).toBe(true);
 
+    // Watched through the whole rotation: the pods stay ready, the agent's node online. (A poll may fail
+    // while the test's own client still trusts the old CA after it is dropped: only a sample is lost.)
+    const seen: { ready: number; online: boolean }[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        try {
+          const [pods, node] = await Promise.all([s.pods(ns, 'web'), s.client.node(agent.node)]);
+          seen.push({ ready: readyPods(pods).length, online: node.status.online === true });
+        } catch {
+          /* a lost sample */
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+
     // The CLI cannot finish while a node holds the old CA's certificate: it says which and exits non-zero.
     const waiting = await s.lb(['ca', 'rotate', '--timeout', '0s']);
     expect(waiting.code).not.toBe(0);
     expect(waiting.stderr).toContain('CA rotation: new CA');
     expect(waiting.stderr).toMatch(/intruder.*did not renew/);
+
+    const shown = await s.lb(['ca', 'status']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/rotating to [0-9a-f]+/);
 
     // The agent notices the new bundle and renews from the new CA; the intruder does not.
     const status = await waitFor(() => s.client.caStatus(), (st) => st.pending.length === 1, 'the agent on the new CA', 60_000);
@@ -109,6 +129,10 @@ describe('lb ca rotate', () => {
     await waitFor(async () => readCredentials(agent.dataDir).ca, (ca) => ca === fresh, 'the agent trusting only the new CA', 60_000);
     const since = Date.now();
     for (const node of [agent.node, s.node]) await waitFor(() => s.client.node(node), (n) => n.status.online === true && Date.parse(n.status.heartbeat ?? '') > since, `node ${node} ready after the rotation`);
+    watching = false;
+    await watcher;
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen.filter((x) => x.ready !== 2 || !x.online)).toEqual([]);
     expect(agent.containers().sort()).toEqual(containers);
     for (const id of containers) expect(docker(['inspect', '--format', '{{.State.Running}}', id])).toBe('true');
     expect(readyPods(await s.pods(ns, 'web')).map((p) => p.meta.name).sort()).toEqual(before.map((p) => p.meta.name).sort());
