@@ -7,7 +7,7 @@ import { keys } from '../store/keys';
 import { Resources } from './resources';
 import { keyId, SecretBox } from './secret-box';
 import { openDataDirBox, SecretKeyRotation } from './secret-key-rotation';
-import { ClusterTls } from '../tls/cluster-tls';
+import { ClusterTls, type CaRecord } from '../tls/cluster-tls';
 
 describe('secret key rotation', () => {
   let dir: string;
@@ -79,7 +79,7 @@ describe('secret key rotation', () => {
     const tls = await ClusterTls.open(store, box, { san: [], node_cert_days: 365 }, dir, 'srv', ['127.0.0.1']);
     await tls.beginRotation();
     await new SecretKeyRotation(store, box, dir).rotate();
-    const rec = (await store.get<{ key: string; next?: { key: string } }>(keys.ca()))!;
+    const rec = (await store.get<CaRecord>(keys.ca()))!;
     expect(box.sealedByPrimary(rec.key)).toBe(true);
     expect(box.sealedByPrimary(rec.next!.key)).toBe(true);
     // A server started with the new key alone opens both.
