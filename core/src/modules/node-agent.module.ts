@@ -41,6 +41,7 @@ export class NodeLinkPart implements NodeLink, OnModuleInit, OnApplicationBootst
   private api?: LbClient;
   private renewal?: NodeJS.Timeout;
   private caCheck?: NodeJS.Timeout;
+  private caCheckFailing = false;
   private stopped = false;
 
   constructor(
@@ -140,12 +141,15 @@ export class NodeLinkPart implements NodeLink, OnModuleInit, OnApplicationBootst
       this.client()
         .caBundle()
         .then(async (bundle) => {
+          this.caCheckFailing = false;
           if (bundle === this.creds.ca || this.stopped) return;
           await this.renew(bundle);
           this.log.info(`node ${this.cfg.node.name}: the cluster CA changed: certificate renewed, new CA bundle trusted`);
         })
         .catch((e: Error) => {
-          if (!this.stopped) this.log.warn(`node ${this.cfg.node.name}: CA check failed (${e.message})`);
+          // Once per outage: the heartbeat already says when the server cannot be reached.
+          if (!this.stopped && !this.caCheckFailing) this.log.warn(`node ${this.cfg.node.name}: CA check failed (${e.message}); trying again every ${CA_CHECK_MS / 1000} s`);
+          this.caCheckFailing = true;
         })
         .finally(() => this.watchCa());
     }, CA_CHECK_MS);
