@@ -42,6 +42,8 @@ export class NodeLinkPart implements NodeLink, OnModuleInit, OnApplicationBootst
   private renewal?: NodeJS.Timeout;
   private caCheck?: NodeJS.Timeout;
   private caCheckFailing = false;
+  /** The renewal in flight (a scheduled one and a CA change share it). */
+  private renewing?: Promise<void>;
   private stopped = false;
 
   constructor(
@@ -118,7 +120,6 @@ export class NodeLinkPart implements NodeLink, OnModuleInit, OnApplicationBootst
   }
 
   /** A new certificate (and the bundle to trust) used at once by the client and the agent's own server; one at a time. */
-  private renewing?: Promise<void>;
   private renew(bundle?: string): Promise<void> {
     return (this.renewing ??= renewCertificate(this.creds, this.cfg.data_dir, bundle)
       .then((next) => {
