@@ -144,4 +144,29 @@ describe('lb ca rotate', () => {
     expect(exec.stdout).toContain('through-the-new-ca');
     expect(agent.output()).not.toMatch(/renewal failed|CA check failed|was refused|joining again/);
   });
+
+  it('a server restart mid-rotation resumes it: the same next CA, and `lb ca rotate` finishes it', async () => {
+    expect((await s.lb(['delete', 'node', 'intruder'])).code).toBe(0);
+    const first = await s.lb(['ca', 'rotate', '--timeout', '0s']);
+    expect(first.code).not.toBe(0);
+    expect(first.stderr).toContain(agent.node);
+    const next = /new CA ([0-9a-f]+) beside/.exec(first.stderr)?.[1];
+    expect(next).toBeDefined();
+    await s.stop();
+    await s.launch();
+    s.forgetCa();
+    expect((await s.client.caStatus()).next).toBe(next);
+    // The agent reconnects (it trusts both CAs) and renews from the next CA.
+    await waitFor(() => s.client.caStatus(), (st) => st.pending.length === 0, 'the agent on the next CA after the restart', 60_000);
+    const done = await s.lb(['ca', 'rotate']);
+    expect(done.code).toBe(0);
+    expect(done.stderr).toContain(`new CA ${next} beside`);
+    s.forgetCa();
+    const bundle = readFileSync(s.caFile, 'utf8');
+    expect(certs(bundle)).toHaveLength(1);
+    expect((await s.client.caStatus()).current).toBe(next);
+    await waitFor(async () => readCredentials(agent.dataDir).ca, (ca) => ca === bundle, 'the agent trusting only the newest CA', 60_000);
+    expect(issuedBy(readCredentials(agent.dataDir).cert!, bundle)).toBe(true);
+    await waitFor(() => s.pods(ns, 'web'), (p) => readyPods(p).length === 3, 'the pods ready after the second rotation');
+  });
 });
