@@ -3,11 +3,13 @@
 // reaches it), ends up with a certificate from the new CA and trusting only that one; and after the old
 // CA is dropped, a certificate it issued is refused, even one whose serial is still a node's current one.
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { LbClient, LbError, type NodeStatusReport } from '@lastbackend/sdk';
 import { newKeyPair } from '../core/src/tls/pki';
-import { docker, readCredentials, readyPods, TestAgent, TestServer, uniq, waitFor, webService } from './harness';
+import { docker, lb, readCredentials, readyPods, TestAgent, TestServer, uniq, waitFor, webService } from './harness';
 
 const certs = (bundle: string) => (bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p));
 const issuedBy = (pem: string, bundle: string) => {
@@ -60,6 +62,12 @@ describe('lb ca rotate', () => {
     const stolen = readCredentials(agent.dataDir);
     expect(issuedBy(stolen.cert!, oldCa)).toBe(true);
 
+    // A client on another machine: a context logged in with the CA's hash (not LB_CA_FILE).
+    const home = mkdtempSync(join(tmpdir(), 'lb-ca-rot-cli-'));
+    const cliEnv = { HOME: home, LB_CLI_CONFIG: join(home, 'cli.json') };
+    const hash = (await s.lb(['ca', 'hash', '--data-dir', s.dataDir])).stdout.trim();
+    expect((await lb(['login', 'far', '--server', s.url, '--token', s.token, '--ca-hash', hash], cliEnv)).code).toBe(0);
+
     // Watched through the whole rotation: the pods stay ready, the agent's node online. (A poll may fail
     // while the test's own client still trusts the old CA after it is dropped: only a sample is lost.)
     const seen: { ready: number; online: boolean }[] = [];
@@ -96,6 +104,11 @@ describe('lb ca rotate', () => {
     expect(issuedBy(mid.cert!, oldCa)).toBe(false);
     expect(issuedBy(mid.cert!, both)).toBe(true);
 
+    // The far client takes the bundle of both while the rotation is open.
+    const refreshed = await lb(['ca', 'refresh'], cliEnv);
+    expect(refreshed.code).toBe(0);
+    expect(refreshed.stderr).toContain('2 certificate(s)');
+
     // Forced: the old CA is dropped, the intruder cut off by name.
     const done = await s.lb(['ca', 'rotate', '--timeout', '0s', '--force']);
     expect(done.code).toBe(0);
@@ -107,6 +120,13 @@ describe('lb ca rotate', () => {
     expect(certs(fresh)).toHaveLength(1);
     expect(done.stdout.trim()).toBe(`sha256:${(await s.client.caStatus()).ca_hash}`);
     expect(issuedBy(mid.cert!, fresh)).toBe(true);
+
+    // The far client still reaches the server (its context trusts the new CA too), and narrows to it.
+    expect((await lb(['get', 'ns'], cliEnv)).code).toBe(0);
+    const narrowed = await lb(['ca', 'refresh'], cliEnv);
+    expect(narrowed.stdout.trim()).toBe(done.stdout.trim());
+    expect(narrowed.stderr).toContain('1 certificate(s)');
+    rmSync(home, { recursive: true, force: true });
 
     // The attack: the intruder's certificate is still its credential's current one, but its CA is gone.
     const e = await refusal(asIntruder(fresh).reportNode('intruder', report));

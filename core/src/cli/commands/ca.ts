@@ -2,6 +2,7 @@
 // rotation, shows which nodes hold a certificate from the new CA as their agents renew, and drops the old
 // CA once all do (or at --timeout with --force). The answer's new bundle was received over a connection
 // verified with the old CA, so the context in use takes it; other clients run `lb login` again.
+import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import type { CaStatus } from '@lastbackend/sdk/client';
 import { LbError } from '@lastbackend/sdk/errors';
@@ -24,6 +25,17 @@ export function registerCaRotation(ca: Command, ctx: CliContext): void {
       const s = await ctx.client().caStatus();
       ctx.out(`CA ${s.current}${s.next ? `, rotating to ${s.next}` : ''} (bundle sha256:${s.ca_hash})`);
       ctx.out(progressLine(s));
+    });
+  ca.command('refresh')
+    .description('store the CA bundle the server serves now in the context in use, fetched over a connection verified with the CA it holds (run it while `lb ca rotate` runs, and once more after)')
+    .action(async () => {
+      if (ctx.io.env.LB_CA_FILE !== undefined) throw new LbError('FAILED_PRECONDITION', 'LB_CA_FILE names the CA: no context holds it', { fix: 'update that file (a server rewrites its <data dir>/tls/ca.crt), or unset LB_CA_FILE' });
+      if (!ctx.settings().tls?.ca) throw new LbError('FAILED_PRECONDITION', 'the context in use pins no CA (a plain http:// server, or one with a publicly trusted certificate)');
+      const bundle = await ctx.client().caBundle();
+      const kept = ctx.keepCa(bundle);
+      if (!kept) throw new LbError('NOT_FOUND', 'no context is in use: nothing to update', { fix: 'log in with `lb login NAME --server URL --ca-hash sha256:HEX`' });
+      ctx.out(`sha256:${createHash('sha256').update(bundle).digest('hex')}`);
+      ctx.err(`context "${kept}" now trusts the CA bundle the server serves (${(bundle.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length} certificate(s))`);
     });
   ca.command('rotate')
     .description('roll the cluster CA: agents get certificates from a new CA, then the old one is dropped; the context in use trusts the new CA')
@@ -57,7 +69,7 @@ export function registerCaRotation(ca: Command, ctx: CliContext): void {
         [
           `old CA dropped; ${kept ? `context "${kept}" now trusts the new CA` : 'no context was changed (LB_CA_FILE names the CA: the server rewrote <data dir>/tls/ca.crt)'}`,
           'join tokens made before the rotation pin the old CA: make new ones with `lb token create --role node`',
-          `other clients: lb login --server URL --ca-hash sha256:${r.ca_hash}`,
+          `other clients: \`lb ca refresh\` while a rotation is open, else \`lb login NAME --server URL --ca-hash sha256:${r.ca_hash}\``,
         ].join('\n'),
       );
     });
