@@ -2,7 +2,7 @@
 // node certificates from the new one, the old CA dropped only once every node renewed (or forced), a
 // restart mid-rotation resuming it, and a certificate of the old CA no longer verifying afterwards.
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Auth, type NodeCredential } from '../auth/auth';
@@ -10,8 +10,9 @@ import { SecretBox } from '../state/secret-box';
 import { Store } from '../store/store';
 import { CaRotation, nodeStates } from './ca-rotation';
 import { caHash } from './cert-info';
-import { ClusterTls } from './cluster-tls';
-import { newKeyPair } from './pki';
+import { ClusterTls, type CaRecord } from './cluster-tls';
+import { keys } from '../store/keys';
+import { createCa, issue, newKeyPair } from './pki';
 
 const certs = (bundle: string) => (bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((p) => new X509Certificate(p));
 /** Whether one of the CAs of `bundle` issued `pem`. */
@@ -61,6 +62,16 @@ describe('CaRotation', () => {
   it('is refused over plain HTTP and with the operator\'s own certificate, with the reason', async () => {
     await expect(new CaRotation(store, undefined).begin()).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringMatching(/without TLS/) });
     await expect(new CaRotation(store, undefined, 'shared').status()).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    // The operator's own certificate: clients trust the operator's CA, not one this server could replace.
+    const own = await createCa('acme-ca');
+    const cert = await issue(own, { role: 'server', name: 'acme', sans: ['lb.acme.test'], days: 30 });
+    const files = { cert: join(dir, 'own.crt'), key: join(dir, 'own.key'), ca: join(dir, 'own-ca.crt') };
+    writeFileSync(files.cert, cert.cert);
+    writeFileSync(files.key, cert.key);
+    writeFileSync(files.ca, own.cert);
+    const tls = await ClusterTls.open(store, box, { ...opts, ...files }, join(dir, 'own'), 'srv', []);
+    await expect(new CaRotation(store, tls).begin()).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringMatching(/operator's own certificate/) });
+    expect((await store.get<CaRecord>(keys.ca()))?.next).toBeUndefined();
   });
 
   it('trusts both CAs while nodes renew, drops the old one once all did, and survives a restart in between', async () => {
