@@ -294,6 +294,12 @@ export class TestServer extends NodeProcess {
     return (this.cachedClient = new LbClient({ server: this.url, token: this.token, tls: { ca: readFileSync(this.caFile, 'utf8') } }));
   }
 
+  /** The cluster CA changed (`lb ca rotate`): the client and fetch() read tls/ca.crt again. */
+  forgetCa(): void {
+    this.cachedClient = undefined;
+    this.dispatcher = undefined;
+  }
+
   static async start(opts: ServerOptions = {}): Promise<TestServer> {
     const node = opts.name ?? uniq('node');
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'lb-e2e-'));

@@ -165,6 +165,16 @@ const DECODE_OBJECT: { [K in NamespacedKind]: (w: NamespacedViews[K]) => Namespa
   job: wire.decodeJob,
 };
 
+/** GET /cluster/ca: the CA rotation's state (core/src/tls/ca-rotation.ts). */
+export interface CaStatus {
+  rotating: boolean;
+  ca_hash: string;
+  current: string;
+  next?: string;
+  nodes: { name: string; on_new_ca: boolean }[];
+  pending: string[];
+}
+
 /** TLS settings for https servers: the CA to trust (PEM) and a client certificate (nodes). */
 export interface ClientTls {
   ca?: string;
@@ -320,6 +330,10 @@ export class LbClient {
   // ------------------------------------------------------------ system
   health() {
     return this.request<{ status: string }>('GET', '/healthz');
+  }
+  /** The CA bundle (PEM) the server serves now; over a verified connection, so trusted as far as the client's own CA is. */
+  async caBundle(): Promise<string> {
+    return (await this.raw('GET', '/cacerts')).text();
   }
   cluster() {
     return this.decoded(wire.decodeCluster, 'GET', '/cluster');
@@ -611,6 +625,18 @@ export class LbClient {
   rotateSecretKey() {
     return this.request<{ key_id: string; resealed: number }>('POST', '/cluster/secret-key/rotate', {});
   }
+  /** The cluster CA: whether a rotation is under way, and which nodes hold a certificate from the CA that issues now. */
+  caStatus() {
+    return this.request<CaStatus>('GET', '/cluster/ca');
+  }
+  /** Starts a CA rotation (or carries on with the one under way): both CAs trusted, agents renew from the new one. */
+  rotateCa() {
+    return this.request<CaStatus>('POST', '/cluster/ca/rotate', {});
+  }
+  /** Drops the old CA once every node holds a certificate from the new one (`force`: anyway); the new bundle. */
+  finishCaRotation(force = false) {
+    return this.request<{ ca_hash: string; bundle: string; cut_off: string[] }>('POST', '/cluster/ca/rotate/finish', force ? { force } : {});
+  }
   /** Ends a join token at once (nodes that joined with it keep their own credentials). */
   revokeToken(id: string) {
     return this.request<void>('DELETE', `/cluster/token/${enc(id)}`);
@@ -628,7 +654,7 @@ export class LbClient {
   }
   /** A new certificate for the node's new key (renewal before expiry). */
   renewCertificate(node: string, public_key: string, address?: string) {
-    return this.request<{ certificate: string; expires: string }>('POST', `/cluster/node/${enc(node)}/certificate`, { public_key, ...(address ? { address } : {}) });
+    return this.request<{ certificate: string; expires: string; ca?: string }>('POST', `/cluster/node/${enc(node)}/certificate`, { public_key, ...(address ? { address } : {}) });
   }
 
   // ------------------------------------------------------------ node agent

@@ -29,8 +29,8 @@ export type AgentServerAuth = { tls: { ca: string; cert: string; key: string } }
 export interface AgentServer {
   server: Server;
   port: number;
-  /** A renewed certificate for the next connections. */
-  setCertificate(cert: string, key: string): void;
+  /** A renewed certificate (and, after a CA change, the CAs to trust) for the next connections. */
+  setCertificate(cert: string, key: string, ca?: string): void;
 }
 
 export async function startAgentServer(agent: () => Agent, kernel: Kernel, auth: AgentServerAuth, host: string, port: number): Promise<AgentServer> {
@@ -62,8 +62,8 @@ export async function startAgentServer(agent: () => Agent, kernel: Kernel, auth:
   return {
     server,
     port: (server.address() as AddressInfo).port,
-    setCertificate: (cert, key) => {
-      if (tls) (server as import('node:https').Server).setSecureContext({ ...tls, cert, key });
+    setCertificate: (cert, key, ca) => {
+      if (tls) (server as import('node:https').Server).setSecureContext({ ...tls, cert, key, ...(ca ? { ca } : {}) });
     },
   };
 }

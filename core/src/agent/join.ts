@@ -197,11 +197,15 @@ export function renewalTime(cert: string): number {
   return to - (to - from) / 3;
 }
 
-/** A new key and certificate before the old one expires; the caller starts using them. */
-export async function renewCertificate(c: Credentials, dataDir: string): Promise<Credentials> {
+/**
+ * A new key and certificate (before the old one expires, or because the CA changed); the caller starts
+ * using them. The CA bundle to trust next is the answer's, else `bundle` (fetched over a verified
+ * connection), else the one held.
+ */
+export async function renewCertificate(c: Credentials, dataDir: string, bundle?: string): Promise<Credentials> {
   const keys = await newKeyPair();
   const r = await nodeClient(c, c.server, 15_000).renewCertificate(c.node, keys.publicKey);
-  const next: Credentials = { ...c, cert: r.certificate, key: keys.key };
+  const next: Credentials = { ...c, cert: r.certificate, key: keys.key, ca: r.ca ?? bundle ?? c.ca };
   writeCredentials(credentialsFile(dataDir), next);
   return next;
 }

@@ -1,5 +1,8 @@
 // The REST API: a NestJS application over the domain classes. Routes follow the original's shape.
 import 'reflect-metadata';
+import { X509Certificate } from 'node:crypto';
+import type { Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -51,6 +54,7 @@ import { WatchTickets } from './watch/tickets';
 import { watchViews } from './watch/views';
 import { OpenWatches, watchMiddleware } from './watch/watch';
 import { hookUpgrades } from './upgrade';
+import { CaRotation } from '../tls/ca-rotation';
 
 export interface ApiDeps {
   store: Store;
@@ -75,6 +79,8 @@ export interface ApiDeps {
   accessLog?: boolean;
   /** The event recorder (what nodes report goes there) and reader. */
   events: { recorder: EventRecorder; reader: EventReader };
+  /** Why this server cannot rotate its CA online (a shared store), or undefined. */
+  caRotationRefusal?: string;
   /** The discovery suffix that names endpoints in answers (meta.endpoint: `<svc>.<ns>.<suffix>`); default lb.local. */
   suffix?: string;
 }
@@ -116,7 +122,9 @@ class ApiModule {
         { provide: LogStore, useValue: d.logStore },
         { provide: Kernel, useValue: d.kernel },
         { provide: LEADERSHIP, useValue: d.leadership },
-        { provide: CA_BUNDLE, useValue: d.tls?.bundle },
+        // Asked per request: a CA rotation changes the bundle.
+        { provide: CA_BUNDLE, useValue: () => d.tls?.bundle },
+        { provide: CaRotation, useValue: new CaRotation(d.store, d.tls, d.caRotationRefusal) },
         { provide: SERVER_COMPONENTS, useValue: d.components ?? [] },
         { provide: AUDIT_TRAIL, useValue: d.audit?.trail },
         { provide: EventRecorder, useValue: d.events.recorder },
@@ -128,6 +136,31 @@ class ApiModule {
   }
 }
 
+/** The API's TLS context after a CA change; connections whose client certificate no CA trusted now issued are ended. */
+function retrust(server: HttpsServer, tls: ClusterTls): void {
+  server.setSecureContext({ key: tls.server.key, cert: tls.server.cert, ca: tls.caCert });
+  const cas = splitPem(tls.caCert).map((p) => new X509Certificate(p));
+  for (const socket of openTlsSockets(server)) {
+    const raw = socket.getPeerCertificate()?.raw;
+    if (!raw) continue;
+    const peer = new X509Certificate(raw);
+    if (!cas.some((ca) => peer.checkIssued(ca) && peer.verify(ca.publicKey))) socket.destroy();
+  }
+}
+
+const splitPem = (bundle: string): string[] => bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+
+const TLS_SOCKETS = new WeakMap<HttpsServer, Set<TLSSocket>>();
+function trackTlsSockets(server: HttpsServer): void {
+  const open = new Set<TLSSocket>();
+  TLS_SOCKETS.set(server, open);
+  server.on('secureConnection', (s: TLSSocket) => {
+    open.add(s);
+    s.once('close', () => open.delete(s));
+  });
+}
+const openTlsSockets = (server: HttpsServer): TLSSocket[] => [...(TLS_SOCKETS.get(server) ?? [])];
+
 export async function createApi(d: ApiDeps): Promise<INestApplication> {
   // Over TLS a client certificate is asked for, never required: the admin and the CLI have none; a
   // node's is checked against its credential (Auth.authenticate).
@@ -136,6 +169,7 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   const watches = new OpenWatches();
   const wireCtx = { ...wire.DEFAULT_WIRE_CONTEXT, ...(d.suffix ? { suffix: d.suffix } : {}) };
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d, tickets, watches), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
+  if (d.tls) trackTlsSockets(app.getHttpServer() as HttpsServer);
   // Metrics and the access log first, so that refused calls are counted and logged too.
   app.use(httpObserver(d.accessLog ? d.log.child('access') : undefined));
   // The recorder goes next so that it sees the bearer check's refusals; it reads no query (tokens).
@@ -152,6 +186,10 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   serveDocs(app, buildOpenApi(d.version));
   // Upgraded requests (exec -it, port-forward) through the same application, and so the same checks.
   hookUpgrades(app.getHttpServer(), app.getHttpAdapter().getInstance());
+  // A CA rotation: new connections are verified against the CAs trusted now and see this server's new
+  // certificate; open ones made with a certificate of a CA no longer trusted are closed.
+  const tls = d.tls;
+  if (tls) tls.onChange(() => retrust(app.getHttpServer() as HttpsServer, tls));
   serveUi(app, uiDist());
   return app;
 }

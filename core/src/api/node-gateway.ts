@@ -55,7 +55,7 @@ export class NodeGateway {
     if (!n.status.online) throw new LbError('UNAVAILABLE', `node "${node}" is ${n.status.state}`);
     const host = address.includes(':') ? `[${address}]` : address;
     return this.tls
-      ? new RemoteAgent(node, `https://${host}:${port}`, { tls: { ca: this.tls.caCert, cert: this.tls.client.cert, key: this.tls.client.key } })
+      ? new RemoteAgent(node, `https://${host}:${port}`, { tls: { ca: this.tls.caCert, cert: this.tls.client.cert, key: this.tls.client.key } } /* read per call: a CA rotation changes them */)
       : new RemoteAgent(node, `http://${host}:${port}`, { key: this.auth.agentKey(node) });
   }
 }

@@ -54,6 +54,17 @@ import { DeploymentRequest } from '../state/deployment-requests';
 import type { Permission } from '../auth/permissions';
 import { Readiness } from './readiness';
 import { CLUSTER_EVENTS, keys, PREFIX, splitKey } from '../store/keys';
+
+const CaStatusSchema = z
+  .object({
+    rotating: z.boolean().describe('a rotation is under way: both CAs are trusted'),
+    ca_hash: z.string().describe('SHA-256 of the bundle /cacerts serves now'),
+    current: z.string().describe('id (hash prefix) of the current CA'),
+    next: z.string().optional().describe('id of the CA that replaces it'),
+    nodes: z.array(z.object({ name: z.string(), on_new_ca: z.boolean() }).strict()).describe('nodes with a certificate, and whether it is from the CA that issues now'),
+    pending: z.array(z.string()).describe('nodes still on an older CA\'s certificate'),
+  })
+  .strict();
 import { eventFilter } from '../events/reader';
 import { EXEC_PROTOCOL } from '../stream/frames';
 import { ExecStreamQuery, PortForwardQuery } from '../stream/queries';
@@ -250,6 +261,37 @@ export const ROUTES = {
     summary: 'seal every secret under a new key, online: both keys open until all is re-sealed, then the old key is dropped (a data-dir key only)',
     body: { ...named('SecretKeyRotateRequest', z.object({}).strict()), invalid: 'invalid secret key rotation' },
     answer: json(named('SecretKeyRotated', z.object({ key_id: z.string().describe('the new key\'s id (a hash prefix, not the key)'), resealed: z.number().int().describe('objects re-sealed') }).strict())),
+  }),
+  caStatus: route({
+    method: 'GET',
+    path: '/cluster/ca',
+    permission: 'cluster.admin',
+    tag: 'cluster',
+    summary: 'the cluster CA: whether a rotation is under way, and which nodes hold a certificate from the CA that issues now',
+    answer: json(named('CaStatus', CaStatusSchema)),
+  }),
+  rotateCa: route({
+    method: 'POST',
+    path: '/cluster/ca/rotate',
+    permission: 'cluster.admin',
+    tag: 'cluster',
+    summary: 'start a CA rotation (or carry on with the one under way): a new CA beside the current one, both trusted; agents renew their certificates from the new one',
+    body: { ...named('CaRotateRequest', z.object({}).strict()), invalid: 'invalid CA rotation' },
+    answer: json(named('CaStatus', CaStatusSchema)),
+  }),
+  finishCaRotation: route({
+    method: 'POST',
+    path: '/cluster/ca/rotate/finish',
+    permission: 'cluster.admin',
+    tag: 'cluster',
+    summary: 'drop the old CA once every node holds a certificate from the new one (`force`: drop it anyway; the nodes left must join again)',
+    body: { ...named('CaFinishRequest', z.object({ force: z.boolean().optional().describe('drop the old CA even if nodes still hold its certificates') }).strict()), invalid: 'invalid CA rotation' },
+    answer: json(
+      named(
+        'CaRotated',
+        z.object({ ca_hash: z.string().describe('SHA-256 of the new bundle'), bundle: z.string().describe('the new CA bundle (PEM)'), cut_off: z.array(z.string()).describe('nodes a forced finish cut off') }).strict(),
+      ),
+    ),
   }),
   revokeToken: route({ method: 'DELETE', path: '/cluster/token/:id', permission: 'token.manage', tag: 'cluster', summary: 'revoke a token at once (nodes that joined with a join token keep their credentials)', answer: none }),
   join: route({

@@ -66,9 +66,10 @@ export interface NodeCredential {
   /**
    * hash: of the node's bearer token. address: where its agent serves the API server, fixed at join.
    * cert_serial: its current certificate (over TLS); an older one no longer counts. server: the name
-   * is an API server's own node, which no join may take.
+   * is an API server's own node, which no join may take. cert_ca: the id of the CA that issued the
+   * certificate (`lb ca rotate` waits until every node's is the new CA's).
    */
-  spec: { hash?: string; address?: string; cert_serial?: string; cert_expires?: string; server?: boolean };
+  spec: { hash?: string; address?: string; cert_serial?: string; cert_expires?: string; cert_ca?: string; server?: boolean };
   status: Record<string, never>;
 }
 
@@ -360,7 +361,7 @@ export class Auth {
         kind: 'Credential',
         version: 'v1',
         meta: newMeta({ name: req.name }),
-        spec: { hash: hex(token), address: req.address, ...(cert ? { cert_serial: cert.serial, cert_expires: cert.expires } : {}) },
+        spec: { hash: hex(token), address: req.address, ...(cert ? { cert_serial: cert.serial, cert_expires: cert.expires, cert_ca: cert.ca } : {}) },
         status: {},
       };
       tx.put(keys.credential(req.name), c);
@@ -372,9 +373,10 @@ export class Auth {
 
   /**
    * A new certificate for a node's new key: renewal before expiry, or the first one of a node that
-   * joined over plain HTTP. The older certificate stops counting at once.
+   * joined over plain HTTP. The older certificate stops counting at once. The answer carries the CA
+   * bundle to trust from now on (both CAs during `lb ca rotate`).
    */
-  async renewCertificate(node: string, body: unknown, certified: boolean): Promise<{ certificate: string; expires: string }> {
+  async renewCertificate(node: string, body: unknown, certified: boolean): Promise<{ certificate: string; expires: string; ca: string }> {
     const tls = this.tls;
     if (!tls) throw new LbError('FAILED_PRECONDITION', 'this server runs without TLS (--insecure-http): nodes have no certificates');
     const req = parseOrThrow(CertificateRequest, body, 'invalid certificate request');
@@ -387,8 +389,9 @@ export class Auth {
       const address = c.spec.address ?? req.address;
       if (!address) throw new LbError('INVALID_ARGUMENT', 'invalid certificate request: address: required (this node registered none at join)');
       const cert = await tls.issueNode(node, address, req.public_key);
-      tx.put(keys.credential(node), withSpec(c, { address, cert_serial: cert.serial, cert_expires: cert.expires }));
-      return { certificate: cert.cert, expires: cert.expires };
+      tx.put(keys.credential(node), withSpec(c, { address, cert_serial: cert.serial, cert_expires: cert.expires, cert_ca: cert.ca }));
+      // The bundle too: during a CA rotation the agent learns the new CA from the answer.
+      return { certificate: cert.cert, expires: cert.expires, ca: tls.bundle };
     });
   }
 

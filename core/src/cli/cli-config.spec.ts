@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientSettings, listContexts, readCliFile, removeContext, saveContext, useContext, writeCliConfig } from './cli-config';
+import { clientSettings, listContexts, readCliFile, removeContext, replaceContextCa, saveContext, useContext, writeCliConfig } from './cli-config';
 
 describe('CLI config and contexts', () => {
   let dir: string;
@@ -17,6 +17,15 @@ describe('CLI config and contexts', () => {
     writeFileSync(file(), JSON.stringify({ server: 'https://a:2967', token: 'ta', ca: 'PEM-A' }));
     expect(listContexts(readCliFile(env))).toEqual({ default: { server: 'https://a:2967', token: 'ta', ca: 'PEM-A' } });
     expect(clientSettings(env)).toEqual({ server: 'https://a:2967', token: 'ta', tls: { ca: 'PEM-A' } });
+  });
+
+  it('after lb ca rotate: the context in use takes the new CA, unless LB_CA_FILE names the CA', () => {
+    saveContext('prod', { server: 'https://p:2967', token: 'tp', ca: 'OLD' }, env, true);
+    saveContext('dev', { server: 'https://d:2967', token: 'td', ca: 'DEV' }, env);
+    expect(replaceContextCa('NEW', { ...env, LB_CA_FILE: '/x/ca.crt' })).toBeUndefined();
+    expect(listContexts(readCliFile(env)).prod.ca).toBe('OLD');
+    expect(replaceContextCa('NEW', env)).toBe('prod');
+    expect(listContexts(readCliFile(env))).toMatchObject({ prod: { server: 'https://p:2967', token: 'tp', ca: 'NEW' }, dev: { ca: 'DEV' } });
   });
 
   it('without a file: the local server, and the environment wins over a context', () => {

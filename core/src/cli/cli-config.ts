@@ -127,6 +127,20 @@ export function replaceContextToken(token: string, env: NodeJS.ProcessEnv = proc
   return name;
 }
 
+/**
+ * After `lb ca rotate`: the context in use trusts the new bundle, unless LB_CA_FILE names the CA (then that
+ * file is the user's to update). Returns the context's name, or undefined when none was changed.
+ */
+export function replaceContextCa(ca: string, env: NodeJS.ProcessEnv = process.env, named?: string): string | undefined {
+  if (env.LB_CA_FILE !== undefined) return undefined;
+  const file = readCliFile(env);
+  const name = contextName(file, env, named);
+  const ctx = listContexts(file)[name];
+  if (!ctx) return undefined;
+  saveContext(name, { ...ctx, ca }, env);
+  return name;
+}
+
 /** What `lb server` writes when it generates its token: the "default" context; the others are kept. */
 export function writeCliConfig(cfg: CliConfig, env: NodeJS.ProcessEnv = process.env): void {
   saveContext(DEFAULT_CONTEXT, cfg, env);

@@ -167,7 +167,7 @@ export const COMMAND_MODULES: readonly CommandModule[] = [
     commands: [
       { name: 'login', term: 'login [options] [name]', description: 'store a server, a token and the server\'s CA (pinned by its hash) as a named context, and use it' },
       { name: 'context', term: 'context', description: 'the CLI\'s contexts (a server, a token and a CA each): list, switch, remove' },
-      { name: 'ca', term: 'ca', description: 'the cluster CA' },
+      { name: 'ca', term: 'ca', description: 'the cluster CA: its hash, its rotation' },
     ],
   },
   {

@@ -1,7 +1,7 @@
 // What every command gets: the process streams (injectable for tests), the environment and a client.
 import type { LbClient } from '@lastbackend/sdk/client';
 import { sdkClient } from './lazy';
-import { clientSettings, replaceContextToken } from './cli-config';
+import { clientSettings, replaceContextCa, replaceContextToken } from './cli-config';
 import { terminalSafe } from './terminal';
 
 export interface TextSink {
@@ -110,6 +110,11 @@ export class CliContext {
   /** Stores a rotated admin token in the context it came from; the context's name, or undefined. */
   keepToken(token: string): string | undefined {
     return replaceContextToken(token, this.io.env, this.contextName, this.token);
+  }
+
+  /** Stores a rotated CA bundle in the context in use; the context's name, or undefined. */
+  keepCa(bundle: string): string | undefined {
+    return replaceContextCa(bundle, this.io.env, this.contextName);
   }
 
   /** Writes one line (or several) to stdout. */

@@ -43,10 +43,9 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
       const { served, leader } = this;
       const { store, resources, cluster } = this.state;
       const tls = this.tls.tls;
-      const trust = this.tls.trust;
       // Each server holds the logs its agents shipped to it; a request merges every live server's share.
       const logPeers: LogPeers = {
-        clients: async () => (await leader.leadership.peers()).map((server) => new LbClient({ server, token: this.auth.auth.serverToken(), timeout: 5000, ...trust })),
+        clients: async () => (await leader.leadership.peers()).map((server) => new LbClient({ server, token: this.auth.auth.serverToken(), timeout: 5000, ...this.tls.trust })),
         warn: (msg) => this.log.warn(msg),
       };
       const logStore = this.logs.logStore;
@@ -67,6 +66,8 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
         audit: { trail: this.audit.trail, server: this.cfg.node.name },
         events: { recorder: this.events.recorder, reader: this.events.reader },
         ...(tls ? { tls } : {}),
+        // Servers sharing an etcd each hold the CA in memory: one rotating alone would leave the others behind.
+        ...(this.cfg.store.backend === 'etcd' ? { caRotationRefusal: 'the store is etcd, shared by servers that each hold the CA in memory (rotate by restarting them on a new store)' } : {}),
         // The ingress runs in this server when enabled (PluginsModule): GET /ingress shows it.
         components: this.cfg.ingress.enabled ? [{ kind: 'ingress', server: leader.leadership.id, package: this.cfg.ingress.plugin, version: VERSION, since: new Date().toISOString() }] : [],
       });

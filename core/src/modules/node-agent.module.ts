@@ -30,6 +30,8 @@ export interface NodeJoined {
 
 const NODE_JOINED = Symbol('node-joined');
 const DAY = 86_400_000;
+/** How often an agent checks whether the cluster CA changed (a small public read). */
+const CA_CHECK_MS = 5_000;
 
 /** The agent's link to the API: its server (what the API calls), its client, its certificate's renewal. */
 @Injectable()
@@ -38,6 +40,10 @@ export class NodeLinkPart implements NodeLink, OnModuleInit, OnApplicationBootst
   private srv?: AgentServer;
   private api?: LbClient;
   private renewal?: NodeJS.Timeout;
+  private caCheck?: NodeJS.Timeout;
+  private caCheckFailing = false;
+  /** The renewal in flight (a scheduled one and a CA change share it). */
+  private renewing?: Promise<void>;
   private stopped = false;
 
   constructor(
@@ -70,12 +76,16 @@ export class NodeLinkPart implements NodeLink, OnModuleInit, OnApplicationBootst
   }
 
   onApplicationBootstrap(): Promise<void> {
-    return this.lifecycle.start('certificate renewal', () => this.renewLater());
+    return this.lifecycle.start('certificate renewal', () => {
+      this.renewLater();
+      this.watchCa();
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.renewal);
+    clearTimeout(this.caCheck);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -95,11 +105,8 @@ export class NodeLinkPart implements NodeLink, OnModuleInit, OnApplicationBootst
     const wait = Math.min(Math.max(renewalTime(creds.cert) - Date.now(), 1000), DAY);
     this.renewal = setTimeout(() => {
       if (Date.now() < renewalTime(this.creds.cert!)) return this.renewLater();
-      renewCertificate(this.creds, cfg.data_dir).then(
-        (next) => {
-          this.creds = next;
-          this.client().setTls(clientTls(next)!);
-          this.srv?.setCertificate(next.cert!, next.key!);
+      this.renew().then(
+        () => {
           log.info(`node ${cfg.node.name}: certificate renewed`);
           this.renewLater();
         },
@@ -110,6 +117,44 @@ export class NodeLinkPart implements NodeLink, OnModuleInit, OnApplicationBootst
       );
     }, wait);
     this.renewal.unref();
+  }
+
+  /** A new certificate (and the bundle to trust) used at once by the client and the agent's own server; one at a time. */
+  private renew(bundle?: string): Promise<void> {
+    return (this.renewing ??= renewCertificate(this.creds, this.cfg.data_dir, bundle)
+      .then((next) => {
+        this.creds = next;
+        // Open connections (the node stream) stay as they are; new ones present the new certificate.
+        this.client().setTls(clientTls(next)!);
+        this.srv?.setCertificate(next.cert!, next.key!, next.ca);
+      })
+      .finally(() => (this.renewing = undefined)));
+  }
+
+  /**
+   * `lb ca rotate`: every CA_CHECK_MS the agent reads /cacerts (over its verified connection); when the
+   * bundle differs from the one it holds, it renews its certificate (now from the new CA) and trusts the
+   * answer's bundle: both CAs during the rotation, the new one alone after it.
+   */
+  private watchCa(): void {
+    if (!this.creds.cert || this.stopped) return;
+    this.caCheck = setTimeout(() => {
+      this.client()
+        .caBundle()
+        .then(async (bundle) => {
+          this.caCheckFailing = false;
+          if (bundle === this.creds.ca || this.stopped) return;
+          await this.renew(bundle);
+          this.log.info(`node ${this.cfg.node.name}: the cluster CA changed: certificate renewed, new CA bundle trusted`);
+        })
+        .catch((e: Error) => {
+          // Once per outage: the heartbeat already says when the server cannot be reached.
+          if (!this.stopped && !this.caCheckFailing) this.log.warn(`node ${this.cfg.node.name}: CA check failed (${e.message}); trying again every ${CA_CHECK_MS / 1000} s`);
+          this.caCheckFailing = true;
+        })
+        .finally(() => this.watchCa());
+    }, CA_CHECK_MS);
+    this.caCheck.unref();
   }
 }
 

@@ -69,7 +69,14 @@ class LocalNodeModule {
           // The agent talks to this server over its own API, as a joined node's does.
           link: {
             // This process's own token, not the admin's: no token or key rotation touches it.
-            useFactory: (served: Served, tls: TlsPart, auth: AuthPart): NodeLink => ({ client: () => new LbClient({ server: served.url, token: auth.auth.localToken, ...tls.trust }) }),
+            // After a CA rotation it trusts the new bundle (its streams stay on their connections).
+            useFactory: (served: Served, tls: TlsPart, auth: AuthPart): NodeLink => ({
+              client: () => {
+                const client = new LbClient({ server: served.url, token: auth.auth.localToken, ...tls.trust });
+                tls.tls?.onChange(() => client.setTls(tls.trust.tls!));
+                return client;
+              },
+            }),
             inject: [SERVED, TlsPart, AuthPart],
           },
           imports: [ApiModule, TlsModule, AuthModule],

@@ -33,7 +33,9 @@ type Answer<R> = R extends { answer: { upgrade: string } }
       ? wire.Decoded<S>
       : R extends { answer: { none: true } }
         ? void
-        : never;
+        : R extends { answer: { text: string } }
+          ? string
+          : never;
 type Returned<F> = F extends (...a: never[]) => infer T ? (T extends AsyncGenerator<infer Y> ? AsyncGenerator<Y> : Awaited<T>) : never;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
@@ -87,6 +89,10 @@ const CLIENT_ROUTES = {
   tokens: [ROUTES.tokens],
   rotateAdminToken: [ROUTES.rotateAdminToken],
   rotateSecretKey: [ROUTES.rotateSecretKey],
+  caStatus: [ROUTES.caStatus],
+  rotateCa: [ROUTES.rotateCa],
+  finishCaRotation: [ROUTES.finishCaRotation],
+  caBundle: [ROUTES.cacerts],
   revokeToken: [ROUTES.revokeToken],
   deleteToken: [ROUTES.revokeToken],
   join: [ROUTES.join],
@@ -326,6 +332,8 @@ describe('the SDK client and the OpenAPI document', () => {
     await admin.tokens();
     await admin.rotateAdminToken(3600); // the admin token used here works on through its grace
     await admin.rotateSecretKey().catch(() => undefined); // the fixture's key is not a data dir's: refused, still a call
+    // This fixture serves plain HTTP: no CA to show or rotate (refused, still calls; the CA rotation's own test runs TLS).
+    for (const call of [() => admin.caStatus(), () => admin.rotateCa(), () => admin.finishCaRotation(true), () => admin.caBundle()]) expect((await expectError(call()))?.code).toMatch(/FAILED_PRECONDITION|NOT_FOUND/);
     await admin.deleteToken(spare.id);
     const joined = await traced(new LbClient({ server: f.url, token: t.token })).join('n2', { address: '127.0.0.1' });
     await admin.revokeToken(t.id);

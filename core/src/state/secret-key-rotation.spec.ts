@@ -7,6 +7,7 @@ import { keys } from '../store/keys';
 import { Resources } from './resources';
 import { keyId, SecretBox } from './secret-box';
 import { openDataDirBox, SecretKeyRotation } from './secret-key-rotation';
+import { ClusterTls, type CaRecord } from '../tls/cluster-tls';
 
 describe('secret key rotation', () => {
   let dir: string;
@@ -71,6 +72,19 @@ describe('secret key rotation', () => {
     expect(existsSync(join(dir, 'secret.key.prev'))).toBe(false);
     const fresh = new Resources(store, openDataDirBox(dir).box);
     for (const n of ['a', 'b', 'c']) expect(await fresh.reveal('secret', 'ns', n)).toEqual({ v: `value-${n}` });
+  });
+
+  it('re-seals the CA key and, mid CA rotation, the next CA key: both still open after the old secret key is gone', async () => {
+    const { box } = await setup();
+    const tls = await ClusterTls.open(store, box, { san: [], node_cert_days: 365 }, dir, 'srv', ['127.0.0.1']);
+    await tls.beginRotation();
+    await new SecretKeyRotation(store, box, dir).rotate();
+    const rec = (await store.get<CaRecord>(keys.ca()))!;
+    expect(box.sealedByPrimary(rec.key)).toBe(true);
+    expect(box.sealedByPrimary(rec.next!.key)).toBe(true);
+    // A server started with the new key alone opens both.
+    const again = await ClusterTls.open(store, openDataDirBox(dir).box, { san: [], node_cert_days: 365 }, dir, 'srv', ['127.0.0.1']);
+    expect(again.bundle).toBe(tls.bundle);
   });
 
   it('opens values sealed before key ids (enc:v1) with any key of the ring', () => {

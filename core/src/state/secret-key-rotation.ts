@@ -121,8 +121,10 @@ export class SecretKeyRotation {
     }
     const ca = await this.store.txn(async (tx) => {
       const rec = await tx.get<SealedCa>(keys.ca());
-      if (!rec || this.box.sealedByPrimary(rec.key)) return false;
-      const resealed: SealedCa = { ...rec, key: this.box.seal(this.box.open(rec.key)) };
+      // The next CA's key too, when a CA rotation is under way.
+      if (!rec || (this.box.sealedByPrimary(rec.key) && (!rec.next || this.box.sealedByPrimary(rec.next.key)))) return false;
+      const reseal = (v: string) => (this.box.sealedByPrimary(v) ? v : this.box.seal(this.box.open(v)));
+      const resealed: SealedCa = { ...rec, key: reseal(rec.key), ...(rec.next ? { next: { ...rec.next, key: reseal(rec.next.key) } } : {}) };
       tx.put(keys.ca(), resealed);
       return true;
     });
@@ -138,4 +140,5 @@ interface SealedSecret {
 interface SealedCa {
   meta: { revision: number };
   key: string;
+  next?: { cert: string; key: string };
 }

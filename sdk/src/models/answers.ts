@@ -234,7 +234,7 @@ export const JoinResultSchema = z
   })
   .strict();
 
-export const CertificateResult = z.object({ certificate: z.string(), expires: z.string() }).strict();
+export const CertificateResult = z.object({ certificate: z.string(), expires: z.string(), ca: z.string().optional().describe('the CA bundle (PEM) to trust from now on') }).strict();
 export const HealthResult = z.object({ status: z.string() }).strict();
 export const NodeRefResult = z.object({ data: z.record(z.string(), z.string()) }).strict();
 export const LogsStoredResult = z.object({ stored: z.number() }).strict();

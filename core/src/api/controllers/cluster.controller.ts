@@ -10,6 +10,7 @@ import { lineOf, NodeStreams } from '../../cluster/node-stream';
 import type { AuthedRequest } from '../auth';
 import { Payload, Route } from '../route';
 import { ROUTES } from '../routes';
+import { CaRotation } from '../../tls/ca-rotation';
 
 @Controller()
 export class ClusterController {
@@ -19,6 +20,7 @@ export class ClusterController {
     private readonly auth: Auth,
     private readonly resources: Resources,
     private readonly logStore: LogStore,
+    private readonly ca: CaRotation,
   ) {}
 
   @Route(ROUTES.createToken)
@@ -49,6 +51,21 @@ export class ClusterController {
   @Route(ROUTES.rotateSecretKey)
   rotateSecretKey() {
     return this.resources.rotateSecretKey();
+  }
+
+  @Route(ROUTES.caStatus)
+  caStatus() {
+    return this.ca.status();
+  }
+
+  @Route(ROUTES.rotateCa)
+  rotateCa(@Payload() _: Record<string, never>) {
+    return this.ca.begin();
+  }
+
+  @Route(ROUTES.finishCaRotation)
+  finishCaRotation(@Payload() body: { force?: boolean }) {
+    return this.ca.finish(body.force === true);
   }
 
   @Route(ROUTES.revokeToken)

@@ -12,13 +12,13 @@ import { readiness } from '../readiness';
 import { Route } from '../route';
 import { ROUTES } from '../routes';
 
-/** The cluster CA bundle (PEM) this server serves, or undefined over plain HTTP. */
+/** The cluster CA bundle (PEM) this server serves now, or undefined over plain HTTP. */
 export const CA_BUNDLE = 'lb:ca-bundle';
 
 @Controller()
 export class SystemController {
   constructor(
-    @Inject(CA_BUNDLE) private readonly bundle: string | undefined,
+    @Inject(CA_BUNDLE) private readonly bundle: () => string | undefined,
     private readonly store: Store,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
     private readonly kernel: Kernel,
@@ -48,7 +48,8 @@ export class SystemController {
   @Route(ROUTES.cacerts)
   @Header('content-type', 'application/x-pem-file')
   cacerts(): string {
-    if (this.bundle === undefined) throw new LbError('NOT_FOUND', 'this server serves plain HTTP: it has no CA bundle');
-    return this.bundle;
+    const bundle = this.bundle();
+    if (bundle === undefined) throw new LbError('NOT_FOUND', 'this server serves plain HTTP: it has no CA bundle');
+    return bundle;
   }
 }

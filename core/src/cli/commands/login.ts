@@ -1,4 +1,4 @@
-// `lb login`, `lb context` and `lb ca hash`: several clusters and identities in one CLI config, as
+// `lb login`, `lb context` and `lb ca hash` (`lb ca rotate|status`: ./ca.ts): several clusters and identities in one CLI config, as
 // kubectl's contexts. A login pins the server's CA by the hash its admin gives out (`lb ca hash` on a
 // machine that trusts the cluster, the line `lb server` logs on start, or the end of a join token): the
 // CA is fetched from the server's public /cacerts, and stored only when its SHA-256 matches. Nothing is
@@ -12,6 +12,7 @@ import { checkContextName, cliConfigPath, contextName, listContexts, readCliFile
 import { CliContext, usage } from '../context';
 import { sdkClient } from '../lazy';
 import { renderTable } from '../output';
+import { registerCaRotation } from './ca';
 
 /** What a CA is pinned by: the SHA-256 of the bundle exactly as /cacerts serves it (as join tokens pin it). */
 export const caHashOf = (bundle: string): string => createHash('sha256').update(bundle).digest('hex');
@@ -139,10 +140,9 @@ export function registerLogin(program: Command, ctx: CliContext): void {
       ctx.out(`context "${name}" removed`);
     });
 
-  program
-    .command('ca')
-    .description('the cluster CA')
-    .command('hash')
+  const ca = program.command('ca').description('the cluster CA: its hash, its rotation');
+  registerCaRotation(ca, ctx);
+  ca.command('hash')
     .description('print the SHA-256 of the cluster CA, which `lb login --ca-hash` pins: from a data dir, a PEM file, or the context in use')
     .option('--data-dir <dir>', 'a server\'s data dir (its tls/ca.crt)')
     .option('--file <pem>', 'a CA bundle file')
