@@ -145,4 +145,25 @@ describe('rolling update', () => {
     expect(r.fewest).toBeGreaterThanOrEqual(5);
     expect(r.failures).toEqual([]);
   }), 400_000);
+  it('rolls back by hand (lb rollback) the same way: pod by pod, never under 5 ready, no failed request', () => withLogs([s], async () => {
+    const ip = (await s.client.service(ns, 'web')).status.network.ip!;
+    let back: Service | undefined;
+    const r = await underLoad(ip, async () => {
+      const out = await s.lb(['rollback', 'web', '--to', '1', '-n', ns]);
+      expect(out.code).toBe(0);
+      back = await waitFor(
+        () => s.client.service(ns, 'web'),
+        (v) => !['v1', 'v2', 'v3'].includes(v.status.deployment ?? 'v1') && v.status.state === 'ready',
+        "v1's template rolled out again",
+        180_000,
+      );
+      const serving = back.status.deployment;
+      await waitFor(() => s.pods(ns, 'web'), (p) => p.length === 6 && p.every((x) => x.meta.deployment === serving), 'v2 pods gone', 60_000);
+    });
+    expect(back?.status.rollout?.state).toBe('complete');
+    expect(r.fewest).toBeGreaterThanOrEqual(5);
+    expect(r.failures).toEqual([]);
+    const pods = await s.pods(ns, 'web');
+    expect(readyPods(pods).map((p) => p.spec.template.containers[0].env)).toEqual(Array(6).fill([{ name: 'VERSION', value: '1' }]));
+  }), 400_000);
 });
