@@ -47,7 +47,8 @@ const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> =
     wants: [
       ...['lb apply (1 file)', '50% ready', '90% ready', 'all ready (from apply)', 'pods/s', 'server CPU time until all ready'].map((f) => o(new RegExp(`^[\\d,]+ pods: ${f.replace(/[()%/]/g, '\\$&')}$`))),
       o(/^time at [\d,]+ \/ time at [\d,]+ pods$/),
-      o(/^server RSS with [\d,]+ pods' state$/),
+      o(/^server RSS when [\d,]+ pods are ready \(peak\)$/),
+      o(/^server RSS with [\d,]+ pods' state \(median of \d+ s after\)$/),
     ],
     seconds: 90,
   },
