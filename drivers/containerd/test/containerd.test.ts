@@ -145,7 +145,7 @@ describe('containerd driver', () => {
     const identity = driverIdentity(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')));
     expect(identity.name).toBe('containerd');
     expect(identity.kinds).toEqual(['cri', 'cii']);
-    expect(cri().info()).toEqual({ name: 'containerd', version: '0.1.0', api: ['2'] });
+    expect(cri().info()).toEqual({ name: 'containerd', version: (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version, api: ['2'] });
     expect(cri().capabilities).toEqual({ exec: true, logsFollow: true, events: true, networkNone: true });
     expect(cii().capabilities).toEqual({ push: false, import: false });
   });

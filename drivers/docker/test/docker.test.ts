@@ -101,7 +101,7 @@ describe('docker driver', () => {
     const identity = driverIdentity(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')));
     expect(identity.name).toBe('docker');
     expect(identity.kinds).toEqual(['cri', 'cii']);
-    expect(cri().info()).toEqual({ name: 'docker', version: '0.1.0', api: ['2'] });
+    expect(cri().info()).toEqual({ name: 'docker', version: (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version, api: ['2'] });
   });
 
   it('puts the io.lastbackend labels where `docker ps --filter` finds them', async () => {
