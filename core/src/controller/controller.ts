@@ -801,10 +801,9 @@ export function podResources(t: PodTemplate, defaults?: NamespaceResources['defa
   return { cpu, ram };
 }
 
-/** How long a rolling update's old pod is out of the endpoint before it stops, by default. */
+/** How long a ready pod being stopped is out of the endpoint before it stops, by default. */
 const DRAIN_MS = 2000;
 
-/** The pods to remove when scaling down: unplaced first, then not ready, then the newest. */
 /** The `n` pods a scale-down stops: those already leaving the endpoint, then unplaced, not ready, newest. */
 function pickSurplus(pods: Pod[], n: number, leaving: (p: Pod) => boolean): Pod[] {
   if (n <= 0) return [];
