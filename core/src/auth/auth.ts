@@ -73,7 +73,7 @@ export interface NodeCredential {
   status: Record<string, never>;
 }
 
-const DAY_SECONDS = 86_400;
+const DAY = 86_400;
 
 /**
  * The admin token after its first rotation (`lb token rotate`): the hash of the current one, and of earlier
@@ -93,14 +93,13 @@ export const AdminRotateRequest = z
       .number()
       .int()
       .min(0)
-      .max(30 * DAY_SECONDS)
+      .max(30 * DAY)
       .default(3600)
       .describe('seconds the old admin token keeps working (default 3600; 0: refused at once)'),
   })
   .strict();
 
 const NODE_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
-const DAY = 86_400;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 const hex = (s: string) => sha256(s).toString('hex');
