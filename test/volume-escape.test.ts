@@ -56,7 +56,8 @@ describe('a volume cannot escape to the host', () => {
       'mkdir -p /vol/sub; n=0',
       'while :; do',
       '  mv /vol/sub /vol/sub.real 2>/dev/null; ln -s / /vol/sub 2>/dev/null',
-      '  n=$((n+1)); [ $((n % 100)) -eq 0 ] && echo $n > /vol/rounds',
+      // Written aside and renamed: a read never sees the file truncated mid-write (it once read "" = 0).
+      '  n=$((n+1)); [ $((n % 100)) -eq 0 ] && echo $n > /vol/rounds.new && mv /vol/rounds.new /vol/rounds',
       '  rm -f /vol/sub 2>/dev/null; mv /vol/sub.real /vol/sub 2>/dev/null',
       'done',
     ].join('\n');
