@@ -9,11 +9,17 @@ import { TestServer, uniq } from './harness';
 
 /** A GET by node:https (fetch sends Cache-Control: no-cache with a conditional header, which defeats it). */
 function rawGet(s: TestServer, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return rawGetWithHeaders(s, path, headers).then(({ status, body }) => ({ status, body }));
+}
+
+/** The same, with the answer's headers in the order they came (Date left out: it is the clock's). */
+function rawGetWithHeaders(s: TestServer, path: string, headers: Record<string, string>): Promise<{ status: number; body: string; headers: string[] }> {
   return new Promise((resolve, reject) => {
     const req = request(s.url + path, { ca: readFileSync(s.caFile, 'utf8'), headers }, (r) => {
       let body = '';
+      const raw = r.rawHeaders.flatMap((h, i) => (i % 2 === 0 && h.toLowerCase() !== 'date' ? [`${h}: ${r.rawHeaders[i + 1]}`] : []));
       r.on('data', (d: Buffer) => (body += d.toString()));
-      r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, body, headers: raw }));
     });
     req.on('error', reject);
     req.end();
@@ -69,5 +75,44 @@ describe('fast reads', () => {
     // Refused before any read: no token, a wrong token.
     expect((await s.fetch(path)).status).toBe(401);
     expect((await s.fetch(path, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+  });
+
+  // hot-reads.ts: a kept answer goes to an admitted plain GET from the server's request event, before Express.
+  it.each([['service', ''], ['pods', '/pod']])('GET %s answered before Express: the same status line, headers and bytes, counted; refusals still go through the chain', async (_, tail) => {
+    const path = `/namespace/${ns}/service/web${tail}`;
+    const template = `/namespace/:ns/service/:svc${tail}`;
+    const first = await rawGetWithHeaders(s, path, auth()); // read and kept
+    const hot = await rawGetWithHeaders(s, path, auth());
+    // "?" sends it through Express, whose fast-reads middleware serves the same kept answer.
+    const chain = await rawGetWithHeaders(s, `${path}?`, auth());
+    expect(first.status).toBe(200);
+    expect(hot).toEqual(first);
+    expect(chain).toEqual(first);
+
+    const count = async () => {
+      const text = await (await s.fetch('/metrics', { headers: auth() })).text();
+      const line = text.split('\n').find((l) => l.startsWith(`lb_http_request_duration_seconds_count{method="GET",route="${template}",code="200"}`));
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    const before = await count();
+    for (let i = 0; i < 5; i++) expect((await rawGet(s, path, auth())).body).toBe(first.body);
+    expect((await count()) - before).toBe(5);
+
+    // Tokens of a viewer: of this namespace, the same answer; of another one, 403 with the chain's error body and an audit record.
+    const create = async (namespaces: string[]) => {
+      const r = await s.fetch('/cluster/token', { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify({ role: 'viewer', namespaces }) });
+      expect(r.status).toBe(201);
+      return ((await r.json()) as { token: string }).token;
+    };
+    const inside = await create([ns]);
+    expect(await rawGet(s, path, { authorization: `Bearer ${inside}` })).toEqual({ status: 200, body: first.body });
+    const other = uniq('other');
+    const outside = await create([other]);
+    const refused = await rawGet(s, path, { authorization: `Bearer ${outside}` });
+    expect(refused.status).toBe(403);
+    expect(JSON.parse(refused.body)).toMatchObject({ code: 403, reason: 'FORBIDDEN' });
+    const records = [];
+    for await (const r of s.client.audit({})) if (r.route === template && r.status === 403 && r.path === path) records.push(r);
+    expect(records).toHaveLength(1);
   });
 });

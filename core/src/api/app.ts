@@ -1,6 +1,7 @@
 // The REST API: a NestJS application over the domain classes. Routes follow the original's shape.
 import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
@@ -22,6 +23,7 @@ import { EventReader } from '../events/reader';
 import { EventRecorder } from '../events/recorder';
 import { jsonBodies } from './body-limits';
 import { fastReads } from './fast-reads';
+import { hotReads } from './hot-reads';
 import { httpObserver } from './http-metrics';
 import { serveDocs } from './docs';
 import { serveUi, uiDist } from './ui';
@@ -171,7 +173,8 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.with(d, tickets, watches), { logger: false, bodyParser: false, ...(httpsOptions ? { httpsOptions } : {}) });
   if (d.tls) trackTlsSockets(app.getHttpServer() as HttpsServer);
   // Metrics and the access log first, so that refused calls are counted and logged too.
-  app.use(httpObserver(d.accessLog ? d.log.child('access') : undefined));
+  const metrics = httpObserver(d.accessLog ? d.log.child('access') : undefined);
+  app.use(metrics);
   // The recorder goes next so that it sees the bearer check's refusals; it reads no query (tokens).
   if (d.audit) app.use(auditMiddleware(d.audit.trail, d.audit.server));
   app.use(authMiddleware(d.auth, tickets));
@@ -179,13 +182,20 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   app.use(watchMiddleware({ store: d.store, views: watchViews(d.resources, d.cluster), wire: wireCtx, open: watches }));
   app.use(jsonBodies()); // per-route size limits and a nesting depth cap, checked before parsing
   // The hottest reads, after every check above, without Nest's and Express's routers (fast-reads.ts).
-  app.use(fastReads(app.get(ServiceController), d.store, wireCtx));
+  const reads = fastReads(app.get(ServiceController), d.store, wireCtx);
+  app.use(reads.middleware);
   app.useGlobalFilters(new ErrorFilter(d.log));
   app.useGlobalInterceptors(new WireInterceptor(wireCtx));
   app.disable('x-powered-by');
   serveDocs(app, buildOpenApi(d.version));
+  const server = app.getHttpServer() as HttpsServer;
+  const express = app.getHttpAdapter().getInstance() as RequestListener;
+  // Kept answers to admitted plain GETs before Express; every other request goes to it (hot-reads.ts).
+  if (!server.listeners('request').includes(express)) throw new Error('the API server does not hand its requests to Express: hot reads cannot go in front of it');
+  server.removeListener('request', express);
+  server.on('request', hotReads(express, { auth: d.auth, reads, metrics }));
   // Upgraded requests (exec -it, port-forward) through the same application, and so the same checks.
-  hookUpgrades(app.getHttpServer(), app.getHttpAdapter().getInstance());
+  hookUpgrades(server, express);
   // A CA rotation: new connections are verified against the CAs trusted now and see this server's new
   // certificate; open ones made with a certificate of a CA no longer trusted are closed.
   const tls = d.tls;

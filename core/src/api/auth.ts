@@ -31,7 +31,7 @@ export type AuthedRequest = Request & { principal?: Principal };
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(allRoutes().filter((r) => r.permission === 'public').map((r) => r.path));
 
 
-function peerOf(req: Request): PeerIdentity | undefined {
+export function peerOf(req: Pick<Request, 'socket'>): PeerIdentity | undefined {
   const socket = req.socket as Partial<TLSSocket>;
   if (!socket.encrypted || !socket.authorized || !socket.getPeerCertificate) return undefined;
   return identity(socket.getPeerCertificate());
@@ -55,7 +55,7 @@ export function authMiddleware(auth: Auth, tickets?: WatchTickets) {
     if (fromQuery !== undefined && isUpgradeRoute(req))
       return deny(res, 401, 'UNAUTHORIZED', 'a bearer token never goes into the URL of a stream: send "Authorization: Bearer <token>"');
     if (ticket !== undefined) return byTicket(tickets, ticket, req, res, next);
-    const token = fromQuery ?? /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1].trim();
+    const token = fromQuery ?? headerBearer(req.headers.authorization);
     if (!token) return deny(res, 401, 'UNAUTHORIZED', 'missing bearer token: send "Authorization: Bearer <token>" (or ?x-lastbackend-token=<token>)');
     auth.authenticate(token, peerOf(req)).then(
       (p) => {
@@ -67,14 +67,24 @@ export function authMiddleware(auth: Auth, tickets?: WatchTickets) {
   };
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export const headerBearer = (header: string | undefined): string | undefined => /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1].trim();
+
+/** Why a known caller may not make this request (its role, scope or namespaces), or undefined when it may. */
+export function admission(p: Principal, method: string, path: string, route: RouteMatch | undefined): { status: 403 | 404; reason: ErrorCode; message: string } | undefined {
+  if (isApiCaller(p)) {
+    const no = apiRefusal(p, route);
+    return no && { ...no, reason: no.status === 403 ? 'FORBIDDEN' : 'NOT_FOUND' };
+  }
+  return allowed(p, method, path) ? undefined : { status: 403, reason: 'FORBIDDEN', message: forbidden(p).message };
+}
+
 /** A known caller: on if its role (and scope) allow the route. */
 function admit(p: Principal, req: AuthedRequest, res: Response, next: NextFunction): void {
   // Known before a refusal too: the audit trail names who was refused.
   req.principal = p;
-  if (isApiCaller(p)) {
-    const no = apiRefusal(p, requestRoute(req));
-    if (no) return deny(res, no.status, no.status === 403 ? 'FORBIDDEN' : 'NOT_FOUND', no.message);
-  } else if (!allowed(p, req.method, req.path)) return deny(res, 403, 'FORBIDDEN', forbidden(p).message);
+  const no = admission(p, req.method, req.path, requestRoute(req));
+  if (no) return deny(res, no.status, no.reason, no.message);
   next();
 }
 

@@ -7,7 +7,7 @@
 // The access log names who called (principalName), never a token, a header or the query.
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Response } from 'express';
-import { principalName } from '../auth/auth';
+import { principalName, type Principal } from '../auth/auth';
 import type { Logger } from '../kernel/logger';
 import type { HistogramChild } from '../metrics/fast';
 import { httpRequests } from '../metrics/metrics';
@@ -26,7 +26,12 @@ export function routeTemplate(req: AuthedRequest): string {
   return requestRoute(req)?.def.path ?? UNMATCHED;
 }
 
-export function httpObserver(access?: Logger) {
+/** The middleware that times every call to its answer; `record` counts one answered before Express (hot-reads.ts). */
+export type HttpObserver = ((req: AuthedRequest, res: Response, next: NextFunction) => void) & {
+  record(method: string, route: string, code: number, seconds: number, principal: Principal | undefined): void;
+};
+
+export function httpObserver(access?: Logger): HttpObserver {
   const children = new Map<string, Map<string, Map<number, HistogramChild>>>();
   const child = (route: string, method: string, code: number): HistogramChild => {
     let byMethod = children.get(route);
@@ -44,14 +49,16 @@ export function httpObserver(access?: Logger) {
     const seconds = (performance.now() - started) / 1000;
     const req = this.req;
     // A caller that left before any answer: code 0.
-    const code = this.headersSent ? this.statusCode : 0;
-    const route = routeTemplate(req);
-    child(route, req.method, code).observe(seconds);
-    access?.info(`${req.method} ${route} ${code}`, { method: req.method, route, status: code, duration_ms: Math.round(seconds * 1e4) / 10, who: principalName(req.principal) });
+    record(req.method, routeTemplate(req), this.headersSent ? this.statusCode : 0, seconds, req.principal);
   }
-  return (_req: AuthedRequest, res: Response, next: NextFunction) => {
+  function record(method: string, route: string, code: number, seconds: number, principal: Principal | undefined): void {
+    child(route, method, code).observe(seconds);
+    access?.info(`${method} ${route} ${code}`, { method, route, status: code, duration_ms: Math.round(seconds * 1e4) / 10, who: principalName(principal) });
+  }
+  const middleware = (_req: AuthedRequest, res: Response, next: NextFunction) => {
     (res as unknown as Timed)[STARTED] = performance.now();
     res.on('close', done);
     next();
   };
+  return Object.assign(middleware, { record });
 }
