@@ -4,9 +4,12 @@
 // disk (the scripts in test/bench/ and plugins/*/bench/), so one added later is run too; for
 // those known here, the figures that must be there are named.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+
+/** Plain JS shared with the benchmarks (scripts/bench-all.js finds them the same way). */
+const { findBenchmarks } = require('./bench/lib') as { findBenchmarks: (root: string) => string[] };
 
 const ROOT = resolve(__dirname, '..');
 
@@ -92,22 +95,6 @@ const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> =
   },
 };
 
-/** The benchmarks: the scripts (a `#!` first line) in test/bench and plugins/<name>/bench; the rest are helpers. */
-function benchmarks(): string[] {
-  const dirs = [join(ROOT, 'test', 'bench'), ...readdirSync(join(ROOT, 'plugins')).map((p) => join(ROOT, 'plugins', p, 'bench'))];
-  const found: string[] = [];
-  for (const dir of dirs) {
-    let files: string[];
-    try {
-      files = readdirSync(dir).filter((f) => f.endsWith('.js'));
-    } catch {
-      continue; // a plugin without benchmarks
-    }
-    for (const f of files) if (readFileSync(join(dir, f), 'utf8').startsWith('#!')) found.push(relative(ROOT, join(dir, f)));
-  }
-  return found.sort();
-}
-
 interface Ran {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -115,10 +102,10 @@ interface Ran {
   err: string;
 }
 
-/** Runs `node SCRIPT --quick`; past `ms`, SIGINT (the scripts clean up on it), then SIGKILL 20 s later. */
-function runQuick(script: string, ms: number): Promise<Ran> {
+/** Runs `node SCRIPT --quick ARGS…`; past `ms`, SIGINT (the scripts clean up on it), then SIGKILL 20 s later. */
+function runQuick(script: string, ms: number, args: string[] = []): Promise<Ran> {
   return new Promise((res, rej) => {
-    const c = spawn(process.execPath, [script, '--quick'], { cwd: ROOT, env: { ...process.env, LB_BENCH_DRIVER_CACHE: driverCache }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const c = spawn(process.execPath, [script, '--quick', ...args], { cwd: ROOT, env: { ...process.env, LB_BENCH_DRIVER_CACHE: driverCache }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -150,7 +137,7 @@ afterAll(() => rmSync(driverCache, { recursive: true, force: true }));
 
 const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 
-const scripts = benchmarks();
+const scripts = findBenchmarks(ROOT);
 
 test('every known benchmark is found on disk', () => {
   for (const known of Object.keys(KNOWN)) expect(scripts).toContain(known);
@@ -192,3 +179,18 @@ describe.each(scripts)('%s --quick', (script) => {
     budget + 30_000,
   );
 });
+
+// The README's table comes from scripts/bench-all.js: every benchmark in turn, one table of their headline rows.
+test('scripts/bench-all.js runs the benchmarks it is given and tabulates each row with a target or a peer', async () => {
+  const ran = await runQuick('scripts/bench-all.js', 60_000, ['--only', 'test/bench/store.js']);
+  if (ran.code !== 0) throw new Error(`bench-all: exit ${ran.code ?? ran.signal}\n${ran.out.slice(-3000)}\n${ran.err.slice(-3000)}`);
+  expect(ran.out).toMatch(/^machine: \d+ cores, .+; load average .+ at the start, .+ at the end$/m);
+  const line = ran.out.split('\n').find((l) => l.startsWith('BENCH_ALL_JSON '));
+  const all = JSON.parse(line!.slice('BENCH_ALL_JSON '.length)) as { quick: boolean; runs: { script: string; code: number; rows: BenchRow[] }[] };
+  expect(all.quick).toBe(true);
+  expect(all.runs.map((r) => [r.script, r.code])).toEqual([['test/bench/store.js', 0]]);
+  const headline = all.runs[0].rows.filter((r) => r.target !== undefined || r.peer !== undefined);
+  expect(headline.length).toBeGreaterThan(0);
+  const tableRows = ran.out.split('\n').filter((l) => l.startsWith('| test/bench/store.js | '));
+  expect(tableRows.map((l) => l.split(' | ')[1])).toEqual(headline.map((r) => r.figure));
+}, 90_000);

@@ -92,6 +92,7 @@ async function measure(cache, { services, replicas }) {
     });
     await sleep(200); // the watch is open (an empty namespace: nothing to list)
     const cpu0 = cpuSeconds(server.process.pid);
+    const own0 = process.cpuUsage();
     t0 = now();
     await runLb(server, ['apply', '-f', file, '-n', 'bench', '--detach']);
     const applied = now() - t0;
@@ -103,7 +104,8 @@ async function measure(cache, { services, replicas }) {
     // Where the time went: pods reaching the simulated nodes, their reports stored, then the services ready.
     const at = (f) => ((Math.max(...sims.map((n) => n.times[f])) - t0) / 1000).toFixed(2);
     const first = ((Math.min(...sims.map((n) => n.times.firstPod || Infinity)) - t0) / 1000).toFixed(2);
-    process.stderr.write(`${pods} pods: first pod on a simulated node at ${first} s, last at ${at('lastPod')} s, last report stored at ${at('lastStored')} s, all ready at ${(total / 1000).toFixed(2)} s\n`);
+    const own = process.cpuUsage(own0);
+    process.stderr.write(`${pods} pods: first pod on a simulated node at ${first} s, last at ${at('lastPod')} s, last report stored at ${at('lastStored')} s, all ready at ${(total / 1000).toFixed(2)} s; this process (the simulated nodes) used ${((own.user + own.system) / 1e6).toFixed(1)} s of CPU\n`);
     const cpu = cpuSeconds(server.process.pid) - cpu0;
     const rss = rssMb(server.process.pid);
     // The figure is checked: every pod stored as ready.

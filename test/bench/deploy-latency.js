@@ -185,7 +185,7 @@ async function main() {
   const spawned = new Map();
   const running = new Map();
   try {
-    server = await startServer({ dir, name: node, shebang: true });
+    server = await startServer({ dir, name: node });
     const { client, env } = server;
     await client.createNamespace({ kind: 'Namespace', meta: { name: 'bench' } });
     if (WANT_SWARM) leaveSwarm = initSwarm();

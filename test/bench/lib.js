@@ -90,4 +90,26 @@ function report({ title, rows, extra = {} }) {
   return json;
 }
 
-module.exports = { sleep, now, median, percentile, quick, machine, report };
+/**
+ * The benchmarks: the scripts (a `#!` first line) in test/bench and plugins/<name>/bench, as paths relative
+ * to ROOT, sorted; the other files there are helpers.
+ * @param {string} root the repository
+ */
+function findBenchmarks(root) {
+  const { readdirSync, readFileSync } = require('node:fs');
+  const { join, relative } = require('node:path');
+  const dirs = [join(root, 'test', 'bench'), ...readdirSync(join(root, 'plugins')).map((p) => join(root, 'plugins', p, 'bench'))];
+  const found = [];
+  for (const dir of dirs) {
+    let files;
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    } catch {
+      continue; // a plugin without benchmarks
+    }
+    for (const f of files) if (readFileSync(join(dir, f), 'utf8').startsWith('#!')) found.push(relative(root, join(dir, f)));
+  }
+  return found.sort();
+}
+
+module.exports = { sleep, now, median, percentile, quick, machine, report, fmt, findBenchmarks };

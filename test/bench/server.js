@@ -9,6 +9,13 @@ const { LbClient } = require('@lastbackend/sdk');
 const { sleep } = require('./lib');
 
 const LB = join(resolve(__dirname, '..', '..'), 'core', 'bin', 'lb.js');
+/** The node options of lb.js's own #! line (`#!/usr/bin/env -S node OPTIONS --`): the server runs with them, as users run it. */
+const SHEBANG_OPTIONS = (() => {
+  const line = readFileSync(LB, 'utf8').split('\n')[0];
+  const m = /^#!\S*env -S node((?: [^ ]+)*?) --$/.exec(line);
+  if (!m) throw new Error(`${LB}: its first line is not "#!/usr/bin/env -S node [OPTIONS] --": ${line}`);
+  return m[1].split(' ').filter(Boolean);
+})();
 const TOKEN = 'bench-token-0123456789abcdef';
 
 /** A free TCP port on 127.0.0.1 (free when asked: another process may take it before it is used). */
@@ -19,17 +26,17 @@ const freePort = () => new Promise((res) => { const s = createServer().listen(0,
  * and waits until it wrote its CA bundle (<dir>/tls/ca.crt), answers /healthz over https with that CA
  * trusted, and (unless ARGS has --no-agent) its own node reports ready. Throws if the server exits or
  * is not there within 30 s each. The caller owns DIR (and removes it); stop() ends the server.
- * @param {{ dir: string, name: string, args?: string[], shebang?: boolean }} opts
- *   shebang: start core/bin/lb.js itself (its #! line and V8 flags, as users do) rather than through this node.
+ * The server runs with the node options of lb.js's #! line (as users run it), then LB_BENCH_SERVER_NODE_ARGS.
+ * @param {{ dir: string, name: string, args?: string[] }} opts
  */
-async function startServer({ dir, name, args = [], shebang = false }) {
+async function startServer({ dir, name, args = [] }) {
   const port = await freePort();
   const url = `https://127.0.0.1:${port}`;
   const caFile = join(dir, 'tls', 'ca.crt');
   const argv = ['server', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', TOKEN, '--name', name, '--log-level', 'warn', ...args];
   // LB_BENCH_SERVER_NODE_ARGS: node options for the server alone (e.g. --cpu-prof --cpu-prof-dir=DIR to profile it).
   const nodeArgs = (process.env.LB_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = shebang ? spawn(LB, argv, { stdio: 'inherit' }) : spawn(process.execPath, [...nodeArgs, LB, ...argv], { stdio: 'inherit' });
+  const proc = spawn(process.execPath, [...SHEBANG_OPTIONS, ...nodeArgs, LB, ...argv], { stdio: 'inherit' });
   let gone; // how it ended: set once it exited, or could not be started at all
   const exited = new Promise((r) => {
     proc.once('exit', (code, signal) => r((gone = signal ?? `code ${code}`)));
