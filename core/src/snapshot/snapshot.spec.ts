@@ -22,21 +22,33 @@ test('a dump taken while transactions commit holds exactly the state at its revi
   const store = new Store(join(dir, 'a'));
   await store.open();
   const acked = new Map<string, number>(); // key → revision of its acknowledged write
-  const writes = Array.from({ length: 400 }, (_, i) =>
+  const write = (i: number) =>
     store.txn(async (tx) => {
       tx.put(`obj/${i % 50}`, obj(i));
       return tx.revision + 1;
-    }).then((rev) => acked.set(`obj/${i % 50}@${rev}`, rev)),
-  );
+    }).then((rev) => acked.set(`obj/${i % 50}@${rev}`, rev));
+  // Dumps all along, while 400 writes go in 20 waves of 20; one more right after the 11th wave is sent,
+  // so that at least one dump is of a state in the middle however the machine's load groups the commits.
   const dumps = [];
-  for (let i = 0; i < 5; i++) {
-    await new Promise((r) => setImmediate(r));
-    dumps.push(await store.backend.dump());
+  let writing = true;
+  const dumping = (async () => {
+    while (writing && dumps.length < 50) {
+      dumps.push(await store.backend.dump());
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  for (let wave = 0; wave < 20; wave++) {
+    const sent = Array.from({ length: 20 }, (_, j) => write(wave * 20 + j));
+    if (wave === 10) dumps.push(await store.backend.dump());
+    await Promise.all(sent);
   }
-  await Promise.all(writes);
+  writing = false;
+  await dumping;
   const final = await store.backend.dump();
   // Every write goes to a key n%50 in revision order: at revision R, key k holds the last write ≤ R.
-  const lastAt = (key: string, r: number) => Math.max(0, ...[...acked.values()].filter((rev) => rev <= r && [...acked.keys()].find((k) => k.endsWith(`@${rev}`))!.startsWith(`${key}@`)));
+  const revisionsOf = new Map<string, number[]>();
+  for (const [k, rev] of acked) revisionsOf.set(k.split('@')[0], [...(revisionsOf.get(k.split('@')[0]) ?? []), rev]);
+  const lastAt = (key: string, r: number) => Math.max(0, ...(revisionsOf.get(key) ?? []).filter((rev) => rev <= r));
   for (const d of [...dumps, final]) {
     for (const [k, text] of d.entries) {
       const o = JSON.parse(text) as Obj;

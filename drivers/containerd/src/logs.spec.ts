@@ -42,6 +42,22 @@ describe('readLogs', () => {
     expect(await collect(readLogs(join(dir, 'none'), {}, alive))).toEqual([]);
   });
 
+  it('follows a file the container has not written yet (its first line makes it), and ends when the file goes', async () => {
+    const file = join(dir, 'log.jsonl');
+    const seen: string[] = [];
+    const done = (async () => {
+      for await (const l of readLogs(file, { follow: true }, async () => true)) seen.push(l.line);
+    })();
+    await new Promise((r) => setTimeout(r, 250));
+    writeFileSync(file, line('first'));
+    const deadline = Date.now() + 3000;
+    while (!seen.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual(['first']);
+    rmSync(file);
+    await done; // removed with its container: the follow ends by itself
+    expect(seen).toEqual(['first']);
+  });
+
   it('follows appended lines until aborted', async () => {
     const file = join(dir, 'log.jsonl');
     writeFileSync(file, line('first'));

@@ -98,7 +98,9 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  * container is gone.
  */
 export async function* readLogs(logFile: string, options: LogOptions, alive: () => Promise<boolean>): AsyncGenerator<LogLine> {
-  const text = existsSync(logFile) ? await readFile(logFile, 'utf8') : '';
+  // The copier makes the file with the container's first line: until then there is nothing, not an end.
+  let existed = existsSync(logFile);
+  const text = existed ? await readFile(logFile, 'utf8') : '';
   // Only whole lines: a line being appended right now is picked up by the follow loop.
   const whole = text.slice(0, text.lastIndexOf('\n') + 1);
   let lines = parse(whole).filter(sinceFilter(options.since));
@@ -110,7 +112,8 @@ export async function* readLogs(logFile: string, options: LogOptions, alive: () 
   let idle = 0;
   while (!signal?.aborted) {
     const size = await stat(logFile).then((s) => s.size, () => -1);
-    if (size < 0) return; // removed with its container
+    if (size < 0 && existed) return; // removed with its container
+    existed ||= size >= 0;
     if (size > offset) {
       idle = 0;
       const fh = await open(logFile, 'r');
