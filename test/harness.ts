@@ -126,50 +126,18 @@ export const TEST_DEFAULTS = {
   discovery: { enabled: false },
 };
 
-/**
- * Removes this file's overlay (or the one named: the default lb0 of a server on the defaults) from the host namespace (the server nodes that made it have stopped): its
- * devices, and the iptables rules the vxlan driver added for its bridge (FORWARD accepts, the nat chain
- * that masquerades its pods' way out; they carry the bridge's name).
- */
-/** The overlay a server on the defaults builds (the vxlan driver's default bridge and device). */
-export const DEFAULT_OVERLAY = { bridge: 'lb0', vxlan: 'lb.vxlan' };
+/** Plain JS shared with the benchmarks (test/bench/server.js). */
+const hostOverlay = require('./host-overlay') as { removeOverlay: (o: { bridge: string; vxlan: string }) => void; DEFAULT_OVERLAY: { bridge: string; vxlan: string } };
 
+/** The overlay a server on the defaults builds (the vxlan driver's default bridge and device). */
+export const DEFAULT_OVERLAY = hostOverlay.DEFAULT_OVERLAY;
+
+/**
+ * Removes this file's overlay (or the one named: the default lb0 of a server on the defaults) from the host
+ * namespace once the server nodes that made it have stopped (test/host-overlay.js).
+ */
 export function removeHostOverlay(overlay: { bridge: string; vxlan: string } = HOST_OVERLAY): void {
-  const quiet = (cmd: string, args: string[]) => {
-    try {
-      execFileSync(cmd, args, { stdio: 'ignore', timeout: 10_000 });
-      return true;
-    } catch {
-      return false; // not there
-    }
-  };
-  // Pod veths still on the bridge (an attach cut short by a kill -9 leaves both ends here): each pair goes with its host end.
-  let ports: { ifname: string }[] = [];
-  try {
-    ports = JSON.parse(execFileSync('ip', ['-j', 'link', 'show', 'master', overlay.bridge], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }) || '[]') as { ifname: string }[];
-  } catch {
-    /* no bridge */
-  }
-  for (const p of ports) quiet('ip', ['link', 'del', 'dev', p.ifname]);
-  for (const link of [overlay.bridge, overlay.vxlan]) quiet('ip', ['link', 'del', 'dev', link]);
-  for (const dir of ['-i', '-o']) {
-    const rule = ['FORWARD', dir, overlay.bridge, '-m', 'comment', '--comment', `lastbackend vxlan ${overlay.bridge}`, '-j', 'ACCEPT'];
-    for (let i = 0; i < 10 && quiet('iptables', ['-w', '5', '-D', ...rule]); i++);
-  }
-  // Its pods' way out: the jumps into the bridge's nat chain, then the chain.
-  const chain = `LB-${overlay.bridge}`;
-  let listed = '';
-  try {
-    listed = execFileSync('iptables', ['-w', '5', '-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8', timeout: 10_000 });
-  } catch {
-    /* no iptables */
-  }
-  for (const line of listed.split('\n').filter((l) => l.endsWith(`-j ${chain}`))) {
-    const source = /^-A POSTROUTING -s (\S+) /.exec(line)?.[1];
-    if (source) quiet('iptables', ['-w', '5', '-t', 'nat', '-D', 'POSTROUTING', '-s', source, '-m', 'comment', '--comment', `lastbackend vxlan ${overlay.bridge}`, '-j', chain]);
-  }
-  quiet('iptables', ['-w', '5', '-t', 'nat', '-F', chain]);
-  quiet('iptables', ['-w', '5', '-t', 'nat', '-X', chain]);
+  hostOverlay.removeOverlay(overlay);
 }
 
 export interface ServerOptions {

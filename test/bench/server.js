@@ -7,6 +7,7 @@ const { createServer } = require('node:net');
 const { join, resolve } = require('node:path');
 const { LbClient } = require('@lastbackend/sdk');
 const { sleep } = require('./lib');
+const { removeDefaultHostNetwork } = require('../host-overlay');
 
 const LB = join(resolve(__dirname, '..', '..'), 'core', 'bin', 'lb.js');
 /** The node options of lb.js's own #! line (`#!/usr/bin/env -S node OPTIONS --`): the server runs with them, as users run it. */
@@ -43,9 +44,12 @@ async function startServer({ dir, name, args = [] }) {
     proc.once('error', (e) => r((gone = e.message)));
   });
   const stop = async (signal = 'SIGTERM') => {
-    if (gone || proc.exitCode !== null || proc.signalCode !== null) return;
-    proc.kill(signal);
-    await exited;
+    if (!gone && proc.exitCode === null && proc.signalCode === null) {
+      proc.kill(signal);
+      await exited;
+    }
+    // Its own node built the default overlay and the CPI's table on the host: they go with it.
+    if (!args.includes('--no-agent')) removeDefaultHostNetwork();
   };
 
   /** Polls `fn` every 100 ms until it returns a value; the server exiting or 30 s passing ends it. */
