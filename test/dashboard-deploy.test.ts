@@ -246,6 +246,8 @@ describe('dashboard: deploy and service actions', () => {
     await ui.shot(page, 'actions-confirm-delete');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
+    // Focus comes back to the opener (within a few frames of the dialog going: the browser ends a modal dialog itself too).
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Delete service…', undefined, { timeout: 5_000 }).catch(() => undefined);
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Delete service…');
     expect((await s.client.services(ns)).map((x) => x.meta.name)).toContain('web');
     await del.click();

@@ -4,7 +4,8 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 
-export function Confirm({ title, children, confirmLabel, onConfirm, onCancel }: { title: string; children: ComponentChildren; confirmLabel: string; onConfirm: () => void; onCancel: () => void }) {
+/** returnFocus: the control to focus when the dialog closes, if the one that opened it was rendered anew meanwhile. */
+export function Confirm({ title, children, confirmLabel, onConfirm, onCancel, returnFocus }: { title: string; children: ComponentChildren; confirmLabel: string; onConfirm: () => void; onCancel: () => void; returnFocus?: () => HTMLElement | null }) {
   const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -15,6 +16,12 @@ export function Confirm({ title, children, confirmLabel, onConfirm, onCancel }: 
     return () => {
       if (d?.open) d.close();
       opener?.focus();
+      // The browser's own end of a modal dialog, or a render right after, can leave focus on the page's body:
+      // once they are done, it goes back to the opener if nothing else took it meanwhile.
+      setTimeout(() => {
+        const lost = !document.activeElement || document.activeElement === document.body;
+        if (lost) (opener?.isConnected ? opener : returnFocus?.())?.focus();
+      }, 0);
     };
   }, []);
   // Escape: the dialog's cancel event; it is closed by unmounting, so the browser's own close is stopped.

@@ -1,7 +1,7 @@
 // A service's write actions: scale, edit and apply its manifest, roll back to a chosen version, delete
 // (after a confirmation). Each shows the rollout's progress until it ends; a refused call shows the
 // server's reason (next to the field it names). A token that cannot write gets nothing rendered.
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { ApiError, applyManifests, call, canWrite, FieldsError, send, type FieldProblem, type Identity } from '../api';
 import { ManifestSyntaxError, parseManifests, serviceManifest, toYaml } from '../manifest';
 import type { DeploymentWire, ServiceWire } from '../models';
@@ -38,6 +38,7 @@ export function ServiceActions({ me, namespace, service, replicas: desired }: { 
   const [to, setTo] = useState('');
   const [confirming, setConfirming] = useState(false);
   const [deleted, setDeleted] = useState(false);
+  const deleteButton = useRef<HTMLButtonElement>(null);
   if (!canWrite(me)) return null;
 
   let runs = run?.id ?? 0;
@@ -153,7 +154,7 @@ export function ServiceActions({ me, namespace, service, replicas: desired }: { 
 
           <div class="actions-box">
             <h3>Delete</h3>
-            <button type="button" class="danger" disabled={busy} onClick={() => setConfirming(true)}>Delete service…</button>
+            <button type="button" class="danger" ref={deleteButton} disabled={busy} onClick={() => setConfirming(true)}>Delete service…</button>
             {errorFor('delete')}
           </div>
 
@@ -173,7 +174,7 @@ export function ServiceActions({ me, namespace, service, replicas: desired }: { 
         </div>
       )}
       {confirming && (
-        <Confirm title={`Delete service ${service}?`} confirmLabel="Delete" onConfirm={remove} onCancel={() => setConfirming(false)}>
+        <Confirm title={`Delete service ${service}?`} confirmLabel="Delete" onConfirm={remove} onCancel={() => setConfirming(false)} returnFocus={() => deleteButton.current}>
           <p>Its deployments and pods in namespace {namespace} are deleted too. This cannot be undone.</p>
         </Confirm>
       )}
