@@ -7,7 +7,7 @@
 //   --only: the benchmarks whose path contains one of the substrings (e.g. --only api,store).
 'use strict';
 const { spawn } = require('node:child_process');
-const { resolve, relative } = require('node:path');
+const { resolve } = require('node:path');
 const { findBenchmarks, fmt, machine, quick } = require('../test/bench/lib');
 
 const ROOT = resolve(__dirname, '..');
@@ -65,7 +65,7 @@ async function main() {
   const failed = results.filter((r) => r.code !== 0 || !r.json);
   console.log(`BENCH_ALL_JSON ${JSON.stringify({ quick, node: process.version, machine: { start: m0, end: m1 }, runs: results.map((r) => ({ script: r.script, code: r.code, seconds: r.seconds, ...(r.json ? { title: r.json.title, rows: r.json.rows } : {}) })) })}`);
   if (failed.length) {
-    process.stderr.write(`failed: ${failed.map((r) => `${relative(ROOT, resolve(ROOT, r.script))} (exit ${r.code})`).join(', ')}\n`);
+    process.stderr.write(`failed: ${failed.map((r) => `${r.script} (exit ${r.code})`).join(', ')}\n`);
     process.exitCode = 1;
   }
 }
