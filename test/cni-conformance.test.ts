@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NetworkDriver } from '@lastbackend/sdk';
 import { runCniConformance } from '@lastbackend/sdk/testing';
+import { hostVethName } from '@lastbackend/driver-vxlan';
 import { createLogger } from '../core/src/kernel/logger';
 import { RemoteDriverHost } from '../core/src/kernel/remote/remote-driver';
 import { ROOT } from './harness';
@@ -16,27 +17,42 @@ import { Underlay } from './underlay';
 const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8', timeout: 20_000 });
 const id = randomBytes(2).toString('hex');
 
-runCniConformance('vxlan', async () => {
+/** The vxlan driver, out of process in the one host of a fresh underlay. */
+async function startDriver(node: string) {
   const net = Underlay.create(1);
   const host = net.hosts[0];
   const stateRoot = mkdtempSync(join(tmpdir(), 'lb-cni-conf-'));
-  let host$: RemoteDriverHost | undefined;
+  let driverHost: RemoteDriverHost | undefined;
+  const cleanup = async () => {
+    await driverHost?.dispose();
+    net.destroy();
+    rmSync(stateRoot, { recursive: true, force: true });
+  };
   try {
     const { host: h } = await RemoteDriverHost.start({
-      init: { kind: 'cni', package: '@lastbackend/driver-vxlan', sources: { modules: [], walkFrom: [ROOT] }, config: {}, node: 'cni-conformance', stateRoot, logLevel: 'warn' },
+      init: { kind: 'cni', package: '@lastbackend/driver-vxlan', sources: { modules: [], walkFrom: [ROOT] }, config: {}, node, stateRoot, logLevel: 'warn' },
       log: createLogger(process.env.LB_TEST_VERBOSE ? 'debug' : 'silent'),
       wrapper: ['nsenter', `--net=/run/netns/${host.netns}`],
     });
-    host$ = h;
+    driverHost = h;
   } catch (e) {
-    net.destroy();
-    rmSync(stateRoot, { recursive: true, force: true });
+    await cleanup();
     throw e;
   }
+  return { cni: driverHost.proxies().cni as NetworkDriver, host, cleanup };
+}
+
+const podAddresses = (netns: string) => {
+  const links = JSON.parse(ip('-n', netns.replace('/run/netns/', ''), '-j', '-4', 'addr') || '[]') as { ifname: string; addr_info: { local: string }[] }[];
+  return links.filter((l) => l.ifname !== 'lo').flatMap((l) => l.addr_info.map((a) => a.local));
+};
+
+runCniConformance('vxlan', async () => {
+  const { cni, host, cleanup } = await startDriver('cni-conformance');
   const prefix = host.address.split('.').slice(0, 3).join('.');
   let n = 0;
   return {
-    cni: host$.proxies().cni as NetworkDriver,
+    cni,
     node: { subnet: '10.232.1.0/24', address: host.address },
     remotes: [
       { subnet: '10.232.2.0/24', address: `${prefix}.200` },
@@ -47,10 +63,7 @@ runCniConformance('vxlan', async () => {
       ip('netns', 'add', name);
       return { path: `/run/netns/${name}`, remove: async () => void ip('netns', 'del', name) };
     },
-    addresses: async (netns) => {
-      const links = JSON.parse(ip('-n', netns.replace('/run/netns/', ''), '-j', '-4', 'addr') || '[]') as { ifname: string; addr_info: { local: string }[] }[];
-      return links.filter((l) => l.ifname !== 'lo').flatMap((l) => l.addr_info.map((a) => a.local));
-    },
+    addresses: async (netns) => podAddresses(netns),
     routes: async () => (JSON.parse(ip('-n', host.netns, '-j', 'route') || '[]') as { dst: string }[]).map((r) => r.dst),
     reach: async (from, target) => {
       try {
@@ -60,10 +73,34 @@ runCniConformance('vxlan', async () => {
         return false;
       }
     },
-    cleanup: async () => {
-      await host$?.dispose();
-      net.destroy();
-      rmSync(stateRoot, { recursive: true, force: true });
-    },
+    cleanup,
   };
+});
+
+describe('vxlan: an attach cut short', () => {
+  let d: Awaited<ReturnType<typeof startDriver>>;
+  const pod = `lbc${id}-cut`;
+  beforeAll(async () => {
+    d = await startDriver('cni-cut');
+    await d.cni.setupNode({ subnet: '10.232.5.0/24', address: d.host.address });
+    ip('netns', 'add', pod);
+  });
+  afterAll(async () => {
+    await d?.cni.detach({ namespace: 'lbconf', pod, netns: `/run/netns/${pod}` }).catch(() => undefined);
+    ip('netns', 'del', pod);
+    await d?.cleanup();
+  });
+
+  it('is made again, with the same address, when its host end never came up', async () => {
+    const ref = { namespace: 'lbconf', pod, netns: `/run/netns/${pod}` };
+    const { ip: first } = await d.cni.attach(ref);
+    // What a crash between the host side and the pod's own configuration leaves: the host end down, the
+    // pod's end without its address.
+    ip('-n', d.host.netns, 'link', 'set', hostVethName(`lbconf/${pod}`), 'down');
+    ip('-n', pod, 'address', 'flush', 'dev', 'eth0');
+    await expect(d.cni.attach(ref)).resolves.toEqual({ ip: first });
+    const hostEnd = JSON.parse(ip('-n', d.host.netns, '-j', 'link', 'show', hostVethName(`lbconf/${pod}`))) as { flags: string[] }[];
+    expect(hostEnd[0]!.flags).toContain('UP');
+    expect(podAddresses(ref.netns)).toEqual([first]);
+  });
 });

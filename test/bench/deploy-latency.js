@@ -164,9 +164,11 @@ const HOPS = [
   ['lb: runtime: container inspect', 'agent.sync', 'rt.inspect'],
   ['lb: runtime: image inspect', 'rt.inspect', 'rt.image'],
   ['lb: runtime: create', 'rt.image', 'rt.create'],
-  ['lb: runtime: start (network attach included)', 'rt.create', 'rt.start'],
+  ['lb: runtime: start', 'rt.create', 'rt.start'],
   ['lb: engine start event vs start returned', 'rt.start', 'running'],
-  ['lb: after start: inspect, status reported', 'rt.start', 'agent.reported'],
+  ['lb: after start: inspect', 'rt.start', 'rt.inspected'],
+  ['lb: network attach (CNI)', 'rt.inspected', 'cni.attached'],
+  ['lb: status reported', 'cni.attached', 'agent.reported'],
 ];
 
 async function main() {

@@ -214,6 +214,7 @@ export class PodRunner {
     if (!cni || first?.state !== 'running' || !first.pid) return;
     try {
       this.podIp = (await cni.attach({ namespace: this.pod.meta.namespace, pod: this.pod.meta.name, netns: `/proc/${first.pid}/ns/net` })).ip;
+      deployTrace('cni.attached', `${this.pod.meta.namespace}/${this.pod.meta.service}`);
     } catch (e) {
       // A container that exited meanwhile (a crash loop) has no namespace to plumb: its exit is the news, and
       // the next start attaches again.

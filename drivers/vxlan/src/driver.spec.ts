@@ -1,5 +1,5 @@
 import { ipv4 } from '@lastbackend/sdk';
-import { desiredRemotes, hostVethName, peerVethName, podKey, remoteEntry } from './driver';
+import { desiredRemotes, hostVethName, podKey, remoteEntry } from './driver';
 import { formatMac } from './mac';
 import { configSchema } from './config';
 
@@ -8,7 +8,6 @@ describe('vxlan driver naming', () => {
     const key = podKey({ namespace: 'default', pod: 'web-1' });
     expect(key).toBe('default/web-1');
     expect(hostVethName(key)).toMatch(/^lbv[0-9a-f]{10}$/);
-    expect(peerVethName(key)).toBe('lbp' + hostVethName(key).slice(3));
     expect(hostVethName(key)).toBe(hostVethName('default/web-1'));
     expect(hostVethName(key)).not.toBe(hostVethName('default/web-2'));
   });

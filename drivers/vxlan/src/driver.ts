@@ -1,8 +1,7 @@
 // The CNI implementation: a node bridge for local pods, a VXLAN device for the overlay, everything over
-// rtnetlink in the agent's own network namespace (pod interfaces are finished by netns-helper via nsenter).
-import { execFile } from 'node:child_process';
+// rtnetlink in the agent's own network namespace (pod interfaces are finished inside the pod by pod-interface.ts).
 import { createHash, randomBytes } from 'node:crypto';
-import { access, open, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   LbError,
@@ -21,7 +20,7 @@ import { bridgeMac, formatMac, podMac, vtepMac } from './mac';
 import { allowBridgeForwarding, masqueradePods } from './forwarding';
 import { allocate, IpamStore, readJson, release, withSubnet, writeJsonAtomic } from './ipam';
 import { errnoOf, Netlink, parseMac, type LinkInfo } from './netlink';
-import type { PodInterface } from './netns-helper';
+import { configurePodInterface, type PodInterface } from './pod-interface';
 
 const { contains, formatCidr, formatIp, gateway, parseCidr, parseIp } = ipv4;
 type Cidr = ipv4.Cidr;
@@ -29,7 +28,6 @@ type Cidr = ipv4.Cidr;
 /** VXLAN over IPv4 adds 50 bytes (outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14). */
 const VXLAN_OVERHEAD = 50;
 const POD_IFNAME = 'eth0';
-const HELPER = join(__dirname, 'netns-helper.js');
 const CAP_NET_ADMIN = 12;
 
 /** What setupNode was last given; attach after a restart needs it before setupNode is called again. */
@@ -46,11 +44,6 @@ interface RemotesState {
 /** Host-side veth name of a pod: "lbv" + 10 hex of sha256(namespace/pod) (13 characters). */
 export function hostVethName(key: string): string {
   return 'lbv' + createHash('sha256').update(key).digest('hex').slice(0, 10);
-}
-
-/** Name the pod end carries until it is renamed inside the pod: "lbp" + the same hash. */
-export function peerVethName(key: string): string {
-  return 'lbp' + createHash('sha256').update(key).digest('hex').slice(0, 10);
 }
 
 export const podKey = (ref: Pick<PodNetworkRef, 'namespace' | 'pod'>): string => `${ref.namespace}/${ref.pod}`;
@@ -99,27 +92,6 @@ export function desiredRemotes(list: readonly NodeNetwork[], own: Cidr): { desir
     desired.set(key, e);
   });
   return { desired, skipped };
-}
-
-function runHelper(netns: string, config: PodInterface): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'nsenter',
-      [`--net=${netns}`, process.execPath, HELPER, JSON.stringify(config)],
-      { timeout: 30_000 },
-      (err, stdout, stderr) => {
-        let reply: { ok?: boolean; error?: string } = {};
-        try {
-          reply = JSON.parse(stdout.trim().split('\n').pop() || '{}') as typeof reply;
-        } catch {
-          /* reported below */
-        }
-        if (!err && reply.ok) return resolve();
-        const why = reply.error ?? (stderr.trim() || err?.message || 'no reply');
-        reject(new LbError('INTERNAL', `configuring ${config.ifname} in ${netns} failed: ${why}`));
-      },
-    );
-  });
 }
 
 export class VxlanNetwork implements NetworkDriver {
@@ -194,8 +166,24 @@ export class VxlanNetwork implements NetworkDriver {
     return this.serial(() => this.doSetRemotes(remotes));
   }
 
-  attach(pod: PodNetworkRef): Promise<{ ip: string }> {
-    return this.serial(() => this.doAttach(pod));
+  /**
+   * The host side (address, veth pair, bridge port) is made one pod at a time; the pod's own namespace is
+   * configured outside the queue, so that pods starting together wait for each other only in netlink.
+   * The host end goes up last: a recorded pod whose host end is down was never finished (a crash or a
+   * failure in between), and the next attach makes it again.
+   */
+  async attach(pod: PodNetworkRef): Promise<{ ip: string }> {
+    const made = await this.serial(() => this.doAttach(pod));
+    if (!made.finish) return { ip: made.ip };
+    try {
+      await configurePodInterface(pod.netns, made.finish.iface);
+      await this.serial(() => this.socket().setLinkUp(made.finish!.hostIndex));
+    } catch (e) {
+      await this.serial(() => this.undoAttach(podKey(pod), made.finish!.fresh));
+      throw e;
+    }
+    this.logger.debug('pod attached', { pod: podKey(pod), ip: made.ip, veth: hostVethName(podKey(pod)) });
+    return { ip: made.ip };
   }
 
   detach(pod: PodNetworkRef): Promise<void> {
@@ -344,7 +332,8 @@ export class VxlanNetwork implements NetworkDriver {
     await writeJsonAtomic(this.remotesFile, { remotes } satisfies RemotesState);
   }
 
-  private async doAttach(ref: PodNetworkRef): Promise<{ ip: string }> {
+  /** The host side of an attach; `finish` says what is left to do when the pod was not attached yet. */
+  private async doAttach(ref: PodNetworkRef): Promise<{ ip: string; finish?: { iface: PodInterface; hostIndex: number; fresh: boolean } }> {
     const key = podKey(ref);
     if (!ref.namespace || !ref.pod) throw new LbError('INVALID_ARGUMENT', 'attach needs a namespace and a pod name');
     const node = await this.loadNode();
@@ -358,59 +347,40 @@ export class VxlanNetwork implements NetworkDriver {
     const hostName = hostVethName(key);
     const recorded = state.pods[key];
     const host = await nl.getLink(hostName);
-    if (host && recorded) {
+    if (host && recorded && host.up) {
       // Already attached: the peer lives in the pod. Make sure the host end is plugged in.
       if (host.master !== bridge.index) await nl.setMaster(host.index, bridge.index);
-      if (!host.up) await nl.setLinkUp(host.index);
       return { ip: recorded };
     }
-    if (host) await nl.deleteLink(host.index); // a veth without an address record: start over
+    if (host) await nl.deleteLink(host.index); // unfinished, or a veth without an address record: start over
 
+    let fd;
     try {
-      await access(ref.netns);
+      fd = await open(ref.netns, 'r');
     } catch {
       throw new LbError('INVALID_ARGUMENT', `network namespace ${ref.netns} of pod ${key} does not exist`);
     }
     const alloc = allocate(state, key);
-    await this.ipam.save(alloc.state);
     try {
-      await this.plumb(nl, ref, hostName, peerVethName(key), bridge, {
-        mtu: node.mtu,
-        ip: alloc.ip,
-        prefix: subnet.prefix,
-        gateway: formatIp(gateway(subnet)),
-      });
+      await this.ipam.save(alloc.state);
+      const made = await nl.createVeth(hostName, { name: POD_IFNAME, mac: podMac(alloc.ip), netnsFd: fd.fd }, { mtu: node.mtu });
+      await nl.setMaster(made.index, bridge.index);
+      const iface = { ifname: POD_IFNAME, ip: alloc.ip, prefix: subnet.prefix, gateway: formatIp(gateway(subnet)) };
+      return { ip: alloc.ip, finish: { iface, hostIndex: made.index, fresh: alloc.fresh } };
     } catch (e) {
-      const cleanup = await nl.getLink(hostName);
-      if (cleanup) await nl.deleteLink(cleanup.index);
-      if (alloc.fresh) await this.ipam.save(release(await this.ipam.load(), key));
+      await this.undoAttach(key, alloc.fresh);
       throw e;
-    }
-    this.logger.debug('pod attached', { pod: key, ip: alloc.ip, veth: hostName });
-    return { ip: alloc.ip };
-  }
-
-  private async plumb(
-    nl: Netlink,
-    ref: PodNetworkRef,
-    hostName: string,
-    peerName: string,
-    bridge: LinkInfo,
-    iface: { mtu: number; ip: string; prefix: number; gateway: string },
-  ): Promise<void> {
-    const stale = await nl.getLink(peerName); // left here by an attach that crashed before the move
-    if (stale) await nl.deleteLink(stale.index);
-    const host = await nl.createVeth(hostName, peerName, { mtu: iface.mtu });
-    await nl.setMaster(host.index, bridge.index);
-    await nl.setLinkUp(host.index);
-    const peer = await nl.mustGetLink(peerName);
-    const fd = await open(ref.netns, 'r');
-    try {
-      await nl.moveLinkToNetns(peer.index, fd.fd);
     } finally {
       await fd.close();
     }
-    await runHelper(ref.netns, { link: peerName, ifname: POD_IFNAME, ...iface, mac: formatMac(podMac(iface.ip)) });
+  }
+
+  /** Takes back what a failed attach made: the veth pair (both ends go together) and a fresh address. */
+  private async undoAttach(key: string, fresh: boolean): Promise<void> {
+    const nl = this.socket();
+    const host = await nl.getLink(hostVethName(key));
+    if (host) await nl.deleteLink(host.index);
+    if (fresh) await this.ipam.save(release(await this.ipam.load(), key));
   }
 
   private async doDetach(ref: PodNetworkRef): Promise<void> {

@@ -1,5 +1,5 @@
 // @lastbackend/driver-vxlan: pod networking (CNI) on a node bridge, nodes joined by a VXLAN overlay,
-// configured over rtnetlink (flannel-like, no `ip` binary).
+// configured over rtnetlink (flannel-like); inside a pod's namespace, one `ip -batch` under nsenter.
 // Its identity (name, version, kinds, driver API) is its package.json's; the kernel hands it over as ctx.info.
 import { defineDriver } from '@lastbackend/sdk';
 import { configSchema, type VxlanDriverConfig } from './config';
@@ -13,6 +13,6 @@ export default defineDriver<VxlanDriverConfig>({
 });
 
 export { configSchema, type VxlanDriverConfig } from './config';
-export { VxlanNetwork, hostVethName, peerVethName, podKey, remoteEntry } from './driver';
+export { VxlanNetwork, hostVethName, podKey, remoteEntry } from './driver';
 export { Netlink } from './netlink';
 export * as mac from './mac';

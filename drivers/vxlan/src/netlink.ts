@@ -156,9 +156,14 @@ export class Netlink {
   }
 
   /** Creates a veth pair in this namespace; returns the first end. */
-  createVeth(name: string, peer: string, opts: { mtu?: number } = {}): Promise<LinkInfo> {
+  /**
+   * A veth pair. The peer may be made straight in another network namespace (`peer.netnsFd`, an open
+   * /proc/PID/ns/net), under its final name and MAC: one request, and the peer never shows in this one.
+   */
+  createVeth(name: string, peer: { name: string; mac?: Buffer; netnsFd?: number }, opts: { mtu?: number } = {}): Promise<LinkInfo> {
     const mtu = opts.mtu ? { mtu: opts.mtu } : {};
-    const peerMsg = Buffer.concat([rt.formatLink({}), toBuffer(ifla.formatLinkAttrs({ ifname: peer, ...mtu }))]);
+    const attrs = { ifname: peer.name, ...mtu, ...(peer.mac ? { address: peer.mac } : {}), ...(peer.netnsFd !== undefined ? { netNsFd: peer.netnsFd } : {}) };
+    const peerMsg = Buffer.concat([rt.formatLink({}), toBuffer(ifla.formatLinkAttrs(attrs))]);
     const data = (out: AttrStream) => out.push(VETH_INFO_PEER, peerMsg);
     return this.newLink(name, 'veth', data, mtu);
   }
@@ -179,11 +184,6 @@ export class Netlink {
     }
   }
 
-  /** Moves a link into the network namespace the fd refers to (/run/netns/X or /proc/PID/ns/net). */
-  async moveLinkToNetns(index: number, netnsFd: number): Promise<void> {
-    await this.sock.setLink({ index }, { netNsFd: netnsFd }, PLAIN);
-  }
-
   async setLinkUp(index: number, up = true): Promise<void> {
     await this.sock.setLink({ index, flags: up ? { up: true } : {}, change: { up: true } }, {}, PLAIN);
   }
@@ -198,11 +198,6 @@ export class Netlink {
 
   async setMac(index: number, mac: Buffer): Promise<void> {
     await this.sock.setLink({ index }, { address: mac }, PLAIN);
-  }
-
-  /** The link must be down. */
-  async renameLink(index: number, name: string): Promise<void> {
-    await this.sock.setLink({ index }, { ifname: name }, PLAIN);
   }
 
   // ------------------------------------------------------------------ addresses

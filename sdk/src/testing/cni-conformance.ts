@@ -1,8 +1,9 @@
 // Conformance suite for network (CNI) drivers: a node is set up idempotently; a pod attached gets one
-// address of the node's subnet inside its own network namespace, the same one when attached again, and
-// pods of the node reach each other; detach is idempotent and takes the address away; the remote nodes'
-// subnets are routed exactly as the last setRemotes() said. The driver acts on the network namespace it
-// runs in (the "host"); the subject creates pod namespaces and looks into them for the suite.
+// address of the node's subnet inside its own network namespace, the same one when attached again, pods
+// attached at the same time get distinct ones, and pods of the node reach each other; detach is
+// idempotent and takes the address away; the remote nodes' subnets are routed exactly as the last
+// setRemotes() said. The driver acts on the network namespace it runs in (the "host"); the subject
+// creates pod namespaces and looks into them for the suite.
 //   runCniConformance('vxlan', async () => ({ cni, node, remotes, newPodNetns, addresses, routes, reach }));
 import { DRIVER_API_VERSION, type NetworkDriver, type NodeNetwork, type PodNetworkRef } from '../drivers/types';
 import * as ipv4 from '../net/ipv4';
@@ -91,6 +92,14 @@ export function runCniConformance(name: string, factory: () => Promise<CniConfor
       expect(ipA).not.toBe(ipB);
       expect(await s().reach(a.netns, ipB)).toBe(true);
       expect(await s().reach(b.netns, ipA)).toBe(true);
+    });
+
+    it('pods attached at the same time each get their own address, inside their own namespace', async () => {
+      const pods = await Promise.all(Array.from({ length: 6 }, (_, i) => pod(`t${i}`)));
+      const ips = (await Promise.all(pods.map((p) => s().cni.attach(p)))).map((r) => r.ip);
+      expect(new Set(ips).size).toBe(pods.length);
+      for (const [i, p] of pods.entries()) expect(await s().addresses(p.netns)).toEqual([ips[i]]);
+      expect(await s().reach(pods[0]!.netns, ips[ips.length - 1]!)).toBe(true);
     });
 
     it('a pod that gets the address of one just detached is reached at once by a pod that talked to the old one', async () => {
