@@ -169,6 +169,7 @@ describe('node agent on the in-memory runtime', () => {
       node: NODE,
       labels: { zone: 'a' },
       maxPods: 10,
+      parallelStarts: 4,
       version: 'test',
       heartbeat: 60,
       resync: 60,
@@ -224,6 +225,27 @@ describe('node agent on the in-memory runtime', () => {
     await agent!.exec('ns', 'web-1', ['true']);
     await new Promise((r) => setTimeout(r, 50));
     expect(api.pods.length).toBe(sent);
+  });
+
+  it('creates and starts at most node.parallel_starts containers at a time, and every pod gets there', async () => {
+    // Containers between their create and the end of their start, counted on the runtime itself.
+    let inFlight = 0;
+    let most = 0;
+    const counted = Object.create(cri) as ContainerRuntime;
+    counted.create = async (spec) => {
+      most = Math.max(most, ++inFlight);
+      return cri.create(spec);
+    };
+    counted.start = async (id) => {
+      await new Promise((r) => setTimeout(r, 20));
+      await cri.start(id);
+      inFlight--;
+    };
+    await start({ cri: counted }, { parallelStarts: 2 });
+    const names = Array.from({ length: 6 }, (_, i) => `web-${i}`);
+    api.push({ type: 'snapshot', pods: names.map((n) => pod(n)), revision: 1 });
+    await waitFor('every pod ready', () => names.every((n) => api.statusOf(n)?.state === 'ready'));
+    expect(most).toBe(2);
   });
 
   it('removes the containers of a pod marked for destruction and reports it destroyed', async () => {

@@ -27,6 +27,8 @@ export interface AgentOptions {
   maxPods: number;
   /** The pids limit every container gets (node.pids_limit); DEFAULT_PIDS_LIMIT when absent. */
   pidsLimit?: number;
+  /** Containers created and started at the same time (node.parallel_starts). */
+  parallelStarts: number;
   version: string;
   /** Seconds between heartbeats (node status reports). */
   heartbeat: number;
@@ -106,6 +108,7 @@ export class Agent {
       resolver: (ns) => this.dns.resolver(ns),
       refs: (kind, ns, name) => client.nodeRef(opts.node, kind, ns, name).then((r) => r.data),
       pidsLimit: opts.pidsLimit,
+      parallelStarts: opts.parallelStarts,
       status: this.status,
       logs: this.logs,
       events: this.events.emit,

@@ -21,6 +21,7 @@ import type { Logger } from '../kernel/logger';
 import { deployTrace } from '../util/deploy-trace';
 import { LatestWinsByKey } from '../util/serial';
 import { sleep } from '../util/sleep';
+import { Slots } from '../util/slots';
 import { containerName } from './container-spec';
 import type { EmitEvent } from './event-reporter';
 import { PodRunner, type PodDrivers } from './pod-sync';
@@ -42,6 +43,8 @@ export interface NodePodsOptions {
   refs: (kind: 'secret' | 'config', ns: string, name: string) => Promise<Record<string, string>>;
   /** The pids limit every container gets. */
   pidsLimit?: number;
+  /** Containers created and started at the same time (node.parallel_starts). */
+  parallelStarts: number;
   status: PodStatusReporter;
   logs: PodLogShipping;
   /** Where the pods' events go. */
@@ -64,11 +67,13 @@ export interface ExecStreamRequest {
 export class NodePods {
   private readonly runners = new Map<string, PodRunner>();
   private readonly syncs: LatestWinsByKey<string>;
+  private readonly starts: Slots;
   private haveSnapshot = false;
   private probeTimer?: NodeJS.Timeout;
   private events?: Promise<void>;
 
   constructor(private readonly o: NodePodsOptions) {
+    this.starts = new Slots(o.parallelStarts);
     this.syncs = new LatestWinsByKey(
       (key) => this.syncPod(key),
       (e, key) => this.o.log.error(`sync ${key}: ${e.message}`),
@@ -131,7 +136,7 @@ export class NodePods {
       const interim = (s: PodStatus) => {
         if (this.runners.get(key) === runner && !runner.pod.spec.destroy) o.status.report(runner.pod, s);
       };
-      const runner = new PodRunner(pod, o.node, o.hostIp(), o.drivers, o.hooks, o.log.child(pod.meta.name), o.resolver, o.refs, o.pidsLimit, o.events, interim);
+      const runner = new PodRunner(pod, o.node, o.hostIp(), o.drivers, o.hooks, o.log.child(pod.meta.name), o.resolver, o.refs, o.pidsLimit, o.events, interim, this.starts);
       this.runners.set(key, runner);
     }
     this.schedule(key);

@@ -28,6 +28,7 @@ import type { AgentEvent, EmitEvent } from './event-reporter';
 import { ProbeState } from './probes';
 import { PullTally, pullMessage, type PullTotals } from './pull-progress';
 import { deployTrace } from '../util/deploy-trace';
+import { Slots } from '../util/slots';
 import { Throttle } from '../util/throttle';
 
 /** A pull that failed: reported as PullFailed, not as a container failure too. */
@@ -117,6 +118,8 @@ export class PodRunner {
     private readonly emit: EmitEvent = () => undefined,
     /** Where the status goes while a sync is still running (pulling, with the bytes so far). */
     interim?: (status: PodStatus) => void,
+    /** The node's container create-and-start slots, shared by its pods. */
+    private readonly starts: Slots = new Slots(Number.MAX_SAFE_INTEGER),
   ) {
     this.pod = pod;
     if (interim) this.interimReports = new Throttle(INTERIM_REPORT_MS, interim);
@@ -247,27 +250,37 @@ export class PodRunner {
       await cri.remove(cur.id);
       cur = null;
     }
-    if (!cur) {
-      // A task's container runs once per attempt: one the server saw run and that is gone now (removed while
-      // this agent fenced itself, before a restart of it) is never made again here; the attempt fails and the
-      // job controller makes a new pod, if retries are left.
-      const reported = this.pod.meta.task ? this.pod.status.containers.find((x) => x.name === c.name) : undefined;
-      if (reported && (reported.started || reported.state === 'running' || reported.state === 'exited'))
-        throw new Error(`task container ${c.name} ran on this node and is gone: an attempt never runs twice`);
-      await this.ensureImage(c, st);
-      deployTrace('rt.image', traceKey);
-      if (c.security?.run_as_non_root) assertNonRoot(c, c.image.name, (await this.drivers().cii.inspect(c.image.name))?.user);
-      cur = await cri.create(spec);
-      deployTrace('rt.create', traceKey);
-      this.event('normal', 'Created', `created container ${c.name}`);
-    }
-    if (cur.state === 'created') {
-      await cri.start(cur.id);
-      deployTrace('rt.start', traceKey);
-      this.event('normal', 'Started', `started container ${c.name}`);
-      const started = await cri.inspect(cur.id);
-      deployTrace('rt.inspected', traceKey);
-      return started;
+    // Creating and starting are the engine's work, a few containers at a time per node (node.parallel_starts):
+    // more at once finish no sooner in total and keep every pod of a large deploy waiting until near the end.
+    let giveBack: (() => void) | undefined;
+    try {
+      if (!cur) {
+        // A task's container runs once per attempt: one the server saw run and that is gone now (removed while
+        // this agent fenced itself, before a restart of it) is never made again here; the attempt fails and the
+        // job controller makes a new pod, if retries are left.
+        const reported = this.pod.meta.task ? this.pod.status.containers.find((x) => x.name === c.name) : undefined;
+        if (reported && (reported.started || reported.state === 'running' || reported.state === 'exited'))
+          throw new Error(`task container ${c.name} ran on this node and is gone: an attempt never runs twice`);
+        await this.ensureImage(c, st);
+        deployTrace('rt.image', traceKey);
+        if (c.security?.run_as_non_root) assertNonRoot(c, c.image.name, (await this.drivers().cii.inspect(c.image.name))?.user);
+        giveBack = await this.starts.acquire();
+        cur = await cri.create(spec);
+        deployTrace('rt.create', traceKey);
+        this.event('normal', 'Created', `created container ${c.name}`);
+      }
+      if (cur.state === 'created') {
+        giveBack ??= await this.starts.acquire();
+        await cri.start(cur.id);
+        giveBack();
+        deployTrace('rt.start', traceKey);
+        this.event('normal', 'Started', `started container ${c.name}`);
+        const started = await cri.inspect(cur.id);
+        deployTrace('rt.inspected', traceKey);
+        return started;
+      }
+    } finally {
+      giveBack?.();
     }
     if (cur.state === 'exited' || cur.state === 'dead') {
       if (!this.shouldRestart(c, st, cur)) return cur;

@@ -20,7 +20,7 @@ export async function startNodeAgent(kernel: Kernel, client: LbClient, cfg: Kern
     () => kernel.states(),
     kernel.hooks,
     log,
-    { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, pidsLimit: cfg.node.pids_limit, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint, dataDir: cfg.data_dir, address: cfg.node.address, discovery: discoverySettings(cfg), clusterCidr: cfg.network.cluster_cidr, fenceAfter: cfg.controller.node_not_ready_after },
+    { node: cfg.node.name, labels: cfg.node.labels, maxPods: cfg.node.max_pods, pidsLimit: cfg.node.pids_limit, parallelStarts: cfg.node.parallel_starts, version: VERSION, heartbeat: cfg.node.heartbeat, resync: cfg.node.resync, endpoint, dataDir: cfg.data_dir, address: cfg.node.address, discovery: discoverySettings(cfg), clusterCidr: cfg.network.cluster_cidr, fenceAfter: cfg.controller.node_not_ready_after },
   );
   kernel.onSwap('cpi', (d) => agent.resyncProxy(d as ProxyDriver));
   kernel.onSwap('cni', (d) => agent.resyncNetwork(d as NetworkDriver));

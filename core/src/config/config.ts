@@ -111,6 +111,13 @@ export const KernelConfig = z
           .max(4194304)
           .default(4096)
           .describe('processes (and threads) a container may have: every container gets this pids limit'),
+        parallel_starts: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .default(4)
+          .describe('containers this node creates and starts at the same time; more at once only keep the first pods of a large deploy waiting'),
         heartbeat: z.number().min(0.2).max(300).default(5),
         resync: z.number().min(0.5).max(600).default(5),
         agent: z.boolean().default(true).describe('lb server: run a local agent (false: control plane only)'),
