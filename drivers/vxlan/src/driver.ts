@@ -97,6 +97,7 @@ export function desiredRemotes(list: readonly NodeNetwork[], own: Cidr): { desir
 export class VxlanNetwork implements NetworkDriver {
   private nl: Netlink | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly attaching = new Set<Promise<unknown>>();
   private readonly ipam: IpamStore;
   private readonly nodeFile: string;
   private readonly remotesFile: string;
@@ -153,6 +154,7 @@ export class VxlanNetwork implements NetworkDriver {
   }
 
   async dispose(): Promise<void> {
+    await Promise.allSettled(this.attaching);
     await this.queue.catch(() => undefined);
     this.nl?.close();
     this.nl = null;
@@ -172,8 +174,16 @@ export class VxlanNetwork implements NetworkDriver {
    * The host end goes up last: a recorded pod whose host end is down was never finished (a crash or a
    * failure in between), and the next attach makes it again.
    */
-  async attach(pod: PodNetworkRef): Promise<{ ip: string }> {
-    const made = await this.serial(() => this.doAttach(pod));
+  attach(pod: PodNetworkRef): Promise<{ ip: string }> {
+    // dispose() waits for these too: their last steps run outside the queue.
+    const run = this.attachPod(pod);
+    this.attaching.add(run);
+    void run.finally(() => this.attaching.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  private async attachPod(pod: PodNetworkRef): Promise<{ ip: string }> {
+    const made = await this.serial(() => this.attachHostSide(pod));
     if (!made.finish) return { ip: made.ip };
     try {
       await configurePodInterface(pod.netns, made.finish.iface);
@@ -333,7 +343,7 @@ export class VxlanNetwork implements NetworkDriver {
   }
 
   /** The host side of an attach; `finish` says what is left to do when the pod was not attached yet. */
-  private async doAttach(ref: PodNetworkRef): Promise<{ ip: string; finish?: { iface: PodInterface; hostIndex: number; fresh: boolean } }> {
+  private async attachHostSide(ref: PodNetworkRef): Promise<{ ip: string; finish?: { iface: PodInterface; hostIndex: number; fresh: boolean } }> {
     const key = podKey(ref);
     if (!ref.namespace || !ref.pod) throw new LbError('INVALID_ARGUMENT', 'attach needs a namespace and a pod name');
     const node = await this.loadNode();
