@@ -10,7 +10,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ClusterState } from '../cluster/cluster';
 import { NodeStreams } from '../cluster/node-stream';
 import type { Logger } from '../kernel/logger';
-import { buildOpenApi } from '../openapi/spec';
 import { Resources } from '../state/resources';
 import { Store } from '../store/store';
 import { authMiddleware } from './auth';
@@ -187,7 +186,7 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   app.useGlobalFilters(new ErrorFilter(d.log));
   app.useGlobalInterceptors(new WireInterceptor(wireCtx));
   app.disable('x-powered-by');
-  serveDocs(app, buildOpenApi(d.version));
+  serveDocs(app, () => (require('../openapi/spec') as typeof import('../openapi/spec')).buildOpenApi(d.version));
   const server = app.getHttpServer() as HttpsServer;
   const express = app.getHttpAdapter().getInstance() as RequestListener;
   // Kept answers to admitted plain GETs before Express; every other request goes to it (hot-reads.ts).

@@ -28,12 +28,13 @@ const INITIALIZER = `window.onload = () => {
 /** The document and its page: what the auth middleware lets through without a token. */
 export const isDocsPath = (path: string): boolean => path === '/docs-json' || path === '/docs' || path.startsWith('/docs/');
 
-export function serveDocs(app: NestExpressApplication, spec: object): void {
-  const json = JSON.stringify(spec);
+/** `spec` is called on the first request for the document: building it costs ~100 ms and some MB an idle server need not hold. */
+export function serveDocs(app: NestExpressApplication, spec: () => object): void {
+  let json: string | undefined;
   const dist = dirname(require.resolve('swagger-ui-dist/package.json'));
   const files = new Set(readdirSync(dist).filter((f) => /\.(html|css|js|png)$/.test(f)));
   const http = app.getHttpAdapter().getInstance() as { get(path: string, h: Handler): void };
-  http.get('/docs-json', (_req, res) => res.type('application/json').send(json));
+  http.get('/docs-json', (_req, res) => res.type('application/json').send((json ??= JSON.stringify(spec()))));
   // The page's assets are relative, so the page is /docs/ (express matches /docs and /docs/ alike).
   http.get('/docs', (req, res) => (req.originalUrl.split('?')[0].endsWith('/') ? res.sendFile(join(dist, 'index.html')) : res.redirect(301, '/docs/')));
   http.get('/docs/swagger-initializer.js', (_req, res) => res.type('application/javascript').send(INITIALIZER));
