@@ -117,9 +117,10 @@ export class LevelStore implements StoreBackend {
         texts.push(v as unknown as string);
       }
       this.cache.keepScan(prefix, keys, texts, since);
-      scan = { keys, array: `[${texts.join(',')}]` };
+      scan = { keys, texts };
     }
-    const values = JSON.parse(scan.array) as T[];
+    // One parse for the whole scan.
+    const values = JSON.parse(`[${scan.texts.join(',')}]`) as T[];
     return scan.keys.map((k, i) => [k, values[i]]);
   }
 
@@ -232,12 +233,12 @@ export class LevelStore implements StoreBackend {
         for (const g of lost) g.settle(err);
         return;
       }
-      // On disk now: drop what the cache holds of these keys before anyone can read again (no await
-      // between here and the announcements). A failed batch never reaches this, so the cache (disk
-      // texts only) never holds a write that was rolled back.
-      const changes = group.txns.flatMap((t) => t.ops.map((op) => ({ key: op.key, present: op.type === 'put' })));
-      this.cache.changed(changes.map((c) => c.key));
-      this.index.changed(changes);
+      // On disk now: the cache takes the texts written before anyone can read again (no await between
+      // here and the announcements). A failed batch never reaches this, so the cache (disk texts only)
+      // never holds a write that was rolled back.
+      const writes = group.txns.flatMap((t) => t.ops.map((op, i) => ({ key: op.key, text: t.json[i] })));
+      this.cache.changed(writes);
+      this.index.changed(writes.map((w) => ({ key: w.key, present: w.text !== undefined })));
       for (const [k, o] of this.overlay) if (o.group === group) this.overlay.delete(k);
       this.inflight = undefined;
       this.rev = last;
