@@ -80,19 +80,19 @@ runCniConformance('vxlan', async () => {
 describe('vxlan: an attach cut short', () => {
   let d: Awaited<ReturnType<typeof startDriver>>;
   const pod = `lbc${id}-cut`;
+  const ref = { namespace: 'lbconf', pod, netns: `/run/netns/${pod}` };
   beforeAll(async () => {
     d = await startDriver('cni-cut');
     await d.cni.setupNode({ subnet: '10.232.5.0/24', address: d.host.address });
     ip('netns', 'add', pod);
   });
   afterAll(async () => {
-    await d?.cni.detach({ namespace: 'lbconf', pod, netns: `/run/netns/${pod}` }).catch(() => undefined);
+    await d?.cni.detach(ref).catch(() => undefined);
     ip('netns', 'del', pod);
     await d?.cleanup();
   });
 
   it('is made again, with the same address, when its host end never came up', async () => {
-    const ref = { namespace: 'lbconf', pod, netns: `/run/netns/${pod}` };
     const { ip: first } = await d.cni.attach(ref);
     // What a crash between the host side and the pod's own configuration leaves: the host end down, the
     // pod's end without its address.

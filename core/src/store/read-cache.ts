@@ -3,9 +3,10 @@
 // Only the store's own commits change its data (one process owns the data dir), and each commit hands
 // the cache the texts it wrote, right after its batch is on disk: the keys are kept as written and the
 // kept scans brought up to date (gaining, losing or replacing the key), so a pass that reads back what
-// the last one wrote needs no disk read either. A read that was under way during a commit that touched what it read may
-// have seen the old value: it is not kept (generation, and the keys of the last commits; a commit that
-// touched other keys does not matter, so reads are still kept while writes elsewhere go on all the time).
+// the last one wrote needs no disk read either. A read that was under way during a commit that touched
+// what it read may have seen the old value: it is not kept (generation, and the keys of the last
+// commits; a commit that touched other keys does not matter, so reads are still kept while writes
+// elsewhere go on all the time).
 
 /** Keys (single reads) and prefixes (scans) kept at most; the oldest go first. */
 const MAX_KEYS = 10_000;
