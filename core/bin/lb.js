@@ -1,9 +1,21 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --
+#!/bin/sh
+':' //; SERVER_NODE_OPTIONS='--max-semi-space-size=1'
+':' //; case " $* " in *' server '*|*' agent '*|*' conformance '*) exec node $SERVER_NODE_OPTIONS -- "$0" "$@" ;; esac
+':' //; [ -z "$NODE_EXTRA_CA_CERTS" ] || { export LB_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }
+':' //; exec node -- "$0" "$@"
 'use strict';
-// The `lb` command (the shebang's small young generation keeps an idle server's memory low). The `--`
-// ends node's own options: Node 20 otherwise takes `lb run --env-file FILE` as its own --env-file
-// (it scans the whole command line up to a `--`), loads FILE into lb's environment, and exits 9 when
-// FILE is missing, before lb runs.
+// The `lb` command: a shell launcher (the lines above; JavaScript reads them as strings and comments), then
+// the CLI.
+// - The long-running commands (server, agent, conformance: any command line with such a word) run with
+//   SERVER_NODE_OPTIONS: a small young generation keeps an idle server's memory low, and costs a client
+//   command ~10 ms of start-up in young-generation GCs.
+// - Client commands run without NODE_EXTRA_CA_CERTS, which Node reads and parses at start-up before any
+//   code runs, needed or not (~40 ms for a system bundle); the launcher hands it on as LB_EXTRA_CA_CERTS,
+//   and the connections that use the default trust add it back when they are made
+//   (sdk/src/default-trust.ts).
+// - The `--` ends node's own options: Node 20 otherwise takes `lb run --env-file FILE` as its own
+//   --env-file (it scans the whole command line up to a `--`), loads FILE into lb's environment, and exits
+//   9 when FILE is missing, before lb runs.
 // Sets the exit code rather than exiting, so piped output is flushed first;
 // `lb server` keeps the process alive until a signal.
 const { main } = require('../dist/cli/main.js');

@@ -20,4 +20,4 @@ lb_ensure_pkgs "npm start" "${START_PACKAGES[@]}"
 lb_ensure_dockerd /var/log/lb-dockerd.log
 
 lb_say "starting lb server (Ctrl-C stops it; containers keep running)"
-exec node --max-semi-space-size=1 core/bin/lb.js server "$@"  # the flags of lb.js's shebang
+exec core/bin/lb.js server "$@"  # by its launcher: the server's node options

@@ -23,8 +23,11 @@ import type * as Wire from './wire/index';
 import * as wire from './wire/decode';
 import { WatchCursor, type WatchEvent } from './watch';
 import { openUpgrade } from './upgrade';
+import { defaultCa } from './default-trust';
 import { httpRequest, tlsAgent, type HttpAnswer } from './http';
 import type { Duplex } from 'node:stream';
+
+export { defaultCa } from './default-trust';
 
 export interface WatchOptions {
   /** Only the changes after this revision (resume); none: the current items first (ADDED), then SYNCED. */
@@ -192,8 +195,9 @@ export interface ClientOptions {
 }
 
 /**
- * An undici dispatcher trusting the given CA (and presenting a client certificate), for callers of the
- * global fetch (LbClient itself goes through node:https: http.ts). undici is loaded only when called.
+ * An undici dispatcher trusting the given CA (else the default trust: default-trust.ts) and presenting a
+ * client certificate, for callers of the global fetch (LbClient itself goes through node:https: http.ts).
+ * undici is loaded only when called.
  */
 export function tlsDispatcher(tls: ClientTls): object {
   // One per set of TLS settings, shared by every client with them: connections (and their handshakes)
@@ -202,7 +206,8 @@ export function tlsDispatcher(tls: ClientTls): object {
   let d = dispatchers.get(id);
   if (!d) {
     const { Agent } = require('undici') as typeof import('undici');
-    d = new Agent({ connect: { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) } });
+    const ca = tls.ca ?? defaultCa();
+    d = new Agent({ connect: { ...(ca ? { ca } : {}), ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) } });
     dispatchers.set(id, d);
   }
   return d;
@@ -234,7 +239,8 @@ export class LbClient {
   private agent?: ReturnType<typeof tlsAgent>;
 
   constructor(private readonly opts: ClientOptions) {
-    if (opts.tls?.ca || opts.tls?.cert) this.agent = tlsAgent(opts.tls);
+    // Without a CA or certificate, Node's global agent, unless the default trust has CAs of its own.
+    if (opts.tls?.ca || opts.tls?.cert || process.env.LB_EXTRA_CA_CERTS) this.agent = tlsAgent(opts.tls ?? {});
     this.servers = opts.server
       .split(',')
       .map((s) => s.trim().replace(/\/+$/, ''))

@@ -3,6 +3,7 @@
 // no server), which every CLI command paid before its first byte went out.
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
+import { defaultCa } from './default-trust';
 
 /** An answer: its status, and its body read whole or as it arrives. */
 export interface HttpAnswer {
@@ -28,12 +29,14 @@ export interface HttpRequest {
 /** TLS agents by their settings, shared by every client with them: connections (and handshakes) are reused. */
 const agents = new Map<string, HttpsAgent>();
 
+/** Without a CA: the default trust (default-trust.ts). */
 export function tlsAgent(tls: { ca?: string; cert?: string; key?: string }): HttpsAgent {
   const id = `${tls.ca ?? ''}\0${tls.cert ?? ''}\0${tls.key ?? ''}`;
   let a = agents.get(id);
   if (!a) {
     const { Agent } = require('node:https') as typeof import('node:https');
-    a = new Agent({ keepAlive: true, ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) });
+    const ca = tls.ca ?? defaultCa();
+    a = new Agent({ keepAlive: true, ...(ca ? { ca } : {}), ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}) });
     agents.set(id, a);
   }
   return a;

@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { PeerCertificate } from 'node:tls';
+import { defaultCa } from './default-trust';
 import { decodeErrorBody, LbError } from './errors';
 
 export interface UpgradeOptions {
@@ -44,10 +45,13 @@ export function openUpgrade(url: string, o: UpgradeOptions): Promise<Duplex> {
   const https = u.protocol === 'https:';
   // Required here: https loads tls and crypto, which a client that never upgrades (most CLI commands) skips.
   const { request } = (https ? require('node:https') : require('node:http')) as typeof import('node:http');
+  const tls = o.tls ?? {};
+  const ca = https ? (tls.ca ?? defaultCa()) : undefined;
   const req = request(u, {
     method: o.method ?? 'POST',
     headers: { ...o.headers, connection: 'Upgrade', upgrade: o.protocol },
-    ...(https && o.tls ? { ...(o.tls.ca ? { ca: o.tls.ca } : {}), ...(o.tls.cert && o.tls.key ? { cert: o.tls.cert, key: o.tls.key } : {}), ...(o.tls.checkServerIdentity ? { checkServerIdentity: o.tls.checkServerIdentity } : {}) } : {}),
+    ...(ca ? { ca } : {}),
+    ...(https ? { ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}), ...(tls.checkServerIdentity ? { checkServerIdentity: tls.checkServerIdentity } : {}) } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });
   return new Promise<Duplex>((resolve, reject) => {

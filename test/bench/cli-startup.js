@@ -3,8 +3,9 @@
 // server — `lb version` with none listening (LB_SERVER at a closed loopback port: the client's version,
 // then "server not reachable"), `lb --help`, and `lb run` up to its refused request — against `docker
 // version` / `docker --help` (the peer; Go, one static binary) and `node -e 0` (node's own start, the floor
-// any Node CLI stands on), run in turn in the same run, each timed from spawn to exit. Runs `core/bin/lb.js`
-// as a user's shell does (its #! line and all), against the built dist/.
+// any Node CLI stands on; when the environment sets NODE_EXTRA_CA_CERTS, also without it, as lb's launcher
+// starts client commands), run in turn in the same run, each timed from spawn to exit. Runs
+// `core/bin/lb.js` as a user's shell does (its #! line and launcher), against the built dist/.
 // Usage: node test/bench/cli-startup.js [runs] [--quick]   (default 21 runs each; --quick: 3);
 // LB_BIN=/other/checkout/core/bin/lb.js measures another build; LB_BEFORE=/other/…/lb.js adds that build's
 // `lb version` and `lb --help` to the same run, as the peer of this one's (before/after).
@@ -54,13 +55,20 @@ async function main() {
   const env = { ...process.env, LB_SERVER: server, LB_CLI_CONFIG: '/nonexistent/lb-bench/cli.json' };
   for (const k of ['LB_TOKEN', 'LB_CONTEXT', 'LB_CA_FILE']) delete env[k];
 
-  /** @type {Record<string, { cmd: string, args: string[], check?: (r: { code: number | null, out: string }) => boolean }>} */
+  /** @type {Record<string, { cmd: string, args: string[], env?: NodeJS.ProcessEnv, check?: (r: { code: number | null, out: string }) => boolean }>} */
   const cases = {
     'lb version': { cmd: LB, args: ['version'], check: (r) => r.code === 0 && r.out.includes(`server not reachable at ${server}`) },
     'lb --help': { cmd: LB, args: ['--help'], check: (r) => r.code === 0 && r.out.includes('Usage: lb') },
     'lb run': { cmd: LB, args: ['run', 'web', 'nginx:1'], check: (r) => r.code === 1 && r.out.includes('cannot reach the API server') },
     'node -e 0': { cmd: process.execPath, args: ['-e', '0'] },
   };
+  // Node parses NODE_EXTRA_CA_CERTS's file at start-up; lb's launcher moves it aside for client commands
+  // (core/bin/lb.js), so their floor is node's start without it.
+  const noExtraCa = env.NODE_EXTRA_CA_CERTS ? 'node -e 0, no NODE_EXTRA_CA_CERTS' : undefined;
+  if (noExtraCa) {
+    const { NODE_EXTRA_CA_CERTS: _, ...without } = env;
+    cases[noExtraCa] = { cmd: process.execPath, args: ['-e', '0'], env: without };
+  }
   if (BEFORE) {
     cases['before: lb version'] = { cmd: BEFORE, args: ['version'], check: cases['lb version'].check };
     cases['before: lb --help'] = { cmd: BEFORE, args: ['--help'], check: cases['lb --help'].check };
@@ -78,7 +86,7 @@ async function main() {
   // elsewhere falls on all of them alike.
   for (let round = -1; round < RUNS; round++) {
     for (const [name, c] of Object.entries(cases)) {
-      const r = await timed(c.cmd, c.args, env);
+      const r = await timed(c.cmd, c.args, c.env ?? env);
       if (c.check && !c.check(r)) throw new Error(`${name}: unexpected result (exit ${r.code}):\n${r.out}`);
       if (round >= 0) times[name].push(r.ms);
     }
@@ -86,6 +94,7 @@ async function main() {
   const m = /** @param {string} k */ (k) => (times[k] ? median(times[k]) : undefined);
   const docker = m('docker version');
   const floor = /** @type {number} */ (m('node -e 0'));
+  const lbFloor = noExtraCa ? /** @type {number} */ (m(noExtraCa)) : floor;
   const row = /** @param {string} figure @param {number} value @param {string} peer @param {number | undefined} peerValue @param {string} [target] */ (figure, value, peer, peerValue, target) => ({
     figure,
     value,
@@ -98,9 +107,10 @@ async function main() {
     rows: [
       row('lb version (no server)', /** @type {number} */ (m('lb version')), 'docker version', docker, '≤ 70 ms'),
       row('lb --help', /** @type {number} */ (m('lb --help')), 'docker --help', m('docker --help'), '≤ 70 ms'),
-      row('lb run (up to its refused request)', /** @type {number} */ (m('lb run')), 'node -e 0', floor),
-      row('lb version over node\'s own start', /** @type {number} */ (m('lb version')), 'node -e 0', floor),
+      row('lb run (up to its refused request)', /** @type {number} */ (m('lb run')), noExtraCa ?? 'node -e 0', lbFloor),
+      row('lb version over node\'s own start', /** @type {number} */ (m('lb version')), noExtraCa ?? 'node -e 0', lbFloor),
       row('node -e 0 (the floor)', floor, 'docker version', docker),
+      ...(noExtraCa ? [row(`${noExtraCa} (the floor of lb's client commands)`, lbFloor, 'docker version', docker)] : []),
       ...(BEFORE
         ? [
             row('lb version, this build vs LB_BEFORE', /** @type {number} */ (m('lb version')), 'LB_BEFORE lb version', m('before: lb version')),

@@ -10,11 +10,10 @@ const { sleep } = require('./lib');
 const { removeDefaultHostNetwork } = require('../host-overlay');
 
 const LB = join(resolve(__dirname, '..', '..'), 'core', 'bin', 'lb.js');
-/** The node options of lb.js's own #! line (`#!/usr/bin/env -S node OPTIONS --`): the server runs with them, as users run it. */
-const SHEBANG_OPTIONS = (() => {
-  const line = readFileSync(LB, 'utf8').split('\n')[0];
-  const m = /^#!\S*env -S node((?: [^ ]+)*?) --$/.exec(line);
-  if (!m) throw new Error(`${LB}: its first line is not "#!/usr/bin/env -S node [OPTIONS] --": ${line}`);
+/** The node options lb.js's launcher gives `lb server` (its SERVER_NODE_OPTIONS line): the server runs with them, as users run it. */
+const SERVER_NODE_OPTIONS = (() => {
+  const m = /^':' \/\/; SERVER_NODE_OPTIONS='([^']*)'$/m.exec(readFileSync(LB, 'utf8'));
+  if (!m) throw new Error(`${LB}: no launcher line "':' //; SERVER_NODE_OPTIONS='…'"`);
   return m[1].split(' ').filter(Boolean);
 })();
 const TOKEN = 'bench-token-0123456789abcdef';
@@ -27,7 +26,7 @@ const freePort = () => new Promise((res) => { const s = createServer().listen(0,
  * and waits until it wrote its CA bundle (<dir>/tls/ca.crt), answers /healthz over https with that CA
  * trusted, and (unless ARGS has --no-agent) its own node reports ready. Throws if the server exits or
  * is not there within 30 s each. The caller owns DIR (and removes it); stop() ends the server.
- * The server runs with the node options of lb.js's #! line (as users run it), then LB_BENCH_SERVER_NODE_ARGS.
+ * The server runs with the node options lb.js's launcher gives it (as users run it), then LB_BENCH_SERVER_NODE_ARGS.
  * @param {{ dir: string, name: string, args?: string[] }} opts
  */
 async function startServer({ dir, name, args = [] }) {
@@ -37,7 +36,7 @@ async function startServer({ dir, name, args = [] }) {
   const argv = ['server', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', TOKEN, '--name', name, '--log-level', 'warn', ...args];
   // LB_BENCH_SERVER_NODE_ARGS: node options for the server alone (e.g. --cpu-prof --cpu-prof-dir=DIR to profile it).
   const nodeArgs = (process.env.LB_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...SHEBANG_OPTIONS, ...nodeArgs, LB, ...argv], { stdio: 'inherit' });
+  const proc = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...nodeArgs, LB, ...argv], { stdio: 'inherit' });
   let gone; // how it ended: set once it exited, or could not be started at all
   const exited = new Promise((r) => {
     proc.once('exit', (code, signal) => r((gone = signal ?? `code ${code}`)));

@@ -1,6 +1,7 @@
 // Reading manifests for `lb apply`: a file, a URL or stdin; multi-document YAML; local validation.
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
+import { defaultCa, tlsDispatcher } from '@lastbackend/sdk/client';
 import {
   LbError,
   manifestKindProblem,
@@ -45,7 +46,9 @@ export async function readSource(arg: string, stdin: NodeJS.ReadableStream): Pro
 async function fetchText(url: string): Promise<string> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(URL_TIMEOUT_MS) });
+    // The default trust, with the CAs the `lb` launcher moved out of Node's start-up (default-trust.ts).
+    const dispatcher = url.startsWith('https:') && defaultCa() ? tlsDispatcher({}) : undefined;
+    res = await fetch(url, { signal: AbortSignal.timeout(URL_TIMEOUT_MS), ...(dispatcher ? { dispatcher } : {}) } as RequestInit);
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const why = err.name === 'TimeoutError' ? `timed out after ${URL_TIMEOUT_MS / 1000}s` : (err.cause?.code ?? err.cause?.message ?? err.message);

@@ -51,7 +51,8 @@ export class ContainerdImages extends ContainerdDriver implements ImageService {
       const records = IMAGE_ID.test(ref) ? await this.byId(ref) : [await this.images.get(parse(ref).name)];
       const record = records.find((r): r is ImageRecord => r !== undefined);
       if (!record) return null;
-      const infos = await this.describe([record, ...(await this.images.list([`target.digest==${record.target.digest}`]))]);
+      const others = (await this.images.list([`target.digest==${record.target.digest}`])).filter((r) => r.name !== record.name);
+      const infos = await this.describe([record, ...others]);
       return infos[0] ?? null;
     } catch (e) {
       throw toLbError(e, `inspect image ${ref}`);

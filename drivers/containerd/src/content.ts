@@ -28,8 +28,16 @@ interface WriteRequest {
 }
 
 const CHUNK = 1 << 20;
+/** Manifests, indexes and configs kept as read (FIFO): a blob's bytes never change under its digest. */
+const MAX_KEPT_JSON = 256;
 
 export class ContentStore {
+  /**
+   * Texts of the JSON blobs read, by digest: every container create and image inspect resolves its image
+   * through two or three of them, each a stream of its own to containerd.
+   */
+  private readonly jsonTexts = new Map<string, string>();
+
   constructor(private readonly ctd: Containerd) {}
 
   async info(digest: string): Promise<ContentInfo | undefined> {
@@ -57,8 +65,15 @@ export class ContentStore {
     return Buffer.concat(chunks);
   }
 
+  /** A JSON blob, parsed anew on each call (callers may change what they get). */
   async readJson<T>(digest: string): Promise<T> {
-    return JSON.parse((await this.read(digest)).toString('utf8')) as T;
+    let text = this.jsonTexts.get(digest);
+    if (text === undefined) {
+      text = (await this.read(digest)).toString('utf8');
+      if (this.jsonTexts.size >= MAX_KEPT_JSON) this.jsonTexts.delete(this.jsonTexts.keys().next().value as string);
+      this.jsonTexts.set(digest, text);
+    }
+    return JSON.parse(text) as T;
   }
 
   /**
