@@ -26,7 +26,7 @@ import { ContentStore } from './content';
 import { ContainerdDriver } from './engine';
 import { GRPC, grpcCode, isAlreadyExists, isNotFound, messageOf, toLbError } from './errors';
 import { containerEvents } from './events';
-import { FifoReader, mkfifo } from './fifo';
+import { FifoPool, FifoReader } from './fifo';
 import { jsonAny, timestampToDate, type Any, type Containerd, type Timestamp } from './grpc';
 import { containerId, labelFilter } from './ids';
 import { ImageStore } from './images';
@@ -120,6 +120,8 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
   private readonly labelCache = new Map<string, Record<string, string>>();
   /** The re-attach of log copiers after a driver restart; retried until containerd answers. */
   private recovery: Promise<boolean> | undefined;
+  /** The FIFOs of tasks and execs, made ahead: a start does not wait for mkfifo processes. */
+  private readonly fifos: FifoPool;
 
   constructor(
     ctd: Containerd,
@@ -131,6 +133,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
   ) {
     super(ctd, about, logger, onDispose);
     this.images = new ImageStore(ctd, new ContentStore(ctd));
+    this.fifos = new FifoPool(join(stateDir, 'fifo-pool'));
     void this.recovered();
   }
 
@@ -185,6 +188,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
   protected override async release(): Promise<void> {
     await this.recovery;
     for (const id of [...this.copiers.keys()]) this.detach(id);
+    await this.fifos.close();
   }
 
   // ------------------------------------------------------------------ containerd look-ups
@@ -393,8 +397,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       }
       await this.rejoinPeer(c, what);
       await mkdir(this.dir(id), { recursive: true });
-      await mkfifo(this.fifo(id, 'stdout'));
-      await mkfifo(this.fifo(id, 'stderr'));
+      await this.fifos.make(this.fifo(id, 'stdout'), this.fifo(id, 'stderr'));
       this.attach(id);
       const { mounts } = await this.ctd.call<{ mounts: SnapshotMount[] }>('snapshots', 'Mounts', {
         snapshotter: c.snapshotter,
@@ -563,8 +566,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
     const execId = `exec-${randomBytes(6).toString('hex')}`;
     const paths = { stdout: join(this.dir(id), `${execId}.out`), stderr: join(this.dir(id), `${execId}.err`) };
     await mkdir(this.dir(id), { recursive: true });
-    await mkfifo(paths.stdout);
-    await mkfifo(paths.stderr);
+    await this.fifos.make(paths.stdout, paths.stderr);
     // Bounded: the readers keep draining the FIFOs (the process never blocks on a full pipe), the collector
     // keeps the first EXEC_OUTPUT_LIMIT bytes of each.
     const output = boundedCollector();
