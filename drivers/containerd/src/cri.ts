@@ -342,6 +342,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
 
       // The lease keeps the fresh snapshot from the GC until the container record references it.
       const lease = `lastbackend-create-${randomBytes(8).toString('hex')}`;
+      let created: ContainerRecord | undefined;
       await this.ctd.call('leases', 'Create', { id: lease, labels: { 'containerd.io/gc.expire': new Date(Date.now() + 600_000).toISOString() } });
       try {
         let mounts: SnapshotMount[];
@@ -357,7 +358,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
           const wanted = wantedUser(spec, image.config);
           const user = wanted ? await resolveUser(wanted, mounts) : undefined;
           const oci = runtimeSpec({ id, namespace: this.config.namespace, hostname, spec, image: image.config, etc, netns, user });
-          await this.ctd.call('containers', 'Create', {
+          ({ container: created } = await this.ctd.call<{ container: ContainerRecord }>('containers', 'Create', {
             container: {
               id,
               labels,
@@ -367,7 +368,7 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
               snapshotter: this.config.snapshotter,
               snapshot_key: id,
             },
-          }, { lease });
+          }, { lease }));
         } catch (e) {
           if (!isAlreadyExists(e)) {
             await removeSnapshot(this.ctd, this.config.snapshotter, id).catch(() => undefined);
@@ -377,7 +378,8 @@ export class ContainerdRuntime extends ContainerdDriver implements ContainerRunt
       } finally {
         await this.ctd.call('leases', 'Delete', { id: lease }).catch(() => undefined);
       }
-      return toStatus(await this.mustContainer(id, what), undefined);
+      if (created) this.rememberLabels(id, created.labels);
+      return toStatus(created ?? (await this.mustContainer(id, what)), undefined);
     } catch (e) {
       throw toLbError(e, what);
     }

@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import type { AnyManifest, ApplyResult } from '@lastbackend/sdk';
 import { collect } from '../args';
 import { CliContext, DEFAULT_NAMESPACE, usage } from '../context';
-import { lazy } from '../lazy';
-import { addWaitOptions, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
+import { lazy, rolloutWait } from '../lazy';
+import { addWaitOptions, waitTimes, type WaitOptions } from '../rollout/wait-options';
 
 const manifestFiles = lazy(() => require('../manifest-files') as typeof import('../manifest-files'));
 const compose = lazy(() => require('../compose/index') as typeof import('../compose/index'));
@@ -84,7 +84,7 @@ async function applyDocuments(ctx: CliContext, ns: string, documents: unknown[],
   await after?.(results);
   // Services roll out (all of them, unchanged ones included: every one must be ready); other kinds need no wait.
   const services = results.filter((r) => r.kind === 'Service').map((r) => r.name);
-  if (!opts.detach) await waitForRollout(ctx, ns, services, opts);
+  if (!opts.detach) await rolloutWait().waitForRollout(ctx, ns, services, opts);
 }
 
 export function registerApply(program: Command, ctx: CliContext): void {

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { Deployment, LbClient } from '@lastbackend/sdk';
 import { parseRevision } from '../args';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
-import { addWaitOptions, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
+import { rolloutWait } from '../lazy';
+import { addWaitOptions, waitTimes, type WaitOptions } from '../rollout/wait-options';
 
 /** The version the server will roll back to when none is named: the newest one before the active one. */
 export function defaultRollbackTarget(deployments: readonly Deployment[], active: string | undefined): number | undefined {
@@ -36,6 +37,6 @@ export function registerRollback(program: Command, ctx: CliContext): void {
     const target = to ?? (await guessTarget(client, opts.namespace, name));
     await client.rollback(opts.namespace, name, to);
     ctx.out(target !== undefined ? `service/${name} rolled back to template of v${target}` : `service/${name} rollback started`);
-    if (!opts.detach) await waitForRollout(ctx, opts.namespace, [name], opts);
+    if (!opts.detach) await rolloutWait().waitForRollout(ctx, opts.namespace, [name], opts);
   });
 }

@@ -2,12 +2,13 @@
 // commands do: exit 0 once the service serves its newest version with every replica ready.
 import type { Command } from 'commander';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
-import { DEFAULT_MIN_READY, DEFAULT_TIMEOUT, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
+import { rolloutWait } from '../lazy';
+import { DEFAULT_MIN_READY, DEFAULT_TIMEOUT, waitTimes, type WaitOptions } from '../rollout/wait-options';
 
 export async function runRolloutStatus(ctx: CliContext, name: string, opts: WaitOptions & { namespace: string }): Promise<void> {
   waitTimes(opts);
   await ctx.client().service(opts.namespace, name); // a service that is not there: NOT_FOUND, exit 1
-  await waitForRollout(ctx, opts.namespace, [name], opts);
+  await rolloutWait().waitForRollout(ctx, opts.namespace, [name], opts);
 }
 
 export function registerRollout(program: Command, ctx: CliContext): void {

@@ -4,7 +4,8 @@ import { collect, normalizePort, parseEnvPair, parseWholeNumber, splitCommand } 
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
 import { mergeEnv, readEnvFile } from '../env-file';
 import { deployTrace } from '../../util/deploy-trace';
-import { addWaitOptions, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
+import { rolloutWait } from '../lazy';
+import { addWaitOptions, waitTimes, type WaitOptions } from '../rollout/wait-options';
 
 export interface RunOptions extends WaitOptions {
   namespace: string;
@@ -47,7 +48,7 @@ export async function runRun(ctx: CliContext, name: string, image: string, opts:
   const svc = await client.createService(opts.namespace, manifest);
   deployTrace('cli.created', `${opts.namespace}/${name}`);
   ctx.out(`service/${svc.meta.name} created`);
-  if (!opts.detach) await waitForRollout(ctx, opts.namespace, [svc.meta.name], opts);
+  if (!opts.detach) await rolloutWait().waitForRollout(ctx, opts.namespace, [svc.meta.name], opts);
 }
 
 export function registerRun(program: Command, ctx: CliContext): void {

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { parseWholeNumber } from '../args';
 import { CliContext, DEFAULT_NAMESPACE } from '../context';
-import { addWaitOptions, waitTimes, waitForRollout, type WaitOptions } from '../rollout/wait';
+import { rolloutWait } from '../lazy';
+import { addWaitOptions, waitTimes, type WaitOptions } from '../rollout/wait-options';
 
 export function registerScale(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -16,6 +17,6 @@ export function registerScale(program: Command, ctx: CliContext): void {
     waitTimes(opts);
     await ctx.client().scale(opts.namespace, name, n);
     ctx.out(`service/${name} scaled to ${n}`);
-    if (!opts.detach) await waitForRollout(ctx, opts.namespace, [name], opts);
+    if (!opts.detach) await rolloutWait().waitForRollout(ctx, opts.namespace, [name], opts);
   });
 }
