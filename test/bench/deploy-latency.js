@@ -241,7 +241,7 @@ const HOPS = [
   ['lb: runtime: image inspect', 'rt.inspect', 'rt.image'],
   ['lb: runtime: create', 'rt.image', 'rt.create'],
   ['lb: runtime: start', 'rt.create', 'rt.start'],
-  ['lb: engine start event vs start returned', 'rt.start', 'running'],
+  ['lb: runtime start event vs start returned', 'rt.start', 'running'],
   ['lb: after start: inspect', 'rt.start', 'rt.inspected'],
   ['lb: network attach (CNI)', 'rt.inspected', 'cni.attached'],
   ['lb: status reported', 'cni.attached', 'agent.reported'],

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Benchmark (not a test): resident memory of an idle `lb server`, then with 1,000 pods' state
 // (a 1,000-replica service whose selector matches no node: pods are stored and scheduled, no
-// container runs). Target: idle ≤ 70 MB (issue 18). The server runs with the node options of lb.js's
-// #! line, as users start it (server.js). Usage: node test/bench/footprint.js [--quick]
+// container runs). Target: idle ≤ 70 MB (issue 18). The server runs with the node options lb.js's
+// launcher gives `lb server`, as users start it (server.js). Usage: node test/bench/footprint.js [--quick]
 // --quick (or BENCH_QUICK=1): 3 samples after 1 s of settling instead of 10 after 5 s, and 100 pods
 // (to check the script runs; the figures are then not comparable).
 'use strict';
