@@ -63,7 +63,10 @@ const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> =
     wants: [o(/^swap with [\d,]+ services, median$/), o(/^swap with [\d,]+ services, slowest$/), o('requests during the swaps'), o('requests/s during the swaps'), o('failed requests')],
     seconds: 60,
   },
-  'test/bench/deploy-latency.js': { wants: [p('lb run → running, median'), p('lb run → running, p99'), p('lb run --detach → running, median')], seconds: 120 },
+  'test/bench/deploy-latency.js': {
+    wants: [p('lb run → running, median'), p('lb run → running, p99'), p('lb run --detach → running, median'), p('lb run on containerd → running, median'), p('lb run on containerd → running, p99')],
+    seconds: 180,
+  },
   'test/bench/footprint.js': {
     wants: ['idle (server + local agent)', 'idle, max sample', /^with [\d,]+ pods' state$/, /^with [\d,]+ pods' state, max sample$/].map(o),
     seconds: 40,
