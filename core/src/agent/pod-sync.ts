@@ -63,6 +63,11 @@ interface ContainerRuntimeState {
 export const INTERIM_REPORT_MS = 1000;
 
 const MAX_BACKOFF_MS = 60_000;
+/**
+ * How long a container's create and start may hold one of the node's start slots: an engine that never answers
+ * must not hold back the node's other starts (the start itself goes on).
+ */
+const START_SLOT_HOLD_MS = 60_000;
 const RESTARTS = containerRestarts.labels();
 
 /** Crash-loop back-off after `restarts` restarts: 1 s, 2 s, 4 s … up to a minute. */
@@ -253,6 +258,11 @@ export class PodRunner {
     // Creating and starting are the engine's work, a few containers at a time per node (node.parallel_starts):
     // more at once finish no sooner in total and keep every pod of a large deploy waiting until near the end.
     let giveBack: (() => void) | undefined;
+    const slot = {
+      holdMs: START_SLOT_HOLD_MS,
+      onExpire: () =>
+        this.log.warn(`pod ${this.pod.meta.namespace}/${this.pod.meta.name} container ${c.name}: create/start not done after ${START_SLOT_HOLD_MS / 1000} s: its start slot is given back, the start goes on`),
+    };
     try {
       if (!cur) {
         // A task's container runs once per attempt: one the server saw run and that is gone now (removed while
@@ -264,13 +274,13 @@ export class PodRunner {
         await this.ensureImage(c, st);
         deployTrace('rt.image', traceKey);
         if (c.security?.run_as_non_root) assertNonRoot(c, c.image.name, (await this.drivers().cii.inspect(c.image.name))?.user);
-        giveBack = await this.starts.acquire();
+        giveBack = await this.starts.acquire(slot);
         cur = await cri.create(spec);
         deployTrace('rt.create', traceKey);
         this.event('normal', 'Created', `created container ${c.name}`);
       }
       if (cur.state === 'created') {
-        giveBack ??= await this.starts.acquire();
+        giveBack ??= await this.starts.acquire(slot);
         await cri.start(cur.id);
         giveBack();
         deployTrace('rt.start', traceKey);

@@ -1,5 +1,5 @@
-// The options of the commands that wait for a rollout, apart from the waiting itself (wait.ts): a command
-// loads those only once its request is answered, off the way from the command to the container running.
+// The options of the commands that wait for a rollout, kept apart from the waiting itself (wait.ts), which a
+// command loads only once its request is answered: off the way from the command to the container running.
 import type { Command } from 'commander';
 import { parseDuration } from '../args';
 import { usage } from '../usage';
