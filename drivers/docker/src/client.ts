@@ -1,7 +1,45 @@
 import { Agent } from 'node:http';
+import Module from 'node:module';
+import { dirname } from 'node:path';
 import { inspect } from 'node:util';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { DockerDriverConfig } from './config';
+
+/**
+ * The files through which dockerode loads what this driver never uses: docker-modem's ssh:// transport
+ * (ssh2 and its native crypto helpers, ~13 MB) and BuildKit sessions of image builds (gRPC and its proto
+ * loader, ~8 MB). The driver talks to the engine over a unix socket or tcp/http/https (config.ts) and builds
+ * no images.
+ */
+const UNUSED: readonly { file: string; what: string }[] = [
+  { file: 'docker-modem/lib/ssh.js', what: 'the ssh:// engine transport' },
+  { file: 'dockerode/lib/session.js', what: 'BuildKit sessions' },
+];
+
+/**
+ * dockerode, with the UNUSED files put in node's module cache first as stand-ins that say what is missing if
+ * ever called, so what they require never loads. A dockerode whose files moved loads as it is.
+ */
+function loadDockerode(): typeof Docker {
+  const from = dirname(require.resolve('dockerode/package.json'));
+  for (const { file, what } of UNUSED) {
+    let path: string;
+    try {
+      path = require.resolve(file, { paths: [from] });
+    } catch {
+      continue;
+    }
+    if (require.cache[path]) continue;
+    const standIn = new Module(path);
+    standIn.filename = path;
+    standIn.loaded = true;
+    standIn.exports = () => {
+      throw new Error(`@lastbackend/driver-docker does not use ${what} (${file} is not loaded)`);
+    };
+    require.cache[path] = standIn;
+  }
+  return require('dockerode') as typeof Docker;
+}
 
 /**
  * One engine connection shared by the CRI and the CII. `api` carries the configured request timeout; `stream`
@@ -35,6 +73,7 @@ export function createClient(config: DockerDriverConfig): DockerClient {
     base = { socketPath: config.socket, agent };
     endpoint = config.socket;
   }
+  const Docker = loadDockerode();
   const api = new Docker({ ...base, timeout: config.timeout });
   const stream = new Docker(base);
   return { api, stream, endpoint, close: () => agent.destroy() };
