@@ -32,6 +32,9 @@ export function configurePodInterface(netns: string, c: PodInterface): Promise<v
       const why = stderr.trim() || err.message;
       reject(new LbError('INTERNAL', `configuring ${c.ifname} in ${netns} failed: ${why}`));
     });
+    // nsenter exits before reading when the namespace is gone (the container exited meanwhile): the write
+    // then fails with EPIPE, which without a listener would end the whole process. The exit reports it.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(podInterfaceScript(c));
   });
 }
