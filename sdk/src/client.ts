@@ -23,7 +23,7 @@ import type * as Wire from './wire/index';
 import * as wire from './wire/decode';
 import { WatchCursor, type WatchEvent } from './watch';
 import { openUpgrade } from './upgrade';
-import { defaultCa } from './default-trust';
+import { defaultCa, extraCaFile } from './default-trust';
 import { httpRequest, tlsAgent, type HttpAnswer } from './http';
 import type { Duplex } from 'node:stream';
 
@@ -240,7 +240,7 @@ export class LbClient {
 
   constructor(private readonly opts: ClientOptions) {
     // Without a CA or certificate, Node's global agent, unless the default trust has CAs of its own.
-    if (opts.tls?.ca || opts.tls?.cert || process.env.LB_EXTRA_CA_CERTS) this.agent = tlsAgent(opts.tls ?? {});
+    if (opts.tls?.ca || opts.tls?.cert || extraCaFile()) this.agent = tlsAgent(opts.tls ?? {});
     this.servers = opts.server
       .split(',')
       .map((s) => s.trim().replace(/\/+$/, ''))
