@@ -16,7 +16,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { errorBody, type ErrorCode } from '@lastbackend/sdk';
 import { allowed, forbidden, isApiCaller, type Auth, type Principal } from '../auth/auth';
 import { refusal, type ApiCaller } from '../auth/permissions';
-import { identity, type PeerIdentity } from '../tls/cert-info';
+import { x509Identity, type PeerIdentity } from '../tls/cert-info';
 import { isDocsPath } from './docs';
 import { takeQueryToken } from './query-token';
 import { isUiRequest } from './ui';
@@ -33,8 +33,8 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set(allRoutes().filter((r) 
 
 export function peerOf(req: Pick<Request, 'socket'>): PeerIdentity | undefined {
   const socket = req.socket as Partial<TLSSocket>;
-  if (!socket.encrypted || !socket.authorized || !socket.getPeerCertificate) return undefined;
-  return identity(socket.getPeerCertificate());
+  if (!socket.encrypted || !socket.authorized || !socket.getPeerX509Certificate) return undefined;
+  return x509Identity(socket.getPeerX509Certificate());
 }
 
 /** Why an API caller may not make this request, or undefined when it may. */

@@ -28,7 +28,7 @@ import {
 import { z } from 'zod';
 import { keys, PREFIX } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
-import type { Store, Txn } from '../store/store';
+import type { Store, StoreEvent, Txn } from '../store/store';
 import { parseNodeMeta } from './node-meta';
 import { drainReport, evictReason, podsToEvict } from './drain';
 
@@ -42,14 +42,27 @@ export const PodReports = z.object({ pods: z.array(PodStatusReport).max(10000) }
 export const DEPARTED_LOG_GRACE_MS = 10 * 60_000;
 const DEPARTED_MAX = 10_000;
 
+/** What of a service or an endpoint buildServiceTable reads: one text per object, '' for none. */
+function tableFacts(v: unknown): string {
+  if (!v) return '';
+  const o = v as Service | Endpoint;
+  if (o.kind === 'Endpoint') return JSON.stringify(o.spec.upstreams);
+  return JSON.stringify([o.status.state === 'destroying', o.spec.network?.ports, o.spec.network?.scheduler, o.status.network.ip]);
+}
+
 export class ClusterState {
   constructor(
     private readonly store: Store,
     private readonly version: string,
     private readonly network: { cluster_cidr: string; node_prefix: number } = { cluster_cidr: '10.210.0.0/16', node_prefix: 24 },
   ) {
-    // The table depends on services and endpoints only: pod and node writes leave the cached one valid.
-    const bump = () => void this.tableVersion++;
+    // The table depends on services and endpoints only, and on few of their fields: a write that changes
+    // none of them (a service's ready count as its pods come up) leaves the table, and every stream, alone.
+    const bump = (ev: StoreEvent) => {
+      if (tableFacts(ev.value) === tableFacts(ev.prev)) return;
+      this.tableVersion++;
+      for (const fn of this.tableListeners) fn();
+    };
     store.watch(PREFIX.services, bump);
     store.watch(PREFIX.endpoints, bump);
     store.watch(PREFIX.pods, (ev) => {
@@ -59,6 +72,13 @@ export class ClusterState {
   }
 
   private tableVersion = 0;
+  private readonly tableListeners = new Set<() => void>();
+
+  /** Calls fn after each change of the service table (serviceTable() has it then); returns the unsubscribe. */
+  onTableChange(fn: () => void): () => void {
+    this.tableListeners.add(fn);
+    return () => this.tableListeners.delete(fn);
+  }
   /** Pods deleted lately, by namespace/name: their node may still ship their last lines. */
   private readonly departed = new Map<string, { node: string; service: string; until: number }>();
 

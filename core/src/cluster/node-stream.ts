@@ -135,8 +135,7 @@ export class NodeStreams {
         const v = ev.prev as Volume | undefined;
         if (ev.type === 'del' && v) toNode(v.status.node, (s) => s.volumeDeleted(v, ev.revision));
       }),
-      store.watch(PREFIX.services, () => toAll((s) => s.service())),
-      store.watch(PREFIX.endpoints, () => toAll((s) => s.service())),
+      this.cluster.onTableChange(() => toAll((s) => s.service())),
     ];
   }
 

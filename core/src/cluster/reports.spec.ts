@@ -113,6 +113,33 @@ describe('ClusterState: what nodes say about themselves', () => {
     expect((await cluster.networkMap()).map((n) => n.name)).toEqual(['n1']);
   });
 
+  it('rebuilds and announces the service table only when what it shows changes, not for every service write', async () => {
+    const svc = { kind: 'Service', version: 'v1', meta: { ...newMeta({ name: 'web' }), namespace: 'default' }, spec: { replicas: 2, network: { ports: ['80:8080/tcp'] } }, status: { state: 'provisioning', replicas: { desired: 2, ready: 0 }, network: { ip: '10.96.0.10', ports: [] } } } as unknown as Service;
+    const ep = (upstreams: Endpoint['spec']['upstreams']): Endpoint => ({ kind: 'Endpoint', version: 'v1', meta: { ...newMeta({ name: 'web' }), namespace: 'default' }, spec: { ports: [], upstreams }, status: {} });
+    let changes = 0;
+    const off = cluster.onTableChange(() => changes++);
+    const put = (key: string, v: Service | Endpoint) => store.txn(async (tx) => tx.put(key, v));
+    await put(keys.service('default', 'web'), svc);
+    await put(keys.endpoint('default', 'web'), ep([]));
+    expect(changes).toBe(2); // a new service and a new endpoint
+    const first = await cluster.serviceTable();
+    // Its pods getting ready, its replicas, its message: not in the table.
+    await put(keys.service('default', 'web'), { ...svc, spec: { ...svc.spec, replicas: 3 }, status: { ...svc.status, state: 'ready', message: 'x', replicas: { desired: 3, ready: 3 } } } as Service);
+    await put(keys.endpoint('default', 'web'), { ...ep([]), spec: { ip: '10.96.0.10', ports: ['80:8080/tcp'], upstreams: [] } });
+    expect(changes).toBe(2);
+    expect(await cluster.serviceTable()).toBe(first);
+    // A backend, a port, the address, being deleted: each in the table.
+    await put(keys.endpoint('default', 'web'), ep([{ pod: 'web-1', ip: '10.210.0.5' }]));
+    await put(keys.service('default', 'web'), { ...svc, spec: { ...svc.spec, network: { ports: ['81:8080/tcp'] } } } as Service);
+    await put(keys.service('default', 'web'), { ...svc, status: { ...svc.status, network: { ip: '10.96.0.11', ports: [] } } } as Service);
+    await put(keys.service('default', 'web'), { ...svc, status: { ...svc.status, state: 'destroying' } } as Service);
+    expect(changes).toBe(6);
+    expect((await cluster.serviceTable()).services).toEqual([]);
+    off();
+    await store.txn(async (tx) => tx.del(keys.service('default', 'web')));
+    expect(changes).toBe(6);
+  });
+
   describe('log lines', () => {
     beforeEach(async () => {
       await store.txn(async (tx) => {

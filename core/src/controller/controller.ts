@@ -16,7 +16,6 @@ import {
   type Volume,
   rollingBounds,
 } from '@lastbackend/sdk';
-import { randomBytes } from 'node:crypto';
 import { keys, PREFIX, splitKey } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, StoreEvent, Txn } from '../store/store';
@@ -33,6 +32,7 @@ import { dependencyWait, isReadyService, type DependencyWait, type JobTasks } fr
 import type { Logger } from '../kernel/logger';
 import { since, type HistogramChild } from '../metrics/fast';
 import { deployTrace } from '../util/deploy-trace';
+import { randomHex } from '../util/random-hex';
 import { deployDuration, onScrape, reconcileDuration, reconcileQueue, schedulerLatency, schedulerPlacements, serverRegistry } from '../metrics/metrics';
 import { NO_EVENTS, type EventInput, type EventSink } from '../events/recorder';
 
@@ -652,7 +652,7 @@ export class Controller {
     for (const p of pods) mine.set(keys.pod(p.meta.namespace, p.meta.name), p);
     const loads = this.scheduler.nodeLoads(await this.nodesOf(tx, w.batch), [...mine.values()].filter((p) => !p.spec.destroy || p.meta.node), base);
     for (const p of pending) {
-      const before = stableStringify(p);
+      const before = w.before(keys.pod(p.meta.namespace, p.meta.name), p);
       const claim = await this.volumeClaim(tx, p);
       const t = performance.now();
       const r = 'reason' in claim ? claim : this.scheduler.place(claim.node ? { ...p, spec: { ...p.spec, selector: { ...p.spec.selector, node: claim.node } } } : p, loads);
@@ -726,6 +726,13 @@ class Writer {
     /** What the passes of the transaction share. */
     readonly batch: Batch = { pods: new Map() },
   ) {}
+  /**
+   * What put() compares a pod with once changed: nothing for a pod this transaction writes already (a pod
+   * a pass just made, being placed), which is written again anyway, so it is not serialised to compare.
+   */
+  before(key: string, pod: Pod): string {
+    return this.batch.pods.has(key) ? '' : stableStringify(pod);
+  }
   put<T extends { meta: ObjectMeta }>(key: string, obj: T, before: string, view: (o: T) => string = stableStringify): void {
     if (this.deleted.has(key)) return;
     if (before && before === view(obj)) return;
@@ -776,7 +783,7 @@ const podNamePrefix = (service: string): string => `${service.slice(0, 52)}-`;
 const podPrefix = (ns: string, service: string): string => keys.pod(ns, podNamePrefix(service));
 
 function newPod(svc: Service, d: Deployment, defaults: NamespaceResources['defaults'], policy: PodSecurityPolicy | undefined): Pod {
-  const name = podNamePrefix(svc.meta.name) + randomBytes(5).toString('hex');
+  const name = podNamePrefix(svc.meta.name) + randomHex(5);
   return {
     kind: 'Pod',
     version: 'v1',

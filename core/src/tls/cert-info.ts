@@ -19,11 +19,30 @@ export interface PeerIdentity {
 /** Who a CA-verified peer certificate names (undefined for a certificate of no known role). */
 export function identity(cert: { subject?: object; serialNumber?: string; valid_to?: string } | undefined): PeerIdentity | undefined {
   const subject = cert?.subject as Record<string, unknown> | undefined;
-  const o = subject?.O;
-  const cn = subject?.CN;
-  if (typeof o !== 'string' || typeof cn !== 'string' || !cert?.serialNumber) return undefined;
+  return named(subject?.O, subject?.CN, cert?.serialNumber, cert?.valid_to);
+}
+
+/**
+ * identity() of a certificate as X509Certificate reads it: what the API asks of every request's socket
+ * (TLSSocket.getPeerX509Certificate), five times cheaper than getPeerCertificate, which also hashes the
+ * certificate three times. Its subject is one `key=value` line per attribute; a name with a second O or CN
+ * is no identity.
+ */
+export function x509Identity(cert: X509Certificate | undefined): PeerIdentity | undefined {
+  if (!cert) return undefined;
+  const o: string[] = [];
+  const cn: string[] = [];
+  for (const line of cert.subject.split('\n')) {
+    if (line.startsWith('O=')) o.push(line.slice(2));
+    else if (line.startsWith('CN=')) cn.push(line.slice(3));
+  }
+  return o.length === 1 && cn.length === 1 ? named(o[0], cn[0], cert.serialNumber, cert.validTo) : undefined;
+}
+
+function named(o: unknown, cn: unknown, serial: string | undefined, validTo: string | undefined): PeerIdentity | undefined {
+  if (typeof o !== 'string' || typeof cn !== 'string' || !serial) return undefined;
   const role = o === 'lastbackend:server' ? 'server' : o === 'lastbackend:node' ? 'node' : undefined;
-  return role && { role, name: cn, serial: cert.serialNumber.toLowerCase(), expires: new Date(cert.valid_to ?? 0).toISOString() };
+  return role && { role, name: cn, serial: serial.toLowerCase(), expires: new Date(validTo ?? 0).toISOString() };
 }
 
 /** Serial of a PEM certificate, in the form identity() gives. */
