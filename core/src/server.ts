@@ -29,8 +29,9 @@ export async function runServer(cfg: KernelConfig, log: Logger = createLogger(cf
   // A token rotated away on another server (its data dir still holds the old one) is not written as the CLI's.
   const current = await app.get(AuthPart, { strict: false }).auth.adminTokenValid(served.token);
   if (!current) log.warn('the admin token in the config or data dir was rotated away (lb token rotate): use the current one');
-  if (served.generated && current) writeCliConfig({ server: served.url, token: served.token, ...(tls ? { ca: tls.bundle } : {}) });
-  log.info(`lb server ${VERSION} listening on ${served.url} (${cfg.node.agent ? `node ${cfg.node.name}` : 'no local agent'}, data ${cfg.data_dir})`);
+  // The CLI on this machine goes through the socket when there is one: no TLS to set up per command.
+  if (served.generated && current) writeCliConfig({ server: served.socket?.url ?? served.url, token: served.token, ...(tls ? { ca: tls.bundle } : {}) });
+  log.info(`lb server ${VERSION} listening on ${served.url}${served.socket ? ` and ${served.socket.url}` : ''} (${cfg.node.agent ? `node ${cfg.node.name}` : 'no local agent'}, data ${cfg.data_dir})`);
   // What users pin with `lb login --ca-hash` (also `lb ca hash`, and the end of every join token).
   if (tls) log.info(`cluster CA sha256:${tls.hash} (lb login --server URL --ca-hash sha256:${tls.hash})`);
   let closing: Promise<void> | undefined;

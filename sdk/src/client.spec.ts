@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { LbClient } from './client';
 import { isLbError } from './errors';
@@ -176,5 +179,41 @@ describe('LbClient.watchNode', () => {
     } finally {
       await hung.close();
     }
+  });
+});
+
+describe('LbClient on a unix socket (unix:///path)', () => {
+  it('sends requests and upgrades to the socket as plain HTTP, with the token, paths and queries intact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lb-client-sock-'));
+    const path = join(dir, 'api.sock');
+    const seen: { url?: string; auth?: string }[] = [];
+    const srv: Server = createServer((req, res) => {
+      seen.push({ url: req.url, auth: req.headers.authorization });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+    });
+    srv.on('upgrade', (req, socket) => {
+      seen.push({ url: req.url, auth: req.headers.authorization });
+      socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: lb-test\r\n\r\nhello');
+    });
+    await new Promise<void>((r) => srv.listen(path, r));
+    try {
+      const c = new LbClient({ server: `unix://${path}`, token: 'tok' });
+      expect(await c.health()).toEqual({ status: 'ok' });
+      expect(seen[0]).toEqual({ url: '/healthz', auth: 'Bearer tok' });
+      const stream = await c.upgrade('/some/stream?x=1', 'lb-test');
+      let got = '';
+      for await (const d of stream) got += d;
+      expect(got).toBe('hello');
+      expect(seen[1]).toEqual({ url: '/some/stream?x=1', auth: 'Bearer tok' });
+    } finally {
+      await new Promise<void>((r) => srv.close(() => r()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a socket URL that is not absolute, naming the form it takes', () => {
+    for (const server of ['unix://relative.sock', 'unix:relative.sock', 'unix://host/x.sock', 'unix:///', 'unix:///x.sock?q=1'])
+      expect(() => new LbClient({ server })).toThrow(/unix:\/\/\/absolute\/path\.sock/);
+    expect(new LbClient({ server: 'unix:///run/lb/api.sock' }).server).toBe('unix:///run/lb/api.sock');
   });
 });

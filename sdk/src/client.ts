@@ -24,10 +24,11 @@ import * as wire from './wire/decode';
 import { WatchCursor, type WatchEvent } from './watch';
 import { openUpgrade } from './upgrade';
 import { defaultCa, extraCaFile } from './default-trust';
-import { httpRequest, tlsAgent, type HttpAnswer } from './http';
+import { httpRequest, serverTarget, tlsAgent, unixSocketPath, type HttpAnswer } from './http';
 import type { Duplex } from 'node:stream';
 
 export { defaultCa } from './default-trust';
+export { serverTarget, unixSocketPath } from './http';
 
 export interface WatchOptions {
   /** Only the changes after this revision (resume); none: the current items first (ADDED), then SYNCED. */
@@ -186,7 +187,10 @@ export interface ClientTls {
 }
 
 export interface ClientOptions {
-  /** The API server URL; several (comma-separated) are tried in turn when one is unreachable. */
+  /**
+   * The API server URL; several (comma-separated) are tried in turn when one is unreachable. The local
+   * server's unix socket is `unix:///path/api.sock` (plain HTTP, no TLS; the token is still required).
+   */
   server: string;
   token?: string;
   /** Per-request timeout for non-streaming calls, ms. */
@@ -235,22 +239,31 @@ export class LbClient {
   /** Every server this client may use; requests stick to one until it fails. */
   readonly servers: string[];
   private current = 0;
-  /** For https: the CA to trust and the client certificate. */
+  /** For https: the CA to trust and the client certificate (made at the first https request: a client of the local socket never needs one). */
   private agent?: ReturnType<typeof tlsAgent>;
+  private tls?: ClientTls;
 
   constructor(private readonly opts: ClientOptions) {
-    // Without a CA or certificate, Node's global agent, unless the default trust has CAs of its own.
-    if (opts.tls?.ca || opts.tls?.cert || extraCaFile()) this.agent = tlsAgent(opts.tls ?? {});
+    this.tls = opts.tls;
     this.servers = opts.server
       .split(',')
       .map((s) => s.trim().replace(/\/+$/, ''))
       .filter(Boolean);
     if (!this.servers.length) this.servers.push(opts.server);
+    // A malformed socket URL is refused here, not at the first request.
+    for (const s of this.servers) if (s.startsWith('unix:')) unixSocketPath(s);
   }
 
   /** New TLS settings for the next requests (a renewed client certificate). */
   setTls(tls: ClientTls): void {
-    this.agent = tlsAgent(tls);
+    this.tls = tls;
+    this.agent = undefined;
+  }
+
+  /** Without a CA or certificate, Node's global agent, unless the default trust has CAs of its own. */
+  private httpsAgent(): ReturnType<typeof tlsAgent> | undefined {
+    if (!this.tls?.ca && !this.tls?.cert && !extraCaFile()) return undefined;
+    return (this.agent ??= tlsAgent(this.tls ?? {}));
   }
 
   /** The server requests go to now. */
@@ -298,12 +311,14 @@ export class LbClient {
     const timeout = signal ? undefined : AbortSignal.timeout(this.opts.timeout ?? 60_000);
     let res: HttpAnswer;
     try {
-      res = await httpRequest(server + path, {
+      const { url, socketPath } = serverTarget(server, path);
+      res = await httpRequest(url, {
+        socketPath,
         method,
         headers: this.headers(body !== undefined),
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: signal ?? timeout!,
-        agent: this.agent,
+        agent: url.startsWith('https:') ? this.httpsAgent() : undefined,
       });
     } catch (e) {
       if (signal?.aborted) throw e;
@@ -436,7 +451,8 @@ export class LbClient {
     for (let i = 0; i < this.servers.length; i++) {
       const at = this.current;
       try {
-        return await openUpgrade(this.servers[at] + path, { protocol, headers, ...(this.opts.tls ? { tls: this.opts.tls } : {}), ...(signal ? { signal } : {}) });
+        const { url, socketPath } = serverTarget(this.servers[at], path);
+        return await openUpgrade(url, { socketPath, protocol, headers, ...(this.tls ? { tls: this.tls } : {}), ...(signal ? { signal } : {}) });
       } catch (e) {
         // Only a server that could not be reached (or cannot serve) makes the next one worth a try.
         if (!(e instanceof LbError) || e.code !== 'UNAVAILABLE') throw e;

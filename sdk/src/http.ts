@@ -4,6 +4,7 @@
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { defaultCa } from './default-trust';
+import { LbError } from './errors';
 
 /** An answer: its status, and its body read whole or as it arrives. */
 export interface HttpAnswer {
@@ -24,6 +25,32 @@ export interface HttpRequest {
   signal: AbortSignal;
   /** For https: a CA to trust and a client certificate (tlsAgent); plain http ignores it. */
   agent?: HttpsAgent;
+  /** A server on a unix socket (serverTarget): the request goes there as plain HTTP. */
+  socketPath?: string;
+}
+
+/**
+ * Where a request for `path` on `server` goes. A server is an http(s) URL, or `unix:///abs/path.sock`:
+ * the local server's socket (`lb server` serves one in its data dir), plain HTTP with no TLS to set up,
+ * the way docker's CLI reaches its engine.
+ */
+export function serverTarget(server: string, path: string): { url: string; socketPath?: string } {
+  if (!server.startsWith('unix:')) return { url: server + path };
+  return { url: `http://localhost${path}`, socketPath: unixSocketPath(server) };
+}
+
+/** The socket file of a `unix:` server URL; throws naming what is wrong with it. */
+export function unixSocketPath(server: string): string {
+  let u: URL;
+  try {
+    u = new URL(server);
+  } catch {
+    throw new LbError('INVALID_ARGUMENT', `server "${server}" is not a URL: a unix socket is unix:///absolute/path.sock`);
+  }
+  const path = decodeURIComponent(u.pathname);
+  if (u.protocol !== 'unix:' || u.host !== '' || !path.startsWith('/') || path === '/' || u.search || u.hash)
+    throw new LbError('INVALID_ARGUMENT', `server "${server}": a unix socket is unix:///absolute/path.sock`);
+  return path;
 }
 
 /** TLS agents by their settings, shared by every client with them: connections (and handshakes) are reused. */
@@ -64,7 +91,7 @@ export function httpRequest(url: string, r: HttpRequest): Promise<HttpAnswer> {
   const u = new URL(url);
   const https = u.protocol === 'https:';
   const headers = r.body === undefined ? r.headers : { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) };
-  const options: RequestOptions = { method: r.method, headers, signal: r.signal, ...(https && r.agent ? { agent: r.agent } : {}) };
+  const options: RequestOptions = { method: r.method, headers, signal: r.signal, ...(https && r.agent ? { agent: r.agent } : {}), ...(r.socketPath ? { socketPath: r.socketPath } : {}) };
   const send = (retry: boolean): Promise<HttpAnswer> =>
     new Promise((resolve, reject) => {
       const mod = (https ? require('node:https') : require('node:http')) as typeof import('node:http');

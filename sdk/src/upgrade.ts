@@ -17,6 +17,8 @@ export interface UpgradeOptions {
   /** Until the switch (default 30 s); none once switched. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** A server on a unix socket (http.ts serverTarget): url is then http://localhost/…. */
+  socketPath?: string;
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -53,6 +55,7 @@ export function openUpgrade(url: string, o: UpgradeOptions): Promise<Duplex> {
     ...(ca ? { ca } : {}),
     ...(https ? { ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}), ...(tls.checkServerIdentity ? { checkServerIdentity: tls.checkServerIdentity } : {}) } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.socketPath ? { socketPath: o.socketPath } : {}),
   });
   return new Promise<Duplex>((resolve, reject) => {
     req.setTimeout(o.timeoutMs ?? 30_000, () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
@@ -66,7 +69,7 @@ export function openUpgrade(url: string, o: UpgradeOptions): Promise<Duplex> {
     });
     req.once('error', (e: NodeJS.ErrnoException) => {
       if (o.signal?.aborted) return reject(e);
-      reject(new LbError('UNAVAILABLE', `cannot open a stream to ${u.origin}: ${e.code ?? e.message}`));
+      reject(new LbError('UNAVAILABLE', `cannot open a stream to ${o.socketPath ? `unix://${o.socketPath}` : u.origin}: ${e.code ?? e.message}`));
     });
     req.end();
   });

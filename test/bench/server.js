@@ -69,7 +69,10 @@ async function startServer({ dir, name, args = [] }) {
     });
     if (!args.includes('--no-agent')) await until(`node ${name} ready`, async () => ((await client.node(name)).status.state === 'ready' ? true : undefined));
     const ca = readFileSync(caFile, 'utf8');
-    return { url, port, token: TOKEN, node: name, client, ca, caFile, env: { LB_SERVER: url, LB_TOKEN: TOKEN, LB_CA_FILE: caFile }, process: proc, stop };
+    // `lb` on the server's machine goes through its unix socket, as the context `lb server` writes says.
+    const socket = join(dir, 'api.sock');
+    const cli = existsSync(socket) ? `unix://${socket}` : url;
+    return { url, port, token: TOKEN, node: name, client, ca, caFile, env: { LB_SERVER: cli, LB_TOKEN: TOKEN, LB_CA_FILE: caFile }, process: proc, stop };
   } catch (e) {
     await stop('SIGKILL');
     throw e;

@@ -1,7 +1,7 @@
 // The REST API: a NestJS application over the domain classes. Routes follow the original's shape.
 import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
-import type { RequestListener } from 'node:http';
+import type { RequestListener, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
@@ -162,6 +162,26 @@ function trackTlsSockets(server: HttpsServer): void {
 }
 const openTlsSockets = (server: HttpsServer): TLSSocket[] => [...(TLS_SOCKETS.get(server) ?? [])];
 
+/** What answers an API app's requests: its hot reads in front of Express, and Express for upgrades. */
+interface ApiHandlers {
+  request: RequestListener;
+  express: RequestListener;
+}
+const HANDLERS = new WeakMap<INestApplication, ApiHandlers>();
+
+function serveOn(server: HttpServer, h: ApiHandlers): void {
+  server.on('request', h.request);
+  // Upgraded requests (exec -it, port-forward) through the same application, and so the same checks.
+  hookUpgrades(server, h.express);
+}
+
+/** Serves the API app on another server too (the local unix socket): the same routes and checks. */
+export function serveApiOn(app: INestApplication, server: HttpServer): void {
+  const h = HANDLERS.get(app);
+  if (!h) throw new Error('not an API app made by createApi');
+  serveOn(server, h);
+}
+
 export async function createApi(d: ApiDeps): Promise<INestApplication> {
   // Over TLS a client certificate is asked for, never required: the admin and the CLI have none; a
   // node's is checked against its credential (Auth.authenticate).
@@ -192,9 +212,9 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   // Kept answers to admitted plain GETs before Express; every other request goes to it (hot-reads.ts).
   if (!server.listeners('request').includes(express)) throw new Error('the API server does not hand its requests to Express: hot reads cannot go in front of it');
   server.removeListener('request', express);
-  server.on('request', hotReads(express, { auth: d.auth, reads, metrics }));
-  // Upgraded requests (exec -it, port-forward) through the same application, and so the same checks.
-  hookUpgrades(server, express);
+  const handlers = { request: hotReads(express, { auth: d.auth, reads, metrics }), express };
+  HANDLERS.set(app, handlers);
+  serveOn(server, handlers);
   // A CA rotation: new connections are verified against the CAs trusted now and see this server's new
   // certificate; open ones made with a certificate of a CA no longer trusted are closed.
   const tls = d.tls;

@@ -43,7 +43,8 @@ export function appliedObjects(body: unknown): string[] | undefined {
   return out.length ? out : undefined;
 }
 
-const address = (a: string | undefined) => (a ?? '').replace(/^::ffff:/, '');
+/** The caller's address; a request with none came through the local unix socket (local-socket.ts). */
+const address = (a: string | undefined) => (a === undefined ? 'local' : a.replace(/^::ffff:/, ''));
 
 export function auditMiddleware(trail: AuditTrail, server: string) {
   return (req: AuthedRequest, res: Response, next: NextFunction) => {

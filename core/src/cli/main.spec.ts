@@ -130,7 +130,8 @@ describe('lb main', () => {
     const g = fakeIo({ LB_SERVER: 'http://127.0.0.1:1' });
     expect(await main(['node', 'lb', 'get', 'ns', '--server=http://127.0.0.1:9/', '--token', 't'], g.io)).toBe(1);
     expect(g.err()).toMatch(/^error: cannot reach the API server at http:\/\/127\.0\.0\.1:9 /);
-    expect(await lb('get', 'ns', '--server', 'not a url')).toEqual({ code: 2, stdout: '', stderr: 'error: server: "not a url" must be an https:// (or http://) URL such as https://lb.example.com:2967\n' });
+    expect(await lb('get', 'ns', '--server', 'not a url')).toEqual({ code: 2, stdout: '', stderr: 'error: server: "not a url" must be an https:// (or http://) URL such as https://lb.example.com:2967, or the local socket unix:///path/api.sock\n' });
+    expect(await lb('get', 'ns', '--server', 'unix:relative.sock')).toEqual({ code: 2, stdout: '', stderr: 'error: server "unix:relative.sock": a unix socket is unix:///absolute/path.sock\n' });
     // commands with a --server or --token of their own keep them
     const login = await lb('login', '--server', 'ftp://x', '--token', 't');
     expect(login).toEqual({ code: 2, stdout: '', stderr: 'error: server: "ftp://x" must be an https:// (or http://) URL\n' });

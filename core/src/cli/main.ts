@@ -61,7 +61,15 @@ function checkServerUrl(value: string): string {
   } catch {
     /* refused below */
   }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw usage(`server: "${value}" must be an https:// (or http://) URL such as https://lb.example.com:2967`);
+  if (url?.protocol === 'unix:') {
+    try {
+      (require('@lastbackend/sdk/client') as typeof import('@lastbackend/sdk/client')).unixSocketPath(value);
+    } catch (e) {
+      throw usage((e as Error).message);
+    }
+    return value;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw usage(`server: "${value}" must be an https:// (or http://) URL such as https://lb.example.com:2967, or the local socket unix:///path/api.sock`);
   return value.replace(/\/+$/, '');
 }
 

@@ -3,7 +3,7 @@
 // merge.ts). The kernel loads only the driver packages the merged config names.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { DRIVER_KINDS, ipv4, LbError, labels, NamespaceResources, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
@@ -58,6 +58,8 @@ const cidr = z
   .refine((s) => { const c = ipv4.tryParseCidr(s); return !c || ipv4.isPrivate(c); }, 'must be inside a private range (10/8, 172.16/12, 192.168/16)');
 
 const LISTEN_RE = /^(\[[0-9a-f:]+\]|[a-zA-Z0-9.-]+):(\d{1,5})$/;
+/** sun_path holds 108 bytes with its terminating NUL. */
+export const MAX_SOCKET_PATH = 107;
 
 /** Where the state lives: level in the data dir (one server), or etcd shared by several servers (HA). */
 const StoreConfig = z
@@ -91,6 +93,12 @@ export const KernelConfig = z
   .object({
     data_dir: z.string().min(1),
     listen: z.string().regex(LISTEN_RE, 'must be host:port, e.g. 127.0.0.1:2967'),
+    socket: z
+      .string()
+      .refine((p) => p === '' || isAbsolute(p), 'must be an absolute path, or "" for none')
+      .refine((p) => Buffer.byteLength(p) <= MAX_SOCKET_PATH, `must be at most ${MAX_SOCKET_PATH} bytes (the kernel's limit for a unix socket's path)`)
+      .optional()
+      .describe(`the API's unix socket for clients on this machine: plain HTTP, no TLS, the token still required, mode 0600 (default <data dir>/api.sock when that fits in ${MAX_SOCKET_PATH} bytes; "" for none)`),
     token: z.string().min(16, 'must be at least 16 characters').optional(),
     log_level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     log: z

@@ -2,7 +2,8 @@
 // listening once they are all open, closed after the parts that use it stopped.
 import { Inject, Injectable, Module, type INestApplication, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LbClient, LbError } from '@lastbackend/sdk';
-import { createApi } from '../api/app';
+import { createApi, serveApiOn } from '../api/app';
+import { listenLocalSocket } from '../api/local-socket';
 import { LogService, type LogPeers } from '../api/logs';
 import type { KernelConfig } from '../config/config';
 import { Kernel } from '../kernel/kernel';
@@ -22,6 +23,7 @@ import { CONFIG, LOGGER, SERVED } from './tokens';
 @Injectable()
 export class ApiPart implements OnModuleInit, OnApplicationShutdown {
   private app?: INestApplication;
+  private local?: { close(): Promise<void> };
 
   constructor(
     @Inject(CONFIG) private readonly cfg: KernelConfig,
@@ -77,15 +79,27 @@ export class ApiPart implements OnModuleInit, OnApplicationShutdown {
         await app.close().catch(() => undefined);
         throw new LbError('UNAVAILABLE', `cannot listen on ${this.cfg.listen}: ${(e as Error).message}`, { fix: 'choose another --listen address' });
       }
+      if (served.socket) {
+        try {
+          this.local = await listenLocalSocket(served.socket.path, (server) => serveApiOn(app, server));
+        } catch (e) {
+          await app.close().catch(() => undefined);
+          throw e;
+        }
+      }
       this.app = app;
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
     const app = this.app;
+    const local = this.local;
     if (!app) return;
-    this.app = undefined;
-    await this.lifecycle.stop('api', () => app.close());
+    this.app = this.local = undefined;
+    await this.lifecycle.stop('api', async () => {
+      await local?.close();
+      await app.close();
+    });
   }
 }
 

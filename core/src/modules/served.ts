@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostAddresses } from '../agent/node-info';
-import { parseListen, type KernelConfig } from '../config/config';
+import { MAX_SOCKET_PATH, parseListen, type KernelConfig } from '../config/config';
 
 export interface Served {
   host: string;
@@ -19,6 +19,8 @@ export interface Served {
   serverId: string;
   /** The admin token. */
   token: string;
+  /** The API's unix socket (config `socket`), when there is one, and its URL for clients (unix:///…). */
+  socket?: { path: string; url: string };
   /** The token was generated (not given in the config): the CLI config gets written. */
   generated: boolean;
   /** A generated token's file gets the rotated one (`lb token rotate`), so a restart writes a working CLI config. */
@@ -35,7 +37,15 @@ export function servedBy(cfg: KernelConfig): Served {
   const announced = wildcard ? at(addresses[0] ?? '127.0.0.1') : url;
   const file = join(cfg.data_dir, 'token');
   const keep = generated ? (t: string) => writeFileSync(file, t + '\n', { mode: 0o600 }) : undefined;
-  return { host, port, url, announced, addresses, serverId: `${cfg.node.name}@${announced}`, token, generated, ...(keep ? { keep } : {}) };
+  const socket = socketPath(cfg);
+  return { host, port, url, announced, addresses, serverId: `${cfg.node.name}@${announced}`, token, generated, ...(keep ? { keep } : {}), ...(socket ? { socket: { path: socket, url: `unix://${socket}` } } : {}) };
+}
+
+/** The configured socket, else <data dir>/api.sock when its path fits a unix socket's; none for "". */
+function socketPath(cfg: KernelConfig): string | undefined {
+  if (cfg.socket !== undefined) return cfg.socket || undefined;
+  const path = join(cfg.data_dir, 'api.sock');
+  return Buffer.byteLength(path) <= MAX_SOCKET_PATH ? path : undefined;
 }
 
 /** The admin token: from the config, else the one generated earlier in the data dir, else a new one. */
