@@ -106,10 +106,12 @@ describe('lb exec -it and lb port-forward through the API', () => {
     expect(await out.exited).toBe(3);
   }, 90_000);
 
-  it('port-forward carries HTTP requests to the pod (a service: its ready pod), one connection after another', async () => {
+  it('port-forward carries HTTP requests to the pod (a service: its ready pod), one connection after another, through the unix socket', async () => {
     const content = `forwarded-${uniq('body')}`;
     expect((await s.lb(['exec', '-n', ns, pod, '--', 'sh', '-c', `echo ${content} > /www/pf.txt`])).code).toBe(0);
-    const p = spawn(process.execPath, [LB, 'port-forward', '-n', ns, 'web', ':8080', ':9'], { env: { ...process.env, ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Through the server's unix socket (exec -it above goes over https): the upgrade takes either way.
+    const viaSocket = { LB_SERVER: `unix://${s.dataDir}/api.sock` };
+    const p = spawn(process.execPath, [LB, 'port-forward', '-n', ns, 'web', ':8080', ':9'], { env: { ...process.env, ...s.env, ...viaSocket }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(p);
     const out = collected(p);
     await out.waitOutput(/Forwarding from 127\.0\.0\.1:\d+ -> 9\n/, 'both listeners');
