@@ -43,7 +43,7 @@ export function appliedObjects(body: unknown): string[] | undefined {
   return out.length ? out : undefined;
 }
 
-/** The caller's address; a request with none came through the local unix socket (local-socket.ts). */
+/** The caller's address; a connected socket with none is the local unix socket's (local-socket.ts). */
 const address = (a: string | undefined) => (a === undefined ? 'local' : a.replace(/^::ffff:/, ''));
 
 export function auditMiddleware(trail: AuditTrail, server: string) {
@@ -54,6 +54,8 @@ export function auditMiddleware(trail: AuditTrail, server: string) {
     const hit = requestRoute(req);
     if (!hit || auditRule(hit.def) === 'none') return next();
     const time = new Date().toISOString();
+    // Read now: a socket the client closed before the answer has no address any more, like a unix one.
+    const from = address(req.socket.remoteAddress);
     let reason: string | undefined;
     let recorded = false;
     const record = (status: number) => {
@@ -67,7 +69,7 @@ export function auditMiddleware(trail: AuditTrail, server: string) {
       const r: AuditRecord = {
         time,
         who: principalName(req.principal),
-        from: address(req.socket.remoteAddress),
+        from,
         method: req.method,
         route: hit.def.path,
         path: cut(path),
