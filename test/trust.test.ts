@@ -189,7 +189,8 @@ describe('node certificates', () => {
     agent = await TestAgent.start({ server: s, joinToken: (await s.client.createToken({})).token });
     const before = readCredentials(agent.dataDir);
     await waitFor(async () => readCredentials(agent!.dataDir).cert, (c) => c !== before.cert, 'a renewed certificate', 40_000);
-    expect(agent.output()).toMatch(/certificate renewed/);
+    // The file is written before the agent takes the certificate into use and says so: waited for, not assumed.
+    await waitFor(async () => agent!.output(), (o) => /certificate renewed/.test(o), 'the renewal logged', 10_000);
     // The old certificate no longer counts; the agent uses the new one (its heartbeats go on).
     const since = Date.now();
     await waitFor(() => s.client.node(agent!.node), (n) => Date.parse(n.status.heartbeat) > since + 1000, 'heartbeats with the new certificate');
