@@ -15,7 +15,9 @@ function rawGet(s: TestServer, path: string, headers: Record<string, string>): P
 /** The same, with the answer's headers in the order they came (Date left out: it is the clock's). */
 function rawGetWithHeaders(s: TestServer, path: string, headers: Record<string, string>): Promise<{ status: number; body: string; headers: string[] }> {
   return new Promise((resolve, reject) => {
-    const req = request(s.url + path, { ca: readFileSync(s.caFile, 'utf8'), headers }, (r) => {
+    // Host and path apart: a URL string would lose a bare "?" (the chain's way in).
+    const { hostname, port } = new URL(s.url);
+    const req = request({ hostname, port, path, ca: readFileSync(s.caFile, 'utf8'), headers }, (r) => {
       let body = '';
       const raw = r.rawHeaders.flatMap((h, i) => (i % 2 === 0 && h.toLowerCase() !== 'date' ? [`${h}: ${r.rawHeaders[i + 1]}`] : []));
       r.on('data', (d: Buffer) => (body += d.toString()));
@@ -81,10 +83,17 @@ describe('fast reads', () => {
   it.each([['service', ''], ['pods', '/pod']])('GET %s answered before Express: the same status line, headers and bytes, counted; refusals still go through the chain', async (_, tail) => {
     const path = `/namespace/${ns}/service/web${tail}`;
     const template = `/namespace/:ns/service/:svc${tail}`;
+    const laneCalls = async () => {
+      const text = await (await s.fetch('/metrics', { headers: auth() })).text();
+      return Number(text.split('\n').find((l) => l.startsWith('lb_http_hot_lane_calls_total{lane="read"}'))?.split(' ')[1] ?? 0);
+    };
     const first = await rawGetWithHeaders(s, path, auth()); // read and kept
+    const taken = await laneCalls();
     const hot = await rawGetWithHeaders(s, path, auth());
+    expect((await laneCalls()) - taken).toBe(1);
     // "?" sends it through Express, whose fast-reads middleware serves the same kept answer.
     const chain = await rawGetWithHeaders(s, `${path}?`, auth());
+    expect((await laneCalls()) - taken).toBe(1);
     expect(first.status).toBe(200);
     expect(hot).toEqual(first);
     expect(chain).toEqual(first);

@@ -23,6 +23,7 @@ import { EventRecorder } from '../events/recorder';
 import { jsonBodies } from './body-limits';
 import { fastReads } from './fast-reads';
 import { hotReads } from './hot-reads';
+import { hotWrites } from './hot-writes';
 import { httpObserver } from './http-metrics';
 import { serveDocs } from './docs';
 import { serveUi, uiDist } from './ui';
@@ -209,10 +210,14 @@ export async function createApi(d: ApiDeps): Promise<INestApplication> {
   serveDocs(app, () => (require('../openapi/spec') as typeof import('../openapi/spec')).buildOpenApi(d.version));
   const server = app.getHttpServer() as HttpsServer;
   const express = app.getHttpAdapter().getInstance() as RequestListener;
-  // Kept answers to admitted plain GETs before Express; every other request goes to it (hot-reads.ts).
+  // Kept answers to admitted plain GETs and admitted object writes before Express; every other request
+  // goes to it (hot-reads.ts, hot-writes.ts).
   if (!server.listeners('request').includes(express)) throw new Error('the API server does not hand its requests to Express: hot reads cannot go in front of it');
   server.removeListener('request', express);
-  const handlers = { request: hotReads(express, { auth: d.auth, reads, metrics }), express };
+  const etagOf = (express as unknown as { get(setting: string): unknown }).get('etag fn');
+  const etag = typeof etagOf === 'function' ? (body: Buffer) => (etagOf as (b: Buffer) => string | undefined)(body) : () => undefined;
+  const lanes = hotWrites(hotReads(express, { auth: d.auth, reads, metrics }), { auth: d.auth, resources: d.resources, metrics, wire: wireCtx, etag, audit: d.audit, log: d.log });
+  const handlers = { request: lanes, express };
   HANDLERS.set(app, handlers);
   serveOn(server, handlers);
   // A CA rotation: new connections are verified against the CAs trusted now and see this server's new

@@ -9,11 +9,11 @@
 // It is written when the answer's status line goes out (writeHead), so a client that got its answer
 // finds the call in the trail; a caller that leaves first is recorded with status 0.
 import type { NextFunction, Response } from 'express';
-import { principalName } from '../auth/auth';
+import { principalName, type Principal } from '../auth/auth';
 import type { AuditRecord, AuditTrail } from '../audit/trail';
 import type { AuthedRequest } from './auth';
 import { audited, auditRule } from './route';
-import { requestRoute } from './route-match';
+import { requestRoute, type RouteMatch } from './route-match';
 
 const MAX_TEXT = 256;
 const MAX_OBJECTS = 100;
@@ -44,49 +44,66 @@ export function appliedObjects(body: unknown): string[] | undefined {
 }
 
 /** The caller's address; a connected socket with none is the local unix socket's (local-socket.ts). */
-const address = (a: string | undefined) => (a === undefined ? 'local' : a.replace(/^::ffff:/, ''));
+export const callerAddress = (a: string | undefined) => (a === undefined ? 'local' : a.replace(/^::ffff:/, ''));
+
+/** A call as the recorder sees it when it starts: the route it matched, the caller's address, the time. */
+export interface AuditedCall {
+  hit: RouteMatch;
+  method: string;
+  /** The path without its query. */
+  path: string;
+  from: string;
+  time: string;
+}
+
+/** The trail's record of a call answered with this status, or undefined when the route's rule skips it. */
+export function auditRecord(call: AuditedCall, who: Principal | undefined, body: unknown, status: number, reason: string | undefined, server: string): AuditRecord | undefined {
+  const { hit } = call;
+  if (!audited(hit.def, status)) return undefined;
+  const isApply = hit.def.path.endsWith('/apply');
+  const name = hit.params.svc ?? hit.params.pod ?? hit.params.name ?? hit.params.node ?? hit.params.id ?? hit.params.kind ?? (isApply ? undefined : nameOf(body));
+  const namespace = hit.params.ns;
+  const objects = isApply ? appliedObjects(body) : undefined;
+  const why = status >= 400 || status === 0 ? (reason ?? (status === 0 ? 'CLIENT_CLOSED' : undefined)) : undefined;
+  return {
+    time: call.time,
+    who: principalName(who),
+    from: call.from,
+    method: call.method,
+    route: hit.def.path,
+    path: cut(call.path),
+    ...(namespace ? { namespace: cut(namespace) } : {}),
+    ...(name ? { name: cut(name) } : {}),
+    ...(objects ? { objects } : {}),
+    status,
+    ...(why !== undefined ? { reason: why } : {}),
+    server,
+  };
+}
+
+/** The reason a JSON error body (errorBody) gives, as the trail keeps it. */
+export const errorReason = (body: unknown): string | undefined => (body && typeof body === 'object' ? str((body as { reason?: unknown }).reason) : undefined);
 
 export function auditMiddleware(trail: AuditTrail, server: string) {
   return (req: AuthedRequest, res: Response, next: NextFunction) => {
-    // Only the path, as Express routes it (an absolute-form request line included): the query, where a
-    // token may be, is never looked at.
-    const path = req.path;
     const hit = requestRoute(req);
     if (!hit || auditRule(hit.def) === 'none') return next();
-    const time = new Date().toISOString();
-    // Read now: a socket the client closed before the answer has no address any more, like a unix one.
-    const from = address(req.socket.remoteAddress);
+    // Only the path, as Express routes it (an absolute-form request line included): the query, where a
+    // token may be, is never looked at. The address is read now: a socket the client closed before the
+    // answer has no address any more, like a unix one.
+    const call: AuditedCall = { hit, method: req.method, path: req.path, from: callerAddress(req.socket.remoteAddress), time: new Date().toISOString() };
     let reason: string | undefined;
     let recorded = false;
     const record = (status: number) => {
       if (recorded) return;
       recorded = true;
-      if (!audited(hit.def, status)) return;
-      const isApply = hit.def.path.endsWith('/apply');
-      const name = hit.params.svc ?? hit.params.pod ?? hit.params.name ?? hit.params.node ?? hit.params.id ?? hit.params.kind ?? (isApply ? undefined : nameOf(req.body));
-      const namespace = hit.params.ns;
-      const objects = isApply ? appliedObjects(req.body) : undefined;
-      const r: AuditRecord = {
-        time,
-        who: principalName(req.principal),
-        from,
-        method: req.method,
-        route: hit.def.path,
-        path: cut(path),
-        ...(namespace ? { namespace: cut(namespace) } : {}),
-        ...(name ? { name: cut(name) } : {}),
-        ...(objects ? { objects } : {}),
-        status,
-        ...(status >= 400 || status === 0 ? { reason: reason ?? (status === 0 ? 'CLIENT_CLOSED' : undefined) } : {}),
-        server,
-      };
-      if (r.reason === undefined) delete r.reason;
-      trail.append(r);
+      const r = auditRecord(call, req.principal, req.body, status, reason, server);
+      if (r) trail.append(r);
     };
     // The error's reason, from the JSON error body (errorBody) the answer carries.
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
-      if (res.statusCode >= 400 && body && typeof body === 'object') reason = str((body as { reason?: unknown }).reason);
+      if (res.statusCode >= 400) reason = errorReason(body);
       return json(body);
     };
     const writeHead = res.writeHead;

@@ -13,6 +13,9 @@ import { admission, headerBearer, peerOf } from './auth';
 import { answerHeaders, type FastReads } from './fast-reads';
 import type { HttpObserver } from './http-metrics';
 import { requestRoute } from './route-match';
+import { hotLaneCalls } from '../metrics/metrics';
+
+const READ_CALLS = hotLaneCalls.labels('read');
 
 export interface HotReadsDeps {
   auth: Auth;
@@ -47,6 +50,7 @@ export function hotReads(app: RequestListener, d: HotReadsDeps): RequestListener
         // Looked up again: a commit may have landed while the caller was checked.
         const answer = p && !admission(p, 'GET', path, route) ? d.reads.kept(route) : undefined;
         if (!p || !answer) return app(req, res);
+        READ_CALLS.inc();
         res.writeHead(200, answerHeaders(answer));
         res.end(answer.body);
         d.metrics.record('GET', route.def.path, 200, (performance.now() - started) / 1000, p);

@@ -18,6 +18,7 @@ const DEPLOY_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800];
 
 // ---------------------------------------------------------------- server
 export const httpRequests = new FastHistogram('lb_http_request_duration_seconds', 'API requests by method, route template and status code, with their duration', ['method', 'route', 'code'], FAST_BUCKETS, serverRegistry);
+export const hotLaneCalls = new FastCounter('lb_http_hot_lane_calls_total', 'API calls answered before Express by a hot lane (kept reads, object writes), by lane', ['lane'], serverRegistry);
 export const deployDuration = new FastHistogram('lb_deploy_duration_seconds', "from a service's new version stored to all its replicas ready (apply → ready)", [], DEPLOY_BUCKETS, serverRegistry);
 export const schedulerPlacements = new FastCounter('lb_scheduler_placements_total', 'pods the scheduler placed on a node or found no node for', ['outcome'], serverRegistry);
 export const schedulerLatency = new FastHistogram('lb_scheduler_placement_duration_seconds', 'time to choose a node for one pod', [], [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1], serverRegistry);
