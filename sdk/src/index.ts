@@ -8,6 +8,7 @@ export * from './drivers/define';
 export * from './drivers/tables';
 export * from './drivers/output';
 export * from './drivers/features';
+export * from './drivers/etc-files';
 export * from './hooks';
 export * from './plugins';
 export * from './labels';

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import {
   LbError,
   boundedCollector,
+  hostsFile,
+  resolvConf,
   validateSecurity,
   type ContainerEvent,
   type ContainerRuntime,
@@ -31,7 +33,7 @@ import { jsonAny, timestampToDate, type Any, type Containerd, type Timestamp } f
 import { containerId, labelFilter } from './ids';
 import { ImageStore } from './images';
 import { LogCopier, readLogs } from './logs';
-import { capabilitySet, hostsFile, processArgs, PROCESS_TYPE_URL, resolvConf, runtimeSpec, SPEC_TYPE_URL, wantedUser, type OciSpec } from './oci-spec';
+import { capabilitySet, processArgs, PROCESS_TYPE_URL, runtimeSpec, SPEC_TYPE_URL, wantedUser, type OciSpec } from './oci-spec';
 import { parseReference, type ImageRef } from './reference';
 import { cgroupStats } from './stats';
 import { removeSnapshot, type SnapshotMount } from './unpack';

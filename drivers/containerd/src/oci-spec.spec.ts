@@ -1,6 +1,6 @@
 import type { ContainerSpec } from '@lastbackend/sdk';
 import { DENIED_SYSCALLS } from './seccomp';
-import { ALL_CAPABILITIES, capabilitySet, DEFAULT_CAPABILITIES, hostsFile, numericUser, processArgs, processEnv, resolvConf, runtimeSpec, wantedUser } from './oci-spec';
+import { ALL_CAPABILITIES, capabilitySet, DEFAULT_CAPABILITIES, numericUser, processArgs, processEnv, runtimeSpec, wantedUser } from './oci-spec';
 
 const base: ContainerSpec = {
   name: 'web-1',
@@ -65,16 +65,6 @@ describe('runtimeSpec', () => {
   it('joins another network namespace when given one', () => {
     const spec = runtimeSpec({ id: 'b', namespace: 'n', hostname: 'b', spec: base, image, etc, netns: '/proc/42/ns/net' });
     expect(spec.linux.namespaces).toContainEqual({ type: 'network', path: '/proc/42/ns/net' });
-  });
-});
-
-describe('/etc files', () => {
-  it('writes the spec resolver, else the host one without loopback servers', () => {
-    expect(resolvConf({ servers: ['10.0.0.10'], search: ['a.local'], options: ['ndots:5'] }, '')).toBe(
-      'nameserver 10.0.0.10\nsearch a.local\noptions ndots:5\n',
-    );
-    expect(resolvConf(undefined, 'nameserver 127.0.0.53\nnameserver 10.1.1.1\nsearch x\n')).toBe('nameserver 10.1.1.1\nsearch x\n');
-    expect(hostsFile('web')).toContain('127.0.0.1\tweb\n');
   });
 });
 

@@ -14,7 +14,14 @@ import {
   type LogLine,
   type LogOptions,
   type RuntimeNetwork,
+  type DriverInfo,
+  type DriverLogger,
+  hostsFile,
+  resolvConf,
 } from '@lastbackend/sdk';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DockerClient } from './client';
 import type { Readable } from 'node:stream';
 import { EngineDriver } from './engine';
 import { defaultBridge } from './default-network';
@@ -23,6 +30,7 @@ import { startExecSession } from './exec-stream';
 import { FrameDecoder, LogLineAssembler, OutputCollector } from './logs';
 import {
   createOptions,
+  type EtcFiles,
   labelFilters,
   statsFromDocker,
   statusFromInspect,
@@ -43,11 +51,23 @@ export class DockerRuntime extends EngineDriver implements ContainerRuntime {
   readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: true };
   readonly features: CriFeatures = { security: true, seccomp: true, pidsLimit: true, execStream: true, stats: true };
 
+  constructor(
+    client: DockerClient,
+    about: DriverInfo,
+    logger: DriverLogger,
+    onDispose: () => void,
+    /** Where the containers' /etc files go (mapping.ts EtcFiles): only with an engine on this machine, which can mount them. */
+    private readonly etcDir?: string,
+  ) {
+    super(client, about, logger, onDispose);
+  }
+
   async create(spec: ContainerSpec): Promise<ContainerStatus> {
     validateSecurity(spec);
     // No inspect first: the caller has just looked (pod-sync), and a container of the name already there
     // answers 409, which returns it below: one engine round trip less on every deploy.
-    const options = createOptions(spec);
+    const etc = this.etcDir && spec.network.mode !== 'default' ? await this.writeEtc(this.etcDir, spec) : undefined;
+    const options = createOptions(spec, etc);
     let id: string;
     try {
       id = (await this.client.api.createContainer(options)).id;
@@ -67,6 +87,20 @@ export class DockerRuntime extends EngineDriver implements ContainerRuntime {
     // What an inspect would say of a container just created (no times, address or pid before it starts),
     // from what was sent: no second round trip to the engine.
     return { id, name: spec.name, image: options.Image ?? spec.image, labels: { ...(options.Labels ?? {}) }, state: 'created' };
+  }
+
+  /** The container's resolv.conf and hosts, each replaced whole (a running container of the name keeps its own). */
+  private async writeEtc(etcDir: string, spec: ContainerSpec): Promise<EtcFiles> {
+    const dir = join(etcDir, spec.name);
+    await mkdir(dir, { recursive: true });
+    const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    const files: EtcFiles = { resolvConf: join(dir, 'resolv.conf'), hosts: join(dir, 'hosts') };
+    const put = async (path: string, text: string) => {
+      await writeFile(`${path}.new`, text);
+      await rename(`${path}.new`, path);
+    };
+    await Promise.all([put(files.resolvConf, resolvConf(spec.dns, hostResolv)), put(files.hosts, hostsFile())]);
+    return files;
   }
 
   async start(id: string): Promise<void> {
@@ -90,14 +124,15 @@ export class DockerRuntime extends EngineDriver implements ContainerRuntime {
   }
 
   async remove(id: string): Promise<void> {
+    const name = this.etcDir ? (await this.inspect(id))?.name : undefined;
     try {
       await this.client.stream.getContainer(id).remove({ force: true });
     } catch (e) {
       const status = statusOf(e);
-      if (status === 404) return;
       if (status === 409 && /already in progress/i.test(messageOf(e))) return;
-      throw toLbError(e, `remove container ${id}`);
+      if (status !== 404) throw toLbError(e, `remove container ${id}`);
     }
+    if (this.etcDir && name) await rm(join(this.etcDir, name), { recursive: true, force: true });
   }
 
   async inspect(id: string): Promise<ContainerStatus | null> {

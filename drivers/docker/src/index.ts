@@ -1,5 +1,6 @@
 // @lastbackend/driver-docker: container runtime (CRI) and image service (CII) on the Docker engine.
 // Its identity (name, version, kinds, driver API) is its package.json's; the kernel hands it over as ctx.info.
+import { join } from 'node:path';
 import { defineDriver } from '@lastbackend/sdk';
 import { createClient } from './client';
 import { DockerImages } from './cii';
@@ -15,7 +16,8 @@ export default defineDriver<DockerDriverConfig>({
     const release = (): void => {
       if (--users === 0) client.close();
     };
-    const cri = new DockerRuntime(client, ctx.info, ctx.logger, release);
+    // An engine on this machine mounts the /etc files the runtime writes; a remote one could not see them.
+    const cri = new DockerRuntime(client, ctx.info, ctx.logger, release, ctx.config.host ? undefined : join(ctx.stateDir, 'etc'));
     const cii = new DockerImages(client, ctx.info, ctx.logger, release);
     return { cri, cii };
   },

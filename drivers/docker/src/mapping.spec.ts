@@ -50,6 +50,35 @@ describe('createOptions', () => {
     expect(o.HostConfig?.Mounts).toEqual([{ Type: 'bind', Source: '/vol/a', Target: '/mnt:rshared', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } }]);
     expect(JSON.stringify(o)).not.toMatch(/Binds/);
   });
+
+  it("with the runtime's /etc files: a CNI container's network is disabled and the files mounted; joined containers mount them too", () => {
+    const etc = { resolvConf: '/s/web-1/resolv.conf', hosts: '/s/web-1/hosts' };
+    const mounts = [
+      { Type: 'bind', Source: '/s/web-1/resolv.conf', Target: '/etc/resolv.conf', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } },
+      { Type: 'bind', Source: '/s/web-1/hosts', Target: '/etc/hosts', ReadOnly: false, BindOptions: { Propagation: 'rprivate' } },
+    ];
+    const dns = { servers: ['10.0.0.53'], search: ['ns.lb.local'] };
+    const first = createOptions({ ...base, network: { mode: 'none' }, dns }, etc);
+    expect(first.NetworkDisabled).toBe(true);
+    expect(first.HostConfig?.Dns).toBeUndefined();
+    expect(first.HostConfig?.Mounts).toEqual(mounts);
+    // Disabling would give it a namespace of its own instead of the pod's.
+    const joined = createOptions({ ...base, network: { mode: 'container', container: 'abc' }, dns }, etc);
+    expect(joined.NetworkDisabled).toBeUndefined();
+    // The engine refuses a resolver with "container:" ("conflicting options: dns and the network mode").
+    expect(joined.HostConfig?.Dns).toBeUndefined();
+    expect(createOptions({ ...base, network: { mode: 'container', container: 'abc' }, dns }).HostConfig?.Dns).toBeUndefined();
+    expect(joined.HostConfig).toMatchObject({ NetworkMode: 'container:abc', Mounts: mounts });
+    // The engine's own network (no CNI) makes its own files.
+    const bridged = createOptions({ ...base, dns }, etc);
+    expect(bridged.NetworkDisabled).toBeUndefined();
+    expect(bridged.HostConfig?.Dns).toEqual(['10.0.0.53']);
+    expect(bridged.HostConfig?.Mounts).toEqual([]);
+    // Without the files (a remote engine): the engine's network sandbox, as before.
+    const remote = createOptions({ ...base, network: { mode: 'none' }, dns });
+    expect(remote.NetworkDisabled).toBeUndefined();
+    expect(remote.HostConfig?.Dns).toEqual(['10.0.0.53']);
+  });
 });
 
 describe('mapping helpers', () => {

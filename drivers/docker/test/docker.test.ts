@@ -133,6 +133,35 @@ describe('docker driver', () => {
     await expect(cri().create(spec('badcap', { security: { cap_add: ['not a cap'] } }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/security\.cap_add\.0/) });
   });
 
+  it("network none (a CNI attaches the pod): no engine network, a namespace of its own, the runtime's resolv.conf and hosts; joined containers share them; remove() deletes them", async () => {
+    const etcDir = join(stateDirs[stateDirs.length - 1], 'etc');
+    const dns = { servers: ['10.1.2.3'], search: ['web.ns.lb.local', 'ns.lb.local'], options: ['ndots:2'] };
+    const first = spec('netnone', { network: { mode: 'none' }, dns, command: ['sleep', '300'] });
+    const a = await cri().create(first);
+    await cri().start(a.id);
+    const second = spec('joined', { network: { mode: 'container', container: a.id }, dns, command: ['sleep', '300'] });
+    const b = await cri().create(second);
+    await cri().start(b.id);
+    const [ia, ib] = await Promise.all([docker.getContainer(a.id).inspect(), docker.getContainer(b.id).inspect()]);
+    expect((ia.Config as { NetworkDisabled?: boolean }).NetworkDisabled).toBe(true);
+    expect(ia.NetworkSettings.SandboxKey).toBe('');
+    const netns = (pid: number) => execFileSync('readlink', [`/proc/${pid}/ns/net`], { encoding: 'utf8' }).trim();
+    expect(netns(ia.State.Pid)).not.toBe(netns(process.pid));
+    expect(netns(ib.State.Pid)).toBe(netns(ia.State.Pid));
+    const resolv = 'nameserver 10.1.2.3\nsearch web.ns.lb.local ns.lb.local\noptions ndots:2\n';
+    for (const id of [a.id, b.id]) {
+      expect((await cri().exec(id, ['cat', '/etc/resolv.conf'])).stdout).toBe(resolv);
+      expect((await cri().exec(id, ['cat', '/etc/hosts'])).stdout).toMatch(/^127\.0\.0\.1\tlocalhost\n/);
+      // Loopback is up in the new namespace, as the engine's sandbox had it.
+      expect((await cri().exec(id, ['cat', '/sys/class/net/lo/operstate'])).stdout.trim()).toMatch(/^(unknown|up)$/);
+    }
+    expect(readFileSync(join(etcDir, first.name, 'resolv.conf'), 'utf8')).toBe(resolv);
+    await cri().remove(b.id);
+    await cri().remove(a.id);
+    expect(() => readFileSync(join(etcDir, first.name, 'resolv.conf'))).toThrow(/ENOENT/);
+    expect(() => readFileSync(join(etcDir, second.name, 'hosts'))).toThrow(/ENOENT/);
+  });
+
   it('applies cpu (millicores) and ram (bytes) limits, init, stop timeout and no restart policy', async () => {
     const s = spec('resources', { resources: { cpu: 500, ram: 64 * 1024 * 1024 }, stopTimeout: 4, env: { A: '1' } });
     const status = await cri().create(s);
