@@ -124,7 +124,7 @@ export interface TemplateWire {
 /** A service as the API answers it (the parts the actions and the rollout progress read). */
 export interface ServiceWire {
   kind: 'Service';
-  meta: { name: string; namespace: string; labels?: Record<string, string>; description?: string; [k: string]: unknown };
+  meta: { name: string; namespace: string; labels?: Record<string, string>; description?: string; revision?: number; [k: string]: unknown };
   spec: {
     replicas: number;
     selector?: unknown;

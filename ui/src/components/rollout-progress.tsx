@@ -6,70 +6,20 @@
 // down). The events-based guesses of the CLI (BackOff, FailedScheduling, Unhealthy) are not mirrored.
 // Deleting: it ends when the service and its pods are gone.
 import { useEffect } from 'preact/hooks';
-import { podFailure } from '@lastbackend/sdk/models/pod-failure';
-import { podProgress, pullPercent, sameTemplate, type PodProgress } from '@lastbackend/sdk/models/pod-progress';
 import { useLive } from '../live';
 import type { PodWire, ServiceWire } from '../models';
-import { cmp } from '../order';
+import { serviceRollout, type RolloutEnd } from '../rollout';
 
-type SdkPod = Parameters<typeof podFailure>[0];
+export type { RolloutEnd } from '../rollout';
 
-export type RolloutEnd = { state: 'rolled-out' } | { state: 'deleted' } | { state: 'failed'; reason: string };
-
-/** A pod's row: the SDK's reading of its status (the CLI's too), and how far its pull is. */
-type PodRow = PodProgress & { percent?: number };
-
-function podRow(p: PodWire): PodRow {
-  const pr = podProgress(p as unknown as SdkPod);
-  const percent = pullPercent(pr.pull);
-  return percent === undefined ? pr : { ...pr, percent };
-}
-
-export interface ServiceRollout {
-  name: string;
-  version?: string;
-  desired: number;
-  updated: number;
-  ready: number;
-  done: boolean;
-  pods: PodRow[];
-  note?: string;
-  failed?: string;
-}
-
-/** Where one service's rollout stands, from the live services and pods of its namespace. */
-export function serviceRollout(name: string, services: Iterable<ServiceWire>, pods: Iterable<PodWire>): ServiceRollout {
-  const s = [...services].find((x) => x.meta.name === name);
-  if (!s) return { name, desired: 0, updated: 0, ready: 0, done: false, pods: [], note: 'the service is not there' };
-  const desired = s.spec.replicas;
-  const mine = [...pods].filter((p) => p.meta.service === name);
-  if (!s.status.generation) return { name, desired, updated: 0, ready: 0, done: false, pods: [], note: 'waiting for the controller to make its first version' };
-  const version = `v${s.status.generation}`;
-  const sample = mine.find((p) => p.meta.deployment === version);
-  // The newest version's pods run another template: the controller has yet to make the new version.
-  if (sample && !sameTemplate(s as unknown as Parameters<typeof sameTemplate>[0], sample as unknown as SdkPod))
-    return { name, desired, updated: 0, ready: 0, done: false, pods: [], note: 'waiting for the new version' };
-  const target = mine.filter((p) => p.meta.deployment === version && !p.spec.destroy).sort((a, b) => cmp(a.meta.name, b.meta.name));
-  const ready = target.filter((p) => p.status.state === 'ready').length;
-  const done = s.status.deployment === version && target.length === desired && ready >= desired;
-  let failed: string | undefined;
-  const r = s.status.rollout;
-  if (r && r.version === s.status.generation && (r.state === 'failed' || r.state === 'rolled-back')) failed = `${version} ${r.state}${r.message ? `: ${r.message}` : ''}`;
-  for (const p of target) {
-    if (failed) break;
-    const f = podFailure(p as unknown as SdkPod);
-    if (f) failed = `pod ${p.meta.name}: ${f.reason}`;
-  }
-  return { name, version, desired, updated: target.length, ready, done, pods: target.map(podRow), ...(failed ? { failed } : {}) };
-}
-
-export function RolloutProgress({ namespace, names, deleting, onEnd }: { namespace: string; names: string[]; deleting?: boolean; onEnd?: (end: RolloutEnd) => void }) {
+/** `since`: the store revision the action left the service at (rollout.ts serviceRollout). */
+export function RolloutProgress({ namespace, names, deleting, since, onEnd }: { namespace: string; names: string[]; deleting?: boolean; since?: number; onEnd?: (end: RolloutEnd) => void }) {
   const base = `/namespace/${encodeURIComponent(namespace)}`;
   const services = useLive<ServiceWire>(`${base}/service`);
   // One service: its own pods' list, the one its page watches already (a shared watch, no new connection).
   const pods = useLive<PodWire>(names.length === 1 ? `${base}/service/${encodeURIComponent(names[0])}/pod` : `${base}/pod`);
   const synced = services.synced && pods.synced;
-  const rows = names.map((n) => serviceRollout(n, services.items.values(), pods.items.values()));
+  const rows = names.map((n) => serviceRollout(n, services.items.values(), pods.items.values(), since));
   const gone = names.every((n) => ![...services.items.values()].some((s) => s.meta.name === n) && ![...pods.items.values()].some((p) => p.meta.service === n));
   const failed = rows.find((r) => r.failed);
   const end: RolloutEnd | undefined = !synced

@@ -12,6 +12,8 @@ interface Run {
   id: number;
   what: string;
   deleting?: boolean;
+  /** The service's store revision once the call was answered: its progress waits for the live list to reach it. */
+  since?: number;
 }
 
 /** The problems of a refused call, as text lines: "field: reason" (a manifest's "document N: …"). */
@@ -48,8 +50,10 @@ export function ServiceActions({ me, namespace, service, replicas: desired }: { 
     setError(undefined);
     try {
       await fn();
+      // Read after the answer, so at least the change's revision (the controller may have written since).
+      const since = deleting ? undefined : (await call<ServiceWire>('GET', base).catch(() => undefined))?.meta.revision;
       setEnd(undefined);
-      setRun({ id: ++runs, what: action, deleting });
+      setRun({ id: ++runs, what: action, deleting, since });
     } catch (e) {
       setError({ action, lines: problemLines(e), fields: e instanceof FieldsError ? e.fields : [] });
     } finally {
@@ -181,7 +185,7 @@ export function ServiceActions({ me, namespace, service, replicas: desired }: { 
       {run && (
         <div aria-live="polite" data-run={run.id}>
           <h3>Progress: {run.what}</h3>
-          <RolloutProgress key={run.id} namespace={namespace} names={[service]} deleting={run.deleting} onEnd={onEnd} />
+          <RolloutProgress key={run.id} namespace={namespace} names={[service]} deleting={run.deleting} since={run.since} onEnd={onEnd} />
           {end && end.state === 'failed' && <p class="help">The rollout did not finish; the reason is above.</p>}
         </div>
       )}
