@@ -156,6 +156,13 @@ describe('dashboard: deploy and service actions', () => {
     await rolledOut(page);
     expect(await page.getByTestId('deploy-result').getByTestId('rollout-counts').allTextContents()).toEqual(['1 desired, 1 updated, 1 ready', '1 desired, 1 updated, 1 ready']);
     await ui.shot(page, 'deploy-manifest');
+    // An apply that changes a service already there: its progress waits for the change (not the list
+    // from before it, where api was 1 of 1 ready).
+    await editor.fill(`${serviceYaml('api', 2)}---\n${serviceYaml('api2', 1)}`);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByTestId('deploy-result').getByText('service/api updated').waitFor();
+    await rolledOut(page);
+    expect(await page.getByTestId('deploy-result').getByTestId('rollout-counts').allTextContents()).toEqual(['2 desired, 2 updated, 2 ready', '1 desired, 1 updated, 1 ready']);
     // A narrow window: the form and the progress fit; tables scroll inside their box.
     await page.setViewportSize({ width: 360, height: 740 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);

@@ -12,14 +12,14 @@ import { serviceRollout, type RolloutEnd } from '../rollout';
 
 export type { RolloutEnd } from '../rollout';
 
-/** `since`: the store revision the action left the service at (rollout.ts serviceRollout). */
-export function RolloutProgress({ namespace, names, deleting, since, onEnd }: { namespace: string; names: string[]; deleting?: boolean; since?: number; onEnd?: (end: RolloutEnd) => void }) {
+/** `since`: by service name, the store revision the action left it at (rollout.ts serviceRollout). */
+export function RolloutProgress({ namespace, names, deleting, since, onEnd }: { namespace: string; names: string[]; deleting?: boolean; since?: Readonly<Record<string, number | undefined>>; onEnd?: (end: RolloutEnd) => void }) {
   const base = `/namespace/${encodeURIComponent(namespace)}`;
   const services = useLive<ServiceWire>(`${base}/service`);
   // One service: its own pods' list, the one its page watches already (a shared watch, no new connection).
   const pods = useLive<PodWire>(names.length === 1 ? `${base}/service/${encodeURIComponent(names[0])}/pod` : `${base}/pod`);
   const synced = services.synced && pods.synced;
-  const rows = names.map((n) => serviceRollout(n, services.items.values(), pods.items.values(), since));
+  const rows = names.map((n) => serviceRollout(n, services.items.values(), pods.items.values(), since?.[n]));
   const gone = names.every((n) => ![...services.items.values()].some((s) => s.meta.name === n) && ![...pods.items.values()].some((p) => p.meta.service === n));
   const failed = rows.find((r) => r.failed);
   const end: RolloutEnd | undefined = !synced

@@ -185,7 +185,7 @@ export function ServiceActions({ me, namespace, service, replicas: desired }: { 
       {run && (
         <div aria-live="polite" data-run={run.id}>
           <h3>Progress: {run.what}</h3>
-          <RolloutProgress key={run.id} namespace={namespace} names={[service]} deleting={run.deleting} since={run.since} onEnd={onEnd} />
+          <RolloutProgress key={run.id} namespace={namespace} names={[service]} deleting={run.deleting} since={{ [service]: run.since }} onEnd={onEnd} />
           {end && end.state === 'failed' && <p class="help">The rollout did not finish; the reason is above.</p>}
         </div>
       )}

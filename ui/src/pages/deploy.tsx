@@ -3,12 +3,12 @@
 // the server never fetches the URL). The server's validation errors are shown next to the field they
 // name; after a deploy the rollout's progress is shown until it ends, with the service's actions below.
 import { useState } from 'preact/hooks';
-import { applyManifests, canWrite, FieldsError, send, type ApplyResult, type FieldProblem, type Identity } from '../api';
+import { applyManifests, call, canWrite, FieldsError, send, type ApplyResult, type FieldProblem, type Identity } from '../api';
 import { RolloutProgress, type RolloutEnd } from '../components/rollout-progress';
 import { problemLines } from '../components/service-actions';
 import { useLive } from '../live';
 import { fetchManifestText, ManifestSyntaxError, parseManifests } from '../manifest';
-import type { NamespaceView } from '../models';
+import type { NamespaceView, ServiceWire } from '../models';
 
 type Way = 'image' | 'manifest' | 'url';
 const WAYS: { id: Way; label: string }[] = [
@@ -63,6 +63,8 @@ interface Done {
   namespace: string;
   services: string[];
   said: string[];
+  /** Each service's store revision once the deploy was answered: its progress waits for the live list to reach it. */
+  since: Record<string, number | undefined>;
 }
 
 export function Deploy({ me }: { me: Identity }) {
@@ -106,15 +108,21 @@ export function Deploy({ me }: { me: Identity }) {
       setProblems(rest.length ? rest.map((f) => `${f.field}: ${f.reason}`) : [e.message]);
     } else setProblems(problemLines(e));
   };
+  /** Each service's revision, read after the deploy's answer (so at least the change's: the controller may have written since). */
+  const revisions = async (names: string[]): Promise<Record<string, number | undefined>> =>
+    Object.fromEntries(
+      await Promise.all(names.map(async (n) => [n, (await call<ServiceWire>('GET', `/namespace/${encodeURIComponent(namespace)}/service/${encodeURIComponent(n)}`).catch(() => undefined))?.meta.revision] as const)),
+    );
+  const deployed = async (services: string[], said: string[]) => setDone({ id: Date.now(), namespace, services, said, since: await revisions(services) });
   const applied = (results: ApplyResult[], lead: string[] = []) =>
-    setDone({ id: Date.now(), namespace, services: results.filter((r) => r.kind === 'Service').map((r) => r.name), said: [...lead, ...results.map((r) => `${r.kind.toLowerCase()}/${r.name} ${r.action}`)] });
+    deployed(results.filter((r) => r.kind === 'Service').map((r) => r.name), [...lead, ...results.map((r) => `${r.kind.toLowerCase()}/${r.name} ${r.action}`)]);
 
   const deployImage = async (e: Event) => {
     e.preventDefault();
     start();
     try {
       const svc = await send<{ meta: { name: string } }>('POST', `/namespace/${encodeURIComponent(namespace)}/service`, runManifest(name.trim(), image.trim(), replicas, ports, env));
-      setDone({ id: Date.now(), namespace, services: [svc.meta.name], said: [`service/${svc.meta.name} created`] });
+      await deployed([svc.meta.name], [`service/${svc.meta.name} created`]);
     } catch (err) {
       refused(err, true);
     } finally {
@@ -130,7 +138,7 @@ export function Deploy({ me }: { me: Identity }) {
       setProblems([`The manifest is not valid YAML or JSON: ${err.message}`]);
       return;
     }
-    applied(await applyManifests(namespace, docs), lead);
+    await applied(await applyManifests(namespace, docs), lead);
   };
   const deployManifest = async (e: Event) => {
     e.preventDefault();
@@ -258,7 +266,7 @@ export function Deploy({ me }: { me: Identity }) {
         <section aria-labelledby="deploy-done-h" class="deploy-done" data-testid="deploy-result">
           <h2 id="deploy-done-h">Deployed</h2>
           <ul>{done.said.map((l, i) => <li key={i}>{l}</li>)}</ul>
-          {done.services.length > 0 && <RolloutProgress key={done.id} namespace={done.namespace} names={done.services} onEnd={setEnd} />}
+          {done.services.length > 0 && <RolloutProgress key={done.id} namespace={done.namespace} names={done.services} since={done.since} onEnd={setEnd} />}
           {end?.state === 'rolled-out' &&
             done.services.map((s) => (
               <p key={s}>
