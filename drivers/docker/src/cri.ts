@@ -19,7 +19,7 @@ import {
   hostsFile,
   resolvConf,
 } from '@lastbackend/sdk';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DockerClient } from './client';
 import type { Readable } from 'node:stream';
@@ -47,7 +47,12 @@ const EXEC_EXIT_GRACE_MS = 5000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** ContainerRuntime on the Docker engine. */
+/** How often the /etc files of containers gone from the engine are looked for, and how old they must be. */
+const ETC_SWEEP_MS = 5 * 60_000;
+const ETC_SWEEP_SPARE_MS = 60_000;
+
 export class DockerRuntime extends EngineDriver implements ContainerRuntime {
+  private sweeper?: NodeJS.Timeout;
   readonly capabilities: CriCapabilities = { exec: true, logsFollow: true, events: true, networkNone: true };
   readonly features: CriFeatures = { security: true, seccomp: true, pidsLimit: true, execStream: true, stats: true };
 
@@ -60,6 +65,8 @@ export class DockerRuntime extends EngineDriver implements ContainerRuntime {
     private readonly etcDir?: string,
   ) {
     super(client, about, logger, onDispose);
+    // A container removed outside lb (`docker rm`) leaves its /etc files behind: swept now and then.
+    if (etcDir) this.sweeper = setInterval(() => void this.sweepEtc().catch((e: unknown) => this.logger.warn('docker: sweeping /etc files failed', { error: messageOf(e) })), ETC_SWEEP_MS).unref();
   }
 
   async create(spec: ContainerSpec): Promise<ContainerStatus> {
@@ -87,6 +94,33 @@ export class DockerRuntime extends EngineDriver implements ContainerRuntime {
     // What an inspect would say of a container just created (no times, address or pid before it starts),
     // from what was sent: no second round trip to the engine.
     return { id, name: spec.name, image: options.Image ?? spec.image, labels: { ...(options.Labels ?? {}) }, state: 'created' };
+  }
+
+  /**
+   * Removes the /etc files of containers the engine no longer has. A directory changed in the last minute
+   * is kept: its container may be being created (the files are written just before it).
+   */
+  async sweepEtc(): Promise<string[]> {
+    if (!this.etcDir) return [];
+    const names = await readdir(this.etcDir).catch(() => [] as string[]);
+    if (!names.length) return [];
+    const live = new Set((await this.list({ all: true })).map((c) => c.name));
+    const removed: string[] = [];
+    for (const name of names) {
+      if (live.has(name)) continue;
+      const dir = join(this.etcDir, name);
+      const changed = (await stat(dir).catch(() => undefined))?.mtimeMs;
+      if (changed === undefined || Date.now() - changed < ETC_SWEEP_SPARE_MS) continue;
+      await rm(dir, { recursive: true, force: true });
+      removed.push(name);
+    }
+    if (removed.length) this.logger.info('docker: removed the /etc files of containers gone from the engine', { containers: removed.length });
+    return removed;
+  }
+
+  override async dispose(): Promise<void> {
+    clearInterval(this.sweeper);
+    await super.dispose();
   }
 
   /** The container's resolv.conf and hosts, each replaced whole (a running container of the name keeps its own). */

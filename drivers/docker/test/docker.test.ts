@@ -1,7 +1,7 @@
 // The Docker driver against the real engine: the SDK conformance suites plus Docker-specific checks.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -17,7 +17,7 @@ import {
   type DriverInstances,
 } from '@lastbackend/sdk';
 import { runCiiConformance, runCriConformance, packageDriverInfo } from '@lastbackend/sdk/testing';
-import def, { type DockerDriverConfig } from '../src/index';
+import def, { type DockerDriverConfig, type DockerRuntime } from '../src/index';
 
 const IMAGE = 'lb-test/busybox:latest';
 const quiet = process.env.LB_TEST_VERBOSE ? console : { debug() {}, info() {}, warn() {}, error() {} };
@@ -160,6 +160,23 @@ describe('docker driver', () => {
     await cri().remove(a.id);
     expect(() => readFileSync(join(etcDir, first.name, 'resolv.conf'))).toThrow(/ENOENT/);
     expect(() => readFileSync(join(etcDir, second.name, 'hosts'))).toThrow(/ENOENT/);
+  });
+
+  it('sweepEtc(): the /etc files of a container removed outside lb go, a live one\'s and a just-written one\'s stay', async () => {
+    const etcDir = join(stateDirs[stateDirs.length - 1], 'etc');
+    const gone = spec('sweep-gone', { network: { mode: 'none' } });
+    const kept = spec('sweep-kept', { network: { mode: 'none' } });
+    const g = await cri().create(gone);
+    await cri().create(kept);
+    await docker.getContainer(g.id).remove({ force: true }); // `docker rm`, not the driver's remove()
+    const old = new Date(Date.now() - 5 * 60_000);
+    for (const name of [gone.name, kept.name]) utimesSync(join(etcDir, name), old, old);
+    // Written a moment ago, no container yet: a create in progress.
+    mkdirSync(join(etcDir, `${run}-creating`));
+    expect(await (cri() as DockerRuntime).sweepEtc()).toEqual([gone.name]);
+    expect(existsSync(join(etcDir, gone.name))).toBe(false);
+    expect(readFileSync(join(etcDir, kept.name, 'hosts'), 'utf8')).toMatch(/^127\.0\.0\.1\tlocalhost\n/);
+    expect(existsSync(join(etcDir, `${run}-creating`))).toBe(true);
   });
 
   it('applies cpu (millicores) and ram (bytes) limits, init, stop timeout and no restart policy', async () => {
