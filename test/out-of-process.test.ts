@@ -1,7 +1,7 @@
 // Drivers that run in a child process (isolation: process): the SDK conformance suites pass through
 // the process boundary unchanged; a killed driver process is restarted, re-synced and serves again while
 // the API keeps answering; a swap to the same package loads the new code that was put on disk.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LbError, type ContainerRuntime, type DriverBase, type ImageService, type StorageDriver } from '@lastbackend/sdk';
@@ -66,6 +66,8 @@ function writeDriver(dir: string, version: string): void {
   );
 }
 
+const HEAP_OPTIONS = ['--max-semi-space-size=1', '--heap-growing-percent=100'];
+
 describe('kernel with an out-of-process driver', () => {
   let kernel: Kernel;
   // Installed into the data dir's drivers, where the kernel finds it by name (a swap takes names only).
@@ -80,7 +82,14 @@ describe('kernel with an out-of-process driver', () => {
     const cfg = loadConfig({ env: {}, flags: { dataDir: data, listen: '127.0.0.1:1', name: 'oop-node' } });
     cfg.drivers = { csi: { package: pkg, config: {}, isolation: 'process' } };
     kernel = new Kernel(cfg, log);
-    await kernel.start();
+    // As `lb server` runs (lb.js's SERVER_NODE_OPTIONS), with an option of another kind besides.
+    const execArgv = [...process.execArgv];
+    process.execArgv.push(...HEAP_OPTIONS, '--inspect=127.0.0.1:0');
+    try {
+      await kernel.start();
+    } finally {
+      process.execArgv.splice(0, Infinity, ...execArgv);
+    }
     kernel.onSwap('csi', async (d) => void resynced.push(d));
   });
   afterAll(async () => kernel?.dispose());
@@ -92,6 +101,10 @@ describe('kernel with an out-of-process driver', () => {
     expect(s).toMatchObject({ package: 'upgradable-csi', version: '1.0.0', state: 'ready', isolation: 'process', restarts: 0 });
     expect(s.pid).not.toBe(process.pid);
     expect(() => process.kill(s.pid!, 0)).not.toThrow();
+    // The server's heap sizing, and nothing else of its node options.
+    const argv = readFileSync(`/proc/${s.pid}/cmdline`, 'utf8').split('\0');
+    expect(argv.slice(1, 1 + HEAP_OPTIONS.length)).toEqual(HEAP_OPTIONS);
+    expect(argv.some((a) => a.startsWith('--inspect'))).toBe(false);
     await expect(kernel.driver('csi').list()).resolves.toEqual([{ namespace: 'code', name: '1.0.0', path: '/v', capacity: 0 }]);
   });
 

@@ -19,6 +19,12 @@ function hostEntry(): string {
 
 const MAX_BACKOFF_MS = 10_000;
 
+/** Node's heap-sizing options (lb.js's SERVER_NODE_OPTIONS): a driver's process is as long-lived as the server's. */
+const HEAP_OPTION = /^--(max-semi-space-size|max-old-space-size|heap-growing-percent)=/;
+
+/** The options of `execArgv` a driver's process is started with: the heap sizing only (never --inspect, --cpu-prof…). */
+export const driverNodeOptions = (execArgv: readonly string[]): string[] => execArgv.filter((a) => HEAP_OPTION.test(a));
+
 /**
  * What cannot cross the IPC channel: execStream hands over live streams, and pull progress is a callback. The
  * proxy leaves those methods out and declares the features false, so callers see a runtime without them (and
@@ -90,9 +96,10 @@ export class RemoteDriverHost {
   private spawn(): Promise<HostReady> {
     const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
     const [cmd, ...pre] = this.opts.wrapper ?? [];
+    const execArgv = driverNodeOptions(process.execArgv);
     const child = cmd
-      ? spawn(cmd, [...pre, process.execPath, hostEntry()], { serialization: 'advanced', stdio })
-      : fork(hostEntry(), [], { serialization: 'advanced', stdio, execArgv: [] });
+      ? spawn(cmd, [...pre, process.execPath, ...execArgv, hostEntry()], { serialization: 'advanced', stdio })
+      : fork(hostEntry(), [], { serialization: 'advanced', stdio, execArgv });
     this.child = child;
     this.startedAt = Date.now();
     return new Promise<HostReady>((resolve, reject) => {
