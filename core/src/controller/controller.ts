@@ -19,7 +19,6 @@ import {
 import { keys, PREFIX, splitKey } from '../store/keys';
 import { newMeta, touch } from '../store/meta';
 import type { Store, StoreEvent, Txn } from '../store/store';
-import { stableStringify } from '../state/hash';
 import { currentVersion, newDeployment, nextVersion, versionHash } from '../state/versions';
 import { podRequests } from '../state/quota';
 import { defaultScheduler, type BoundPod, type NodeTotals, type Scheduler } from '../scheduler/scheduler';
@@ -400,9 +399,9 @@ export class Controller {
         await this.teardown(tx, w, ns, name, svc, deps, pods);
         return { readyNow };
       }
-      const before = stableStringify(svc.status);
+      const before = changeView(svc.status);
 
-      const specBefore = stableStringify(svc.spec);
+      const specBefore = changeView(svc.spec);
       // A template or selector change makes a new version; everything else scales in place (versions.ts).
       const hash = versionHash(svc.spec);
       let active = deps.find((d) => d.meta.name === svc.status.deployment);
@@ -454,7 +453,7 @@ export class Controller {
       const draining = this.draining.get(`${ns}/${name}`) ?? new Map<string, number>();
       const roll = bounds && !(gate && latest !== active) ? rollingPlan(pods, latest.meta.name, svc.spec.replicas, bounds, new Set(draining.keys())) : undefined;
       for (const d of deps) {
-        const dBefore = stableStringify(d);
+        const dBefore = changeView(d);
         const desired = d === latest || d === active ? svc.spec.replicas : 0;
         if (d.spec.replicas !== desired) versionEvent('ScaledVersion', `scaled ${d.meta.name} from ${d.spec.replicas} to ${desired}`);
         d.spec.replicas = desired;
@@ -495,10 +494,12 @@ export class Controller {
         svc.status.deployment = latest.meta.name;
         rolledOut = latest;
         active = latest;
-        this.enqueue(`svc:${ns}/${name}`);
+        // The versions it replaces shrink to zero in a pass of their own (their counts were set above); a
+        // service's first version replaces none, and a pass more would change nothing.
+        if (deps.length > 1) this.enqueue(`svc:${ns}/${name}`);
       }
       for (const d of deps) {
-        const dBefore = stableStringify(d);
+        const dBefore = changeView(d);
         d.status.state = d === active ? 'active' : d === latest ? (d.status.replicas.ready >= d.spec.replicas ? 'ready' : 'provisioning') : 'superseded';
         d.status.message = d === latest && d !== active ? (gate?.message ?? `${d.status.replicas.ready}/${d.spec.replicas} pods ready`) : '';
         w.put(keys.deployment(ns, name, d.meta.name), d, dBefore);
@@ -530,7 +531,7 @@ export class Controller {
         failing?.status.message ??
         (latest !== active ? (svc.status.rollout?.state === 'failed' ? svc.status.rollout.message : `rolling out ${latest.meta.name}${gate ? `: ${gate.message}` : ''}`) : '');
       readyNow = isReadyService(svc);
-      w.put(keys.service(ns, name), svc, before + specBefore, (s) => stableStringify(s.status) + stableStringify(s.spec));
+      w.put(keys.service(ns, name), svc, before + specBefore, (s) => changeView(s.status) + changeView(s.spec));
 
       const ep = await tx.get<Endpoint>(keys.endpoint(ns, name));
       const endpoint: Endpoint = ep ?? {
@@ -540,13 +541,13 @@ export class Controller {
         spec: { ports: [], upstreams: [] },
         status: {},
       };
-      const epBefore = ep ? stableStringify(ep.spec) : '';
+      const epBefore = ep ? changeView(ep.spec) : '';
       endpoint.spec = {
         ip: svc.status.network.ip,
         ports: svc.spec.network?.ports ?? [],
         upstreams: ready.filter((p) => p.status.network.pod_ip).map((p) => ({ pod: p.meta.name, ip: p.status.network.pod_ip })),
       };
-      w.put(keys.endpoint(ns, name), endpoint, epBefore, (e) => stableStringify(e.spec));
+      w.put(keys.endpoint(ns, name), endpoint, epBefore, (e) => changeView(e.spec));
     }
     return { rolledOut, readyNow };
   }
@@ -636,8 +637,8 @@ export class Controller {
     // pods in place of the index's. Only that service's replicas are counted per node (the spread of the
     // pods placed here); every other pod counts in the sums the index keeps, so a pass is O(nodes + its pods).
     const view = await this.podIndex().read();
-    const svc = serviceKey(pending[0]);
-    const mine = new Map<string, BoundPod>(view.byService.get(svc));
+    const { namespace, service } = pending[0].meta;
+    const mine = new Map<string, BoundPod>(view.byService.get(serviceKey(pending[0])));
     const base = new Map<string, NodeTotals>();
     for (const [node, t] of view.totals) base.set(node, { ...t });
     for (const p of mine.values()) uncount(base, p);
@@ -645,7 +646,7 @@ export class Controller {
     for (const [key, p] of w.batch.pods) {
       const was = view.pods.get(key);
       const pod = p ?? was;
-      if (!pod || serviceKey(pod) === svc) continue;
+      if (!pod || (pod.meta.service === service && pod.meta.namespace === namespace)) continue;
       if (was) uncount(base, was);
       if (p) count(base, p);
     }
@@ -695,7 +696,7 @@ export class Controller {
 
   private leaseVolume(w: Writer, v: Volume, node: string): void {
     if (v.status.node === node) return;
-    const before = stableStringify(v);
+    const before = changeView(v);
     v.status = { state: 'ready', node, message: '' };
     w.put(keys.object('volume', v.meta.namespace, v.meta.name), v, before);
   }
@@ -716,6 +717,16 @@ const pass = (kind: string): { ok: HistogramChild; error: HistogramChild } => ({
 const PASS = { nodes: pass('nodes'), namespace: pass('namespace'), service: pass('service') };
 const SCHEDULED = { latency: schedulerLatency.labels(), placed: schedulerPlacements.labels('placed'), unschedulable: schedulerPlacements.labels('unschedulable') };
 
+/**
+ * What Writer.put compares before and after a pass: the object's JSON. A pass reads its objects parsed from
+ * the store's JSON and changes them in place, which keeps their keys in order, so equal values give equal
+ * text. A key a pass adds (or deletes and adds again) goes last: such an object is written once more than
+ * needed, and the next pass reads it in that order. Not the SDK's stableStringify (sorted keys, for hashes
+ * that must not depend on who wrote the object): sorting every object's keys on every pass made it the
+ * largest allocator at 10,000 pods.
+ */
+const changeView = (v: unknown): string => JSON.stringify(v);
+
 /** Writes an object only when it changed, so the controller's own writes settle instead of looping. */
 class Writer {
   readonly deleted = new Set<string>();
@@ -731,9 +742,9 @@ class Writer {
    * a pass just made, being placed), which is written again anyway, so it is not serialised to compare.
    */
   before(key: string, pod: Pod): string {
-    return this.batch.pods.has(key) ? '' : stableStringify(pod);
+    return this.batch.pods.has(key) ? '' : changeView(pod);
   }
-  put<T extends { meta: ObjectMeta }>(key: string, obj: T, before: string, view: (o: T) => string = stableStringify): void {
+  put<T extends { meta: ObjectMeta }>(key: string, obj: T, before: string, view: (o: T) => string = changeView): void {
     if (this.deleted.has(key)) return;
     if (before && before === view(obj)) return;
     this.tx.put(key, touch(obj));
