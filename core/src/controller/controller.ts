@@ -43,13 +43,18 @@ export interface ControllerOptions {
   nodeOfflineAfter: number;
   /** Seconds between full passes (the safety net behind the watch). */
   resyncInterval: number;
-  /** Queued services passed over in one transaction, at most (default 64). */
+  /** Queued services passed over in one transaction, at most (default: DEFAULT_BATCH for the store's backend). */
   batch?: number;
   /** Milliseconds a ready pod being stopped is out of the endpoint before it stops (default 2000). */
   endpointDrainMs?: number;
 }
 
-const DEFAULT_BATCH = 64;
+/**
+ * Services per transaction. On the embedded store more is cheaper, up to a point: at 10,000 pods, 256 took
+ * ~25% less server CPU than 64, and 1,024 more than either (each placement counts the pods the passes
+ * before it wrote). etcd refuses a request over 1.5 MB by default: 64 services of 10 pods stay under it.
+ */
+const DEFAULT_BATCH: Readonly<Record<Store['backend']['kind'], number>> = { level: 256, etcd: 64 };
 
 export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   history: 10,
@@ -203,7 +208,7 @@ export class Controller {
       }
       this.queue.delete(next.value);
       if (next.value.startsWith('svc:')) {
-        const more = this.takeServices(this.opts.batch ?? DEFAULT_BATCH);
+        const more = this.takeServices(this.opts.batch ?? DEFAULT_BATCH[this.store.backend.kind]);
         if (more.length) {
           await this.processBatch([next.value, ...more]);
           continue;
