@@ -1,9 +1,28 @@
 // The buffer of one transaction: reads go to the backend, writes stay here until the backend commits.
 import type { StoredObject, StoreOp, StoreReader } from './types';
 
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The first index in sorted `keys` whose key is not below `key`. */
+function lowerBound(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Reads and buffered writes inside one transaction; sees its own writes. */
 export class Txn {
   readonly ops = new Map<string, StoreOp>();
+  /**
+   * The keys of ops, sorted: a list finds the writes under its prefix without going over all of them (a
+   * controller transaction over 256 services writes thousands of keys and lists hundreds of times).
+   */
+  private readonly opKeys: string[] = [];
   /** reader: the consistent view the transaction reads; revision: the last commit that view includes. */
   constructor(
     private readonly reader: StoreReader,
@@ -22,20 +41,28 @@ export class Txn {
 
   /** Keys and values under prefix, in key order, with this transaction's writes. */
   async entries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
-    const base = new Map(await this.reader.entries<T>(prefix));
-    for (const [k, op] of this.ops) {
-      if (!k.startsWith(prefix)) continue;
-      if (op.type === 'put') base.set(k, op.value as T);
-      else base.delete(k);
+    const read = await this.reader.entries<T>(prefix);
+    const first = lowerBound(this.opKeys, prefix);
+    if (first === this.opKeys.length || !this.opKeys[first]!.startsWith(prefix)) return read.every((e, i) => i === 0 || byKey(read[i - 1]!, e) < 0) ? read : read.sort(byKey);
+    const base = new Map(read);
+    for (let i = first; i < this.opKeys.length && this.opKeys[i]!.startsWith(prefix); i++) {
+      const op = this.ops.get(this.opKeys[i]!)!;
+      if (op.type === 'put') base.set(op.key, op.value as T);
+      else base.delete(op.key);
     }
-    return [...base.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+    return [...base.entries()].sort(byKey);
   }
 
   put(key: string, value: StoredObject): void {
-    this.ops.set(key, { type: 'put', key, value });
+    this.write({ type: 'put', key, value });
   }
 
   del(key: string): void {
-    this.ops.set(key, { type: 'del', key });
+    this.write({ type: 'del', key });
+  }
+
+  private write(op: StoreOp): void {
+    if (!this.ops.has(op.key)) this.opKeys.splice(lowerBound(this.opKeys, op.key), 0, op.key);
+    this.ops.set(op.key, op);
   }
 }
