@@ -8,6 +8,8 @@
 // commits; a commit that touched other keys does not matter, so reads are still kept while writes
 // elsewhere go on all the time).
 
+import { lowerBound } from '../util/lower-bound';
+
 /** Keys (single reads) and prefixes (scans) kept at most; the oldest go first. */
 const MAX_KEYS = 10_000;
 const MAX_PREFIXES = 4_096;
@@ -27,18 +29,6 @@ export interface Scan {
 export interface KeyWrite {
   key: string;
   text: string | undefined;
-}
-
-/** The first index in sorted `keys` whose key is not below `key`. */
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export class ReadCache {

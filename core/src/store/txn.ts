@@ -1,19 +1,8 @@
 // The buffer of one transaction: reads go to the backend, writes stay here until the backend commits.
 import type { StoredObject, StoreOp, StoreReader } from './types';
+import { lowerBound } from '../util/lower-bound';
 
 const byKey = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** The first index in sorted `keys` whose key is not below `key`. */
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** Reads and buffered writes inside one transaction; sees its own writes. */
 export class Txn {
