@@ -1,5 +1,7 @@
 // Calls to the API from the page: the token signed in with is kept in sessionStorage (it lasts for the
 // browser tab) and sent as a bearer token on every call. A refusal carries the server's reason.
+import type { ServiceWire } from './models';
+
 const TOKEN_KEY = 'lb.token';
 
 export const storedToken = (): string | undefined => sessionStorage.getItem(TOKEN_KEY) ?? undefined;
@@ -140,6 +142,14 @@ export interface ApplyResult {
 
 export const applyManifests = (ns: string, manifests: unknown[]): Promise<ApplyResult[]> =>
   send<ApplyResult[]>('POST', `/namespace/${encodeURIComponent(ns)}/apply`, { manifests });
+
+/**
+ * A service's store revision, read after a change was answered (so at least the change's: the controller
+ * may have written since); undefined when it cannot be read. A rollout's progress waits for the live list
+ * to reach it (rollout.ts serviceRollout).
+ */
+export const serviceRevision = async (ns: string, name: string): Promise<number | undefined> =>
+  (await call<ServiceWire>('GET', `/namespace/${encodeURIComponent(ns)}/service/${encodeURIComponent(name)}`).catch(() => undefined))?.meta.revision;
 
 // ---- the namespace and service pages (ui-service)
 /**

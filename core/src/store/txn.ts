@@ -32,7 +32,7 @@ export class Txn {
   async entries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
     const read = await this.reader.entries<T>(prefix);
     const first = lowerBound(this.opKeys, prefix);
-    if (first === this.opKeys.length || !this.opKeys[first]!.startsWith(prefix)) return read.every((e, i) => i === 0 || byKey(read[i - 1]!, e) < 0) ? read : read.sort(byKey);
+    if (first === this.opKeys.length || !this.opKeys[first]!.startsWith(prefix)) return read.sort(byKey); // the reader's own array; already in order as a rule (cheap to sort then)
     const base = new Map(read);
     for (let i = first; i < this.opKeys.length && this.opKeys[i]!.startsWith(prefix); i++) {
       const op = this.ops.get(this.opKeys[i]!)!;

@@ -2,7 +2,7 @@
 // (after a confirmation). Each shows the rollout's progress until it ends; a refused call shows the
 // server's reason (next to the field it names). A token that cannot write gets nothing rendered.
 import { useRef, useState } from 'preact/hooks';
-import { ApiError, applyManifests, call, canWrite, FieldsError, send, type FieldProblem, type Identity } from '../api';
+import { ApiError, applyManifests, call, canWrite, FieldsError, send, serviceRevision, type FieldProblem, type Identity } from '../api';
 import { ManifestSyntaxError, parseManifests, serviceManifest, toYaml } from '../manifest';
 import type { DeploymentWire, ServiceWire } from '../models';
 import { Confirm } from './confirm';
@@ -50,8 +50,7 @@ export function ServiceActions({ me, namespace, service, replicas: desired }: { 
     setError(undefined);
     try {
       await fn();
-      // Read after the answer, so at least the change's revision (the controller may have written since).
-      const since = deleting ? undefined : (await call<ServiceWire>('GET', base).catch(() => undefined))?.meta.revision;
+      const since = deleting ? undefined : await serviceRevision(namespace, service);
       setEnd(undefined);
       setRun({ id: ++runs, what: action, deleting, since });
     } catch (e) {

@@ -3,12 +3,12 @@
 // the server never fetches the URL). The server's validation errors are shown next to the field they
 // name; after a deploy the rollout's progress is shown until it ends, with the service's actions below.
 import { useState } from 'preact/hooks';
-import { applyManifests, call, canWrite, FieldsError, send, type ApplyResult, type FieldProblem, type Identity } from '../api';
+import { applyManifests, canWrite, FieldsError, send, serviceRevision, type ApplyResult, type FieldProblem, type Identity } from '../api';
 import { RolloutProgress, type RolloutEnd } from '../components/rollout-progress';
 import { problemLines } from '../components/service-actions';
 import { useLive } from '../live';
 import { fetchManifestText, ManifestSyntaxError, parseManifests } from '../manifest';
-import type { NamespaceView, ServiceWire } from '../models';
+import type { NamespaceView } from '../models';
 
 type Way = 'image' | 'manifest' | 'url';
 const WAYS: { id: Way; label: string }[] = [
@@ -108,12 +108,8 @@ export function Deploy({ me }: { me: Identity }) {
       setProblems(rest.length ? rest.map((f) => `${f.field}: ${f.reason}`) : [e.message]);
     } else setProblems(problemLines(e));
   };
-  /** Each service's revision, read after the deploy's answer (so at least the change's: the controller may have written since). */
-  const revisions = async (names: string[]): Promise<Record<string, number | undefined>> =>
-    Object.fromEntries(
-      await Promise.all(names.map(async (n) => [n, (await call<ServiceWire>('GET', `/namespace/${encodeURIComponent(namespace)}/service/${encodeURIComponent(n)}`).catch(() => undefined))?.meta.revision] as const)),
-    );
-  const deployed = async (services: string[], said: string[]) => setDone({ id: Date.now(), namespace, services, said, since: await revisions(services) });
+  const deployed = async (services: string[], said: string[]) =>
+    setDone({ id: Date.now(), namespace, services, said, since: Object.fromEntries(await Promise.all(services.map(async (n) => [n, await serviceRevision(namespace, n)] as const))) });
   const applied = (results: ApplyResult[], lead: string[] = []) =>
     deployed(results.filter((r) => r.kind === 'Service').map((r) => r.name), [...lead, ...results.map((r) => `${r.kind.toLowerCase()}/${r.name} ${r.action}`)]);
 

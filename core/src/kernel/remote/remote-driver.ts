@@ -23,7 +23,7 @@ const MAX_BACKOFF_MS = 10_000;
 const HEAP_OPTION = /^--(max-semi-space-size|max-old-space-size|heap-growing-percent)=/;
 
 /** The options of `execArgv` a driver's process is started with: the heap sizing only (never --inspect, --cpu-prof…). */
-export const driverNodeOptions = (execArgv: readonly string[]): string[] => execArgv.filter((a) => HEAP_OPTION.test(a));
+const driverNodeOptions = (execArgv: readonly string[]): string[] => execArgv.filter((a) => HEAP_OPTION.test(a));
 
 /**
  * What cannot cross the IPC channel: execStream hands over live streams, and pull progress is a callback. The
