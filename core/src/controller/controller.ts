@@ -24,6 +24,7 @@ import { podRequests } from '../state/quota';
 import { defaultScheduler, type BoundPod, type NodeTotals, type Scheduler } from '../scheduler/scheduler';
 import { serviceKey } from '../scheduler/loads';
 import { PodIndex } from './pod-index';
+import { BatchLoads } from './batch-loads';
 import { rolloutVerdict } from './rollout';
 import { rollingPlan } from './rolling';
 import { evictedToStop } from '../cluster/drain';
@@ -371,7 +372,7 @@ export class Controller {
   private async reconcileServices(list: [ns: string, name: string][]): Promise<void> {
     let outcomes: PassOutcome[] = [];
     await this.txnWithEvents(async (tx, emitted) => {
-      const batch: Batch = { pods: new Map() };
+      const batch: Batch = { loads: new BatchLoads() };
       outcomes = [];
       for (const [ns, name] of list) outcomes.push({ ns, name, ...(await this.servicePass(tx, emitted, batch, ns, name)) });
     });
@@ -638,24 +639,14 @@ export class Controller {
   private async schedule(tx: Txn, w: Writer, pods: Pod[]): Promise<void> {
     const pending = pods.filter((p) => !p.meta.node && !p.spec.destroy);
     if (!pending.length) return;
-    // What every node carries: the committed pods as indexed, with this pass's view of its own service's
-    // pods in place of the index's. Only that service's replicas are counted per node (the spread of the
-    // pods placed here); every other pod counts in the sums the index keeps, so a pass is O(nodes + its pods).
+    // What every node carries: the committed pods as indexed, with the writes of this transaction's earlier
+    // passes (not committed, so not indexed yet), and this pass's view of its own service's pods in place of
+    // the index's. Only that service's replicas are counted per node (the spread of the pods placed here);
+    // every other pod counts in the sums, so a pass is O(nodes + its pods).
     const view = await this.podIndex().read();
-    const { namespace, service } = pending[0].meta;
     const mine = new Map<string, BoundPod>(view.byService.get(serviceKey(pending[0])));
-    const base = new Map<string, NodeTotals>();
-    for (const [node, t] of view.totals) base.set(node, { ...t });
+    const base = w.batch.loads.totals(view, w.podsWritten);
     for (const p of mine.values()) uncount(base, p);
-    // Pods that earlier passes of this transaction wrote (not committed, so not indexed yet) count as written.
-    // forEach, not for-of: no [key, value] array per pod (a transaction of 256 services goes over thousands, each pass).
-    w.batch.pods.forEach((p, key) => {
-      const was = view.pods.get(key);
-      const pod = p ?? was;
-      if (!pod || (pod.meta.service === service && pod.meta.namespace === namespace)) return;
-      if (was) uncount(base, was);
-      if (p) count(base, p);
-    });
     for (const p of pods) mine.set(keys.pod(p.meta.namespace, p.meta.name), p);
     const loads = this.scheduler.nodeLoads(await this.nodesOf(tx, w.batch), [...mine.values()].filter((p) => !p.spec.destroy || p.meta.node), base);
     for (const p of pending) {
@@ -736,37 +727,43 @@ const changeView = (v: unknown): string => JSON.stringify(v);
 /** Writes an object only when it changed, so the controller's own writes settle instead of looping. */
 class Writer {
   readonly deleted = new Set<string>();
+  /** The pods this pass wrote. */
+  readonly podsWritten = new Set<string>();
   constructor(
     private readonly tx: Txn,
     /** Events of the pass, recorded once it committed. */
     readonly emitted: EventInput[] = [],
     /** What the passes of the transaction share. */
-    readonly batch: Batch = { pods: new Map() },
+    readonly batch: Batch = { loads: new BatchLoads() },
   ) {}
   /**
    * What put() compares a pod with once changed: nothing for a pod this transaction writes already (a pod
    * a pass just made, being placed), which is written again anyway, so it is not serialised to compare.
    */
   before(key: string, pod: Pod): string {
-    return this.batch.pods.has(key) ? '' : changeView(pod);
+    return this.batch.loads.has(key) ? '' : changeView(pod);
   }
   put<T extends { meta: ObjectMeta }>(key: string, obj: T, before: string, view: (o: T) => string = changeView): void {
     if (this.deleted.has(key)) return;
     if (before && before === view(obj)) return;
     this.tx.put(key, touch(obj));
-    if (key.startsWith(PREFIX.pods)) this.batch.pods.set(key, obj as unknown as Pod);
+    if (key.startsWith(PREFIX.pods)) this.wrotePod(key, obj as unknown as Pod);
   }
   del(key: string): void {
     this.deleted.add(key);
     this.tx.del(key);
-    if (key.startsWith(PREFIX.pods)) this.batch.pods.set(key, undefined);
+    if (key.startsWith(PREFIX.pods)) this.wrotePod(key, undefined);
+  }
+  private wrotePod(key: string, p: Pod | undefined): void {
+    this.batch.loads.wrote(key, p);
+    this.podsWritten.add(key);
   }
 }
 
 /** What the passes of one transaction share. */
 interface Batch {
-  /** The pods written so far (undefined: deleted), for the placements of later passes. */
-  pods: Map<string, BoundPod | undefined>;
+  /** The pods written so far, for the placements of later passes. */
+  loads: BatchLoads;
   /** The nodes, once read. */
   nodes?: Promise<Node[]>;
 }
@@ -777,16 +774,6 @@ interface PassOutcome {
   name: string;
   rolledOut?: Deployment;
   readyNow: boolean;
-}
-
-/** Adds a pod's share to its node's sums (the pass's own copies: changed in place). */
-function count(base: Map<string, NodeTotals>, p: BoundPod): void {
-  if (!p.meta.node) return;
-  let t = base.get(p.meta.node);
-  if (!t) base.set(p.meta.node, (t = { cpu: 0, ram: 0, pods: 0 }));
-  t.cpu += p.spec.resources.cpu;
-  t.ram += p.spec.resources.ram;
-  t.pods += 1;
 }
 
 /** Takes a pod's share out of its node's sums (the pass counts it itself). */

@@ -20,14 +20,27 @@ export interface PodView {
   readonly totals: ReadonlyMap<string, NodeTotals>;
   /** Pods by service ("ns/svc"), by key. */
   readonly byService: ReadonlyMap<string, ReadonlyMap<string, BoundPod>>;
+  /** Bumped whenever a pod's part of the totals changes (a status change leaves it). */
+  readonly version: number;
 }
+
+/** Whether two versions of a pod take the same from the same node. */
+const sameLoad = (a: BoundPod, b: BoundPod): boolean =>
+  a.meta.node === b.meta.node && a.spec.resources.cpu === b.spec.resources.cpu && a.spec.resources.ram === b.spec.resources.ram;
 
 class View implements PodView {
   readonly pods = new Map<string, BoundPod>();
   readonly totals = new Map<string, NodeTotals>();
   readonly byService = new Map<string, Map<string, BoundPod>>();
+  version = 0;
 
   set(key: string, p: BoundPod): void {
+    const was = this.pods.get(key);
+    if (was && was.meta.namespace === p.meta.namespace && was.meta.service === p.meta.service && sameLoad(was, p)) {
+      this.pods.set(key, p);
+      this.byService.get(serviceKey(p))?.set(key, p);
+      return;
+    }
     this.delete(key);
     this.pods.set(key, p);
     const svc = serviceKey(p);
@@ -51,6 +64,7 @@ class View implements PodView {
   private count(p: BoundPod, sign: 1 | -1): void {
     const node = p.meta.node;
     if (!node) return;
+    this.version++;
     let t = this.totals.get(node);
     if (!t) this.totals.set(node, (t = { cpu: 0, ram: 0, pods: 0 }));
     t.cpu += sign * p.spec.resources.cpu;
