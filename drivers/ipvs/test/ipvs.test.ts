@@ -4,7 +4,7 @@
 //    read-only over hostfs with a generated init script, loads ip_vs, and runs jest on guest/ipvs.guest.ts
 //    (the CPI conformance suite plus ipvsadm checks) inside it. The guest writes its jest log, jest's JSON
 //    report and a result line into a temp dir mounted read-write over hostfs; this test reads them.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -82,9 +82,33 @@ interface Boot {
   ms: number;
 }
 
+const bootArgs = (init: string) => ['mem=1G', 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'ro', `init=${init}`, 'con=null', 'con0=null,fd:1', 'quiet'];
+
+/**
+ * Why User-Mode Linux cannot run any guest process on this host, or undefined when it can. Debian's UML
+ * (6.1) gives its processes' FPU state to ptrace in a buffer sized for the CPUs it knew: on a CPU with AMX
+ * (Intel Sapphire Rapids and later) the host kernel refuses that size (EFAULT) and the guest's first
+ * process dies before it runs a line. Only that failure is a reason to skip; any other goes to the test.
+ */
+function umlUnusable(): string | undefined {
+  if (!existsSync(UML)) return undefined; // the test itself fails on a missing UML
+  const dir = mkdtempSync(join(tmpdir(), 'lb-ipvs-probe-'));
+  try {
+    const init = join(dir, 'init.sh');
+    writeFileSync(init, '#!/bin/sh\necho LB-UML-PROBE-OK\npoweroff -f\nsleep 10\n', { mode: 0o755 });
+    const r = spawnSync(UML, bootArgs(init), { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL', env: { ...process.env, TMPDIR: tmpdir() } });
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    if (!out.includes('LB-UML-PROBE-OK') && /ptrace set fp regs failed, errno = 14/.test(out))
+      return 'User-Mode Linux 6.1 cannot run a guest process on this CPU (its FPU state size, AMX: "ptrace set fp regs failed, errno = 14")';
+    return undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function boot(init: string): Promise<Boot> {
   const started = Date.now();
-  const args = ['mem=1G', 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'ro', `init=${init}`, 'con=null', 'con0=null,fd:1', 'quiet'];
+  const args = bootArgs(init);
   return new Promise((resolvePromise, reject) => {
     // Own process group: on a hang the whole group (UML's helper processes too) is killed.
     const child = spawn(UML, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, TMPDIR: tmpdir() } });
@@ -136,7 +160,10 @@ describe('ipvs driver', () => {
     }
   });
 
-  it('passes the CPI conformance suite and matches ipvsadm inside User-Mode Linux', async () => {
+  // This kernel has no ip_vs: the driver's real path runs in a UML guest, where UML can run at all.
+  const unusable = umlUnusable();
+  if (unusable) process.stdout.write(`[ipvs] SKIPPED: the CPI conformance suite inside User-Mode Linux: ${unusable}\n`);
+  (unusable ? it.skip : it)('passes the CPI conformance suite and matches ipvsadm inside User-Mode Linux', async () => {
     expect(existsSync(UML)).toBe(true); // apt-get install user-mode-linux ipvsadm
     const releases = readdirSync(MODULE_ROOT);
     expect(releases.length).toBeGreaterThan(0);
