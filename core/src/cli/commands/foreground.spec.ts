@@ -21,6 +21,14 @@ describe('runForeground', () => {
   beforeEach(() => (exit = jest.spyOn(process, 'exit').mockImplementation((() => undefined) as never)));
   afterEach(() => exit.mockRestore());
 
+  // The shutdown's 20 s guard must not outlive a clean shutdown: here process.exit is a mock, and a guard
+  // firing later would end the test runner's process.
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] }));
+  afterEach(() => {
+    expect(jest.getTimerCount()).toBe(0);
+    jest.useRealTimers();
+  });
+
   it('closes what it started when interrupted, then exits 0', async () => {
     const t = context();
     const close = jest.fn(async () => undefined);

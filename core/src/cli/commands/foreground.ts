@@ -40,6 +40,7 @@ export async function runForeground(ctx: CliContext, name: string, start: () => 
         .close()
         .catch((e: unknown) => ctx.err(`${name}: shutdown: ${e instanceof Error ? e.message : String(e)}`))
         .finally(() => {
+          clearTimeout(force);
           unsubscribe();
           resolve();
           // Drivers may leave sockets or timers behind; the process is done.
