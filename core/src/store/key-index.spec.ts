@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyIndex } from './key-index';
+import { KeyIndex, groupOf } from './key-index';
 import { Store } from './store';
 
 describe('KeyIndex', () => {
@@ -22,6 +22,37 @@ describe('KeyIndex', () => {
     ix.changed([{ key: 'config/ns/d', present: true }, { key: 'config/ns/c', present: false }]);
     expect(ix.absent('config/ns/d')).toBe(false);
     expect(ix.absent('config/ns/c')).toBe(true);
+    expect(ix.absent('config/ns/c/deeper')).toBe(false); // a deeper key is in its namespace's group too
+  });
+
+  it('groups keys by kind and namespace, or by their last segment when shorter', () => {
+    expect(groupOf('pod/ns/web-1')).toBe('pod/ns/');
+    expect(groupOf('deployment/ns/web/v2')).toBe('deployment/ns/');
+    expect(groupOf('pod/ns/web-')).toBe('pod/ns/');
+    expect(groupOf('node/n1')).toBe('node/');
+    expect(groupOf('auth/admin-token')).toBe('auth/');
+    expect(groupOf('pod/')).toBe('pod/');
+  });
+
+  it('tells a scan prefix with nothing under it, and nothing for prefixes wider than a group', async () => {
+    const ix = new KeyIndex();
+    expect(ix.emptyUnder('pod/ns/web-')).toBe(false); // nothing known
+    ix.load('pod/ns/x', async (group) => (group === 'pod/ns/' ? ['pod/ns/api-1', 'pod/ns/api-2'] : []));
+    ix.load('node/n1', async () => ['node/n1', 'node/n1/deeper']);
+    await new Promise((r) => setImmediate(r));
+    expect(ix.emptyUnder('pod/ns/web-')).toBe(true);
+    expect(ix.emptyUnder('pod/ns/api-')).toBe(false);
+    expect(ix.emptyUnder('pod/ns/api-1')).toBe(false);
+    expect(ix.emptyUnder('pod/ns/api-10')).toBe(true);
+    expect(ix.emptyUnder('pod/other/')).toBe(false); // another group, not loaded
+    expect(ix.emptyUnder('pod/')).toBe(false); // spans groups: never answered
+    expect(ix.emptyUnder('node/')).toBe(false);
+    expect(ix.absent('node/n2')).toBe(true);
+    expect(ix.absent('node/n1/deeper')).toBe(false); // its own group (node/n1/), not loaded
+    ix.changed([{ key: 'pod/ns/web-1', present: true }, { key: 'pod/ns/api-1', present: false }, { key: 'pod/ns/api-2', present: false }]);
+    expect(ix.emptyUnder('pod/ns/web-')).toBe(false);
+    expect(ix.emptyUnder('pod/ns/api-')).toBe(true);
+    expect(ix.absent('pod/ns/web-1')).toBe(false);
   });
 });
 
@@ -57,5 +88,27 @@ describe('level store with the key index', () => {
     await again.open();
     expect(await again.list('config/ns/')).toHaveLength(51);
     await again.close();
+  });
+
+  it('answers the scan of an empty prefix in a known group without LevelDB, and keeps it up to date', async () => {
+    const store = new Store(dir);
+    await store.open();
+    const put = (key: string, n: number) => store.txn(async (tx) => tx.put(key, { meta: { revision: 0 }, n } as never));
+    await put('pod/ns/api-1', 1);
+    expect(await store.list('pod/ns/web-')).toEqual([]); // from disk: the group's keys load meanwhile
+    await new Promise((r) => setTimeout(r, 20));
+    const db = (store.backend as unknown as { db: { iterator: (...a: unknown[]) => unknown } }).db;
+    const iterator = jest.spyOn(db, 'iterator');
+    expect(await store.list('pod/ns/db-')).toEqual([]);
+    expect(await store.list('pod/ns/db-')).toEqual([]);
+    expect(iterator).not.toHaveBeenCalled();
+    await put('pod/ns/db-1', 2);
+    await put('pod/ns/db-0', 3);
+    expect((await store.list<{ meta: { revision: number }; n: number }>('pod/ns/db-')).map((o) => o.n)).toEqual([3, 2]);
+    expect((await store.list<{ meta: { revision: number }; n: number }>('pod/ns/api-')).map((o) => o.n)).toEqual([1]);
+    expect(iterator).toHaveBeenCalledTimes(1); // api- holds a key: read from disk
+    await store.txn(async (tx) => tx.del('pod/ns/db-1'));
+    expect((await store.list<{ meta: { revision: number }; n: number }>('pod/ns/db-')).map((o) => o.n)).toEqual([3]);
+    await store.close();
   });
 });

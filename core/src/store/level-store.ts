@@ -10,7 +10,7 @@
 // whose fn throws adds nothing to the group and fails alone.
 import { EventEmitter } from 'node:events';
 import { Level } from 'level';
-import { KeyIndex, parentOf } from './key-index';
+import { KeyIndex, withinOneGroup } from './key-index';
 import { ReadCache } from './read-cache';
 import { Txn } from './txn';
 import type { StoreBackend, StoreDump, StoredObject, StoreEvent, StoreOp, StoreReader } from './types';
@@ -94,21 +94,29 @@ export class LevelStore implements StoreBackend {
     const since = this.cache.generation;
     const text = (await this.db.get(key, UTF8)) as string | undefined;
     this.cache.keep(key, text, since);
-    if (text === undefined) {
-      // Looked for and not there (a create checking its name): the next such look at this prefix needs no disk.
-      const prefix = parentOf(key);
-      this.index.load(prefix, async () => {
-        const keys: string[] = [];
-        for await (const k of this.db.keys({ gte: prefix, lt: prefix + '\uffff' })) keys.push(k);
-        return keys;
-      });
-    }
+    // Looked for and not there (a create checking its name): the next such look in its group needs no disk.
+    if (text === undefined) this.loadIndex(key);
     return text;
+  }
+
+  /** Starts loading the key index of the group that holds a key or prefix (key-index.ts). */
+  private loadIndex(keyOrPrefix: string): void {
+    this.index.load(keyOrPrefix, async (group) => {
+      const keys: string[] = [];
+      for await (const k of this.db.keys({ gte: group, lt: group + '\uffff' })) keys.push(k);
+      return keys;
+    });
   }
 
   async entries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
     let scan = this.cache.scan(prefix);
+    if (!scan && this.index.emptyUnder(prefix)) {
+      // Nothing there (a new service's pods): kept like a scan, so the commits that add keys update it.
+      this.cache.keepScan(prefix, [], [], this.cache.generation);
+      return [];
+    }
     if (!scan) {
+      if (withinOneGroup(prefix)) this.loadIndex(prefix);
       const since = this.cache.generation;
       const keys: string[] = [];
       const texts: string[] = [];

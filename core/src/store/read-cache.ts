@@ -10,8 +10,12 @@
 
 import { lowerBound } from '../util/lower-bound';
 
-/** Keys (single reads) and prefixes (scans) kept at most; the oldest go first. */
-const MAX_KEYS = 10_000;
+/**
+ * Keys (single reads) and prefixes (scans) kept at most; the oldest go first. Keys: room for the working
+ * set of 10,000 pods with their services and deployments (at 10,000 keys, pods were dropped before their
+ * next report and each report read the disk); a kept text is mostly the same string a kept scan holds.
+ */
+const MAX_KEYS = 50_000;
 const MAX_PREFIXES = 4_096;
 /** A scan larger than this is not kept (its text would pin a lot of memory). */
 const MAX_SCAN_ENTRIES = 2_000;
