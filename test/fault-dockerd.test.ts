@@ -263,8 +263,10 @@ describe('fault: dockerd restarts and corrupt agent state', () => {
       ps.map((p) => `${p.meta.name}: ${p.status.state}, restarts ${before.get(p.meta.name)} → ${restarts(p)}, containers ${containersOf(p.meta.name).map((id) => `${id.slice(0, 12)} running=${running(id)}`).join(' ')}, reported ${p.status.containers[0]?.id?.slice(0, 12)}`);
     let after: Pod[];
     try {
-      // Ready as reported, and so in the engine: one running container each, the one the status names (a
-      // report read while dockerd was still restoring its containers may name a state the engine changed since).
+      // Ready as reported, and so in the engine: one running container each, the one the status names. (An
+      // agent whose event stream closed first restarted its container while dockerd was shutting down, and
+      // dockerd then stopped it unseen: it reported ready until the next resync. It now syncs every pod once
+      // the stream is back: node-pods.ts, agent.spec.ts.)
       after = await waitFor(
         pods,
         (ps) =>

@@ -248,6 +248,30 @@ describe('node agent on the in-memory runtime', () => {
     expect(most).toBe(2);
   });
 
+  it('syncs every pod again once a broken event stream is back: a container stopped meanwhile is restarted', async () => {
+    // The first stream ends when the test says so, as an engine's restart closes it, and the engine then
+    // stops the container with no stream open to tell it; the next streams are the runtime's own.
+    let closeStream!: () => void;
+    const closed = new Promise<void>((r) => (closeStream = r));
+    let streams = 0;
+    const restarting = Object.create(cri) as ContainerRuntime;
+    restarting.events = (filter, signal) =>
+      ++streams === 1
+        ? (async function* () {
+            await closed;
+          })()
+        : cri.events(filter, signal);
+    await start({ cri: restarting }); // resync: 60 s, so only the reconnect can find it in time
+    api.push({ type: 'snapshot', pods: [pod('web-1')], revision: 1 });
+    await waitFor('web-1 ready', () => api.statusOf('web-1')?.state === 'ready');
+    const main = containerName('ns', 'web-1', 'main');
+    closeStream();
+    await cri.stop(main);
+    expect((await cri.inspect(main))?.state).not.toBe('running');
+    await waitFor('web-1 restarted', async () => (await cri.inspect(main))?.state === 'running' && api.statusOf('web-1')?.containers[0].restarts === 1, 5000);
+    expect(streams).toBeGreaterThanOrEqual(2);
+  });
+
   it('removes the containers of a pod marked for destruction and reports it destroyed', async () => {
     await start();
     api.push({ type: 'snapshot', pods: [pod('web-1')], revision: 1 });

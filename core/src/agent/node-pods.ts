@@ -240,14 +240,24 @@ export class NodePods {
     }
   }
 
-  /** Container events make restarts and status prompt instead of waiting for the next pass. */
+  /**
+   * Container events make restarts and status prompt instead of waiting for the next pass. A stream that
+   * broke (an engine restarting closes it, then stops its containers) missed what happened meanwhile: once
+   * the runtime answers again and a new stream is open, every pod is synced again, not at the next resync.
+   */
   private async watchEvents(): Promise<void> {
     const signal = this.o.stopping;
+    const mine = { labels: { [LABEL_NODE]: this.o.node } };
+    let missed = false;
     while (!signal.aborted) {
       try {
         const cri = this.o.drivers().cri;
         if (!cri.capabilities.events) return;
-        for await (const ev of cri.events({ labels: { [LABEL_NODE]: this.o.node } }, signal)) {
+        if (missed) await cri.list(mine); // throws while the runtime is still down
+        const events = cri.events(mine, signal); // from now on: what changed before, the syncs below see
+        if (missed) this.syncAll();
+        missed = false;
+        for await (const ev of events) {
           const key = `${ev.labels[LABEL_NAMESPACE]}/${ev.labels[LABEL_POD]}`;
           if (!this.runners.has(key)) continue;
           if (ev.action === 'oom')
@@ -264,6 +274,7 @@ export class NodePods {
         if (signal.aborted) return;
         this.o.log.warn(`container events: ${(e as Error).message}`);
       }
+      missed = true;
       await sleep(1000, signal);
     }
   }
