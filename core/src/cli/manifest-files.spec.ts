@@ -56,6 +56,17 @@ describe('parseYamlDocuments', () => {
     expect(e.message).toMatch(/^f\.yaml: YAML syntax error at line 4: /);
   });
 
+  it('honours merge keys, as compose files and Kubernetes manifests use them; an alias is per document', () => {
+    const text = 'kind: Config\nmeta: {name: a}\nspec:\n  data: &base {x: "1", y: "2"}\n---\nkind: Config\nmeta: {name: b}\nspec:\n  data: {<<: *base, y: "3"}\n';
+    const own = text.replace('data: {<<: *base', 'data: &base {x: "1"}\n  more: {<<: *base');
+    const [, b] = parseYamlDocuments({ name: 'app.yaml', text: own }) as [unknown, { spec: Record<string, unknown> }];
+    expect(b.spec).toEqual({ data: { x: '1' }, more: { x: '1', y: '3' } });
+    // An anchor lives in its document: an alias to another document's is an error naming the file.
+    const e = errorOf(() => parseYamlDocuments({ name: 'app.yaml', text }));
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.message).toMatch(/^app\.yaml: /);
+  });
+
   it('treats duplicate keys as errors', () => {
     const e = errorOf(() => parseYamlDocuments({ name: 'f.yaml', text: 'kind: Service\nkind: Config\n' }));
     expect(e.message).toMatch(/^f\.yaml: YAML syntax error at line 2: /);

@@ -58,9 +58,15 @@ async function fetchText(url: string): Promise<string> {
   return res.text();
 }
 
-/** The non-empty documents of a multi-document YAML text, as plain values. Throws on any syntax error. */
-export function parseYamlDocuments(source: ManifestSource): unknown[] {
-  const docs = parseAllDocuments(source.text);
+/** A multi-document YAML text's non-empty documents as plain values, or its first syntax error. */
+export type ParsedYaml = { docs: unknown[] } | { error: LbError };
+
+/**
+ * Parses a multi-document YAML text once (`lb apply` tells a compose file and reads manifests from the same
+ * parse). Merge keys (`<<: *defaults`) are honoured, as in compose files and Kubernetes manifests.
+ */
+export function parseYaml(source: ManifestSource): ParsedYaml {
+  const docs = parseAllDocuments(source.text, { merge: true });
   // A text of only comments or whitespace yields an empty list rather than an EmptyStream.
   const list = Array.isArray(docs) ? docs : [];
   for (const doc of list) {
@@ -68,15 +74,21 @@ export function parseYamlDocuments(source: ManifestSource): unknown[] {
     if (!e) continue;
     const line = e.linePos?.[0].line;
     const what = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').trim();
-    throw new LbError('INVALID_ARGUMENT', `${source.name}: YAML syntax error${line ? ` at line ${line}` : ''}: ${what}`);
+    return { error: new LbError('INVALID_ARGUMENT', `${source.name}: YAML syntax error${line ? ` at line ${line}` : ''}: ${what}`) };
   }
-  const out: unknown[] = [];
-  for (const doc of list) {
-    const v: unknown = doc.toJS();
-    if (v === null || v === undefined) continue;
-    out.push(v);
+  try {
+    return { docs: list.map((doc): unknown => doc.toJS()).filter((v) => v !== null && v !== undefined) };
+  } catch (e) {
+    // A document that parses but cannot be built (e.g. a merge key whose value is not a mapping).
+    return { error: new LbError('INVALID_ARGUMENT', `${source.name}: ${(e as Error).message.split('\n')[0]}`) };
   }
-  return out;
+}
+
+/** The non-empty documents of a multi-document YAML text, as plain values. Throws on any syntax error. */
+export function parseYamlDocuments(source: ManifestSource): unknown[] {
+  const parsed = parseYaml(source);
+  if ('error' in parsed) throw parsed.error;
+  return parsed.docs;
 }
 
 /**
@@ -117,11 +129,16 @@ export async function loadManifests(
   return manifestsOf(sources);
 }
 
-/** Parses and validates sources already read (`lb apply` reads them first to tell a compose file). */
-export function manifestsOf(sources: readonly ManifestSource[]): { documents: unknown[]; manifests: AnyManifest[] } {
+/** Validates sources already read, and parsed (`lb apply` parses them first to tell a compose file). */
+export function manifestsOf(
+  sources: readonly ManifestSource[],
+  parsed: readonly ParsedYaml[] = sources.map(parseYaml),
+): { documents: unknown[]; manifests: AnyManifest[] } {
   const documents: unknown[] = [];
-  for (const src of sources) {
-    const docs = parseYamlDocuments(src);
+  for (const [i, src] of sources.entries()) {
+    const p = parsed[i];
+    if ('error' in p) throw p.error;
+    const docs = p.docs;
     if (!docs.length) throw new LbError('INVALID_ARGUMENT', `${src.name}: no manifests found`);
     documents.push(...docs);
   }

@@ -1,6 +1,6 @@
 // A compose file as manifests for one namespace: what `lb compose convert` prints and `lb apply` sends.
 import { LbError, invalid } from '@lastbackend/sdk';
-import { parseAllDocuments } from 'yaml';
+import { parseYaml, type ParsedYaml } from '../manifest-files';
 import { usage } from '../usage';
 import { convertCompose, type Manifest } from './convert';
 import { composeSource, isComposeFileName, loadCompose, looksLikeCompose, namespaceOf } from './load';
@@ -22,16 +22,9 @@ export interface ComposeManifests {
  * A compose file by its content (one mapping with services: and no kind:), or by its name (compose.yaml,
  * docker-compose.yml, …) unless it holds manifests (a document with kind:).
  */
-export function isCompose(src: ComposeInput): boolean {
-  let docs: unknown[];
-  try {
-    const parsed = parseAllDocuments(src.text, { merge: true });
-    const list = Array.isArray(parsed) ? parsed : [];
-    if (list.some((d) => d.errors.length)) return byName(src);
-    docs = list.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
-  } catch {
-    return byName(src);
-  }
+export function isCompose(src: ComposeInput, parsed: ParsedYaml = parseYaml(src)): boolean {
+  if ('error' in parsed) return byName(src);
+  const docs = parsed.docs;
   if (looksLikeCompose(docs)) return true;
   return byName(src) && !docs.some((d) => !!d && typeof d === 'object' && 'kind' in d);
 }
