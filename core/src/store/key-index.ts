@@ -19,21 +19,23 @@ export interface KeyChange {
   present: boolean;
 }
 
+/** Where a key's second '/' is, -1 when it has fewer. */
+function secondSlash(key: string): number {
+  const first = key.indexOf('/');
+  return first < 0 ? -1 : key.indexOf('/', first + 1);
+}
+
 /**
  * The group a key (or a scan's prefix) is indexed under: up to its second '/' (`pod/ns/name` →
  * `pod/ns/`, `deployment/ns/svc/v1` → `deployment/ns/`), else up to its last (`node/n1` → `node/`).
  */
 export function groupOf(key: string): string {
-  const first = key.indexOf('/');
-  const second = first < 0 ? -1 : key.indexOf('/', first + 1);
+  const second = secondSlash(key);
   return key.slice(0, (second < 0 ? key.lastIndexOf('/') : second) + 1);
 }
 
 /** Whether every key under a scan's prefix is in one group (the prefix reaches its second '/'): emptyUnder can answer. */
-export const withinOneGroup = (prefix: string): boolean => {
-  const first = prefix.indexOf('/');
-  return first >= 0 && prefix.indexOf('/', first + 1) >= 0;
-};
+export const withinOneGroup = (prefix: string): boolean => secondSlash(prefix) >= 0;
 
 export class KeyIndex {
   /** Each loaded group's keys, sorted. */
