@@ -1,7 +1,9 @@
 // A real browser on a real `lb server` for the dashboard's tests: Debian's chromium driven by
 // playwright-core (the browser build playwright would download is not reachable) in a network namespace
 // of its own (test/browser-network.ts), tabs that collect console errors, sign-in, axe-core, screenshots.
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { BrowserNetwork } from './browser-network';
@@ -20,6 +22,30 @@ export interface AxeViolation {
 /** One violation per line: rule, impact, help and where. */
 export const brief = (vs: AxeViolation[]): string[] => vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 
+/**
+ * A home for the browser whose NSS database trusts the cluster CA(s) in `caFile` (if any), as a user who
+ * installed the CA would; that trust outlives the server's restarts (a new serving key, the same CA). Not
+ * playwright's ignoreHTTPSErrors: with it, every new connection's handshake fails first and its request
+ * restarts, and a navigation that draws one failing connection after another gives up after 32 restarts
+ * (net::ERR_TOO_MANY_RETRIES).
+ */
+function homeTrusting(caFile: string | undefined): string {
+  const home = mkdtempSync(join(tmpdir(), 'lb-browser-home-'));
+  if (!caFile) return home;
+  const db = `sql:${join(home, '.pki', 'nssdb')}`;
+  mkdirSync(join(home, '.pki', 'nssdb'), { recursive: true });
+  const certutil = (...args: string[]) => execFileSync('certutil', ['-d', db, ...args], { stdio: 'pipe', timeout: 20_000 });
+  certutil('-N', '--empty-password');
+  const pems = readFileSync(caFile, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (pems.length === 0) throw new Error(`no certificate in ${caFile}`);
+  pems.forEach((pem, i) => {
+    const file = join(home, `ca-${i}.crt`);
+    writeFileSync(file, pem);
+    certutil('-A', '-n', `lastbackend-${i}`, '-t', 'C,,', '-a', '-i', file);
+  });
+  return home;
+}
+
 export class Dashboard {
   /** Console errors and uncaught page errors, on every page of every tab. */
   readonly errors: string[] = [];
@@ -30,15 +56,22 @@ export class Dashboard {
     readonly server: TestServer,
     readonly browser: Browser,
     private readonly network: BrowserNetwork,
+    private readonly home: string,
   ) {}
 
   static async launch(server: TestServer): Promise<Dashboard> {
     mkdirSync(SHOTS, { recursive: true });
-    const network = await BrowserNetwork.create();
+    const home = homeTrusting(server.tls ? server.caFile : undefined);
+    const network = await BrowserNetwork.create().catch((e: unknown) => {
+      rmSync(home, { recursive: true, force: true });
+      throw e;
+    });
     try {
-      return new Dashboard(server, await chromium.launch({ executablePath: network.executable, args: ['--no-sandbox', ...network.args] }), network);
+      const browser = await chromium.launch({ executablePath: network.executable, args: ['--no-sandbox', ...network.args], env: { ...process.env, HOME: home } });
+      return new Dashboard(server, browser, network, home);
     } catch (e) {
       await network.destroy();
+      rmSync(home, { recursive: true, force: true });
       throw e;
     }
   }
@@ -46,11 +79,12 @@ export class Dashboard {
   async close(): Promise<void> {
     await this.browser.close();
     await this.network.destroy();
+    rmSync(this.home, { recursive: true, force: true });
   }
 
-  /** A browser tab on the server (its certificate is the cluster CA's, which this browser does not trust). */
+  /** A browser tab on the server. */
   async tab(opts: { bypassCSP?: boolean } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await this.browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 800 }, ...opts });
+    const ctx = await this.browser.newContext({ viewport: { width: 1100, height: 800 }, ...opts });
     const page = await ctx.newPage();
     page.on('console', (m) => {
       if (m.type() !== 'error') return;

@@ -11,13 +11,14 @@ cd "$(dirname "$0")/../.."
 # What the integration tests drive: Docker and containerd engines, the busybox-static test image,
 # netlink/nft/IPVS (IPVS in a User-Mode Linux guest), haproxy, etcd, a local registry, dig, curl, and
 # promtool (Debian's prometheus package) to check the /metrics output, zsh and fish for the completion scripts,
-# script(1) (bsdutils) for a pseudo-terminal around `lb exec -it`; chromium for the dashboard's browser test;
+# script(1) (bsdutils) for a pseudo-terminal around `lb exec -it`; chromium for the dashboard's browser test, and
+# certutil (libnss3-tools) for the NSS database through which that browser trusts the cluster CA;
 # for the data-path benchmarks: gcc and libc6-dev (the static C backend), dnsmasq and dnsperf (the DNS peer and load).
 TEST_PACKAGES=(
   docker.io:dockerd containerd:containerd runc:runc busybox-static iptables ca-certificates iproute2
   util-linux nftables dnsutils user-mode-linux ipvsadm haproxy openssl docker-registry etcd-server
-  etcd-client curl prometheus:promtool zsh fish bsdutils:script chromium:chromium gcc:gcc libc6-dev
-  dnsmasq-base:dnsmasq dnsperf:dnsperf
+  etcd-client curl prometheus:promtool zsh fish bsdutils:script chromium:chromium libnss3-tools:certutil
+  gcc:gcc libc6-dev dnsmasq-base:dnsmasq dnsperf:dnsperf
 )
 
 lb_ensure_npm_deps
