@@ -1,7 +1,7 @@
 // The `lb` launcher (core/bin/lb.js's shell lines), run by its #! line as a user's shell runs it:
 // - client commands start without Node's NODE_EXTRA_CA_CERTS (read at start-up, needed or not), and still
 //   trust its CAs where the default trust is used: the API server given no CA, a manifest URL;
-// - `lb server` keeps NODE_EXTRA_CA_CERTS and runs with the server's node options.
+// - `lb server` keeps NODE_EXTRA_CA_CERTS and runs with the server's node options and malloc tunables.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -74,11 +74,11 @@ describe('the lb launcher', () => {
     expect((await s.client.service(ns, 'from-url')).meta.name).toBe('from-url');
   });
 
-  it('lb server keeps NODE_EXTRA_CA_CERTS and runs with the server node options', async () => {
+  it('lb server keeps NODE_EXTRA_CA_CERTS and runs with the server node options and malloc tunables', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lb-launcher-server-'));
     const port = await freePort();
     const proc = spawn(LB, ['server', '--no-agent', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', 'launcher-token-0123456789', '--log-level', 'warn'], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: extraCas },
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: extraCas, GLIBC_TUNABLES: undefined },
       stdio: 'ignore',
     });
     try {
@@ -92,7 +92,14 @@ describe('the lb launcher', () => {
       const options = readFileSync(LB, 'utf8').match(/^':' \/\/; SERVER_NODE_OPTIONS='([^']*)'$/m)?.[1];
       expect(options).toBeTruthy();
       expect(argv.slice(1, 1 + options!.split(' ').length)).toEqual(options!.split(' '));
-      expect(readFileSync(`/proc/${proc.pid}/environ`, 'utf8').split('\0')).toContain(`NODE_EXTRA_CA_CERTS=${extraCas}`);
+      const environ = readFileSync(`/proc/${proc.pid}/environ`, 'utf8').split('\0');
+      expect(environ).toContain(`NODE_EXTRA_CA_CERTS=${extraCas}`);
+      // glibc's malloc tunables for the server (GLIBC_TUNABLES was not set by the caller). glibc parses the
+      // variable in place, ending each tunable with a NUL: here they read as entries of their own.
+      const tunables = readFileSync(LB, 'utf8').match(/^':' \/\/; SERVER_MALLOC='([^']*)'$/m)?.[1].split(':') ?? [];
+      expect(tunables[0]).toMatch(/^glibc\.malloc\./);
+      expect(environ).toContain(`GLIBC_TUNABLES=${tunables[0]}`);
+      for (const t of tunables.slice(1)) expect(environ).toContain(t);
     } finally {
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');

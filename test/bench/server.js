@@ -10,12 +10,15 @@ const { sleep } = require('./lib');
 const { removeDefaultHostNetwork } = require('../host-overlay');
 
 const LB = join(resolve(__dirname, '..', '..'), 'core', 'bin', 'lb.js');
-/** The node options lb.js's launcher gives `lb server` (its SERVER_NODE_OPTIONS line): the server runs with them, as users run it. */
-const SERVER_NODE_OPTIONS = (() => {
-  const m = /^':' \/\/; SERVER_NODE_OPTIONS='([^']*)'$/m.exec(readFileSync(LB, 'utf8'));
-  if (!m) throw new Error(`${LB}: no launcher line "':' //; SERVER_NODE_OPTIONS='…'"`);
-  return m[1].split(' ').filter(Boolean);
-})();
+/** A value a line of lb.js's launcher sets (`':' //; NAME='…'`): the server runs as the launcher starts `lb server`. */
+function launcherValue(name) {
+  const m = new RegExp(`^':' \\/\\/; ${name}='([^']*)'$`, 'm').exec(readFileSync(LB, 'utf8'));
+  if (!m) throw new Error(`${LB}: no launcher line "':' //; ${name}='…'"`);
+  return m[1];
+}
+/** Its node options, and the malloc tunables it exports as GLIBC_TUNABLES (unless set). */
+const SERVER_NODE_OPTIONS = launcherValue('SERVER_NODE_OPTIONS').split(' ').filter(Boolean);
+const SERVER_MALLOC = launcherValue('SERVER_MALLOC');
 const TOKEN = 'bench-token-0123456789abcdef';
 
 /** A free TCP port on 127.0.0.1 (free when asked: another process may take it before it is used). */
@@ -26,7 +29,8 @@ const freePort = () => new Promise((res) => { const s = createServer().listen(0,
  * and waits until it wrote its CA bundle (<dir>/tls/ca.crt), answers /healthz over https with that CA
  * trusted, and (unless ARGS has --no-agent) its own node reports ready. Throws if the server exits or
  * is not there within 30 s each. The caller owns DIR (and removes it); stop() ends the server.
- * The server runs with the node options lb.js's launcher gives it (as users run it), then LB_BENCH_SERVER_NODE_ARGS.
+ * The server runs with the node options and malloc tunables lb.js's launcher gives it (as users run it), then
+ * LB_BENCH_SERVER_NODE_ARGS.
  * @param {{ dir: string, name: string, args?: string[] }} opts
  */
 async function startServer({ dir, name, args = [] }) {
@@ -36,7 +40,8 @@ async function startServer({ dir, name, args = [] }) {
   const argv = ['server', '--data-dir', dir, '--listen', `127.0.0.1:${port}`, '--token', TOKEN, '--name', name, '--log-level', 'warn', ...args];
   // LB_BENCH_SERVER_NODE_ARGS: node options for the server alone (e.g. --cpu-prof --cpu-prof-dir=DIR to profile it).
   const nodeArgs = (process.env.LB_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...nodeArgs, LB, ...argv], { stdio: 'inherit' });
+  const env = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? SERVER_MALLOC };
+  const proc = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...nodeArgs, LB, ...argv], { stdio: 'inherit', env });
   let gone; // how it ended: set once it exited, or could not be started at all
   const exited = new Promise((r) => {
     proc.once('exit', (code, signal) => r((gone = signal ?? `code ${code}`)));

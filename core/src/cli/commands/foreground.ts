@@ -1,4 +1,6 @@
-// Foreground processes (`lb server`, `lb agent`): start, then run until SIGINT/SIGTERM, then close.
+// Foreground processes (`lb server`, `lb agent`): start, then run until SIGINT/SIGTERM (giving memory back
+// when quiet: util/idle-gc.ts), then close.
+import { startIdleGc } from '../../util/idle-gc';
 import { CliContext } from '../context';
 
 /** How long shutdown may take before the process exits anyway. */
@@ -28,6 +30,7 @@ export async function runForeground(ctx: CliContext, name: string, start: () => 
     ctx.exitCode = 1;
     return;
   }
+  const stopIdleGc = startIdleGc();
 
   await new Promise<void>((resolve) => {
     onStop = () => {
@@ -41,6 +44,7 @@ export async function runForeground(ctx: CliContext, name: string, start: () => 
         .catch((e: unknown) => ctx.err(`${name}: shutdown: ${e instanceof Error ? e.message : String(e)}`))
         .finally(() => {
           clearTimeout(force);
+          stopIdleGc();
           unsubscribe();
           resolve();
           // Drivers may leave sockets or timers behind; the process is done.

@@ -1,0 +1,62 @@
+import { GROWTH_BYTES, IdleGc, QUIET_UTILIZATION, startIdleGc } from './idle-gc';
+
+const MB = 1024 * 1024;
+
+/** An IdleGc over a heap and an event loop the test sets; a collection shrinks the heap to `live`. */
+function rig(live = 40 * MB) {
+  const state = { heap: 60 * MB, busy: 0, collections: 0 };
+  const idle = new IdleGc(
+    () => {
+      state.collections++;
+      state.heap = live;
+    },
+    () => state.heap,
+    () => state.busy,
+  );
+  return { state, idle };
+}
+
+describe('IdleGc', () => {
+  it('collects in a quiet interval once the heap has grown since it started, then not until it grows again', () => {
+    const { state, idle } = rig();
+    expect(idle.check()).toBe(false);
+    state.heap += GROWTH_BYTES;
+    expect(idle.check()).toBe(true);
+    expect(state.heap).toBe(40 * MB);
+    state.heap += GROWTH_BYTES - 1;
+    expect(idle.check()).toBe(false);
+    state.heap += 1;
+    expect(idle.check()).toBe(true);
+    expect(state.collections).toBe(2);
+  });
+
+  it('never collects while the event loop is busy, however big the heap', () => {
+    const { state, idle } = rig();
+    state.busy = QUIET_UTILIZATION + 0.01;
+    state.heap = 500 * MB;
+    expect(idle.check()).toBe(false);
+    expect(idle.check()).toBe(false);
+    expect(state.collections).toBe(0);
+    state.busy = 0;
+    expect(idle.check()).toBe(true);
+  });
+
+  it('counts growth from where V8 shrank the heap itself', () => {
+    const { state, idle } = rig(50 * MB);
+    state.heap = 80 * MB;
+    expect(idle.check()).toBe(true);
+    state.heap = 30 * MB; // V8's own collection, below the last one here
+    expect(idle.check()).toBe(false);
+    state.heap = 30 * MB + GROWTH_BYTES;
+    expect(idle.check()).toBe(true);
+  });
+
+  it('does nothing without an exposed gc (node started without --expose-gc)', () => {
+    const gc = (globalThis as { gc?: unknown }).gc;
+    expect(gc).toBeUndefined();
+    const spy = jest.spyOn(global, 'setInterval');
+    startIdleGc()();
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+  });
+});
