@@ -17,6 +17,27 @@ describe('ChangeLog', () => {
     expect(got).toEqual(['3:a/2', '3:a/3', '4:a/1']);
   });
 
+  it('keeps the texts the backend stored, not the objects: a resumed watch gets them parsed, the live one the objects', () => {
+    const log = new ChangeLog(0, 100);
+    const value = { meta: { revision: 2 }, spec: { replicas: 3 } };
+    const prev = { meta: { revision: 1 }, spec: { replicas: 1 } };
+    const live: StoreEvent[] = [];
+    log.subscribe('', 1, (e) => live.push(e));
+    log.record({ type: 'put', key: 'a/1', value, prev, revision: 2, origin: 'api', text: { value: JSON.stringify(value), prev: JSON.stringify(prev) } });
+    expect(live[0].value).toBe(value);
+    // Changed after it was recorded (a writer reusing its object): the log still has what was stored.
+    value.spec.replicas = 9;
+    const resumed: StoreEvent[] = [];
+    log.subscribe('', 1, (e) => resumed.push(e));
+    expect(resumed).toEqual([{ type: 'put', key: 'a/1', value: { meta: { revision: 2 }, spec: { replicas: 3 } }, prev, revision: 2, origin: 'api', text: { value: '{"meta":{"revision":2},"spec":{"replicas":3}}', prev: JSON.stringify(prev) } }]);
+    expect(resumed[0].prev).not.toBe(prev);
+    // An event without texts (a backend that has none) is kept as its objects' JSON.
+    log.record({ type: 'del', key: 'a/1', prev: { meta: { revision: 2 } }, revision: 3 });
+    const again: StoreEvent[] = [];
+    log.subscribe('', 2, (e) => again.push(e));
+    expect(again).toEqual([{ type: 'del', key: 'a/1', value: undefined, prev: { meta: { revision: 2 } }, revision: 3, text: { prev: '{"meta":{"revision":2}}' } }]);
+  });
+
   it('skips a change that arrives late for a subscriber already past it (another server announced it first)', () => {
     const log = new ChangeLog(0, 100);
     const { got } = seen(log, '', 5);

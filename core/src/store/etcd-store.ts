@@ -137,6 +137,7 @@ export class EtcdStore implements StoreBackend {
         prev: e.prev === undefined ? undefined : (JSON.parse(e.prev) as StoredObject),
         revision: e.revision,
         ...(e.origin === undefined ? {} : { origin: e.origin }),
+        text: { value: e.value, prev: e.prev },
       };
       this.events.emit('change', ev);
     } catch (err) {

@@ -28,7 +28,8 @@ interface Pending {
   ops: StoreOp[];
   /** Each put's value as JSON, made once when accepted: what later txns read and what goes to disk. */
   json: (string | undefined)[];
-  prevs: (StoredObject | undefined)[];
+  /** Each key's value before, as JSON: parsed for the announcement, kept as text by the change log. */
+  prevs: (string | undefined)[];
   revision: number;
   origin?: string;
 }
@@ -201,21 +202,20 @@ export class LevelStore implements StoreBackend {
     return group;
   }
 
-  /** The values of keys before the transaction being accepted: as it read them, else overlay, else the disk in one read. */
-  private async before(keys: string[], seen: ReadonlyMap<string, string | undefined>): Promise<(StoredObject | undefined)[]> {
-    const out: (StoredObject | undefined)[] = [];
+  /** The texts of keys before the transaction being accepted: as it read them, else overlay, else the disk in one read. */
+  private async before(keys: string[], seen: ReadonlyMap<string, string | undefined>): Promise<(string | undefined)[]> {
+    const out: (string | undefined)[] = [];
     const missing: number[] = [];
-    const parse = (json: string | undefined) => (json === undefined ? undefined : (JSON.parse(json) as StoredObject));
     keys.forEach((k, i) => {
       const o = this.overlay.get(k);
-      if (seen.has(k)) out[i] = parse(seen.get(k));
-      else if (o) out[i] = parse(o.json);
+      if (seen.has(k)) out[i] = seen.get(k);
+      else if (o) out[i] = o.json;
       else if (this.index.absent(k)) out[i] = undefined;
       else missing.push(i);
     });
     if (missing.length) {
-      const got = await this.db.getMany(missing.map((i) => keys[i]));
-      missing.forEach((i, j) => (out[i] = got[j] as StoredObject | undefined));
+      const got = await this.db.getMany(missing.map((i) => keys[i]), UTF8);
+      missing.forEach((i, j) => (out[i] = got[j] as unknown as string | undefined));
     }
     return out;
   }
@@ -257,9 +257,11 @@ export class LevelStore implements StoreBackend {
 
   private announce(t: Pending): void {
     t.ops.forEach((op, i) => {
-      const prev = t.prevs[i];
-      if (op.type === 'del' && !prev) return;
-      const ev: StoreEvent = { type: op.type, key: op.key, value: op.type === 'put' ? op.value : undefined, prev, revision: t.revision, origin: t.origin };
+      const prevText = t.prevs[i];
+      if (op.type === 'del' && prevText === undefined) return;
+      const prev = prevText === undefined ? undefined : (JSON.parse(prevText) as StoredObject);
+      const value = op.type === 'put' ? op.value : undefined;
+      const ev: StoreEvent = { type: op.type, key: op.key, value, prev, revision: t.revision, origin: t.origin, text: { value: t.json[i], prev: prevText } };
       this.events.emit('change', ev);
     });
   }

@@ -108,7 +108,7 @@ describe.each([level, etcdBackend])('Store on $name', (b) => {
       tx.del('a/none');
     });
     stop();
-    expect(seen).toEqual([{ type: 'del', key: 'a/1', value: undefined, prev: { meta: { revision: 1 } }, revision: 2 }]);
+    expect(seen).toEqual([{ type: 'del', key: 'a/1', value: undefined, prev: { meta: { revision: 1 } }, revision: 2, text: { prev: '{"meta":{"revision":1}}' } }]);
     expect(await store.list('a/')).toEqual([]);
   });
 

@@ -15,6 +15,8 @@ export interface StoreEvent {
   revision: number;
   /** Who wrote it, when the writer said (e.g. "controller"), so a writer can skip its own changes. */
   origin?: string;
+  /** value and prev as the JSON texts stored, when the backend has them: what the change log keeps. */
+  text?: { value?: string; prev?: string };
 }
 
 /** The reads a transaction makes through its backend. */
