@@ -23,7 +23,7 @@ import type * as Wire from './wire/index';
 import * as wire from './wire/decode';
 import { WatchCursor, type WatchEvent } from './watch';
 import { openUpgrade } from './upgrade';
-import { defaultCa, extraCaFile } from './default-trust';
+import { defaultCa } from './default-trust';
 import { httpRequest, serverTarget, tlsAgent, unixSocketPath, type HttpAnswer } from './http';
 import type { Duplex } from 'node:stream';
 
@@ -260,9 +260,8 @@ export class LbClient {
     this.agent = undefined;
   }
 
-  /** Without a CA or certificate, Node's global agent, unless the default trust has CAs of its own. */
-  private httpsAgent(): ReturnType<typeof tlsAgent> | undefined {
-    if (!this.tls?.ca && !this.tls?.cert && !extraCaFile()) return undefined;
+  /** The agent of these TLS settings (without a CA: the default trust), shared by clients with the same. */
+  private httpsAgent(): ReturnType<typeof tlsAgent> {
     return (this.agent ??= tlsAgent(this.tls ?? {}));
   }
 
