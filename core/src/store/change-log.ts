@@ -5,8 +5,9 @@
 // resync. Under etcd every server feeds its own log from etcd's watch, so any server can resume any
 // client; a watch that etcd cancelled and the backend caught up from a fresh read is a gap, and the log
 // starts again after it (reset). It keeps each change's value and previous value as the JSON texts the
-// backend stored (shared with its read cache) and parses them only for a watch that resumes: as objects,
-// 10,000 changes of pods held ~20,000 parsed pods, most of a server's live heap after a burst.
+// backend stored (level's read cache holds the same strings) and parses them only for a watch that
+// resumes: as objects, 10,000 changes of pods held ~20,000 parsed pods, most of a server's live heap
+// after a burst.
 import type { StoredObject, StoreEvent } from './types';
 
 export type ChangeListener = (ev: StoreEvent) => void;
