@@ -6,16 +6,13 @@ import { readFileSync } from 'node:fs';
 
 let loaded: { file: string; ca: string[] | undefined } | undefined;
 
-/** The file of CAs the default trust adds, if any (what defaultCa() reads, without reading it). */
-export const extraCaFile = (): string | undefined => process.env.LB_EXTRA_CA_CERTS || undefined;
-
 /**
  * Node's default CAs plus $LB_EXTRA_CA_CERTS's, as Node itself trusts them under NODE_EXTRA_CA_CERTS; undefined
  * when that variable is not set (Node's own default applies). A file that cannot be read is warned about once and
  * ignored, as Node does.
  */
 export function defaultCa(): string[] | undefined {
-  const file = extraCaFile();
+  const file = process.env.LB_EXTRA_CA_CERTS;
   if (!file) return undefined;
   if (loaded?.file !== file) {
     let ca: string[] | undefined;
