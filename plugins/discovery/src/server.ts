@@ -1,5 +1,4 @@
 import * as dgram from 'node:dgram';
-import * as dns from 'node:dns';
 import * as net from 'node:net';
 import * as packet from 'dns-packet';
 import { ipv4, type DriverLogger } from '@lastbackend/sdk';
@@ -42,14 +41,15 @@ const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REF
 type Rcode = keyof typeof RCODE;
 
 /**
- * The UDP socket only answers the address a query came from, always a literal: handed back at once, where
- * dns.lookup would defer even a literal to the next tick (a tick and a closure per answer).
+ * The UDP socket only ever sends to the address a query came from: a literal the kernel reported, handed
+ * back as it is. dns.lookup would defer even a literal to the next tick, and net.isIP costs a regular
+ * expression per answer.
  */
-const literalLookup = (address: string, family: unknown, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void => {
-  const v = net.isIP(address);
-  if (v) cb(null, address, v);
-  else dns.lookup(address, { family: family === 6 ? 6 : 4 }, cb);
-};
+const sourceLookup = (address: string, family: unknown, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void =>
+  cb(null, address, family === 6 ? 6 : 4);
+
+/** Sources remembered by the UDP path's verdict memo before it starts again empty. */
+const MAX_REMEMBERED_SOURCES = 4096;
 
 const noopLogger: DriverLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -73,6 +73,8 @@ export class DiscoveryServer {
   private readonly conns = new Set<net.Socket>();
   private forwarder?: Forwarder;
   private allowed: ipv4.Cidr[] = [];
+  /** isAllowedSource by UDP source address (a pod asks again and again); emptied with the networks. */
+  private readonly verdicts = new Map<string, boolean>();
   /** Encoded UDP zone answers by query (bytes after the ID); dropped whenever the zone is replaced. */
   private readonly cache = new AnswerCache();
 
@@ -94,7 +96,7 @@ export class DiscoveryServer {
     const attempts = port === 0 ? 20 : 1;
     let lastErr: unknown;
     for (let i = 0; i < attempts; i++) {
-      const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', lookup: literalLookup });
+      const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', lookup: sourceLookup });
       try {
         await new Promise<void>((resolve, reject) => {
           udp.once('error', reject);
@@ -166,6 +168,7 @@ export class DiscoveryServer {
       if (!parsed) throw new Error(`allowFrom: ${JSON.stringify(c)} is not an IPv4 network such as 10.210.0.0/24`);
       return parsed;
     });
+    this.verdicts.clear();
   }
 
   /** Loopback, or an IPv4 address inside an allowed network (IPv4-mapped IPv6 as its IPv4 address). */
@@ -369,7 +372,11 @@ export class DiscoveryServer {
 
   private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const udp = this.udp;
-    const allowed = this.isAllowedSource(rinfo.address);
+    let allowed = this.verdicts.get(rinfo.address);
+    if (allowed === undefined) {
+      if (this.verdicts.size >= MAX_REMEMBERED_SOURCES) this.verdicts.clear();
+      this.verdicts.set(rinfo.address, (allowed = this.isAllowedSource(rinfo.address)));
+    }
     const key = allowed ? this.cache.key(msg) : undefined;
     // The hot path: a query answered before from this zone is answered now, synchronously, from its bytes.
     const hit = key === undefined ? undefined : this.cache.get(key, msg);
