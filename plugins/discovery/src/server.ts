@@ -1,4 +1,5 @@
 import * as dgram from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import * as net from 'node:net';
 import * as packet from 'dns-packet';
 import { ipv4, type DriverLogger } from '@lastbackend/sdk';
@@ -90,9 +91,11 @@ export class DiscoveryServer {
     this.zone = new Zone({ services: [], pods: [] }, { suffix: this.suffix, ttl: this.ttl, serial: this.serial });
   }
 
-  /** Binds UDP and TCP on host:port (port 0: one ephemeral number for both). */
-  async listen(host: string, port: number): Promise<{ port: number }> {
+  /** Binds UDP and TCP on host:port (port 0: one ephemeral number for both); a host name is resolved once, here. */
+  async listen(name: string, port: number): Promise<{ port: number }> {
     if (this.udp || this.tcp) throw new Error('discovery DNS is already listening');
+    // The UDP socket's lookup takes literals only (sourceLookup).
+    const host = net.isIP(name) ? name : (await dnsLookup(name)).address;
     const attempts = port === 0 ? 20 : 1;
     let lastErr: unknown;
     for (let i = 0; i < attempts; i++) {

@@ -4,6 +4,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as dgram from 'node:dgram';
+import { lookup } from 'node:dns/promises';
 import * as net from 'node:net';
 import * as packet from 'dns-packet';
 import { DiscoveryServer, type DiscoveryPod, type DiscoveryService } from '../src';
@@ -386,6 +387,21 @@ describe('discovery DNS forwarding failures', () => {
       const { port } = await server.listen('127.0.0.1', 0);
       expect((await dig(port, 'example.test')).status).toBe('SERVFAIL');
       expect(await short(port, 'lb.local', 'SOA')).toEqual([expect.stringMatching(/^ns\.dns\.lb\.local\. hostmaster\.lb\.local\. \d+ 60 10 3600 5$/)]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('listens on a host name, resolved once (the UDP socket takes literals only)', async () => {
+    const server = new DiscoveryServer({ upstreams: [] });
+    server.setRecords({ services, pods: [] });
+    try {
+      const { port } = await server.listen('localhost', 0);
+      const { address } = await lookup('localhost');
+      const out = await new Promise<string>((resolve) =>
+        execFile('dig', [`@${address}`, '-p', String(port), '+tries=1', '+time=3', '+short', 'web.shop.lb.local'], { timeout: 15000 }, (_e, stdout) => resolve(String(stdout))),
+      );
+      expect(out.trim()).toBe('10.96.0.10');
     } finally {
       await server.close();
     }
