@@ -72,7 +72,7 @@ const KNOWN: Record<string, { wants: Want[]; seconds: number; says?: RegExp }> =
     seconds: 40,
   },
   'test/bench/ingress.js': {
-    wants: [p('through the ingress'), p('through the ingress: p50'), p('through the ingress: p99'), o('straight to the pod (the backend alone)'), o('through the ingress: errors + non-2xx'), o('straight to the pod: errors + non-2xx')],
+    wants: [p('through the ingress'), p('through the ingress: p50'), p('through the ingress: p99'), o('straight to the pod (the backend alone)'), o('through the ingress: errors + non-2xx'), o('straight to the pod: errors + non-2xx'), p('CPU per request, haproxy + backend + load generator (lower is better)'), o('CPU per request through the ingress: haproxy'), p('CPU per request: backend'), p('CPU per request: load generator')],
     seconds: 40,
   },
   'test/bench/replicas.js': {

@@ -2,8 +2,19 @@
 // so a change of machine load during the run touches every target alike, and each target's figures are
 // the median of its rounds. Not a test helper: plain JS.
 'use strict';
+const { readFileSync } = require('node:fs');
 const autocannon = require('autocannon');
 const { median } = require('./lib');
+
+/** CPU seconds (user + system, every thread) PID has used; 0 once it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 /**
  * @param {{ url: string, headers?: Record<string, string> }} target
@@ -14,14 +25,25 @@ const once = (target, { connections, seconds }) =>
 
 /**
  * Runs ROUNDS rounds; in each, every target in turn for SECONDS. Returns, per target name, the medians of
- * requests/s, p50 and p99 (ms) and the sum of errors + non-2xx answers.
+ * requests/s, p50 and p99 (ms) and the sum of errors + non-2xx answers. With opts.processes (a name → the
+ * PIDs of those processes, asked each round), also the median CPU microseconds each group used per
+ * request answered, in `cpu`: where a path's time goes when the machine's cores are the limit.
  * @param {Record<string, { url: string, headers?: Record<string, string> }>} targets
- * @param {{ rounds: number, seconds: number, connections: number }} opts
- * @returns {Promise<Record<string, { rps: number, p50: number, p99: number, bad: number, rounds: number[] }>>}
+ * @param {{ rounds: number, seconds: number, connections: number, processes?: Record<string, () => number[]> }} opts
+ * @returns {Promise<Record<string, { rps: number, p50: number, p99: number, bad: number, rounds: number[], cpu: Record<string, number> }>>}
  */
 async function alternate(targets, opts) {
   const runs = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
-  for (let r = 0; r < opts.rounds; r++) for (const [name, t] of Object.entries(targets)) runs[name].push(await once(t, opts));
+  const groups = Object.entries(opts.processes ?? {});
+  const used = () => groups.map(([, pids]) => pids().reduce((s, pid) => s + cpuSeconds(pid), 0));
+  for (let r = 0; r < opts.rounds; r++)
+    for (const [name, t] of Object.entries(targets)) {
+      const before = used();
+      const run = await once(t, opts);
+      const after = used();
+      run.cpu = Object.fromEntries(groups.map(([g], i) => [g, ((after[i] - before[i]) * 1e6) / Math.max(1, run.requests.total)]));
+      runs[name].push(run);
+    }
   return Object.fromEntries(
     Object.entries(runs).map(([name, rs]) => [
       name,
@@ -31,6 +53,7 @@ async function alternate(targets, opts) {
         p99: median(rs.map((x) => x.latency.p99)),
         bad: rs.reduce((n, x) => n + x.errors + x.timeouts + x.non2xx, 0),
         rounds: rs.map((x) => x.requests.average),
+        cpu: Object.fromEntries(groups.map(([g]) => [g, median(rs.map((x) => x.cpu[g]))])),
       },
     ]),
   );
