@@ -1,9 +1,7 @@
 // A real browser on a real `lb server` for the dashboard's tests: Debian's chromium driven by
 // playwright-core (the browser build playwright would download is not reachable) in a network namespace
 // of its own (test/browser-network.ts), tabs that collect console errors, sign-in, axe-core, screenshots.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import { BrowserNetwork } from './browser-network';
@@ -22,29 +20,8 @@ export interface AxeViolation {
 /** One violation per line: rule, impact, help and where. */
 export const brief = (vs: AxeViolation[]): string[] => vs.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 
-/**
- * A home for the browser whose NSS database trusts the cluster CA(s) in `caFile` (if any), as a user who
- * installed the CA would; that trust outlives the server's restarts (a new serving key, the same CA). Not
- * playwright's ignoreHTTPSErrors: with it, every new connection's handshake fails first and its request
- * restarts, and a navigation that draws one failing connection after another gives up after 32 restarts
- * (net::ERR_TOO_MANY_RETRIES).
- */
-function homeTrusting(caFile: string | undefined): string {
-  const home = mkdtempSync(join(tmpdir(), 'lb-browser-home-'));
-  if (!caFile) return home;
-  const db = `sql:${join(home, '.pki', 'nssdb')}`;
-  mkdirSync(join(home, '.pki', 'nssdb'), { recursive: true });
-  const certutil = (...args: string[]) => execFileSync('certutil', ['-d', db, ...args], { stdio: 'pipe', timeout: 20_000 });
-  certutil('-N', '--empty-password');
-  const pems = readFileSync(caFile, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (pems.length === 0) throw new Error(`no certificate in ${caFile}`);
-  pems.forEach((pem, i) => {
-    const file = join(home, `ca-${i}.crt`);
-    writeFileSync(file, pem);
-    certutil('-A', '-n', `lastbackend-${i}`, '-t', 'C,,', '-a', '-i', file);
-  });
-  return home;
-}
+/** A home for the browser trusting the cluster CA(s) (test/browser-home.js, shared with the dashboard benchmark). */
+const { homeTrusting } = require('./browser-home') as { homeTrusting: (caFile: string | undefined) => string };
 
 export class Dashboard {
   /** Console errors and uncaught page errors, on every page of every tab. */

@@ -12,6 +12,7 @@ const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { Agent, request } = require('node:https');
 const { loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { homeTrusting } = require('../browser-home');
 const { installMemoryDriver, PACKAGE } = require('./memory-driver');
 const { median, now, quick, report, sleep } = require('./lib');
 const { cpuSeconds, runLb, startServer } = require('./server');
@@ -49,13 +50,14 @@ async function main() {
   if (N * R > 10_000) throw new Error('services × replicas: at most 10,000 (one node holds them all, and node.max_pods is at most 10,000)');
   const total = N * R;
   const dir = mkdtempSync(join(tmpdir(), 'lb-bench-dash-'));
-  let server, browser, agent;
+  let server, browser, agent, home;
   let cleaning;
   const cleanup = () => (cleaning ??= (async () => {
     if (browser) await browser.close().catch(() => undefined);
     agent?.destroy();
     if (server) await server.stop();
     rmSync(dir, { recursive: true, force: true });
+    if (home) rmSync(home, { recursive: true, force: true });
   })());
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) process.once(sig, () => void cleanup().finally(() => process.exit(code)));
   try {
@@ -124,8 +126,10 @@ async function main() {
 
     const { chromium } = require('playwright-core');
     // Playwright's own SIGINT/SIGTERM handlers would exit before cleanup() stopped the server: ours close the browser.
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'], handleSIGINT: false, handleSIGTERM: false });
-    const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 800 } });
+    // The browser trusts the cluster CA as a user who installed it would: no failed handshake per connection.
+    home = homeTrusting(server.caFile);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'], env: { ...process.env, HOME: home }, handleSIGINT: false, handleSIGTERM: false });
+    const ctx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
     const page = await ctx.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
