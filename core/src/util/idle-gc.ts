@@ -3,9 +3,11 @@
 // does too little of: the garbage of the burst stays resident. One full collection when the event loop
 // has been nearly idle for a whole interval and the heap has grown since the last one here returns most
 // of it (global.gc: lb.js's launcher starts the server and the agent with --expose-gc; without it,
-// nothing runs). V8 keeps its young generation at the size the burst grew it to, collected or not.
+// nothing runs). That collection compacts the whole old generation: V8's own choice of pages to move
+// leaves most of them in place after a burst (committed 154 MB for 67 MB live with 10,000 pods' state;
+// compacted, 103 MB). V8 keeps its young generation at the size the burst grew it to, collected or not.
 import { performance } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 
 /** An interval with the event loop busy for at most this share of it is quiet. */
 export const QUIET_UTILIZATION = 0.1;
@@ -41,13 +43,29 @@ export class IdleGc {
   }
 }
 
+/**
+ * One full collection that moves every old-generation page's live objects together, so the pages they
+ * leave are returned. The flag is read by that collection's choice of pages only, and is off again for
+ * V8's own collections (compacting everything costs ~2× the pause: ~120 ms at 10,000 pods' state).
+ */
+export function compactingGc(gc: () => void): () => void {
+  return () => {
+    setFlagsFromString('--compact-on-every-full-gc');
+    try {
+      gc();
+    } finally {
+      setFlagsFromString('--no-compact-on-every-full-gc');
+    }
+  };
+}
+
 /** Checks every EVERY_MS while the process runs (the timer keeps nothing alive); returns the stop. */
 export function startIdleGc(): () => void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return () => {};
   let last = performance.eventLoopUtilization();
   const idle = new IdleGc(
-    gc,
+    compactingGc(gc),
     () => getHeapStatistics().total_heap_size,
     () => {
       const now = performance.eventLoopUtilization();
