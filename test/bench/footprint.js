@@ -15,7 +15,7 @@ const { rssMb, startServer } = require('./server');
 
 const QUICK = lib.quick || Boolean(process.env.BENCH_QUICK);
 const SAMPLES = QUICK ? 3 : 10;
-// 20 s: the server's young generation (up to 16 MB a semi-space, lb.js) grows while it starts and V8
+// 20 s: the server's young generation (up to 8 MB a semi-space, lb.js) grows while it starts and V8
 // shrinks it at the first GC with little allocation, ~10-20 s later; until then RSS is ~30 MB higher.
 const SETTLE_MS = QUICK ? 1000 : 20000;
 const PODS = QUICK ? 100 : 1000;
