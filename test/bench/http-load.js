@@ -2,19 +2,8 @@
 // so a change of machine load during the run touches every target alike, and each target's figures are
 // the median of its rounds. Not a test helper: plain JS.
 'use strict';
-const { readFileSync } = require('node:fs');
 const autocannon = require('autocannon');
-const { median } = require('./lib');
-
-/** CPU seconds (user + system, every thread) PID has used; 0 once it is gone. */
-function cpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
+const { cpuSeconds, median } = require('./lib');
 
 /**
  * @param {{ url: string, headers?: Record<string, string> }} target

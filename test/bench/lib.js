@@ -112,4 +112,10 @@ function findBenchmarks(root) {
   return found.sort();
 }
 
-module.exports = { sleep, now, median, percentile, quick, machine, report, fmt, findBenchmarks };
+/** CPU seconds (user + system, every thread) process PID has used, from /proc/PID/stat (ticks of 10 ms). */
+function cpuSeconds(pid) {
+  const f = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+module.exports = { sleep, now, median, percentile, quick, machine, report, fmt, findBenchmarks, cpuSeconds };

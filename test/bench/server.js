@@ -6,7 +6,7 @@ const { existsSync, readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { join, resolve } = require('node:path');
 const { LbClient } = require('@lastbackend/sdk');
-const { sleep } = require('./lib');
+const { cpuSeconds, sleep } = require('./lib');
 const { removeDefaultHostNetwork } = require('../host-overlay');
 
 const LB = join(resolve(__dirname, '..', '..'), 'core', 'bin', 'lb.js');
@@ -113,11 +113,5 @@ function run(cmd, args, env) {
 
 /** Resident memory of a process in MB (VmRSS from /proc/PID/status). */
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-
-/** CPU seconds (user + system) a process has used, from /proc/PID/stat (clock ticks of 10 ms). */
-function cpuSeconds(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 
 module.exports = { LB, TOKEN, freePort, startServer, removeNodeContainers, run, runLb, rssMb, cpuSeconds };

@@ -10,11 +10,11 @@
 'use strict';
 const { spawn } = require('node:child_process');
 const dgram = require('node:dgram');
-const { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { chmodSync, mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const packet = require('dns-packet');
-const { median, quick, report, sleep } = require('../../../test/bench/lib');
+const { cpuSeconds, median, quick, report, sleep } = require('../../../test/bench/lib');
 const { hostsFile, queryNames, records } = require('./records');
 
 function arg(name, def) {
@@ -27,11 +27,8 @@ const ROUNDS = bounded(arg('rounds', quick ? 1 : 3), 1, 20);
 const RECORDS = bounded(arg('records', 1000), 1, 65536);
 const OUTSTANDING = bounded(arg('outstanding', 100), 1, 4096);
 
-/** CPU milliseconds (user + system) process PID has used: per query, robust to the machine's load. */
-function cpuMs(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
+/** CPU milliseconds process PID has used: per query, robust to the machine's load. */
+const cpuMs = (pid) => cpuSeconds(pid) * 1000;
 
 /** A UDP port free on 127.0.0.1 when asked. */
 const freeUdpPort = () =>
