@@ -2,6 +2,7 @@
 // which prints a run's figures the same way everywhere — a markdown table for people and one BENCH_JSON
 // line for scripts (test/bench-quick.test.ts parses it).
 'use strict';
+const { readdirSync, readFileSync } = require('node:fs');
 const { cpus, loadavg } = require('node:os');
 const { performance } = require('node:perf_hooks');
 
@@ -96,7 +97,6 @@ function report({ title, rows, extra = {} }) {
  * @param {string} root the repository
  */
 function findBenchmarks(root) {
-  const { readdirSync, readFileSync } = require('node:fs');
   const { join, relative } = require('node:path');
   const dirs = [join(root, 'test', 'bench'), ...readdirSync(join(root, 'plugins')).map((p) => join(root, 'plugins', p, 'bench'))];
   const found = [];
@@ -114,7 +114,7 @@ function findBenchmarks(root) {
 
 /** CPU seconds (user + system, every thread) process PID has used, from /proc/PID/stat (ticks of 10 ms). */
 function cpuSeconds(pid) {
-  const f = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 

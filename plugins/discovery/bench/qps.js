@@ -27,9 +27,6 @@ const ROUNDS = bounded(arg('rounds', quick ? 1 : 3), 1, 20);
 const RECORDS = bounded(arg('records', 1000), 1, 65536);
 const OUTSTANDING = bounded(arg('outstanding', 100), 1, 4096);
 
-/** CPU milliseconds process PID has used: per query, robust to the machine's load. */
-const cpuMs = (pid) => cpuSeconds(pid) * 1000;
-
 /** A UDP port free on 127.0.0.1 when asked. */
 const freeUdpPort = () =>
   new Promise((res, rej) => {
@@ -147,15 +144,16 @@ async function main() {
     const sum = (k, f) => runs[k].reduce((n, x) => n + f(x), 0);
     const cpu = { discovery: 0, dnsmasq: 0 };
     const measure = async (k, port, pid) => {
-      const c0 = cpuMs(pid);
+      const c0 = cpuSeconds(pid);
       runs[k].push(await dnsperf(port, queries));
-      cpu[k] += cpuMs(pid) - c0;
+      cpu[k] += cpuSeconds(pid) - c0;
     };
     for (let r = 0; r < ROUNDS; r++) {
       await measure('discovery', discoveryPort, procs[0].pid);
       await measure('dnsmasq', dnsmasqPort, dnsmasq.pid);
     }
-    const perQuery = (k) => (cpu[k] * 1000) / sum(k, (x) => x.completed);
+    // Server CPU per query, robust to the machine's load: µs.
+    const perQuery = (k) => (cpu[k] * 1e6) / sum(k, (x) => x.completed);
     const med = (k, f) => median(runs[k].map(f));
     const peer = `dnsmasq ${dnsmasqPort}`;
     report({
