@@ -81,6 +81,8 @@ describe('compactingGc', () => {
     compactingGc(gc)();
     const compacted = oldSpace();
     expect(kept[1]).toEqual({ n: 1, s: 'object 1' });
-    expect(compacted).toBeLessThan(plain * 0.8);
+    // Absolute, not a share: a jest worker's old space holds other tests' heap too. Half of the objects
+    // above spread over half-empty pages is ~14 MB; a plain collection returns none of it.
+    expect(plain - compacted).toBeGreaterThan(8 * MB);
   });
 });
