@@ -41,8 +41,12 @@ function replayed(k: Kept): StoreEvent {
 }
 
 export class ChangeLog {
-  /** Kept changes are entries[head..]; the dropped ones before head are cut off now and then (amortised). */
-  private entries: Kept[] = [];
+  /**
+   * Kept changes are entries[head..]. The slots before head are emptied as changes drop out (their texts
+   * are old versions nothing else holds: up to `capacity` of them would otherwise stay until the cut),
+   * and cut off now and then (amortised).
+   */
+  private entries: (Kept | undefined)[] = [];
   private head = 0;
   private readonly live = new Set<{ prefix: string; from: number; listener: ChangeListener }>();
   private latest: number;
@@ -77,8 +81,9 @@ export class ChangeLog {
   private trim(): void {
     let drop = this.entries.length - this.capacity;
     // Round up to the end of the commit the cut falls in.
-    while (drop < this.entries.length && this.entries[drop].revision === this.entries[drop - 1].revision) drop++;
-    this.floorRev = this.entries[drop - 1].revision;
+    while (drop < this.entries.length && this.entries[drop]!.revision === this.entries[drop - 1]!.revision) drop++;
+    this.floorRev = this.entries[drop - 1]!.revision;
+    this.entries.fill(undefined, this.head, drop);
     this.head = drop;
     if (this.head > this.capacity) {
       this.entries = this.entries.slice(this.head);
@@ -102,7 +107,7 @@ export class ChangeLog {
   subscribe(prefix: string, from: number, listener: ChangeListener): Subscription {
     if (from < this.floorRev) return { gone: true, floor: this.floorRev, revision: this.latest };
     for (let i = this.head; i < this.entries.length; i++) {
-      const k = this.entries[i];
+      const k = this.entries[i]!;
       if (k.revision > from && k.key.startsWith(prefix)) listener(replayed(k));
     }
     const s = { prefix, from, listener };
