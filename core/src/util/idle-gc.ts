@@ -6,8 +6,10 @@
 // nothing runs). That collection compacts the whole old generation: V8's own choice of pages to move
 // leaves most of them in place after a burst (committed 154 MB for 67 MB live with 10,000 pods' state;
 // compacted, 103 MB). V8 keeps its young generation at the size the burst grew it to, collected or not.
+// After the collection, malloc's free pages go back too (malloc-trim.ts: ~14 MB at 10,000 pods' state).
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { mallocTrim } from './malloc-trim';
 
 /** An interval with the event loop busy for at most this share of it is quiet. */
 export const QUIET_UTILIZATION = 0.1;
@@ -64,8 +66,12 @@ export function startIdleGc(): () => void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return () => {};
   let last = performance.eventLoopUtilization();
+  const collect = compactingGc(gc);
   const idle = new IdleGc(
-    compactingGc(gc),
+    () => {
+      collect();
+      mallocTrim();
+    },
     () => getHeapStatistics().total_heap_size,
     () => {
       const now = performance.eventLoopUtilization();
