@@ -1,11 +1,7 @@
-// Heavy modules (yaml, tables, the REST client) load on first use, not at start-up: the CLI's start-up
-// time is part of every command's latency, `lb run` → ready included.
-export function lazy<T>(load: () => T): () => T {
-  let m: T | undefined;
-  return () => (m ??= load());
-}
+// The CLI's heavy modules (yaml, tables, the REST client) load on first use (../util/lazy.ts).
+import { lazy } from '../util/lazy';
 
-export const yaml = lazy(() => require('yaml') as typeof import('yaml'));
+export { lazy, yaml } from '../util/lazy';
 /** The REST client (and fetch behind it): `--help`, usage errors and completion never need it. */
 export const sdkClient = lazy(() => require('@lastbackend/sdk/client') as typeof import('@lastbackend/sdk/client'));
 /**

@@ -5,11 +5,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
 import { DRIVER_KINDS, ipv4, LbError, labels, NamespaceResources, parseOrThrow, type DriverKind } from '@lastbackend/sdk';
 import { packageName, packageRef } from './package-name';
 import { DEFAULT_DRIVERS, DEFAULT_PLUGINS } from './defaults';
 import { mergeDrivers, NO_DRIVER } from './merge';
+import { yaml } from '../util/lazy';
 
 export { DEFAULT_DRIVERS, DEFAULT_PLUGINS } from './defaults';
 
@@ -275,6 +275,15 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.LB_DATA_DIR ?? join(env.HOME ?? homedir(), '.lastbackend');
 }
 
+/** A config file's text: JSON (a subset of YAML) without loading the YAML parser, anything else as YAML. */
+function parseConfigText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return yaml().parse(text);
+  }
+}
+
 export function loadConfig(src: ConfigSources = {}): KernelConfig {
   const env = src.env ?? process.env;
   const flags = src.flags ?? {};
@@ -290,7 +299,7 @@ export function loadConfig(src: ConfigSources = {}): KernelConfig {
       throw new LbError('INVALID_ARGUMENT', `cannot read config file ${file}: ${(e as Error).message}`);
     }
     try {
-      fromFile = (parseYaml(text) as Record<string, unknown>) ?? {};
+      fromFile = (parseConfigText(text) as Record<string, unknown>) ?? {};
     } catch (e) {
       throw new LbError('INVALID_ARGUMENT', `config file ${file} is not valid YAML: ${(e as Error).message}`);
     }

@@ -3,10 +3,13 @@
 // time zones). Restart-safe: the caller stores `lastScheduled` (the scheduled time of the last run
 // decided, run or skipped) and passes it back after a restart; runs that fell in the gap are then
 // skipped, or run once, as `missed` says — never each of them.
-import { CronExpressionParser, type CronExpression } from 'cron-parser';
+import type { CronExpression } from 'cron-parser';
 import { LbError, type FieldError } from '@lastbackend/sdk';
+import { lazy } from '../../util/lazy';
 import type { CronSpec } from './types';
 
+/** Loaded by the first cron job (cron-parser and luxon: ~1 MB of heap a server without one never needs). */
+const parser = lazy(() => (require('cron-parser') as typeof import('cron-parser')).CronExpressionParser);
 const FIELD = 'spec.provider.cron';
 /** A run is on time while the clock is within this of its minute; later, it was missed. */
 export const CRON_GRACE_MS = 60_000;
@@ -20,7 +23,7 @@ export function cronProblems(spec: CronSpec, field = FIELD): FieldError[] {
   if (fields.length !== 5) out.push({ field: `${field}.schedule`, reason: `"${spec.schedule}" must have 5 fields: minute hour day-of-month month day-of-week` });
   else {
     try {
-      CronExpressionParser.parse(spec.schedule, { strict: false }).next();
+      parser().parse(spec.schedule, { strict: false }).next();
     } catch (e) {
       out.push({ field: `${field}.schedule`, reason: `"${spec.schedule}": ${(e as Error).message}` });
     }
@@ -38,7 +41,7 @@ export function cronProblems(spec: CronSpec, field = FIELD): FieldError[] {
 function expression(spec: CronSpec, at: number): CronExpression {
   const problems = cronProblems(spec);
   if (problems.length) throw new LbError('INVALID_ARGUMENT', `invalid cron: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, { fields: problems });
-  return CronExpressionParser.parse(spec.schedule, { currentDate: new Date(at), tz: spec.timezone ?? 'UTC' });
+  return parser().parse(spec.schedule, { currentDate: new Date(at), tz: spec.timezone ?? 'UTC' });
 }
 
 /** The first run strictly after `after`. */
