@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { Level } from 'level';
 import { KeyIndex, withinOneGroup } from './key-index';
+import { Overlay } from './overlay';
 import { ReadCache } from './read-cache';
 import { Txn } from './txn';
 import type { StoreBackend, StoreDump, StoredObject, StoreEvent, StoreOp, StoreReader } from './types';
@@ -51,7 +52,7 @@ export class LevelStore implements StoreBackend {
   private rev = 0;
   private nextRev = 0;
   /** Accepted but not yet written: the latest write per key as JSON (reads get fresh copies, as from disk). */
-  private readonly overlay = new Map<string, { json: string | undefined; group: Group }>();
+  private readonly overlay = new Overlay<Group>();
   private open_?: Group;
   private inflight?: Group;
   /** Bumped when a batch fails: transactions validated against the lost writes fail too. */
@@ -152,7 +153,7 @@ export class LevelStore implements StoreBackend {
 
   private async viewEntries<T extends StoredObject>(prefix: string): Promise<[string, T][]> {
     // Taken before reading the disk: a batch written meanwhile leaves the overlay but may miss the read.
-    const pending = [...this.overlay].filter(([k]) => k.startsWith(prefix)).map(([k, o]) => [k, o.json] as const);
+    const pending = this.overlay.under(prefix);
     const disk = await this.entries<T>(prefix);
     if (!pending.length) return disk;
     const m = new Map(disk);
@@ -196,7 +197,7 @@ export class LevelStore implements StoreBackend {
       op.value.meta.revision = revision;
       return JSON.stringify(op.value);
     });
-    ops.forEach((op, i) => this.overlay.set(op.key, { json: json[i], group }));
+    ops.forEach((op, i) => this.overlay.set(op.key, json[i], group));
     group.txns.push({ ops, json, revision, prevs, origin });
     if (!this.inflight) void this.flush();
     return group;
@@ -247,7 +248,7 @@ export class LevelStore implements StoreBackend {
       const writes = group.txns.flatMap((t) => t.ops.map((op, i) => ({ key: op.key, text: t.json[i] })));
       this.cache.changed(writes);
       this.index.changed(writes.map((w) => ({ key: w.key, present: w.text !== undefined })));
-      for (const [k, o] of this.overlay) if (o.group === group) this.overlay.delete(k);
+      this.overlay.written(group);
       this.inflight = undefined;
       this.rev = last;
       for (const t of group.txns) this.announce(t);
