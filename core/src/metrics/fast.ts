@@ -1,9 +1,22 @@
-// The metric families. Histograms and counters for hot paths (every API call, store operation, driver
-// call) keep one child per label combination, found through nested Maps keyed by the label values
-// themselves, so an observation allocates nothing once its child exists. Values that describe state
-// (pods by phase, node capacity, driver health) are set when scraped (ValueFamily). Each registers in a
-// Registry, which formats them (registry.ts).
-import type { Family, Registry, Sample } from './registry';
+// Histograms and counters for hot paths (every API call, store operation, driver call). prom-client's
+// own observe() builds a label object and a hash string per call; these keep one child per label
+// combination, found through nested Maps keyed by the label values themselves, so an observation
+// allocates nothing once its child exists. They register in a prom-client Registry like its metrics
+// (name + get()), which formats them.
+import type { Registry } from 'prom-client';
+
+interface Sample {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName?: string;
+}
+
+interface Family {
+  name: string;
+  help: string;
+  type: 'histogram' | 'counter';
+  get(): Promise<{ name: string; help: string; type: string; values: Sample[]; aggregator: 'sum' }>;
+}
 
 /** Child lookup by label values (positional, as declared; at most three), without building a key. */
 class Children<C> {
@@ -68,7 +81,7 @@ export class FastHistogram implements Family {
     registry: Registry,
   ) {
     this.children = new Children(labelNames.length, () => new HistogramChild(buckets));
-    registry.register(this);
+    registry.registerMetric(this as never);
   }
 
   /** The child for these label values: keep it where the values do not change. */
@@ -76,7 +89,7 @@ export class FastHistogram implements Family {
     return this.children.get(a, b, c);
   }
 
-  get() {
+  async get() {
     const values: Sample[] = [];
     for (const { values: lv, child } of this.children.all) {
       const base = labelsOf(this.labelNames, lv);
@@ -85,7 +98,7 @@ export class FastHistogram implements Family {
       values.push({ metricName: `${this.name}_sum`, labels: base, value: child.sum });
       values.push({ metricName: `${this.name}_count`, labels: base, value: child.count });
     }
-    return { name: this.name, help: this.help, type: this.type, values };
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' as const };
   }
 }
 
@@ -107,63 +120,16 @@ export class FastCounter implements Family {
     registry: Registry,
   ) {
     this.children = new Children(labelNames.length, () => new CounterChild());
-    registry.register(this);
+    registry.registerMetric(this as never);
   }
 
   labels(a?: string, b?: string, c?: string): CounterChild {
     return this.children.get(a, b, c);
   }
 
-  get() {
+  async get() {
     const values: Sample[] = this.children.all.map(({ values: lv, child }) => ({ labels: labelsOf(this.labelNames, lv), value: child.value }));
-    return { name: this.name, help: this.help, type: this.type, values };
-  }
-}
-
-type Labels = Record<string, string>;
-
-/**
- * Values by label set, written when scraped (a gauge, or a counter read from elsewhere such as a
- * container's CPU time): set, inc and reset take the labels as an object. Without labels it reads 0
- * until set.
- */
-export class ValueFamily implements Family {
-  private readonly values = new Map<string, { labels: Labels; value: number }>();
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: 'gauge' | 'counter',
-    readonly labelNames: readonly string[],
-    registry: Registry,
-  ) {
-    registry.register(this);
-  }
-
-  private entry(labels: Labels): { labels: Labels; value: number } {
-    const key = this.labelNames.map((n) => labels[n] ?? '').join('\u0000');
-    let e = this.values.get(key);
-    if (!e) this.values.set(key, (e = { labels: Object.fromEntries(this.labelNames.filter((n) => n in labels).map((n) => [n, labels[n]])), value: 0 }));
-    return e;
-  }
-
-  set(labels: Labels | number, value?: number): void {
-    if (typeof labels === 'number') this.entry({}).value = labels;
-    else this.entry(labels).value = value ?? 0;
-  }
-
-  inc(labels: Labels = {}, n = 1): void {
-    this.entry(labels).value += n;
-  }
-
-  reset(): void {
-    this.values.clear();
-  }
-
-  get() {
-    const values: Sample[] = [...this.values.values()].map((e) => ({ labels: e.labels, value: e.value }));
-    if (!values.length && !this.labelNames.length) values.push({ labels: {}, value: 0 });
-    return { name: this.name, help: this.help, type: this.type, values };
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: 'sum' as const };
   }
 }
 

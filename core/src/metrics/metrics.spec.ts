@@ -1,10 +1,10 @@
 // The metric families' logic: the allocation-free histogram and counter as Prometheus formats them,
 // driver calls timed at the kernel's seam, the cluster gauges from a snapshot, and what the server and
 // an agent expose.
-import { Registry } from './registry';
+import { Registry } from 'prom-client';
 import type { Node, Pod } from '@lastbackend/sdk';
 import { setClusterGauges } from './cluster-gauges';
-import { FastCounter, FastHistogram, ValueFamily } from './fast';
+import { FastCounter, FastHistogram } from './fast';
 import { measured } from './measured-driver';
 import { agentExposition, driverCalls, nodeAllocated, nodeCapacity, podsByPhase, serverExposition } from './metrics';
 
@@ -20,7 +20,7 @@ describe('FastHistogram and FastCounter', () => {
     c.labels().inc();
     c.labels().inc(2);
     expect(h.labels('get')).toBe(h.labels('get'));
-    const text = reg.metrics();
+    const text = await reg.metrics();
     expect(text).toContain('# TYPE t_duration_seconds histogram');
     expect(text).toContain('t_duration_seconds_bucket{op="get",le="0.1"} 1');
     expect(text).toContain('t_duration_seconds_bucket{op="get",le="1"} 2');
@@ -41,35 +41,6 @@ describe('FastHistogram and FastCounter', () => {
     h.labels('x', 'y', 'z').observe(1);
     expect(h.labels('x', 'y', 'z').count).toBe(2);
     expect(h.labels('x', 'z', 'y').count).toBe(1);
-  });
-});
-
-describe('ValueFamily and the text format', () => {
-  it('sets, increments and resets values by label set; without labels it reads 0 until set', () => {
-    const reg = new Registry();
-    const g = new ValueFamily('t_pods', 'pods by phase', 'gauge', ['phase'], reg);
-    const q = new ValueFamily('t_queue', 'queue depth', 'gauge', [], reg);
-    const c = new ValueFamily('t_cpu_seconds_total', 'cpu', 'counter', ['pod'], reg);
-    g.set({ phase: 'ready' }, 2);
-    g.inc({ phase: 'ready' });
-    g.inc({ phase: 'pending' }, 4);
-    c.inc({ pod: 'a' }, 1.5);
-    expect(reg.metrics()).toBe(
-      '# HELP t_pods pods by phase\n# TYPE t_pods gauge\nt_pods{phase="ready"} 3\nt_pods{phase="pending"} 4\n' +
-        '# HELP t_queue queue depth\n# TYPE t_queue gauge\nt_queue 0\n' +
-        '# HELP t_cpu_seconds_total cpu\n# TYPE t_cpu_seconds_total counter\nt_cpu_seconds_total{pod="a"} 1.5\n',
-    );
-    q.set(7);
-    g.reset();
-    expect(reg.metrics()).toContain('# TYPE t_pods gauge\n# HELP t_queue queue depth\n# TYPE t_queue gauge\nt_queue 7\n');
-  });
-
-  it('escapes label values and help text, formats infinities, and refuses a name twice', () => {
-    const reg = new Registry();
-    const g = new ValueFamily('t_x', 'line one\nback\\slash', 'gauge', ['name'], reg);
-    g.set({ name: 'a "quoted"\nname\\' }, Infinity);
-    expect(reg.metrics()).toBe('# HELP t_x line one\\nback\\\\slash\n# TYPE t_x gauge\nt_x{name="a \\"quoted\\"\\nname\\\\"} +Inf\n');
-    expect(() => new ValueFamily('t_x', 'again', 'gauge', [], reg)).toThrow(/t_x is registered twice/);
   });
 });
 
@@ -117,8 +88,9 @@ describe('cluster gauges', () => {
 
   it('count pods by phase (every phase present) and each node capacity and allocation; a node gone is dropped', async () => {
     setClusterGauges({ nodes: [node('a', 2000), node('b', 1000)], pods: [pod('a', 'ready', 100), pod('a', 'ready', 200), pod('b', 'pending', 50), pod('', 'pending', 10)] });
-    const value = async (g: ValueFamily, labels: Record<string, string>) =>
-      g.get().values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))?.value;
+    type Read = { get(): Promise<{ values: { labels: object; value: number }[] }> };
+    const value = async (g: Read, labels: Record<string, string>) =>
+      (await g.get()).values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))?.value;
     expect(await value(podsByPhase, { phase: 'ready' })).toBe(2);
     expect(await value(podsByPhase, { phase: 'pending' })).toBe(2);
     expect(await value(podsByPhase, { phase: 'error' })).toBe(0);
