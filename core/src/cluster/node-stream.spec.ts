@@ -7,7 +7,7 @@ import type { NodeStreamEvent, Pod } from '@lastbackend/sdk';
 import { keys } from '../store/keys';
 import { Store } from '../store/store';
 import { ClusterState } from './cluster';
-import { NodeStreams } from './node-stream';
+import { lineOf, NodeStreams } from './node-stream';
 
 const pod = (name: string, node: string) => ({ kind: 'Pod', meta: { name, namespace: 'ns', node, service: 's', deployment: 'v1' }, spec: {}, status: {} }) as unknown as Pod;
 const until = async (ok: () => boolean) => {
@@ -49,5 +49,21 @@ describe('NodeStreams', () => {
     await put('e', 'n1');
     await new Promise((r) => setTimeout(r, 50));
     expect(got).toHaveLength(5);
+  });
+
+  it('writes an upsert line with the pod as the store wrote it, the same JSON as the event', async () => {
+    const lines: string[] = [];
+    const events: NodeStreamEvent[] = [];
+    const s = streams.open('n1', { send: (ev) => (events.push(ev), lines.push(lineOf(ev))), keepalive: () => undefined, fail: (e) => fail(e), closed: false });
+    await s.started;
+    await put('c', 'n1');
+    await until(() => lines.length >= 4);
+    const stored = await store.get<Pod>(keys.pod('ns', 'c'));
+    expect(lines[3]).toBe(JSON.stringify(events[3]));
+    expect(JSON.parse(lines[3])).toEqual({ type: 'upsert', pod: stored, revision: stored!.meta.revision });
+    // A pod the store did not hand over (no stored text): stringified.
+    const other = pod('x', 'n1');
+    expect(lineOf({ type: 'upsert', pod: other, revision: 7 })).toBe(JSON.stringify({ type: 'upsert', pod: other, revision: 7 }));
+    s.close();
   });
 });

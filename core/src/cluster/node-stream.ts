@@ -38,8 +38,15 @@ const textOf = (o: object): string => {
   return text;
 };
 
-/** The event as one NDJSON line (without the newline). */
-export const lineOf = (ev: NodeStreamEvent): string => (ev.type === 'network' || ev.type === 'services' ? textOf(ev) : JSON.stringify(ev));
+/** Pods as the store wrote them (the text of their store event), so their lines need no JSON.stringify. */
+const storedTexts = new WeakMap<Pod, string>();
+
+/** The event as one NDJSON line (without the newline); an upsert's pod goes in as the text stored when known. */
+export const lineOf = (ev: NodeStreamEvent): string => {
+  if (ev.type === 'network' || ev.type === 'services') return textOf(ev);
+  if (ev.type === 'upsert') return `{"type":"upsert","pod":${storedTexts.get(ev.pod) ?? JSON.stringify(ev.pod)},"revision":${ev.revision}}`;
+  return JSON.stringify(ev);
+};
 
 /** What of a node the overlay map holds. */
 const overlayPlace = (v: unknown): string => {
@@ -145,8 +152,10 @@ export class NodeStreams {
     const onPod = (ev: StoreEvent) => {
       const pod = ev.value as Pod | undefined;
       const prev = ev.prev as Pod | undefined;
-      if (pod && pod.meta.node === node) sink.send({ type: 'upsert', pod, revision: ev.revision });
-      else if (prev && prev.meta.node === node) sink.send({ type: 'delete', namespace: prev.meta.namespace, name: prev.meta.name, revision: ev.revision });
+      if (pod && pod.meta.node === node) {
+        if (ev.text?.value !== undefined) storedTexts.set(pod, ev.text.value);
+        sink.send({ type: 'upsert', pod, revision: ev.revision });
+      } else if (prev && prev.meta.node === node) sink.send({ type: 'delete', namespace: prev.meta.namespace, name: prev.meta.name, revision: ev.revision });
     };
     // The overlay map goes out whole whenever a node's subnet or address changes, or a node comes or goes.
     // Both maps are sent by serial refreshes: an older read never goes out after a newer one.
