@@ -25,4 +25,9 @@ describe('config: the file', () => {
     expect(() => load('bad.yaml', 'store: [unclosed\n')).toThrow(/bad\.yaml is not valid YAML/);
     expect(() => load('bad.json', '{"store": ')).toThrow(/bad\.json is not valid YAML/);
   });
+
+  it('refuses a key given twice, in JSON as in YAML, naming it', () => {
+    expect(() => load('dup.json', '{"discovery": {"enabled": false}, "watch": {}, "discovery": {"enabled": true}}')).toThrow(/dup\.json is not valid YAML: key "discovery" is given twice/);
+    expect(() => load('dup.yaml', 'discovery:\n  enabled: false\ndiscovery:\n  enabled: true\n')).toThrow(/dup\.yaml is not valid YAML: .*unique/);
+  });
 });

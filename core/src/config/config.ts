@@ -10,6 +10,7 @@ import { packageName, packageRef } from './package-name';
 import { DEFAULT_DRIVERS, DEFAULT_PLUGINS } from './defaults';
 import { mergeDrivers, NO_DRIVER } from './merge';
 import { yaml } from '../util/lazy';
+import { duplicateJsonKey } from '../util/duplicate-json-key';
 
 export { DEFAULT_DRIVERS, DEFAULT_PLUGINS } from './defaults';
 
@@ -275,13 +276,20 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.LB_DATA_DIR ?? join(env.HOME ?? homedir(), '.lastbackend');
 }
 
-/** A config file's text: JSON (a subset of YAML) without loading the YAML parser, anything else as YAML. */
+/**
+ * A config file's text: JSON (a subset of YAML) without loading the YAML parser, anything else as YAML.
+ * A key given twice in one mapping is refused either way (JSON.parse alone would keep the last).
+ */
 function parseConfigText(text: string): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     return yaml().parse(text);
   }
+  const twice = duplicateJsonKey(text);
+  if (twice !== undefined) throw new Error(`key "${twice}" is given twice (map keys must be unique)`);
+  return parsed;
 }
 
 export function loadConfig(src: ConfigSources = {}): KernelConfig {
