@@ -25,10 +25,7 @@ export interface EventRecorderOptions {
   max: number;
   flushMs?: number;
   pruneMs?: number;
-  /**
-   * Distinct events held between flushes; beyond, new ones are dropped (and said). Default: max, as many
-   * as are kept (a 1,000-service apply makes over 1,000 in one flush period).
-   */
+  /** Distinct events held between flushes; beyond, new ones are dropped (and said). */
   maxPending?: number;
   warn?: (msg: string) => void;
 }
@@ -60,10 +57,6 @@ export class EventRecorder implements EventSink {
     private readonly opts: EventRecorderOptions,
   ) {}
 
-  private get maxPending(): number {
-    return this.opts.maxPending ?? this.opts.max;
-  }
-
   /** Starts the periodic retention check. */
   start(): void {
     const every = this.opts.pruneMs ?? Math.min(60_000, Math.max(1000, this.opts.ttl * 100));
@@ -81,7 +74,7 @@ export class EventRecorder implements EventSink {
       p.count += count;
       p.first = Math.min(p.first, at);
       p.last = Math.max(p.last, at);
-    } else if (this.pending.size >= this.maxPending) {
+    } else if (this.pending.size >= (this.opts.maxPending ?? 1000)) {
       this.dropped += count;
       return;
     } else this.pending.set(id, { e, count, first: at, last: at });
@@ -134,7 +127,7 @@ export class EventRecorder implements EventSink {
     const batch = [...this.pending.values()];
     this.pending = new Map();
     if (this.dropped) {
-      this.opts.warn?.(`events: ${this.dropped} event(s) dropped: more than ${this.maxPending} distinct ones waited for one write`);
+      this.opts.warn?.(`events: ${this.dropped} event(s) dropped: more than ${this.opts.maxPending ?? 1000} distinct ones waited for one write`);
       this.dropped = 0;
     }
     if (!batch.length) return;
