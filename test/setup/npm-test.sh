@@ -13,7 +13,8 @@ cd "$(dirname "$0")/../.."
 # promtool (Debian's prometheus package) to check the /metrics output, zsh and fish for the completion scripts,
 # script(1) (bsdutils) for a pseudo-terminal around `lb exec -it`; chromium for the dashboard's browser test, and
 # certutil (libnss3-tools) for the NSS database through which that browser trusts the cluster CA;
-# gcc and libc6-dev for core/native (malloc_trim for the server, built by `npm run build`) and the data-path
+# gcc and libc6-dev for core/native (malloc_trim for the server) and plugins/discovery/native (the DNS UDP
+# thread), both built by `npm run build`, and the data-path
 # benchmarks (the static C backend); dnsmasq and dnsperf (the DNS peer and load).
 TEST_PACKAGES=(
   docker.io:dockerd containerd:containerd runc:runc busybox-static iptables ca-certificates iproute2

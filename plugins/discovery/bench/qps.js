@@ -5,7 +5,8 @@
 // A records from an --addn-hosts file) and the load generator, Debian's dnsperf (C, bounded: at most
 // --outstanding queries in flight, a fixed duration). Each server gets the same dnsperf run in alternating
 // rounds; figures are the medians. Only zone names are queried: nothing is ever forwarded anywhere.
-//   node plugins/discovery/bench/qps.js [--seconds 5] [--rounds 3] [--records 1000] [--outstanding 100] [--quick]
+//   node plugins/discovery/bench/qps.js [--seconds 5] [--rounds 3] [--records 1000] [--outstanding 100] [--node-dgram] [--quick]
+// --node-dgram: the discovery server answers UDP with node:dgram, not its native thread (udpThread: false).
 // --quick: one round of 1 s, to check the script runs (figures not judged). Build first: npx tsc -b.
 'use strict';
 const { spawn } = require('node:child_process');
@@ -68,16 +69,17 @@ async function answering(port, name, ip, proc, what) {
   throw new Error(`${what} did not answer ${name} with ${ip} within 30 s`);
 }
 
-/** The discovery server in its own process; resolves with its port. */
+/** The discovery server in its own process; resolves with its port and how it serves UDP. */
 function startDiscovery() {
-  const p = spawn(process.execPath, [join(__dirname, 'serve.js'), String(RECORDS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const args = [join(__dirname, 'serve.js'), String(RECORDS), ...(process.argv.includes('--node-dgram') ? ['--node-dgram'] : [])];
+  const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   procs.push(p);
   return new Promise((res, rej) => {
     let out = '';
     p.stdout.on('data', (d) => {
       out += d;
-      const m = /PORT (\d+)/.exec(out);
-      if (m) res(Number(m[1]));
+      const m = /PORT (\d+) UDP (.+)\n/.exec(out);
+      if (m) res({ port: Number(m[1]), udp: m[2] });
     });
     p.once('exit', (code) => rej(new Error(`discovery server exited (${code}) before listening`)));
   });
@@ -134,7 +136,7 @@ async function main() {
     const [name] = queryNames(1);
     const ip = recs.services[0].ip;
 
-    const discoveryPort = await startDiscovery();
+    const { port: discoveryPort, udp } = await startDiscovery();
     const dnsmasqPort = await freeUdpPort();
     const dnsmasq = startDnsmasq(dnsmasqPort, hosts);
     await answering(discoveryPort, name, ip, procs[0], 'discovery server');
@@ -157,7 +159,7 @@ async function main() {
     const med = (k, f) => median(runs[k].map(f));
     const peer = `dnsmasq ${dnsmasqPort}`;
     report({
-      title: `DNS queries/s over UDP on loopback, ${RECORDS} services + ${RECORDS} pods, dnsperf (${OUTSTANDING} outstanding, 4 sockets, its own process), median of ${ROUNDS} alternating round(s) of ${SECONDS} s: the discovery server (its own process) vs dnsmasq with the same A records`,
+      title: `DNS queries/s over UDP on loopback, ${RECORDS} services + ${RECORDS} pods, dnsperf (${OUTSTANDING} outstanding, 4 sockets, its own process), median of ${ROUNDS} alternating round(s) of ${SECONDS} s: the discovery server (its own process, UDP on ${udp}) vs dnsmasq with the same A records`,
       rows: [
         { figure: 'queries answered', value: med('discovery', (x) => x.qps), unit: 'q/s', peer, peerValue: med('dnsmasq', (x) => x.qps), target: '≥ 1.0×' },
         { figure: 'server CPU per query answered (lower is better)', value: perQuery('discovery'), unit: 'µs', peer, peerValue: perQuery('dnsmasq'), target: '≤ 1.0×' },
@@ -167,7 +169,7 @@ async function main() {
         { figure: 'queries lost', value: sum('discovery', (x) => x.lost), unit: '', peer, peerValue: sum('dnsmasq', (x) => x.lost) },
         { figure: 'answers other than NOERROR', value: sum('discovery', (x) => x.completed - x.noerror), unit: '', peer, peerValue: sum('dnsmasq', (x) => x.completed - x.noerror) },
       ],
-      extra: { seconds: SECONDS, rounds: ROUNDS, records: RECORDS, outstanding: OUTSTANDING, discovery_qps: runs.discovery.map((x) => x.qps), dnsmasq_qps: runs.dnsmasq.map((x) => x.qps) },
+      extra: { udp, seconds: SECONDS, rounds: ROUNDS, records: RECORDS, outstanding: OUTSTANDING, discovery_qps: runs.discovery.map((x) => x.qps), dnsmasq_qps: runs.dnsmasq.map((x) => x.qps) },
     });
   } finally {
     for (const p of procs) {

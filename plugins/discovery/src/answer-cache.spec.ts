@@ -26,22 +26,28 @@ describe('AnswerCache', () => {
   it('gives back a copy carrying the query ID, keyed by the bytes after the ID', () => {
     const c = new AnswerCache(2);
     const q = Buffer.from('0102000100000000000000000377656200', 'hex');
-    const key = c.key(q)!;
-    c.set(key, Buffer.from('aaaa8180', 'hex'));
+    c.remember(q, Buffer.from('aaaa8180', 'hex'));
     const other = Buffer.from(q);
     other.writeUInt16BE(0xbeef, 0);
-    expect(c.key(other)).toBe(key);
-    expect(c.get(key, other)!.toString('hex')).toBe('beef8180');
-    expect(c.get(key, q)!.toString('hex')).toBe('01028180');
-    expect(c.key(Buffer.alloc(11))).toBeUndefined();
+    expect(c.get(other)!.toString('hex')).toBe('beef8180');
+    expect(c.get(q)!.toString('hex')).toBe('01028180');
+    const flags = Buffer.from(q);
+    flags[3] ^= 1;
+    expect(c.get(flags)).toBeUndefined();
+    c.remember(Buffer.alloc(11), Buffer.from([1]));
+    expect(c.size).toBe(1);
+    c.forget();
+    expect(c.get(q)).toBeUndefined();
   });
 
   it('starts again empty when full', () => {
     const c = new AnswerCache(2);
-    c.set('a', Buffer.from([1]));
-    c.set('b', Buffer.from([2]));
-    c.set('c', Buffer.from([3]));
+    const query = (n: number) => Buffer.concat([Buffer.alloc(12), Buffer.from([n])]);
+    c.remember(query(1), Buffer.from([1]));
+    c.remember(query(2), Buffer.from([2]));
+    c.remember(query(3), Buffer.from([3]));
     expect(c.size).toBe(1);
+    expect(c.get(query(3))).toBeDefined();
   });
 });
 

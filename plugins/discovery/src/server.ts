@@ -3,8 +3,9 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import * as net from 'node:net';
 import * as packet from 'dns-packet';
 import { ipv4, type DriverLogger } from '@lastbackend/sdk';
-import { AnswerCache } from './answer-cache';
+import { AnswerCache, type AnswerStore } from './answer-cache';
 import { Forwarder } from './forward';
+import { NativeUdp } from './native-udp';
 import { defaultUpstreams, isSelf, parseUpstream, type Upstream } from './resolv';
 import { Zone, type DiscoveryRecords, type ZoneAnswer } from './zone';
 
@@ -25,6 +26,11 @@ export interface DiscoveryOptions {
    * embedder. Anyone else gets REFUSED and nothing is forwarded for them: not an open resolver. Default none.
    */
   allowFrom?: string[];
+  /**
+   * Serve UDP from the native thread (native/udp-answers.c: repeated zone queries answered in batches,
+   * without JavaScript) where its addon is built and the address is IPv4; default true. false: node:dgram.
+   */
+  udpThread?: boolean;
 }
 
 /** Largest query accepted (UDP datagram or TCP frame); larger ones are dropped / the connection closed. */
@@ -56,6 +62,9 @@ const noopLogger: DriverLogger = { debug() {}, info() {}, warn() {}, error() {} 
 
 type Transport = 'udp' | 'tcp';
 
+/** The UDP socket a query came in on, which its answer goes out of. */
+type UdpSocket = dgram.Socket | NativeUdp;
+
 /**
  * Service discovery DNS: authoritative for `<suffix>` (built from services and pods with setRecords),
  * forwarding everything else to upstream resolvers. UDP and TCP on one host:port. Only loopback and the
@@ -69,15 +78,18 @@ export class DiscoveryServer {
   private readonly tcpIdleTimeoutMs: number;
   private zone: Zone;
   private serial = Math.floor(Date.now() / 1000) >>> 0;
-  private udp?: dgram.Socket;
+  /** The UDP socket: node:dgram's, or the native thread's (one of the two, while listening). */
+  private udp?: UdpSocket;
   private tcp?: net.Server;
   private readonly conns = new Set<net.Socket>();
   private forwarder?: Forwarder;
   private allowed: ipv4.Cidr[] = [];
   /** isAllowedSource by UDP source address (a pod asks again and again); emptied with the networks. */
   private readonly verdicts = new Map<string, boolean>();
-  /** Encoded UDP zone answers by query (bytes after the ID); dropped whenever the zone is replaced. */
+  /** Encoded UDP zone answers by query (bytes after the ID) for node:dgram; dropped whenever the zone is replaced. */
   private readonly cache = new AnswerCache();
+  /** Where zone answers are stored: the cache, or the native thread, which answers repeats itself. */
+  private answers: AnswerStore = this.cache;
 
   constructor(private readonly opts: DiscoveryOptions = {}) {
     this.suffix = opts.suffix ?? 'lb.local';
@@ -99,20 +111,10 @@ export class DiscoveryServer {
     const attempts = port === 0 ? 20 : 1;
     let lastErr: unknown;
     for (let i = 0; i < attempts; i++) {
-      const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', lookup: sourceLookup });
-      try {
-        await new Promise<void>((resolve, reject) => {
-          udp.once('error', reject);
-          udp.bind(port, host, () => {
-            udp.off('error', reject);
-            resolve();
-          });
-        });
-      } catch (e) {
-        udp.close();
-        throw e;
-      }
-      const actual = udp.address().port;
+      const native: NativeUdp | undefined =
+        this.opts.udpThread === false ? undefined : NativeUdp.bind(host, port, (msg, address, from) => this.onDatagram(msg, address, from, native!));
+      const udp = native ?? (await this.bindDgram(host, port));
+      const actual = udp instanceof NativeUdp ? udp.port : udp.address().port;
       const tcp = net.createServer({ pauseOnConnect: false }, (s) => this.onConnection(s));
       try {
         await new Promise<void>((resolve, reject) => {
@@ -128,8 +130,12 @@ export class DiscoveryServer {
         if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && port === 0) continue;
         throw e;
       }
-      udp.on('error', (err) => this.log.error('discovery DNS UDP socket error', { error: String(err) }));
-      udp.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+      if (udp instanceof NativeUdp) {
+        udp.allow(this.allowed);
+        this.answers = udp;
+      } else {
+        udp.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port, udp));
+      }
       tcp.on('error', (err) => this.log.error('discovery DNS TCP server error', { error: String(err) }));
       tcp.maxConnections = MAX_TCP_CONNECTIONS;
       this.udp = udp;
@@ -142,12 +148,31 @@ export class DiscoveryServer {
       this.log.info('discovery DNS listening', {
         host,
         port: actual,
+        udp: udp instanceof NativeUdp ? 'native thread' : 'node:dgram',
         suffix: this.suffix,
         upstreams: this.forwarder.upstreams.map((u) => `${u.host}:${u.port}`),
       });
       return { port: actual };
     }
     throw lastErr instanceof Error ? lastErr : new Error('could not bind UDP and TCP on one port');
+  }
+
+  private async bindDgram(host: string, port: number): Promise<dgram.Socket> {
+    const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', lookup: sourceLookup });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(port, host, () => {
+          udp.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (e) {
+      udp.close();
+      throw e;
+    }
+    udp.on('error', (err) => this.log.error('discovery DNS UDP socket error', { error: String(err) }));
+    return udp;
   }
 
   /** Replaces the whole zone; the next query sees the new records. Invalid entries are skipped and logged. */
@@ -161,7 +186,7 @@ export class DiscoveryServer {
       });
     }
     this.zone = zone;
-    this.cache.clear();
+    this.answers.forget();
   }
 
   /** Replaces the networks whose hosts get answers (besides loopback); the next query sees them. */
@@ -172,6 +197,7 @@ export class DiscoveryServer {
       return parsed;
     });
     this.verdicts.clear();
+    if (this.udp instanceof NativeUdp) this.udp.allow(this.allowed);
   }
 
   /** Loopback, or an IPv4 address inside an allowed network (IPv4-mapped IPv6 as its IPv4 address). */
@@ -183,16 +209,22 @@ export class DiscoveryServer {
     return this.allowed.some((c) => ipv4.contains(c, v4));
   }
 
+  /** Queries the native UDP thread answered itself and handed over; undefined while it does not serve UDP. */
+  udpThreadStats(): { answered: number; handed: number } | undefined {
+    return this.udp instanceof NativeUdp ? this.udp.stats() : undefined;
+  }
+
   async close(): Promise<void> {
     const udp = this.udp;
     const tcp = this.tcp;
     this.udp = undefined;
     this.tcp = undefined;
+    this.answers = this.cache;
     this.forwarder?.close();
     for (const c of this.conns) c.destroy();
     this.conns.clear();
     await Promise.all([
-      udp ? new Promise<void>((r) => udp.close(() => r())) : undefined,
+      udp instanceof NativeUdp ? udp.close() : udp ? new Promise<void>((r) => udp.close(() => r())) : undefined,
       tcp ? new Promise<void>((r) => tcp.close(() => r())) : undefined,
     ]);
   }
@@ -202,11 +234,11 @@ export class DiscoveryServer {
    * Exposed for tests and embedding; the sockets call it.
    */
   async handle(msg: Buffer, transport: Transport): Promise<Buffer | null> {
-    return this.answer(msg, transport);
+    return this.answer(msg, transport, false);
   }
 
-  /** handle(), storing a zone answer under `cacheKey` (UDP only: TCP answers have another size limit). */
-  private async answer(msg: Buffer, transport: Transport, cacheKey?: string): Promise<Buffer | null> {
+  /** handle(), storing a zone answer for repeats when `remember` (UDP only: TCP answers have another size limit). */
+  private async answer(msg: Buffer, transport: Transport, remember: boolean): Promise<Buffer | null> {
     if (msg.length < 12 || msg.length > MAX_QUERY) return null;
     // The header is readable: 12 fixed bytes. Never answer a response (no reflection loops).
     const id = msg.readUInt16BE(0);
@@ -249,7 +281,7 @@ export class DiscoveryServer {
       additionals: [...zoneAnswer.additionals, ...(opt ? [this.opt()] : [])],
     };
     const out = this.encodeSized(res, transport, opt);
-    if (out && cacheKey !== undefined) this.cache.set(cacheKey, out);
+    if (out && remember) this.answers.remember(msg, out);
     return out;
   }
 
@@ -373,33 +405,34 @@ export class DiscoveryServer {
     return out;
   }
 
-  private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    const udp = this.udp;
-    let allowed = this.verdicts.get(rinfo.address);
+  /** A UDP datagram from address:port on `udp` (the native thread hands over only those it did not answer). */
+  private onDatagram(msg: Buffer, address: string, port: number, udp: UdpSocket): void {
+    let allowed = this.verdicts.get(address);
     if (allowed === undefined) {
       if (this.verdicts.size >= MAX_REMEMBERED_SOURCES) this.verdicts.clear();
-      this.verdicts.set(rinfo.address, (allowed = this.isAllowedSource(rinfo.address)));
+      this.verdicts.set(address, (allowed = this.isAllowedSource(address)));
     }
-    const key = allowed ? this.cache.key(msg) : undefined;
-    // The hot path: a query answered before from this zone is answered now, synchronously, from its bytes.
-    const hit = key === undefined ? undefined : this.cache.get(key, msg);
-    if (hit) return this.send(udp, hit, rinfo);
-    const answer = allowed ? this.answer(msg, 'udp', key) : Promise.resolve(this.refused(msg, 'udp', rinfo.address));
+    // The hot path of node:dgram: a query answered before from this zone is answered now, synchronously,
+    // from its bytes.
+    const hit = allowed && this.answers === this.cache ? this.cache.get(msg) : undefined;
+    if (hit) return this.send(udp, hit, address, port);
+    const answer = allowed ? this.answer(msg, 'udp', true) : Promise.resolve(this.refused(msg, 'udp', address));
     answer.then(
       (res) => {
-        if (res) this.send(udp, res, rinfo);
+        if (res) this.send(udp, res, address, port);
       },
       (e) => this.log.error('discovery DNS: query failed', { error: String(e) }),
     );
   }
 
   /** Sends an answer on the socket the query came in on, unless that socket was closed meanwhile. */
-  private send(udp: dgram.Socket | undefined, res: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (!udp || udp !== this.udp) return;
+  private send(udp: UdpSocket, res: Buffer, address: string, port: number): void {
+    if (udp !== this.udp) return;
     try {
       // No callback: Node then tries a synchronous send first, with no completion to call back per answer.
       // A failed send is a lost answer either way (the client asks again); it was only ever logged at debug.
-      udp.send(res, rinfo.port, rinfo.address);
+      if (udp instanceof NativeUdp) udp.send(res, address, port);
+      else udp.send(res, port, address);
     } catch {
       /* socket closed meanwhile */
     }
