@@ -116,14 +116,20 @@ describe('events', () => {
     await small.close();
   });
 
-  it('holds at most maxPending distinct events between flushes, and says how many it dropped', async () => {
+  it('holds at most maxPending distinct events about pods between flushes, and says how many it dropped', async () => {
     const tight = new EventRecorder(store, { ttl: 3600, max: 100, flushMs: 10_000, maxPending: 2, warn: (m) => warnings.push(m) });
     for (const n of ['a', 'b', 'c', 'd']) tight.record(pod(n));
     tight.record(pod('a')); // a repeat still folds
+    // Services' events are not crowded out by their pods' (a big apply's Scheduled): up to max of them wait.
+    const service = (name: string): EventInput => ({ object: { kind: 'Service', namespace: 'ns', name }, type: 'normal', reason: 'NewVersion', message: `${name}-v1`, component: 'controller' });
+    for (const n of ['s1', 's2', 's3']) tight.record(service(n));
     await tight.flush();
-    expect((await stored()).map((e) => [e.object.name, e.count])).toEqual([
-      ['a', 2],
-      ['b', 1],
+    expect((await stored()).map((e) => [e.object.kind, e.object.name, e.count])).toEqual([
+      ['Pod', 'a', 2],
+      ['Pod', 'b', 1],
+      ['Service', 's1', 1],
+      ['Service', 's2', 1],
+      ['Service', 's3', 1],
     ]);
     expect(warnings.join('\n')).toMatch(/2 event\(s\) dropped/);
     await tight.close();

@@ -3,6 +3,10 @@
 // one transaction per chunk) folds them into the stored events, so the deploy path never awaits an
 // event write. Retention: events last seen more than ttl seconds ago are dropped, and the oldest beyond
 // max; checked every pruneMs and whenever this server's writes may have passed max.
+// Between flushes at most maxPending distinct events about pods and tasks wait: a big apply places
+// thousands at once, and beyond the bound they are dropped (and said). Events about services, jobs and
+// nodes, one or a few per object (NewVersion, NodeOffline), are never dropped for them: they have a bound
+// of their own, max.
 import type { LbEvent } from '@lastbackend/sdk';
 import { PREFIX } from '../store/keys';
 import type { Store } from '../store/store';
@@ -25,7 +29,7 @@ export interface EventRecorderOptions {
   max: number;
   flushMs?: number;
   pruneMs?: number;
-  /** Distinct events held between flushes; beyond, new ones are dropped (and said). */
+  /** Distinct events about pods and tasks held between flushes; beyond, new ones are dropped (and said). */
   maxPending?: number;
   warn?: (msg: string) => void;
 }
@@ -34,6 +38,9 @@ export interface EventRecorderOptions {
 const CHUNK = 100;
 /** The store origin of event writes (so watchers may tell them apart). */
 export const EVENTS_ORIGIN = 'events';
+
+/** The kinds of object there are many of for each service or job: their events are the ones a burst drops. */
+const REPLICA_KINDS: ReadonlySet<string> = new Set(['Pod', 'Task']);
 
 interface Pending {
   e: EventInput;
@@ -44,6 +51,8 @@ interface Pending {
 
 export class EventRecorder implements EventSink {
   private pending = new Map<string, Pending>();
+  /** Of pending, those about pods and tasks. */
+  private pendingReplicas = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
@@ -74,10 +83,15 @@ export class EventRecorder implements EventSink {
       p.count += count;
       p.first = Math.min(p.first, at);
       p.last = Math.max(p.last, at);
-    } else if (this.pending.size >= (this.opts.maxPending ?? 1000)) {
-      this.dropped += count;
-      return;
-    } else this.pending.set(id, { e, count, first: at, last: at });
+    } else {
+      const replica = REPLICA_KINDS.has(e.object.kind);
+      if (replica ? this.pendingReplicas >= (this.opts.maxPending ?? 1000) : this.pending.size - this.pendingReplicas >= this.opts.max) {
+        this.dropped += count;
+        return;
+      }
+      if (replica) this.pendingReplicas++;
+      this.pending.set(id, { e, count, first: at, last: at });
+    }
     if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.opts.flushMs ?? 250);
       this.timer.unref();
@@ -126,8 +140,9 @@ export class EventRecorder implements EventSink {
     this.timer = undefined;
     const batch = [...this.pending.values()];
     this.pending = new Map();
+    this.pendingReplicas = 0;
     if (this.dropped) {
-      this.opts.warn?.(`events: ${this.dropped} event(s) dropped: more than ${this.opts.maxPending ?? 1000} distinct ones waited for one write`);
+      this.opts.warn?.(`events: ${this.dropped} event(s) dropped: more than ${this.opts.maxPending ?? 1000} distinct ones about pods and tasks waited for one write`);
       this.dropped = 0;
     }
     if (!batch.length) return;
