@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -239,7 +240,11 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
     int err = errno;
     close(fd);
-    return fail(env, err == EADDRINUSE ? "EADDRINUSE" : err == EACCES ? "EACCES" : "EBIND", strerror(err));
+    /* As node:dgram says it: "bind EADDRNOTAVAIL 10.1.2.1:53", the code the errno's name. */
+    const char *code = err == EADDRINUSE ? "EADDRINUSE" : err == EADDRNOTAVAIL ? "EADDRNOTAVAIL" : err == EACCES ? "EACCES" : "EINVAL";
+    char what[128];
+    snprintf(what, sizeof what, "bind %s %s:%u (%s)", code, host, port, strerror(err));
+    return fail(env, code, what);
   }
   server_t *s = calloc(1, sizeof *s);
   if (!s) {

@@ -66,6 +66,12 @@ describe('discovery DNS on the native UDP thread', () => {
     expect(server.udpThreadStats()).toEqual({ answered: 0, handed: 3 });
   });
 
+  it('refuses a port in use as node:dgram does, with the errno as the code', async () => {
+    const second = new DiscoveryServer({ upstreams: [] });
+    await expect(second.listen('127.0.0.1', port)).rejects.toMatchObject({ code: 'EADDRINUSE', message: `bind EADDRINUSE 127.0.0.1:${port} (Address already in use)` });
+    expect(second.udpThreadStats()).toBeUndefined();
+  });
+
   it('lets go of its port on close', async () => {
     await server.close();
     expect(server.udpThreadStats()).toBeUndefined();
