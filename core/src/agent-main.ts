@@ -1,6 +1,7 @@
 // `lb agent`: joins this machine to a cluster as a node (core/src/agent/join.ts), then runs the node's
 // module graph (modules/node-agent.module.ts): the kernel, the agent's server (where the API server
 // reaches it, its certificate renewed before it expires) and the node agent that runs its pods.
+import './util/nest-common';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { hostAddresses } from './agent/node-info';
 import { credentials } from './agent/join';

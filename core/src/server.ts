@@ -1,5 +1,6 @@
 // `lb server`: API + controller + scheduler + a local agent in one process (the embedded default),
 // started and stopped as one Nest module graph (modules/server.module.ts).
+import './util/nest-common';
 import 'reflect-metadata';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { writeCliConfig } from './cli/cli-config';
