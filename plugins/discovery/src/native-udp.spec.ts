@@ -47,7 +47,7 @@ describe('discovery DNS on the native UDP thread', () => {
     expect(server.udpThreadStats()).toEqual({ answered: 0, handed: 1 });
     const ids = Array.from({ length: 100 }, (_, i) => 1000 + i);
     const answers = await exchange(port, ids.map((id) => query(id)));
-    expect(answers.map((m) => packet.decode(m).id).sort((a, b) => a - b)).toEqual(ids);
+    expect(answers.map((m) => m.readUInt16BE(0)).sort((a, b) => a - b)).toEqual(ids);
     expect(new Set(answers.map((m) => addresses(m).join()))).toEqual(new Set(['10.96.0.1']));
     expect(server.udpThreadStats()).toEqual({ answered: 100, handed: 1 });
 
@@ -61,7 +61,7 @@ describe('discovery DNS on the native UDP thread', () => {
     const response = Buffer.from(query(3));
     response[2] |= 0x80;
     const got = await exchange(port, [Buffer.alloc(5), response, Buffer.alloc(5000), query(4, 'nope.shop.lb.local')], 1);
-    expect(got.map((m) => [packet.decode(m).id, packet.decode(m).rcode])).toEqual([[4, 'NXDOMAIN']]);
+    expect(got.map((m) => [m.readUInt16BE(0), m[3] & 0x0f])).toEqual([[4, 3]]); // NXDOMAIN
     // The 5,000-byte datagram is longer than any query: the thread drops it.
     expect(server.udpThreadStats()).toEqual({ answered: 0, handed: 3 });
   });
