@@ -4,6 +4,7 @@
 import * as dgram from 'node:dgram';
 import * as packet from 'dns-packet';
 import { nativeUdpAvailable } from './native-udp';
+import { parseDiscoveryConfig } from './plugin';
 import { DiscoveryServer } from './server';
 
 const svc = (ip: string) => ({ services: [{ namespace: 'shop', name: 'web', ip, ports: [] }], pods: [] });
@@ -101,5 +102,12 @@ describe('discovery DNS on node:dgram (udpThread: false)', () => {
     } finally {
       await Promise.all(servers.map((s) => s.close()));
     }
+  });
+});
+
+describe('discovery.config.udp_thread', () => {
+  it('turns the native thread off, and refuses anything but a boolean, naming the field', () => {
+    expect(parseDiscoveryConfig({ udp_thread: false })).toEqual({ udpThread: false });
+    expect(() => parseDiscoveryConfig({ udp_thread: 'no' })).toThrow('discovery.config.udp_thread: must be true or false');
   });
 });

@@ -4,9 +4,12 @@ import { DiscoveryServer, type DiscoveryOptions } from './server';
 
 export const PLUGIN_NAME = 'discovery';
 
-type Settings = Pick<DiscoveryOptions, 'upstreams' | 'ttl'>;
+type Settings = Pick<DiscoveryOptions, 'upstreams' | 'ttl' | 'udpThread'>;
 
-/** Settings under `discovery.config`: `upstreams` (resolvers for other names, default the host's) and `ttl` (seconds). */
+/**
+ * Settings under `discovery.config`: `upstreams` (resolvers for other names, default the host's), `ttl`
+ * (seconds) and `udp_thread` (false: UDP served by node:dgram rather than the native thread).
+ */
 export function parseDiscoveryConfig(config: Record<string, unknown>): Settings {
   const out: Settings = {};
   for (const [k, v] of Object.entries(config)) {
@@ -18,8 +21,11 @@ export function parseDiscoveryConfig(config: Record<string, unknown>): Settings 
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 86400)
         throw new LbError('INVALID_ARGUMENT', 'discovery.config.ttl: must be whole seconds from 0 to 86400');
       out.ttl = v;
+    } else if (k === 'udp_thread') {
+      if (typeof v !== 'boolean') throw new LbError('INVALID_ARGUMENT', 'discovery.config.udp_thread: must be true or false');
+      out.udpThread = v;
     } else {
-      throw new LbError('INVALID_ARGUMENT', `discovery.config.${k}: unknown setting of ${PLUGIN_NAME} (it knows: upstreams, ttl)`);
+      throw new LbError('INVALID_ARGUMENT', `discovery.config.${k}: unknown setting of ${PLUGIN_NAME} (it knows: upstreams, ttl, udp_thread)`);
     }
   }
   return out;
