@@ -183,6 +183,13 @@ static server_t *server_arg(napi_env env, napi_value v) {
   return *box;
 }
 
+/** A call's arguments into argv[0..n) (missing ones undefined), and the server its first names. */
+static server_t *call_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
+  size_t argc = n;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  return server_arg(env, argv[0]);
+}
+
 static void deliver(napi_env env, napi_value fn, void *context, void *data) {
   (void)context;
   query_t *q = data;
@@ -280,10 +287,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  server_t *s = server_arg(env, argv[0]);
+  server_t *s = call_args(env, info, 1, argv);
   if (!s) return NULL;
   struct sockaddr_in a;
   socklen_t len = sizeof a;
@@ -295,10 +300,8 @@ static napi_value js_port(napi_env env, napi_callback_info info) {
 
 /** send(handle, answer, address, port): one datagram, never blocking; false when it was not sent. */
 static napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  server_t *s = server_arg(env, argv[0]);
+  server_t *s = call_args(env, info, 4, argv);
   if (!s) return NULL;
   void *data;
   size_t len;
@@ -318,10 +321,8 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 
 /** remember(handle, query, answer): the answer to repeats of this query, from byte 2 on, until forget. */
 static napi_value js_remember(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  server_t *s = server_arg(env, argv[0]);
+  server_t *s = call_args(env, info, 3, argv);
   if (!s) return NULL;
   uint8_t *query, *answer;
   size_t query_len, answer_len;
@@ -347,10 +348,8 @@ static napi_value js_remember(napi_env env, napi_callback_info info) {
 
 /** forget(handle): drops every stored answer (the zone was replaced). */
 static napi_value js_forget(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  server_t *s = server_arg(env, argv[0]);
+  server_t *s = call_args(env, info, 1, argv);
   if (!s) return NULL;
   pthread_mutex_lock(&s->lock);
   cache_clear(s);
@@ -360,10 +359,8 @@ static napi_value js_forget(napi_env env, napi_callback_info info) {
 
 /** allow(handle, [network, prefix, ...]): the networks besides loopback whose queries it answers. */
 static napi_value js_allow(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  server_t *s = server_arg(env, argv[0]);
+  server_t *s = call_args(env, info, 2, argv);
   if (!s) return NULL;
   uint32_t n;
   if (napi_get_array_length(env, argv[1], &n) != napi_ok || n % 2 || n / 2 > MAX_NETWORKS)
@@ -388,10 +385,8 @@ static napi_value js_allow(napi_env env, napi_callback_info info) {
 
 /** stats(handle): [answered here, handed to JavaScript]. */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  server_t *s = server_arg(env, argv[0]);
+  server_t *s = call_args(env, info, 1, argv);
   if (!s) return NULL;
   napi_value out, v;
   napi_create_array_with_length(env, 2, &out);
