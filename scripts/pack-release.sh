@@ -3,7 +3,10 @@
 # HEAD) into ONE tarball (default release-<version>-agent.tgz): the built JS of @lastbackend/core (its bin
 # included), the SDK and the packages an agent loads by default (config/defaults.ts: the docker, hostdir,
 # vxlan, ipvs and nftables drivers and the discovery plugin), laid out as node_modules/@lastbackend/<pkg>,
-# plus RELEASE.json (version, commit, packages). No third-party packages, no source maps, no .d.ts, no
+# plus RELEASE.json (version, commit, packages). A package's optional addons (native/build.sh: core's
+# malloc-trim, the discovery plugin's UDP thread) are built with this machine's C compiler and shipped as
+# native/build/*.node; where one cannot be built, the script says so and the release runs without it, as
+# `npm run build` does. No third-party packages, no source maps, no .d.ts, no
 # specs: extracted inside a checkout, the old packages resolve each other first and everything else from
 # the checkout's node_modules (test/agent-previous-release.test.ts runs it so against today's server).
 # The build happens in a throwaway directory inside this checkout (so tsc finds the checkout's
@@ -35,6 +38,7 @@ done
 for p in "${PKGS[@]}"; do ln -s "../../${p%%:*}" "$src/node_modules/@lastbackend/${p#*:}"; done
 echo "pack-release: building $version ($commit)" >&2
 (cd "$src" && "$root/node_modules/.bin/tsc" -b "${dirs[@]}")
+for d in "${dirs[@]}"; do [ ! -f "$src/$d/native/build.sh" ] || sh "$src/$d/native/build.sh"; done
 
 names=()
 for p in "${PKGS[@]}"; do
@@ -44,6 +48,7 @@ for p in "${PKGS[@]}"; do
   cp "$src/$dir/package.json" "$out/"
   (cd "$src/$dir" && find dist -name '*.js' ! -name '*.spec.js' ! -name '*.test.js' -print0 | tar --null -T - -cf - | tar -x -C "$out")
   [ ! -d "$src/$dir/bin" ] || { mkdir -p "$out/bin" && cp "$src/$dir/bin/lb.js" "$out/bin/"; }
+  ! ls "$src/$dir"/native/build/*.node >/dev/null 2>&1 || { mkdir -p "$out/native/build" && cp "$src/$dir"/native/build/*.node "$out/native/build/"; }
   # The maps are not shipped: their references go too.
   find "$out/dist" -name '*.js' -exec sed -i '/^\/\/# sourceMappingURL=/d' {} +
 done

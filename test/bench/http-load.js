@@ -48,4 +48,13 @@ async function alternate(targets, opts) {
   );
 }
 
-module.exports = { alternate };
+/**
+ * The median of the rounds' own ratios a[i] / b[i]: rounds of two targets run back to back see nearly the
+ * same machine, so each pair's ratio is cleaner than the ratio of two medians taken over minutes in which
+ * other work comes and goes (as farm-bench pairs A and B runs).
+ * @param {number[]} a
+ * @param {number[]} b
+ */
+const pairedRatio = (a, b) => median(a.map((x, i) => x / b[i]));
+
+module.exports = { alternate, pairedRatio };
